@@ -1,0 +1,54 @@
+"""Enumerations of the accounts app (a leaf: imports nothing of the project)."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    """A role a user may hold; a user may hold several. Stored as Django groups."""
+
+    APPLICANT = "applicant", _("Applicant")
+    STAFF = "program_staff", _("Program staff")
+    ASSESSOR = "assessor", _("Assessor")
+    BOARD_MEMBER = "board_member", _("Board member")
+
+
+class Language(models.TextChoices):
+    ENGLISH = "en", _("English")
+    FRENCH = "fr", _("French")
+
+
+class OrganizationType(models.TextChoices):
+    LARGE_COMPANY = "large_company", _("Large company")
+    SME = "sme", _("Small or medium-sized enterprise")
+    POST_SECONDARY = "post_secondary", _("Post-secondary institution")
+    NOT_FOR_PROFIT = "not_for_profit", _("Not-for-profit")
+    GOVERNMENT = "government", _("Government")
+    FOREIGN = "foreign", _("Foreign organization")
+
+
+class Province(models.TextChoices):
+    """Canadian provinces and territories, by their postal abbreviation."""
+
+    AB = "AB", _("Alberta")
+    BC = "BC", _("British Columbia")
+    MB = "MB", _("Manitoba")
+    NB = "NB", _("New Brunswick")
+    NL = "NL", _("Newfoundland and Labrador")
+    NS = "NS", _("Nova Scotia")
+    NT = "NT", _("Northwest Territories")
+    NU = "NU", _("Nunavut")
+    ON = "ON", _("Ontario")
+    PE = "PE", _("Prince Edward Island")
+    QC = "QC", _("Quebec")
+    SK = "SK", _("Saskatchewan")
+    YT = "YT", _("Yukon")
+
+
+# Where each role lands after login, in the order a user holding several is sent.
+ROLE_DASHBOARDS: dict[str, str] = {
+    Role.STAFF: "workflow:staff_dashboard",
+    Role.BOARD_MEMBER: "workflow:board_dashboard",
+    Role.ASSESSOR: "assessment:dashboard",
+    Role.APPLICANT: "intake:applicant_dashboard",
+}

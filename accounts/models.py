@@ -1,0 +1,155 @@
+"""Users (email login), organizations and memberships."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+from accounts.choices import Language, OrganizationType, Province, Role
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra: Any) -> User:
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
+        extra["is_staff"] = True
+        extra["is_superuser"] = True
+        return self._create_user(email, password, **extra)
+
+    def get_by_natural_key(self, username: str | None) -> User:
+        return self.get(**{f"{self.model.USERNAME_FIELD}__iexact": username})
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who signs in with an email address.
+
+    ``is_staff`` only opens the Django admin; program staff is the role
+    ``Role.STAFF``, held through a group like every other role.
+    """
+
+    email = models.EmailField(_("email address"), unique=True)
+    display_name = models.CharField(_("display name"), max_length=150)
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=2, choices=Language.choices, default=Language.ENGLISH
+    )
+    is_staff = models.BooleanField(
+        _("admin access"), default=False, help_text=_("May sign in to the Django admin.")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    EMAIL_FIELD = "email"
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: ClassVar[list[str]] = ["display_name"]
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return f"{self.display_name} <{self.email}>" if self.display_name else self.email
+
+    def get_full_name(self) -> str:
+        return self.display_name or self.email
+
+    def get_short_name(self) -> str:
+        return self.display_name or self.email
+
+    @property
+    def roles(self) -> frozenset[str]:
+        """Return the roles this user holds (cached on the instance)."""
+        cached = getattr(self, "_roles_cache", None)
+        if cached is None:
+            valid = set(Role.values)
+            cached = frozenset(name for name in self.groups.values_list("name", flat=True) if name in valid)
+            self._roles_cache = cached
+        return cached
+
+    def has_role(self, role: str) -> bool:
+        return self.is_active and role in self.roles
+
+
+class Organization(models.Model):
+    """A legal entity that takes part in consortia: a company, a university, and so on."""
+
+    legal_name = models.CharField(_("legal name"), max_length=255)
+    kind = models.CharField(_("type"), max_length=32, choices=OrganizationType.choices)
+    employee_count = models.PositiveIntegerField(_("number of employees"))
+    country = CountryField(_("country"), default="CA")
+    province = models.CharField(
+        _("province or territory"),
+        max_length=2,
+        choices=Province.choices,
+        blank=True,
+        help_text=_("Required for organizations in Canada."),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
+        ordering = ["legal_name"]
+        constraints = [
+            models.UniqueConstraint(
+                models.functions.Lower("legal_name"), "country", name="organization_unique_name_per_country"
+            ),
+            models.CheckConstraint(
+                condition=(models.Q(country="CA") & ~models.Q(province=""))
+                | (~models.Q(country="CA") & models.Q(province="")),
+                name="organization_province_only_in_canada",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.legal_name
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.country == "CA" and not self.province:
+            raise ValidationError({"province": _("Choose the province or territory of an organization in Canada.")})
+        if self.country != "CA" and self.province:
+            raise ValidationError({"province": _("A province applies only to organizations in Canada.")})
+
+
+class Membership(models.Model):
+    """Link a user to an organization they act for."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user"))
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("organization")
+    )
+    title = models.CharField(_("job title"), max_length=150, blank=True)
+    created_at = models.DateTimeField(_("joined"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        ordering = ["organization__legal_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organization"], name="membership_unique_user_organization")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.organization}"

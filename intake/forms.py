@@ -1,0 +1,95 @@
+"""Staff forms for programs and calls."""
+
+from __future__ import annotations
+
+import zoneinfo
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.choices import OrganizationType
+from intake.choices import AttachmentType
+from intake.models import Call, Program
+
+WINDOW_FIELDS = ["loi_opens_at", "loi_closes_at", "application_closes_at", "review_due_at", "board_meeting_at"]
+LOCAL_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+class _OptimisticForm(forms.ModelForm):
+    """Carry the ``updated_at`` the user started from, so a save over somebody else's is refused."""
+
+    loaded_at = forms.DateTimeField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["loaded_at"].initial = self.instance.updated_at.isoformat()
+
+    def model_fields(self) -> dict[str, Any]:
+        return {name: value for name, value in self.cleaned_data.items() if name in self._meta.fields}
+
+
+class ProgramForm(_OptimisticForm):
+    class Meta:
+        model = Program
+        fields = ["slug", "name_en", "name_fr", "description_en", "description_fr"]
+
+
+class CallForm(_OptimisticForm):
+    """Edit a call; its windows are typed and shown in the call's own timezone."""
+
+    funded_partner_types = forms.MultipleChoiceField(
+        label=_("Partner types that may receive funds"),
+        choices=OrganizationType.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Other types may take part but receive no funds from the cluster."),
+    )
+    timezone = forms.ChoiceField(
+        label=_("Timezone"),
+        choices=lambda: sorted((name, name.replace("_", " ")) for name in zoneinfo.available_timezones() if "/" in name),
+        help_text=_("Deadlines are shown to everyone in this timezone."),
+    )
+    required_attachments = forms.MultipleChoiceField(
+        label=_("Required attachments"),
+        choices=AttachmentType.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    class Meta:
+        model = Call
+        fields = [
+            "slug", "title_en", "title_fr", "description_en", "description_fr",
+            "timezone", *WINDOW_FIELDS,
+            "funding_envelope", "min_partners", "min_smes", "sme_max_employees", "funded_partner_types",
+            "max_cluster_share", "min_matching_ratio", "max_in_kind_share", "max_partner_share",
+            "min_project_size", "max_project_size", "loi_word_limit", "application_word_limit",
+            "required_attachments",
+        ]  # fmt: skip
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in WINDOW_FIELDS:
+            field = self.fields[name]
+            field.widget = forms.DateTimeInput(format=LOCAL_INPUT_FORMAT, attrs={"type": "datetime-local"})
+            field.input_formats = [LOCAL_INPUT_FORMAT, "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
+            field.help_text = _("In the call's timezone.")
+            value = self.initial.get(name)
+            if value is not None and self.instance.pk:
+                self.initial[name] = timezone.localtime(value, self.instance.zone).replace(tzinfo=None)
+        if not self.instance.pk:
+            self.initial.setdefault("funded_partner_types", [OrganizationType.LARGE_COMPANY, OrganizationType.SME])
+
+    def clean(self) -> dict[str, Any]:
+        """Read the typed windows as wall-clock times in the chosen timezone."""
+        cleaned = super().clean() or {}
+        name = cleaned.get("timezone")
+        if name in zoneinfo.available_timezones():
+            zone = zoneinfo.ZoneInfo(name)
+            for field in WINDOW_FIELDS:
+                value = cleaned.get(field)
+                if value is not None:
+                    cleaned[field] = value.replace(tzinfo=None).replace(tzinfo=zone)
+        return cleaned

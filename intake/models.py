@@ -1,0 +1,254 @@
+"""Programs (clusters) and their calls, with the windows and rules of each call."""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import datetime
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from accounts.choices import OrganizationType
+from intake.choices import AttachmentType, CallPhase
+
+PERCENT = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
+
+
+class BilingualMixin:
+    """Read a field kept in English and French in the active language, falling back to English."""
+
+    def localized(self, field: str) -> str:
+        language = (translation.get_language() or "en")[:2]
+        return getattr(self, f"{field}_{language}", "") or getattr(self, f"{field}_en")
+
+
+class Program(BilingualMixin, models.Model):
+    """A cluster: the organization that runs calls and funds projects."""
+
+    slug = models.SlugField(_("short name"), unique=True)
+    name_en = models.CharField(_("name (English)"), max_length=200)
+    name_fr = models.CharField(_("name (French)"), max_length=200)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    description_fr = models.TextField(_("description (French)"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("program")
+        verbose_name_plural = _("programs")
+        ordering = ["name_en"]
+
+    def __str__(self) -> str:
+        return self.localized("name")
+
+    @property
+    def name(self) -> str:
+        return self.localized("name")
+
+    @property
+    def description(self) -> str:
+        return self.localized("description")
+
+
+class Call(BilingualMixin, models.Model):
+    """One competition of a program: its windows, its envelope and its rules."""
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="calls", verbose_name=_("program"))
+    slug = models.SlugField(_("short name"))
+    title_en = models.CharField(_("title (English)"), max_length=200)
+    title_fr = models.CharField(_("title (French)"), max_length=200)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    description_fr = models.TextField(_("description (French)"), blank=True)
+
+    # Windows, stored in UTC and shown in the call's timezone.
+    # Choices live in the form: the list of zones comes from the machine's tz database.
+    timezone = models.CharField(_("timezone"), max_length=64, default="America/Toronto")
+    loi_opens_at = models.DateTimeField(_("letters of intent open"))
+    loi_closes_at = models.DateTimeField(_("letters of intent close"))
+    application_closes_at = models.DateTimeField(_("full applications close"))
+    review_due_at = models.DateTimeField(_("reviews due"))
+    board_meeting_at = models.DateTimeField(_("board meeting"))
+
+    funding_envelope = models.DecimalField(
+        _("funding envelope ($)"),
+        max_digits=14,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("The money the board may commit in this call."),
+    )
+
+    # Rules checked by the eligibility engine.
+    min_partners = models.PositiveSmallIntegerField(
+        _("minimum partners"), default=3, validators=[MinValueValidator(1)],
+        help_text=_("Organizations in the consortium, the lead included."),
+    )
+    min_smes = models.PositiveSmallIntegerField(_("minimum SMEs"), default=1)
+    sme_max_employees = models.PositiveIntegerField(
+        _("SME definition: fewer than this many employees"), default=500, validators=[MinValueValidator(1)]
+    )
+    funded_partner_types = models.JSONField(
+        _("partner types that may receive funds"),
+        default=list,
+        help_text=_("Other types may take part but receive no funds from the cluster."),
+    )
+    max_cluster_share = models.DecimalField(
+        _("maximum cluster share of eligible costs (%)"), max_digits=5, decimal_places=2, default=Decimal("40"),
+        validators=PERCENT,
+    )
+    min_matching_ratio = models.DecimalField(
+        _("minimum industry matching ratio"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("1.00"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("Industry dollars required per cluster dollar: 1.00 means one to one."),
+    )
+    max_in_kind_share = models.DecimalField(
+        _("maximum in-kind share of the industry contribution (%)"), max_digits=5, decimal_places=2,
+        default=Decimal("25"), validators=PERCENT,
+    )
+    max_partner_share = models.DecimalField(
+        _("maximum share of the reimbursement to one partner (%)"), max_digits=5, decimal_places=2,
+        default=Decimal("70"), validators=PERCENT,
+    )
+    min_project_size = models.DecimalField(
+        _("minimum total project cost ($)"), max_digits=14, decimal_places=2, default=Decimal("1000000"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    max_project_size = models.DecimalField(
+        _("maximum total project cost ($)"), max_digits=14, decimal_places=2, default=Decimal("50000000"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    loi_word_limit = models.PositiveIntegerField(
+        _("word limit of each letter-of-intent text"), default=500, validators=[MinValueValidator(1)]
+    )
+    application_word_limit = models.PositiveIntegerField(
+        _("word limit of each full-application text"), default=2000, validators=[MinValueValidator(1)]
+    )
+    required_attachments = models.JSONField(_("required attachments"), default=list, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("call")
+        verbose_name_plural = _("calls")
+        ordering = ["-loi_opens_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "slug"], name="call_unique_slug_per_program"),
+            models.CheckConstraint(
+                condition=Q(loi_opens_at__lt=F("loi_closes_at"))
+                & Q(loi_closes_at__lte=F("application_closes_at"))
+                & Q(application_closes_at__lte=F("review_due_at"))
+                & Q(review_due_at__lte=F("board_meeting_at")),
+                name="call_windows_in_order",
+            ),
+            models.CheckConstraint(condition=Q(funding_envelope__gte=0), name="call_envelope_not_negative"),
+            models.CheckConstraint(
+                condition=Q(max_cluster_share__gt=0, max_cluster_share__lte=100)
+                & Q(max_in_kind_share__gte=0, max_in_kind_share__lte=100)
+                & Q(max_partner_share__gt=0, max_partner_share__lte=100)
+                & Q(min_matching_ratio__gte=0),
+                name="call_ratios_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(min_project_size__lte=F("max_project_size")), name="call_project_size_bounds_in_order"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.localized("title")
+
+    @property
+    def title(self) -> str:
+        return self.localized("title")
+
+    @property
+    def description(self) -> str:
+        return self.localized("description")
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    def phase(self, now: datetime | None = None) -> CallPhase:
+        """Return where the call stands at ``now`` by the server's clock."""
+        now = now or timezone.now()
+        if now < self.loi_opens_at:
+            return CallPhase.UPCOMING
+        if now < self.loi_closes_at:
+            return CallPhase.LOI_OPEN
+        if now < self.application_closes_at:
+            return CallPhase.APPLICATIONS_OPEN
+        if now < self.board_meeting_at:
+            return CallPhase.IN_REVIEW
+        return CallPhase.DECIDED
+
+    def next_deadline(self, now: datetime | None = None) -> tuple[str, datetime] | None:
+        """Return the label and time of the next window to close, or None once all have."""
+        now = now or timezone.now()
+        for label, moment in (
+            (_("Letters of intent open"), self.loi_opens_at),
+            (_("Letters of intent close"), self.loi_closes_at),
+            (_("Full applications close"), self.application_closes_at),
+        ):
+            if now < moment:
+                return str(label), moment
+        return None
+
+    def funded_partner_type_labels(self) -> list[str]:
+        return [str(OrganizationType(kind).label) for kind in self.funded_partner_types]
+
+    def required_attachment_labels(self) -> list[str]:
+        return [str(AttachmentType(kind).label) for kind in self.required_attachments]
+
+    def clean(self) -> None:
+        """Refuse impossible calls with a message beside the field at fault."""
+        errors: dict[str, list[str]] = {}
+
+        def refuse(field: str, message: str) -> None:
+            errors.setdefault(field, []).append(message)
+
+        windows = [
+            ("loi_opens_at", "loi_closes_at", _("Letters of intent must close after they open.")),
+            (
+                "loi_closes_at",
+                "application_closes_at",
+                _("Full applications cannot close before the letters of intent close."),
+            ),
+            ("application_closes_at", "review_due_at", _("Reviews cannot be due before full applications close.")),
+            ("review_due_at", "board_meeting_at", _("The board cannot meet before the reviews are due.")),
+        ]
+        for earlier, later, message in windows:
+            first, second = getattr(self, earlier), getattr(self, later)
+            if first is None or second is None:
+                continue
+            if first > second or (earlier == "loi_opens_at" and first == second):
+                refuse(later, str(message))
+        if self.min_project_size is not None and self.max_project_size is not None:
+            if self.min_project_size > self.max_project_size:
+                refuse("max_project_size", str(_("The maximum project size is below the minimum.")))
+        if self.max_cluster_share is not None and self.max_cluster_share <= 0:
+            refuse("max_cluster_share", str(_("The cluster's share must be above 0 %.")))
+        if self.max_partner_share is not None and self.max_partner_share <= 0:
+            refuse("max_partner_share", str(_("One partner's share must be allowed above 0 %.")))
+        unknown = set(self.funded_partner_types or []) - set(OrganizationType.values)
+        if unknown:
+            refuse("funded_partner_types", str(_("Unknown partner types: %(types)s.") % {"types": ", ".join(sorted(unknown))}))
+        elif not self.funded_partner_types:
+            refuse("funded_partner_types", str(_("Choose at least one partner type that may receive funds.")))
+        unknown = set(self.required_attachments or []) - set(AttachmentType.values)
+        if unknown:
+            refuse(
+                "required_attachments",
+                str(_("Unknown attachment types: %(types)s.") % {"types": ", ".join(sorted(unknown))}),
+            )
+        if self.timezone and self.timezone not in zoneinfo.available_timezones():
+            refuse("timezone", str(_("Unknown timezone.")))
+        if errors:
+            raise ValidationError(errors)

@@ -1,0 +1,18 @@
+from django.urls import path
+
+from intake import views
+
+app_name = "intake"
+
+urlpatterns = [
+    path("calls/", views.calls_open, name="calls_open"),
+    path("calls/<int:pk>/", views.call_detail, name="call_detail"),
+    path("applicant/", views.applicant_dashboard, name="applicant_dashboard"),
+    path("staff/programs/", views.program_list, name="program_list"),
+    path("staff/programs/new/", views.program_create, name="program_create"),
+    path("staff/programs/<int:pk>/", views.program_detail, name="program_detail"),
+    path("staff/programs/<int:pk>/edit/", views.program_update, name="program_update"),
+    path("staff/programs/<int:program_pk>/calls/new/", views.call_create, name="call_create"),
+    path("staff/calls/<int:pk>/", views.call_staff_detail, name="call_staff_detail"),
+    path("staff/calls/<int:pk>/edit/", views.call_update, name="call_update"),
+]
