@@ -21,7 +21,9 @@ def role_required(role: str) -> Callable[[Callable[..., HttpResponse]], Callable
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if not request.user.has_role(role):
-                raise PermissionDenied(_("This page is for users with the role: %(role)s.") % {"role": Role(role).label})
+                raise PermissionDenied(
+                    _("This page is for users with the role: %(role)s.") % {"role": Role(role).label}
+                )
             return view(request, *args, **kwargs)
 
         return login_required(wrapped)

@@ -50,9 +50,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     preferred_language = models.CharField(
         _("preferred language"), max_length=2, choices=Language.choices, default=Language.ENGLISH
     )
-    is_staff = models.BooleanField(
-        _("admin access"), default=False, help_text=_("May sign in to the Django admin.")
-    )
+    is_staff = models.BooleanField(_("admin access"), default=False, help_text=_("May sign in to the Django admin."))
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
 

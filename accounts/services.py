@@ -66,9 +66,7 @@ def membership_create(*, user: User, organization: Organization, title: str = ""
         with transaction.atomic():
             return Membership.objects.create(user=user, organization=organization, title=title)
     except IntegrityError as error:
-        raise DomainError(
-            _("You are already a member of %(name)s.") % {"name": organization.legal_name}
-        ) from error
+        raise DomainError(_("You are already a member of %(name)s.") % {"name": organization.legal_name}) from error
 
 
 def membership_delete(*, user: User, membership: Membership) -> None:

@@ -121,7 +121,9 @@ def set_language(request: HttpRequest) -> HttpResponse:
     elif request.user.is_authenticated:
         services.user_set_language(user=request.user, language=language)
     target = request.POST.get("next") or reverse("home")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         target = reverse("home")
     response = HttpResponseRedirect(target)
     response.set_cookie(

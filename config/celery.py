@@ -20,9 +20,7 @@ app.conf.update(
     # Bounded retries with exponential backoff and jitter for tasks that opt in with
     # autoretry_for; the cap stays far below the Redis visibility timeout.
     task_default_retry_delay=10,
-    task_annotations={
-        "*": {"max_retries": 5, "retry_backoff": True, "retry_backoff_max": 600, "retry_jitter": True}
-    },
+    task_annotations={"*": {"max_retries": 5, "retry_backoff": True, "retry_backoff_max": 600, "retry_jitter": True}},
     broker_connection_retry_on_startup=True,
     timezone="UTC",
     enable_utc=True,

@@ -48,7 +48,9 @@ class CallForm(_OptimisticForm):
     )
     timezone = forms.ChoiceField(
         label=_("Timezone"),
-        choices=lambda: sorted((name, name.replace("_", " ")) for name in zoneinfo.available_timezones() if "/" in name),
+        choices=lambda: sorted(
+            (name, name.replace("_", " ")) for name in zoneinfo.available_timezones() if "/" in name
+        ),
         help_text=_("Deadlines are shown to everyone in this timezone."),
     )
     required_attachments = forms.MultipleChoiceField(

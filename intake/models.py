@@ -84,7 +84,9 @@ class Call(BilingualMixin, models.Model):
 
     # Rules checked by the eligibility engine.
     min_partners = models.PositiveSmallIntegerField(
-        _("minimum partners"), default=3, validators=[MinValueValidator(1)],
+        _("minimum partners"),
+        default=3,
+        validators=[MinValueValidator(1)],
         help_text=_("Organizations in the consortium, the lead included."),
     )
     min_smes = models.PositiveSmallIntegerField(_("minimum SMEs"), default=1)
@@ -97,7 +99,10 @@ class Call(BilingualMixin, models.Model):
         help_text=_("Other types may take part but receive no funds from the cluster."),
     )
     max_cluster_share = models.DecimalField(
-        _("maximum cluster share of eligible costs (%)"), max_digits=5, decimal_places=2, default=Decimal("40"),
+        _("maximum cluster share of eligible costs (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("40"),
         validators=PERCENT,
     )
     min_matching_ratio = models.DecimalField(
@@ -109,19 +114,31 @@ class Call(BilingualMixin, models.Model):
         help_text=_("Industry dollars required per cluster dollar: 1.00 means one to one."),
     )
     max_in_kind_share = models.DecimalField(
-        _("maximum in-kind share of the industry contribution (%)"), max_digits=5, decimal_places=2,
-        default=Decimal("25"), validators=PERCENT,
+        _("maximum in-kind share of the industry contribution (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("25"),
+        validators=PERCENT,
     )
     max_partner_share = models.DecimalField(
-        _("maximum share of the reimbursement to one partner (%)"), max_digits=5, decimal_places=2,
-        default=Decimal("70"), validators=PERCENT,
+        _("maximum share of the reimbursement to one partner (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("70"),
+        validators=PERCENT,
     )
     min_project_size = models.DecimalField(
-        _("minimum total project cost ($)"), max_digits=14, decimal_places=2, default=Decimal("1000000"),
+        _("minimum total project cost ($)"),
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("1000000"),
         validators=[MinValueValidator(Decimal("0"))],
     )
     max_project_size = models.DecimalField(
-        _("maximum total project cost ($)"), max_digits=14, decimal_places=2, default=Decimal("50000000"),
+        _("maximum total project cost ($)"),
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("50000000"),
         validators=[MinValueValidator(Decimal("0"))],
     )
     loi_word_limit = models.PositiveIntegerField(
@@ -230,16 +247,19 @@ class Call(BilingualMixin, models.Model):
                 continue
             if first > second or (earlier == "loi_opens_at" and first == second):
                 refuse(later, str(message))
-        if self.min_project_size is not None and self.max_project_size is not None:
-            if self.min_project_size > self.max_project_size:
-                refuse("max_project_size", str(_("The maximum project size is below the minimum.")))
+        low, high = self.min_project_size, self.max_project_size
+        if low is not None and high is not None and low > high:
+            refuse("max_project_size", str(_("The maximum project size is below the minimum.")))
         if self.max_cluster_share is not None and self.max_cluster_share <= 0:
             refuse("max_cluster_share", str(_("The cluster's share must be above 0 %.")))
         if self.max_partner_share is not None and self.max_partner_share <= 0:
             refuse("max_partner_share", str(_("One partner's share must be allowed above 0 %.")))
         unknown = set(self.funded_partner_types or []) - set(OrganizationType.values)
         if unknown:
-            refuse("funded_partner_types", str(_("Unknown partner types: %(types)s.") % {"types": ", ".join(sorted(unknown))}))
+            refuse(
+                "funded_partner_types",
+                str(_("Unknown partner types: %(types)s.") % {"types": ", ".join(sorted(unknown))}),
+            )
         elif not self.funded_partner_types:
             refuse("funded_partner_types", str(_("Choose at least one partner type that may receive funds.")))
         unknown = set(self.required_attachments or []) - set(AttachmentType.values)

@@ -45,9 +45,7 @@ def program_list(request: HttpRequest) -> HttpResponse:
     return render(request, "intake/staff/program_list.html", {"programs": selectors.programs_for_staff()})
 
 
-def _save_form(
-    request: HttpRequest, form: ProgramForm | CallForm, save: Callable[[dict[str, Any]], Model]
-) -> Any:
+def _save_form(request: HttpRequest, form: ProgramForm | CallForm, save: Callable[[dict[str, Any]], Model]) -> Any:
     """Run ``save`` on a valid form; on a refusal keep what was typed and say why beside it."""
     if request.method != "POST" or not form.is_valid():
         return None
@@ -98,9 +96,7 @@ def program_update(request: HttpRequest, pk: int) -> HttpResponse:
     if saved:
         messages.success(request, _("The program is saved."))
         return redirect("intake:program_detail", pk=pk)
-    return render(
-        request, "intake/staff/program_form.html", {"form": form, "program": program}, status=_status(form)
-    )
+    return render(request, "intake/staff/program_form.html", {"form": form, "program": program}, status=_status(form))
 
 
 @role_required(Role.STAFF)

@@ -23,7 +23,12 @@ DEMO_PASSWORD = "clusterflow-demo"  # noqa: S105 - printed for the demo on purpo
 PROGRAMS = [
     ("digital", "Digital Technology Supercluster", "Supergrappe des technologies numériques", "America/Vancouver"),
     ("protein", "Protein Industries Canada", "Protein Industries Canada", "America/Regina"),
-    ("ngen", "Next Generation Manufacturing Canada", "Manufacturiers de prochaine génération Canada", "America/Toronto"),
+    (
+        "ngen",
+        "Next Generation Manufacturing Canada",
+        "Manufacturiers de prochaine génération Canada",
+        "America/Toronto",
+    ),
     ("scale-ai", "Scale AI", "Scale AI", "America/Toronto"),
     ("ocean", "Canada's Ocean Supercluster", "Supergrappe des océans du Canada", "America/Halifax"),
 ]
@@ -31,11 +36,24 @@ PROGRAMS = [
 # (slug, English title, French title, offsets in days from now: LOI opens, LOI closes,
 #  full applications close, reviews due, board meets)
 STAGES = [
-    ("open-loi", "Technology leadership projects 2027", "Projets de leadership technologique 2027", (-10, 30, 90, 120, 135)),
-    ("applications", "Technology leadership projects 2026", "Projets de leadership technologique 2026", (-60, -20, 25, 55, 70)),
+    (
+        "open-loi",
+        "Technology leadership projects 2027",
+        "Projets de leadership technologique 2027",
+        (-10, 30, 90, 120, 135),
+    ),
+    (
+        "applications",
+        "Technology leadership projects 2026",
+        "Projets de leadership technologique 2026",
+        (-60, -20, 25, 55, 70),
+    ),
     ("in-review", "Capacity building 2026", "Renforcement des capacités 2026", (-150, -110, -40, 10, 25)),
     ("upcoming", "Adoption projects 2027", "Projets d'adoption 2027", (20, 60, 120, 150, 165)),
 ]
+
+CALL_DESCRIPTION_EN = "Consortia of at least three partners, one an SME, co-invest with the cluster."
+CALL_DESCRIPTION_FR = "Des consortiums d'au moins trois partenaires, dont une PME, co-investissent avec la grappe."
 
 USERS = [
     ("applicant@demo.clusterflow.ca", "Alex Applicant", Role.APPLICANT, "en"),
@@ -82,8 +100,8 @@ def demo_seed(*, now: datetime | None = None) -> DemoSummary:
                     defaults={
                         "title_en": title_en,
                         "title_fr": title_fr,
-                        "description_en": "Consortia of at least three partners, one an SME, co-invest with the cluster.",
-                        "description_fr": "Des consortiums d'au moins trois partenaires, dont une PME, co-investissent avec la grappe.",
+                        "description_en": CALL_DESCRIPTION_EN,
+                        "description_fr": CALL_DESCRIPTION_FR,
                         "timezone": zone,
                         "loi_opens_at": loi_opens,
                         "loi_closes_at": loi_closes,

@@ -1,0 +1,52 @@
+# Clusterflow's everyday commands. `make help` lists them.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test lint bench messages check-deploy clean
+
+help: ## List the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test,lint]'
+	@rm -f $(VENV)/.installed-* && touch $@
+
+install: $(STAMP) ## Create the virtual environment and install Clusterflow with its tools
+
+run: install ## Set up, load the demo and serve on the embedded default (SQLite, file-system task queue)
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py seed_demo
+	@bin/run-embedded $(PY) $(HOST) $(PORT)
+
+test: install ## Run the whole test suite (PostgreSQL and Redis when DATABASE_URL and REDIS_URL are set)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install ## ruff, the layer contracts, mypy, and migrations that match the models
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(VENV)/bin/lint-imports
+	$(PY) -m mypy .
+	$(PY) manage.py makemigrations --check --dry-run
+
+check-deploy: install ## Django's deployment checks on production settings
+	DJANGO_DEBUG=false DJANGO_SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
+	DJANGO_ALLOWED_HOSTS=clusterflow.example.org $(PY) manage.py check --deploy --fail-level WARNING
+
+messages: install ## Extract the strings to translate and compile the French catalogue
+	$(PY) manage.py makemessages -l fr --no-obsolete --ignore '.venv/*' --ignore 'var/*'
+	$(PY) manage.py compilemessages --ignore '.venv/*'
+
+bench: install ## Seed data at scale and measure the pages (one JSON line per measurement)
+	$(PY) -m bench $(BENCH_ARGS)
+
+clean: ## Remove the virtual environment and the embedded database
+	rm -rf $(VENV) var
