@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -12,6 +12,13 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
 from accounts.choices import Role
+from accounts.models import User
+
+
+class AuthenticatedRequest(HttpRequest):
+    """A request that has passed ``login_required``: its user is a real ``User``."""
+
+    user: User
 
 
 def role_required(role: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
@@ -20,7 +27,7 @@ def role_required(role: str) -> Callable[[Callable[..., HttpResponse]], Callable
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if not request.user.has_role(role):
+            if not cast(User, request.user).has_role(role):
                 raise PermissionDenied(
                     _("This page is for users with the role: %(role)s.") % {"role": Role(role).label}
                 )

@@ -6,6 +6,7 @@ from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
@@ -109,9 +110,7 @@ class Organization(models.Model):
         verbose_name_plural = _("organizations")
         ordering = ["legal_name"]
         constraints = [
-            models.UniqueConstraint(
-                models.functions.Lower("legal_name"), "country", name="organization_unique_name_per_country"
-            ),
+            models.UniqueConstraint(Lower("legal_name"), "country", name="organization_unique_name_per_country"),
             models.CheckConstraint(
                 condition=(models.Q(country="CA") & ~models.Q(province=""))
                 | (~models.Q(country="CA") & models.Q(province="")),

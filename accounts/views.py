@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import selectors, services
 from accounts.choices import ROLE_DASHBOARDS, Language
+from accounts.decorators import AuthenticatedRequest
 from accounts.errors import DomainError
 from accounts.forms import JoinOrganizationForm, OrganizationForm, ProfileForm, SignUpForm
 
@@ -38,7 +39,7 @@ def signup(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedRequest) -> HttpResponse:
     """Send the user to the dashboard of their first role."""
     for role, url_name in ROLE_DASHBOARDS.items():
         if request.user.has_role(role):
@@ -47,7 +48,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthenticatedRequest) -> HttpResponse:
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         services.user_update_profile(
@@ -66,7 +67,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def organizations(request: HttpRequest) -> HttpResponse:
+def organizations(request: AuthenticatedRequest) -> HttpResponse:
     """List the user's organizations; create a new one or join an existing one."""
     joinable = selectors.organizations_to_join(user=request.user)
     create_form = OrganizationForm(request.POST if "create" in request.POST else None, prefix="new")
@@ -104,7 +105,7 @@ def organizations(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def membership_leave(request: HttpRequest, pk: int) -> HttpResponse:
+def membership_leave(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     membership = selectors.membership_for_user(user=request.user, pk=pk)
     services.membership_delete(user=request.user, membership=membership)
     messages.success(request, _("You left %(name)s.") % {"name": membership.organization})

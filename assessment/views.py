@@ -1,13 +1,13 @@
 """Views of the assessment app."""
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
 from accounts.choices import Role
-from accounts.decorators import role_required
+from accounts.decorators import AuthenticatedRequest, role_required
 
 
 @role_required(Role.ASSESSOR)
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedRequest) -> HttpResponse:
     """Show the assessor's assignments; until assessment is built, say what will appear here."""
     return render(request, "assessment/dashboard.html")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
@@ -28,7 +28,7 @@ class _OptimisticForm(forms.ModelForm):
             self.fields["loaded_at"].initial = self.instance.updated_at.isoformat()
 
     def model_fields(self) -> dict[str, Any]:
-        return {name: value for name, value in self.cleaned_data.items() if name in self._meta.fields}
+        return {name: value for name, value in self.cleaned_data.items() if name in (self._meta.fields or ())}
 
 
 class ProgramForm(_OptimisticForm):
@@ -74,7 +74,7 @@ class CallForm(_OptimisticForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name in WINDOW_FIELDS:
-            field = self.fields[name]
+            field = cast(forms.DateTimeField, self.fields[name])
             field.widget = forms.DateTimeInput(format=LOCAL_INPUT_FORMAT, attrs={"type": "datetime-local"})
             field.input_formats = [LOCAL_INPUT_FORMAT, "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
             field.help_text = _("In the call's timezone.")

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Model
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from accounts.choices import Role
-from accounts.decorators import role_required
+from accounts.decorators import AuthenticatedRequest, role_required
 from accounts.errors import StaleAction
 from intake import selectors, services
 from intake.forms import CallForm, ProgramForm
@@ -36,12 +36,12 @@ def call_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(Role.APPLICANT)
-def applicant_dashboard(request: HttpRequest) -> HttpResponse:
+def applicant_dashboard(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "intake/applicant_dashboard.html", {"open_calls": selectors.calls_open()})
 
 
 @role_required(Role.STAFF)
-def program_list(request: HttpRequest) -> HttpResponse:
+def program_list(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "intake/staff/program_list.html", {"programs": selectors.programs_for_staff()})
 
 
@@ -54,8 +54,8 @@ def _save_form(request: HttpRequest, form: ProgramForm | CallForm, save: Callabl
     except StaleAction as error:
         form.add_error(None, error.message)
         # The next save is made knowingly over the other person's version.
-        form.data = form.data.copy()
-        form.data["loaded_at"] = type(form.instance).objects.get(pk=form.instance.pk).updated_at.isoformat()
+        form.data = data = cast(QueryDict, form.data).copy()
+        data["loaded_at"] = type(form.instance).objects.get(pk=form.instance.pk).updated_at.isoformat()
     except ValidationError as error:
         for field, field_errors in error.message_dict.items():
             form.add_error(field if field in form.fields else None, field_errors)
@@ -63,7 +63,7 @@ def _save_form(request: HttpRequest, form: ProgramForm | CallForm, save: Callabl
 
 
 @role_required(Role.STAFF)
-def program_create(request: HttpRequest) -> HttpResponse:
+def program_create(request: AuthenticatedRequest) -> HttpResponse:
     form = ProgramForm(request.POST or None)
     program = _save_form(request, form, lambda fields: services.program_create(by=request.user, **fields))
     if program:
@@ -73,7 +73,7 @@ def program_create(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(Role.STAFF)
-def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def program_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     program = selectors.program_for_staff(pk=pk)
     return render(
         request,
@@ -83,7 +83,7 @@ def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(Role.STAFF)
-def program_update(request: HttpRequest, pk: int) -> HttpResponse:
+def program_update(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     program = selectors.program_for_staff(pk=pk)
     form = ProgramForm(request.POST or None, instance=program)
     saved = _save_form(
@@ -100,7 +100,7 @@ def program_update(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(Role.STAFF)
-def call_create(request: HttpRequest, program_pk: int) -> HttpResponse:
+def call_create(request: AuthenticatedRequest, program_pk: int) -> HttpResponse:
     program = selectors.program_for_staff(pk=program_pk)
     form = CallForm(request.POST or None)
     call = _save_form(request, form, lambda fields: services.call_create(program=program, by=request.user, **fields))
@@ -111,12 +111,12 @@ def call_create(request: HttpRequest, program_pk: int) -> HttpResponse:
 
 
 @role_required(Role.STAFF)
-def call_staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def call_staff_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return render(request, "intake/staff/call_detail.html", {"call": selectors.call_for_staff(pk=pk)})
 
 
 @role_required(Role.STAFF)
-def call_update(request: HttpRequest, pk: int) -> HttpResponse:
+def call_update(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     call = selectors.call_for_staff(pk=pk)
     form = CallForm(request.POST or None, instance=call)
     saved = _save_form(
