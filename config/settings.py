@@ -155,6 +155,7 @@ if "EMAIL_URL" in env:
     vars().update(env.email_url("EMAIL_URL"))
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Clusterflow <noreply@clusterflow.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -168,17 +169,32 @@ else:
     _broker_dir = Path(env.str("CELERY_FILESYSTEM_BROKER_DIR", default=str(VAR_DIR / "broker")))
     (_broker_dir / "queue").mkdir(parents=True, exist_ok=True)
     (_broker_dir / "processed").mkdir(parents=True, exist_ok=True)
+    (_broker_dir / "control").mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
+        # Without it kombu keeps its exchange tables in ./control, wherever the process starts.
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = env.str("CELERY_BEAT_SCHEDULE_FILENAME", default=str(VAR_DIR / "celerybeat-schedule"))
 # Sweeps read deadlines from the database; this is how often they look.
 SWEEP_INTERVAL_SECONDS = env.int("SWEEP_INTERVAL_SECONDS", default=300)
+# Every periodic sweep, declared in this one place; each reads its deadlines from the database.
+CELERY_BEAT_SCHEDULE = {
+    "expire-overdue-proposals": {
+        "task": "workflow.tasks.expire_overdue_proposals",
+        "schedule": float(SWEEP_INTERVAL_SECONDS),
+    },
+    "send-deadline-reminders": {
+        "task": "workflow.tasks.send_deadline_reminders",
+        "schedule": float(SWEEP_INTERVAL_SECONDS),
+    },
+    "relay-unsent-notifications": {"task": "workflow.tasks.relay_unsent_notifications", "schedule": 60.0},
+}
 
 # --- Logging --------------------------------------------------------------------------
 LOGGING = {

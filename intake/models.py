@@ -6,15 +6,20 @@ import zoneinfo
 from datetime import datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, When
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import OrganizationType
+from accounts.models import Organization
 from intake.choices import AttachmentType, CallPhase
+from intake.completeness import missing_for_submission
+from workflow.lifecycle import ProposalLifecycle
+from workflow.states import EDITABLE_STATES, FINAL_STATES, ProposalState
 
 PERCENT = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
 
@@ -272,3 +277,111 @@ class Call(BilingualMixin, models.Model):
             refuse("timezone", str(_("Unknown timezone.")))
         if errors:
             raise ValidationError(errors)
+
+
+class ProposalQuerySet(models.QuerySet["Proposal"]):
+    def with_deadline(self) -> ProposalQuerySet:
+        """Annotate ``current_deadline``: the same rule as ``Proposal.deadline``, in SQL."""
+        return self.annotate(
+            current_deadline=Case(
+                When(
+                    Q(deadline_extended_for=F("state"), deadline_extended_until__isnull=False),
+                    then=F("deadline_extended_until"),
+                ),
+                When(state=ProposalState.DRAFT, then=F("call__loi_closes_at")),
+                When(state=ProposalState.INVITED, then=F("call__application_closes_at")),
+                When(state=ProposalState.CHANGES_REQUESTED, then=F("changes_due_at")),
+                default=None,
+                output_field=models.DateTimeField(),
+            )
+        )
+
+
+class Proposal(ProposalLifecycle):
+    """One project, from its letter of intent to the board's decision.
+
+    The state changes only through ``workflow.actions``; see ``workflow.lifecycle``.
+    """
+
+    call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="proposals", verbose_name=_("call"))
+    lead_applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="led_proposals",
+        verbose_name=_("lead applicant"),
+    )
+    lead_organization = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="led_proposals",
+        verbose_name=_("lead organization"),
+    )
+    title = models.CharField(_("title"), max_length=250)
+    summary = models.TextField(_("summary"), blank=True)
+
+    # Deadlines particular to this proposal.
+    changes_due_at = models.DateTimeField(_("changes due"), null=True, blank=True)
+    deadline_extended_until = models.DateTimeField(_("deadline extended until"), null=True, blank=True)
+    deadline_extended_for = models.CharField(
+        _("extension applies in state"), max_length=32, choices=ProposalState.choices, blank=True
+    )
+    # The board's decision.
+    approved_amount = models.DecimalField(
+        _("approved amount ($)"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    decision_conditions = models.TextField(_("conditions of funding"), blank=True)
+
+    submitted_at = models.DateTimeField(_("last submitted"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = ProposalQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("proposal")
+        verbose_name_plural = _("proposals")
+        ordering = ["-created_at", "pk"]
+        indexes = [models.Index(fields=["call", "state"], name="proposal_call_state")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(approved_amount__isnull=True) | Q(approved_amount__gte=0),
+                name="proposal_approved_amount_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(deadline_extended_until__isnull=True, deadline_extended_for="")
+                | Q(deadline_extended_until__isnull=False) & ~Q(deadline_extended_for=""),
+                name="proposal_extension_has_a_state",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def base_deadline(self) -> datetime | None:
+        """Return the call's (or staff's) deadline for the current state, before any extension."""
+        if self.state == ProposalState.DRAFT:
+            return self.call.loi_closes_at
+        if self.state == ProposalState.INVITED:
+            return self.call.application_closes_at
+        if self.state == ProposalState.CHANGES_REQUESTED:
+            return self.changes_due_at
+        return None
+
+    @property
+    def deadline(self) -> datetime | None:
+        """Return the deadline that applies now: the extension for this state, or the base one."""
+        if self.deadline_extended_until and self.deadline_extended_for == self.state:
+            return self.deadline_extended_until
+        return self.base_deadline
+
+    @property
+    def is_editable(self) -> bool:
+        return self.state in EDITABLE_STATES
+
+    @property
+    def is_final(self) -> bool:
+        return self.state in FINAL_STATES
+
+    def missing_for_submission(self) -> list[str]:
+        return missing_for_submission(self)

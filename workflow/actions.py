@@ -1,0 +1,426 @@
+"""One action per transition of the lifecycle: the only code that changes a proposal's state.
+
+Each action locks the proposal's row, checks the actor's permission (403 otherwise),
+checks the transition's conditions (a message naming the unmet one), transitions, saves
+with ``update_fields``, writes one audit record and notifies through the one entry point,
+whose emails leave only after the transaction commits. A stale action (somebody acted
+first, or the proposal moved on) raises ``StaleAction`` (409) and writes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import ConcurrentTransition
+
+from accounts.choices import Role
+from accounts.errors import ActionForbidden, DomainError, StaleAction
+from accounts.models import User
+from intake.models import Proposal
+from workflow.events import Channel, Event
+from workflow.lifecycle import SYSTEM, SystemActor, permitted, transition_of, unmet_conditions
+from workflow.models import AuditRecord, Notification
+from workflow.notifications import notification_key, notification_list_create, notify, staff_recipients
+from workflow.states import ProposalState
+
+Actor = User | SystemActor
+
+
+class ConditionsNotMet(DomainError):
+    """The transition's guard refused: the message names each unmet condition."""
+
+    status = 409
+
+
+@dataclass(frozen=True)
+class Effect:
+    """What a transition writes besides the state, and whom it tells."""
+
+    reason: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+    fields: dict[str, Any] = field(default_factory=dict)
+    events: Sequence[tuple[Event, Callable[[Proposal], list[User]]]] = ()
+
+
+def _applicant(proposal: Proposal) -> list[User]:
+    return [proposal.lead_applicant]
+
+
+def _applicant_and_staff(proposal: Proposal) -> list[User]:
+    return [proposal.lead_applicant, *staff_recipients()]
+
+
+def _staff(proposal: Proposal) -> list[User]:
+    return staff_recipients()
+
+
+def _perform(
+    action: str, *, proposal: Proposal, by: Actor, expected_state: str | None = None, effect: Effect = Effect()
+) -> Proposal:
+    """Carry out ``action`` on ``proposal`` by ``by``: lock, check, transition, save, audit, notify."""
+    try:
+        with transaction.atomic():
+            locked = Proposal.objects.select_for_update().select_related("call", "lead_applicant").get(pk=proposal.pk)
+            _check(action, proposal=locked, by=by, expected_state=expected_state)
+            from_state = locked.state
+            for name, value in effect.fields.items():
+                setattr(locked, name, value)
+            getattr(locked, action)()
+            locked.save(update_fields=["state", "updated_at", *effect.fields])
+            record = AuditRecord.objects.create(
+                proposal=locked,
+                action=action,
+                from_state=from_state,
+                to_state=locked.state,
+                actor=by if isinstance(by, User) else None,
+                reason=effect.reason,
+                data=effect.data,
+            )
+            for event, recipients in effect.events:
+                notify(
+                    event=event,
+                    recipients=recipients(locked),
+                    occurrence=f"audit{record.pk}",
+                    proposal=locked,
+                    context={"reason": effect.reason, **effect.data},
+                )
+    except ConcurrentTransition as error:
+        current = Proposal.objects.get(pk=proposal.pk)
+        raise StaleAction(_stale_message(current)) from error
+    return locked
+
+
+def _check(action: str, *, proposal: Proposal, by: Actor, expected_state: str | None) -> None:
+    """Refuse ``action`` with the reason a person can act on: stale, forbidden, or a condition unmet."""
+    if expected_state is not None and proposal.state != expected_state:
+        raise StaleAction(_stale_message(proposal))
+    if transition_of(action, proposal.state) is None:
+        raise StaleAction(_stale_message(proposal))
+    if not permitted(proposal, action, by):
+        raise ActionForbidden(_("You may not do this to this proposal."))
+    unmet = unmet_conditions(proposal, action)
+    if unmet:
+        raise ConditionsNotMet(" ".join(unmet))
+
+
+def _stale_message(proposal: Proposal) -> str:
+    return _("This proposal is now “%(state)s”, so this action is no longer possible. Nothing was changed.") % {
+        "state": proposal.get_state_display()
+    }
+
+
+def _required(text: str, message: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise DomainError(message)
+    return text
+
+
+# --- The actions, in the order of the table ------------------------------------------------
+
+
+def proposal_submit_loi(*, proposal: Proposal, by: Actor, expected_state: str | None = None) -> Proposal:
+    """Submit the letter of intent while its window is open."""
+    return _perform(
+        "submit_loi",
+        proposal=proposal,
+        by=by,
+        expected_state=expected_state,
+        effect=Effect(
+            fields={"submitted_at": timezone.now()},
+            events=[(Event.LOI_SUBMITTED, _applicant), (Event.LOI_RECEIVED, _staff)],
+        ),
+    )
+
+
+def proposal_invite(*, proposal: Proposal, by: Actor, reason: str = "", expected_state: str | None = None) -> Proposal:
+    """Invite the consortium to submit a full application."""
+    return _perform(
+        "invite",
+        proposal=proposal,
+        by=by,
+        expected_state=expected_state,
+        effect=Effect(reason=reason.strip(), events=[(Event.INVITED, _applicant)]),
+    )
+
+
+def proposal_decline_loi(*, proposal: Proposal, by: Actor, reason: str, expected_state: str | None = None) -> Proposal:
+    """Decline the letter of intent, giving the reason."""
+    reason = _required(reason, _("Give the reason the letter of intent is not retained."))
+    return _perform(
+        "decline_loi",
+        proposal=proposal,
+        by=by,
+        expected_state=expected_state,
+        effect=Effect(reason=reason, events=[(Event.LOI_DECLINED, _applicant)]),
+    )
+
+
+def proposal_submit_application(*, proposal: Proposal, by: Actor, expected_state: str | None = None) -> Proposal:
+    """Submit (or resubmit) the full application before its deadline."""
+    return _perform(
+        "submit_application",
+        proposal=proposal,
+        by=by,
+        expected_state=expected_state,
+        effect=Effect(
+            fields={"submitted_at": timezone.now()},
+            events=[(Event.APPLICATION_SUBMITTED, _applicant), (Event.APPLICATION_RECEIVED, _staff)],
+        ),
+    )
+
+
+def proposal_request_changes(
+    *, proposal: Proposal, by: Actor, message: str, due_at: datetime | None, expected_state: str | None = None
+) -> Proposal:
+    """Ask the applicant for a correction by ``due_at``."""
+    message = _required(message, _("Say which changes are needed."))
+    if due_at is None:
+        raise DomainError(_("Give the date by which the changes are due."))
+    if due_at <= timezone.now():
+        raise DomainError(_("The due date for the changes must be in the future."))
+    return _perform(
+        "request_changes",
+        proposal=proposal,
+        by=by,
+        expected_state=expected_state,
+        effect=Effect(
+            reason=message,
+            data={"due_at": due_at.isoformat()},
+            fields={"changes_due_at": due_at},
+            events=[(Event.CHANGES_REQUESTED, _applicant)],
+        ),
+    )
+
+
+def proposal_mark_ineligible(
+    *, proposal: Proposal, by: Actor, failed_checks: str, expected_state: str | None = None
+) -> Proposal:
+    """Find the application ineligible, naming the checks it failed."""
+    failed_checks = _required(failed_checks, _("Name the eligibility checks the application failed."))
+    return _perform(
+        "mark_ineligible",
+        proposal=proposal,
+        by=by,
+        expected_state=expected_state,
+        effect=Effect(reason=failed_checks, events=[(Event.INELIGIBLE, _applicant)]),
+    )
+
+
+def proposal_start_assessment(
+    *, proposal: Proposal, by: Actor, reason: str = "", expected_state: str | None = None
+) -> Proposal:
+    """Send the application to its assessors."""
+    return _perform(
+        "start_assessment",
+        proposal=proposal,
+        by=by,
+        expected_state=expected_state,
+        effect=Effect(reason=reason.strip(), events=[(Event.ASSESSMENT_STARTED, _applicant)]),
+    )
+
+
+def proposal_complete_assessment(
+    *, proposal: Proposal, by: Actor = SYSTEM, reason: str = "", expected_state: str | None = None
+) -> Proposal:
+    """Close the assessment once every required review is in."""
+    return _perform(
+        "complete_assessment",
+        proposal=proposal,
+        by=by,
+        expected_state=expected_state,
+        effect=Effect(reason=reason.strip(), events=[(Event.ASSESSMENT_COMPLETED, _staff)]),
+    )
+
+
+def proposal_reopen_assessment(
+    *, proposal: Proposal, by: Actor, reason: str, expected_state: str | None = None
+) -> Proposal:
+    """Reopen the assessment (for instance to add an assessor), giving the reason."""
+    reason = _required(reason, _("Give the reason the assessment is reopened."))
+    return _perform("reopen_assessment", proposal=proposal, by=by, expected_state=expected_state,
+                    effect=Effect(reason=reason))  # fmt: skip
+
+
+def proposal_send_to_board(
+    *, proposal: Proposal, by: Actor, reason: str = "", expected_state: str | None = None
+) -> Proposal:
+    """Put the assessed proposal on the agenda of the call's board meeting."""
+    return _perform(
+        "send_to_board",
+        proposal=proposal,
+        by=by,
+        expected_state=expected_state,
+        effect=Effect(reason=reason.strip(), data={"board_meeting_at": proposal.call.board_meeting_at.isoformat()}),
+    )
+
+
+def proposal_approve(
+    *,
+    proposal: Proposal,
+    by: Actor,
+    amount: Decimal | None,
+    rationale: str,
+    conditions: str = "",
+    expected_state: str | None = None,
+) -> Proposal:
+    """Fund the proposal with ``amount`` and ``conditions``, giving the rationale."""
+    rationale = _required(rationale, _("Give the rationale of the decision."))
+    if amount is None or amount <= 0:
+        raise DomainError(_("Give the approved amount, above $0."))
+    return _perform(
+        "approve",
+        proposal=proposal,
+        by=by,
+        expected_state=expected_state,
+        effect=Effect(
+            reason=rationale,
+            data={"amount": str(amount), "conditions": conditions.strip(), "decision": "approved"},
+            fields={"approved_amount": amount, "decision_conditions": conditions.strip()},
+            events=[(Event.DECISION_MADE, _applicant)],
+        ),
+    )
+
+
+def proposal_decline(*, proposal: Proposal, by: Actor, rationale: str, expected_state: str | None = None) -> Proposal:
+    """Decline to fund the proposal, giving the rationale."""
+    rationale = _required(rationale, _("Give the rationale of the decision."))
+    return _perform(
+        "decline",
+        proposal=proposal,
+        by=by,
+        expected_state=expected_state,
+        effect=Effect(reason=rationale, data={"decision": "declined"}, events=[(Event.DECISION_MADE, _applicant)]),
+    )
+
+
+def proposal_withdraw(*, proposal: Proposal, by: Actor, reason: str, expected_state: str | None = None) -> Proposal:
+    """Withdraw the proposal, giving the reason."""
+    reason = _required(reason, _("Give the reason you withdraw the proposal."))
+    return _perform(
+        "withdraw",
+        proposal=proposal,
+        by=by,
+        expected_state=expected_state,
+        effect=Effect(reason=reason, events=[(Event.WITHDRAWN, _applicant_and_staff)]),
+    )
+
+
+def proposal_expire(*, proposal: Proposal, by: Actor = SYSTEM, expected_state: str | None = None) -> Proposal:
+    """Expire one proposal whose deadline has passed (the sweep does many at once)."""
+    return _perform(
+        "expire",
+        proposal=proposal,
+        by=by,
+        expected_state=expected_state,
+        effect=Effect(events=[(Event.EXPIRED, _applicant)]),
+    )
+
+
+EXPIRABLE = [ProposalState.DRAFT, ProposalState.INVITED, ProposalState.CHANGES_REQUESTED]
+
+
+def proposals_expire_overdue(*, now: datetime | None = None, chunk: int = 5000) -> int:
+    """Expire every proposal whose deadline has passed, set-based; return how many.
+
+    The same rule as ``proposal_expire`` (the ``deadline_passed`` condition, in SQL), applied
+    per chunk in one transaction: one update, one audit record and one notification per
+    proposal. Running it again changes nothing.
+    """
+    now = now or timezone.now()
+    total = 0
+    while True:
+        with transaction.atomic():
+            rows = list(
+                Proposal.objects.with_deadline()
+                .select_for_update(of=("self",))
+                .filter(state__in=EXPIRABLE, current_deadline__lte=now)
+                .order_by("pk")
+                .values_list("pk", "state", "lead_applicant_id", "current_deadline")[:chunk]
+            )
+            if not rows:
+                return total
+            ids = [pk for pk, *_rest in rows]
+            Proposal.objects.filter(pk__in=ids, state__in=EXPIRABLE).update(state=ProposalState.EXPIRED, updated_at=now)
+            records = AuditRecord.objects.bulk_create(
+                [
+                    AuditRecord(
+                        proposal_id=pk,
+                        action="expire",
+                        from_state=state,
+                        to_state=ProposalState.EXPIRED,
+                        actor=None,
+                        at=now,
+                        data={"deadline": deadline.isoformat()},
+                    )
+                    for pk, state, _lead, deadline in rows
+                ]
+            )
+            notification_list_create(
+                [
+                    notification
+                    for (pk, _state, lead, deadline), record in zip(rows, records, strict=True)
+                    for notification in _expiry_notifications(pk, lead, deadline, record)
+                ]
+            )
+            total += len(rows)
+
+
+def _expiry_notifications(pk: int, lead: int, deadline: datetime, record: AuditRecord) -> list[Notification]:
+    occurrence = f"audit{record.pk}" if record.pk else f"expired{pk}"
+    return [
+        Notification(
+            key=notification_key(event=Event.EXPIRED, occurrence=occurrence, recipient_id=lead, channel=channel),
+            event=Event.EXPIRED,
+            channel=channel,
+            recipient_id=lead,
+            proposal_id=pk,
+            context={"deadline": deadline.isoformat()},
+            created_at=record.at,
+        )
+        for channel in (Channel.INBOX, Channel.EMAIL)
+    ]
+
+
+def proposal_extend_deadline(*, proposal: Proposal, by: Actor, until: datetime | None, reason: str) -> Proposal:
+    """Move the current deadline of one proposal to ``until``, giving the reason (audited)."""
+    reason = _required(reason, _("Give the reason for the extension."))
+    if not isinstance(by, User) or not by.has_role(Role.STAFF):
+        raise ActionForbidden(_("Only program staff can extend a deadline."))
+    with transaction.atomic():
+        locked = Proposal.objects.select_for_update().select_related("call", "lead_applicant").get(pk=proposal.pk)
+        current = locked.deadline
+        if current is None:
+            raise StaleAction(
+                _("This proposal is now “%(state)s”, which has no deadline to extend.")
+                % {"state": locked.get_state_display()}
+            )
+        if until is None or until <= current:
+            raise DomainError(_("The new deadline must be later than the current one."))
+        locked.deadline_extended_until = until
+        locked.deadline_extended_for = locked.state
+        locked.save(update_fields=["deadline_extended_until", "deadline_extended_for", "updated_at"])
+        record = AuditRecord.objects.create(
+            proposal=locked,
+            action="extend_deadline",
+            from_state=locked.state,
+            to_state=locked.state,
+            actor=by,
+            reason=reason,
+            data={"from": current.isoformat(), "until": until.isoformat()},
+        )
+        notify(
+            event=Event.EXTENSION_GRANTED,
+            recipients=[locked.lead_applicant],
+            occurrence=f"audit{record.pk}",
+            proposal=locked,
+            context={"reason": reason, "until": until.isoformat()},
+        )
+    return locked

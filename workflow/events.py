@@ -1,0 +1,27 @@
+"""The events that notify people (a leaf). Each has templates in templates/notifications/<event>/."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Event(models.TextChoices):
+    LOI_SUBMITTED = "loi_submitted", _("Letter of intent submitted")
+    LOI_RECEIVED = "loi_received", _("New letter of intent to screen")
+    INVITED = "invited", _("Invited to submit a full application")
+    LOI_DECLINED = "loi_declined", _("Letter of intent not retained")
+    APPLICATION_SUBMITTED = "application_submitted", _("Application submitted")
+    APPLICATION_RECEIVED = "application_received", _("New application to check")
+    CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+    INELIGIBLE = "ineligible", _("Application ineligible")
+    ASSESSMENT_STARTED = "assessment_started", _("Assessment started")
+    ASSESSMENT_COMPLETED = "assessment_completed", _("Assessment completed")
+    DECISION_MADE = "decision_made", _("Funding decision")
+    WITHDRAWN = "withdrawn", _("Proposal withdrawn")
+    EXPIRED = "expired", _("Proposal expired")
+    EXTENSION_GRANTED = "extension_granted", _("Deadline extended")
+    DEADLINE_REMINDER = "deadline_reminder", _("Deadline reminder")
+
+
+class Channel(models.TextChoices):
+    INBOX = "inbox", _("In-app inbox")
+    EMAIL = "email", _("Email")

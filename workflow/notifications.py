@@ -1,0 +1,172 @@
+"""The one entry point that notifies people, and the sending of what it stored.
+
+``notify`` writes one row per recipient and channel in the caller's transaction (the
+inbox is that row), with a unique key so that nothing is ever sent twice, and queues the
+emails only after the transaction commits. A periodic relay re-queues what is still
+unsent, so an unreachable broker delays mail but loses none.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from celery import current_app
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import F, Q
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from accounts.choices import Role
+from accounts.models import User
+from intake.models import Proposal
+from workflow.events import Channel, Event
+from workflow.models import Notification
+
+logger = logging.getLogger(__name__)
+
+SEND_TASK = "workflow.tasks.send_notification_emails"
+BATCH = 200
+#: How long a sender owns a row it claimed before the relay may hand it to another.
+CLAIM = timedelta(minutes=5)
+#: How old an unsent email must be before the relay re-queues it.
+RELAY_AFTER = timedelta(minutes=2)
+
+
+def staff_recipients() -> list[User]:
+    """Return the active program staff, who hear of new submissions and withdrawals."""
+    return list(User.objects.filter(is_active=True, groups__name=Role.STAFF).distinct())
+
+
+def notify(
+    *,
+    event: Event,
+    recipients: Iterable[User],
+    occurrence: str,
+    proposal: Proposal | None = None,
+    context: dict[str, Any] | None = None,
+    channels: Sequence[Channel] = (Channel.INBOX, Channel.EMAIL),
+) -> None:
+    """Store a notification of ``event`` for each recipient and channel; email them after commit.
+
+    ``occurrence`` names this happening of the event (an audit record, a deadline), so that
+    notifying it again changes nothing.
+    """
+    notification_list_create(
+        [
+            Notification(
+                key=notification_key(event=event, occurrence=occurrence, recipient_id=recipient.pk, channel=channel),
+                event=event,
+                channel=channel,
+                recipient_id=recipient.pk,
+                proposal=proposal,
+                context=context or {},
+            )
+            for recipient in recipients
+            for channel in channels
+        ]
+    )
+
+
+def notification_key(*, event: str, occurrence: str, recipient_id: int, channel: str) -> str:
+    return f"{event}:{occurrence}:{recipient_id}:{channel}"
+
+
+def notification_list_create(rows: list[Notification]) -> None:
+    """Insert ``rows`` (skipping keys that exist) and queue their emails once the transaction commits."""
+    Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
+    email_keys = [row.key for row in rows if row.channel == Channel.EMAIL]
+    if email_keys:
+        transaction.on_commit(lambda: _queue_unsent(email_keys), robust=True)
+
+
+def _queue_unsent(keys: list[str]) -> None:
+    ids = []
+    for start in range(0, len(keys), 5000):
+        ids += Notification.objects.filter(key__in=keys[start : start + 5000], sent_at__isnull=True).values_list(
+            "pk", flat=True
+        )
+    _queue(ids)
+
+
+def _queue(ids: Sequence[int]) -> None:
+    """Hand ``ids`` to the workers in batches; if the broker is down, the relay retries later."""
+    try:
+        for start in range(0, len(ids), BATCH):
+            current_app.send_task(SEND_TASK, args=[list(ids[start : start + BATCH])])
+    except Exception:  # The relay re-queues anything unsent; a broker outage must not fail the request.
+        logger.exception("Could not queue %d notification emails; the relay will retry.", len(ids))
+
+
+def notification_render(notification: Notification) -> tuple[str, str, str]:
+    """Return the subject, text and HTML of ``notification`` in its recipient's language."""
+    context = {
+        **notification.context,
+        "recipient": notification.recipient,
+        "proposal": notification.proposal,
+        "site_url": settings.SITE_URL,
+    }
+    folder = f"notifications/{notification.event}"
+    with translation.override(notification.recipient.preferred_language):
+        subject = " ".join(render_to_string(f"{folder}/subject.txt", context).split())
+        text = render_to_string(f"{folder}/body.txt", context)
+        html = render_to_string(f"{folder}/body.html", context)
+    return subject, text, html
+
+
+def notification_emails_send(*, ids: Sequence[int]) -> int:
+    """Send the unsent emails among ``ids``, each claimed first so no two senders send it; return the count."""
+    sent = 0
+    for pk in ids:
+        now = timezone.now()
+        claimed = (
+            Notification.objects.filter(pk=pk, channel=Channel.EMAIL, sent_at__isnull=True)
+            .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+            .update(claimed_until=now + CLAIM, attempts=F("attempts") + 1)
+        )
+        if not claimed:
+            continue
+        notification = Notification.objects.select_related("recipient", "proposal").get(pk=pk)
+        subject, text, html = notification_render(notification)
+        message = EmailMultiAlternatives(
+            subject=subject,
+            body=text,
+            to=[notification.recipient.email],
+            # A stable Message-ID lets mail systems drop a copy re-sent after a crash.
+            headers={"Message-ID": f"<{hashlib.sha256(notification.key.encode()).hexdigest()[:32]}@clusterflow>"},
+        )
+        message.attach_alternative(html, "text/html")
+        try:
+            message.send()
+        except Exception:
+            Notification.objects.filter(pk=pk).update(claimed_until=None)
+            raise
+        Notification.objects.filter(pk=pk).update(sent_at=timezone.now(), claimed_until=None)
+        sent += 1
+    return sent
+
+
+def notifications_relay(*, now: datetime | None = None) -> int:
+    """Re-queue emails still unsent a while after they were written; return how many."""
+    now = now or timezone.now()
+    ids = list(
+        Notification.objects.filter(channel=Channel.EMAIL, sent_at__isnull=True, created_at__lt=now - RELAY_AFTER)
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:10000]
+    )
+    _queue(ids)
+    return len(ids)
+
+
+def inbox_mark_read(*, user: User, ids: Sequence[int] | None = None) -> int:
+    """Mark ``user``'s inbox notifications read (all of them when ``ids`` is None); return how many."""
+    unread = Notification.objects.filter(recipient=user, channel=Channel.INBOX, read_at__isnull=True)
+    if ids is not None:
+        unread = unread.filter(pk__in=ids)
+    return unread.update(read_at=timezone.now())

@@ -1,0 +1,39 @@
+"""Celery tasks of the workflow: thin, idempotent, retried with backoff."""
+
+from __future__ import annotations
+
+import smtplib
+
+from celery import shared_task
+
+from workflow import actions, notifications, sweeps
+
+
+@shared_task(
+    autoretry_for=(OSError, smtplib.SMTPException),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=8,
+)
+def send_notification_emails(ids: list[int]) -> int:
+    """Send the notification emails ``ids`` that are still unsent."""
+    return notifications.notification_emails_send(ids=ids)
+
+
+@shared_task
+def relay_unsent_notifications() -> int:
+    """Re-queue emails still unsent some minutes after they were written."""
+    return notifications.notifications_relay()
+
+
+@shared_task
+def expire_overdue_proposals() -> int:
+    """Expire drafts and applications whose deadline has passed."""
+    return actions.proposals_expire_overdue()
+
+
+@shared_task
+def send_deadline_reminders() -> int:
+    """Remind lead applicants of unsubmitted proposals 7 days and 1 day before their deadline."""
+    return sweeps.deadline_reminders_send()
