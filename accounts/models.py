@@ -110,7 +110,15 @@ class Organization(models.Model):
         verbose_name_plural = _("organizations")
         ordering = ["legal_name"]
         constraints = [
-            models.UniqueConstraint(Lower("legal_name"), "country", name="organization_unique_name_per_country"),
+            models.UniqueConstraint(
+                Lower("legal_name"),
+                "country",
+                name="organization_unique_name_per_country",
+                # Model forms check this constraint before the service can word the refusal.
+                violation_error_message=_(
+                    "An organization with this legal name already exists in this country: join it instead."
+                ),
+            ),
             models.CheckConstraint(
                 condition=(models.Q(country="CA") & ~models.Q(province=""))
                 | (~models.Q(country="CA") & models.Q(province="")),
