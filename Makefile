@@ -42,7 +42,7 @@ check-deploy: install ## Django's deployment checks on production settings
 	DJANGO_ALLOWED_HOSTS=clusterflow.example.org $(PY) manage.py check --deploy --fail-level WARNING
 
 messages: install ## Extract the strings to translate and compile the French catalogue
-	$(PY) manage.py makemessages -l fr --no-obsolete --ignore '.venv/*' --ignore 'var/*'
+	$(PY) manage.py makemessages -l fr --no-obsolete --ignore '.venv/*' --ignore 'var/*' --ignore 'bench/*' --ignore 'tests/*'
 	$(PY) manage.py compilemessages --ignore '.venv/*'
 
 bench: install ## Seed data at scale and measure the pages (one JSON line per measurement)
