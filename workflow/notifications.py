@@ -18,7 +18,7 @@ from celery import current_app
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -103,20 +103,30 @@ def _queue(ids: Sequence[int]) -> None:
         logger.exception("Could not queue %d notification emails; the relay will retry.", len(ids))
 
 
-def notification_render(notification: Notification) -> tuple[str, str, str]:
-    """Return the subject, text and HTML of ``notification`` in its recipient's language."""
-    context = {
+def _render_context(notification: Notification) -> dict[str, Any]:
+    return {
         **notification.context,
         "recipient": notification.recipient,
         "proposal": notification.proposal,
         "site_url": settings.SITE_URL,
     }
+
+
+def notification_render(notification: Notification) -> tuple[str, str, str]:
+    """Return the subject, text and HTML of ``notification`` in its recipient's language."""
+    context = _render_context(notification)
     folder = f"notifications/{notification.event}"
     with translation.override(notification.recipient.preferred_language):
-        subject = " ".join(render_to_string(f"{folder}/subject.txt", context).split())
         text = render_to_string(f"{folder}/body.txt", context)
         html = render_to_string(f"{folder}/body.html", context)
-    return subject, text, html
+    return notification_subject(notification), text, html
+
+
+def notification_subject(notification: Notification) -> str:
+    """Return the subject of ``notification`` as ``notification_render`` does, without rendering the bodies."""
+    with translation.override(notification.recipient.preferred_language):
+        text = render_to_string(f"notifications/{notification.event}/subject.txt", _render_context(notification))
+    return " ".join(text.split())
 
 
 def notification_emails_send(*, ids: Sequence[int]) -> int:
@@ -170,3 +180,15 @@ def inbox_mark_read(*, user: User, ids: Sequence[int] | None = None) -> int:
     if ids is not None:
         unread = unread.filter(pk__in=ids)
     return unread.update(read_at=timezone.now())
+
+
+def inbox_notifications(*, user: User) -> QuerySet[Notification]:
+    """Return ``user``'s inbox, newest first, with what rendering a subject reads."""
+    return Notification.objects.filter(recipient=user, channel=Channel.INBOX).select_related(
+        "recipient", "proposal", "proposal__call"
+    )
+
+
+def inbox_unread_count(*, user: User) -> int:
+    """Return how many of ``user``'s inbox notifications are unread."""
+    return Notification.objects.filter(recipient=user, channel=Channel.INBOX, read_at__isnull=True).count()

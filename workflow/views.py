@@ -1,11 +1,18 @@
-"""Views of the workflow app: the staff and board dashboards."""
+"""Views of the workflow app: the staff and board dashboards, and everyone's inbox."""
 
-from django.http import HttpResponse
-from django.shortcuts import render
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
 
 from accounts.choices import Role
 from accounts.decorators import AuthenticatedRequest, role_required
 from intake.selectors import calls_open
+from workflow import notifications
+
+INBOX_PAGE_SIZE = 30
 
 
 @role_required(Role.STAFF)
@@ -16,3 +23,30 @@ def staff_dashboard(request: AuthenticatedRequest) -> HttpResponse:
 @role_required(Role.BOARD_MEMBER)
 def board_dashboard(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "workflow/board_dashboard.html")
+
+
+@login_required
+def inbox(request: AuthenticatedRequest) -> HttpResponse:
+    """List the signed-in user's inbox, newest first, 30 to a page."""
+    page = Paginator(notifications.inbox_notifications(user=request.user), INBOX_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    rows = [(notification, notifications.notification_subject(notification)) for notification in page.object_list]
+    return render(request, "workflow/inbox.html", {"page": page, "rows": rows})
+
+
+@login_required
+@require_POST
+def inbox_mark_read(request: AuthenticatedRequest) -> HttpResponse:
+    """Mark one of the user's own notifications read (``id``), or all of them (``all``)."""
+    if request.POST.get("all"):
+        ids = None
+    else:
+        try:
+            pk = int(request.POST.get("id", ""))
+        except ValueError:
+            raise Http404 from None
+        ids = [get_object_or_404(notifications.inbox_notifications(user=request.user), pk=pk).pk]
+    notifications.inbox_mark_read(user=request.user, ids=ids)
+    page = request.POST.get("page", "")
+    return redirect(reverse("workflow:inbox") + (f"?page={page}" if page.isdigit() else ""))
