@@ -176,6 +176,7 @@ else:
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
         # Without it kombu keeps its exchange tables in ./control, wherever the process starts.
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
