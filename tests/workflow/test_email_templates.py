@@ -1,0 +1,207 @@
+"""Every event's email renders in English and in French, with its facts and the proposal's link."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.conf import settings
+
+from accounts.models import User
+from intake.models import Proposal
+from tests.factories import UserFactory
+from tests.workflow.conftest import MakeProposal
+from workflow.actions import proposal_approve, proposal_decline, proposal_request_changes
+from workflow.events import Channel, Event
+from workflow.models import Notification
+from workflow.notifications import notification_render
+from workflow.states import ProposalState
+
+pytestmark = pytest.mark.django_db
+
+DUE = datetime(2030, 3, 1, 20, 0, tzinfo=UTC)  # 15:00 in the call's timezone, America/Toronto.
+
+# The context each action (or sweep) passes with the event, as in workflow/actions.py and sweeps.py.
+CONTEXTS: dict[str, dict[str, Any]] = {
+    Event.LOI_SUBMITTED: {"reason": ""},
+    Event.LOI_RECEIVED: {"reason": ""},
+    Event.INVITED: {"reason": "Please detail the SME partners' roles."},
+    Event.LOI_DECLINED: {"reason": "The project is outside the call's scope."},
+    Event.APPLICATION_SUBMITTED: {"reason": ""},
+    Event.APPLICATION_RECEIVED: {"reason": ""},
+    Event.CHANGES_REQUESTED: {"reason": "Add the budget table.", "due_at": DUE.isoformat()},
+    Event.INELIGIBLE: {"reason": "Only one SME partner."},
+    Event.ASSESSMENT_STARTED: {"reason": ""},
+    Event.ASSESSMENT_COMPLETED: {"reason": ""},
+    Event.DECISION_MADE: {
+        "reason": "Strong consortium.",
+        "amount": "150000.00",
+        "conditions": "Quarterly reports.",
+        "decision": "approved",
+    },
+    Event.WITHDRAWN: {"reason": "A partner left the consortium."},
+    Event.EXPIRED: {"deadline": DUE.isoformat()},
+    Event.EXTENSION_GRANTED: {"reason": "A partner's signing officer was away.", "until": DUE.isoformat()},
+    Event.DEADLINE_REMINDER: {"deadline": DUE.isoformat(), "days": 7},
+}
+
+
+def _notification(event: str, recipient: User, proposal: Proposal, context: dict[str, Any]) -> Notification:
+    return Notification(
+        key=f"test:{event}", event=event, channel=Channel.EMAIL, recipient=recipient, proposal=proposal, context=context
+    )
+
+
+def _render(event: str, language: str, proposal: Proposal, context: dict[str, Any] | None = None) -> tuple[str, ...]:
+    recipient = UserFactory(preferred_language=language, display_name="Ann Applicant")
+    return notification_render(
+        _notification(event, recipient, proposal, CONTEXTS[event] if context is None else context)
+    )
+
+
+@pytest.fixture
+def proposal(make_proposal: MakeProposal) -> Proposal:
+    return make_proposal(
+        ProposalState.SUBMITTED, title="Shared quantum testbed", submitted_at=datetime(2030, 2, 1, 17, 0, tzinfo=UTC)
+    )
+
+
+def test_email_contexts_cover_every_event() -> None:
+    assert sorted(CONTEXTS) == sorted(Event.values)
+
+
+@pytest.mark.parametrize("event", Event.values)
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_email_renders_completely(event: str, language: str, proposal: Proposal) -> None:
+    subject, text, html = _render(event, language, proposal)
+
+    assert subject
+    assert "\n" not in subject
+    for part in (subject, text, html):
+        assert "{{" not in part
+        assert "{%" not in part
+        assert "Shared quantum testbed" in part
+    link = f"{settings.SITE_URL}/proposals/{proposal.pk}/"
+    assert link in text
+    assert f'href="{link}"' in html
+    assert (proposal.call.title_en if language == "en" else proposal.call.title_fr) in text
+    assert f'<html lang="{language}">' in html
+    if CONTEXTS[event].get("reason") and event != Event.ASSESSMENT_STARTED:
+        assert CONTEXTS[event]["reason"] in text
+
+
+@pytest.mark.parametrize("event", Event.values)
+def test_email_french_differs_from_english(event: str, proposal: Proposal) -> None:
+    english = _render(event, "en", proposal)
+    french = _render(event, "fr", proposal)
+
+    assert [part for part in zip(english, french, strict=True) if part[0] == part[1]] == []
+
+
+def test_email_changes_requested_shows_due_date_in_call_timezone(proposal: Proposal) -> None:
+    _subject, english, _html = _render(Event.CHANGES_REQUESTED, "en", proposal)
+    _subject, french, _html = _render(Event.CHANGES_REQUESTED, "fr", proposal)
+
+    assert "by March 1, 2030, 3 p.m. (America/Toronto)." in english
+    assert "1 mars 2030 15:00 (America/Toronto)" in french
+
+
+def test_email_expired_without_deadline_still_reads(proposal: Proposal) -> None:
+    _subject, text, _html = _render(Event.EXPIRED, "en", proposal, context={"reason": ""})
+
+    assert "it was not submitted by its deadline." in text
+
+
+def test_email_deadline_reminder_counts_days(proposal: Proposal) -> None:
+    one_day, _text, _html = _render(Event.DEADLINE_REMINDER, "en", proposal, {"deadline": DUE.isoformat(), "days": 1})
+    seven_days, _text, _html = _render(Event.DEADLINE_REMINDER, "fr", proposal, CONTEXTS[Event.DEADLINE_REMINDER])
+
+    assert one_day == "Reminder: “Shared quantum testbed” is due in 1 day"
+    assert seven_days == "Rappel : « Shared quantum testbed » est à remettre dans 7 jours"
+
+
+def test_email_html_escapes_the_applicants_text(proposal: Proposal) -> None:
+    proposal.title = "R&D <b>bold</b>"
+    _subject, text, html = _render(Event.LOI_DECLINED, "en", proposal, {"reason": "Scope <script>"})
+
+    assert "R&amp;D &lt;b&gt;bold&lt;/b&gt;" in html
+    assert "Scope &lt;script&gt;" in html
+    assert "R&D <b>bold</b>" in text
+    assert "Scope <script>" in text
+
+
+def _decision_email(proposal: Proposal) -> tuple[str, str, str]:
+    notification = Notification.objects.get(proposal=proposal, event=Event.DECISION_MADE, channel=Channel.EMAIL)
+    return notification_render(notification)
+
+
+def test_email_decision_approved_shows_amount_conditions_and_rationale(
+    make_proposal: MakeProposal, board_member: User
+) -> None:
+    proposal = make_proposal(ProposalState.BOARD_REVIEW, title="Shared quantum testbed")
+    proposal_approve(
+        proposal=proposal,
+        by=board_member,
+        amount=Decimal("150000.00"),
+        rationale="Strong consortium.",
+        conditions="Quarterly reports.",
+    )
+
+    subject, text, html = _decision_email(proposal)
+
+    assert subject == "Your proposal is funded: Shared quantum testbed"
+    assert "the board approved funding of $150,000.00 for your proposal" in text
+    assert "Conditions of funding:\nQuarterly reports." in text
+    assert "Rationale of the decision:\nStrong consortium." in text
+    assert "$150,000.00" in html
+    assert "Quarterly reports." in html
+    assert board_member.display_name not in text + html
+
+
+def test_email_decision_approved_in_french_writes_the_amount_the_french_way(
+    make_proposal: MakeProposal, board_member: User, applicant: User
+) -> None:
+    applicant.preferred_language = "fr"
+    applicant.save(update_fields=["preferred_language"])
+    proposal = make_proposal(ProposalState.BOARD_REVIEW, title="Banc d'essai")
+    proposal_approve(proposal=proposal, by=board_member, amount=Decimal("150000"), rationale="Solide.")
+
+    subject, text, _html = _decision_email(proposal)
+
+    assert subject == "Votre proposition est financée : Banc d'essai"
+    assert "un financement de 150\u00a0000,00\u00a0$ pour votre proposition" in text
+    assert "Conditions du financement" not in text
+
+
+def test_email_decision_declined_shows_rationale_and_no_amount(make_proposal: MakeProposal, board_member: User) -> None:
+    proposal = make_proposal(ProposalState.BOARD_REVIEW, title="Shared quantum testbed")
+    proposal_decline(proposal=proposal, by=board_member, rationale="The budget is not credible.")
+
+    subject, text, html = _decision_email(proposal)
+
+    assert subject == "Funding decision on your proposal: Shared quantum testbed"
+    assert "the board decided not to fund your proposal “Shared quantum testbed”" in text
+    assert "Rationale of the decision:\nThe budget is not credible." in text
+    assert "$" not in text
+    assert "The budget is not credible." in html
+
+
+def test_email_changes_requested_does_not_name_the_staff_member(make_proposal: MakeProposal, staff: User) -> None:
+    proposal = make_proposal(ProposalState.SUBMITTED)
+    proposal_request_changes(proposal=proposal, by=staff, message="Add the budget table.", due_at=DUE)
+    notification = Notification.objects.get(proposal=proposal, event=Event.CHANGES_REQUESTED, channel=Channel.EMAIL)
+
+    subject, text, html = notification_render(notification)
+
+    assert "Add the budget table." in text
+    assert staff.display_name not in subject + text + html
+    assert staff.email not in subject + text + html
+
+
+@pytest.mark.parametrize("event", [Event.LOI_RECEIVED, Event.APPLICATION_RECEIVED, Event.ASSESSMENT_COMPLETED])
+def test_email_staff_events_address_staff(event: str, proposal: Proposal) -> None:
+    _subject, text, _html = _render(event, "en", proposal)
+
+    assert "You receive this message as program staff" in text
