@@ -1,4 +1,4 @@
-"""Staff forms for programs and calls."""
+"""Staff forms for programs and calls; the applicant's form for a proposal."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import OrganizationType
+from accounts.models import Organization, User
 from intake.choices import AttachmentType
-from intake.models import Call, Program
+from intake.models import Call, Program, Proposal
 
 WINDOW_FIELDS = ["loi_opens_at", "loi_closes_at", "application_closes_at", "review_due_at", "board_meeting_at"]
 LOCAL_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
@@ -95,3 +96,37 @@ class CallForm(_OptimisticForm):
                 if value is not None:
                     cleaned[field] = value.replace(tzinfo=None).replace(tzinfo=zone)
         return cleaned
+
+
+class ProposalForm(forms.Form):
+    """The applicant's letter of intent: what it is about and which organization leads it."""
+
+    title = forms.CharField(label=_("Title"), max_length=250)
+    summary = forms.CharField(
+        label=_("Summary"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("What the project will do, and for whom. Required before you submit."),
+    )
+    lead_organization = forms.ModelChoiceField(
+        label=_("Lead organization"),
+        queryset=Organization.objects.none(),
+        help_text=_("One of the organizations you are a member of."),
+    )
+    # The ``updated_at`` the applicant started from, so that a save over a newer version is refused.
+    loaded_at = forms.DateTimeField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, user: User, proposal: Proposal | None = None, **kwargs: Any) -> None:
+        if proposal is not None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    "title": proposal.title,
+                    "summary": proposal.summary,
+                    "lead_organization": proposal.lead_organization_id,
+                    "loaded_at": proposal.updated_at.isoformat(),
+                },
+            )
+        super().__init__(*args, **kwargs)
+        field = cast(forms.ModelChoiceField, self.fields["lead_organization"])
+        field.queryset = Organization.objects.filter(memberships__user=user).order_by("legal_name")

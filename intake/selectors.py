@@ -1,14 +1,20 @@
-"""Reads of programs and calls."""
+"""Reads of programs, calls and proposals, each checking who may read them."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from intake.models import Call, Program
+from accounts.choices import Role
+from accounts.models import User
+from intake.models import Call, Program, Proposal
+from workflow.states import ProposalState
+
+#: What the board sees until board meetings exist: the proposals before it and its decisions.
+BOARD_STATES = [ProposalState.BOARD_REVIEW, ProposalState.APPROVED, ProposalState.DECLINED]
 
 
 def calls_open(*, now: datetime | None = None) -> QuerySet[Call]:
@@ -48,3 +54,58 @@ def calls_for_staff(*, program: Program) -> QuerySet[Call]:
 
 def call_for_staff(*, pk: int) -> Call:
     return get_object_or_404(Call.objects.select_related("program"), pk=pk)
+
+
+def proposals_visible_to(*, user: User) -> QuerySet[Proposal]:
+    """Return the proposals ``user`` may read, whatever their roles combine to.
+
+    Applicants read the proposals they lead; staff read all; board members read those
+    before the board or decided by it (until board meetings exist); assessors read none
+    until assessment exists.
+    """
+    proposals = Proposal.objects.select_related("call", "call__program", "lead_organization", "lead_applicant")
+    if user.has_role(Role.STAFF):
+        return proposals
+    visible = Q(pk__in=[])
+    if user.has_role(Role.APPLICANT):
+        visible |= Q(lead_applicant=user)
+    if user.has_role(Role.BOARD_MEMBER):
+        visible |= Q(state__in=BOARD_STATES)
+    return proposals.filter(visible)
+
+
+def proposal_for_user(*, user: User, pk: int) -> Proposal:
+    """Return the proposal ``pk`` if ``user`` may read it, or raise 404 (not revealing that it exists)."""
+    return get_object_or_404(proposals_visible_to(user=user), pk=pk)
+
+
+def proposals_led_by(*, user: User) -> QuerySet[Proposal]:
+    """Return the proposals ``user`` leads, grouped by call (newest call first), for their dashboard."""
+    return (
+        Proposal.objects.filter(lead_applicant=user)
+        .select_related("call", "call__program", "lead_organization")
+        .order_by("-call__loi_opens_at", "call_id", "-created_at", "pk")
+    )
+
+
+def proposals_for_staff(*, call: Call, state: str | None = None) -> QuerySet[Proposal]:
+    """Return the proposals of ``call``, in ``state`` if given, with what the staff list shows."""
+    proposals = Proposal.objects.filter(call=call).select_related("call", "lead_organization", "lead_applicant")
+    if state:
+        proposals = proposals.filter(state=state)
+    return proposals.order_by("-updated_at", "pk")
+
+
+def proposal_state_counts(*, call: Call) -> dict[str, int]:
+    """Return how many proposals of ``call`` are in each state (states with none are left out)."""
+    rows = Proposal.objects.filter(call=call).order_by().values_list("state").annotate(count=Count("pk"))
+    return dict(rows)
+
+
+def proposals_before_board(*, user: User) -> QuerySet[Proposal]:
+    """Return the proposals awaiting the board's decision that ``user`` may read, oldest call first."""
+    return (
+        proposals_visible_to(user=user)
+        .filter(state=ProposalState.BOARD_REVIEW)
+        .order_by("call__board_meeting_at", "call_id", "title", "pk")
+    )

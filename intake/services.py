@@ -1,4 +1,4 @@
-"""Use cases of programs and calls: one function each, keyword-only."""
+"""Use cases of programs, calls and the applicant's proposals: one function each, keyword-only."""
 
 from __future__ import annotations
 
@@ -6,12 +6,13 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.choices import Role
-from accounts.errors import ActionForbidden, StaleAction
-from accounts.models import User
-from intake.models import Call, Program
+from accounts.errors import ActionForbidden, DomainError, StaleAction
+from accounts.models import Membership, Organization, User
+from intake.models import Call, Program, Proposal
 
 M = TypeVar("M", Program, Call)
 
@@ -69,3 +70,78 @@ def call_update(*, call: Call, by: User, expected_updated_at: datetime, **fields
     """Change a call's windows, envelope or rules, refusing if somebody else changed it first."""
     _require_staff(by)
     return _update_unless_changed(call, expected_updated_at=expected_updated_at, fields=fields)
+
+
+# --- Proposals: the applicant's draft (the state changes only through workflow.actions) ----
+
+
+def _require_member(user: User, organization: Organization) -> None:
+    if not Membership.objects.filter(user=user, organization=organization).exists():
+        raise DomainError(
+            _("You can lead a proposal only for an organization you are a member of: join %(organization)s first.")
+            % {"organization": organization}
+        )
+
+
+def proposal_create(*, call: Call, by: User, title: str, summary: str, lead_organization: Organization) -> Proposal:
+    """Start a letter of intent in ``call``, led by ``by`` for ``lead_organization``."""
+    if not by.has_role(Role.APPLICANT):
+        raise ActionForbidden(_("Only applicants can start a letter of intent."))
+    _require_member(by, lead_organization)
+    now = timezone.now()
+    if not call.loi_opens_at <= now < call.loi_closes_at:
+        raise DomainError(_("This call does not accept letters of intent now, by the server's clock."))
+    proposal = Proposal(
+        call=call, lead_applicant=by, lead_organization=lead_organization, title=title.strip(), summary=summary.strip()
+    )
+    proposal.full_clean(exclude=["state"])  # the lifecycle owns the state
+    proposal.save()
+    return proposal
+
+
+def proposal_update(
+    *,
+    proposal: Proposal,
+    by: User,
+    title: str,
+    summary: str,
+    lead_organization: Organization,
+    expected_updated_at: datetime | None,
+) -> Proposal:
+    """Save the lead applicant's changes to an editable proposal before its deadline.
+
+    Refuse (keeping nothing) if somebody saved the proposal since ``expected_updated_at``,
+    if it is no longer editable, or if its deadline has passed by the server's clock.
+    """
+    with transaction.atomic():
+        current = Proposal.objects.select_for_update().select_related("call").get(pk=proposal.pk)
+        if by.pk != current.lead_applicant_id or not by.has_role(Role.APPLICANT):
+            raise ActionForbidden(_("Only the lead applicant can edit this proposal."))
+        if not current.is_editable:
+            raise StaleAction(
+                _("This proposal is now “%(state)s” and can no longer be edited. Your changes are not saved.")
+                % {"state": current.get_state_display()}
+            )
+        deadline = current.deadline
+        if deadline is not None and timezone.now() >= deadline:
+            raise DomainError(
+                _(
+                    "The deadline has passed by the server's clock, so your changes are not saved. "
+                    "Contact the program staff if you need an extension."
+                )
+            )
+        if expected_updated_at is None or current.updated_at != expected_updated_at:
+            raise StaleAction(
+                _(
+                    "Somebody else saved this %(thing)s while you were editing it. Your changes are not saved yet: "
+                    "review them against the current version and save again."
+                )
+                % {"thing": Proposal._meta.verbose_name}
+            )
+        _require_member(by, lead_organization)
+        current.title = title.strip()
+        current.summary = summary.strip()
+        current.lead_organization = lead_organization
+        current.full_clean(exclude=["state"])
+        current.save(update_fields=["title", "summary", "lead_organization", "updated_at"])
+    return current

@@ -1,8 +1,9 @@
-"""Views of the intake app: public calls, the applicant's dashboard, staff's programs and calls."""
+"""Views of the intake app: public calls, the applicant's proposals and dashboard, staff's programs and calls."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, cast
 
 from django.contrib import messages
@@ -11,12 +12,20 @@ from django.db.models import Model
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.choices import Role
 from accounts.decorators import AuthenticatedRequest, role_required
-from accounts.errors import StaleAction
+from accounts.errors import ActionForbidden, DomainError, StaleAction
+from accounts.models import User
 from intake import selectors, services
-from intake.forms import CallForm, ProgramForm
+from intake.choices import CallPhase
+from intake.forms import CallForm, ProgramForm, ProposalForm
+from intake.models import Proposal
+from workflow.forms import ACTION_DONE, ACTION_FORMS, REASON_FOR_APPLICANT, ActionForm
+from workflow.lifecycle import actions_for, unmet_conditions
+from workflow.selectors import audit_records_for
+from workflow.states import ProposalState
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -32,12 +41,192 @@ def calls_open(request: HttpRequest) -> HttpResponse:
 
 
 def call_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return render(request, "intake/call_detail.html", {"call": selectors.call_public(pk=pk)})
+    call = selectors.call_public(pk=pk)
+    user = request.user
+    can_start_loi = call.phase() == CallPhase.LOI_OPEN and isinstance(user, User) and user.has_role(Role.APPLICANT)
+    return render(request, "intake/call_detail.html", {"call": call, "can_start_loi": can_start_loi})
 
 
 @role_required(Role.APPLICANT)
 def applicant_dashboard(request: AuthenticatedRequest) -> HttpResponse:
-    return render(request, "intake/applicant_dashboard.html", {"open_calls": selectors.calls_open()})
+    """List the applicant's proposals by call, with their state and next deadline, and the open calls."""
+    return render(
+        request,
+        "intake/applicant_dashboard.html",
+        {
+            "open_calls": selectors.calls_open(),
+            "proposals": list(selectors.proposals_led_by(user=request.user)),
+            "has_membership": request.user.memberships.exists(),
+        },
+    )
+
+
+# --- The applicant's proposals ----------------------------------------------------------------
+
+#: What the applicant does next, in each state.
+NEXT_STEP = {
+    ProposalState.DRAFT: gettext_lazy("Complete your letter of intent and submit it before the deadline."),
+    ProposalState.LOI_SUBMITTED: gettext_lazy(
+        "Program staff are screening your letter of intent. Nothing to do for now."
+    ),
+    ProposalState.LOI_DECLINED: gettext_lazy(
+        "Your letter of intent was not retained. The reason is in the history below."
+    ),
+    ProposalState.INVITED: gettext_lazy(
+        "You are invited: prepare your full application and submit it before the deadline."
+    ),
+    ProposalState.SUBMITTED: gettext_lazy("Program staff are checking the eligibility of your application."),
+    ProposalState.CHANGES_REQUESTED: gettext_lazy(
+        "Make the changes requested (see the history below) and submit the application again before the due date."
+    ),
+    ProposalState.INELIGIBLE: gettext_lazy(
+        "Your application was found ineligible. The checks it failed are in the history below."
+    ),
+    ProposalState.IN_ASSESSMENT: gettext_lazy("Assessors are reviewing your application. Nothing to do for now."),
+    ProposalState.ASSESSED: gettext_lazy("The assessment is complete. The proposal awaits the board."),
+    ProposalState.BOARD_REVIEW: gettext_lazy("The board will decide on your proposal at its meeting."),
+    ProposalState.APPROVED: gettext_lazy(
+        "Your proposal is approved. Program staff will contact you about the funding agreement."
+    ),
+    ProposalState.DECLINED: gettext_lazy(
+        "Your proposal was not funded. The board's rationale is in the history below."
+    ),
+    ProposalState.WITHDRAWN: gettext_lazy("You withdrew this proposal."),
+    ProposalState.EXPIRED: gettext_lazy("The deadline passed before the proposal was submitted."),
+}
+
+
+def _moment(value: Any) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def applicant_timeline(proposal: Proposal) -> list[dict[str, Any]]:
+    """Tell the history of ``proposal`` to its applicant: when, what, and the reason meant for them; no names."""
+    return [
+        {
+            "at": record.at,
+            "text": ACTION_DONE.get(record.action, record.action),
+            "reason": record.reason if record.action in REASON_FOR_APPLICANT else "",
+            "due": _moment(record.data.get("due_at") or record.data.get("until")),
+            "amount": record.data.get("amount") if record.action == "approve" else None,
+        }
+        for record in audit_records_for(proposal=proposal)
+    ]
+
+
+def applicant_proposal_page(
+    request: AuthenticatedRequest, proposal: Proposal, *, bound: ActionForm | None = None, status: int = 200
+) -> HttpResponse:
+    """Render the applicant's page of ``proposal``; ``bound`` is a posted action form to show with its errors."""
+    forms = []
+    for action in actions_for(proposal, request.user):
+        form_class = ACTION_FORMS[action]
+        if not form_class.by_applicant:
+            continue
+        form = bound if bound is not None and bound.action == action else form_class(proposal=proposal)
+        forms.append((form, unmet_conditions(proposal, action)))
+    return render(
+        request,
+        "intake/proposal_detail.html",
+        {
+            "proposal": proposal,
+            "call": proposal.call,
+            "next_step": NEXT_STEP.get(ProposalState(proposal.state), ""),
+            "action_forms": forms,
+            "timeline": applicant_timeline(proposal),
+        },
+        status=status,
+    )
+
+
+@role_required(Role.APPLICANT)
+def proposal_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Start a letter of intent in the call ``pk`` while its window is open."""
+    call = selectors.call_public(pk=pk)
+    form = ProposalForm(request.POST or None, user=request.user)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            proposal = services.proposal_create(
+                call=call,
+                by=request.user,
+                title=form.cleaned_data["title"],
+                summary=form.cleaned_data["summary"],
+                lead_organization=form.cleaned_data["lead_organization"],
+            )
+        except ActionForbidden:
+            raise
+        except ValidationError as error:
+            for field, field_errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, field_errors)
+        except DomainError as error:
+            form.add_error(None, error.message)
+            status = error.status
+        else:
+            messages.success(
+                request, _("Your letter of intent is started. Complete it and submit it before the deadline.")
+            )
+            return redirect("intake:proposal_detail", pk=proposal.pk)
+    if form.is_bound and form.errors:
+        status = max(status, 400)
+    return render(
+        request,
+        "intake/proposal_form.html",
+        {"form": form, "call": call, "window_open": call.phase() == CallPhase.LOI_OPEN},
+        status=status,
+    )
+
+
+@role_required(Role.APPLICANT)
+def proposal_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    return applicant_proposal_page(request, selectors.proposal_for_user(user=request.user, pk=pk))
+
+
+@role_required(Role.APPLICANT)
+def proposal_update(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Edit the proposal while it is editable; a refused save keeps what was typed."""
+    proposal = selectors.proposal_for_user(user=request.user, pk=pk)
+    if request.method != "POST" and not proposal.is_editable:
+        messages.info(
+            request,
+            _("This proposal is “%(state)s” and can no longer be edited.") % {"state": proposal.get_state_display()},
+        )
+        return redirect("intake:proposal_detail", pk=pk)
+    form = ProposalForm(request.POST or None, user=request.user, proposal=proposal)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.proposal_update(
+                proposal=proposal,
+                by=request.user,
+                title=form.cleaned_data["title"],
+                summary=form.cleaned_data["summary"],
+                lead_organization=form.cleaned_data["lead_organization"],
+                expected_updated_at=form.cleaned_data["loaded_at"],
+            )
+        except ActionForbidden:
+            raise
+        except ValidationError as error:
+            for field, field_errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, field_errors)
+        except DomainError as error:
+            form.add_error(None, error.message)
+            status = error.status
+            if isinstance(error, StaleAction):
+                # The next save is made knowingly over the other version.
+                form.data = data = cast(QueryDict, form.data).copy()
+                data["loaded_at"] = Proposal.objects.get(pk=pk).updated_at.isoformat()
+        else:
+            messages.success(request, _("Your changes are saved."))
+            return redirect("intake:proposal_detail", pk=pk)
+    if form.is_bound and form.errors:
+        status = max(status, 400)
+    return render(
+        request, "intake/proposal_form.html", {"form": form, "call": proposal.call, "proposal": proposal}, status=status
+    )
 
 
 @role_required(Role.STAFF)
