@@ -12,6 +12,9 @@ class DomainError(Exception):
 
     status = 400
     title = _("This cannot be done")
+    #: Where the error page links back to (a view may set it, say to the object acted on).
+    back_url = ""
+    back_label = ""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)

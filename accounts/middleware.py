@@ -32,7 +32,12 @@ class UserLanguageMiddleware:
             return render(
                 request,
                 "domain_error.html",
-                {"title": exception.title, "message": exception.message},
+                {
+                    "title": exception.title,
+                    "message": exception.message,
+                    "back_url": exception.back_url,
+                    "back_label": exception.back_label,
+                },
                 status=exception.status,
             )
         return None

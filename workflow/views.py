@@ -1,16 +1,37 @@
-"""Views of the workflow app: the staff and board dashboards, and everyone's inbox."""
+"""Views of the workflow app: the staff and board dashboards, everyone's inbox, and the proposals' lifecycle."""
 
+from collections.abc import Callable
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.choices import Role
 from accounts.decorators import AuthenticatedRequest, role_required
-from intake.selectors import calls_open
-from workflow import notifications
+from accounts.errors import ActionForbidden, DomainError, StaleAction
+from accounts.models import User
+from intake.models import Proposal
+from intake.selectors import (
+    call_for_staff,
+    calls_open,
+    proposal_for_user,
+    proposal_state_counts,
+    proposals_before_board,
+    proposals_for_staff,
+)
+from intake.views import applicant_proposal_page
+from workflow import actions, notifications
+from workflow.actions import ConditionsNotMet
+from workflow.forms import ACTION_DONE, ACTION_FORMS, ActionForm, ExtendDeadlineForm
+from workflow.lifecycle import actions_for, permitted, transition_of, unmet_conditions
+from workflow.selectors import audit_records_for
+from workflow.states import ProposalState
 
 INBOX_PAGE_SIZE = 30
 
@@ -22,7 +43,9 @@ def staff_dashboard(request: AuthenticatedRequest) -> HttpResponse:
 
 @role_required(Role.BOARD_MEMBER)
 def board_dashboard(request: AuthenticatedRequest) -> HttpResponse:
-    return render(request, "workflow/board_dashboard.html")
+    return render(
+        request, "workflow/board_dashboard.html", {"proposals": list(proposals_before_board(user=request.user))}
+    )
 
 
 @login_required
@@ -50,3 +73,178 @@ def inbox_mark_read(request: AuthenticatedRequest) -> HttpResponse:
     notifications.inbox_mark_read(user=request.user, ids=ids)
     page = request.POST.get("page", "")
     return redirect(reverse("workflow:inbox") + (f"?page={page}" if page.isdigit() else ""))
+
+
+# --- Proposals: staff's list per call, the staff and board page, and the one action endpoint ------
+
+PROPOSALS_PAGE_SIZE = 50
+
+#: The action functions, by the names of the lifecycle's table (plus the deadline extension).
+PERFORM: dict[str, Callable[..., Proposal]] = {
+    "submit_loi": actions.proposal_submit_loi,
+    "invite": actions.proposal_invite,
+    "decline_loi": actions.proposal_decline_loi,
+    "submit_application": actions.proposal_submit_application,
+    "request_changes": actions.proposal_request_changes,
+    "mark_ineligible": actions.proposal_mark_ineligible,
+    "start_assessment": actions.proposal_start_assessment,
+    "complete_assessment": actions.proposal_complete_assessment,
+    "reopen_assessment": actions.proposal_reopen_assessment,
+    "send_to_board": actions.proposal_send_to_board,
+    "approve": actions.proposal_approve,
+    "decline": actions.proposal_decline,
+    "withdraw": actions.proposal_withdraw,
+}
+
+
+def _require_staff_or_board(user: User) -> None:
+    if not (user.has_role(Role.STAFF) or user.has_role(Role.BOARD_MEMBER)):
+        raise PermissionDenied(_("This page is for program staff and board members."))
+
+
+def _available_forms(proposal: Proposal, user: User) -> list[type[ActionForm]]:
+    """Return the forms of what ``user`` may do to ``proposal`` now, as staff or board (conditions aside)."""
+    available = [
+        ACTION_FORMS[action] for action in actions_for(proposal, user) if not ACTION_FORMS[action].by_applicant
+    ]
+    if user.has_role(Role.STAFF) and proposal.deadline is not None:
+        available.append(ExtendDeadlineForm)
+    return available
+
+
+@role_required(Role.STAFF)
+def call_proposals(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """List the proposals of one call, filtered by state, 50 to a page, with what staff can do to each."""
+    call = call_for_staff(pk=pk)
+    state = request.GET.get("state", "")
+    if state not in ProposalState.values:
+        state = ""
+    page = Paginator(proposals_for_staff(call=call, state=state or None), PROPOSALS_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    rows = [(proposal, _available_forms(proposal, request.user)) for proposal in page.object_list]
+    counts = proposal_state_counts(call=call)
+    states = [(value, label, counts.get(value, 0)) for value, label in ProposalState.choices]
+    return render(
+        request,
+        "workflow/call_proposals.html",
+        {"call": call, "page": page, "rows": rows, "state": state, "states": states, "total": sum(counts.values())},
+    )
+
+
+def _staff_page(
+    request: AuthenticatedRequest, proposal: Proposal, *, bound: ActionForm | None = None, status: int = 200
+) -> HttpResponse:
+    forms = []
+    for form_class in _available_forms(proposal, request.user):
+        form = bound if bound is not None and bound.action == form_class.action else form_class(proposal=proposal)
+        unmet = unmet_conditions(proposal, form_class.action) if form_class.action in PERFORM else []
+        forms.append((form, unmet))
+    return render(
+        request,
+        "workflow/proposal_detail.html",
+        {
+            "proposal": proposal,
+            "call": proposal.call,
+            "action_forms": forms,
+            "records": [
+                (record, ACTION_DONE.get(record.action, record.action))
+                for record in audit_records_for(proposal=proposal)
+            ],
+        },
+        status=status,
+    )
+
+
+@login_required
+def proposal_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Show one proposal to staff (or to the board, once before it) with its full history and actions."""
+    _require_staff_or_board(request.user)
+    return _staff_page(request, proposal_for_user(user=request.user, pk=pk))
+
+
+def _stale(proposal: Proposal) -> StaleAction:
+    return StaleAction(
+        _("This proposal is now “%(state)s”, so this action is no longer possible. Nothing was changed.")
+        % {"state": proposal.get_state_display()}
+    )
+
+
+def _refuse_early(proposal: Proposal, action: str, user: User, expected_state: str | None) -> None:
+    """Refuse a stale or forbidden post before reading its form, as the action itself would.
+
+    The action checks again under the row's lock; this only spares the person a form error
+    on an action that is no longer theirs to take.
+    """
+    if expected_state and expected_state != proposal.state:
+        raise _stale(proposal)
+    if action == ExtendDeadlineForm.action:
+        if not user.has_role(Role.STAFF):
+            raise ActionForbidden(_("Only program staff can extend a deadline."))
+        if proposal.deadline is None:
+            raise StaleAction(
+                _("This proposal is now “%(state)s”, which has no deadline to extend.")
+                % {"state": proposal.get_state_display()}
+            )
+        return
+    if transition_of(action, proposal.state) is None:
+        raise _stale(proposal)
+    if not permitted(proposal, action, user):
+        raise ActionForbidden(_("You may not do this to this proposal."))
+
+
+def _page_url(proposal: Proposal, form_class: type[ActionForm]) -> str:
+    name = "intake:proposal_detail" if form_class.by_applicant else "workflow:proposal_detail"
+    return reverse(name, kwargs={"pk": proposal.pk})
+
+
+@login_required
+@require_POST
+def proposal_act(request: AuthenticatedRequest, pk: int, action: str) -> HttpResponse:
+    """Perform one action on one proposal: parse its form, call its one action function, redirect.
+
+    A form error re-renders the page with what was typed (400); an unmet condition says which
+    (409, typed values kept); a stale post (409) and a forbidden one (403) are rendered by the
+    domain-error middleware, with a link back to the proposal.
+    """
+    form_class = ACTION_FORMS.get(action)
+    if form_class is None:
+        raise Http404
+    proposal = proposal_for_user(user=request.user, pk=pk)
+    back = _page_url(proposal, form_class)
+
+    def render_page(form: ActionForm, status: int) -> HttpResponse:
+        if form_class.by_applicant:
+            return applicant_proposal_page(request, proposal, bound=form, status=status)
+        return _staff_page(request, proposal, bound=form, status=status)
+
+    try:
+        _refuse_early(proposal, action, request.user, request.POST.get(f"{action}-expected_state"))
+        form = form_class(request.POST, proposal=proposal)
+        if not form.is_valid():
+            return render_page(form, 400)
+        if action == ExtendDeadlineForm.action:
+            done = actions.proposal_extend_deadline(proposal=proposal, by=request.user, **form.arguments())
+        else:
+            done = PERFORM[action](
+                proposal=proposal,
+                by=request.user,
+                expected_state=form.cleaned_data["expected_state"],
+                **form.arguments(),
+            )
+    except (StaleAction, ActionForbidden) as error:
+        error.back_url = back
+        error.back_label = _("Back to the proposal")
+        raise
+    except ConditionsNotMet as error:
+        form.add_error(None, error.message)
+        return render_page(form, error.status)
+    except DomainError as error:
+        form.add_error(None, error.message)
+        return render_page(form, 400)
+    messages.success(
+        request,
+        _("Done: %(action)s. The proposal is now “%(state)s”.")
+        % {"action": form_class.label, "state": done.get_state_display()},
+    )
+    return redirect(back)
