@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import pytest
 from django.test import override_settings
@@ -174,8 +174,8 @@ class TestDeadlineAgreesWithSQL(TestCase):
 
     @classmethod
     def setUpTestData(cls) -> None:
-        cls.lead = User.objects.get(pk=UserFactory(role=Role.APPLICANT).pk)
-        cls.organization = Organization.objects.get(pk=OrganizationFactory().pk)
+        cls.lead = cast(User, UserFactory(role=Role.APPLICANT))
+        cls.organization = cast(Organization, OrganizationFactory())
 
     @settings(max_examples=40, derandomize=True, deadline=None)
     @given(
