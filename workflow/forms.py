@@ -31,6 +31,8 @@ class ActionForm(forms.Form):
     by_applicant: ClassVar[bool] = False
     #: Whether the action cannot be undone, so the page says so beside the button.
     final: ClassVar[bool] = False
+    #: Lists pass the form classes themselves to templates, which must read them, not call them.
+    do_not_call_in_templates: ClassVar[bool] = True
 
     expected_state = forms.ChoiceField(choices=ProposalState.choices, widget=forms.HiddenInput)
 
