@@ -1,0 +1,535 @@
+"""Staff and the board act on proposals: the list per call, the proposal's page, and the one action endpoint."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any, cast
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from intake.models import Call, Proposal
+from tests.factories import CallFactory, ProposalFactory
+from tests.workflow.conftest import MakeProposal
+from workflow import actions
+from workflow.models import AuditRecord
+from workflow.states import ProposalState
+
+pytestmark = pytest.mark.django_db
+
+
+def _call(**fields: Any) -> Call:
+    return cast(Call, CallFactory(**fields))
+
+
+S = ProposalState
+
+
+def _act(client: Client, proposal: Proposal, action: str, expected_state: str | None = None, **fields: str) -> Any:
+    data = {f"{action}-expected_state": expected_state or proposal.state}
+    data.update({f"{action}-{name}": value for name, value in fields.items()})
+    return client.post(reverse("workflow:proposal_act", args=[proposal.pk, action]), data)
+
+
+def _local(moment: datetime, call: Call) -> str:
+    return timezone.localtime(moment, call.zone).strftime("%Y-%m-%dT%H:%M")
+
+
+# --- The list per call ---------------------------------------------------------------------
+
+
+def test_call_proposals_lists_the_calls_proposals_with_their_actions(
+    staff_client: Client, call: Call, make_proposal: MakeProposal
+) -> None:
+    screened = make_proposal(S.LOI_SUBMITTED, title="To screen")
+    make_proposal(S.DRAFT, title="Still a draft")
+    ProposalFactory(title="Another call's")
+
+    response = staff_client.get(reverse("workflow:call_proposals", args=[call.pk]))
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "To screen" in content
+    assert "Still a draft" in content
+    assert "Another call&#x27;s" not in content
+    rows = {proposal.pk: [form.action for form in forms] for proposal, forms in response.context["rows"]}
+    assert rows[screened.pk] == ["invite", "decline_loi"]
+    assert f"{reverse('workflow:proposal_detail', args=[screened.pk])}#action-invite" in content
+
+
+def test_call_proposals_filters_by_state(staff_client: Client, call: Call, make_proposal: MakeProposal) -> None:
+    make_proposal(S.LOI_SUBMITTED, title="To screen")
+    make_proposal(S.DRAFT, title="Still a draft")
+
+    response = staff_client.get(reverse("workflow:call_proposals", args=[call.pk]), {"state": S.LOI_SUBMITTED})
+
+    assert [proposal.title for proposal, _forms in response.context["rows"]] == ["To screen"]
+    assert ("loi_submitted", "Letter of intent submitted", 1) in response.context["states"]
+
+
+def test_call_proposals_ignores_an_unknown_state(staff_client: Client, call: Call, make_proposal: MakeProposal) -> None:
+    make_proposal(S.DRAFT)
+
+    response = staff_client.get(reverse("workflow:call_proposals", args=[call.pk]), {"state": "nonsense"})
+
+    assert response.context["state"] == ""
+    assert len(response.context["rows"]) == 1
+
+
+def test_call_proposals_pages_by_fifty(staff_client: Client, call: Call) -> None:
+    ProposalFactory.create_batch(51, call=call)
+
+    first = staff_client.get(reverse("workflow:call_proposals", args=[call.pk]))
+    second = staff_client.get(reverse("workflow:call_proposals", args=[call.pk]), {"page": 2})
+
+    assert (len(first.context["rows"]), len(second.context["rows"])) == (50, 1)
+
+
+def _list_queries(client: Client, call: Call) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("workflow:call_proposals", args=[call.pk])).status_code == 200
+    return len(queries)
+
+
+def test_call_proposals_queries_do_not_grow_with_proposals(
+    staff_client: Client, call: Call, make_proposal: MakeProposal
+) -> None:
+    make_proposal(S.LOI_SUBMITTED)
+    one = _list_queries(staff_client, call)
+    states = [S.DRAFT, S.INVITED, S.CHANGES_REQUESTED, S.SUBMITTED, S.ASSESSED, S.BOARD_REVIEW]
+    for index in range(19):
+        make_proposal(states[index % len(states)], lead_applicant=ProposalFactory().lead_applicant)
+
+    twenty = _list_queries(staff_client, call)
+
+    assert twenty == one
+
+
+@pytest.mark.parametrize("persona", ["applicant_client", "assessor_client", "board_client"])
+def test_call_proposals_is_for_staff_only(persona: str, call: Call, request: Any) -> None:
+    response = request.getfixturevalue(persona).get(reverse("workflow:call_proposals", args=[call.pk]))
+
+    assert response.status_code == 403
+
+
+def test_staff_call_page_and_dashboard_link_to_the_list(staff_client: Client, call: Call) -> None:
+    url = reverse("workflow:call_proposals", args=[call.pk])
+
+    assert url in staff_client.get(reverse("intake:call_staff_detail", args=[call.pk])).content.decode()
+    assert url in staff_client.get(reverse("workflow:staff_dashboard")).content.decode()
+
+
+# --- The staff and board page ----------------------------------------------------------------
+
+
+def test_proposal_detail_shows_staff_the_full_history(
+    staff_client: Client, staff: User, applicant: User, make_proposal: MakeProposal
+) -> None:
+    proposal = make_proposal(S.DRAFT)
+    actions.proposal_submit_loi(proposal=proposal, by=applicant)
+    actions.proposal_invite(proposal=proposal, by=staff, reason="Strong consortium.")
+
+    response = staff_client.get(reverse("workflow:proposal_detail", args=[proposal.pk]))
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert [text for _record, text in response.context["records"]] == [
+        "The letter of intent was submitted.",
+        "The consortium was invited to submit a full application.",
+    ]
+    assert "Ann Applicant" in content
+    assert "Sam Staff" in content
+    assert "Strong consortium." in content
+
+
+def test_proposal_detail_shows_staff_only_their_actions_and_the_extension(
+    staff_client: Client, make_proposal: MakeProposal
+) -> None:
+    invited = make_proposal(S.INVITED)
+
+    response = staff_client.get(reverse("workflow:proposal_detail", args=[invited.pk]))
+
+    assert [form.action for form, _unmet in response.context["action_forms"]] == ["extend_deadline"]
+
+
+def test_proposal_detail_shows_the_data_of_each_record(
+    staff_client: Client, staff: User, make_proposal: MakeProposal, call: Call
+) -> None:
+    proposal = make_proposal(S.SUBMITTED)
+    due = timezone.now() + timedelta(days=7)
+    actions.proposal_request_changes(proposal=proposal, by=staff, message="Fix the budget.", due_at=due)
+
+    response = staff_client.get(reverse("workflow:proposal_detail", args=[proposal.pk]))
+
+    assert "due_at" in response.content.decode()
+    assert "Fix the budget." in response.content.decode()
+
+
+def test_proposal_detail_before_the_board_is_open_to_board_members(
+    board_client: Client, make_proposal: MakeProposal
+) -> None:
+    proposal = make_proposal(S.BOARD_REVIEW)
+
+    response = board_client.get(reverse("workflow:proposal_detail", args=[proposal.pk]))
+
+    assert response.status_code == 200
+    assert [form.action for form, _unmet in response.context["action_forms"]] == ["approve", "decline"]
+
+
+def test_proposal_detail_not_before_the_board_is_not_found_by_board_members(
+    board_client: Client, make_proposal: MakeProposal
+) -> None:
+    proposal = make_proposal(S.SUBMITTED)
+
+    assert board_client.get(reverse("workflow:proposal_detail", args=[proposal.pk])).status_code == 404
+
+
+@pytest.mark.parametrize("persona", ["applicant_client", "assessor_client"])
+def test_proposal_detail_is_forbidden_to_applicants_and_assessors(
+    persona: str, make_proposal: MakeProposal, request: Any
+) -> None:
+    proposal = make_proposal(S.BOARD_REVIEW)
+
+    response = request.getfixturevalue(persona).get(reverse("workflow:proposal_detail", args=[proposal.pk]))
+
+    assert response.status_code == 403
+
+
+def test_board_dashboard_lists_proposals_before_the_board(board_client: Client, make_proposal: MakeProposal) -> None:
+    before = make_proposal(S.BOARD_REVIEW, title="Before the board")
+    make_proposal(S.SUBMITTED, title="Still in intake")
+
+    response = board_client.get(reverse("workflow:board_dashboard"))
+
+    assert response.context["proposals"] == [before]
+    assert "Still in intake" not in response.content.decode()
+
+
+# --- Staff's actions -------------------------------------------------------------------------
+
+
+def test_invite_needs_no_reason(staff_client: Client, make_proposal: MakeProposal) -> None:
+    proposal = make_proposal(S.LOI_SUBMITTED)
+
+    response = _act(staff_client, proposal, "invite")
+
+    proposal.refresh_from_db()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("workflow:proposal_detail", args=[proposal.pk])
+    assert proposal.state == S.INVITED
+
+
+def test_success_is_said_on_the_next_page(staff_client: Client, make_proposal: MakeProposal) -> None:
+    proposal = make_proposal(S.LOI_SUBMITTED)
+
+    response = _act(staff_client, proposal, "invite")
+    page = staff_client.get(response["Location"])
+
+    assert "Done: Invite to submit a full application. The proposal is now “Invited to apply”." in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("state", "action", "field"),
+    [
+        (S.LOI_SUBMITTED, "decline_loi", "reason"),
+        (S.ASSESSED, "reopen_assessment", "reason"),
+        (S.SUBMITTED, "mark_ineligible", "failed_checks"),
+        (S.SUBMITTED, "request_changes", "message"),
+    ],
+)
+def test_actions_that_need_a_reason_refuse_without_one_and_write_nothing(
+    staff_client: Client, make_proposal: MakeProposal, state: str, action: str, field: str
+) -> None:
+    proposal = make_proposal(state)
+
+    response = _act(staff_client, proposal, action, **{field: ""})
+
+    proposal.refresh_from_db()
+    bound = next(form for form, _unmet in response.context["action_forms"] if form.action == action)
+    assert response.status_code == 400
+    assert bound.errors[field] == ["This field is required."]
+    assert proposal.state == state
+    assert AuditRecord.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("state", "action", "fields", "target"),
+    [
+        (S.LOI_SUBMITTED, "decline_loi", {"reason": "Out of scope."}, S.LOI_DECLINED),
+        (S.SUBMITTED, "mark_ineligible", {"failed_checks": "Only two partners."}, S.INELIGIBLE),
+        (S.SUBMITTED, "start_assessment", {}, S.IN_ASSESSMENT),
+        (S.IN_ASSESSMENT, "complete_assessment", {}, S.ASSESSED),
+        (S.ASSESSED, "reopen_assessment", {"reason": "An outlier score."}, S.IN_ASSESSMENT),
+        (S.ASSESSED, "send_to_board", {"reason": "Ranked third."}, S.BOARD_REVIEW),
+    ],
+)
+def test_staff_actions_with_their_reasons_move_the_proposal_and_audit_it(
+    staff_client: Client, staff: User, make_proposal: MakeProposal, state: str, action: str, fields: dict, target: str
+) -> None:
+    proposal = make_proposal(state)
+
+    response = _act(staff_client, proposal, action, **fields)
+
+    proposal.refresh_from_db()
+    record = AuditRecord.objects.get()
+    assert response.status_code == 302
+    assert proposal.state == target
+    assert (record.action, record.actor, record.reason) == (action, staff, next(iter(fields.values()), ""))
+
+
+def test_request_changes_reads_the_due_date_in_the_calls_timezone(
+    staff_client: Client, make_proposal: MakeProposal
+) -> None:
+    call = _call(timezone="America/Vancouver")
+    proposal = make_proposal(S.SUBMITTED, call=call)
+    due = (timezone.now() + timedelta(days=14)).replace(second=0, microsecond=0)
+
+    response = _act(staff_client, proposal, "request_changes", message="Add a partner.", due_at=_local(due, call))
+
+    proposal.refresh_from_db()
+    assert response.status_code == 302
+    assert proposal.state == S.CHANGES_REQUESTED
+    assert proposal.changes_due_at == due
+    assert AuditRecord.objects.get().reason == "Add a partner."
+
+
+def test_request_changes_refuses_a_past_due_date_keeping_the_message(
+    staff_client: Client, make_proposal: MakeProposal, call: Call
+) -> None:
+    proposal = make_proposal(S.SUBMITTED)
+
+    response = _act(
+        staff_client,
+        proposal,
+        "request_changes",
+        message="Add a partner.",
+        due_at=_local(timezone.now() - timedelta(days=1), call),
+    )
+
+    proposal.refresh_from_db()
+    assert response.status_code == 400
+    assert "Choose a time in the future." in response.content.decode()
+    assert "Add a partner." in response.content.decode()
+    assert proposal.state == S.SUBMITTED
+
+
+def test_extend_deadline_moves_the_deadline_with_a_reason(
+    staff_client: Client, make_proposal: MakeProposal, call: Call
+) -> None:
+    proposal = make_proposal(S.INVITED)
+    until = (call.application_closes_at + timedelta(days=3)).replace(second=0, microsecond=0)
+
+    response = _act(staff_client, proposal, "extend_deadline", until=_local(until, call), reason="Partner's illness.")
+
+    proposal.refresh_from_db()
+    record = AuditRecord.objects.get()
+    assert response.status_code == 302
+    assert proposal.deadline == until
+    assert (record.action, record.reason, proposal.state) == ("extend_deadline", "Partner's illness.", S.INVITED)
+
+
+def test_extend_deadline_without_a_reason_is_refused(
+    staff_client: Client, make_proposal: MakeProposal, call: Call
+) -> None:
+    proposal = make_proposal(S.INVITED)
+    until = call.application_closes_at + timedelta(days=3)
+
+    response = _act(staff_client, proposal, "extend_deadline", until=_local(until, call), reason="")
+
+    proposal.refresh_from_db()
+    assert response.status_code == 400
+    assert proposal.deadline_extended_until is None
+    assert AuditRecord.objects.count() == 0
+
+
+def test_extend_deadline_earlier_than_the_current_one_says_so(
+    staff_client: Client, make_proposal: MakeProposal, call: Call
+) -> None:
+    proposal = make_proposal(S.INVITED)
+
+    response = _act(
+        staff_client,
+        proposal,
+        "extend_deadline",
+        until=_local(call.application_closes_at - timedelta(days=3), call),
+        reason="Oops",
+    )
+
+    assert response.status_code == 400
+    assert "The new deadline must be later than the current one." in response.content.decode()
+
+
+def test_extend_deadline_forbidden_to_the_applicant(applicant_client: Client, make_proposal: MakeProposal) -> None:
+    proposal = make_proposal(S.INVITED)
+
+    response = _act(applicant_client, proposal, "extend_deadline", until="2099-01-01T00:00", reason="Please")
+
+    assert response.status_code == 403
+    assert AuditRecord.objects.count() == 0
+
+
+# --- The board's decision (until board meetings exist) -------------------------------------------
+
+
+def test_board_member_approves_with_amount_and_rationale(
+    board_client: Client, board_member: User, make_proposal: MakeProposal
+) -> None:
+    proposal = make_proposal(S.BOARD_REVIEW)
+
+    response = _act(
+        board_client, proposal, "approve", amount="1250000.00", rationale="Top ranked.", conditions="Quarterly KPIs."
+    )
+
+    proposal.refresh_from_db()
+    record = AuditRecord.objects.get()
+    assert response.status_code == 302
+    assert (proposal.state, proposal.approved_amount, proposal.decision_conditions) == (
+        S.APPROVED,
+        Decimal("1250000.00"),
+        "Quarterly KPIs.",
+    )
+    assert (record.actor, record.reason) == (board_member, "Top ranked.")
+
+
+def test_approve_without_amount_or_rationale_is_refused(board_client: Client, make_proposal: MakeProposal) -> None:
+    proposal = make_proposal(S.BOARD_REVIEW)
+
+    response = _act(board_client, proposal, "approve", amount="", rationale="")
+
+    proposal.refresh_from_db()
+    bound = next(form for form, _unmet in response.context["action_forms"] if form.action == "approve")
+    assert response.status_code == 400
+    assert set(bound.errors) == {"amount", "rationale"}
+    assert proposal.state == S.BOARD_REVIEW
+
+
+def test_board_member_declines_with_a_rationale(board_client: Client, make_proposal: MakeProposal) -> None:
+    proposal = make_proposal(S.BOARD_REVIEW)
+
+    response = _act(board_client, proposal, "decline", rationale="Below the funding line.")
+
+    proposal.refresh_from_db()
+    assert response.status_code == 302
+    assert proposal.state == S.DECLINED
+
+
+def test_staff_cannot_approve(staff_client: Client, make_proposal: MakeProposal) -> None:
+    proposal = make_proposal(S.BOARD_REVIEW)
+
+    response = _act(staff_client, proposal, "approve", amount="10", rationale="Why not")
+
+    proposal.refresh_from_db()
+    assert response.status_code == 403
+    assert proposal.state == S.BOARD_REVIEW
+    assert AuditRecord.objects.count() == 0
+
+
+# --- Stale, forbidden, unmet, malformed -------------------------------------------------------
+
+
+def test_stale_post_gives_409_with_the_current_state_and_writes_nothing(
+    staff_client: Client, staff: User, make_proposal: MakeProposal
+) -> None:
+    proposal = make_proposal(S.LOI_SUBMITTED)
+    actions.proposal_invite(proposal=proposal, by=staff)
+    before = AuditRecord.objects.count()
+
+    response = _act(staff_client, proposal, "decline_loi", expected_state=S.LOI_SUBMITTED, reason="Too late")
+
+    proposal.refresh_from_db()
+    content = response.content.decode()
+    assert response.status_code == 409
+    assert "This proposal is now “Invited to apply”, so this action is no longer possible." in content
+    assert reverse("workflow:proposal_detail", args=[proposal.pk]) in content
+    assert AuditRecord.objects.count() == before
+    assert proposal.state == S.INVITED
+
+
+def test_stale_post_with_an_invalid_form_is_still_409(
+    staff_client: Client, staff: User, make_proposal: MakeProposal
+) -> None:
+    proposal = make_proposal(S.LOI_SUBMITTED)
+    actions.proposal_invite(proposal=proposal, by=staff)
+
+    response = _act(staff_client, proposal, "decline_loi", expected_state=S.LOI_SUBMITTED, reason="")
+
+    assert response.status_code == 409
+
+
+def test_action_on_a_state_without_it_is_409(staff_client: Client, make_proposal: MakeProposal) -> None:
+    proposal = make_proposal(S.DRAFT)
+
+    response = _act(staff_client, proposal, "invite")
+
+    assert response.status_code == 409
+    assert AuditRecord.objects.count() == 0
+
+
+def test_applicant_cannot_perform_staff_actions_on_their_own_proposal(
+    applicant_client: Client, make_proposal: MakeProposal
+) -> None:
+    proposal = make_proposal(S.LOI_SUBMITTED)
+
+    response = _act(applicant_client, proposal, "invite")
+
+    proposal.refresh_from_db()
+    assert response.status_code == 403
+    assert "You may not do this to this proposal." in response.content.decode()
+    assert proposal.state == S.LOI_SUBMITTED
+    assert AuditRecord.objects.count() == 0
+
+
+def test_staff_cannot_withdraw_for_the_applicant(staff_client: Client, make_proposal: MakeProposal) -> None:
+    proposal = make_proposal(S.SUBMITTED)
+
+    response = _act(staff_client, proposal, "withdraw", reason="On their behalf")
+
+    assert response.status_code == 403
+    assert AuditRecord.objects.count() == 0
+
+
+def test_unmet_condition_is_said_on_the_page_with_409_keeping_what_was_typed(
+    staff_client: Client, make_proposal: MakeProposal
+) -> None:
+    past_meeting = _call(windows=(-200, -150, -100, -60, -1))
+    proposal = make_proposal(S.ASSESSED, call=past_meeting)
+
+    response = _act(staff_client, proposal, "send_to_board", reason="Ranked first, note kept.")
+
+    proposal.refresh_from_db()
+    content = response.content.decode()
+    assert response.status_code == 409
+    assert "The call&#x27;s board meeting has already taken place." in content
+    assert "Ranked first, note kept." in content
+    assert proposal.state == S.ASSESSED
+    assert AuditRecord.objects.count() == 0
+
+
+def test_unknown_action_is_not_found(staff_client: Client, make_proposal: MakeProposal) -> None:
+    proposal = make_proposal(S.LOI_SUBMITTED)
+
+    response = staff_client.post(reverse("workflow:proposal_act", args=[proposal.pk, "expire"]), {})
+
+    assert response.status_code == 404
+
+
+def test_act_accepts_only_post(staff_client: Client, make_proposal: MakeProposal) -> None:
+    proposal = make_proposal(S.LOI_SUBMITTED)
+
+    response = staff_client.get(reverse("workflow:proposal_act", args=[proposal.pk, "invite"]))
+
+    assert response.status_code == 405
+
+
+def test_act_on_an_invisible_proposal_is_not_found(board_client: Client, make_proposal: MakeProposal) -> None:
+    proposal = make_proposal(S.LOI_SUBMITTED)
+
+    response = _act(board_client, proposal, "invite")
+
+    assert response.status_code == 404
