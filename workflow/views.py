@@ -147,6 +147,11 @@ def _staff_page(
             "proposal": proposal,
             "call": proposal.call,
             "action_forms": forms,
+            "list_url": (
+                reverse("workflow:call_proposals", kwargs={"pk": proposal.call_id})
+                if request.user.has_role(Role.STAFF)
+                else ""
+            ),
             "records": [
                 (record, ACTION_DONE.get(record.action, record.action))
                 for record in audit_records_for(proposal=proposal)

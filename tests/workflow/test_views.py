@@ -146,6 +146,7 @@ def test_proposal_detail_shows_staff_the_full_history(
     assert "Ann Applicant" in content
     assert "Sam Staff" in content
     assert "Strong consortium." in content
+    assert reverse("workflow:call_proposals", args=[proposal.call_id]) in content
 
 
 def test_proposal_detail_shows_staff_only_their_actions_and_the_extension(
