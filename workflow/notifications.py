@@ -86,7 +86,7 @@ def notification_list_create(rows: list[Notification]) -> None:
 
 
 def _queue_unsent(keys: list[str]) -> None:
-    ids = []
+    ids: list[int] = []
     for start in range(0, len(keys), 5000):
         ids += Notification.objects.filter(key__in=keys[start : start + 5000], sent_at__isnull=True).values_list(
             "pk", flat=True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.conf import settings
@@ -55,7 +55,7 @@ def _notification(event: str, recipient: User, proposal: Proposal, context: dict
 
 
 def _render(event: str, language: str, proposal: Proposal, context: dict[str, Any] | None = None) -> tuple[str, ...]:
-    recipient = UserFactory(preferred_language=language, display_name="Ann Applicant")
+    recipient = cast(User, UserFactory(preferred_language=language, display_name="Ann Applicant"))
     return notification_render(
         _notification(event, recipient, proposal, CONTEXTS[event] if context is None else context)
     )
