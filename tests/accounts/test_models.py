@@ -1,0 +1,93 @@
+"""The user model: email login, roles held through groups."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import authenticate
+from django.db import IntegrityError
+
+from accounts.choices import Role
+from accounts.models import User
+from accounts.services import user_grant_role
+from tests.factories import PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_create_user_email_normalised_to_lower_case() -> None:
+    user = User.objects.create_user(email="Ann.Lee@Example.COM", password=PASSWORD, display_name="Ann")
+
+    assert user.email == "ann.lee@example.com"
+
+
+def test_create_user_duplicate_email_in_other_case_refused() -> None:
+    User.objects.create_user(email="ann@example.com", password=PASSWORD, display_name="Ann")
+
+    with pytest.raises(IntegrityError):
+        User.objects.create_user(email="ANN@example.com", password=PASSWORD, display_name="Ann again")
+
+
+def test_create_user_without_email_refused() -> None:
+    with pytest.raises(ValueError, match=r"^An email address is required\.$"):
+        User.objects.create_user(email="", password=PASSWORD)
+
+
+def test_authenticate_email_in_other_case_finds_user() -> None:
+    user = UserFactory(email="ann@example.com")
+
+    authenticated = authenticate(username="Ann@EXAMPLE.com", password=PASSWORD)
+
+    assert authenticated == user
+
+
+def test_authenticate_wrong_password_refused() -> None:
+    UserFactory(email="ann@example.com")
+
+    assert authenticate(username="ann@example.com", password="not-the-password") is None
+
+
+def test_create_superuser_has_admin_flags_and_no_role() -> None:
+    user = User.objects.create_superuser(email="Root@Example.com", password=PASSWORD, display_name="Root")
+
+    assert (user.email, user.is_staff, user.is_superuser, user.is_active) == ("root@example.com", True, True, True)
+    assert user.roles == frozenset()
+    assert user.check_password(PASSWORD) is True
+
+
+def test_user_grant_role_gives_role_once() -> None:
+    user = UserFactory()
+
+    user_grant_role(user=user, role=Role.ASSESSOR)
+    user_grant_role(user=user, role=Role.ASSESSOR)
+
+    assert user.roles == frozenset({Role.ASSESSOR})
+    assert user.has_role(Role.ASSESSOR) is True
+    assert user.has_role(Role.STAFF) is False
+    assert list(user.groups.values_list("name", flat=True)) == ["assessor"]
+
+
+def test_user_roles_several_held_at_once() -> None:
+    user = UserFactory(role=Role.STAFF)
+
+    user_grant_role(user=user, role=Role.BOARD_MEMBER)
+
+    assert user.roles == frozenset({Role.STAFF, Role.BOARD_MEMBER})
+
+
+def test_user_roles_ignore_groups_that_are_not_roles() -> None:
+    user = UserFactory(role=Role.APPLICANT)
+    user.groups.create(name="newsletter")
+
+    assert User.objects.get(pk=user.pk).roles == frozenset({Role.APPLICANT})
+
+
+def test_has_role_inactive_user_has_none() -> None:
+    user = UserFactory(role=Role.STAFF, is_active=False)
+
+    assert user.has_role(Role.STAFF) is False
+
+
+def test_user_str_shows_name_and_email() -> None:
+    user = UserFactory(email="ann@example.com", display_name="Ann Lee")
+
+    assert str(user) == "Ann Lee <ann@example.com>"

@@ -1,0 +1,91 @@
+"""The settings: the embedded SQLite default, Celery's delivery guarantees, production hardening."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.db import close_old_connections, connection, transaction
+
+from config.celery import app as celery_app
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+
+
+def _run(args: list[str], **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {name: value for name, value in os.environ.items() if name != "DJANGO_SECRET_KEY"}
+    environment.update(DJANGO_SETTINGS_MODULE="config.settings", **env)
+    return subprocess.run(  # noqa: S603 - the interpreter of this virtualenv, fixed arguments
+        [sys.executable, *args], cwd=BASE_DIR, env=environment, capture_output=True, text=True, timeout=120
+    )
+
+
+@pytest.mark.usefixtures("sqlite_only")
+@pytest.mark.django_db
+def test_sqlite_journal_mode_is_wal() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA journal_mode")
+        (mode,) = cursor.fetchone()
+
+    assert mode == "wal"
+
+
+@pytest.mark.usefixtures("sqlite_only")
+@pytest.mark.django_db(transaction=True)
+def test_sqlite_transaction_takes_write_lock_at_begin() -> None:
+    assert connection.settings_dict["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+    other = sqlite3.connect(connection.settings_dict["NAME"], timeout=0, isolation_level=None)
+    try:
+        with transaction.atomic():
+            # Nothing is written: with IMMEDIATE the write lock is held from BEGIN on anyway.
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+
+            with pytest.raises(sqlite3.OperationalError, match="database is locked"):
+                other.execute("BEGIN IMMEDIATE")
+
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("ROLLBACK")
+    finally:
+        other.close()
+
+
+@pytest.mark.usefixtures("sqlite_only")
+@pytest.mark.django_db(transaction=True)
+def test_sqlite_connection_persists_across_requests() -> None:
+    connection.ensure_connection()
+    opened = connection.connection
+
+    close_old_connections()  # what Django runs at the start and end of each request
+
+    assert connection.settings_dict["CONN_MAX_AGE"] is None
+    assert connection.connection is opened
+
+
+def test_celery_acknowledges_late_and_rejects_on_worker_loss() -> None:
+    assert celery_app.conf.task_acks_late is True
+    assert celery_app.conf.task_reject_on_worker_lost is True
+
+
+def test_production_settings_refuse_default_secret_key() -> None:
+    result = _run(["-c", "import django; django.setup()"], DJANGO_DEBUG="false")
+
+    assert result.returncode == 1
+    assert "Set DJANGO_SECRET_KEY when DJANGO_DEBUG is false." in result.stderr
+
+
+def test_production_settings_pass_deploy_checks() -> None:
+    result = _run(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        DJANGO_DEBUG="false",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        DJANGO_ALLOWED_HOSTS="clusterflow.example.org",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout

@@ -1,0 +1,89 @@
+"""Personas shared by the whole suite: one logged-in client per role, and an anonymous one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from accounts.choices import Role
+from accounts.models import User
+from tests.factories import UserFactory
+
+
+def client_for(user: User | None) -> Client:
+    """Return a client logged in as ``user``, or an anonymous one for ``None``."""
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings: Any) -> None:
+    # Every persona has a password; the production hasher would take most of the suite's time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def anonymous_client() -> Client:
+    return Client()
+
+
+@pytest.fixture
+def applicant(db: None) -> User:
+    return UserFactory(role=Role.APPLICANT, email="ann@example.com", display_name="Ann Applicant")
+
+
+@pytest.fixture
+def other_applicant(db: None) -> User:
+    return UserFactory(role=Role.APPLICANT, email="otto@example.com", display_name="Otto Other")
+
+
+@pytest.fixture
+def staff(db: None) -> User:
+    return UserFactory(role=Role.STAFF, email="sam@example.com", display_name="Sam Staff")
+
+
+@pytest.fixture
+def assessor(db: None) -> User:
+    return UserFactory(role=Role.ASSESSOR, email="ada@example.com", display_name="Ada Assessor")
+
+
+@pytest.fixture
+def board_member(db: None) -> User:
+    return UserFactory(role=Role.BOARD_MEMBER, email="bo@example.com", display_name="Bo Board")
+
+
+@pytest.fixture
+def applicant_client(applicant: User) -> Client:
+    return client_for(applicant)
+
+
+@pytest.fixture
+def other_applicant_client(other_applicant: User) -> Client:
+    return client_for(other_applicant)
+
+
+@pytest.fixture
+def staff_client(staff: User) -> Client:
+    return client_for(staff)
+
+
+@pytest.fixture
+def assessor_client(assessor: User) -> Client:
+    return client_for(assessor)
+
+
+@pytest.fixture
+def board_client(board_member: User) -> Client:
+    return client_for(board_member)
+
+
+@pytest.fixture
+def sqlite_only() -> None:
+    """Skip, saying why, a test of the embedded SQLite default when running on PostgreSQL."""
+    if connection.vendor != "sqlite":
+        pytest.skip(f"tests the embedded SQLite default; this run uses {connection.vendor} (DATABASE_URL)")

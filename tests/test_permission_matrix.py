@@ -1,0 +1,302 @@
+"""Every URL of the project, fetched by every role: what each one gets.
+
+A URL pattern without a rule here fails ``test_permission_matrix_covers_every_url``,
+so a new view cannot ship without saying who may see it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.contrib.auth.tokens import default_token_generator
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from accounts.models import User
+from tests.conftest import client_for
+from tests.factories import CallFactory, MembershipFactory, ProposalFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+PERSONAS = ("anonymous", "applicant", "other_applicant", "staff", "assessor", "board")
+ROLE_PERSONAS = {
+    "applicant": ("applicant", "other_applicant"),
+    "staff": ("staff",),
+    "assessor": ("assessor",),
+    "board": ("board",),
+}
+
+
+@dataclass(frozen=True)
+class Redirect:
+    """A 302 to exactly ``target``."""
+
+    target: str
+
+
+class ToLogin:
+    """A 302 to the login page, coming back to the URL asked for."""
+
+    def __repr__(self) -> str:
+        return "ToLogin()"
+
+
+LOGIN = ToLogin()
+Expected = int | Redirect | ToLogin
+
+
+def everyone(expected: Expected) -> dict[str, Expected]:
+    return dict.fromkeys(PERSONAS, expected)
+
+
+def signed_in(expected: Expected) -> dict[str, Expected]:
+    return {**everyone(expected), "anonymous": LOGIN}
+
+
+def role(name: str) -> dict[str, Expected]:
+    return {**signed_in(403), **dict.fromkeys(ROLE_PERSONAS[name], 200)}
+
+
+def anonymous_only() -> dict[str, Expected]:
+    return {**everyone(Redirect("/accounts/dashboard/")), "anonymous": 200}
+
+
+# The GET each persona makes of each named URL. Views that accept only POST answer 405
+# and are tested with POST below.
+MATRIX: dict[str, dict[str, Expected]] = {
+    "home": everyone(200),
+    "accounts:signup": anonymous_only(),
+    "accounts:login": anonymous_only(),
+    "accounts:logout": everyone(405),
+    "accounts:password_reset": everyone(200),
+    "accounts:password_reset_done": everyone(200),
+    "accounts:password_reset_confirm": everyone(Redirect("/accounts/password-reset/{uidb64}/set-password/")),
+    "accounts:password_reset_complete": everyone(200),
+    "accounts:dashboard": {
+        "anonymous": LOGIN,
+        "applicant": Redirect("/applicant/"),
+        "other_applicant": Redirect("/applicant/"),
+        "staff": Redirect("/staff/"),
+        "assessor": Redirect("/assessor/"),
+        "board": Redirect("/board/"),
+    },
+    "accounts:profile": signed_in(200),
+    "accounts:organizations": signed_in(200),
+    "accounts:membership_leave": everyone(405),
+    "accounts:set_language": everyone(405),
+    "intake:calls_open": everyone(200),
+    "intake:call_detail": everyone(200),
+    "intake:applicant_dashboard": role("applicant"),
+    "intake:program_list": role("staff"),
+    "intake:program_create": role("staff"),
+    "intake:program_detail": role("staff"),
+    "intake:program_update": role("staff"),
+    "intake:call_create": role("staff"),
+    "intake:call_staff_detail": role("staff"),
+    "intake:call_update": role("staff"),
+    "assessment:dashboard": role("assessor"),
+    "workflow:staff_dashboard": role("staff"),
+    "workflow:board_dashboard": role("board"),
+    "workflow:inbox": signed_in(200),
+    "workflow:inbox_mark_read": signed_in(405),
+    # The proposal is the applicant's draft: the other applicant gets a 404, not a hint it exists.
+    "intake:proposal_create": role("applicant"),
+    "intake:proposal_detail": {**role("applicant"), "other_applicant": 404},
+    "intake:proposal_update": {**role("applicant"), "other_applicant": 404},
+    "workflow:call_proposals": role("staff"),
+    # Staff read every proposal; the board only those before it, which a draft is not.
+    "workflow:proposal_detail": {**signed_in(403), "staff": 200, "board": 404},
+    "workflow:proposal_act": signed_in(405),
+}
+
+
+def _walk(resolver: URLResolver, prefix: str = "", namespaces: tuple[str, ...] = ()) -> Iterator[tuple[str, str]]:
+    """Yield the qualified name (or ``None``-named marker) and full route of every pattern."""
+    for pattern in resolver.url_patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            inner = (*namespaces, pattern.namespace) if pattern.namespace else namespaces
+            yield from _walk(pattern, route, inner)
+        else:
+            assert isinstance(pattern, URLPattern)
+            yield ":".join((*namespaces, pattern.name or f"<unnamed {route}>")), route
+
+
+URLS = list(_walk(get_resolver()))
+ADMIN_URLS = [(name, route) for name, route in URLS if name.startswith("admin:")]
+
+
+@dataclass
+class Objects:
+    """The objects the URLs' arguments point at; the membership and reset link are the applicant's."""
+
+    kwargs: dict[str, dict[str, Any]]
+
+
+@pytest.fixture
+def objects(applicant: User, clients: dict[str, Client]) -> Objects:
+    # After the logins: logging in changes last_login, which voids earlier reset tokens.
+    call = CallFactory()
+    membership = MembershipFactory(user=applicant)
+    proposal = ProposalFactory(call=call, lead_applicant=applicant, lead_organization=membership.organization)
+    uidb64 = urlsafe_base64_encode(force_bytes(applicant.pk))
+    return Objects(
+        kwargs={
+            "accounts:password_reset_confirm": {
+                "uidb64": uidb64,
+                "token": default_token_generator.make_token(applicant),
+            },
+            "accounts:membership_leave": {"pk": membership.pk},
+            "intake:call_detail": {"pk": call.pk},
+            "intake:program_detail": {"pk": call.program_id},
+            "intake:program_update": {"pk": call.program_id},
+            "intake:call_create": {"program_pk": call.program_id},
+            "intake:call_staff_detail": {"pk": call.pk},
+            "intake:call_update": {"pk": call.pk},
+            "intake:proposal_create": {"pk": call.pk},
+            "intake:proposal_detail": {"pk": proposal.pk},
+            "intake:proposal_update": {"pk": proposal.pk},
+            "workflow:call_proposals": {"pk": call.pk},
+            "workflow:proposal_detail": {"pk": proposal.pk},
+            "workflow:proposal_act": {"pk": proposal.pk, "action": "submit"},
+        }
+    )
+
+
+@pytest.fixture
+def clients(
+    applicant: User, other_applicant: User, staff: User, assessor: User, board_member: User
+) -> dict[str, Client]:
+    return {
+        "anonymous": client_for(None),
+        "applicant": client_for(applicant),
+        "other_applicant": client_for(other_applicant),
+        "staff": client_for(staff),
+        "assessor": client_for(assessor),
+        "board": client_for(board_member),
+    }
+
+
+def _outcome(response: Any) -> Expected:
+    if response.status_code == 302:
+        return Redirect(response.url)
+    return response.status_code
+
+
+def _expected_outcome(expected: Expected, url: str, login_url: str, kwargs: dict[str, Any]) -> Expected:
+    if isinstance(expected, ToLogin):
+        return Redirect(f"{login_url}?next={url}")
+    if isinstance(expected, Redirect) and "{" in expected.target:
+        return Redirect(expected.target.format(**kwargs))
+    return expected
+
+
+def test_permission_matrix_covers_every_url() -> None:
+    missing = sorted(name for name, _route in URLS if not name.startswith("admin:") and name not in MATRIX)
+
+    assert missing == [], f"URL patterns without a rule in the permission matrix: {', '.join(missing)}"
+
+
+def test_permission_matrix_rules_name_every_persona() -> None:
+    incomplete = sorted(name for name, rule in MATRIX.items() if set(rule) != set(PERSONAS))
+
+    assert incomplete == []
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("name", [name for name, _route in URLS if name in MATRIX])
+def test_permission_matrix_get(name: str, persona: str, objects: Objects, clients: dict[str, Client]) -> None:
+    kwargs = objects.kwargs.get(name, {})
+    url = reverse(name, kwargs=kwargs)
+
+    response = clients[persona].get(url)
+
+    expected = _expected_outcome(MATRIX[name][persona], url, reverse("accounts:login"), kwargs)
+    assert _outcome(response) == expected, f"GET {url} as {persona}"
+
+
+def _admin_sample_url(route: str) -> str:
+    """Fill an admin route with sample arguments (the admin refuses before it looks them up)."""
+    route = route.replace("^", "").replace("$", "")
+    route = re.sub(r"\(\?P<app_label>[^)]*\)", "accounts", route)
+    route = route.replace("(?P<url>.*)", "nothing-here/")
+    return "/" + re.sub(r"<[^>]+>", "1", route)
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize(("name", "route"), ADMIN_URLS, ids=[route for _name, route in ADMIN_URLS])
+def test_permission_matrix_admin_closed_to_non_admins(
+    name: str, route: str, persona: str, clients: dict[str, Client]
+) -> None:
+    url = _admin_sample_url(route)
+
+    response = clients[persona].get(url)
+
+    if name == "admin:login":
+        expected: Expected = 200
+    elif name == "admin:logout":
+        expected = Redirect("/admin/")
+    else:
+        expected = Redirect(f"/admin/login/?next={url}")
+    assert _outcome(response) == expected, f"GET {url} as {persona}"
+
+
+def test_permission_matrix_admin_open_to_superuser() -> None:
+    client = client_for(UserFactory(is_staff=True, is_superuser=True))
+
+    response = client.get(reverse("admin:accounts_user_changelist"))
+
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("persona", "expected"),
+    [
+        ("anonymous", LOGIN),
+        ("other_applicant", 404),
+        ("staff", 404),
+        ("applicant", Redirect("/accounts/organizations/")),
+    ],
+)
+def test_permission_matrix_membership_leave_post(
+    persona: str, expected: Expected, objects: Objects, clients: dict[str, Client]
+) -> None:
+    url = reverse("accounts:membership_leave", kwargs=objects.kwargs["accounts:membership_leave"])
+
+    response = clients[persona].post(url)
+
+    assert _outcome(response) == _expected_outcome(expected, url, reverse("accounts:login"), {})
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize(
+    ("name", "data", "expected"),
+    [
+        ("accounts:logout", {}, Redirect("/")),
+        ("accounts:set_language", {"language": "en", "next": "/calls/"}, Redirect("/calls/")),
+    ],
+)
+def test_permission_matrix_post_only_views_accept_post(
+    name: str, data: dict[str, str], expected: Expected, persona: str, clients: dict[str, Client]
+) -> None:
+    response = clients[persona].post(reverse(name), data)
+
+    assert _outcome(response) == expected
+
+
+def _staff_only_posts(objects: Objects) -> Iterator[tuple[str, str]]:
+    for name in ("intake:program_create", "intake:program_update", "intake:call_create", "intake:call_update"):
+        yield name, reverse(name, kwargs=objects.kwargs.get(name, {}))
+
+
+@pytest.mark.parametrize("persona", ["applicant", "other_applicant", "assessor", "board"])
+def test_permission_matrix_staff_forms_refuse_post(persona: str, objects: Objects, clients: dict[str, Client]) -> None:
+    outcomes = {name: clients[persona].post(url, {}).status_code for name, url in _staff_only_posts(objects)}
+
+    assert outcomes == dict.fromkeys(outcomes, 403)
