@@ -300,3 +300,25 @@ def test_permission_matrix_staff_forms_refuse_post(persona: str, objects: Object
     outcomes = {name: clients[persona].post(url, {}).status_code for name, url in _staff_only_posts(objects)}
 
     assert outcomes == dict.fromkeys(outcomes, 403)
+
+
+@pytest.mark.parametrize(
+    ("persona", "expected"),
+    [
+        ("anonymous", LOGIN),
+        ("other_applicant", 404),
+        ("assessor", 404),
+        ("board", 404),
+        ("staff", 403),
+        ("applicant", Redirect("/proposals/{pk}/")),
+    ],
+)
+def test_permission_matrix_proposal_act_post(
+    persona: str, expected: Expected, objects: Objects, clients: dict[str, Client]
+) -> None:
+    pk = objects.kwargs["intake:proposal_detail"]["pk"]
+    url = reverse("workflow:proposal_act", kwargs={"pk": pk, "action": "withdraw"})
+
+    response = clients[persona].post(url, {"withdraw-expected_state": "draft", "withdraw-reason": "Changed plans"})
+
+    assert _outcome(response) == _expected_outcome(expected, url, reverse("accounts:login"), {"pk": pk})
