@@ -57,7 +57,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         import django
 
         django.setup()
-        import bench.cases  # noqa: F401 - registers the cases
+        import bench.cases
+        import bench.lifecycle  # noqa: F401 - registers the lifecycle cases
 
         if args.list:
             for registered in CASES.values():

@@ -32,8 +32,6 @@ logger = logging.getLogger(__name__)
 
 SEND_TASK = "workflow.tasks.send_notification_emails"
 BATCH = 200
-#: How long a sender owns a row it claimed before the relay may hand it to another.
-CLAIM = timedelta(minutes=5)
 #: How old an unsent email must be before the relay re-queues it.
 RELAY_AFTER = timedelta(minutes=2)
 
@@ -51,11 +49,13 @@ def notify(
     proposal: Proposal | None = None,
     context: dict[str, Any] | None = None,
     channels: Sequence[Channel] = (Channel.INBOX, Channel.EMAIL),
+    may_exist: bool = False,
 ) -> None:
     """Store a notification of ``event`` for each recipient and channel; email them after commit.
 
-    ``occurrence`` names this happening of the event (an audit record, a deadline), so that
-    notifying it again changes nothing.
+    ``occurrence`` names this happening of the event (an audit record, a deadline). The key
+    it makes is unique, so one occurrence is never stored or sent twice: pass ``may_exist``
+    where notifying it again is expected, and the second time changes nothing.
     """
     notification_list_create(
         [
@@ -69,7 +69,8 @@ def notify(
             )
             for recipient in recipients
             for channel in channels
-        ]
+        ],
+        may_exist=may_exist,
     )
 
 
@@ -77,9 +78,21 @@ def notification_key(*, event: str, occurrence: str, recipient_id: int, channel:
     return f"{event}:{occurrence}:{recipient_id}:{channel}"
 
 
-def notification_list_create(rows: list[Notification]) -> None:
-    """Insert ``rows`` (skipping keys that exist) and queue their emails once the transaction commits."""
-    Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
+def notification_list_create(rows: list[Notification], *, may_exist: bool = False) -> None:
+    """Insert ``rows`` and queue their emails once the transaction commits.
+
+    Rows of a new occurrence (a fresh audit record) cannot exist yet: they are inserted
+    plainly and their new ids queued as they are. With ``may_exist`` (a sweep that may
+    have run before), keys that exist are skipped and the unsent ones looked up after commit.
+    """
+    if not may_exist:
+        created = Notification.objects.bulk_create(rows, batch_size=2000)
+        ids = [row.pk for row in created if row.channel == Channel.EMAIL]
+        if ids and all(ids):
+            transaction.on_commit(lambda: _queue(ids), robust=True)
+            return
+    else:
+        Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
     email_keys = [row.key for row in rows if row.channel == Channel.EMAIL]
     if email_keys:
         transaction.on_commit(lambda: _queue_unsent(email_keys), robust=True)
@@ -132,12 +145,14 @@ def notification_subject(notification: Notification) -> str:
 def notification_emails_send(*, ids: Sequence[int]) -> int:
     """Send the unsent emails among ``ids``, each claimed first so no two senders send it; return the count."""
     sent = 0
+    # How long this sender owns a row it claimed before the relay may hand it to another.
+    claim = timedelta(seconds=settings.NOTIFICATION_CLAIM_SECONDS)
     for pk in ids:
         now = timezone.now()
         claimed = (
             Notification.objects.filter(pk=pk, channel=Channel.EMAIL, sent_at__isnull=True)
             .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
-            .update(claimed_until=now + CLAIM, attempts=F("attempts") + 1)
+            .update(claimed_until=now + claim, attempts=F("attempts") + 1)
         )
         if not claimed:
             continue

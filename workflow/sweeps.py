@@ -60,6 +60,6 @@ def deadline_reminders_send(*, now: datetime | None = None, chunk: int = 5000) -
             ]
         with transaction.atomic():
             before = Notification.objects.filter(key__in=[n.key for n in notifications]).count()
-            notification_list_create(notifications)
+            notification_list_create(notifications, may_exist=True)
             total += (len(notifications) - before) // 2
         last_pk = rows[-1][0]
