@@ -1,0 +1,95 @@
+"""Actions racing on one proposal on PostgreSQL: the row lock lets exactly one win, the rest are stale."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from accounts.choices import Role
+from accounts.errors import StaleAction
+from accounts.models import User
+from intake.models import Proposal
+from tests.factories import UserFactory
+from workflow import actions
+from workflow.models import AuditRecord
+from workflow.states import ProposalState as S
+
+pytestmark = pytest.mark.postgres
+
+THREADS = 20
+
+
+@pytest.fixture(autouse=True)
+def _postgresql_only() -> None:
+    # SQLite locks the whole database, not a row: the race these tests stage cannot happen there.
+    if connection.vendor != "postgresql":
+        pytest.skip(f"needs PostgreSQL's row locks; this run uses {connection.vendor} (set DATABASE_URL)")
+
+
+def _race(calls: list[Callable[[], Any]]) -> list[Any]:
+    """Run ``calls`` at once, one thread each; return what each returned or raised, in order."""
+    barrier = threading.Barrier(len(calls))
+    outcomes: list[Any] = [None] * len(calls)
+
+    def run(index: int, call: Callable[[], Any]) -> None:
+        try:
+            barrier.wait(timeout=30)
+            outcomes[index] = call()
+        except Exception as error:  # every outcome is asserted by the test
+            outcomes[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(index, call)) for index, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads)
+    return outcomes
+
+
+def test_submit_loi_by_twenty_threads_at_once_succeeds_exactly_once(
+    transactional_db: None, make_proposal: Any, applicant: User
+) -> None:
+    proposal = make_proposal(S.DRAFT)
+
+    outcomes = _race(
+        [lambda: actions.proposal_submit_loi(proposal=Proposal.objects.get(pk=proposal.pk), by=applicant)] * THREADS
+    )
+
+    won = [outcome for outcome in outcomes if isinstance(outcome, Proposal)]
+    stale = [outcome for outcome in outcomes if isinstance(outcome, StaleAction)]
+    assert (len(won), len(stale)) == (1, THREADS - 1), outcomes
+    assert list(AuditRecord.objects.values_list("proposal_id", "action", "from_state", "to_state")) == [
+        (proposal.pk, "submit_loi", S.DRAFT, S.LOI_SUBMITTED)
+    ]
+    proposal.refresh_from_db()
+    assert proposal.state == S.LOI_SUBMITTED
+
+
+def test_invite_and_decline_loi_by_two_staff_at_once_one_wins_the_other_is_stale(
+    transactional_db: None, make_proposal: Any, staff: User
+) -> None:
+    proposal = make_proposal(S.LOI_SUBMITTED)
+    colleague = UserFactory(role=Role.STAFF)
+
+    invited, declined = _race(
+        [
+            lambda: actions.proposal_invite(proposal=Proposal.objects.get(pk=proposal.pk), by=staff),
+            lambda: actions.proposal_decline_loi(
+                proposal=Proposal.objects.get(pk=proposal.pk), by=colleague, reason="Out of scope."
+            ),
+        ]
+    )
+
+    assert sorted(type(outcome).__name__ for outcome in (invited, declined)) == ["Proposal", "StaleAction"]
+    winner = "invite" if isinstance(invited, Proposal) else "decline_loi"
+    expected_state = S.INVITED if winner == "invite" else S.LOI_DECLINED
+    assert list(AuditRecord.objects.values_list("action", "to_state")) == [(winner, expected_state)]
+    proposal.refresh_from_db()
+    assert proposal.state == expected_state
