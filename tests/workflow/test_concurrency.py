@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.db import connection
@@ -76,7 +76,7 @@ def test_invite_and_decline_loi_by_two_staff_at_once_one_wins_the_other_is_stale
     transactional_db: None, make_proposal: Any, staff: User
 ) -> None:
     proposal = make_proposal(S.LOI_SUBMITTED)
-    colleague = UserFactory(role=Role.STAFF)
+    colleague = cast(User, UserFactory(role=Role.STAFF))
 
     invited, declined = _race(
         [

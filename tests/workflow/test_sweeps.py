@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.utils import timezone
@@ -43,7 +43,7 @@ def _reminders() -> list[tuple[int | None, str, int]]:
 @pytest.fixture
 def later_call(db: None) -> Call:
     """A call whose letters of intent close in 150 days and applications in 200."""
-    return CallFactory(windows=(-10, 150, 200, 250, 260))
+    return cast(Call, CallFactory(windows=(-10, 150, 200, 250, 260)))
 
 
 @pytest.fixture
