@@ -1,8 +1,8 @@
 """A fresh database for each run, made before Django reads its settings and removed after.
 
 SQLite: a file in a temporary directory. PostgreSQL (``DATABASE_URL`` set): a new database
-``clusterflow_bench_<pid>`` on the server that ``DATABASE_URL`` names, created from and
-dropped through that URL's database, whose contents are never touched.
+``clusterflow_bench_<pid>`` on the server that ``DATABASE_URL`` names, created and dropped
+through the server's ``postgres`` database; the URL's own database is never touched.
 """
 
 from __future__ import annotations
@@ -67,8 +67,9 @@ def _server_params(config: dict[str, Any]) -> dict[str, Any]:
         "port": config.get("PORT") or None,
         "user": config.get("USER") or None,
         "password": config.get("PASSWORD") or None,
-        # The URL's own database only serves to reach the server.
-        "dbname": config.get("NAME") or "postgres",
+        # Reach the server through its maintenance database, as Django's test runner does: the
+        # URL's own database need not exist (CI names one that only gets a test_ prefix).
+        "dbname": "postgres",
         **options,
     }
     return {key: value for key, value in params.items() if value is not None}
