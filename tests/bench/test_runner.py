@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -62,6 +63,7 @@ def test_bench_on_postgresql_drops_the_database_it_made() -> None:
     assert {line["database"] for line in by_case.values()} == {"postgresql"}
     made = completed.stderr.split("fresh postgresql database ", 1)[1].split()[0]
     assert made.startswith("clusterflow_bench_")
-    with psycopg.connect(os.environ["DATABASE_URL"]) as connection:
+    server = urlsplit(os.environ["DATABASE_URL"])._replace(path="/postgres").geturl()
+    with psycopg.connect(server) as connection:
         left = connection.execute("SELECT count(*) FROM pg_database WHERE datname = %s", [made]).fetchone()
     assert left == (0,)
