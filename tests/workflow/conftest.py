@@ -36,14 +36,16 @@ MakeProposal = Callable[..., Proposal]
 def make_proposal(call: Call, applicant: User) -> MakeProposal:
     """Return a maker of complete proposals led by ``applicant`` in ``call``, in any state.
 
-    A proposal made in ``changes_requested`` has its changes due in 10 days unless told.
+    A proposal made in ``changes_requested`` has its changes due in 10 days unless told; all
+    such proposals of one test share that moment, so their deadlines compare exactly.
     """
+    changes_due_at = timezone.now() + timedelta(days=10)
 
     def make(state: str = ProposalState.DRAFT, **fields: Any) -> Proposal:
         fields.setdefault("call", call)
         fields.setdefault("lead_applicant", applicant)
         if state == ProposalState.CHANGES_REQUESTED:
-            fields.setdefault("changes_due_at", timezone.now() + timedelta(days=10))
+            fields.setdefault("changes_due_at", changes_due_at)
         return cast(Proposal, ProposalFactory(state=state, **fields))
 
     return make
