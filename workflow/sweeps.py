@@ -40,26 +40,34 @@ def deadline_reminders_send(*, now: datetime | None = None, chunk: int = 5000) -
         )
         if not rows:
             return total
-        notifications = []
+        due = []
         for pk, lead, deadline in rows:
             window = next(window for window in REMINDER_WINDOWS if deadline - now <= window)
             occurrence = f"p{pk}:{deadline.isoformat()}:{window.days}d"
-            notifications += [
-                Notification(
-                    key=notification_key(
-                        event=Event.DEADLINE_REMINDER, occurrence=occurrence, recipient_id=lead, channel=channel
-                    ),
-                    event=Event.DEADLINE_REMINDER,
-                    channel=channel,
-                    recipient_id=lead,
-                    proposal_id=pk,
-                    context={"deadline": deadline.isoformat(), "days": window.days},
-                    created_at=now,
-                )
-                for channel in (Channel.INBOX, Channel.EMAIL)
-            ]
-        with transaction.atomic():
-            before = Notification.objects.filter(key__in=[n.key for n in notifications]).count()
-            notification_list_create(notifications, may_exist=True)
-            total += (len(notifications) - before) // 2
+            key = notification_key(
+                event=Event.DEADLINE_REMINDER, occurrence=occurrence, recipient_id=lead, channel=Channel.EMAIL
+            )
+            due.append((key, occurrence, pk, lead, deadline, window))
+        # Reminders already sent are skipped before any row is built: a second run reads only.
+        sent = set(Notification.objects.filter(key__in=[key for key, *_rest in due]).values_list("key", flat=True))
+        notifications = [
+            Notification(
+                key=notification_key(
+                    event=Event.DEADLINE_REMINDER, occurrence=occurrence, recipient_id=lead, channel=channel
+                ),
+                event=Event.DEADLINE_REMINDER,
+                channel=channel,
+                recipient_id=lead,
+                proposal_id=pk,
+                context={"deadline": deadline.isoformat(), "days": window.days},
+                created_at=now,
+            )
+            for key, occurrence, pk, lead, deadline, window in due
+            if key not in sent
+            for channel in (Channel.INBOX, Channel.EMAIL)
+        ]
+        if notifications:
+            with transaction.atomic():
+                notification_list_create(notifications, may_exist=True)
+            total += len(notifications) // 2
         last_pk = rows[-1][0]
