@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, cast
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Model
@@ -160,8 +161,7 @@ def proposal_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         except ActionForbidden:
             raise
         except ValidationError as error:
-            for field, field_errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, field_errors)
+            _show_validation_error(form, error)
         except DomainError as error:
             form.add_error(None, error.message)
             status = error.status
@@ -210,8 +210,7 @@ def proposal_update(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         except ActionForbidden:
             raise
         except ValidationError as error:
-            for field, field_errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, field_errors)
+            _show_validation_error(form, error)
         except DomainError as error:
             form.add_error(None, error.message)
             status = error.status
@@ -246,8 +245,7 @@ def _save_form(request: HttpRequest, form: ProgramForm | CallForm, save: Callabl
         form.data = data = cast(QueryDict, form.data).copy()
         data["loaded_at"] = type(form.instance).objects.get(pk=form.instance.pk).updated_at.isoformat()
     except ValidationError as error:
-        for field, field_errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, field_errors)
+        _show_validation_error(form, error)
     return None
 
 
@@ -328,3 +326,9 @@ def call_update(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 def _status(form: ProgramForm | CallForm) -> int:
     return 400 if form.is_bound and form.errors else 200
+
+
+def _show_validation_error(form: forms.BaseForm, error: ValidationError) -> None:
+    """Put a service's validation errors beside their fields, or at the top for the others."""
+    for field, field_errors in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, field_errors)
