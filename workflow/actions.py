@@ -27,7 +27,13 @@ from intake.models import Proposal
 from workflow.events import Channel, Event
 from workflow.lifecycle import SYSTEM, SystemActor, permitted, transition_of, unmet_conditions
 from workflow.models import AuditRecord, Notification
-from workflow.notifications import notification_key, notification_list_create, notify, staff_recipients
+from workflow.notifications import (
+    notification_key,
+    notification_list_create,
+    notification_rows,
+    notify,
+    staff_recipients,
+)
 from workflow.states import ProposalState
 
 Actor = User | SystemActor
@@ -83,14 +89,20 @@ def _perform(
                 reason=effect.reason,
                 data=effect.data,
             )
-            for event, recipients in effect.events:
-                notify(
-                    event=event,
-                    recipients=recipients(locked),
-                    occurrence=f"audit{record.pk}",
-                    proposal=locked,
-                    context={"reason": effect.reason, **effect.data},
-                )
+            # Every event of the transition in one insert.
+            notification_list_create(
+                [
+                    row
+                    for event, recipients in effect.events
+                    for row in notification_rows(
+                        event=event,
+                        recipients=recipients(locked),
+                        occurrence=f"audit{record.pk}",
+                        proposal=locked,
+                        context={"reason": effect.reason, **effect.data},
+                    )
+                ]
+            )
     except ConcurrentTransition as error:
         current = Proposal.objects.get(pk=proposal.pk)
         raise StaleAction(_stale_message(current)) from error

@@ -58,20 +58,40 @@ def notify(
     where notifying it again is expected, and the second time changes nothing.
     """
     notification_list_create(
-        [
-            Notification(
-                key=notification_key(event=event, occurrence=occurrence, recipient_id=recipient.pk, channel=channel),
-                event=event,
-                channel=channel,
-                recipient_id=recipient.pk,
-                proposal=proposal,
-                context=context or {},
-            )
-            for recipient in recipients
-            for channel in channels
-        ],
+        notification_rows(
+            event=event,
+            recipients=recipients,
+            occurrence=occurrence,
+            proposal=proposal,
+            context=context,
+            channels=channels,
+        ),
         may_exist=may_exist,
     )
+
+
+def notification_rows(
+    *,
+    event: Event,
+    recipients: Iterable[User],
+    occurrence: str,
+    proposal: Proposal | None = None,
+    context: dict[str, Any] | None = None,
+    channels: Sequence[Channel] = (Channel.INBOX, Channel.EMAIL),
+) -> list[Notification]:
+    """Return the unsaved rows ``notify`` stores, for a caller that stores several events at once."""
+    return [
+        Notification(
+            key=notification_key(event=event, occurrence=occurrence, recipient_id=recipient.pk, channel=channel),
+            event=event,
+            channel=channel,
+            recipient_id=recipient.pk,
+            proposal=proposal,
+            context=context or {},
+        )
+        for recipient in recipients
+        for channel in channels
+    ]
 
 
 def notification_key(*, event: str, occurrence: str, recipient_id: int, channel: str) -> str:
