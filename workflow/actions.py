@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
 from django.utils import timezone
@@ -111,15 +111,31 @@ def _perform(
 
 def _check(action: str, *, proposal: Proposal, by: Actor, expected_state: str | None) -> None:
     """Refuse ``action`` with the reason a person can act on: stale, forbidden, or a condition unmet."""
-    if expected_state is not None and proposal.state != expected_state:
+    _refuse_stale_or_forbidden(action, proposal=proposal, by=by, expected_state=expected_state)
+    unmet = unmet_conditions(proposal, action)
+    if unmet:
+        raise ConditionsNotMet(" ".join(unmet))
+
+
+def _refuse_stale_or_forbidden(action: str, *, proposal: Proposal, by: Actor, expected_state: str | None) -> None:
+    if expected_state and proposal.state != expected_state:
         raise StaleAction(_stale_message(proposal))
+    if action == EXTEND_DEADLINE:
+        _refuse_extension(proposal=proposal, by=by)
+        return
     if transition_of(action, proposal.state) is None:
         raise StaleAction(_stale_message(proposal))
     if not permitted(proposal, action, by):
         raise ActionForbidden(_("You may not do this to this proposal."))
-    unmet = unmet_conditions(proposal, action)
-    if unmet:
-        raise ConditionsNotMet(" ".join(unmet))
+
+
+def proposal_action_precheck(*, proposal: Proposal, action: str, by: Actor, expected_state: str | None) -> None:
+    """Raise the ``StaleAction`` or ``ActionForbidden`` that ``action`` would, without locking or writing.
+
+    A view asks before reading the action's form, so nobody corrects a form for an action
+    that is no longer theirs; the action checks again under the row's lock.
+    """
+    _refuse_stale_or_forbidden(action, proposal=proposal, by=by, expected_state=expected_state)
 
 
 def _stale_message(proposal: Proposal) -> str:
@@ -401,19 +417,26 @@ def _expiry_notifications(pk: int, lead: int, deadline: datetime, record: AuditR
     ]
 
 
+EXTEND_DEADLINE = "extend_deadline"
+
+
+def _refuse_extension(*, proposal: Proposal, by: Actor) -> None:
+    if not isinstance(by, User) or not by.has_role(Role.STAFF):
+        raise ActionForbidden(_("Only program staff can extend a deadline."))
+    if proposal.deadline is None:
+        raise StaleAction(
+            _("This proposal is now “%(state)s”, which has no deadline to extend.")
+            % {"state": proposal.get_state_display()}
+        )
+
+
 def proposal_extend_deadline(*, proposal: Proposal, by: Actor, until: datetime | None, reason: str) -> Proposal:
     """Move the current deadline of one proposal to ``until``, giving the reason (audited)."""
     reason = _required(reason, _("Give the reason for the extension."))
-    if not isinstance(by, User) or not by.has_role(Role.STAFF):
-        raise ActionForbidden(_("Only program staff can extend a deadline."))
     with transaction.atomic():
         locked = Proposal.objects.select_for_update().select_related("call", "lead_applicant").get(pk=proposal.pk)
-        current = locked.deadline
-        if current is None:
-            raise StaleAction(
-                _("This proposal is now “%(state)s”, which has no deadline to extend.")
-                % {"state": locked.get_state_display()}
-            )
+        _refuse_extension(proposal=locked, by=by)
+        current = cast(datetime, locked.deadline)
         if until is None or until <= current:
             raise DomainError(_("The new deadline must be later than the current one."))
         locked.deadline_extended_until = until
@@ -421,10 +444,10 @@ def proposal_extend_deadline(*, proposal: Proposal, by: Actor, until: datetime |
         locked.save(update_fields=["deadline_extended_until", "deadline_extended_for", "updated_at"])
         record = AuditRecord.objects.create(
             proposal=locked,
-            action="extend_deadline",
+            action=EXTEND_DEADLINE,
             from_state=locked.state,
             to_state=locked.state,
-            actor=by,
+            actor=by if isinstance(by, User) else None,
             reason=reason,
             data={"from": current.isoformat(), "until": until.isoformat()},
         )

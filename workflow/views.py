@@ -29,7 +29,7 @@ from intake.views import applicant_proposal_page
 from workflow import actions, notifications
 from workflow.actions import ConditionsNotMet
 from workflow.forms import ACTION_DONE, ACTION_FORMS, ActionForm, ExtendDeadlineForm
-from workflow.lifecycle import actions_for, permitted, transition_of, unmet_conditions
+from workflow.lifecycle import actions_for, unmet_conditions
 from workflow.selectors import audit_records_for
 from workflow.states import ProposalState
 
@@ -168,36 +168,6 @@ def proposal_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _staff_page(request, proposal_for_user(user=request.user, pk=pk))
 
 
-def _stale(proposal: Proposal) -> StaleAction:
-    return StaleAction(
-        _("This proposal is now “%(state)s”, so this action is no longer possible. Nothing was changed.")
-        % {"state": proposal.get_state_display()}
-    )
-
-
-def _refuse_early(proposal: Proposal, action: str, user: User, expected_state: str | None) -> None:
-    """Refuse a stale or forbidden post before reading its form, as the action itself would.
-
-    The action checks again under the row's lock; this only spares the person a form error
-    on an action that is no longer theirs to take.
-    """
-    if expected_state and expected_state != proposal.state:
-        raise _stale(proposal)
-    if action == ExtendDeadlineForm.action:
-        if not user.has_role(Role.STAFF):
-            raise ActionForbidden(_("Only program staff can extend a deadline."))
-        if proposal.deadline is None:
-            raise StaleAction(
-                _("This proposal is now “%(state)s”, which has no deadline to extend.")
-                % {"state": proposal.get_state_display()}
-            )
-        return
-    if transition_of(action, proposal.state) is None:
-        raise _stale(proposal)
-    if not permitted(proposal, action, user):
-        raise ActionForbidden(_("You may not do this to this proposal."))
-
-
 def _page_url(proposal: Proposal, form_class: type[ActionForm]) -> str:
     name = "intake:proposal_detail" if form_class.by_applicant else "workflow:proposal_detail"
     return reverse(name, kwargs={"pk": proposal.pk})
@@ -224,7 +194,12 @@ def proposal_act(request: AuthenticatedRequest, pk: int, action: str) -> HttpRes
         return _staff_page(request, proposal, bound=form, status=status)
 
     try:
-        _refuse_early(proposal, action, request.user, request.POST.get(f"{action}-expected_state"))
+        actions.proposal_action_precheck(
+            proposal=proposal,
+            action=action,
+            by=request.user,
+            expected_state=request.POST.get(f"{action}-expected_state"),
+        )
         form = form_class(request.POST, proposal=proposal)
         if not form.is_valid():
             return render_page(form, 400)
