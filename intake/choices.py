@@ -21,3 +21,31 @@ class CallPhase(models.TextChoices):
     APPLICATIONS_OPEN = "applications_open", _("Full applications by invitation")
     IN_REVIEW = "in_review", _("In review")
     DECIDED = "decided", _("Closed")
+
+
+class CostCategory(models.TextChoices):
+    """Categories of eligible costs in a budget."""
+
+    LABOUR = "labour", _("Labour")
+    EQUIPMENT = "equipment", _("Equipment")
+    MATERIALS = "materials", _("Materials")
+    SUBCONTRACTS = "subcontracts", _("Subcontracts")
+    OTHER = "other", _("Other")
+
+
+class ForegroundIPKind(models.TextChoices):
+    """Kinds of intellectual property a project expects to create."""
+
+    PATENT = "patent", _("Patent")
+    COPYRIGHT = "copyright", _("Copyright")
+    TRADE_SECRET = "trade_secret", _("Trade secret")
+    TRADEMARK = "trademark", _("Trademark")
+    DATA = "data", _("Data")
+    SOFTWARE = "software", _("Software")
+
+
+class VersionKind(models.TextChoices):
+    """What a frozen version of a proposal was submitted as."""
+
+    LOI = "loi", _("Letter of intent")
+    APPLICATION = "application", _("Full application")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
 import zoneinfo
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -16,12 +18,18 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import OrganizationType
 from accounts.models import Organization
-from intake.choices import AttachmentType, CallPhase
+from intake.choices import AttachmentType, CallPhase, CostCategory, ForegroundIPKind, VersionKind
 from intake.completeness import missing_for_submission
 from workflow.lifecycle import ProposalLifecycle
 from workflow.states import EDITABLE_STATES, FINAL_STATES, ProposalState
 
 PERCENT = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
+NOT_NEGATIVE = [MinValueValidator(Decimal("0"))]
+
+
+def _money(label: Any, **options: Any) -> models.DecimalField:
+    """A dollar amount, never negative."""
+    return models.DecimalField(label, max_digits=14, decimal_places=2, validators=NOT_NEGATIVE, **options)
 
 
 class BilingualMixin:
@@ -316,8 +324,48 @@ class Proposal(ProposalLifecycle):
         related_name="led_proposals",
         verbose_name=_("lead organization"),
     )
+    co_applicants = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        through="CoApplicant",
+        through_fields=("proposal", "user"),
+        related_name="co_applied_proposals",
+        verbose_name=_("co-applicants"),
+        blank=True,
+    )
     title = models.CharField(_("title"), max_length=250)
     summary = models.TextField(_("summary"), blank=True)
+
+    # The letter of intent.
+    challenge = models.TextField(_("the challenge"), blank=True)
+    technology = models.TextField(_("the technology"), blank=True)
+    expected_partners = models.TextField(_("expected partners"), blank=True)
+    estimated_total_cost = models.DecimalField(
+        _("estimated total project cost ($)"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    estimated_funding_requested = models.DecimalField(
+        _("estimated funding requested from the cluster ($)"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+
+    # The full application's texts.
+    project_description = models.TextField(_("project description"), blank=True)
+    work_plan = models.TextField(_("work plan"), blank=True)
+    ip_ownership_terms = models.TextField(_("proposed ownership of the foreground IP"), blank=True)
+    ip_partner_licensing = models.TextField(_("licensing terms among the partners"), blank=True)
+    ip_member_licensing = models.TextField(_("licensing terms for cluster members"), blank=True)
+
+    # Expected outcomes, during the project and in the three years after.
+    jobs_during = models.PositiveIntegerField(_("jobs created during the project"), null=True, blank=True)
+    jobs_after = models.PositiveIntegerField(_("jobs created in the three years after"), null=True, blank=True)
+    revenue_during = models.DecimalField(
+        _("revenue during the project ($)"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    revenue_after = models.DecimalField(
+        _("revenue in the three years after ($)"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    ip_rights_during = models.PositiveIntegerField(_("IP rights during the project"), null=True, blank=True)
+    ip_rights_after = models.PositiveIntegerField(_("IP rights in the three years after"), null=True, blank=True)
+    smes_scaled_during = models.PositiveIntegerField(_("SMEs scaled during the project"), null=True, blank=True)
+    smes_scaled_after = models.PositiveIntegerField(_("SMEs scaled in the three years after"), null=True, blank=True)
 
     # Deadlines particular to this proposal.
     changes_due_at = models.DateTimeField(_("changes due"), null=True, blank=True)
@@ -346,6 +394,13 @@ class Proposal(ProposalLifecycle):
             models.CheckConstraint(
                 condition=Q(approved_amount__isnull=True) | Q(approved_amount__gte=0),
                 name="proposal_approved_amount_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=(Q(estimated_total_cost__isnull=True) | Q(estimated_total_cost__gte=0))
+                & (Q(estimated_funding_requested__isnull=True) | Q(estimated_funding_requested__gte=0))
+                & (Q(revenue_during__isnull=True) | Q(revenue_during__gte=0))
+                & (Q(revenue_after__isnull=True) | Q(revenue_after__gte=0)),
+                name="proposal_amounts_not_negative",
             ),
             models.CheckConstraint(
                 condition=Q(deadline_extended_until__isnull=True, deadline_extended_for="")
@@ -385,3 +440,212 @@ class Proposal(ProposalLifecycle):
 
     def missing_for_submission(self) -> list[str]:
         return missing_for_submission(self)
+
+
+class CoApplicant(models.Model):
+    """A user of a consortium organization whom the lead applicant invited to edit the proposal."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, verbose_name=_("proposal"))
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, verbose_name=_("user"))
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("invited by")
+    )
+    created_at = models.DateTimeField(_("invited"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("co-applicant")
+        verbose_name_plural = _("co-applicants")
+        constraints = [models.UniqueConstraint(fields=["proposal", "user"], name="coapplicant_unique")]
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class ConsortiumMember(models.Model):
+    """One organization of a proposal's consortium, the lead or a partner, with what it brings."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="members", verbose_name=_("proposal"))
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="consortium_memberships", verbose_name=_("organization")
+    )
+    is_lead = models.BooleanField(_("lead"), default=False)
+    cash_contribution = _money(_("cash contribution ($)"), default=Decimal("0"))
+    in_kind_contribution = _money(_("in-kind contribution ($)"), default=Decimal("0"))
+    funding_requested = _money(_("funding requested from the cluster ($)"), default=Decimal("0"))
+    background_ip = models.TextField(_("background IP it brings"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("consortium member")
+        verbose_name_plural = _("consortium members")
+        ordering = ["-is_lead", "created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "organization"], name="member_unique_organization"),
+            models.UniqueConstraint(fields=["proposal"], condition=Q(is_lead=True), name="member_one_lead"),
+            models.CheckConstraint(
+                condition=Q(cash_contribution__gte=0) & Q(in_kind_contribution__gte=0) & Q(funding_requested__gte=0),
+                name="member_amounts_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.organization)
+
+
+class BudgetLine(models.Model):
+    """A partner's eligible costs in one category."""
+
+    member = models.ForeignKey(
+        ConsortiumMember, on_delete=models.CASCADE, related_name="budget_lines", verbose_name=_("partner")
+    )
+    category = models.CharField(_("category"), max_length=32, choices=CostCategory.choices)
+    amount = _money(_("eligible cost ($)"))
+
+    class Meta:
+        verbose_name = _("budget line")
+        verbose_name_plural = _("budget lines")
+        constraints = [
+            models.UniqueConstraint(fields=["member", "category"], name="budget_line_unique_category"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="budget_line_amount_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member}: {self.get_category_display()}"
+
+
+class Milestone(models.Model):
+    """A milestone of the work plan, due some months after the project starts."""
+
+    proposal = models.ForeignKey(
+        Proposal, on_delete=models.CASCADE, related_name="milestones", verbose_name=_("proposal")
+    )
+    title = models.CharField(_("milestone"), max_length=250)
+    description = models.TextField(_("deliverables"), blank=True)
+    month = models.PositiveSmallIntegerField(
+        _("due in month"), validators=[MinValueValidator(1), MaxValueValidator(120)]
+    )
+
+    class Meta:
+        verbose_name = _("milestone")
+        verbose_name_plural = _("milestones")
+        ordering = ["month", "pk"]
+        constraints = [models.CheckConstraint(condition=Q(month__gte=1, month__lte=120), name="milestone_month_range")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ForegroundIP(models.Model):
+    """IP the project expects to create, and who is proposed to own it."""
+
+    proposal = models.ForeignKey(
+        Proposal, on_delete=models.CASCADE, related_name="foreground_ip", verbose_name=_("proposal")
+    )
+    kind = models.CharField(_("kind"), max_length=32, choices=ForegroundIPKind.choices)
+    description = models.TextField(_("description"))
+    owner = models.ForeignKey(
+        ConsortiumMember,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("proposed owner"),
+        help_text=_("Leave empty for joint ownership."),
+    )
+
+    class Meta:
+        verbose_name = _("foreground IP")
+        verbose_name_plural = _("foreground IP")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.description[:40]}"
+
+
+def attachment_path(attachment: Attachment, filename: str) -> str:
+    """Store uploads by proposal under a random name: the user's file name is never a path."""
+    return f"proposals/{attachment.proposal_id}/{uuid.uuid4().hex}"
+
+
+class Attachment(models.Model):
+    """A file an applicant uploaded. Never changed; removing it from the draft keeps it for the versions."""
+
+    proposal = models.ForeignKey(
+        Proposal, on_delete=models.PROTECT, related_name="attachments", verbose_name=_("proposal")
+    )
+    kind = models.CharField(_("type"), max_length=32, choices=AttachmentType.choices)
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=255)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=127)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("uploaded by")
+    )
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    removed_at = models.DateTimeField(_("removed from the draft"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["kind", "uploaded_at", "pk"]
+        indexes = [models.Index(fields=["proposal", "removed_at"], name="attachment_current")]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class ProposalVersion(models.Model):
+    """What the applicant submitted, frozen: assessors and the board read this, never the draft.
+
+    Written once by the submission and never changed or deleted through the application.
+    """
+
+    proposal = models.ForeignKey(
+        Proposal, on_delete=models.PROTECT, related_name="versions", verbose_name=_("proposal")
+    )
+    number = models.PositiveIntegerField(_("version"))
+    kind = models.CharField(_("submitted as"), max_length=16, choices=VersionKind.choices)
+    data = models.JSONField(_("content"))
+    attachments = models.ManyToManyField(Attachment, related_name="versions", verbose_name=_("attachments"))
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("submitted by")
+    )
+    submitted_at = models.DateTimeField(_("submitted"))
+
+    class Meta:
+        verbose_name = _("submitted version")
+        verbose_name_plural = _("submitted versions")
+        ordering = ["proposal", "number"]
+        constraints = [models.UniqueConstraint(fields=["proposal", "number"], name="version_unique_number")]
+
+    def __str__(self) -> str:
+        return f"{self.proposal} v{self.number}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise ValidationError(_("A submitted version can never be changed."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise ValidationError(_("A submitted version can never be deleted."))
+
+
+class EligibilityOverride(models.Model):
+    """Staff's written decision to set aside one failed eligibility check of a proposal."""
+
+    proposal = models.ForeignKey(
+        Proposal, on_delete=models.CASCADE, related_name="eligibility_overrides", verbose_name=_("proposal")
+    )
+    check_code = models.CharField(_("check"), max_length=64)
+    reason = models.TextField(_("reason"))
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by"))
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("eligibility override")
+        verbose_name_plural = _("eligibility overrides")
+        constraints = [models.UniqueConstraint(fields=["proposal", "check_code"], name="override_unique_check")]
+
+    def __str__(self) -> str:
+        return f"{self.proposal}: {self.check_code}"

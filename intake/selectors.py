@@ -10,7 +10,9 @@ from django.utils import timezone
 
 from accounts.choices import Role
 from accounts.models import User
-from intake.models import Call, Program, Proposal
+from intake.choices import VersionKind
+from intake.eligibility import Application, Partner, Rules
+from intake.models import Attachment, Call, CoApplicant, ConsortiumMember, Program, Proposal
 from workflow.states import ProposalState
 
 #: What the board sees until board meetings exist: the proposals before it and its decisions.
@@ -68,7 +70,7 @@ def proposals_visible_to(*, user: User) -> QuerySet[Proposal]:
         return proposals
     visible = Q(pk__in=[])
     if user.has_role(Role.APPLICANT):
-        visible |= Q(lead_applicant=user)
+        visible |= _applicant_of(user)
     if user.has_role(Role.BOARD_MEMBER):
         visible |= Q(state__in=BOARD_STATES)
     return proposals.filter(visible)
@@ -79,10 +81,15 @@ def proposal_for_user(*, user: User, pk: int) -> Proposal:
     return get_object_or_404(proposals_visible_to(user=user), pk=pk)
 
 
-def proposals_led_by(*, user: User) -> QuerySet[Proposal]:
-    """Return the proposals ``user`` leads, grouped by call (newest call first), for their dashboard."""
+def _applicant_of(user: User) -> Q:
+    """The proposals ``user`` leads or was invited to edit as a co-applicant."""
+    return Q(lead_applicant=user) | Q(pk__in=CoApplicant.objects.filter(user=user).values("proposal_id"))
+
+
+def proposals_of_applicant(*, user: User) -> QuerySet[Proposal]:
+    """Return the proposals ``user`` leads or co-applies to, grouped by call (newest call first)."""
     return (
-        Proposal.objects.filter(lead_applicant=user)
+        Proposal.objects.filter(_applicant_of(user))
         .select_related("call", "call__program", "lead_organization")
         .order_by("-call__loi_opens_at", "call_id", "-created_at", "pk")
     )
@@ -109,3 +116,75 @@ def proposals_before_board(*, user: User) -> QuerySet[Proposal]:
         .filter(state=ProposalState.BOARD_REVIEW)
         .order_by("call__board_meeting_at", "call_id", "title", "pk")
     )
+
+
+#: The long texts of each stage, by field, each held to the stage's word limit.
+LOI_TEXTS = ("summary", "challenge", "technology", "expected_partners")
+APPLICATION_TEXTS = (
+    "summary",
+    "project_description",
+    "work_plan",
+    "ip_ownership_terms",
+    "ip_partner_licensing",
+    "ip_member_licensing",
+)
+LOI_STATES = (ProposalState.DRAFT, ProposalState.LOI_SUBMITTED, ProposalState.LOI_DECLINED)
+
+
+def proposal_stage(proposal: Proposal) -> str:
+    """Return whether ``proposal`` is at the letter-of-intent or the full-application stage."""
+    invited = proposal.state not in LOI_STATES and (
+        proposal.state not in (ProposalState.WITHDRAWN, ProposalState.EXPIRED)
+        or proposal.versions.filter(kind=VersionKind.APPLICATION).exists()
+        or bool(proposal.project_description or proposal.work_plan)
+    )
+    return VersionKind.APPLICATION if invited else VersionKind.LOI
+
+
+def call_rules(*, call: Call, stage: str) -> Rules:
+    """Return the rules of ``call`` as the eligibility engine reads them, for ``stage``."""
+    return Rules(
+        min_partners=call.min_partners,
+        min_smes=call.min_smes,
+        sme_max_employees=call.sme_max_employees,
+        funded_partner_types=tuple(call.funded_partner_types),
+        max_cluster_share=call.max_cluster_share,
+        min_matching_ratio=call.min_matching_ratio,
+        max_in_kind_share=call.max_in_kind_share,
+        max_partner_share=call.max_partner_share,
+        min_project_size=call.min_project_size,
+        max_project_size=call.max_project_size,
+        word_limit=call.loi_word_limit if stage == VersionKind.LOI else call.application_word_limit,
+        required_attachments=tuple(call.required_attachments),
+    )
+
+
+def proposal_application(*, proposal: Proposal, stage: str) -> Application:
+    """Return what the applicant entered in ``proposal`` as the eligibility engine reads it (3 queries)."""
+    members = list(
+        ConsortiumMember.objects.filter(proposal=proposal)
+        .select_related("organization")
+        .prefetch_related("budget_lines")
+        .order_by("-is_lead", "created_at", "pk")
+    )
+    partners = tuple(
+        Partner(
+            name=member.organization.legal_name,
+            kind=member.organization.kind,
+            employees=member.organization.employee_count,
+            country=str(member.organization.country),
+            province=member.organization.province,
+            is_lead=member.is_lead,
+            cash=member.cash_contribution,
+            in_kind=member.in_kind_contribution,
+            funding_requested=member.funding_requested,
+            costs={line.category: line.amount for line in member.budget_lines.all()},
+        )
+        for member in members
+    )
+    fields = LOI_TEXTS if stage == VersionKind.LOI else APPLICATION_TEXTS
+    texts = {str(Proposal._meta.get_field(name).verbose_name): getattr(proposal, name) for name in fields}
+    kinds = frozenset(
+        Attachment.objects.filter(proposal=proposal, removed_at__isnull=True).values_list("kind", flat=True)
+    )
+    return Application(partners=partners, texts=texts, attachments=kinds)

@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.choices import OrganizationType, Role
 from accounts.models import Membership, Organization, User
 from accounts.services import user_grant_role
-from intake.models import Call, Program, Proposal
+from intake.models import Call, ConsortiumMember, Program, Proposal
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -117,3 +117,9 @@ class ProposalFactory(factory.django.DjangoModelFactory):
     lead_organization = factory.SubFactory(OrganizationFactory)
     title = factory.Sequence(lambda n: f"Proposal {n}: a shared testbed")
     summary = "Three partners build and share a testbed."
+
+    @factory.post_generation
+    def lead_member(self, create: bool, extracted: object, **kwargs: object) -> None:
+        """The lead organization is the consortium's lead, as ``proposal_create`` makes it."""
+        if create:
+            ConsortiumMember.objects.get_or_create(proposal=self, is_lead=True, organization=self.lead_organization)

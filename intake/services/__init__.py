@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from accounts.choices import Role
 from accounts.errors import ActionForbidden, DomainError, StaleAction
 from accounts.models import Membership, Organization, User
-from intake.models import Call, Program, Proposal
+from intake.models import Call, CoApplicant, ConsortiumMember, Program, Proposal
 
 M = TypeVar("M", Program, Call)
 
@@ -95,7 +95,9 @@ def proposal_create(*, call: Call, by: User, title: str, summary: str, lead_orga
         call=call, lead_applicant=by, lead_organization=lead_organization, title=title.strip(), summary=summary.strip()
     )
     proposal.full_clean(exclude=["state"])  # the lifecycle owns the state
-    proposal.save()
+    with transaction.atomic():
+        proposal.save()
+        ConsortiumMember.objects.create(proposal=proposal, organization=lead_organization, is_lead=True)
     return proposal
 
 
@@ -114,34 +116,62 @@ def proposal_update(
     if it is no longer editable, or if its deadline has passed by the server's clock.
     """
     with transaction.atomic():
-        current = Proposal.objects.select_for_update().select_related("call").get(pk=proposal.pk)
-        if by.pk != current.lead_applicant_id or not by.has_role(Role.APPLICANT):
-            raise ActionForbidden(_("Only the lead applicant can edit this proposal."))
-        if not current.is_editable:
-            raise StaleAction(
-                _("This proposal is now “%(state)s” and can no longer be edited. Your changes are not saved.")
-                % {"state": current.get_state_display()}
-            )
-        deadline = current.deadline
-        if deadline is not None and timezone.now() >= deadline:
-            raise DomainError(
-                _(
-                    "The deadline has passed by the server's clock, so your changes are not saved. "
-                    "Contact the program staff if you need an extension."
-                )
-            )
-        if expected_updated_at is None or current.updated_at != expected_updated_at:
-            raise StaleAction(
-                _(
-                    "Somebody else saved this %(thing)s while you were editing it. Your changes are not saved yet: "
-                    "review them against the current version and save again."
-                )
-                % {"thing": Proposal._meta.verbose_name}
-            )
+        current = proposal_lock_for_editing(proposal=proposal, by=by, expected_updated_at=expected_updated_at)
+        if by.pk != current.lead_applicant_id:
+            raise ActionForbidden(_("Only the lead applicant can change the title or the lead organization."))
         _require_member(by, lead_organization)
+        if lead_organization.pk != current.lead_organization_id:
+            _lead_member_move(current, lead_organization)
         current.title = title.strip()
         current.summary = summary.strip()
         current.lead_organization = lead_organization
         current.full_clean(exclude=["state"])
         current.save(update_fields=["title", "summary", "lead_organization", "updated_at"])
+    return current
+
+
+def _lead_member_move(proposal: Proposal, organization: Organization) -> None:
+    """Make ``organization`` the consortium's lead in place of the current one."""
+    if proposal.members.filter(organization=organization, is_lead=False).exists():
+        raise DomainError(
+            _("%(organization)s is already a partner: remove it from the partners before making it the lead.")
+            % {"organization": organization}
+        )
+    proposal.members.filter(is_lead=True).update(organization=organization)
+
+
+def proposal_lock_for_editing(*, proposal: Proposal, by: User, expected_updated_at: datetime | None) -> Proposal:
+    """Lock ``proposal`` for a change of its content by ``by`` and return the current row.
+
+    Call it inside ``transaction.atomic()``. Refuse (so that nothing is saved) unless
+    ``by`` is the lead applicant or a co-applicant, the proposal is editable, its deadline
+    has not passed by the server's clock, and nobody saved it since ``expected_updated_at``.
+    Every save of a section goes through here and then bumps ``updated_at``.
+    """
+    current = Proposal.objects.select_for_update().select_related("call").get(pk=proposal.pk)
+    if not by.has_role(Role.APPLICANT) or not (
+        by.pk == current.lead_applicant_id or CoApplicant.objects.filter(proposal=current, user=by).exists()
+    ):
+        raise ActionForbidden(_("Only the lead applicant and the co-applicants can edit this proposal."))
+    if not current.is_editable:
+        raise StaleAction(
+            _("This proposal is now “%(state)s” and can no longer be edited. Your changes are not saved.")
+            % {"state": current.get_state_display()}
+        )
+    deadline = current.deadline
+    if deadline is not None and timezone.now() >= deadline:
+        raise DomainError(
+            _(
+                "The deadline has passed by the server's clock, so your changes are not saved. "
+                "Contact the program staff if you need an extension."
+            )
+        )
+    if expected_updated_at is None or current.updated_at != expected_updated_at:
+        raise StaleAction(
+            _(
+                "Somebody else saved this %(thing)s while you were editing it. Your changes are not saved yet: "
+                "review them against the current version and save again."
+            )
+            % {"thing": Proposal._meta.verbose_name}
+        )
     return current

@@ -56,7 +56,7 @@ def applicant_dashboard(request: AuthenticatedRequest) -> HttpResponse:
         "intake/applicant_dashboard.html",
         {
             "open_calls": selectors.calls_open(),
-            "proposals": list(selectors.proposals_led_by(user=request.user)),
+            "proposals": list(selectors.proposals_of_applicant(user=request.user)),
             "has_membership": request.user.memberships.exists(),
         },
     )
