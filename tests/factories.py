@@ -111,6 +111,7 @@ class ProposalFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Proposal
+        skip_postgeneration_save = True
 
     call = factory.SubFactory(CallFactory)
     lead_applicant = factory.SubFactory(UserFactory, role=Role.APPLICANT)

@@ -18,15 +18,17 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from accounts.choices import Role
 from accounts.models import User
+from intake.models import CoApplicant
 from tests.conftest import client_for
-from tests.factories import CallFactory, MembershipFactory, ProposalFactory, UserFactory
+from tests.factories import CallFactory, MembershipFactory, ProposalFactory, UserFactory, user_with_role
 
 pytestmark = pytest.mark.django_db
 
-PERSONAS = ("anonymous", "applicant", "other_applicant", "staff", "assessor", "board")
+PERSONAS = ("anonymous", "applicant", "co_applicant", "other_applicant", "staff", "assessor", "board")
 ROLE_PERSONAS = {
-    "applicant": ("applicant", "other_applicant"),
+    "applicant": ("applicant", "co_applicant", "other_applicant"),
     "staff": ("staff",),
     "assessor": ("assessor",),
     "board": ("board",),
@@ -81,6 +83,7 @@ MATRIX: dict[str, dict[str, Expected]] = {
     "accounts:dashboard": {
         "anonymous": LOGIN,
         "applicant": Redirect("/applicant/"),
+        "co_applicant": Redirect("/applicant/"),
         "other_applicant": Redirect("/applicant/"),
         "staff": Redirect("/staff/"),
         "assessor": Redirect("/assessor/"),
@@ -107,6 +110,7 @@ MATRIX: dict[str, dict[str, Expected]] = {
     "workflow:inbox_mark_read": signed_in(405),
     # The proposal is the applicant's draft: the other applicant gets a 404, not a hint it exists.
     "intake:proposal_create": role("applicant"),
+    # The co-applicant edits the application but the LOI's title and lead belong to the lead applicant.
     "intake:proposal_detail": {**role("applicant"), "other_applicant": 404},
     "intake:proposal_update": {**role("applicant"), "other_applicant": 404},
     "workflow:call_proposals": role("staff"),
@@ -140,11 +144,12 @@ class Objects:
 
 
 @pytest.fixture
-def objects(applicant: User, clients: dict[str, Client]) -> Objects:
+def objects(applicant: User, co_applicant: User, clients: dict[str, Client]) -> Objects:
     # After the logins: logging in changes last_login, which voids earlier reset tokens.
     call = CallFactory()
     membership = MembershipFactory(user=applicant)
     proposal = ProposalFactory(call=call, lead_applicant=applicant, lead_organization=membership.organization)
+    CoApplicant.objects.create(proposal=proposal, user=co_applicant, invited_by=applicant)
     uidb64 = urlsafe_base64_encode(force_bytes(applicant.pk))
     return Objects(
         kwargs={
@@ -170,12 +175,19 @@ def objects(applicant: User, clients: dict[str, Client]) -> Objects:
 
 
 @pytest.fixture
+def co_applicant() -> User:
+    """An applicant the lead applicant invited to edit the proposal."""
+    return user_with_role(Role.APPLICANT)
+
+
+@pytest.fixture
 def clients(
-    applicant: User, other_applicant: User, staff: User, assessor: User, board_member: User
+    applicant: User, co_applicant: User, other_applicant: User, staff: User, assessor: User, board_member: User
 ) -> dict[str, Client]:
     return {
         "anonymous": client_for(None),
         "applicant": client_for(applicant),
+        "co_applicant": client_for(co_applicant),
         "other_applicant": client_for(other_applicant),
         "staff": client_for(staff),
         "assessor": client_for(assessor),
