@@ -1,0 +1,448 @@
+"""The eligibility engine: each check passes and fails exactly at its limit, and the arithmetic is exact."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from intake.eligibility import (
+    CODES,
+    Application,
+    Check,
+    Partner,
+    Rules,
+    checks,
+    figures,
+    word_count,
+)
+
+D = Decimal
+
+RULES = Rules(
+    min_partners=3,
+    min_smes=1,
+    sme_max_employees=500,
+    funded_partner_types=("large_company", "sme"),
+    max_cluster_share=D("40"),
+    min_matching_ratio=D("1.00"),
+    max_in_kind_share=D("25"),
+    max_partner_share=D("70"),
+    min_project_size=D("1000000"),
+    max_project_size=D("50000000"),
+    word_limit=5,
+    required_attachments=("project_plan",),
+)
+
+
+def partner(
+    name: str,
+    kind: str = "sme",
+    employees: int = 40,
+    *,
+    cash: str = "0",
+    in_kind: str = "0",
+    funding: str = "0",
+    costs: str = "0",
+    lead: bool = False,
+) -> Partner:
+    return Partner(
+        name=name,
+        kind=kind,
+        employees=employees,
+        country="CA",
+        province="ON",
+        is_lead=lead,
+        cash=D(cash),
+        in_kind=D(in_kind),
+        funding_requested=D(funding),
+        costs={"labour": D(costs)},
+    )
+
+
+def eligible() -> Application:
+    """An application that meets every rule of ``RULES``, none of them exactly at its limit."""
+    return Application(
+        partners=(
+            partner("Acme Robotics", cash="400000", funding="500000", costs="1000000", lead=True),
+            partner("Bigco", "large_company", 2000, cash="500000", funding="500000", costs="1500000"),
+            partner("University of Waterloo", "post_secondary", 5000, in_kind="200000"),
+        ),
+        texts={"Summary": "A shared testbed."},
+        attachments=frozenset({"project_plan"}),
+    )
+
+
+def results(application: Application, rules: Rules = RULES, stage: str = "application") -> dict[str, Check]:
+    return {check.code: check for check in checks(application, rules, stage=stage)}
+
+
+def failed(application: Application, rules: Rules = RULES) -> set[str]:
+    return {code for code, check in results(application, rules).items() if not check.passed}
+
+
+def with_partner(application: Application, index: int, **changes: object) -> Application:
+    partners = list(application.partners)
+    partners[index] = replace(partners[index], **changes)  # type: ignore[arg-type]
+    return replace(application, partners=tuple(partners))
+
+
+def test_checks_eligible_application_passes_every_check_in_order() -> None:
+    found = checks(eligible(), RULES, stage="application")
+
+    assert [check.code for check in found] == list(CODES)
+    assert [check.code for check in found if not check.passed] == []
+    assert all(check.hard for check in found)
+
+
+def test_checks_loi_stage_holds_only_the_word_limits() -> None:
+    application = Application(partners=(), texts={"Summary": "one two three four five six"})
+
+    found = checks(application, RULES, stage="loi")
+
+    assert [(check.code, check.passed) for check in found] == [("word_limits", False)]
+    assert found[0].message == "Each text may have at most 5 words: Summary has 6 words"
+
+
+def test_word_count_splits_on_any_whitespace() -> None:
+    assert word_count("  one\ttwo\nthree  four ") == 4
+    assert word_count("") == 0
+    assert word_count("l'eau, c'est-à-dire") == 2
+
+
+def test_word_limits_at_the_limit_passes() -> None:
+    application = replace(eligible(), texts={"Summary": "one two three four five", "Work plan": "x"})
+
+    check = results(application)["word_limits"]
+
+    assert check.passed
+    assert check.message == "Every text is within 5 words"
+
+
+def test_word_limits_one_word_over_fails_naming_the_text() -> None:
+    application = replace(eligible(), texts={"Summary": "ok", "Work plan": "one two three four five six"})
+
+    check = results(application)["word_limits"]
+
+    assert not check.passed
+    assert check.message == "Each text may have at most 5 words: Work plan has 6 words"
+
+
+def test_min_partners_at_the_minimum_passes() -> None:
+    check = results(eligible())["min_partners"]
+
+    assert check.passed
+    assert check.message == "3 organizations required, 3 found: Acme Robotics, Bigco, University of Waterloo"
+
+
+def test_min_partners_one_short_fails_naming_them() -> None:
+    application = replace(eligible(), partners=eligible().partners[:2])
+
+    check = results(application)["min_partners"]
+
+    assert not check.passed
+    assert check.message == "3 organizations required, 2 found: Acme Robotics, Bigco"
+
+
+def test_min_smes_counts_companies_below_the_employee_cap() -> None:
+    rules = replace(RULES, min_smes=2)
+
+    check = results(eligible(), rules)["min_smes"]
+
+    assert not check.passed
+    assert check.message == (
+        "2 SMEs required, 1 found: Acme Robotics (an SME is a company with fewer than 500 employees)"
+    )
+
+
+def test_min_smes_a_company_at_the_cap_is_not_an_sme() -> None:
+    application = with_partner(eligible(), 0, employees=500)
+
+    check = results(application)["min_smes"]
+
+    assert not check.passed
+    assert check.message.startswith("1 SME required, 0 found: none")
+
+
+def test_min_smes_a_large_company_below_the_cap_counts_but_a_university_does_not() -> None:
+    application = with_partner(eligible(), 0, employees=600)
+    application = with_partner(application, 1, employees=499)
+    application = with_partner(application, 2, employees=10)
+
+    check = results(application)["min_smes"]
+
+    assert check.passed
+    assert check.message.startswith("1 SME required, 1 found: Bigco ")
+
+
+def test_funded_types_a_university_requesting_funds_fails() -> None:
+    application = with_partner(eligible(), 2, funding_requested=D("1"))
+
+    check = results(application)["funded_types"]
+
+    assert not check.passed
+    assert check.message == (
+        "Only these types may receive funds: Large company, Small or medium-sized enterprise. "
+        "Funding is requested for: University of Waterloo (Post-secondary institution, $1.00)"
+    )
+
+
+def test_funded_types_a_university_requesting_nothing_passes() -> None:
+    assert results(eligible())["funded_types"].passed
+
+
+def test_cluster_share_exactly_at_the_limit_passes() -> None:
+    # 1,000,000 of 2,500,000 is exactly 40 %.
+    check = results(eligible())["cluster_share"]
+
+    assert check.passed
+    assert check.message == (
+        "The cluster funds $1,000,000.00 of $2,500,000.00 of eligible costs: 40.00 %, within 40.00 %"
+    )
+
+
+def test_cluster_share_one_cent_above_fails_and_shows_the_difference() -> None:
+    application = with_partner(eligible(), 0, funding_requested=D("500000.01"), cash=D("400000.01"))
+
+    check = results(application)["cluster_share"]
+
+    assert not check.passed
+    assert check.message == (
+        "The cluster funds $1,000,000.01 of $2,500,000.00 of eligible costs: 40.01 %, above 40.00 %"
+    )
+    assert failed(application) == {"cluster_share"}
+
+
+def test_cluster_share_without_costs_fails() -> None:
+    application = replace(eligible(), partners=tuple(replace(p, costs={}) for p in eligible().partners))
+
+    check = results(application)["cluster_share"]
+
+    assert not check.passed
+    assert "No eligible costs" in check.message
+
+
+def test_matching_ratio_exactly_one_to_one_passes() -> None:
+    application = with_partner(eligible(), 1, cash=D("400000"))  # 800,000 cash + 200,000 in kind
+
+    check = results(application)["matching_ratio"]
+
+    assert check.passed
+    assert check.message == (
+        "Industry contributes $1,000,000.00 for $1,000,000.00 from the cluster: "
+        "1.00 to 1, at least the 1.00 to 1 required"
+    )
+
+
+def test_matching_ratio_below_fails_with_the_numbers() -> None:
+    application = with_partner(eligible(), 1, cash=D("0"))  # 400,000 cash + 200,000 in kind
+
+    check = results(application)["matching_ratio"]
+
+    assert not check.passed
+    assert check.message == (
+        "Industry contributes $600,000.00 for $1,000,000.00 from the cluster: 0.60 to 1, below the 1.00 to 1 required"
+    )
+
+
+def test_matching_ratio_one_cent_short_never_looks_equal() -> None:
+    application = with_partner(eligible(), 1, cash=D("399999.99"))
+
+    check = results(application)["matching_ratio"]
+
+    assert not check.passed
+    assert check.message == (
+        "Industry contributes $999,999.99 for $1,000,000.00 from the cluster: 0.99 to 1, below the 1.00 to 1 required"
+    )
+
+
+def test_in_kind_cap_exactly_at_the_limit_passes() -> None:
+    # 250,000 in kind of 1,000,000 from industry is exactly 25 %.
+    application = with_partner(eligible(), 1, cash=D("350000"))
+    application = with_partner(application, 2, in_kind=D("250000"))
+
+    check = results(application)["in_kind_cap"]
+
+    assert check.passed
+    assert check.message == "$250,000.00 in kind of $1,000,000.00 from industry: 25.00 %, within 25.00 %"
+
+
+def test_in_kind_cap_above_fails() -> None:
+    application = with_partner(eligible(), 2, in_kind=D("400000"))
+
+    check = results(application)["in_kind_cap"]
+
+    assert not check.passed
+    assert check.message == "$400,000.00 in kind of $1,300,000.00 from industry: 30.77 %, above 25.00 %"
+
+
+def test_partner_share_exactly_at_the_limit_passes() -> None:
+    application = with_partner(eligible(), 0, funding_requested=D("700000"))
+    application = with_partner(application, 1, funding_requested=D("300000"))
+
+    check = results(application)["partner_share"]
+
+    assert check.passed
+    assert check.message == "The largest share is Acme Robotics's: 70.00 % of $1,000,000.00, within 70.00 %"
+
+
+def test_partner_share_above_fails_naming_the_partner() -> None:
+    application = with_partner(eligible(), 0, funding_requested=D("700001"))
+    application = with_partner(application, 1, funding_requested=D("299999"))
+
+    check = results(application)["partner_share"]
+
+    assert not check.passed
+    assert check.message == (
+        "At most 70.00 % of the cluster's $1,000,000.00 may go to one partner; above it: Acme Robotics 70.01 %"
+    )
+
+
+def test_project_size_at_both_bounds_passes() -> None:
+    low = replace(RULES, min_project_size=D("2500000"))
+    high = replace(RULES, max_project_size=D("2500000"))
+
+    assert results(eligible(), low)["project_size"].passed
+    assert results(eligible(), high)["project_size"].passed
+
+
+def test_project_size_below_and_above_fail() -> None:
+    low = replace(RULES, min_project_size=D("2500000.01"))
+    high = replace(RULES, max_project_size=D("2499999.99"))
+
+    assert results(eligible(), low)["project_size"].message == (
+        "Total eligible costs of $2,500,000.00, below the minimum of $2,500,000.01"
+    )
+    assert results(eligible(), high)["project_size"].message == (
+        "Total eligible costs of $2,500,000.00, above the maximum of $2,499,999.99"
+    )
+    assert failed(eligible(), low) == {"project_size"}
+
+
+def test_attachments_missing_named() -> None:
+    rules = replace(RULES, required_attachments=("project_plan", "risk_register"))
+
+    check = results(eligible(), rules)["attachments"]
+
+    assert not check.passed
+    assert check.message == "Missing: Risk register"
+
+
+def test_attachments_none_required_passes() -> None:
+    application = replace(eligible(), attachments=frozenset())
+
+    assert results(application, replace(RULES, required_attachments=()))["attachments"].passed
+    assert not results(application)["attachments"].passed
+
+
+# --- Properties ----------------------------------------------------------------------------------
+
+cents = st.integers(min_value=0, max_value=10**10).map(lambda n: D(n) / 100)
+kinds = st.sampled_from(["large_company", "sme", "post_secondary", "not_for_profit", "government", "foreign"])
+
+
+@st.composite
+def applications(draw: st.DrawFn) -> Application:
+    count = draw(st.integers(min_value=1, max_value=6))
+    partners = tuple(
+        Partner(
+            name=f"Partner {index}",
+            kind=draw(kinds),
+            employees=draw(st.integers(min_value=0, max_value=5000)),
+            country="CA",
+            province="ON",
+            is_lead=index == 0,
+            cash=draw(cents),
+            in_kind=draw(cents),
+            funding_requested=draw(cents),
+            costs={"labour": draw(cents), "equipment": draw(cents)},
+        )
+        for index in range(count)
+    )
+    return Application(partners=partners, texts={}, attachments=frozenset({"project_plan"}))
+
+
+RATIO_CHECKS = ("cluster_share", "matching_ratio", "in_kind_cap", "partner_share")
+
+
+@given(applications(), st.integers(min_value=2, max_value=1000))
+def test_property_scaling_every_amount_keeps_the_ratio_checks(application: Application, factor: int) -> None:
+    scaled = replace(
+        application,
+        partners=tuple(
+            replace(
+                p,
+                cash=p.cash * factor,
+                in_kind=p.in_kind * factor,
+                funding_requested=p.funding_requested * factor,
+                costs={k: v * factor for k, v in p.costs.items()},
+            )
+            for p in application.partners
+        ),
+    )
+
+    before, after = results(application), results(scaled)
+
+    assert {code: before[code].passed for code in RATIO_CHECKS} == {code: after[code].passed for code in RATIO_CHECKS}
+
+
+@given(applications(), cents)
+def test_property_adding_cash_never_breaks_matching(application: Application, extra: Decimal) -> None:
+    more = with_partner(application, 0, cash=application.partners[0].cash + extra)
+
+    if results(application)["matching_ratio"].passed:
+        assert results(more)["matching_ratio"].passed
+
+
+@given(applications())
+def test_property_each_check_fails_iff_its_inequality_fails(application: Application) -> None:
+    numbers = figures(application)
+    found = results(application)
+    funding, industry, eligible_costs = numbers.cluster_funding, numbers.industry_contribution, numbers.eligible_costs
+
+    assert found["min_partners"].passed == (len(application.partners) >= RULES.min_partners)
+    smes = [p for p in application.partners if p.kind in ("sme", "large_company") and p.employees < 500]
+    assert found["min_smes"].passed == (len(smes) >= RULES.min_smes)
+    assert found["funded_types"].passed == all(
+        p.funding_requested == 0 or p.kind in RULES.funded_partner_types for p in application.partners
+    )
+    assert found["cluster_share"].passed == (eligible_costs > 0 and funding / eligible_costs <= D("0.40"))
+    assert found["matching_ratio"].passed == (industry >= funding)
+    assert found["in_kind_cap"].passed == (numbers.in_kind * 4 <= industry)
+    assert found["partner_share"].passed == all(p.funding_requested * 10 <= funding * 7 for p in application.partners)
+    assert found["project_size"].passed == (D("1000000") <= eligible_costs <= D("50000000"))
+
+
+@pytest.mark.parametrize("code", [code for code in CODES if code != "word_limits"])
+def test_breaking_one_rule_fails_only_that_check(code: str) -> None:
+    breakers = {
+        "min_partners": lambda a: (a, replace(RULES, min_partners=4)),
+        "min_smes": lambda a: (a, replace(RULES, min_smes=2)),
+        "funded_types": lambda a: (
+            with_partner(with_partner(a, 1, funding_requested=D("499999")), 2, funding_requested=D("1")),
+            RULES,
+        ),
+        "cluster_share": lambda a: (a, replace(RULES, max_cluster_share=D("39.99"))),
+        "matching_ratio": lambda a: (a, replace(RULES, min_matching_ratio=D("1.11"))),
+        "in_kind_cap": lambda a: (a, replace(RULES, max_in_kind_share=D("18"))),
+        "partner_share": lambda a: (a, replace(RULES, max_partner_share=D("49.99"))),
+        "project_size": lambda a: (a, replace(RULES, min_project_size=D("2500000.01"))),
+        "attachments": lambda a: (replace(a, attachments=frozenset()), RULES),
+    }
+    application, rules = breakers[code](eligible())
+
+    assert failed(application, rules) == {code}
+
+
+def test_breaking_the_word_limit_fails_only_that_check() -> None:
+    application = replace(eligible(), texts={"Summary": "one two three four five six"})
+
+    assert failed(application) == {"word_limits"}
+
+
+@pytest.mark.parametrize("stage", ["loi", "application"])
+def test_checks_are_deterministic(stage: str) -> None:
+    assert checks(eligible(), RULES, stage=stage) == checks(eligible(), RULES, stage=stage)
