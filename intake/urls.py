@@ -1,6 +1,7 @@
 from django.urls import path
 
 from intake import views
+from intake.views import attachments as attachment_views
 
 app_name = "intake"
 
@@ -11,6 +12,13 @@ urlpatterns = [
     path("calls/<int:pk>/proposals/new/", views.proposal_create, name="proposal_create"),
     path("proposals/<int:pk>/", views.proposal_detail, name="proposal_detail"),
     path("proposals/<int:pk>/edit/", views.proposal_update, name="proposal_update"),
+    path(
+        "proposals/<int:pk>/application/attachments/",
+        attachment_views.application_attachments,
+        name="application_attachments",
+    ),
+    path("attachments/<int:pk>/", attachment_views.attachment_download, name="attachment_download"),
+    path("attachments/<int:pk>/remove/", attachment_views.attachment_remove, name="attachment_remove"),
     path("staff/programs/", views.program_list, name="program_list"),
     path("staff/programs/new/", views.program_create, name="program_create"),
     path("staff/programs/<int:pk>/", views.program_detail, name="program_detail"),

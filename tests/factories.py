@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 from decimal import Decimal
 
@@ -124,3 +125,23 @@ class ProposalFactory(factory.django.DjangoModelFactory):
         """The lead organization is the consortium's lead, as ``proposal_create`` makes it."""
         if create:
             ConsortiumMember.objects.get_or_create(proposal=self, is_lead=True, organization=self.lead_organization)
+
+
+#: The bytes of ``AttachmentFactory``'s file: a PDF as short as one can be.
+ATTACHMENT_PDF = b"%PDF-1.4\n%%EOF\n"
+
+
+class AttachmentFactory(factory.django.DjangoModelFactory):
+    """A PDF project plan uploaded by the lead applicant; its file goes to MEDIA_ROOT (use a temporary one)."""
+
+    class Meta:
+        model = "intake.Attachment"
+
+    proposal = factory.SubFactory(ProposalFactory)
+    kind = "project_plan"
+    file = factory.django.FileField(data=ATTACHMENT_PDF, filename="upload.pdf")
+    original_name = "Project plan.pdf"
+    content_type = "application/pdf"
+    size = len(ATTACHMENT_PDF)
+    sha256 = hashlib.sha256(ATTACHMENT_PDF).hexdigest()
+    uploaded_by = factory.LazyAttribute(lambda attachment: attachment.proposal.lead_applicant)

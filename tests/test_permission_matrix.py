@@ -22,7 +22,14 @@ from accounts.choices import Role
 from accounts.models import User
 from intake.models import CoApplicant
 from tests.conftest import client_for
-from tests.factories import CallFactory, MembershipFactory, ProposalFactory, UserFactory, user_with_role
+from tests.factories import (
+    AttachmentFactory,
+    CallFactory,
+    MembershipFactory,
+    ProposalFactory,
+    UserFactory,
+    user_with_role,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -113,6 +120,10 @@ MATRIX: dict[str, dict[str, Expected]] = {
     # The co-applicant edits the application but the LOI's title and lead belong to the lead applicant.
     "intake:proposal_detail": {**role("applicant"), "other_applicant": 404},
     "intake:proposal_update": {**role("applicant"), "other_applicant": 404},
+    # Attachments: the page and removal are the applicants'; whoever may read the proposal downloads.
+    "intake:application_attachments": {**role("applicant"), "other_applicant": 404},
+    "intake:attachment_remove": {**role("applicant"), **dict.fromkeys(ROLE_PERSONAS["applicant"], 405)},
+    "intake:attachment_download": {**signed_in(404), "applicant": 200, "co_applicant": 200, "staff": 200},
     "workflow:call_proposals": role("staff"),
     # Staff read every proposal; the board only those before it, which a draft is not.
     "workflow:proposal_detail": {**signed_in(403), "staff": 200, "board": 404},
@@ -150,6 +161,7 @@ def objects(applicant: User, co_applicant: User, clients: dict[str, Client]) -> 
     membership = MembershipFactory(user=applicant)
     proposal = ProposalFactory(call=call, lead_applicant=applicant, lead_organization=membership.organization)
     CoApplicant.objects.create(proposal=proposal, user=co_applicant, invited_by=applicant)
+    attachment = AttachmentFactory(proposal=proposal)
     uidb64 = urlsafe_base64_encode(force_bytes(applicant.pk))
     return Objects(
         kwargs={
@@ -167,11 +179,20 @@ def objects(applicant: User, co_applicant: User, clients: dict[str, Client]) -> 
             "intake:proposal_create": {"pk": call.pk},
             "intake:proposal_detail": {"pk": proposal.pk},
             "intake:proposal_update": {"pk": proposal.pk},
+            "intake:application_attachments": {"pk": proposal.pk},
+            "intake:attachment_remove": {"pk": attachment.pk},
+            "intake:attachment_download": {"pk": attachment.pk},
             "workflow:call_proposals": {"pk": call.pk},
             "workflow:proposal_detail": {"pk": proposal.pk},
             "workflow:proposal_act": {"pk": proposal.pk, "action": "submit"},
         }
     )
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings: Any, tmp_path: Any) -> None:
+    """The fixtures' uploads go to a temporary folder."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
 
 
 @pytest.fixture

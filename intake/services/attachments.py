@@ -1,0 +1,156 @@
+"""Attachments of a proposal: upload, removal from the draft, and the permission-checked reads."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import unicodedata
+from typing import Protocol
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.errors import StaleAction
+from accounts.models import User
+from intake import filetypes
+from intake.choices import AttachmentType
+from intake.models import Attachment, Proposal
+from intake.selectors import proposals_visible_to
+from intake.services import proposal_lock_for_editing
+
+
+class Upload(Protocol):
+    """What is read of an uploaded file (Django's ``UploadedFile`` is one)."""
+
+    name: str | None
+    size: int | None
+
+    def read(self, size: int = ..., /) -> bytes: ...
+
+
+def attachment_display_name(name: str, *, extension: str) -> str:
+    """Return ``name`` safe to show and to offer as a download name; never a path.
+
+    Keep only the last part of any path (either separator), drop control characters and
+    leading dots, and make the name end with the extension of what the file really is.
+    """
+    name = unicodedata.normalize("NFC", name or "")
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(char for char in name if unicodedata.category(char)[0] != "C").strip().lstrip(".").strip()
+    stem, current = os.path.splitext(name)
+    if current.lower() != f".{extension}":
+        stem = name
+    stem = stem[:200] or _("attachment")
+    return f"{stem}.{extension}"
+
+
+def attachment_upload(*, proposal: Proposal, by: User, kind: str, upload: Upload) -> Attachment:
+    """Attach ``upload`` to ``proposal`` as a document of type ``kind``.
+
+    Refuse (with the reason beside the file) an empty file, one over the size limit, or one
+    whose bytes are not an accepted document, whatever its name says. Refuse like any other
+    change of the draft (``proposal_lock_for_editing``) when ``by`` may not edit it, it is
+    no longer editable or its deadline has passed. The file is stored under a random name.
+    """
+    if kind not in AttachmentType.values:
+        raise ValidationError({"kind": _("Choose the type of the document.")})
+    limit = settings.ATTACHMENT_MAX_BYTES
+    size = upload.size or 0
+    if size > limit:
+        raise ValidationError(
+            {
+                "file": _("This file is %(size)s; the limit is %(limit)s per file.")
+                % {"size": filesizeformat(size), "limit": filesizeformat(limit)}
+            }
+        )
+    data = upload.read(limit + 1)
+    if not data:
+        raise ValidationError({"file": _("This file is empty.")})
+    if len(data) > limit:
+        raise ValidationError(
+            {"file": _("This file is over the limit of %(limit)s.") % {"limit": filesizeformat(limit)}}
+        )
+    kind_of_file = filetypes.sniff(data)
+    if kind_of_file is None:
+        raise ValidationError(
+            {
+                "file": _("This file is not a document we accept, whatever its name says. Accepted: %(accepted)s.")
+                % {"accepted": filetypes.ACCEPTED_DESCRIPTION}
+            }
+        )
+    attachment = Attachment(
+        kind=kind,
+        original_name=attachment_display_name(upload.name or "", extension=kind_of_file.extension),
+        content_type=kind_of_file.content_type,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        uploaded_by=by,
+    )
+    with transaction.atomic():
+        current = _lock(proposal=proposal, by=by)
+        attachment.proposal = current
+        # The name given here is ignored: ``attachment_path`` stores under a random one.
+        attachment.file.save(f"upload.{kind_of_file.extension}", ContentFile(data), save=False)
+        try:
+            attachment.save()
+        except BaseException:
+            attachment.file.delete(save=False)
+            raise
+    return attachment
+
+
+def attachment_remove(*, attachment: Attachment, by: User) -> Attachment:
+    """Take ``attachment`` out of the draft; the row and the file stay for the versions that hold it."""
+    with transaction.atomic():
+        _lock(proposal=attachment.proposal, by=by)
+        current = Attachment.objects.select_for_update().get(pk=attachment.pk)
+        if current.removed_at is not None:
+            raise StaleAction(_("“%(name)s” was already removed.") % {"name": current.original_name})
+        current.removed_at = timezone.now()
+        current.save(update_fields=["removed_at"])
+    return current
+
+
+def _lock(*, proposal: Proposal, by: User) -> Proposal:
+    """Lock ``proposal`` for a change of its attachments, with every check of a draft's edit.
+
+    An attachment touches no field of the sections' forms, so it neither needs nor bumps the
+    ``updated_at`` those forms check: a co-applicant's upload does not void another's open form.
+    """
+    locked_at = Proposal.objects.select_for_update().values_list("updated_at", flat=True).get(pk=proposal.pk)
+    return proposal_lock_for_editing(proposal=proposal, by=by, expected_updated_at=locked_at)
+
+
+# --- Reads ------------------------------------------------------------------------------
+
+
+def attachments_current(*, proposal: Proposal) -> QuerySet[Attachment]:
+    """Return the attachments of ``proposal``'s draft (not removed), with who uploaded them."""
+    return Attachment.objects.filter(proposal=proposal, removed_at__isnull=True).select_related("uploaded_by")
+
+
+def attachment_for_user(*, user: User, pk: int) -> Attachment:
+    """Return the attachment ``pk`` if ``user`` may read its proposal, or raise 404.
+
+    A removed attachment is still returned: the frozen versions refer to it.
+    """
+    return get_object_or_404(
+        Attachment.objects.select_related("proposal"), pk=pk, proposal__in=proposals_visible_to(user=user)
+    )
+
+
+def attachment_kinds_missing(*, proposal: Proposal, attachments: list[Attachment]) -> list[str]:
+    """Return the labels of the types ``proposal``'s call requires that ``attachments`` lack."""
+    present = {attachment.kind for attachment in attachments}
+    return [
+        str(AttachmentType(kind).label)
+        for kind in proposal.call.required_attachments
+        if kind in AttachmentType.values and kind not in present
+    ]
