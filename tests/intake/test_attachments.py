@@ -343,3 +343,9 @@ def test_no_url_serves_media(proposal: Proposal) -> None:
     assert not any("media" in route for route in routes(get_resolver()))
     assert client_for(None).get(f"/media/{attachment.file.name}").status_code == 404
     assert client_for(None).get(f"/{attachment.file.name}").status_code == 404
+
+
+def test_proposal_page_links_to_attachments(applicant_client: Client, proposal: Proposal) -> None:
+    response = applicant_client.get(reverse("intake:proposal_detail", kwargs={"pk": proposal.pk}))
+
+    assert _url(proposal) in response.content.decode()
