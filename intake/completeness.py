@@ -1,25 +1,201 @@
 """What a proposal still lacks before it can be submitted (a leaf: pure functions).
 
-The lifecycle's ``complete`` condition asks this one function; the full application
-will extend it with its sections.
+The functions receive the proposal and read its attributes and related managers
+(``members``, ``milestones``, ``foreground_ip``, ``attachments``, ``versions``), so a
+caller that prefetched them pays no query; nothing here imports models or services.
+The lifecycle's ``complete`` condition asks ``missing_for_submission``, which checks the
+letter of intent at that stage and every section of the full application after it.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from intake.choices import AttachmentType, VersionKind
+from workflow.states import ProposalState
+
+ZERO = Decimal("0")
 
 
-def missing_for_submission(proposal: Any) -> list[str]:
-    """Return a message for each thing ``proposal`` lacks to be submitted; empty when complete."""
+@dataclass(frozen=True)
+class Section:
+    """One section of the full application and the page that edits it."""
+
+    slug: str
+    label: Promise
+    url_name: str
+
+
+#: The sections of the full application, in the order the applicant goes through them.
+SECTIONS: tuple[Section, ...] = (
+    Section("description", gettext_lazy("Project description and work plan"), "intake:application_description"),
+    Section("consortium", gettext_lazy("Consortium"), "intake:application_consortium"),
+    Section("budget", gettext_lazy("Budget"), "intake:application_budget"),
+    Section("ip", gettext_lazy("IP plan"), "intake:application_ip"),
+    Section("outcomes", gettext_lazy("Expected outcomes"), "intake:application_outcomes"),
+    Section("attachments", gettext_lazy("Attachments"), "intake:application_attachments"),
+)
+SECTION_SLUGS = tuple(section.slug for section in SECTIONS)
+
+#: The states of the letter-of-intent stage.
+LOI_STATES = frozenset({ProposalState.DRAFT, ProposalState.LOI_SUBMITTED, ProposalState.LOI_DECLINED})
+#: The expected outcomes, each during the project and in the three years after.
+OUTCOME_FIELDS = (
+    "jobs_during",
+    "jobs_after",
+    "revenue_during",
+    "revenue_after",
+    "ip_rights_during",
+    "ip_rights_after",
+    "smes_scaled_during",
+    "smes_scaled_after",
+)
+
+
+def _blank(value: str | None) -> bool:
+    return not (value or "").strip()
+
+
+def proposal_stage(proposal: Any) -> str:
+    """Return whether ``proposal`` is at the letter-of-intent or the full-application stage.
+
+    A withdrawn or expired proposal is at the application stage if it got that far: an
+    application version was submitted or application texts were written.
+    """
+    if proposal.state in LOI_STATES:
+        return VersionKind.LOI
+    if proposal.state not in (ProposalState.WITHDRAWN, ProposalState.EXPIRED):
+        return VersionKind.APPLICATION
+    if proposal.project_description or proposal.work_plan:
+        return VersionKind.APPLICATION
+    if proposal.versions.filter(kind=VersionKind.APPLICATION).exists():
+        return VersionKind.APPLICATION
+    return VersionKind.LOI
+
+
+def _missing_basics(proposal: Any) -> list[str]:
     missing = []
-    if not (proposal.title or "").strip():
+    if _blank(proposal.title):
         missing.append(_("a title"))
-    if not (proposal.summary or "").strip():
+    if _blank(proposal.summary):
         missing.append(_("a summary"))
     if proposal.lead_organization_id is None:
         missing.append(_("a lead organization"))
     if proposal.lead_applicant_id is None:
         missing.append(_("a lead applicant"))
+    return missing
+
+
+def missing_for_loi(proposal: Any) -> list[str]:
+    """Return what the letter of intent lacks; empty when complete."""
+    missing = _missing_basics(proposal)
+    if _blank(proposal.challenge):
+        missing.append(_("the challenge"))
+    if _blank(proposal.technology):
+        missing.append(_("the technology"))
+    if _blank(proposal.expected_partners):
+        missing.append(_("the expected partners"))
+    if proposal.estimated_total_cost is None:
+        missing.append(_("an estimate of the total project cost"))
+    if proposal.estimated_funding_requested is None:
+        missing.append(_("an estimate of the funding requested"))
+    return missing
+
+
+def _missing_description(proposal: Any, members: list[Any]) -> list[str]:
+    missing = []
+    if _blank(proposal.project_description):
+        missing.append(_("the project description"))
+    if _blank(proposal.work_plan):
+        missing.append(_("the work plan"))
+    if not list(proposal.milestones.all()):
+        missing.append(_("at least one milestone"))
+    return missing
+
+
+def _missing_consortium(proposal: Any, members: list[Any]) -> list[str]:
+    missing = []
+    if not [member for member in members if not member.is_lead]:
+        missing.append(_("at least one partner besides the lead"))
+    for member in members:
+        if member.cash_contribution + member.in_kind_contribution <= ZERO:
+            missing.append(_("the contributions of %(organization)s") % {"organization": member.organization})
+    return missing
+
+
+def _missing_budget(proposal: Any, members: list[Any]) -> list[str]:
+    missing = []
+    lines = [line for member in members for line in member.budget_lines.all()]
+    if not [line for line in lines if line.amount > ZERO]:
+        missing.append(_("at least one eligible cost"))
+    if sum((member.funding_requested for member in members), ZERO) <= ZERO:
+        missing.append(_("the funding requested from the cluster"))
+    return missing
+
+
+def _missing_ip(proposal: Any, members: list[Any]) -> list[str]:
+    missing = []
+    for member in members:
+        if _blank(member.background_ip):
+            missing.append(
+                _("the background IP of %(organization)s (write “none” if it brings none)")
+                % {"organization": member.organization}
+            )
+    if not list(proposal.foreground_ip.all()):
+        missing.append(_("at least one item of expected foreground IP"))
+    if _blank(proposal.ip_ownership_terms):
+        missing.append(_("the proposed ownership of the foreground IP"))
+    if _blank(proposal.ip_partner_licensing):
+        missing.append(_("the licensing terms among the partners"))
+    if _blank(proposal.ip_member_licensing):
+        missing.append(_("the licensing terms for cluster members"))
+    return missing
+
+
+def _missing_outcomes(proposal: Any, members: list[Any]) -> list[str]:
+    return [
+        str(type(proposal)._meta.get_field(name).verbose_name)
+        for name in OUTCOME_FIELDS
+        if getattr(proposal, name) is None
+    ]
+
+
+def _missing_attachments(proposal: Any, members: list[Any]) -> list[str]:
+    present = {attachment.kind for attachment in proposal.attachments.all() if attachment.removed_at is None}
+    return [
+        _("an attachment: %(type)s") % {"type": AttachmentType(kind).label}
+        for kind in proposal.call.required_attachments
+        if kind not in present
+    ]
+
+
+_CHECKS = {
+    "description": _missing_description,
+    "consortium": _missing_consortium,
+    "budget": _missing_budget,
+    "ip": _missing_ip,
+    "outcomes": _missing_outcomes,
+    "attachments": _missing_attachments,
+}
+
+
+def missing_by_section(proposal: Any) -> dict[str, list[str]]:
+    """Return, for each section of the full application (in order), what it lacks; empty lists when complete."""
+    members = list(proposal.members.all())
+    return {section.slug: _CHECKS[section.slug](proposal, members) for section in SECTIONS}
+
+
+def missing_for_submission(proposal: Any) -> list[str]:
+    """Return a message for each thing ``proposal`` lacks to be submitted at its stage; empty when complete."""
+    if proposal_stage(proposal) == VersionKind.LOI:
+        return missing_for_loi(proposal)
+    missing = _missing_basics(proposal)
+    for section, lacking in zip(SECTIONS, missing_by_section(proposal).values(), strict=True):
+        missing.extend(f"{section.label}: {item}" for item in lacking)
     return missing

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from intake import views
+from intake.views import application
 from intake.views import attachments as attachment_views
 
 app_name = "intake"
@@ -12,6 +13,7 @@ urlpatterns = [
     path("calls/<int:pk>/proposals/new/", views.proposal_create, name="proposal_create"),
     path("proposals/<int:pk>/", views.proposal_detail, name="proposal_detail"),
     path("proposals/<int:pk>/edit/", views.proposal_update, name="proposal_update"),
+    path("proposals/<int:pk>/application/", application.application_overview, name="application"),
     path(
         "proposals/<int:pk>/application/attachments/",
         attachment_views.application_attachments,

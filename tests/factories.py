@@ -119,12 +119,23 @@ class ProposalFactory(factory.django.DjangoModelFactory):
     lead_organization = factory.SubFactory(OrganizationFactory)
     title = factory.Sequence(lambda n: f"Proposal {n}: a shared testbed")
     summary = "Three partners build and share a testbed."
+    challenge = "Manufacturers cannot test new processes without stopping production."
+    technology = "A shared digital twin of a production line."
+    expected_partners = "Two SMEs and a university."
+    estimated_total_cost = Decimal("3000000.00")
+    estimated_funding_requested = Decimal("1000000.00")
 
     @factory.post_generation
     def lead_member(self, create: bool, extracted: object, **kwargs: object) -> None:
         """The lead organization is the consortium's lead, as ``proposal_create`` makes it."""
         if create:
             ConsortiumMember.objects.get_or_create(proposal=self, is_lead=True, organization=self.lead_organization)
+
+    @factory.post_generation
+    def application(self, create: bool, extracted: bool | None, **kwargs: object) -> None:
+        """Past the letter of intent, fill the full application; ``application=False`` leaves it empty."""
+        if create and (extracted if extracted is not None else self.state not in LOI_STAGE_STATES):
+            fill_application(self)
 
 
 #: The bytes of ``AttachmentFactory``'s file: a PDF as short as one can be.
@@ -145,3 +156,72 @@ class AttachmentFactory(factory.django.DjangoModelFactory):
     size = len(ATTACHMENT_PDF)
     sha256 = hashlib.sha256(ATTACHMENT_PDF).hexdigest()
     uploaded_by = factory.LazyAttribute(lambda attachment: attachment.proposal.lead_applicant)
+
+
+#: The states in which ``ProposalFactory`` leaves the full application empty.
+LOI_STAGE_STATES = frozenset({"draft", "loi_submitted", "loi_declined", "withdrawn", "expired"})
+
+
+def fill_application(proposal: Proposal) -> Proposal:
+    """Complete every section of ``proposal``'s full application (a partner, budget, IP, outcomes, attachments)."""
+    from intake.models import Attachment, BudgetLine, ForegroundIP, Milestone
+
+    lead = ConsortiumMember.objects.get(proposal=proposal, is_lead=True)
+    partner = ConsortiumMember.objects.create(
+        proposal=proposal,
+        organization=OrganizationFactory(kind=OrganizationType.LARGE_COMPANY, employee_count=900),
+        cash_contribution=Decimal("1500000"),
+        in_kind_contribution=Decimal("200000"),
+        background_ip="None.",
+    )
+    second = ConsortiumMember.objects.create(
+        proposal=proposal,
+        organization=OrganizationFactory(kind=OrganizationType.LARGE_COMPANY, employee_count=1200),
+        cash_contribution=Decimal("300000"),
+        funding_requested=Decimal("400000"),
+        background_ip="None.",
+    )
+    ConsortiumMember.objects.filter(pk=lead.pk).update(
+        cash_contribution=Decimal("800000"), funding_requested=Decimal("600000"), background_ip="A sensor patent."
+    )
+    BudgetLine.objects.bulk_create(
+        [
+            BudgetLine(member=lead, category="labour", amount=Decimal("2000000")),
+            BudgetLine(member=partner, category="equipment", amount=Decimal("1500000")),
+            BudgetLine(member=second, category="materials", amount=Decimal("500000")),
+        ]
+    )
+    Milestone.objects.create(proposal=proposal, title="Testbed running", description="A report.", month=12)
+    ForegroundIP.objects.create(proposal=proposal, kind="software", description="The twin's code.", owner=lead)
+    Attachment.objects.bulk_create(
+        Attachment(
+            proposal=proposal,
+            kind=kind,
+            file=f"proposals/{proposal.pk}/factory-{kind}",
+            original_name=f"{kind}.pdf",
+            content_type="application/pdf",
+            size=1,
+            sha256="0" * 64,
+            uploaded_by=proposal.lead_applicant,
+        )
+        for kind in proposal.call.required_attachments
+    )
+    fields = {
+        "project_description": "We build a shared testbed.",
+        "work_plan": "Year one: build. Year two: share.",
+        "ip_ownership_terms": "Each owns what it creates.",
+        "ip_partner_licensing": "Royalty-free among the partners.",
+        "ip_member_licensing": "On fair terms for cluster members.",
+        "jobs_during": 10,
+        "jobs_after": 20,
+        "revenue_during": Decimal("0"),
+        "revenue_after": Decimal("5000000"),
+        "ip_rights_during": 1,
+        "ip_rights_after": 2,
+        "smes_scaled_during": 1,
+        "smes_scaled_after": 2,
+    }
+    Proposal.objects.filter(pk=proposal.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(proposal, name, value)
+    return proposal

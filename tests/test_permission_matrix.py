@@ -120,6 +120,7 @@ MATRIX: dict[str, dict[str, Expected]] = {
     # The co-applicant edits the application but the LOI's title and lead belong to the lead applicant.
     "intake:proposal_detail": {**role("applicant"), "other_applicant": 404},
     "intake:proposal_update": {**role("applicant"), "other_applicant": 404},
+    "intake:application": {**role("applicant"), "other_applicant": 404},
     # Attachments: the page and removal are the applicants'; whoever may read the proposal downloads.
     "intake:application_attachments": {**role("applicant"), "other_applicant": 404},
     "intake:attachment_remove": {**role("applicant"), **dict.fromkeys(ROLE_PERSONAS["applicant"], 405)},
@@ -179,6 +180,7 @@ def objects(applicant: User, co_applicant: User, clients: dict[str, Client]) -> 
             "intake:proposal_create": {"pk": call.pk},
             "intake:proposal_detail": {"pk": proposal.pk},
             "intake:proposal_update": {"pk": proposal.pk},
+            "intake:application": {"pk": proposal.pk},
             "intake:application_attachments": {"pk": proposal.pk},
             "intake:attachment_remove": {"pk": attachment.pk},
             "intake:attachment_download": {"pk": attachment.pk},
