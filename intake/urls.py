@@ -3,6 +3,7 @@ from django.urls import path
 from intake import views
 from intake.views import application
 from intake.views import attachments as attachment_views
+from intake.views import consortium as consortium_views
 
 app_name = "intake"
 
@@ -14,6 +15,29 @@ urlpatterns = [
     path("proposals/<int:pk>/", views.proposal_detail, name="proposal_detail"),
     path("proposals/<int:pk>/edit/", views.proposal_update, name="proposal_update"),
     path("proposals/<int:pk>/application/", application.application_overview, name="application"),
+    path(
+        "proposals/<int:pk>/application/consortium/",
+        consortium_views.application_consortium,
+        name="application_consortium",
+    ),
+    path("proposals/<int:pk>/application/consortium/add/", consortium_views.member_add, name="member_add"),
+    path("proposals/<int:pk>/application/consortium/new/", consortium_views.member_create, name="member_create"),
+    path(
+        "proposals/<int:pk>/application/consortium/members/<int:member_pk>/remove/",
+        consortium_views.member_remove,
+        name="member_remove",
+    ),
+    path(
+        "proposals/<int:pk>/application/consortium/co-applicants/invite/",
+        consortium_views.coapplicant_invite,
+        name="coapplicant_invite",
+    ),
+    path(
+        "proposals/<int:pk>/application/consortium/co-applicants/<int:coapplicant_pk>/remove/",
+        consortium_views.coapplicant_remove,
+        name="coapplicant_remove",
+    ),
+    path("proposals/<int:pk>/application/budget/", consortium_views.application_budget, name="application_budget"),
     path(
         "proposals/<int:pk>/application/attachments/",
         attachment_views.application_attachments,
