@@ -12,8 +12,18 @@ from django.utils.translation import gettext_lazy as _
 from accounts.choices import OrganizationType
 from accounts.models import Organization, User
 from intake.choices import AttachmentType
+from intake.forms.application import MoneyField, WordLimitedField
 from intake.models import Call, Program, Proposal
 
+#: The letter of intent's texts and amounts, beside its title and lead organization.
+LOI_FIELDS = (
+    "summary",
+    "challenge",
+    "technology",
+    "expected_partners",
+    "estimated_total_cost",
+    "estimated_funding_requested",
+)
 WINDOW_FIELDS = ["loi_opens_at", "loi_closes_at", "application_closes_at", "review_due_at", "board_meeting_at"]
 LOCAL_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -102,27 +112,31 @@ class ProposalForm(forms.Form):
     """The applicant's letter of intent: what it is about and which organization leads it."""
 
     title = forms.CharField(label=_("Title"), max_length=250)
-    summary = forms.CharField(
-        label=_("Summary"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 8}),
-        help_text=_("What the project will do, and for whom. Required before you submit."),
+    summary = WordLimitedField(
+        label=_("Summary"), help_text=_("What the project will do, and for whom. Required before you submit.")
     )
     lead_organization = forms.ModelChoiceField(
         label=_("Lead organization"),
         queryset=Organization.objects.none(),
         help_text=_("One of the organizations you are a member of."),
     )
+    challenge = WordLimitedField(label=_("The challenge"), help_text=_("The problem the project takes on."))
+    technology = WordLimitedField(label=_("The technology"), help_text=_("What the consortium will develop."))
+    expected_partners = WordLimitedField(
+        label=_("Expected partners"), help_text=_("The organizations you expect to join, and what each brings.")
+    )
+    estimated_total_cost = MoneyField(label=_("Estimated total project cost ($)"))
+    estimated_funding_requested = MoneyField(label=_("Estimated funding requested from the cluster ($)"))
     # The ``updated_at`` the applicant started from, so that a save over a newer version is refused.
     loaded_at = forms.DateTimeField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args: Any, user: User, proposal: Proposal | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, call: Call, proposal: Proposal | None = None, **kwargs: Any) -> None:
         if proposal is not None:
             kwargs.setdefault(
                 "initial",
                 {
+                    **{name: getattr(proposal, name) for name in LOI_FIELDS},
                     "title": proposal.title,
-                    "summary": proposal.summary,
                     "lead_organization": proposal.lead_organization_id,
                     "loaded_at": proposal.updated_at.isoformat(),
                 },
@@ -130,3 +144,15 @@ class ProposalForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = cast(forms.ModelChoiceField, self.fields["lead_organization"])
         field.queryset = Organization.objects.filter(memberships__user=user).order_by("legal_name")
+        for name in ("summary", "challenge", "technology", "expected_partners"):
+            text = self.fields[name]
+            assert isinstance(text, WordLimitedField)
+            text.set_word_limit(call.loi_word_limit)
+            text.help_text = _("%(help)s Up to %(limit)s words.") % {
+                "help": text.help_text,
+                "limit": call.loi_word_limit,
+            }
+
+    def loi_fields(self) -> dict[str, Any]:
+        """Return the letter of intent's texts and amounts as cleaned."""
+        return {name: self.cleaned_data[name] for name in LOI_FIELDS}

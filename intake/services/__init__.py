@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, TypeVar
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -83,8 +84,13 @@ def _require_member(user: User, organization: Organization) -> None:
         )
 
 
-def proposal_create(*, call: Call, by: User, title: str, summary: str, lead_organization: Organization) -> Proposal:
-    """Start a letter of intent in ``call``, led by ``by`` for ``lead_organization``."""
+def proposal_create(
+    *, call: Call, by: User, title: str, summary: str, lead_organization: Organization, **loi: Any
+) -> Proposal:
+    """Start a letter of intent in ``call``, led by ``by`` for ``lead_organization``.
+
+    ``loi`` may carry the letter's other texts and amounts (see ``LOI_FIELDS``), complete or not.
+    """
     if not by.has_role(Role.APPLICANT):
         raise ActionForbidden(_("Only applicants can start a letter of intent."))
     _require_member(by, lead_organization)
@@ -92,7 +98,12 @@ def proposal_create(*, call: Call, by: User, title: str, summary: str, lead_orga
     if not call.loi_opens_at <= now < call.loi_closes_at:
         raise DomainError(_("This call does not accept letters of intent now, by the server's clock."))
     proposal = Proposal(
-        call=call, lead_applicant=by, lead_organization=lead_organization, title=title.strip(), summary=summary.strip()
+        call=call,
+        lead_applicant=by,
+        lead_organization=lead_organization,
+        title=title.strip(),
+        summary=summary.strip(),
+        **_loi_values(loi),
     )
     proposal.full_clean(exclude=["state"])  # the lifecycle owns the state
     with transaction.atomic():
@@ -109,12 +120,16 @@ def proposal_update(
     summary: str,
     lead_organization: Organization,
     expected_updated_at: datetime | None,
+    **loi: Any,
 ) -> Proposal:
     """Save the lead applicant's changes to an editable proposal before its deadline.
 
-    Refuse (keeping nothing) if somebody saved the proposal since ``expected_updated_at``,
-    if it is no longer editable, or if its deadline has passed by the server's clock.
+    ``loi`` may carry the letter of intent's other texts and amounts (see ``LOI_FIELDS``);
+    a draft may be incomplete. Refuse (keeping nothing) if somebody saved the proposal
+    since ``expected_updated_at``, if it is no longer editable, or if its deadline has
+    passed by the server's clock.
     """
+    values = _loi_values(loi)
     with transaction.atomic():
         current = proposal_lock_for_editing(proposal=proposal, by=by, expected_updated_at=expected_updated_at)
         if by.pk != current.lead_applicant_id:
@@ -125,9 +140,27 @@ def proposal_update(
         current.title = title.strip()
         current.summary = summary.strip()
         current.lead_organization = lead_organization
+        for name, value in values.items():
+            setattr(current, name, value)
         current.full_clean(exclude=["state"])
-        current.save(update_fields=["title", "summary", "lead_organization", "updated_at"])
+        current.save(update_fields=["title", "summary", "lead_organization", *values, "updated_at"])
     return current
+
+
+#: The letter of intent's fields beside the title, summary and lead organization.
+LOI_FIELDS = ("challenge", "technology", "expected_partners", "estimated_total_cost", "estimated_funding_requested")
+
+
+def _loi_values(loi: dict[str, Any]) -> dict[str, Any]:
+    """Check the names of ``loi`` and trim its texts; amounts must not be negative."""
+    unknown = set(loi) - set(LOI_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown letter-of-intent fields: {', '.join(sorted(unknown))}")
+    values = {name: value.strip() if isinstance(value, str) else value for name, value in loi.items()}
+    for name in ("estimated_total_cost", "estimated_funding_requested"):
+        if values.get(name) is not None and values[name] < 0:
+            raise ValidationError({name: _("An amount cannot be negative.")})
+    return values
 
 
 def _lead_member_move(proposal: Proposal, organization: Organization) -> None:

@@ -147,7 +147,7 @@ def applicant_proposal_page(
 def proposal_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Start a letter of intent in the call ``pk`` while its window is open."""
     call = selectors.call_public(pk=pk)
-    form = ProposalForm(request.POST or None, user=request.user)
+    form = ProposalForm(request.POST or None, user=request.user, call=call)
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
@@ -155,8 +155,8 @@ def proposal_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 call=call,
                 by=request.user,
                 title=form.cleaned_data["title"],
-                summary=form.cleaned_data["summary"],
                 lead_organization=form.cleaned_data["lead_organization"],
+                **form.loi_fields(),
             )
         except ActionForbidden:
             raise
@@ -195,7 +195,7 @@ def proposal_update(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             _("This proposal is “%(state)s” and can no longer be edited.") % {"state": proposal.get_state_display()},
         )
         return redirect("intake:proposal_detail", pk=pk)
-    form = ProposalForm(request.POST or None, user=request.user, proposal=proposal)
+    form = ProposalForm(request.POST or None, user=request.user, call=proposal.call, proposal=proposal)
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
@@ -203,9 +203,9 @@ def proposal_update(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 proposal=proposal,
                 by=request.user,
                 title=form.cleaned_data["title"],
-                summary=form.cleaned_data["summary"],
                 lead_organization=form.cleaned_data["lead_organization"],
                 expected_updated_at=form.cleaned_data["loaded_at"],
+                **form.loi_fields(),
             )
         except ActionForbidden:
             raise
