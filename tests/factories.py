@@ -13,6 +13,7 @@ from accounts.choices import OrganizationType, Role
 from accounts.models import Membership, Organization, User
 from accounts.services import user_grant_role
 from intake.models import Call, ConsortiumMember, Program, Proposal
+from intake.services.versions import proposal_version_data
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -225,3 +226,17 @@ def fill_application(proposal: Proposal) -> Proposal:
     for name, value in fields.items():
         setattr(proposal, name, value)
     return proposal
+
+
+class ProposalVersionFactory(factory.django.DjangoModelFactory):
+    """The proposal's next version, frozen from its current rows as a submission would freeze it."""
+
+    class Meta:
+        model = "intake.ProposalVersion"
+
+    proposal = factory.SubFactory(ProposalFactory)
+    number = factory.LazyAttribute(lambda version: version.proposal.versions.count() + 1)
+    kind = "loi"
+    data = factory.LazyAttribute(lambda version: proposal_version_data(proposal=version.proposal)[0])
+    submitted_by = factory.LazyAttribute(lambda version: version.proposal.lead_applicant)
+    submitted_at = factory.LazyFunction(timezone.now)

@@ -27,6 +27,7 @@ from tests.factories import (
     CallFactory,
     MembershipFactory,
     ProposalFactory,
+    ProposalVersionFactory,
     UserFactory,
     user_with_role,
 )
@@ -134,6 +135,10 @@ MATRIX: dict[str, dict[str, Expected]] = {
     "intake:attachment_remove": {**role("applicant"), **dict.fromkeys(ROLE_PERSONAS["applicant"], 405)},
     "intake:attachment_download": {**signed_in(404), "applicant": 200, "co_applicant": 200, "staff": 200},
     "workflow:call_proposals": role("staff"),
+    # A frozen version: whoever may read the proposal (a draft's: not the board). Comparing is staff's;
+    # without ?a=&b= naming two versions it answers 400.
+    "intake:version_detail": {**signed_in(404), "applicant": 200, "co_applicant": 200, "staff": 200},
+    "intake:version_compare": {**role("staff"), "staff": 400},
     # Staff read every proposal; the board only those before it, which a draft is not.
     "workflow:proposal_detail": {**signed_in(403), "staff": 200, "board": 404},
     "workflow:proposal_act": signed_in(405),
@@ -203,6 +208,8 @@ def objects(applicant: User, co_applicant: User, clients: dict[str, Client]) -> 
             "intake:attachment_remove": {"pk": attachment.pk},
             "intake:attachment_download": {"pk": attachment.pk},
             "workflow:call_proposals": {"pk": call.pk},
+            "intake:version_detail": {"pk": proposal.pk, "number": ProposalVersionFactory(proposal=proposal).number},
+            "intake:version_compare": {"pk": proposal.pk},
             "workflow:proposal_detail": {"pk": proposal.pk},
             "workflow:proposal_act": {"pk": proposal.pk, "action": "submit"},
         }

@@ -23,7 +23,9 @@ from django_fsm import ConcurrentTransition
 from accounts.choices import Role
 from accounts.errors import ActionForbidden, DomainError, StaleAction
 from accounts.models import User
+from intake.choices import VersionKind
 from intake.models import Proposal
+from intake.services.versions import proposal_version_freeze
 from workflow.events import Channel, Event
 from workflow.lifecycle import SYSTEM, SystemActor, permitted, transition_of, unmet_conditions
 from workflow.models import AuditRecord, Notification
@@ -155,17 +157,21 @@ def _required(text: str, message: str) -> str:
 
 
 def proposal_submit_loi(*, proposal: Proposal, by: Actor, expected_state: str | None = None) -> Proposal:
-    """Submit the letter of intent while its window is open."""
-    return _perform(
-        "submit_loi",
-        proposal=proposal,
-        by=by,
-        expected_state=expected_state,
-        effect=Effect(
-            fields={"submitted_at": timezone.now()},
-            events=[(Event.LOI_SUBMITTED, _applicant), (Event.LOI_RECEIVED, _staff)],
-        ),
-    )
+    """Submit the letter of intent while its window is open, freezing it as the proposal's next version."""
+    with transaction.atomic():
+        submitted = _perform(
+            "submit_loi",
+            proposal=proposal,
+            by=by,
+            expected_state=expected_state,
+            effect=Effect(
+                fields={"submitted_at": timezone.now()},
+                events=[(Event.LOI_SUBMITTED, _applicant), (Event.LOI_RECEIVED, _staff)],
+            ),
+        )
+        # A refused submission raised above, so it writes no version.
+        proposal_version_freeze(proposal=submitted, by=cast(User, by), kind=VersionKind.LOI)
+    return submitted
 
 
 def proposal_invite(*, proposal: Proposal, by: Actor, reason: str = "", expected_state: str | None = None) -> Proposal:
@@ -192,17 +198,20 @@ def proposal_decline_loi(*, proposal: Proposal, by: Actor, reason: str, expected
 
 
 def proposal_submit_application(*, proposal: Proposal, by: Actor, expected_state: str | None = None) -> Proposal:
-    """Submit (or resubmit) the full application before its deadline."""
-    return _perform(
-        "submit_application",
-        proposal=proposal,
-        by=by,
-        expected_state=expected_state,
-        effect=Effect(
-            fields={"submitted_at": timezone.now()},
-            events=[(Event.APPLICATION_SUBMITTED, _applicant), (Event.APPLICATION_RECEIVED, _staff)],
-        ),
-    )
+    """Submit (or resubmit) the full application before its deadline, freezing it as the next version."""
+    with transaction.atomic():
+        submitted = _perform(
+            "submit_application",
+            proposal=proposal,
+            by=by,
+            expected_state=expected_state,
+            effect=Effect(
+                fields={"submitted_at": timezone.now()},
+                events=[(Event.APPLICATION_SUBMITTED, _applicant), (Event.APPLICATION_RECEIVED, _staff)],
+            ),
+        )
+        proposal_version_freeze(proposal=submitted, by=cast(User, by), kind=VersionKind.APPLICATION)
+    return submitted
 
 
 def proposal_request_changes(

@@ -1,0 +1,455 @@
+"""Frozen versions of a proposal: written once at each submission, then only read and compared.
+
+The JSON document's shape is the contract with its readers (the printable view, the
+comparison, assessment and the board; see ADR 0009). ``SCHEMA`` numbers the shape: a
+change must keep older versions readable.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.choices import OrganizationType
+from accounts.errors import DomainError
+from accounts.models import User
+from intake.choices import AttachmentType, CostCategory, ForegroundIPKind, VersionKind
+from intake.eligibility import Application, Partner, figures
+from intake.models import Attachment, ConsortiumMember, ForegroundIP, Proposal, ProposalVersion
+from intake.selectors import proposal_for_user
+
+SCHEMA = 1
+
+#: The proposal's own fields frozen as they are, by stage. Texts are strings, amounts strings of Decimals.
+LOI_FIELDS = (
+    "title",
+    "summary",
+    "challenge",
+    "technology",
+    "expected_partners",
+    "estimated_total_cost",
+    "estimated_funding_requested",
+)
+APPLICATION_FIELDS = (
+    "project_description",
+    "work_plan",
+    "ip_ownership_terms",
+    "ip_partner_licensing",
+    "ip_member_licensing",
+)
+OUTCOME_FIELDS = (
+    "jobs_during",
+    "jobs_after",
+    "revenue_during",
+    "revenue_after",
+    "ip_rights_during",
+    "ip_rights_after",
+    "smes_scaled_during",
+    "smes_scaled_after",
+)
+RULE_FIELDS = (
+    "min_partners",
+    "min_smes",
+    "sme_max_employees",
+    "funded_partner_types",
+    "max_cluster_share",
+    "min_matching_ratio",
+    "max_in_kind_share",
+    "max_partner_share",
+    "min_project_size",
+    "max_project_size",
+    "loi_word_limit",
+    "application_word_limit",
+    "required_attachments",
+)
+
+
+def _plain(value: Any) -> Any:
+    """Return ``value`` as JSON keeps it exactly: Decimals as strings, the rest unchanged."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, tuple | list):
+        return [_plain(item) for item in value]
+    return value
+
+
+def proposal_version_data(*, proposal: Proposal) -> tuple[dict[str, Any], list[Attachment]]:
+    """Return the JSON document of everything the applicant provided in ``proposal``, and its current attachments.
+
+    Four queries: the members with their organizations, their budget lines, the foreground
+    IP with its owners, and the milestones and attachments (one each).
+    """
+    members = list(
+        ConsortiumMember.objects.filter(proposal=proposal)
+        .select_related("organization")
+        .prefetch_related("budget_lines")
+        .order_by("-is_lead", "created_at", "pk")
+    )
+    partners = [
+        Partner(
+            name=member.organization.legal_name,
+            kind=member.organization.kind,
+            employees=member.organization.employee_count,
+            country=str(member.organization.country),
+            province=member.organization.province,
+            is_lead=member.is_lead,
+            cash=member.cash_contribution,
+            in_kind=member.in_kind_contribution,
+            funding_requested=member.funding_requested,
+            costs={line.category: line.amount for line in member.budget_lines.all()},
+        )
+        for member in members
+    ]
+    computed = figures(Application(partners=tuple(partners)))
+    attachments = list(Attachment.objects.filter(proposal=proposal, removed_at__isnull=True).order_by("kind", "pk"))
+    foreground = list(
+        ForegroundIP.objects.filter(proposal=proposal).select_related("owner__organization").order_by("pk")
+    )
+    call = proposal.call
+    data: dict[str, Any] = {
+        "schema": SCHEMA,
+        **{name: _plain(getattr(proposal, name)) for name in (*LOI_FIELDS, *APPLICATION_FIELDS)},
+        "lead_organization": proposal.lead_organization.legal_name,
+        "outcomes": {name: _plain(getattr(proposal, name)) for name in OUTCOME_FIELDS},
+        "consortium": [
+            {
+                "name": partner.name,
+                "type": partner.kind,
+                "employees": partner.employees,
+                "country": partner.country,
+                "province": partner.province,
+                "is_lead": partner.is_lead,
+                "cash_contribution": str(partner.cash),
+                "in_kind_contribution": str(partner.in_kind),
+                "funding_requested": str(partner.funding_requested),
+                "background_ip": member.background_ip,
+            }
+            for partner, member in zip(partners, members, strict=True)
+        ],
+        "budget": [
+            {"partner": member.organization.legal_name, "category": line.category, "amount": str(line.amount)}
+            for member in members
+            for line in sorted(member.budget_lines.all(), key=lambda line: (line.category, line.pk))
+        ],
+        "funding_requested": str(computed.cluster_funding),
+        "figures": {
+            "eligible_costs": str(computed.eligible_costs),
+            "cluster_funding": str(computed.cluster_funding),
+            "cash": str(computed.cash),
+            "in_kind": str(computed.in_kind),
+            "industry_contribution": str(computed.industry_contribution),
+            "cluster_share": _plain(computed.cluster_share),
+            "matching_ratio": _plain(computed.matching_ratio),
+            "in_kind_share": _plain(computed.in_kind_share),
+            "partner_shares": [[name, str(share)] for name, share in computed.partner_shares],
+        },
+        "milestones": [
+            {"title": milestone.title, "description": milestone.description, "month": milestone.month}
+            for milestone in proposal.milestones.order_by("month", "pk")
+        ],
+        "foreground_ip": [
+            {
+                "kind": item.kind,
+                "description": item.description,
+                "owner": item.owner.organization.legal_name if item.owner else None,
+            }
+            for item in foreground
+        ],
+        "attachments": [
+            {
+                "id": attachment.pk,
+                "kind": attachment.kind,
+                "name": attachment.original_name,
+                "content_type": attachment.content_type,
+                "size": attachment.size,
+                "sha256": attachment.sha256,
+            }
+            for attachment in attachments
+        ],
+        "rules": {name: _plain(getattr(call, name)) for name in RULE_FIELDS},
+    }
+    return data, attachments
+
+
+def proposal_version_freeze(*, proposal: Proposal, by: User, kind: str) -> ProposalVersion:
+    """Freeze everything the applicant provided in ``proposal`` as its next version.
+
+    Call it inside the submission's transaction, after the transition, with the proposal's
+    row locked: the number is the previous highest plus one.
+    """
+    if kind not in VersionKind.values:
+        raise DomainError(_("Unknown kind of version: %(kind)s.") % {"kind": kind})
+    # No savepoint: the submission's transaction holds the row's lock; alone, this is its own transaction.
+    with transaction.atomic(savepoint=False):
+        data, attachments = proposal_version_data(proposal=proposal)
+        last = ProposalVersion.objects.filter(proposal=proposal).aggregate(last=Max("number"))["last"] or 0
+        version = ProposalVersion(
+            proposal=proposal,
+            number=last + 1,
+            kind=kind,
+            data=data,
+            submitted_by=by,
+            submitted_at=proposal.submitted_at or timezone.now(),
+        )
+        version.save()
+        links = ProposalVersion.attachments.through
+        links.objects.bulk_create(links(proposalversion=version, attachment=item) for item in attachments)
+    return version
+
+
+# --- Reads -----------------------------------------------------------------------------------
+
+
+def versions_of(*, proposal: Proposal) -> QuerySet[ProposalVersion]:
+    """Return the versions of ``proposal`` (already permission-checked), oldest first, without their content."""
+    return (
+        ProposalVersion.objects.filter(proposal=proposal)
+        .select_related("submitted_by")
+        .defer("data")
+        .order_by("number")
+    )
+
+
+def version_for_user(*, user: User, pk: int, number: int) -> ProposalVersion:
+    """Return version ``number`` of proposal ``pk`` if ``user`` may read the proposal, or raise 404."""
+    proposal = proposal_for_user(user=user, pk=pk)
+    version = get_object_or_404(
+        ProposalVersion.objects.select_related("submitted_by").prefetch_related("attachments"),
+        proposal=proposal,
+        number=number,
+    )
+    version.proposal = proposal  # already fetched with its call, lead and organization
+    return version
+
+
+def versions_for_comparison(*, user: User, pk: int, first: int, second: int) -> tuple[ProposalVersion, ProposalVersion]:
+    """Return versions ``first`` and ``second`` of proposal ``pk``; 404 unless ``user`` may read it and both exist."""
+    proposal = proposal_for_user(user=user, pk=pk)
+    found = {
+        version.number: version
+        for version in ProposalVersion.objects.filter(proposal=proposal, number__in=[first, second])
+    }
+    missing = [number for number in (first, second) if number not in found]
+    if missing:
+        raise DomainError(
+            _("This proposal has no version %(number)s.") % {"number": ", ".join(str(n) for n in missing)}
+        )
+    for version in found.values():
+        version.proposal = proposal
+    return found[first], found[second]
+
+
+# --- Comparison (pure: two documents in, a list of differences out) ---------------------------
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One field that differs between two versions: its label and both values, or a text diff."""
+
+    label: str
+    before: str
+    after: str
+    diff: list[tuple[str, str]]  # for texts: (tag, line), tag one of " ", "-", "+"; empty for short values
+
+
+def _text_diff(before: str, after: str) -> list[tuple[str, str]]:
+    lines = difflib.ndiff(before.splitlines(), after.splitlines())
+    return [(line[0], line[2:]) for line in lines if line[:1] in (" ", "-", "+")]
+
+
+def _field_label(name: str) -> str:
+    return str(Proposal._meta.get_field(name).verbose_name)
+
+
+def _partner_labels() -> dict[str, str]:
+    return {
+        "type": _("type"),
+        "employees": _("employees"),
+        "country": _("country"),
+        "province": _("province"),
+        "is_lead": _("lead"),
+        "cash_contribution": _("cash contribution"),
+        "in_kind_contribution": _("in-kind contribution"),
+        "funding_requested": _("funding requested"),
+        "background_ip": _("background IP"),
+    }
+
+
+def _figure_labels() -> dict[str, str]:
+    return {
+        "eligible_costs": _("eligible costs"),
+        "cluster_funding": _("funding requested from the cluster"),
+        "cash": _("cash contributions"),
+        "in_kind": _("in-kind contributions"),
+        "industry_contribution": _("industry contribution"),
+        "cluster_share": _("cluster share of eligible costs (%)"),
+        "matching_ratio": _("industry matching ratio"),
+        "in_kind_share": _("in-kind share of the industry contribution (%)"),
+        "partner_shares": _("each partner's share of the reimbursement (%)"),
+    }
+
+
+def _flat(data: dict[str, Any]) -> dict[str, tuple[str, str]]:
+    """Flatten a version's document into ``key → (label, value)``, partners and lines named by their organization."""
+    flat: dict[str, tuple[str, str]] = {}
+    for name in (*LOI_FIELDS, *APPLICATION_FIELDS, "lead_organization"):
+        flat[name] = (_field_label(name), _shown(data.get(name)))
+    flat["funding_requested"] = (_("funding requested from the cluster"), _shown(data.get("funding_requested")))
+    for name, value in (data.get("outcomes") or {}).items():
+        flat[f"outcomes.{name}"] = (_field_label(name), _shown(value))
+    partner_labels = _partner_labels()
+    for partner in data.get("consortium") or []:
+        for key, value in partner.items():
+            if key != "name":
+                label = f"{partner['name']}: {partner_labels.get(key, key)}"
+                flat[f"consortium.{partner['name']}.{key}"] = (label, _shown(value))
+    categories = dict(CostCategory.choices)
+    for line in data.get("budget") or []:
+        label = _("%(partner)s: budget, %(category)s") % {
+            "partner": line["partner"],
+            "category": categories.get(line["category"], line["category"]),
+        }
+        flat[f"budget.{line['partner']}.{line['category']}"] = (label, _shown(line["amount"]))
+    figure_labels = _figure_labels()
+    for key, value in (data.get("figures") or {}).items():
+        flat[f"figures.{key}"] = (str(figure_labels.get(key, key)), _shown(value))
+    flat["milestones"] = (
+        _("milestones"),
+        "\n".join(_("month %(month)s: %(title)s — %(description)s") % item for item in data.get("milestones") or []),
+    )
+    flat["foreground_ip"] = (
+        _("foreground IP"),
+        "\n".join(
+            f"{item['kind']}: {item['description']} ({item['owner'] or _('joint')})"
+            for item in data.get("foreground_ip") or []
+        ),
+    )
+    flat["attachments"] = (
+        _("attachments"),
+        "\n".join(
+            f"{item['kind']}: {item['name']} (SHA-256 {item['sha256'][:12]})" for item in data.get("attachments") or []
+        ),
+    )
+    return flat
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return "\n".join(
+            " ".join(str(part) for part in item) if isinstance(item, list) else str(item) for item in value
+        )
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    return str(value)
+
+
+def versions_compare(*, before: dict[str, Any], after: dict[str, Any]) -> list[Difference]:
+    """Return the fields that differ between two versions' documents, in the document's order."""
+    old, new = _flat(before), _flat(after)
+    keys = list(old) + [key for key in new if key not in old]
+    differences = []
+    for key in keys:
+        label, a = old.get(key, ("", ""))
+        new_label, b = new.get(key, (label, ""))
+        label = label or new_label
+        if a == b:
+            continue
+        long_text = "\n" in a or "\n" in b or len(a) > 80 or len(b) > 80
+        differences.append(Difference(label=label, before=a, after=b, diff=_text_diff(a, b) if long_text else []))
+    return differences
+
+
+# --- The printable sheet of one version ---------------------------------------------------------
+
+
+def _decimal(value: Any) -> Decimal | None:
+    return None if value in (None, "") else Decimal(str(value))
+
+
+def version_sheet(*, data: dict[str, Any]) -> dict[str, Any]:
+    """Arrange a version's document for reading: labelled texts, the consortium, the budget by category.
+
+    Pure: reads only ``data``, so what is shown is exactly what was frozen.
+    """
+    organization_types = dict(OrganizationType.choices)
+    categories = list(CostCategory.choices)
+    partners = data.get("consortium") or []
+    costs: dict[str, dict[str, Decimal]] = {}
+    for line in data.get("budget") or []:
+        costs.setdefault(line["partner"], {})[line["category"]] = Decimal(line["amount"])
+    budget_rows = []
+    for partner in partners:
+        amounts = [costs.get(partner["name"], {}).get(category) for category, _label in categories]
+        budget_rows.append(
+            {
+                "name": partner["name"],
+                "amounts": amounts,
+                "total": sum((amount for amount in amounts if amount is not None), Decimal("0")),
+                "funding_requested": _decimal(partner["funding_requested"]),
+            }
+        )
+    category_totals = [
+        sum((row["amounts"][index] or Decimal("0") for row in budget_rows), Decimal("0"))
+        for index in range(len(categories))
+    ]
+    figures_data = data.get("figures") or {}
+    foreground_kinds = dict(ForegroundIPKind.choices)
+    attachment_kinds = dict(AttachmentType.choices)
+    outcomes = data.get("outcomes") or {}
+    return {
+        "loi_texts": [
+            (_field_label(name), data.get(name) or "")
+            for name in ("summary", "challenge", "technology", "expected_partners")
+        ],
+        "estimated_total_cost": _decimal(data.get("estimated_total_cost")),
+        "estimated_funding_requested": _decimal(data.get("estimated_funding_requested")),
+        "application_texts": [(_field_label(name), data.get(name) or "") for name in APPLICATION_FIELDS],
+        "partners": [
+            {
+                **partner,
+                "type_label": organization_types.get(partner["type"], partner["type"]),
+                "cash_contribution": _decimal(partner["cash_contribution"]),
+                "in_kind_contribution": _decimal(partner["in_kind_contribution"]),
+                "funding_requested": _decimal(partner["funding_requested"]),
+            }
+            for partner in partners
+        ],
+        "categories": [label for _value, label in categories],
+        "budget_rows": budget_rows,
+        "category_totals": category_totals,
+        "budget_total": sum(category_totals, Decimal("0")),
+        "funding_requested": _decimal(data.get("funding_requested")),
+        "money_figures": [
+            (_figure_labels()[key], _decimal(figures_data.get(key)))
+            for key in ("eligible_costs", "cluster_funding", "cash", "in_kind", "industry_contribution")
+        ],
+        "cluster_share": figures_data.get("cluster_share"),
+        "matching_ratio": figures_data.get("matching_ratio"),
+        "in_kind_share": figures_data.get("in_kind_share"),
+        "partner_shares": figures_data.get("partner_shares") or [],
+        "outcomes": [
+            (_("Jobs created"), outcomes.get("jobs_during"), outcomes.get("jobs_after"), False),
+            (_("Revenue"), _decimal(outcomes.get("revenue_during")), _decimal(outcomes.get("revenue_after")), True),
+            (_("IP rights"), outcomes.get("ip_rights_during"), outcomes.get("ip_rights_after"), False),
+            (_("SMEs scaled"), outcomes.get("smes_scaled_during"), outcomes.get("smes_scaled_after"), False),
+        ],
+        "milestones": data.get("milestones") or [],
+        "foreground_ip": [
+            {**item, "kind_label": foreground_kinds.get(item["kind"], item["kind"])}
+            for item in data.get("foreground_ip") or []
+        ],
+        "attachments": [
+            {**item, "kind_label": attachment_kinds.get(item["kind"], item["kind"])}
+            for item in data.get("attachments") or []
+        ],
+    }
