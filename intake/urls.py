@@ -1,10 +1,10 @@
 from django.urls import path
 
 from intake import views
-from intake.views import versions as version_views
 from intake.views import application
 from intake.views import attachments as attachment_views
 from intake.views import consortium as consortium_views
+from intake.views import versions as version_views
 
 app_name = "intake"
 
@@ -16,6 +16,13 @@ urlpatterns = [
     path("proposals/<int:pk>/", views.proposal_detail, name="proposal_detail"),
     path("proposals/<int:pk>/edit/", views.proposal_update, name="proposal_update"),
     path("proposals/<int:pk>/application/", application.application_overview, name="application"),
+    path(
+        "proposals/<int:pk>/application/description/",
+        application.application_description,
+        name="application_description",
+    ),
+    path("proposals/<int:pk>/application/ip/", application.application_ip, name="application_ip"),
+    path("proposals/<int:pk>/application/outcomes/", application.application_outcomes, name="application_outcomes"),
     path(
         "proposals/<int:pk>/application/consortium/",
         consortium_views.application_consortium,

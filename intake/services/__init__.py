@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
@@ -158,7 +159,8 @@ def _loi_values(loi: dict[str, Any]) -> dict[str, Any]:
         raise TypeError(f"unknown letter-of-intent fields: {', '.join(sorted(unknown))}")
     values = {name: value.strip() if isinstance(value, str) else value for name, value in loi.items()}
     for name in ("estimated_total_cost", "estimated_funding_requested"):
-        if values.get(name) is not None and values[name] < 0:
+        amount = values.get(name)
+        if isinstance(amount, Decimal | int) and amount < 0:
             raise ValidationError({name: _("An amount cannot be negative.")})
     return values
 

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, prefetch_related_objects
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
 
-from intake.completeness import missing_by_section
-from intake.models import Attachment, Proposal
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Prefetch, prefetch_related_objects
+from django.utils.translation import gettext as _
+
+from accounts.errors import DomainError, StaleAction
+from accounts.models import User
+from intake.choices import VersionKind
+from intake.completeness import OUTCOME_FIELDS, missing_by_section, proposal_stage
+from intake.models import Attachment, ConsortiumMember, ForegroundIP, Milestone, Proposal
+from intake.services import proposal_lock_for_editing
 
 
 def application_prefetch(*, proposal: Proposal) -> Proposal:
@@ -24,3 +35,117 @@ def application_prefetch(*, proposal: Proposal) -> Proposal:
 def application_missing(*, proposal: Proposal) -> dict[str, list[str]]:
     """Return what each section of ``proposal`` lacks (see ``intake.completeness``)."""
     return missing_by_section(application_prefetch(proposal=proposal))
+
+
+@dataclass(frozen=True)
+class MilestoneData:
+    title: str
+    description: str
+    month: int
+
+
+@dataclass(frozen=True)
+class ForegroundIPData:
+    kind: str
+    description: str
+    owner_id: int | None  # a consortium member of the proposal; None for joint ownership
+
+
+def _lock_application(*, proposal: Proposal, by: User, expected_updated_at: datetime | None) -> Proposal:
+    """Lock ``proposal`` for a section save (see ``proposal_lock_for_editing``), at the application stage only."""
+    current = proposal_lock_for_editing(proposal=proposal, by=by, expected_updated_at=expected_updated_at)
+    if proposal_stage(current) != VersionKind.APPLICATION:
+        raise DomainError(_("The full application opens once your letter of intent is invited; nothing is saved."))
+    return current
+
+
+def _touch(proposal: Proposal, *fields: str) -> None:
+    proposal.full_clean(exclude=["state"])
+    proposal.save(update_fields=[*fields, "updated_at"])
+
+
+def application_description_save(
+    *,
+    proposal: Proposal,
+    by: User,
+    expected_updated_at: datetime | None,
+    project_description: str,
+    work_plan: str,
+    milestones: list[MilestoneData],
+) -> Proposal:
+    """Save the project description, the work plan and its milestones (replacing the earlier ones) together."""
+    with transaction.atomic():
+        current = _lock_application(proposal=proposal, by=by, expected_updated_at=expected_updated_at)
+        rows = [
+            Milestone(
+                proposal=current, title=item.title.strip(), description=item.description.strip(), month=item.month
+            )
+            for item in milestones
+        ]
+        for row in rows:
+            row.full_clean(exclude=["proposal"])
+        Milestone.objects.filter(proposal=current).delete()
+        Milestone.objects.bulk_create(rows)
+        current.project_description = project_description.strip()
+        current.work_plan = work_plan.strip()
+        _touch(current, "project_description", "work_plan")
+    return current
+
+
+def application_ip_save(
+    *,
+    proposal: Proposal,
+    by: User,
+    expected_updated_at: datetime | None,
+    background_ip: dict[int, str],
+    foreground_ip: list[ForegroundIPData],
+    ip_ownership_terms: str,
+    ip_partner_licensing: str,
+    ip_member_licensing: str,
+) -> Proposal:
+    """Save the IP plan: background IP by member, the foreground IP items (replacing the earlier ones), the terms."""
+    with transaction.atomic():
+        current = _lock_application(proposal=proposal, by=by, expected_updated_at=expected_updated_at)
+        members = {member.pk: member for member in ConsortiumMember.objects.filter(proposal=current)}
+        if set(background_ip) - set(members) or {i.owner_id for i in foreground_ip} - {None, *members}:
+            raise StaleAction(
+                _(
+                    "The consortium changed while you were editing the IP plan: an organization you named is no longer "
+                    "in it. Nothing is saved; review the plan and save again."
+                )
+            )
+        for pk, text in background_ip.items():
+            member = members[pk]
+            if member.background_ip != text.strip():
+                member.background_ip = text.strip()
+                member.save(update_fields=["background_ip"])
+        rows = [
+            ForegroundIP(proposal=current, kind=item.kind, description=item.description.strip(), owner_id=item.owner_id)
+            for item in foreground_ip
+        ]
+        for row in rows:
+            row.full_clean(exclude=["proposal", "owner"])
+        ForegroundIP.objects.filter(proposal=current).delete()
+        ForegroundIP.objects.bulk_create(rows)
+        current.ip_ownership_terms = ip_ownership_terms.strip()
+        current.ip_partner_licensing = ip_partner_licensing.strip()
+        current.ip_member_licensing = ip_member_licensing.strip()
+        _touch(current, "ip_ownership_terms", "ip_partner_licensing", "ip_member_licensing")
+    return current
+
+
+def application_outcomes_save(
+    *, proposal: Proposal, by: User, expected_updated_at: datetime | None, outcomes: dict[str, int | Decimal | None]
+) -> Proposal:
+    """Save the expected outcomes (each may be left empty in a draft; none may be negative)."""
+    unknown = set(outcomes) - set(OUTCOME_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown outcomes: {', '.join(sorted(unknown))}")
+    with transaction.atomic():
+        current = _lock_application(proposal=proposal, by=by, expected_updated_at=expected_updated_at)
+        for name, value in outcomes.items():
+            if value is not None and value < 0:
+                raise ValidationError({name: _("This cannot be negative.")})
+            setattr(current, name, value)
+        _touch(current, *outcomes)
+    return current

@@ -6,18 +6,35 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from functools import partial
+from typing import Any, cast
 
-from django.http import HttpResponse
-from django.shortcuts import render
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse, QueryDict
+from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.choices import Role
 from accounts.decorators import AuthenticatedRequest, role_required
+from accounts.errors import ActionForbidden, DomainError, StaleAction
 from intake import selectors
 from intake.choices import VersionKind
-from intake.completeness import SECTIONS, missing_by_section, proposal_stage
+from intake.completeness import OUTCOME_FIELDS, SECTIONS, missing_by_section, proposal_stage
+from intake.forms.application import (
+    JOINT,
+    DescriptionForm,
+    ForegroundIPFormSet,
+    IPTermsForm,
+    MilestoneFormSet,
+    OutcomesForm,
+)
 from intake.models import Proposal
+from intake.services import application as services
 from intake.services.application import application_missing
 
 
@@ -68,6 +85,7 @@ def _page(request: AuthenticatedRequest, pk: int, current: str) -> tuple[Proposa
         "missing": missing,
         "at_application_stage": at_application_stage,
         "can_edit": at_application_stage and proposal.is_editable,
+        "section_title": next((section.label for section in SECTIONS if section.slug == current), ""),
         **application_nav(proposal, current, missing=missing),
     }
 
@@ -77,3 +95,200 @@ def application_overview(request: AuthenticatedRequest, pk: int) -> HttpResponse
     """Show the sections of the full application, how many are complete and what each lacks."""
     _proposal, context = _page(request, pk, "")
     return render(request, "intake/application/overview.html", context)
+
+
+def _save(form: forms.Form, save: Callable[[], object], *, proposal_pk: int) -> int:
+    """Run ``save``; on a refusal say why on ``form`` (keeping what was typed) and return the status, else 0."""
+    try:
+        save()
+    except ActionForbidden:
+        raise
+    except ValidationError as error:
+        for field, field_errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, field_errors)
+        return 400
+    except DomainError as error:
+        form.add_error(None, error.message)
+        if isinstance(error, StaleAction):
+            # The next save is made knowingly over the other version.
+            form.data = data = cast(QueryDict, form.data).copy()
+            data["loaded_at"] = Proposal.objects.get(pk=proposal_pk).updated_at.isoformat()
+        return error.status
+    return 0
+
+
+def _section_response(
+    request: AuthenticatedRequest,
+    proposal: Proposal,
+    context: dict[str, Any],
+    template: str,
+    *,
+    form: forms.Form,
+    save: Callable[[], object] | None,
+    **more: Any,
+) -> HttpResponse:
+    """Save a posted section through ``save`` (None when the forms are invalid) and answer."""
+    status = 200
+    if request.method == "POST":
+        status = 400 if save is None else _save(form, save, proposal_pk=proposal.pk)
+        if not status:
+            messages.success(request, _("This section is saved."))
+            return redirect(request.path)
+    return render(request, template, {**context, "form": form, **more}, status=status)
+
+
+@role_required(Role.APPLICANT)
+def application_description(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """The project description and the work plan with its milestones, saved together."""
+    proposal, context = _page(request, pk, "description")
+    limit = proposal.call.application_word_limit
+    if request.method == "POST":
+        form = DescriptionForm(request.POST, word_limit=limit)
+        formset = MilestoneFormSet(request.POST, prefix="milestones")
+    else:
+        form = DescriptionForm(
+            initial={
+                "project_description": proposal.project_description,
+                "work_plan": proposal.work_plan,
+                "loaded_at": proposal.updated_at.isoformat(),
+            },
+            word_limit=limit,
+        )
+        formset = MilestoneFormSet(
+            prefix="milestones",
+            initial=[
+                {"title": m.title, "description": m.description, "month": m.month} for m in proposal.milestones.all()
+            ],
+        )
+    save = None
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        save = partial(
+            services.application_description_save,
+            proposal=proposal,
+            by=request.user,
+            expected_updated_at=form.cleaned_data["loaded_at"],
+            project_description=form.cleaned_data["project_description"],
+            work_plan=form.cleaned_data["work_plan"],
+            milestones=[
+                services.MilestoneData(title=row["title"], description=row["description"], month=row["month"])
+                for row in _kept(formset)
+            ],
+        )
+    return _section_response(
+        request, proposal, context, "intake/application/description.html", form=form, save=save, formset=formset
+    )
+
+
+def _kept(formset: forms.BaseFormSet) -> list[dict[str, Any]]:
+    """Return the cleaned rows of ``formset`` that were filled in and not marked for removal."""
+    return [row for row in formset.cleaned_data if row and not row.get("DELETE")]
+
+
+@role_required(Role.APPLICANT)
+def application_ip(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """The IP plan: each member's background IP, the foreground IP expected, the ownership and licensing terms."""
+    proposal, context = _page(request, pk, "ip")
+    limit = proposal.call.application_word_limit
+    members = list(proposal.members.all())
+    if request.method == "POST":
+        form = IPTermsForm(request.POST, word_limit=limit, members=members)
+        formset = ForegroundIPFormSet(request.POST, prefix="foreground", form_kwargs={"members": members})
+    else:
+        form = IPTermsForm(
+            initial={
+                "ip_ownership_terms": proposal.ip_ownership_terms,
+                "ip_partner_licensing": proposal.ip_partner_licensing,
+                "ip_member_licensing": proposal.ip_member_licensing,
+                "loaded_at": proposal.updated_at.isoformat(),
+                **{f"background_ip_{member.pk}": member.background_ip for member in members},
+            },
+            word_limit=limit,
+            members=members,
+        )
+        formset = ForegroundIPFormSet(
+            prefix="foreground",
+            form_kwargs={"members": members},
+            initial=[
+                {"kind": item.kind, "description": item.description, "owner": str(item.owner_id or JOINT)}
+                for item in proposal.foreground_ip.all()
+            ],
+        )
+    save = None
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        save = partial(
+            services.application_ip_save,
+            proposal=proposal,
+            by=request.user,
+            expected_updated_at=form.cleaned_data["loaded_at"],
+            background_ip=form.background_ip(),
+            foreground_ip=[
+                services.ForegroundIPData(
+                    kind=row["kind"],
+                    description=row["description"],
+                    owner_id=None if row["owner"] == JOINT else int(row["owner"]),
+                )
+                for row in _kept(formset)
+            ],
+            ip_ownership_terms=form.cleaned_data["ip_ownership_terms"],
+            ip_partner_licensing=form.cleaned_data["ip_partner_licensing"],
+            ip_member_licensing=form.cleaned_data["ip_member_licensing"],
+        )
+    background_fields = [(member, form[f"background_ip_{member.pk}"]) for member in members]
+    return _section_response(
+        request,
+        proposal,
+        context,
+        "intake/application/ip.html",
+        form=form,
+        save=save,
+        formset=formset,
+        members=members,
+        background_fields=background_fields,
+    )
+
+
+@role_required(Role.APPLICANT)
+def application_outcomes(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """The expected outcomes during the project and in the three years after."""
+    proposal, context = _page(request, pk, "outcomes")
+    if request.method == "POST":
+        form = OutcomesForm(request.POST)
+    else:
+        form = OutcomesForm(
+            initial={
+                **{name: getattr(proposal, name) for name in OUTCOME_FIELDS},
+                "loaded_at": proposal.updated_at.isoformat(),
+            }
+        )
+    save = None
+    if request.method == "POST" and form.is_valid():
+        save = partial(
+            services.application_outcomes_save,
+            proposal=proposal,
+            by=request.user,
+            expected_updated_at=form.cleaned_data["loaded_at"],
+            outcomes=form.outcomes(),
+        )
+    rows = [
+        {
+            "label": label,
+            "during_field": form[f"{name}_during"],
+            "after_field": form[f"{name}_after"],
+            "during": getattr(proposal, f"{name}_during"),
+            "after": getattr(proposal, f"{name}_after"),
+            "is_money": name == "revenue",
+        }
+        for name, label in OUTCOME_ROWS
+    ]
+    return _section_response(
+        request, proposal, context, "intake/application/outcomes.html", form=form, save=save, rows=rows
+    )
+
+
+#: The outcomes, each asked during the project and in the three years after.
+OUTCOME_ROWS = (
+    ("jobs", gettext_lazy("Jobs created")),
+    ("revenue", gettext_lazy("Revenue ($)")),
+    ("ip_rights", gettext_lazy("IP rights")),
+    ("smes_scaled", gettext_lazy("SMEs scaled")),
+)

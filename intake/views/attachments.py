@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.core.files.uploadedfile import InMemoryUploadedFile, UploadedFile
+from django.core.files.uploadhandler import FileUploadHandler
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from accounts.choices import Role
@@ -20,6 +24,7 @@ from intake import filetypes, selectors
 from intake.forms.attachments import AttachmentForm
 from intake.models import Proposal
 from intake.services import attachments as service
+from intake.views.application import application_nav
 
 
 def _page(
@@ -36,13 +41,53 @@ def _page(
         "accepted": filetypes.ACCEPTED_DESCRIPTION,
         "max_bytes": settings.ATTACHMENT_MAX_BYTES,
         "can_edit": proposal.is_editable,
+        **application_nav(proposal, "attachments"),
     }
     return render(request, "intake/application/attachments.html", context, status=status)
 
 
+class UploadSizeLimit(FileUploadHandler):
+    """Store no more of an upload than the limit allows, but count it all so the refusal can say its size.
+
+    Past the limit the chunks go nowhere, and the file handed to the view is an empty
+    stand-in that carries the size seen: the service refuses it for its size.
+    """
+
+    def __init__(self, request: HttpRequest | None = None, *, limit: int) -> None:
+        super().__init__(request)
+        self.limit = limit
+        self.seen = 0
+
+    def new_file(self, *args: Any, **kwargs: Any) -> None:
+        super().new_file(*args, **kwargs)
+        self.seen = 0
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
+        self.seen += len(raw_data)
+        return raw_data if self.seen <= self.limit else None
+
+    def file_complete(self, file_size: int) -> UploadedFile | None:
+        if self.seen <= self.limit:
+            return None  # the next handlers hold the whole file
+        return InMemoryUploadedFile(
+            io.BytesIO(b""), self.field_name, self.file_name, self.content_type, self.seen, self.charset
+        )
+
+
+@csrf_exempt
+def application_attachments(request: HttpRequest, pk: int) -> HttpResponse:
+    """List the draft's attachments and the required types missing; upload one (POST).
+
+    The size limit applies while the upload is received, before the CSRF check reads the
+    body (hence the exemption here and the protection just below, as Django documents).
+    """
+    request.upload_handlers.insert(0, UploadSizeLimit(request, limit=settings.ATTACHMENT_MAX_BYTES))
+    return _application_attachments(request, pk)
+
+
+@csrf_protect
 @role_required(Role.APPLICANT)
-def application_attachments(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    """List the draft's attachments and the required types missing; upload one (POST)."""
+def _application_attachments(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     proposal = selectors.proposal_for_user(user=request.user, pk=pk)
     required = list(proposal.call.required_attachments)
     if request.method != "POST":

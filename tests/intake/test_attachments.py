@@ -17,6 +17,7 @@ from accounts.choices import Role
 from accounts.models import User
 from intake.models import Attachment, CoApplicant, Proposal
 from intake.services.attachments import attachment_display_name
+from intake.views.attachments import UploadSizeLimit
 from tests.conftest import client_for
 from tests.factories import AttachmentFactory, ProposalFactory, user_with_role
 from tests.intake import samples
@@ -34,7 +35,7 @@ def media_root(settings: Any, tmp_path: Path) -> Path:
 
 @pytest.fixture
 def proposal(applicant: User) -> Proposal:
-    return ProposalFactory(lead_applicant=applicant, state=ProposalState.INVITED)
+    return ProposalFactory(lead_applicant=applicant, state=ProposalState.INVITED, application=False)
 
 
 def _url(proposal: Proposal) -> str:
@@ -179,6 +180,7 @@ def test_upload_after_deadline_is_refused(applicant_client: Client, applicant: U
     proposal = ProposalFactory(
         lead_applicant=applicant,
         state=ProposalState.CHANGES_REQUESTED,
+        application=False,
         changes_due_at=timezone.now() - timedelta(minutes=1),
     )
 
@@ -190,7 +192,7 @@ def test_upload_after_deadline_is_refused(applicant_client: Client, applicant: U
 
 
 def test_upload_when_not_editable_is_refused(applicant_client: Client, applicant: User) -> None:
-    proposal = ProposalFactory(lead_applicant=applicant, state=ProposalState.SUBMITTED)
+    proposal = ProposalFactory(lead_applicant=applicant, state=ProposalState.SUBMITTED, application=False)
 
     response = _upload(applicant_client, proposal, "plan.pdf", samples.MINIMAL_PDF)
 
@@ -258,7 +260,9 @@ def test_remove_keeps_row_and_file(applicant_client: Client, proposal: Proposal)
 
 
 def test_remove_when_not_editable_is_refused(applicant_client: Client, applicant: User) -> None:
-    attachment = AttachmentFactory(proposal=ProposalFactory(lead_applicant=applicant, state=ProposalState.SUBMITTED))
+    attachment = AttachmentFactory(
+        proposal=ProposalFactory(lead_applicant=applicant, state=ProposalState.SUBMITTED, application=False)
+    )
 
     response = applicant_client.post(reverse("intake:attachment_remove", kwargs={"pk": attachment.pk}), follow=True)
 
@@ -349,3 +353,47 @@ def test_proposal_page_links_to_attachments(applicant_client: Client, proposal: 
     response = applicant_client.get(reverse("intake:proposal_detail", kwargs={"pk": proposal.pk}))
 
     assert _url(proposal) in response.content.decode()
+
+
+def test_upload_size_limit_stores_nothing_past_the_limit_but_counts_it() -> None:
+    handler = UploadSizeLimit(limit=10)
+    handler.new_file("file", "plan.pdf", "application/pdf", None)
+
+    kept = [handler.receive_data_chunk(b"x" * 6, 0), handler.receive_data_chunk(b"y" * 6, 6)]
+    stand_in = handler.file_complete(12)
+
+    assert kept == [b"xxxxxx", None]
+    assert stand_in is not None
+    assert (stand_in.size, stand_in.name, stand_in.read()) == (12, "plan.pdf", b"")
+
+
+def test_upload_size_limit_leaves_a_file_within_the_limit_to_the_next_handlers() -> None:
+    handler = UploadSizeLimit(limit=10)
+    handler.new_file("file", "plan.pdf", "application/pdf", None)
+
+    assert handler.receive_data_chunk(b"x" * 10, 0) == b"x" * 10
+    assert handler.file_complete(10) is None
+
+
+def test_upload_over_several_chunks_is_refused_with_its_size(
+    applicant_client: Client, proposal: Proposal, settings: Any
+) -> None:
+    settings.ATTACHMENT_MAX_BYTES = 100_000
+
+    response = _upload(
+        applicant_client, proposal, "plan.pdf", samples.MINIMAL_PDF + b"%" * (200_000 - len(samples.MINIMAL_PDF))
+    )
+
+    assert response.status_code == 400
+    assert _errors(response) == ["This file is 195.3\xa0KB; the limit is 97.7\xa0KB per file."]
+    assert not Attachment.objects.exists()
+
+
+def test_upload_without_csrf_token_is_refused(applicant: User, proposal: Proposal) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(applicant)
+
+    response = _upload(client, proposal, "plan.pdf", samples.MINIMAL_PDF)
+
+    assert response.status_code == 403
+    assert not Attachment.objects.exists()
