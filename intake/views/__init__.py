@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -51,15 +52,35 @@ def call_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.APPLICANT)
 def applicant_dashboard(request: AuthenticatedRequest) -> HttpResponse:
     """List the applicant's proposals by call, with their state and next deadline, and the open calls."""
+    proposals = list(selectors.proposals_of_applicant(user=request.user))
+    rows = [
+        {
+            "proposal": proposal,
+            "call": proposal.call,
+            "next_step": NEXT_STEP.get(ProposalState(proposal.state), ""),
+            "next": next_link(proposal),
+        }
+        for proposal in proposals
+    ]
     return render(
         request,
         "intake/applicant_dashboard.html",
         {
             "open_calls": selectors.calls_open(),
-            "proposals": list(selectors.proposals_of_applicant(user=request.user)),
+            "proposals": proposals,
+            "rows": rows,
             "has_membership": request.user.memberships.exists(),
         },
     )
+
+
+def next_link(proposal: Proposal) -> tuple[str, str]:
+    """Return the label and address of the page where the applicant does the next step on ``proposal``."""
+    if proposal.state == ProposalState.DRAFT:
+        return _("Complete the letter of intent"), reverse("intake:proposal_update", args=[proposal.pk])
+    if proposal.state in (ProposalState.INVITED, ProposalState.CHANGES_REQUESTED):
+        return _("Work on the full application"), reverse("intake:application", args=[proposal.pk])
+    return _("See the proposal"), reverse("intake:proposal_detail", args=[proposal.pk])
 
 
 # --- The applicant's proposals ----------------------------------------------------------------
@@ -71,17 +92,17 @@ NEXT_STEP = {
         "Program staff are screening your letter of intent. Nothing to do for now."
     ),
     ProposalState.LOI_DECLINED: gettext_lazy(
-        "Your letter of intent was not retained. The reason is in the history below."
+        "Your letter of intent was not retained. The reason is in the proposal's history."
     ),
     ProposalState.INVITED: gettext_lazy(
         "You are invited: prepare your full application and submit it before the deadline."
     ),
     ProposalState.SUBMITTED: gettext_lazy("Program staff are checking the eligibility of your application."),
     ProposalState.CHANGES_REQUESTED: gettext_lazy(
-        "Make the changes requested (see the history below) and submit the application again before the due date."
+        "Make the changes requested (see the proposal's history) and submit the application again before the due date."
     ),
     ProposalState.INELIGIBLE: gettext_lazy(
-        "Your application was found ineligible. The checks it failed are in the history below."
+        "Your application was found ineligible. The checks it failed are in the proposal's history."
     ),
     ProposalState.IN_ASSESSMENT: gettext_lazy("Assessors are reviewing your application. Nothing to do for now."),
     ProposalState.ASSESSED: gettext_lazy("The assessment is complete. The proposal awaits the board."),
@@ -90,7 +111,7 @@ NEXT_STEP = {
         "Your proposal is approved. Program staff will contact you about the funding agreement."
     ),
     ProposalState.DECLINED: gettext_lazy(
-        "Your proposal was not funded. The board's rationale is in the history below."
+        "Your proposal was not funded. The board's rationale is in the proposal's history."
     ),
     ProposalState.WITHDRAWN: gettext_lazy("You withdrew this proposal."),
     ProposalState.EXPIRED: gettext_lazy("The deadline passed before the proposal was submitted."),
