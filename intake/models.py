@@ -14,12 +14,14 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Case, F, Q, When
 from django.utils import timezone, translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import OrganizationType
 from accounts.models import Organization
 from intake.choices import AttachmentType, CallPhase, CostCategory, ForegroundIPKind, VersionKind
-from intake.completeness import missing_for_submission
+from intake.completeness import missing_for_submission, proposal_stage
+from intake.eligibility import Application, Check, Partner, Rules, checks
 from workflow.lifecycle import ProposalLifecycle
 from workflow.states import EDITABLE_STATES, FINAL_STATES, ProposalState
 
@@ -438,8 +440,90 @@ class Proposal(ProposalLifecycle):
     def is_final(self) -> bool:
         return self.state in FINAL_STATES
 
+    #: The long texts of each stage, by field, each held to the stage's word limit.
+    LOI_TEXTS = ("summary", "challenge", "technology", "expected_partners")
+    APPLICATION_TEXTS = (
+        "summary",
+        "project_description",
+        "work_plan",
+        "ip_ownership_terms",
+        "ip_partner_licensing",
+        "ip_member_licensing",
+    )
+
     def missing_for_submission(self) -> list[str]:
-        return missing_for_submission(self)
+        """Return what the proposal lacks to be submitted: its sections, then its failed eligibility checks."""
+        return missing_for_submission(self) + self.eligibility_failures()
+
+    def eligibility_stage(self) -> str:
+        """Return whether the proposal is at the letter-of-intent or the full-application stage."""
+        return proposal_stage(self)
+
+    def eligibility_rules(self, stage: str) -> Rules:
+        """Return the rules of the proposal's call as the eligibility engine reads them, for ``stage``."""
+        call = self.call
+        return Rules(
+            min_partners=call.min_partners,
+            min_smes=call.min_smes,
+            sme_max_employees=call.sme_max_employees,
+            funded_partner_types=tuple(call.funded_partner_types),
+            max_cluster_share=call.max_cluster_share,
+            min_matching_ratio=call.min_matching_ratio,
+            max_in_kind_share=call.max_in_kind_share,
+            max_partner_share=call.max_partner_share,
+            min_project_size=call.min_project_size,
+            max_project_size=call.max_project_size,
+            word_limit=call.loi_word_limit if stage == VersionKind.LOI else call.application_word_limit,
+            required_attachments=tuple(call.required_attachments),
+        )
+
+    def eligibility_application(self, stage: str) -> Application:
+        """Return what the applicant entered as the eligibility engine reads it (3 queries, none for an LOI).
+
+        A letter of intent is checked for its word limits only, so its consortium and attachments are left out.
+        """
+        fields = self.LOI_TEXTS if stage == VersionKind.LOI else self.APPLICATION_TEXTS
+        texts = {capfirst(str(Proposal._meta.get_field(name).verbose_name)): getattr(self, name) for name in fields}
+        if stage == VersionKind.LOI:
+            return Application(partners=(), texts=texts)
+        members = list(
+            ConsortiumMember.objects.filter(proposal=self)
+            .select_related("organization")
+            .prefetch_related("budget_lines")
+            .order_by("-is_lead", "created_at", "pk")
+        )
+        partners = tuple(
+            Partner(
+                name=member.organization.legal_name,
+                kind=member.organization.kind,
+                employees=member.organization.employee_count,
+                country=str(member.organization.country),
+                province=member.organization.province,
+                is_lead=member.is_lead,
+                cash=member.cash_contribution,
+                in_kind=member.in_kind_contribution,
+                funding_requested=member.funding_requested,
+                costs={line.category: line.amount for line in member.budget_lines.all()},
+            )
+            for member in members
+        )
+        kinds = frozenset(
+            Attachment.objects.filter(proposal=self, removed_at__isnull=True).values_list("kind", flat=True)
+        )
+        return Application(partners=partners, texts=texts, attachments=kinds)
+
+    def eligibility_checks(self) -> list[Check]:
+        """Return every eligibility check of the proposal's current stage, passed or failed."""
+        stage = self.eligibility_stage()
+        return checks(self.eligibility_application(stage), self.eligibility_rules(stage), stage=stage)
+
+    def eligibility_failures(self) -> list[str]:
+        """Return "<label>: <message>" for each failed hard check that staff have not overridden."""
+        failed = [check for check in self.eligibility_checks() if check.hard and not check.passed]
+        if not failed:
+            return []
+        overridden = set(self.eligibility_overrides.values_list("check_code", flat=True))
+        return [f"{check.label}: {check.message}" for check in failed if check.code not in overridden]
 
 
 class CoApplicant(models.Model):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Count, Q, QuerySet
@@ -10,9 +11,8 @@ from django.utils import timezone
 
 from accounts.choices import Role
 from accounts.models import User
-from intake.choices import VersionKind
-from intake.eligibility import Application, Partner, Rules
-from intake.models import Attachment, Call, CoApplicant, ConsortiumMember, Program, Proposal
+from intake.eligibility import Application, Check, Rules
+from intake.models import Call, CoApplicant, EligibilityOverride, Program, Proposal
 from workflow.states import ProposalState
 
 #: What the board sees until board meetings exist: the proposals before it and its decisions.
@@ -119,72 +119,44 @@ def proposals_before_board(*, user: User) -> QuerySet[Proposal]:
 
 
 #: The long texts of each stage, by field, each held to the stage's word limit.
-LOI_TEXTS = ("summary", "challenge", "technology", "expected_partners")
-APPLICATION_TEXTS = (
-    "summary",
-    "project_description",
-    "work_plan",
-    "ip_ownership_terms",
-    "ip_partner_licensing",
-    "ip_member_licensing",
-)
-LOI_STATES = (ProposalState.DRAFT, ProposalState.LOI_SUBMITTED, ProposalState.LOI_DECLINED)
+LOI_TEXTS = Proposal.LOI_TEXTS
+APPLICATION_TEXTS = Proposal.APPLICATION_TEXTS
 
 
 def proposal_stage(proposal: Proposal) -> str:
     """Return whether ``proposal`` is at the letter-of-intent or the full-application stage."""
-    invited = proposal.state not in LOI_STATES and (
-        proposal.state not in (ProposalState.WITHDRAWN, ProposalState.EXPIRED)
-        or proposal.versions.filter(kind=VersionKind.APPLICATION).exists()
-        or bool(proposal.project_description or proposal.work_plan)
-    )
-    return VersionKind.APPLICATION if invited else VersionKind.LOI
+    return proposal.eligibility_stage()
 
 
 def call_rules(*, call: Call, stage: str) -> Rules:
     """Return the rules of ``call`` as the eligibility engine reads them, for ``stage``."""
-    return Rules(
-        min_partners=call.min_partners,
-        min_smes=call.min_smes,
-        sme_max_employees=call.sme_max_employees,
-        funded_partner_types=tuple(call.funded_partner_types),
-        max_cluster_share=call.max_cluster_share,
-        min_matching_ratio=call.min_matching_ratio,
-        max_in_kind_share=call.max_in_kind_share,
-        max_partner_share=call.max_partner_share,
-        min_project_size=call.min_project_size,
-        max_project_size=call.max_project_size,
-        word_limit=call.loi_word_limit if stage == VersionKind.LOI else call.application_word_limit,
-        required_attachments=tuple(call.required_attachments),
-    )
+    return Proposal(call=call).eligibility_rules(stage)
 
 
 def proposal_application(*, proposal: Proposal, stage: str) -> Application:
     """Return what the applicant entered in ``proposal`` as the eligibility engine reads it (3 queries)."""
-    members = list(
-        ConsortiumMember.objects.filter(proposal=proposal)
-        .select_related("organization")
-        .prefetch_related("budget_lines")
-        .order_by("-is_lead", "created_at", "pk")
-    )
-    partners = tuple(
-        Partner(
-            name=member.organization.legal_name,
-            kind=member.organization.kind,
-            employees=member.organization.employee_count,
-            country=str(member.organization.country),
-            province=member.organization.province,
-            is_lead=member.is_lead,
-            cash=member.cash_contribution,
-            in_kind=member.in_kind_contribution,
-            funding_requested=member.funding_requested,
-            costs={line.category: line.amount for line in member.budget_lines.all()},
-        )
-        for member in members
-    )
-    fields = LOI_TEXTS if stage == VersionKind.LOI else APPLICATION_TEXTS
-    texts = {str(Proposal._meta.get_field(name).verbose_name): getattr(proposal, name) for name in fields}
-    kinds = frozenset(
-        Attachment.objects.filter(proposal=proposal, removed_at__isnull=True).values_list("kind", flat=True)
-    )
-    return Application(partners=partners, texts=texts, attachments=kinds)
+    return proposal.eligibility_application(stage)
+
+
+@dataclass(frozen=True)
+class EligibilityResult:
+    """One eligibility check of a proposal, with staff's override of it if there is one."""
+
+    check: Check
+    override: EligibilityOverride | None
+
+    @property
+    def overridable(self) -> bool:
+        """Whether staff may still override it: a failed check without an override."""
+        return not self.check.passed and self.override is None
+
+
+def proposal_eligibility(*, proposal: Proposal) -> list[EligibilityResult]:
+    """Return each eligibility check of ``proposal`` at its current stage, beside its override if any (5 queries)."""
+    overrides = {
+        override.check_code: override
+        for override in EligibilityOverride.objects.filter(proposal=proposal).select_related("by")
+    }
+    return [
+        EligibilityResult(check=check, override=overrides.get(check.code)) for check in proposal.eligibility_checks()
+    ]

@@ -468,3 +468,40 @@ def proposal_extend_deadline(*, proposal: Proposal, by: Actor, until: datetime |
             context={"reason": reason, "until": until.isoformat()},
         )
     return locked
+
+
+OVERRIDE_ELIGIBILITY = "override_eligibility"
+
+
+def proposal_override_eligibility(*, proposal: Proposal, check_code: str, reason: str, by: Actor) -> Proposal:
+    """Set aside one failed eligibility check of ``proposal``, giving the written reason (audited)."""
+    if not isinstance(by, User) or not by.has_role(Role.STAFF):
+        raise ActionForbidden(_("Only program staff can override an eligibility check."))
+    reason = _required(reason, _("Give the reason for the override."))
+    with transaction.atomic():
+        locked = Proposal.objects.select_for_update().select_related("call").get(pk=proposal.pk)
+        existing = locked.eligibility_overrides.filter(check_code=check_code).select_related("by").first()
+        if existing is not None:
+            raise StaleAction(
+                _("This check was already overridden by %(name)s on %(date)s. Nothing was changed.")
+                % {"name": existing.by.get_full_name(), "date": existing.at.date().isoformat()}
+            )
+        check = next((check for check in locked.eligibility_checks() if check.code == check_code), None)
+        if check is None:
+            raise DomainError(_("There is no such eligibility check at this stage of the proposal."))
+        if check.passed:
+            raise StaleAction(
+                _("The check “%(label)s” now passes, so there is nothing to override. Nothing was changed.")
+                % {"label": check.label}
+            )
+        locked.eligibility_overrides.create(check_code=check_code, reason=reason, by=by)
+        AuditRecord.objects.create(
+            proposal=locked,
+            action=OVERRIDE_ELIGIBILITY,
+            from_state=locked.state,
+            to_state=locked.state,
+            actor=by,
+            reason=reason,
+            data={"check": check_code, "message": check.message},
+        )
+    return locked
