@@ -20,6 +20,7 @@ class Event(models.TextChoices):
     EXPIRED = "expired", _("Proposal expired")
     EXTENSION_GRANTED = "extension_granted", _("Deadline extended")
     DEADLINE_REMINDER = "deadline_reminder", _("Deadline reminder")
+    COAPPLICANT_INVITED = "coapplicant_invited", _("Invited to edit a proposal")
 
 
 class Channel(models.TextChoices):

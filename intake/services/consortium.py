@@ -25,6 +25,8 @@ from intake.eligibility import Figures, figures
 from intake.models import BudgetLine, CoApplicant, ConsortiumMember, Proposal
 from intake.selectors import proposal_application
 from intake.services import proposal_lock_for_editing
+from workflow.events import Event
+from workflow.notifications import notify
 from workflow.states import ProposalState
 
 ZERO = Decimal("0")
@@ -261,6 +263,13 @@ def coapplicant_invite(
             raise ValidationError({"email": _("%(user)s is already a co-applicant.") % {"user": user}})
         coapplicant = CoApplicant.objects.create(proposal=current, user=user, invited_by=by)
         _touch(current)
+        notify(
+            event=Event.COAPPLICANT_INVITED,
+            recipients=[user],
+            occurrence=f"coapplicant{coapplicant.pk}",
+            proposal=current,
+            context={"lead": str(by)},
+        )
     return coapplicant
 
 

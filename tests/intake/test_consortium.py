@@ -17,6 +17,8 @@ from intake.models import BudgetLine, CoApplicant, ConsortiumMember, Proposal
 from intake.services import consortium as services
 from tests.conftest import client_for
 from tests.factories import MembershipFactory, OrganizationFactory, ProposalFactory, UserFactory
+from workflow.events import Channel, Event
+from workflow.models import Notification
 from workflow.states import ProposalState
 
 pytestmark = pytest.mark.django_db
@@ -310,6 +312,22 @@ def test_coapplicant_invite_lets_an_applicant_of_a_partner_edit(applicant: User)
 
     assert (coapplicant.user, coapplicant.invited_by) == (invited, applicant)
     assert list(fresh(proposal).co_applicants.all()) == [invited]
+
+
+def test_coapplicant_invite_tells_the_invited_user(applicant: User) -> None:
+    proposal = invited_proposal(applicant)
+    invited = _member_applicant(partner(proposal), "pat@partner.example")
+
+    services.coapplicant_invite(
+        proposal=proposal, by=applicant, email="pat@partner.example", expected_updated_at=proposal.updated_at
+    )
+
+    sent = Notification.objects.filter(event=Event.COAPPLICANT_INVITED)
+    assert sorted(sent.values_list("recipient_id", "channel")) == [
+        (invited.pk, Channel.EMAIL),
+        (invited.pk, Channel.INBOX),
+    ]
+    assert {n.context["lead"] for n in sent} == {str(applicant)}
 
 
 @pytest.mark.parametrize("case", ["unknown", "not_a_member", "not_an_applicant"])

@@ -45,6 +45,7 @@ CONTEXTS: dict[str, dict[str, Any]] = {
     Event.EXPIRED: {"deadline": DUE.isoformat()},
     Event.EXTENSION_GRANTED: {"reason": "A partner's signing officer was away.", "until": DUE.isoformat()},
     Event.DEADLINE_REMINDER: {"deadline": DUE.isoformat(), "days": 7},
+    Event.COAPPLICANT_INVITED: {"lead": "Lee Lead"},
 }
 
 
