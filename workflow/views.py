@@ -23,8 +23,8 @@ from intake.selectors import (
     proposal_for_user,
     proposal_state_counts,
     proposals_before_board,
-    proposals_for_staff,
 )
+from intake.services.call_lists import call_proposals_page, sort_columns, stage_choices
 from intake.views import applicant_proposal_page
 from workflow import actions, notifications
 from workflow.actions import ConditionsNotMet
@@ -77,8 +77,6 @@ def inbox_mark_read(request: AuthenticatedRequest) -> HttpResponse:
 
 # --- Proposals: staff's list per call, the staff and board page, and the one action endpoint ------
 
-PROPOSALS_PAGE_SIZE = 50
-
 #: The action functions, by the names of the lifecycle's table (plus the deadline extension).
 PERFORM: dict[str, Callable[..., Proposal]] = {
     "submit_loi": actions.proposal_submit_loi,
@@ -114,21 +112,34 @@ def _available_forms(proposal: Proposal, user: User) -> list[type[ActionForm]]:
 
 @role_required(Role.STAFF)
 def call_proposals(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    """List the proposals of one call, filtered by state, 50 to a page, with what staff can do to each."""
+    """List a call's proposals, 60 to a page: filtered by state or stage, sorted, each with its eligibility summary."""
     call = call_for_staff(pk=pk)
-    state = request.GET.get("state", "")
-    if state not in ProposalState.values:
-        state = ""
-    page = Paginator(proposals_for_staff(call=call, state=state or None), PROPOSALS_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    rows = [(proposal, _available_forms(proposal, request.user)) for proposal in page.object_list]
     counts = proposal_state_counts(call=call)
+    listing = call_proposals_page(
+        call=call,
+        state=request.GET.get("state", ""),
+        stage=request.GET.get("stage", ""),
+        sort=request.GET.get("sort", ""),
+        page_number=request.GET.get("page"),
+        state_counts=counts,
+    )
+    rows = [(proposal, _available_forms(proposal, request.user)) for proposal in listing.page.object_list]
     states = [(value, label, counts.get(value, 0)) for value, label in ProposalState.choices]
     return render(
         request,
         "workflow/call_proposals.html",
-        {"call": call, "page": page, "rows": rows, "state": state, "states": states, "total": sum(counts.values())},
+        {
+            "call": call,
+            "page": listing.page,
+            "rows": rows,
+            "state": listing.state,
+            "stage": listing.stage,
+            "sort": listing.sort,
+            "states": states,
+            "stages": stage_choices(),
+            "columns": sort_columns(listing.sort),
+            "total": sum(counts.values()),
+        },
     )
 
 

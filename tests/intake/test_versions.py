@@ -85,10 +85,16 @@ def complete_application(proposal: Proposal) -> Proposal:
     return proposal
 
 
+def invited(applicant: User, **fields: Any) -> Proposal:
+    """An invited proposal with an empty full application (made as a draft, so no factory fills it)."""
+    proposal = cast(Proposal, ProposalFactory(lead_applicant=applicant, **fields))
+    Proposal.objects.filter(pk=proposal.pk).update(state=ProposalState.INVITED)
+    proposal.refresh_from_db()
+    return proposal
+
+
 def invited_application(applicant: User, **fields: Any) -> Proposal:
-    return complete_application(
-        cast(Proposal, ProposalFactory(lead_applicant=applicant, state=ProposalState.INVITED, **fields))
-    )
+    return complete_application(invited(applicant, **fields))
 
 
 # --- Freezing at submission ------------------------------------------------------------------
@@ -173,7 +179,7 @@ def test_version_freeze_refused_submission_writes_no_version(applicant: User, ot
 
 
 def test_version_freeze_incomplete_application_writes_no_version(applicant: User) -> None:
-    proposal = ProposalFactory(lead_applicant=applicant, state=ProposalState.INVITED)
+    proposal = invited(applicant)
 
     with pytest.raises(Exception, match="project description"):
         proposal_submit_application(proposal=proposal, by=applicant)

@@ -82,13 +82,13 @@ def test_call_proposals_ignores_an_unknown_state(staff_client: Client, call: Cal
     assert len(response.context["rows"]) == 1
 
 
-def test_call_proposals_pages_by_fifty(staff_client: Client, call: Call) -> None:
-    ProposalFactory.create_batch(51, call=call)
+def test_call_proposals_pages_by_sixty(staff_client: Client, call: Call) -> None:
+    ProposalFactory.create_batch(61, call=call)
 
     first = staff_client.get(reverse("workflow:call_proposals", args=[call.pk]))
     second = staff_client.get(reverse("workflow:call_proposals", args=[call.pk]), {"page": 2})
 
-    assert (len(first.context["rows"]), len(second.context["rows"])) == (50, 1)
+    assert (len(first.context["rows"]), len(second.context["rows"])) == (60, 1)
 
 
 def _list_queries(client: Client, call: Call) -> int:

@@ -1,0 +1,302 @@
+"""Staff's list of a call's proposals: filtered, sorted by a whitelisted key, paginated, with eligibility.
+
+The eligibility summary of each row is computed in Python from data prefetched for the
+whole page (members with their organizations, budget lines, current attachments and
+overrides), so the page costs the same number of queries whatever its rows hold.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.paginator import Page, Paginator
+from django.db.models import (
+    Case,
+    DecimalField,
+    OuterRef,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Lower
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from intake.choices import VersionKind
+from intake.eligibility import Application, Partner, Rules, checks
+from intake.models import Attachment, Call, ConsortiumMember, EligibilityOverride, Proposal
+from intake.selectors import APPLICATION_TEXTS, call_rules
+from workflow.states import ProposalState
+
+PAGE_SIZE = 60
+
+#: The stage filter: what staff have to do at each stage.
+STAGES = {
+    "loi": ProposalState.LOI_SUBMITTED,  # letters of intent to screen
+    "application": ProposalState.SUBMITTED,  # applications to check
+}
+#: The sort keys staff may ask for, and the columns they sort by (then by pk, so pages are stable).
+SORTS: dict[str, tuple[str | Lower, ...]] = {
+    "title": (Lower("title"),),
+    "lead": (Lower("lead_organization__legal_name"),),
+    "state": ("state",),
+    "updated": ("updated_at",),
+    "funding": ("funding_requested",),
+}
+DEFAULT_SORT = "-updated"
+LOI_STATES = (ProposalState.DRAFT, ProposalState.LOI_SUBMITTED, ProposalState.LOI_DECLINED)
+MONEY = DecimalField(max_digits=16, decimal_places=2)
+
+
+@dataclass(frozen=True)
+class EligibilitySummary:
+    """How many of a proposal's eligibility checks fail, and how many failures staff overrode."""
+
+    failed: int
+    overridden: int
+    total: int
+
+    def __str__(self) -> str:
+        if self.failed == 0:
+            return _("all pass") if self.overridden == 0 else _("all pass once overrides count")
+        text = ngettext("%(count)d check fails", "%(count)d checks fail", self.failed) % {"count": self.failed}
+        if self.overridden:
+            text += " " + (
+                ngettext("(%(count)d more overridden)", "(%(count)d more overridden)", self.overridden)
+                % {"count": self.overridden}
+            )
+        return text
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One page of the list and what it was asked for."""
+
+    page: Page
+    state: str
+    stage: str
+    sort: str
+
+
+def _funding_requested() -> Case:
+    """The funding asked of the cluster: the estimate of a letter of intent, the partners' sum after it."""
+    partners_sum = (
+        ConsortiumMember.objects.filter(proposal=OuterRef("pk"))
+        .order_by()
+        .values("proposal")
+        .annotate(total=Sum("funding_requested"))
+        .values("total")
+    )
+    return Case(
+        When(state__in=LOI_STATES, then="estimated_funding_requested"),
+        default=Coalesce(Subquery(partners_sum, output_field=MONEY), Value(Decimal("0"), output_field=MONEY)),
+        output_field=MONEY,
+    )
+
+
+def _ordering(sort: str) -> list[object]:
+    descending = sort.startswith("-")
+    columns = SORTS[sort.lstrip("-")]
+    ordered: list[object] = []
+    for column in columns:
+        if isinstance(column, str):
+            ordered.append(f"-{column}" if descending else column)
+        else:
+            ordered.append(column.desc() if descending else column.asc())
+    ordered.append("-pk" if descending else "pk")
+    return ordered
+
+
+def call_proposals_page(
+    *,
+    call: Call,
+    state: str = "",
+    stage: str = "",
+    sort: str = "",
+    page_number: str | int | None = 1,
+    state_counts: dict[str, int] | None = None,
+) -> Listing:
+    """Return one page of ``call``'s proposals for staff, each with its eligibility summary (5 queries).
+
+    Unknown filters and sort keys are ignored. ``state_counts`` (from ``proposal_state_counts``)
+    spares the paginator's count query.
+    """
+    state = state if state in ProposalState.values else ""
+    stage = stage if stage in STAGES else ""
+    sort = sort if sort.lstrip("-") in SORTS else DEFAULT_SORT
+    proposals = (
+        Proposal.objects.filter(call=call)
+        .select_related("call", "lead_organization", "lead_applicant")
+        .annotate(funding_requested=_funding_requested())
+    )
+    wanted = {value for value in (state, STAGES.get(stage, "")) if value}
+    if len(wanted) > 1:
+        proposals = proposals.none()
+    elif wanted:
+        proposals = proposals.filter(state=next(iter(wanted)))
+    proposals = proposals.order_by(*_ordering(sort))
+    paginator = Paginator(proposals, PAGE_SIZE)
+    if state_counts is not None:
+        # The paginator's count from the counts the page shows anyway: one query fewer.
+        paginator.count = (  # type: ignore[misc]
+            0 if len(wanted) > 1 else state_counts.get(next(iter(wanted)), 0) if wanted else sum(state_counts.values())
+        )
+    page = paginator.get_page(page_number)
+    rows = list(page.object_list)
+    _prefetch_eligibility(rows)
+    rules = call_rules(call=call, stage=VersionKind.APPLICATION)
+    for proposal in rows:
+        proposal.eligibility_summary = _summary(proposal, rules)  # type: ignore[attr-defined]
+    page.object_list = rows
+    return Listing(page=page, state=state, stage=stage, sort=sort)
+
+
+def _prefetch_eligibility(rows: list[Proposal]) -> None:
+    """Fetch what the engine reads for every row of the page, at once (2 queries, whatever the rows).
+
+    One query reads the members with their organizations and budget lines (a left join, one
+    row per line); one reads the current attachments' types and the overridden checks (a
+    union). Each proposal gets ``engine_partners``, ``attachment_kinds`` and ``overridden_codes``.
+    Letters of intent are read too: skipping them would make the count depend on the rows.
+    """
+    ids = [proposal.pk for proposal in rows]
+    partners: dict[int, list[Partner]] = {pk: [] for pk in ids}
+    member_rows = (
+        ConsortiumMember.objects.filter(proposal__in=ids)
+        .order_by("proposal_id", "-is_lead", "created_at", "pk", "budget_lines__category")
+        .values_list(
+            "pk",
+            "proposal_id",
+            "is_lead",
+            "cash_contribution",
+            "in_kind_contribution",
+            "funding_requested",
+            "organization__legal_name",
+            "organization__kind",
+            "organization__employee_count",
+            "organization__country",
+            "organization__province",
+            "budget_lines__category",
+            "budget_lines__amount",
+        )
+    )
+    members: dict[int, tuple[int, dict[str, object], dict[str, Decimal]]] = {}
+    for (
+        pk,
+        proposal_id,
+        is_lead,
+        cash,
+        in_kind,
+        funding,
+        name,
+        kind,
+        employees,
+        country,
+        province,
+        category,
+        amount,
+    ) in member_rows:
+        if pk not in members:
+            members[pk] = (
+                proposal_id,
+                {
+                    "name": name,
+                    "kind": kind,
+                    "employees": employees,
+                    "country": str(country),
+                    "province": province,
+                    "is_lead": is_lead,
+                    "cash": cash,
+                    "in_kind": in_kind,
+                    "funding_requested": funding,
+                },
+                {},
+            )
+        if category is not None:
+            members[pk][2][category] = amount
+    for proposal_id, fields, costs in members.values():
+        partners[proposal_id].append(Partner(**fields, costs=costs))  # type: ignore[arg-type]
+    kinds: dict[int, set[str]] = {pk: set() for pk in ids}
+    overridden: dict[int, set[str]] = {pk: set() for pk in ids}
+    attachments = (
+        Attachment.objects.filter(proposal__in=ids, removed_at__isnull=True)
+        .order_by()
+        .annotate(source=Value("attachment"))
+        .values_list("proposal_id", "kind", "source")
+    )
+    overrides = (
+        EligibilityOverride.objects.filter(proposal__in=ids)
+        .order_by()
+        .annotate(source=Value("override"))
+        .values_list("proposal_id", "check_code", "source")
+    )
+    for proposal_id, code, source in attachments.union(overrides, all=True):
+        (kinds if source == "attachment" else overridden)[proposal_id].add(code)
+    for proposal in rows:
+        proposal.engine_partners = tuple(partners[proposal.pk])  # type: ignore[attr-defined]
+        proposal.attachment_kinds = frozenset(kinds[proposal.pk])  # type: ignore[attr-defined]
+        proposal.overridden_codes = overridden[proposal.pk]  # type: ignore[attr-defined]
+
+
+def _at_application_stage(proposal: Proposal) -> bool:
+    """Whether the row is at the full-application stage, decided without a query.
+
+    A withdrawn or expired proposal counts if application texts were written (the list does
+    not look at its versions).
+    """
+    if proposal.state in LOI_STATES:
+        return False
+    if proposal.state in (ProposalState.WITHDRAWN, ProposalState.EXPIRED):
+        return bool(proposal.project_description or proposal.work_plan)
+    return True
+
+
+def _summary(proposal: Proposal, rules: Rules) -> EligibilitySummary | None:
+    if not _at_application_stage(proposal):
+        return None
+    texts = {str(Proposal._meta.get_field(name).verbose_name): getattr(proposal, name) for name in APPLICATION_TEXTS}
+    application = Application(
+        partners=proposal.engine_partners,  # type: ignore[attr-defined]
+        texts=texts,
+        attachments=proposal.attachment_kinds,  # type: ignore[attr-defined]
+    )
+    results = checks(application, rules, stage=VersionKind.APPLICATION)
+    failed = [check for check in results if not check.passed]
+    overridden = [check for check in failed if check.code in proposal.overridden_codes]  # type: ignore[attr-defined]
+    return EligibilitySummary(failed=len(failed) - len(overridden), overridden=len(overridden), total=len(results))
+
+
+def stage_choices() -> list[tuple[str, str]]:
+    return [("loi", _("Letters of intent to screen")), ("application", _("Applications to check"))]
+
+
+@dataclass(frozen=True)
+class SortColumn:
+    """A sortable column's header: its label, the sort its link asks for, and its aria-sort now."""
+
+    key: str
+    label: str
+    link_sort: str
+    aria_sort: str  # "ascending", "descending" or "" when the list is not sorted by it
+
+
+def sort_columns(current: str) -> dict[str, SortColumn]:
+    """Return the sortable columns by key; following a column's link sorts by it, or reverses it if already."""
+    labels = {
+        "title": _("Proposal"),
+        "lead": _("Lead organization"),
+        "state": _("State"),
+        "updated": _("Updated"),
+        "funding": _("Funding requested"),
+    }
+    columns = {}
+    for key, label in labels.items():
+        if current == key:
+            columns[key] = SortColumn(key, label, f"-{key}", "ascending")
+        elif current == f"-{key}":
+            columns[key] = SortColumn(key, label, key, "descending")
+        else:
+            columns[key] = SortColumn(key, label, key, "")
+    return columns
