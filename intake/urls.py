@@ -4,6 +4,7 @@ from intake import views
 from intake.views import application
 from intake.views import attachments as attachment_views
 from intake.views import consortium as consortium_views
+from intake.views import eligibility as eligibility_views
 from intake.views import versions as version_views
 
 app_name = "intake"
@@ -55,6 +56,7 @@ urlpatterns = [
     path("attachments/<int:pk>/remove/", attachment_views.attachment_remove, name="attachment_remove"),
     path("proposals/<int:pk>/versions/<int:number>/", version_views.version_detail, name="version_detail"),
     path("staff/proposals/<int:pk>/versions/compare/", version_views.version_compare, name="version_compare"),
+    path("staff/proposals/<int:pk>/eligibility/", eligibility_views.proposal_eligibility, name="eligibility"),
     path("staff/programs/", views.program_list, name="program_list"),
     path("staff/programs/new/", views.program_create, name="program_create"),
     path("staff/programs/<int:pk>/", views.program_detail, name="program_detail"),

@@ -142,6 +142,7 @@ MATRIX: dict[str, dict[str, Expected]] = {
     # without ?a=&b= naming two versions it answers 400.
     "intake:version_detail": {**signed_in(404), "applicant": 200, "co_applicant": 200, "staff": 200},
     "intake:version_compare": {**role("staff"), "staff": 400},
+    "intake:eligibility": role("staff"),
     # Staff read every proposal; the board only those before it, which a draft is not.
     "workflow:proposal_detail": {**signed_in(403), "staff": 200, "board": 404},
     "workflow:proposal_act": signed_in(405),
@@ -216,6 +217,7 @@ def objects(applicant: User, co_applicant: User, clients: dict[str, Client]) -> 
             "workflow:call_proposals": {"pk": call.pk},
             "intake:version_detail": {"pk": proposal.pk, "number": ProposalVersionFactory(proposal=proposal).number},
             "intake:version_compare": {"pk": proposal.pk},
+            "intake:eligibility": {"pk": proposal.pk},
             "workflow:proposal_detail": {"pk": proposal.pk},
             "workflow:proposal_act": {"pk": proposal.pk, "action": "submit"},
         }

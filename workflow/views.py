@@ -20,6 +20,7 @@ from intake.models import Proposal
 from intake.selectors import (
     call_for_staff,
     calls_open,
+    proposal_eligibility,
     proposal_for_user,
     proposal_state_counts,
     proposals_before_board,
@@ -163,6 +164,7 @@ def _staff_page(
                 if request.user.has_role(Role.STAFF)
                 else ""
             ),
+            "eligibility": proposal_eligibility(proposal=proposal),
             "records": [
                 (record, ACTION_DONE.get(record.action, record.action))
                 for record in audit_records_for(proposal=proposal)

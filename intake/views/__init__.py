@@ -159,6 +159,7 @@ def applicant_proposal_page(
             "next_step": NEXT_STEP.get(ProposalState(proposal.state), ""),
             "action_forms": forms,
             "timeline": applicant_timeline(proposal),
+            "eligibility": selectors.proposal_eligibility(proposal=proposal),
         },
         status=status,
     )

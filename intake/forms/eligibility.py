@@ -1,0 +1,34 @@
+"""Staff's form to override one failed eligibility check of a proposal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class EligibilityOverrideForm(forms.Form):
+    """The written reason for setting aside one failed check; prefixed with the check's code.
+
+    The page shows one per failed check, so each form's fields carry the check's code as a
+    prefix (unique ids on the page) and the posted ``check`` says which form was sent.
+    """
+
+    reason = forms.CharField(
+        label=_("Reason for the override"),
+        help_text=_("Required. It is kept in the proposal's history."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+    )
+
+    def __init__(self, *args: Any, check_code: str, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", check_code)
+        super().__init__(*args, **kwargs)
+        self.check_code = check_code
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError(_("Give the reason for the override."))
+        return reason

@@ -1,0 +1,192 @@
+"""The eligibility checks on the proposal pages, and staff's page to override a failed one."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import cast
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from accounts.models import User
+from intake.models import Call, ConsortiumMember, EligibilityOverride, Proposal
+from intake.selectors import proposal_eligibility
+from tests.conftest import client_for
+from tests.factories import OrganizationFactory, ProposalFactory
+from workflow.actions import proposal_override_eligibility
+from workflow.models import AuditRecord
+from workflow.states import ProposalState
+
+pytestmark = pytest.mark.django_db
+
+MATCHING_MESSAGE = (
+    "Industry contributes $2,800,000.00 for $1,000,000.00 from the cluster: 2.80 to 1, below the 3.00 to 1 required"
+)
+
+
+@pytest.fixture
+def failing(applicant: User) -> Proposal:
+    """A submitted application that fails the matching ratio, and only it."""
+    proposal = cast(Proposal, ProposalFactory(state=ProposalState.SUBMITTED, lead_applicant=applicant))
+    Call.objects.filter(pk=proposal.call_id).update(min_matching_ratio=Decimal("3.00"))
+    proposal.call.refresh_from_db()
+    return proposal
+
+
+def _url(proposal: Proposal) -> str:
+    return reverse("intake:eligibility", kwargs={"pk": proposal.pk})
+
+
+def test_eligibility_page_lists_every_check_with_a_form_for_the_failed_one(
+    failing: Proposal, staff_client: Client
+) -> None:
+    response = staff_client.get(_url(failing))
+
+    assert response.status_code == 200
+    assert [result.check.code for result in response.context["checks"]] == [
+        "min_partners",
+        "min_smes",
+        "funded_types",
+        "cluster_share",
+        "matching_ratio",
+        "in_kind_cap",
+        "partner_share",
+        "project_size",
+        "word_limits",
+        "attachments",
+    ]
+    assert [result.check.code for result, _form in response.context["forms"]] == ["matching_ratio"]
+    content = response.content.decode()
+    assert MATCHING_MESSAGE in content
+    assert 'name="check" value="matching_ratio"' in content
+    assert 'name="matching_ratio-reason"' in content
+    assert content.count(">✓</span> Passed") == 9
+    assert "Failed</span>" in content
+
+
+def test_eligibility_post_overrides_and_shows_the_override_beside_the_check(
+    failing: Proposal, staff: User, staff_client: Client
+) -> None:
+    response = staff_client.post(
+        _url(failing), {"check": "matching_ratio", "matching_ratio-reason": "Commitment letters cover the gap."}
+    )
+
+    assert response.status_code == 302
+    assert response.url == _url(failing)
+    override = EligibilityOverride.objects.get(proposal=failing)
+    assert (override.check_code, override.reason, override.by) == (
+        "matching_ratio",
+        "Commitment letters cover the gap.",
+        staff,
+    )
+    assert AuditRecord.objects.filter(proposal=failing, action="override_eligibility").count() == 1
+    page = staff_client.get(_url(failing))
+    content = page.content.decode()
+    assert "Failed, overridden" in content
+    assert "Overridden by Sam Staff" in content
+    assert "Commitment letters cover the gap." in content
+    assert page.context["forms"] == []
+
+
+def test_eligibility_post_without_reason_keeps_the_form_with_the_error(failing: Proposal, staff_client: Client) -> None:
+    response = staff_client.post(_url(failing), {"check": "matching_ratio", "matching_ratio-reason": "  "})
+
+    assert response.status_code == 400
+    content = response.content.decode()
+    assert 'id="id_matching_ratio-reason-error"' in content
+    assert 'aria-invalid="true"' in content
+    assert not EligibilityOverride.objects.exists()
+
+
+def test_eligibility_post_for_a_passing_check_is_refused_as_stale(failing: Proposal, staff_client: Client) -> None:
+    response = staff_client.post(_url(failing), {"check": "min_partners", "min_partners-reason": "Just in case"})
+
+    assert response.status_code == 409
+    assert "now passes, so there is nothing to override" in response.content.decode()
+    assert not EligibilityOverride.objects.exists()
+
+
+def test_eligibility_post_twice_is_refused_as_stale(failing: Proposal, staff_client: Client) -> None:
+    data = {"check": "matching_ratio", "matching_ratio-reason": "Waived."}
+    staff_client.post(_url(failing), data)
+
+    response = staff_client.post(_url(failing), data)
+
+    assert response.status_code == 409
+    assert "already overridden by Sam Staff" in response.content.decode()
+    assert EligibilityOverride.objects.count() == 1
+
+
+@pytest.mark.parametrize("persona", ["applicant", "other_applicant", "assessor", "board_member"])
+def test_eligibility_post_by_others_is_forbidden(
+    failing: Proposal, persona: str, request: pytest.FixtureRequest
+) -> None:
+    client = client_for(request.getfixturevalue(persona))
+
+    response = client.post(_url(failing), {"check": "matching_ratio", "matching_ratio-reason": "Mine"})
+
+    assert response.status_code == 403
+    assert not EligibilityOverride.objects.exists()
+
+
+def test_eligibility_post_anonymous_goes_to_login(failing: Proposal) -> None:
+    response = Client().post(_url(failing), {"check": "matching_ratio", "matching_ratio-reason": "Mine"})
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("accounts:login"))
+    assert not EligibilityOverride.objects.exists()
+
+
+def test_applicant_page_shows_the_checks_and_the_override_without_the_name(
+    failing: Proposal, staff: User, applicant_client: Client
+) -> None:
+    proposal_override_eligibility(
+        proposal=failing, check_code="matching_ratio", reason="Waived by the board.", by=staff
+    )
+
+    response = applicant_client.get(reverse("intake:proposal_detail", kwargs={"pk": failing.pk}))
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="eligibility-heading"' in content
+    assert MATCHING_MESSAGE in content
+    assert "Overridden by program staff" in content
+    assert "Waived by the board." in content
+    assert "Sam Staff" not in content
+
+
+def test_applicant_page_of_a_draft_shows_only_the_word_limits(applicant: User, applicant_client: Client) -> None:
+    draft = cast(Proposal, ProposalFactory(lead_applicant=applicant))
+
+    response = applicant_client.get(reverse("intake:proposal_detail", kwargs={"pk": draft.pk}))
+
+    assert [result.check.code for result in response.context["eligibility"]] == ["word_limits"]
+    assert "Every text is within 500 words" in response.content.decode()
+
+
+def test_staff_proposal_page_shows_the_checks_and_links_to_the_override_page(
+    failing: Proposal, staff_client: Client
+) -> None:
+    response = staff_client.get(reverse("workflow:proposal_detail", kwargs={"pk": failing.pk}))
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert MATCHING_MESSAGE in content
+    assert f'href="{_url(failing)}"' in content
+
+
+def test_proposal_eligibility_queries_do_not_grow_with_the_consortium(failing: Proposal) -> None:
+    with CaptureQueriesContext(connection) as few:
+        proposal_eligibility(proposal=failing)
+    for _ in range(5):
+        ConsortiumMember.objects.create(
+            proposal=failing, organization=OrganizationFactory(), cash_contribution=Decimal("1")
+        )
+    with CaptureQueriesContext(connection) as many:
+        results = proposal_eligibility(proposal=failing)
+
+    assert len(many) == len(few)
+    assert results[0].check.message.startswith("3 organizations required, 8 found: ")
