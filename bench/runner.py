@@ -58,6 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         django.setup()
         import bench.cases
+        import bench.intake  # registers the intake cases
         import bench.lifecycle  # noqa: F401 - registers the lifecycle cases
 
         if args.list:
