@@ -127,7 +127,17 @@ class MilestoneForm(forms.Form):
     )
 
 
-MilestoneFormSet = forms.formset_factory(MilestoneForm, extra=1, can_delete=True, max_num=100, validate_max=True)
+class _RowsFormSet(forms.BaseFormSet):
+    """Rows the applicant adds and removes; an empty row is ignored."""
+
+    def add_fields(self, form: forms.Form, index: int | None) -> None:
+        super().add_fields(form, index)
+        form.fields["DELETE"].label = _("Remove this row")
+
+
+MilestoneFormSet = forms.formset_factory(
+    MilestoneForm, formset=_RowsFormSet, extra=1, can_delete=True, max_num=100, validate_max=True
+)
 
 
 class IPTermsForm(_SectionForm):
@@ -174,7 +184,9 @@ class ForegroundIPForm(forms.Form):
         return None if value == JOINT else int(value)
 
 
-ForegroundIPFormSet = forms.formset_factory(ForegroundIPForm, extra=1, can_delete=True, max_num=100, validate_max=True)
+ForegroundIPFormSet = forms.formset_factory(
+    ForegroundIPForm, formset=_RowsFormSet, extra=1, can_delete=True, max_num=100, validate_max=True
+)
 
 
 class OutcomesForm(_SectionForm):

@@ -45,12 +45,17 @@
     update();
   }
 
-  function enhanceAll() {
-    document.querySelectorAll("textarea[data-word-limit]").forEach(enhance);
+  function enhanceAll(root) {
+    (root || document).querySelectorAll("textarea[data-word-limit]").forEach(enhance);
   }
 
+  // Rows added later (see formset-rows.js) are counted too.
+  window.clusterflowWordCount = enhanceAll;
+
   if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", enhanceAll);
+    document.addEventListener("DOMContentLoaded", function () {
+      enhanceAll();
+    });
   } else {
     enhanceAll();
   }

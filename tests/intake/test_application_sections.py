@@ -140,6 +140,9 @@ def test_description_page_shows_the_word_limit_and_existing_milestones(
     assert content.count('data-word-limit="6"') == 2
     assert 'value="Pilot line"' in content
     assert 'aria-current="page"' in content
+    assert 'name="milestones-__prefix__-title"' in content  # the row the "Add a milestone" button copies
+    assert 'data-formset-add="milestones" hidden' in content
+    assert content.count("Remove this row") == 3  # the saved row, the empty one and the template
 
 
 def test_description_over_the_word_limit_is_refused_and_keeps_everything(
