@@ -22,7 +22,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from accounts.choices import Role
 from accounts.errors import ActionForbidden, DomainError, StaleAction
 from intake.models import Proposal
-from tests.factories import CallFactory, OrganizationFactory, UserFactory
+from tests.factories import CallFactory, OrganizationFactory, ProposalFactory, UserFactory
 from tests.workflow.conftest import FAST_HASHERS
 from workflow import actions
 from workflow.actions import ConditionsNotMet
@@ -104,12 +104,14 @@ class LifecycleMachine(RuleBasedStateMachine):
                 review_due_at=START + REVIEWS_DUE,
                 board_meeting_at=START + BOARD,
             )
-            self.proposal = Proposal.objects.create(
+            # Complete at both stages: the letter of intent and every section of the full application.
+            self.proposal = ProposalFactory(
                 call=self.call,
                 lead_applicant=self.people["lead"],
                 lead_organization=OrganizationFactory(),
                 title="A shared testbed",
                 summary="Three partners build it.",
+                application=True,
             )
         self.state = "draft"
         self.complete = True
