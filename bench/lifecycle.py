@@ -68,6 +68,11 @@ def _drafts(call: Any, applicant: Any, organization: Any, count: int) -> list[in
                 lead_organization=organization,
                 title=f"Project {index}",
                 summary="A summary.",
+                challenge="A challenge.",
+                technology="A technology.",
+                expected_partners="Two partners.",
+                estimated_total_cost=Decimal("3000000"),
+                estimated_funding_requested=Decimal("1000000"),
             )
             for index in range(start, min(count, start + 5000))
         ]
