@@ -146,14 +146,18 @@ def call_proposals_page(
     # sorting every proposal with its texts and joined rows would cost the most.
     rows = list(
         Proposal.objects.filter(pk__in=page.object_list)
-        .select_related("call", "lead_organization", "lead_applicant")
+        .select_related("lead_organization", "lead_applicant")
         .annotate(funding_requested=_funding_requested())
         .order_by(*ordering)
     )
+    for proposal in rows:
+        proposal.call = call  # one call for every row: not read again with each
     _prefetch_eligibility(rows)
     rules = call_rules(call=call, stage=VersionKind.APPLICATION)
+    # The texts' labels, as the engine names them in its messages: translated once for the page.
+    labels = {name: str(Proposal._meta.get_field(name).verbose_name) for name in APPLICATION_TEXTS}
     for proposal in rows:
-        proposal.eligibility_summary = _summary(proposal, rules)  # type: ignore[attr-defined]
+        proposal.eligibility_summary = _summary(proposal, rules, labels)  # type: ignore[attr-defined]
     page.object_list = rows
     return Listing(page=page, state=state, stage=stage, sort=sort)
 
@@ -258,10 +262,10 @@ def _at_application_stage(proposal: Proposal) -> bool:
     return True
 
 
-def _summary(proposal: Proposal, rules: Rules) -> EligibilitySummary | None:
+def _summary(proposal: Proposal, rules: Rules, labels: dict[str, str]) -> EligibilitySummary | None:
     if not _at_application_stage(proposal):
         return None
-    texts = {str(Proposal._meta.get_field(name).verbose_name): getattr(proposal, name) for name in APPLICATION_TEXTS}
+    texts = {label: getattr(proposal, name) for name, label in labels.items()}
     application = Application(
         partners=proposal.engine_partners,  # type: ignore[attr-defined]
         texts=texts,
