@@ -104,7 +104,8 @@ def _save(form: forms.Form, save: Callable[[], object], *, proposal_pk: int) -> 
     except ActionForbidden:
         raise
     except ValidationError as error:
-        for field, field_errors in error.message_dict.items():
+        by_field = error.message_dict if hasattr(error, "error_dict") else {"": error.messages}
+        for field, field_errors in by_field.items():
             form.add_error(field if field in form.fields else None, field_errors)
         return 400
     except DomainError as error:

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any, cast
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -16,8 +17,10 @@ from django.utils import timezone
 from accounts.choices import OrganizationType, Role
 from accounts.models import User
 from intake.choices import ForegroundIPKind
+from intake.forms.application import OutcomesForm
 from intake.models import Call, CoApplicant, ConsortiumMember, ForegroundIP, Milestone, Proposal
 from intake.services import application as services
+from intake.views.application import _save
 from tests.conftest import client_for
 from tests.factories import CallFactory, OrganizationFactory, ProposalFactory, UserFactory
 from workflow.states import ProposalState
@@ -381,7 +384,7 @@ def test_outcomes_negative_or_malformed_refused_beside_the_field_keeping_input(
 
 
 def test_outcomes_service_refuses_a_negative_number(applicant: User, proposal: Proposal) -> None:
-    with pytest.raises(services.ValidationError):
+    with pytest.raises(ValidationError):
         services.application_outcomes_save(
             proposal=proposal, by=applicant, expected_updated_at=proposal.updated_at, outcomes={"jobs_after": -1}
         )
@@ -442,3 +445,26 @@ def test_overview_query_count_does_not_grow_with_the_consortium(applicant_client
         )
 
     assert count() == one
+
+
+@pytest.mark.parametrize(
+    ("error", "field_errors", "top_errors"),
+    [
+        (ValidationError({"jobs_after": "Too many."}), {"jobs_after": ["Too many."]}, []),
+        (ValidationError("Refused."), {}, ["Refused."]),
+    ],
+)
+def test_a_services_validation_error_is_shown_beside_its_field_or_at_the_top(
+    proposal: Proposal, error: ValidationError, field_errors: dict[str, list[str]], top_errors: list[str]
+) -> None:
+    form = OutcomesForm({"jobs_after": "5"})
+    form.is_valid()
+
+    def refuse() -> None:
+        raise error
+
+    status = _save(form, refuse, proposal_pk=proposal.pk)
+
+    assert status == 400
+    assert {name: list(errors) for name, errors in form.errors.items() if name != "__all__"} == field_errors
+    assert list(form.non_field_errors()) == top_errors
