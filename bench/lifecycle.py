@@ -113,8 +113,11 @@ def submit_loi(client: Any, data: Drafts) -> Any:
     )
 
 
-def measure_sweeps(drafts: int) -> list[dict[str, Any]]:
-    """Time the expiry and reminder sweeps over ``drafts`` drafts each; return one line per run."""
+def measure_sweeps(drafts: int, chunk: int | None = None) -> list[dict[str, Any]]:
+    """Time the expiry and reminder sweeps over ``drafts`` drafts each; return one line per run.
+
+    ``chunk`` overrides the sweeps' own chunk size, to compare sizes.
+    """
     from django.core.management import call_command
     from django.db import connection
     from django.utils import timezone
@@ -126,12 +129,13 @@ def measure_sweeps(drafts: int) -> list[dict[str, Any]]:
     now = timezone.now()
     vendor = connection.vendor
     lines = []
+    options = {} if chunk is None else {"chunk": chunk}
 
     overdue = _applicant_with_call(now, loi_closes_in=timedelta(days=-1))
     _drafts(*overdue, drafts)
     for run in ("first", "second"):
         started = time.perf_counter()
-        changed = proposals_expire_overdue(now=now)
+        changed = proposals_expire_overdue(now=now, **options)
         seconds = time.perf_counter() - started
         lines.append({"case": f"expire_sweep_{run}", "drafts": drafts, "database": vendor,
                       "seconds": round(seconds, 3), "changed": changed})  # fmt: skip
@@ -140,7 +144,7 @@ def measure_sweeps(drafts: int) -> list[dict[str, Any]]:
     _drafts(*near, drafts)
     for run in ("first", "second"):
         started = time.perf_counter()
-        reminded = deadline_reminders_send(now=now)
+        reminded = deadline_reminders_send(now=now, **options)
         seconds = time.perf_counter() - started
         lines.append({"case": f"reminder_sweep_{run}", "drafts": drafts, "database": vendor,
                       "seconds": round(seconds, 3), "reminded": reminded})  # fmt: skip
@@ -150,6 +154,7 @@ def measure_sweeps(drafts: int) -> list[dict[str, Any]]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.lifecycle", description=__doc__)
     parser.add_argument("--drafts", type=int, default=100_000, help="drafts per sweep (100000)")
+    parser.add_argument("--chunk", type=int, default=None, help="proposals per chunk (the sweeps' default)")
     args = parser.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     from bench.database import fresh_database
@@ -164,7 +169,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             from config.celery import app
 
             app.conf.broker_url = "memory://"
-            for line in measure_sweeps(args.drafts):
+            for line in measure_sweeps(args.drafts, args.chunk):
                 print(json.dumps(line), flush=True)
     return 0
 

@@ -16,6 +16,8 @@ from decimal import Decimal
 from typing import Any, cast
 
 from django.db import transaction
+from django.db.models import CharField, DateTimeField, F, QuerySet, Value
+from django.db.models.functions import Concat, JSONObject
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition
@@ -30,12 +32,14 @@ from workflow.events import Channel, Event
 from workflow.lifecycle import SYSTEM, SystemActor, permitted, transition_of, unmet_conditions
 from workflow.models import AuditRecord, Notification
 from workflow.notifications import (
-    notification_key,
+    notification_emails_queue_on_commit,
+    notification_key_expression,
     notification_list_create,
     notification_rows,
     notify,
     staff_recipients,
 )
+from workflow.sql import IsoFormat, insert_from_select
 from workflow.states import ProposalState
 
 Actor = User | SystemActor
@@ -368,62 +372,84 @@ def proposals_expire_overdue(*, now: datetime | None = None, chunk: int = 5000) 
     """Expire every proposal whose deadline has passed, set-based; return how many.
 
     The same rule as ``proposal_expire`` (the ``deadline_passed`` condition, in SQL), applied
-    per chunk in one transaction: one update, one audit record and one notification per
-    proposal. Running it again changes nothing.
+    per chunk in one transaction: one audit record per proposal, then the update and one
+    notification per proposal and channel, each a single statement. Running it again
+    changes nothing.
     """
     now = now or timezone.now()
+    overdue = Proposal.objects.with_deadline().filter(state__in=EXPIRABLE, current_deadline__lte=now)
     total = 0
     while True:
         with transaction.atomic():
-            rows = list(
-                Proposal.objects.with_deadline()
-                .select_for_update(of=("self",))
-                .filter(state__in=EXPIRABLE, current_deadline__lte=now)
-                .order_by("pk")
-                .values_list("pk", "state", "lead_applicant_id", "current_deadline")[:chunk]
-            )
-            if not rows:
+            ids = list(overdue.select_for_update(of=("self",)).order_by("pk").values_list("pk", flat=True)[:chunk])
+            if not ids:
                 return total
-            ids = [pk for pk, *_rest in rows]
-            Proposal.objects.filter(pk__in=ids, state__in=EXPIRABLE).update(state=ProposalState.EXPIRED, updated_at=now)
-            records = AuditRecord.objects.bulk_create(
-                [
-                    AuditRecord(
-                        proposal_id=pk,
-                        action="expire",
-                        from_state=state,
-                        to_state=ProposalState.EXPIRED,
-                        actor=None,
-                        at=now,
-                        data={"deadline": deadline.isoformat()},
-                    )
-                    for pk, state, _lead, deadline in rows
-                ]
+            # The chunk's rows are locked and are the only overdue ones in their range of keys,
+            # so the statements select them by that range rather than by a list of thousands.
+            records = _expiry_records_create(overdue.filter(pk__gte=ids[0], pk__lte=ids[-1]), now=now)
+            Proposal.objects.filter(pk__in=records.values("proposal_id")).update(
+                state=ProposalState.EXPIRED, updated_at=now
             )
-            notification_list_create(
-                [
-                    notification
-                    for (pk, _state, lead, deadline), record in zip(rows, records, strict=True)
-                    for notification in _expiry_notifications(pk, lead, deadline, record)
-                ]
-            )
-            total += len(rows)
+            _expiry_notifications(records)
+            total += records.count()
 
 
-def _expiry_notifications(pk: int, lead: int, deadline: datetime, record: AuditRecord) -> list[Notification]:
-    occurrence = f"audit{record.pk}" if record.pk else f"expired{pk}"
-    return [
-        Notification(
-            key=notification_key(event=Event.EXPIRED, occurrence=occurrence, recipient_id=lead, channel=channel),
-            event=Event.EXPIRED,
-            channel=channel,
-            recipient_id=lead,
-            proposal_id=pk,
-            context={"deadline": deadline.isoformat()},
-            created_at=record.at,
+def _expiry_records_create(overdue: QuerySet[Proposal], *, now: datetime) -> QuerySet[AuditRecord]:
+    """Write the audit record of the expiry of each of ``overdue``; return them.
+
+    The record ``proposal_expire`` writes: no actor (Clusterflow acts), the state it leaves,
+    and the deadline that passed.
+    """
+    created = insert_from_select(
+        AuditRecord,
+        source=overdue,
+        values={
+            "proposal_id": F("pk"),
+            "action": Value("expire"),
+            "from_state": F("state"),
+            "to_state": Value(ProposalState.EXPIRED),
+            "at": Value(now, output_field=DateTimeField()),
+            "reason": Value(""),
+            "data": JSONObject(deadline=IsoFormat("current_deadline")),
+        },
+        returning=("id",),
+    )
+    ids = [pk for (pk,) in created]
+    if not ids:
+        return AuditRecord.objects.none()
+    # Records other writers interleave in this range are of other actions or other moments.
+    return AuditRecord.objects.filter(pk__gte=min(ids), pk__lte=max(ids), action="expire", at=now)
+
+
+def _expiry_notifications(records: QuerySet[AuditRecord]) -> None:
+    """Notify the lead applicant of each expiry in ``records``, in the inbox and by email, after commit.
+
+    The rows ``notify`` would store for ``Event.EXPIRED`` with the occurrence ``audit<id>``
+    and the deadline as context, built in SQL from the audit records.
+    """
+    for channel in (Channel.INBOX, Channel.EMAIL):
+        created = insert_from_select(
+            Notification,
+            source=records,
+            values={
+                "key": notification_key_expression(
+                    event=Event.EXPIRED,
+                    occurrence=Concat(Value("audit"), F("pk"), output_field=CharField()),
+                    recipient_id=F("proposal__lead_applicant_id"),
+                    channel=channel,
+                ),
+                "event": Value(Event.EXPIRED),
+                "channel": Value(channel),
+                "recipient_id": F("proposal__lead_applicant_id"),
+                "proposal_id": F("proposal_id"),
+                "context": F("data"),
+                "created_at": F("at"),
+                "attempts": Value(0),
+            },
+            returning=("id",),
         )
-        for channel in (Channel.INBOX, Channel.EMAIL)
-    ]
+        if channel == Channel.EMAIL:
+            notification_emails_queue_on_commit([pk for (pk,) in created])
 
 
 EXTEND_DEADLINE = "extend_deadline"

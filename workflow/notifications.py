@@ -18,7 +18,8 @@ from celery import current_app
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import CharField, F, Q, QuerySet, Value
+from django.db.models.functions import Concat
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -98,6 +99,22 @@ def notification_key(*, event: str, occurrence: str, recipient_id: int, channel:
     return f"{event}:{occurrence}:{recipient_id}:{channel}"
 
 
+def notification_key_expression(*, event: str, occurrence: Any, recipient_id: Any, channel: str) -> Concat:
+    """Return ``notification_key`` as an SQL expression, for rows the sweeps build in the database.
+
+    ``occurrence`` and ``recipient_id`` are expressions (``F``, ``Concat``…) over the rows.
+    """
+    return Concat(
+        Value(f"{event}:"), occurrence, Value(":"), recipient_id, Value(f":{channel}"), output_field=CharField()
+    )
+
+
+def notification_emails_queue_on_commit(ids: Sequence[int]) -> None:
+    """Queue the emails ``ids`` (just inserted) once the transaction commits."""
+    if ids:
+        transaction.on_commit(lambda: _queue(ids), robust=True)
+
+
 def notification_list_create(rows: list[Notification], *, may_exist: bool = False) -> None:
     """Insert ``rows`` and queue their emails once the transaction commits.
 
@@ -109,7 +126,7 @@ def notification_list_create(rows: list[Notification], *, may_exist: bool = Fals
         created = Notification.objects.bulk_create(rows, batch_size=2000)
         ids = [row.pk for row in created if row.channel == Channel.EMAIL]
         if ids and all(ids):
-            transaction.on_commit(lambda: _queue(ids), robust=True)
+            notification_emails_queue_on_commit(ids)
             return
     else:
         Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)

@@ -5,12 +5,15 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Case, CharField, DateTimeField, Exists, F, OuterRef, Value, When
+from django.db.models.functions import Concat, JSONObject
 from django.utils import timezone
 
-from intake.models import Proposal
+from intake.models import Proposal, ProposalQuerySet
 from workflow.events import Channel, Event
 from workflow.models import Notification
-from workflow.notifications import notification_key, notification_list_create
+from workflow.notifications import notification_emails_queue_on_commit, notification_key_expression
+from workflow.sql import IsoFormat, insert_from_select
 from workflow.states import EDITABLE_STATES
 
 #: Reminders go out when this much time is left, the nearest first.
@@ -22,52 +25,80 @@ def deadline_reminders_send(*, now: datetime | None = None, chunk: int = 5000) -
 
     A proposal gets at most one reminder per window and deadline (the key holds both), so
     a second run sends nothing, and an extension earns fresh reminders for the new date.
+    Proposals already reminded are skipped before anything is written, and the rows are
+    built and inserted in SQL, a chunk of proposals per statement and channel.
     """
     now = now or timezone.now()
+    due = _reminders_due(now)
     total = 0
     last_pk = 0
     while True:
-        rows = list(
-            Proposal.objects.with_deadline()
-            .filter(
-                pk__gt=last_pk,
-                state__in=EDITABLE_STATES,
-                current_deadline__gt=now,
-                current_deadline__lte=now + REMINDER_WINDOWS[-1],
-            )
+        ids = list(
+            due.alias(email_key=_reminder_key(Channel.EMAIL))
+            .filter(~Exists(Notification.objects.filter(key=OuterRef("email_key"))), pk__gt=last_pk)
             .order_by("pk")
-            .values_list("pk", "lead_applicant_id", "current_deadline")[:chunk]
+            .values_list("pk", flat=True)[:chunk]
         )
-        if not rows:
+        if not ids:
             return total
-        due = []
-        for pk, lead, deadline in rows:
-            window = next(window for window in REMINDER_WINDOWS if deadline - now <= window)
-            occurrence = f"p{pk}:{deadline.isoformat()}:{window.days}d"
-            key = notification_key(
-                event=Event.DEADLINE_REMINDER, occurrence=occurrence, recipient_id=lead, channel=Channel.EMAIL
-            )
-            due.append((key, occurrence, pk, lead, deadline, window))
-        # Reminders already sent are skipped before any row is built: a second run reads only.
-        sent = set(Notification.objects.filter(key__in=[key for key, *_rest in due]).values_list("key", flat=True))
-        notifications = [
-            Notification(
-                key=notification_key(
-                    event=Event.DEADLINE_REMINDER, occurrence=occurrence, recipient_id=lead, channel=channel
-                ),
-                event=Event.DEADLINE_REMINDER,
-                channel=channel,
-                recipient_id=lead,
-                proposal_id=pk,
-                context={"deadline": deadline.isoformat(), "days": window.days},
-                created_at=now,
-            )
-            for key, occurrence, pk, lead, deadline, window in due
-            if key not in sent
-            for channel in (Channel.INBOX, Channel.EMAIL)
-        ]
-        if notifications:
-            with transaction.atomic():
-                notification_list_create(notifications, may_exist=True)
-            total += len(notifications) // 2
-        last_pk = rows[-1][0]
+        chunk_due = due.filter(pk__gte=ids[0], pk__lte=ids[-1])
+        with transaction.atomic():
+            _reminders_insert(chunk_due, channel=Channel.INBOX, now=now)
+            emails = _reminders_insert(chunk_due, channel=Channel.EMAIL, now=now)
+            notification_emails_queue_on_commit(emails)
+        total += len(emails)  # One email per proposal reminded.
+        last_pk = ids[-1]
+
+
+def _reminders_due(now: datetime) -> ProposalQuerySet:
+    """Return the proposals whose deadline falls within a reminder window, with the window's days."""
+    windows = [When(current_deadline__lte=now + window, then=Value(window.days)) for window in REMINDER_WINDOWS]
+    return (
+        Proposal.objects.with_deadline()
+        .filter(
+            state__in=EDITABLE_STATES,
+            current_deadline__gt=now,
+            current_deadline__lte=now + REMINDER_WINDOWS[-1],
+        )
+        .annotate(window_days=Case(*windows))
+    )
+
+
+def _reminders_insert(due: ProposalQuerySet, *, channel: str, now: datetime) -> list[int]:
+    """Store the reminder on ``channel`` of each proposal of ``due`` not reminded yet; return the new ids."""
+    created = insert_from_select(
+        Notification,
+        source=due,
+        values={
+            "key": _reminder_key(channel),
+            "event": Value(Event.DEADLINE_REMINDER),
+            "channel": Value(channel),
+            "recipient_id": F("lead_applicant_id"),
+            "proposal_id": F("pk"),
+            "context": JSONObject(deadline=IsoFormat("current_deadline"), days=F("window_days")),
+            "created_at": Value(now, output_field=DateTimeField()),
+            "attempts": Value(0),
+        },
+        ignore_conflicts=True,
+        returning=("id",),
+    )
+    return [pk for (pk,) in created]
+
+
+def _reminder_key(channel: str) -> Concat:
+    """Return the key ``notify`` makes for the reminder, the occurrence ``p<pk>:<deadline>:<days>d``."""
+    return notification_key_expression(
+        event=Event.DEADLINE_REMINDER,
+        occurrence=Concat(
+            Value("p"),
+            F("pk"),
+            Value(":"),
+            IsoFormat("current_deadline"),
+            Value(":"),
+            F("window_days"),
+            Value("d"),
+            output_field=CharField(),
+        ),
+        recipient_id=F("lead_applicant_id"),
+        channel=channel,
+    )

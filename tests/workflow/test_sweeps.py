@@ -11,10 +11,11 @@ from django.utils import timezone
 from accounts.models import User
 from intake.models import Call, Proposal
 from tests.factories import CallFactory
-from workflow import actions
+from workflow import actions, notifications
 from workflow.actions import proposals_expire_overdue
 from workflow.events import Channel, Event
 from workflow.models import AuditRecord, Notification
+from workflow.notifications import notification_key
 from workflow.states import ProposalState as S
 from workflow.sweeps import deadline_reminders_send
 
@@ -152,6 +153,87 @@ def test_expire_overdue_with_small_chunks_expires_every_proposal(make_proposal: 
     assert Notification.objects.count() == 10
 
 
+def test_expire_overdue_writes_the_rows_the_single_action_would(
+    make_proposal: Any, applicant: User, sweep_at: datetime
+) -> None:
+    # A whole-second deadline and one with microseconds: the text of both must be isoformat()'s.
+    draft = make_proposal(S.DRAFT)
+    whole = (sweep_at - DAY).replace(microsecond=0)
+    changes = make_proposal(S.CHANGES_REQUESTED, changes_due_at=whole)
+    fractional = make_proposal(S.INVITED, deadline_extended_until=sweep_at - MS, deadline_extended_for=S.INVITED)
+    deadlines = {
+        draft.pk: draft.call.loi_closes_at,
+        changes.pk: whole,
+        fractional.pk: sweep_at - MS,
+    }
+    assert draft.call.loi_closes_at.microsecond  # Both forms are covered.
+    assert (sweep_at - MS).microsecond
+
+    proposals_expire_overdue(now=sweep_at, chunk=2)
+
+    records = {record.proposal_id: record for record in AuditRecord.objects.all()}
+    assert sorted(records) == sorted(deadlines)
+    for pk, deadline in deadlines.items():
+        record = records[pk]
+        assert (record.action, record.to_state, record.actor_id, record.at, record.reason) == (
+            "expire",
+            S.EXPIRED,
+            None,
+            sweep_at,
+            "",
+        )
+        assert record.data == {"deadline": deadline.isoformat()}
+    assert {pk: records[pk].from_state for pk in deadlines} == {
+        draft.pk: S.DRAFT,
+        changes.pk: S.CHANGES_REQUESTED,
+        fractional.pk: S.INVITED,
+    }
+    rows = sorted(
+        Notification.objects.values_list(
+            "key", "event", "channel", "recipient_id", "proposal_id", "context", "created_at", "sent_at", "read_at",
+            "attempts",
+        )
+    )  # fmt: skip
+    assert rows == sorted(
+        (
+            notification_key(
+                event=Event.EXPIRED, occurrence=f"audit{records[pk].pk}", recipient_id=applicant.pk, channel=channel
+            ),
+            Event.EXPIRED,
+            channel,
+            applicant.pk,
+            pk,
+            {"deadline": deadline.isoformat()},
+            sweep_at,
+            None,
+            None,
+            0,
+        )
+        for pk, deadline in deadlines.items()
+        for channel in (Channel.INBOX, Channel.EMAIL)
+    )
+    for proposal in (draft, changes, fractional):
+        proposal.refresh_from_db()
+        assert (proposal.state, proposal.updated_at) == (S.EXPIRED, sweep_at)
+
+
+def test_expire_overdue_queues_each_email_once_after_commit(
+    make_proposal: Any, sweep_at: datetime, django_capture_on_commit_callbacks: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    queued: list[int] = []
+    monkeypatch.setattr(notifications, "_queue", lambda ids: queued.extend(ids))
+    make_proposal(S.DRAFT)
+    make_proposal(S.INVITED)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        proposals_expire_overdue(now=sweep_at, chunk=1)
+        assert queued == []
+
+    emails = Notification.objects.filter(event=Event.EXPIRED, channel=Channel.EMAIL)
+    assert sorted(queued) == sorted(emails.values_list("pk", flat=True))
+    assert len(queued) == 2
+
+
 # --- Reminders -------------------------------------------------------------------------------
 
 
@@ -245,3 +327,55 @@ def test_reminders_without_now_use_the_server_clock(make_proposal: Any, later_ca
 
     assert deadline_reminders_send() == 1
     assert _reminders() == [(soon.pk, Channel.EMAIL, 7), (soon.pk, Channel.INBOX, 7)]
+
+
+def test_reminders_write_the_rows_notify_would(
+    make_proposal: Any, call: Call, applicant: User, django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    queued: list[int] = []
+    monkeypatch.setattr(notifications, "_queue", lambda ids: queued.extend(ids))
+    now = call.loi_closes_at - 6 * DAY
+    near = make_proposal(S.DRAFT)
+    whole = (now + timedelta(hours=20)).replace(microsecond=0)
+    changes = make_proposal(S.CHANGES_REQUESTED, changes_due_at=whole)
+    expected = {near.pk: (call.loi_closes_at, 7), changes.pk: (whole, 1)}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert deadline_reminders_send(now=now, chunk=1) == 2
+
+    rows = sorted(Notification.objects.values_list("key", "event", "channel", "recipient_id", "proposal_id",
+                                                   "context", "created_at", "sent_at", "attempts"))  # fmt: skip
+    assert rows == sorted(
+        (
+            notification_key(
+                event=Event.DEADLINE_REMINDER,
+                occurrence=f"p{pk}:{deadline.isoformat()}:{days}d",
+                recipient_id=applicant.pk,
+                channel=channel,
+            ),
+            Event.DEADLINE_REMINDER,
+            channel,
+            applicant.pk,
+            pk,
+            {"deadline": deadline.isoformat(), "days": days},
+            now,
+            None,
+            0,
+        )
+        for pk, (deadline, days) in expected.items()
+        for channel in (Channel.INBOX, Channel.EMAIL)
+    )
+    emails = Notification.objects.filter(channel=Channel.EMAIL)
+    assert sorted(queued) == sorted(emails.values_list("pk", flat=True))
+
+
+def test_reminders_for_a_proposal_whose_inbox_row_exists_still_send_the_email(make_proposal: Any, call: Call) -> None:
+    proposal = make_proposal(S.DRAFT)
+    now = call.loi_closes_at - 6 * DAY
+    assert deadline_reminders_send(now=now) == 1
+    Notification.objects.filter(channel=Channel.EMAIL).delete()
+
+    assert deadline_reminders_send(now=now) == 1
+
+    assert _reminders() == [(proposal.pk, Channel.EMAIL, 7), (proposal.pk, Channel.INBOX, 7)]

@@ -1,0 +1,84 @@
+"""Set-based writes of the deadline sweeps: the one place in the workflow with raw SQL.
+
+The sweeps build the rows they insert as ORM querysets (keys, JSON and all), so the rules
+stay in Django expressions; only ``INSERT … SELECT`` itself, which the ORM lacks, is
+written here. Works on PostgreSQL and on SQLite (3.35 or later, for ``RETURNING``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import EmptyResultSet
+from django.db import connection, models
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Func, QuerySet
+from django.db.models.sql.compiler import SQLCompiler
+
+
+class IsoFormat(Func):
+    """Format a datetime as Python's ``datetime.isoformat()`` of its UTC value does.
+
+    ``2026-11-21T02:37:21.721108+00:00``, without the fraction when it is zero: the text of
+    a deadline that the actions write into audit data and notification context.
+    """
+
+    output_field = models.CharField()
+
+    def as_postgresql(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any) -> Any:
+        return self.as_sql(
+            compiler,
+            connection,
+            template=(
+                "(REGEXP_REPLACE(TO_CHAR((%(expressions)s) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US'),"
+                " '\\.000000$', '') || '+00:00')"
+            ),
+            **extra,
+        )
+
+    def as_sqlite(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any) -> Any:
+        # Django stores a UTC datetime on SQLite as ``str(value)``: "2026-11-21 02:37:21[.721108]".
+        return self.as_sql(compiler, connection, template="(REPLACE(%(expressions)s, ' ', 'T') || '+00:00')", **extra)
+
+
+def insert_from_select(
+    model: type[models.Model],
+    *,
+    source: QuerySet[Any],
+    values: dict[str, Any],
+    ignore_conflicts: bool = False,
+    returning: tuple[str, ...] = (),
+) -> list[tuple[Any, ...]]:
+    """Insert into ``model`` one row per row of ``source``, its fields given by ``values``; return ``returning``.
+
+    ``values`` maps each field of ``model`` to an expression over ``source`` (``F``,
+    ``Value``, ``Concat``…). With ``ignore_conflicts``, rows whose unique key exists already
+    are skipped (``ON CONFLICT DO NOTHING``) and not returned.
+    """
+    # Aliased, so a field of the new row may share its name with one of the source's.
+    selected = source.order_by().values(**{f"new_{name}": expression for name, expression in values.items()})
+    try:
+        select_sql, params = selected.query.get_compiler(connection=connection).as_sql()
+    except EmptyResultSet:  # ``none()``: nothing to insert.
+        return []
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(_column(model, name)) for name in values)
+    chosen = ", ".join(f"selected.{quote('new_' + name)}" for name in values)
+    # Every name above is a model's table or column, or an alias made here; the values are
+    # parameters. "WHERE true" keeps SQLite from reading "ON CONFLICT" as a join's ON clause.
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) SELECT {chosen} FROM ({select_sql}) selected"  # noqa: S608
+    sql += " WHERE true"
+    if ignore_conflicts:
+        sql += " ON CONFLICT DO NOTHING"
+    if returning:
+        sql += " RETURNING " + ", ".join(quote(_column(model, name)) for name in returning)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall() if returning else []
+
+
+def _column(model: type[models.Model], name: str) -> str:
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field)
+    assert field.column is not None
+    return field.column
