@@ -14,6 +14,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import (
     Case,
     DecimalField,
+    F,
     OuterRef,
     Subquery,
     Sum,
@@ -38,12 +39,12 @@ STAGES = {
     "application": ProposalState.SUBMITTED,  # applications to check
 }
 #: The sort keys staff may ask for, and the columns they sort by (then by pk, so pages are stable).
-SORTS: dict[str, tuple[str | Lower, ...]] = {
+SORTS: dict[str, tuple[str | Lower | F, ...]] = {
     "title": (Lower("title"),),
     "lead": (Lower("lead_organization__legal_name"),),
     "state": ("state",),
     "updated": ("updated_at",),
-    "funding": ("funding_requested",),
+    "funding": (F("funding_requested"),),  # a letter of intent without an estimate sorts last either way
 }
 DEFAULT_SORT = "-updated"
 LOI_STATES = (ProposalState.DRAFT, ProposalState.LOI_SUBMITTED, ProposalState.LOI_DECLINED)
@@ -104,7 +105,7 @@ def _ordering(sort: str) -> list[object]:
         if isinstance(column, str):
             ordered.append(f"-{column}" if descending else column)
         else:
-            ordered.append(column.desc() if descending else column.asc())
+            ordered.append(column.desc(nulls_last=True) if descending else column.asc(nulls_last=True))
     ordered.append("-pk" if descending else "pk")
     return ordered
 

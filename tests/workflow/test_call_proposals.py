@@ -238,3 +238,15 @@ def test_call_proposals_queries_constant_with_1_and_50_proposals(staff_client: C
     assert Proposal.objects.filter(call=call).count() == 50
     assert fifty == one
     assert one <= 9
+
+
+def test_call_proposals_sorts_a_missing_estimate_last_both_ways(staff_client: Client, call: Call) -> None:
+    _in_state(call, S.DRAFT, title="No estimate", estimated_funding_requested=None)
+    _in_state(call, S.DRAFT, title="Small", estimated_funding_requested=Decimal("1"))
+    _in_state(call, S.DRAFT, title="Large", estimated_funding_requested=Decimal("9"))
+
+    ascending = _get(staff_client, call, sort="funding")
+    descending = _get(staff_client, call, sort="-funding")
+
+    assert _titles(ascending) == ["Small", "Large", "No estimate"]
+    assert _titles(descending) == ["Large", "Small", "No estimate"]
