@@ -217,6 +217,7 @@ ACTION_DONE: dict[str, Promise] = {
     "withdraw": _("The proposal was withdrawn."),
     "expire": _("The proposal expired: its deadline passed before submission."),
     "extend_deadline": _("The deadline was extended."),
+    "override_eligibility": _("Program staff set aside a failed eligibility check."),
 }
 
 #: The actions whose reason is written for the applicant; other reasons are staff's notes.

@@ -86,6 +86,16 @@ def complete(proposal: Any) -> bool:
     return not proposal.missing_for_submission()
 
 
+@condition(
+    lambda proposal: (
+        _("The application fails eligibility checks that staff have not overridden: %(failures)s.")
+        % {"failures": "; ".join(proposal.eligibility_failures())}
+    )
+)
+def eligible(proposal: Any) -> bool:
+    return not proposal.eligibility_failures()
+
+
 @condition(_("The deadline has not passed yet."))
 def deadline_passed(proposal: Any) -> bool:
     return proposal.deadline is not None and timezone.now() >= proposal.deadline
@@ -149,7 +159,7 @@ class ProposalLifecycle(ConcurrentTransitionMixin, models.Model):
     @transition(state, source=S.SUBMITTED, target=S.INELIGIBLE, permission=program_staff)
     def mark_ineligible(self) -> None: ...
 
-    @transition(state, source=S.SUBMITTED, target=S.IN_ASSESSMENT, permission=program_staff)
+    @transition(state, source=S.SUBMITTED, target=S.IN_ASSESSMENT, conditions=[eligible], permission=program_staff)
     def start_assessment(self) -> None: ...
 
     @transition(state, source=S.IN_ASSESSMENT, target=S.ASSESSED, permission=staff_or_system)

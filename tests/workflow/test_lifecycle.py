@@ -67,6 +67,7 @@ PERSONAS = ["lead", "other_applicant", "staff", "assessor", "board", "system"]
 CONDITIONS = {
     "submit_loi": ["loi_window_open", "complete"],
     "submit_application": ["before_deadline", "complete"],
+    "start_assessment": ["eligible"],
     "send_to_board": ["board_meeting_ahead"],
     "expire": ["deadline_passed"],
 }

@@ -150,3 +150,24 @@ def test_second_override_of_the_same_check_is_refused(failing: Proposal, staff: 
 
     assert EligibilityOverride.objects.filter(proposal=failing).count() == 1
     assert AuditRecord.objects.filter(proposal=failing).count() == 1
+
+
+def test_start_assessment_refused_while_a_check_fails_and_allowed_once_overridden(applicant: User, staff: User) -> None:
+    proposal = cast(Proposal, ProposalFactory(state=ProposalState.SUBMITTED, lead_applicant=applicant))
+    # The call's rule tightened after the submission: the application no longer meets it.
+    Call.objects.filter(pk=proposal.call_id).update(min_matching_ratio=Decimal("3.00"))
+    proposal.call.refresh_from_db()
+
+    with pytest.raises(ConditionsNotMet) as refused:
+        actions.proposal_start_assessment(proposal=proposal, by=staff)
+    assert MATCHING_FAILURE in refused.value.message
+
+    actions.proposal_override_eligibility(
+        proposal=proposal,
+        check_code="matching_ratio",
+        reason="The board kept the ratio of the call as opened.",
+        by=staff,
+    )
+    started = actions.proposal_start_assessment(proposal=proposal, by=staff)
+
+    assert started.state == ProposalState.IN_ASSESSMENT
