@@ -21,15 +21,20 @@ from intake.services import proposal_lock_for_editing
 
 def application_prefetch(*, proposal: Proposal) -> Proposal:
     """Load what the completeness checks read of ``proposal`` in a fixed number of queries, and return it."""
+    applications_prefetch(proposals=[proposal])
+    return proposal
+
+
+def applications_prefetch(*, proposals: list[Proposal]) -> None:
+    """Load what the completeness checks read of all ``proposals``, in six queries whatever their number."""
     prefetch_related_objects(
-        [proposal],
+        proposals,
         "members__organization",
         "members__budget_lines",
         "milestones",
         "foreground_ip",
         Prefetch("attachments", queryset=Attachment.objects.filter(removed_at__isnull=True)),
     )
-    return proposal
 
 
 def application_missing(*, proposal: Proposal) -> dict[str, list[str]]:

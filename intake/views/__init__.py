@@ -22,8 +22,10 @@ from accounts.errors import ActionForbidden, DomainError, StaleAction
 from accounts.models import User
 from intake import selectors, services
 from intake.choices import CallPhase
+from intake.completeness import SECTIONS, missing_by_section
 from intake.forms import CallForm, ProgramForm, ProposalForm
 from intake.models import Proposal
+from intake.services.application import applications_prefetch
 from workflow.forms import ACTION_DONE, ACTION_FORMS, REASON_FOR_APPLICANT, ActionForm
 from workflow.lifecycle import actions_for, unmet_conditions
 from workflow.selectors import audit_records_for
@@ -53,12 +55,20 @@ def call_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def applicant_dashboard(request: AuthenticatedRequest) -> HttpResponse:
     """List the applicant's proposals by call, with their state and next deadline, and the open calls."""
     proposals = list(selectors.proposals_of_applicant(user=request.user))
+    # Read for every proposal, not only those in preparation, so the page's queries never vary.
+    applications_prefetch(proposals=proposals)
     rows = [
         {
             "proposal": proposal,
             "call": proposal.call,
             "next_step": NEXT_STEP.get(ProposalState(proposal.state), ""),
             "next": next_link(proposal),
+            # How many sections of the full application are complete, while it is being prepared.
+            "sections_complete": (
+                sum(1 for lacking in missing_by_section(proposal).values() if not lacking)
+                if proposal.state in APPLICATION_IN_PREPARATION
+                else None
+            ),
         }
         for proposal in proposals
     ]
@@ -69,16 +79,21 @@ def applicant_dashboard(request: AuthenticatedRequest) -> HttpResponse:
             "open_calls": selectors.calls_open(),
             "proposals": proposals,
             "rows": rows,
+            "section_count": len(SECTIONS),
             "has_membership": request.user.memberships.exists(),
         },
     )
+
+
+#: The states in which the applicant prepares the full application.
+APPLICATION_IN_PREPARATION = (ProposalState.INVITED, ProposalState.CHANGES_REQUESTED)
 
 
 def next_link(proposal: Proposal) -> tuple[str, str]:
     """Return the label and address of the page where the applicant does the next step on ``proposal``."""
     if proposal.state == ProposalState.DRAFT:
         return _("Complete the letter of intent"), reverse("intake:proposal_update", args=[proposal.pk])
-    if proposal.state in (ProposalState.INVITED, ProposalState.CHANGES_REQUESTED):
+    if proposal.state in APPLICATION_IN_PREPARATION:
         return _("Work on the full application"), reverse("intake:application", args=[proposal.pk])
     return _("See the proposal"), reverse("intake:proposal_detail", args=[proposal.pk])
 

@@ -43,6 +43,8 @@ def test_dashboard_shows_next_step_with_a_link_for_each_state(applicant_client: 
         submitted.pk: ("See the proposal", reverse("intake:proposal_detail", args=[submitted.pk])),
     }
     assert "You are invited: prepare your full application and submit it before the deadline." in content
+    assert [row["sections_complete"] for row in response.context["rows"]] == [None, 0, None]
+    assert "0 of 6 sections complete" in content
     assert f'href="{reverse("intake:application", args=[invited.pk])}"' in content
 
 
@@ -97,7 +99,7 @@ def test_dashboard_query_count_is_the_same_for_1_and_50_proposals(applicant: Use
             call=calls[index % 5],
             lead_applicant=co_lead if index % 7 == 0 else applicant,
             state=states[index % 4],
-            application=False,
+            application=index % 3 == 0,
             changes_due_at=timezone.now() + timedelta(days=5),
         )
         if index % 7 == 0:
