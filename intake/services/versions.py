@@ -81,18 +81,21 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def proposal_version_data(*, proposal: Proposal) -> tuple[dict[str, Any], list[Attachment]]:
+def proposal_version_data(
+    *, proposal: Proposal, kind: str = VersionKind.APPLICATION
+) -> tuple[dict[str, Any], list[Attachment]]:
     """Return the JSON document of everything the applicant provided in ``proposal``, and its current attachments.
 
-    Four queries: the members with their organizations, their budget lines, the foreground
-    IP with its owners, and the milestones and attachments (one each).
+    Five queries: the members with their organizations, their budget lines, the foreground IP
+    with its owners, the milestones and the attachments. A letter of intent (``kind``) takes
+    two: the budget, milestones and IP plan are edited only once invited (see
+    ``intake.services.application``), so before that they are empty and not read.
     """
-    members = list(
-        ConsortiumMember.objects.filter(proposal=proposal)
-        .select_related("organization")
-        .prefetch_related("budget_lines")
-        .order_by("-is_lead", "created_at", "pk")
-    )
+    application = kind != VersionKind.LOI
+    members_query = ConsortiumMember.objects.filter(proposal=proposal).select_related("organization")
+    if application:
+        members_query = members_query.prefetch_related("budget_lines")
+    members = list(members_query.order_by("-is_lead", "created_at", "pk"))
     partners = [
         Partner(
             name=member.organization.legal_name,
@@ -104,15 +107,18 @@ def proposal_version_data(*, proposal: Proposal) -> tuple[dict[str, Any], list[A
             cash=member.cash_contribution,
             in_kind=member.in_kind_contribution,
             funding_requested=member.funding_requested,
-            costs={line.category: line.amount for line in member.budget_lines.all()},
+            costs={line.category: line.amount for line in member.budget_lines.all()} if application else {},
         )
         for member in members
     ]
     computed = figures(Application(partners=tuple(partners)))
     attachments = list(Attachment.objects.filter(proposal=proposal, removed_at__isnull=True).order_by("kind", "pk"))
-    foreground = list(
-        ForegroundIP.objects.filter(proposal=proposal).select_related("owner__organization").order_by("pk")
+    foreground = (
+        list(ForegroundIP.objects.filter(proposal=proposal).select_related("owner__organization").order_by("pk"))
+        if application
+        else []
     )
+    milestones = list(proposal.milestones.order_by("month", "pk")) if application else []
     call = proposal.call
     data: dict[str, Any] = {
         "schema": SCHEMA,
@@ -137,7 +143,9 @@ def proposal_version_data(*, proposal: Proposal) -> tuple[dict[str, Any], list[A
         "budget": [
             {"partner": member.organization.legal_name, "category": line.category, "amount": str(line.amount)}
             for member in members
-            for line in sorted(member.budget_lines.all(), key=lambda line: (line.category, line.pk))
+            for line in (
+                sorted(member.budget_lines.all(), key=lambda line: (line.category, line.pk)) if application else []
+            )
         ],
         "funding_requested": str(computed.cluster_funding),
         "figures": {
@@ -153,7 +161,7 @@ def proposal_version_data(*, proposal: Proposal) -> tuple[dict[str, Any], list[A
         },
         "milestones": [
             {"title": milestone.title, "description": milestone.description, "month": milestone.month}
-            for milestone in proposal.milestones.order_by("month", "pk")
+            for milestone in milestones
         ],
         "foreground_ip": [
             {
@@ -189,7 +197,7 @@ def proposal_version_freeze(*, proposal: Proposal, by: User, kind: str) -> Propo
         raise DomainError(_("Unknown kind of version: %(kind)s.") % {"kind": kind})
     # No savepoint: the submission's transaction holds the row's lock; alone, this is its own transaction.
     with transaction.atomic(savepoint=False):
-        data, attachments = proposal_version_data(proposal=proposal)
+        data, attachments = proposal_version_data(proposal=proposal, kind=kind)
         last = ProposalVersion.objects.filter(proposal=proposal).aggregate(last=Max("number"))["last"] or 0
         version = ProposalVersion(
             proposal=proposal,

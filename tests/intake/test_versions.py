@@ -189,22 +189,36 @@ def test_version_freeze_incomplete_application_writes_no_version(applicant: User
 
 
 def test_version_freeze_queries_do_not_grow_with_the_consortium(applicant: User) -> None:
-    small = ProposalFactory(lead_applicant=applicant)
+    small = invited_application(applicant)
     large = invited_application(applicant)
     for _index in range(5):
         member = ConsortiumMember.objects.create(proposal=large, organization=OrganizationFactory())
         BudgetLine.objects.create(member=member, category="other", amount=Decimal("1.00"))
-
     small, large = (Proposal.objects.select_related("call", "lead_organization").get(pk=p.pk) for p in (small, large))
 
     with CaptureQueriesContext(connection) as few:
-        proposal_version_freeze(proposal=small, by=applicant, kind=VersionKind.LOI)
+        proposal_version_freeze(proposal=small, by=applicant, kind=VersionKind.APPLICATION)
     with CaptureQueriesContext(connection) as many:
         proposal_version_freeze(proposal=large, by=applicant, kind=VersionKind.APPLICATION)
 
-    # The small one has no attachment to link: one query fewer.
-    assert len(many) - len(few) == 1
-    assert len(many) == 8
+    # Members, budget lines, attachments, foreground IP, milestones, the last number, the
+    # version and its links to the attachments.
+    assert len(few) == len(many) == 8
+
+
+def test_version_freeze_of_a_letter_of_intent_reads_only_what_it_can_hold(applicant: User) -> None:
+    proposal = Proposal.objects.select_related("call", "lead_organization").get(
+        pk=ProposalFactory(lead_applicant=applicant).pk
+    )
+
+    with CaptureQueriesContext(connection) as captured:
+        version = proposal_version_freeze(proposal=proposal, by=applicant, kind=VersionKind.LOI)
+
+    # Members, attachments, the last number, the version: the application's sections are
+    # edited only once invited, so a letter of intent has none to read.
+    assert len(captured) == 4
+    assert (version.data["budget"], version.data["milestones"], version.data["foreground_ip"]) == ([], [], [])
+    assert version.data["consortium"][0]["is_lead"] is True
 
 
 # --- Immutability ----------------------------------------------------------------------------
