@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
@@ -12,16 +10,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from intake.choices import ForegroundIPKind
+from intake.eligibility import word_count
+from intake.forms.consortium import MoneyField
 from intake.models import ConsortiumMember
-
-#: An amount in dollars: digits, optionally grouped by commas in threes, and at most two decimals.
-MONEY = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?$")
-MAX_MONEY = Decimal("999999999999.99")  # 14 digits, 2 after the point, as the columns hold
-
-
-def count_words(text: str) -> int:
-    """Count the words of ``text`` as the live counter does: runs of non-space characters."""
-    return len(text.split())
 
 
 class WordLimitedField(forms.CharField):
@@ -42,7 +33,7 @@ class WordLimitedField(forms.CharField):
 
     def validate(self, value: Any) -> None:
         super().validate(value)
-        count = count_words(value or "")
+        count = word_count(value or "")
         if self.word_limit and count > self.word_limit:
             raise ValidationError(
                 ngettext(
@@ -53,40 +44,6 @@ class WordLimitedField(forms.CharField):
                 % {"count": count, "limit": self.word_limit, "over": count - self.word_limit},
                 code="word_limit",
             )
-
-
-class MoneyField(forms.Field):
-    """Dollars, parsed strictly: digits with optional comma grouping and two decimals; never negative."""
-
-    widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
-    default_error_messages = {
-        "invalid": _("Enter an amount in dollars, like 250000 or 250,000.00."),
-        "negative": _("An amount cannot be negative."),
-        "too_large": _("This amount is too large."),
-    }
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("required", False)
-        super().__init__(**kwargs)
-
-    def to_python(self, value: Any) -> Decimal | None:
-        if value in self.empty_values:
-            return None
-        text = str(value).strip().removeprefix("$").strip()
-        if text.startswith("-"):
-            raise ValidationError(self.error_messages["negative"], code="negative")
-        if not MONEY.match(text):
-            raise ValidationError(self.error_messages["invalid"], code="invalid")
-        try:
-            amount = Decimal(text.replace(",", ""))
-        except InvalidOperation as error:  # pragma: no cover - the pattern admits only valid decimals
-            raise ValidationError(self.error_messages["invalid"], code="invalid") from error
-        if amount > MAX_MONEY:
-            raise ValidationError(self.error_messages["too_large"], code="too_large")
-        return amount
-
-    def prepare_value(self, value: Any) -> Any:
-        return value
 
 
 def _count(label: Any) -> forms.IntegerField:

@@ -15,7 +15,8 @@ from django.utils import timezone
 from accounts.choices import Role
 from accounts.models import Membership, Organization, User
 from intake import services
-from intake.forms.application import MoneyField, count_words
+from intake.eligibility import word_count as count_words
+from intake.forms.consortium import MoneyField
 from intake.models import Call, CoApplicant, Proposal
 from tests.conftest import client_for
 from tests.factories import CallFactory, MembershipFactory, OrganizationFactory, ProposalFactory, UserFactory
@@ -131,11 +132,11 @@ def test_loi_over_the_word_limit_is_refused_naming_count_and_limit_and_keeps_the
     ("typed", "message"),
     [
         ("-5", "An amount cannot be negative."),
-        ("12abc", "Enter an amount in dollars, like 250000 or 250,000.00."),
-        ("1e6", "Enter an amount in dollars, like 250000 or 250,000.00."),
-        ("1,00,000", "Enter an amount in dollars, like 250000 or 250,000.00."),
-        ("10.555", "Enter an amount in dollars, like 250000 or 250,000.00."),
-        ("NaN", "Enter an amount in dollars, like 250000 or 250,000.00."),
+        ("12abc", "Enter an amount in dollars, such as 12500 or 12,500.00."),
+        ("1e6", "Enter an amount in dollars, such as 12500 or 12,500.00."),
+        ("1,00,000", "Enter an amount in dollars, such as 12500 or 12,500.00."),
+        ("10.555", "Enter an amount in dollars, such as 12500 or 12,500.00."),
+        ("NaN", "Enter an amount in dollars, such as 12500 or 12,500.00."),
     ],
 )
 def test_loi_malformed_amount_is_refused_beside_the_field(
