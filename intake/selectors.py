@@ -95,14 +95,6 @@ def proposals_of_applicant(*, user: User) -> QuerySet[Proposal]:
     )
 
 
-def proposals_for_staff(*, call: Call, state: str | None = None) -> QuerySet[Proposal]:
-    """Return the proposals of ``call``, in ``state`` if given, with what the staff list shows."""
-    proposals = Proposal.objects.filter(call=call).select_related("call", "lead_organization", "lead_applicant")
-    if state:
-        proposals = proposals.filter(state=state)
-    return proposals.order_by("-updated_at", "pk")
-
-
 def proposal_state_counts(*, call: Call) -> dict[str, int]:
     """Return how many proposals of ``call`` are in each state (states with none are left out)."""
     rows = Proposal.objects.filter(call=call).order_by().values_list("state").annotate(count=Count("pk"))
