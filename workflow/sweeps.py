@@ -30,24 +30,23 @@ def deadline_reminders_send(*, now: datetime | None = None, chunk: int = 5000) -
     """
     now = now or timezone.now()
     due = _reminders_due(now)
+    # One pass finds every proposal still to remind; the chunks are then ranges of its keys.
+    ids = list(
+        due.alias(email_key=_reminder_key(Channel.EMAIL))
+        .filter(~Exists(Notification.objects.filter(key=OuterRef("email_key"))))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     total = 0
-    last_pk = 0
-    while True:
-        ids = list(
-            due.alias(email_key=_reminder_key(Channel.EMAIL))
-            .filter(~Exists(Notification.objects.filter(key=OuterRef("email_key"))), pk__gt=last_pk)
-            .order_by("pk")
-            .values_list("pk", flat=True)[:chunk]
-        )
-        if not ids:
-            return total
-        chunk_due = due.filter(pk__gte=ids[0], pk__lte=ids[-1])
+    for start in range(0, len(ids), chunk):
+        chunk_ids = ids[start : start + chunk]
+        chunk_due = due.filter(pk__gte=chunk_ids[0], pk__lte=chunk_ids[-1])
         with transaction.atomic():
             _reminders_insert(chunk_due, channel=Channel.INBOX, now=now)
             emails = _reminders_insert(chunk_due, channel=Channel.EMAIL, now=now)
             notification_emails_queue_on_commit(emails)
         total += len(emails)  # One email per proposal reminded.
-        last_pk = ids[-1]
+    return total
 
 
 def _reminders_due(now: datetime) -> ProposalQuerySet:
