@@ -1,7 +1,12 @@
-"""Seed the demo: the five clusters, calls in each stage, and one user per role.
+"""Seed the demo: the five clusters, calls in each stage, one user per role, and the applicant's proposals.
 
 Idempotent: objects are found by their natural keys and created only when missing, so
 a second run changes nothing.
+
+The applicant's proposals are made through the same services and actions as the pages
+use, so they are valid by construction and their history is real: a draft letter of
+intent in the call that accepts them, and an invited proposal with a complete full
+application, ready to submit, in the call that takes full applications.
 """
 
 from __future__ import annotations
@@ -9,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -16,7 +22,19 @@ from django.utils import timezone
 from accounts.choices import OrganizationType, Role
 from accounts.models import Membership, Organization, User
 from accounts.services import user_grant_role
-from intake.models import Call, Program
+from intake.choices import AttachmentType, CostCategory, ForegroundIPKind
+from intake.models import Call, ConsortiumMember, Program, Proposal
+from intake.services import proposal_create
+from intake.services.application import (
+    ForegroundIPData,
+    MilestoneData,
+    application_description_save,
+    application_ip_save,
+    application_outcomes_save,
+)
+from intake.services.attachments import attachment_upload
+from intake.services.consortium import budget_save, contributions_save, member_add
+from workflow.actions import proposal_extend_deadline, proposal_invite, proposal_submit_loi
 
 DEMO_PASSWORD = "clusterflow-demo"  # noqa: S105 - printed for the demo on purpose
 
@@ -145,4 +163,236 @@ def demo_seed(*, now: datetime | None = None) -> DemoSummary:
             admin.save(update_fields=["password"])
             summary.created.append("user admin@demo.clusterflow.ca")
         summary.logins.append(("Django admin", admin.email))
+        applicant = User.objects.get(email=USERS[0][0])
+        staff = User.objects.get(email=USERS[1][0])
+        program = Program.objects.get(slug=PROGRAMS[0][0])
+        if _demo_draft_create(
+            call=Call.objects.get(program=program, slug="open-loi"), applicant=applicant, organization=organization
+        ):
+            summary.created.append(f"proposal {DRAFT_LOI['title']}")
+        if _demo_invited_create(
+            call=Call.objects.get(program=program, slug="applications"),
+            applicant=applicant,
+            staff=staff,
+            organization=organization,
+        ):
+            summary.created.append(f"proposal {INVITED['title']}")
     return summary
+
+
+# --- The applicant's proposals -------------------------------------------------------------------
+
+DRAFT_LOI: dict[str, Any] = {
+    "title": "Cold-chain sensing for Prairie grain terminals",
+    "summary": "Northern Robotics and its partners fit grain terminals with sensors that catch spoilage early.",
+    "challenge": "Grain spoils unseen in storage; terminals find out when a load is rejected.",
+    "technology": "Low-power moisture and temperature sensors, and a model that predicts spoilage weeks ahead.",
+    "expected_partners": "A grain handler, an agricultural college and a data-analytics SME.",
+    "estimated_total_cost": Decimal("2400000.00"),
+    "estimated_funding_requested": Decimal("800000.00"),
+}
+
+INVITED: dict[str, Any] = {
+    "title": "Autonomous inspection robots for rail bridges",
+    "summary": "Robots climb and inspect rail bridges so that crews repair before a defect grows.",
+    "challenge": "Bridge inspections stop the traffic and rely on what a person can see from a lift.",
+    "technology": "A climbing robot with ultrasonic and visual sensors, and a defect-detection model.",
+    "expected_partners": "A rail operator, a polytechnic and an analytics SME.",
+    "estimated_total_cost": Decimal("5600000.00"),
+    "estimated_funding_requested": Decimal("2000000.00"),
+}
+
+# (legal name, type, employees, province) of the invited proposal's partners besides the lead.
+PARTNERS = [
+    ("Laurentian Rail Corp.", OrganizationType.LARGE_COMPANY, 3800, "QC"),
+    ("Great Lakes Polytechnic", OrganizationType.POST_SECONDARY, 2400, "ON"),
+    ("Harbourview Analytics Inc.", OrganizationType.SME, 28, "NS"),
+]
+
+# By organization: cash, in kind, funding requested, eligible costs by category, background IP.
+# Eligible costs 5,600,000; the cluster 2,000,000 (35.7 %, at most 40 %); industry 2,750,000
+# (1.38 to 1, at least 1 to 1), 500,000 of it in kind (18.2 %, at most 25 %); the largest share
+# of the reimbursement 45 % (at most 70 %); the polytechnic, which may not be funded, asks nothing.
+BUDGET: dict[str, tuple[Decimal, Decimal, Decimal, dict[str, Decimal], str]] = {
+    "Northern Robotics Inc.": (
+        Decimal("700000"),
+        Decimal("150000"),
+        Decimal("900000"),
+        {CostCategory.LABOUR: Decimal("1800000"), CostCategory.EQUIPMENT: Decimal("400000")},
+        "The climbing platform and its patents.",
+    ),
+    "Laurentian Rail Corp.": (
+        Decimal("1300000"),
+        Decimal("200000"),
+        Decimal("800000"),
+        {CostCategory.LABOUR: Decimal("1500000"), CostCategory.EQUIPMENT: Decimal("700000")},
+        "Fifteen years of inspection records of its bridges.",
+    ),
+    "Great Lakes Polytechnic": (
+        Decimal("0"),
+        Decimal("150000"),
+        Decimal("0"),
+        {CostCategory.LABOUR: Decimal("600000")},
+        "none",
+    ),
+    "Harbourview Analytics Inc.": (
+        Decimal("250000"),
+        Decimal("0"),
+        Decimal("300000"),
+        {CostCategory.LABOUR: Decimal("500000"), CostCategory.OTHER: Decimal("100000")},
+        "none",
+    ),
+}
+
+
+def demo_pdf(title: str) -> bytes:
+    """Return a one-page PDF that says ``title``: a real document, so the upload's checks accept it."""
+    text = title.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+    stream = f"BT /F1 18 Tf 72 720 Td ({text}) Tj ET".encode("latin-1", "replace")
+    objects = [
+        b"<</Type/Catalog/Pages 2 0 R>>",
+        b"<</Type/Pages/Kids[3 0 R]/Count 1>>",
+        b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]/Resources<</Font<</F1 4 0 R>>>>/Contents 5 0 R>>",
+        b"<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>",
+        b"<</Length %d>>stream\n%s\nendstream" % (len(stream), stream),
+    ]
+    pdf = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(pdf))
+        pdf += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(pdf)
+    pdf += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    pdf += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    pdf += b"trailer\n<</Size %d/Root 1 0 R>>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(pdf)
+
+
+class _DemoUpload:
+    """A document built in memory, handed to ``attachment_upload`` as a browser's upload would be."""
+
+    def __init__(self, name: str, data: bytes) -> None:
+        self.name: str | None = name
+        self.size: int | None = len(data)
+        self._data = data
+
+    def read(self, size: int = -1, /) -> bytes:
+        return self._data if size < 0 else self._data[:size]
+
+
+def _fresh(proposal: Proposal) -> Proposal:
+    # Each save bumps ``updated_at``, which the next one must name (the pages' concurrency check).
+    return Proposal.objects.get(pk=proposal.pk)
+
+
+def _demo_draft_create(*, call: Call, applicant: User, organization: Organization) -> bool:
+    """Start the applicant's letter of intent in ``call``, complete but not submitted; False if it exists."""
+    if Proposal.objects.filter(call=call, lead_applicant=applicant, title=DRAFT_LOI["title"]).exists():
+        return False
+    proposal_create(call=call, by=applicant, lead_organization=organization, **DRAFT_LOI)
+    return True
+
+
+def _demo_invited_create(*, call: Call, applicant: User, staff: User, organization: Organization) -> bool:
+    """Build the applicant's invited proposal in ``call`` with a complete full application; False if it exists.
+
+    The call stopped taking letters of intent before the demo was loaded, so the letter is
+    started as ``proposal_create`` would (which refuses outside the window) and the staff
+    member extends its deadline, with that reason in the history, before the applicant
+    submits it and staff invite it. Everything after goes through the pages' services.
+    """
+    if Proposal.objects.filter(call=call, lead_applicant=applicant, title=INVITED["title"]).exists():
+        return False
+    proposal = Proposal(call=call, lead_applicant=applicant, lead_organization=organization, **INVITED)
+    proposal.full_clean(exclude=["state"])
+    proposal.save()
+    ConsortiumMember.objects.create(proposal=proposal, organization=organization, is_lead=True)
+    proposal_extend_deadline(
+        proposal=proposal,
+        by=staff,
+        until=timezone.now() + timedelta(days=1),
+        reason="The demo was loaded after this call's letters of intent closed; this letter is let in late.",
+    )
+    proposal_submit_loi(proposal=_fresh(proposal), by=applicant)
+    proposal_invite(proposal=_fresh(proposal), by=staff, reason="A strong consortium with a clear plan.")
+
+    for name, kind, employees, province in PARTNERS:
+        partner, _created = Organization.objects.get_or_create(
+            legal_name=name, country="CA", defaults={"kind": kind, "employee_count": employees, "province": province}
+        )
+        member_add(
+            proposal=proposal, by=applicant, organization=partner, expected_updated_at=_fresh(proposal).updated_at
+        )
+    members = {member.organization.legal_name: member for member in proposal.members.select_related("organization")}
+    contributions_save(
+        proposal=proposal,
+        by=applicant,
+        expected_updated_at=_fresh(proposal).updated_at,
+        contributions={members[name].pk: (cash, in_kind) for name, (cash, in_kind, *_rest) in BUDGET.items()},
+    )
+    budget_save(
+        proposal=proposal,
+        by=applicant,
+        expected_updated_at=_fresh(proposal).updated_at,
+        costs={members[name].pk: dict(costs) for name, (_c, _i, _f, costs, _ip) in BUDGET.items()},
+        funding={members[name].pk: funding for name, (_c, _i, funding, _costs, _ip) in BUDGET.items()},
+    )
+    application_description_save(
+        proposal=proposal,
+        by=applicant,
+        expected_updated_at=_fresh(proposal).updated_at,
+        project_description=(
+            "Rail bridges are inspected from lifts, with the line closed, and defects are found late. The consortium "
+            "builds a robot that climbs a bridge between trains, scans it and reports the defects that are growing."
+        ),
+        work_plan=(
+            "Northern Robotics builds the robot; Great Lakes Polytechnic trains the defect model on Laurentian Rail's "
+            "records; Harbourview Analytics builds the reporting platform; Laurentian Rail trials it on its bridges."
+        ),
+        milestones=[
+            MilestoneData(title="Prototype climbs a test span", description="A video and a test report.", month=8),
+            MilestoneData(title="Defect model validated", description="Accuracy on held-out records.", month=14),
+            MilestoneData(title="Trials on five bridges", description="A trial report with the operator.", month=24),
+        ],
+    )
+    application_ip_save(
+        proposal=proposal,
+        by=applicant,
+        expected_updated_at=_fresh(proposal).updated_at,
+        background_ip={members[name].pk: background for name, (*_amounts, background) in BUDGET.items()},
+        foreground_ip=[
+            ForegroundIPData(
+                kind=ForegroundIPKind.PATENT,
+                description="The robot's clamping mechanism.",
+                owner_id=members["Northern Robotics Inc."].pk,
+            ),
+            ForegroundIPData(kind=ForegroundIPKind.SOFTWARE, description="The defect-detection model.", owner_id=None),
+        ],
+        ip_ownership_terms="Each partner owns what it creates alone; what they create together they own jointly.",
+        ip_partner_licensing="Royalty-free licences among the partners for the project and its follow-on work.",
+        ip_member_licensing="Non-exclusive licences to cluster members on fair and reasonable terms.",
+    )
+    application_outcomes_save(
+        proposal=proposal,
+        by=applicant,
+        expected_updated_at=_fresh(proposal).updated_at,
+        outcomes={
+            "jobs_during": 18,
+            "jobs_after": 45,
+            "revenue_during": Decimal("0"),
+            "revenue_after": Decimal("12000000"),
+            "ip_rights_during": 2,
+            "ip_rights_after": 4,
+            "smes_scaled_during": 2,
+            "smes_scaled_after": 3,
+        },
+    )
+    for kind in call.required_attachments:
+        label = str(AttachmentType(kind).label)
+        attachment_upload(
+            proposal=proposal,
+            by=applicant,
+            kind=kind,
+            upload=_DemoUpload(f"{label}.pdf", demo_pdf(f"{INVITED['title']}: {label}")),
+        )
+    return True
