@@ -13,6 +13,9 @@ from django_countries.fields import CountryField
 
 from accounts.choices import Language, OrganizationType, Province, Role
 
+#: Prefix of the annotations ``UserManager.with_roles`` adds, one per role.
+ROLE_ANNOTATION = "holds_"
+
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
@@ -37,6 +40,13 @@ class UserManager(BaseUserManager["User"]):
 
     def get_by_natural_key(self, username: str | None) -> User:
         return self.get(**{f"{self.model.USERNAME_FIELD}__iexact": username})
+
+    def with_roles(self) -> models.QuerySet[User]:
+        """Return the users, each knowing its roles without another query (see ``User.roles``)."""
+        held = self.model.groups.through.objects.filter(user_id=models.OuterRef("pk"))
+        return self.annotate(
+            **{f"{ROLE_ANNOTATION}{role}": models.Exists(held.filter(group__name=role)) for role in Role.values}
+        )
 
 
 class User(AbstractBaseUser, PermissionsMixin):
@@ -80,10 +90,18 @@ class User(AbstractBaseUser, PermissionsMixin):
         """Return the roles this user holds (cached on the instance)."""
         cached = getattr(self, "_roles_cache", None)
         if cached is None:
-            valid = set(Role.values)
-            cached = frozenset(name for name in self.groups.values_list("name", flat=True) if name in valid)
+            if hasattr(self, f"{ROLE_ANNOTATION}{Role.APPLICANT}"):  # fetched ``with_roles``
+                cached = frozenset(role for role in Role.values if getattr(self, f"{ROLE_ANNOTATION}{role}"))
+            else:
+                valid = set(Role.values)
+                cached = frozenset(name for name in self.groups.values_list("name", flat=True) if name in valid)
             self._roles_cache = cached
         return cached
+
+    def forget_roles(self) -> None:
+        """Drop the roles read so far, so the next ``roles`` reads them again."""
+        for name in [name for name in self.__dict__ if name.startswith(ROLE_ANNOTATION) or name == "_roles_cache"]:
+            del self.__dict__[name]
 
     def has_role(self, role: str) -> bool:
         return self.is_active and role in self.roles

@@ -27,7 +27,7 @@ def user_grant_role(*, user: User, role: str) -> None:
     """Give ``user`` the role ``role`` (idempotent)."""
     group, _created = Group.objects.get_or_create(name=Role(role).value)
     user.groups.add(group)
-    user.__dict__.pop("_roles_cache", None)
+    user.forget_roles()
 
 
 def user_update_profile(*, user: User, display_name: str, preferred_language: str) -> User:

@@ -32,7 +32,7 @@ def signup(request: HttpRequest) -> HttpResponse:
             password=form.cleaned_data["password1"],
             preferred_language=form.cleaned_data["preferred_language"],
         )
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend="accounts.backends.RolesBackend")
         messages.success(request, _("Welcome to Clusterflow. Add the organization you work for to apply."))
         return redirect("accounts:organizations")
     return render(request, "accounts/signup.html", {"form": form})

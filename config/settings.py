@@ -113,6 +113,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts -------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
+# Django's own authentication; loading a request's user also reads its roles.
+AUTHENTICATION_BACKENDS = ["accounts.backends.RolesBackend"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:dashboard"
 LOGOUT_REDIRECT_URL = "home"
@@ -172,6 +174,12 @@ NOTIFICATION_CLAIM_SECONDS = env.int("NOTIFICATION_CLAIM_SECONDS", default=300)
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
+    # Sessions are read from Redis and written through to the database (docs/adr/0011):
+    # a page then reads no session row. Without Redis each process would keep its own
+    # copy, and a session ended in one would live on in the others, so they stay in the database.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                          "KEY_PREFIX": "clusterflow"}}  # fmt: skip
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
     CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"visibility_timeout": 3600}
 else:
     # Embedded default: a real worker on kombu's file-system transport (docs/adr/0002).

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth import authenticate
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
+from accounts.backends import RolesBackend
 from accounts.choices import Role
 from accounts.models import User
 from accounts.services import user_grant_role
+from tests.conftest import client_for
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -91,3 +95,49 @@ def test_user_str_shows_name_and_email() -> None:
     user = UserFactory(email="ann@example.com", display_name="Ann Lee")
 
     assert str(user) == "Ann Lee <ann@example.com>"
+
+
+def test_with_roles_reads_the_roles_with_the_user() -> None:
+    user = UserFactory(role=Role.APPLICANT)
+    user_grant_role(user=user, role=Role.BOARD_MEMBER)
+
+    with CaptureQueriesContext(connection) as captured:
+        loaded = User.objects.with_roles().get(pk=user.pk)
+        roles = loaded.roles
+
+    assert (roles, len(captured)) == (frozenset({Role.APPLICANT, Role.BOARD_MEMBER}), 1)
+
+
+def test_user_grant_role_is_seen_by_a_user_read_with_roles() -> None:
+    loaded = User.objects.with_roles().get(pk=UserFactory(role=Role.APPLICANT).pk)
+    assert not loaded.has_role(Role.STAFF)
+
+    user_grant_role(user=loaded, role=Role.STAFF)
+
+    assert loaded.roles == frozenset({Role.APPLICANT, Role.STAFF})
+
+
+def test_roles_backend_loads_an_active_user_with_roles_and_no_inactive_one() -> None:
+    active = UserFactory(role=Role.STAFF)
+    inactive = UserFactory(role=Role.STAFF, is_active=False)
+    backend = RolesBackend()
+
+    with CaptureQueriesContext(connection) as captured:
+        loaded = backend.get_user(active.pk)
+        assert loaded is not None
+        assert loaded.has_role(Role.STAFF)
+
+    assert len(captured) == 1
+    assert backend.get_user(inactive.pk) is None
+    assert backend.get_user(0) is None
+
+
+def test_signed_in_page_reads_the_user_and_roles_in_one_query(applicant: User) -> None:
+    client = client_for(applicant)
+
+    with CaptureQueriesContext(connection) as captured:
+        client.get(reverse("accounts:profile"))
+
+    user_queries = [query["sql"] for query in captured if 'FROM "accounts_user"' in query["sql"]]
+    group_queries = [query["sql"] for query in captured if query["sql"].startswith('SELECT "auth_group"')]
+    assert (len(user_queries), group_queries) == (1, [])

@@ -89,3 +89,20 @@ def test_production_settings_pass_deploy_checks() -> None:
 
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("redis_url", "engine"),
+    [
+        ("", "django.contrib.sessions.backends.db"),
+        ("redis://127.0.0.1:6379/9", "django.contrib.sessions.backends.cached_db"),
+    ],
+)
+def test_sessions_are_read_from_redis_only_when_there_is_one(redis_url: str, engine: str) -> None:
+    """A cache per process would keep a session another process ended, so only a shared Redis caches them."""
+    printed = _run(
+        ["-c", "import django; django.setup(); from django.conf import settings as s; print(s.SESSION_ENGINE)"],
+        REDIS_URL=redis_url,
+    )
+
+    assert printed.stdout.strip() == engine, printed.stderr
