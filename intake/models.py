@@ -382,6 +382,9 @@ class Proposal(ProposalLifecycle):
     decision_conditions = models.TextField(_("conditions of funding"), blank=True)
 
     submitted_at = models.DateTimeField(_("last submitted"), null=True, blank=True)
+    # The number of the last version frozen (0 before the first submission), raised in the
+    # submission's own update so that numbering the next version reads nothing.
+    version_count = models.PositiveIntegerField(_("versions"), default=0, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

@@ -58,6 +58,10 @@ def call_for_staff(*, pk: int) -> Call:
     return get_object_or_404(Call.objects.select_related("program"), pk=pk)
 
 
+#: What a page of one proposal shows of its relations, read with it.
+RELATED = ("call", "call__program", "lead_organization", "lead_applicant")
+
+
 def proposals_visible_to(*, user: User) -> QuerySet[Proposal]:
     """Return the proposals ``user`` may read, whatever their roles combine to.
 
@@ -65,7 +69,7 @@ def proposals_visible_to(*, user: User) -> QuerySet[Proposal]:
     before the board or decided by it (until board meetings exist); assessors read none
     until assessment exists.
     """
-    proposals = Proposal.objects.select_related("call", "call__program", "lead_organization", "lead_applicant")
+    proposals = Proposal.objects.select_related(*RELATED)
     if user.has_role(Role.STAFF):
         return proposals
     visible = Q(pk__in=[])

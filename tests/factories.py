@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 import factory
 from django.utils import timezone
@@ -233,10 +234,18 @@ class ProposalVersionFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = "intake.ProposalVersion"
+        skip_postgeneration_save = True  # a version can never be saved twice
 
     proposal = factory.SubFactory(ProposalFactory)
-    number = factory.LazyAttribute(lambda version: version.proposal.versions.count() + 1)
+    number = factory.LazyAttribute(lambda version: version.proposal.version_count + 1)
     kind = "loi"
     data = factory.LazyAttribute(lambda version: proposal_version_data(proposal=version.proposal)[0])
     submitted_by = factory.LazyAttribute(lambda version: version.proposal.lead_applicant)
     submitted_at = factory.LazyFunction(timezone.now)
+
+    @factory.post_generation
+    def counted(self, create: bool, extracted: Any, **kwargs: Any) -> None:
+        """Raise the proposal's count of versions as a submission does, so the next one follows."""
+        if create and self.proposal.version_count < self.number:
+            self.proposal.version_count = self.number
+            type(self.proposal).objects.filter(pk=self.proposal.pk).update(version_count=self.number)

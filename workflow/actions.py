@@ -16,8 +16,9 @@ from decimal import Decimal
 from typing import Any, cast
 
 from django.db import transaction
-from django.db.models import CharField, DateTimeField, F, QuerySet, Value
+from django.db.models import CharField, DateTimeField, F, Q, QuerySet, Value
 from django.db.models.functions import Concat, JSONObject
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition
@@ -27,6 +28,7 @@ from accounts.errors import ActionForbidden, DomainError, StaleAction
 from accounts.models import User
 from intake.choices import VersionKind
 from intake.models import Proposal
+from intake.selectors import RELATED
 from intake.services.versions import proposal_version_freeze
 from workflow.events import Channel, Event
 from workflow.lifecycle import SYSTEM, SystemActor, permitted, transition_of, unmet_conditions
@@ -34,10 +36,9 @@ from workflow.models import AuditRecord, Notification
 from workflow.notifications import (
     notification_emails_queue_on_commit,
     notification_key_expression,
-    notification_list_create,
-    notification_rows,
     notify,
-    staff_recipients,
+    notify_audiences,
+    staff_audience,
 )
 from workflow.sql import IsoFormat, insert_from_select
 from workflow.states import ProposalState
@@ -51,41 +52,60 @@ class ConditionsNotMet(DomainError):
     status = 409
 
 
+Audience = Callable[[Proposal], Q]
+
+
 @dataclass(frozen=True)
 class Effect:
-    """What a transition writes besides the state, and whom it tells."""
+    """What a transition writes besides the state, and whom it tells.
+
+    ``events`` pairs each event with its audience: a condition on users, so that telling
+    everyone is one insert. ``version`` freezes the proposal as its next version of that kind.
+    """
 
     reason: str = ""
     data: dict[str, Any] = field(default_factory=dict)
     fields: dict[str, Any] = field(default_factory=dict)
-    events: Sequence[tuple[Event, Callable[[Proposal], list[User]]]] = ()
+    events: Sequence[tuple[Event, Audience]] = ()
+    version: str | None = None
 
 
-def _applicant(proposal: Proposal) -> list[User]:
-    return [proposal.lead_applicant]
+def _applicant(proposal: Proposal) -> Q:
+    return Q(pk=proposal.lead_applicant_id)
 
 
-def _applicant_and_staff(proposal: Proposal) -> list[User]:
-    return [proposal.lead_applicant, *staff_recipients()]
+def _applicant_and_staff(proposal: Proposal) -> Q:
+    return _applicant(proposal) | staff_audience()
 
 
-def _staff(proposal: Proposal) -> list[User]:
-    return staff_recipients()
+def _staff(proposal: Proposal) -> Q:
+    return staff_audience()
 
 
 def _perform(
     action: str, *, proposal: Proposal, by: Actor, expected_state: str | None = None, effect: Effect = Effect()
 ) -> Proposal:
-    """Carry out ``action`` on ``proposal`` by ``by``: lock, check, transition, save, audit, notify."""
+    """Carry out ``action`` on ``proposal`` by ``by``: lock, check, transition, save, audit, notify.
+
+    The row is read once, locked, with what the pages show of its relations, so a caller
+    may pass ``Proposal(pk=...)`` without reading it first. Only the proposal's row is
+    locked: submissions to one call do not queue behind each other on the call's row.
+    """
     try:
         with transaction.atomic():
-            locked = Proposal.objects.select_for_update().select_related("call", "lead_applicant").get(pk=proposal.pk)
+            locked = get_object_or_404(
+                Proposal.objects.select_related(*RELATED).select_for_update(of=("self",)), pk=proposal.pk
+            )
             _check(action, proposal=locked, by=by, expected_state=expected_state)
             from_state = locked.state
             for name, value in effect.fields.items():
                 setattr(locked, name, value)
+            counted = []
+            if effect.version:  # numbered in this update, frozen below
+                locked.version_count += 1
+                counted = ["version_count"]
             getattr(locked, action)()
-            locked.save(update_fields=["state", "updated_at", *effect.fields])
+            locked.save(update_fields=["state", "updated_at", *effect.fields, *counted])
             record = AuditRecord.objects.create(
                 proposal=locked,
                 action=action,
@@ -95,20 +115,16 @@ def _perform(
                 reason=effect.reason,
                 data=effect.data,
             )
-            # Every event of the transition in one insert.
-            notification_list_create(
-                [
-                    row
-                    for event, recipients in effect.events
-                    for row in notification_rows(
-                        event=event,
-                        recipients=recipients(locked),
-                        occurrence=f"audit{record.pk}",
-                        proposal=locked,
-                        context={"reason": effect.reason, **effect.data},
-                    )
-                ]
-            )
+            if effect.events:
+                notify_audiences(
+                    audiences=[(event, audience(locked)) for event, audience in effect.events],
+                    occurrence=f"audit{record.pk}",
+                    proposal=locked,
+                    context={"reason": effect.reason, **effect.data},
+                )
+            if effect.version:
+                # In the transaction, after the transition: a refused action freezes nothing.
+                proposal_version_freeze(proposal=locked, by=cast(User, by), kind=effect.version, counted=True)
     except ConcurrentTransition as error:
         current = Proposal.objects.get(pk=proposal.pk)
         raise StaleAction(_stale_message(current)) from error
@@ -162,20 +178,17 @@ def _required(text: str, message: str) -> str:
 
 def proposal_submit_loi(*, proposal: Proposal, by: Actor, expected_state: str | None = None) -> Proposal:
     """Submit the letter of intent while its window is open, freezing it as the proposal's next version."""
-    with transaction.atomic():
-        submitted = _perform(
-            "submit_loi",
-            proposal=proposal,
-            by=by,
-            expected_state=expected_state,
-            effect=Effect(
-                fields={"submitted_at": timezone.now()},
-                events=[(Event.LOI_SUBMITTED, _applicant), (Event.LOI_RECEIVED, _staff)],
-            ),
-        )
-        # A refused submission raised above, so it writes no version.
-        proposal_version_freeze(proposal=submitted, by=cast(User, by), kind=VersionKind.LOI)
-    return submitted
+    return _perform(
+        "submit_loi",
+        proposal=proposal,
+        by=by,
+        expected_state=expected_state,
+        effect=Effect(
+            fields={"submitted_at": timezone.now()},
+            events=[(Event.LOI_SUBMITTED, _applicant), (Event.LOI_RECEIVED, _staff)],
+            version=VersionKind.LOI,
+        ),
+    )
 
 
 def proposal_invite(*, proposal: Proposal, by: Actor, reason: str = "", expected_state: str | None = None) -> Proposal:
@@ -203,19 +216,17 @@ def proposal_decline_loi(*, proposal: Proposal, by: Actor, reason: str, expected
 
 def proposal_submit_application(*, proposal: Proposal, by: Actor, expected_state: str | None = None) -> Proposal:
     """Submit (or resubmit) the full application before its deadline, freezing it as the next version."""
-    with transaction.atomic():
-        submitted = _perform(
-            "submit_application",
-            proposal=proposal,
-            by=by,
-            expected_state=expected_state,
-            effect=Effect(
-                fields={"submitted_at": timezone.now()},
-                events=[(Event.APPLICATION_SUBMITTED, _applicant), (Event.APPLICATION_RECEIVED, _staff)],
-            ),
-        )
-        proposal_version_freeze(proposal=submitted, by=cast(User, by), kind=VersionKind.APPLICATION)
-    return submitted
+    return _perform(
+        "submit_application",
+        proposal=proposal,
+        by=by,
+        expected_state=expected_state,
+        effect=Effect(
+            fields={"submitted_at": timezone.now()},
+            events=[(Event.APPLICATION_SUBMITTED, _applicant), (Event.APPLICATION_RECEIVED, _staff)],
+            version=VersionKind.APPLICATION,
+        ),
+    )
 
 
 def proposal_request_changes(

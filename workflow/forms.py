@@ -31,16 +31,20 @@ class ActionForm(forms.Form):
     by_applicant: ClassVar[bool] = False
     #: Whether the action cannot be undone, so the page says so beside the button.
     final: ClassVar[bool] = False
+    #: Whether reading a posted form needs the proposal (its call's timezone, its deadline).
+    #: Those that do not are read first, and the action reads the proposal itself, once.
+    needs_proposal: ClassVar[bool] = True
     #: Lists pass the form classes themselves to templates, which must read them, not call them.
     do_not_call_in_templates: ClassVar[bool] = True
 
     expected_state = forms.ChoiceField(choices=ProposalState.choices, widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, proposal: Proposal, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, proposal: Proposal | None, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", self.action)
         super().__init__(*args, **kwargs)
         self.proposal = proposal
-        self.fields["expected_state"].initial = proposal.state
+        if proposal is not None:
+            self.fields["expected_state"].initial = proposal.state
 
     def arguments(self) -> dict[str, Any]:
         """Return the keyword arguments of the action, besides proposal, by and expected_state."""
@@ -69,11 +73,14 @@ class _InCallTimezone(ActionForm):
 
     local_fields: ClassVar[tuple[str, ...]] = ()
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        zone = self.proposal.call.zone
+    def __init__(self, *args: Any, proposal: Proposal | None, **kwargs: Any) -> None:
+        if proposal is None:
+            raise TypeError(f"{type(self).__name__} reads its times in the proposal's call: pass the proposal.")
+        super().__init__(*args, proposal=proposal, **kwargs)
+        self.call = proposal.call
+        zone = self.call.zone
         for name in self.local_fields:
-            self.fields[name].help_text = _("In the call's timezone, %(zone)s.") % {"zone": self.proposal.call.timezone}
+            self.fields[name].help_text = _("In the call's timezone, %(zone)s.") % {"zone": self.call.timezone}
             value = self.initial.get(name)
             if isinstance(value, datetime):
                 self.initial[name] = timezone.localtime(value, zone).replace(tzinfo=None)
@@ -83,7 +90,7 @@ class _InCallTimezone(ActionForm):
         for name in self.local_fields:
             value = cleaned.get(name)
             if isinstance(value, datetime):
-                cleaned[name] = value.replace(tzinfo=None).replace(tzinfo=self.proposal.call.zone)
+                cleaned[name] = value.replace(tzinfo=None).replace(tzinfo=self.call.zone)
                 if cleaned[name] <= timezone.now():
                     self.add_error(name, _("Choose a time in the future."))
         return cleaned
@@ -93,6 +100,7 @@ class SubmitLoiForm(ActionForm):
     action = "submit_loi"
     label = _("Submit the letter of intent")
     by_applicant = True
+    needs_proposal = False
 
 
 class InviteForm(ActionForm):
@@ -112,6 +120,7 @@ class SubmitApplicationForm(ActionForm):
     action = "submit_application"
     label = _("Submit the application")
     by_applicant = True
+    needs_proposal = False
 
 
 class RequestChangesForm(_InCallTimezone):
@@ -174,6 +183,7 @@ class WithdrawForm(ActionForm):
     action = "withdraw"
     label = _("Withdraw the proposal")
     by_applicant = True
+    needs_proposal = False
     final = True
     reason = _reason(_("Why you withdraw"))
 

@@ -17,8 +17,9 @@ from typing import Any
 from celery import current_app
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.db.models import CharField, F, Q, QuerySet, Value
+from django.db.models import CharField, DateTimeField, Exists, F, IntegerField, JSONField, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Concat
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -28,6 +29,7 @@ from accounts.models import User
 from intake.models import Proposal
 from workflow.events import Channel, Event
 from workflow.models import Notification
+from workflow.sql import insert_from_selects
 
 logger = logging.getLogger(__name__)
 
@@ -37,9 +39,49 @@ BATCH = 200
 RELAY_AFTER = timedelta(minutes=2)
 
 
-def staff_recipients() -> list[User]:
-    """Return the active program staff, who hear of new submissions and withdrawals."""
-    return list(User.objects.filter(is_active=True, groups__name=Role.STAFF).distinct())
+def staff_audience() -> Q:
+    """Select the active program staff, who hear of new submissions and withdrawals, among users."""
+    holds_staff = User.groups.through.objects.filter(user_id=OuterRef("pk"), group__name=Role.STAFF)
+    return Q(is_active=True) & Q(Exists(holds_staff))
+
+
+def notify_audiences(
+    *,
+    audiences: Sequence[tuple[Event, Q]],
+    occurrence: str,
+    proposal: Proposal,
+    context: dict[str, Any],
+    channels: Sequence[Channel] = (Channel.INBOX, Channel.EMAIL),
+) -> None:
+    """Store what ``notify`` would for each ``(event, audience)``, an audience being a condition on users.
+
+    One ``INSERT … SELECT`` for every event, recipient and channel, so telling the applicant
+    and all of staff costs one statement and no read; the emails are queued after commit.
+    ``occurrence`` must be new (a fresh audit record): nothing is stored for it yet.
+    """
+    now = Value(timezone.now(), output_field=DateTimeField())
+    payload = Value(context, output_field=JSONField(encoder=DjangoJSONEncoder))
+    parts = [
+        (
+            User.objects.filter(audience),
+            {
+                "key": notification_key_expression(
+                    event=event, occurrence=Value(occurrence), recipient_id=F("pk"), channel=channel
+                ),
+                "event": Value(event),
+                "channel": Value(channel),
+                "recipient_id": F("pk"),
+                "proposal_id": Value(proposal.pk, output_field=IntegerField()),
+                "context": payload,
+                "created_at": now,
+                "attempts": Value(0, output_field=IntegerField()),
+            },
+        )
+        for event, audience in audiences
+        for channel in channels
+    ]
+    created = insert_from_selects(Notification, parts=parts, returning=("id", "channel"))
+    notification_emails_queue_on_commit([pk for pk, channel in created if channel == Channel.EMAIL])
 
 
 def notify(

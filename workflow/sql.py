@@ -7,6 +7,7 @@ written here. Works on PostgreSQL and on SQLite (3.35 or later, for ``RETURNING`
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
@@ -55,18 +56,42 @@ def insert_from_select(
     ``Value``, ``Concat``…). With ``ignore_conflicts``, rows whose unique key exists already
     are skipped (``ON CONFLICT DO NOTHING``) and not returned.
     """
-    # Aliased, so a field of the new row may share its name with one of the source's.
-    selected = source.order_by().values(**{f"new_{name}": expression for name, expression in values.items()})
-    try:
-        select_sql, params = selected.query.get_compiler(connection=connection).as_sql()
-    except EmptyResultSet:  # ``none()``: nothing to insert.
+    return insert_from_selects(model, parts=[(source, values)], ignore_conflicts=ignore_conflicts, returning=returning)
+
+
+def insert_from_selects(
+    model: type[models.Model],
+    *,
+    parts: Sequence[tuple[QuerySet[Any], dict[str, Any]]],
+    ignore_conflicts: bool = False,
+    returning: tuple[str, ...] = (),
+) -> list[tuple[Any, ...]]:
+    """Insert into ``model`` the rows of several ``(source, values)`` parts in one statement (``UNION ALL``).
+
+    Each part is what ``insert_from_select`` takes; all of them give the same fields.
+    """
+    names = list(parts[0][1]) if parts else []
+    if any(list(values) != names for _source, values in parts):
+        raise ValueError("Every part must give the same fields, in the same order.")
+    selects, params = [], []
+    for source, values in parts:
+        # Aliased, so a field of the new row may share its name with one of the source's.
+        selected = source.order_by().values(**{f"new_{name}": expression for name, expression in values.items()})
+        try:
+            sql, part_params = selected.query.get_compiler(connection=connection).as_sql()
+        except EmptyResultSet:  # ``none()``: nothing to insert from this part.
+            continue
+        selects.append(sql)
+        params.extend(part_params)
+    if not selects:
         return []
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(_column(model, name)) for name in values)
-    chosen = ", ".join(f"selected.{quote('new_' + name)}" for name in values)
+    columns = ", ".join(quote(_column(model, name)) for name in names)
+    chosen = ", ".join(f"selected.{quote('new_' + name)}" for name in names)
+    union = " UNION ALL ".join(selects)
     # Every name above is a model's table or column, or an alias made here; the values are
     # parameters. "WHERE true" keeps SQLite from reading "ON CONFLICT" as a join's ON clause.
-    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) SELECT {chosen} FROM ({select_sql}) selected"  # noqa: S608
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) SELECT {chosen} FROM ({union}) selected"  # noqa: S608
     sql += " WHERE true"
     if ignore_conflicts:
         sql += " ON CONFLICT DO NOTHING"

@@ -181,9 +181,9 @@ def proposal_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _staff_page(request, proposal_for_user(user=request.user, pk=pk))
 
 
-def _page_url(proposal: Proposal, form_class: type[ActionForm]) -> str:
+def _page_url(pk: int, form_class: type[ActionForm]) -> str:
     name = "intake:proposal_detail" if form_class.by_applicant else "workflow:proposal_detail"
-    return reverse(name, kwargs={"pk": proposal.pk})
+    return reverse(name, kwargs={"pk": pk})
 
 
 @login_required
@@ -198,46 +198,55 @@ def proposal_act(request: AuthenticatedRequest, pk: int, action: str) -> HttpRes
     form_class = ACTION_FORMS.get(action)
     if form_class is None:
         raise Http404
-    proposal = proposal_for_user(user=request.user, pk=pk)
-    back = _page_url(proposal, form_class)
+    # A form that needs nothing of the proposal is read first; then the action reads the
+    # proposal once, locked and permission-checked (404 if not visible).
+    proposal = proposal_for_user(user=request.user, pk=pk) if form_class.needs_proposal else None
+    form = form_class(request.POST, proposal=proposal)
 
-    def render_page(form: ActionForm, status: int) -> HttpResponse:
+    def render_page(status: int, error: str | None = None) -> HttpResponse:
+        shown = proposal or proposal_for_user(user=request.user, pk=pk)
+        bound = form_class(request.POST, proposal=shown)
+        bound.is_valid()
+        if error:
+            bound.add_error(None, error)
         if form_class.by_applicant:
-            return applicant_proposal_page(request, proposal, bound=form, status=status)
-        return _staff_page(request, proposal, bound=form, status=status)
+            return applicant_proposal_page(request, shown, bound=bound, status=status)
+        return _staff_page(request, shown, bound=bound, status=status)
 
     try:
-        actions.proposal_action_precheck(
-            proposal=proposal,
-            action=action,
-            by=request.user,
-            expected_state=request.POST.get(f"{action}-expected_state"),
-        )
-        form = form_class(request.POST, proposal=proposal)
+        if proposal is not None or not form.is_valid():
+            # Nobody is asked to correct a form for an action that is no longer theirs.
+            actions.proposal_action_precheck(
+                proposal=proposal or proposal_for_user(user=request.user, pk=pk),
+                action=action,
+                by=request.user,
+                expected_state=request.POST.get(f"{action}-expected_state"),
+            )
         if not form.is_valid():
-            return render_page(form, 400)
+            return render_page(400)
+        target = proposal or Proposal(pk=pk)
         if action == ExtendDeadlineForm.action:
-            done = actions.proposal_extend_deadline(proposal=proposal, by=request.user, **form.arguments())
+            done = actions.proposal_extend_deadline(proposal=target, by=request.user, **form.arguments())
         else:
             done = PERFORM[action](
-                proposal=proposal,
+                proposal=target,
                 by=request.user,
                 expected_state=form.cleaned_data["expected_state"],
                 **form.arguments(),
             )
     except (StaleAction, ActionForbidden) as error:
-        error.back_url = back
+        if proposal is None:  # Read by the action alone: say nothing of a proposal the user may not see.
+            proposal_for_user(user=request.user, pk=pk)
+        error.back_url = _page_url(pk, form_class)
         error.back_label = _("Back to the proposal")
         raise
     except ConditionsNotMet as error:
-        form.add_error(None, error.message)
-        return render_page(form, error.status)
+        return render_page(error.status, error.message)
     except DomainError as error:
-        form.add_error(None, error.message)
-        return render_page(form, 400)
+        return render_page(400, error.message)
     messages.success(
         request,
         _("Done: %(action)s. The proposal is now “%(state)s”.")
         % {"action": form_class.label, "state": done.get_state_display()},
     )
-    return redirect(back)
+    return redirect(_page_url(pk, form_class))

@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 from accounts.choices import Role
 from accounts.errors import ActionForbidden, DomainError, StaleAction
 from accounts.models import Membership, Organization, User
+from intake.choices import VersionKind
+from intake.completeness import proposal_stage
 from intake.models import Call, CoApplicant, ConsortiumMember, Program, Proposal
 
 M = TypeVar("M", Program, Call)
@@ -183,7 +185,7 @@ def proposal_lock_for_editing(*, proposal: Proposal, by: User, expected_updated_
     has not passed by the server's clock, and nobody saved it since ``expected_updated_at``.
     Every save of a section goes through here and then bumps ``updated_at``.
     """
-    current = Proposal.objects.select_for_update().select_related("call").get(pk=proposal.pk)
+    current = Proposal.objects.select_for_update(of=("self",)).select_related("call").get(pk=proposal.pk)
     if not by.has_role(Role.APPLICANT) or not (
         by.pk == current.lead_applicant_id or CoApplicant.objects.filter(proposal=current, user=by).exists()
     ):
@@ -209,4 +211,16 @@ def proposal_lock_for_editing(*, proposal: Proposal, by: User, expected_updated_
             )
             % {"thing": Proposal._meta.verbose_name}
         )
+    return current
+
+
+def proposal_lock_for_application(*, proposal: Proposal, by: User, expected_updated_at: datetime | None) -> Proposal:
+    """Lock ``proposal`` as ``proposal_lock_for_editing`` does, for a part of the full application.
+
+    The application's sections (consortium, budget, work plan, IP plan, outcomes,
+    attachments) open with the invitation; before it, a letter of intent holds none of them.
+    """
+    current = proposal_lock_for_editing(proposal=proposal, by=by, expected_updated_at=expected_updated_at)
+    if proposal_stage(current) != VersionKind.APPLICATION:
+        raise DomainError(_("The full application opens once your letter of intent is invited; nothing is saved."))
     return current

@@ -11,12 +11,11 @@ from django.db import transaction
 from django.db.models import Prefetch, prefetch_related_objects
 from django.utils.translation import gettext as _
 
-from accounts.errors import DomainError, StaleAction
+from accounts.errors import StaleAction
 from accounts.models import User
-from intake.choices import VersionKind
-from intake.completeness import OUTCOME_FIELDS, missing_by_section, proposal_stage
+from intake.completeness import OUTCOME_FIELDS, missing_by_section
 from intake.models import Attachment, ConsortiumMember, ForegroundIP, Milestone, Proposal
-from intake.services import proposal_lock_for_editing
+from intake.services import proposal_lock_for_application
 
 
 def application_prefetch(*, proposal: Proposal) -> Proposal:
@@ -56,14 +55,6 @@ class ForegroundIPData:
     owner_id: int | None  # a consortium member of the proposal; None for joint ownership
 
 
-def _lock_application(*, proposal: Proposal, by: User, expected_updated_at: datetime | None) -> Proposal:
-    """Lock ``proposal`` for a section save (see ``proposal_lock_for_editing``), at the application stage only."""
-    current = proposal_lock_for_editing(proposal=proposal, by=by, expected_updated_at=expected_updated_at)
-    if proposal_stage(current) != VersionKind.APPLICATION:
-        raise DomainError(_("The full application opens once your letter of intent is invited; nothing is saved."))
-    return current
-
-
 def _touch(proposal: Proposal, *fields: str) -> None:
     proposal.full_clean(exclude=["state"])
     proposal.save(update_fields=[*fields, "updated_at"])
@@ -80,7 +71,7 @@ def application_description_save(
 ) -> Proposal:
     """Save the project description, the work plan and its milestones (replacing the earlier ones) together."""
     with transaction.atomic():
-        current = _lock_application(proposal=proposal, by=by, expected_updated_at=expected_updated_at)
+        current = proposal_lock_for_application(proposal=proposal, by=by, expected_updated_at=expected_updated_at)
         rows = [
             Milestone(
                 proposal=current, title=item.title.strip(), description=item.description.strip(), month=item.month
@@ -110,7 +101,7 @@ def application_ip_save(
 ) -> Proposal:
     """Save the IP plan: background IP by member, the foreground IP items (replacing the earlier ones), the terms."""
     with transaction.atomic():
-        current = _lock_application(proposal=proposal, by=by, expected_updated_at=expected_updated_at)
+        current = proposal_lock_for_application(proposal=proposal, by=by, expected_updated_at=expected_updated_at)
         members = {member.pk: member for member in ConsortiumMember.objects.filter(proposal=current)}
         if set(background_ip) - set(members) or {i.owner_id for i in foreground_ip} - {None, *members}:
             raise StaleAction(
@@ -147,7 +138,7 @@ def application_outcomes_save(
     if unknown:
         raise TypeError(f"unknown outcomes: {', '.join(sorted(unknown))}")
     with transaction.atomic():
-        current = _lock_application(proposal=proposal, by=by, expected_updated_at=expected_updated_at)
+        current = proposal_lock_for_application(proposal=proposal, by=by, expected_updated_at=expected_updated_at)
         for name, value in outcomes.items():
             if value is not None and value < 0:
                 raise ValidationError({name: _("This cannot be negative.")})

@@ -23,7 +23,7 @@ from intake import filetypes
 from intake.choices import AttachmentType
 from intake.models import Attachment, Proposal
 from intake.selectors import proposals_visible_to
-from intake.services import proposal_lock_for_editing
+from intake.services import proposal_lock_for_application
 
 
 class Upload(Protocol):
@@ -119,13 +119,13 @@ def attachment_remove(*, attachment: Attachment, by: User) -> Attachment:
 
 
 def _lock(*, proposal: Proposal, by: User) -> Proposal:
-    """Lock ``proposal`` for a change of its attachments, with every check of a draft's edit.
+    """Lock ``proposal`` for a change of its attachments, with every check of an application's edit.
 
     An attachment touches no field of the sections' forms, so it neither needs nor bumps the
     ``updated_at`` those forms check: a co-applicant's upload does not void another's open form.
     """
     locked_at = Proposal.objects.select_for_update().values_list("updated_at", flat=True).get(pk=proposal.pk)
-    return proposal_lock_for_editing(proposal=proposal, by=by, expected_updated_at=locked_at)
+    return proposal_lock_for_application(proposal=proposal, by=by, expected_updated_at=locked_at)
 
 
 # --- Reads ------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from intake.choices import CostCategory, VersionKind
 from intake.eligibility import Figures, figures
 from intake.models import BudgetLine, CoApplicant, ConsortiumMember, Proposal
 from intake.selectors import proposal_application
-from intake.services import proposal_lock_for_editing
+from intake.services import proposal_lock_for_application
 from workflow.events import Event
 from workflow.notifications import notify
 from workflow.states import ProposalState
@@ -38,19 +38,6 @@ APPLICATION_EDITABLE_STATES = frozenset({ProposalState.INVITED, ProposalState.CH
 def application_section_editable(proposal: Proposal) -> bool:
     """Return whether the full application's sections of ``proposal`` may be edited in its state."""
     return proposal.state in APPLICATION_EDITABLE_STATES
-
-
-def _lock_application(*, proposal: Proposal, by: User, expected_updated_at: datetime | None) -> Proposal:
-    """Lock ``proposal`` for a change of its full application; call inside ``transaction.atomic()``."""
-    current = proposal_lock_for_editing(proposal=proposal, by=by, expected_updated_at=expected_updated_at)
-    if not application_section_editable(current):
-        raise StaleAction(
-            _(
-                "The consortium and the budget belong to the full application: "
-                "they can be edited once the proposal is invited. Your changes are not saved."
-            )
-        )
-    return current
 
 
 def _require_lead_applicant(proposal: Proposal, by: User) -> None:
@@ -152,7 +139,7 @@ def member_add(
 ) -> ConsortiumMember:
     """Add the existing ``organization`` to the consortium of ``proposal`` as a partner."""
     with transaction.atomic():
-        current = _lock_application(proposal=proposal, by=by, expected_updated_at=expected_updated_at)
+        current = proposal_lock_for_application(proposal=proposal, by=by, expected_updated_at=expected_updated_at)
         return _member_add(current, organization)
 
 
@@ -172,7 +159,7 @@ def member_add_new_organization(
     ``by`` does not become a member of the new organization: they act for the consortium, not for it.
     """
     with transaction.atomic():
-        current = _lock_application(proposal=proposal, by=by, expected_updated_at=expected_updated_at)
+        current = proposal_lock_for_application(proposal=proposal, by=by, expected_updated_at=expected_updated_at)
         legal_name = legal_name.strip()
         existing = Organization.objects.filter(legal_name__iexact=legal_name, country=country).first()
         if existing is not None:
@@ -202,7 +189,7 @@ def member_add_new_organization(
 def member_remove(*, proposal: Proposal, by: User, member_id: int, expected_updated_at: datetime | None) -> None:
     """Remove a partner (never the lead) from the consortium, with its budget lines."""
     with transaction.atomic():
-        current = _lock_application(proposal=proposal, by=by, expected_updated_at=expected_updated_at)
+        current = proposal_lock_for_application(proposal=proposal, by=by, expected_updated_at=expected_updated_at)
         member = _member_of(current, member_id)
         if member.is_lead:
             raise DomainError(_("The lead organization cannot be removed from the consortium."))
@@ -219,7 +206,7 @@ def contributions_save(
 ) -> None:
     """Save each member's cash and in-kind contributions, given by member id, in one transaction."""
     with transaction.atomic():
-        current = _lock_application(proposal=proposal, by=by, expected_updated_at=expected_updated_at)
+        current = proposal_lock_for_application(proposal=proposal, by=by, expected_updated_at=expected_updated_at)
         members = {member.pk: member for member in ConsortiumMember.objects.filter(proposal=current)}
         if set(contributions) - set(members):
             raise StaleAction(_("A partner is no longer in the consortium. Your changes are not saved."))
@@ -242,7 +229,7 @@ def coapplicant_invite(
 ) -> CoApplicant:
     """Let the applicant of a consortium organization with ``email`` edit ``proposal``; only the lead invites."""
     with transaction.atomic():
-        current = _lock_application(proposal=proposal, by=by, expected_updated_at=expected_updated_at)
+        current = proposal_lock_for_application(proposal=proposal, by=by, expected_updated_at=expected_updated_at)
         _require_lead_applicant(current, by)
         organizations = ConsortiumMember.objects.filter(proposal=current).values("organization_id")
         user = (
@@ -278,7 +265,7 @@ def coapplicant_remove(
 ) -> None:
     """Take back a co-applicant's right to edit ``proposal``; only the lead applicant removes."""
     with transaction.atomic():
-        current = _lock_application(proposal=proposal, by=by, expected_updated_at=expected_updated_at)
+        current = proposal_lock_for_application(proposal=proposal, by=by, expected_updated_at=expected_updated_at)
         _require_lead_applicant(current, by)
         deleted, _rows = CoApplicant.objects.filter(proposal=current, pk=coapplicant_id).delete()
         if not deleted:
@@ -302,7 +289,7 @@ def budget_save(
     ``costs`` and ``funding`` are keyed by member id; a zero or missing cost removes its line.
     """
     with transaction.atomic():
-        current = _lock_application(proposal=proposal, by=by, expected_updated_at=expected_updated_at)
+        current = proposal_lock_for_application(proposal=proposal, by=by, expected_updated_at=expected_updated_at)
         members = {member.pk: member for member in ConsortiumMember.objects.filter(proposal=current)}
         if (set(costs) | set(funding)) - set(members):
             raise StaleAction(_("A partner is no longer in the consortium. Your budget is not saved."))

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max, QuerySet
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -88,14 +88,31 @@ def proposal_version_data(
 
     Five queries: the members with their organizations, their budget lines, the foreground IP
     with its owners, the milestones and the attachments. A letter of intent (``kind``) takes
-    two: the budget, milestones and IP plan are edited only once invited (see
-    ``intake.services.application``), so before that they are empty and not read.
+    none beyond ``proposal`` with its lead organization: the consortium, budget, milestones,
+    IP plan and attachments are edited only once invited (see ``intake.services.application``,
+    ``consortium`` and ``attachments``), so before that the consortium is its lead alone,
+    contributing nothing yet, and the rest is empty.
     """
     application = kind != VersionKind.LOI
-    members_query = ConsortiumMember.objects.filter(proposal=proposal).select_related("organization")
     if application:
-        members_query = members_query.prefetch_related("budget_lines")
-    members = list(members_query.order_by("-is_lead", "created_at", "pk"))
+        members = list(
+            ConsortiumMember.objects.filter(proposal=proposal)
+            .select_related("organization")
+            .prefetch_related("budget_lines")
+            .order_by("-is_lead", "created_at", "pk")
+        )
+    else:
+        nothing = Decimal("0.00")  # as the database gives back the lead's contributions
+        members = [
+            ConsortiumMember(
+                proposal=proposal,
+                organization=proposal.lead_organization,
+                is_lead=True,
+                cash_contribution=nothing,
+                in_kind_contribution=nothing,
+                funding_requested=nothing,
+            )
+        ]
     partners = [
         Partner(
             name=member.organization.legal_name,
@@ -112,7 +129,11 @@ def proposal_version_data(
         for member in members
     ]
     computed = figures(Application(partners=tuple(partners)))
-    attachments = list(Attachment.objects.filter(proposal=proposal, removed_at__isnull=True).order_by("kind", "pk"))
+    attachments = (
+        list(Attachment.objects.filter(proposal=proposal, removed_at__isnull=True).order_by("kind", "pk"))
+        if application
+        else []
+    )
     foreground = (
         list(ForegroundIP.objects.filter(proposal=proposal).select_related("owner__organization").order_by("pk"))
         if application
@@ -187,29 +208,34 @@ def proposal_version_data(
     return data, attachments
 
 
-def proposal_version_freeze(*, proposal: Proposal, by: User, kind: str) -> ProposalVersion:
+def proposal_version_freeze(*, proposal: Proposal, by: User, kind: str, counted: bool = False) -> ProposalVersion:
     """Freeze everything the applicant provided in ``proposal`` as its next version.
 
     Call it inside the submission's transaction, after the transition, with the proposal's
-    row locked: the number is the previous highest plus one.
+    row locked. The version is numbered ``proposal.version_count`` plus one, and the count
+    raised to it; a caller that already raised and saved the count with its own update
+    says so with ``counted``, and the version takes the count as it is.
     """
     if kind not in VersionKind.values:
         raise DomainError(_("Unknown kind of version: %(kind)s.") % {"kind": kind})
     # No savepoint: the submission's transaction holds the row's lock; alone, this is its own transaction.
     with transaction.atomic(savepoint=False):
+        if not counted:
+            proposal.version_count += 1
+            Proposal.objects.filter(pk=proposal.pk).update(version_count=proposal.version_count)
         data, attachments = proposal_version_data(proposal=proposal, kind=kind)
-        last = ProposalVersion.objects.filter(proposal=proposal).aggregate(last=Max("number"))["last"] or 0
         version = ProposalVersion(
             proposal=proposal,
-            number=last + 1,
+            number=proposal.version_count,
             kind=kind,
             data=data,
             submitted_by=by,
             submitted_at=proposal.submitted_at or timezone.now(),
         )
         version.save()
-        links = ProposalVersion.attachments.through
-        links.objects.bulk_create(links(proposalversion=version, attachment=item) for item in attachments)
+        if attachments:
+            links = ProposalVersion.attachments.through
+            links.objects.bulk_create(links(proposalversion=version, attachment=item) for item in attachments)
     return version
 
 

@@ -397,3 +397,14 @@ def test_upload_without_csrf_token_is_refused(applicant: User, proposal: Proposa
 
     assert response.status_code == 403
     assert not Attachment.objects.exists()
+
+
+def test_upload_to_a_letter_of_intent_is_refused_and_stores_nothing(applicant: User, media_root: Path) -> None:
+    draft = ProposalFactory(lead_applicant=applicant)
+
+    response = _upload(client_for(applicant), draft, "plan.pdf", samples.MINIMAL_PDF)
+
+    assert response.status_code in (400, 409)
+    assert "opens once your letter of intent is invited" in response.content.decode()
+    assert not Attachment.objects.filter(proposal=draft).exists()
+    assert not any(path.is_file() for path in media_root.rglob("*"))

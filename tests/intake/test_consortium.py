@@ -255,7 +255,7 @@ def test_contributions_save_at_the_letter_of_intent_stage_is_refused(applicant: 
     proposal = ProposalFactory(lead_applicant=applicant, lead_organization=membership.organization)
     lead = proposal.members.get(is_lead=True)
 
-    with pytest.raises(StaleAction, match="once the proposal is invited"):
+    with pytest.raises(DomainError, match="opens once your letter of intent is invited"):
         services.contributions_save(
             proposal=proposal,
             by=applicant,

@@ -27,7 +27,13 @@ from intake.models import (
 )
 from intake.services.versions import proposal_version_freeze, versions_compare
 from tests.conftest import client_for
-from tests.factories import AttachmentFactory, OrganizationFactory, ProposalFactory, UserFactory
+from tests.factories import (
+    AttachmentFactory,
+    OrganizationFactory,
+    ProposalFactory,
+    ProposalVersionFactory,
+    UserFactory,
+)
 from workflow.actions import proposal_submit_application, proposal_submit_loi
 from workflow.states import ProposalState
 
@@ -214,11 +220,39 @@ def test_version_freeze_of_a_letter_of_intent_reads_only_what_it_can_hold(applic
     with CaptureQueriesContext(connection) as captured:
         version = proposal_version_freeze(proposal=proposal, by=applicant, kind=VersionKind.LOI)
 
-    # Members, attachments, the last number, the version: the application's sections are
-    # edited only once invited, so a letter of intent has none to read.
-    assert len(captured) == 4
+    # The count raised, the version: the consortium, budget and attachments are edited only
+    # once invited, so a letter of intent has nothing to read but its lead organization.
+    assert len(captured) == 2
     assert (version.data["budget"], version.data["milestones"], version.data["foreground_ip"]) == ([], [], [])
-    assert version.data["consortium"][0]["is_lead"] is True
+    assert version.data["attachments"] == []
+    lead = proposal.members.select_related("organization").get(is_lead=True)
+    assert version.data["consortium"] == [
+        {
+            "name": lead.organization.legal_name,
+            "type": lead.organization.kind,
+            "employees": lead.organization.employee_count,
+            "country": str(lead.organization.country),
+            "province": lead.organization.province,
+            "is_lead": True,
+            "cash_contribution": str(lead.cash_contribution),
+            "in_kind_contribution": str(lead.in_kind_contribution),
+            "funding_requested": str(lead.funding_requested),
+            "background_ip": lead.background_ip,
+        }
+    ]
+
+
+def test_version_freeze_counted_by_the_submission_takes_its_number(applicant: User) -> None:
+    proposal = Proposal.objects.select_related("call", "lead_organization").get(
+        pk=ProposalFactory(lead_applicant=applicant).pk
+    )
+    ProposalVersionFactory(proposal=proposal, number=1)
+    proposal.version_count = 2  # what the submission's update just saved
+
+    with CaptureQueriesContext(connection) as captured:
+        version = proposal_version_freeze(proposal=proposal, by=applicant, kind=VersionKind.LOI, counted=True)
+
+    assert (len(captured), version.number) == (1, 2)
 
 
 # --- Immutability ----------------------------------------------------------------------------

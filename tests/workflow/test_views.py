@@ -534,3 +534,56 @@ def test_act_on_an_invisible_proposal_is_not_found(board_client: Client, make_pr
     response = _act(board_client, proposal, "invite")
 
     assert response.status_code == 404
+
+
+# --- The applicant's submission, read once ------------------------------------------------------
+
+
+def test_submit_request_stays_within_its_queries_however_many_staff(
+    applicant_client: Client, make_proposal: MakeProposal, settings: Any
+) -> None:
+    """Session (unless Redis holds it), the user with roles, then the action's transaction:
+    begin, the locked read, the update, the audit record, the notifications, the version, commit."""
+    from tests.factories import UserFactory
+
+    for _ in range(6):
+        UserFactory(role="program_staff")
+    proposal = make_proposal()
+    applicant_client.get("/")  # the session is in the cache from here on, when there is one
+
+    with CaptureQueriesContext(connection) as captured:
+        response = _act(applicant_client, proposal, "submit_loi")
+
+    session_reads = 0 if settings.SESSION_ENGINE.endswith("cached_db") else 1
+    assert response.status_code == 302
+    assert len(captured) == 8 + session_reads, "\n".join(query["sql"][:120] for query in captured)
+    proposal.refresh_from_db()
+    assert (proposal.state, proposal.version_count, proposal.notifications.count()) == (S.LOI_SUBMITTED, 1, 14)
+
+
+def test_submit_post_for_a_proposal_one_cannot_see_is_404_and_says_nothing_of_it(
+    other_applicant_client: Client, make_proposal: MakeProposal
+) -> None:
+    proposal = make_proposal(S.INVITED)
+
+    stale = _act(other_applicant_client, proposal, "submit_loi", expected_state=S.DRAFT)
+    forbidden = _act(other_applicant_client, proposal, "submit_application")
+    invalid = _act(other_applicant_client, proposal, "withdraw", reason="")
+
+    assert (stale.status_code, forbidden.status_code, invalid.status_code) == (404, 404, 404)
+    assert "Invited" not in stale.content.decode()
+    proposal.refresh_from_db()
+    assert proposal.state == S.INVITED
+
+
+def test_withdraw_without_a_reason_shows_the_form_again_with_the_proposal(
+    applicant_client: Client, make_proposal: MakeProposal
+) -> None:
+    proposal = make_proposal(S.LOI_SUBMITTED, title="Kept as it was")
+
+    response = _act(applicant_client, proposal, "withdraw", reason="  ")
+
+    assert response.status_code == 400
+    assert "Kept as it was" in response.content.decode()
+    proposal.refresh_from_db()
+    assert proposal.state == S.LOI_SUBMITTED

@@ -1,0 +1,104 @@
+"""Notifying audiences: every event, recipient and channel of a transition in one statement."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.db.models import Q
+from django.test.utils import CaptureQueriesContext
+
+from accounts.choices import Role
+from accounts.models import User
+from accounts.services import user_grant_role
+from intake.models import Proposal
+from tests.factories import UserFactory
+from tests.workflow.conftest import MakeProposal
+from workflow import notifications
+from workflow.events import Channel, Event
+from workflow.models import Notification
+from workflow.notifications import notification_key, notify_audiences, staff_audience
+from workflow.sql import insert_from_selects
+
+pytestmark = pytest.mark.django_db
+
+
+def _rows(proposal: Proposal) -> set[tuple[str, int, str]]:
+    return set(Notification.objects.filter(proposal=proposal).values_list("event", "recipient_id", "channel"))
+
+
+def test_notify_audiences_tells_the_applicant_and_every_active_staff_member_in_one_statement(
+    applicant: User, make_proposal: MakeProposal
+) -> None:
+    proposal = make_proposal()
+    staff = [UserFactory(role=Role.STAFF) for _ in range(4)]
+    UserFactory(role=Role.STAFF, is_active=False)
+    UserFactory(role=Role.ASSESSOR)
+
+    with CaptureQueriesContext(connection) as captured:
+        notify_audiences(
+            audiences=[(Event.LOI_SUBMITTED, Q(pk=applicant.pk)), (Event.LOI_RECEIVED, staff_audience())],
+            occurrence="audit1",
+            proposal=proposal,
+            context={"reason": "Because."},
+        )
+
+    assert len(captured) == 1
+    channels = (Channel.INBOX, Channel.EMAIL)
+    assert _rows(proposal) == {(Event.LOI_SUBMITTED, applicant.pk, channel) for channel in channels} | {
+        (Event.LOI_RECEIVED, member.pk, channel) for member in staff for channel in channels
+    }
+    row = Notification.objects.get(recipient=applicant, channel=Channel.EMAIL)
+    assert row.key == notification_key(
+        event=Event.LOI_SUBMITTED, occurrence="audit1", recipient_id=applicant.pk, channel=Channel.EMAIL
+    )
+    assert (row.context, row.attempts, row.sent_at, row.read_at) == ({"reason": "Because."}, 0, None, None)
+
+
+def test_notify_audiences_gives_a_lead_who_is_also_staff_both_events(
+    applicant: User, make_proposal: MakeProposal
+) -> None:
+    proposal = make_proposal()
+    user_grant_role(user=applicant, role=Role.STAFF)
+
+    notify_audiences(
+        audiences=[(Event.WITHDRAWN, Q(pk=applicant.pk)), (Event.APPLICATION_RECEIVED, staff_audience())],
+        occurrence="audit2",
+        proposal=proposal,
+        context={},
+        channels=(Channel.INBOX,),
+    )
+
+    assert _rows(proposal) == {
+        (Event.WITHDRAWN, applicant.pk, Channel.INBOX),
+        (Event.APPLICATION_RECEIVED, applicant.pk, Channel.INBOX),
+    }
+
+
+def test_notify_audiences_queues_only_the_emails_after_commit(
+    applicant: User,
+    make_proposal: MakeProposal,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    proposal = make_proposal()
+    queued: list[list[int]] = []
+    monkeypatch.setattr(notifications, "_queue", lambda ids: queued.append(list(ids)))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        notify_audiences(
+            audiences=[(Event.INVITED, Q(pk=applicant.pk))], occurrence="audit3", proposal=proposal, context={}
+        )
+        assert queued == []
+
+    email = Notification.objects.get(proposal=proposal, channel=Channel.EMAIL)
+    assert queued == [[email.pk]]
+
+
+def test_insert_from_selects_refuses_parts_that_give_different_fields() -> None:
+    users = User.objects.all()
+    parts: list[tuple[Any, dict[str, Any]]] = [(users, {"key": None}), (users, {"event": None})]
+
+    with pytest.raises(ValueError, match="same fields"):
+        insert_from_selects(Notification, parts=parts)
