@@ -3,11 +3,14 @@
 ``Application`` holds what the applicant entered and ``Rules`` what the call demands;
 ``figures`` computes the budget's derived numbers (never typed by anyone), and the
 checks below explain each rule's result with the numbers and organizations involved.
+Each rule decides pass or fail once and formats its explanation only when asked, so
+``outcomes`` (pass or fail per check, for lists) and ``checks`` (explained, for the pages
+that show them) share the same decisions.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
@@ -90,25 +93,45 @@ def _percent(part: Decimal, whole: Decimal) -> Decimal | None:
     return (part * HUNDRED / whole).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
+@dataclass(frozen=True)
+class _Totals:
+    """The sums the checks compare: what ``figures`` starts from, without its rounded ratios and shares."""
+
+    eligible_costs: Decimal
+    cluster_funding: Decimal
+    cash: Decimal
+    in_kind: Decimal
+
+    @property
+    def industry_contribution(self) -> Decimal:
+        return self.cash + self.in_kind
+
+
+def _totals(application: Application) -> _Totals:
+    partners = application.partners
+    return _Totals(
+        eligible_costs=sum((p.eligible_costs for p in partners), ZERO),
+        cluster_funding=sum((p.funding_requested for p in partners), ZERO),
+        cash=sum((p.cash for p in partners), ZERO),
+        in_kind=sum((p.in_kind for p in partners), ZERO),
+    )
+
+
 def figures(application: Application) -> Figures:
     """Compute totals, the cluster's share, the matching ratio, the in-kind share and each partner's share."""
-    partners = application.partners
-    eligible = sum((p.eligible_costs for p in partners), ZERO)
-    funding = sum((p.funding_requested for p in partners), ZERO)
-    cash = sum((p.cash for p in partners), ZERO)
-    in_kind = sum((p.in_kind for p in partners), ZERO)
-    industry = cash + in_kind
+    totals = _totals(application)
+    funding, industry = totals.cluster_funding, totals.industry_contribution
     ratio = None if funding == ZERO else (industry / funding).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    shares = tuple((p.name, _percent(p.funding_requested, funding) or ZERO) for p in partners)
+    shares = tuple((p.name, _percent(p.funding_requested, funding) or ZERO) for p in application.partners)
     return Figures(
-        eligible_costs=eligible,
+        eligible_costs=totals.eligible_costs,
         cluster_funding=funding,
-        cash=cash,
-        in_kind=in_kind,
+        cash=totals.cash,
+        in_kind=totals.in_kind,
         industry_contribution=industry,
-        cluster_share=_percent(funding, eligible),
+        cluster_share=_percent(funding, totals.eligible_costs),
         matching_ratio=ratio,
-        in_kind_share=_percent(in_kind, industry),
+        in_kind_share=_percent(totals.in_kind, industry),
         partner_shares=shares,
     )
 
@@ -153,6 +176,12 @@ class Check:
     message: str
 
 
+#: How a rule explains its verdict when asked: its label and its message, in the active language.
+_Explain = Callable[[], tuple[str, str]]
+#: A rule's verdict (whether it passes) and its explanation, formatted only if called.
+_Verdict = tuple[bool, _Explain]
+
+
 def word_count(text: str) -> int:
     """Count the words of ``text`` as the limits do: runs of non-whitespace (the pages' script mirrors this)."""
     return len((text or "").split())
@@ -178,210 +207,273 @@ def _number(value: Decimal, limit: Decimal) -> tuple[str, str]:
     return f"{value.quantize(step, rounding=rounding)}", f"{limit.quantize(step, rounding=ROUND_HALF_UP)}"
 
 
-def _min_partners(application: Application, rules: Rules) -> Check:
+def _min_partners(application: Application, rules: Rules, totals: _Totals) -> _Verdict:
     found = len(application.partners)
-    passed = found >= rules.min_partners
-    message = ngettext(
-        "%(required)d organization required, %(found)d found: %(names)s",
-        "%(required)d organizations required, %(found)d found: %(names)s",
-        rules.min_partners,
-    ) % {"required": rules.min_partners, "found": found, "names": _names(application.partners)}
-    return Check(MIN_PARTNERS, _("Partners"), passed, True, message)
+
+    def explain() -> tuple[str, str]:
+        message = ngettext(
+            "%(required)d organization required, %(found)d found: %(names)s",
+            "%(required)d organizations required, %(found)d found: %(names)s",
+            rules.min_partners,
+        ) % {"required": rules.min_partners, "found": found, "names": _names(application.partners)}
+        return _("Partners"), message
+
+    return found >= rules.min_partners, explain
 
 
-def _min_smes(application: Application, rules: Rules) -> Check:
+def _min_smes(application: Application, rules: Rules, totals: _Totals) -> _Verdict:
     smes = [p for p in application.partners if is_sme(p, rules)]
-    passed = len(smes) >= rules.min_smes
-    message = ngettext(
-        "%(required)d SME required, %(found)d found: %(names)s",
-        "%(required)d SMEs required, %(found)d found: %(names)s",
-        rules.min_smes,
-    ) % {"required": rules.min_smes, "found": len(smes), "names": _names(smes)}
-    definition = _("(an SME is a company with fewer than %(employees)d employees)") % {
-        "employees": rules.sme_max_employees
-    }
-    return Check(MIN_SMES, _("SMEs"), passed, True, f"{message} {definition}")
+
+    def explain() -> tuple[str, str]:
+        message = ngettext(
+            "%(required)d SME required, %(found)d found: %(names)s",
+            "%(required)d SMEs required, %(found)d found: %(names)s",
+            rules.min_smes,
+        ) % {"required": rules.min_smes, "found": len(smes), "names": _names(smes)}
+        definition = _("(an SME is a company with fewer than %(employees)d employees)") % {
+            "employees": rules.sme_max_employees
+        }
+        return _("SMEs"), f"{message} {definition}"
+
+    return len(smes) >= rules.min_smes, explain
 
 
-def _funded_types(application: Application, rules: Rules) -> Check:
+def _funded_types(application: Application, rules: Rules, totals: _Totals) -> _Verdict:
     offenders = [
         p for p in application.partners if p.funding_requested > ZERO and p.kind not in rules.funded_partner_types
     ]
-    allowed = ", ".join(_kind_label(kind) for kind in rules.funded_partner_types) or _("none")
-    if offenders:
-        named = ", ".join(
-            _("%(name)s (%(kind)s, %(amount)s)")
-            % {"name": p.name, "kind": _kind_label(p.kind), "amount": money(p.funding_requested, 2)}
-            for p in offenders
-        )
-        message = _("Only these types may receive funds: %(allowed)s. Funding is requested for: %(named)s") % {
-            "allowed": allowed,
-            "named": named,
-        }
-    else:
-        message = _("Every partner requesting funds is of a type that may receive them: %(allowed)s") % {
-            "allowed": allowed
-        }
-    return Check(FUNDED_TYPES, _("Partners receiving funds"), not offenders, True, message)
+
+    def explain() -> tuple[str, str]:
+        allowed = ", ".join(_kind_label(kind) for kind in rules.funded_partner_types) or _("none")
+        if offenders:
+            named = ", ".join(
+                _("%(name)s (%(kind)s, %(amount)s)")
+                % {"name": p.name, "kind": _kind_label(p.kind), "amount": money(p.funding_requested, 2)}
+                for p in offenders
+            )
+            message = _("Only these types may receive funds: %(allowed)s. Funding is requested for: %(named)s") % {
+                "allowed": allowed,
+                "named": named,
+            }
+        else:
+            message = _("Every partner requesting funds is of a type that may receive them: %(allowed)s") % {
+                "allowed": allowed
+            }
+        return _("Partners receiving funds"), message
+
+    return not offenders, explain
 
 
-def _cluster_share(application: Application, rules: Rules, numbers: Figures) -> Check:
-    label = _("Cluster share of eligible costs")
-    if numbers.eligible_costs == ZERO:
-        message = _("No eligible costs are entered, so the cluster's share cannot be at most %(limit)s %%") % {
-            "limit": rules.max_cluster_share
-        }
-        return Check(CLUSTER_SHARE, label, False, True, message)
-    passed = numbers.cluster_funding * HUNDRED <= rules.max_cluster_share * numbers.eligible_costs
-    share, limit = _number(numbers.cluster_funding * HUNDRED / numbers.eligible_costs, rules.max_cluster_share)
-    values = {
-        "funding": money(numbers.cluster_funding, 2),
-        "costs": money(numbers.eligible_costs, 2),
-        "share": share,
-        "limit": limit,
-    }
-    if passed:
-        message = _("The cluster funds %(funding)s of %(costs)s of eligible costs: %(share)s %%, within %(limit)s %%")
-    else:
-        message = _("The cluster funds %(funding)s of %(costs)s of eligible costs: %(share)s %%, above %(limit)s %%")
-    return Check(CLUSTER_SHARE, label, passed, True, message % values)
+def _cluster_share(application: Application, rules: Rules, totals: _Totals) -> _Verdict:
+    funding, costs = totals.cluster_funding, totals.eligible_costs
+    passed = costs != ZERO and funding * HUNDRED <= rules.max_cluster_share * costs
+
+    def explain() -> tuple[str, str]:
+        label = _("Cluster share of eligible costs")
+        if costs == ZERO:
+            message = _("No eligible costs are entered, so the cluster's share cannot be at most %(limit)s %%") % {
+                "limit": rules.max_cluster_share
+            }
+            return label, message
+        share, limit = _number(funding * HUNDRED / costs, rules.max_cluster_share)
+        values = {"funding": money(funding, 2), "costs": money(costs, 2), "share": share, "limit": limit}
+        if passed:
+            message = _(
+                "The cluster funds %(funding)s of %(costs)s of eligible costs: %(share)s %%, within %(limit)s %%"
+            )
+        else:
+            message = _(
+                "The cluster funds %(funding)s of %(costs)s of eligible costs: %(share)s %%, above %(limit)s %%"
+            )
+        return label, message % values
+
+    return passed, explain
 
 
-def _matching_ratio(application: Application, rules: Rules, numbers: Figures) -> Check:
-    label = _("Industry matching ratio")
-    industry, funding = numbers.industry_contribution, numbers.cluster_funding
-    if funding == ZERO:
-        message = _("No funding is requested from the cluster, so there is nothing to match")
-        return Check(MATCHING_RATIO, label, True, True, message)
-    passed = industry >= rules.min_matching_ratio * funding
-    ratio, required = _number(industry / funding, rules.min_matching_ratio)
-    values = {"industry": money(industry, 2), "funding": money(funding, 2), "ratio": ratio, "required": required}
-    if passed:
-        message = _(
-            "Industry contributes %(industry)s for %(funding)s from the cluster: "
-            "%(ratio)s to 1, at least the %(required)s to 1 required"
-        )
-    else:
-        message = _(
-            "Industry contributes %(industry)s for %(funding)s from the cluster: "
-            "%(ratio)s to 1, below the %(required)s to 1 required"
-        )
-    return Check(MATCHING_RATIO, label, passed, True, message % values)
+def _matching_ratio(application: Application, rules: Rules, totals: _Totals) -> _Verdict:
+    industry, funding = totals.industry_contribution, totals.cluster_funding
+    passed = funding == ZERO or industry >= rules.min_matching_ratio * funding
+
+    def explain() -> tuple[str, str]:
+        label = _("Industry matching ratio")
+        if funding == ZERO:
+            return label, _("No funding is requested from the cluster, so there is nothing to match")
+        ratio, required = _number(industry / funding, rules.min_matching_ratio)
+        values = {"industry": money(industry, 2), "funding": money(funding, 2), "ratio": ratio, "required": required}
+        if passed:
+            message = _(
+                "Industry contributes %(industry)s for %(funding)s from the cluster: "
+                "%(ratio)s to 1, at least the %(required)s to 1 required"
+            )
+        else:
+            message = _(
+                "Industry contributes %(industry)s for %(funding)s from the cluster: "
+                "%(ratio)s to 1, below the %(required)s to 1 required"
+            )
+        return label, message % values
+
+    return passed, explain
 
 
-def _in_kind_cap(application: Application, rules: Rules, numbers: Figures) -> Check:
-    label = _("In-kind share of the industry contribution")
-    industry, in_kind = numbers.industry_contribution, numbers.in_kind
+def _in_kind_cap(application: Application, rules: Rules, totals: _Totals) -> _Verdict:
+    industry, in_kind = totals.industry_contribution, totals.in_kind
     passed = in_kind * HUNDRED <= rules.max_in_kind_share * industry
-    if industry == ZERO:
-        message = _("No industry contribution is entered, so no in-kind either")
-        return Check(IN_KIND_CAP, label, passed, True, message)
-    share, limit = _number(in_kind * HUNDRED / industry, rules.max_in_kind_share)
-    values = {"in_kind": money(in_kind, 2), "industry": money(industry, 2), "share": share, "limit": limit}
-    if passed:
-        message = _("%(in_kind)s in kind of %(industry)s from industry: %(share)s %%, within %(limit)s %%")
-    else:
-        message = _("%(in_kind)s in kind of %(industry)s from industry: %(share)s %%, above %(limit)s %%")
-    return Check(IN_KIND_CAP, label, passed, True, message % values)
+
+    def explain() -> tuple[str, str]:
+        label = _("In-kind share of the industry contribution")
+        if industry == ZERO:
+            return label, _("No industry contribution is entered, so no in-kind either")
+        share, limit = _number(in_kind * HUNDRED / industry, rules.max_in_kind_share)
+        values = {"in_kind": money(in_kind, 2), "industry": money(industry, 2), "share": share, "limit": limit}
+        if passed:
+            message = _("%(in_kind)s in kind of %(industry)s from industry: %(share)s %%, within %(limit)s %%")
+        else:
+            message = _("%(in_kind)s in kind of %(industry)s from industry: %(share)s %%, above %(limit)s %%")
+        return label, message % values
+
+    return passed, explain
 
 
-def _partner_share(application: Application, rules: Rules, numbers: Figures) -> Check:
-    label = _("One partner's share of the reimbursement")
-    funding = numbers.cluster_funding
-    if funding == ZERO:
-        message = _("No funding is requested from the cluster")
-        return Check(PARTNER_SHARE, label, True, True, message)
-    over = [p for p in application.partners if p.funding_requested * HUNDRED > rules.max_partner_share * funding]
+def _partner_share(application: Application, rules: Rules, totals: _Totals) -> _Verdict:
+    funding = totals.cluster_funding
+    over = (
+        []
+        if funding == ZERO
+        else [p for p in application.partners if p.funding_requested * HUNDRED > rules.max_partner_share * funding]
+    )
 
     def share(partner: Partner) -> tuple[str, str]:
         return _number(partner.funding_requested * HUNDRED / funding, rules.max_partner_share)
 
-    if over:
-        named = ", ".join(_("%(name)s %(share)s %%") % {"name": p.name, "share": share(p)[0]} for p in over)
-        message = _("At most %(limit)s %% of the cluster's %(funding)s may go to one partner; above it: %(named)s") % {
-            "limit": share(over[0])[1],
-            "funding": money(funding, 2),
-            "named": named,
+    def explain() -> tuple[str, str]:
+        label = _("One partner's share of the reimbursement")
+        if funding == ZERO:
+            return label, _("No funding is requested from the cluster")
+        if over:
+            named = ", ".join(_("%(name)s %(share)s %%") % {"name": p.name, "share": share(p)[0]} for p in over)
+            message = _(
+                "At most %(limit)s %% of the cluster's %(funding)s may go to one partner; above it: %(named)s"
+            ) % {"limit": share(over[0])[1], "funding": money(funding, 2), "named": named}
+        else:
+            top = max(application.partners, key=lambda p: p.funding_requested)
+            message = _("The largest share is %(name)s's: %(share)s %% of %(funding)s, within %(limit)s %%") % {
+                "name": top.name,
+                "share": share(top)[0],
+                "funding": money(funding, 2),
+                "limit": share(top)[1],
+            }
+        return label, message
+
+    return not over, explain
+
+
+def _project_size(application: Application, rules: Rules, totals: _Totals) -> _Verdict:
+    total = totals.eligible_costs
+
+    def explain() -> tuple[str, str]:
+        values = {
+            "total": money(total, 2),
+            "low": money(rules.min_project_size, 2),
+            "high": money(rules.max_project_size, 2),
         }
-    else:
-        top = max(application.partners, key=lambda p: p.funding_requested)
-        message = _("The largest share is %(name)s's: %(share)s %% of %(funding)s, within %(limit)s %%") % {
-            "name": top.name,
-            "share": share(top)[0],
-            "funding": money(funding, 2),
-            "limit": share(top)[1],
-        }
-    return Check(PARTNER_SHARE, label, not over, True, message)
+        if total < rules.min_project_size:
+            message = _("Total eligible costs of %(total)s, below the minimum of %(low)s") % values
+        elif total > rules.max_project_size:
+            message = _("Total eligible costs of %(total)s, above the maximum of %(high)s") % values
+        else:
+            message = _("Total eligible costs of %(total)s, between %(low)s and %(high)s") % values
+        return _("Project size"), message
+
+    return rules.min_project_size <= total <= rules.max_project_size, explain
 
 
-def _project_size(application: Application, rules: Rules, numbers: Figures) -> Check:
-    total = numbers.eligible_costs
-    passed = rules.min_project_size <= total <= rules.max_project_size
-    values = {
-        "total": money(total, 2),
-        "low": money(rules.min_project_size, 2),
-        "high": money(rules.max_project_size, 2),
-    }
-    if total < rules.min_project_size:
-        message = _("Total eligible costs of %(total)s, below the minimum of %(low)s") % values
-    elif total > rules.max_project_size:
-        message = _("Total eligible costs of %(total)s, above the maximum of %(high)s") % values
-    else:
-        message = _("Total eligible costs of %(total)s, between %(low)s and %(high)s") % values
-    return Check(PROJECT_SIZE, _("Project size"), passed, True, message)
+def _word_limits(application: Application, rules: Rules, totals: _Totals) -> _Verdict:
+    counts = [(label, word_count(text)) for label, text in application.texts.items()]
+    over = [(label, count) for label, count in counts if count > rules.word_limit]
+
+    def explain() -> tuple[str, str]:
+        if over:
+            named = ", ".join(
+                ngettext("%(text)s has %(count)d word", "%(text)s has %(count)d words", count)
+                % {"text": label, "count": count}
+                for label, count in over
+            )
+            message = _("Each text may have at most %(limit)d words: %(named)s") % {
+                "limit": rules.word_limit,
+                "named": named,
+            }
+        else:
+            message = _("Every text is within %(limit)d words") % {"limit": rules.word_limit}
+        return _("Word limits"), message
+
+    return not over, explain
 
 
-def _word_limits(application: Application, rules: Rules) -> Check:
-    over = [(label, word_count(text)) for label, text in application.texts.items()]
-    over = [(label, count) for label, count in over if count > rules.word_limit]
-    if over:
-        named = ", ".join(
-            ngettext("%(text)s has %(count)d word", "%(text)s has %(count)d words", count)
-            % {"text": label, "count": count}
-            for label, count in over
-        )
-        message = _("Each text may have at most %(limit)d words: %(named)s") % {
-            "limit": rules.word_limit,
-            "named": named,
-        }
-    else:
-        message = _("Every text is within %(limit)d words") % {"limit": rules.word_limit}
-    return Check(WORD_LIMITS, _("Word limits"), not over, True, message)
-
-
-def _attachments(application: Application, rules: Rules) -> Check:
-    def label(kind: str) -> str:
-        return str(AttachmentType(kind).label) if kind in AttachmentType.values else kind
-
+def _attachments(application: Application, rules: Rules, totals: _Totals) -> _Verdict:
     missing = [kind for kind in rules.required_attachments if kind not in application.attachments]
-    if missing:
-        message = _("Missing: %(missing)s") % {"missing": ", ".join(label(kind) for kind in missing)}
-    elif rules.required_attachments:
-        message = _("Every required attachment is present: %(present)s") % {
-            "present": ", ".join(label(kind) for kind in rules.required_attachments)
-        }
-    else:
-        message = _("The call requires no attachment")
-    return Check(ATTACHMENTS, _("Required attachments"), not missing, True, message)
+
+    def explain() -> tuple[str, str]:
+        def label(kind: str) -> str:
+            return str(AttachmentType(kind).label) if kind in AttachmentType.values else kind
+
+        if missing:
+            message = _("Missing: %(missing)s") % {"missing": ", ".join(label(kind) for kind in missing)}
+        elif rules.required_attachments:
+            message = _("Every required attachment is present: %(present)s") % {
+                "present": ", ".join(label(kind) for kind in rules.required_attachments)
+            }
+        else:
+            message = _("The call requires no attachment")
+        return _("Required attachments"), message
+
+    return not missing, explain
+
+
+#: Each stage's rules by code, in the order they are shown. A letter of intent is held to the
+#: word limits only; a full application to every rule.
+_RULES: dict[str, tuple[tuple[str, Callable[[Application, Rules, _Totals], _Verdict]], ...]] = {
+    VersionKind.LOI: ((WORD_LIMITS, _word_limits),),
+    VersionKind.APPLICATION: (
+        (MIN_PARTNERS, _min_partners),
+        (MIN_SMES, _min_smes),
+        (FUNDED_TYPES, _funded_types),
+        (CLUSTER_SHARE, _cluster_share),
+        (MATCHING_RATIO, _matching_ratio),
+        (IN_KIND_CAP, _in_kind_cap),
+        (PARTNER_SHARE, _partner_share),
+        (PROJECT_SIZE, _project_size),
+        (WORD_LIMITS, _word_limits),
+        (ATTACHMENTS, _attachments),
+    ),
+}
+
+
+def _verdicts(application: Application, rules: Rules, stage: str) -> list[tuple[str, bool, _Explain]]:
+    """Decide every rule of ``stage`` once; the callers choose whether to explain the verdicts."""
+    totals = _totals(application)
+    # Any other stage is held to every rule, as a full application is.
+    table = _RULES.get(stage, _RULES[VersionKind.APPLICATION])
+    return [(code, *rule(application, rules, totals)) for code, rule in table]
 
 
 def checks(application: Application, rules: Rules, *, stage: str) -> list[Check]:
     """Check ``application`` against the call's ``rules`` at ``stage`` (``intake.choices.VersionKind``).
 
     A letter of intent is held to the word limits only; a full application to every rule.
+    Each check is explained with its numbers and organizations, in the active language.
     """
-    if stage == VersionKind.LOI:
-        return [_word_limits(application, rules)]
-    numbers = figures(application)
-    return [
-        _min_partners(application, rules),
-        _min_smes(application, rules),
-        _funded_types(application, rules),
-        _cluster_share(application, rules, numbers),
-        _matching_ratio(application, rules, numbers),
-        _in_kind_cap(application, rules, numbers),
-        _partner_share(application, rules, numbers),
-        _project_size(application, rules, numbers),
-        _word_limits(application, rules),
-        _attachments(application, rules),
-    ]
+    found = []
+    for code, passed, explain in _verdicts(application, rules, stage):
+        label, message = explain()
+        found.append(Check(code, label, passed, True, message))
+    return found
+
+
+def outcomes(application: Application, rules: Rules, *, stage: str) -> dict[str, bool]:
+    """Return whether each check of ``checks()`` passes, by code in the same order, explaining none.
+
+    Lists that only count failures use this: formatting the amounts, organization types and
+    translations of every explanation would cost them most of their time. The verdicts come
+    from the same rule functions as ``checks()``, so the two cannot disagree.
+    """
+    return {code: passed for code, passed, _explain in _verdicts(application, rules, stage)}

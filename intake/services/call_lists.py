@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from intake.choices import VersionKind
-from intake.eligibility import Application, Partner, Rules, checks
+from intake.eligibility import Application, Partner, Rules, outcomes
 from intake.models import Attachment, Call, ConsortiumMember, EligibilityOverride, Proposal
 from intake.selectors import APPLICATION_TEXTS, call_rules
 from workflow.states import ProposalState
@@ -121,6 +121,8 @@ def call_proposals_page(
 ) -> Listing:
     """Return one page of ``call``'s proposals for staff, each with its eligibility summary (3 queries).
 
+    Each row also carries ``state_label``, its state's label in the active language.
+
     Unknown filters and sort keys are ignored. ``state_counts`` (from ``proposal_state_counts``)
     spares the paginator's count query.
     """
@@ -151,14 +153,16 @@ def call_proposals_page(
         .annotate(funding_requested=_funding_requested())
         .order_by(*ordering)
     )
+    # Each state's label translated once for the page: ``get_state_display`` would hash and
+    # translate every state's label again for each row.
+    state_labels = {value: str(label) for value, label in ProposalState.choices}
     for proposal in rows:
         proposal.call = call  # one call for every row: not read again with each
+        proposal.state_label = state_labels.get(proposal.state, proposal.state)  # type: ignore[attr-defined]
     _prefetch_eligibility(rows)
     rules = call_rules(call=call, stage=VersionKind.APPLICATION)
-    # The texts' labels, as the engine names them in its messages: translated once for the page.
-    labels = {name: str(Proposal._meta.get_field(name).verbose_name) for name in APPLICATION_TEXTS}
     for proposal in rows:
-        proposal.eligibility_summary = _summary(proposal, rules, labels)  # type: ignore[attr-defined]
+        proposal.eligibility_summary = _summary(proposal, rules)  # type: ignore[attr-defined]
     page.object_list = rows
     return Listing(page=page, state=state, stage=stage, sort=sort)
 
@@ -263,19 +267,24 @@ def _at_application_stage(proposal: Proposal) -> bool:
     return True
 
 
-def _summary(proposal: Proposal, rules: Rules, labels: dict[str, str]) -> EligibilitySummary | None:
+def _summary(proposal: Proposal, rules: Rules) -> EligibilitySummary | None:
+    """Count the row's failed and overridden checks from the engine's verdicts alone.
+
+    The list shows counts, not explanations: ``outcomes`` decides each check as ``checks``
+    does without formatting amounts, organization types and translations for every row.
+    The texts are keyed by field name, since no message names them here.
+    """
     if not _at_application_stage(proposal):
         return None
-    texts = {label: getattr(proposal, name) for name, label in labels.items()}
     application = Application(
         partners=proposal.engine_partners,  # type: ignore[attr-defined]
-        texts=texts,
+        texts={name: getattr(proposal, name) for name in APPLICATION_TEXTS},
         attachments=proposal.attachment_kinds,  # type: ignore[attr-defined]
     )
-    results = checks(application, rules, stage=VersionKind.APPLICATION)
-    failed = [check for check in results if not check.passed]
-    overridden = [check for check in failed if check.code in proposal.overridden_codes]  # type: ignore[attr-defined]
-    return EligibilitySummary(failed=len(failed) - len(overridden), overridden=len(overridden), total=len(results))
+    verdicts = outcomes(application, rules, stage=VersionKind.APPLICATION)
+    failed = [code for code, passed in verdicts.items() if not passed]
+    overridden = len([code for code in failed if code in proposal.overridden_codes])  # type: ignore[attr-defined]
+    return EligibilitySummary(failed=len(failed) - overridden, overridden=overridden, total=len(verdicts))
 
 
 def stage_choices() -> list[tuple[str, str]]:

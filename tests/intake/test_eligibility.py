@@ -17,6 +17,7 @@ from intake.eligibility import (
     Rules,
     checks,
     figures,
+    outcomes,
     word_count,
 )
 
@@ -446,3 +447,75 @@ def test_breaking_the_word_limit_fails_only_that_check() -> None:
 @pytest.mark.parametrize("stage", ["loi", "application"])
 def test_checks_are_deterministic(stage: str) -> None:
     assert checks(eligible(), RULES, stage=stage) == checks(eligible(), RULES, stage=stage)
+
+
+# --- Pass or fail without explanations ---------------------------------------------------------
+
+percents = st.integers(min_value=0, max_value=10000).map(lambda n: D(n) / 100)
+attachment_kinds = st.sampled_from(["project_plan", "letters_of_support", "budget_justification"])
+
+
+@st.composite
+def any_rules(draw: st.DrawFn) -> Rules:
+    return replace(
+        RULES,
+        min_partners=draw(st.integers(min_value=0, max_value=7)),
+        min_smes=draw(st.integers(min_value=0, max_value=4)),
+        sme_max_employees=draw(st.integers(min_value=0, max_value=5000)),
+        funded_partner_types=tuple(draw(st.lists(kinds, unique=True, max_size=3))),
+        max_cluster_share=draw(percents),
+        min_matching_ratio=draw(st.integers(min_value=0, max_value=500).map(lambda n: D(n) / 100)),
+        max_in_kind_share=draw(percents),
+        max_partner_share=draw(percents),
+        min_project_size=draw(cents),
+        max_project_size=draw(cents),
+        word_limit=draw(st.integers(min_value=0, max_value=8)),
+        required_attachments=tuple(draw(st.lists(attachment_kinds, unique=True, max_size=3))),
+    )
+
+
+@st.composite
+def any_applications(draw: st.DrawFn) -> Application:
+    """Applications with any partners (none included), texts and attachments."""
+    base = draw(applications())
+    return replace(
+        base,
+        partners=base.partners[: draw(st.integers(min_value=0, max_value=len(base.partners)))],
+        texts=draw(st.dictionaries(st.sampled_from(["Summary", "Work plan"]), st.text(" \nab", max_size=30))),
+        attachments=frozenset(draw(st.lists(attachment_kinds, max_size=3))),
+    )
+
+
+@given(any_applications(), any_rules(), st.sampled_from(["loi", "application"]))
+def test_property_outcomes_agree_with_checks(application: Application, rules: Rules, stage: str) -> None:
+    explained = checks(application, rules, stage=stage)
+
+    assert outcomes(application, rules, stage=stage) == {check.code: check.passed for check in explained}
+    assert list(outcomes(application, rules, stage=stage)) == [check.code for check in explained]
+
+
+def test_outcomes_stages_hold_the_same_checks_as_checks() -> None:
+    application = replace(eligible(), texts={"Summary": "one two three four five six"})
+
+    assert outcomes(application, RULES, stage="loi") == {"word_limits": False}
+    assert outcomes(application, RULES, stage="application") == {code: code != "word_limits" for code in CODES}
+
+
+def test_outcomes_formats_no_explanation(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Break every rule, then make formatting amounts or translating fail: only ``checks`` needs them."""
+
+    def refuse(*args: object, **kwargs: object) -> str:
+        raise AssertionError("an explanation was formatted")
+
+    application = Application(
+        partners=(partner("Lab", "post_secondary", 5000, in_kind="5", funding="10", costs="5"),),
+        texts={"Summary": "one two three four five six"},
+    )
+    for name in ("_", "ngettext", "money"):
+        monkeypatch.setattr(f"intake.eligibility.{name}", refuse)
+
+    found = outcomes(application, RULES, stage="application")
+
+    assert found == dict.fromkeys(CODES, False)
+    with pytest.raises(AssertionError, match="an explanation was formatted"):
+        checks(application, RULES, stage="application")

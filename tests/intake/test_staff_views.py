@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from accounts.choices import Role
-from intake.models import Call, Program
+from accounts.models import User
+from intake.models import Call, Program, Proposal
+from intake.services.call_lists import EligibilitySummary
 from tests.conftest import client_for
 from tests.factories import CallFactory, ProgramFactory, UserFactory
+from tests.intake.test_versions import complete_application, invited
+from workflow.states import ProposalState
 
 pytestmark = pytest.mark.django_db
 
@@ -217,3 +223,54 @@ def test_call_update_non_staff_refused(applicant_client: Client) -> None:
     call.refresh_from_db()
     assert response.status_code == 403
     assert call.title_en == "Original"
+
+
+# --- The list of a call's proposals ---------------------------------------------------------------
+
+
+@pytest.fixture
+def _media(settings: Any, tmp_path: Any) -> None:
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+def _submitted(call: Call) -> Proposal:
+    """A proposal of ``call`` with a full application that meets every rule of a default call, submitted."""
+    proposal = complete_application(invited(cast(User, UserFactory(role=Role.APPLICANT)), call=call))
+    Proposal.objects.filter(pk=proposal.pk).update(state=ProposalState.SUBMITTED)
+    proposal.refresh_from_db()
+    return proposal
+
+
+@pytest.mark.usefixtures("_media")
+def test_call_proposals_summary_counts_what_the_explained_checks_fail(staff_client: Client) -> None:
+    required = ["project_plan", "letters_of_support"]
+    call = cast(Call, CallFactory(application_word_limit=5, required_attachments=required))
+    proposal = _submitted(call)
+    explained = proposal.eligibility_checks()
+
+    response = staff_client.get(reverse("workflow:call_proposals", args=[call.pk]))
+
+    [(row, _forms)] = response.context["rows"]
+    assert sorted(check.code for check in explained if not check.passed) == ["attachments", "word_limits"]
+    assert row.eligibility_summary == EligibilitySummary(failed=2, overridden=0, total=len(explained))
+    assert '<span class="badge text-bg-danger">2 checks fail</span>' in response.content.decode()
+
+
+@pytest.fixture
+def _restore_language() -> Iterator[None]:
+    """Undo the language the staff's request activates: it would outlive the request and this test."""
+    yield
+    translation.deactivate()
+
+
+@pytest.mark.usefixtures("_media", "_restore_language")
+@pytest.mark.parametrize(("language", "label"), [("en", "Application submitted"), ("fr", "Demande complète soumise")])
+def test_call_proposals_shows_each_state_in_the_staffs_language(staff: User, language: str, label: str) -> None:
+    staff.preferred_language = language
+    staff.save(update_fields=["preferred_language"])
+    call = cast(Call, CallFactory())
+    _submitted(call)
+
+    response = client_for(staff).get(reverse("workflow:call_proposals", args=[call.pk]))
+
+    assert f"<td>{label}</td>" in response.content.decode()
