@@ -19,8 +19,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.db.models import CharField, DateTimeField, Exists, F, IntegerField, JSONField, OuterRef, Q, QuerySet, Value
-from django.db.models.functions import Concat
+from django.db.models import DateTimeField, Exists, F, IntegerField, JSONField, OuterRef, Q, QuerySet, Value
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -29,7 +28,7 @@ from accounts.models import User
 from intake.models import Proposal
 from workflow.events import Channel, Event
 from workflow.models import Notification
-from workflow.sql import insert_from_selects
+from workflow.sql import Joined, insert_from_selects
 
 logger = logging.getLogger(__name__)
 
@@ -141,14 +140,12 @@ def notification_key(*, event: str, occurrence: str, recipient_id: int, channel:
     return f"{event}:{occurrence}:{recipient_id}:{channel}"
 
 
-def notification_key_expression(*, event: str, occurrence: Any, recipient_id: Any, channel: str) -> Concat:
-    """Return ``notification_key`` as an SQL expression, for rows the sweeps build in the database.
+def notification_key_expression(*, event: str, occurrence: Any, recipient_id: Any, channel: str) -> Joined:
+    """Return ``notification_key`` as an SQL expression, for rows built in the database.
 
     ``occurrence`` and ``recipient_id`` are expressions (``F``, ``Concat``…) over the rows.
     """
-    return Concat(
-        Value(f"{event}:"), occurrence, Value(":"), recipient_id, Value(f":{channel}"), output_field=CharField()
-    )
+    return Joined(Value(f"{event}:"), occurrence, Value(":"), recipient_id, Value(f":{channel}"))
 
 
 def notification_emails_queue_on_commit(ids: Sequence[int]) -> None:

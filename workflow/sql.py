@@ -13,7 +13,8 @@ from typing import Any
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, models
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Func, QuerySet
+from django.db.models import Func, QuerySet, Value
+from django.db.models.functions import Cast
 from django.db.models.sql.compiler import SQLCompiler
 
 
@@ -40,6 +41,24 @@ class IsoFormat(Func):
     def as_sqlite(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any) -> Any:
         # Django stores a UTC datetime on SQLite as ``str(value)``: "2026-11-21 02:37:21[.721108]".
         return self.as_sql(compiler, connection, template="(REPLACE(%(expressions)s, ' ', 'T') || '+00:00')", **extra)
+
+
+class Joined(Func):
+    """Join texts with SQL's ``||``, casting each part that is not a string to text.
+
+    ``Concat`` guards every part against NULL with ``COALESCE``; keys are never NULL, and
+    this compiles several times faster, which a request that notifies pays on each insert.
+    """
+
+    template = "(%(expressions)s)"
+    arg_joiner = " || "
+    output_field = models.TextField()
+
+    def __init__(self, *parts: Any) -> None:
+        super().__init__(
+            *(part if isinstance(part, Value) and isinstance(part.value, str) else Cast(part, models.TextField())
+              for part in parts)
+        )  # fmt: skip
 
 
 def insert_from_select(
