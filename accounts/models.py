@@ -13,8 +13,16 @@ from django_countries.fields import CountryField
 
 from accounts.choices import Language, OrganizationType, Province, Role
 
-#: Prefix of the annotations ``UserManager.with_roles`` adds, one per role.
-ROLE_ANNOTATION = "holds_"
+
+class GroupNames(models.Aggregate):
+    """The names of a user's groups, joined by commas (``STRING_AGG``, or SQLite's ``GROUP_CONCAT``)."""
+
+    function = "STRING_AGG"
+    template = "%(function)s(%(expressions)s, ',')"
+    output_field = models.CharField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return super().as_sql(compiler, connection, function="GROUP_CONCAT", **extra)
 
 
 class UserManager(BaseUserManager["User"]):
@@ -43,10 +51,7 @@ class UserManager(BaseUserManager["User"]):
 
     def with_roles(self) -> models.QuerySet[User]:
         """Return the users, each knowing its roles without another query (see ``User.roles``)."""
-        held = self.model.groups.through.objects.filter(user_id=models.OuterRef("pk"))
-        return self.annotate(
-            **{f"{ROLE_ANNOTATION}{role}": models.Exists(held.filter(group__name=role)) for role in Role.values}
-        )
+        return self.annotate(group_names=GroupNames("groups__name"))
 
 
 class User(AbstractBaseUser, PermissionsMixin):
@@ -90,18 +95,18 @@ class User(AbstractBaseUser, PermissionsMixin):
         """Return the roles this user holds (cached on the instance)."""
         cached = getattr(self, "_roles_cache", None)
         if cached is None:
-            if hasattr(self, f"{ROLE_ANNOTATION}{Role.APPLICANT}"):  # fetched ``with_roles``
-                cached = frozenset(role for role in Role.values if getattr(self, f"{ROLE_ANNOTATION}{role}"))
+            if "group_names" in self.__dict__:  # read ``with_roles``
+                names = (self.__dict__["group_names"] or "").split(",")
             else:
-                valid = set(Role.values)
-                cached = frozenset(name for name in self.groups.values_list("name", flat=True) if name in valid)
+                names = list(self.groups.values_list("name", flat=True))
+            cached = frozenset(set(names) & set(Role.values))
             self._roles_cache = cached
         return cached
 
     def forget_roles(self) -> None:
         """Drop the roles read so far, so the next ``roles`` reads them again."""
-        for name in [name for name in self.__dict__ if name.startswith(ROLE_ANNOTATION) or name == "_roles_cache"]:
-            del self.__dict__[name]
+        self.__dict__.pop("group_names", None)
+        self.__dict__.pop("_roles_cache", None)
 
     def has_role(self, role: str) -> bool:
         return self.is_active and role in self.roles
