@@ -13,7 +13,7 @@ from intake.models import Proposal, ProposalQuerySet
 from workflow.events import Channel, Event
 from workflow.models import Notification
 from workflow.notifications import notification_emails_queue_on_commit, notification_key_expression
-from workflow.sql import IsoFormat, insert_from_select
+from workflow.sql import IsoFormat, Joined, insert_from_select
 from workflow.states import EDITABLE_STATES
 
 #: Reminders go out when this much time is left, the nearest first.
@@ -84,7 +84,7 @@ def _reminders_insert(due: ProposalQuerySet, *, channel: str, now: datetime) -> 
     return [pk for (pk,) in created]
 
 
-def _reminder_key(channel: str) -> Concat:
+def _reminder_key(channel: str) -> Joined:
     """Return the key ``notify`` makes for the reminder, the occurrence ``p<pk>:<deadline>:<days>d``."""
     return notification_key_expression(
         event=Event.DEADLINE_REMINDER,
