@@ -49,3 +49,18 @@ class VersionKind(models.TextChoices):
 
     LOI = "loi", _("Letter of intent")
     APPLICATION = "application", _("Full application")
+
+
+class Sector(models.TextChoices):
+    """Fields of expertise: what a proposal is about and what an assessor knows."""
+
+    ADVANCED_MANUFACTURING = "advanced_manufacturing", _("Advanced manufacturing")
+    DIGITAL_TECHNOLOGY = "digital_technology", _("Digital technology")
+    ARTIFICIAL_INTELLIGENCE = "artificial_intelligence", _("Artificial intelligence and data")
+    AGRI_FOOD = "agri_food", _("Agri-food and protein")
+    OCEAN = "ocean", _("Ocean")
+    HEALTH = "health", _("Health and life sciences")
+    CLEAN_ENERGY = "clean_energy", _("Clean energy and environment")
+    MATERIALS = "materials", _("Materials and chemistry")
+    TRANSPORTATION = "transportation", _("Transportation and logistics")
+    AEROSPACE = "aerospace", _("Aerospace and defence")

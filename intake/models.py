@@ -381,6 +381,13 @@ class Proposal(ProposalLifecycle):
     )
     decision_conditions = models.TextField(_("conditions of funding"), blank=True)
 
+    # What the project is about, matched against assessors' expertise when assigning them.
+    sectors = models.JSONField(
+        _("sectors"), default=list, blank=True, help_text=_("The fields the project belongs to.")
+    )
+    keywords = models.JSONField(
+        _("keywords"), default=list, blank=True, help_text=_("A few words or phrases that describe the technology.")
+    )
     submitted_at = models.DateTimeField(_("last submitted"), null=True, blank=True)
     # The number of the last version frozen (0 before the first submission), raised in the
     # submission's own update so that numbering the next version reads nothing.
