@@ -6,7 +6,8 @@ saving, auditing, notifying) is done by the one action per transition in
 ``workflow.actions``, the only code allowed to change the state.
 
 The concrete model (``intake.models.Proposal``) provides ``lead_applicant_id``, ``call``,
-``deadline``, ``missing_for_submission()`` and ``board_meeting_at``.
+``deadline``, ``missing_for_submission()``, ``eligibility_failures()``,
+``required_reviews_missing()`` (every required review submitted) and ``board_meeting_at``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from accounts.choices import Role
@@ -101,6 +103,20 @@ def deadline_passed(proposal: Any) -> bool:
     return proposal.deadline is not None and timezone.now() >= proposal.deadline
 
 
+@condition(
+    lambda proposal: (
+        ngettext(
+            "%(count)d required review is not submitted yet.",
+            "%(count)d required reviews are not submitted yet.",
+            proposal.required_reviews_missing(),
+        )
+        % {"count": proposal.required_reviews_missing()}
+    )
+)
+def reviews_in(proposal: Any) -> bool:
+    return proposal.required_reviews_missing() == 0
+
+
 @condition(_("The call's board meeting has already taken place."))
 def board_meeting_ahead(proposal: Any) -> bool:
     return timezone.now() < proposal.call.board_meeting_at
@@ -162,7 +178,7 @@ class ProposalLifecycle(ConcurrentTransitionMixin, models.Model):
     @transition(state, source=S.SUBMITTED, target=S.IN_ASSESSMENT, conditions=[eligible], permission=program_staff)
     def start_assessment(self) -> None: ...
 
-    @transition(state, source=S.IN_ASSESSMENT, target=S.ASSESSED, permission=staff_or_system)
+    @transition(state, source=S.IN_ASSESSMENT, target=S.ASSESSED, conditions=[reviews_in], permission=staff_or_system)
     def complete_assessment(self) -> None: ...
 
     @transition(state, source=S.ASSESSED, target=S.IN_ASSESSMENT, permission=program_staff)

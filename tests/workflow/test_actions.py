@@ -14,6 +14,7 @@ from django.utils import timezone
 from accounts.errors import ActionForbidden, DomainError, StaleAction
 from accounts.models import User
 from intake.models import Proposal
+from tests.assessment.reviewing import reviews_all_in
 from workflow import actions
 from workflow.actions import ConditionsNotMet
 from workflow.events import Channel, Event
@@ -104,9 +105,11 @@ class Snapshot:
 
 
 def _ready(action: str, make_proposal: Any) -> Proposal:
-    """Return a proposal on which ``action`` may succeed (expiry: with its deadline passed)."""
+    """Return a proposal on which ``action`` may succeed (expiry: deadline passed; completion: reviews in)."""
     state, _call = ACTIONS[action]
     proposal = make_proposal(state)
+    if action == "complete_assessment":
+        reviews_all_in(proposal)
     if action == "expire":
         Proposal.objects.filter(pk=proposal.pk).update(deadline_extended_for=state,
                                                        deadline_extended_until=timezone.now() - MS)  # fmt: skip

@@ -63,11 +63,12 @@ PERSONAS = ["lead", "other_applicant", "staff", "assessor", "board", "system"]
 
 #: The guards written as conditions (the reasons, messages and due dates are required by the
 #: actions). Not yet conditions, because their data does not exist yet: start_assessment's
-#: assessors and conflicts, complete_assessment's reviews, approve's and decline's quorum.
+#: assessors and conflicts, approve's and decline's quorum.
 CONDITIONS = {
     "submit_loi": ["loi_window_open", "complete"],
     "submit_application": ["before_deadline", "complete"],
     "start_assessment": ["eligible"],
+    "complete_assessment": ["reviews_in"],
     "send_to_board": ["board_meeting_ahead"],
     "expire": ["deadline_passed"],
 }

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from intake.models import Call, Proposal
+from tests.assessment.reviewing import reviews_all_in
 from tests.factories import CallFactory, ProposalFactory
 from tests.workflow.conftest import MakeProposal
 from workflow import actions
@@ -274,6 +275,8 @@ def test_staff_actions_with_their_reasons_move_the_proposal_and_audit_it(
     staff_client: Client, staff: User, make_proposal: MakeProposal, state: str, action: str, fields: dict, target: str
 ) -> None:
     proposal = make_proposal(state)
+    if action == "complete_assessment":
+        reviews_all_in(proposal)
 
     response = _act(staff_client, proposal, action, **fields)
 
