@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import OrganizationType
 from accounts.models import Organization, User
-from intake.choices import AttachmentType
-from intake.forms.application import MoneyField, WordLimitedField
+from intake.choices import AttachmentType, Sector
+from intake.forms.application import KeywordsField, MoneyField, WordLimitedField
 from intake.models import Call, Program, Proposal
 
 #: The letter of intent's texts and amounts, beside its title and lead organization.
@@ -23,6 +23,8 @@ LOI_FIELDS = (
     "expected_partners",
     "estimated_total_cost",
     "estimated_funding_requested",
+    "sectors",
+    "keywords",
 )
 WINDOW_FIELDS = ["loi_opens_at", "loi_closes_at", "application_closes_at", "review_due_at", "board_meeting_at"]
 LOCAL_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
@@ -127,6 +129,14 @@ class ProposalForm(forms.Form):
     )
     estimated_total_cost = MoneyField(label=_("Estimated total project cost ($)"))
     estimated_funding_requested = MoneyField(label=_("Estimated funding requested from the cluster ($)"))
+    sectors = forms.MultipleChoiceField(
+        label=_("Sectors"),
+        choices=Sector.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("The fields the project belongs to; they help match it with expert assessors."),
+    )
+    keywords = KeywordsField(label=_("Keywords"))
     # The ``updated_at`` the applicant started from, so that a save over a newer version is refused.
     loaded_at = forms.DateTimeField(widget=forms.HiddenInput, required=False)
 

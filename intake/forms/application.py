@@ -46,6 +46,45 @@ class WordLimitedField(forms.CharField):
             )
 
 
+class KeywordsField(forms.CharField):
+    """Words or phrases separated by commas, kept as a list: trimmed, each once whatever its case."""
+
+    MAX_KEYWORDS = 12
+    MAX_LENGTH = 60
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("help_text", _("Separate them with commas, e.g. robotics, computer vision."))
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        return ", ".join(value) if isinstance(value, list | tuple) else value
+
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+        text = super().to_python(value) or ""
+        keywords: list[str] = []
+        for part in text.replace(";", ",").replace("\n", ",").split(","):
+            keyword = " ".join(part.split())
+            if keyword and keyword.casefold() not in {known.casefold() for known in keywords}:
+                keywords.append(keyword)
+        return keywords
+
+    def validate(self, value: Any) -> None:
+        if self.required and not value:
+            raise ValidationError(self.error_messages["required"], code="required")
+        too_long = [keyword for keyword in value if len(keyword) > self.MAX_LENGTH]
+        if too_long:
+            raise ValidationError(
+                _("Keep each keyword under %(limit)s characters: %(keywords)s.")
+                % {"limit": self.MAX_LENGTH, "keywords": ", ".join(too_long)}
+            )
+        if len(value) > self.MAX_KEYWORDS:
+            raise ValidationError(
+                _("Give at most %(limit)s keywords; there are %(count)s.")
+                % {"limit": self.MAX_KEYWORDS, "count": len(value)}
+            )
+
+
 def _count(label: Any) -> forms.IntegerField:
     return forms.IntegerField(
         label=label, required=False, min_value=0, max_value=2_147_483_647, widget=forms.NumberInput(attrs={"min": 0})

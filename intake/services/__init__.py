@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from accounts.choices import Role
 from accounts.errors import ActionForbidden, DomainError, StaleAction
 from accounts.models import Membership, Organization, User
-from intake.choices import VersionKind
+from intake.choices import Sector, VersionKind
 from intake.completeness import proposal_stage
 from intake.models import Call, CoApplicant, ConsortiumMember, Program, Proposal
 
@@ -151,7 +151,15 @@ def proposal_update(
 
 
 #: The letter of intent's fields beside the title, summary and lead organization.
-LOI_FIELDS = ("challenge", "technology", "expected_partners", "estimated_total_cost", "estimated_funding_requested")
+LOI_FIELDS = (
+    "challenge",
+    "technology",
+    "expected_partners",
+    "estimated_total_cost",
+    "estimated_funding_requested",
+    "sectors",
+    "keywords",
+)
 
 
 def _loi_values(loi: dict[str, Any]) -> dict[str, Any]:
@@ -160,6 +168,9 @@ def _loi_values(loi: dict[str, Any]) -> dict[str, Any]:
     if unknown:
         raise TypeError(f"unknown letter-of-intent fields: {', '.join(sorted(unknown))}")
     values = {name: value.strip() if isinstance(value, str) else value for name, value in loi.items()}
+    unknown_sectors = set(values.get("sectors") or []) - set(Sector.values)
+    if unknown_sectors:
+        raise ValidationError({"sectors": _("Unknown sector: %(sectors)s.") % {"sectors": ", ".join(unknown_sectors)}})
     for name in ("estimated_total_cost", "estimated_funding_requested"):
         amount = values.get(name)
         if isinstance(amount, Decimal | int) and amount < 0:

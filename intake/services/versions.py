@@ -37,6 +37,8 @@ LOI_FIELDS = (
     "expected_partners",
     "estimated_total_cost",
     "estimated_funding_requested",
+    "sectors",
+    "keywords",
 )
 APPLICATION_FIELDS = (
     "project_description",

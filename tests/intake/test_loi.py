@@ -241,3 +241,56 @@ def test_count_words(text: str, count: int) -> None:
 
 def test_money_field_accepts_a_dollar_sign_and_grouping() -> None:
     assert MoneyField().clean("$1,234,567.8") == Decimal("1234567.8")
+
+
+# --- Sectors and keywords: what assessors are matched on ----------------------------------------
+
+
+def test_loi_saves_sectors_and_keywords_trimmed_and_each_once(applicant_client: Client, proposal: Proposal) -> None:
+    data = _data(proposal, keywords=" Robotics ,computer   vision; robotics,\nLidar ")
+    data["sectors"] = ["advanced_manufacturing", "artificial_intelligence"]
+
+    response = applicant_client.post(reverse("intake:proposal_update", args=[proposal.pk]), data)
+
+    assert response.status_code == 302
+    proposal.refresh_from_db()
+    assert proposal.sectors == ["advanced_manufacturing", "artificial_intelligence"]
+    assert proposal.keywords == ["Robotics", "computer vision", "Lidar"]
+    shown = applicant_client.get(reverse("intake:proposal_update", args=[proposal.pk])).content.decode()
+    assert 'value="Robotics, computer vision, Lidar"' in shown
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"sectors": ["fishing"]}, "Select a valid choice"),
+        ({"keywords": ", ".join(f"word{index}" for index in range(13))}, "at most 12 keywords"),
+        ({"keywords": "x" * 61}, "under 60 characters"),
+    ],
+)
+def test_loi_refuses_unknown_sectors_and_too_many_or_too_long_keywords_keeping_the_text(
+    applicant_client: Client, proposal: Proposal, fields: dict[str, Any], message: str
+) -> None:
+    response = applicant_client.post(
+        reverse("intake:proposal_update", args=[proposal.pk]), {**_data(proposal, challenge="Kept."), **fields}
+    )
+
+    assert response.status_code == 400
+    content = response.content.decode()
+    assert message in content
+    assert "Kept." in content
+    proposal.refresh_from_db()
+    assert (proposal.sectors, proposal.keywords, proposal.challenge) == ([], [], "")
+
+
+def test_loi_service_refuses_an_unknown_sector(applicant: User, proposal: Proposal) -> None:
+    with pytest.raises(ValidationError, match="Unknown sector"):
+        services.proposal_update(
+            proposal=proposal,
+            by=applicant,
+            title=proposal.title,
+            summary=proposal.summary,
+            lead_organization=proposal.lead_organization,
+            expected_updated_at=proposal.updated_at,
+            sectors=["fishing"],
+        )
