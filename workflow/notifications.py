@@ -17,9 +17,8 @@ from typing import Any
 from celery import current_app
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.db.models import DateTimeField, Exists, F, IntegerField, JSONField, OuterRef, Q, QuerySet, Value
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -28,7 +27,7 @@ from accounts.models import User
 from intake.models import Proposal
 from workflow.events import Channel, Event
 from workflow.models import Notification
-from workflow.sql import Joined, insert_from_selects
+from workflow.sql import Joined, insert_rows_per_user
 
 logger = logging.getLogger(__name__)
 
@@ -58,28 +57,25 @@ def notify_audiences(
     and all of staff costs one statement and no read; the emails are queued after commit.
     ``occurrence`` must be new (a fresh audit record): nothing is stored for it yet.
     """
-    now = Value(timezone.now(), output_field=DateTimeField())
-    payload = Value(context, output_field=JSONField(encoder=DjangoJSONEncoder))
+    values = {
+        "proposal": proposal.pk,
+        "context": context,
+        "created_at": timezone.now(),
+        "attempts": 0,
+    }
     parts = [
         (
             User.objects.filter(audience),
-            {
-                "key": notification_key_expression(
-                    event=event, occurrence=Value(occurrence), recipient_id=F("pk"), channel=channel
-                ),
-                "event": Value(event),
-                "channel": Value(channel),
-                "recipient_id": F("pk"),
-                "proposal_id": Value(proposal.pk, output_field=IntegerField()),
-                "context": payload,
-                "created_at": now,
-                "attempts": Value(0, output_field=IntegerField()),
-            },
+            {"event": event, "channel": channel, **values},
+            # ``notification_key`` around the recipient's id.
+            (f"{event}:{occurrence}:", f":{channel}"),
         )
         for event, audience in audiences
         for channel in channels
     ]
-    created = insert_from_selects(Notification, parts=parts, returning=("id", "channel"))
+    created = insert_rows_per_user(
+        Notification, parts=parts, user_field="recipient", key_field="key", returning=("id", "channel")
+    )
     notification_emails_queue_on_commit([pk for pk, channel in created if channel == Channel.EMAIL])
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, models
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Func, QuerySet, Value
+from django.db.models import F, Func, QuerySet, Value
 from django.db.models.functions import Cast
 from django.db.models.sql.compiler import SQLCompiler
 
@@ -75,42 +75,18 @@ def insert_from_select(
     ``Value``, ``Concat``…). With ``ignore_conflicts``, rows whose unique key exists already
     are skipped (``ON CONFLICT DO NOTHING``) and not returned.
     """
-    return insert_from_selects(model, parts=[(source, values)], ignore_conflicts=ignore_conflicts, returning=returning)
-
-
-def insert_from_selects(
-    model: type[models.Model],
-    *,
-    parts: Sequence[tuple[QuerySet[Any], dict[str, Any]]],
-    ignore_conflicts: bool = False,
-    returning: tuple[str, ...] = (),
-) -> list[tuple[Any, ...]]:
-    """Insert into ``model`` the rows of several ``(source, values)`` parts in one statement (``UNION ALL``).
-
-    Each part is what ``insert_from_select`` takes; all of them give the same fields.
-    """
-    names = list(parts[0][1]) if parts else []
-    if any(list(values) != names for _source, values in parts):
-        raise ValueError("Every part must give the same fields, in the same order.")
-    selects, params = [], []
-    for source, values in parts:
-        # Aliased, so a field of the new row may share its name with one of the source's.
-        selected = source.order_by().values(**{f"new_{name}": expression for name, expression in values.items()})
-        try:
-            sql, part_params = selected.query.get_compiler(connection=connection).as_sql()
-        except EmptyResultSet:  # ``none()``: nothing to insert from this part.
-            continue
-        selects.append(sql)
-        params.extend(part_params)
-    if not selects:
+    # Aliased, so a field of the new row may share its name with one of the source's.
+    selected = source.order_by().values(**{f"new_{name}": expression for name, expression in values.items()})
+    try:
+        select_sql, params = selected.query.get_compiler(connection=connection).as_sql()
+    except EmptyResultSet:  # ``none()``: nothing to insert.
         return []
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(_column(model, name)) for name in names)
-    chosen = ", ".join(f"selected.{quote('new_' + name)}" for name in names)
-    union = " UNION ALL ".join(selects)
+    columns = ", ".join(quote(_column(model, name)) for name in values)
+    chosen = ", ".join(f"selected.{quote('new_' + name)}" for name in values)
     # Every name above is a model's table or column, or an alias made here; the values are
     # parameters. "WHERE true" keeps SQLite from reading "ON CONFLICT" as a join's ON clause.
-    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) SELECT {chosen} FROM ({union}) selected"  # noqa: S608
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) SELECT {chosen} FROM ({select_sql}) selected"  # noqa: S608
     sql += " WHERE true"
     if ignore_conflicts:
         sql += " ON CONFLICT DO NOTHING"
@@ -126,3 +102,56 @@ def _column(model: type[models.Model], name: str) -> str:
     assert isinstance(field, models.Field)
     assert field.column is not None
     return field.column
+
+
+def insert_rows_per_user(
+    model: type[models.Model],
+    *,
+    parts: Sequence[tuple[QuerySet[Any], dict[str, Any], tuple[str, str]]],
+    user_field: str,
+    key_field: str,
+    returning: tuple[str, ...] = (),
+) -> list[tuple[Any, ...]]:
+    """Insert into ``model`` one row per user of each part's queryset, in one statement; return ``returning``.
+
+    Each part is ``(users, values, (prefix, suffix))``: ``values`` are plain values of
+    ``model``'s fields, the same for every user of the part; ``user_field`` takes the user's
+    id, and ``key_field`` the text ``prefix + id + suffix``. Only the users' ids are compiled
+    by the ORM (once per part); the rest is parameters, so a request that tells several
+    audiences pays little to build its statement.
+    """
+    if not parts:
+        return []
+    quote = connection.ops.quote_name
+    names = [key_field, user_field, *parts[0][1]]
+    selects, params = [], []
+    for users, values, (prefix, suffix) in parts:
+        if list(values) != names[2:]:
+            raise ValueError("Every part must give the same fields, in the same order.")
+        try:
+            ids = users.order_by().values(audience_id=F("pk"))
+            ids_sql, ids_params = ids.query.get_compiler(connection=connection).as_sql()
+        except EmptyResultSet:
+            continue
+        placeholders = ", ".join("%s" for _name in values)
+        selects.append(
+            f"SELECT %s || CAST(audience.audience_id AS TEXT) || %s, audience.audience_id, {placeholders}"  # noqa: S608
+            f" FROM ({ids_sql}) audience"
+        )
+        # In the order they stand in the text: the key's ends, the values, then the users' query.
+        params += [prefix, suffix, *(_prepared(model, name, value) for name, value in values.items()), *ids_params]
+    if not selects:
+        return []
+    columns = ", ".join(quote(_column(model, name)) for name in names)
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) " + " UNION ALL ".join(selects)
+    if returning:
+        sql += " RETURNING " + ", ".join(quote(_column(model, name)) for name in returning)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall() if returning else []
+
+
+def _prepared(model: type[models.Model], name: str, value: Any) -> Any:
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field)
+    return field.get_db_prep_save(value, connection)

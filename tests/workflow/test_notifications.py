@@ -19,7 +19,7 @@ from workflow import notifications
 from workflow.events import Channel, Event
 from workflow.models import Notification
 from workflow.notifications import notification_key, notify_audiences, staff_audience
-from workflow.sql import insert_from_selects
+from workflow.sql import insert_rows_per_user
 
 pytestmark = pytest.mark.django_db
 
@@ -96,9 +96,12 @@ def test_notify_audiences_queues_only_the_emails_after_commit(
     assert queued == [[email.pk]]
 
 
-def test_insert_from_selects_refuses_parts_that_give_different_fields() -> None:
+def test_insert_rows_per_user_refuses_parts_that_give_different_fields() -> None:
     users = User.objects.all()
-    parts: list[tuple[Any, dict[str, Any]]] = [(users, {"key": None}), (users, {"event": None})]
+    parts: list[tuple[Any, dict[str, Any], tuple[str, str]]] = [
+        (users, {"event": Event.INVITED}, ("a:", ":b")),
+        (users, {"channel": Channel.INBOX}, ("a:", ":b")),
+    ]
 
     with pytest.raises(ValueError, match="same fields"):
-        insert_from_selects(Notification, parts=parts)
+        insert_rows_per_user(Notification, parts=parts, user_field="recipient", key_field="key")
