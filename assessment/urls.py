@@ -1,9 +1,47 @@
 from django.urls import path
 
 from assessment import views
+from assessment.views import assignment as assignment_views
 
 app_name = "assessment"
 
 urlpatterns = [
     path("assessor/", views.dashboard, name="dashboard"),
+    path("staff/calls/<int:pk>/assignments/", assignment_views.assignments, name="assignments"),
+    path("staff/calls/<int:pk>/assignments/compute/", assignment_views.plan_compute, name="assignment_plan_compute"),
+    path(
+        "staff/calls/<int:pk>/assignments/plans/<int:plan_pk>/accept/",
+        assignment_views.plan_accept,
+        name="assignment_plan_accept",
+    ),
+    path(
+        "staff/calls/<int:pk>/assignments/plans/<int:plan_pk>/discard/",
+        assignment_views.plan_discard,
+        name="assignment_plan_discard",
+    ),
+    path(
+        "staff/calls/<int:pk>/assignments/plans/<int:plan_pk>/pairs/<int:pair_pk>/remove/",
+        assignment_views.plan_pair_remove,
+        name="assignment_plan_pair_remove",
+    ),
+    path(
+        "staff/calls/<int:pk>/assignments/proposals/<int:proposal_pk>/",
+        assignment_views.proposal_assign,
+        name="assignment_proposal",
+    ),
+    path(
+        "staff/calls/<int:pk>/assignments/proposals/<int:proposal_pk>/rules/",
+        assignment_views.pair_rule_create,
+        name="assignment_rule_create",
+    ),
+    path(
+        "staff/calls/<int:pk>/assignments/proposals/<int:proposal_pk>/rules/<int:rule_pk>/remove/",
+        assignment_views.pair_rule_delete,
+        name="assignment_rule_remove",
+    ),
+    path(
+        "staff/calls/<int:pk>/assignments/<int:assignment_pk>/withdraw/",
+        assignment_views.assignment_withdraw,
+        name="assignment_withdraw",
+    ),
 ]

@@ -146,6 +146,16 @@ MATRIX: dict[str, dict[str, Expected]] = {
     # Staff read every proposal; the board only those before it, which a draft is not.
     "workflow:proposal_detail": {**signed_in(403), "staff": 200, "board": 404},
     "workflow:proposal_act": signed_in(405),
+    # Assessment assignments: staff's; the actions are POST-only.
+    "assessment:assignments": role("staff"),
+    "assessment:assignment_proposal": role("staff"),
+    "assessment:assignment_plan_compute": {**role("staff"), "staff": 405},
+    "assessment:assignment_plan_accept": {**role("staff"), "staff": 405},
+    "assessment:assignment_plan_discard": {**role("staff"), "staff": 405},
+    "assessment:assignment_plan_pair_remove": {**role("staff"), "staff": 405},
+    "assessment:assignment_rule_create": {**role("staff"), "staff": 405},
+    "assessment:assignment_rule_remove": {**role("staff"), "staff": 405},
+    "assessment:assignment_withdraw": {**role("staff"), "staff": 405},
 }
 
 
@@ -220,6 +230,15 @@ def objects(applicant: User, co_applicant: User, clients: dict[str, Client]) -> 
             "intake:eligibility": {"pk": proposal.pk},
             "workflow:proposal_detail": {"pk": proposal.pk},
             "workflow:proposal_act": {"pk": proposal.pk, "action": "submit"},
+            "assessment:assignments": {"pk": call.pk},
+            "assessment:assignment_proposal": {"pk": call.pk, "proposal_pk": proposal.pk},
+            "assessment:assignment_plan_compute": {"pk": call.pk},
+            "assessment:assignment_plan_accept": {"pk": call.pk, "plan_pk": 1},
+            "assessment:assignment_plan_discard": {"pk": call.pk, "plan_pk": 1},
+            "assessment:assignment_plan_pair_remove": {"pk": call.pk, "plan_pk": 1, "pair_pk": 1},
+            "assessment:assignment_rule_create": {"pk": call.pk, "proposal_pk": proposal.pk},
+            "assessment:assignment_rule_remove": {"pk": call.pk, "proposal_pk": proposal.pk, "rule_pk": 1},
+            "assessment:assignment_withdraw": {"pk": call.pk, "assignment_pk": 1},
         }
     )
 

@@ -21,6 +21,7 @@ class Event(models.TextChoices):
     EXTENSION_GRANTED = "extension_granted", _("Deadline extended")
     DEADLINE_REMINDER = "deadline_reminder", _("Deadline reminder")
     COAPPLICANT_INVITED = "coapplicant_invited", _("Invited to edit a proposal")
+    ASSIGNMENTS_OFFERED = "assignments_offered", _("Proposals to assess")
 
 
 class Channel(models.TextChoices):
