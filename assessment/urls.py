@@ -1,12 +1,19 @@
 from django.urls import path
 
 from assessment import views
+from assessment.views import results as result_views
+from assessment.views import reviews as review_views
 from assessment.views import assignment as assignment_views
 
 app_name = "assessment"
 
 urlpatterns = [
     path("assessor/", views.dashboard, name="dashboard"),
+    path("assessor/assignments/<int:pk>/", review_views.assignment_respond, name="respond"),
+    path("assessor/assignments/<int:pk>/review/", review_views.review_edit, name="review"),
+    path("staff/reviews/<int:pk>/reopen/", review_views.review_reopen, name="review_reopen"),
+    path("staff/calls/<int:pk>/results/", result_views.call_results_page, name="results"),
+    path("staff/calls/<int:pk>/results.csv", result_views.call_results_csv, name="results_csv"),
     path("staff/calls/<int:pk>/assignments/", assignment_views.assignments, name="assignments"),
     path("staff/calls/<int:pk>/assignments/compute/", assignment_views.plan_compute, name="assignment_plan_compute"),
     path(

@@ -212,8 +212,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "workflow.tasks.send_deadline_reminders",
         "schedule": float(SWEEP_INTERVAL_SECONDS),
     },
+    "send-review-reminders": {
+        "task": "workflow.tasks.send_review_reminders",
+        "schedule": float(SWEEP_INTERVAL_SECONDS),
+    },
     "relay-unsent-notifications": {"task": "workflow.tasks.relay_unsent_notifications", "schedule": 60.0},
 }
+# An assessor whose total is further than this (points out of 100) from the others' mean is flagged.
+ASSESSMENT_OUTLIER_POINTS = env.float("ASSESSMENT_OUTLIER_POINTS", default=20.0)
 
 # --- Logging --------------------------------------------------------------------------
 LOGGING = {

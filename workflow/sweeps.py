@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections import defaultdict
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import transaction
-from django.db.models import Case, CharField, DateTimeField, Exists, F, OuterRef, Value, When
+from django.db.models import Case, CharField, DateTimeField, Exists, F, OuterRef, QuerySet, Value, When
 from django.db.models.functions import Concat, JSONObject
 from django.utils import timezone
 
+from accounts.models import User
+from assessment.choices import ACTIVE_ASSIGNMENT_STATES, ReviewState
+from assessment.models import Assignment
 from intake.models import Proposal, ProposalQuerySet
 from workflow.events import Channel, Event
 from workflow.models import Notification
-from workflow.notifications import notification_emails_queue_on_commit, notification_key_expression
+from workflow.notifications import (
+    notification_emails_queue_on_commit,
+    notification_key_expression,
+    notification_list_create,
+    notification_rows,
+    staff_audience,
+)
 from workflow.sql import IsoFormat, Joined, insert_from_select
 from workflow.states import EDITABLE_STATES
 
@@ -101,3 +113,116 @@ def _reminder_key(channel: str) -> Joined:
         recipient_id=F("lead_applicant_id"),
         channel=channel,
     )
+
+
+# --- Reviews: reminders to assessors, escalation to staff ---------------------------------------
+
+#: Assessors are reminded when this much time is left before a review is due, the nearest first.
+REVIEW_REMINDER_WINDOWS = (timedelta(days=1), timedelta(days=3))
+
+
+def review_reminders_send(*, now: datetime | None = None) -> int:
+    """Remind assessors of their reviews due soon, one message per assessor; return how many assessors.
+
+    A review is due soon 3 days before its due date and again on its last day (24 hours).
+    Each assessor gets one message listing every review of theirs that entered a window
+    since the last run; a review is listed once per window and due date (the message's
+    context keeps what it listed), so a second run sends nothing. One read of the reviews
+    due, one of the earlier reminders, and one insert.
+    """
+    now = now or timezone.now()
+    due = _reviews_open().filter(due_at__gt=now, due_at__lte=now + REVIEW_REMINDER_WINDOWS[-1])
+    by_assessor: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    languages: dict[int, str] = {}
+    for row in due:
+        window = next(w for w in REVIEW_REMINDER_WINDOWS if row["due_at"] <= now + w)
+        languages[row["assessor_id"]] = row["assessor__preferred_language"]
+        by_assessor[row["assessor_id"]].append(
+            {
+                **_review_item(row, row["assessor__preferred_language"]),
+                "days": (row["due_at"] - now).days,
+                "token": f"a{row['pk']}:{window.days}d:{row['due_at'].isoformat()}",
+            }
+        )
+    reminded = _tokens_reminded(by_assessor, since=now - REVIEW_REMINDER_WINDOWS[-1] - timedelta(days=1))
+    rows: list[Notification] = []
+    for assessor_id, items in by_assessor.items():
+        fresh = [item for item in items if item["token"] not in reminded[assessor_id]]
+        if fresh:
+            occurrence = hashlib.sha256("|".join(sorted(item["token"] for item in fresh)).encode()).hexdigest()[:16]
+            rows += notification_rows(
+                event=Event.REVIEW_REMINDER,
+                recipients=[User(pk=assessor_id, preferred_language=languages[assessor_id])],
+                occurrence=occurrence,
+                context={"reviews": fresh},
+            )
+    with transaction.atomic():
+        notification_list_create(rows, may_exist=True)
+    return len(rows) // 2
+
+
+def reviews_overdue_escalate(*, now: datetime | None = None) -> int:
+    """Tell staff, once a day, of every review past its due date and not submitted; return how many messages.
+
+    Each staff member gets one message listing them all; the key holds the server's (UTC)
+    date, so the sweep may run as often as it likes.
+    """
+    now = now or timezone.now()
+    overdue = list(_reviews_open().filter(due_at__lte=now))
+    if not overdue:
+        return 0
+    staff = list(User.objects.filter(staff_audience()).only("pk", "preferred_language"))
+    rows: list[Notification] = []
+    for member in staff:
+        items = [
+            {**_review_item(row, member.preferred_language), "assessor": row["assessor__display_name"]}
+            for row in overdue
+        ]
+        rows += notification_rows(
+            event=Event.REVIEWS_OVERDUE, recipients=[member], occurrence=f"d{now.date().isoformat()}",
+            context={"reviews": items},
+        )  # fmt: skip
+    with transaction.atomic():
+        notification_list_create(rows, may_exist=True)
+    return len(staff)
+
+
+def _reviews_open() -> QuerySet[Any]:
+    """The live assignments whose review is not submitted, as the values the messages list."""
+    return (
+        Assignment.objects.filter(state__in=ACTIVE_ASSIGNMENT_STATES)
+        .exclude(review__state=ReviewState.SUBMITTED)
+        .order_by("due_at", "pk")
+        .values(
+            "pk",
+            "due_at",
+            "assessor_id",
+            "assessor__preferred_language",
+            "assessor__display_name",
+            "proposal__title",
+            "proposal__call__title_en",
+            "proposal__call__title_fr",
+            "proposal__call__timezone",
+        )
+    )
+
+
+def _review_item(row: dict[str, Any], language: str) -> dict[str, Any]:
+    call = row["proposal__call__title_fr"] if language.startswith("fr") else row["proposal__call__title_en"]
+    return {
+        "title": row["proposal__title"],
+        "call": call,
+        "due_at": row["due_at"].isoformat(),
+        "timezone": row["proposal__call__timezone"],
+    }
+
+
+def _tokens_reminded(by_assessor: dict[int, list[dict[str, Any]]], *, since: datetime) -> dict[int, set[str]]:
+    """Return, per assessor, the reviews (tokens) their recent reminders listed."""
+    reminded: dict[int, set[str]] = defaultdict(set)
+    earlier = Notification.objects.filter(
+        event=Event.REVIEW_REMINDER, channel=Channel.EMAIL, recipient_id__in=list(by_assessor), created_at__gte=since
+    ).values_list("recipient_id", "context")
+    for recipient_id, context in earlier:
+        reminded[recipient_id].update(item.get("token", "") for item in context.get("reviews", []))
+    return reminded

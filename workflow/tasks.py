@@ -37,3 +37,9 @@ def expire_overdue_proposals() -> int:
 def send_deadline_reminders() -> int:
     """Remind lead applicants of unsubmitted proposals 7 days and 1 day before their deadline."""
     return sweeps.deadline_reminders_send()
+
+
+@shared_task
+def send_review_reminders() -> int:
+    """Remind assessors of reviews due soon, and tell staff once a day of overdue ones."""
+    return sweeps.review_reminders_send() + sweeps.reviews_overdue_escalate()

@@ -107,7 +107,4 @@ def reviews_all_in(proposal: Proposal) -> list[Review]:
     rubric = Rubric.objects.filter(call=proposal.call, stage=VersionKind.APPLICATION).first()
     if rubric is None:
         rubric = rubric_make(proposal.call, k=1)
-    return [
-        review_make(assignment_make(proposal, rubric=rubric))
-        for _ in range(proposal.required_reviews_missing())
-    ]
+    return [review_make(assignment_make(proposal, rubric=rubric)) for _ in range(proposal.required_reviews_missing())]

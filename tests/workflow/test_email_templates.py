@@ -46,16 +46,50 @@ CONTEXTS: dict[str, dict[str, Any]] = {
     Event.EXTENSION_GRANTED: {"reason": "A partner's signing officer was away.", "until": DUE.isoformat()},
     Event.DEADLINE_REMINDER: {"deadline": DUE.isoformat(), "days": 7},
     Event.COAPPLICANT_INVITED: {"lead": "Lee Lead"},
+    Event.ASSIGNMENT_DECLINED: {"reason": "I am travelling that month.", "assessor": "Ada Assessor"},
+    Event.REVIEW_REMINDER: {
+        "reviews": [
+            {
+                "title": "Shared quantum testbed",
+                "call": "Call",
+                "due_at": DUE.isoformat(),
+                "timezone": "America/Toronto",
+                "days": 3,
+                "token": "a1:3d",
+            },
+            {
+                "title": "Another testbed",
+                "call": "Call",
+                "due_at": DUE.isoformat(),
+                "timezone": "America/Toronto",
+                "days": 0,
+                "token": "a2:1d",
+            },
+        ]
+    },
+    Event.REVIEWS_OVERDUE: {
+        "reviews": [
+            {
+                "title": "Shared quantum testbed",
+                "call": "Call",
+                "due_at": DUE.isoformat(),
+                "timezone": "America/Toronto",
+                "assessor": "Ada Assessor",
+            },
+        ]
+    },
 }
 
 
-def _notification(event: str, recipient: User, proposal: Proposal, context: dict[str, Any]) -> Notification:
+def _notification(event: str, recipient: User, proposal: Proposal | None, context: dict[str, Any]) -> Notification:
     return Notification(
         key=f"test:{event}", event=event, channel=Channel.EMAIL, recipient=recipient, proposal=proposal, context=context
     )
 
 
-def _render(event: str, language: str, proposal: Proposal, context: dict[str, Any] | None = None) -> tuple[str, ...]:
+def _render(
+    event: str, language: str, proposal: Proposal | None, context: dict[str, Any] | None = None
+) -> tuple[str, ...]:
     recipient = cast(User, UserFactory(preferred_language=language, display_name="Ann Applicant"))
     return notification_render(
         _notification(event, recipient, proposal, CONTEXTS[event] if context is None else context)
@@ -73,7 +107,11 @@ def test_email_contexts_cover_every_event() -> None:
     assert sorted(CONTEXTS) == sorted(Event.values)
 
 
-@pytest.mark.parametrize("event", Event.values)
+#: Events about several proposals at once: stored without a proposal, they list the proposals in the body.
+GROUPED = {Event.REVIEW_REMINDER, Event.REVIEWS_OVERDUE}
+
+
+@pytest.mark.parametrize("event", sorted(set(Event.values) - GROUPED))
 @pytest.mark.parametrize("language", ["en", "fr"])
 def test_email_renders_completely(event: str, language: str, proposal: Proposal) -> None:
     subject, text, html = _render(event, language, proposal)
@@ -205,4 +243,36 @@ def test_email_changes_requested_does_not_name_the_staff_member(make_proposal: M
 def test_email_staff_events_address_staff(event: str, proposal: Proposal) -> None:
     _subject, text, _html = _render(event, "en", proposal)
 
+    assert "You receive this message as program staff" in text
+
+
+@pytest.mark.parametrize("event", sorted(GROUPED))
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_email_about_several_proposals_lists_each_without_a_proposal_link(event: str, language: str) -> None:
+    subject, text, html = _render(event, language, None)
+
+    assert subject
+    assert "\n" not in subject
+    for part in (text, html):
+        assert "{{" not in part
+        assert "{%" not in part
+        assert "Shared quantum testbed" in part
+        assert "/proposals/" not in part
+    assert f'<html lang="{language}">' in html
+
+
+def test_email_review_reminder_counts_and_dates_each_review() -> None:
+    subject, text, _html = _render(Event.REVIEW_REMINDER, "en", None)
+
+    assert subject == "Reminder: 2 reviews due soon"
+    assert "- “Shared quantum testbed” (Call), due March 1, 2030, 3 p.m. (America/Toronto)\n" in text
+    assert "- “Another testbed” (Call), due March 1, 2030, 3 p.m. (America/Toronto) — due today" in text
+    assert f"{settings.SITE_URL}/assessor/" in text
+
+
+def test_email_reviews_overdue_names_the_assessor_to_staff() -> None:
+    subject, text, _html = _render(Event.REVIEWS_OVERDUE, "en", None)
+
+    assert subject == "1 review is overdue"
+    assert "“Shared quantum testbed” (Call): Ada Assessor, due March 1, 2030" in text
     assert "You receive this message as program staff" in text

@@ -1,0 +1,391 @@
+"""Use cases of reviewing: the assessor's list, accepting or declining, writing and submitting a review.
+
+An assessor reads a proposal's content only through an assignment that is accepted, for
+which they declared no conflict, and on which ``assessment.selectors.conflicted`` does not
+hold: anything else is a 404, not a hint. Assessors are blind to each other: nothing here
+ever reads another assessor's review for an assessor (the model has no setting for staff
+to reveal them later, so they never see them). Submitting the last required review
+completes the proposal's assessment through the lifecycle's action, in the same
+transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.db.models import BooleanField, ExpressionWrapper, F, OuterRef, QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.errors import ActionForbidden, DomainError, StaleAction
+from accounts.models import User
+from assessment.choices import AssignmentState, ReviewState
+from assessment.models import Assignment, Criterion, Review, Rubric, Score
+from assessment.selectors import conflicted
+from assessment.services.rubrics import rubric_lock_on_first_review
+from intake.choices import VersionKind
+from intake.models import Proposal, ProposalVersion
+from workflow.actions import proposal_complete_assessment, proposal_reopen_assessment
+from workflow.events import Event
+from workflow.lifecycle import SYSTEM
+from workflow.models import AuditRecord
+from workflow.notifications import notify_audiences, staff_audience
+from workflow.states import ProposalState
+
+# --- The assessor's list -----------------------------------------------------------------------
+
+
+class Step:
+    """What the assessor does next with an assignment, in the order they do it."""
+
+    DECLARE = "declare"
+    RESPOND = "respond"
+    REVIEW = "review"
+    SUBMITTED = "submitted"
+    NONE = "none"
+
+
+def assignment_next_step(assignment: Any) -> str:
+    """Return the assessor's next step on ``assignment`` (annotated as ``assignments_of_assessor`` does)."""
+    if assignment.state not in (AssignmentState.OFFERED, AssignmentState.ACCEPTED) or assignment.is_conflicted:
+        return Step.NONE
+    if assignment.no_conflict_declared_at is None:
+        return Step.DECLARE
+    if assignment.state == AssignmentState.OFFERED:
+        return Step.RESPOND
+    if assignment.review_state == ReviewState.SUBMITTED:
+        return Step.SUBMITTED
+    return Step.REVIEW
+
+
+def _with_conflict(assignments: QuerySet[Assignment]) -> QuerySet[Assignment]:
+    return assignments.annotate(
+        is_conflicted=ExpressionWrapper(
+            conflicted(assessor=OuterRef("assessor_id"), proposal=OuterRef("proposal_id")),
+            output_field=BooleanField(),
+        )
+    )
+
+
+def assignments_of_assessor(*, user: User) -> list[Any]:
+    """Return every assignment of ``user``, soonest due first, each with its next step, in one query.
+
+    Each carries ``is_conflicted``, ``review_state`` (None before a draft) and ``next_step``.
+    Only the proposal's title and call are read: that is all an assessor sees before declaring.
+    """
+    # Annotated rows (``is_conflicted``, ``review_state``, ``next_step``), hence ``Any``.
+    rows: list[Any] = list(
+        _with_conflict(Assignment.objects.filter(assessor=user))
+        .select_related("proposal__call", "rubric")
+        .only(
+            "pk",
+            "state",
+            "due_at",
+            "no_conflict_declared_at",
+            "responded_at",
+            "created_at",
+            "proposal__title",
+            "proposal__state",  # the lifecycle's protected field reads it on load
+            "proposal__call__title_en",
+            "proposal__call__title_fr",
+            "proposal__call__timezone",
+            "rubric__stage",
+        )
+        .annotate(review_state=F("review__state"))
+        .order_by("due_at", "pk")
+    )
+    for row in rows:
+        row.next_step = assignment_next_step(row)
+    return rows
+
+
+def assignment_for_assessor(*, user: User, pk: int) -> Any:
+    """Return ``user``'s assignment ``pk`` with its proposal's title and call, or 404 for anyone else's."""
+    assignment: Any = get_object_or_404(
+        _with_conflict(Assignment.objects.select_related("proposal__call", "rubric")).annotate(
+            review_state=F("review__state")
+        ),
+        pk=pk,
+        assessor=user,
+    )
+    assignment.next_step = assignment_next_step(assignment)
+    return assignment
+
+
+# --- Accepting and declining ------------------------------------------------------------------
+
+
+def _lock_offered(*, assignment: Assignment, by: User) -> Any:
+    """Lock ``assignment`` and refuse what ``by`` may no longer answer: not theirs, answered, undeclared, conflicted."""
+    locked: Any = get_object_or_404(
+        _with_conflict(Assignment.objects.select_for_update(of=("self",)).select_related("proposal__call")),
+        pk=assignment.pk,
+        assessor=by,
+    )
+    if locked.state != AssignmentState.OFFERED:
+        raise StaleAction(
+            _("This assignment is already “%(state)s”. Nothing was changed.") % {"state": locked.get_state_display()}
+        )
+    if locked.is_conflicted:
+        raise ActionForbidden(_("You have a conflict of interest with this proposal."))
+    if locked.no_conflict_declared_at is None:
+        raise DomainError(_("Declare whether you have a conflict of interest before you accept or decline."))
+    return locked
+
+
+def assignment_accept(*, assignment: Assignment, by: User) -> Assignment:
+    """Accept the assignment: the assessor will review the proposal by its due date."""
+    with transaction.atomic():
+        locked = _lock_offered(assignment=assignment, by=by)
+        locked.state = AssignmentState.ACCEPTED
+        locked.responded_at = timezone.now()
+        locked.save(update_fields=["state", "responded_at", "updated_at"])
+    return locked
+
+
+def assignment_decline(*, assignment: Assignment, by: User, reason: str) -> Assignment:
+    """Decline the assignment with a reason, freeing its slot for another assessor; staff are told."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Give the reason you decline this assignment."))
+    with transaction.atomic():
+        locked = _lock_offered(assignment=assignment, by=by)
+        locked.state = AssignmentState.DECLINED
+        locked.decline_reason = reason
+        locked.responded_at = timezone.now()
+        locked.save(update_fields=["state", "decline_reason", "responded_at", "updated_at"])
+        notify_audiences(
+            audiences=[(Event.ASSIGNMENT_DECLINED, staff_audience())],
+            occurrence=f"assignment{locked.pk}:declined",
+            proposal=locked.proposal,
+            context={"reason": reason, "assessor": by.get_full_name()},
+        )
+    return locked
+
+
+# --- The review page ---------------------------------------------------------------------------
+
+
+@dataclass
+class ReviewPage:
+    """What the review page shows: the assignment, the review (None before the first save), the rubric."""
+
+    assignment: Assignment
+    review: Review | None
+    criteria: list[Criterion]
+    scores: dict[int, Score]
+    version: ProposalVersion | None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.review is not None and self.review.state == ReviewState.SUBMITTED
+
+
+def _reviewable(user: User) -> QuerySet[Assignment]:
+    """The assignments through which ``user`` may read a proposal: accepted, declared, not conflicted."""
+    return (
+        Assignment.objects.filter(assessor=user, state=AssignmentState.ACCEPTED, no_conflict_declared_at__isnull=False)
+        .exclude(conflicted(assessor=OuterRef("assessor_id"), proposal=OuterRef("proposal_id")))
+        .select_related("proposal__call__program", "proposal__lead_organization", "rubric")
+    )
+
+
+def review_page_for_assessor(*, user: User, pk: int) -> ReviewPage:
+    """Return the review page of ``user``'s assignment ``pk``, or 404 unless they may read its proposal."""
+    assignment = get_object_or_404(_reviewable(user), pk=pk)
+    review = Review.objects.filter(assignment=assignment).first()
+    scores = {score.criterion_id: score for score in Score.objects.filter(review=review)} if review else {}
+    stage_kind = VersionKind.LOI if assignment.rubric.stage == VersionKind.LOI else VersionKind.APPLICATION
+    version = (
+        ProposalVersion.objects.filter(proposal=assignment.proposal, kind=stage_kind)
+        .prefetch_related("attachments")
+        .order_by("-number")
+        .first()
+    )
+    return ReviewPage(
+        assignment=assignment,
+        review=review,
+        criteria=list(assignment.rubric.criteria.order_by("position")),
+        scores=scores,
+        version=version,
+    )
+
+
+@dataclass(frozen=True)
+class ScoreInput:
+    value: int | None
+    comment: str
+
+
+@dataclass(frozen=True)
+class ReviewInput:
+    """What the assessor typed: a score and comment per criterion id, and the overall fields."""
+
+    scores: dict[int, ScoreInput]
+    recommendation: str
+    confidence: str
+    overall_comment: str
+
+
+class ReviewIncomplete(DomainError):
+    """The review cannot be submitted yet; ``errors`` names each field that lacks something. The draft is saved."""
+
+    status = 400
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(_("The review is saved as a draft but cannot be submitted yet: complete the fields marked."))
+        self.errors = errors
+
+
+def review_missing(*, data: ReviewInput, criteria: list[Criterion]) -> dict[str, str]:
+    """Return, by form field, what a complete review still lacks (empty when it may be submitted)."""
+    errors: dict[str, str] = {}
+    for criterion in criteria:
+        given = data.scores.get(criterion.pk, ScoreInput(None, ""))
+        if given.value is None:
+            errors[f"score_{criterion.pk}"] = _("Give a score from %(low)d to %(high)d.") % {
+                "low": criterion.scale_min,
+                "high": criterion.scale_max,
+            }
+        if not given.comment.strip():
+            errors[f"comment_{criterion.pk}"] = _("Explain your score in a comment.")
+    if not data.recommendation:
+        errors["recommendation"] = _("Give your overall recommendation.")
+    if not data.confidence:
+        errors["confidence"] = _("Say how confident you are in this review.")
+    return errors
+
+
+def _lock_review(
+    *, assignment: Assignment, by: User, expected_updated_at: datetime | None
+) -> tuple[Assignment, Review]:
+    """Lock the proposal, the assignment and its review (made now if new) in that order; refuse a stale form."""
+    proposal_id = _reviewable(by).filter(pk=assignment.pk).values_list("proposal_id", flat=True).first()
+    if proposal_id is None:
+        raise Http404
+    # The proposal first: two assessors submitting its last reviews at once are counted one after the other.
+    Proposal.objects.select_for_update().filter(pk=proposal_id).values_list("pk").get()
+    locked = get_object_or_404(_reviewable(by).select_for_update(of=("self",)), pk=assignment.pk)
+    review = Review.objects.select_for_update().filter(assignment=locked).first()
+    if review is None:
+        if expected_updated_at is not None:
+            raise StaleAction(_("This review changed since you opened it. Nothing was saved."))
+        review = Review.objects.create(assignment=locked)
+    elif expected_updated_at is None or review.updated_at != expected_updated_at:
+        raise StaleAction(
+            _("This review was saved elsewhere since you opened it (another tab or window). Nothing was saved.")
+        )
+    if review.state == ReviewState.SUBMITTED:
+        raise StaleAction(_("This review is submitted and can no longer be changed."))
+    return locked, review
+
+
+def _store(review: Review, data: ReviewInput, criteria: list[Criterion]) -> None:
+    review.recommendation = data.recommendation
+    review.confidence = data.confidence
+    review.overall_comment = data.overall_comment.strip()
+    review.save(update_fields=["recommendation", "confidence", "overall_comment", "updated_at"])
+    Score.objects.bulk_create(
+        [
+            Score(
+                review=review,
+                criterion=criterion,
+                value=data.scores.get(criterion.pk, ScoreInput(None, "")).value,
+                comment=data.scores.get(criterion.pk, ScoreInput(None, "")).comment.strip(),
+            )
+            for criterion in criteria
+        ],
+        update_conflicts=True,
+        unique_fields=["review", "criterion"],
+        update_fields=["value", "comment"],
+    )
+
+
+def review_save_draft(
+    *, assignment: Assignment, by: User, data: ReviewInput, expected_updated_at: datetime | None
+) -> Review:
+    """Save what the assessor typed, complete or not, as the review's draft."""
+    with transaction.atomic():
+        locked, review = _lock_review(assignment=assignment, by=by, expected_updated_at=expected_updated_at)
+        _store(review, data, list(locked.rubric.criteria.all()))
+    return review
+
+
+def review_submit(
+    *, assignment: Assignment, by: User, data: ReviewInput, expected_updated_at: datetime | None
+) -> Review:
+    """Save the review and submit it if complete; raise ``ReviewIncomplete`` (draft kept) otherwise.
+
+    Submitting locks the rubric (its first review) and, when it was the proposal's last
+    required review, completes the assessment by the lifecycle's action, as Clusterflow.
+    """
+    with transaction.atomic():
+        locked, review = _lock_review(assignment=assignment, by=by, expected_updated_at=expected_updated_at)
+        criteria = list(locked.rubric.criteria.all())
+        _store(review, data, criteria)
+        errors = review_missing(data=data, criteria=criteria)
+        if not errors:
+            review.state = ReviewState.SUBMITTED
+            review.submitted_at = timezone.now()
+            review.save(update_fields=["state", "submitted_at", "updated_at"])
+            _rubric_lock(locked.rubric)
+            proposal = Proposal.objects.select_related("call").get(pk=locked.proposal_id)
+            if proposal.state == ProposalState.IN_ASSESSMENT and proposal.required_reviews_missing() == 0:
+                proposal_complete_assessment(proposal=proposal, by=SYSTEM, expected_state=ProposalState.IN_ASSESSMENT)
+    if errors:
+        raise ReviewIncomplete(errors)
+    return review
+
+
+def _rubric_lock(rubric: Rubric) -> None:
+    rubric_lock_on_first_review(rubric=rubric)
+
+
+# --- Staff reopen a submitted review ----------------------------------------------------------
+
+
+def review_for_staff(*, pk: int) -> Review:
+    """Return review ``pk`` with its assignment, assessor, proposal and call (staff only; 404 if none)."""
+    return get_object_or_404(
+        Review.objects.select_related("assignment__assessor", "assignment__proposal__call", "assignment__rubric"),
+        pk=pk,
+    )
+
+
+def review_reopen(*, review: Review, by: User, reason: str) -> Review:
+    """Return a submitted review to its assessor as a draft, giving the reason (audited on the proposal).
+
+    If the proposal was already assessed, its assessment is reopened too, since a required
+    review is no longer in.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Give the reason the review is reopened."))
+    with transaction.atomic():
+        proposal = Proposal.objects.select_for_update().select_related("call").get(pk=review.assignment.proposal_id)
+        locked = Review.objects.select_for_update().select_related("assignment").get(pk=review.pk)
+        if locked.state != ReviewState.SUBMITTED:
+            raise StaleAction(
+                _("This review is not submitted (it may have been reopened already). Nothing was changed.")
+            )
+        locked.state = ReviewState.DRAFT
+        locked.submitted_at = None
+        locked.save(update_fields=["state", "submitted_at", "updated_at"])
+        AuditRecord.objects.create(
+            proposal=proposal,
+            action="reopen_review",
+            from_state=proposal.state,
+            to_state=proposal.state,
+            actor=by,
+            reason=reason,
+            data={"review": locked.pk, "assessor": locked.assignment.assessor_id},
+        )
+        if proposal.state == ProposalState.ASSESSED:
+            proposal_reopen_assessment(proposal=proposal, by=by, reason=reason)
+    return locked
