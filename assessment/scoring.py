@@ -9,8 +9,9 @@ A proposal's **weighted total** is the mean of its assessors' totals (the same a
 total of the criteria's means, the formula being linear). Its **spread** is the range of
 the assessors' totals (highest minus lowest, in points out of 100): with three assessors
 a range says more plainly than a standard deviation how far apart they are. An assessor
-is an **outlier** when their total is more than the threshold (points out of 100) from
-the mean of the others' totals; with a single assessor there is nobody to differ from.
+is an **outlier** when their total is the furthest from the mean of the others' totals and
+more than the threshold (points out of 100) from it; with a single assessor there is
+nobody to differ from.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from statistics import fmean
 from typing import Any
+
+#: Gaps this close (in points out of 100) are a tie: float sums differ in their last digits.
+TIE = 1e-9
 
 
 @dataclass(frozen=True)
@@ -65,12 +69,21 @@ def criterion_means(reviews: Sequence[Mapping[Any, int]], scales: Sequence[Scale
 
 
 def outliers(totals: Mapping[Any, float], *, threshold: float) -> frozenset[Any]:
-    """Return the assessors whose total is more than ``threshold`` from the mean of the others' totals."""
+    """Return the assessor furthest from the mean of the others' totals, if more than ``threshold`` from it.
+
+    Only the furthest is flagged (all of them on a tie, as two assessors who disagree are):
+    one low total drags down the others' mean, so with three assessors the two who agree
+    would otherwise be flagged too.
+    """
     if len(totals) < 2:
         return frozenset()
     whole = sum(totals.values())
     count = len(totals)
-    return frozenset(who for who, total in totals.items() if abs(total - (whole - total) / (count - 1)) > threshold)
+    gaps = {who: abs(total - (whole - total) / (count - 1)) for who, total in totals.items()}
+    furthest = max(gaps.values())
+    if furthest <= threshold + TIE:
+        return frozenset()
+    return frozenset(who for who, gap in gaps.items() if gap >= furthest - TIE)
 
 
 def proposal_scores(

@@ -1,0 +1,135 @@
+"""A call's results for staff: ranked by weighted total with flags and pass marks, and the CSV of every score."""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from assessment.models import Rubric
+from assessment.services.results import call_results, csv_safe
+from tests.assessment.reviewing import assessor_make, assignment_make, review_make, rubric_make
+from tests.factories import ProposalFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def rubric() -> Rubric:
+    # Weights 2 and 1 over scales 0-5 and 0-10.
+    return rubric_make(ProposalFactory(application=False).call, pass_threshold=Decimal("60"))
+
+
+def _scored(rubric: Rubric, title: str, *reviews: tuple[int, int]) -> Any:
+    proposal = ProposalFactory(call=rubric.call, title=title, application=False)
+    for values in reviews:
+        review_make(assignment_make(proposal, rubric=rubric), values=list(values))
+    return proposal
+
+
+def test_results_rank_by_weighted_total_with_pass_and_spread(rubric: Rubric) -> None:
+    _scored(rubric, "Middle", (3, 6), (3, 6))  # 60
+    _scored(rubric, "Top", (5, 10), (4, 10))  # 100 and 86.7
+    _scored(rubric, "Low", (1, 2))  # 20
+    unscored = ProposalFactory(call=rubric.call, title="Unscored", application=False)
+    review_make(assignment_make(unscored, rubric=rubric), submitted=False)
+
+    rows = call_results(call=rubric.call).rows
+
+    assert [(row.rank, row.proposal.title) for row in rows] == [
+        (1, "Top"),
+        (2, "Middle"),
+        (3, "Low"),
+        (None, "Unscored"),
+    ]
+    top, middle, low, none = rows
+    assert top.scores.total == pytest.approx((100 + 100 * (2 * 0.8 + 1) / 3) / 2)
+    assert top.scores.spread == pytest.approx(100 - 100 * 2.6 / 3)
+    assert top.means == [pytest.approx(4.5), pytest.approx(10)]
+    assert (top.passed, middle.passed, low.passed, none.passed) == (True, True, False, None)
+    assert (top.submitted, none.submitted, top.required) == (2, 0, 3)
+
+
+def test_results_flag_the_assessor_far_from_the_others(rubric: Rubric, settings: Any) -> None:
+    settings.ASSESSMENT_OUTLIER_POINTS = 30
+    proposal = ProposalFactory(call=rubric.call, application=False)
+    for name, values in (("Ann", (5, 10)), ("Bob", (5, 9)), ("Cy", (0, 1))):
+        review_make(
+            assignment_make(proposal, rubric=rubric, assessor=assessor_make(display_name=name)), values=list(values)
+        )
+
+    (row,) = call_results(call=rubric.call).rows
+
+    assert row.outlier_names == ["Cy"]
+    settings.ASSESSMENT_OUTLIER_POINTS = 100
+    assert call_results(call=rubric.call).rows[0].outlier_names == []
+
+
+@pytest.mark.parametrize("count", [1, 30])
+def test_results_page_reads_in_constant_queries(
+    count: int, rubric: Rubric, staff_client: Client, django_assert_max_num_queries: Any
+) -> None:
+    for index in range(count):
+        _scored(rubric, f"Proposal {index}", (index % 6, index % 11), (3, 3))
+
+    with django_assert_max_num_queries(10):
+        response = staff_client.get(reverse("assessment:results", kwargs={"pk": rubric.call_id}))
+
+    assert response.status_code == 200
+    assert len(response.context["results"].rows) == count
+
+
+def test_results_page_shows_the_ranking(rubric: Rubric, staff_client: Client) -> None:
+    _scored(rubric, "Top one", (5, 10))
+
+    body = staff_client.get(reverse("assessment:results", kwargs={"pk": rubric.call_id})).content.decode()
+
+    assert "Top one" in body
+    assert "100.0" in body
+    assert "Pass" in body
+
+
+def _csv(client: Client, rubric: Rubric) -> tuple[Any, list[list[str]]]:
+    response = client.get(reverse("assessment:results_csv", kwargs={"pk": rubric.call_id}))
+    text = b"".join(response.streaming_content).decode() if response.status_code == 200 else ""
+    return response, list(csv.reader(io.StringIO(text)))
+
+
+def test_csv_streams_one_row_per_score_with_formula_safe_cells(rubric: Rubric, staff_client: Client) -> None:
+    proposal = ProposalFactory(call=rubric.call, title='=HYPERLINK("x")', application=False)
+    review = review_make(
+        assignment_make(proposal, rubric=rubric, assessor=assessor_make(display_name="@Ann")), values=[4, 7]
+    )
+    review.scores.filter(criterion__position=1).update(comment="-1 for the budget")
+    review_make(assignment_make(proposal, rubric=rubric), submitted=False)  # drafts are not results
+
+    response, rows = _csv(staff_client, rubric)
+
+    assert response.streaming
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert rows[0] == ["proposal", "assessor", "criterion", "score", "comment", "recommendation", "confidence"]
+    assert rows[1:] == [
+        ['\'=HYPERLINK("x")', "'@Ann", "Criterion 1", "4", "'-1 for the budget", "fund", "high"],
+        ['\'=HYPERLINK("x")', "'@Ann", "Criterion 2", "7", "Comment on Criterion 2.", "fund", "high"],
+    ]
+
+
+@pytest.mark.parametrize("value", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx"])
+def test_csv_safe_quotes_what_a_spreadsheet_would_compute(value: str) -> None:
+    assert csv_safe(value) == "'" + value
+
+
+def test_csv_safe_leaves_plain_text_and_numbers() -> None:
+    assert (csv_safe("Good plan"), csv_safe(5), csv_safe(None)) == ("Good plan", 5, None)
+
+
+def test_csv_is_for_staff_only(rubric: Rubric, assessor_client: Client, applicant_client: Client) -> None:
+    _scored(rubric, "Secret", (5, 10))
+
+    assert _csv(assessor_client, rubric)[0].status_code == 403
+    assert _csv(applicant_client, rubric)[0].status_code == 403
