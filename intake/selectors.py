@@ -5,12 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.choices import Role
 from accounts.models import User
+from assessment.choices import ACTIVE_ASSIGNMENT_STATES
+from assessment.models import Assignment
+from assessment.selectors import conflicted
 from intake.eligibility import Application, Check, Rules
 from intake.models import Call, CoApplicant, EligibilityOverride, Program, Proposal
 from workflow.states import ProposalState
@@ -66,8 +69,9 @@ def proposals_visible_to(*, user: User) -> QuerySet[Proposal]:
     """Return the proposals ``user`` may read, whatever their roles combine to.
 
     Applicants read the proposals they lead; staff read all; board members read those
-    before the board or decided by it (until board meetings exist); assessors read none
-    until assessment exists.
+    before the board or decided by it (until board meetings exist); assessors read those
+    they are assigned to (offered or accepted), once they declared no conflict, and never
+    one they are conflicted on (``assessment.selectors.conflicted``), whatever the page.
     """
     proposals = Proposal.objects.select_related(*RELATED)
     if user.has_role(Role.STAFF):
@@ -77,12 +81,25 @@ def proposals_visible_to(*, user: User) -> QuerySet[Proposal]:
         visible |= _applicant_of(user)
     if user.has_role(Role.BOARD_MEMBER):
         visible |= Q(state__in=BOARD_STATES)
+    if user.has_role(Role.ASSESSOR):
+        visible |= _assessor_of(user)
     return proposals.filter(visible)
 
 
 def proposal_for_user(*, user: User, pk: int) -> Proposal:
     """Return the proposal ``pk`` if ``user`` may read it, or raise 404 (not revealing that it exists)."""
     return get_object_or_404(proposals_visible_to(user=user), pk=pk)
+
+
+def _assessor_of(user: User) -> Q:
+    """The proposals ``user`` is assigned to assess, has declared no conflict with, and is not conflicted on."""
+    assigned = Assignment.objects.filter(
+        proposal_id=OuterRef("pk"),
+        assessor_id=user.pk,
+        state__in=ACTIVE_ASSIGNMENT_STATES,
+        no_conflict_declared_at__isnull=False,
+    )
+    return Q(Exists(assigned)) & ~conflicted(assessor=user.pk, proposal=OuterRef("pk"))
 
 
 def _applicant_of(user: User) -> Q:

@@ -9,17 +9,21 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.contrib.auth.tokens import default_token_generator
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from accounts.choices import Role
 from accounts.models import User
+from assessment.models import AssessorInvitation, Assignment
+from assessment.services.rubrics import rubric_for
 from intake.models import CoApplicant
 from tests.conftest import client_for
 from tests.factories import (
@@ -112,6 +116,15 @@ MATRIX: dict[str, dict[str, Expected]] = {
     "intake:call_staff_detail": role("staff"),
     "intake:call_update": role("staff"),
     "assessment:dashboard": role("assessor"),
+    "assessment:profile": role("assessor"),
+    # The assessor's own live assignment; another's answers 404 (tests/assessment/test_conflicts.py).
+    "assessment:declare": role("assessor"),
+    # A pending invitation: anyone holding the link sees it (signed in: accept; anonymous: sign in or sign up).
+    "assessment:invitation": everyone(200),
+    "assessment:pool": role("staff"),
+    "assessment:pool_invite": role("staff"),
+    "assessment:rubric": role("staff"),
+    "assessment:call_conflicts": role("staff"),
     "workflow:staff_dashboard": role("staff"),
     "workflow:board_dashboard": role("board"),
     "workflow:inbox": signed_in(200),
@@ -183,7 +196,7 @@ class Objects:
 
 
 @pytest.fixture
-def objects(applicant: User, co_applicant: User, clients: dict[str, Client]) -> Objects:
+def objects(applicant: User, co_applicant: User, assessor: User, clients: dict[str, Client]) -> Objects:
     # After the logins: logging in changes last_login, which voids earlier reset tokens.
     call = CallFactory()
     membership = MembershipFactory(user=applicant)
@@ -191,6 +204,14 @@ def objects(applicant: User, co_applicant: User, clients: dict[str, Client]) -> 
     CoApplicant.objects.create(proposal=proposal, user=co_applicant, invited_by=applicant)
     attachment = AttachmentFactory(proposal=proposal)
     uidb64 = urlsafe_base64_encode(force_bytes(applicant.pk))
+    # Offered to the assessor, who has not declared: they may declare, not read the proposal. Scored on the
+    # letter-of-intent rubric, so that the call has no application rubric (the assignment pages answer 400 then).
+    assignment = Assignment.objects.create(
+        proposal=proposal, assessor=assessor, rubric=rubric_for(call=call, stage="loi"), due_at=call.review_due_at
+    )
+    invitation = AssessorInvitation.objects.create(
+        email="expert@example.org", invited_by=UserFactory(), expires_at=timezone.now() + timedelta(days=30)
+    )
     return Objects(
         kwargs={
             "accounts:password_reset_confirm": {
@@ -230,6 +251,10 @@ def objects(applicant: User, co_applicant: User, clients: dict[str, Client]) -> 
             "intake:eligibility": {"pk": proposal.pk},
             "workflow:proposal_detail": {"pk": proposal.pk},
             "workflow:proposal_act": {"pk": proposal.pk, "action": "submit"},
+            "assessment:declare": {"pk": assignment.pk},
+            "assessment:invitation": {"token": invitation.token},
+            "assessment:rubric": {"pk": call.pk},
+            "assessment:call_conflicts": {"pk": call.pk},
             "assessment:assignments": {"pk": call.pk},
             "assessment:assignment_proposal": {"pk": call.pk, "proposal_pk": proposal.pk},
             "assessment:assignment_plan_compute": {"pk": call.pk},

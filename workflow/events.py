@@ -21,6 +21,7 @@ class Event(models.TextChoices):
     EXTENSION_GRANTED = "extension_granted", _("Deadline extended")
     DEADLINE_REMINDER = "deadline_reminder", _("Deadline reminder")
     COAPPLICANT_INVITED = "coapplicant_invited", _("Invited to edit a proposal")
+    CONFLICT_DECLARED = "conflict_declared", _("Conflict of interest declared")
     ASSIGNMENT_DECLINED = "assignment_declined", _("Assessment assignment declined")
     REVIEW_REMINDER = "review_reminder", _("Reviews due soon")
     REVIEWS_OVERDUE = "reviews_overdue", _("Reviews overdue")

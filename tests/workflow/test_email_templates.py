@@ -46,6 +46,7 @@ CONTEXTS: dict[str, dict[str, Any]] = {
     Event.EXTENSION_GRANTED: {"reason": "A partner's signing officer was away.", "until": DUE.isoformat()},
     Event.DEADLINE_REMINDER: {"deadline": DUE.isoformat(), "days": 7},
     Event.COAPPLICANT_INVITED: {"lead": "Lee Lead"},
+    Event.CONFLICT_DECLARED: {"assessor": "Ada Assessor", "nature": "I advise the lead organization."},
     Event.ASSIGNMENT_DECLINED: {"reason": "I am travelling that month.", "assessor": "Ada Assessor"},
     Event.REVIEW_REMINDER: {
         "reviews": [
