@@ -57,6 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         import django
 
         django.setup()
+        import bench.assessment_reviews  # registers the assessor's dashboard
         import bench.cases
         import bench.intake  # registers the intake cases
         import bench.lifecycle  # noqa: F401 - registers the lifecycle cases

@@ -81,7 +81,7 @@ def assignments_of_assessor(*, user: User) -> list[Any]:
     # Annotated rows (``is_conflicted``, ``review_state``, ``next_step``), hence ``Any``.
     rows: list[Any] = list(
         _with_conflict(Assignment.objects.filter(assessor=user))
-        .select_related("proposal__call", "rubric")
+        .select_related("proposal__call")
         .only(
             "pk",
             "state",
@@ -94,13 +94,15 @@ def assignments_of_assessor(*, user: User) -> list[Any]:
             "proposal__call__title_en",
             "proposal__call__title_fr",
             "proposal__call__timezone",
-            "rubric__stage",
         )
         .annotate(review_state=F("review__state"))
         .order_by("due_at", "pk")
     )
+    # Each label translated once per list, not once per row.
+    states = {value: str(label) for value, label in AssignmentState.choices}
     for row in rows:
         row.next_step = assignment_next_step(row)
+        row.state_label = states[row.state]
     return rows
 
 
