@@ -22,7 +22,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from accounts.choices import Role
 from accounts.models import User
-from assessment.models import AssessorInvitation, Assignment
+from assessment.models import AssessorInvitation, Assignment, Review
 from assessment.services.rubrics import rubric_for
 from intake.models import CoApplicant
 from tests.conftest import client_for
@@ -125,6 +125,13 @@ MATRIX: dict[str, dict[str, Expected]] = {
     "assessment:pool_invite": role("staff"),
     "assessment:rubric": role("staff"),
     "assessment:call_conflicts": role("staff"),
+    # The assessor's assignment is offered and undeclared: answering it sends them to declare first,
+    # and its review page is not theirs to read yet (404, like another assessor's).
+    "assessment:respond": {**role("assessor"), "assessor": Redirect("/assessor/assignments/{pk}/declare/")},
+    "assessment:review": {**role("assessor"), "assessor": 404},
+    "assessment:review_reopen": role("staff"),
+    "assessment:results": role("staff"),
+    "assessment:results_csv": role("staff"),
     "workflow:staff_dashboard": role("staff"),
     "workflow:board_dashboard": role("board"),
     "workflow:inbox": signed_in(200),
@@ -252,6 +259,11 @@ def objects(applicant: User, co_applicant: User, assessor: User, clients: dict[s
             "workflow:proposal_detail": {"pk": proposal.pk},
             "workflow:proposal_act": {"pk": proposal.pk, "action": "submit"},
             "assessment:declare": {"pk": assignment.pk},
+            "assessment:respond": {"pk": assignment.pk},
+            "assessment:review": {"pk": assignment.pk},
+            "assessment:review_reopen": {"pk": Review.objects.create(assignment=assignment).pk},
+            "assessment:results": {"pk": call.pk},
+            "assessment:results_csv": {"pk": call.pk},
             "assessment:invitation": {"token": invitation.token},
             "assessment:rubric": {"pk": call.pk},
             "assessment:call_conflicts": {"pk": call.pk},
