@@ -57,6 +57,7 @@ class Declaration:
 
     assignment: Assignment
     affiliated: bool
+    on_record: bool
     declared: bool
     consortium: list[ConsortiumMember] = field(default_factory=list)
 
@@ -64,7 +65,7 @@ class Declaration:
 def assignment_for_declaration(*, user: User, pk: int) -> Declaration:
     """Return ``user``'s live assignment ``pk`` for the declaration page, or raise 404.
 
-    The title and consortium are given only when no affiliation already conflicts the assessor.
+    The title and consortium are given only when no conflict (by affiliation or on record) is known.
     """
     assignment = get_object_or_404(
         Assignment.objects.select_related("proposal", "proposal__call").filter(
@@ -73,8 +74,9 @@ def assignment_for_declaration(*, user: User, pk: int) -> Declaration:
         pk=pk,
     )
     affiliated = _pair_affiliated(assessor_id=user.pk, proposal_id=assignment.proposal_id)
+    on_record = Conflict.objects.filter(assessor_id=user.pk, proposal_id=assignment.proposal_id).exists()
     consortium: list[ConsortiumMember] = []
-    if not affiliated:
+    if not (affiliated or on_record):
         consortium = list(
             ConsortiumMember.objects.filter(proposal_id=assignment.proposal_id)
             .select_related("organization")
@@ -83,6 +85,7 @@ def assignment_for_declaration(*, user: User, pk: int) -> Declaration:
     return Declaration(
         assignment=assignment,
         affiliated=affiliated,
+        on_record=on_record,
         declared=assignment.no_conflict_declared_at is not None,
         consortium=consortium,
     )

@@ -163,6 +163,22 @@ def test_declare_with_an_affiliation_says_so_and_refuses(
     assert assignment.no_conflict_declared_at is None
 
 
+def test_declare_page_hides_the_proposal_when_a_conflict_is_on_record(
+    assessor: User, assessor_client: Client, proposal: Proposal
+) -> None:
+    assignment = _assign(proposal, assessor)
+    Conflict.objects.create(assessor=assessor, proposal=proposal, source=ConflictSource.RECORDED, nature="Spouse")
+
+    page = assessor_client.get(_declare_url(assignment))
+    posted = assessor_client.post(_declare_url(assignment), {"answer": "none", "nature": ""})
+
+    assert "is on record: you cannot assess it" in page.content.decode()
+    assert "Shared ocean sensor testbed" not in page.content.decode()
+    assert posted.status_code == 409
+    assignment.refresh_from_db()
+    assert assignment.no_conflict_declared_at is None
+
+
 @pytest.mark.parametrize("state", [AssignmentState.DECLINED, AssignmentState.WITHDRAWN])
 def test_declare_page_is_404_for_a_dead_assignment(
     assessor: User, assessor_client: Client, proposal: Proposal, state: str
@@ -289,7 +305,7 @@ def test_staff_conflicts_queries_do_not_grow(
         AssessorProfile.objects.create(user=affiliated)
         Affiliation.objects.create(assessor=affiliated, organization=proposal.lead_organization)
 
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(8):
         response = staff_client.get(reverse("assessment:call_conflicts", kwargs={"pk": call.pk}))
 
     assert len(conflicts_for_call(call=call)) == 2 * count

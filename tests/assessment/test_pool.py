@@ -520,7 +520,7 @@ def test_pool_queries_do_not_grow_with_assessors(
         _assign(proposal, user)
         _invitation(email=f"{user.pk}@example.org")
 
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(6):
         response = staff_client.get(POOL, {"call": call.pk})
 
     assert len(response.context["rows"]) == count
