@@ -36,6 +36,8 @@ class ResultRow:
     passed: bool | None
     outlier_names: list[str]
     means: list[float | None]
+    #: (assessor's name, review id) of each submitted review, for staff to reopen one.
+    reviews: list[tuple[str, int]]
 
 
 @dataclass(frozen=True)
@@ -54,15 +56,18 @@ def call_results(*, call: Call) -> CallResults:
     scales = [Scale(key=c.pk, weight=c.weight, low=c.scale_min, high=c.scale_max) for c in criteria]
     reviews: dict[int, dict[int, dict[int, int]]] = defaultdict(lambda: defaultdict(dict))
     names: dict[int, str] = {}
-    for proposal_id, assessor_id, name, criterion_id, value in Score.objects.filter(
+    review_ids: dict[int, dict[int, int]] = defaultdict(dict)
+    for proposal_id, assessor_id, name, review_id, criterion_id, value in Score.objects.filter(
         review__state=ReviewState.SUBMITTED, review__assignment__rubric=rubric, value__isnull=False
     ).values_list(
         "review__assignment__proposal_id",
         "review__assignment__assessor_id",
         "review__assignment__assessor__display_name",
+        "review_id",
         "criterion_id",
         "value",
     ):
+        review_ids[proposal_id][assessor_id] = review_id
         if value is not None:  # filtered out, but the column is nullable
             reviews[proposal_id][assessor_id][criterion_id] = value
         names[assessor_id] = name
@@ -101,6 +106,7 @@ def call_results(*, call: Call) -> CallResults:
                 passed=None if scores.total is None else Decimal(str(round(scores.total, 2))) >= rubric.pass_threshold,
                 outlier_names=sorted(names[who] for who in scores.outliers),
                 means=[scores.means[criterion.pk] for criterion in criteria],
+                reviews=sorted((names[who], review) for who, review in review_ids[proposal.pk].items()),
             )
         )
     return CallResults(rubric=rubric, criteria=criteria, rows=rows)

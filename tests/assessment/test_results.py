@@ -92,6 +92,9 @@ def test_results_page_shows_the_ranking(rubric: Rubric, staff_client: Client) ->
     assert "Top one" in body
     assert "100.0" in body
     assert "Pass" in body
+    (row,) = call_results(call=rubric.call).rows
+    ((_name, review),) = row.reviews
+    assert reverse("assessment:review_reopen", kwargs={"pk": review}) in body
 
 
 def _csv(client: Client, rubric: Rubric) -> tuple[Any, list[list[str]]]:
