@@ -485,3 +485,45 @@ def test_applicant_never_sees_assessor_names(applicant: User, proposal: Proposal
     body = client_for(applicant).get(reverse("intake:proposal_detail", kwargs={"pk": proposal.pk})).content.decode()
 
     assert "Nadia Named" not in body
+
+
+# --- Two at once (PostgreSQL) ----------------------------------------------------------------------
+
+
+@pytest.mark.postgres
+def test_last_two_reviews_submitted_at_once_complete_the_assessment_once(transactional_db: None) -> None:
+    from django.db import connection
+
+    from tests.workflow.test_concurrency import _race
+
+    if connection.vendor != "postgresql":
+        pytest.skip(f"needs PostgreSQL's row locks; this run uses {connection.vendor} (set DATABASE_URL)")
+    proposal = ProposalFactory(state=ProposalState.IN_ASSESSMENT)
+    rubric = rubric_make(proposal.call, k=3)
+    # A first review is in and the rubric locked: nothing but the proposal's lock orders the last two.
+    review_make(assignment_make(proposal, rubric=rubric))
+    Rubric.objects.filter(pk=rubric.pk).update(locked_at=timezone.now())
+    pairs = [
+        (assessor, assignment_make(proposal, rubric=rubric, assessor=assessor))
+        for assessor in (assessor_make(), assessor_make())
+    ]
+    data = reviews.ReviewInput(
+        scores={c.pk: reviews.ScoreInput(c.scale_max, "Fine.") for c in rubric.criteria.all()},
+        recommendation="fund",
+        confidence="high",
+        overall_comment="",
+    )
+
+    outcomes = _race(
+        [
+            lambda who=who, assignment=assignment: reviews.review_submit(
+                assignment=assignment, by=who, data=data, expected_updated_at=None
+            )
+            for who, assignment in pairs
+        ]
+    )
+
+    assert all(isinstance(outcome, Review) for outcome in outcomes), outcomes
+    proposal.refresh_from_db()
+    assert proposal.state == ProposalState.ASSESSED
+    assert list(AuditRecord.objects.values_list("action", flat=True)) == ["complete_assessment"]
