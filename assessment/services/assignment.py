@@ -39,6 +39,7 @@ from assessment.models import (
     Rubric,
 )
 from assessment.selectors import conflicted
+from assessment.services.rubrics import rubric_for
 from intake.choices import VersionKind
 from intake.models import Call, Proposal
 from workflow.events import Event
@@ -50,18 +51,9 @@ LIVE = [str(state) for state in ACTIVE_ASSIGNMENT_STATES]
 NAMES_SHOWN = 10
 
 
-class RubricMissing(DomainError):
-    """The call has no rubric for the full application: k is not known yet."""
-
-
 def rubric_of(*, call: Call) -> Rubric:
-    """Return the call's rubric for full applications, which sets k; refuse clearly if there is none."""
-    try:
-        return Rubric.objects.get(call=call, stage=VersionKind.APPLICATION)
-    except Rubric.DoesNotExist:
-        raise RubricMissing(
-            _("Set the rubric of this call first: it says how many assessors each proposal needs.")
-        ) from None
+    """Return the call's rubric for full applications, which sets k: the default one until staff change it."""
+    return rubric_for(call=call, stage=VersionKind.APPLICATION)
 
 
 def assessors_qs() -> QuerySet[User]:

@@ -41,10 +41,7 @@ def _assignments_page(
     request: AuthenticatedRequest, call: Call, *, outcome: service.PlanOutcome | None = None, status: int = 200
 ) -> HttpResponse:
     """Render the call's proposals in assessment (50 to a page) with their assessors, and the proposed plan."""
-    try:
-        k = service.rubric_of(call=call).assessors_per_proposal
-    except service.RubricMissing as error:
-        return render(request, "assessment/staff/assignments.html", {"call": call, "rubric_missing": error.message})
+    k = service.rubric_of(call=call).assessors_per_proposal
     page = Paginator(service.proposals_in_assessment(call=call), PAGE_SIZE).get_page(request.GET.get("page"))
     total, missing = service.slots_missing(call=call, k=k)
     plan = service.plan_latest(call=call)

@@ -25,7 +25,6 @@ from assessment.models import (
     Rubric,
 )
 from assessment.services.assignment import (
-    RubricMissing,
     assignment_create,
     assignment_plan_accept,
     assignment_plan_compute,
@@ -35,6 +34,7 @@ from assessment.services.assignment import (
     pair_rule_set,
     planned_pair_remove,
 )
+from intake.choices import VersionKind
 from intake.models import Call, ConsortiumMember, Proposal
 from tests.conftest import client_for
 from tests.factories import CallFactory, OrganizationFactory, ProposalFactory, UserFactory
@@ -155,9 +155,12 @@ def test_plan_explains_total_capacity(call: Call, staff: User) -> None:
     assert any("total remaining capacity, 4, is below the 6 assignments needed" in r for r in outcome.reasons)
 
 
-def test_plan_needs_the_rubric(staff: User) -> None:
-    with pytest.raises(RubricMissing, match="Set the rubric of this call first"):
-        assignment_plan_compute(call=cast(Call, CallFactory()), by=staff)
+def test_plan_of_a_call_without_a_rubric_uses_the_default_one(staff: User) -> None:
+    call = cast(Call, CallFactory())
+
+    assignment_plan_compute(call=call, by=staff)
+
+    assert Rubric.objects.get(call=call, stage=VersionKind.APPLICATION).assessors_per_proposal == 3
 
 
 def test_conflicted_pairs_agree_with_the_definition(call: Call) -> None:
@@ -328,11 +331,11 @@ def test_page_shows_the_reasons_when_no_plan_exists(call: Call, staff_client: Cl
     assert "fewer than 2 unconflicted assessors" in response.content.decode()
 
 
-def test_page_without_rubric_says_to_set_it(staff_client: Client) -> None:
+def test_page_of_a_call_without_a_rubric_uses_the_default_k(staff_client: Client) -> None:
     response = staff_client.get(_page(cast(Call, CallFactory())))
 
     assert response.status_code == 200
-    assert "Set the rubric of this call first" in response.content.decode()
+    assert "3 assessors each" in response.content.decode()
 
 
 def test_assign_by_hand_form_offers_only_allowed_assessors_and_says_why_not(

@@ -47,6 +47,10 @@ CONTEXTS: dict[str, dict[str, Any]] = {
     Event.DEADLINE_REMINDER: {"deadline": DUE.isoformat(), "days": 7},
     Event.COAPPLICANT_INVITED: {"lead": "Lee Lead"},
     Event.CONFLICT_DECLARED: {"assessor": "Ada Assessor", "nature": "I advise the lead organization."},
+    Event.ASSIGNMENTS_OFFERED: {
+        "assignments": [{"id": 1, "title": "Shared quantum testbed"}, {"id": 2, "title": "Ocean sensors"}],
+        "due_at": DUE.isoformat(),
+    },
     Event.ASSIGNMENT_DECLINED: {"reason": "I am travelling that month.", "assessor": "Ada Assessor"},
     Event.REVIEW_REMINDER: {
         "reviews": [
@@ -110,6 +114,8 @@ def test_email_contexts_cover_every_event() -> None:
 
 #: Events about several proposals at once: stored without a proposal, they list the proposals in the body.
 GROUPED = {Event.REVIEW_REMINDER, Event.REVIEWS_OVERDUE}
+#: Events to assessors about proposals they may not open yet: they link to the assessor's dashboard.
+TO_ASSESSORS = {Event.ASSIGNMENTS_OFFERED}
 
 
 @pytest.mark.parametrize("event", sorted(set(Event.values) - GROUPED))
@@ -122,8 +128,13 @@ def test_email_renders_completely(event: str, language: str, proposal: Proposal)
     for part in (subject, text, html):
         assert "{{" not in part
         assert "{%" not in part
+    for part in (subject, text, html) if event not in TO_ASSESSORS else (text, html):
         assert "Shared quantum testbed" in part
-    link = f"{settings.SITE_URL}/proposals/{proposal.pk}/"
+    link = (
+        f"{settings.SITE_URL}/proposals/{proposal.pk}/"
+        if event not in TO_ASSESSORS
+        else f"{settings.SITE_URL}/assessor/"
+    )
     assert link in text
     assert f'href="{link}"' in html
     assert (proposal.call.title_en if language == "en" else proposal.call.title_fr) in text
