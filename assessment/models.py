@@ -49,6 +49,14 @@ class Rubric(models.Model):
         default=60,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
+    reviews_shared = models.BooleanField(
+        _("assessors see each other's reviews"),
+        default=False,
+        help_text=_(
+            "Whether an assessor who has submitted their own review of a proposal may then read the other "
+            "submitted reviews of it, without the assessors' names. Never before their own."
+        ),
+    )
     locked_at = models.DateTimeField(_("locked"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

@@ -28,6 +28,11 @@ class RubricForm(forms.Form):
         decimal_places=2,
         help_text=_("The weighted score out of 100 a proposal needs to pass."),
     )
+    reviews_shared = forms.BooleanField(
+        label=_("Assessors see each other's reviews once they have submitted their own"),
+        required=False,
+        help_text=_("Without the assessors' names. Leave unticked to keep every assessor blind to the others."),
+    )
     loaded_at = forms.DateTimeField(widget=forms.HiddenInput, required=False)
 
 

@@ -3,8 +3,8 @@
 An assessor reads a proposal's content only through an assignment that is accepted, for
 which they declared no conflict, and on which ``assessment.selectors.conflicted`` does not
 hold: anything else is a 404, not a hint. Assessors are blind to each other: nothing here
-ever reads another assessor's review for an assessor (the model has no setting for staff
-to reveal them later, so they never see them). Submitting the last required review
+reads another assessor's review for an assessor before their own is submitted, and after
+that only where the rubric shares them (``Rubric.reviews_shared``), without names. Submitting the last required review
 completes the proposal's assessment through the lifecycle's action, in the same
 transaction.
 """
@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import BooleanField, ExpressionWrapper, F, OuterRef, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, F, OuterRef, Prefetch, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -183,6 +183,8 @@ class ReviewPage:
     scores: dict[int, Score]
     version: ProposalVersion | None
     extra: dict[str, Any] = field(default_factory=dict)
+    #: The others' submitted reviews, shown only when the rubric shares them and this one is submitted.
+    others: list[Review] = field(default_factory=list)
 
     @property
     def is_submitted(self) -> bool:
@@ -210,12 +212,35 @@ def review_page_for_assessor(*, user: User, pk: int) -> ReviewPage:
         .order_by("-number")
         .first()
     )
-    return ReviewPage(
+    page = ReviewPage(
         assignment=assignment,
         review=review,
         criteria=list(assignment.rubric.criteria.order_by("position")),
         scores=scores,
         version=version,
+    )
+    if assignment.rubric.reviews_shared and page.is_submitted:
+        page.others = reviews_shared_with(assignment=assignment)
+    return page
+
+
+def reviews_shared_with(*, assignment: Assignment) -> list[Review]:
+    """Return the other submitted reviews of ``assignment``'s proposal under the same rubric, with their scores.
+
+    Only for an assessor whose own review is submitted, under a rubric that shares them; the
+    reviews come in a stable order and without their assessors (the page numbers them).
+    """
+    return list(
+        Review.objects.filter(
+            assignment__proposal_id=assignment.proposal_id,
+            assignment__rubric_id=assignment.rubric_id,
+            state=ReviewState.SUBMITTED,
+        )
+        .exclude(assignment=assignment)
+        .prefetch_related(
+            Prefetch("scores", queryset=Score.objects.select_related("criterion").order_by("criterion__position"))
+        )
+        .order_by("submitted_at", "pk")
     )
 
 

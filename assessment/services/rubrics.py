@@ -164,6 +164,7 @@ def rubric_update(
     assessors_per_proposal: int,
     pass_threshold: Decimal,
     criteria: Sequence[CriterionData],
+    reviews_shared: bool = False,
 ) -> Rubric:
     """Save staff's rubric: k, the pass threshold and the criteria in the order given.
 
@@ -191,8 +192,9 @@ def rubric_update(
             )
         current.assessors_per_proposal = assessors_per_proposal
         current.pass_threshold = pass_threshold
+        current.reviews_shared = reviews_shared
         current.full_clean(exclude=["call"])
-        current.save(update_fields=["assessors_per_proposal", "pass_threshold", "updated_at"])
+        current.save(update_fields=["assessors_per_proposal", "pass_threshold", "reviews_shared", "updated_at"])
 
         existing = {criterion.pk: criterion for criterion in current.criteria.all()}
         kept = {data.pk for data in criteria if data.pk is not None}

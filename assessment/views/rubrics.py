@@ -60,6 +60,7 @@ def rubric_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                     assessors_per_proposal=form.cleaned_data["assessors_per_proposal"],
                     pass_threshold=form.cleaned_data["pass_threshold"],
                     criteria=cast(Any, formset).criteria(),
+                    reviews_shared=form.cleaned_data["reviews_shared"],
                 )
             except ValidationError as error:
                 form.add_error(None, error.messages)
@@ -82,6 +83,7 @@ def rubric_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             initial={
                 "assessors_per_proposal": rubric.assessors_per_proposal,
                 "pass_threshold": rubric.pass_threshold,
+                "reviews_shared": rubric.reviews_shared,
                 "loaded_at": rubric.updated_at.isoformat(),
             }
         )

@@ -527,3 +527,23 @@ def test_last_two_reviews_submitted_at_once_complete_the_assessment_once(transac
     proposal.refresh_from_db()
     assert proposal.state == ProposalState.ASSESSED
     assert list(AuditRecord.objects.values_list("action", flat=True)) == ["complete_assessment"]
+
+
+def test_shared_reviews_appear_only_after_one_s_own_is_submitted_and_without_names(
+    assessor: User, assessor_client: Client, proposal: Proposal, rubric: Rubric
+) -> None:
+    rubric.reviews_shared = True
+    rubric.save(update_fields=["reviews_shared"])
+    assignment = assignment_make(proposal, rubric=rubric, assessor=assessor)
+    other = assignment_make(proposal, rubric=rubric, assessor=assessor_make(display_name="Olga Other"))
+    review_make(other).scores.update(comment="Olga's shared opinion.")
+    review_make(assignment, submitted=False)
+
+    before = assessor_client.get(_review_url(assignment)).content.decode()
+    Review.objects.filter(assignment=assignment).update(state=ReviewState.SUBMITTED, submitted_at=timezone.now())
+    after = assessor_client.get(_review_url(assignment)).content.decode()
+
+    assert "shared opinion" not in before
+    assert "shared opinion" in after
+    assert "Assessor 1" in after
+    assert "Olga Other" not in after

@@ -31,6 +31,7 @@ def _post_data(rubric: Rubric, criteria: list[dict[str, Any]], **settings: Any) 
         "assessors_per_proposal": settings.get("k", 3),
         "pass_threshold": settings.get("threshold", "60"),
         "loaded_at": settings.get("loaded_at", rubric.updated_at.isoformat()),
+        **({"reviews_shared": "on"} if settings.get("shared") else {}),
         "criteria-TOTAL_FORMS": len(criteria),
         "criteria-INITIAL_FORMS": settings.get("initial", len(criteria)),
         "criteria-MIN_NUM_FORMS": 0,
@@ -103,6 +104,20 @@ def test_rubric_page_shows_the_default_rubric_to_staff(staff_client: Client) -> 
     assert response.status_code == 200
     assert "Benefits to the economy" in response.content.decode()
     assert Rubric.objects.filter(call=call, stage="application").exists()
+
+
+def test_rubric_page_saves_whether_assessors_see_each_other_s_reviews(staff_client: Client) -> None:
+    call = CallFactory()
+    rubric = rubric_for(call=call)
+
+    shared = staff_client.post(_url(call), _post_data(rubric, _rows(rubric), shared=True))
+    rubric.refresh_from_db()
+    shared_flag = rubric.reviews_shared
+    blind = staff_client.post(_url(call), _post_data(rubric, _rows(rubric)))
+    rubric.refresh_from_db()
+
+    assert (shared.status_code, shared_flag) == (302, True)
+    assert (blind.status_code, rubric.reviews_shared) == (302, False)
 
 
 def test_rubric_page_saves_reordered_edited_added_and_removed_criteria(staff_client: Client) -> None:
