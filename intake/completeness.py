@@ -46,6 +46,17 @@ SECTION_SLUGS = tuple(section.slug for section in SECTIONS)
 #: The states of the letter-of-intent stage.
 LOI_STATES = frozenset({ProposalState.DRAFT, ProposalState.LOI_SUBMITTED, ProposalState.LOI_DECLINED})
 #: The expected outcomes, each during the project and in the three years after.
+#: The letter of intent's fields besides its title, summary and lead organization: what the
+#: LOI form edits, ``proposal_update`` takes, and a version freezes.
+LOI_DETAIL_FIELDS = (
+    "challenge",
+    "technology",
+    "expected_partners",
+    "estimated_total_cost",
+    "estimated_funding_requested",
+    "sectors",
+    "keywords",
+)
 OUTCOME_FIELDS = (
     "jobs_during",
     "jobs_after",

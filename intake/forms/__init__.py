@@ -12,20 +12,12 @@ from django.utils.translation import gettext_lazy as _
 from accounts.choices import OrganizationType
 from accounts.models import Organization, User
 from intake.choices import AttachmentType, Sector
+from intake.completeness import LOI_DETAIL_FIELDS
 from intake.forms.application import KeywordsField, MoneyField, WordLimitedField
 from intake.models import Call, Program, Proposal
 
 #: The letter of intent's texts and amounts, beside its title and lead organization.
-LOI_FIELDS = (
-    "summary",
-    "challenge",
-    "technology",
-    "expected_partners",
-    "estimated_total_cost",
-    "estimated_funding_requested",
-    "sectors",
-    "keywords",
-)
+LOI_FIELDS = ("summary", *LOI_DETAIL_FIELDS)
 WINDOW_FIELDS = ["loi_opens_at", "loi_closes_at", "application_closes_at", "review_due_at", "board_meeting_at"]
 LOCAL_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
 

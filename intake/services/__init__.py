@@ -15,7 +15,7 @@ from accounts.choices import Role
 from accounts.errors import ActionForbidden, DomainError, StaleAction
 from accounts.models import Membership, Organization, User
 from intake.choices import Sector, VersionKind
-from intake.completeness import proposal_stage
+from intake.completeness import LOI_DETAIL_FIELDS, proposal_stage
 from intake.models import Call, CoApplicant, ConsortiumMember, Program, Proposal
 
 M = TypeVar("M", Program, Call)
@@ -151,15 +151,7 @@ def proposal_update(
 
 
 #: The letter of intent's fields beside the title, summary and lead organization.
-LOI_FIELDS = (
-    "challenge",
-    "technology",
-    "expected_partners",
-    "estimated_total_cost",
-    "estimated_funding_requested",
-    "sectors",
-    "keywords",
-)
+LOI_FIELDS = LOI_DETAIL_FIELDS
 
 
 def _loi_values(loi: dict[str, Any]) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from accounts.choices import OrganizationType
 from accounts.errors import DomainError
 from accounts.models import User
 from intake.choices import AttachmentType, CostCategory, ForegroundIPKind, VersionKind
+from intake.completeness import LOI_DETAIL_FIELDS
 from intake.eligibility import Application, Partner, figures
 from intake.models import Attachment, ConsortiumMember, ForegroundIP, Proposal, ProposalVersion
 from intake.selectors import proposal_for_user
@@ -29,17 +30,7 @@ from intake.selectors import proposal_for_user
 SCHEMA = 1
 
 #: The proposal's own fields frozen as they are, by stage. Texts are strings, amounts strings of Decimals.
-LOI_FIELDS = (
-    "title",
-    "summary",
-    "challenge",
-    "technology",
-    "expected_partners",
-    "estimated_total_cost",
-    "estimated_funding_requested",
-    "sectors",
-    "keywords",
-)
+LOI_FIELDS = ("title", "summary", *LOI_DETAIL_FIELDS)
 APPLICATION_FIELDS = (
     "project_description",
     "work_plan",
