@@ -5,8 +5,11 @@ a second run changes nothing.
 
 The applicant's proposals are made through the same services and actions as the pages
 use, so they are valid by construction and their history is real: a draft letter of
-intent in the call that accepts them, and an invited proposal with a complete full
-application, ready to submit, in the call that takes full applications.
+intent in the call that accepts them, an invited proposal with a complete full
+application, ready to submit, in the call that takes full applications, and a proposal
+in assessment in the call under review, offered to the demo assessor, who has a profile
+and has not declared yet: logging in as the assessor shows the declare, accept and
+review steps.
 """
 
 from __future__ import annotations
@@ -22,7 +25,12 @@ from django.utils import timezone
 from accounts.choices import OrganizationType, Role
 from accounts.models import Membership, Organization, User
 from accounts.services import user_grant_role
-from intake.choices import AttachmentType, CostCategory, ForegroundIPKind
+from assessment.choices import Language as AssessorLanguage
+from assessment.models import AssessorProfile
+from assessment.services.assignment import assignment_create
+from assessment.services.pool import assessor_profile_save
+from assessment.services.rubrics import rubric_for
+from intake.choices import AttachmentType, CostCategory, ForegroundIPKind, Sector
 from intake.models import Call, ConsortiumMember, Program, Proposal
 from intake.services import proposal_create
 from intake.services.application import (
@@ -34,7 +42,13 @@ from intake.services.application import (
 )
 from intake.services.attachments import attachment_upload
 from intake.services.consortium import budget_save, contributions_save, member_add
-from workflow.actions import proposal_extend_deadline, proposal_invite, proposal_submit_loi
+from workflow.actions import (
+    proposal_extend_deadline,
+    proposal_invite,
+    proposal_start_assessment,
+    proposal_submit_application,
+    proposal_submit_loi,
+)
 
 DEMO_PASSWORD = "clusterflow-demo"  # noqa: S105 - printed for the demo on purpose
 
@@ -177,6 +191,17 @@ def demo_seed(*, now: datetime | None = None) -> DemoSummary:
             organization=organization,
         ):
             summary.created.append(f"proposal {INVITED['title']}")
+        assessor = User.objects.get(email=USERS[2][0])
+        if _demo_assessor_profile_create(assessor=assessor):
+            summary.created.append(f"assessor profile {assessor.email}")
+        in_review = Call.objects.get(program=program, slug="in-review")
+        if not in_review.rubrics.exists():
+            summary.created.append(f"rubric {program.slug}/{in_review.slug}")
+        rubric_for(call=in_review)
+        if _demo_in_assessment_create(
+            call=in_review, applicant=applicant, staff=staff, organization=organization, assessor=assessor
+        ):
+            summary.created.append(f"proposal {IN_ASSESSMENT['title']}")
     return summary
 
 
@@ -202,7 +227,55 @@ INVITED: dict[str, Any] = {
     "estimated_funding_requested": Decimal("2000000.00"),
 }
 
-# (legal name, type, employees, province) of the invited proposal's partners besides the lead.
+IN_ASSESSMENT: dict[str, Any] = {
+    "title": "Robotic hull inspection for port cranes",
+    "summary": "Robots climb port cranes and scan their welds, so that operators repair before a crack grows.",
+    "challenge": "Crane inspections stop the port for days and rely on what a person can see from a basket.",
+    "technology": "A magnetic climbing robot with ultrasonic non-destructive testing and computer vision.",
+    "expected_partners": "A port operator, a polytechnic and an analytics SME.",
+    "estimated_total_cost": Decimal("5600000.00"),
+    "estimated_funding_requested": Decimal("2000000.00"),
+    "sectors": [Sector.ADVANCED_MANUFACTURING, Sector.TRANSPORTATION],
+    "keywords": ["robotics", "non-destructive testing"],
+}
+
+# The full application's texts of each: description, work plan, milestones, foreground IP.
+RAIL_TEXTS: dict[str, Any] = {
+    "project_description": (
+        "Rail bridges are inspected from lifts, with the line closed, and defects are found late. The consortium "
+        "builds a robot that climbs a bridge between trains, scans it and reports the defects that are growing."
+    ),
+    "work_plan": (
+        "Northern Robotics builds the robot; Great Lakes Polytechnic trains the defect model on Laurentian Rail's "
+        "records; Harbourview Analytics builds the reporting platform; Laurentian Rail trials it on its bridges."
+    ),
+    "milestones": [
+        MilestoneData(title="Prototype climbs a test span", description="A video and a test report.", month=8),
+        MilestoneData(title="Defect model validated", description="Accuracy on held-out records.", month=14),
+        MilestoneData(title="Trials on five bridges", description="A trial report with the operator.", month=24),
+    ],
+    "patent": "The robot's clamping mechanism.",
+    "software": "The defect-detection model.",
+}
+PORT_TEXTS: dict[str, Any] = {
+    "project_description": (
+        "Port cranes are inspected from baskets, with the berth closed, and cracks in their welds are found late. The "
+        "consortium adapts its climbing robot to crane booms: it scans each weld ultrasonically between ships."
+    ),
+    "work_plan": (
+        "Northern Robotics adapts the robot; Great Lakes Polytechnic trains the crack model on Laurentian Rail's "
+        "crane records; Harbourview Analytics builds the reporting platform; the robot is trialled on six cranes."
+    ),
+    "milestones": [
+        MilestoneData(title="Robot climbs a crane boom", description="A video and a test report.", month=6),
+        MilestoneData(title="Crack model validated", description="Accuracy on held-out scans.", month=12),
+        MilestoneData(title="Trials on six cranes", description="A trial report with the operator.", month=20),
+    ],
+    "patent": "The robot's magnetic tracks.",
+    "software": "The weld-crack detection model.",
+}
+
+# (legal name, type, employees, province) of the invited proposals' partners besides the lead.
 PARTNERS = [
     ("Laurentian Rail Corp.", OrganizationType.LARGE_COMPANY, 3800, "QC"),
     ("Great Lakes Polytechnic", OrganizationType.POST_SECONDARY, 2400, "ON"),
@@ -294,16 +367,61 @@ def _demo_draft_create(*, call: Call, applicant: User, organization: Organizatio
 
 
 def _demo_invited_create(*, call: Call, applicant: User, staff: User, organization: Organization) -> bool:
-    """Build the applicant's invited proposal in ``call`` with a complete full application; False if it exists.
+    """Build the applicant's invited proposal in ``call`` with a complete full application; False if it exists."""
+    if Proposal.objects.filter(call=call, lead_applicant=applicant, title=INVITED["title"]).exists():
+        return False
+    _demo_invited(call=call, applicant=applicant, staff=staff, organization=organization, loi=INVITED, texts=RAIL_TEXTS)
+    return True
+
+
+def _demo_in_assessment_create(
+    *, call: Call, applicant: User, staff: User, organization: Organization, assessor: User
+) -> bool:
+    """Build a proposal in assessment in ``call``, offered to ``assessor``, who has not declared; False if it exists.
+
+    Built as the invited one (its closed application window extended, with that reason in
+    the history), then submitted, sent to assessment by staff and assigned by hand to the
+    demo assessor with the same checks as the assignment pages.
+    """
+    if Proposal.objects.filter(call=call, lead_applicant=applicant, title=IN_ASSESSMENT["title"]).exists():
+        return False
+    proposal = _demo_invited(
+        call=call, applicant=applicant, staff=staff, organization=organization, loi=IN_ASSESSMENT, texts=PORT_TEXTS
+    )
+    proposal_submit_application(proposal=_fresh(proposal), by=applicant)
+    proposal_start_assessment(proposal=_fresh(proposal), by=staff)
+    assignment_create(proposal=_fresh(proposal), assessor=assessor, by=staff)
+    return True
+
+
+def _demo_assessor_profile_create(*, assessor: User) -> bool:
+    """Give the demo assessor their expertise and a cap of five per call; False if they have a profile."""
+    if AssessorProfile.objects.filter(user=assessor).exists():
+        return False
+    assessor_profile_save(
+        user=assessor,
+        expected_updated_at=None,
+        sectors=[Sector.ADVANCED_MANUFACTURING, Sector.TRANSPORTATION, Sector.ARTIFICIAL_INTELLIGENCE],
+        keywords=["robotics", "non-destructive testing", "computer vision"],
+        languages=[AssessorLanguage.FRENCH, AssessorLanguage.ENGLISH],
+        max_assignments_per_call=5,
+        affiliations=[],
+    )
+    return True
+
+
+def _demo_invited(
+    *, call: Call, applicant: User, staff: User, organization: Organization, loi: dict[str, Any], texts: dict[str, Any]
+) -> Proposal:
+    """Start the letter ``loi`` in ``call``, submit it, invite it, and complete its full application with ``texts``.
 
     The call stopped taking letters of intent before the demo was loaded, so the letter is
     started as ``proposal_create`` would (which refuses outside the window) and the staff
     member extends its deadline, with that reason in the history, before the applicant
-    submits it and staff invite it. Everything after goes through the pages' services.
+    submits it and staff invite it; likewise the application's deadline where it has
+    passed. Everything after goes through the pages' services.
     """
-    if Proposal.objects.filter(call=call, lead_applicant=applicant, title=INVITED["title"]).exists():
-        return False
-    proposal = Proposal(call=call, lead_applicant=applicant, lead_organization=organization, **INVITED)
+    proposal = Proposal(call=call, lead_applicant=applicant, lead_organization=organization, **loi)
     proposal.full_clean(exclude=["state"])
     proposal.save()
     ConsortiumMember.objects.create(proposal=proposal, organization=organization, is_lead=True)
@@ -315,6 +433,14 @@ def _demo_invited_create(*, call: Call, applicant: User, staff: User, organizati
     )
     proposal_submit_loi(proposal=_fresh(proposal), by=applicant)
     proposal_invite(proposal=_fresh(proposal), by=staff, reason="A strong consortium with a clear plan.")
+    deadline = _fresh(proposal).deadline
+    if deadline is not None and deadline <= timezone.now():
+        proposal_extend_deadline(
+            proposal=_fresh(proposal),
+            by=staff,
+            until=timezone.now() + timedelta(days=1),
+            reason="The demo was loaded after this call's applications closed; this application is let in late.",
+        )
 
     for name, kind, employees, province in PARTNERS:
         partner, _created = Organization.objects.get_or_create(
@@ -341,19 +467,9 @@ def _demo_invited_create(*, call: Call, applicant: User, staff: User, organizati
         proposal=proposal,
         by=applicant,
         expected_updated_at=_fresh(proposal).updated_at,
-        project_description=(
-            "Rail bridges are inspected from lifts, with the line closed, and defects are found late. The consortium "
-            "builds a robot that climbs a bridge between trains, scans it and reports the defects that are growing."
-        ),
-        work_plan=(
-            "Northern Robotics builds the robot; Great Lakes Polytechnic trains the defect model on Laurentian Rail's "
-            "records; Harbourview Analytics builds the reporting platform; Laurentian Rail trials it on its bridges."
-        ),
-        milestones=[
-            MilestoneData(title="Prototype climbs a test span", description="A video and a test report.", month=8),
-            MilestoneData(title="Defect model validated", description="Accuracy on held-out records.", month=14),
-            MilestoneData(title="Trials on five bridges", description="A trial report with the operator.", month=24),
-        ],
+        project_description=texts["project_description"],
+        work_plan=texts["work_plan"],
+        milestones=texts["milestones"],
     )
     application_ip_save(
         proposal=proposal,
@@ -362,11 +478,9 @@ def _demo_invited_create(*, call: Call, applicant: User, staff: User, organizati
         background_ip={members[name].pk: background for name, (*_amounts, background) in BUDGET.items()},
         foreground_ip=[
             ForegroundIPData(
-                kind=ForegroundIPKind.PATENT,
-                description="The robot's clamping mechanism.",
-                owner_id=members["Northern Robotics Inc."].pk,
+                kind=ForegroundIPKind.PATENT, description=texts["patent"], owner_id=members["Northern Robotics Inc."].pk
             ),
-            ForegroundIPData(kind=ForegroundIPKind.SOFTWARE, description="The defect-detection model.", owner_id=None),
+            ForegroundIPData(kind=ForegroundIPKind.SOFTWARE, description=texts["software"], owner_id=None),
         ],
         ip_ownership_terms="Each partner owns what it creates alone; what they create together they own jointly.",
         ip_partner_licensing="Royalty-free licences among the partners for the project and its follow-on work.",
@@ -393,6 +507,6 @@ def _demo_invited_create(*, call: Call, applicant: User, staff: User, organizati
             proposal=proposal,
             by=applicant,
             kind=kind,
-            upload=_DemoUpload(f"{label}.pdf", demo_pdf(f"{INVITED['title']}: {label}")),
+            upload=_DemoUpload(f"{label}.pdf", demo_pdf(f"{loi['title']}: {label}")),
         )
-    return True
+    return proposal

@@ -15,6 +15,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from accounts.choices import OrganizationType
+from assessment.choices import AssignmentState
+from assessment.models import AssessorProfile, Assignment, Rubric
 from intake.choices import CallPhase
 from intake.eligibility import CODES
 from intake.filetypes import sniff
@@ -78,8 +80,8 @@ def test_seed_demo_twice_changes_nothing() -> None:
         "accounts.User": 5,
         "intake.Program": 5,
         "intake.Call": 8,
-        "intake.Proposal": 2,
-        "intake.Attachment": 2,
+        "intake.Proposal": 3,
+        "intake.Attachment": 4,
     }
 
 
@@ -183,6 +185,62 @@ def test_seed_demo_applicant_submits_the_invited_proposal() -> None:
     assert invited.state == ProposalState.SUBMITTED
     assert list(invited.versions.values_list("number", "kind")) == [(1, "loi"), (2, "application")]
     assert "The demo is loaded already; nothing changed." in _seed()
+
+
+def test_seed_demo_assessor_has_a_profile_and_an_undeclared_offer_in_the_call_under_review() -> None:
+    _seed()
+
+    profile = AssessorProfile.objects.get(user__email="assessor@demo.clusterflow.ca")
+    in_assessment = _applicant_proposal("in-review")
+    (assignment,) = Assignment.objects.filter(assessor=profile.user)
+
+    assert (profile.sectors, profile.keywords, profile.max_assignments_per_call) == (
+        ["advanced_manufacturing", "artificial_intelligence", "transportation"],
+        ["robotics", "non-destructive testing", "computer vision"],
+        5,
+    )
+    rubric = Rubric.objects.get(call=in_assessment.call)
+    assert (rubric.stage, rubric.assessors_per_proposal, rubric.criteria.count()) == ("application", 3, 5)
+    assert in_assessment.state == ProposalState.IN_ASSESSMENT
+    assert in_assessment.call.phase() == CallPhase.IN_REVIEW
+    assert list(in_assessment.versions.values_list("number", "kind")) == [(1, "loi"), (2, "application")]
+    assert list(
+        AuditRecord.objects.filter(proposal=in_assessment).order_by("pk").values_list("action", "to_state")
+    ) == [
+        ("extend_deadline", ProposalState.DRAFT),
+        ("submit_loi", ProposalState.LOI_SUBMITTED),
+        ("invite", ProposalState.INVITED),
+        ("extend_deadline", ProposalState.INVITED),
+        ("submit_application", ProposalState.SUBMITTED),
+        ("start_assessment", ProposalState.IN_ASSESSMENT),
+    ]
+    assert (assignment.proposal, assignment.state, assignment.no_conflict_declared_at, assignment.rubric) == (
+        in_assessment,
+        AssignmentState.OFFERED,
+        None,
+        rubric,
+    )
+    assert assignment.due_at == in_assessment.call.review_due_at
+
+
+def test_seed_demo_assessor_declares_accepts_and_opens_the_review() -> None:
+    password, logins = _logins(_seed())
+    client = Client()
+    client.post(reverse("accounts:login"), {"username": logins["Assessor"], "password": password})
+    assignment = Assignment.objects.get(assessor__email="assessor@demo.clusterflow.ca")
+    declare_url = reverse("assessment:declare", kwargs={"pk": assignment.pk})
+
+    dashboard = client.get(reverse("assessment:dashboard"))
+    declared = client.post(declare_url, {"answer": "none", "nature": ""})
+    accepted = client.post(reverse("assessment:respond", kwargs={"pk": assignment.pk}), {"answer": "accept"})
+    review = client.get(reverse("assessment:review", kwargs={"pk": assignment.pk}))
+
+    assert declare_url in dashboard.content.decode()
+    assert "Robotic hull inspection for port cranes" in dashboard.content.decode()
+    assert (declared.status_code, declared.url) == (302, reverse("assessment:dashboard"))
+    assert (accepted.status_code, accepted.url) == (302, reverse("assessment:review", kwargs={"pk": assignment.pk}))
+    assert review.status_code == 200
+    assert "Robots climb port cranes and scan their welds" in review.content.decode()
 
 
 def test_demo_pdf_is_a_pdf_whose_cross_references_point_at_its_objects() -> None:
