@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
@@ -56,6 +57,37 @@ def organization_create(*, by: User, title: str = "", **fields: Any) -> Organiza
     except IntegrityError as error:
         raise DomainError(
             _("An organization with this legal name already exists in this country: join it instead.")
+        ) from error
+    return organization
+
+
+def organization_register(
+    *, legal_name: str, kind: str, employee_count: int, country: str, province: str
+) -> Organization:
+    """Create an organization that nobody joins by creating it (a consortium's partner, an assessor's former employer).
+
+    The same legal name in the same country, whatever its case, is the same organization:
+    it is refused with a message to choose it instead.
+    """
+    legal_name = legal_name.strip()
+    existing = Organization.objects.filter(legal_name__iexact=legal_name, country=country).first()
+    if existing is not None:
+        raise ValidationError(
+            {
+                "legal_name": _("%(organization)s already exists in this country: choose it in the list instead.")
+                % {"organization": existing.legal_name}
+            }
+        )
+    organization = Organization(
+        legal_name=legal_name, kind=kind, employee_count=employee_count, country=country, province=province
+    )
+    organization.full_clean()
+    try:
+        with transaction.atomic():
+            organization.save()
+    except IntegrityError as error:
+        raise DomainError(
+            _("An organization with this legal name already exists in this country: choose it in the list.")
         ) from error
     return organization
 

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from accounts.choices import Role
 from accounts.errors import DomainError, StaleAction
 from accounts.models import Organization, User
-from accounts.services import user_grant_role
+from accounts.services import organization_register, user_grant_role
 from assessment.choices import ACTIVE_ASSIGNMENT_STATES, Language
 from assessment.models import Affiliation, AssessorInvitation, AssessorProfile
 from intake.choices import Sector
@@ -298,37 +298,6 @@ def assessor_profile_save(
     return profile
 
 
-def organization_create_for_affiliation(
-    *, legal_name: str, kind: str, employee_count: int, country: str, province: str
-) -> Organization:
-    """Create an organization an assessor is or was affiliated with, that is not in the list yet.
-
-    The assessor does not become its member: an affiliation says who they worked for, not
-    that they may apply in its name.
-    """
-    legal_name = legal_name.strip()
-    existing = Organization.objects.filter(legal_name__iexact=legal_name, country=country).first()
-    if existing is not None:
-        raise ValidationError(
-            {
-                "legal_name": _("%(organization)s already exists in this country: choose it in the list instead.")
-                % {"organization": existing.legal_name}
-            }
-        )
-    organization = Organization(
-        legal_name=legal_name, kind=kind, employee_count=employee_count, country=country, province=province
-    )
-    organization.full_clean()
-    try:
-        with transaction.atomic():
-            organization.save()
-    except IntegrityError as error:
-        raise DomainError(
-            _("An organization with this legal name already exists in this country: choose it in the list.")
-        ) from error
-    return organization
-
-
 def affiliation_add_new_organization(
     *,
     user: User,
@@ -345,7 +314,7 @@ def affiliation_add_new_organization(
     if started_on and ended_on and ended_on < started_on:
         raise ValidationError({"ended_on": _("An affiliation cannot end before it starts.")})
     with transaction.atomic():
-        organization = organization_create_for_affiliation(
+        organization = organization_register(
             legal_name=legal_name, kind=kind, employee_count=employee_count, country=country, province=province
         )
         affiliation = Affiliation(

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from accounts.choices import Role
 from accounts.errors import ActionForbidden, DomainError, StaleAction
 from accounts.models import Membership, Organization, User
+from accounts.services import organization_register
 from intake.choices import CostCategory, VersionKind
 from intake.eligibility import Figures, figures
 from intake.models import BudgetLine, CoApplicant, ConsortiumMember, Proposal
@@ -160,29 +161,9 @@ def member_add_new_organization(
     """
     with transaction.atomic():
         current = proposal_lock_for_application(proposal=proposal, by=by, expected_updated_at=expected_updated_at)
-        legal_name = legal_name.strip()
-        existing = Organization.objects.filter(legal_name__iexact=legal_name, country=country).first()
-        if existing is not None:
-            raise ValidationError(
-                {
-                    "legal_name": _(
-                        "%(organization)s already exists in this country: choose it in the list of "
-                        "existing organizations instead."
-                    )
-                    % {"organization": existing.legal_name}
-                }
-            )
-        organization = Organization(
+        organization = organization_register(
             legal_name=legal_name, kind=kind, employee_count=employee_count, country=country, province=province
         )
-        organization.full_clean()
-        try:
-            with transaction.atomic():
-                organization.save()
-        except IntegrityError as error:
-            raise DomainError(
-                _("An organization with this legal name already exists in this country: choose it in the list.")
-            ) from error
         return _member_add(current, organization)
 
 
