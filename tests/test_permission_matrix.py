@@ -35,6 +35,7 @@ from tests.factories import (
     UserFactory,
     user_with_role,
 )
+from workflow.models import AgendaItem, BoardMeeting
 
 pytestmark = pytest.mark.django_db
 
@@ -176,6 +177,14 @@ MATRIX: dict[str, dict[str, Expected]] = {
     "assessment:assignment_rule_create": {**role("staff"), "staff": 405},
     "assessment:assignment_rule_remove": {**role("staff"), "staff": 405},
     "assessment:assignment_withdraw": {**role("staff"), "staff": 405},
+    # Board meetings: staff plan them; the agenda and deferral are staff's and the meeting's members'
+    # (the board persona is invited; a board member who is not gets 404, tests/workflow/board/test_agenda.py).
+    "workflow:meeting_list": role("staff"),
+    "workflow:meeting_create": role("staff"),
+    "workflow:meeting_update": role("staff"),
+    "workflow:meeting_send": role("staff"),
+    "workflow:meeting_agenda": {**signed_in(403), "staff": 200, "board": 200},
+    "workflow:agenda_item_defer": {**signed_in(403), "staff": 200, "board": 200},
 }
 
 
@@ -203,7 +212,9 @@ class Objects:
 
 
 @pytest.fixture
-def objects(applicant: User, co_applicant: User, assessor: User, clients: dict[str, Client]) -> Objects:
+def objects(
+    applicant: User, co_applicant: User, assessor: User, board_member: User, clients: dict[str, Client]
+) -> Objects:
     # After the logins: logging in changes last_login, which voids earlier reset tokens.
     call = CallFactory()
     membership = MembershipFactory(user=applicant)
@@ -219,6 +230,12 @@ def objects(applicant: User, co_applicant: User, assessor: User, clients: dict[s
     invitation = AssessorInvitation.objects.create(
         email="expert@example.org", invited_by=UserFactory(), expires_at=timezone.now() + timedelta(days=30)
     )
+    meeting = BoardMeeting.objects.create(
+        call=call, held_at=timezone.now() + timedelta(days=7), quorum=1, chair=board_member, created_by=UserFactory()
+    )
+    meeting.members.add(board_member)
+    # Another proposal: on the agenda, the board persona could read it, and the rules above speak of a draft.
+    item = AgendaItem.objects.create(meeting=meeting, proposal=ProposalFactory(call=call, state="board_review"))
     return Objects(
         kwargs={
             "accounts:password_reset_confirm": {
@@ -276,6 +293,12 @@ def objects(applicant: User, co_applicant: User, assessor: User, clients: dict[s
             "assessment:assignment_rule_create": {"pk": call.pk, "proposal_pk": proposal.pk},
             "assessment:assignment_rule_remove": {"pk": call.pk, "proposal_pk": proposal.pk, "rule_pk": 1},
             "assessment:assignment_withdraw": {"pk": call.pk, "assignment_pk": 1},
+            "workflow:meeting_list": {"pk": call.pk},
+            "workflow:meeting_create": {"pk": call.pk},
+            "workflow:meeting_update": {"pk": meeting.pk},
+            "workflow:meeting_send": {"pk": meeting.pk},
+            "workflow:meeting_agenda": {"pk": meeting.pk},
+            "workflow:agenda_item_defer": {"pk": item.pk},
         }
     )
 

@@ -1,6 +1,8 @@
 from django.urls import path
 
 from workflow import views
+from workflow.board_views import agenda as board_agenda
+from workflow.board_views import meetings as board_meetings
 
 app_name = "workflow"
 
@@ -12,4 +14,10 @@ urlpatterns = [
     path("staff/calls/<int:pk>/proposals/", views.call_proposals, name="call_proposals"),
     path("manage/proposals/<int:pk>/", views.proposal_detail, name="proposal_detail"),
     path("proposals/<int:pk>/act/<str:action>/", views.proposal_act, name="proposal_act"),
+    path("staff/calls/<int:pk>/meetings/", board_meetings.meeting_list, name="meeting_list"),
+    path("staff/calls/<int:pk>/meetings/new/", board_meetings.meeting_new, name="meeting_create"),
+    path("staff/meetings/<int:pk>/edit/", board_meetings.meeting_edit, name="meeting_update"),
+    path("staff/meetings/<int:pk>/send/", board_meetings.meeting_send, name="meeting_send"),
+    path("board/meetings/<int:pk>/", board_agenda.meeting_agenda_view, name="meeting_agenda"),
+    path("board/items/<int:pk>/defer/", board_meetings.agenda_item_defer_view, name="agenda_item_defer"),
 ]

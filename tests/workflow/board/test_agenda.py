@@ -1,0 +1,198 @@
+"""The agenda of a board meeting: ranking, the envelope's running total and chart, recusal, queries, access."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from accounts.choices import Role
+from accounts.models import User
+from intake.models import Call, Proposal
+from tests.conftest import client_for
+from tests.factories import ProposalVersionFactory, user_with_role
+from tests.workflow.board.helpers import make_meeting, put_on_agenda, review
+from tests.workflow.conftest import MakeProposal
+from workflow.board.agenda import meeting_agenda
+from workflow.models import BoardConflict, BoardMeeting
+from workflow.states import ProposalState
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def meeting(call: Call, board_member: User) -> BoardMeeting:
+    return make_meeting(call, members=[board_member])
+
+
+def _on_agenda(make_proposal: MakeProposal, meeting: BoardMeeting, title: str, scores: list[int]) -> Proposal:
+    proposal = make_proposal(ProposalState.BOARD_REVIEW, title=title)
+    put_on_agenda(meeting, proposal)
+    review(proposal, scores, comment=f"Comment on {title}")
+    return proposal
+
+
+def test_meeting_agenda_ranks_by_weighted_score_with_running_total(
+    call: Call, meeting: BoardMeeting, make_proposal: MakeProposal, staff: User
+) -> None:
+    # Each factory proposal asks the cluster for $1,000,000; the envelope leaves room for two.
+    Call.objects.filter(pk=call.pk).update(funding_envelope=Decimal("2500000.00"))
+    call.refresh_from_db()
+    meeting.call = call
+    low = _on_agenda(make_proposal, meeting, "Low", [1, 1, 1, 1, 1])
+    high = _on_agenda(make_proposal, meeting, "High", [5, 5, 5, 5, 5])
+    middle = _on_agenda(make_proposal, meeting, "Middle", [3, 3, 3, 3, 3])
+
+    agenda = meeting_agenda(meeting=meeting, user=staff)
+
+    assert [(row.proposal, row.rank) for row in agenda.rows] == [(high, 1), (middle, 2), (low, 3)]
+    assert [row.cumulative for row in agenda.rows] == [Decimal("1000000"), Decimal("2000000"), Decimal("3000000")]
+    assert [row.within_envelope for row in agenda.rows] == [True, True, False]
+    assert [row.envelope_runs_out for row in agenda.rows] == [False, False, True]
+    assert agenda.rows[0].scores is not None
+    assert agenda.rows[0].scores.total == 100.0
+    assert [result.mean for result in agenda.rows[1].criteria] == [3.0] * 5
+    assert agenda.chart.proposed == Decimal("3000000")
+    assert agenda.chart.remaining == Decimal("2500000.00")
+    assert agenda.chart.over == Decimal("500000.00")
+
+
+def test_meeting_agenda_remaining_envelope_counts_approvals(
+    call: Call, meeting: BoardMeeting, make_proposal: MakeProposal, staff: User
+) -> None:
+    Call.objects.filter(pk=call.pk).update(funding_envelope=Decimal("1500000.00"))
+    make_proposal(ProposalState.APPROVED, approved_amount=Decimal("700000.00"))
+    meeting.call.refresh_from_db()
+    _on_agenda(make_proposal, meeting, "Only", [4, 4, 4, 4, 4])
+
+    agenda = meeting_agenda(meeting=meeting, user=staff)
+
+    assert agenda.chart.committed == Decimal("700000.00")
+    assert agenda.chart.remaining == Decimal("800000.00")
+    assert agenda.rows[0].within_envelope is False
+
+
+def test_meeting_agenda_marks_smes_and_matching_ratio(
+    meeting: BoardMeeting, make_proposal: MakeProposal, staff: User
+) -> None:
+    _on_agenda(make_proposal, meeting, "Only", [4, 4, 4, 4, 4])
+
+    row = meeting_agenda(meeting=meeting, user=staff).rows[0]
+
+    # The factory's lead is an SME (42 employees); its two partners are large companies.
+    assert [(partner.is_lead, partner.sme) for partner in row.partners] == [
+        (True, True),
+        (False, False),
+        (False, False),
+    ]
+    # Industry: 800k + 1.5M + 200k in kind + 300k = 2.8M for 1M requested.
+    assert row.matching_ratio == Decimal("2.80")
+    assert row.eligibility is not None
+
+
+def test_meeting_agenda_page_shows_comments_without_names_and_the_version_link(
+    meeting: BoardMeeting, make_proposal: MakeProposal, board_client: Client
+) -> None:
+    proposal = _on_agenda(make_proposal, meeting, "Shown", [4, 4, 4, 4, 4])
+    version = ProposalVersionFactory(proposal=proposal, kind="application")
+    assessor_name = proposal.assessment_assignments.get().assessor.display_name
+
+    response = board_client.get(reverse("workflow:meeting_agenda", args=[meeting.pk]))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Comment on Shown" in html
+    assert assessor_name not in html
+    assert reverse("intake:version_detail", args=[proposal.pk, version.number]) in html
+    assert 'role="img" aria-labelledby="envelope-title envelope-desc"' in html
+
+
+def test_meeting_agenda_recused_member_sees_the_title_only(
+    meeting: BoardMeeting, make_proposal: MakeProposal, board_member: User, board_client: Client
+) -> None:
+    hidden = _on_agenda(make_proposal, meeting, "Hidden from the member", [2, 2, 2, 2, 2])
+    _on_agenda(make_proposal, meeting, "Visible", [4, 4, 4, 4, 4])
+    ProposalVersionFactory(proposal=hidden, kind="application")
+    BoardConflict.objects.create(member=board_member, proposal=hidden, nature="My brother works there.")
+
+    response = board_client.get(reverse("workflow:meeting_agenda", args=[meeting.pk]))
+
+    html = response.content.decode()
+    assert "Hidden from the member" in html
+    assert "Comment on Hidden" not in html
+    assert reverse("intake:version_detail", args=[hidden.pk, 1]) not in html
+    assert reverse("workflow:agenda_item_defer", args=[hidden.agenda_items.get().pk]) not in html
+    agenda = meeting_agenda(meeting=meeting, user=board_member)
+    recused = [row for row in agenda.rows if row.recused]
+    assert [row.proposal for row in recused] == [hidden]
+    assert (recused[0].scores, recused[0].partners, recused[0].funding_requested) == (None, [], 0)
+    # The recused proposal's request is left out of the member's running total and chart.
+    assert agenda.chart.proposed == Decimal("1000000")
+    assert agenda.recused_count == 1
+
+
+def test_meeting_agenda_staff_is_not_recused(
+    meeting: BoardMeeting, make_proposal: MakeProposal, board_member: User, staff: User
+) -> None:
+    proposal = _on_agenda(make_proposal, meeting, "Declared", [2, 2, 2, 2, 2])
+    BoardConflict.objects.create(member=board_member, proposal=proposal, nature="Shareholder.")
+
+    assert [row.recused for row in meeting_agenda(meeting=meeting, user=staff).rows] == [False]
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [("staff", 200), ("member", 200), ("other_member", 404), ("applicant", 403), ("assessor", 403)],
+)
+def test_meeting_agenda_access(
+    who: str, status: int, meeting: BoardMeeting, staff: User, board_member: User, applicant: User, assessor: User
+) -> None:
+    users = {
+        "staff": staff,
+        "member": board_member,
+        "other_member": user_with_role(Role.BOARD_MEMBER),
+        "applicant": applicant,
+        "assessor": assessor,
+    }
+
+    response = client_for(users[who]).get(reverse("workflow:meeting_agenda", args=[meeting.pk]))
+
+    assert response.status_code == status
+
+
+def _fill(make_proposal: MakeProposal, meeting: BoardMeeting, count: int, conflicted_with: User) -> None:
+    for index in range(count):
+        proposal = _on_agenda(make_proposal, meeting, f"P{index}", [index % 6] * 5)
+        review(proposal, [(index + 2) % 6] * 5)
+        ProposalVersionFactory(proposal=proposal, kind="application")
+        if index % 7 == 0:
+            BoardConflict.objects.create(member=conflicted_with, proposal=proposal, nature="Declared.")
+
+
+@pytest.mark.parametrize("count", [1, 50])
+@pytest.mark.parametrize("persona", ["staff", "member"])
+def test_meeting_agenda_queries_do_not_grow_with_items(
+    count: int,
+    persona: str,
+    meeting: BoardMeeting,
+    make_proposal: MakeProposal,
+    staff: User,
+    board_member: User,
+    django_assert_max_num_queries: Any,
+) -> None:
+    _fill(make_proposal, meeting, count, board_member)
+    client = client_for(staff if persona == "staff" else board_member)
+    url = reverse("workflow:meeting_agenda", args=[meeting.pk])
+    client.get(url)  # the session and the rubric are settled before counting
+
+    # The user with its roles, the session, the meeting, the items, the criteria, the scores,
+    # the consortia with budget lines, the attachments and overrides, the committed amount,
+    # and the inbox's count.
+    with django_assert_max_num_queries(10):
+        response = client.get(url)
+
+    assert response.status_code == 200
+    assert len(response.context["agenda"].rows) == count

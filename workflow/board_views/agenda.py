@@ -1,0 +1,34 @@
+"""The agenda page of a board meeting: for staff and the meeting's members."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import render
+
+from accounts.choices import Role
+from accounts.decorators import AuthenticatedRequest
+from workflow.board.agenda import meeting_agenda
+from workflow.board.meetings import meeting_edit_refusal, meeting_for_user
+from workflow.board_views.meetings import require_staff_or_board
+
+
+@login_required
+def meeting_agenda_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Show the meeting's proposals ranked by score against the envelope, with its chart."""
+    require_staff_or_board(request.user)
+    meeting = meeting_for_user(user=request.user, pk=pk)
+    agenda = meeting_agenda(meeting=meeting, user=request.user)
+    is_staff = request.user.has_role(Role.STAFF)
+    return render(
+        request,
+        "workflow/board/agenda.html",
+        {
+            "meeting": meeting,
+            "call": meeting.call,
+            "agenda": agenda,
+            "chart": agenda.chart,
+            "is_staff": is_staff,
+            "editable": is_staff and meeting_edit_refusal(meeting) is None,
+        },
+    )
