@@ -35,7 +35,7 @@ from tests.factories import (
     UserFactory,
     user_with_role,
 )
-from workflow.models import AgendaItem, BoardMeeting
+from workflow.models import AgendaItem, BoardMeeting, DecisionLetter
 
 pytestmark = pytest.mark.django_db
 
@@ -185,6 +185,10 @@ MATRIX: dict[str, dict[str, Expected]] = {
     "workflow:meeting_send": role("staff"),
     "workflow:meeting_agenda": {**signed_in(403), "staff": 200, "board": 200},
     "workflow:agenda_item_defer": {**signed_in(403), "staff": 200, "board": 200},
+    # Decision letters and the program's figures: staff's; releasing is POST-only.
+    "workflow:meeting_letters": role("staff"),
+    "workflow:letter_edit": role("staff"),
+    "workflow:letters_release": {**role("staff"), "staff": 405},
 }
 
 
@@ -236,6 +240,7 @@ def objects(
     meeting.members.add(board_member)
     # Another proposal: on the agenda, the board persona could read it, and the rules above speak of a draft.
     item = AgendaItem.objects.create(meeting=meeting, proposal=ProposalFactory(call=call, state="board_review"))
+    letter = DecisionLetter.objects.create(item=item, language="en", subject="Decision", body="Text.")
     return Objects(
         kwargs={
             "accounts:password_reset_confirm": {
@@ -299,6 +304,9 @@ def objects(
             "workflow:meeting_send": {"pk": meeting.pk},
             "workflow:meeting_agenda": {"pk": meeting.pk},
             "workflow:agenda_item_defer": {"pk": item.pk},
+            "workflow:meeting_letters": {"pk": meeting.pk},
+            "workflow:letter_edit": {"pk": letter.pk},
+            "workflow:letters_release": {"pk": meeting.pk},
         }
     )
 

@@ -26,6 +26,7 @@ class Event(models.TextChoices):
     REVIEW_REMINDER = "review_reminder", _("Reviews due soon")
     REVIEWS_OVERDUE = "reviews_overdue", _("Reviews overdue")
     ASSIGNMENTS_OFFERED = "assignments_offered", _("Proposals to assess")
+    DECISION_LETTER = "decision_letter", _("Decision letter")
 
 
 class Channel(models.TextChoices):

@@ -2,6 +2,7 @@ from django.urls import path
 
 from workflow import views
 from workflow.board_views import agenda as board_agenda
+from workflow.board_views import letters as board_letters
 from workflow.board_views import meetings as board_meetings
 
 app_name = "workflow"
@@ -20,4 +21,7 @@ urlpatterns = [
     path("staff/meetings/<int:pk>/send/", board_meetings.meeting_send, name="meeting_send"),
     path("board/meetings/<int:pk>/", board_agenda.meeting_agenda_view, name="meeting_agenda"),
     path("board/items/<int:pk>/defer/", board_meetings.agenda_item_defer_view, name="agenda_item_defer"),
+    path("staff/meetings/<int:pk>/letters/", board_letters.meeting_letters, name="meeting_letters"),
+    path("staff/meetings/<int:pk>/letters/release/", board_letters.meeting_decisions_release, name="letters_release"),
+    path("staff/letters/<int:pk>/", board_letters.letter_edit, name="letter_edit"),
 ]
