@@ -189,6 +189,8 @@ MATRIX: dict[str, dict[str, Expected]] = {
     "workflow:meeting_letters": role("staff"),
     "workflow:letter_edit": role("staff"),
     "workflow:letters_release": {**role("staff"), "staff": 405},
+    "workflow:program_overview": role("staff"),
+    "workflow:call_program": role("staff"),
 }
 
 
@@ -307,6 +309,8 @@ def objects(
             "workflow:meeting_letters": {"pk": meeting.pk},
             "workflow:letter_edit": {"pk": letter.pk},
             "workflow:letters_release": {"pk": meeting.pk},
+            "workflow:program_overview": {"pk": call.program_id},
+            "workflow:call_program": {"pk": call.pk},
         }
     )
 

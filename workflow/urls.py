@@ -4,6 +4,7 @@ from workflow import views
 from workflow.board_views import agenda as board_agenda
 from workflow.board_views import letters as board_letters
 from workflow.board_views import meetings as board_meetings
+from workflow.board_views import program as board_program
 
 app_name = "workflow"
 
@@ -24,4 +25,6 @@ urlpatterns = [
     path("staff/meetings/<int:pk>/letters/", board_letters.meeting_letters, name="meeting_letters"),
     path("staff/meetings/<int:pk>/letters/release/", board_letters.meeting_decisions_release, name="letters_release"),
     path("staff/letters/<int:pk>/", board_letters.letter_edit, name="letter_edit"),
+    path("staff/programs/<int:pk>/figures/", board_program.program_overview, name="program_overview"),
+    path("staff/calls/<int:pk>/figures/", board_program.call_program, name="call_program"),
 ]
