@@ -13,13 +13,11 @@ from accounts.choices import Role
 from accounts.models import User
 from assessment.choices import ACTIVE_ASSIGNMENT_STATES
 from assessment.models import Assignment
-from assessment.selectors import conflicted
+from assessment.selectors import affiliation_conflict_exists, conflicted
 from intake.eligibility import Application, Check, Rules
 from intake.models import Call, CoApplicant, EligibilityOverride, Program, Proposal
+from workflow.models import AgendaItem, BoardConflict
 from workflow.states import ProposalState
-
-#: What the board sees until board meetings exist: the proposals before it and its decisions.
-BOARD_STATES = [ProposalState.BOARD_REVIEW, ProposalState.APPROVED, ProposalState.DECLINED]
 
 
 def calls_open(*, now: datetime | None = None) -> QuerySet[Call]:
@@ -68,8 +66,9 @@ RELATED = ("call", "call__program", "lead_organization", "lead_applicant")
 def proposals_visible_to(*, user: User) -> QuerySet[Proposal]:
     """Return the proposals ``user`` may read, whatever their roles combine to.
 
-    Applicants read the proposals they lead; staff read all; board members read those
-    before the board or decided by it (until board meetings exist); assessors read those
+    Applicants read the proposals they lead; staff read all; board members read those on
+    the agenda (now or before) of a meeting they are invited to, never one they are recused
+    from (``workflow.selectors.board_recused``), whatever the page; assessors read those
     they are assigned to (offered or accepted), once they declared no conflict, and never
     one they are conflicted on (``assessment.selectors.conflicted``), whatever the page.
     """
@@ -80,7 +79,7 @@ def proposals_visible_to(*, user: User) -> QuerySet[Proposal]:
     if user.has_role(Role.APPLICANT):
         visible |= _applicant_of(user)
     if user.has_role(Role.BOARD_MEMBER):
-        visible |= Q(state__in=BOARD_STATES)
+        visible |= _board_member_of(user)
     if user.has_role(Role.ASSESSOR):
         visible |= _assessor_of(user)
     return proposals.filter(visible)
@@ -100,6 +99,23 @@ def _assessor_of(user: User) -> Q:
         no_conflict_declared_at__isnull=False,
     )
     return Q(Exists(assigned)) & ~conflicted(assessor=user.pk, proposal=OuterRef("pk"))
+
+
+def _board_member_of(user: User) -> Q:
+    """The proposals on the agenda of a meeting ``user`` is invited to (the chair is one) and not recused from.
+
+    A recused member still reads the proposal's title on the agenda, which lists the
+    meeting's items itself; every page of the proposal asks here and answers 404.
+
+    Recusal is ``workflow.selectors.board_recused``'s rule (a declared conflict, or an
+    affiliation as for assessors), written here over the same rows because that module
+    reads this one (``proposals_visible_to``): importing it back would be a cycle.
+    ``tests/workflow/board/test_recusal.py`` holds the two to the same answers.
+    """
+    on_agenda = AgendaItem.objects.filter(proposal_id=OuterRef("pk"), meeting__members=user.pk)
+    declared = BoardConflict.objects.filter(member_id=user.pk, proposal_id=OuterRef("pk"))
+    affiliated = affiliation_conflict_exists(assessor=user.pk, proposal=OuterRef("pk"))
+    return Q(Exists(on_agenda)) & ~Q(Exists(declared)) & ~Q(affiliated)
 
 
 def _applicant_of(user: User) -> Q:

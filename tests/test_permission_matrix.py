@@ -191,6 +191,13 @@ MATRIX: dict[str, dict[str, Expected]] = {
     "workflow:letters_release": {**role("staff"), "staff": 405},
     "workflow:program_overview": role("staff"),
     "workflow:call_program": role("staff"),
+    # Conflicts: the meeting's members declare, staff read the recusals. Votes: the members'; the
+    # decision: the chair's (the board persona chairs; other members 403, the recused and others 404,
+    # tests/workflow/board/test_recusal.py and test_votes.py).
+    "workflow:board_conflicts": {**signed_in(403), "staff": 200, "board": 200},
+    "workflow:board_votes": role("board"),
+    "workflow:board_vote": role("board"),
+    "workflow:board_decide": role("board"),
 }
 
 
@@ -311,6 +318,10 @@ def objects(
             "workflow:letters_release": {"pk": meeting.pk},
             "workflow:program_overview": {"pk": call.program_id},
             "workflow:call_program": {"pk": call.pk},
+            "workflow:board_conflicts": {"pk": meeting.pk},
+            "workflow:board_votes": {"pk": meeting.pk},
+            "workflow:board_vote": {"pk": meeting.pk, "item_pk": item.pk},
+            "workflow:board_decide": {"pk": meeting.pk, "item_pk": item.pk},
         }
     )
 

@@ -5,6 +5,7 @@ from workflow.board_views import agenda as board_agenda
 from workflow.board_views import letters as board_letters
 from workflow.board_views import meetings as board_meetings
 from workflow.board_views import program as board_program
+from workflow.board_views import votes as board_votes
 
 app_name = "workflow"
 
@@ -22,6 +23,10 @@ urlpatterns = [
     path("staff/meetings/<int:pk>/send/", board_meetings.meeting_send, name="meeting_send"),
     path("board/meetings/<int:pk>/", board_agenda.meeting_agenda_view, name="meeting_agenda"),
     path("board/items/<int:pk>/defer/", board_meetings.agenda_item_defer_view, name="agenda_item_defer"),
+    path("board/meetings/<int:pk>/conflicts/", board_votes.meeting_conflicts, name="board_conflicts"),
+    path("board/meetings/<int:pk>/votes/", board_votes.meeting_votes, name="board_votes"),
+    path("board/meetings/<int:pk>/items/<int:item_pk>/vote/", board_votes.item_vote, name="board_vote"),
+    path("board/meetings/<int:pk>/items/<int:item_pk>/decide/", board_votes.item_decide, name="board_decide"),
     path("staff/meetings/<int:pk>/letters/", board_letters.meeting_letters, name="meeting_letters"),
     path("staff/meetings/<int:pk>/letters/release/", board_letters.meeting_decisions_release, name="letters_release"),
     path("staff/letters/<int:pk>/", board_letters.letter_edit, name="letter_edit"),
