@@ -34,7 +34,9 @@ from tests.factories import (
     ProposalVersionFactory,
     UserFactory,
 )
+from tests.workflow.board.making import meeting_make
 from workflow.actions import proposal_submit_application, proposal_submit_loi
+from workflow.models import AgendaItem
 from workflow.states import ProposalState
 
 pytestmark = pytest.mark.django_db
@@ -386,16 +388,19 @@ def test_version_detail_readers(persona: str, expected: int, applicant: User, ot
     assert response.status_code == expected
 
 
-def test_version_detail_board_reads_it_once_before_the_board(applicant: User, board_member: User) -> None:
+def test_version_detail_board_reads_it_once_on_the_agenda_of_their_meeting(applicant: User, board_member: User) -> None:
     proposal = ProposalFactory(lead_applicant=applicant)
     proposal_submit_loi(proposal=proposal, by=applicant)
     url = reverse("intake:version_detail", args=[proposal.pk, 1])
 
     before = client_for(board_member).get(url).status_code
     Proposal.objects.filter(pk=proposal.pk).update(state=ProposalState.BOARD_REVIEW)
-    after = client_for(board_member).get(url).status_code
+    in_review = client_for(board_member).get(url).status_code
+    meeting = meeting_make(proposal.call, chair=board_member, members=[], quorum=1)
+    AgendaItem.objects.create(meeting=meeting, proposal=proposal)
+    on_agenda = client_for(board_member).get(url).status_code
 
-    assert (before, after) == (404, 200)
+    assert (before, in_review, on_agenda) == (404, 404, 200)
 
 
 def test_version_detail_unknown_number_is_404(applicant: User) -> None:
