@@ -58,6 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         django.setup()
         import bench.assessment_reviews  # registers the assessor's dashboard
+        import bench.board  # registers the board's agenda
         import bench.cases
         import bench.intake  # registers the intake cases
         import bench.lifecycle  # noqa: F401 - registers the lifecycle cases

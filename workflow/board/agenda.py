@@ -18,8 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import BooleanField, ExpressionWrapper, OuterRef, Subquery, Value
-from django.utils.translation import get_language
+from django.db.models import BooleanField, Case, ExpressionWrapper, F, OuterRef, Subquery, TextField, Value, When
 
 from accounts.choices import Role
 from accounts.models import User
@@ -29,7 +28,7 @@ from assessment.scoring import ProposalScores, Scale, proposal_scores
 from intake.choices import VersionKind
 from intake.eligibility import Application, figures, is_sme
 from intake.models import Proposal, ProposalVersion
-from intake.selectors import call_committed, call_rules
+from intake.selectors import APPLICATION_TEXTS, call_committed, call_rules
 from intake.services.call_lists import EligibilitySummary, _prefetch_eligibility, _summary
 from workflow.models import AgendaItem, BoardMeeting
 from workflow.selectors import board_recused
@@ -160,30 +159,45 @@ def _items(meeting: BoardMeeting, user: User) -> list[AgendaItem]:
         if _viewer_is_recusable(user)
         else Value(False, output_field=BooleanField())
     )
+    # Only what the page and the eligibility engine read: the proposal's dates and other
+    # texts would be parsed 2,000 times for nothing.
+    fields = ("proposal__title", "proposal__state", "proposal__call_id", *(f"proposal__{n}" for n in APPLICATION_TEXTS))
     return list(
         AgendaItem.objects.filter(meeting=meeting, deferred_to__isnull=True)
-        .select_related("proposal", "proposal__lead_organization")
+        .select_related("proposal")
+        .only("meeting_id", "proposal_id", *fields)
         .annotate(recused=recused, version_number=Subquery(last_application))
         .order_by("pk")
     )
 
 
-def _scores(meeting: BoardMeeting) -> tuple[dict[int, dict[int, dict[int, int]]], dict[int, dict[int, ReviewComments]]]:
+def _scores(
+    meeting: BoardMeeting, criteria: list[Criterion]
+) -> tuple[dict[int, dict[int, dict[int, int]]], dict[int, dict[int, ReviewComments]]]:
     """Read every submitted score of the agenda's proposals, with its comments (1 query).
 
     Returns the scores by proposal, assessor and criterion (as ``assessment.scoring`` takes
-    them) and the comments by proposal and review. No assessor's name is read.
+    them) and the comments by proposal and review. No assessor's name is read. A review's
+    overall comment comes with its first criterion's row only, not repeated on each.
     """
     on_agenda = AgendaItem.objects.filter(meeting=meeting, deferred_to__isnull=True).values("proposal_id")
+    names = {criterion.pk: criterion.name for criterion in criteria}
+    first = criteria[0].pk if criteria else None
     reviews: dict[int, dict[int, dict[int, int]]] = defaultdict(lambda: defaultdict(dict))
     comments: dict[int, dict[int, ReviewComments]] = defaultdict(dict)
-    names: dict[int, str] = {}
-    for proposal_id, assessor_id, review_id, criterion_id, criterion_name, value, comment, overall in (
+    rows = (
         Score.objects.filter(
             review__state=ReviewState.SUBMITTED,
             review__assignment__rubric__call_id=meeting.call_id,
             review__assignment__rubric__stage=VersionKind.APPLICATION,
             review__assignment__proposal_id__in=on_agenda,
+        )
+        .annotate(
+            overall=Case(
+                When(criterion_id=first, then=F("review__overall_comment")),
+                default=Value(""),
+                output_field=TextField(),
+            )
         )
         .order_by("review_id", "criterion__position")
         .values_list(
@@ -191,24 +205,21 @@ def _scores(meeting: BoardMeeting) -> tuple[dict[int, dict[int, dict[int, int]]]
             "review__assignment__assessor_id",
             "review_id",
             "criterion_id",
-            f"criterion__name_{_language()}",
             "value",
             "comment",
-            "review__overall_comment",
+            "overall",
         )
-    ):
+    )
+    for proposal_id, assessor_id, review_id, criterion_id, value, comment, overall in rows:
         if value is not None:
             reviews[proposal_id][assessor_id][criterion_id] = value
-        review = comments[proposal_id].get(review_id)
+        by_proposal = comments[proposal_id]
+        review = by_proposal.get(review_id)
         if review is None:
-            review = comments[proposal_id][review_id] = ReviewComments(overall=overall, by_criterion=[])
+            review = by_proposal[review_id] = ReviewComments(overall=overall, by_criterion=[])
         if comment:
-            review.by_criterion.append((names.setdefault(criterion_id, criterion_name), comment))
+            review.by_criterion.append((names.get(criterion_id, ""), comment))
     return reviews, comments
-
-
-def _language() -> str:
-    return "fr" if (get_language() or "en").startswith("fr") else "en"
 
 
 def meeting_agenda(*, meeting: BoardMeeting, user: User) -> Agenda:
@@ -228,7 +239,7 @@ def meeting_agenda(*, meeting: BoardMeeting, user: User) -> Agenda:
     for proposal in proposals:
         proposal.call = call
     _prefetch_eligibility(proposals)
-    reviews, comments = _scores(meeting)
+    reviews, comments = _scores(meeting, criteria)
     rules = call_rules(call=call, stage=VersionKind.APPLICATION)
     threshold = float(settings.ASSESSMENT_OUTLIER_POINTS)
 

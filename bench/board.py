@@ -1,0 +1,257 @@
+"""Benchmark of the board's agenda: one meeting with 2,000 proposals and 6,000 submitted reviews.
+
+The seed writes with ``bulk_create``: one call before the board with an envelope that runs
+out part-way down the ranking, 2,000 proposals in board review on one meeting's agenda, each
+with four consortium members (drawn from 400 organizations, SMEs among them), two budget
+lines per member, two attachment rows (no files), its submitted application version, and
+three submitted reviews scoring every criterion of the call's default rubric
+(``assessment.services.rubrics.rubric_for``) with a comment each; 1 in 10 has an
+eligibility override. The page is read by a member of the meeting who declared a conflict
+on 1 in 50 proposals and has a current affiliation with one organization, so the recusal
+check has rows to look through. ``--scale`` does not apply: the budget is for 2,000.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from bench.registry import SeedContext, case
+
+AGENDA = 2000
+MEMBERS_PER_PROPOSAL = 4
+ORGANIZATIONS = 400
+ASSESSORS = 60
+REVIEWS_PER_PROPOSAL = 3
+
+
+@dataclass(frozen=True)
+class BoardAgenda:
+    meeting_pk: int
+    member: Any
+
+
+def _user(email: str, name: str, role: str) -> Any:
+    from django.contrib.auth.models import Group
+
+    from accounts.models import User
+
+    user = User(email=email, display_name=name, preferred_language="en")
+    user.set_unusable_password()
+    user.save()
+    user.groups.add(Group.objects.get_or_create(name=role)[0])
+    return user
+
+
+def seed_board_agenda(ctx: SeedContext) -> BoardAgenda:
+    """Create one meeting whose agenda holds 2,000 assessed proposals with 3 reviews each."""
+    from accounts.choices import OrganizationType, Role
+    from accounts.models import Organization
+    from assessment.choices import AssignmentState, ReviewState
+    from assessment.models import Affiliation, Assignment, Review, Score
+    from assessment.services.rubrics import rubric_criteria, rubric_for
+    from intake.models import (
+        Attachment,
+        BudgetLine,
+        Call,
+        ConsortiumMember,
+        EligibilityOverride,
+        Program,
+        Proposal,
+        ProposalVersion,
+    )
+    from workflow.models import AgendaItem, BoardConflict, BoardMeeting
+    from workflow.states import ProposalState
+
+    now = ctx.now
+    program = Program.objects.create(slug="bench-board", name_en="Bench board", name_fr="Conseil de test")
+    call = Call.objects.create(
+        program=program,
+        slug="board",
+        title_en="Projects before the board",
+        title_fr="Projets devant le conseil",
+        loi_opens_at=now - timedelta(days=200),
+        loi_closes_at=now - timedelta(days=160),
+        application_closes_at=now - timedelta(days=90),
+        review_due_at=now - timedelta(days=10),
+        board_meeting_at=now + timedelta(days=5),
+        # Each proposal asks for $1.2M or $3.6M: the envelope runs out after a few hundred.
+        funding_envelope=Decimal("400000000.00"),
+        funded_partner_types=[OrganizationType.LARGE_COMPANY, OrganizationType.SME],
+        required_attachments=["project_plan", "letters_of_support"],
+    )
+    applicant = _user("board-applicant@bench.clusterflow.test", "Ann Applicant", Role.APPLICANT.value)
+    staff = _user("board-staff@bench.clusterflow.test", "Sam Staff", Role.STAFF.value)
+    members = [
+        _user(f"board{index}@bench.clusterflow.test", f"Board Member {index}", Role.BOARD_MEMBER.value)
+        for index in range(7)
+    ]
+    member = members[0]
+    meeting = BoardMeeting.objects.create(
+        call=call, held_at=now + timedelta(days=5), quorum=4, chair=members[1], created_by=staff
+    )
+    meeting.members.set(members)
+    kinds = [
+        OrganizationType.SME,
+        OrganizationType.LARGE_COMPANY,
+        OrganizationType.SME,
+        OrganizationType.POST_SECONDARY,
+    ]
+    organizations = Organization.objects.bulk_create(
+        Organization(
+            legal_name=f"Board Bench Organization {index}",
+            kind=kinds[index % len(kinds)],
+            employee_count=40 if kinds[index % len(kinds)] == OrganizationType.SME else 3000,
+            country="CA",
+            province="QC",
+        )
+        for index in range(ORGANIZATIONS)
+    )
+    Affiliation.objects.create(assessor=member, organization=organizations[7], role="Adviser")
+    assessors = [
+        _user(f"board-assessor{index}@bench.clusterflow.test", f"Assessor {index}", Role.ASSESSOR.value)
+        for index in range(ASSESSORS)
+    ]
+    rubric = rubric_for(call=call)
+    criteria = rubric_criteria(rubric=rubric)
+    proposals = Proposal.objects.bulk_create(
+        Proposal(
+            call=call,
+            lead_applicant=applicant,
+            lead_organization=organizations[(index * MEMBERS_PER_PROPOSAL) % ORGANIZATIONS],
+            title=f"Project {index}: a shared digital twin",
+            summary="Four partners build and share a testbed.",
+            challenge="Downtime.",
+            technology="A digital twin.",
+            expected_partners="Three partners.",
+            project_description="We build a shared digital twin of a production line. " * 20,
+            work_plan="Year one: the twin. Year two: the pilots. " * 20,
+            ip_ownership_terms="The lead owns the software.",
+            ip_partner_licensing="Royalty-free among the partners.",
+            ip_member_licensing="Fair terms for cluster members.",
+            state=ProposalState.BOARD_REVIEW,
+            submitted_at=now - timedelta(days=90, minutes=index),
+            version_count=1,
+        )
+        for index in range(AGENDA)
+    )
+    assert all(proposal.pk for proposal in proposals), "the database returned no keys from bulk_create"
+    consortium = ConsortiumMember.objects.bulk_create(
+        ConsortiumMember(
+            proposal=proposal,
+            organization=organizations[(index * MEMBERS_PER_PROPOSAL + offset) % ORGANIZATIONS],
+            is_lead=offset == 0,
+            cash_contribution=Decimal("500000.00"),
+            in_kind_contribution=Decimal("100000.00"),
+            funding_requested=Decimal("900000.00") if index % 5 == 0 else Decimal("300000.00"),
+            background_ip="Process know-how.",
+        )
+        for index, proposal in enumerate(proposals)
+        for offset in range(MEMBERS_PER_PROPOSAL)
+    )
+    BudgetLine.objects.bulk_create(
+        (
+            BudgetLine(member=partner, category=category, amount=amount)
+            for partner in consortium
+            for category, amount in (("labour", Decimal("600000.00")), ("equipment", Decimal("150000.00")))
+        ),
+        batch_size=4000,
+    )
+    Attachment.objects.bulk_create(
+        Attachment(
+            proposal=proposal,
+            kind=kind,
+            file=f"proposals/{proposal.pk}/bench-{kind}",
+            original_name=f"{kind}.pdf",
+            content_type="application/pdf",
+            size=1024,
+            sha256="0" * 64,
+            uploaded_by=applicant,
+        )
+        for proposal in proposals
+        for kind in ("project_plan", "letters_of_support")
+    )
+    EligibilityOverride.objects.bulk_create(
+        EligibilityOverride(proposal=proposal, check_code="partner_share", reason="Agreed.", by=staff)
+        for index, proposal in enumerate(proposals)
+        if index % 10 == 0
+    )
+    ProposalVersion.objects.bulk_create(
+        ProposalVersion(
+            proposal=proposal,
+            number=1,
+            kind="application",
+            data={"title": proposal.title},
+            submitted_by=applicant,
+            submitted_at=proposal.submitted_at,
+        )
+        for proposal in proposals
+    )
+    assignments = Assignment.objects.bulk_create(
+        (
+            Assignment(
+                proposal=proposal,
+                assessor=assessors[(index * REVIEWS_PER_PROPOSAL + offset) % ASSESSORS],
+                rubric=rubric,
+                due_at=now - timedelta(days=10),
+                state=AssignmentState.ACCEPTED,
+                no_conflict_declared_at=now - timedelta(days=40),
+            )
+            for index, proposal in enumerate(proposals)
+            for offset in range(REVIEWS_PER_PROPOSAL)
+        ),
+        batch_size=2000,
+    )
+    reviews = Review.objects.bulk_create(
+        (
+            Review(
+                assignment=assignment,
+                state=ReviewState.SUBMITTED,
+                recommendation="fund",
+                confidence="high",
+                overall_comment="A credible consortium; the work plan is tight but feasible.",
+                submitted_at=now - timedelta(days=12),
+            )
+            for assignment in assignments
+        ),
+        batch_size=2000,
+    )
+    Score.objects.bulk_create(
+        (
+            Score(
+                review=review,
+                criterion=criterion,
+                # Spread the totals so the ranking has work to do, with an outlier now and then.
+                value=(number * 7 + position * 3 + (4 if number % 11 == 0 else 0)) % (criterion.scale_max + 1),
+                comment="Clear evidence for this criterion.",
+            )
+            for number, review in enumerate(reviews)
+            for position, criterion in enumerate(criteria)
+        ),
+        batch_size=5000,
+    )
+    AgendaItem.objects.bulk_create(AgendaItem(meeting=meeting, proposal=proposal) for proposal in proposals)
+    BoardConflict.objects.bulk_create(
+        BoardConflict(member=member, proposal=proposal, nature="A relative works there.")
+        for index, proposal in enumerate(proposals)
+        if index % 50 == 0
+    )
+    return BoardAgenda(meeting_pk=meeting.pk, member=member)
+
+
+def log_in_member(client: Any, data: BoardAgenda) -> None:
+    client.force_login(data.member)
+
+
+@case(
+    "board_agenda",
+    seed=seed_board_agenda,
+    prepare=log_in_member,
+    description="A board member's agenda of one meeting: 2,000 proposals ranked, 6,000 reviews (scale ignored).",
+)
+def board_agenda(client: Any, data: BoardAgenda) -> Any:
+    from django.urls import reverse
+
+    return client.get(reverse("workflow:meeting_agenda", args=[data.meeting_pk]))
