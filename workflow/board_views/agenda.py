@@ -26,6 +26,7 @@ from intake.templatetags.money import money
 from workflow.board.agenda import Agenda, AgendaRow, meeting_agenda
 from workflow.board.meetings import meeting_edit_refusal, meeting_for_user
 from workflow.board_views.meetings import require_staff_or_board
+from workflow.states import ProposalState
 
 #: A number no database hands out, reversed into a URL once and replaced by each row's.
 _PK = 987654321
@@ -145,9 +146,11 @@ class _RowWriter:
             out.append("</details></td>")
         else:
             out.append(f"<td>{DASH}</td>")
-        out.append(
-            f'<td><a href="{self.defer_url.replace(str(_PK), str(row.item.pk))}">{labels["defer"]}</a></td></tr>'
-        )
+        if row.proposal.state == ProposalState.BOARD_REVIEW:  # a decided proposal is not deferred
+            defer = self.defer_url.replace(str(_PK), str(row.item.pk))
+            out.append(f'<td><a href="{defer}">{labels["defer"]}</a></td></tr>')
+        else:
+            out.append("<td></td></tr>")
         return "".join(out)
 
 

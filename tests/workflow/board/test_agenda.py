@@ -134,6 +134,19 @@ def test_meeting_agenda_recused_member_sees_the_title_only(
     assert agenda.recused_count == 1
 
 
+def test_meeting_agenda_offers_deferral_only_before_the_decision(
+    meeting: BoardMeeting, make_proposal: MakeProposal, staff_client: Client
+) -> None:
+    pending = _on_agenda(make_proposal, meeting, "Pending", [3, 3, 3, 3, 3])
+    decided = _on_agenda(make_proposal, meeting, "Decided", [4, 4, 4, 4, 4])
+    Proposal.objects.filter(pk=decided.pk).update(state=ProposalState.DECLINED)
+
+    html = staff_client.get(reverse("workflow:meeting_agenda", args=[meeting.pk])).content.decode()
+
+    assert reverse("workflow:agenda_item_defer", args=[pending.agenda_items.get().pk]) in html
+    assert reverse("workflow:agenda_item_defer", args=[decided.agenda_items.get().pk]) not in html
+
+
 def test_meeting_agenda_staff_is_not_recused(
     meeting: BoardMeeting, make_proposal: MakeProposal, board_member: User, staff: User
 ) -> None:
