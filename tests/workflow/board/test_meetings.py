@@ -300,3 +300,25 @@ def test_meeting_list_shows_the_calls_meetings(call: Call, staff_client: Client)
         reverse("workflow:meeting_list", args=[call.pk])
         in staff_client.get(reverse("intake:call_staff_detail", args=[call.pk])).content.decode()
     )
+
+
+def test_meeting_edit_saves_with_the_version_seen_and_refuses_a_stale_post(call: Call, staff_client: Client) -> None:
+    meeting = make_meeting(call, members=_members(2))
+    members = list(meeting.members.all())
+    url = reverse("workflow:meeting_update", args=[meeting.pk])
+    seen = staff_client.get(url).context["form"]["updated_at"].value()
+    data = {
+        "held_at": "2099-05-01T10:00",
+        "quorum": "2",
+        "members": [m.pk for m in members],
+        "chair": members[1].pk,
+        "updated_at": seen,
+    }
+
+    saved = staff_client.post(url, data)
+    stale = staff_client.post(url, {**data, "quorum": "1"})
+
+    assert saved.status_code == 302
+    assert stale.status_code == 409
+    meeting.refresh_from_db()
+    assert (meeting.quorum, meeting.chair) == (2, members[1])
