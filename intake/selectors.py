@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -189,3 +190,17 @@ def proposal_eligibility(*, proposal: Proposal) -> list[EligibilityResult]:
     return [
         EligibilityResult(check=check, override=overrides.get(check.code)) for check in proposal.eligibility_checks()
     ]
+
+
+def proposal_funding_requested(*, proposal: Proposal) -> Decimal:
+    """Return what ``proposal`` asks of the cluster: the sum of its partners' requests."""
+    total = proposal.members.aggregate(total=Sum("funding_requested"))["total"]
+    return total if total is not None else Decimal("0")
+
+
+def call_committed(*, call: Call) -> Decimal:
+    """Return what the board has committed of ``call``'s envelope: the amounts of its approved proposals."""
+    total = Proposal.objects.filter(call=call, state=ProposalState.APPROVED).aggregate(total=Sum("approved_amount"))[
+        "total"
+    ]
+    return total if total is not None else Decimal("0")

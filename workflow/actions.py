@@ -27,12 +27,13 @@ from accounts.choices import Role
 from accounts.errors import ActionForbidden, DomainError, StaleAction
 from accounts.models import User
 from intake.choices import VersionKind
-from intake.models import Proposal
-from intake.selectors import RELATED
+from intake.models import Call, Proposal
+from intake.selectors import RELATED, call_committed, proposal_funding_requested
 from intake.services.versions import proposal_version_freeze
+from intake.templatetags.money import money
 from workflow.events import Channel, Event
 from workflow.lifecycle import SYSTEM, SystemActor, permitted, transition_of, unmet_conditions
-from workflow.models import AuditRecord, Notification
+from workflow.models import AgendaItem, AuditRecord, BoardMeeting, Notification
 from workflow.notifications import (
     notification_emails_queue_on_commit,
     notification_key_expression,
@@ -40,6 +41,7 @@ from workflow.notifications import (
     notify_audiences,
     staff_audience,
 )
+from workflow.selectors import board_facts, vote_tally
 from workflow.sql import IsoFormat, insert_from_select
 from workflow.states import ProposalState
 
@@ -61,6 +63,9 @@ class Effect:
 
     ``events`` pairs each event with its audience: a condition on users, so that telling
     everyone is one insert. ``version`` freezes the proposal as its next version of that kind.
+    ``facts`` are annotations the guards read, computed in the locked read; ``prepare`` runs
+    under the lock once the guards pass, may refuse (``DomainError``), and returns more data
+    for the audit record; ``meeting`` puts the proposal on that board meeting's agenda.
     """
 
     reason: str = ""
@@ -68,6 +73,9 @@ class Effect:
     fields: dict[str, Any] = field(default_factory=dict)
     events: Sequence[tuple[Event, Audience]] = ()
     version: str | None = None
+    facts: dict[str, Any] = field(default_factory=dict)
+    prepare: Callable[[Proposal], dict[str, Any]] | None = None
+    meeting: BoardMeeting | None = None
 
 
 def _applicant(proposal: Proposal) -> Q:
@@ -94,9 +102,11 @@ def _perform(
     try:
         with transaction.atomic():
             locked = get_object_or_404(
-                Proposal.objects.select_related(*RELATED).select_for_update(of=("self",)), pk=proposal.pk
+                Proposal.objects.select_related(*RELATED).annotate(**effect.facts).select_for_update(of=("self",)),
+                pk=proposal.pk,
             )
             _check(action, proposal=locked, by=by, expected_state=expected_state)
+            data = {**effect.data, **(effect.prepare(locked) if effect.prepare else {})}
             from_state = locked.state
             for name, value in effect.fields.items():
                 setattr(locked, name, value)
@@ -113,14 +123,16 @@ def _perform(
                 to_state=locked.state,
                 actor=by if isinstance(by, User) else None,
                 reason=effect.reason,
-                data=effect.data,
+                data=data,
             )
+            if effect.meeting is not None:
+                AgendaItem.objects.create(meeting=effect.meeting, proposal=locked)
             if effect.events:
                 notify_audiences(
                     audiences=[(event, audience(locked)) for event, audience in effect.events],
                     occurrence=f"audit{record.pk}",
                     proposal=locked,
-                    context={"reason": effect.reason, **effect.data},
+                    context={"reason": effect.reason, **data},
                 )
             if effect.version:
                 # In the transaction, after the transition: a refused action freezes nothing.
@@ -302,16 +314,82 @@ def proposal_reopen_assessment(
 
 
 def proposal_send_to_board(
-    *, proposal: Proposal, by: Actor, reason: str = "", expected_state: str | None = None
+    *, proposal: Proposal, by: Actor, meeting: BoardMeeting, reason: str = "", expected_state: str | None = None
 ) -> Proposal:
-    """Put the assessed proposal on the agenda of the call's board meeting."""
+    """Put the assessed proposal on the agenda of ``meeting``, a meeting of its call still to be held."""
     return _perform(
         "send_to_board",
         proposal=proposal,
         by=by,
         expected_state=expected_state,
-        effect=Effect(reason=reason.strip(), data={"board_meeting_at": proposal.call.board_meeting_at.isoformat()}),
+        effect=Effect(
+            reason=reason.strip(),
+            data={"meeting": meeting.pk, "board_meeting_at": meeting.held_at.isoformat()},
+            prepare=_meeting_ahead(meeting),
+            meeting=meeting,
+        ),
     )
+
+
+def _meeting_ahead(meeting: BoardMeeting) -> Callable[[Proposal], dict[str, Any]]:
+    """Return the check, under the proposal's lock, that ``meeting`` is one of its call's still to be held.
+
+    Checked on the locked proposal so that a caller may pass ``Proposal(pk=...)``; the
+    meeting is read again, so a meeting held or released meanwhile is refused.
+    """
+
+    def check(proposal: Proposal) -> dict[str, Any]:
+        current = (
+            BoardMeeting.objects.filter(pk=meeting.pk).values("call_id", "held_at", "decisions_released_at").first()
+        )
+        if current is None or current["call_id"] != proposal.call_id:
+            raise DomainError(_("This board meeting is not one of the proposal's call."))
+        if current["held_at"] <= timezone.now() or current["decisions_released_at"] is not None:
+            raise DomainError(_("This board meeting has already taken place: choose one still to be held."))
+        return {}
+
+    return check
+
+
+def _decision_tally(proposal: Proposal) -> dict[str, Any]:
+    return {"votes": vote_tally(proposal=proposal)}
+
+
+def _dollars(*amounts: Decimal) -> list[str]:
+    """Format ``amounts`` alike: to the cent if any has cents ("$1,000,000.01 is above $1,000,000.00"), else whole."""
+    places = 2 if any(amount != amount.to_integral_value() for amount in amounts) else 0
+    return [money(amount, places) for amount in amounts]
+
+
+def _approval_within_the_envelope(amount: Decimal) -> Callable[[Proposal], dict[str, Any]]:
+    """Return the check, under the proposal's lock, that ``amount`` fits its request and what is left of the envelope.
+
+    The call's row is locked too: two approvals in one call are weighed one after the other.
+    """
+
+    def check(proposal: Proposal) -> dict[str, Any]:
+        call = Call.objects.select_for_update().get(pk=proposal.call_id)
+        requested = proposal_funding_requested(proposal=proposal)
+        if amount > requested:
+            said, asked = _dollars(amount, requested)
+            raise DomainError(
+                _("The approved amount, %(amount)s, is above the %(requested)s the proposal requests.")
+                % {"amount": said, "requested": asked}
+            )
+        committed = call_committed(call=call)
+        remaining = call.funding_envelope - committed
+        if amount > remaining:
+            said, envelope, spent, left = _dollars(amount, call.funding_envelope, committed, remaining)
+            raise DomainError(
+                _(
+                    "Approving %(amount)s would commit more than the call's envelope: %(envelope)s, of which "
+                    "%(committed)s is committed and %(remaining)s remains."
+                )
+                % {"amount": said, "envelope": envelope, "committed": spent, "remaining": left}
+            )
+        return {**_decision_tally(proposal), "envelope_remaining_before": str(remaining)}
+
+    return check
 
 
 def proposal_approve(
@@ -323,7 +401,10 @@ def proposal_approve(
     conditions: str = "",
     expected_state: str | None = None,
 ) -> Proposal:
-    """Fund the proposal with ``amount`` and ``conditions``, giving the rationale."""
+    """Fund the proposal with ``amount`` and ``conditions``, giving the rationale: the chair, once a quorum has voted.
+
+    The amount is at most what the proposal requests and what remains of the call's envelope.
+    """
     rationale = _required(rationale, _("Give the rationale of the decision."))
     if amount is None or amount <= 0:
         raise DomainError(_("Give the approved amount, above $0."))
@@ -337,19 +418,27 @@ def proposal_approve(
             data={"amount": str(amount), "conditions": conditions.strip(), "decision": "approved"},
             fields={"approved_amount": amount, "decision_conditions": conditions.strip()},
             events=[(Event.DECISION_MADE, _applicant)],
+            facts=board_facts(),
+            prepare=_approval_within_the_envelope(amount),
         ),
     )
 
 
 def proposal_decline(*, proposal: Proposal, by: Actor, rationale: str, expected_state: str | None = None) -> Proposal:
-    """Decline to fund the proposal, giving the rationale."""
+    """Decline to fund the proposal, giving the rationale: the chair, once a quorum has voted."""
     rationale = _required(rationale, _("Give the rationale of the decision."))
     return _perform(
         "decline",
         proposal=proposal,
         by=by,
         expected_state=expected_state,
-        effect=Effect(reason=rationale, data={"decision": "declined"}, events=[(Event.DECISION_MADE, _applicant)]),
+        effect=Effect(
+            reason=rationale,
+            data={"decision": "declined"},
+            events=[(Event.DECISION_MADE, _applicant)],
+            facts=board_facts(),
+            prepare=_decision_tally,
+        ),
     )
 
 

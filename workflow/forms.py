@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from django import forms
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from intake.models import Proposal
+from workflow.models import BoardMeeting
+from workflow.selectors import board_meetings_ahead
 from workflow.states import ProposalState
 
 LOCAL_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
@@ -156,10 +158,44 @@ class ReopenAssessmentForm(ActionForm):
     reason = _reason(_("Reason for reopening"))
 
 
+class _MeetingChoiceField(forms.ModelChoiceField):
+    """A board meeting, named by its date and time in the call's timezone (``zone``)."""
+
+    zone: Any = None
+
+    def label_from_instance(self, obj: Any) -> str:
+        when = timezone.localtime(obj.held_at, self.zone)
+        return _("Meeting of %(date)s at %(time)s (quorum %(quorum)s)") % {
+            "date": formats.date_format(when, "DATE_FORMAT"),
+            "time": formats.time_format(when, "TIME_FORMAT"),
+            "quorum": obj.quorum,
+        }
+
+
 class SendToBoardForm(ActionForm):
+    """Choose the meeting of the proposal's call, still to be held, whose agenda the proposal goes on."""
+
     action = "send_to_board"
     label = _("Send to the board")
+    meeting = _MeetingChoiceField(
+        label=_("Board meeting"),
+        queryset=BoardMeeting.objects.none(),
+        empty_label=None,
+        error_messages={"invalid_choice": _("Choose one of the call's board meetings still to be held.")},
+    )
     reason = _reason(_("Note (optional)"), required=False)
+
+    def __init__(self, *args: Any, proposal: Proposal | None, **kwargs: Any) -> None:
+        if proposal is None:
+            raise TypeError("SendToBoardForm offers the meetings of the proposal's call: pass the proposal.")
+        super().__init__(*args, proposal=proposal, **kwargs)
+        field = cast(_MeetingChoiceField, self.fields["meeting"])
+        field.queryset = board_meetings_ahead(call=proposal.call)
+        field.zone = proposal.call.zone
+        field.help_text = _("In the call's timezone, %(zone)s.") % {"zone": proposal.call.timezone}
+        if not field.queryset.exists():
+            field.help_text = _("Create a board meeting for this call first: it has none still to be held.")
+            field.error_messages["required"] = _("Create a board meeting for this call first.")
 
 
 class ApproveForm(ActionForm):

@@ -7,7 +7,9 @@ saving, auditing, notifying) is done by the one action per transition in
 
 The concrete model (``intake.models.Proposal``) provides ``lead_applicant_id``, ``call``,
 ``deadline``, ``missing_for_submission()``, ``eligibility_failures()``,
-``required_reviews_missing()`` (every required review submitted) and ``board_meeting_at``.
+``required_reviews_missing()`` (every required review submitted); the board's guards read
+the annotations of ``workflow.selectors.board_facts`` (its meeting's chair and quorum, the
+votes counted), which a proposal read without them does not meet.
 """
 
 from __future__ import annotations
@@ -117,9 +119,21 @@ def reviews_in(proposal: Any) -> bool:
     return proposal.required_reviews_missing() == 0
 
 
-@condition(_("The call's board meeting has already taken place."))
-def board_meeting_ahead(proposal: Any) -> bool:
-    return timezone.now() < proposal.call.board_meeting_at
+def _quorum_missing(proposal: Any) -> str:
+    quorum = getattr(proposal, "board_quorum", None)
+    if quorum is None:
+        return str(_("The proposal is on no board meeting's agenda."))
+    return _("A quorum of %(quorum)s board members who are not recused has not voted yet: %(votes)s have.") % {
+        "quorum": quorum,
+        "votes": getattr(proposal, "board_votes_counted", None) or 0,
+    }
+
+
+@condition(_quorum_missing)
+def quorum_reached(proposal: Any) -> bool:
+    # Read with ``workflow.selectors.board_facts``: the proposal's meeting and its counted votes.
+    quorum, votes = getattr(proposal, "board_quorum", None), getattr(proposal, "board_votes_counted", None)
+    return quorum is not None and votes is not None and votes >= quorum
 
 
 # --- Permissions: who may act ------------------------------------------------------------
@@ -133,8 +147,10 @@ def program_staff(proposal: Any, user: Any) -> bool:
     return user.has_role(Role.STAFF)
 
 
-def board_member(proposal: Any, user: Any) -> bool:
-    return user.has_role(Role.BOARD_MEMBER)
+def board_chair(proposal: Any, user: Any) -> bool:
+    """The chair of the meeting whose agenda the proposal is on (``board_chair_id``, from ``board_facts``)."""
+    chair = getattr(proposal, "board_chair_id", None)
+    return chair is not None and user.pk == chair and user.has_role(Role.BOARD_MEMBER)
 
 
 def system(proposal: Any, user: Any) -> bool:
@@ -184,14 +200,13 @@ class ProposalLifecycle(ConcurrentTransitionMixin, models.Model):
     @transition(state, source=S.ASSESSED, target=S.IN_ASSESSMENT, permission=program_staff)
     def reopen_assessment(self) -> None: ...
 
-    @transition(state, source=S.ASSESSED, target=S.BOARD_REVIEW,
-                conditions=[board_meeting_ahead], permission=program_staff)
+    @transition(state, source=S.ASSESSED, target=S.BOARD_REVIEW, permission=program_staff)
     def send_to_board(self) -> None: ...
 
-    @transition(state, source=S.BOARD_REVIEW, target=S.APPROVED, permission=board_member)
+    @transition(state, source=S.BOARD_REVIEW, target=S.APPROVED, conditions=[quorum_reached], permission=board_chair)
     def approve(self) -> None: ...
 
-    @transition(state, source=S.BOARD_REVIEW, target=S.DECLINED, permission=board_member)
+    @transition(state, source=S.BOARD_REVIEW, target=S.DECLINED, conditions=[quorum_reached], permission=board_chair)
     def decline(self) -> None: ...
 
     @transition(state, source=sorted(WITHDRAWABLE_STATES), target=S.WITHDRAWN, permission=lead_applicant)

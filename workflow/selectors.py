@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from typing import Any
 
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from assessment.selectors import affiliation_conflict_exists
 from intake.models import Proposal
-from workflow.models import AuditRecord
+from workflow.models import AgendaItem, AuditRecord, BoardConflict, BoardMeeting, Vote, VoteChoice
 
 
 def audit_records_for(*, proposal: Proposal) -> QuerySet[AuditRecord]:
@@ -15,3 +20,68 @@ def audit_records_for(*, proposal: Proposal) -> QuerySet[AuditRecord]:
     page shows what happened without the names of staff.
     """
     return AuditRecord.objects.filter(proposal=proposal).select_related("actor").order_by("at", "pk")
+
+
+# --- The board ------------------------------------------------------------------------------------
+
+
+def board_recused(*, member: Any, proposal: Any) -> Q:
+    """The condition that board ``member`` is recused from ``proposal``: a declared conflict, or an affiliation.
+
+    The affiliation rule is the assessors' (``assessment.selectors``): now or in the last
+    three years, with any organization of the consortium. Both arguments are ids or
+    expressions of the query this goes into (``OuterRef(...)``).
+    """
+    declared = BoardConflict.objects.filter(member_id=member, proposal_id=proposal)
+    return Q(Exists(declared)) | Q(affiliation_conflict_exists(assessor=member, proposal=proposal))
+
+
+def board_facts() -> dict[str, Any]:
+    """Return the annotations of a proposal that the board's guards read (``workflow.lifecycle``).
+
+    ``board_chair_id`` and ``board_quorum``: the chair and the quorum of the meeting whose
+    agenda the proposal is on now (None when on none); ``board_votes_counted``: the votes on
+    that agenda item by members invited to the meeting who are not recused from the proposal.
+    """
+    current = AgendaItem.objects.filter(proposal_id=OuterRef("pk"), deferred_to__isnull=True)
+    counted = (
+        Vote.objects.filter(
+            item__proposal_id=OuterRef("pk"), item__deferred_to__isnull=True, item__meeting__members=F("member_id")
+        )
+        .exclude(board_recused(member=OuterRef("member_id"), proposal=OuterRef("item__proposal_id")))
+        .order_by()
+        .values("item__proposal_id")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return {
+        "board_chair_id": Subquery(current.values("meeting__chair_id")[:1]),
+        "board_quorum": Subquery(current.values("meeting__quorum")[:1]),
+        "board_votes_counted": Coalesce(Subquery(counted), 0),
+    }
+
+
+def vote_tally(*, proposal: Proposal) -> dict[str, int]:
+    """Return the counted votes on ``proposal``'s current agenda item by choice (recused members' left out)."""
+    tally = dict.fromkeys(VoteChoice.values, 0)
+    rows = (
+        Vote.objects.filter(
+            item__proposal=proposal, item__deferred_to__isnull=True, item__meeting__members=F("member_id")
+        )
+        .exclude(board_recused(member=OuterRef("member_id"), proposal=proposal.pk))
+        .order_by()
+        .values_list("choice")
+        .annotate(count=Count("pk"))
+    )
+    tally.update(dict(rows))
+    return tally
+
+
+def board_meetings_ahead(*, call: Any) -> QuerySet[BoardMeeting]:
+    """Return the meetings of ``call`` still to be held (by the server's clock, decisions not released), soonest first.
+
+    The meetings a proposal of the call may be sent to (``proposal_send_to_board`` checks again).
+    """
+    return BoardMeeting.objects.filter(
+        call=call, held_at__gt=timezone.now(), decisions_released_at__isnull=True
+    ).order_by("held_at", "pk")

@@ -24,6 +24,7 @@ from intake.selectors import (
     proposal_for_user,
     proposal_state_counts,
     proposals_before_board,
+    proposals_visible_to,
 )
 from intake.services.call_lists import call_proposals_page, sort_columns, stage_choices
 from intake.views import applicant_proposal_page
@@ -31,7 +32,7 @@ from workflow import actions, notifications
 from workflow.actions import ConditionsNotMet
 from workflow.forms import ACTION_DONE, ACTION_FORMS, ActionForm, ExtendDeadlineForm
 from workflow.lifecycle import actions_for, unmet_conditions
-from workflow.selectors import audit_records_for
+from workflow.selectors import audit_records_for, board_facts
 from workflow.states import ProposalState
 
 INBOX_PAGE_SIZE = 30
@@ -101,8 +102,27 @@ def _require_staff_or_board(user: User) -> None:
         raise PermissionDenied(_("This page is for program staff and board members."))
 
 
+def proposal_for_staff_or_board(*, user: User, pk: int) -> Proposal:
+    """Return the proposal ``pk`` if ``user`` may read it (404 otherwise), with the board's facts for a board member.
+
+    The lifecycle's approve and decline are the chair's, once a quorum has voted: only with
+    ``board_facts`` can the page offer them and the action endpoint refuse them with the
+    right reason. Staff who are not board members are never the chair, so their read goes
+    without the subqueries.
+    """
+    proposals = proposals_visible_to(user=user)
+    if user.has_role(Role.BOARD_MEMBER):
+        proposals = proposals.annotate(**board_facts())
+    return get_object_or_404(proposals, pk=pk)
+
+
 def _available_forms(proposal: Proposal, user: User) -> list[type[ActionForm]]:
-    """Return the forms of what ``user`` may do to ``proposal`` now, as staff or board (conditions aside)."""
+    """Return the forms of what ``user`` may do to ``proposal`` now, as staff or board (conditions aside).
+
+    The chair's decisions are offered only on a proposal read with ``board_facts``
+    (``proposal_for_staff_or_board``); the call's list reads without them, so a staff member
+    who also chairs a meeting decides from the proposal's page, not from the list.
+    """
     available = [
         ACTION_FORMS[action] for action in actions_for(proposal, user) if not ACTION_FORMS[action].by_applicant
     ]
@@ -178,7 +198,7 @@ def _staff_page(
 def proposal_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Show one proposal to staff (or to the board, once before it) with its full history and actions."""
     _require_staff_or_board(request.user)
-    return _staff_page(request, proposal_for_user(user=request.user, pk=pk))
+    return _staff_page(request, proposal_for_staff_or_board(user=request.user, pk=pk))
 
 
 def _page_url(pk: int, form_class: type[ActionForm]) -> str:
@@ -199,12 +219,14 @@ def proposal_act(request: AuthenticatedRequest, pk: int, action: str) -> HttpRes
     if form_class is None:
         raise Http404
     # A form that needs nothing of the proposal is read first; then the action reads the
-    # proposal once, locked and permission-checked (404 if not visible).
-    proposal = proposal_for_user(user=request.user, pk=pk) if form_class.needs_proposal else None
+    # proposal once, locked and permission-checked (404 if not visible). Staff's and the
+    # board's actions read it with the board's facts, which the chair's guards need.
+    fetch = proposal_for_user if form_class.by_applicant else proposal_for_staff_or_board
+    proposal = fetch(user=request.user, pk=pk) if form_class.needs_proposal else None
     form = form_class(request.POST, proposal=proposal)
 
     def render_page(status: int, error: str | None = None) -> HttpResponse:
-        shown = proposal or proposal_for_user(user=request.user, pk=pk)
+        shown = proposal or fetch(user=request.user, pk=pk)
         bound = form_class(request.POST, proposal=shown)
         bound.is_valid()
         if error:
@@ -217,7 +239,7 @@ def proposal_act(request: AuthenticatedRequest, pk: int, action: str) -> HttpRes
         if proposal is not None or not form.is_valid():
             # Nobody is asked to correct a form for an action that is no longer theirs.
             actions.proposal_action_precheck(
-                proposal=proposal or proposal_for_user(user=request.user, pk=pk),
+                proposal=proposal or fetch(user=request.user, pk=pk),
                 action=action,
                 by=request.user,
                 expected_state=request.POST.get(f"{action}-expected_state"),

@@ -11,15 +11,18 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from accounts.choices import Role
 from accounts.errors import ActionForbidden, DomainError, StaleAction
 from accounts.models import User
 from intake.models import Proposal
 from tests.assessment.reviewing import reviews_all_in
+from tests.factories import CallFactory, UserFactory
+from tests.workflow.board.making import agenda_put, board_members_make, meeting_make, votes_cast
 from workflow import actions
 from workflow.actions import ConditionsNotMet
 from workflow.events import Channel, Event
 from workflow.lifecycle import SYSTEM
-from workflow.models import AuditRecord, Notification
+from workflow.models import AgendaItem, AuditRecord, BoardMeeting, Notification
 from workflow.states import ProposalState as S
 
 MS = timedelta(milliseconds=1)
@@ -44,7 +47,10 @@ ACTIONS: dict[str, tuple[str, Callable[..., Proposal]]] = {
     "start_assessment": (S.SUBMITTED, lambda **kw: actions.proposal_start_assessment(**kw)),
     "complete_assessment": (S.IN_ASSESSMENT, lambda **kw: actions.proposal_complete_assessment(**kw)),
     "reopen_assessment": (S.ASSESSED, lambda **kw: actions.proposal_reopen_assessment(reason="Outlier.", **kw)),
-    "send_to_board": (S.ASSESSED, lambda **kw: actions.proposal_send_to_board(**kw)),
+    "send_to_board": (
+        S.ASSESSED,
+        lambda **kw: actions.proposal_send_to_board(meeting=_meeting_of(kw["proposal"]), **kw),
+    ),
     "approve": (
         S.BOARD_REVIEW,
         lambda **kw: actions.proposal_approve(amount=Decimal("100000"), rationale="Strong.", **kw),
@@ -66,12 +72,13 @@ ALLOWED = {
     "complete_assessment": {"staff", "system"},
     "reopen_assessment": {"staff"},
     "send_to_board": {"staff"},
-    "approve": {"board"},
-    "decline": {"board"},
+    "approve": {"chair"},
+    "decline": {"chair"},
     "withdraw": {"lead"},
     "expire": {"system"},
 }
-PERSONAS = ["lead", "other_applicant", "staff", "assessor", "board", "system"]
+#: ``chair``: the chair of the meeting the proposal is on; ``board``: a member of it who votes.
+PERSONAS = ["lead", "other_applicant", "staff", "assessor", "board", "chair", "system"]
 
 
 @pytest.fixture
@@ -82,8 +89,13 @@ def people(applicant: User, other_applicant: User, staff: User, assessor: User, 
         "staff": staff,
         "assessor": assessor,
         "board": board_member,
+        "chair": UserFactory(role=Role.BOARD_MEMBER, display_name="Cho Chair"),
         "system": SYSTEM,
     }
+
+
+def _meeting_of(proposal: Proposal) -> BoardMeeting:
+    return BoardMeeting.objects.filter(call_id=proposal.call_id).latest("pk")
 
 
 class Snapshot:
@@ -104,12 +116,22 @@ class Snapshot:
         assert Notification.objects.count() == self.notifications
 
 
-def _ready(action: str, make_proposal: Any) -> Proposal:
-    """Return a proposal on which ``action`` may succeed (expiry: deadline passed; completion: reviews in)."""
+def _ready(action: str, make_proposal: Any, people: dict[str, Any]) -> Proposal:
+    """Return a proposal on which ``action`` may succeed.
+
+    Expiry: deadline passed; completion: reviews in; sending to the board: a meeting of the
+    call ahead; decisions: on the agenda of ``chair``'s meeting, ``board`` having voted (quorum 1).
+    """
     state, _call = ACTIONS[action]
     proposal = make_proposal(state)
     if action == "complete_assessment":
         reviews_all_in(proposal)
+    if action == "send_to_board":
+        meeting_make(proposal.call, chair=people["chair"], members=[people["board"]], quorum=1)
+    if action in ("approve", "decline"):
+        meeting = meeting_make(proposal.call, chair=people["chair"], members=[people["board"]], quorum=1)
+        agenda_put(proposal, meeting)
+        votes_cast(proposal, [people["board"]])
     if action == "expire":
         Proposal.objects.filter(pk=proposal.pk).update(deadline_extended_for=state,
                                                        deadline_extended_until=timezone.now() - MS)  # fmt: skip
@@ -126,7 +148,7 @@ def _ready(action: str, make_proposal: Any) -> Proposal:
 def test_action_by_the_wrong_person_is_forbidden_and_writes_nothing(
     action: str, persona: str, make_proposal: Any, people: dict[str, Any]
 ) -> None:
-    proposal = _ready(action, make_proposal)
+    proposal = _ready(action, make_proposal, people)
     before = Snapshot(proposal)
 
     with pytest.raises(ActionForbidden) as refused:
@@ -142,7 +164,7 @@ def test_action_by_the_wrong_person_is_forbidden_and_writes_nothing(
 def test_action_by_the_right_person_moves_the_state_and_audits_it(
     action: str, persona: str, make_proposal: Any, people: dict[str, Any]
 ) -> None:
-    proposal = _ready(action, make_proposal)
+    proposal = _ready(action, make_proposal, people)
     from_state = proposal.state
     actor = people[persona]
 
@@ -165,7 +187,7 @@ def test_extend_deadline_by_anyone_but_staff_is_forbidden(make_proposal: Any, pe
     proposal = make_proposal()
     before = Snapshot(proposal)
 
-    for persona in ("lead", "other_applicant", "assessor", "board", "system"):
+    for persona in ("lead", "other_applicant", "assessor", "board", "chair", "system"):
         with pytest.raises(ActionForbidden):
             actions.proposal_extend_deadline(
                 proposal=proposal, by=people[persona], until=proposal.deadline + LATER, reason="Illness."
@@ -225,13 +247,78 @@ def test_expire_before_the_deadline_says_it_has_not_passed(make_proposal: Any) -
     before.assert_unchanged()
 
 
-def test_send_to_board_after_the_meeting_says_it_took_place(make_proposal: Any, staff: User) -> None:
+def test_send_to_board_after_the_meeting_says_it_took_place(
+    make_proposal: Any, staff: User, board_member: User
+) -> None:
     proposal = make_proposal(S.ASSESSED)
+    meeting = meeting_make(proposal.call, chair=board_member, members=[], quorum=1)
+    before = Snapshot(proposal)
 
-    with time_machine.travel(proposal.call.board_meeting_at, tick=False), pytest.raises(ConditionsNotMet) as refused:
-        actions.proposal_send_to_board(proposal=proposal, by=staff)
+    with time_machine.travel(meeting.held_at, tick=False), pytest.raises(DomainError) as refused:
+        actions.proposal_send_to_board(proposal=proposal, by=staff, meeting=meeting)
 
-    assert refused.value.message == "The call's board meeting has already taken place."
+    assert refused.value.message == "This board meeting has already taken place: choose one still to be held."
+    before.assert_unchanged()
+    assert not AgendaItem.objects.exists()
+
+
+def test_send_to_board_to_a_meeting_of_another_call_is_refused(
+    make_proposal: Any, staff: User, board_member: User
+) -> None:
+    proposal = make_proposal(S.ASSESSED)
+    elsewhere = meeting_make(CallFactory(), chair=board_member, members=[], quorum=1)
+    before = Snapshot(proposal)
+
+    with pytest.raises(DomainError) as refused:
+        actions.proposal_send_to_board(proposal=proposal, by=staff, meeting=elsewhere)
+
+    assert refused.value.message == "This board meeting is not one of the proposal's call."
+    before.assert_unchanged()
+
+
+def test_send_to_board_puts_the_proposal_on_the_meetings_agenda(
+    make_proposal: Any, staff: User, board_member: User
+) -> None:
+    proposal = make_proposal(S.ASSESSED)
+    meeting = meeting_make(proposal.call, chair=board_member, members=[], quorum=1)
+
+    actions.proposal_send_to_board(proposal=proposal, by=staff, meeting=meeting)
+
+    item = AgendaItem.objects.get(proposal=proposal)
+    assert (item.meeting, item.deferred_to) == (meeting, None)
+    record = AuditRecord.objects.get(proposal=proposal)
+    assert record.data == {"meeting": meeting.pk, "board_meeting_at": meeting.held_at.isoformat()}
+
+
+def test_decision_by_the_chair_before_a_quorum_voted_says_how_many_have(
+    make_proposal: Any, people: dict[str, Any]
+) -> None:
+    proposal = make_proposal(S.BOARD_REVIEW)
+    voters = board_members_make(2)
+    meeting = meeting_make(proposal.call, chair=people["chair"], members=[people["board"], *voters], quorum=3)
+    agenda_put(proposal, meeting)
+    votes_cast(proposal, voters)
+    before = Snapshot(proposal)
+
+    for decide in (ACTIONS["approve"][1], ACTIONS["decline"][1]):
+        with pytest.raises(ConditionsNotMet) as refused:
+            decide(proposal=proposal, by=people["chair"])
+        assert refused.value.message == ("A quorum of 3 board members who are not recused has not voted yet: 2 have.")
+
+    before.assert_unchanged()
+
+
+def test_decision_on_a_proposal_on_no_agenda_is_forbidden_even_to_a_chair(
+    make_proposal: Any, people: dict[str, Any]
+) -> None:
+    proposal = make_proposal(S.BOARD_REVIEW)
+    meeting_make(proposal.call, chair=people["chair"], members=[people["board"]], quorum=1)
+    before = Snapshot(proposal)
+
+    with pytest.raises(ActionForbidden):
+        ACTIONS["approve"][1](proposal=proposal, by=people["chair"])
+
+    before.assert_unchanged()
 
 
 # --- Required input --------------------------------------------------------------------------
@@ -357,7 +444,7 @@ def test_action_without_required_input_says_what_to_give_and_writes_nothing(
 def test_action_with_a_stale_expected_state_is_refused_and_writes_nothing(
     action: str, make_proposal: Any, people: dict[str, Any]
 ) -> None:
-    proposal = _ready(action, make_proposal)
+    proposal = _ready(action, make_proposal, people)
     persona = sorted(ALLOWED[action])[0]
     before = Snapshot(proposal)
 

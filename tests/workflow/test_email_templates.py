@@ -12,6 +12,7 @@ from django.conf import settings
 from accounts.models import User
 from intake.models import Proposal
 from tests.factories import UserFactory
+from tests.workflow.board.making import decidable
 from tests.workflow.conftest import MakeProposal
 from workflow.actions import proposal_approve, proposal_decline, proposal_request_changes
 from workflow.events import Channel, Event
@@ -200,6 +201,7 @@ def test_email_decision_approved_shows_amount_conditions_and_rationale(
     make_proposal: MakeProposal, board_member: User
 ) -> None:
     proposal = make_proposal(ProposalState.BOARD_REVIEW, title="Shared quantum testbed")
+    decidable(proposal, chair=board_member)
     proposal_approve(
         proposal=proposal,
         by=board_member,
@@ -225,6 +227,7 @@ def test_email_decision_approved_in_french_writes_the_amount_the_french_way(
     applicant.preferred_language = "fr"
     applicant.save(update_fields=["preferred_language"])
     proposal = make_proposal(ProposalState.BOARD_REVIEW, title="Banc d'essai")
+    decidable(proposal, chair=board_member)
     proposal_approve(proposal=proposal, by=board_member, amount=Decimal("150000"), rationale="Solide.")
 
     subject, text, _html = _decision_email(proposal)
@@ -236,6 +239,7 @@ def test_email_decision_approved_in_french_writes_the_amount_the_french_way(
 
 def test_email_decision_declined_shows_rationale_and_no_amount(make_proposal: MakeProposal, board_member: User) -> None:
     proposal = make_proposal(ProposalState.BOARD_REVIEW, title="Shared quantum testbed")
+    decidable(proposal, chair=board_member)
     proposal_decline(proposal=proposal, by=board_member, rationale="The budget is not credible.")
 
     subject, text, html = _decision_email(proposal)

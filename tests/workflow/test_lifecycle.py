@@ -50,26 +50,27 @@ DESIGN_TABLE: dict[str, tuple[set[str], str, str]] = {
     "expire": ({"draft", "invited", "changes_requested"}, "expired", "system"),
 }
 
-#: Who each actor of the design is among the personas. There are no board meetings yet, so no
-#: chair: until then any board member holds the chair's permission (the quorum guard waits too).
+#: Who each actor of the design is among the personas: the board chair is the chair of the
+#: meeting whose agenda the proposal is on; another board member is not.
 ACTOR_PERSONAS = {
     "lead applicant": {"lead"},
     "staff": {"staff"},
     "system or staff": {"system", "staff"},
-    "board chair": {"board"},
+    "board chair": {"chair"},
     "system": {"system"},
 }
-PERSONAS = ["lead", "other_applicant", "staff", "assessor", "board", "system"]
+PERSONAS = ["lead", "other_applicant", "staff", "assessor", "board", "chair", "system"]
 
-#: The guards written as conditions (the reasons, messages and due dates are required by the
-#: actions). Not yet conditions, because their data does not exist yet: start_assessment's
-#: assessors and conflicts, approve's and decline's quorum.
+#: The guards written as conditions (the reasons, messages, due dates and the board meeting are
+#: required by the actions). Not a condition, because its data does not exist yet:
+#: start_assessment's assessors and conflicts.
 CONDITIONS = {
     "submit_loi": ["loi_window_open", "complete"],
     "submit_application": ["before_deadline", "complete"],
     "start_assessment": ["eligible"],
     "complete_assessment": ["reviews_in"],
-    "send_to_board": ["board_meeting_ahead"],
+    "approve": ["quorum_reached"],
+    "decline": ["quorum_reached"],
     "expire": ["deadline_passed"],
 }
 
@@ -106,15 +107,18 @@ def test_every_transition_has_the_designs_source_and_target_and_no_other_exists(
 def test_transition_permits_exactly_the_designs_actor(
     action: str, source: str, applicant: User, other_applicant: User, staff: User, assessor: User, board_member: User
 ) -> None:
-    users = {
+    users: dict[str, Any] = {
         "lead": applicant,
         "other_applicant": other_applicant,
         "staff": staff,
         "assessor": assessor,
         "board": board_member,
+        "chair": UserFactory(role=Role.BOARD_MEMBER),
         "system": SYSTEM,
     }
     proposal = Proposal(state=source, lead_applicant=applicant)
+    # What ``workflow.selectors.board_facts`` reads: the chair of the proposal's meeting.
+    proposal.board_chair_id = users["chair"].pk  # type: ignore[attr-defined]
     declared = transition_of(action, source)
 
     permitted = {persona for persona in PERSONAS if declared.has_perm(proposal, users[persona])}
@@ -129,6 +133,37 @@ def test_lead_applicant_who_lost_the_applicant_role_may_not_act(applicant: User)
 
     assert not lifecycle.permitted(proposal, "submit_loi", applicant)
     assert not lifecycle.permitted(proposal, "withdraw", applicant)
+
+
+def test_board_chair_is_known_only_from_the_board_facts_and_must_still_be_a_board_member(board_member: User) -> None:
+    proposal = Proposal(state=ProposalState.BOARD_REVIEW)
+    assert not lifecycle.permitted(proposal, "approve", board_member)  # read without board_facts
+
+    proposal.board_chair_id = board_member.pk  # type: ignore[attr-defined]
+    assert lifecycle.permitted(proposal, "approve", board_member)
+
+    board_member.groups.clear()
+    assert not lifecycle.permitted(proposal, "approve", User.objects.get(pk=board_member.pk))
+
+
+@pytest.mark.parametrize(
+    ("quorum", "votes", "unmet"),
+    [
+        (None, None, ["The proposal is on no board meeting's agenda."]),
+        (3, 0, ["A quorum of 3 board members who are not recused has not voted yet: 0 have."]),
+        (3, 2, ["A quorum of 3 board members who are not recused has not voted yet: 2 have."]),
+        (3, 3, []),
+        (1, 4, []),
+    ],
+)
+def test_quorum_reached_counts_the_votes_against_the_quorum(
+    quorum: int | None, votes: int | None, unmet: list[str]
+) -> None:
+    proposal = Proposal(state=ProposalState.BOARD_REVIEW)
+    proposal.board_quorum, proposal.board_votes_counted = quorum, votes  # type: ignore[attr-defined]
+
+    assert lifecycle.unmet_conditions(proposal, "approve") == unmet
+    assert lifecycle.unmet_conditions(proposal, "decline") == unmet
 
 
 @pytest.mark.parametrize("action", list(DESIGN_TABLE))

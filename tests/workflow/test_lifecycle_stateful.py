@@ -1,8 +1,10 @@
 """Random sequences of actions by random people at random times, against a model of DESIGN.md's table.
 
 The model below is written from the design, not from ``workflow.lifecycle``: it predicts the
-outcome of each attempt (done, or which refusal) from the state, the person, the clock and
-the input, and the test compares the prediction with what the actions did to the database.
+outcome of each attempt (done, or which refusal) from the state, the person, the clock, the
+input and the board (its meetings, the chair of the proposal's meeting, the votes counted
+toward its quorum), and the test compares the prediction with what the actions did to the
+database.
 """
 
 from __future__ import annotations
@@ -17,7 +19,14 @@ from django.test import override_settings
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 
 from accounts.choices import Role
 from accounts.errors import ActionForbidden, DomainError, StaleAction
@@ -28,7 +37,7 @@ from tests.workflow.conftest import FAST_HASHERS
 from workflow import actions
 from workflow.actions import ConditionsNotMet
 from workflow.lifecycle import SYSTEM
-from workflow.models import AuditRecord, Notification
+from workflow.models import AgendaItem, AuditRecord, BoardConflict, BoardMeeting, Notification, Vote, VoteChoice
 
 # --- The model ------------------------------------------------------------------------------
 
@@ -51,8 +60,9 @@ TABLE: dict[str, tuple[set[str], str, set[str]]] = {
     "complete_assessment": ({"in_assessment"}, "assessed", {"staff", "system"}),
     "reopen_assessment": ({"assessed"}, "in_assessment", {"staff"}),
     "send_to_board": ({"assessed"}, "board_review", {"staff"}),
-    "approve": ({"board_review"}, "approved", {"board"}),
-    "decline": ({"board_review"}, "declined", {"board"}),
+    # The chair of the meeting whose agenda the proposal is on: see ``LifecycleMachine.who``.
+    "approve": ({"board_review"}, "approved", {"chair", "board"}),
+    "decline": ({"board_review"}, "declined", {"chair", "board"}),
     "withdraw": (STATES - FINAL - {"approved"}, "withdrawn", {"lead"}),
     "expire": ({"draft", "invited", "changes_requested"}, "expired", {"system"}),
 }
@@ -77,7 +87,12 @@ TOLD = {
     "expire": {("expired", "lead")},
     "extend_deadline": {("extension_granted", "lead")},
 }
-PERSONAS = ["lead", "other_applicant", "staff", "assessor", "board", "system"]
+#: ``chair`` and ``board`` are board members invited to every meeting, one of them its chair;
+#: ``recused`` is invited too but declared a conflict with the proposal; ``outsider`` is a board
+#: member invited to none of the meetings.
+PERSONAS = ["lead", "other_applicant", "staff", "assessor", "board", "chair", "recused", "outsider", "system"]
+BOARD_PERSONAS = ["chair", "board", "recused", "outsider"]
+QUORUM = 2
 START = datetime(2030, 3, 1, 12, tzinfo=UTC)
 DAY = timedelta(days=1)
 # Call windows, from the start: letters of intent close in 10 days, applications in 30, board at 50.
@@ -114,8 +129,21 @@ class LifecycleMachine(RuleBasedStateMachine):
                 summary="Three partners build it.",
                 application=True,
             )
+            BoardConflict.objects.create(
+                member=self.people["recused"], proposal=self.proposal, nature="Former employer."
+            )
+            # A meeting of another call: sending the proposal there is refused.
+            self.elsewhere = self._meeting_make(CallFactory(), START + BOARD, "chair")
+            #: The call's meetings, in the order scheduled: (meeting, when, the persona who chairs it).
+            self.meetings: list[tuple[BoardMeeting, datetime, str]] = []
+            self._schedule(START + BOARD, "chair")
         self.state = "draft"
         self.complete = True
+        #: The meeting the proposal is on the agenda of (an index of ``meetings``), and who voted what.
+        self.on_agenda: int | None = None
+        self.votes: dict[str, str] = {}
+        #: The meeting the next send_to_board goes to (None: the latest scheduled).
+        self.target: int | None = None
         self.reviews_in = False
         self.changes_due: datetime | None = None
         self.extension: tuple[str, datetime] | None = None
@@ -138,6 +166,37 @@ class LifecycleMachine(RuleBasedStateMachine):
             "changes_requested": self.changes_due,
         }.get(self.state)
 
+    def _meeting_make(self, call: Any, when: datetime, chair: str) -> BoardMeeting:
+        meeting = BoardMeeting.objects.create(
+            call=call, held_at=when, quorum=QUORUM, chair=self.people[chair], created_by=self.people["staff"]
+        )
+        meeting.members.set([self.people[persona] for persona in ("chair", "board", "recused")])
+        return meeting
+
+    def _schedule(self, when: datetime, chair: str) -> None:
+        self.meetings.append((self._meeting_make(self.call, when, chair), when, chair))
+
+    def who(self, action: str) -> set[str]:
+        """Return who may perform ``action`` now: for a decision, the chair of the proposal's meeting."""
+        if action in ("approve", "decline"):
+            return set() if self.on_agenda is None else {self.meetings[self.on_agenda][2]}
+        return TABLE[action][2]
+
+    def counted_votes(self) -> dict[str, int]:
+        """Return the votes toward the quorum by choice: invited members who are not recused."""
+        tally = dict.fromkeys(VoteChoice.values, 0)
+        for persona, choice in self.votes.items():
+            if persona in ("chair", "board"):
+                tally[choice] += 1
+        return tally
+
+    def sent_to(self) -> tuple[BoardMeeting, datetime | None]:
+        """Return the meeting the next send_to_board names, and when it is held (None: of another call)."""
+        if self.target is None and not self.meetings:
+            return self.elsewhere, None
+        meeting, when, _chair = self.meetings[-1 if self.target is None else self.target]
+        return meeting, when
+
     def conditions_hold(self, action: str) -> bool:
         deadline = self.deadline()
         if action == "submit_loi":
@@ -146,8 +205,8 @@ class LifecycleMachine(RuleBasedStateMachine):
             return self.now < deadline and self.complete  # type: ignore[operator]
         if action == "expire":
             return self.now >= deadline  # type: ignore[operator]
-        if action == "send_to_board":
-            return self.now < START + BOARD
+        if action in ("approve", "decline"):
+            return sum(self.counted_votes().values()) >= QUORUM
         if action == "complete_assessment":
             return self.reviews_in
         return True
@@ -164,13 +223,18 @@ class LifecycleMachine(RuleBasedStateMachine):
             return None
         if not good_input and action in NEEDS_INPUT:
             return DomainError
-        sources, _target, who = TABLE[action]
+        sources, _target, _who = TABLE[action]
         if (expected is not None and expected != self.state) or self.state not in sources:
             return StaleAction
-        if persona not in who:
+        if persona not in self.who(action):
             return ActionForbidden
         if not self.conditions_hold(action):
             return ConditionsNotMet
+        if action == "send_to_board":
+            # Checked under the lock once the guards pass: a meeting of the call, still to be held.
+            _meeting, when = self.sent_to()
+            if when is None or when <= self.now:
+                return DomainError
         return None
 
     # --- steps ---------------------------------------------------------------------------------
@@ -200,6 +264,7 @@ class LifecycleMachine(RuleBasedStateMachine):
 
         if refusal is not None:
             assert type(raised) is refusal, (action, persona, self.state, raised)
+            assert AgendaItem.objects.count() == (0 if self.on_agenda is None else 1)
             assert Proposal.objects.filter(pk=self.proposal.pk).values().get() == before
             assert AuditRecord.objects.count() == self.audits
             assert Notification.objects.count() == self.notifications
@@ -220,6 +285,8 @@ class LifecycleMachine(RuleBasedStateMachine):
             for event, who in TOLD[action]
             for channel in ("email", "inbox")
         )
+        if action in ("approve", "decline"):
+            assert record.data["votes"] == self.counted_votes()
         self.audits += 1
         self.notifications += told.count()
         self._believe(action, to_state)
@@ -232,9 +299,15 @@ class LifecycleMachine(RuleBasedStateMachine):
         offered = sorted(action for action, (sources, _to, _who) in TABLE.items() if self.state in sources)
         if not offered:
             return
+        if self.state == "board_review" and sum(self.counted_votes().values()) < QUORUM:
+            # What moves a proposal before the board is first a vote of a member who counts.
+            persona = data.draw(st.sampled_from(["chair", "board"]), label="voter")
+            self.a_member_votes(persona, data.draw(st.sampled_from(VoteChoice.values), label="choice"))
+            return
         onward = [action for action in offered if TABLE[action][1] not in FINAL] or offered
         action = data.draw(st.sampled_from(onward) | st.sampled_from(offered), label="action")
-        persona = data.draw(st.sampled_from(sorted(TABLE[action][2])), label="persona")
+        who = sorted(self.who(action)) or BOARD_PERSONAS
+        persona = data.draw(st.sampled_from(who), label="persona")
         self.attempt(action=action, persona=persona, good_input=True, expected="current")
 
     def _perform(self, action: str, by: Any, good_input: bool, expected_state: str | None) -> None:
@@ -257,7 +330,7 @@ class LifecycleMachine(RuleBasedStateMachine):
             "start_assessment": lambda: actions.proposal_start_assessment(**common),
             "complete_assessment": lambda: actions.proposal_complete_assessment(**common),
             "reopen_assessment": lambda: actions.proposal_reopen_assessment(reason=text, **common),
-            "send_to_board": lambda: actions.proposal_send_to_board(**common),
+            "send_to_board": lambda: actions.proposal_send_to_board(meeting=self.sent_to()[0], **common),
             "approve": lambda: actions.proposal_approve(amount=Decimal("250000"), rationale=text, **common),
             "decline": lambda: actions.proposal_decline(rationale=text, **common),
             "withdraw": lambda: actions.proposal_withdraw(reason=text, **common),
@@ -272,7 +345,21 @@ class LifecycleMachine(RuleBasedStateMachine):
             self.extension = (self.state, current + EXTENSION)
         elif action == "request_changes":
             self.changes_due = self.now + CHANGES_DUE_IN
+        elif action == "send_to_board":
+            self.on_agenda = len(self.meetings) - 1 if self.target is None else self.target
         self.state = to_state
+
+    @initialize(start=st.sampled_from(["draft", "assessed", "board_review"]))
+    def start(self, start: str) -> None:
+        # Two runs in three start assessed (its reviews in) or on the first meeting's agenda, so
+        # that sequences of 25 steps reach the board: meetings, votes, the chair's decisions.
+        if start != "draft":
+            reviews_all_in(self.proposal)
+            Proposal.objects.filter(pk=self.proposal.pk).update(state=start)
+            self.state, self.reviews_in = start, True
+        if start == "board_review":
+            AgendaItem.objects.create(meeting=self.meetings[0][0], proposal=self.proposal)
+            self.on_agenda = 0
 
     @precondition(lambda self: not self.reviews_in)
     @rule()
@@ -281,6 +368,31 @@ class LifecycleMachine(RuleBasedStateMachine):
         # which this machine leaves to its attempts of complete_assessment.
         reviews_all_in(self.proposal)
         self.reviews_in = True
+
+    @rule(days=st.sampled_from([1, 20, 60]), chair=st.sampled_from(["chair", "board"]))
+    def staff_schedule_a_meeting(self, days: int, chair: str) -> None:
+        # Written directly: creating meetings is the board's service, not a transition.
+        with time_machine.travel(self.now, tick=False):
+            self._schedule(self.now + days * DAY, chair)
+
+    @precondition(lambda self: self.state == "assessed")
+    @rule(data=st.data())
+    def staff_send_to_a_meeting(self, data: st.DataObject) -> None:
+        # Any of the call's meetings, held or ahead: one already held is refused.
+        self.target = data.draw(st.sampled_from(range(len(self.meetings))), label="meeting") if self.meetings else None
+        try:
+            self.attempt(action="send_to_board", persona="staff", good_input=True, expected="current")
+        finally:
+            self.target = None
+
+    @precondition(lambda self: self.state == "board_review")
+    @rule(persona=st.sampled_from(BOARD_PERSONAS), choice=st.sampled_from(VoteChoice.values))
+    def a_member_votes(self, persona: str, choice: str) -> None:
+        # Written directly (the board's voting service checks who may vote): the guard must
+        # count only the invited members who are not recused, whoever wrote a vote.
+        item = AgendaItem.objects.get(proposal=self.proposal, deferred_to__isnull=True)
+        Vote.objects.update_or_create(item=item, member=self.people[persona], defaults={"choice": choice})
+        self.votes[persona] = choice
 
     @rule(delta=st.sampled_from([timedelta(0), timedelta(milliseconds=1), timedelta(hours=6), 3 * DAY, 9 * DAY]))
     def time_passes(self, delta: timedelta) -> None:
@@ -308,6 +420,12 @@ class LifecycleMachine(RuleBasedStateMachine):
         assert Notification.objects.filter(proposal=self.proposal).count() == self.notifications
 
     @invariant()
+    def the_agenda_is_where_the_proposal_was_sent(self) -> None:
+        items = list(AgendaItem.objects.filter(proposal=self.proposal).values_list("meeting_id", "deferred_to_id"))
+        expected = [] if self.on_agenda is None else [(self.meetings[self.on_agenda][0].pk, None)]
+        assert items == expected
+
+    @invariant()
     def final_states_never_change(self) -> None:
         if self.reached_final is not None:
             assert self.state == self.reached_final
@@ -327,6 +445,9 @@ class TestLifecycleStateMachine(TestCase):
             "staff": UserFactory(role=Role.STAFF),
             "assessor": UserFactory(role=Role.ASSESSOR),
             "board": UserFactory(role=Role.BOARD_MEMBER),
+            "chair": UserFactory(role=Role.BOARD_MEMBER),
+            "recused": UserFactory(role=Role.BOARD_MEMBER),
+            "outsider": UserFactory(role=Role.BOARD_MEMBER),
         }
 
     def test_random_sequences_of_actions_follow_the_table(self) -> None:

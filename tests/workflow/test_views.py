@@ -15,11 +15,15 @@ from django.utils import timezone
 
 from accounts.models import User
 from intake.models import Call, Proposal
+from intake.selectors import proposal_funding_requested
+from intake.templatetags.money import money
 from tests.assessment.reviewing import reviews_all_in
+from tests.conftest import client_for
 from tests.factories import CallFactory, ProposalFactory
+from tests.workflow.board.making import agenda_put, board_members_make, decidable, meeting_make, votes_cast
 from tests.workflow.conftest import MakeProposal
 from workflow import actions
-from workflow.models import AuditRecord
+from workflow.models import AgendaItem, AuditRecord
 from workflow.states import ProposalState
 
 pytestmark = pytest.mark.django_db
@@ -173,15 +177,50 @@ def test_proposal_detail_shows_the_data_of_each_record(
     assert "Fix the budget." in response.content.decode()
 
 
-def test_proposal_detail_before_the_board_is_open_to_board_members(
-    board_client: Client, make_proposal: MakeProposal
+def test_proposal_detail_before_the_board_offers_the_chair_the_decisions(
+    board_client: Client, board_member: User, make_proposal: MakeProposal
 ) -> None:
     proposal = make_proposal(S.BOARD_REVIEW)
+    decidable(proposal, chair=board_member, quorum=2)
 
     response = board_client.get(reverse("workflow:proposal_detail", args=[proposal.pk]))
 
     assert response.status_code == 200
-    assert [form.action for form, _unmet in response.context["action_forms"]] == ["approve", "decline"]
+    assert [(form.action, unmet) for form, unmet in response.context["action_forms"]] == [
+        ("approve", []),
+        ("decline", []),
+    ]
+
+
+def test_proposal_detail_says_the_chair_what_the_quorum_lacks(
+    board_client: Client, board_member: User, make_proposal: MakeProposal
+) -> None:
+    proposal = make_proposal(S.BOARD_REVIEW)
+    voters = board_members_make(3)
+    agenda_put(proposal, meeting_make(proposal.call, chair=board_member, members=voters, quorum=3))
+    votes_cast(proposal, voters[:1])
+
+    response = board_client.get(reverse("workflow:proposal_detail", args=[proposal.pk]))
+
+    unmet = "A quorum of 3 board members who are not recused has not voted yet: 1 have."
+    assert [(form.action, found) for form, found in response.context["action_forms"]] == [
+        ("approve", [unmet]),
+        ("decline", [unmet]),
+    ]
+
+
+def test_proposal_detail_offers_a_member_who_does_not_chair_no_decision(
+    board_member: User, make_proposal: MakeProposal
+) -> None:
+    proposal = make_proposal(S.BOARD_REVIEW)
+    decidable(proposal, chair=board_members_make(1)[0], quorum=1)
+    meeting = AgendaItem.objects.get(proposal=proposal).meeting
+    meeting.members.add(board_member)
+
+    response = client_for(board_member).get(reverse("workflow:proposal_detail", args=[proposal.pk]))
+
+    assert response.status_code == 200
+    assert response.context["action_forms"] == []
 
 
 def test_proposal_detail_not_before_the_board_is_not_found_by_board_members(
@@ -203,8 +242,11 @@ def test_proposal_detail_is_forbidden_to_applicants_and_assessors(
     assert response.status_code == 403
 
 
-def test_board_dashboard_lists_proposals_before_the_board(board_client: Client, make_proposal: MakeProposal) -> None:
+def test_board_dashboard_lists_proposals_before_the_board(
+    board_client: Client, board_member: User, make_proposal: MakeProposal
+) -> None:
     before = make_proposal(S.BOARD_REVIEW, title="Before the board")
+    agenda_put(before, meeting_make(before.call, chair=board_member, members=[], quorum=1))
     make_proposal(S.SUBMITTED, title="Still in intake")
 
     response = board_client.get(reverse("workflow:board_dashboard"))
@@ -272,11 +314,21 @@ def test_actions_that_need_a_reason_refuse_without_one_and_write_nothing(
     ],
 )
 def test_staff_actions_with_their_reasons_move_the_proposal_and_audit_it(
-    staff_client: Client, staff: User, make_proposal: MakeProposal, state: str, action: str, fields: dict, target: str
+    staff_client: Client,
+    staff: User,
+    board_member: User,
+    make_proposal: MakeProposal,
+    state: str,
+    action: str,
+    fields: dict,
+    target: str,
 ) -> None:
     proposal = make_proposal(state)
     if action == "complete_assessment":
         reviews_all_in(proposal)
+    if action == "send_to_board":
+        meeting = meeting_make(proposal.call, chair=board_member, members=[], quorum=1)
+        fields = {**fields, "meeting": str(meeting.pk)}
 
     response = _act(staff_client, proposal, action, **fields)
 
@@ -284,7 +336,7 @@ def test_staff_actions_with_their_reasons_move_the_proposal_and_audit_it(
     record = AuditRecord.objects.get()
     assert response.status_code == 302
     assert proposal.state == target
-    assert (record.action, record.actor, record.reason) == (action, staff, next(iter(fields.values()), ""))
+    assert (record.action, record.actor, record.reason) == (action, staff, fields.get(next(iter(fields), ""), ""))
 
 
 def test_request_changes_reads_the_due_date_in_the_calls_timezone(
@@ -378,16 +430,66 @@ def test_extend_deadline_forbidden_to_the_applicant(applicant_client: Client, ma
     assert AuditRecord.objects.count() == 0
 
 
-# --- The board's decision (until board meetings exist) -------------------------------------------
+# --- Sending to a meeting, and the chair's decision --------------------------------------------
 
 
-def test_board_member_approves_with_amount_and_rationale(
+def test_send_to_board_offers_the_calls_meetings_still_to_be_held(
+    staff_client: Client, board_member: User, make_proposal: MakeProposal
+) -> None:
+    proposal = make_proposal(S.ASSESSED)
+    soon = meeting_make(proposal.call, chair=board_member, members=[], quorum=1)
+    later = meeting_make(
+        proposal.call, chair=board_member, members=[], quorum=2, held_at=soon.held_at + timedelta(days=30)
+    )
+    meeting_make(proposal.call, chair=board_member, members=[], quorum=1, held_at=timezone.now() - timedelta(hours=1))
+    meeting_make(CallFactory(), chair=board_member, members=[], quorum=1)
+
+    response = staff_client.get(reverse("workflow:proposal_detail", args=[proposal.pk]))
+
+    form = next(form for form, _unmet in response.context["action_forms"] if form.action == "send_to_board")
+    assert list(form.fields["meeting"].queryset) == [soon, later]
+
+
+def test_send_to_board_without_a_meeting_says_to_create_one(staff_client: Client, make_proposal: MakeProposal) -> None:
+    proposal = make_proposal(S.ASSESSED, call=_call())
+
+    page = staff_client.get(reverse("workflow:proposal_detail", args=[proposal.pk])).content.decode()
+    response = _act(staff_client, proposal, "send_to_board", reason="Ranked first, note kept.")
+
+    proposal.refresh_from_db()
+    bound = next(form for form, _unmet in response.context["action_forms"] if form.action == "send_to_board")
+    assert "Create a board meeting for this call first: it has none still to be held." in page
+    assert response.status_code == 400
+    assert bound.errors["meeting"] == ["Create a board meeting for this call first."]
+    assert "Ranked first, note kept." in response.content.decode()
+    assert proposal.state == S.ASSESSED
+    assert AuditRecord.objects.count() == 0
+
+
+def test_send_to_a_meeting_already_held_is_refused(
+    staff_client: Client, board_member: User, make_proposal: MakeProposal
+) -> None:
+    proposal = make_proposal(S.ASSESSED)
+    held = meeting_make(
+        proposal.call, chair=board_member, members=[], quorum=1, held_at=timezone.now() - timedelta(hours=1)
+    )
+
+    response = _act(staff_client, proposal, "send_to_board", meeting=str(held.pk))
+
+    bound = next(form for form, _unmet in response.context["action_forms"] if form.action == "send_to_board")
+    assert response.status_code == 400
+    assert bound.errors["meeting"] == ["Choose one of the call's board meetings still to be held."]
+    assert AuditRecord.objects.count() == 0
+
+
+def test_chair_approves_with_amount_and_rationale(
     board_client: Client, board_member: User, make_proposal: MakeProposal
 ) -> None:
     proposal = make_proposal(S.BOARD_REVIEW)
+    decidable(proposal, chair=board_member)
 
     response = _act(
-        board_client, proposal, "approve", amount="1250000.00", rationale="Top ranked.", conditions="Quarterly KPIs."
+        board_client, proposal, "approve", amount="750000.00", rationale="Top ranked.", conditions="Quarterly KPIs."
     )
 
     proposal.refresh_from_db()
@@ -395,14 +497,18 @@ def test_board_member_approves_with_amount_and_rationale(
     assert response.status_code == 302
     assert (proposal.state, proposal.approved_amount, proposal.decision_conditions) == (
         S.APPROVED,
-        Decimal("1250000.00"),
+        Decimal("750000.00"),
         "Quarterly KPIs.",
     )
     assert (record.actor, record.reason) == (board_member, "Top ranked.")
+    assert record.data["votes"] == {"approve": 1, "decline": 0, "abstain": 0}
 
 
-def test_approve_without_amount_or_rationale_is_refused(board_client: Client, make_proposal: MakeProposal) -> None:
+def test_approve_without_amount_or_rationale_is_refused(
+    board_client: Client, board_member: User, make_proposal: MakeProposal
+) -> None:
     proposal = make_proposal(S.BOARD_REVIEW)
+    decidable(proposal, chair=board_member)
 
     response = _act(board_client, proposal, "approve", amount="", rationale="")
 
@@ -413,8 +519,9 @@ def test_approve_without_amount_or_rationale_is_refused(board_client: Client, ma
     assert proposal.state == S.BOARD_REVIEW
 
 
-def test_board_member_declines_with_a_rationale(board_client: Client, make_proposal: MakeProposal) -> None:
+def test_chair_declines_with_a_rationale(board_client: Client, board_member: User, make_proposal: MakeProposal) -> None:
     proposal = make_proposal(S.BOARD_REVIEW)
+    decidable(proposal, chair=board_member)
 
     response = _act(board_client, proposal, "decline", rationale="Below the funding line.")
 
@@ -423,8 +530,39 @@ def test_board_member_declines_with_a_rationale(board_client: Client, make_propo
     assert proposal.state == S.DECLINED
 
 
-def test_staff_cannot_approve(staff_client: Client, make_proposal: MakeProposal) -> None:
+def test_approve_above_the_request_is_refused_with_the_numbers_keeping_what_was_typed(
+    board_client: Client, board_member: User, make_proposal: MakeProposal
+) -> None:
     proposal = make_proposal(S.BOARD_REVIEW)
+    decidable(proposal, chair=board_member)
+    requested = proposal_funding_requested(proposal=proposal)
+
+    response = _act(board_client, proposal, "approve", amount=str(requested + Decimal("0.01")), rationale="Kept.")
+
+    proposal.refresh_from_db()
+    content = response.content.decode()
+    assert response.status_code == 400
+    assert f"is above the {money(requested, 2)} the proposal requests." in content
+    assert "Kept." in content
+    assert proposal.state == S.BOARD_REVIEW
+
+
+def test_board_member_who_does_not_chair_cannot_approve(board_member: User, make_proposal: MakeProposal) -> None:
+    proposal = make_proposal(S.BOARD_REVIEW)
+    decidable(proposal, chair=board_members_make(1)[0])
+    AgendaItem.objects.get(proposal=proposal).meeting.members.add(board_member)
+
+    response = _act(client_for(board_member), proposal, "approve", amount="10", rationale="Why not")
+
+    proposal.refresh_from_db()
+    assert response.status_code == 403
+    assert proposal.state == S.BOARD_REVIEW
+    assert AuditRecord.objects.filter(action="approve").count() == 0
+
+
+def test_staff_cannot_approve(staff_client: Client, board_member: User, make_proposal: MakeProposal) -> None:
+    proposal = make_proposal(S.BOARD_REVIEW)
+    decidable(proposal, chair=board_member)
 
     response = _act(staff_client, proposal, "approve", amount="10", rationale="Why not")
 
@@ -499,19 +637,21 @@ def test_staff_cannot_withdraw_for_the_applicant(staff_client: Client, make_prop
 
 
 def test_unmet_condition_is_said_on_the_page_with_409_keeping_what_was_typed(
-    staff_client: Client, make_proposal: MakeProposal
+    board_client: Client, board_member: User, make_proposal: MakeProposal
 ) -> None:
-    past_meeting = _call(windows=(-200, -150, -100, -60, -1))
-    proposal = make_proposal(S.ASSESSED, call=past_meeting)
+    proposal = make_proposal(S.BOARD_REVIEW)
+    voters = board_members_make(2)
+    agenda_put(proposal, meeting_make(proposal.call, chair=board_member, members=voters, quorum=2))
+    votes_cast(proposal, voters[:1])
 
-    response = _act(staff_client, proposal, "send_to_board", reason="Ranked first, note kept.")
+    response = _act(board_client, proposal, "decline", rationale="Below the line, rationale kept.")
 
     proposal.refresh_from_db()
     content = response.content.decode()
     assert response.status_code == 409
-    assert "The call&#x27;s board meeting has already taken place." in content
-    assert "Ranked first, note kept." in content
-    assert proposal.state == S.ASSESSED
+    assert "A quorum of 2 board members who are not recused has not voted yet: 1 have." in content
+    assert "Below the line, rationale kept." in content
+    assert proposal.state == S.BOARD_REVIEW
     assert AuditRecord.objects.count() == 0
 
 
