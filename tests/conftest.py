@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test import Client
+from django.utils import translation
 
 from accounts.choices import Role
 from accounts.models import User
@@ -25,6 +28,19 @@ def client_for(user: User | None) -> Client:
 def _fast_password_hasher(settings: Any) -> None:
     # Every persona has a password; the production hasher would take most of the suite's time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _english_outside_requests() -> Iterator[None]:
+    """Start every test in the site's default language.
+
+    A request by a French-speaking user activates French for the thread and, as in Django,
+    nothing switches it back after the response; in production each request activates its
+    own language, but in a test process the next test would inherit it.
+    """
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture
