@@ -196,6 +196,23 @@ class Call(BilingualMixin, models.Model):
     def __str__(self) -> str:
         return self.localized("title")
 
+    def eligibility_rules(self, stage: str) -> Rules:
+        """Return the call's rules as the eligibility engine reads them, for ``stage`` (its word limit)."""
+        return Rules(
+            min_partners=self.min_partners,
+            min_smes=self.min_smes,
+            sme_max_employees=self.sme_max_employees,
+            funded_partner_types=tuple(self.funded_partner_types),
+            max_cluster_share=self.max_cluster_share,
+            min_matching_ratio=self.min_matching_ratio,
+            max_in_kind_share=self.max_in_kind_share,
+            max_partner_share=self.max_partner_share,
+            min_project_size=self.min_project_size,
+            max_project_size=self.max_project_size,
+            word_limit=self.loi_word_limit if stage == VersionKind.LOI else self.application_word_limit,
+            required_attachments=tuple(self.required_attachments),
+        )
+
     @property
     def title(self) -> str:
         return self.localized("title")
@@ -471,21 +488,7 @@ class Proposal(ProposalLifecycle):
 
     def eligibility_rules(self, stage: str) -> Rules:
         """Return the rules of the proposal's call as the eligibility engine reads them, for ``stage``."""
-        call = self.call
-        return Rules(
-            min_partners=call.min_partners,
-            min_smes=call.min_smes,
-            sme_max_employees=call.sme_max_employees,
-            funded_partner_types=tuple(call.funded_partner_types),
-            max_cluster_share=call.max_cluster_share,
-            min_matching_ratio=call.min_matching_ratio,
-            max_in_kind_share=call.max_in_kind_share,
-            max_partner_share=call.max_partner_share,
-            min_project_size=call.min_project_size,
-            max_project_size=call.max_project_size,
-            word_limit=call.loi_word_limit if stage == VersionKind.LOI else call.application_word_limit,
-            required_attachments=tuple(call.required_attachments),
-        )
+        return self.call.eligibility_rules(stage)
 
     def eligibility_application(self, stage: str) -> Application:
         """Return what the applicant entered as the eligibility engine reads it (3 queries, none for an LOI).

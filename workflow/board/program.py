@@ -14,7 +14,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, Sum
 
-from intake.eligibility import Application, Partner, Rules, figures, is_sme
+from intake.choices import VersionKind
+from intake.eligibility import Application, Partner, figures, is_sme
 from intake.models import Call, ConsortiumMember, Program, Proposal
 from workflow.states import ProposalState
 
@@ -86,24 +87,6 @@ class Overview:
     total: Figures
 
 
-def _rules(call: Call) -> Rules:
-    """The call's SME definition as the eligibility engine reads it (the other rules play no part here)."""
-    return Rules(
-        min_partners=call.min_partners,
-        min_smes=call.min_smes,
-        sme_max_employees=call.sme_max_employees,
-        funded_partner_types=tuple(call.funded_partner_types),
-        max_cluster_share=call.max_cluster_share,
-        min_matching_ratio=call.min_matching_ratio,
-        max_in_kind_share=call.max_in_kind_share,
-        max_partner_share=call.max_partner_share,
-        min_project_size=call.min_project_size,
-        max_project_size=call.max_project_size,
-        word_limit=call.application_word_limit,
-        required_attachments=tuple(call.required_attachments),
-    )
-
-
 def program_overview(*, calls: Sequence[Call], label: str) -> Overview:
     """Return the figures of ``calls`` and their total (named ``label``), in four queries whatever their size.
 
@@ -160,7 +143,7 @@ def program_overview(*, calls: Sequence[Call], label: str) -> Overview:
             funding_requested=requested,
         )
         consortia[(call_id, proposal_id)].append((organization_id, partner))
-    rules = {call.pk: _rules(call) for call in calls}
+    rules = {call.pk: call.eligibility_rules(VersionKind.APPLICATION) for call in calls}
     for (call_id, _proposal_id), members in consortia.items():
         row = rows[call_id]
         row.industry += figures(Application(partners=tuple(partner for _pk, partner in members))).industry_contribution
