@@ -51,13 +51,23 @@ class ProposalScores:
         return bool(self.outliers)
 
 
-def review_total(scores: Mapping[Any, int], scales: Sequence[Scale]) -> float:
+def review_total(scores: Mapping[Any, float], scales: Sequence[Scale]) -> float:
     """Return the total of one review out of 100; every criterion of ``scales`` must be scored."""
     weights = sum(float(scale.weight) for scale in scales)
     if weights <= 0:
         raise ValueError("The criteria's weights must add up to more than zero.")
     placed = sum(float(scale.weight) * (scores[scale.key] - scale.low) / (scale.high - scale.low) for scale in scales)
     return 100 * placed / weights
+
+
+def total_from_means(means: Mapping[Any, float], scales: Sequence[Scale]) -> float:
+    """Return a proposal's weighted total from each criterion's mean over its complete reviews.
+
+    The total is linear in the scores, so the mean of the reviews' totals is the total of the
+    criteria's means: a long list (the board's agenda) can average the scores in the database,
+    a few numbers per proposal, and still rank by this module's arithmetic.
+    """
+    return review_total(means, scales)
 
 
 def criterion_means(reviews: Sequence[Mapping[Any, int]], scales: Sequence[Scale]) -> dict[Any, float | None]:
