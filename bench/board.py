@@ -8,7 +8,9 @@ three submitted reviews scoring every criterion of the call's default rubric
 (``assessment.services.rubrics.rubric_for``) with a comment each; 1 in 10 has an
 eligibility override. The page is read by a member of the meeting who declared a conflict
 on 1 in 50 proposals and has a current affiliation with one organization, so the recusal
-check has rows to look through. ``--scale`` does not apply: the budget is for 2,000.
+check has rows to look through. The page read is the first: the ranking, running total and
+chart cover all 2,000, the details the page's 50 rows. ``--scale`` does not apply: the
+budget is for 2,000.
 """
 
 from __future__ import annotations
@@ -249,7 +251,10 @@ def log_in_member(client: Any, data: BoardAgenda) -> None:
     "board_agenda",
     seed=seed_board_agenda,
     prepare=log_in_member,
-    description="A board member's agenda of one meeting: 2,000 proposals ranked, 6,000 reviews (scale ignored).",
+    description=(
+        "A board member's agenda of one meeting: 2,000 proposals ranked, 6,000 reviews, the first page of 50 "
+        "rows in detail (scale ignored)."
+    ),
 )
 def board_agenda(client: Any, data: BoardAgenda) -> Any:
     from django.urls import reverse
