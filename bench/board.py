@@ -20,11 +20,16 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from bench.intake import (
+    MEMBERS_PER_PROPOSAL,
+    ORGANIZATIONS,
+    application_rows_create,
+    application_texts,
+    organizations_create,
+)
 from bench.registry import SeedContext, case
 
 AGENDA = 2000
-MEMBERS_PER_PROPOSAL = 4
-ORGANIZATIONS = 400
 ASSESSORS = 60
 REVIEWS_PER_PROPOSAL = 3
 
@@ -50,16 +55,11 @@ def _user(email: str, name: str, role: str) -> Any:
 def seed_board_agenda(ctx: SeedContext) -> BoardAgenda:
     """Create one meeting whose agenda holds 2,000 assessed proposals with 3 reviews each."""
     from accounts.choices import OrganizationType, Role
-    from accounts.models import Organization
     from assessment.choices import AssignmentState, ReviewState
     from assessment.models import Affiliation, Assignment, Review, Score
     from assessment.services.rubrics import rubric_criteria, rubric_for
     from intake.models import (
-        Attachment,
-        BudgetLine,
         Call,
-        ConsortiumMember,
-        EligibilityOverride,
         Program,
         Proposal,
         ProposalVersion,
@@ -95,22 +95,7 @@ def seed_board_agenda(ctx: SeedContext) -> BoardAgenda:
         call=call, held_at=now + timedelta(days=5), quorum=4, chair=members[1], created_by=staff
     )
     meeting.members.set(members)
-    kinds = [
-        OrganizationType.SME,
-        OrganizationType.LARGE_COMPANY,
-        OrganizationType.SME,
-        OrganizationType.POST_SECONDARY,
-    ]
-    organizations = Organization.objects.bulk_create(
-        Organization(
-            legal_name=f"Board Bench Organization {index}",
-            kind=kinds[index % len(kinds)],
-            employee_count=40 if kinds[index % len(kinds)] == OrganizationType.SME else 3000,
-            country="CA",
-            province="QC",
-        )
-        for index in range(ORGANIZATIONS)
-    )
+    organizations = organizations_create("Board Bench Organization", province="QC")
     Affiliation.objects.create(assessor=member, organization=organizations[7], role="Adviser")
     assessors = [
         _user(f"board-assessor{index}@bench.clusterflow.test", f"Assessor {index}", Role.ASSESSOR.value)
@@ -123,16 +108,7 @@ def seed_board_agenda(ctx: SeedContext) -> BoardAgenda:
             call=call,
             lead_applicant=applicant,
             lead_organization=organizations[(index * MEMBERS_PER_PROPOSAL) % ORGANIZATIONS],
-            title=f"Project {index}: a shared digital twin",
-            summary="Four partners build and share a testbed.",
-            challenge="Downtime.",
-            technology="A digital twin.",
-            expected_partners="Three partners.",
-            project_description="We build a shared digital twin of a production line. " * 20,
-            work_plan="Year one: the twin. Year two: the pilots. " * 20,
-            ip_ownership_terms="The lead owns the software.",
-            ip_partner_licensing="Royalty-free among the partners.",
-            ip_member_licensing="Fair terms for cluster members.",
+            **application_texts(index),
             state=ProposalState.BOARD_REVIEW,
             submitted_at=now - timedelta(days=90, minutes=index),
             version_count=1,
@@ -140,46 +116,7 @@ def seed_board_agenda(ctx: SeedContext) -> BoardAgenda:
         for index in range(AGENDA)
     )
     assert all(proposal.pk for proposal in proposals), "the database returned no keys from bulk_create"
-    consortium = ConsortiumMember.objects.bulk_create(
-        ConsortiumMember(
-            proposal=proposal,
-            organization=organizations[(index * MEMBERS_PER_PROPOSAL + offset) % ORGANIZATIONS],
-            is_lead=offset == 0,
-            cash_contribution=Decimal("500000.00"),
-            in_kind_contribution=Decimal("100000.00"),
-            funding_requested=Decimal("900000.00") if index % 5 == 0 else Decimal("300000.00"),
-            background_ip="Process know-how.",
-        )
-        for index, proposal in enumerate(proposals)
-        for offset in range(MEMBERS_PER_PROPOSAL)
-    )
-    BudgetLine.objects.bulk_create(
-        (
-            BudgetLine(member=partner, category=category, amount=amount)
-            for partner in consortium
-            for category, amount in (("labour", Decimal("600000.00")), ("equipment", Decimal("150000.00")))
-        ),
-        batch_size=4000,
-    )
-    Attachment.objects.bulk_create(
-        Attachment(
-            proposal=proposal,
-            kind=kind,
-            file=f"proposals/{proposal.pk}/bench-{kind}",
-            original_name=f"{kind}.pdf",
-            content_type="application/pdf",
-            size=1024,
-            sha256="0" * 64,
-            uploaded_by=applicant,
-        )
-        for proposal in proposals
-        for kind in ("project_plan", "letters_of_support")
-    )
-    EligibilityOverride.objects.bulk_create(
-        EligibilityOverride(proposal=proposal, check_code="partner_share", reason="Agreed.", by=staff)
-        for index, proposal in enumerate(proposals)
-        if index % 10 == 0
-    )
+    application_rows_create(list(enumerate(proposals)), organizations, applicant=applicant, staff=staff)
     ProposalVersion.objects.bulk_create(
         ProposalVersion(
             proposal=proposal,

@@ -43,8 +43,8 @@ def seed_call_applications(ctx: SeedContext) -> CallApplications:
     from django.contrib.auth.models import Group
 
     from accounts.choices import OrganizationType, Role
-    from accounts.models import Organization, User
-    from intake.models import Attachment, BudgetLine, Call, ConsortiumMember, EligibilityOverride, Program, Proposal
+    from accounts.models import User
+    from intake.models import Call, Program, Proposal
     from workflow.states import ProposalState as S
 
     now = ctx.now
@@ -67,22 +67,8 @@ def seed_call_applications(ctx: SeedContext) -> CallApplications:
     applicant.set_unusable_password()
     applicant.save()
     applicant.groups.add(Group.objects.get_or_create(name=Role.APPLICANT.value)[0])
-    kinds = [
-        OrganizationType.SME,
-        OrganizationType.LARGE_COMPANY,
-        OrganizationType.SME,
-        OrganizationType.POST_SECONDARY,
-    ]
-    organizations = Organization.objects.bulk_create(
-        Organization(
-            legal_name=f"Bench Organization {index}",
-            kind=kinds[index % len(kinds)],
-            employee_count=40 if kinds[index % len(kinds)] == OrganizationType.SME else 3000,
-            country="CA",
-            province="ON",
-        )
-        for index in range(ORGANIZATIONS)
-    )
+    organizations = organizations_create("Bench Organization", province="ON")
+    staff = _staff_user()
     # Mostly submitted (to check), the rest further along; all past the letter of intent.
     states = [S.SUBMITTED] * 6 + [S.CHANGES_REQUESTED, S.IN_ASSESSMENT, S.ASSESSED, S.INELIGIBLE]
     for start in range(0, ctx.scale, BATCH):
@@ -92,16 +78,7 @@ def seed_call_applications(ctx: SeedContext) -> CallApplications:
                 call=call,
                 lead_applicant=applicant,
                 lead_organization=organizations[(index * MEMBERS_PER_PROPOSAL) % ORGANIZATIONS],
-                title=f"Project {index}: a shared digital twin",
-                summary="Four partners build and share a testbed.",
-                challenge="Downtime.",
-                technology="A digital twin.",
-                expected_partners="Three partners.",
-                project_description="We build a shared digital twin of a production line. " * 20,
-                work_plan="Year one: the twin. Year two: the pilots. " * 20,
-                ip_ownership_terms="The lead owns the software.",
-                ip_partner_licensing="Royalty-free among the partners.",
-                ip_member_licensing="Fair terms for cluster members.",
+                **application_texts(index),
                 state=states[index % len(states)],
                 changes_due_at=now + timedelta(days=10) if states[index % len(states)] == S.CHANGES_REQUESTED else None,
                 submitted_at=now - timedelta(days=5, minutes=index),
@@ -110,47 +87,104 @@ def seed_call_applications(ctx: SeedContext) -> CallApplications:
         )
         if not all(proposal.pk for proposal in proposals):  # A backend that returns no keys from bulk_create.
             proposals = list(Proposal.objects.filter(call=call).order_by("pk")[start : start + len(indexes)])
-        members = ConsortiumMember.objects.bulk_create(
+        numbered = list(zip(indexes, proposals, strict=True))
+        application_rows_create(numbered, organizations, applicant=applicant, staff=staff)
+    return CallApplications(call_pk=call.pk, staff=staff)
+
+
+def organizations_create(prefix: str, *, province: str) -> list[Any]:
+    """Make ``ORGANIZATIONS`` organizations, SMEs, large companies and universities in turn."""
+    from accounts.choices import OrganizationType
+    from accounts.models import Organization
+
+    kinds = [
+        OrganizationType.SME,
+        OrganizationType.LARGE_COMPANY,
+        OrganizationType.SME,
+        OrganizationType.POST_SECONDARY,
+    ]
+    return Organization.objects.bulk_create(
+        Organization(
+            legal_name=f"{prefix} {index}",
+            kind=kinds[index % len(kinds)],
+            employee_count=40 if kinds[index % len(kinds)] == OrganizationType.SME else 3000,
+            country="CA",
+            province=province,
+        )
+        for index in range(ORGANIZATIONS)
+    )
+
+
+def application_texts(index: int) -> dict[str, str]:
+    """The texts of a bench proposal's letter of intent and application."""
+    return {
+        "title": f"Project {index}: a shared digital twin",
+        "summary": "Four partners build and share a testbed.",
+        "challenge": "Downtime.",
+        "technology": "A digital twin.",
+        "expected_partners": "Three partners.",
+        "project_description": "We build a shared digital twin of a production line. " * 20,
+        "work_plan": "Year one: the twin. Year two: the pilots. " * 20,
+        "ip_ownership_terms": "The lead owns the software.",
+        "ip_partner_licensing": "Royalty-free among the partners.",
+        "ip_member_licensing": "Fair terms for cluster members.",
+    }
+
+
+def application_rows_create(
+    numbered: list[tuple[int, Any]], organizations: list[Any], *, applicant: Any, staff: Any
+) -> None:
+    """Give each ``(index, proposal)`` its consortium, budget lines, attachments (rows only), 1 in 10 an override.
+
+    Every fifth asks the cluster for too much, so its matching and share checks fail.
+    """
+    from intake.models import Attachment, BudgetLine, ConsortiumMember, EligibilityOverride
+
+    members = ConsortiumMember.objects.bulk_create(
+        (
             ConsortiumMember(
                 proposal=proposal,
                 organization=organizations[(index * MEMBERS_PER_PROPOSAL + offset) % ORGANIZATIONS],
                 is_lead=offset == 0,
                 cash_contribution=Decimal("500000.00"),
                 in_kind_contribution=Decimal("100000.00"),
-                # Every fifth asks for too much: its matching and share checks fail.
                 funding_requested=Decimal("900000.00") if index % 5 == 0 else Decimal("300000.00"),
                 background_ip="Process know-how.",
             )
-            for index, proposal in zip(indexes, proposals, strict=True)
+            for index, proposal in numbered
             for offset in range(MEMBERS_PER_PROPOSAL)
-        )
-        if not all(member.pk for member in members):
-            members = list(ConsortiumMember.objects.filter(proposal__in=proposals).order_by("pk"))
-        BudgetLine.objects.bulk_create(
+        ),
+        batch_size=4000,
+    )
+    if not all(member.pk for member in members):
+        members = list(ConsortiumMember.objects.filter(proposal__in=[p for _i, p in numbered]).order_by("pk"))
+    BudgetLine.objects.bulk_create(
+        (
             BudgetLine(member=member, category=category, amount=amount)
             for member in members
             for category, amount in (("labour", Decimal("600000.00")), ("equipment", Decimal("150000.00")))
+        ),
+        batch_size=4000,
+    )
+    Attachment.objects.bulk_create(
+        Attachment(
+            proposal=proposal,
+            kind=kind,
+            file=f"proposals/{proposal.pk}/bench-{kind}",
+            original_name=f"{kind}.pdf",
+            content_type="application/pdf",
+            size=1024,
+            sha256="0" * 64,
+            uploaded_by=applicant,
         )
-        Attachment.objects.bulk_create(
-            Attachment(
-                proposal=proposal,
-                kind=kind,
-                file=f"proposals/{proposal.pk}/bench-{kind}",
-                original_name=f"{kind}.pdf",
-                content_type="application/pdf",
-                size=1024,
-                sha256="0" * 64,
-                uploaded_by=applicant,
-            )
-            for proposal in proposals
-            for kind in ("project_plan", "letters_of_support")
-        )
-        EligibilityOverride.objects.bulk_create(
-            EligibilityOverride(proposal=proposal, check_code="partner_share", reason="Agreed.", by=applicant)
-            for index, proposal in zip(indexes, proposals, strict=True)
-            if index % 10 == 0
-        )
-    return CallApplications(call_pk=call.pk, staff=_staff_user())
+        for _index, proposal in numbered
+        for kind in ("project_plan", "letters_of_support")
+    )
+    EligibilityOverride.objects.bulk_create(
+        EligibilityOverride(proposal=proposal, check_code="partner_share", reason="Agreed.", by=staff)
+        for index, proposal in numbered
+        if index % 10 == 0
+    )
 
 
 def log_in_staff(client: Any, data: CallApplications) -> None:
