@@ -505,21 +505,7 @@ class Proposal(ProposalLifecycle):
             .prefetch_related("budget_lines")
             .order_by("-is_lead", "created_at", "pk")
         )
-        partners = tuple(
-            Partner(
-                name=member.organization.legal_name,
-                kind=member.organization.kind,
-                employees=member.organization.employee_count,
-                country=str(member.organization.country),
-                province=member.organization.province,
-                is_lead=member.is_lead,
-                cash=member.cash_contribution,
-                in_kind=member.in_kind_contribution,
-                funding_requested=member.funding_requested,
-                costs={line.category: line.amount for line in member.budget_lines.all()},
-            )
-            for member in members
-        )
+        partners = tuple(member.as_partner() for member in members)
         kinds = frozenset(
             Attachment.objects.filter(proposal=self, removed_at__isnull=True).values_list("kind", flat=True)
         )
@@ -607,6 +593,22 @@ class ConsortiumMember(models.Model):
 
     def __str__(self) -> str:
         return str(self.organization)
+
+    def as_partner(self, *, with_costs: bool = True) -> Partner:
+        """Return this member as the eligibility engine reads it; its costs from its budget lines (prefetched)."""
+        organization = self.organization
+        return Partner(
+            name=organization.legal_name,
+            kind=organization.kind,
+            employees=organization.employee_count,
+            country=str(organization.country),
+            province=organization.province,
+            is_lead=self.is_lead,
+            cash=self.cash_contribution,
+            in_kind=self.in_kind_contribution,
+            funding_requested=self.funding_requested,
+            costs={line.category: line.amount for line in self.budget_lines.all()} if with_costs else {},
+        )
 
 
 class BudgetLine(models.Model):

@@ -23,7 +23,7 @@ from accounts.errors import DomainError
 from accounts.models import User
 from intake.choices import AttachmentType, CostCategory, ForegroundIPKind, VersionKind
 from intake.completeness import LOI_DETAIL_FIELDS
-from intake.eligibility import Application, Partner, figures
+from intake.eligibility import Application, figures
 from intake.models import Attachment, ConsortiumMember, ForegroundIP, Proposal, ProposalVersion
 from intake.selectors import proposal_for_user
 
@@ -106,21 +106,7 @@ def proposal_version_data(
                 funding_requested=nothing,
             )
         ]
-    partners = [
-        Partner(
-            name=member.organization.legal_name,
-            kind=member.organization.kind,
-            employees=member.organization.employee_count,
-            country=str(member.organization.country),
-            province=member.organization.province,
-            is_lead=member.is_lead,
-            cash=member.cash_contribution,
-            in_kind=member.in_kind_contribution,
-            funding_requested=member.funding_requested,
-            costs={line.category: line.amount for line in member.budget_lines.all()} if application else {},
-        )
-        for member in members
-    ]
+    partners = [member.as_partner(with_costs=application) for member in members]
     computed = figures(Application(partners=tuple(partners)))
     attachments = (
         list(Attachment.objects.filter(proposal=proposal, removed_at__isnull=True).order_by("kind", "pk"))
