@@ -46,13 +46,17 @@ class SignUpForm(forms.Form):
             raise forms.ValidationError(_("An account with this email address exists already: sign in instead."))
         return email
 
+    def _email(self, cleaned: dict[str, Any]) -> str:
+        """The address the new account will have, which the password must not resemble."""
+        return str(cleaned.get("email", ""))
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         first, second = cleaned.get("password1"), cleaned.get("password2")
         if first and second and first != second:
             self.add_error("password2", _("The two passwords differ."))
         elif first:
-            candidate = User(email=cleaned.get("email", ""), display_name=cleaned.get("display_name", ""))
+            candidate = User(email=self._email(cleaned), display_name=cleaned.get("display_name", ""))
             try:
                 password_validation.validate_password(first, candidate)
             except forms.ValidationError as error:

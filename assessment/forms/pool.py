@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
-from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Language as UserLanguage
-from accounts.models import Organization, User
+from accounts.forms import SignUpForm
+from accounts.models import Organization
 from assessment.choices import Language
 from assessment.services.pool import MAX_KEYWORDS, AffiliationData, keywords_normalise
 from intake.choices import Sector
@@ -29,39 +29,18 @@ class InvitationForm(forms.Form):
     )
 
 
-class InvitationSignUpForm(forms.Form):
+class InvitationSignUpForm(SignUpForm):
     """Create the account of the invited address: the email is the invitation's, not typed."""
 
-    display_name = forms.CharField(
-        label=_("Your name"), max_length=150, help_text=_("As you would like it shown to program staff.")
-    )
-    preferred_language = forms.ChoiceField(label=_("Preferred language"), choices=UserLanguage.choices)
-    password1 = forms.CharField(
-        label=_("Password"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=password_validation.password_validators_help_text_html(),
-    )
-    password2 = forms.CharField(
-        label=_("Password again"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
-    )
+    email = None  # type: ignore[assignment]
 
     def __init__(self, *args: Any, email: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.email = email
+        self.invited_email = email
+        self.fields["display_name"].help_text = _("As you would like it shown to program staff.")
 
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        first, second = cleaned.get("password1"), cleaned.get("password2")
-        if first and second and first != second:
-            self.add_error("password2", _("The two passwords differ."))
-        elif first:
-            candidate = User(email=self.email, display_name=cleaned.get("display_name", ""))
-            try:
-                password_validation.validate_password(first, candidate)
-            except forms.ValidationError as error:
-                self.add_error("password1", error)
-        return cleaned
+    def _email(self, cleaned: dict[str, Any]) -> str:
+        return self.invited_email
 
 
 class ProfileForm(forms.Form):
