@@ -1,0 +1,128 @@
+"""Browser tests: Debian's Chromium driven by Playwright against a live server of the project.
+
+Every test in this folder carries the ``e2e`` marker and is skipped, with the reason printed,
+when Playwright cannot be imported or Chromium is missing. Screenshots go to the artifacts
+folder (``E2E_ARTIFACTS_DIR``, by default ``var/e2e-artifacts``); a failing test also leaves
+there the HTML and a screenshot of every visitor's page.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.harness import CHROMIUM_ARGS, LOCALES, Journal, Visitor, artifacts_dir, chromium_path, slug
+
+# Playwright's sync API runs an event loop in the test's thread; the test still reads and
+# seeds the database synchronously around it, which Django would otherwise refuse.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+HERE = Path(__file__).resolve().parent
+MARKER = "e2e: drives Debian's Chromium through Playwright against a live server; skipped with a printed reason when Chromium or Playwright is missing"  # noqa: E501
+
+
+def why_not_runnable() -> str | None:
+    """Return why the browser tests cannot run here, or ``None`` if they can."""
+    if importlib.util.find_spec("playwright") is None:
+        return "Playwright is not installed (pip install -e '.[test]')"
+    chromium = chromium_path()
+    if not chromium.exists():
+        return f"Chromium is missing at {chromium} (apt-get install chromium, or set CHROMIUM_PATH)"
+    return None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", MARKER)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    reason = why_not_runnable()
+    for item in items:
+        if HERE in item.path.parents:
+            item.add_marker(pytest.mark.e2e)
+            if reason:
+                item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Keep each phase's report on the test, so its fixtures can tell at teardown whether it failed."""
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Return Chromium, started once for the session, headless."""
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    chromium = playwright.chromium.launch(executable_path=str(chromium_path()), headless=True, args=CHROMIUM_ARGS)
+    yield chromium
+    chromium.close()
+    playwright.stop()
+
+
+@pytest.fixture
+def site(live_server: Any, settings: Any, tmp_path: Path) -> Iterator[Any]:
+    """Return the live server (``site.url``), with tasks run at once and uploads in a temporary folder.
+
+    Notifications are queued through Celery after each commit; run eagerly, they are in the
+    inbox by the time the page that caused them has answered.
+    """
+    from config.celery import app as celery_app
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield live_server
+    celery_app.conf.task_always_eager = eager
+
+
+@pytest.fixture
+def journal(request: pytest.FixtureRequest) -> Journal:
+    """Return this test's artifacts folder, emptied of an earlier run's files."""
+    folder = artifacts_dir() / slug(request.node.name)
+    shutil.rmtree(folder, ignore_errors=True)
+    return Journal(folder)
+
+
+@pytest.fixture
+def visitor(
+    browser: Any, site: Any, journal: Journal, request: pytest.FixtureRequest
+) -> Iterator[Callable[..., Visitor]]:
+    """Return a maker of visitors: ``visitor("applicant", language="fr")``, each in its own browser context.
+
+    If the test fails, every visitor's page is saved (HTML and screenshot) before the contexts close.
+    """
+    visitors: list[Visitor] = []
+
+    def make(name: str, language: str = "en") -> Visitor:
+        context = browser.new_context(
+            base_url=site.url,
+            locale=LOCALES[language],
+            viewport={"width": 1280, "height": 900},
+            bypass_csp=True,  # axe-core is injected as a script the site's own policy need not allow
+        )
+        context.set_default_timeout(10_000)
+        made = Visitor(name=name, page=context.new_page(), base_url=site.url, journal=journal, language=language)
+        visitors.append(made)
+        return made
+
+    yield make
+    failed = any(
+        getattr(request.node, f"rep_{when}", None) is not None and getattr(request.node, f"rep_{when}").failed
+        for when in ("setup", "call")
+    )
+    for each in visitors:
+        if failed:
+            each.save_failure()
+        each.context.close()
