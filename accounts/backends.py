@@ -1,11 +1,14 @@
-"""How a request's user is loaded: with its roles, in the query that reads the user."""
+"""How a request's user is loaded, with its roles, and how sign-ins are throttled."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
 
+from accounts import login_throttle
 from accounts.models import User
 
 
@@ -14,7 +17,30 @@ class RolesBackend(ModelBackend):
 
     Every page asks which roles its user holds (the menus, the permission checks), so
     reading them with the user saves each request a query.
+
+    ``authenticate`` counts failures and refuses, without checking the password, an email
+    address or a client that failed too often (``accounts.login_throttle``). It does so
+    here rather than in one form so that every way in (the site's login, the admin's)
+    is throttled alike.
     """
+
+    def authenticate(
+        self, request: HttpRequest | None, username: str | None = None, password: str | None = None, **kwargs: Any
+    ) -> User | None:
+        if username is None:
+            username = kwargs.pop(User.USERNAME_FIELD, None)
+        if username is None or password is None:
+            return None
+        address = login_throttle.client_address(request) if request is not None else ""
+        if login_throttle.login_throttled(email=username, address=address):
+            # Stops ``django.contrib.auth.authenticate`` from asking any other backend.
+            raise PermissionDenied
+        user = super().authenticate(request, username=username, password=password, **kwargs)
+        if user is None:
+            login_throttle.login_failure_record(email=username, address=address)
+        else:
+            login_throttle.login_success_record(email=username)
+        return user
 
     def get_user(self, user_id: Any) -> User | None:
         user = User.objects.with_roles().filter(pk=user_id).first()

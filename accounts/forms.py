@@ -5,21 +5,50 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.db import transaction
 from django.template import loader
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from accounts import login_throttle
 from accounts.choices import Language
 from accounts.models import Organization, User
 
 
 class EmailAuthenticationForm(AuthenticationForm):
+    """Sign in with an email address; after too many failures, say so and how long to wait."""
+
     username = forms.EmailField(
         label=_("Email address"), widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
     )
+
+    def clean(self) -> dict[str, Any]:
+        # The authentication backend refuses a throttled sign-in; this gives the refusal its own words.
+        email = self.cleaned_data.get("username")
+        address = login_throttle.client_address(self.request) if self.request is not None else ""
+        if email and login_throttle.login_throttled(email=email, address=address):
+            raise self._throttled_error()
+        try:
+            return super().clean()
+        except forms.ValidationError:
+            if email and login_throttle.login_throttled(email=email, address=address):
+                raise self._throttled_error() from None
+            raise
+
+    def _throttled_error(self) -> forms.ValidationError:
+        minutes = max(1, settings.LOGIN_THROTTLE_WINDOW_SECONDS // 60)
+        message = ngettext(
+            "Too many failed sign-ins for this email address or from your network. Wait up to %(minutes)d minute "
+            "and try again, or reset your password.",
+            "Too many failed sign-ins for this email address or from your network. Wait up to %(minutes)d minutes "
+            "and try again, or reset your password.",
+            minutes,
+        )
+        return forms.ValidationError(message, code="throttled", params={"minutes": minutes})
 
 
 class SignUpForm(forms.Form):

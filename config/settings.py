@@ -118,6 +118,14 @@ AUTHENTICATION_BACKENDS = ["accounts.backends.RolesBackend"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:dashboard"
 LOGOUT_REDIRECT_URL = "home"
+# Failed sign-ins allowed per email address, and per client address, within a window that
+# starts with the first failure; at the limit, sign-ins are refused until it ends (docs/adr/0013).
+LOGIN_THROTTLE_EMAIL_FAILURES = env.int("LOGIN_THROTTLE_EMAIL_FAILURES", default=5)
+LOGIN_THROTTLE_ADDRESS_FAILURES = env.int("LOGIN_THROTTLE_ADDRESS_FAILURES", default=30)
+LOGIN_THROTTLE_WINDOW_SECONDS = env.int("LOGIN_THROTTLE_WINDOW_SECONDS", default=15 * 60)
+# How many proxies in front of the site append the client's address to X-Forwarded-For
+# (0: clients connect directly, and REMOTE_ADDR is the client).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
