@@ -387,3 +387,27 @@ class Score(models.Model):
 
     def __str__(self) -> str:
         return f"{self.criterion}: {self.value}"
+
+
+class Standing(models.Model):
+    """A proposal's weighted total over its submitted application reviews, kept to rank many proposals at once.
+
+    ``assessment.services.standings`` rewrites it whenever one of the proposal's reviews is
+    submitted or reopened, from the criteria's means (``assessment.scoring.total_from_means``),
+    so the board's agenda reads one number per proposal instead of averaging every score.
+    """
+
+    proposal = models.OneToOneField(
+        Proposal, on_delete=models.CASCADE, primary_key=True, related_name="standing", verbose_name=_("proposal")
+    )
+    #: None while some criterion of the rubric has no submitted score.
+    total = models.FloatField(_("weighted total"), null=True, blank=True)
+    reviews = models.PositiveIntegerField(_("submitted reviews"), default=0)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("standing")
+        verbose_name_plural = _("standings")
+
+    def __str__(self) -> str:
+        return f"{self.proposal_id}: {self.total}"

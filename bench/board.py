@@ -58,6 +58,7 @@ def seed_board_agenda(ctx: SeedContext) -> BoardAgenda:
     from assessment.choices import AssignmentState, ReviewState
     from assessment.models import Affiliation, Assignment, Review, Score
     from assessment.services.rubrics import rubric_criteria, rubric_for
+    from assessment.services.standings import standings_refresh
     from intake.models import (
         Call,
         Program,
@@ -171,6 +172,8 @@ def seed_board_agenda(ctx: SeedContext) -> BoardAgenda:
         ),
         batch_size=5000,
     )
+    # What submitting the reviews through the reviews' services keeps: each proposal's standing.
+    standings_refresh(proposal.pk for proposal in proposals)
     AgendaItem.objects.bulk_create(AgendaItem(meeting=meeting, proposal=proposal) for proposal in proposals)
     BoardConflict.objects.bulk_create(
         BoardConflict(member=member, proposal=proposal, nature="A relative works there.")

@@ -28,6 +28,7 @@ from assessment.choices import AssignmentState, ReviewState
 from assessment.models import Assignment, Criterion, Review, Rubric, Score
 from assessment.selectors import conflicted
 from assessment.services.rubrics import rubric_lock_on_first_review
+from assessment.services.standings import standings_refresh
 from intake.choices import VersionKind
 from intake.models import Proposal, ProposalVersion
 from workflow.actions import proposal_complete_assessment, proposal_reopen_assessment
@@ -362,6 +363,7 @@ def review_submit(
             review.submitted_at = timezone.now()
             review.save(update_fields=["state", "submitted_at", "updated_at"])
             _rubric_lock(locked.rubric)
+            standings_refresh([locked.proposal_id])
             proposal = Proposal.objects.select_related("call").get(pk=locked.proposal_id)
             if proposal.state == ProposalState.IN_ASSESSMENT and proposal.required_reviews_missing() == 0:
                 proposal_complete_assessment(proposal=proposal, by=SYSTEM, expected_state=ProposalState.IN_ASSESSMENT)
@@ -404,6 +406,7 @@ def review_reopen(*, review: Review, by: User, reason: str) -> Review:
         locked.state = ReviewState.DRAFT
         locked.submitted_at = None
         locked.save(update_fields=["state", "submitted_at", "updated_at"])
+        standings_refresh([proposal.pk])
         AuditRecord.objects.create(
             proposal=proposal,
             action="reopen_review",

@@ -16,6 +16,7 @@ from accounts.choices import Role
 from accounts.models import User
 from assessment.choices import AssignmentState, Confidence, Recommendation, ReviewState
 from assessment.models import Assignment, Criterion, Review, Rubric, Score
+from assessment.services.standings import standings_refresh
 from intake.choices import VersionKind
 from intake.models import Call, Proposal
 from tests.factories import UserFactory
@@ -99,6 +100,8 @@ def review_make(
         Score(review=review, criterion=criterion, value=value, comment=f"Comment on {criterion.name_en}.")
         for criterion, value in zip(criteria, chosen, strict=True)
     )
+    if submitted:
+        standings_refresh([assignment.proposal_id])  # as submitting through the reviews' services does
     return review
 
 

@@ -2,15 +2,15 @@
 
 The page shows one page of rows (``PAGE_SIZE``), but the ranking, the running total and the
 chart cover every current item, so they are read for all of them in one set-based query of
-small numbers: each item with its proposal's title, state, the viewer's recusal and the
-funding requested (a sum over the consortium), each criterion's mean per proposal over its
-complete reviews (an SQL average), and the rubric's criteria. Only the page's rows then get
+small numbers: each item with its proposal's title, state, the viewer's recusal, the
+funding requested (a sum over the consortium) and its weighted total (the proposal's
+``Standing``, which the reviews' services keep), and the rubric's criteria. Only the page's rows then get
 their details: consortia and eligibility inputs (``intake.services.call_lists``' prefetch,
 which the staff list uses) and the submitted scores with their comments. The number of
 queries does not depend on the agenda's length.
 
 The arithmetic is not here: totals, spread and outliers are ``assessment.scoring``'s (the
-ranking's totals from the means through ``total_from_means``), the matching ratio and the
+stored totals from the means through ``total_from_means``), the matching ratio and the
 SME definition ``intake.eligibility``'s, the eligibility summary the staff list's.
 
 A board member recused from a proposal (``workflow.selectors.board_recused``) gets its
@@ -28,11 +28,9 @@ from typing import Any
 from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import (
-    Avg,
     BooleanField,
     Case,
     CharField,
-    Count,
     DecimalField,
     ExpressionWrapper,
     F,
@@ -51,8 +49,8 @@ from django.db.models.functions import Cast, Coalesce
 from accounts.choices import Role
 from accounts.models import User
 from assessment.choices import ReviewState
-from assessment.models import Criterion, Review, Score
-from assessment.scoring import ProposalScores, Scale, proposal_scores, total_from_means
+from assessment.models import Criterion, Score
+from assessment.scoring import ProposalScores, Scale, proposal_scores
 from intake.choices import VersionKind
 from intake.eligibility import Application, figures, is_sme
 from intake.models import ConsortiumMember, Proposal, ProposalVersion
@@ -191,7 +189,7 @@ def _viewer_is_recusable(user: User) -> bool:
 
 #: The columns of the ranking query, the same in each of its three parts (an SQL UNION ALL).
 _COLUMNS = ("kind", "ref", "proposal_ref", "text_a", "text_b", "flag", "amount", "mean", "number", "low", "high")
-_ITEM, _MEAN, _CRITERION, _COMMITTED = 0, 1, 2, 3
+_ITEM, _CRITERION, _COMMITTED = 0, 1, 2
 
 
 def _nulls(**given: Any) -> dict[str, Any]:
@@ -215,13 +213,13 @@ def _nulls(**given: Any) -> dict[str, Any]:
 
 
 def _ranking_rows(meeting: BoardMeeting, user: User) -> list[tuple[Any, ...]]:
-    """Read what ranks every current item and the committed amount, in one query (a UNION ALL of four parts).
+    """Read what ranks every current item and the committed amount, in one query (a UNION ALL of three parts).
 
     Items: the item, its proposal's id, title and state, the viewer's recusal, the funding
-    requested (the sum over the consortium) and the last application version's number.
-    Means: each criterion's mean per proposal over its complete submitted reviews (every
-    criterion scored), as ``assessment.scoring`` counts only those. Criteria: the rubric's.
-    Committed: the approved amounts of the call (no row when nothing is approved yet).
+    requested (the sum over the consortium), its standing's weighted total
+    (``assessment.models.Standing``, kept as reviews are submitted) and the last application
+    version's number. Criteria: the rubric's. Committed: the approved amounts of the call (no
+    row when nothing is approved yet).
     """
     call_id = meeting.call_id
     on_agenda = AgendaItem.objects.filter(meeting=meeting, deferred_to__isnull=True)
@@ -253,44 +251,13 @@ def _ranking_rows(meeting: BoardMeeting, user: User) -> list[tuple[Any, ...]]:
                 text_b=F("proposal__state"),
                 flag=recused,
                 amount=Coalesce(Subquery(funding, output_field=MONEY), Value(ZERO, output_field=MONEY)),
+                mean=F("proposal__standing__total"),
                 number=Subquery(last_application, output_field=IntegerField()),
             )
         )
         .values_list(*_COLUMNS)
     )
     rubric = Q(rubric__call_id=call_id, rubric__stage=VersionKind.APPLICATION)
-    criterion_count = (
-        Criterion.objects.filter(rubric)
-        .order_by()
-        .values("rubric__call_id")
-        .annotate(count=Count("pk"))
-        .values("count")
-    )
-    complete = (
-        Review.objects.filter(
-            state=ReviewState.SUBMITTED,
-            assignment__rubric__call_id=call_id,
-            assignment__rubric__stage=VersionKind.APPLICATION,
-            assignment__proposal_id__in=on_agenda.values("proposal_id"),
-        )
-        .annotate(scored=Count("scores", filter=Q(scores__value__isnull=False)))
-        .filter(scored=Subquery(criterion_count, output_field=IntegerField()))
-        .values("pk")
-    )
-    means = (
-        Score.objects.filter(review__in=complete)
-        .order_by()
-        .values("review__assignment__proposal_id", "criterion_id")
-        .annotate(
-            **_nulls(
-                kind=Value(_MEAN, output_field=IntegerField()),
-                ref=F("criterion_id"),
-                proposal_ref=F("review__assignment__proposal_id"),
-                mean=Avg("value", output_field=FloatField()),
-            )
-        )
-        .values_list(*_COLUMNS)
-    )
     criteria = (
         Criterion.objects.filter(rubric)
         .order_by()
@@ -323,7 +290,7 @@ def _ranking_rows(meeting: BoardMeeting, user: User) -> list[tuple[Any, ...]]:
         )
         .values_list(*_COLUMNS)
     )
-    return list(items.union(means, criteria, committed, all=True))
+    return list(items.union(criteria, committed, all=True))
 
 
 def _rank(meeting: BoardMeeting, user: User) -> tuple[list[Criterion], list[AgendaRow], list[AgendaRow], Decimal]:
@@ -334,12 +301,9 @@ def _rank(meeting: BoardMeeting, user: User) -> tuple[list[Criterion], list[Agen
     committed = ZERO
     criteria: list[Criterion] = []
     items: list[tuple[Any, ...]] = []
-    means: dict[int, dict[int, float]] = defaultdict(dict)
     for kind, ref, proposal_ref, text_a, text_b, flag, amount, mean, number, low, high in _ranking_rows(meeting, user):
         if kind == _ITEM:
-            items.append((ref, proposal_ref, text_a, text_b, flag, amount, number))
-        elif kind == _MEAN:
-            means[proposal_ref][ref] = float(mean)
+            items.append((ref, proposal_ref, text_a, text_b, flag, amount, mean, number))
         elif kind == _COMMITTED:
             committed = amount or ZERO
         else:
@@ -355,15 +319,12 @@ def _rank(meeting: BoardMeeting, user: User) -> tuple[list[Criterion], list[Agen
                 )
             )
     criteria.sort(key=lambda criterion: criterion.position)
-    scales = [Scale(key=c.pk, weight=c.weight, low=c.scale_min, high=c.scale_max) for c in criteria]
     visible: list[AgendaRow] = []
     recused: list[AgendaRow] = []
-    for item_pk, proposal_pk, title, state, is_recused, funding, version in items:
+    for item_pk, proposal_pk, title, state, is_recused, funding, total, version in items:
         if is_recused:
             recused.append(AgendaRow(item_pk=item_pk, proposal_pk=proposal_pk, title=title, state=state, recused=True))
             continue
-        by_criterion = means.get(proposal_pk, {})
-        complete = bool(scales) and len(by_criterion) == len(scales)
         visible.append(
             AgendaRow(
                 item_pk=item_pk,
@@ -371,7 +332,7 @@ def _rank(meeting: BoardMeeting, user: User) -> tuple[list[Criterion], list[Agen
                 title=title,
                 state=state,
                 recused=False,
-                total=total_from_means(by_criterion, scales) if complete else None,
+                total=total,
                 funding_requested=funding,
                 version_number=version,
             )

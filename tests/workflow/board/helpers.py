@@ -11,6 +11,7 @@ from accounts.choices import Role
 from accounts.models import User
 from assessment.choices import AssignmentState, ReviewState
 from assessment.models import Assignment, Review, Score
+from assessment.services.standings import standings_refresh
 from assessment.services.rubrics import rubric_criteria, rubric_for
 from intake.models import Call, Proposal
 from tests.factories import user_with_role
@@ -54,4 +55,5 @@ def review(proposal: Proposal, values: Sequence[int], *, comment: str = "Sound p
         Score(review=submitted, criterion=criterion, value=value, comment=comment)
         for criterion, value in zip(rubric_criteria(rubric=rubric), values, strict=True)
     )
+    standings_refresh([proposal.pk])  # as submitting through the reviews' services does
     return submitted
