@@ -1,0 +1,5 @@
+import sys
+
+from bench.surge.runner import main
+
+sys.exit(main())

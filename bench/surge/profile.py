@@ -1,0 +1,117 @@
+"""The deadline surge's arithmetic: who does what when, in simulated minutes and in wall time.
+
+Pure: no Django, no locust. The simulated hour before the deadline is compressed into
+``60 / compression`` wall minutes. ``share`` of the applicants submit in that hour, minute by
+minute along a rising profile whose last minute (the peak) holds ``peak_factor`` times the
+hour's mean; ``late_share`` of them try after the deadline, in the simulated minutes that
+follow; the rest only save their drafts and read their dashboards.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Literal
+
+Role = Literal["on_time", "late", "drafter"]
+
+MINUTES = 60
+
+
+def minute_counts(total: int, *, minutes: int = MINUTES, peak_factor: int = 5) -> list[int]:
+    """Split ``total`` submissions over ``minutes`` minutes: a rising ramp, then a peak minute at the end.
+
+    The last minute holds ``peak_factor`` times the mean (``total / minutes``), rounded; the
+    other minutes share the rest in proportion to 1, 2, 3, … (largest remainders), so the
+    counts sum to ``total`` and no minute exceeds the peak.
+    """
+    if total < 0 or minutes < 2 or peak_factor < 1:
+        raise ValueError("total must be at least 0, minutes at least 2, peak_factor at least 1")
+    peak = min(total, round(peak_factor * total / minutes))
+    rest = total - peak
+    weights = list(range(1, minutes))
+    exact = [rest * weight / sum(weights) for weight in weights]
+    counts = [int(value) for value in exact]
+    by_remainder = sorted(range(len(exact)), key=lambda index: (exact[index] - counts[index], index), reverse=True)
+    for index in by_remainder[: rest - sum(counts)]:
+        counts[index] += 1
+    counts.append(peak)
+    if max(counts[:-1], default=0) > peak:
+        raise ValueError(f"{total} submissions over {minutes} minutes leave no peak {peak_factor} times the mean")
+    return counts
+
+
+@dataclass(frozen=True)
+class Surge:
+    """The scenario's sizes and its compression of simulated time into wall time."""
+
+    applicants: int = 1000
+    share: float = 0.6
+    late_share: float = 0.05
+    peak_factor: int = 5
+    compression: float = 10.0
+    #: Simulated minutes after the deadline in which the late applicants try.
+    late_minutes: float = 5.0
+    #: Wall seconds before the deadline after which nobody starts a submission or a save, so
+    #: that no request of the hour is still in flight when the deadline passes.
+    guard_seconds: float = 3.0
+    #: Simulated seconds an applicant waits between two actions on average.
+    think_seconds: float = 600.0
+
+    @property
+    def on_time(self) -> int:
+        return round(self.share * self.applicants)
+
+    @property
+    def late(self) -> int:
+        return min(self.applicants - self.on_time, round(self.late_share * self.applicants))
+
+    @property
+    def hour_seconds(self) -> float:
+        """The simulated hour in wall seconds."""
+        return MINUTES * 60 / self.compression
+
+    @property
+    def minute_seconds(self) -> float:
+        """A simulated minute of the hour in wall seconds (the guard is taken from the hour's end)."""
+        return (self.hour_seconds - self.guard_seconds) / MINUTES
+
+    @property
+    def late_seconds(self) -> float:
+        return self.late_minutes * 60 / self.compression
+
+    @property
+    def think_wall_seconds(self) -> float:
+        return self.think_seconds / self.compression
+
+    def counts(self) -> list[int]:
+        return minute_counts(self.on_time, peak_factor=self.peak_factor)
+
+    def submit_offsets(self) -> list[float]:
+        """Return when each on-time submission starts, in wall seconds before the deadline (positive), in order.
+
+        The submissions of a minute are spread evenly over it.
+        """
+        offsets = []
+        start = self.hour_seconds
+        for minute, count in enumerate(self.counts()):
+            for index in range(count):
+                at = (minute + (index + 0.5) / count) * self.minute_seconds
+                offsets.append(start - at)
+        return offsets
+
+    def late_offsets(self) -> list[float]:
+        """Return when each late attempt starts, in wall seconds after the deadline, in order."""
+        return [(index + 0.5) / self.late * self.late_seconds for index in range(self.late)] if self.late else []
+
+    def roles(self, seed: int = 7) -> list[tuple[Role, float | None]]:
+        """Return each applicant's role with the wall time of its submission relative to the deadline.
+
+        Negative: that many seconds before it; positive: after it; None: never submits. The
+        applicants are shuffled (with ``seed``) so that the order of accounts says nothing.
+        """
+        roles: list[tuple[Role, float | None]] = [("on_time", -offset) for offset in self.submit_offsets()]
+        roles += [("late", offset) for offset in self.late_offsets()]
+        roles += [("drafter", None)] * (self.applicants - len(roles))
+        random.Random(seed).shuffle(roles)  # noqa: S311 - an order of accounts, not a secret
+        return roles
