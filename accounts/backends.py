@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from accounts import login_throttle
@@ -42,6 +43,10 @@ class RolesBackend(ModelBackend):
             login_throttle.login_success_record(email=username)
         return user
 
+    def users(self) -> QuerySet[User]:
+        """The users as ``get_user`` reads them: each with its roles (a subclass may read more in the same query)."""
+        return User.objects.with_roles()
+
     def get_user(self, user_id: Any) -> User | None:
-        user = User.objects.with_roles().filter(pk=user_id).first()
+        user = self.users().filter(pk=user_id).first()
         return user if user is not None and self.user_can_authenticate(user) else None

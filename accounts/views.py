@@ -32,7 +32,7 @@ def signup(request: HttpRequest) -> HttpResponse:
             password=form.cleaned_data["password1"],
             preferred_language=form.cleaned_data["preferred_language"],
         )
-        login(request, user, backend="accounts.backends.RolesBackend")
+        login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
         messages.success(request, _("Welcome to Clusterflow. Add the organization you work for to apply."))
         return redirect("accounts:organizations")
     return render(request, "accounts/signup.html", {"form": form})

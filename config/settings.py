@@ -114,7 +114,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Accounts -------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 # Django's own authentication; loading a request's user also reads its roles.
-AUTHENTICATION_BACKENDS = ["accounts.backends.RolesBackend"]
+AUTHENTICATION_BACKENDS = ["workflow.backends.InboxBackend"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:dashboard"
 LOGOUT_REDIRECT_URL = "home"

@@ -276,6 +276,11 @@ def inbox_notifications(*, user: User) -> QuerySet[Notification]:
     )
 
 
+def inbox_unread(*, user: Any) -> QuerySet[Notification]:
+    """Return ``user``'s unread inbox notifications (``user`` may be an ``OuterRef`` to a user's key)."""
+    return Notification.objects.filter(recipient=user, channel=Channel.INBOX, read_at__isnull=True)
+
+
 def inbox_unread_count(*, user: User) -> int:
     """Return how many of ``user``'s inbox notifications are unread."""
-    return Notification.objects.filter(recipient=user, channel=Channel.INBOX, read_at__isnull=True).count()
+    return inbox_unread(user=user).count()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import ValidationError
@@ -112,7 +113,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
                     except ValidationError as error:
                         _add_errors(signup_form, error)
                     else:
-                        login(request, new_user, backend="accounts.backends.RolesBackend")
+                        login(request, new_user, backend=settings.AUTHENTICATION_BACKENDS[0])
                         messages.success(request, _("Welcome to the assessor pool. Tell us what you know."))
                         return redirect("assessment:profile")
     return render(
