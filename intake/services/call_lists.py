@@ -7,21 +7,28 @@ overrides), so the page costs the same number of queries whatever its rows hold.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db.models import (
+    BooleanField,
     Case,
+    CharField,
+    DateTimeField,
     DecimalField,
     F,
+    IntegerField,
     OuterRef,
+    QuerySet,
     Subquery,
     Sum,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Lower
+from django.db.models.functions import Cast, Coalesce, Lower
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -167,39 +174,82 @@ def call_proposals_page(
     return Listing(page=page, state=state, stage=stage, sort=sort)
 
 
-def _prefetch_eligibility(rows: list[Proposal]) -> None:
-    """Fetch what the engine reads for every row of the page, at once (2 queries, whatever the rows).
+#: The columns of the eligibility inputs' query, the same in its three parts (an SQL UNION ALL).
+_INPUT_COLUMNS = (
+    "input_source", "input_proposal", "input_member", "input_created", "input_lead", "input_cash", "input_in_kind",
+    "input_funding", "input_name", "input_kind", "input_employees", "input_country", "input_province", "input_code",
+    "input_amount",
+)  # fmt: skip
+_MEMBER, _ATTACHMENT, _OVERRIDE = 0, 1, 2
 
-    One query reads the members with their organizations and budget lines (a left join, one
-    row per line); one reads the current attachments' types and the overridden checks (a
-    union). Each proposal gets ``engine_partners``, ``attachment_kinds`` and ``overridden_codes``.
-    Letters of intent are read too: skipping them would make the count depend on the rows.
+
+def _input_part(queryset: QuerySet[Any], source: int, **given: Any) -> QuerySet[Any]:
+    """One part of the eligibility inputs' query: ``given`` columns, and typed NULLs for the rest.
+
+    The NULLs are cast: PostgreSQL would otherwise take a column of untyped NULLs for text.
+    """
+    money = DecimalField(max_digits=16, decimal_places=2)
+    types: dict[str, Any] = {
+        "input_member": IntegerField(), "input_created": DateTimeField(), "input_lead": BooleanField(),
+        "input_cash": money, "input_in_kind": money, "input_funding": money, "input_name": CharField(),
+        "input_kind": CharField(), "input_employees": IntegerField(), "input_country": CharField(),
+        "input_province": CharField(), "input_code": CharField(), "input_amount": money,
+    }  # fmt: skip
+    columns = {name: given.get(name, Cast(Value(None), output_field=field)) for name, field in types.items()}
+    return (
+        queryset.order_by()
+        .annotate(input_source=Value(source, output_field=IntegerField()), input_proposal=F("proposal_id"), **columns)
+        .values_list(*_INPUT_COLUMNS)
+    )
+
+
+def eligibility_inputs(ids: list[int]) -> QuerySet[Any]:
+    """Return one query of what the engine reads for the proposals ``ids``: ``_INPUT_COLUMNS`` rows.
+
+    A union of three parts: the consortium members with their organizations and budget lines
+    (a left join, one row per line), the current attachments' types and the overridden
+    checks. ``eligibility_inputs_apply`` reads the rows; the board's agenda unions them with
+    its own details.
+    """
+    members = _input_part(
+        ConsortiumMember.objects.filter(proposal__in=ids),
+        _MEMBER,
+        input_member=F("pk"),
+        input_created=F("created_at"),
+        input_lead=F("is_lead"),
+        input_cash=F("cash_contribution"),
+        input_in_kind=F("in_kind_contribution"),
+        input_funding=F("funding_requested"),
+        input_name=F("organization__legal_name"),
+        input_kind=F("organization__kind"),
+        input_employees=F("organization__employee_count"),
+        input_country=F("organization__country"),
+        input_province=F("organization__province"),
+        input_code=F("budget_lines__category"),
+        input_amount=F("budget_lines__amount"),
+    )
+    attachments = _input_part(
+        Attachment.objects.filter(proposal__in=ids, removed_at__isnull=True), _ATTACHMENT, input_code=F("kind")
+    )
+    overrides = _input_part(EligibilityOverride.objects.filter(proposal__in=ids), _OVERRIDE, input_code=F("check_code"))
+    return members.union(attachments, overrides, all=True)
+
+
+def eligibility_inputs_apply(rows: list[Proposal], records: Iterable[Sequence[Any]]) -> None:
+    """Give each of ``rows`` what ``eligibility_inputs``' records say of it.
+
+    Each proposal gets ``engine_partners`` (lead first, then in the order they joined),
+    ``attachment_kinds`` and ``overridden_codes``.
     """
     ids = [proposal.pk for proposal in rows]
-    partners: dict[int, list[Partner]] = {pk: [] for pk in ids}
-    member_rows = (
-        ConsortiumMember.objects.filter(proposal__in=ids)
-        .order_by("proposal_id", "-is_lead", "created_at", "pk", "budget_lines__category")
-        .values_list(
-            "pk",
-            "proposal_id",
-            "is_lead",
-            "cash_contribution",
-            "in_kind_contribution",
-            "funding_requested",
-            "organization__legal_name",
-            "organization__kind",
-            "organization__employee_count",
-            "organization__country",
-            "organization__province",
-            "budget_lines__category",
-            "budget_lines__amount",
-        )
-    )
-    members: dict[int, tuple[int, dict[str, object], dict[str, Decimal]]] = {}
+    kinds: dict[int, set[str]] = {pk: set() for pk in ids}
+    overridden: dict[int, set[str]] = {pk: set() for pk in ids}
+    members: dict[int, tuple[tuple[Any, ...], dict[str, object], dict[str, Decimal]]] = {}
     for (
-        pk,
+        source,
         proposal_id,
+        pk,
+        created,
         is_lead,
         cash,
         in_kind,
@@ -209,49 +259,48 @@ def _prefetch_eligibility(rows: list[Proposal]) -> None:
         employees,
         country,
         province,
-        category,
+        code,
         amount,
-    ) in member_rows:
-        if pk not in members:
-            members[pk] = (
-                proposal_id,
-                {
-                    "name": name,
-                    "kind": kind,
-                    "employees": employees,
-                    "country": str(country),
-                    "province": province,
-                    "is_lead": is_lead,
-                    "cash": cash,
-                    "in_kind": in_kind,
-                    "funding_requested": funding,
-                },
-                {},
-            )
-        if category is not None:
-            members[pk][2][category] = amount
-    for proposal_id, fields, costs in members.values():
-        partners[proposal_id].append(Partner(**fields, costs=costs))  # type: ignore[arg-type]
-    kinds: dict[int, set[str]] = {pk: set() for pk in ids}
-    overridden: dict[int, set[str]] = {pk: set() for pk in ids}
-    attachments = (
-        Attachment.objects.filter(proposal__in=ids, removed_at__isnull=True)
-        .order_by()
-        .annotate(source=Value("attachment"))
-        .values_list("proposal_id", "kind", "source")
-    )
-    overrides = (
-        EligibilityOverride.objects.filter(proposal__in=ids)
-        .order_by()
-        .annotate(source=Value("override"))
-        .values_list("proposal_id", "check_code", "source")
-    )
-    for proposal_id, code, source in attachments.union(overrides, all=True):
-        (kinds if source == "attachment" else overridden)[proposal_id].add(code)
+    ) in records:
+        if source == _ATTACHMENT:
+            kinds[proposal_id].add(code)
+        elif source == _OVERRIDE:
+            overridden[proposal_id].add(code)
+        else:
+            if pk not in members:
+                members[pk] = (
+                    (proposal_id, not is_lead, created, pk),
+                    {
+                        "name": name,
+                        "kind": kind,
+                        "employees": employees,
+                        "country": str(country),
+                        "province": province,
+                        "is_lead": is_lead,
+                        "cash": cash,
+                        "in_kind": in_kind,
+                        "funding_requested": funding,
+                    },
+                    {},
+                )
+            if code is not None:
+                members[pk][2][code] = amount
+    partners: dict[int, list[Partner]] = {pk: [] for pk in ids}
+    for (proposal_id, *_order), fields, costs in sorted(members.values(), key=lambda member: member[0]):
+        partners[proposal_id].append(Partner(**fields, costs=dict(sorted(costs.items()))))  # type: ignore[arg-type]
     for proposal in rows:
         proposal.engine_partners = tuple(partners[proposal.pk])  # type: ignore[attr-defined]
         proposal.attachment_kinds = frozenset(kinds[proposal.pk])  # type: ignore[attr-defined]
         proposal.overridden_codes = overridden[proposal.pk]  # type: ignore[attr-defined]
+
+
+def _prefetch_eligibility(rows: list[Proposal]) -> None:
+    """Fetch what the engine reads for every row of the page, at once (1 query, whatever the rows).
+
+    Letters of intent are read too: skipping them would make the count depend on the rows.
+    """
+    ids = [proposal.pk for proposal in rows]
+    eligibility_inputs_apply(rows, eligibility_inputs(ids))
 
 
 def _at_application_stage(proposal: Proposal) -> bool:
