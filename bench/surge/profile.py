@@ -27,7 +27,8 @@ def minute_counts(total: int, *, minutes: int = MINUTES, peak_factor: int = 5) -
     """
     if total < 0 or minutes < 2 or peak_factor < 1:
         raise ValueError("total must be at least 0, minutes at least 2, peak_factor at least 1")
-    peak = min(total, round(peak_factor * total / minutes))
+    # Half up, and at least one: a handful of submissions still has its last-minute one.
+    peak = min(total, max(1, int(peak_factor * total / minutes + 0.5)))
     rest = total - peak
     weights = list(range(1, minutes))
     exact = [rest * weight / sum(weights) for weight in weights]

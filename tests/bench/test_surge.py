@@ -1,0 +1,197 @@
+"""The deadline surge's pure parts: the profile's arithmetic and the checker's verdicts. No server starts."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+from itertools import pairwise
+
+import pytest
+
+from bench.surge.check import (
+    EMAIL_SEPARATOR,
+    Attempt,
+    Recorded,
+    confirmations_per_proposal,
+    message_id_of,
+    message_ids,
+    verdicts,
+)
+from bench.surge.profile import Surge, minute_counts
+
+# --- The profile ------------------------------------------------------------------------------
+
+
+def test_the_issue_s_hour_has_600_submissions_and_a_peak_minute_five_times_the_mean():
+    surge = Surge(applicants=1000)
+    counts = surge.counts()
+
+    assert surge.on_time == 600
+    assert len(counts) == 60
+    assert sum(counts) == 600
+    assert counts[-1] == 50 == 5 * (sum(counts) / 60)
+    assert max(counts[:-1]) < counts[-1]
+
+
+@pytest.mark.parametrize("total", [0, 1, 7, 60, 61, 299, 600, 1200])
+def test_the_counts_sum_to_the_total_rise_and_end_at_the_peak(total):
+    counts = minute_counts(total)
+
+    assert sum(counts) == total
+    assert counts[-1] == min(total, max(1, int(5 * total / 60 + 0.5)))
+    assert all(count <= counts[-1] for count in counts)
+    ramp = counts[:-1]
+    assert all(later >= earlier - 1 for earlier, later in pairwise(ramp))
+
+
+def test_a_peak_that_cannot_be_the_largest_minute_is_refused():
+    with pytest.raises(ValueError, match="no peak"):
+        minute_counts(600, peak_factor=1)
+
+
+def test_the_submissions_fall_in_their_minutes_before_the_guard_and_the_late_ones_after_the_deadline():
+    surge = Surge(applicants=1000, compression=10)
+    offsets = surge.submit_offsets()  # seconds before the deadline
+
+    assert surge.hour_seconds == 360
+    assert len(offsets) == 600
+    assert all(surge.guard_seconds < offset <= surge.hour_seconds for offset in offsets)
+    per_minute = [0] * 60
+    for offset in offsets:
+        per_minute[int((surge.hour_seconds - offset) // surge.minute_seconds)] += 1
+    assert per_minute == surge.counts()
+    late = surge.late_offsets()
+    assert len(late) == surge.late == 50
+    assert all(0 < offset < surge.late_seconds for offset in late)
+
+
+def test_every_applicant_has_one_role():
+    roles = Surge(applicants=1000).roles()
+
+    kinds = [role for role, _at in roles]
+    assert (kinds.count("on_time"), kinds.count("late"), kinds.count("drafter")) == (600, 50, 350)
+    assert all((at is None) == (role == "drafter") for role, at in roles)
+    assert all(at < 0 for role, at in roles if role == "on_time")
+    assert all(at > 0 for role, at in roles if role == "late")
+
+
+# --- The checker --------------------------------------------------------------------------------
+
+DEADLINE = 1_000_000.0
+
+
+def _on_time(pk, *, status=302, ms=50.0, at=-10.0):
+    return Attempt(pk, "on_time", DEADLINE + at, DEADLINE + at + ms / 1000, status, ms)
+
+
+def _late(pk, *, status=409, at=5.0):
+    return Attempt(pk, "late", DEADLINE + at, DEADLINE + at + 0.05, status, 50.0)
+
+
+def _submitted(at=-10.0):
+    return Recorded("loi_submitted", DEADLINE + at, None)
+
+
+def _expired():
+    return Recorded("expired", None, DEADLINE + 0.6)
+
+
+def _run(**overrides):
+    arguments = {
+        "deadline": DEADLINE,
+        "planned_on_time": 2,
+        "attempts": [_on_time(1), _on_time(2), _late(3)],
+        "recorded": {1: _submitted(), 2: _submitted(), 3: _expired(), 4: _expired()},
+        "confirmations": {1: 1, 2: 1},
+        "errors": 0,
+    }
+    arguments.update(overrides)
+    return {verdict.name: verdict for verdict in verdicts(**arguments)}
+
+
+def test_a_good_run_passes_every_verdict():
+    results = _run()
+
+    assert all(verdict.ok for verdict in results.values()), results
+
+
+def test_failed_requests_fail_the_run():
+    assert not _run(errors=3)["errors"].ok
+
+
+def test_a_slow_95th_percentile_fails():
+    attempts = [_on_time(pk, ms=250.0) for pk in range(1, 21)]
+    recorded = {pk: _submitted() for pk in range(1, 21)}
+    results = _run(planned_on_time=20, attempts=attempts, recorded=recorded, confirmations=dict.fromkeys(recorded, 1))
+
+    assert not results["submit_p95"].ok
+    assert "250.0 ms" in results["submit_p95"].detail
+
+
+def test_a_submission_before_the_deadline_that_was_refused_fails():
+    results = _run(attempts=[_on_time(1), _on_time(2, status=409), _late(3)], recorded={1: _submitted(), 2: _expired()})
+
+    assert not results["before_deadline_accepted"].ok
+    assert "[2]" in results["before_deadline_accepted"].detail
+
+
+def test_a_late_submission_that_was_accepted_fails():
+    results = _run(
+        attempts=[_on_time(1), _on_time(2), _late(3, status=302)],
+        recorded={1: _submitted(), 2: _submitted(), 3: Recorded("loi_submitted", DEADLINE + 5, None)},
+        confirmations={1: 1, 2: 1, 3: 1},
+    )
+
+    assert not results["after_deadline_refused"].ok
+    assert not results["all_planned_submitted"].ok
+
+
+def test_a_run_with_no_late_attempt_has_not_shown_the_refusal():
+    assert not _run(attempts=[_on_time(1), _on_time(2)])["after_deadline_refused"].ok
+
+
+def test_a_submission_straddling_the_deadline_is_right_either_way_if_the_record_agrees():
+    straddling = Attempt(2, "on_time", DEADLINE - 0.01, DEADLINE + 0.05, 302, 60.0)
+    agreeing = _run(attempts=[_on_time(1), straddling, _late(3)], recorded={1: _submitted(), 2: _submitted(-0.005)})
+    refused = Attempt(2, "on_time", DEADLINE - 0.01, DEADLINE + 0.05, 409, 60.0)
+    disagreeing = _run(attempts=[_on_time(1), refused, _late(3)], recorded={1: _submitted(), 2: _submitted(0.01)})
+
+    assert agreeing["straddling_consistent"].ok
+    assert not disagreeing["straddling_consistent"].ok
+
+
+def test_a_missing_a_doubled_or_a_stray_confirmation_fails():
+    assert not _run(confirmations={1: 1})["one_confirmation_each"].ok
+    assert not _run(confirmations={1: 1, 2: 2})["one_confirmation_each"].ok
+    assert not _run(confirmations={1: 1, 2: 1, 3: 1})["one_confirmation_each"].ok
+
+
+def test_a_draft_left_open_or_expired_before_the_deadline_fails_the_sweep():
+    left = _run(recorded={1: _submitted(), 2: _submitted(), 3: _expired(), 4: Recorded("draft", None, None)})
+    early = _run(recorded={1: _submitted(), 2: _submitted(), 3: _expired(), 4: Recorded("expired", None, DEADLINE - 1)})
+
+    assert not left["sweep_closed"].ok
+    assert not early["sweep_closed"].ok
+
+
+def test_the_emails_are_counted_per_proposal_by_their_message_id():
+    def message(key: str) -> bytes:
+        mail = EmailMessage()
+        mail["Subject"] = "Letter of intent received: Project"
+        mail["To"] = "applicant@example.org"
+        mail["Message-ID"] = message_id_of(key)
+        mail.set_content("Thank you.")
+        return mail.as_bytes()
+
+    first, second = "loi_submitted:audit1:7:email", "loi_submitted:audit2:8:email"
+    files = [
+        message(first) + EMAIL_SEPARATOR + message(second) + EMAIL_SEPARATOR,
+        message(second) + EMAIL_SEPARATOR,
+    ]
+
+    received = message_ids(files)
+
+    assert confirmations_per_proposal(received, [(first, 11), (second, 12), ("loi_submitted:audit3:9:email", 13)]) == {
+        11: 1,
+        12: 2,
+        13: 0,
+    }
