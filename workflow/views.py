@@ -30,6 +30,7 @@ from intake.services.call_lists import call_proposals_page, sort_columns, stage_
 from intake.views import applicant_proposal_page
 from workflow import actions, notifications
 from workflow.actions import ConditionsNotMet
+from workflow.board.meetings import meetings_of_member
 from workflow.forms import ACTION_DONE, ACTION_FORMS, ActionForm, ExtendDeadlineForm
 from workflow.lifecycle import actions_for, unmet_conditions
 from workflow.selectors import audit_records_for, board_facts
@@ -46,7 +47,12 @@ def staff_dashboard(request: AuthenticatedRequest) -> HttpResponse:
 @role_required(Role.BOARD_MEMBER)
 def board_dashboard(request: AuthenticatedRequest) -> HttpResponse:
     return render(
-        request, "workflow/board_dashboard.html", {"proposals": list(proposals_before_board(user=request.user))}
+        request,
+        "workflow/board_dashboard.html",
+        {
+            "meetings": list(meetings_of_member(user=request.user)),
+            "proposals": list(proposals_before_board(user=request.user)),
+        },
     )
 
 

@@ -41,6 +41,20 @@ def meetings_of_call(*, call: Call) -> QuerySet[BoardMeeting]:
     )
 
 
+def meetings_of_member(*, user: User) -> QuerySet[BoardMeeting]:
+    """Return the meetings ``user`` is invited to whose decisions are not released yet, soonest first.
+
+    Each comes with its call, its chair and its count of current items: the board member's
+    way to the agenda, the votes and the conflicts of each.
+    """
+    return (
+        BoardMeeting.objects.filter(members=user, decisions_released_at__isnull=True)
+        .select_related("call", "chair")
+        .annotate(item_count=Count("items", filter=Q(items__deferred_to__isnull=True), distinct=True))
+        .order_by("held_at", "pk")
+    )
+
+
 def meeting_for_user(*, user: User, pk: int) -> BoardMeeting:
     """Return the meeting ``pk`` with its call if ``user`` is staff or one of its members, or raise 404."""
     meetings = BoardMeeting.objects.select_related("call", "call__program", "chair")
