@@ -10,6 +10,13 @@ application, ready to submit, in the call that takes full applications, and a pr
 in assessment in the call under review, offered to the demo assessor, who has a profile
 and has not declared yet: logging in as the assessor shows the declare, accept and
 review steps.
+
+The call under review also has an assessed proposal on the agenda of a board meeting a
+week ahead. Three more assessors (``reviewer1@`` to ``reviewer3@``) each declared no
+conflict, accepted and submitted a complete review through the assessors' services, so
+the proposal's assessment completed as it does for real. The meeting's members are the
+demo board member, who chairs it, and a second board member; its quorum is one, so
+logging in as the demo board member shows the agenda, the vote and the chair's decision.
 """
 
 from __future__ import annotations
@@ -23,13 +30,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.choices import OrganizationType, Role
+from accounts.errors import DomainError
 from accounts.models import Membership, Organization, User
 from accounts.services import user_grant_role
+from assessment.choices import Confidence, Recommendation
 from assessment.choices import Language as AssessorLanguage
 from assessment.models import AssessorProfile
 from assessment.services.assignment import assignment_create
+from assessment.services.conflicts import conflict_declare_none
 from assessment.services.pool import assessor_profile_save
-from assessment.services.rubrics import rubric_for
+from assessment.services.reviews import ReviewInput, ScoreInput, assignment_accept, review_submit
+from assessment.services.rubrics import rubric_criteria, rubric_for
 from intake.choices import AttachmentType, CostCategory, ForegroundIPKind, Sector
 from intake.models import Call, ConsortiumMember, Program, Proposal
 from intake.services import proposal_create
@@ -49,6 +60,9 @@ from workflow.actions import (
     proposal_submit_application,
     proposal_submit_loi,
 )
+from workflow.board.meetings import meeting_create, meeting_send_proposals
+from workflow.models import BoardMeeting
+from workflow.states import ProposalState
 
 DEMO_PASSWORD = "clusterflow-demo"  # noqa: S105 - printed for the demo on purpose
 
@@ -93,6 +107,17 @@ USERS = [
     ("assessor@demo.clusterflow.ca", "Ada Assessor", Role.ASSESSOR, "fr"),
     ("board@demo.clusterflow.ca", "Bo Board", Role.BOARD_MEMBER, "en"),
 ]
+
+# The assessors who reviewed the assessed proposal (not the demo assessor, whose offer stays
+# open) and the board meeting's second member; they log in with the demo password too.
+REVIEWERS = [
+    ("reviewer1@demo.clusterflow.ca", "Rosa Reviewer", "en"),
+    ("reviewer2@demo.clusterflow.ca", "Rémi Réviseur", "fr"),
+    ("reviewer3@demo.clusterflow.ca", "Ravi Reviewer", "en"),
+]
+SECOND_BOARD_MEMBER = ("board2@demo.clusterflow.ca", "Béa Board", Role.BOARD_MEMBER, "fr")
+# The board meeting of the call under review, in days from now: held a week after the demo loads.
+BOARD_MEETING_DAYS = 7
 
 
 @dataclass
@@ -157,14 +182,7 @@ def demo_seed(*, now: datetime | None = None) -> DemoSummary:
         if created:
             summary.created.append("organization Northern Robotics Inc.")
         for email, name, role, language in USERS:
-            user, created = User.objects.get_or_create(
-                email=email, defaults={"display_name": name, "preferred_language": language}
-            )
-            if created:
-                user.set_password(DEMO_PASSWORD)
-                user.save(update_fields=["password"])
-                summary.created.append(f"user {email}")
-            user_grant_role(user=user, role=role)
+            user = _demo_user(email=email, name=name, role=role, language=language, summary=summary)
             if role == Role.APPLICANT:
                 Membership.objects.get_or_create(user=user, organization=organization)
             summary.logins.append((str(Role(role).label), email))
@@ -202,7 +220,43 @@ def demo_seed(*, now: datetime | None = None) -> DemoSummary:
             call=in_review, applicant=applicant, staff=staff, organization=organization, assessor=assessor
         ):
             summary.created.append(f"proposal {IN_ASSESSMENT['title']}")
+        reviewers = []
+        for email, name, language in REVIEWERS:
+            reviewer = _demo_user(email=email, name=name, role=Role.ASSESSOR, language=language, summary=summary)
+            if _demo_assessor_profile_create(assessor=reviewer):
+                summary.created.append(f"assessor profile {reviewer.email}")
+            reviewers.append(reviewer)
+        if _demo_assessed_create(
+            call=in_review, applicant=applicant, staff=staff, organization=organization, reviewers=reviewers
+        ):
+            summary.created.append(f"proposal {ASSESSED['title']} (assessed)")
+        chair = User.objects.get(email=USERS[3][0])
+        board2 = _demo_user(
+            email=SECOND_BOARD_MEMBER[0],
+            name=SECOND_BOARD_MEMBER[1],
+            role=SECOND_BOARD_MEMBER[2],
+            language=SECOND_BOARD_MEMBER[3],
+            summary=summary,
+        )
+        meeting = _demo_board_meeting_create(call=in_review, staff=staff, chair=chair, members=[chair, board2], now=now)
+        if meeting is not None:
+            summary.created.append(f"board meeting {program.slug}/{in_review.slug}")
+            for title in _demo_send_to_board(meeting=meeting, staff=staff, titles=[ASSESSED["title"]]):
+                summary.created.append(f"agenda item {title}")
     return summary
+
+
+def _demo_user(*, email: str, name: str, role: str, language: str, summary: DemoSummary) -> User:
+    """Return the demo user ``email`` with ``role``, made with the demo password if missing (noted in ``summary``)."""
+    user, created = User.objects.get_or_create(
+        email=email, defaults={"display_name": name, "preferred_language": language}
+    )
+    if created:
+        user.set_password(DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+        summary.created.append(f"user {email}")
+    user_grant_role(user=user, role=role)
+    return user
 
 
 # --- The applicant's proposals -------------------------------------------------------------------
@@ -239,6 +293,18 @@ IN_ASSESSMENT: dict[str, Any] = {
     "keywords": ["robotics", "non-destructive testing"],
 }
 
+ASSESSED: dict[str, Any] = {
+    "title": "Trackside acoustic detection of freight wheel defects",
+    "summary": "Microphones beside the track hear a flat or cracked wheel as a train passes, before it breaks a rail.",
+    "challenge": "Wheel defects are found at yard inspections, days apart; between them a bad wheel pounds the track.",
+    "technology": "Acoustic arrays at trackside, and a model that tells a defective wheel from the noise of a train.",
+    "expected_partners": "A rail operator, a polytechnic and an analytics SME.",
+    "estimated_total_cost": Decimal("5600000.00"),
+    "estimated_funding_requested": Decimal("2000000.00"),
+    "sectors": [Sector.TRANSPORTATION, Sector.ARTIFICIAL_INTELLIGENCE],
+    "keywords": ["acoustic monitoring", "rail safety", "machine learning"],
+}
+
 # The full application's texts of each: description, work plan, milestones, foreground IP.
 RAIL_TEXTS: dict[str, Any] = {
     "project_description": (
@@ -273,6 +339,26 @@ PORT_TEXTS: dict[str, Any] = {
     ],
     "patent": "The robot's magnetic tracks.",
     "software": "The weld-crack detection model.",
+}
+
+WHEEL_TEXTS: dict[str, Any] = {
+    "project_description": (
+        "Freight wheels are checked in yards, days apart, and a flat or cracked wheel damages the track in between. "
+        "The consortium installs acoustic arrays beside the main line that hear each wheel of a passing train and "
+        "flag the defective ones, so that the car is set out at the next siding."
+    ),
+    "work_plan": (
+        "Northern Robotics builds the weatherproof arrays; Great Lakes Polytechnic trains the defect model on "
+        "recordings of wheels Laurentian Rail removed; Harbourview Analytics builds the alerts to dispatchers; "
+        "Laurentian Rail installs four sites on its main line and measures the defects found."
+    ),
+    "milestones": [
+        MilestoneData(title="First array records a winter", description="Recordings and an uptime report.", month=9),
+        MilestoneData(title="Defect model validated", description="Accuracy against removed wheels.", month=15),
+        MilestoneData(title="Four sites alert dispatchers", description="A trial report with the operator.", month=24),
+    ],
+    "patent": "The array's self-heating acoustic housing.",
+    "software": "The wheel-defect classification model.",
 }
 
 # (legal name, type, employees, province) of the invited proposals' partners besides the lead.
@@ -394,8 +480,121 @@ def _demo_in_assessment_create(
     return True
 
 
+# Each reviewer's scores of the default rubric's criteria in order (economy, technology, consortium,
+# intellectual property, feasibility) with a comment on each, then recommendation, confidence, overall comment.
+REVIEWS: list[tuple[list[tuple[int, str]], str, str, str]] = [
+    (
+        [
+            (4, "Fewer broken rails and derailments save the operator far more than the project costs."),
+            (4, "Acoustic detection exists for bearings; for wheel flats at line speed it is a real step forward."),
+            (5, "The operator's removed-wheel records and the SME's alerting make a complete chain."),
+            (4, "Ownership is clear; the licence to members should name the fields of use."),
+            (4, "The winter trial at the first site is the main risk, and it comes early in the plan."),
+        ],
+        Recommendation.FUND,
+        Confidence.HIGH,
+        "A well-argued project with an operator committed to using the results.",
+    ),
+    (
+        [
+            (4, "The jobs after the project depend on selling the arrays to other railways; the plan says how."),
+            (3, "The model is state of the art; the arrays themselves are an adaptation of known designs."),
+            (4, "Two SMEs with real roles, and a polytechnic that brings the data science."),
+            (4, "The self-heating housing is worth patenting; the software's joint ownership is well set out."),
+            (4, "The budget is credible; four sites in 24 months is ambitious but staged."),
+        ],
+        Recommendation.FUND_WITH_CHANGES,
+        Confidence.MEDIUM,
+        "Fund, asking for a second operator's letter of interest before the third site.",
+    ),
+    (
+        [
+            (5, "Each broken rail avoided is a closure avoided; the benefits reach every shipper on the line."),
+            (4, "Telling a defective wheel from train noise at speed is hard, and the approach is sound."),
+            (4, "Complementary partners; the polytechnic asks for no funding, which helps the leverage."),
+            (3, "Background IP of the operator's recordings needs a clearer licence for the model's training."),
+            (4, "Milestones are measurable and the operator has the sites ready."),
+        ],
+        Recommendation.FUND,
+        Confidence.MEDIUM,
+        "A clear plan with measurable results; the data licence should be settled at contract.",
+    ),
+]
+
+
+def _demo_assessed_create(
+    *, call: Call, applicant: User, staff: User, organization: Organization, reviewers: list[User]
+) -> bool:
+    """Build an assessed proposal in ``call``, reviewed by ``reviewers`` through their own steps; False if it exists.
+
+    Built and sent to assessment as the proposal in assessment is, then assigned to each
+    reviewer, who declares no conflict, accepts and submits a complete review. The last
+    review required by the call's rubric completes the assessment, as it does on the pages.
+    """
+    if Proposal.objects.filter(call=call, lead_applicant=applicant, title=ASSESSED["title"]).exists():
+        return False
+    # The reviewers' texts score the default rubric's five criteria, the only rubric the demo makes.
+    proposal = _demo_invited(
+        call=call, applicant=applicant, staff=staff, organization=organization, loi=ASSESSED, texts=WHEEL_TEXTS
+    )
+    proposal_submit_application(proposal=_fresh(proposal), by=applicant)
+    proposal_start_assessment(proposal=_fresh(proposal), by=staff)
+    criteria = rubric_criteria(rubric=rubric_for(call=call))
+    required = _fresh(proposal).required_reviews_missing()
+    if required > min(len(reviewers), len(REVIEWS)):
+        raise DomainError(f"The call's rubric asks for {required} reviews; the demo has {len(REVIEWS)} reviewers.")
+    for reviewer, (scores, recommendation, confidence, overall) in zip(
+        reviewers[:required], REVIEWS[:required], strict=True
+    ):
+        assignment = assignment_create(proposal=_fresh(proposal), assessor=reviewer, by=staff)
+        conflict_declare_none(assignment=assignment, by=reviewer)
+        assignment_accept(assignment=assignment, by=reviewer)
+        review_submit(
+            assignment=assignment,
+            by=reviewer,
+            data=ReviewInput(
+                scores={
+                    criterion.pk: ScoreInput(value, comment)
+                    for criterion, (value, comment) in zip(criteria, scores, strict=True)
+                },
+                recommendation=recommendation,
+                confidence=confidence,
+                overall_comment=overall,
+            ),
+            expected_updated_at=None,
+        )
+    if _fresh(proposal).state != ProposalState.ASSESSED:
+        raise DomainError(f"{ASSESSED['title']} is still in assessment after its reviews.")
+    return True
+
+
+def _demo_board_meeting_create(
+    *, call: Call, staff: User, chair: User, members: list[User], now: datetime
+) -> BoardMeeting | None:
+    """Plan a board meeting of ``call`` a week ahead, chaired by ``chair``, quorum one; None if the call has one."""
+    if BoardMeeting.objects.filter(call=call).exists():
+        return None
+    return meeting_create(
+        call=call, held_at=_window(now, BOARD_MEETING_DAYS), quorum=1, chair=chair, members=members, by=staff
+    )
+
+
+def _demo_send_to_board(*, meeting: BoardMeeting, staff: User, titles: list[str]) -> list[str]:
+    """Send the assessed proposals of the meeting's call titled ``titles`` to ``meeting``; return the titles sent.
+
+    Sent as staff do from the meeting's page; a refusal stops the demo with its reason
+    rather than leave a meeting without its agenda.
+    """
+    assessed = Proposal.objects.filter(call_id=meeting.call_id, title__in=titles, state=ProposalState.ASSESSED)
+    outcomes = meeting_send_proposals(meeting=meeting, proposal_ids=assessed.values_list("pk", flat=True), by=staff)
+    refused = [f"{outcome.proposal.title}: {outcome.error}" for outcome in outcomes if outcome.error is not None]
+    if refused:
+        raise DomainError("; ".join(refused))
+    return [outcome.proposal.title for outcome in outcomes]
+
+
 def _demo_assessor_profile_create(*, assessor: User) -> bool:
-    """Give the demo assessor their expertise and a cap of five per call; False if they have a profile."""
+    """Give a demo assessor their expertise and a cap of five per call; False if they have a profile."""
     if AssessorProfile.objects.filter(user=assessor).exists():
         return False
     assessor_profile_save(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
+from decimal import Decimal
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -12,18 +14,20 @@ from django.apps import apps
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from accounts.choices import OrganizationType
-from assessment.choices import AssignmentState
+from assessment.choices import AssignmentState, ReviewState
 from assessment.models import AssessorProfile, Assignment, Rubric
 from intake.choices import CallPhase
 from intake.eligibility import CODES
 from intake.filetypes import sniff
 from intake.models import Proposal
-from workflow.demo import demo_pdf
+from intake.selectors import call_committed, proposal_funding_requested
+from tests.browser import follow, forms_of, submit, text_of
+from workflow.demo import ASSESSED, IN_ASSESSMENT, REVIEWERS, demo_pdf
 from workflow.lifecycle import unmet_conditions
-from workflow.models import AuditRecord
+from workflow.models import AuditRecord, BoardMeeting, Vote
 from workflow.states import ProposalState
 
 pytestmark = pytest.mark.django_db
@@ -75,13 +79,27 @@ def test_seed_demo_twice_changes_nothing() -> None:
     counts = {label: len(rows) for label, rows in after_first.items()}
     assert {
         label: counts[label]
-        for label in ("accounts.User", "intake.Program", "intake.Call", "intake.Proposal", "intake.Attachment")
+        for label in (
+            "accounts.User",
+            "intake.Program",
+            "intake.Call",
+            "intake.Proposal",
+            "intake.Attachment",
+            "assessment.Assignment",
+            "assessment.Review",
+            "workflow.BoardMeeting",
+            "workflow.AgendaItem",
+        )
     } == {
-        "accounts.User": 5,
+        "accounts.User": 9,
         "intake.Program": 5,
         "intake.Call": 8,
-        "intake.Proposal": 3,
-        "intake.Attachment": 4,
+        "intake.Proposal": 4,
+        "intake.Attachment": 6,
+        "assessment.Assignment": 4,
+        "assessment.Review": 3,
+        "workflow.BoardMeeting": 1,
+        "workflow.AgendaItem": 1,
     }
 
 
@@ -116,10 +134,11 @@ def test_seed_demo_admin_reaches_admin_site() -> None:
     assert response.status_code == 200
 
 
-def _applicant_proposal(slug: str) -> Proposal:
-    return Proposal.objects.get(
+def _applicant_proposal(slug: str, title: str | None = None) -> Proposal:
+    proposals = Proposal.objects.filter(
         call__program__slug="digital", call__slug=slug, lead_applicant__email="applicant@demo.clusterflow.ca"
     )
+    return proposals.get(title=title) if title else proposals.get()
 
 
 def test_seed_demo_draft_loi_is_complete_in_the_open_call() -> None:
@@ -191,7 +210,7 @@ def test_seed_demo_assessor_has_a_profile_and_an_undeclared_offer_in_the_call_un
     _seed()
 
     profile = AssessorProfile.objects.get(user__email="assessor@demo.clusterflow.ca")
-    in_assessment = _applicant_proposal("in-review")
+    in_assessment = _applicant_proposal("in-review", IN_ASSESSMENT["title"])
     (assignment,) = Assignment.objects.filter(assessor=profile.user)
 
     assert (profile.sectors, profile.keywords, profile.max_assignments_per_call) == (
@@ -241,6 +260,113 @@ def test_seed_demo_assessor_declares_accepts_and_opens_the_review() -> None:
     assert (accepted.status_code, accepted.url) == (302, reverse("assessment:review", kwargs={"pk": assignment.pk}))
     assert review.status_code == 200
     assert "Robots climb port cranes and scan their welds" in review.content.decode()
+
+
+def test_seed_demo_assessed_proposal_was_reviewed_through_each_reviewers_steps() -> None:
+    _seed()
+
+    assessed = _applicant_proposal("in-review", ASSESSED["title"])
+    assignments = list(
+        Assignment.objects.filter(proposal=assessed).select_related("assessor", "review").order_by("assessor__email")
+    )
+
+    assert assessed.call.phase() == CallPhase.IN_REVIEW
+    assert list(AuditRecord.objects.filter(proposal=assessed).order_by("pk").values_list("action", "to_state")) == [
+        ("extend_deadline", ProposalState.DRAFT),
+        ("submit_loi", ProposalState.LOI_SUBMITTED),
+        ("invite", ProposalState.INVITED),
+        ("extend_deadline", ProposalState.INVITED),
+        ("submit_application", ProposalState.SUBMITTED),
+        ("start_assessment", ProposalState.IN_ASSESSMENT),
+        ("complete_assessment", ProposalState.ASSESSED),
+        ("send_to_board", ProposalState.BOARD_REVIEW),
+    ]
+    assert assessed.required_reviews_missing() == 0
+    rubric = Rubric.objects.get(call=assessed.call)
+    assert [a.assessor.email for a in assignments] == [email for email, _name, _language in REVIEWERS]
+    assert len(assignments) == rubric.assessors_per_proposal
+    for assignment in assignments:
+        assert AssessorProfile.objects.filter(user=assignment.assessor).exists()
+        assert assignment.assessor.check_password("clusterflow-demo")
+        assert assignment.state == AssignmentState.ACCEPTED
+        assert assignment.no_conflict_declared_at is not None
+        assert assignment.review.state == ReviewState.SUBMITTED
+        assert assignment.review.overall_comment
+        scores = list(assignment.review.scores.order_by("criterion__position"))
+        assert len(scores) == rubric.criteria.count()
+        assert all(score.value is not None and score.comment for score in scores)
+    # The demo assessor's own offer on the other proposal is untouched.
+    assert list(Assignment.objects.filter(assessor__email="assessor@demo.clusterflow.ca").values_list("state")) == [
+        (AssignmentState.OFFERED,)
+    ]
+
+
+def test_seed_demo_board_meeting_of_the_call_under_review_has_the_assessed_proposal() -> None:
+    _seed()
+
+    (meeting,) = BoardMeeting.objects.all()
+    assessed = _applicant_proposal("in-review", ASSESSED["title"])
+
+    assert meeting.call == assessed.call
+    assert timezone.now() + timedelta(days=5) < meeting.held_at < meeting.call.board_meeting_at
+    assert meeting.quorum == 1
+    assert meeting.chair.email == "board@demo.clusterflow.ca"
+    assert sorted(meeting.members.values_list("email", flat=True)) == [
+        "board2@demo.clusterflow.ca",
+        "board@demo.clusterflow.ca",
+    ]
+    assert list(meeting.items.values_list("proposal", "deferred_to")) == [(assessed.pk, None)]
+    assert assessed.state == ProposalState.BOARD_REVIEW
+    assert call_committed(call=meeting.call) + proposal_funding_requested(proposal=assessed) <= (
+        meeting.call.funding_envelope
+    )
+    second = Client()
+    response = second.post(
+        reverse("accounts:login"),
+        {"username": "board2@demo.clusterflow.ca", "password": "clusterflow-demo"},
+        follow=True,
+    )
+    assert response.request["PATH_INFO"] == "/board/"
+
+
+def test_seed_demo_board_member_reads_the_agenda_votes_and_decides_as_chair() -> None:
+    password, logins = _logins(_seed())
+    client = Client()
+    client.post(reverse("accounts:login"), {"username": logins["Board member"], "password": password})
+    meeting = BoardMeeting.objects.get()
+    (item,) = meeting.items.all()
+    title = ASSESSED["title"]
+
+    agenda = client.get(reverse("workflow:meeting_agenda", kwargs={"pk": meeting.pk}))
+    votes_page = client.get(reverse("workflow:board_votes", kwargs={"pk": meeting.pk}))
+    vote_url = reverse("workflow:board_vote", kwargs={"pk": meeting.pk, "item_pk": item.pk})
+    voted = follow(
+        client, submit(client, client.get(vote_url), values={"choice": "approve", "comment": "Strong reviews."})
+    )
+    decide_page = client.get(reverse("workflow:board_decide", kwargs={"pk": meeting.pk, "item_pk": item.pk}))
+    (approve,) = [form for form in forms_of(decide_page) if form.buttons.get("decision") == "approve"]
+    decided = client.post(
+        approve.action,
+        {
+            **approve.fields,
+            "decision": "approve",
+            approve.name_of("approve-rationale"): "Well reviewed, within the envelope.",
+        },
+    )
+
+    assert agenda.status_code == 200
+    assert title in text_of(agenda)
+    assert vote_url in votes_page.content.decode()
+    assert f"Your vote on “{title}” is recorded." in text_of(voted)
+    assert list(Vote.objects.filter(item=item).values_list("member__email", "choice", "comment")) == [
+        ("board@demo.clusterflow.ca", "approve", "Strong reviews.")
+    ]
+    assert decide_page.status_code == 200
+    assert decided.status_code == 302, text_of(decided)[:2000]
+    proposal = Proposal.objects.get(pk=item.proposal_id)
+    assert proposal.state == ProposalState.APPROVED
+    assert proposal_funding_requested(proposal=proposal) == Decimal("2000000.00")
+    assert "The demo is loaded already; nothing changed." in _seed()
 
 
 def test_demo_pdf_is_a_pdf_whose_cross_references_point_at_its_objects() -> None:
