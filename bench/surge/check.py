@@ -68,10 +68,10 @@ def verdicts(
 ) -> list[Verdict]:
     """Judge a run. ``confirmations`` counts the confirmation emails received per proposal.
 
-    A submission answered before the deadline must be accepted (302, audited as submitted
-    before the deadline); one sent after it must be refused (409, not audited). One sent
-    before and answered after straddles it: either is right, as long as the server's record
-    agrees with the answer. Every proposal the server says was submitted has exactly one
+    A submission sent before the deadline must be accepted (302, audited as submitted before
+    the deadline): the applicant clicked in time, so one the server took too long to reach is
+    refused wrongly. One sent from the deadline on must be refused (409, or the page no longer
+    offering it: status 0) and not audited. Every proposal the server says was submitted has exactly one
     confirmation email; every other none. What was not submitted is expired by the sweep.
     """
     results = [Verdict("errors", errors == 0, f"{errors} failed requests")]
@@ -86,15 +86,15 @@ def verdicts(
         )
     )
 
-    before = [a for a in attempts if a.answered_at < deadline]
+    before = [a for a in attempts if a.sent_at < deadline]
     after = [a for a in attempts if a.sent_at >= deadline]
-    straddling = [a for a in attempts if a.sent_at < deadline <= a.answered_at]
+    straddling = sum(1 for a in before if a.answered_at >= deadline)
     wrong_before = [a.proposal for a in before if not _accepted(a, recorded.get(a.proposal), deadline)]
     results.append(
         Verdict(
             "before_deadline_accepted",
             not wrong_before,
-            f"{len(before) - len(wrong_before)} of {len(before)} accepted"
+            f"{len(before) - len(wrong_before)} of {len(before)} accepted ({straddling} answered after the deadline)"
             + (f"; not: {sorted(wrong_before)[:10]}" if wrong_before else ""),
         )
     )
@@ -105,19 +105,6 @@ def verdicts(
             bool(after) and not wrong_after,
             f"{len(after) - len(wrong_after)} of {len(after)} refused"
             + (f"; not: {sorted(wrong_after)[:10]}" if wrong_after else ""),
-        )
-    )
-    disagreeing = [
-        a.proposal
-        for a in straddling
-        if not (_accepted(a, recorded.get(a.proposal), deadline) or _refused(a, recorded.get(a.proposal)))
-    ]
-    results.append(
-        Verdict(
-            "straddling_consistent",
-            not disagreeing,
-            f"{len(straddling)} sent before and answered after the deadline"
-            + (f"; answer and record disagree: {sorted(disagreeing)[:10]}" if disagreeing else ""),
         )
     )
 
@@ -169,7 +156,8 @@ def _accepted(attempt: Attempt, row: Recorded | None, deadline: float) -> bool:
 
 
 def _refused(attempt: Attempt, row: Recorded | None) -> bool:
-    return attempt.status == 409 and row is not None and row.submitted_at is None
+    # 0: the page no longer offered to submit (the sweep had closed the proposal).
+    return attempt.status in (409, 0) and row is not None and row.submitted_at is None
 
 
 def message_ids(files: Iterable[bytes]) -> Counter[str]:

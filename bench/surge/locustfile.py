@@ -10,7 +10,8 @@ they submit relative to the deadline, from ``bench.surge.profile.Surge.roles``.
   the hour and the late minutes after the deadline, then ends the run. Each tick prints how
   many submissions the profile planned and how many were made, per simulated minute.
 - An applicant signs in through the login form, reads their dashboard and their proposal,
-  then, every ``think`` wall seconds on average, reads the dashboard or saves the draft
+  then waits for the hour; through it, every ``think`` wall seconds on average (the first
+  time spread over one think time), reads the dashboard or saves the draft
   through its form (not within ``guard`` seconds of the deadline, nor after it). An
   on-time applicant opens their proposal and posts its submit form at their time; a late
   one posts, after the deadline, the form they loaded before it (as a browser left open
@@ -18,7 +19,9 @@ they submit relative to the deadline, from ``bench.surge.profile.Surge.roles``.
   would.
 - Each submission's post is a line of ``SURGE_OUTCOMES`` (JSON): the proposal, the role,
   the client's wall times of sending and of the answer, the status and the milliseconds.
-  A submission is locust's "submit" (302 expected) or "submit (late)" (409 expected).
+  A submission posted before the deadline is locust's "submit" (302 expected), one posted
+  from the deadline on "submit (late)" (409 expected), whoever posts it. An applicant whose
+  page no longer offers to submit is recorded with status 0.
 """
 
 from __future__ import annotations
@@ -46,7 +49,7 @@ THINK: float = PLAN["think_wall_seconds"]
 #: How often an applicant's action, before the deadline, is saving the draft rather than reading the dashboard.
 SAVE_SHARE = 0.4
 #: Sign-ins in flight at most: the server checks passwords at its own pace, the rest wait their turn.
-SIGN_IN_WINDOW = 4
+SIGN_IN_WINDOW = 8
 #: The deadline and the hour, once the runner has set them (``deadline.json``, after every sign-in).
 TIMES: dict[str, float] = {}
 
@@ -149,7 +152,7 @@ class Applicant(FastHttpUser):
         self.dashboard()
         # The page the applicant keeps open; a late applicant will post its form after the deadline.
         self.submit_form = self.proposal_page()
-        self.next_at = time.time() + _think()
+        self.next_at: float | None = None  # the next dashboard or save, once the hour is set
 
     def due(self) -> float | None:
         """When this applicant submits, once the deadline is known; None if never or done."""
@@ -158,14 +161,19 @@ class Applicant(FastHttpUser):
         return TIMES["deadline"] + self.me["at"]
 
     def wait_time(self) -> float:
+        if self.next_at is None:
+            return 0.5  # look again soon: the hour may be set meanwhile
         due = self.due()
-        delay = min(self.next_at, due if due is not None else self.next_at) - time.time()
-        if "deadline" not in TIMES:
-            delay = min(delay, 1.0)  # look again soon: the deadline may be set meanwhile
-        return max(0.0, delay)
+        return max(0.0, min(self.next_at, due if due is not None else self.next_at) - time.time())
 
     @task
     def act(self) -> None:
+        if self.next_at is None:
+            if "deadline" not in TIMES:
+                return  # signed in before the hour: nothing to do until it starts
+            # The applicants' first actions of the hour are spread over one think time.
+            self.next_at = TIMES["hour_start"] + random.uniform(0, THINK)  # noqa: S311
+            return
         now = time.time()
         due = self.due()
         if due is not None and now >= due:
@@ -211,6 +219,7 @@ class Applicant(FastHttpUser):
         for field in fields:
             if field[0] == "summary":
                 field[1] = re.sub(r"( Revision \d+\.)?$", f" Revision {next(_revisions)}.", field[1].strip(), count=1)
+        sent = time.time()
         with self.client.post(
             form["action"] or f"/proposals/{self.proposal}/edit/",
             data=_encode(fields),
@@ -219,7 +228,12 @@ class Applicant(FastHttpUser):
             allow_redirects=False,
             catch_response=True,
         ) as response:
-            if response.status_code != 302:
+            if response.status_code == 302:
+                pass
+            elif sent >= TIMES["deadline"] and 400 <= response.status_code < 500:
+                response.success()  # posted after the deadline (a slow form page): refusing it is right
+                return
+            else:
                 response.failure(f"saving the draft answered {response.status_code}")
                 return
         self.client.get(f"/proposals/{self.proposal}/", name="proposal page")
@@ -231,14 +245,15 @@ class Applicant(FastHttpUser):
         if form is None:
             self._record(time.time(), time.time(), 0, 0.0)
             return
-        expected = 409 if late else 302
         sent = time.time()
+        # The server's clock decides: in time, accepted; from the deadline on, refused.
+        expected = 302 if sent < TIMES["deadline"] else 409
         started = time.perf_counter()
         with self.client.post(
             form["action"],
             data=_encode(form["fields"]),
             headers=FORM,
-            name="submit (late)" if late else "submit",
+            name="submit" if expected == 302 else "submit (late)",
             allow_redirects=False,
             catch_response=True,
         ) as response:

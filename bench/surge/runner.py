@@ -57,7 +57,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--think", type=float, default=600.0, help="simulated seconds between an applicant's actions, on average (600)"
     )
-    parser.add_argument("--spawn-rate", type=float, default=4.0, help="sign-ins started per second before the hour (4)")
+    parser.add_argument(
+        "--spawn-rate", type=float, default=20.0, help="most sign-ins started per second before the hour (20)"
+    )
     parser.add_argument("--celery-concurrency", type=int, default=1, help="Celery worker processes (1)")
     parser.add_argument("--keep", action="store_true", help="keep the working folder and say where it is")
     args = parser.parse_args(argv)
@@ -78,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
     os.environ.setdefault("REDIS_URL", DEFAULT_REDIS_URL)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.surge.settings"
     work = Path(tempfile.mkdtemp(prefix="clusterflow-surge-"))
     try:
         return run(surge, args, work)

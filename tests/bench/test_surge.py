@@ -149,14 +149,18 @@ def test_a_run_with_no_late_attempt_has_not_shown_the_refusal():
     assert not _run(attempts=[_on_time(1), _on_time(2)])["after_deadline_refused"].ok
 
 
-def test_a_submission_straddling_the_deadline_is_right_either_way_if_the_record_agrees():
-    straddling = Attempt(2, "on_time", DEADLINE - 0.01, DEADLINE + 0.05, 302, 60.0)
-    agreeing = _run(attempts=[_on_time(1), straddling, _late(3)], recorded={1: _submitted(), 2: _submitted(-0.005)})
-    refused = Attempt(2, "on_time", DEADLINE - 0.01, DEADLINE + 0.05, 409, 60.0)
-    disagreeing = _run(attempts=[_on_time(1), refused, _late(3)], recorded={1: _submitted(), 2: _submitted(0.01)})
+def test_a_submission_sent_in_time_but_reached_after_the_deadline_counts_as_refused_wrongly():
+    slow = Attempt(2, "on_time", DEADLINE - 0.01, DEADLINE + 0.05, 409, 60.0)
+    results = _run(attempts=[_on_time(1), slow, _late(3)], recorded={1: _submitted(), 2: _expired()})
 
-    assert agreeing["straddling_consistent"].ok
-    assert not disagreeing["straddling_consistent"].ok
+    assert not results["before_deadline_accepted"].ok
+    assert "1 answered after the deadline" in results["before_deadline_accepted"].detail
+
+
+def test_a_page_that_no_longer_offers_to_submit_after_the_deadline_is_a_refusal():
+    gone = Attempt(3, "late", DEADLINE + 5, DEADLINE + 5, 0, 0.0)
+
+    assert _run(attempts=[_on_time(1), _on_time(2), gone])["after_deadline_refused"].ok
 
 
 def test_a_missing_a_doubled_or_a_stray_confirmation_fails():
