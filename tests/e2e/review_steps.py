@@ -1,0 +1,413 @@
+"""Steps 3 and 4 of the browser journeys: staff assess a submitted application, the board decides on it.
+
+Step 3 (``check_eligibility_and_assess``): staff read the proposal's eligibility checks and
+start its assessment, set the call's rubric to two assessors per proposal and run the
+optimal assignment; the first assessor it picks declares a conflict, staff run it again for
+the slot left free, and the two assessors assigned without a conflict declare none, accept,
+read the proposal and score it against the rubric. The last review moves it to ``assessed``.
+
+Step 4 (``decide_and_tell``): staff plan a board meeting and send the proposal to it; one
+member declares a conflict and is recused, the others vote to approve, and the chair
+approves the request (or what is left of the envelope, if less); staff release the
+decision letters, and the applicant reads the notifications in the inbox and the letter on
+the proposal's page.
+
+Each step takes people already made (``Person``: the user and the visitor who will sign in
+as them) and clicks through the pages; every page reached is shot and checked by axe-core
+(``Visitor.arrive``). Assessors and board members are seeded by ``assessors_seed`` and
+``board_seed`` with factories, since inviting them is not part of these journeys.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, cast
+
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.choices import Role
+from accounts.models import User
+from assessment.models import AssessorProfile
+from intake.models import Proposal
+from tests.factories import PASSWORD, UserFactory
+from workflow.states import ProposalState
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Locator
+
+    from tests.e2e.harness import Visitor
+
+#: Assessors per proposal in these journeys: two reviews complete the assessment.
+ASSESSORS_PER_PROPOSAL = 2
+
+#: One score per criterion of the call's default rubric (five criteria, scored 0 to 5).
+SCORES = {"Ada Arsenault": [4, 4, 5, 3, 4], "Ben Bouchard": [5, 4, 4, 4, 3], "Cy Chen": [4, 3, 4, 4, 4]}
+
+
+@dataclass(frozen=True)
+class Person:
+    """A seeded user and the visitor (a browser context of their own) who signs in as them."""
+
+    user: User
+    visitor: Visitor
+
+    @property
+    def label(self) -> str:
+        """Return how the site names the person in its lists: ``Name <email>``."""
+        return str(self.user)
+
+
+# --- Seeding: the people these journeys need before they start -----------------------------------
+
+
+def assessors_seed(*, keywords: Sequence[str] = ()) -> list[User]:
+    """Return three assessors of the pool with their profiles; the first two know ``keywords``."""
+    people = [
+        ("ada@experts.example", "Ada Arsenault", list(keywords)),
+        ("ben@experts.example", "Ben Bouchard", list(keywords)),
+        ("cy@experts.example", "Cy Chen", []),
+    ]
+    users = []
+    for email, name, known in people:
+        user = cast(User, UserFactory(role=Role.ASSESSOR, email=email, display_name=name))
+        AssessorProfile.objects.create(user=user, keywords=known, languages=["en"], max_assignments_per_call=5)
+        users.append(user)
+    return users
+
+
+def board_seed() -> list[User]:
+    """Return three board members; the first will chair the meeting."""
+    return [
+        cast(
+            User,
+            UserFactory(role=Role.BOARD_MEMBER, email=f"{name.split()[0].lower()}@board.example", display_name=name),
+        )
+        for name in ("Carla Chair", "Dev Director", "Eve Elder")
+    ]
+
+
+def sign_in(person: Person, step: str = "signed-in") -> None:
+    """Log the person in through the login form and record the page they land on."""
+    person.visitor.login(person.user.email, PASSWORD)
+    person.visitor.arrive(step)
+
+
+# --- Small moves on a page ------------------------------------------------------------------------
+
+
+def click_to(visitor: Visitor, target: Locator, step: str) -> None:
+    """Click ``target`` (a link or a submit button), wait for the page it leads to, and record it."""
+    with visitor.page.expect_navigation():
+        target.click()
+    visitor.arrive(step)
+
+
+def says(visitor: Visitor, text: str) -> None:
+    """Assert that the page's main content shows ``text`` (whitespace aside)."""
+    shown = " ".join(visitor.page.locator("main").inner_text().split())
+    assert text in shown, f"{visitor.name} does not see {text!r} on {visitor.path}:\n{shown}"
+
+
+def named(action: str, title: str) -> re.Pattern[str]:
+    """Return the accessible name of a link ``action`` whose visually hidden text adds ``: title``.
+
+    Chromium computes a space before the hidden part, which is positioned out of the flow.
+    """
+    return re.compile(rf"^{re.escape(action)}\s*:\s*{re.escape(title)}$")
+
+
+def money(text: str) -> Decimal:
+    """Return the amount a page shows as ``$1,234.50``."""
+    return Decimal(re.sub(r"[^0-9.]", "", text))
+
+
+def state_of(proposal_pk: int) -> str:
+    return str(Proposal.objects.values_list("state", flat=True).get(pk=proposal_pk))
+
+
+# --- Step 3: eligibility, assignment and reviews --------------------------------------------------
+
+
+def start_assessment(staff: Visitor, proposal: Proposal) -> None:
+    """Staff read the proposal's checks on the eligibility page, then start its assessment."""
+    staff.go(reverse("workflow:proposal_detail", kwargs={"pk": proposal.pk}))
+    staff.arrive("submitted-proposal")
+    page = staff.page
+    click_to(staff, page.get_by_role("link", name="Review the checks and override a failed one"), "eligibility")
+    says(staff, f"Eligibility of {proposal.title}")
+    assert page.locator("#checks-heading + .eligibility tbody tr").count() > 0, "no eligibility check is shown"
+    says(staff, "No failed check is left to override.")
+    click_to(staff, page.get_by_role("navigation", name="Breadcrumb").get_by_role("link", name=proposal.title),
+             "back-to-proposal")  # fmt: skip
+    action = page.locator("#action-start_assessment")
+    click_to(staff, action.get_by_role("button", name="Start the assessment"), "assessment-started")
+    says(staff, "In assessment")
+    assert state_of(proposal.pk) == ProposalState.IN_ASSESSMENT
+
+
+def set_assessors_per_proposal(staff: Visitor, proposal: Proposal, count: int) -> None:
+    """Staff set how many assessors score each proposal on the call's rubric page."""
+    staff.go(reverse("intake:call_staff_detail", kwargs={"pk": proposal.call_id}))
+    staff.arrive("call")
+    click_to(staff, staff.page.get_by_role("link", name="Rubric", exact=True), "rubric")
+    staff.page.get_by_label("Assessors per proposal").fill(str(count))
+    click_to(staff, staff.page.locator("main form").get_by_role("button", name=re.compile("^Save")), "rubric-saved")
+    says(staff, "The rubric is saved.")
+
+
+def run_assignment(staff: Visitor, proposal: Proposal, *, offered: int) -> list[str]:
+    """Staff compute the optimal assignment and accept it; return the assessors it gives the proposal."""
+    staff.go(reverse("assessment:assignments", kwargs={"pk": proposal.call_id}))
+    staff.arrive("assignments")
+    page = staff.page
+    click_to(staff, page.get_by_role("button", name="Compute the optimal assignment"), "plan")
+    says(staff, "The optimal assignment is computed. Check it, then accept or discard it.")
+    rows = page.locator("section[aria-labelledby=plan-heading] tbody tr")
+    planned = [
+        rows.nth(i).locator("td").first.inner_text().strip()
+        for i in range(rows.count())
+        if rows.nth(i).locator("th").inner_text().strip() == proposal.title
+    ]
+    assert len(planned) == offered, f"the plan gives {proposal.title!r} {planned}"
+    click_to(staff, page.get_by_role("button", name="Accept and offer the assignments"), "plan-accepted")
+    says(staff, f"{offered} assignment")
+    return planned
+
+
+def open_from_dashboard(person: Person, next_step: str, title: str, step: str, *, reload: bool = True) -> None:
+    """Open the assessor's next step (``Declare conflicts``, ``Accept or decline``, ...) for ``title``.
+
+    The dashboard is opened afresh unless ``reload`` is false and the assessor was just sent there.
+    """
+    visitor = person.visitor
+    if reload or visitor.path != reverse("assessment:dashboard"):
+        visitor.go(reverse("assessment:dashboard"))
+        visitor.arrive("assignments")
+    click_to(visitor, visitor.page.get_by_role("link", name=named(next_step, title)), step)
+
+
+def declare(person: Person, title: str, *, conflict: str = "") -> None:
+    """The assessor declares a conflict of interest (``conflict``: its nature) or none."""
+    visitor = person.visitor
+    open_from_dashboard(person, "Declare conflicts", title, "declare")
+    says(visitor, title)  # only the title and the consortium until declared
+    page = visitor.page
+    if conflict:
+        page.get_by_label("Yes: I have a conflict of interest.").check()
+        page.get_by_label("Nature of the conflict").fill(conflict)
+    else:
+        page.get_by_label("No: I have no conflict of interest with this proposal or its consortium.").check()
+    click_to(visitor, page.get_by_role("button", name="Send my declaration"), "declared")
+    if conflict:
+        says(visitor, "Your conflict of interest is recorded and the assignment withdrawn. Staff are told.")
+    else:
+        says(visitor, "Thank you. You can now read the proposal.")
+
+
+def accept_and_review(person: Person, proposal: Proposal, scores: Sequence[int]) -> None:
+    """The assessor accepts the assignment, reads the proposal as submitted and submits a scored review."""
+    visitor, page = person.visitor, person.visitor.page
+    open_from_dashboard(person, "Accept or decline", proposal.title, "respond", reload=False)
+    page.get_by_label("I accept this assignment").check()
+    click_to(visitor, page.get_by_role("button", name="Send my answer"), "review")
+    says(visitor, "You accepted the assignment. You can now read the proposal and review it.")
+    says(visitor, "The proposal as submitted")
+    says(visitor, proposal.summary)
+    criteria = page.locator("main form fieldset").filter(has=page.locator("select[name^=score_]"))
+    assert criteria.count() == len(scores), f"{criteria.count()} criteria on the review form"
+    name = person.user.display_name
+    for index, score in enumerate(scores):
+        criterion = criteria.nth(index)
+        criterion.get_by_label("Score").select_option(str(score))
+        criterion.get_by_label("Comment").fill(f"{name}: criterion {index + 1} earns {score}.")
+    page.get_by_label("Overall recommendation").select_option(label="Fund")
+    page.get_by_label("Your confidence in this review").select_option(label="High")
+    page.get_by_label("Overall comment (optional)").fill(f"{name}: a sound consortium with a clear plan.")
+    click_to(visitor, page.get_by_role("button", name="Submit the review"), "review-submitted")
+    says(visitor, "Your review is submitted. Thank you.")
+    says(visitor, "Your review is submitted and can no longer be changed.")
+
+
+def check_eligibility_and_assess(*, staff: Visitor, assessors: Sequence[Person], proposal_pk: int) -> list[Person]:
+    """Walk step 3 for the submitted proposal ``proposal_pk``; return the assessors who reviewed it.
+
+    ``staff`` is signed in; the three ``assessors`` (``assessors_seed``) sign in here. The
+    first assessor the optimal assignment picks declares a conflict; the two others review.
+    """
+    proposal = Proposal.objects.get(pk=proposal_pk)
+    assert proposal.state == ProposalState.SUBMITTED, proposal.state
+    start_assessment(staff, proposal)
+    set_assessors_per_proposal(staff, proposal, ASSESSORS_PER_PROPOSAL)
+
+    by_label = {person.label: person for person in assessors}
+    planned = [by_label[label] for label in run_assignment(staff, proposal, offered=ASSESSORS_PER_PROPOSAL)]
+    for person in assessors:
+        sign_in(person)
+    conflicted, kept = planned[0], planned[1]
+    declare(conflicted, proposal.title, conflict="I advised the lead organization on this project last year.")
+    # The conflicted assessor can no longer open the proposal, whatever the link.
+    conflicted.visitor.go(reverse("intake:version_detail", args=[proposal.pk, proposal.version_count]), status=404)
+
+    staff.go(reverse("workflow:inbox"))
+    staff.arrive("inbox-conflict")
+    says(staff, f"Conflict of interest declared: {proposal.title}")
+    (replacement_label,) = run_assignment(staff, proposal, offered=1)
+    replacement = by_label[replacement_label]
+    assert replacement not in planned
+
+    reviewers = [kept, replacement]
+    for person in reviewers:
+        declare(person, proposal.title)
+    for number, person in enumerate(reviewers, start=1):
+        accept_and_review(person, proposal, SCORES[person.user.display_name])
+        expected = ProposalState.ASSESSED if number == len(reviewers) else ProposalState.IN_ASSESSMENT
+        assert state_of(proposal.pk) == expected
+
+    staff.go(reverse("assessment:results", kwargs={"pk": proposal.call_id}))
+    staff.arrive("results")
+    says(staff, proposal.title)
+    return reviewers
+
+
+# --- Step 4: the board's meeting, votes and decision; the letters ---------------------------------
+
+
+def plan_meeting(staff: Visitor, proposal: Proposal, board: Sequence[Person], *, quorum: int) -> None:
+    """Staff plan a board meeting of the proposal's call, a week ahead, with ``board`` (the first chairs)."""
+    call = proposal.call
+    staff.go(reverse("intake:call_staff_detail", kwargs={"pk": call.pk}))
+    staff.arrive("call")
+    page = staff.page
+    click_to(staff, page.get_by_role("link", name="Board meetings"), "meetings")
+    click_to(staff, page.get_by_role("link", name="Plan a board meeting"), "meeting-new")
+    held_at = timezone.localtime(timezone.now() + timedelta(days=7), call.zone)
+    page.get_by_label("Date and time").fill(held_at.strftime("%Y-%m-%dT%H:%M"))
+    page.get_by_label("Quorum").fill(str(quorum))
+    for person in board:
+        page.get_by_label(f"{person.user.display_name} ({person.user.email})", exact=True).check()
+    page.get_by_role("combobox", name=re.compile("^Chair")).select_option(label=board[0].label)
+    click_to(staff, page.get_by_role("button", name="Save the meeting"), "meeting-planned")
+    says(staff, "The board meeting is planned.")
+
+
+def send_to_board(staff: Visitor, proposal: Proposal) -> None:
+    """Staff send the assessed proposal to the meeting from the proposal's page."""
+    staff.go(reverse("workflow:proposal_detail", kwargs={"pk": proposal.pk}))
+    staff.arrive("assessed-proposal")
+    action = staff.page.locator("#action-send_to_board")
+    assert action.get_by_label("Board meeting").locator("option").count() == 1
+    click_to(staff, action.get_by_role("button", name="Send to the board"), "sent-to-board")
+    says(staff, "The proposal is now “Before the board”.")
+    assert state_of(proposal.pk) == ProposalState.BOARD_REVIEW
+
+
+def open_agenda(person: Person, proposal: Proposal) -> None:
+    """The member, on their dashboard since signing in, opens the meeting's agenda, where the proposal is."""
+    visitor = person.visitor
+    assert visitor.path == reverse("workflow:board_dashboard"), visitor.path
+    click_to(visitor, visitor.page.get_by_role("link", name=re.compile(r"Agenda$")), "agenda")
+    says(visitor, proposal.title)
+
+
+def declare_board_conflict(person: Person, proposal: Proposal) -> None:
+    """From the agenda, the member declares a conflict on the proposal; they are recused from it."""
+    visitor, page = person.visitor, person.visitor.page
+    click_to(visitor, page.locator("main").get_by_role("link", name="Conflicts of interest"), "board-conflicts")
+    page.get_by_label("Proposal").select_option(label=proposal.title)
+    page.get_by_label("Nature of the conflict").fill("I sit on the board of a partner of the consortium.")
+    click_to(visitor, page.get_by_role("button", name="Declare the conflict"), "board-conflict-declared")
+    says(visitor, "Declared I sit on the board of a partner of the consortium.")
+    click_to(visitor, page.locator("main").get_by_role("link", name="Agenda", exact=True), "agenda-recused")
+    says(visitor, proposal.title)
+    click_to(visitor, page.get_by_role("link", name="Your votes"), "votes-recused")
+    says(visitor, "There is nothing for you to vote on at this meeting.")
+
+
+def vote(person: Person, proposal: Proposal) -> None:
+    """From the agenda, the member opens their votes and approves the proposal, with a comment."""
+    visitor, page = person.visitor, person.visitor.page
+    click_to(visitor, page.get_by_role("link", name="Your votes"), "votes")
+    click_to(visitor, page.get_by_role("link", name=named("Vote", proposal.title)), "vote")
+    page.get_by_role("radio", name="Approve").check()
+    page.get_by_label("Comment").fill("Strong reviews and a sound budget.")
+    click_to(visitor, page.get_by_role("button", name="Record my vote"), "voted")
+    says(visitor, f"Your vote on “{proposal.title}” is recorded.")
+
+
+def record_decision(chair: Person, proposal: Proposal) -> Decimal:
+    """On their votes page, the chair approves the request, or what remains of the envelope if less.
+
+    Return the amount approved.
+    """
+    visitor, page = chair.visitor, chair.visitor.page
+    says(visitor, "Quorum reached")
+    click_to(visitor, page.get_by_role("link", name=named("Record the decision", proposal.title)), "decide")
+    funding = page.locator("section[aria-labelledby=money-heading] dl")
+    requested = money(funding.locator("dt:text-is('Funding requested') + dd").inner_text())
+    remaining = money(funding.locator("dt:text-is('Remaining') + dd").inner_text())
+    amount = min(requested, remaining)
+    assert amount > 0, (requested, remaining)
+    approve = page.locator("#decide-approve")
+    approve.get_by_label("Approved amount ($)").fill(f"{amount:.2f}")
+    approve.get_by_label("Rationale").fill("Ranked first by the assessors; the consortium matches the funds.")
+    approve.get_by_label("Conditions of funding (optional)").fill("A progress report every quarter.")
+    click_to(visitor, approve.get_by_role("button", name="Approve"), "decided")
+    assert state_of(proposal.pk) == ProposalState.APPROVED
+    return amount
+
+
+def release_letters(staff: Visitor, proposal: Proposal) -> None:
+    """Staff read the meeting's decision letters from the meeting list and release them."""
+    staff.go(reverse("workflow:meeting_list", kwargs={"pk": proposal.call_id}))
+    staff.arrive("meetings-decided")
+    page = staff.page
+    click_to(staff, page.get_by_role("link", name=re.compile("^Decision letters")), "letters")
+    says(staff, proposal.title)
+    click_to(staff, page.get_by_role("button", name="Release the meeting's decisions"), "letters-released")
+    says(staff, "The decisions are released: 1 letter")
+
+
+def read_decision(applicant: Visitor, proposal: Proposal, amount: Decimal) -> None:
+    """The applicant reads the notifications in the inbox, marks them read, and opens the decision letter."""
+    page = applicant.page
+    applicant.go(reverse("workflow:inbox"))
+    applicant.arrive("inbox")
+    subject = f"Your proposal is funded: {proposal.title}"
+    says(applicant, f"Unread: {subject}")
+    says(applicant, "Assessment")  # the earlier steps' notifications are there too
+    click_to(applicant, page.get_by_role("button", name="Mark all as read"), "inbox-read")
+    assert page.get_by_text("Unread:").count() == 0
+    click_to(applicant, page.get_by_role("link", name=f"Open the proposal “{proposal.title}”").first, "decision")
+    says(applicant, subject)
+    says(applicant, f"{amount:,.2f}")
+    says(applicant, "Conditions of funding: A progress report every quarter.")
+
+
+def decide_and_tell(*, staff: Visitor, board: Sequence[Person], applicant: Visitor, proposal_pk: int) -> Decimal:
+    """Walk step 4 for the assessed proposal ``proposal_pk``; return the amount approved.
+
+    ``staff`` and ``applicant`` are signed in; the three ``board`` members (``board_seed``;
+    the first chairs, the last declares a conflict) sign in here.
+    """
+    proposal = Proposal.objects.get(pk=proposal_pk)
+    assert proposal.state == ProposalState.ASSESSED, proposal.state
+    chair, voter, recused = board
+    plan_meeting(staff, proposal, board, quorum=2)
+    send_to_board(staff, proposal)
+
+    for person in board:
+        sign_in(person)
+        open_agenda(person, proposal)
+    declare_board_conflict(recused, proposal)
+    vote(voter, proposal)
+    vote(chair, proposal)
+    amount = record_decision(chair, proposal)
+
+    release_letters(staff, proposal)
+    read_decision(applicant, proposal, amount)
+    return amount
