@@ -9,7 +9,7 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint bench messages check-deploy clean
+.PHONY: help install run test lint security bench messages check-deploy clean
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -36,6 +36,9 @@ lint: install ## ruff, the layer contracts, mypy, and migrations that match the 
 	$(VENV)/bin/lint-imports
 	$(PY) -m mypy .
 	$(PY) manage.py makemigrations --check --dry-run
+
+security: install ## bandit over the code (accepted findings in .bandit.yaml), pip-audit over the installed packages
+	bin/security-scan
 
 check-deploy: install ## Django's deployment checks on production settings
 	DJANGO_DEBUG=false DJANGO_SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
