@@ -17,7 +17,16 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.harness import CHROMIUM_ARGS, LOCALES, Journal, Visitor, artifacts_dir, chromium_path, slug
+from tests.e2e.harness import (
+    CHROMIUM_ARGS,
+    LOCALES,
+    Journal,
+    Visitor,
+    artifacts_dir,
+    axe_source,
+    chromium_path,
+    slug,
+)
 
 # Playwright's sync API runs an event loop in the test's thread; the test still reads and
 # seeds the database synchronously around it, which Django would otherwise refuse.
@@ -113,6 +122,8 @@ def visitor(
             bypass_csp=True,  # axe-core is injected as a script the site's own policy need not allow
         )
         context.set_default_timeout(10_000)
+        # Loaded by Chromium into each new document, axe-core costs no transfer per page checked.
+        context.add_init_script(script=axe_source())
         made = Visitor(name=name, page=context.new_page(), base_url=site.url, journal=journal, language=language)
         visitors.append(made)
         return made

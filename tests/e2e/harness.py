@@ -8,6 +8,7 @@ against WCAG 2.1 A and AA. A server error or a script error on the page fails th
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -48,6 +49,12 @@ async (tags) => {
   }));
 }
 """
+
+
+@functools.cache
+def axe_source() -> str:
+    """Return axe-core's script, read once."""
+    return AXE_SOURCE.read_text(encoding="utf-8")
 
 
 def artifacts_dir() -> Path:
@@ -153,8 +160,10 @@ class Visitor:
 
     def violations(self) -> list[dict[str, Any]]:
         """Return axe-core's WCAG 2.1 A/AA violations on the current page."""
+        # Each context loads axe-core into every document it opens (see ``conftest.visitor``); a page
+        # whose document was replaced by a script (``page.set_content``) gets it here.
         if not self.page.evaluate("() => typeof window.axe === 'object'"):
-            self.page.add_script_tag(content=AXE_SOURCE.read_text(encoding="utf-8"))
+            self.page.add_script_tag(content=axe_source())
         return list(self.page.evaluate(_AXE_RUN, list(WCAG_TAGS)))
 
     def check_accessible(self) -> None:
