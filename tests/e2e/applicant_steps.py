@@ -142,8 +142,12 @@ def join_organization(visitor: Visitor, organization: str) -> None:
     expect_message(visitor, t(lang, "You joined %(name)s.", name=organization))
 
 
-def write_loi(visitor: Visitor, call_pk: int, applicant: Applicant) -> int:
-    """Find the call among the open calls, start a letter of intent there and save it; return the proposal's id."""
+def write_loi(visitor: Visitor, call_pk: int, applicant: Applicant, *, mistake: bool = False) -> int:
+    """Find the call among the open calls, start a letter of intent there and save it; return the proposal's id.
+
+    With ``mistake``, the cost is first written in words: the form comes back with the error
+    beside the field and everything else as typed, and the applicant corrects it.
+    """
     lang, main = visitor.language, _main(visitor)
     press(visitor, visitor.page.locator("header").get_by_role("link", name=t(lang, "Open calls")), "open-calls")
     visitor.page.locator(f"main a[href='{reverse('intake:call_detail', args=[call_pk])}']").first.click()
@@ -160,11 +164,26 @@ def write_loi(visitor: Visitor, call_pk: int, applicant: Applicant) -> int:
     )
     field(main, t(lang, "The technology")).fill("Ruggedized sensors, an edge gateway and a shared data platform.")
     field(main, t(lang, "Expected partners")).fill("A large equipment maker, a university and a data-analytics SME.")
-    field(main, t(lang, "Estimated total project cost ($)")).fill(typed(lang, "3,000,000"))
+    cost = field(main, t(lang, "Estimated total project cost ($)"))
+    cost.fill("three million" if mistake else typed(lang, "3,000,000"))
     field(main, t(lang, "Estimated funding requested from the cluster ($)")).fill(typed(lang, "1,000,000"))
     field(main, t(lang, "Agri-food and protein")).check()
     field(main, t(lang, "Keywords")).fill("sensors, agriculture")
-    press(visitor, main.locator("form [type=submit]").last, "loi-saved")
+    save = main.get_by_role("button", name=t(lang, "Save the draft"), exact=True)
+    if mistake:
+        press(visitor, save, "loi-mistake")
+        expect(main.locator("#form-errors")).to_contain_text(
+            t(lang, "Please correct what is marked below; nothing you typed is lost.")
+        )
+        expect(cost).to_have_attribute("aria-invalid", "true")
+        error = t(lang, "Enter an amount in dollars, such as 12500 or 12,500.00.")
+        described_by = (cost.get_attribute("aria-describedby") or "").split()
+        assert described_by, "the invalid field names no description"
+        descriptions = visitor.page.locator(", ".join(f"#{id_}" for id_ in described_by))
+        expect(descriptions.filter(has_text=error)).to_have_count(1)
+        expect(field(main, t(lang, "Title"))).to_have_value(applicant.title)
+        cost.fill(typed(lang, "3,000,000"))
+    press(visitor, save, "loi-saved")
     proposal = Proposal.objects.get(title=applicant.title)
     assert visitor.path == reverse("intake:proposal_detail", args=[proposal.pk])
     return proposal.pk
@@ -177,12 +196,17 @@ def submit_loi(visitor: Visitor, proposal_pk: int) -> None:
     expect_message(visitor, t(lang, "Letter of intent submitted"))
 
 
-def register_and_submit_loi(site: Any, visitor: Visitor, *, call_pk: int, applicant: Applicant | None = None) -> int:
-    """Step 1: sign up, join the lead organization, write and submit a letter of intent; return the proposal's id."""
+def register_and_submit_loi(
+    site: Any, visitor: Visitor, *, call_pk: int, applicant: Applicant | None = None, mistakes: bool = False
+) -> int:
+    """Step 1: sign up, join the lead organization, write and submit a letter of intent; return the proposal's id.
+
+    With ``mistakes``, the applicant also makes one on the way and corrects it (see ``write_loi``).
+    """
     applicant = applicant or Applicant(language=visitor.language)
     sign_up(visitor, applicant)
     join_organization(visitor, LEAD)
-    proposal_pk = write_loi(visitor, call_pk, applicant)
+    proposal_pk = write_loi(visitor, call_pk, applicant, mistake=mistakes)
     submit_loi(visitor, proposal_pk)
     assert Proposal.objects.get(pk=proposal_pk).state == "loi_submitted"
     return proposal_pk
@@ -275,15 +299,17 @@ def build_consortium(visitor: Visitor, proposal_pk: int) -> None:
 COSTS = {(LEAD, "Labour"): "1,200,000", (LARGE_COMPANY, "Equipment"): "1,000,000",
          (UNIVERSITY, "Labour"): "300,000", (NEW_SME, "Materials"): "500,000"}  # fmt: skip
 FUNDING = {LEAD: "450,000", LARGE_COMPANY: "350,000", NEW_SME: "200,000"}
+#: Funding requests of 1,180,000: more than industry's 1,150,000, below the call's one-to-one matching.
+FUNDING_ABOVE_MATCH = {LEAD: "500,000", LARGE_COMPANY: "430,000", NEW_SME: "250,000"}
 
 
-def enter_budget(visitor: Visitor, proposal_pk: int) -> None:
+def enter_budget(visitor: Visitor, proposal_pk: int, funding: dict[str, str] = FUNDING) -> None:
     lang, main = visitor.language, _main(visitor)
     open_section(visitor, proposal_pk, "Budget", "budget")
     for (name, category), amount in COSTS.items():
         label = t(lang, "%(category)s costs of %(organization)s", category=t(lang, category), organization=name)
         field(main, label).fill(typed(lang, amount))
-    for name, amount in FUNDING.items():
+    for name, amount in funding.items():
         field(main, t(lang, "Funding requested by %(organization)s", organization=name)).fill(typed(lang, amount))
     press(visitor, main.get_by_role("button", name=t(lang, "Save the budget")), "budget-saved")
     expect_message(visitor, t(lang, "The budget is saved."))
@@ -353,10 +379,29 @@ def submit_application(visitor: Visitor, proposal_pk: int) -> None:
     expect_message(visitor, t(lang, "Application submitted"))
 
 
+def refused_submission(visitor: Visitor, proposal_pk: int) -> None:
+    """Try to submit while the budget misses the matching rule: refused, with the rule and the numbers."""
+    lang, main = visitor.language, _main(visitor)
+    press(visitor, main.locator("nav ol.breadcrumb").get_by_role("link", name=TITLE), "failing-check")
+    checks = main.locator("section").filter(has=visitor.page.locator("#eligibility-heading"))
+    expect(checks.locator(".badge.text-bg-danger")).to_have_count(1)
+    with visitor.page.expect_navigation() as navigation:
+        visitor.page.locator("#action-submit_application").get_by_role("button").click()
+    assert navigation.value is not None
+    assert navigation.value.status == 409
+    visitor.arrive("refused")
+    expect(main).to_contain_text(t(lang, "Industry matching ratio"))
+    assert Proposal.objects.get(pk=proposal_pk).state == "invited"
+
+
 def invite_and_complete_application(
-    site: Any, staff_visitor: Visitor, applicant_visitor: Visitor, proposal_pk: int
+    site: Any, staff_visitor: Visitor, applicant_visitor: Visitor, proposal_pk: int, *, mistakes: bool = False
 ) -> None:
-    """Step 2: staff (logged in as ``staff_visitor``) invite the proposal; the applicant completes and submits it."""
+    """Step 2: staff (logged in as ``staff_visitor``) invite the proposal; the applicant completes and submits it.
+
+    With ``mistakes``, the applicant first asks for more than industry matches, is refused the
+    submission with the rule's explanation, and corrects the budget.
+    """
     invite(staff_visitor, proposal_pk)
     applicant = applicant_visitor
     applicant.go(reverse("intake:proposal_detail", args=[proposal_pk]))
@@ -370,10 +415,16 @@ def invite_and_complete_application(
     )
     describe(applicant, proposal_pk)
     build_consortium(applicant, proposal_pk)
-    enter_budget(applicant, proposal_pk)
+    enter_budget(applicant, proposal_pk, FUNDING_ABOVE_MATCH if mistakes else FUNDING)
     plan_ip(applicant, proposal_pk)
     expect_outcomes(applicant, proposal_pk)
     attach(applicant, proposal_pk)
+    if mistakes:
+        refused_submission(applicant, proposal_pk)
+        press(
+            applicant, _main(applicant).get_by_role("link", name=t(applicant.language, "Budget"), exact=True), "budget"
+        )
+        enter_budget(applicant, proposal_pk, FUNDING)
     expect(
         _main(applicant)
         .locator("nav")

@@ -26,9 +26,9 @@ def test_applicant_registers_submits_loi_and_after_invitation_the_full_applicati
     seeded = steps.seed_intake()
     applicant, staff = visitor("applicant"), visitor("staff")
 
-    proposal_pk = steps.register_and_submit_loi(site, applicant, call_pk=seeded.call_pk)
+    proposal_pk = steps.register_and_submit_loi(site, applicant, call_pk=seeded.call_pk, mistakes=True)
     staff.login(seeded.staff_email, seeded.password)
-    steps.invite_and_complete_application(site, staff, applicant, proposal_pk)
+    steps.invite_and_complete_application(site, staff, applicant, proposal_pk, mistakes=True)
 
     proposal = Proposal.objects.get(pk=proposal_pk)
     assert proposal.state == ProposalState.SUBMITTED
