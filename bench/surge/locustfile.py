@@ -5,13 +5,13 @@ JSON file): the server's address, the deadline (a wall-clock time: the server de
 its own clock), the shared password, and each applicant's email, proposal, role and when
 they submit relative to the deadline, from ``bench.surge.profile.Surge.roles``.
 
-- ``SurgeShape`` signs everyone in before the simulated hour (``spawn_rate`` a second: a
-  password check costs the server about a third of a second of CPU), holds them through
-  the hour and the late minutes after the deadline, then ends the run. Each tick prints how
+- ``SurgeShape`` signs everyone in before the simulated hour, at the server's pace, holds
+  them through the hour and the late minutes after the deadline, then ends the run. Each tick prints how
   many submissions the profile planned and how many were made, per simulated minute.
 - An applicant signs in through the login form, reads their dashboard and their proposal,
-  then waits for the hour; through it, every ``think`` wall seconds on average (the first
-  time spread over one think time), reads the dashboard or saves the draft
+  then waits for the hour. Those who submit in time do only that, at their time. The
+  others (the late ones until they try) keep working: every ``think`` wall seconds on
+  average (the first time spread over one think time), each reads the dashboard or saves the draft
   through its form (not within ``guard`` seconds of the deadline, nor after it). An
   on-time applicant opens their proposal and posts its submit form at their time; a late
   one posts, after the deadline, the form they loaded before it (as a browser left open
@@ -50,6 +50,8 @@ THINK: float = PLAN["think_wall_seconds"]
 SAVE_SHARE = 0.4
 #: Sign-ins in flight at most: the server checks passwords at its own pace, the rest wait their turn.
 SIGN_IN_WINDOW = 8
+#: When an applicant with nothing left to do would act next: never, within the run.
+IDLE = float("inf")
 #: The deadline and the hour, once the runner has set them (``deadline.json``, after every sign-in).
 TIMES: dict[str, float] = {}
 
@@ -164,20 +166,25 @@ class Applicant(FastHttpUser):
         if self.next_at is None:
             return 0.5  # look again soon: the hour may be set meanwhile
         due = self.due()
-        return max(0.0, min(self.next_at, due if due is not None else self.next_at) - time.time())
+        return max(0.0, min(self.next_at, due if due is not None else self.next_at, time.time() + 60) - time.time())
 
     @task
     def act(self) -> None:
         if self.next_at is None:
             if "deadline" not in TIMES:
                 return  # signed in before the hour: nothing to do until it starts
-            # The applicants' first actions of the hour are spread over one think time.
-            self.next_at = TIMES["hour_start"] + random.uniform(0, THINK)  # noqa: S311
+            # Those who submit in time do only that; the others' first actions of the hour are
+            # spread over one think time.
+            if self.me["role"] == "on_time":
+                self.next_at = IDLE
+            else:
+                self.next_at = TIMES["hour_start"] + random.uniform(0, THINK)  # noqa: S311
             return
         now = time.time()
         due = self.due()
         if due is not None and now >= due:
             self.submit()
+            self.next_at = IDLE
         elif now >= self.next_at:
             if not self.submitted and _before_guard(now) and random.random() < SAVE_SHARE:  # noqa: S311
                 self.save_draft()
