@@ -8,6 +8,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.choices import Role
@@ -99,7 +100,12 @@ def plan_accept(request: AuthenticatedRequest, pk: int, plan_pk: int) -> HttpRes
         created = service.assignment_plan_accept(plan=plan, by=request.user, expected_pairs=expected)
     except StaleAction as error:
         raise _stale(error, call) from None
-    messages.success(request, _("%(count)d assignments offered; each assessor is told once.") % {"count": len(created)})
+    offered = ngettext(
+        "%(count)d assignment offered; each assessor is told once.",
+        "%(count)d assignments offered; each assessor is told once.",
+        len(created),
+    )
+    messages.success(request, offered % {"count": len(created)})
     return redirect(_page_url(call))
 
 

@@ -322,6 +322,25 @@ def test_page_compute_then_accept_through_the_buttons(call: Call, staff: User, s
     assert staff_client.post(accept, {"expected_pairs": "2"}).status_code == 409
 
 
+@pytest.mark.parametrize(("slots", "message"), [
+    (1, "1 assignment offered; each assessor is told once."),
+    (2, "2 assignments offered; each assessor is told once."),
+])  # fmt: skip
+def test_page_accept_counts_the_assignments_offered_in_words(
+    call: Call, staff_client: Client, slots: int, message: str
+) -> None:
+    Rubric.objects.filter(call=call).update(assessors_per_proposal=slots)
+    _proposal(call, title="Sea lice sensing")
+    _assessor(), _assessor()
+    staff_client.post(reverse("assessment:assignment_plan_compute", kwargs={"pk": call.pk}))
+    plan = AssignmentPlan.objects.get()
+
+    accept = reverse("assessment:assignment_plan_accept", kwargs={"pk": call.pk, "plan_pk": plan.pk})
+    page = staff_client.post(accept, {"expected_pairs": str(slots)}, follow=True)
+
+    assert [str(shown) for shown in page.context["messages"]][-1] == message
+
+
 def test_page_shows_the_reasons_when_no_plan_exists(call: Call, staff_client: Client) -> None:
     _proposal(call, title="Sea lice sensing")
 
