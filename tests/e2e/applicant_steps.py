@@ -18,17 +18,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.urls import reverse
 from django.utils import translation
-from playwright.sync_api import Locator, expect
 
 from accounts.choices import OrganizationType, Role
 from intake.models import Proposal
-from tests.e2e.harness import Visitor
+from tests.e2e.harness import Visitor, expect
 from tests.factories import PASSWORD, CallFactory, OrganizationFactory, ProgramFactory, UserFactory
 from tests.intake import samples
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Locator
 
 LEAD = "Prairie Sensors Inc."
 LARGE_COMPANY = "Maple Motors Ltd."

@@ -8,7 +8,6 @@ there the HTML and a screenshot of every visitor's page.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
 from collections.abc import Callable, Iterator
@@ -38,7 +37,9 @@ MARKER = "e2e: drives Debian's Chromium through Playwright against a live server
 
 def why_not_runnable() -> str | None:
     """Return why the browser tests cannot run here, or ``None`` if they can."""
-    if importlib.util.find_spec("playwright") is None:
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
         return "Playwright is not installed (pip install -e '.[test]')"
     chromium = chromium_path()
     if not chromium.exists():

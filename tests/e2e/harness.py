@@ -57,6 +57,17 @@ def axe_source() -> str:
     return AXE_SOURCE.read_text(encoding="utf-8")
 
 
+def expect(target: Any, message: str | None = None) -> Any:
+    """Return Playwright's ``expect`` on ``target``.
+
+    Imported on first use, so that the test modules import without Playwright, and the
+    conftest can skip them with its reason instead of failing their collection.
+    """
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect(target, message)
+
+
 def artifacts_dir() -> Path:
     """Return the folder the run keeps screenshots and failed pages in (``E2E_ARTIFACTS_DIR``)."""
     folder = Path(os.environ.get("E2E_ARTIFACTS_DIR", "var/e2e-artifacts"))

@@ -175,7 +175,7 @@ def run_assignment(staff: Visitor, proposal: Proposal, *, offered: int) -> list[
     ]
     assert len(planned) == offered, f"the plan gives {proposal.title!r} {planned}"
     click_to(staff, page.get_by_role("button", name="Accept and offer the assignments"), "plan-accepted")
-    says(staff, f"{offered} assignment")
+    says(staff, f"{offered} assignment{'s' if offered > 1 else ''} offered; each assessor is told once.")
     return planned
 
 
@@ -191,10 +191,13 @@ def open_from_dashboard(person: Person, next_step: str, title: str, step: str, *
     click_to(visitor, visitor.page.get_by_role("link", name=named(next_step, title)), step)
 
 
-def declare(person: Person, title: str, *, conflict: str = "") -> None:
-    """The assessor declares a conflict of interest (``conflict``: its nature) or none."""
+def declare(person: Person, title: str, *, conflict: str = "", reload: bool = True) -> None:
+    """The assessor declares a conflict of interest (``conflict``: its nature) or none.
+
+    ``reload=False``: the assessor has just signed in and is on a dashboard that lists the assignment.
+    """
     visitor = person.visitor
-    open_from_dashboard(person, "Declare conflicts", title, "declare")
+    open_from_dashboard(person, "Declare conflicts", title, "declare", reload=reload)
     says(visitor, title)  # only the title and the consortium until declared
     page = visitor.page
     if conflict:
@@ -246,10 +249,10 @@ def check_eligibility_and_assess(*, staff: Visitor, assessors: Sequence[Person],
 
     by_label = {person.label: person for person in assessors}
     planned = [by_label[label] for label in run_assignment(staff, proposal, offered=ASSESSORS_PER_PROPOSAL)]
-    for person in assessors:
-        sign_in(person)
     conflicted, kept = planned[0], planned[1]
-    declare(conflicted, proposal.title, conflict="I advised the lead organization on this project last year.")
+    sign_in(conflicted)
+    declare(conflicted, proposal.title, conflict="I advised the lead organization on this project last year.",
+            reload=False)  # fmt: skip
     # The conflicted assessor can no longer open the proposal, whatever the link.
     conflicted.visitor.go(reverse("intake:version_detail", args=[proposal.pk, proposal.version_count]), status=404)
 
@@ -262,7 +265,8 @@ def check_eligibility_and_assess(*, staff: Visitor, assessors: Sequence[Person],
 
     reviewers = [kept, replacement]
     for person in reviewers:
-        declare(person, proposal.title)
+        sign_in(person)
+        declare(person, proposal.title, reload=False)
     for number, person in enumerate(reviewers, start=1):
         accept_and_review(person, proposal, SCORES[person.user.display_name])
         expected = ProposalState.ASSESSED if number == len(reviewers) else ProposalState.IN_ASSESSMENT
@@ -329,9 +333,9 @@ def declare_board_conflict(person: Person, proposal: Proposal) -> None:
 
 
 def vote(person: Person, proposal: Proposal) -> None:
-    """From the agenda, the member opens their votes and approves the proposal, with a comment."""
+    """From the agenda or their dashboard, the member opens their votes and approves the proposal, with a comment."""
     visitor, page = person.visitor, person.visitor.page
-    click_to(visitor, page.get_by_role("link", name="Your votes"), "votes")
+    click_to(visitor, page.locator("main").get_by_role("link", name=re.compile("^Your votes")), "votes")
     click_to(visitor, page.get_by_role("link", name=named("Vote", proposal.title)), "vote")
     page.get_by_role("radio", name="Approve").check()
     page.get_by_label("Comment").fill("Strong reviews and a sound budget.")
@@ -402,6 +406,7 @@ def decide_and_tell(*, staff: Visitor, board: Sequence[Person], applicant: Visit
 
     for person in board:
         sign_in(person)
+    for person in (chair, recused):
         open_agenda(person, proposal)
     declare_board_conflict(recused, proposal)
     vote(voter, proposal)

@@ -12,11 +12,10 @@ from collections.abc import Callable
 from typing import Any
 
 from django.urls import reverse
-from playwright.sync_api import expect
 
 from intake.models import Proposal
 from tests.e2e import applicant_steps as steps
-from tests.e2e.harness import Visitor
+from tests.e2e.harness import Visitor, expect
 from workflow.states import ProposalState
 
 

@@ -12,19 +12,21 @@ applicant's journey (``test_applicant_journey.py``), so it is not run on them tw
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.urls import reverse
-from playwright.sync_api import Locator, expect
 
 from accounts.choices import Role
 from accounts.models import Organization
 from intake.models import Proposal
 from tests.e2e import applicant_steps as steps
-from tests.e2e.harness import Visitor
+from tests.e2e.harness import Visitor, expect
 from tests.factories import MembershipFactory, UserFactory
 from tests.intake import samples
 from workflow.states import ProposalState
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Locator
 
 #: Beyond this many presses of Tab, a field counts as unreachable.
 MAX_TABS = 120
