@@ -27,11 +27,8 @@ from tests.e2e.harness import (
     slug,
 )
 
-# Playwright's sync API runs an event loop in the test's thread; the test still reads and
-# seeds the database synchronously around it, which Django would otherwise refuse.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 HERE = Path(__file__).resolve().parent
+ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
 MARKER = "e2e: drives Debian's Chromium through Playwright against a live server; skipped with a printed reason when Chromium or Playwright is missing"  # noqa: E501
 
 
@@ -71,16 +68,30 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     return report
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
-    """Return Chromium, started once for the session, headless."""
+    """Return Chromium, started once for this folder's tests, headless.
+
+    Playwright's sync API keeps an event loop running in the tests' thread while it is started;
+    Django would then refuse the tests' own synchronous database work (seeding, checks), so it
+    is allowed for as long as the browser runs, and the browser stops with the last browser
+    test, before the rest of the suite, whose async-safety checks stay as they were.
+    """
     from playwright.sync_api import sync_playwright
 
+    allowed = os.environ.get(ASYNC_UNSAFE)
+    os.environ[ASYNC_UNSAFE] = "true"
     playwright = sync_playwright().start()
-    chromium = playwright.chromium.launch(executable_path=str(chromium_path()), headless=True, args=CHROMIUM_ARGS)
-    yield chromium
-    chromium.close()
-    playwright.stop()
+    try:
+        chromium = playwright.chromium.launch(executable_path=str(chromium_path()), headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+    finally:
+        playwright.stop()
+        if allowed is None:
+            del os.environ[ASYNC_UNSAFE]
+        else:
+            os.environ[ASYNC_UNSAFE] = allowed
 
 
 @pytest.fixture
