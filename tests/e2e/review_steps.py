@@ -365,8 +365,11 @@ def record_decision(chair: Person, proposal: Proposal) -> Decimal:
     return amount
 
 
-def release_letters(staff: Visitor, proposal: Proposal) -> None:
-    """Staff read the meeting's decision letters from the meeting list and release them."""
+def release_letters(staff: Visitor, proposal: Proposal, amount: Decimal) -> None:
+    """Staff read the meeting's decision letters from the meeting list and release them.
+
+    Then they read the call's figures, where the approved ``amount`` is committed.
+    """
     staff.go(reverse("workflow:meeting_list", kwargs={"pk": proposal.call_id}))
     staff.arrive("meetings-decided")
     page = staff.page
@@ -374,6 +377,10 @@ def release_letters(staff: Visitor, proposal: Proposal) -> None:
     says(staff, proposal.title)
     click_to(staff, page.get_by_role("button", name="Release the meeting's decisions"), "letters-released")
     says(staff, "The decisions are released: 1 letter")
+    breadcrumb = page.get_by_role("navigation", name="Breadcrumb")
+    click_to(staff, breadcrumb.get_by_role("link", name=proposal.call.title), "call-decided")
+    click_to(staff, page.locator("main").get_by_role("link", name="Figures", exact=True), "figures")
+    says(staff, f"${amount:,.2f} committed of")
 
 
 def read_decision(applicant: Visitor, proposal: Proposal, amount: Decimal) -> None:
@@ -413,6 +420,6 @@ def decide_and_tell(*, staff: Visitor, board: Sequence[Person], applicant: Visit
     vote(chair, proposal)
     amount = record_decision(chair, proposal)
 
-    release_letters(staff, proposal)
+    release_letters(staff, proposal, amount)
     read_decision(applicant, proposal, amount)
     return amount
