@@ -8,7 +8,7 @@ read the proposal and score it against the rubric. The last review moves it to `
 
 Step 4 (``decide_and_tell``): staff plan a board meeting and send the proposal to it; one
 member declares a conflict and is recused, the others vote to approve, and the chair
-approves the request (or what is left of the envelope, if less); staff release the
+approves the request (or what is left of the envelope, if less); staff edit and release the
 decision letters, and the applicant reads the notifications in the inbox and the letter on
 the proposal's page.
 
@@ -365,8 +365,12 @@ def record_decision(chair: Person, proposal: Proposal) -> Decimal:
     return amount
 
 
+#: What staff add to the drafted decision letter before releasing it.
+LETTER_POSTSCRIPT = "Your program officer will call you this week to plan the funding agreement."
+
+
 def release_letters(staff: Visitor, proposal: Proposal, amount: Decimal) -> None:
-    """Staff read the meeting's decision letters from the meeting list and release them.
+    """Staff read the meeting's decision letters from the meeting list, add a line to the draft and release them.
 
     Then they read the call's figures, where the approved ``amount`` is committed.
     """
@@ -375,6 +379,12 @@ def release_letters(staff: Visitor, proposal: Proposal, amount: Decimal) -> None
     page = staff.page
     click_to(staff, page.get_by_role("link", name=re.compile("^Decision letters")), "letters")
     says(staff, proposal.title)
+    click_to(staff, page.get_by_role("link", name=named("Edit", proposal.title)), "letter-edit")
+    body = page.get_by_label("Text of the letter")
+    body.fill(f"{body.input_value()}\n{LETTER_POSTSCRIPT}")
+    click_to(staff, page.get_by_role("button", name="Save the letter"), "letter-saved")
+    says(staff, "The letter is saved.")
+    says(staff, LETTER_POSTSCRIPT)
     click_to(staff, page.get_by_role("button", name="Release the meeting's decisions"), "letters-released")
     says(staff, "The decisions are released: 1 letter")
     breadcrumb = page.get_by_role("navigation", name="Breadcrumb")
@@ -397,6 +407,7 @@ def read_decision(applicant: Visitor, proposal: Proposal, amount: Decimal) -> No
     says(applicant, subject)
     says(applicant, f"{amount:,.2f}")
     says(applicant, "Conditions of funding: A progress report every quarter.")
+    says(applicant, LETTER_POSTSCRIPT)
 
 
 def decide_and_tell(*, staff: Visitor, board: Sequence[Person], applicant: Visitor, proposal_pk: int) -> Decimal:
