@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -41,6 +42,14 @@ def _english_outside_requests() -> Iterator[None]:
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture
+def media_root(settings: Any, tmp_path: Path) -> Path:
+    """Keep the test's uploads in a folder of its own (the demo's and the applications' documents are real files)."""
+    root = tmp_path / "media"
+    settings.MEDIA_ROOT = str(root)
+    return root
 
 
 @pytest.fixture

@@ -22,7 +22,6 @@ import csv
 import re
 from html import unescape
 from io import StringIO
-from pathlib import Path
 from typing import Any, cast
 
 import pytest
@@ -51,7 +50,7 @@ from tests.factories import (
 )
 from workflow.states import ProposalState
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 WELDS = "Robotic weld inspection for shipyards"
 FISH = "Acoustic counts of fish stocks"
@@ -96,13 +95,6 @@ class _EagerApp:
 
 
 # --- The cast: what exists before the story -------------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings: Any, tmp_path: Path) -> Path:
-    root = tmp_path / "media"
-    settings.MEDIA_ROOT = str(root)
-    return root
 
 
 @pytest.fixture

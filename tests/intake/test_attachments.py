@@ -23,14 +23,7 @@ from tests.factories import AttachmentFactory, ProposalFactory, user_with_role
 from tests.intake import samples
 from workflow.states import ProposalState
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings: Any, tmp_path: Path) -> Path:
-    root = tmp_path / "media"
-    settings.MEDIA_ROOT = str(root)
-    return root
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 
 @pytest.fixture

@@ -18,7 +18,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from html import unescape
-from pathlib import Path
 from typing import Any, cast
 
 import pytest
@@ -35,7 +34,7 @@ from tests.factories import PASSWORD, CallFactory, OrganizationFactory, ProgramF
 from tests.intake import samples
 from workflow.states import ProposalState
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 LEAD = "Prairie Sensors Inc."
 LARGE_COMPANY = "Maple Motors Ltd."
@@ -52,13 +51,6 @@ def check_row(response: Any, code: str) -> str:
 
 
 # --- The story's cast: what exists before the applicant arrives ---------------------------------
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings: Any, tmp_path: Path) -> Path:
-    root = tmp_path / "media"
-    settings.MEDIA_ROOT = str(root)
-    return root
 
 
 @pytest.fixture

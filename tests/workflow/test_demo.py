@@ -30,17 +30,9 @@ from workflow.lifecycle import unmet_conditions
 from workflow.models import AuditRecord, BoardMeeting, Vote
 from workflow.states import ProposalState
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 PROJECT_APPS = ("auth", "accounts", "intake", "assessment", "workflow")
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings: Any, tmp_path: Path) -> Path:
-    # The demo's invited proposal carries real uploaded documents.
-    root = tmp_path / "media"
-    settings.MEDIA_ROOT = str(root)
-    return root
 
 
 def _seed() -> str:
