@@ -46,7 +46,7 @@ DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/13"
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench.surge", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m bench.surge", description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--applicants", type=int, default=1000, help="applicants with a draft in the call (1000)")
     parser.add_argument(
         "--compression", type=float, default=10.0, help="simulated time over wall time: 10 plays the hour in 6 minutes"
