@@ -109,7 +109,7 @@ class Journal:
     def path(self, visitor: str, step: str, suffix: str) -> Path:
         self.count += 1
         self.folder.mkdir(parents=True, exist_ok=True)
-        return self.folder / f"{self.count:02d}-{slug(visitor)}-{slug(step)}{suffix}"
+        return self.folder / f"{self.count:03d}-{slug(visitor)}-{slug(step)}{suffix}"
 
 
 @dataclass

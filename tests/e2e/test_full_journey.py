@@ -58,6 +58,6 @@ def test_an_applicant_is_funded_from_sign_up_to_decision_letter(
     received = Notification.objects.filter(recipient=proposal.lead_applicant, channel=Channel.INBOX)
     assert received.count() >= 5
     assert not received.filter(read_at__isnull=True).exists()
-    shots = sorted((path.name for path in journal.folder.glob("*.png")), key=lambda name: int(name.split("-")[0]))
-    assert shots[0].startswith("01-applicant-")
+    shots = sorted(path.name for path in journal.folder.glob("*.png"))
+    assert shots[0].startswith("001-applicant-")
     assert shots[-1].endswith("-applicant-decision.png")

@@ -37,4 +37,4 @@ def test_home_page_is_shot_and_accessible_in_both_languages(visitor: Callable[..
 
     assert french.page.locator("html").get_attribute("lang") == "fr"
     assert english.page.locator("html").get_attribute("lang") == "en"
-    assert sorted(path.name for path in journal.folder.iterdir()) == ["01-english-home.png", "02-french-home.png"]
+    assert sorted(path.name for path in journal.folder.iterdir()) == ["001-english-home.png", "002-french-home.png"]

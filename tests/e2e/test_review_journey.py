@@ -76,5 +76,5 @@ def test_staff_assess_the_board_approves_and_the_applicant_reads_the_letter(
     assert len(reviewers) == 2
     assert DecisionLetter.objects.get(item__proposal=proposal).released_at is not None
     shots = sorted(path.name for path in journal.folder.glob("*.png"))
-    assert shots[0] == "01-staff-login.png"
+    assert shots[0] == "001-staff-login.png"
     assert len(shots) > 40
