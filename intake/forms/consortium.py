@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, cast
 
 from django import forms
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
@@ -22,10 +23,17 @@ from intake.models import ConsortiumMember, Proposal
 #: The largest amount the database holds (14 digits, 2 after the point).
 MAX_AMOUNT = Decimal("999999999999.99")
 _AMOUNT = re.compile(r"^(?:\d{1,3}(?:[ ,\u00a0\u202f]\d{3})+|\d+)(?:\.\d{1,2})?$")
+#: In French the comma marks the cents and spaces group the thousands (``12 500,50``, as the
+#: site shows amounts); a point before the cents is still read as such (``12500.50``).
+_AMOUNT_FR = re.compile(r"^(?:\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\d+)(?:[,.]\d{1,2})?$")
 
 
 class MoneyField(forms.CharField):
-    """A dollar amount typed by a person: ``1234``, ``1,234.50`` or ``1 234.50``; blank is ``None``."""
+    """A dollar amount typed by a person: ``1234``, ``1,234.50`` or ``1 234.50``; blank is ``None``.
+
+    In French, ``1 234,50`` (the comma before the cents); ``1,234`` is then refused rather
+    than read as either.
+    """
 
     default_error_messages = {
         "invalid": _("Enter an amount in dollars, such as 12500 or 12,500.00."),
@@ -39,15 +47,17 @@ class MoneyField(forms.CharField):
         super().__init__(**kwargs)
 
     def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]
-        text = str(value if value is not None else "").strip().lstrip("$").strip()
+        text = str(value if value is not None else "").strip().strip("$").strip()
         if not text:
             return None
         if text.startswith("-"):
             raise forms.ValidationError(self.error_messages["negative"], code="negative")
-        if not _AMOUNT.match(text):
+        french = get_language() == "fr"
+        if not (_AMOUNT_FR if french else _AMOUNT).match(text):
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        digits = re.sub(r"[ \u00a0\u202f]", "", text)
         try:
-            amount = Decimal(re.sub(r"[ ,\u00a0\u202f]", "", text))
+            amount = Decimal(digits.replace(",", ".") if french else digits.replace(",", ""))
         except InvalidOperation as error:  # pragma: no cover - the pattern admits only digits
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from error
         if amount > MAX_AMOUNT:

@@ -10,7 +10,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.choices import Role
 from accounts.models import Membership, Organization, User
@@ -241,6 +241,26 @@ def test_count_words(text: str, count: int) -> None:
 
 def test_money_field_accepts_a_dollar_sign_and_grouping() -> None:
     assert MoneyField().clean("$1,234,567.8") == Decimal("1234567.8")
+
+
+@pytest.mark.parametrize(
+    ("typed", "amount"),
+    [
+        ("12 500,50", "12500.50"),
+        ("1\u202f234\u202f567,8 $", "1234567.8"),
+        ("12500.50", "12500.50"),
+        ("3000000", "3000000"),
+    ],
+)
+def test_money_field_reads_amounts_as_written_in_french(typed: str, amount: str) -> None:
+    with translation.override("fr"):
+        assert MoneyField().clean(typed) == Decimal(amount)
+
+
+@pytest.mark.parametrize("typed", ["1,234", "12,500.50", "1.234,50"])
+def test_money_field_refuses_in_french_what_a_comma_would_make_ambiguous(typed: str) -> None:
+    with translation.override("fr"), pytest.raises(ValidationError):
+        MoneyField().clean(typed)
 
 
 # --- Sectors and keywords: what assessors are matched on ----------------------------------------
