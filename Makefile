@@ -9,7 +9,7 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint security bench messages check-deploy clean
+.PHONY: help install run test lint security bench surge messages check-deploy clean
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -50,6 +50,10 @@ messages: install ## Extract the strings to translate and compile the French cat
 
 bench: install ## Seed data at scale and measure the pages (one JSON line per measurement)
 	$(PY) -m bench $(BENCH_ARGS)
+
+surge: install ## The deadline surge: locust against gunicorn, PostgreSQL, Redis and Celery (exits 1 if a condition fails)
+	$(PY) -m pip install --quiet -e '.[bench]'
+	$(PY) -m bench.surge $(SURGE_ARGS)
 
 clean: ## Remove the virtual environment and the embedded database
 	rm -rf $(VENV) var
