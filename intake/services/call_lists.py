@@ -7,7 +7,6 @@ overrides), so the page costs the same number of queries whatever its rows hold.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -203,13 +202,11 @@ def _input_part(queryset: QuerySet[Any], source: int, **given: Any) -> QuerySet[
     )
 
 
-def eligibility_inputs(ids: list[int]) -> QuerySet[Any]:
+def _eligibility_inputs(ids: list[int]) -> QuerySet[Any]:
     """Return one query of what the engine reads for the proposals ``ids``: ``_INPUT_COLUMNS`` rows.
 
     A union of three parts: the consortium members with their organizations and budget lines
-    (a left join, one row per line), the current attachments' types and the overridden
-    checks. ``eligibility_inputs_apply`` reads the rows; the board's agenda unions them with
-    its own details.
+    (a left join, one row per line), the current attachments' types and the overridden checks.
     """
     members = _input_part(
         ConsortiumMember.objects.filter(proposal__in=ids),
@@ -235,11 +232,12 @@ def eligibility_inputs(ids: list[int]) -> QuerySet[Any]:
     return members.union(attachments, overrides, all=True)
 
 
-def eligibility_inputs_apply(rows: list[Proposal], records: Iterable[Sequence[Any]]) -> None:
-    """Give each of ``rows`` what ``eligibility_inputs``' records say of it.
+def _prefetch_eligibility(rows: list[Proposal]) -> None:
+    """Fetch what the engine reads for every row of the page, at once (1 query, whatever the rows).
 
     Each proposal gets ``engine_partners`` (lead first, then in the order they joined),
-    ``attachment_kinds`` and ``overridden_codes``.
+    ``attachment_kinds`` and ``overridden_codes``. Letters of intent are read too: skipping
+    them would make the count depend on the rows.
     """
     ids = [proposal.pk for proposal in rows]
     kinds: dict[int, set[str]] = {pk: set() for pk in ids}
@@ -261,7 +259,7 @@ def eligibility_inputs_apply(rows: list[Proposal], records: Iterable[Sequence[An
         province,
         code,
         amount,
-    ) in records:
+    ) in _eligibility_inputs(ids):
         if source == _ATTACHMENT:
             kinds[proposal_id].add(code)
         elif source == _OVERRIDE:
@@ -292,15 +290,6 @@ def eligibility_inputs_apply(rows: list[Proposal], records: Iterable[Sequence[An
         proposal.engine_partners = tuple(partners[proposal.pk])  # type: ignore[attr-defined]
         proposal.attachment_kinds = frozenset(kinds[proposal.pk])  # type: ignore[attr-defined]
         proposal.overridden_codes = overridden[proposal.pk]  # type: ignore[attr-defined]
-
-
-def _prefetch_eligibility(rows: list[Proposal]) -> None:
-    """Fetch what the engine reads for every row of the page, at once (1 query, whatever the rows).
-
-    Letters of intent are read too: skipping them would make the count depend on the rows.
-    """
-    ids = [proposal.pk for proposal in rows]
-    eligibility_inputs_apply(rows, eligibility_inputs(ids))
 
 
 def _at_application_stage(proposal: Proposal) -> bool:
