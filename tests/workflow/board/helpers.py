@@ -11,8 +11,8 @@ from accounts.choices import Role
 from accounts.models import User
 from assessment.choices import AssignmentState, ReviewState
 from assessment.models import Assignment, Review, Score
-from assessment.services.standings import standings_refresh
 from assessment.services.rubrics import rubric_criteria, rubric_for
+from assessment.services.standings import standings_refresh
 from intake.models import Call, Proposal
 from tests.factories import user_with_role
 from workflow.models import AgendaItem, BoardMeeting
