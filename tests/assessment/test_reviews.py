@@ -17,6 +17,7 @@ from assessment.models import Assignment, Conflict, Review, Rubric
 from assessment.services import reviews
 from intake.models import Attachment, Proposal
 from tests.assessment.reviewing import assessor_make, assignment_make, review_make, rubric_make
+from tests.concurrency import race, require_row_locks
 from tests.conftest import client_for
 from tests.factories import ProposalFactory, ProposalVersionFactory
 from workflow.events import Channel, Event
@@ -492,12 +493,7 @@ def test_applicant_never_sees_assessor_names(applicant: User, proposal: Proposal
 
 @pytest.mark.postgres
 def test_last_two_reviews_submitted_at_once_complete_the_assessment_once(transactional_db: None) -> None:
-    from django.db import connection
-
-    from tests.workflow.test_concurrency import _race
-
-    if connection.vendor != "postgresql":
-        pytest.skip(f"needs PostgreSQL's row locks; this run uses {connection.vendor} (set DATABASE_URL)")
+    require_row_locks()
     proposal = ProposalFactory(state=ProposalState.IN_ASSESSMENT)
     rubric = rubric_make(proposal.call, k=3)
     # A first review is in and the rubric locked: nothing but the proposal's lock orders the last two.
@@ -514,7 +510,7 @@ def test_last_two_reviews_submitted_at_once_complete_the_assessment_once(transac
         overall_comment="",
     )
 
-    outcomes = _race(
+    outcomes = race(
         [
             lambda who=who, assignment=assignment: reviews.review_submit(
                 assignment=assignment, by=who, data=data, expected_updated_at=None

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from typing import Any, cast
 
 import pytest
-from django.db import connection
 
 from accounts.choices import Role
 from accounts.errors import StaleAction
 from accounts.models import User
 from intake.models import Proposal
+from tests.concurrency import race, require_row_locks
 from tests.factories import UserFactory
 from workflow import actions
 from workflow.models import AuditRecord
@@ -25,32 +23,7 @@ THREADS = 20
 
 @pytest.fixture(autouse=True)
 def _postgresql_only() -> None:
-    # SQLite locks the whole database, not a row: the race these tests stage cannot happen there.
-    if connection.vendor != "postgresql":
-        pytest.skip(f"needs PostgreSQL's row locks; this run uses {connection.vendor} (set DATABASE_URL)")
-
-
-def _race(calls: list[Callable[[], Any]]) -> list[Any]:
-    """Run ``calls`` at once, one thread each; return what each returned or raised, in order."""
-    barrier = threading.Barrier(len(calls))
-    outcomes: list[Any] = [None] * len(calls)
-
-    def run(index: int, call: Callable[[], Any]) -> None:
-        try:
-            barrier.wait(timeout=30)
-            outcomes[index] = call()
-        except Exception as error:  # every outcome is asserted by the test
-            outcomes[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(index, call)) for index, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads)
-    return outcomes
+    require_row_locks()
 
 
 def test_submit_loi_by_twenty_threads_at_once_succeeds_exactly_once(
@@ -58,7 +31,7 @@ def test_submit_loi_by_twenty_threads_at_once_succeeds_exactly_once(
 ) -> None:
     proposal = make_proposal(S.DRAFT)
 
-    outcomes = _race(
+    outcomes = race(
         [lambda: actions.proposal_submit_loi(proposal=Proposal.objects.get(pk=proposal.pk), by=applicant)] * THREADS
     )
 
@@ -78,7 +51,7 @@ def test_invite_and_decline_loi_by_two_staff_at_once_one_wins_the_other_is_stale
     proposal = make_proposal(S.LOI_SUBMITTED)
     colleague = cast(User, UserFactory(role=Role.STAFF))
 
-    invited, declined = _race(
+    invited, declined = race(
         [
             lambda: actions.proposal_invite(proposal=Proposal.objects.get(pk=proposal.pk), by=staff),
             lambda: actions.proposal_decline_loi(

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
 
 import pytest
-from django.db import connection
 
 from accounts.errors import ActionForbidden, DomainError
 from accounts.models import User
 from assessment.models import Affiliation
 from intake.models import Call, Proposal
 from intake.selectors import call_committed, proposal_funding_requested
+from tests.concurrency import race, require_row_locks
 from tests.workflow.board.making import agenda_put, board_members_make, meeting_make, votes_cast
 from tests.workflow.conftest import MakeProposal
 from workflow import actions
@@ -237,41 +234,17 @@ def test_decisions_are_audited_with_the_counted_tally(
 # --- Two approvals at once (PostgreSQL) ----------------------------------------------------------
 
 
-def _race(calls: list[Callable[[], Any]]) -> list[Any]:
-    """Run ``calls`` at once, one thread and connection each; return what each returned or raised."""
-    barrier = threading.Barrier(len(calls))
-    outcomes: list[Any] = [None] * len(calls)
-
-    def run(index: int, call: Callable[[], Any]) -> None:
-        try:
-            barrier.wait(timeout=30)
-            outcomes[index] = call()
-        except Exception as error:  # every outcome is asserted by the test
-            outcomes[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(index, call)) for index, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads)
-    return outcomes
-
-
 @pytest.mark.postgres
 def test_two_approvals_at_once_beyond_the_envelope_one_wins_the_other_is_told_the_numbers(
     transactional_db: None, call: Call, make_proposal: MakeProposal, board_member: User
 ) -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip(f"needs PostgreSQL's row locks; this run uses {connection.vendor} (set DATABASE_URL)")
+    require_row_locks()
     Call.objects.filter(pk=call.pk).update(funding_envelope=Decimal("1000000.00"))
     members = board_members_make(3)
     meeting = meeting_make(call, chair=board_member, members=members, quorum=3)
     both = [_decidable(make_proposal, meeting, members) for _ in range(2)]
 
-    outcomes = _race(
+    outcomes = race(
         [
             lambda proposal=proposal: _approve(Proposal(pk=proposal.pk), board_member, "600000.00")  # type: ignore[misc]
             for proposal in both
