@@ -120,8 +120,9 @@ MATRIX: dict[str, dict[str, Expected]] = {
     "assessment:profile": role("assessor"),
     # The assessor's own live assignment; another's answers 404 (tests/assessment/test_conflicts.py).
     "assessment:declare": role("assessor"),
-    # A pending invitation: anyone holding the link sees it (signed in: accept; anonymous: sign in or sign up).
-    "assessment:invitation": everyone(200),
+    # A pending invitation to an address none of the personas has: anonymous, the link offers to sign in or
+    # sign up with that address; signed in with another account, it accepts nothing (403).
+    "assessment:invitation": {**signed_in(403), "anonymous": 200},
     "assessment:pool": role("staff"),
     "assessment:pool_invite": role("staff"),
     "assessment:rubric": role("staff"),

@@ -24,7 +24,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.choices import Role
-from accounts.errors import DomainError, StaleAction
+from accounts.errors import ActionForbidden, DomainError, StaleAction
 from accounts.models import Organization, User
 from accounts.services import organization_register, user_grant_role
 from assessment.choices import ACTIVE_ASSIGNMENT_STATES, Language
@@ -151,11 +151,24 @@ def _accept(invitation: AssessorInvitation, user: User) -> AssessorInvitation:
     return invitation
 
 
+def invitation_is_for(invitation: AssessorInvitation, user: User) -> bool:
+    """Return whether ``invitation`` was sent to ``user``'s own email address."""
+    return user.email.casefold() == invitation.email.casefold()
+
+
 def invitation_accept(*, invitation: AssessorInvitation, user: User) -> AssessorInvitation:
     """Accept ``invitation`` as the signed-in ``user``: they become an assessor with an empty profile.
 
-    The link is the proof, so whoever holds it may accept it with their own account, once.
+    The link proves access to the invited mailbox, so only the account with that address may
+    accept it, once: a forwarded or leaked link makes nobody else an assessor.
     """
+    if not invitation_is_for(invitation, user):
+        raise ActionForbidden(
+            _(
+                "This invitation was sent to another email address. Sign in with the address it was sent to, "
+                "or ask program staff to invite this account."
+            )
+        )
     with transaction.atomic():
         return _accept(_lock_usable(invitation), user)
 

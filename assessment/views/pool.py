@@ -90,6 +90,11 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
     signup_form = None
     status = 200
     if isinstance(user, User):
+        if not services.invitation_is_for(found, user):
+            # Another account holds the link: it accepts nothing, and the page says what to do.
+            return render(
+                request, "assessment/invitation.html", {"invitation": found, "other_account": True}, status=403
+            )
         if request.method == "POST":
             services.invitation_accept(invitation=found, user=user)
             messages.success(request, _("Welcome to the assessor pool. Tell us what you know."))

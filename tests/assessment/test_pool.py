@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.choices import Role
+from accounts.errors import ActionForbidden
 from accounts.models import Organization, User
 from accounts.tasks import send_email
 from assessment.choices import AssignmentState
@@ -191,15 +192,44 @@ def test_invitation_signed_in_accepts_grants_the_role_and_leads_to_the_profile(a
     assert client.get(PROFILE).status_code == 200
 
 
-def test_invitation_is_single_use(applicant: User, other_applicant: User) -> None:
-    invitation = _invitation()
+def test_invitation_is_single_use(applicant: User) -> None:
+    invitation = _invitation(email=applicant.email)
     client_for(applicant).post(_url(invitation))
 
-    again = client_for(other_applicant).post(_url(invitation))
+    again = client_for(applicant).post(_url(invitation))
 
     assert again.status_code == 410
     assert "This invitation was already used." in again.content.decode()
+
+
+def test_invitation_for_another_address_accepts_nothing(applicant: User, other_applicant: User) -> None:
+    invitation = _invitation(email=applicant.email.upper())
+    client = client_for(other_applicant)
+
+    page = client.get(_url(invitation))
+    response = client.post(_url(invitation))
+
+    assert page.status_code == response.status_code == 403
+    assert "This invitation was sent to another email address" in response.content.decode()
+    assert "Accept the invitation" not in page.content.decode()
     assert not User.objects.get(pk=other_applicant.pk).has_role(Role.ASSESSOR)
+    invitation.refresh_from_db()
+    assert (invitation.accepted_at, invitation.accepted_by) == (None, None)
+
+
+def test_invitation_accept_is_case_blind_to_the_address(applicant: User) -> None:
+    invitation = _invitation(email=applicant.email.upper())
+
+    services.invitation_accept(invitation=invitation, user=applicant)
+
+    assert User.objects.get(pk=applicant.pk).has_role(Role.ASSESSOR)
+
+
+def test_invitation_accept_refuses_another_account(applicant: User, other_applicant: User) -> None:
+    invitation = _invitation(email=applicant.email)
+
+    with pytest.raises(ActionForbidden):
+        services.invitation_accept(invitation=invitation, user=other_applicant)
 
 
 def test_invitation_expired_is_refused(applicant: User, anonymous_client: Client) -> None:
@@ -214,12 +244,12 @@ def test_invitation_expired_is_refused(applicant: User, anonymous_client: Client
     assert not User.objects.get(pk=applicant.pk).has_role(Role.ASSESSOR)
 
 
-def test_invitation_accept_refuses_one_used_meanwhile(applicant: User, other_applicant: User) -> None:
-    invitation = _invitation()
+def test_invitation_accept_refuses_one_used_meanwhile(applicant: User) -> None:
+    invitation = _invitation(email=applicant.email)
     services.invitation_accept(invitation=AssessorInvitation.objects.get(pk=invitation.pk), user=applicant)
 
     with pytest.raises(services.InvitationUnusable):
-        services.invitation_accept(invitation=invitation, user=other_applicant)
+        services.invitation_accept(invitation=invitation, user=applicant)
 
 
 def test_invitation_anonymous_creates_an_assessor_account(anonymous_client: Client) -> None:
