@@ -52,3 +52,10 @@ ROLE_DASHBOARDS: dict[str, str] = {
     Role.ASSESSOR: "assessment:dashboard",
     Role.APPLICANT: "intake:applicant_dashboard",
 }
+
+
+class JoinRequestState(models.TextChoices):
+    PENDING = "pending", _("Waiting for approval")
+    APPROVED = "approved", _("Approved")
+    REFUSED = "refused", _("Refused")
+    WITHDRAWN = "withdrawn", _("Withdrawn")

@@ -116,6 +116,28 @@ class JoinOrganizationForm(forms.Form):
         cast(forms.ModelChoiceField, self.fields["organization"]).queryset = organizations
 
 
+class JoinRequestAnswerForm(forms.Form):
+    """Approve, or refuse with a reason that the person who asked will read."""
+
+    reason = forms.CharField(
+        label=_("Reason for refusing"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Needed to refuse; the person who asked will read it."),
+    )
+
+    def __init__(self, *args: Any, approve: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.approve = approve
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not self.approve and not reason:
+            raise forms.ValidationError(_("Give the reason for refusing: the person who asked will read it."))
+        return reason
+
+
 class QueuedPasswordResetForm(PasswordResetForm):
     """Send the reset email through a Celery task once the request's work has committed."""
 

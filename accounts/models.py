@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-from accounts.choices import Language, OrganizationType, Province, Role
+from accounts.choices import JoinRequestState, Language, OrganizationType, Province, Role
 
 
 class GroupNames(models.Aggregate):
@@ -181,3 +181,46 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.organization}"
+
+
+class JoinRequest(models.Model):
+    """A person's request to act for an organization, and who decided it, when and why.
+
+    Approved by one of the organization's members, or by program staff when it has none;
+    the row is the record of the request and its outcome, kept after the decision.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="join_requests", verbose_name=_("user"))
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="join_requests", verbose_name=_("organization")
+    )
+    title = models.CharField(_("job title"), max_length=150, blank=True)
+    state = models.CharField(
+        _("state"), max_length=16, choices=JoinRequestState.choices, default=JoinRequestState.PENDING
+    )
+    created_at = models.DateTimeField(_("requested"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("decided by")
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        verbose_name = _("request to join an organization")
+        verbose_name_plural = _("requests to join an organization")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organization"],
+                condition=models.Q(state=JoinRequestState.PENDING),
+                name="join_request_one_pending",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(state=JoinRequestState.PENDING, decided_at__isnull=True)
+                | (~models.Q(state=JoinRequestState.PENDING) & models.Q(decided_at__isnull=False)),
+                name="join_request_decided_when_not_pending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.organization} ({self.state})"

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from accounts.models import Membership, Organization, User
+from accounts.choices import JoinRequestState, Role
+from accounts.models import JoinRequest, Membership, Organization, User
 
 
 def memberships_for_user(*, user: User) -> QuerySet[Membership]:
@@ -14,10 +15,56 @@ def memberships_for_user(*, user: User) -> QuerySet[Membership]:
 
 
 def organizations_to_join(*, user: User) -> QuerySet[Organization]:
-    """Return the organizations ``user`` is not a member of yet."""
-    return Organization.objects.exclude(memberships__user=user).order_by("legal_name")
+    """Return the organizations ``user`` is not a member of and has not already asked to join."""
+    waiting = JoinRequest.objects.filter(user=user, state=JoinRequestState.PENDING)
+    return (
+        Organization.objects.exclude(memberships__user=user)
+        .exclude(pk__in=waiting.values("organization_id"))
+        .order_by("legal_name")
+    )
 
 
 def membership_for_user(*, user: User, pk: int) -> Membership:
     """Return one of ``user``'s own memberships, or raise 404."""
     return get_object_or_404(Membership, pk=pk, user=user)
+
+
+def _staff() -> Q:
+    return Q(is_active=True, groups__name=Role.STAFF)
+
+
+def join_request_deciders(*, join_request: JoinRequest) -> QuerySet[User]:
+    """Return who may answer ``join_request``: the organization's active members, or active staff when it has none."""
+    members = User.objects.filter(is_active=True, memberships__organization_id=join_request.organization_id)
+    if members.exists():
+        return members.exclude(pk=join_request.user_id)
+    return User.objects.filter(_staff()).exclude(pk=join_request.user_id).distinct()
+
+
+def join_requests_to_decide(*, user: User) -> QuerySet[JoinRequest]:
+    """Return the waiting requests ``user`` may answer, oldest first, with their people and organizations."""
+    mine = Membership.objects.filter(user=user, organization_id=OuterRef("organization_id"))
+    where = Q(Exists(mine))
+    if user.has_role(Role.STAFF):
+        where |= ~Q(Exists(Membership.objects.filter(organization_id=OuterRef("organization_id"))))
+    return (
+        JoinRequest.objects.filter(where, state=JoinRequestState.PENDING)
+        .exclude(user=user)
+        .select_related("user", "organization")
+        .order_by("created_at", "pk")
+    )
+
+
+def join_requests_waiting(*, user: User) -> QuerySet[JoinRequest]:
+    """Return ``user``'s own requests still waiting for an answer."""
+    return JoinRequest.objects.filter(user=user, state=JoinRequestState.PENDING).select_related("organization")
+
+
+def join_request_to_decide(*, user: User, pk: int) -> JoinRequest:
+    """Return a waiting request ``user`` may answer, or raise 404."""
+    return get_object_or_404(join_requests_to_decide(user=user), pk=pk)
+
+
+def join_request_of_user(*, user: User, pk: int) -> JoinRequest:
+    """Return one of ``user``'s own requests, or raise 404."""
+    return get_object_or_404(JoinRequest.objects.select_related("organization"), pk=pk, user=user)

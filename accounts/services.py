@@ -7,11 +7,13 @@ from typing import Any
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.choices import Role
-from accounts.errors import ActionForbidden, DomainError
-from accounts.models import Membership, Organization, User
+from accounts.choices import JoinRequestState, Role
+from accounts.errors import ActionForbidden, DomainError, StaleAction
+from accounts.models import JoinRequest, Membership, Organization, User
+from accounts.selectors import join_request_deciders
 
 
 def user_sign_up(*, email: str, display_name: str, password: str, preferred_language: str) -> User:
@@ -93,12 +95,82 @@ def organization_register(
 
 
 def membership_create(*, user: User, organization: Organization, title: str = "") -> Membership:
-    """Add ``user`` to ``organization``; joining twice is refused with a message."""
+    """Add ``user`` to ``organization``; joining twice is refused with a message.
+
+    Only a decided join request (``join_request_decide``) and the set-up of accounts by staff
+    and the demo call this: a person never adds themself to an existing organization.
+    """
     try:
         with transaction.atomic():
             return Membership.objects.create(user=user, organization=organization, title=title)
     except IntegrityError as error:
         raise DomainError(_("You are already a member of %(name)s.") % {"name": organization.legal_name}) from error
+
+
+def join_request_create(*, user: User, organization: Organization, title: str = "") -> JoinRequest:
+    """Ask to act for ``organization``: its members (or staff, when it has none) approve or refuse.
+
+    Refused for a member, and while an earlier request of the same person is still waiting.
+    """
+    name = organization.legal_name
+    if Membership.objects.filter(user=user, organization=organization).exists():
+        raise DomainError(_("You are already a member of %(name)s.") % {"name": name})
+    try:
+        with transaction.atomic():
+            return JoinRequest.objects.create(user=user, organization=organization, title=title.strip())
+    except IntegrityError as error:
+        raise DomainError(
+            _("You have already asked to join %(name)s: you will be told when it is answered.") % {"name": name}
+        ) from error
+
+
+def _lock_pending(join_request: JoinRequest) -> JoinRequest:
+    current = JoinRequest.objects.select_for_update().select_related("organization", "user").get(pk=join_request.pk)
+    if current.state != JoinRequestState.PENDING:
+        raise StaleAction(
+            _("This request to join %(name)s was already answered: it is now “%(state)s”.")
+            % {"name": current.organization.legal_name, "state": current.get_state_display()}
+        )
+    return current
+
+
+def join_request_decide(*, join_request: JoinRequest, by: User, approve: bool, reason: str = "") -> JoinRequest:
+    """Approve (``by`` adds the person to the organization) or refuse, with a reason, a waiting request.
+
+    Only a member of the organization decides, or program staff when it has no member; of two
+    deciding at once, the first wins and the second is told.
+    """
+    reason = reason.strip()
+    if not approve and not reason:
+        raise DomainError(_("Give the reason for refusing: the person who asked will read it."))
+    with transaction.atomic():
+        current = _lock_pending(join_request)
+        if not join_request_deciders(join_request=current).filter(pk=by.pk).exists():
+            raise ActionForbidden(
+                _("Only a member of %(name)s, or program staff when it has none, may answer this request.")
+                % {"name": current.organization.legal_name}
+            )
+        if approve:
+            membership_create(user=current.user, organization=current.organization, title=current.title)
+        current.state = JoinRequestState.APPROVED if approve else JoinRequestState.REFUSED
+        current.decided_by = by
+        current.decided_at = timezone.now()
+        current.reason = reason
+        current.save(update_fields=["state", "decided_by", "decided_at", "reason"])
+    return current
+
+
+def join_request_withdraw(*, join_request: JoinRequest, by: User) -> JoinRequest:
+    """Take back one's own waiting request."""
+    if join_request.user_id != by.pk:
+        raise ActionForbidden(_("You can only withdraw your own requests."))
+    with transaction.atomic():
+        current = _lock_pending(join_request)
+        current.state = JoinRequestState.WITHDRAWN
+        current.decided_by = by
+        current.decided_at = timezone.now()
+        current.save(update_fields=["state", "decided_by", "decided_at"])
+    return current
 
 
 def membership_delete(*, user: User, membership: Membership) -> None:

@@ -36,5 +36,7 @@ urlpatterns = [
     path("profile/", views.profile, name="profile"),
     path("organizations/", views.organizations, name="organizations"),
     path("organizations/memberships/<int:pk>/leave/", views.membership_leave, name="membership_leave"),
+    path("organizations/requests/<int:pk>/", views.join_request_answer, name="join_request_answer"),
+    path("organizations/requests/<int:pk>/withdraw/", views.join_request_withdraw, name="join_request_withdraw"),
     path("language/", views.set_language, name="set_language"),
 ]

@@ -18,7 +18,8 @@ from accounts import selectors, services
 from accounts.choices import ROLE_DASHBOARDS, Language
 from accounts.decorators import AuthenticatedRequest
 from accounts.errors import DomainError
-from accounts.forms import JoinOrganizationForm, OrganizationForm, ProfileForm, SignUpForm
+from accounts.forms import JoinOrganizationForm, JoinRequestAnswerForm, OrganizationForm, ProfileForm, SignUpForm
+from workflow import organizations as joining
 
 
 def signup(request: HttpRequest) -> HttpResponse:
@@ -82,12 +83,19 @@ def organizations(request: AuthenticatedRequest) -> HttpResponse:
                 messages.success(request, _("%(name)s is created and you are its member.") % {"name": organization})
                 return redirect("accounts:organizations")
             if "join" in request.POST and join_form.is_valid():
-                membership = services.membership_create(
+                join_request = joining.organization_join_request(
                     user=request.user,
                     organization=join_form.cleaned_data["organization"],
                     title=join_form.cleaned_data["title"],
                 )
-                messages.success(request, _("You joined %(name)s.") % {"name": membership.organization})
+                messages.success(
+                    request,
+                    _(
+                        "Your request to join %(name)s is sent to its members for approval; "
+                        "you will be told of the answer."
+                    )
+                    % {"name": join_request.organization},
+                )
                 return redirect("accounts:organizations")
         except DomainError as error:
             messages.error(request, error.message)
@@ -96,6 +104,8 @@ def organizations(request: AuthenticatedRequest) -> HttpResponse:
         "accounts/organizations.html",
         {
             "memberships": selectors.memberships_for_user(user=request.user),
+            "waiting": selectors.join_requests_waiting(user=request.user),
+            "to_decide": selectors.join_requests_to_decide(user=request.user),
             "create_form": create_form,
             "join_form": join_form,
         },
@@ -109,6 +119,40 @@ def membership_leave(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     membership = selectors.membership_for_user(user=request.user, pk=pk)
     services.membership_delete(user=request.user, membership=membership)
     messages.success(request, _("You left %(name)s.") % {"name": membership.organization})
+    return redirect("accounts:organizations")
+
+
+@login_required
+def join_request_answer(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """A member (or staff, for an organization with none) approves or refuses a request to join."""
+    join_request = selectors.join_request_to_decide(user=request.user, pk=pk)
+    approve = "approve" in request.POST
+    form = JoinRequestAnswerForm(request.POST or None, approve=approve)
+    if request.method == "POST" and form.is_valid():
+        decided = joining.organization_join_answer(
+            join_request=join_request, by=request.user, approve=approve, reason=form.cleaned_data["reason"]
+        )
+        done = (
+            _("%(person)s is now a member of %(name)s.")
+            if approve
+            else _("The request of %(person)s to join %(name)s is refused; they are told why.")
+        )
+        messages.success(request, done % {"person": decided.user.get_full_name(), "name": decided.organization})
+        return redirect("accounts:organizations")
+    return render(
+        request,
+        "accounts/join_request.html",
+        {"join_request": join_request, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@require_POST
+@login_required
+def join_request_withdraw(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    join_request = selectors.join_request_of_user(user=request.user, pk=pk)
+    services.join_request_withdraw(join_request=join_request, by=request.user)
+    messages.success(request, _("Your request to join %(name)s is withdrawn.") % {"name": join_request.organization})
     return redirect("accounts:organizations")
 
 

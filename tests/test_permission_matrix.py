@@ -21,7 +21,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from accounts.choices import Role
-from accounts.models import User
+from accounts.models import JoinRequest, User
 from assessment.models import AssessorInvitation, Assignment, Review
 from assessment.services.rubrics import rubric_for
 from intake.models import CoApplicant
@@ -105,6 +105,10 @@ MATRIX: dict[str, dict[str, Expected]] = {
     "accounts:profile": signed_in(200),
     "accounts:organizations": signed_in(200),
     "accounts:membership_leave": everyone(405),
+    # The other applicant asks to join the applicant's organization: its member answers; staff only
+    # for an organization without members (tests/accounts/test_join_requests.py). Withdrawing is POST-only.
+    "accounts:join_request_answer": {**signed_in(404), "applicant": 200},
+    "accounts:join_request_withdraw": everyone(405),
     "accounts:set_language": everyone(405),
     "intake:calls_open": everyone(200),
     "intake:call_detail": everyone(200),
@@ -227,11 +231,17 @@ class Objects:
 
 @pytest.fixture
 def objects(
-    applicant: User, co_applicant: User, assessor: User, board_member: User, clients: dict[str, Client]
+    applicant: User,
+    co_applicant: User,
+    other_applicant: User,
+    assessor: User,
+    board_member: User,
+    clients: dict[str, Client],
 ) -> Objects:
     # After the logins: logging in changes last_login, which voids earlier reset tokens.
     call = CallFactory()
     membership = MembershipFactory(user=applicant)
+    join_request = JoinRequest.objects.create(user=other_applicant, organization=membership.organization)
     proposal = ProposalFactory(call=call, lead_applicant=applicant, lead_organization=membership.organization)
     CoApplicant.objects.create(proposal=proposal, user=co_applicant, invited_by=applicant)
     attachment = AttachmentFactory(proposal=proposal)
@@ -258,6 +268,8 @@ def objects(
                 "token": default_token_generator.make_token(applicant),
             },
             "accounts:membership_leave": {"pk": membership.pk},
+            "accounts:join_request_answer": {"pk": join_request.pk},
+            "accounts:join_request_withdraw": {"pk": join_request.pk},
             "intake:call_detail": {"pk": call.pk},
             "intake:program_detail": {"pk": call.program_id},
             "intake:program_update": {"pk": call.program_id},
@@ -439,6 +451,25 @@ def test_permission_matrix_membership_leave_post(
     persona: str, expected: Expected, objects: Objects, clients: dict[str, Client]
 ) -> None:
     url = reverse("accounts:membership_leave", kwargs=objects.kwargs["accounts:membership_leave"])
+
+    response = clients[persona].post(url)
+
+    assert _outcome(response) == _expected_outcome(expected, url, reverse("accounts:login"), {})
+
+
+@pytest.mark.parametrize(
+    ("persona", "expected"),
+    [
+        ("anonymous", LOGIN),
+        ("applicant", 404),
+        ("staff", 404),
+        ("other_applicant", Redirect("/accounts/organizations/")),
+    ],
+)
+def test_permission_matrix_join_request_withdraw_post(
+    persona: str, expected: Expected, objects: Objects, clients: dict[str, Client]
+) -> None:
+    url = reverse("accounts:join_request_withdraw", kwargs=objects.kwargs["accounts:join_request_withdraw"])
 
     response = clients[persona].post(url)
 

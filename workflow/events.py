@@ -27,6 +27,9 @@ class Event(models.TextChoices):
     REVIEWS_OVERDUE = "reviews_overdue", _("Reviews overdue")
     ASSIGNMENTS_OFFERED = "assignments_offered", _("Proposals to assess")
     DECISION_LETTER = "decision_letter", _("Decision letter")
+    JOIN_REQUESTED = "join_requested", _("Request to join an organization")
+    JOIN_APPROVED = "join_approved", _("Request to join an organization approved")
+    JOIN_REFUSED = "join_refused", _("Request to join an organization refused")
 
 
 class Channel(models.TextChoices):

@@ -16,6 +16,7 @@ from accounts.choices import Role
 from accounts.decorators import AuthenticatedRequest, role_required
 from accounts.errors import ActionForbidden, DomainError, StaleAction
 from accounts.models import User
+from accounts.selectors import join_requests_to_decide
 from intake.models import Proposal
 from intake.selectors import (
     call_for_staff,
@@ -41,7 +42,11 @@ INBOX_PAGE_SIZE = 30
 
 @role_required(Role.STAFF)
 def staff_dashboard(request: AuthenticatedRequest) -> HttpResponse:
-    return render(request, "workflow/staff_dashboard.html", {"open_calls": calls_open()})
+    return render(
+        request,
+        "workflow/staff_dashboard.html",
+        {"open_calls": calls_open(), "join_requests": join_requests_to_decide(user=request.user).count()},
+    )
 
 
 @role_required(Role.BOARD_MEMBER)

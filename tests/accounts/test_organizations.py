@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import Membership, Organization, User
+from accounts.models import JoinRequest, Membership, Organization, User
 from tests.factories import MembershipFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db
@@ -83,17 +83,21 @@ def test_organization_create_province_outside_canada_refused(applicant_client: C
     assert Organization.objects.count() == 0
 
 
-def test_organization_join_adds_membership(applicant: User, applicant_client: Client) -> None:
+def test_organization_join_asks_rather_than_adds(applicant: User, applicant_client: Client) -> None:
     organization = OrganizationFactory(legal_name="Maple AI")
+    MembershipFactory(organization=organization)
 
     response = applicant_client.post(
         ORGANIZATIONS, {"join": "1", "join-organization": str(organization.pk), "join-title": "Engineer"}
     )
 
     assert response.status_code == 302
-    assert _messages(applicant_client.get(ORGANIZATIONS)) == ["You joined Maple AI."]
-    assert list(Membership.objects.values_list("user", "organization", "title")) == [
-        (applicant.pk, organization.pk, "Engineer")
+    assert _messages(applicant_client.get(ORGANIZATIONS)) == [
+        "Your request to join Maple AI is sent to its members for approval; you will be told of the answer."
+    ]
+    assert not Membership.objects.filter(user=applicant).exists()
+    assert list(JoinRequest.objects.values_list("user", "organization", "title", "state")) == [
+        (applicant.pk, organization.pk, "Engineer", "pending")
     ]
 
 

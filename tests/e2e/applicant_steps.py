@@ -24,10 +24,12 @@ from django.urls import reverse
 from django.utils import translation
 
 from accounts.choices import OrganizationType, Role
+from accounts.models import JoinRequest, Membership
 from intake.models import Proposal
 from tests.e2e.harness import Visitor, expect
-from tests.factories import PASSWORD, CallFactory, OrganizationFactory, ProgramFactory, UserFactory
+from tests.factories import PASSWORD, CallFactory, MembershipFactory, OrganizationFactory, ProgramFactory, UserFactory
 from tests.intake import samples
+from workflow.organizations import organization_join_answer
 
 if TYPE_CHECKING:
     from playwright.sync_api import Locator
@@ -72,7 +74,9 @@ def seed_intake() -> Seeded:
         required_attachments=["project_plan", "letters_of_support"],
     )
     UserFactory(role=Role.STAFF, email=STAFF_EMAIL, display_name="Sam Staff")
-    OrganizationFactory(legal_name=LEAD, kind=OrganizationType.SME, employee_count=38, province="SK")
+    lead = OrganizationFactory(legal_name=LEAD, kind=OrganizationType.SME, employee_count=38, province="SK")
+    # A colleague already acts for the lead organization and approves the applicant's request to join it.
+    MembershipFactory(organization=lead, user=UserFactory(role=Role.APPLICANT, display_name="Lee Colleague"))
     OrganizationFactory(legal_name=LARGE_COMPANY, kind=OrganizationType.LARGE_COMPANY, employee_count=2300)
     OrganizationFactory(legal_name=UNIVERSITY, kind=OrganizationType.POST_SECONDARY, employee_count=4100)
     return Seeded(call_pk=call.pk, staff_email=STAFF_EMAIL, password=PASSWORD)
@@ -135,13 +139,32 @@ def sign_up(visitor: Visitor, applicant: Applicant) -> None:
 
 
 def join_organization(visitor: Visitor, organization: str) -> None:
-    """Join a registered organization with one's job title."""
+    """Ask to join a registered organization with one's job title; a colleague already a member approves.
+
+    The colleague's answer goes through the same action as the page of the request
+    (tests/accounts/test_join_requests.py walks that page); the applicant then finds the
+    organization among their own.
+    """
     lang = visitor.language
     join = _main(visitor).locator("section").filter(has=visitor.page.locator("#join-heading"))
     field(join, t(lang, "Organization")).select_option(label=organization)
     field(join, t(lang, "Your job title")).fill("Chief executive")
-    press(visitor, join.get_by_role("button", name=t(lang, "Join")), "joined")
-    expect_message(visitor, t(lang, "You joined %(name)s.", name=organization))
+    press(visitor, join.get_by_role("button", name=t(lang, "Ask to join")), "join-asked")
+    expect_message(
+        visitor,
+        t(
+            lang,
+            "Your request to join %(name)s is sent to its members for approval; you will be told of the answer.",
+            name=organization,
+        ),
+    )
+    join_request = JoinRequest.objects.select_related("organization").get(organization__legal_name=organization)
+    colleague = Membership.objects.filter(organization=join_request.organization).first()
+    assert colleague is not None, "the seed gives the lead organization a member"
+    organization_join_answer(join_request=join_request, by=colleague.user, approve=True)
+    visitor.go(reverse("accounts:organizations"))
+    visitor.arrive("joined")
+    expect(_main(visitor).get_by_role("row", name=organization)).to_be_visible()
 
 
 def write_loi(visitor: Visitor, call_pk: int, applicant: Applicant, *, mistake: bool = False) -> int:

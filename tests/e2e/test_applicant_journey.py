@@ -36,8 +36,10 @@ def test_applicant_registers_submits_loi_and_after_invitation_the_full_applicati
     assert sorted(proposal.members.values_list("organization__legal_name", flat=True)) == sorted(steps.CONTRIBUTIONS)
     assert sorted(proposal.attachments.values_list("original_name", flat=True)) == ["letters.pdf", "project plan.pdf"]
 
-    inbox = applicant.page.locator("header").get_by_role("link", name="Inbox (3 unread)")
+    inbox = applicant.page.locator("header").get_by_role("link", name="Inbox (4 unread)")
     steps.press(applicant, inbox, "inbox")
     assert applicant.path == reverse("workflow:inbox")
     for subject in ("Letter of intent received", "Invited to submit a full application", "Full application received"):
         expect(applicant.page.locator("main").get_by_text(f"Unread: {subject}: {steps.TITLE}")).to_have_count(1)
+    joined = f"Unread: You are now a member of {steps.LEAD}"
+    expect(applicant.page.locator("main").get_by_text(joined)).to_have_count(1)

@@ -46,7 +46,7 @@ def test_applicant_journey_in_french(site: Any, visitor: Callable[..., Visitor])
     assert proposal.lead_applicant.preferred_language == "fr"
     t = steps.t
     with translation.override("fr"):
-        unread = translation.ngettext("(%(counter)s unread)", "(%(counter)s unread)", 3) % {"counter": 3}
+        unread = translation.ngettext("(%(counter)s unread)", "(%(counter)s unread)", 4) % {"counter": 4}
     steps.press(
         applicant, applicant.page.locator("header").get_by_role("link", name=f"{t('fr', 'Inbox')} {unread}"), "inbox"
     )
@@ -54,6 +54,8 @@ def test_applicant_journey_in_french(site: Any, visitor: Callable[..., Visitor])
                     "Full application received: %(title)s"):  # fmt: skip
         text = f"{t('fr', 'Unread:')} {t('fr', subject, title=steps.TITLE)}"
         expect(applicant.page.locator("main").get_by_text(text)).to_have_count(1)
+    joined = f"{t('fr', 'Unread:')} {t('fr', 'You are now a member of %(organization)s', organization=steps.LEAD)}"
+    expect(applicant.page.locator("main").get_by_text(joined)).to_have_count(1)
 
     untranslated = sorted(
         {message for language, message, text in steps.LOOKED_FOR if language == "fr" and text == message}
