@@ -78,6 +78,21 @@ CONTEXTS: dict[str, dict[str, Any]] = {
             },
         ]
     },
+    Event.JOIN_REQUESTED: {
+        "organization": "Maple AI",
+        "requester": "Ann Applicant",
+        "requester_email": "ann@example.org",
+        "title": "CTO",
+        "reason": "",
+        "request_id": 7,
+    },
+    Event.JOIN_APPROVED: {"organization": "Maple AI", "requester": "Ann Applicant", "reason": "", "request_id": 7},
+    Event.JOIN_REFUSED: {
+        "organization": "Maple AI",
+        "requester": "Ann Applicant",
+        "reason": "Not one of our staff.",
+        "request_id": 7,
+    },
     Event.REVIEWS_OVERDUE: {
         "reviews": [
             {
@@ -122,9 +137,36 @@ def test_email_contexts_cover_every_event() -> None:
 GROUPED = {Event.REVIEW_REMINDER, Event.REVIEWS_OVERDUE}
 #: Events to assessors about proposals they may not open yet: they link to the assessor's dashboard.
 TO_ASSESSORS = {Event.ASSIGNMENTS_OFFERED}
+#: Events about joining an organization: no proposal; their links lead to the request or the organizations.
+JOINING = {
+    Event.JOIN_REQUESTED: "/accounts/organizations/requests/7/",
+    Event.JOIN_APPROVED: "/accounts/organizations/",
+    Event.JOIN_REFUSED: "/accounts/organizations/",
+}
 
 
-@pytest.mark.parametrize("event", sorted(set(Event.values) - GROUPED))
+@pytest.mark.parametrize("event", sorted(JOINING))
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_email_joining_renders_completely(event: str, language: str) -> None:
+    subject, text, html = _render(event, language, None)
+
+    assert subject
+    assert "\n" not in subject
+    for part in (subject, text, html):
+        assert "{{" not in part
+        assert "{%" not in part
+        assert "Maple AI" in part
+    assert f"{settings.SITE_URL}{JOINING[event]}" in text
+    assert f'<html lang="{language}">' in html
+    if event == Event.JOIN_REFUSED:
+        assert "Not one of our staff." in text
+        assert "Not one of our staff." in html
+    if event == Event.JOIN_REQUESTED:
+        assert f'href="{settings.SITE_URL}{JOINING[event]}"' in html
+        assert "ann@example.org" in text
+
+
+@pytest.mark.parametrize("event", sorted(set(Event.values) - GROUPED - set(JOINING)))
 @pytest.mark.parametrize("language", ["en", "fr"])
 def test_email_renders_completely(event: str, language: str, proposal: Proposal) -> None:
     subject, text, html = _render(event, language, proposal)
@@ -151,8 +193,8 @@ def test_email_renders_completely(event: str, language: str, proposal: Proposal)
 
 @pytest.mark.parametrize("event", Event.values)
 def test_email_french_differs_from_english(event: str, proposal: Proposal) -> None:
-    english = _render(event, "en", proposal)
-    french = _render(event, "fr", proposal)
+    english = _render(event, "en", None if event in JOINING else proposal)
+    french = _render(event, "fr", None if event in JOINING else proposal)
 
     if event == Event.DECISION_LETTER:
         # Its subject is the letter's own, written in the applicant's language when it was drafted.
