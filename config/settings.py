@@ -225,7 +225,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(SWEEP_INTERVAL_SECONDS),
     },
     "relay-unsent-notifications": {"task": "workflow.tasks.relay_unsent_notifications", "schedule": 60.0},
+    "seal-audit-trail": {"task": "workflow.tasks.seal_audit_trail", "schedule": 60.0},
 }
+# The audit trail's hash chain (docs/adr/0016): its key, kept out of the database (by default
+# derived from DJANGO_SECRET_KEY: set it on its own so that rotating the secret key keeps the
+# chain verifiable), and how old an unsealed record may be before it counts as inserted.
+AUDIT_CHAIN_KEY = env.str("AUDIT_CHAIN_KEY", default="")
+AUDIT_SEAL_GRACE_SECONDS = env.int("AUDIT_SEAL_GRACE_SECONDS", default=3600)
 # An assessor whose total is further than this (points out of 100) from the others' mean is flagged.
 ASSESSMENT_OUTLIER_POINTS = env.float("ASSESSMENT_OUTLIER_POINTS", default=20.0)
 

@@ -67,6 +67,46 @@ class AuditRecord(models.Model):
         raise TypeError("Audit records are append-only.")
 
 
+class AuditSealQuerySet(models.QuerySet["AuditSeal"]):
+    def update(self, **kwargs: Any) -> int:
+        raise TypeError("Audit seals are append-only.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise TypeError("Audit seals are append-only.")
+
+
+class AuditSeal(models.Model):
+    """One link of the audit trail's hash chain: the keyed hash of a record and of the link before it.
+
+    Links are numbered 1, 2, 3… in the order the sealer (``workflow.audit_chain``) finds the
+    records, so a record whose transaction commits late still joins the chain.
+    """
+
+    seq = models.PositiveBigIntegerField(primary_key=True)
+    record = models.OneToOneField(AuditRecord, on_delete=models.PROTECT, related_name="seal")
+    previous = models.CharField(max_length=64, blank=True)
+    digest = models.CharField(max_length=64)
+    sealed_at = models.DateTimeField(default=timezone.now)
+
+    objects = AuditSealQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("audit seal")
+        verbose_name_plural = _("audit seals")
+        ordering = ["seq"]
+
+    def __str__(self) -> str:
+        return f"{self.seq}: {self.digest[:12]}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise TypeError("Audit seals are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise TypeError("Audit seals are append-only.")
+
+
 class Notification(models.Model):
     """One message to one person on one channel, written with the change that caused it.
 

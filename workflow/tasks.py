@@ -6,7 +6,7 @@ import smtplib
 
 from celery import shared_task
 
-from workflow import actions, notifications, sweeps
+from workflow import actions, audit_chain, notifications, sweeps
 
 
 @shared_task(
@@ -43,3 +43,9 @@ def send_deadline_reminders() -> int:
 def send_review_reminders() -> int:
     """Remind assessors of reviews due soon, and tell staff once a day of overdue ones."""
     return sweeps.review_reminders_send() + sweeps.reviews_overdue_escalate()
+
+
+@shared_task
+def seal_audit_trail() -> int:
+    """Append the audit records written since the last run to the hash chain."""
+    return audit_chain.audit_seal().sealed
