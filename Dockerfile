@@ -15,9 +15,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     WEB_CONCURRENCY=3 \
     GUNICORN_CMD_ARGS="--bind 0.0.0.0:8000 --worker-class gthread --threads 4 --access-logfile - --timeout 60"
 
-# gettext's msgfmt compiles the French catalogue below.
+# gettext's msgfmt compiles the French catalogue below; manage.py backup and restore run
+# PostgreSQL's pg_dump and pg_restore (Debian 12's client is PostgreSQL 15, as the server).
 RUN apt-get update \
-    && apt-get install --yes --no-install-recommends gettext \
+    && apt-get install --yes --no-install-recommends gettext postgresql-client \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

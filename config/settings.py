@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "intake",
     "assessment",
     "workflow",
+    "stewardship",
 ]
 
 MIDDLEWARE = [
