@@ -28,7 +28,7 @@ from accounts.errors import ActionForbidden, DomainError, StaleAction
 from accounts.models import User
 from intake.choices import VersionKind
 from intake.models import Call, Proposal
-from intake.selectors import RELATED, call_committed, proposal_funding_requested
+from intake.selectors import RELATED, call_committed, proposal_decision_withheld, proposal_funding_requested
 from intake.services.versions import proposal_version_freeze
 from intake.templatetags.money import money
 from workflow.events import Channel, Event
@@ -139,7 +139,7 @@ def _perform(
                 proposal_version_freeze(proposal=locked, by=cast(User, by), kind=effect.version, counted=True)
     except ConcurrentTransition as error:
         current = Proposal.objects.get(pk=proposal.pk)
-        raise StaleAction(_stale_message(current)) from error
+        raise StaleAction(_stale_message(current, by=by)) from error
     return locked
 
 
@@ -153,12 +153,12 @@ def _check(action: str, *, proposal: Proposal, by: Actor, expected_state: str | 
 
 def _refuse_stale_or_forbidden(action: str, *, proposal: Proposal, by: Actor, expected_state: str | None) -> None:
     if expected_state and proposal.state != expected_state:
-        raise StaleAction(_stale_message(proposal))
+        raise StaleAction(_stale_message(proposal, by=by))
     if action == EXTEND_DEADLINE:
         _refuse_extension(proposal=proposal, by=by)
         return
     if transition_of(action, proposal.state) is None:
-        raise StaleAction(_stale_message(proposal))
+        raise StaleAction(_stale_message(proposal, by=by))
     if not permitted(proposal, action, by):
         raise ActionForbidden(_("You may not do this to this proposal."))
 
@@ -172,7 +172,13 @@ def proposal_action_precheck(*, proposal: Proposal, action: str, by: Actor, expe
     _refuse_stale_or_forbidden(action, proposal=proposal, by=by, expected_state=expected_state)
 
 
-def _stale_message(proposal: Proposal) -> str:
+def _stale_message(proposal: Proposal, *, by: Actor) -> str:
+    """Say what became of ``proposal``, without telling ``by`` a board decision withheld from them."""
+    if proposal_decision_withheld(proposal=proposal, user=by):
+        return _(
+            "The board has made its decision on this proposal, so this action is no longer possible. You will "
+            "receive the decision when it is released. Nothing was changed."
+        )
     return _("This proposal is now “%(state)s”, so this action is no longer possible. Nothing was changed.") % {
         "state": proposal.get_state_display()
     }
@@ -404,6 +410,9 @@ def proposal_approve(
     """Fund the proposal with ``amount`` and ``conditions``, giving the rationale: the chair, once a quorum has voted.
 
     The amount is at most what the proposal requests and what remains of the call's envelope.
+    Nobody is notified: the applicants hear of the decision, with its letter, when staff
+    release the meeting's decisions (``workflow.board.letters``); until then it is withheld
+    from them (``intake.selectors.decision_withheld_from``).
     """
     rationale = _required(rationale, _("Give the rationale of the decision."))
     if amount is None or amount <= 0:
@@ -417,7 +426,6 @@ def proposal_approve(
             reason=rationale,
             data={"amount": str(amount), "conditions": conditions.strip(), "decision": "approved"},
             fields={"approved_amount": amount, "decision_conditions": conditions.strip()},
-            events=[(Event.DECISION_MADE, _applicant)],
             facts=board_facts(),
             prepare=_approval_within_the_envelope(amount),
         ),
@@ -425,7 +433,10 @@ def proposal_approve(
 
 
 def proposal_decline(*, proposal: Proposal, by: Actor, rationale: str, expected_state: str | None = None) -> Proposal:
-    """Decline to fund the proposal, giving the rationale: the chair, once a quorum has voted."""
+    """Decline to fund the proposal, giving the rationale: the chair, once a quorum has voted.
+
+    Nobody is notified: as for an approval, the applicants hear of it at the release.
+    """
     rationale = _required(rationale, _("Give the rationale of the decision."))
     return _perform(
         "decline",
@@ -435,7 +446,6 @@ def proposal_decline(*, proposal: Proposal, by: Actor, rationale: str, expected_
         effect=Effect(
             reason=rationale,
             data={"decision": "declined"},
-            events=[(Event.DECISION_MADE, _applicant)],
             facts=board_facts(),
             prepare=_decision_tally,
         ),

@@ -12,14 +12,21 @@ from assessment.selectors import affiliation_conflict_exists
 from intake.models import Proposal
 from workflow.models import AgendaItem, AuditRecord, BoardConflict, BoardMeeting, Vote, VoteChoice
 
+#: The actions of the board's decisions, whose records are withheld with the decision.
+DECISIONS = ("approve", "decline")
+
 
 def audit_records_for(*, proposal: Proposal) -> QuerySet[AuditRecord]:
     """Return the history of ``proposal``, oldest first, with who acted.
 
     The caller has already checked that the user may read ``proposal``; the applicant's
-    page shows what happened without the names of staff.
+    page shows what happened without the names of staff. A proposal read with its decision
+    withheld (``intake.selectors.decisions_withheld``) has no record of the decision.
     """
-    return AuditRecord.objects.filter(proposal=proposal).select_related("actor").order_by("at", "pk")
+    records = AuditRecord.objects.filter(proposal=proposal).select_related("actor").order_by("at", "pk")
+    if getattr(proposal, "decision_withheld", False):
+        records = records.exclude(action__in=DECISIONS)
+    return records
 
 
 # --- The board ------------------------------------------------------------------------------------

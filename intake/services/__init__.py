@@ -17,6 +17,7 @@ from accounts.models import Membership, Organization, User
 from intake.choices import Sector, VersionKind
 from intake.completeness import LOI_DETAIL_FIELDS, proposal_stage
 from intake.models import Call, CoApplicant, ConsortiumMember, Program, Proposal
+from intake.selectors import proposal_state_shown
 
 M = TypeVar("M", Program, Call)
 
@@ -196,7 +197,7 @@ def proposal_lock_for_editing(*, proposal: Proposal, by: User, expected_updated_
     if not current.is_editable:
         raise StaleAction(
             _("This proposal is now “%(state)s” and can no longer be edited. Your changes are not saved.")
-            % {"state": current.get_state_display()}
+            % {"state": proposal_state_shown(proposal=current, user=by)}
         )
     deadline = current.deadline
     if deadline is not None and timezone.now() >= deadline:

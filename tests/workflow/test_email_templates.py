@@ -9,14 +9,16 @@ from typing import Any, cast
 import pytest
 from django.conf import settings
 
+from accounts.choices import Role
 from accounts.models import User
 from intake.models import Proposal
 from tests.factories import UserFactory
 from tests.workflow.board.making import decidable
 from tests.workflow.conftest import MakeProposal
 from workflow.actions import proposal_approve, proposal_decline, proposal_request_changes
+from workflow.board.letters import meeting_decisions_release
 from workflow.events import Channel, Event
-from workflow.models import Notification
+from workflow.models import BoardMeeting, Notification
 from workflow.notifications import notification_render
 from workflow.states import ProposalState
 
@@ -234,16 +236,22 @@ def test_email_html_escapes_the_applicants_text(proposal: Proposal) -> None:
     assert "Scope <script>" in text
 
 
-def _decision_email(proposal: Proposal) -> tuple[str, str, str]:
-    notification = Notification.objects.get(proposal=proposal, event=Event.DECISION_MADE, channel=Channel.EMAIL)
+def _decision_email(proposal: Proposal, meeting: BoardMeeting) -> tuple[str, str, str]:
+    """Release ``meeting``'s decisions and return the email of ``proposal``'s letter to its lead applicant.
+
+    The decision itself sends nothing: the applicant hears of it with the letter, at the release.
+    """
+    assert not Notification.objects.filter(proposal=proposal).exists()
+    meeting_decisions_release(meeting=meeting, by=cast(User, UserFactory(role=Role.STAFF)))
+    notification = Notification.objects.get(
+        proposal=proposal, recipient=proposal.lead_applicant, event=Event.DECISION_LETTER, channel=Channel.EMAIL
+    )
     return notification_render(notification)
 
 
-def test_email_decision_approved_shows_amount_conditions_and_rationale(
-    make_proposal: MakeProposal, board_member: User
-) -> None:
+def test_email_decision_approved_shows_amount_and_conditions(make_proposal: MakeProposal, board_member: User) -> None:
     proposal = make_proposal(ProposalState.BOARD_REVIEW, title="Shared quantum testbed")
-    decidable(proposal, chair=board_member)
+    meeting = decidable(proposal, chair=board_member)
     proposal_approve(
         proposal=proposal,
         by=board_member,
@@ -252,12 +260,11 @@ def test_email_decision_approved_shows_amount_conditions_and_rationale(
         conditions="Quarterly reports.",
     )
 
-    subject, text, html = _decision_email(proposal)
+    subject, text, html = _decision_email(proposal, meeting)
 
     assert subject == "Your proposal is funded: Shared quantum testbed"
     assert "the board approved funding of $150,000.00 for your proposal" in text
     assert "Conditions of funding:\nQuarterly reports." in text
-    assert "Rationale of the decision:\nStrong consortium." in text
     assert "$150,000.00" in html
     assert "Quarterly reports." in html
     assert board_member.display_name not in text + html
@@ -269,10 +276,10 @@ def test_email_decision_approved_in_french_writes_the_amount_the_french_way(
     applicant.preferred_language = "fr"
     applicant.save(update_fields=["preferred_language"])
     proposal = make_proposal(ProposalState.BOARD_REVIEW, title="Banc d'essai")
-    decidable(proposal, chair=board_member)
+    meeting = decidable(proposal, chair=board_member)
     proposal_approve(proposal=proposal, by=board_member, amount=Decimal("150000"), rationale="Solide.")
 
-    subject, text, _html = _decision_email(proposal)
+    subject, text, _html = _decision_email(proposal, meeting)
 
     assert subject == "Votre proposition est financée : Banc d'essai"
     assert "un financement de 150\u00a0000,00\u00a0$ pour votre proposition" in text
@@ -281,10 +288,10 @@ def test_email_decision_approved_in_french_writes_the_amount_the_french_way(
 
 def test_email_decision_declined_shows_rationale_and_no_amount(make_proposal: MakeProposal, board_member: User) -> None:
     proposal = make_proposal(ProposalState.BOARD_REVIEW, title="Shared quantum testbed")
-    decidable(proposal, chair=board_member)
+    meeting = decidable(proposal, chair=board_member)
     proposal_decline(proposal=proposal, by=board_member, rationale="The budget is not credible.")
 
-    subject, text, html = _decision_email(proposal)
+    subject, text, html = _decision_email(proposal, meeting)
 
     assert subject == "Funding decision on your proposal: Shared quantum testbed"
     assert "the board decided not to fund your proposal “Shared quantum testbed”" in text

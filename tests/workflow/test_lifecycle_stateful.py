@@ -81,8 +81,9 @@ TOLD = {
     "complete_assessment": {("assessment_completed", "staff")},
     "reopen_assessment": set(),
     "send_to_board": set(),
-    "approve": {("decision_made", "lead")},
-    "decline": {("decision_made", "lead")},
+    # The board's decision is withheld from the applicant until staff release the meeting's decisions.
+    "approve": set(),
+    "decline": set(),
     "withdraw": {("withdrawn", "lead"), ("withdrawn", "staff")},
     "expire": {("expired", "lead")},
     "extend_deadline": {("extension_granted", "lead")},

@@ -4,7 +4,8 @@ A letter is drafted once per decided agenda item, in the lead applicant's langua
 what the decision recorded (the approved amount and conditions, or the rationale of a
 decline) and, for a decline, the assessors' comments without their names. Staff edit it;
 releasing the meeting's decisions sends every letter through the one notification entry
-point, once.
+point, once, to the lead applicant and the co-applicants: until then the decision is
+withheld from them (``intake.selectors.decision_withheld_from``).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -25,7 +26,7 @@ from accounts.models import User
 from assessment.choices import AssignmentState, ReviewState
 from assessment.models import Review, Score
 from intake.choices import VersionKind
-from intake.models import Proposal
+from intake.models import CoApplicant, Proposal
 from workflow.events import Event
 from workflow.models import AgendaItem, AuditRecord, BoardMeeting, DecisionLetter
 from workflow.notifications import notify
@@ -195,9 +196,26 @@ def letter_update(*, letter: DecisionLetter, by: User, subject: str, body: str, 
     return locked
 
 
-def meeting_decisions_release(*, meeting: BoardMeeting, by: User) -> int:
-    """Send every letter of ``meeting`` to its lead applicant and mark the decisions released; return how many.
+def _co_applicants(*, proposal_ids: list[int]) -> dict[int, list[User]]:
+    """Return the co-applicants of each of ``proposal_ids`` other than its lead applicant (one query)."""
+    found: dict[int, list[User]] = {}
+    rows = (
+        CoApplicant.objects.filter(proposal_id__in=proposal_ids)
+        .exclude(user_id=F("proposal__lead_applicant_id"))
+        .select_related("user")
+        .order_by("pk")
+    )
+    for row in rows:
+        found.setdefault(row.proposal_id, []).append(row.user)
+    return found
 
+
+def meeting_decisions_release(*, meeting: BoardMeeting, by: User) -> int:
+    """Send every letter of ``meeting`` to its applicants and mark the decisions released; return how many letters.
+
+    The lead applicant and each co-applicant get the letter once, in the inbox and by email:
+    the first they hear of the decision, withheld from them until now
+    (``intake.selectors.decision_withheld_from``, which reads ``decisions_released_at``).
     Once only: the meeting's row is locked and a second release sends nothing and returns 0.
     Refused while a proposal on the agenda awaits its decision, since its letter could not
     go out with the others.
@@ -218,14 +236,23 @@ def meeting_decisions_release(*, meeting: BoardMeeting, by: User) -> int:
                 % {"count": len(state.undecided)}
             )
         now = timezone.now()
+        co_applicants = _co_applicants(proposal_ids=[letter.item.proposal_id for letter in state.letters])
         for letter in state.letters:
             proposal = letter.item.proposal
+            context = {"subject": letter.subject, "body": letter.body}
             notify(
                 event=Event.DECISION_LETTER,
                 recipients=[proposal.lead_applicant],
                 occurrence=f"letter{letter.pk}",
                 proposal=proposal,
-                context={"subject": letter.subject, "body": letter.body},
+                context=context,
+            )
+            notify(
+                event=Event.DECISION_LETTER,
+                recipients=co_applicants.get(proposal.pk, []),
+                occurrence=f"letter{letter.pk}",
+                proposal=proposal,
+                context={**context, "audience": "co_applicant"},
             )
         DecisionLetter.objects.filter(pk__in=[letter.pk for letter in state.letters]).update(released_at=now)
         locked.decisions_released_at = now
