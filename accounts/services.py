@@ -7,11 +7,12 @@ from typing import Any
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.choices import Role
 from accounts.errors import ActionForbidden, DomainError
-from accounts.models import Membership, Organization, User
+from accounts.models import FormerMembership, Membership, Organization, User
 
 
 def user_sign_up(*, email: str, display_name: str, password: str, preferred_language: str) -> User:
@@ -105,4 +106,14 @@ def membership_delete(*, user: User, membership: Membership) -> None:
     """Leave an organization: only the member themself may."""
     if membership.user_id != user.pk:
         raise ActionForbidden(_("You can only leave your own organizations."))
-    membership.delete()
+    with transaction.atomic():
+        deleted, _rows = Membership.objects.filter(pk=membership.pk).delete()
+        if deleted:
+            # Kept: a tie that ended within three years still conflicts an assessor or a board member.
+            FormerMembership.objects.create(
+                user_id=membership.user_id,
+                organization_id=membership.organization_id,
+                title=membership.title,
+                joined_at=membership.created_at,
+                left_at=timezone.now(),
+            )
