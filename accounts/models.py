@@ -212,4 +212,4 @@ class FormerMembership(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} @ {self.organization} (until {self.left_at:%Y-%m-%d})"
+        return f"{self.user} @ {self.organization} ({self.joined_at:%Y-%m-%d}..{self.left_at:%Y-%m-%d})"
