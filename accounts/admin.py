@@ -1,8 +1,10 @@
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Membership, Organization, User
+from accounts.models import FormerMembership, Membership, Organization, User
 
 
 class MembershipInline(admin.TabularInline):
@@ -11,13 +13,25 @@ class MembershipInline(admin.TabularInline):
     autocomplete_fields = ["organization"]
 
 
+class FormerMembershipInline(admin.TabularInline):
+    """Ended memberships, read only: they decide conflicts of interest for three years."""
+
+    model = FormerMembership
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ["organization", "title", "joined_at", "left_at"]
+
+    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     ordering = ["email"]
     list_display = ["email", "display_name", "preferred_language", "is_active", "is_staff"]
     list_filter = ["is_active", "is_staff", "is_superuser", "groups", "preferred_language"]
     search_fields = ["email", "display_name"]
-    inlines = [MembershipInline]
+    inlines = [MembershipInline, FormerMembershipInline]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         (_("Personal information"), {"fields": ("display_name", "preferred_language")}),

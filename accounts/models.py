@@ -224,3 +224,34 @@ class JoinRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.organization} ({self.state})"
+
+class FormerMembership(models.Model):
+    """A membership that ended: who acted for which organization, from when until when.
+
+    Leaving an organization moves the membership here instead of forgetting it, because a
+    tie that ended less than three years ago still conflicts its holder as an assessor or a
+    board member (``assessment.selectors.organization_tie_exists``). ``Membership`` keeps
+    only the current ones, so everything that asks who acts for an organization today reads
+    it unchanged.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="former_memberships", verbose_name=_("user"))
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="former_memberships", verbose_name=_("organization")
+    )
+    title = models.CharField(_("job title"), max_length=150, blank=True)
+    joined_at = models.DateTimeField(_("joined"))
+    left_at = models.DateTimeField(_("left"))
+
+    class Meta:
+        verbose_name = _("former membership")
+        verbose_name_plural = _("former memberships")
+        ordering = ["-left_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(left_at__gte=models.F("joined_at")), name="former_membership_ends_after_it_starts"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.organization} ({self.joined_at:%Y-%m-%d}..{self.left_at:%Y-%m-%d})"

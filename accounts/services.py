@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from accounts.choices import JoinRequestState, Role
 from accounts.errors import ActionForbidden, DomainError, StaleAction
-from accounts.models import JoinRequest, Membership, Organization, User
+from accounts.models import FormerMembership, JoinRequest, Membership, Organization, User
 from accounts.selectors import join_request_deciders
 
 
@@ -177,4 +177,14 @@ def membership_delete(*, user: User, membership: Membership) -> None:
     """Leave an organization: only the member themself may."""
     if membership.user_id != user.pk:
         raise ActionForbidden(_("You can only leave your own organizations."))
-    membership.delete()
+    with transaction.atomic():
+        deleted, _rows = Membership.objects.filter(pk=membership.pk).delete()
+        if deleted:
+            # Kept: a tie that ended within three years still conflicts an assessor or a board member.
+            FormerMembership.objects.create(
+                user_id=membership.user_id,
+                organization_id=membership.organization_id,
+                title=membership.title,
+                joined_at=membership.created_at,
+                left_at=timezone.now(),
+            )

@@ -43,6 +43,8 @@ class PlanState(models.TextChoices):
 class ReviewState(models.TextChoices):
     DRAFT = "draft", _("Draft")
     SUBMITTED = "submitted", _("Submitted")
+    #: Submitted, then found conflicted: kept for the record, counted nowhere.
+    SET_ASIDE = "set_aside", _("Set aside (conflict of interest)")
 
 
 class Recommendation(models.TextChoices):

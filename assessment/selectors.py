@@ -1,20 +1,31 @@
 """Reads shared by assessment's parts: the one definition of a conflict of interest.
 
-An assessor is conflicted on a proposal when a ``Conflict`` row says so (declared by the
-assessor or recorded by staff), or when the assessor is affiliated, now or within the last
-``AFFILIATION_CONFLICT_YEARS`` years, with any organization of the proposal's consortium.
-The automatic part is computed, never stored, so it follows the consortium and the
-affiliations as they change. Every page, file link, export and the solver ask here.
+An assessor is conflicted on a proposal when
+
+- a ``Conflict`` row says so (declared by the assessor or recorded by staff);
+- they are tied, now or within the last ``AFFILIATION_CONFLICT_YEARS`` years, to any
+  organization of the proposal's consortium: by an affiliation of their assessor profile,
+  or by a membership of their account (a current ``Membership`` or a ``FormerMembership``
+  that ended within those years) — ``organization_tie_exists``;
+- they lead another proposal of the same call, a competitor — ``competing_lead_exists``.
+
+Board members are recused on the same ties (``workflow.selectors.board_recused``). The
+automatic parts are computed, never stored, so they follow the consortium, the
+affiliations and the memberships as they change. Every page, file link, export and the
+solver ask here.
 """
 
 from __future__ import annotations
 
+from datetime import datetime, time
 from typing import Any
 
 from django.db.models import Exists, Q
+from django.utils import timezone
 
+from accounts.models import FormerMembership, Membership
 from assessment.models import Conflict, affiliation_conflict_since
-from intake.models import ConsortiumMember
+from intake.models import ConsortiumMember, Proposal
 
 
 def conflict_exists(*, assessor: Any, proposal: Any) -> Exists:
@@ -35,6 +46,49 @@ def affiliation_conflict_exists(*, assessor: Any, proposal: Any) -> Exists:
     return Exists(ConsortiumMember.objects.filter(same & recent))
 
 
+def membership_conflict_since() -> datetime:
+    """Memberships that ended at or after this moment still conflict their holder (same years as affiliations)."""
+    return timezone.make_aware(datetime.combine(affiliation_conflict_since(), time.min))
+
+
+def membership_conflict_exists(*, person: Any, proposal: Any) -> Q:
+    """The condition that ``person`` is a member, now or within the years, of an organization of the consortium."""
+    # Joins, not ``__in`` subqueries: an ``OuterRef`` passed in must refer to the query this goes into.
+    current = Membership.objects.filter(user_id=person, organization__consortium_memberships__proposal_id=proposal)
+    former = FormerMembership.objects.filter(
+        user_id=person,
+        organization__consortium_memberships__proposal_id=proposal,
+        left_at__gte=membership_conflict_since(),
+    )
+    return Q(Exists(current)) | Q(Exists(former))
+
+
+def organization_tie_exists(*, person: Any, proposal: Any) -> Q:
+    """The condition that ``person`` is tied to ``proposal``'s consortium by an affiliation or a membership.
+
+    The automatic conflict of an assessor and the automatic recusal of a board member.
+    """
+    return Q(affiliation_conflict_exists(assessor=person, proposal=proposal)) | membership_conflict_exists(
+        person=person, proposal=proposal
+    )
+
+
+def competing_lead_exists(*, person: Any, proposal: Any) -> Exists:
+    """Return ``EXISTS`` another proposal of ``proposal``'s call led by ``person``: they compete with it.
+
+    Any state counts, a draft or a withdrawn proposal included: whoever led one in the call
+    is a competitor whose judgement the others' applicants may fairly doubt.
+    """
+    return Exists(Proposal.objects.filter(lead_applicant_id=person, call__proposals__pk=proposal).exclude(pk=proposal))
+
+
+def automatic_conflict(*, person: Any, proposal: Any) -> Q:
+    """The conflicts computed from the data, not recorded: a tie to the consortium, or leading a competitor."""
+    return organization_tie_exists(person=person, proposal=proposal) | Q(
+        competing_lead_exists(person=person, proposal=proposal)
+    )
+
+
 def conflicted(*, assessor: Any, proposal: Any) -> Q:
     """The condition that ``assessor`` is conflicted on ``proposal``, for ``filter``/``exclude``.
 
@@ -42,6 +96,6 @@ def conflicted(*, assessor: Any, proposal: Any) -> Q:
     proposals: ``conflicted(assessor=user.pk, proposal=OuterRef("pk"))`` (use ``OuterRef``
     inside ``Exists``; at the top level of a proposal queryset pass ``F("pk")``).
     """
-    return Q(conflict_exists(assessor=assessor, proposal=proposal)) | Q(
-        affiliation_conflict_exists(assessor=assessor, proposal=proposal)
+    return Q(conflict_exists(assessor=assessor, proposal=proposal)) | automatic_conflict(
+        person=assessor, proposal=proposal
     )

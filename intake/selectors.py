@@ -16,7 +16,7 @@ from accounts.choices import Role
 from accounts.models import User
 from assessment.choices import ACTIVE_ASSIGNMENT_STATES
 from assessment.models import Assignment
-from assessment.selectors import affiliation_conflict_exists, conflicted
+from assessment.selectors import automatic_conflict, conflicted
 from intake.eligibility import Application, Check, Rules
 from intake.models import Call, CoApplicant, EligibilityOverride, Program, Proposal
 from workflow.models import AgendaItem, BoardConflict
@@ -114,14 +114,14 @@ def _board_member_of(user: User) -> Q:
     meeting's items itself; every page of the proposal asks here and answers 404.
 
     Recusal is ``workflow.selectors.board_recused``'s rule (a declared conflict, or an
-    affiliation as for assessors), written here over the same rows because that module
+    automatic one as for assessors), written here over the same rows because that module
     reads this one (``proposals_visible_to``): importing it back would be a cycle.
     ``tests/workflow/board/test_recusal.py`` holds the two to the same answers.
     """
     on_agenda = AgendaItem.objects.filter(proposal_id=OuterRef("pk"), meeting__members=user.pk)
     declared = BoardConflict.objects.filter(member_id=user.pk, proposal_id=OuterRef("pk"))
-    affiliated = affiliation_conflict_exists(assessor=user.pk, proposal=OuterRef("pk"))
-    return Q(Exists(on_agenda)) & ~Q(Exists(declared)) & ~Q(affiliated)
+    automatic = automatic_conflict(person=user.pk, proposal=OuterRef("pk"))
+    return Q(Exists(on_agenda)) & ~Q(Exists(declared)) & ~automatic
 
 
 def _applicant_of(user: User) -> Q:

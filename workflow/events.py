@@ -22,6 +22,7 @@ class Event(models.TextChoices):
     DEADLINE_REMINDER = "deadline_reminder", _("Deadline reminder")
     COAPPLICANT_INVITED = "coapplicant_invited", _("Invited to edit a proposal")
     CONFLICT_DECLARED = "conflict_declared", _("Conflict of interest declared")
+    REVIEW_SET_ASIDE = "review_set_aside", _("Review set aside: replacement assessor needed")
     ASSIGNMENT_DECLINED = "assignment_declined", _("Assessment assignment declined")
     REVIEW_REMINDER = "review_reminder", _("Reviews due soon")
     REVIEWS_OVERDUE = "reviews_overdue", _("Reviews overdue")

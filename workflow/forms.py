@@ -264,6 +264,7 @@ ACTION_DONE: dict[str, Promise] = {
     "expire": _("The proposal expired: its deadline passed before submission."),
     "extend_deadline": _("The deadline was extended."),
     "override_eligibility": _("Program staff set aside a failed eligibility check."),
+    "set_aside_review": _("A submitted review was set aside: its assessor has a conflict of interest."),
 }
 
 #: The actions whose reason is written for the applicant; other reasons are staff's notes.

@@ -8,7 +8,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from assessment.selectors import affiliation_conflict_exists
+from assessment.selectors import automatic_conflict
 from intake.models import Proposal
 from workflow.models import AgendaItem, AuditRecord, BoardConflict, BoardMeeting, Vote, VoteChoice
 
@@ -33,14 +33,15 @@ def audit_records_for(*, proposal: Proposal) -> QuerySet[AuditRecord]:
 
 
 def board_recused(*, member: Any, proposal: Any) -> Q:
-    """The condition that board ``member`` is recused from ``proposal``: a declared conflict, or an affiliation.
+    """The condition that board ``member`` is recused from ``proposal``: a declared conflict, or an automatic one.
 
-    The affiliation rule is the assessors' (``assessment.selectors``): now or in the last
-    three years, with any organization of the consortium. Both arguments are ids or
+    The automatic rule is the assessors' (``assessment.selectors.automatic_conflict``): an
+    affiliation or a membership, now or in the last three years, with any organization of
+    the consortium, or leading another proposal of the same call. Both arguments are ids or
     expressions of the query this goes into (``OuterRef(...)``).
     """
     declared = BoardConflict.objects.filter(member_id=member, proposal_id=proposal)
-    return Q(Exists(declared)) | Q(affiliation_conflict_exists(assessor=member, proposal=proposal))
+    return Q(Exists(declared)) | automatic_conflict(person=member, proposal=proposal)
 
 
 def board_facts() -> dict[str, Any]:

@@ -24,7 +24,7 @@ from django.utils.translation import ngettext
 
 from accounts.choices import Role
 from accounts.errors import DomainError, StaleAction
-from accounts.models import User
+from accounts.models import FormerMembership, Membership, User
 from assessment import solver
 from assessment.choices import ACTIVE_ASSIGNMENT_STATES, AssignmentState, PairRuleKind, PlanState, ReviewState
 from assessment.models import (
@@ -78,9 +78,10 @@ def conflicted_pairs(*, proposals: QuerySet[Proposal]) -> set[tuple[int, int]]:
 
     A conflict is ``assessment.selectors.conflicted``; asking it of every proposal and
     assessor would be a cross join of millions of rows, so it is asked only of the pairs
-    that can be conflicted: those with a ``Conflict`` row, and those where the assessor has
-    an affiliation with an organization of the proposal's consortium (the definition's
-    two sources). ``conflicted`` then decides each, dates of affiliations included.
+    that can be conflicted: those with a ``Conflict`` row, those where the assessor has an
+    affiliation or a membership (current or former) with an organization of the proposal's
+    consortium, and those where the assessor leads another proposal of the same call (the
+    definition's sources). ``conflicted`` then decides each, dates included.
     """
     recorded = Conflict.objects.filter(proposal__in=proposals).values_list("proposal_id", "assessor_id")
     by_affiliation = (
@@ -90,7 +91,23 @@ def conflicted_pairs(*, proposals: QuerySet[Proposal]) -> set[tuple[int, int]]:
         .values_list("proposal_pk", "assessor_id")
         .distinct()
     )
-    return set(recorded) | set(by_affiliation)
+    pairs = set(recorded) | set(by_affiliation)
+    for model in (Membership, FormerMembership):
+        pairs |= set(
+            model.objects.filter(organization__consortium_memberships__proposal__in=proposals)
+            .annotate(proposal_pk=F("organization__consortium_memberships__proposal_id"))
+            .filter(conflicted(assessor=OuterRef("user_id"), proposal=OuterRef("proposal_pk")))
+            .values_list("proposal_pk", "user_id")
+            .distinct()
+        )
+    competitors = (
+        Proposal.objects.filter(call__proposals__in=proposals, lead_applicant__assessor_profile__isnull=False)
+        .annotate(proposal_pk=F("call__proposals__pk"))
+        .exclude(proposal_pk=F("pk"))
+        .values_list("proposal_pk", "lead_applicant_id")
+        .distinct()
+    )
+    return pairs | set(competitors)
 
 
 # --- The optimal plan ----------------------------------------------------------------------------

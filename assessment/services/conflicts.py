@@ -9,20 +9,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef, QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet, Value
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.choices import Role
 from accounts.errors import ActionForbidden, DomainError, StaleAction
-from accounts.models import User
+from accounts.models import FormerMembership, Membership, User
 from assessment.choices import ACTIVE_ASSIGNMENT_STATES, AssignmentState, ConflictSource
 from assessment.models import Affiliation, AssessorProfile, Assignment, Conflict
-from assessment.selectors import affiliation_conflict_exists, conflicted
+from assessment.selectors import affiliation_conflict_exists, automatic_conflict, conflicted, membership_conflict_since
+from assessment.services.reviews import reviews_set_aside_for_conflict
 from intake.models import Call, ConsortiumMember, Proposal
 from workflow.events import Event
 from workflow.notifications import notify_audiences, staff_audience
@@ -40,9 +42,10 @@ def _pair_conflicted(*, assessor_id: int, proposal_id: int) -> bool:
 
 
 def _pair_affiliated(*, assessor_id: int, proposal_id: int) -> bool:
+    """Whether the pair conflicts automatically: a tie to the consortium, or the assessor leads a competitor."""
     return (
         Proposal.objects.filter(pk=proposal_id)
-        .filter(affiliation_conflict_exists(assessor=assessor_id, proposal=OuterRef("pk")))
+        .filter(automatic_conflict(person=assessor_id, proposal=OuterRef("pk")))
         .exists()
     )
 
@@ -102,8 +105,9 @@ def _lock_for_declaration(assignment: Assignment, by: User) -> Assignment:
     if _pair_affiliated(assessor_id=by.pk, proposal_id=current.proposal_id):
         raise DomainError(
             _(
-                "You are affiliated with an organization of this proposal's consortium: you have a conflict of "
-                "interest and cannot assess it. Program staff will assign it to someone else."
+                "You are affiliated with or a member of an organization of this proposal's consortium, or you lead "
+                "another proposal of this call: you have a conflict of interest and cannot assess it. Program staff "
+                "will assign it to someone else."
             )
         )
     if Conflict.objects.filter(assessor_id=by.pk, proposal_id=current.proposal_id).exists():
@@ -149,12 +153,18 @@ def conflict_declare(*, assignment: Assignment, by: User, nature: str) -> Confli
 
 
 def conflict_record(*, by: User, assessor: User, proposal: Proposal, nature: str) -> Conflict:
-    """Record a conflict on ``assessor``'s behalf and withdraw any live assignment of the pair."""
+    """Record a conflict on ``assessor``'s behalf and withdraw any live assignment of the pair.
+
+    A review the assessor already submitted is set aside (kept, no longer counted) and
+    staff are told a replacement is needed (``reviews_set_aside_for_conflict``).
+    """
     nature = nature.strip()
     if not nature:
         raise ValidationError({"nature": _("Say what the conflict is.")})
     try:
         with transaction.atomic():
+            # The proposal first, as submitting a review does: one of the two waits for the other.
+            Proposal.objects.select_for_update().filter(pk=proposal.pk).values_list("pk").get()
             conflict = Conflict.objects.create(
                 assessor=assessor,
                 proposal=proposal,
@@ -165,6 +175,7 @@ def conflict_record(*, by: User, assessor: User, proposal: Proposal, nature: str
             Assignment.objects.filter(assessor=assessor, proposal=proposal, state__in=ACTIVE_ASSIGNMENT_STATES).update(
                 state=AssignmentState.WITHDRAWN, updated_at=timezone.now()
             )
+            reviews_set_aside_for_conflict(proposal=proposal, assessor=assessor, by=by, reason=conflict.nature)
     except IntegrityError as error:
         raise ValidationError(
             {
@@ -191,15 +202,21 @@ class ConflictRow:
     nature: str
     recorded_by: str
     created_at: datetime | None
+    #: The consortium's organizations the assessor is affiliated with (automatic rows).
     organizations: list[str] = field(default_factory=list)
+    #: The consortium's organizations the assessor is, or was within the years, a member of.
+    memberships: list[str] = field(default_factory=list)
+    #: The titles of the proposals of the call the assessor leads, competing with this one.
+    competing: list[str] = field(default_factory=list)
 
 
 def conflicts_for_call(*, call: Call) -> list[ConflictRow]:
-    """Return every conflict on ``call``'s proposals: declared, recorded, and by affiliation (2 queries).
+    """Return every conflict on ``call``'s proposals: declared, recorded, and automatic (3 queries).
 
-    The automatic ones are computed for all assessors with a profile, as one query: the
-    pairs sharing an organization are the candidates, and ``affiliation_conflict_exists``
-    (the one definition) decides which of them conflict.
+    The automatic ones are computed for all assessors with a profile, one query per kind
+    of tie: affiliations (``affiliation_conflict_exists`` decides their dates), memberships
+    current or ended within the years, and leading another proposal of the call; the same
+    rules as ``assessment.selectors.automatic_conflict``, read here with their reasons.
     """
     stored = Conflict.objects.filter(proposal__call=call).select_related("assessor", "proposal", "recorded_by")
     rows = [
@@ -239,8 +256,9 @@ def conflicts_for_call(*, call: Call) -> list[ConflictRow]:
         .distinct()
     )
     label = str(ConflictSource.AUTOMATIC.label)
-    for assessor_id, name, email, proposal_id, title, organization in candidates:
-        row = automatic.setdefault(
+
+    def row_for(assessor_id: int, name: str, email: str, proposal_id: int, title: str) -> ConflictRow:
+        return automatic.setdefault(
             (assessor_id, proposal_id),
             ConflictRow(
                 assessor_name=name,
@@ -254,10 +272,58 @@ def conflicts_for_call(*, call: Call) -> list[ConflictRow]:
                 created_at=None,
             ),
         )
+
+    for assessor_id, name, email, proposal_id, title, organization in candidates:
+        row = row_for(assessor_id, name, email, proposal_id, title)
         if organization not in row.organizations:
             row.organizations.append(organization)
+    # Memberships (current, or ended within the years) and competing leads, in one query.
+    profiled = Exists(AssessorProfile.objects.filter(user_id=OuterRef("user_id")))
+    columns = ("tie_user", "tie_name", "tie_email", "tie_proposal", "tie_title", "tie_text", "tie_kind")
+
+    def membership_ties(model: type[Membership] | type[FormerMembership], **filters: Any) -> QuerySet[Any]:
+        return (
+            model.objects.filter(profiled, organization__consortium_memberships__proposal__call=call, **filters)
+            .annotate(
+                tie_user=F("user_id"),
+                tie_name=F("user__display_name"),
+                tie_email=F("user__email"),
+                tie_proposal=F("organization__consortium_memberships__proposal_id"),
+                tie_title=F("organization__consortium_memberships__proposal__title"),
+                tie_text=F("organization__legal_name"),
+                tie_kind=Value("member"),
+            )
+            .values_list(*columns)
+            .order_by()
+        )
+
+    competitors = (
+        Proposal.objects.filter(call=call, lead_applicant__assessor_profile__isnull=False)
+        .annotate(
+            tie_user=F("lead_applicant_id"),
+            tie_name=F("lead_applicant__display_name"),
+            tie_email=F("lead_applicant__email"),
+            tie_proposal=F("call__proposals__pk"),
+            tie_title=F("call__proposals__title"),
+            tie_text=F("title"),
+            tie_kind=Value("lead"),
+        )
+        .exclude(tie_proposal=F("pk"))
+        .values_list(*columns)
+        .order_by()
+    )
+    ties = membership_ties(Membership).union(
+        membership_ties(FormerMembership, left_at__gte=membership_conflict_since()), competitors
+    )
+    for assessor_id, name, email, proposal_id, title, text, kind in ties:
+        row = row_for(assessor_id, name, email, proposal_id, title)
+        found = row.memberships if kind == "member" else row.competing
+        if text not in found:
+            found.append(text)
     for row in automatic.values():
         row.organizations.sort()
+        row.memberships.sort()
+        row.competing.sort()
     rows.extend(automatic.values())
     rows.sort(key=lambda row: (row.proposal_title.lower(), row.proposal_id, row.assessor_name.lower(), row.source))
     return rows

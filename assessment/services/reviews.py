@@ -419,3 +419,50 @@ def review_reopen(*, review: Review, by: User, reason: str) -> Review:
         if proposal.state == ProposalState.ASSESSED:
             proposal_reopen_assessment(proposal=proposal, by=by, reason=reason)
     return locked
+
+
+# --- A conflict found after a review was submitted -------------------------------------------
+
+
+def reviews_set_aside_for_conflict(*, proposal: Proposal, assessor: User, by: User, reason: str) -> list[Review]:
+    """Set aside ``assessor``'s submitted reviews of ``proposal``, now known to be conflicted; return them.
+
+    Call it inside the transaction that records the conflict. A set-aside review keeps its
+    row, scores and submission time, and counts nowhere (standing, results, export, the
+    board's agenda, the reviews required): only ``SUBMITTED`` reviews count. Each is audited
+    on the proposal; an assessed proposal goes back to assessment since a required review is
+    no longer in; staff are told, after commit, that a replacement assessor is needed.
+    """
+    locked = Proposal.objects.select_for_update().select_related("call").get(pk=proposal.pk)
+    reviews = list(
+        Review.objects.select_for_update()
+        .filter(assignment__proposal=locked, assignment__assessor=assessor, state=ReviewState.SUBMITTED)
+        .order_by("pk")
+    )
+    if not reviews:
+        return []
+    records = []
+    for review in reviews:
+        review.state = ReviewState.SET_ASIDE
+        review.save(update_fields=["state", "updated_at"])
+        records.append(
+            AuditRecord.objects.create(
+                proposal=locked,
+                action="set_aside_review",
+                from_state=locked.state,
+                to_state=locked.state,
+                actor=by,
+                reason=reason,
+                data={"review": review.pk, "assessor": assessor.pk},
+            )
+        )
+    standings_refresh([locked.pk])
+    if locked.state == ProposalState.ASSESSED and locked.required_reviews_missing() > 0:
+        proposal_reopen_assessment(proposal=locked, by=by, reason=reason, expected_state=ProposalState.ASSESSED)
+    notify_audiences(
+        audiences=[(Event.REVIEW_SET_ASIDE, staff_audience())],
+        occurrence=f"audit{records[0].pk}",
+        proposal=locked,
+        context={"assessor": str(assessor), "nature": reason},
+    )
+    return reviews

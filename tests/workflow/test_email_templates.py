@@ -50,6 +50,7 @@ CONTEXTS: dict[str, dict[str, Any]] = {
     Event.DEADLINE_REMINDER: {"deadline": DUE.isoformat(), "days": 7},
     Event.COAPPLICANT_INVITED: {"lead": "Lee Lead"},
     Event.CONFLICT_DECLARED: {"assessor": "Ada Assessor", "nature": "I advise the lead organization."},
+    Event.REVIEW_SET_ASIDE: {"assessor": "Ada Assessor", "nature": "Joined the lead organization's board."},
     Event.ASSIGNMENTS_OFFERED: {
         "assignments": [{"id": 1, "title": "Shared quantum testbed"}, {"id": 2, "title": "Ocean sensors"}],
         "due_at": DUE.isoformat(),

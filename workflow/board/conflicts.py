@@ -1,4 +1,4 @@
-"""Board members' conflicts of interest: declared per proposal before the decision, or automatic by affiliation.
+"""Board members' conflicts of interest: declared per proposal before the decision, or automatic (a tie).
 
 A member with a conflict is recused from the proposal (``workflow.selectors.board_recused``,
 the one definition): they read its title on the agenda and nothing else of it, cannot vote
@@ -11,13 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, OuterRef, Subquery
+from django.db.models import BooleanField, ExpressionWrapper, F, OuterRef, Subquery
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from accounts.errors import DomainError, StaleAction
 from accounts.models import User
-from assessment.selectors import affiliation_conflict_exists
+from assessment.selectors import automatic_conflict
 from intake.models import Proposal
 from workflow.models import AgendaItem, BoardConflict, BoardMeeting
 from workflow.selectors import board_recused
@@ -34,7 +34,7 @@ class ConflictRow:
     decided: bool
     #: The nature the member declared, or "" when they declared none.
     declared: str
-    #: Whether the member is affiliated with an organization of its consortium (automatic).
+    #: Whether the member is tied to its consortium or leads a competitor (``automatic_conflict``).
     affiliated: bool
 
     @property
@@ -62,7 +62,9 @@ def meeting_conflict_rows(*, meeting: BoardMeeting, member: User) -> list[Confli
         AgendaItem.objects.filter(meeting=meeting, deferred_to__isnull=True)
         .annotate(
             declared=Subquery(declared),
-            affiliated=affiliation_conflict_exists(assessor=member.pk, proposal=OuterRef("proposal_id")),
+            affiliated=ExpressionWrapper(
+                automatic_conflict(person=member.pk, proposal=OuterRef("proposal_id")), output_field=BooleanField()
+            ),
         )
         .order_by("proposal__title", "pk")
         .values_list("pk", "proposal_id", "proposal__title", "proposal__state", "declared", "affiliated")
@@ -91,7 +93,10 @@ def meeting_recusals(*, meeting: BoardMeeting) -> list[Recusal]:
         .annotate(member_id=F("meeting__members"))
         .annotate(
             declared=Subquery(declared.values("nature")[:1]),
-            affiliated=affiliation_conflict_exists(assessor=OuterRef("member_id"), proposal=OuterRef("proposal_id")),
+            affiliated=ExpressionWrapper(
+                automatic_conflict(person=OuterRef("member_id"), proposal=OuterRef("proposal_id")),
+                output_field=BooleanField(),
+            ),
         )
         .filter(board_recused(member=OuterRef("member_id"), proposal=OuterRef("proposal_id")))
         .order_by("proposal__title", "pk", "meeting__members__display_name", "member_id")

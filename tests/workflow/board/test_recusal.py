@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.db.models import OuterRef
@@ -13,12 +13,18 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.errors import StaleAction
-from accounts.models import User
+from accounts.models import FormerMembership, Membership, Organization, User
 from assessment.models import Affiliation
-from intake.models import Attachment, Call, Proposal, ProposalVersion
+from intake.models import Attachment, Call, ConsortiumMember, Proposal, ProposalVersion
 from intake.selectors import proposals_visible_to
 from tests.conftest import client_for
-from tests.factories import AttachmentFactory, CallFactory, ProposalFactory, ProposalVersionFactory
+from tests.factories import (
+    AttachmentFactory,
+    CallFactory,
+    OrganizationFactory,
+    ProposalFactory,
+    ProposalVersionFactory,
+)
 from tests.workflow.board.making import agenda_put, board_members_make, meeting_make
 from workflow.board.conflicts import conflict_declare, meeting_conflict_rows, meeting_recusals
 from workflow.models import AgendaItem, BoardConflict, BoardMeeting
@@ -212,7 +218,7 @@ def test_conflicts_page_lists_the_agenda_with_declared_and_automatic_conflicts(b
 
     assert board.proposal.title in declared
     assert "I advise the lead organization." in declared
-    assert "Automatic: affiliation" in affiliated
+    assert "Automatic conflict" in affiliated
     assert "None declared" in member
     assert 'name="nature"' in member
     # Nothing left to declare: the form is not offered.
@@ -325,3 +331,50 @@ def test_conflicts_reads_take_constant_queries(rows: int, staff: User, django_as
     client: Client = client_for(staff)
     with django_assert_max_num_queries(12):
         assert client.get(reverse("workflow:board_conflicts", kwargs={"pk": meeting.pk})).status_code == 200
+
+
+# --- Recusal by membership ----------------------------------------------------------------------------
+
+
+def _partner_of(proposal: Proposal) -> Organization:
+    partner = cast(Organization, OrganizationFactory())
+    ConsortiumMember.objects.create(proposal=proposal, organization=partner)
+    return partner
+
+
+def _recused(user: User, proposal: Proposal) -> bool:
+    return Proposal.objects.filter(board_recused(member=user.pk, proposal=OuterRef("pk")), pk=proposal.pk).exists()
+
+
+@pytest.mark.parametrize("url_name", ["version_detail", "attachment_download", "proposal_detail", "vote"])
+def test_recusal_member_of_a_consortium_organization_is_recused(board: Board, url_name: str) -> None:
+    Membership.objects.create(user=board.member, organization=_partner_of(board.proposal))
+
+    response = client_for(board.member).get(_urls(board)[url_name])
+
+    assert response.status_code == 404
+    assert _recused(board.member, board.proposal)
+    assert not proposals_visible_to(user=board.member).filter(pk=board.proposal.pk).exists()
+    assert [row.affiliated for row in meeting_conflict_rows(meeting=board.meeting, member=board.member)] == [True]
+    assert board.member.email in {recusal.member_email for recusal in meeting_recusals(meeting=board.meeting)}
+
+
+@pytest.mark.parametrize(("days_ago", "recused"), [(365 * 3 - 10, True), (365 * 3 + 10, False)])
+def test_recusal_former_member_is_recused_for_three_years(board: Board, days_ago: int, recused: bool) -> None:
+    left = timezone.now() - timedelta(days=days_ago)
+    FormerMembership.objects.create(
+        user=board.member,
+        organization=_partner_of(board.proposal),
+        joined_at=left - timedelta(days=500),
+        left_at=left,
+    )
+
+    assert _recused(board.member, board.proposal) is recused
+    assert proposals_visible_to(user=board.member).filter(pk=board.proposal.pk).exists() is not recused
+
+
+def test_recusal_lead_of_a_competing_proposal_is_recused(board: Board) -> None:
+    ProposalFactory(call=board.call, lead_applicant=board.member)
+
+    assert _recused(board.member, board.proposal)
+    assert not proposals_visible_to(user=board.member).filter(pk=board.proposal.pk).exists()
