@@ -8,6 +8,7 @@ hardening that ``manage.py check --deploy`` asks for.
 
 from pathlib import Path
 
+import csp.constants
 import environ
 from django.utils.translation import gettext_lazy as _
 
@@ -48,6 +49,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -242,6 +244,24 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+}
+
+# --- Content-Security-Policy (django-csp 4; docs/adr/0015) ------------------------------
+# Every response says: only this site's own scripts, styles, images and fonts; no inline
+# script or style (templates keep none: tests/security/test_content_security_policy.py),
+# no plugin, no framing, no form posted elsewhere. Bootstrap's stylesheet draws its form
+# controls' icons as ``data:`` SVG images, hence ``img-src data:``.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.constants.SELF],
+        "script-src": [csp.constants.SELF],
+        "style-src": [csp.constants.SELF],
+        "img-src": [csp.constants.SELF, "data:"],
+        "object-src": [csp.constants.NONE],
+        "base-uri": [csp.constants.SELF],
+        "form-action": [csp.constants.SELF],
+        "frame-ancestors": [csp.constants.NONE],
+    },
 }
 
 # --- Production hardening (check --deploy passes with DJANGO_DEBUG=false) ---------------

@@ -1,18 +1,24 @@
 """Decide what kind of document a file is from its bytes, never from its name (a leaf).
 
 Accepted: PDF, Office Open XML (docx, xlsx, pptx), OpenDocument (odt, ods, odp) and the
-legacy OLE2 formats (doc, xls, ppt). Anything else, including documents carrying macros,
-is refused. Archives are read through their directories only, with bounded reads, so a
-crafted ZIP (a "zip bomb") is never expanded.
+legacy OLE2 formats (doc, xls, ppt). Anything else is refused, and so is active content:
+documents carrying macros, scripts or ActiveX controls, and PDFs with JavaScript, actions
+run on opening or on events, launch actions or embedded files. Archives are judged by their
+central directory before anything is expanded: too many entries, too large once expanded
+or compressed out of proportion (a "zip bomb") is refused; what is read after that is read
+in bounded amounts.
 """
 
 from __future__ import annotations
 
 import io
+import re
 import struct
 import zipfile
 from dataclasses import dataclass
 
+import pypdf
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 
@@ -47,49 +53,172 @@ ACCEPT_ATTRIBUTE = ",".join(f".{kind.extension}" for kind in (PDF, DOCX, XLSX, P
 OLE2_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
 ZIP_MAGIC = b"PK\x03\x04"
 
-# Bounds on what is read of an archive: real documents stay far below them.
+# Bounds on what is read of an archive: real documents stay far below them. A DOCX of
+# 20 MB of photos expands to about 20 MB; its XML compresses ten to thirty times.
 MAX_ZIP_ENTRIES = 10_000
+MAX_ZIP_EXPANDED_BYTES = 256 * 1024 * 1024
+MAX_ZIP_RATIO = 100
+#: Below this expanded size a high ratio is harmless (a page of repeated text compresses well).
+ZIP_RATIO_FLOOR_BYTES = 1024 * 1024
 MAX_CONTENT_TYPES_BYTES = 1 << 20
+MAX_MANIFEST_BYTES = 1 << 20
 MAX_OLE2_SECTORS = 1 << 16
+MAX_PDF_OBJECTS = 1_000_000
+
+NOT_A_DOCUMENT = _("This file is not a document we accept, whatever its name says. Accepted: %(accepted)s.")
+MACROS = _(
+    "This document contains macros or other code that runs when it is opened, which we do not accept. "
+    "Save a copy without macros (for example as .docx, .xlsx or .odt) and upload that copy."
+)
+PDF_ACTIVE_CONTENT = _(
+    "This PDF contains active content (JavaScript, an action run when it is opened, a launch action "
+    "or an embedded file), which we do not accept. Print or export it to a new PDF and upload that."
+)
+PDF_ENCRYPTED = _("This PDF is protected by a password. Upload a copy without the password.")
+PDF_UNREADABLE = _("We could not read this PDF to check it. Print or export it to a new PDF and upload that.")
+OUT_OF_PROPORTION = _(
+    "This document would expand to far more than a real document does, so we cannot accept it. "
+    "Save it again from your office software and upload that copy."
+)
+TOO_MANY_PARTS = _(
+    "This document holds more than %(limit)s parts, far more than a real document does, so we cannot accept it."
+)
+
+
+class Refused(Exception):
+    """The bytes are not a document that is accepted; ``message`` tells the applicant why."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
 
 _OOXML_MAIN_PARTS = {"word/document.xml": DOCX, "xl/workbook.xml": XLSX, "ppt/presentation.xml": PPTX}
 _ODF_MIMETYPES = {kind.content_type.encode(): kind for kind in (ODT, ODS, ODP)}
 _OLE2_STREAMS = {"WordDocument": DOC, "Workbook": XLS, "Book": XLS, "PowerPoint Document": PPT}
 _OLE2_MACRO_STORAGES = {"Macros", "_VBA_PROJECT_CUR", "VBA"}
+# Parts and content types that hold VBA, Excel 4 macro sheets or ActiveX controls.
+_OOXML_CODE_PARTS = ("vbaproject.bin", "vbadata.xml")
+_OOXML_CODE_FOLDERS = ("activex", "macrosheets")
+_OOXML_CODE_CONTENT_TYPES = (b"macroenabled", b"vbaproject", b"vbadata", b"activex", b"macrosheet")
+# Folders where OpenDocument keeps Basic libraries and scripts (Python, JavaScript, BeanShell),
+# at the top or inside an embedded object ("Object 1/Basic/...").
+_ODF_CODE_FOLDERS = ("basic", "scripts")
+# Events bound to macros in the document's XML, including macros of the office installation.
+_ODF_CODE_MARKERS = (b"vnd.sun.star.script:", b"macro://", b"script:event-listener")
+_ODF_XML_PARTS = ("content.xml", "styles.xml")
+_MANIFEST_PATH = re.compile(rb'full-path="([^"]*)"')
+_MANIFEST_MEDIA_TYPE = re.compile(rb'media-type="([^"]*)"')
+
+
+def identify(data: bytes) -> FileKind:
+    """Return the kind of document ``data`` is, or raise ``Refused`` saying why it is not accepted.
+
+    Refused: anything that is not one of the accepted kinds, documents carrying macros or
+    scripts, PDFs with active content, and archives out of proportion to a real document.
+    """
+    if data.startswith(b"%PDF-"):
+        _check_pdf(data)
+        return PDF
+    if data.startswith(ZIP_MAGIC):
+        return _identify_zip(data)
+    if data.startswith(OLE2_MAGIC):
+        return _identify_ole2(data)
+    raise _not_a_document()
 
 
 def sniff(data: bytes) -> FileKind | None:
     """Return the kind of document ``data`` is, or None if it is not one that is accepted."""
-    if data.startswith(b"%PDF-"):
-        return PDF
-    if data.startswith(ZIP_MAGIC):
-        return _sniff_zip(data)
-    if data.startswith(OLE2_MAGIC):
-        return _sniff_ole2(data)
-    return None
+    try:
+        return identify(data)
+    except Refused:
+        return None
 
 
-def _sniff_zip(data: bytes) -> FileKind | None:
+def _not_a_document() -> Refused:
+    return Refused(NOT_A_DOCUMENT % {"accepted": ACCEPTED_DESCRIPTION})
+
+
+# --- ZIP packages: Office Open XML and OpenDocument --------------------------------------
+
+
+def _identify_zip(data: bytes) -> FileKind:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             infos = archive.infolist()
-            if len(infos) > MAX_ZIP_ENTRIES:
-                return None
+            _check_proportions(infos)
             names = {info.filename for info in infos}
             if "mimetype" in names:
-                return _ODF_MIMETYPES.get(_read_bounded(archive, "mimetype", 100).strip())
+                kind = _ODF_MIMETYPES.get(_read_bounded(archive, "mimetype", 100).strip())
+                if kind is None:
+                    raise _not_a_document()
+                _check_opendocument_code(archive, names)
+                return kind
             if "[Content_Types].xml" not in names:
-                return None
+                raise _not_a_document()
             content_types = _read_bounded(archive, "[Content_Types].xml", MAX_CONTENT_TYPES_BYTES)
-            if b"macroenabled" in content_types.lower() or any(name.endswith("vbaProject.bin") for name in names):
-                return None
+            _check_ooxml_code(content_types, names)
             for part, kind in _OOXML_MAIN_PARTS.items():
                 if part in names:
                     return kind
-            return None
+            raise _not_a_document()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, RuntimeError, NotImplementedError, ValueError, EOFError, OSError):
         # Corrupt, encrypted or oddly compressed: not a document we can vouch for.
-        return None
+        raise _not_a_document() from None
+
+
+def _check_proportions(infos: list[zipfile.ZipInfo]) -> None:
+    """Refuse an archive whose central directory promises more than a real document holds.
+
+    Only the directory is read: the sizes it declares are also the most ``zipfile`` ever
+    expands an entry to, so what is read afterwards stays within them.
+    """
+    if len(infos) > MAX_ZIP_ENTRIES:
+        raise Refused(TOO_MANY_PARTS % {"limit": number_format(MAX_ZIP_ENTRIES, force_grouping=True)})
+    expanded = sum(info.file_size for info in infos)
+    compressed = sum(info.compress_size for info in infos)
+    if expanded > MAX_ZIP_EXPANDED_BYTES:
+        raise Refused(OUT_OF_PROPORTION)
+    if expanded > ZIP_RATIO_FLOOR_BYTES and expanded > MAX_ZIP_RATIO * max(compressed, 1):
+        raise Refused(OUT_OF_PROPORTION)
+
+
+def _check_ooxml_code(content_types: bytes, names: set[str]) -> None:
+    lowered = content_types.lower()
+    if any(marker in lowered for marker in _OOXML_CODE_CONTENT_TYPES):
+        raise Refused(MACROS)
+    for name in names:
+        parts = name.lower().split("/")
+        if parts[-1] in _OOXML_CODE_PARTS or any(folder in parts[:-1] for folder in _OOXML_CODE_FOLDERS):
+            raise Refused(MACROS)
+
+
+def _check_opendocument_code(archive: zipfile.ZipFile, names: set[str]) -> None:
+    paths = set(names)
+    if "META-INF/manifest.xml" in names:
+        manifest = _read_bounded(archive, "META-INF/manifest.xml", MAX_MANIFEST_BYTES)
+        paths |= {path.decode("utf-8", errors="replace") for path in _MANIFEST_PATH.findall(manifest)}
+        if any(b"script" in media_type.lower() for media_type in _MANIFEST_MEDIA_TYPE.findall(manifest)):
+            raise Refused(MACROS)
+    for path in paths:
+        if any(folder in _ODF_CODE_FOLDERS for folder in path.lower().split("/")[:-1]):
+            raise Refused(MACROS)
+    for part in _ODF_XML_PARTS:
+        if part in names and _entry_contains(archive, part, _ODF_CODE_MARKERS):
+            raise Refused(MACROS)
+
+
+def _entry_contains(archive: zipfile.ZipFile, name: str, markers: tuple[bytes, ...]) -> bool:
+    """Tell whether an entry holds any of ``markers``, reading it in chunks (its size is already bounded)."""
+    overlap = max(len(marker) for marker in markers) - 1
+    tail = b""
+    with archive.open(name) as entry:
+        while chunk := entry.read(1 << 20):
+            window = tail + chunk.lower()
+            if any(marker in window for marker in markers):
+                return True
+            tail = window[-overlap:]
+    return False
 
 
 def _read_bounded(archive: zipfile.ZipFile, name: str, limit: int) -> bytes:
@@ -98,18 +227,21 @@ def _read_bounded(archive: zipfile.ZipFile, name: str, limit: int) -> bytes:
         return entry.read(limit)
 
 
-def _sniff_ole2(data: bytes) -> FileKind | None:
+# --- Legacy Office (OLE2 compound files) -------------------------------------------------
+
+
+def _identify_ole2(data: bytes) -> FileKind:
     """Read the compound file's directory and tell the document by its main stream."""
     try:
         names = _ole2_directory_names(data)
     except (struct.error, ValueError, IndexError):
-        return None
+        raise _not_a_document() from None
     if names & _OLE2_MACRO_STORAGES:
-        return None
+        raise Refused(MACROS)
     for stream, kind in _OLE2_STREAMS.items():
         if stream in names:
             return kind
-    return None
+    raise _not_a_document()
 
 
 _END_OF_CHAIN = 0xFFFFFFFE
@@ -160,3 +292,109 @@ def _ole2_directory_names(data: bytes) -> set[str]:
                 names.add(block[offset : offset + length - 2].decode("utf-16-le", errors="replace"))
         current = fat[current]
     raise ValueError("directory chain too long")
+
+
+# --- PDF --------------------------------------------------------------------------------
+
+#: Names that make a PDF act on its own: scripts, actions run on events, launching
+#: programs, files carried inside.
+_PDF_ACTIVE_NAMES = frozenset({"JavaScript", "JS", "AA", "Launch", "EmbeddedFile", "EmbeddedFiles"})
+#: The catalog's action run on opening. Its value is either an action (a dictionary: refused,
+#: whatever it does) or a destination (an array: the page and zoom to open at, which many
+#: office suites write and which runs nothing), so it is judged on the resolved object.
+_PDF_OPEN_ACTION = "/OpenAction"
+_PDF_DELIMITERS = rb"\s/<>\[\]()%{}\x00"
+_PDF_NAME = re.compile(rb"/([^" + _PDF_DELIMITERS + rb"]+)")
+_PDF_STREAM_START = re.compile(rb"(?<!end)stream(?:\r\n|\n|\r)")
+_PDF_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
+
+
+def _check_pdf(data: bytes) -> None:
+    """Refuse a PDF with active content, looking at its bytes and at every object pypdf resolves.
+
+    The byte scan reads the names outside streams (a stream's bytes are images or page
+    contents, where any three bytes may look like ``/JS``); pypdf resolves what the scan
+    cannot see: objects inside compressed object streams, and encrypted files. A PDF pypdf
+    cannot read is accepted on the byte scan alone only if it has no object streams and no
+    encryption, where nothing could hide from the scan.
+    """
+    names = _pdf_names_outside_streams(data)
+    if names & _PDF_ACTIVE_NAMES:
+        raise Refused(PDF_ACTIVE_CONTENT)
+    try:
+        reader = pypdf.PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted and reader.decrypt("") == pypdf.PasswordType.NOT_DECRYPTED:
+            raise Refused(PDF_ENCRYPTED)
+        active = _pdf_objects_active(reader)
+    except (Refused, MemoryError):
+        raise
+    except Exception:  # pypdf raises many kinds of error on a damaged file
+        if names & {"ObjStm", "Encrypt", _PDF_OPEN_ACTION[1:]}:
+            raise Refused(PDF_UNREADABLE) from None
+        return
+    if active:
+        raise Refused(PDF_ACTIVE_CONTENT)
+
+
+def _pdf_names_outside_streams(data: bytes) -> set[str]:
+    """Return the PDF names written in ``data`` outside its streams, with ``#xx`` escapes decoded."""
+    names: set[str] = set()
+    position = 0
+    while position < len(data):
+        match = _PDF_STREAM_START.search(data, position)
+        end = match.start() if match else len(data)
+        names.update(_pdf_name(raw) for raw in _PDF_NAME.findall(data, position, end))
+        if match is None:
+            break
+        position = data.find(b"endstream", match.end())
+        if position == -1:
+            break
+        position += len(b"endstream")
+    return names
+
+
+def _pdf_name(raw: bytes) -> str:
+    if b"#" in raw:
+        raw = _PDF_ESCAPE.sub(lambda match: bytes([int(match.group(1), 16)]), raw)
+    return raw.decode("latin-1")
+
+
+def _pdf_objects_active(reader: pypdf.PdfReader) -> bool:
+    """Tell whether any object of the file, object streams included, uses an active name."""
+    references = [(number, 0) for number in reader.xref_objStm]
+    references += [(number, generation) for generation, table in reader.xref.items() for number in table]
+    if len(references) > MAX_PDF_OBJECTS:
+        raise Refused(PDF_UNREADABLE)
+    for number, generation in references:
+        try:
+            found = reader.get_object(pypdf.generic.IndirectObject(number, generation, reader))
+        except MemoryError:
+            raise
+        except Exception:
+            # A damaged plain object was read by the byte scan; one inside an object stream was not.
+            if number in reader.xref_objStm:
+                raise Refused(PDF_UNREADABLE) from None
+            continue
+        if _pdf_value_active(found):
+            return True
+    return False
+
+
+def _pdf_value_active(value: object) -> bool:
+    """Walk one object's dictionaries and arrays (not its references: each object is visited)."""
+    pending = [value]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, pypdf.generic.DictionaryObject):
+            if any(str(key)[1:] in _PDF_ACTIVE_NAMES for key in current):
+                return True
+            if _PDF_OPEN_ACTION in current and isinstance(
+                current[_PDF_OPEN_ACTION].get_object(), pypdf.generic.DictionaryObject
+            ):
+                return True
+            pending.extend(current.values())
+        elif isinstance(current, pypdf.generic.ArrayObject):
+            pending.extend(current)
+        elif isinstance(current, pypdf.generic.NameObject) and str(current)[1:] in _PDF_ACTIVE_NAMES:
+            return True
+    return False

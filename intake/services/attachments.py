@@ -54,8 +54,10 @@ def attachment_display_name(name: str, *, extension: str) -> str:
 def attachment_upload(*, proposal: Proposal, by: User, kind: str, upload: Upload) -> Attachment:
     """Attach ``upload`` to ``proposal`` as a document of type ``kind``.
 
-    Refuse (with the reason beside the file) an empty file, one over the size limit, or one
-    whose bytes are not an accepted document, whatever its name says. Refuse like any other
+    Refuse (with the reason beside the file) an empty file, one over the size limit, one
+    whose bytes are not an accepted document, whatever its name says, and one with active
+    content (macros, scripts, a PDF's JavaScript or actions) or out of proportion once
+    expanded (``filetypes.identify``). Refuse like any other
     change of the draft (``proposal_lock_for_editing``) when ``by`` may not edit it, it is
     no longer editable or its deadline has passed. The file is stored under a random name.
     """
@@ -77,14 +79,10 @@ def attachment_upload(*, proposal: Proposal, by: User, kind: str, upload: Upload
         raise ValidationError(
             {"file": _("This file is over the limit of %(limit)s.") % {"limit": filesizeformat(limit)}}
         )
-    kind_of_file = filetypes.sniff(data)
-    if kind_of_file is None:
-        raise ValidationError(
-            {
-                "file": _("This file is not a document we accept, whatever its name says. Accepted: %(accepted)s.")
-                % {"accepted": filetypes.ACCEPTED_DESCRIPTION}
-            }
-        )
+    try:
+        kind_of_file = filetypes.identify(data)
+    except filetypes.Refused as refused:
+        raise ValidationError({"file": refused.message}) from None
     attachment = Attachment(
         kind=kind,
         original_name=attachment_display_name(upload.name or "", extension=kind_of_file.extension),

@@ -132,7 +132,11 @@ def visitor(
             base_url=site.url,
             locale=LOCALES[language],
             viewport={"width": 1280, "height": 900},
-            bypass_csp=True,  # axe-core is injected as a script the site's own policy need not allow
+            # The site's Content-Security-Policy stays on (Playwright's bypass_csp=True would turn it
+            # off): the pages are tested as people get them, and a violation fails the test
+            # (``Visitor.check_healthy``). The test tooling needs no exemption: init scripts and
+            # ``page.evaluate`` come in through the DevTools protocol, which the policy does not govern.
+            bypass_csp=False,
         )
         context.set_default_timeout(10_000)
         # Loaded by Chromium into each new document, axe-core costs no transfer per page checked.

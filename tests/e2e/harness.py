@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from playwright.sync_api import BrowserContext, Page, Response
+    from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Response
 
 ROOT = Path(__file__).resolve().parents[2]
 ASSETS = Path(__file__).resolve().parent / "assets"
@@ -127,6 +127,13 @@ class Visitor:
     def __post_init__(self) -> None:
         self.page.on("response", self._on_response)
         self.page.on("pageerror", lambda error: self.script_errors.append(str(error)))
+        self.page.on("console", self._on_console)
+
+    def _on_console(self, message: ConsoleMessage) -> None:
+        # Chromium reports what the Content-Security-Policy blocked (an inline script, handler or
+        # style, a script from elsewhere) as a console error naming the policy.
+        if message.type == "error" and "Content Security Policy" in message.text:
+            self.script_errors.append(message.text)
 
     def _on_response(self, response: Response) -> None:
         if response.status >= 500:
@@ -172,9 +179,10 @@ class Visitor:
     def violations(self) -> list[dict[str, Any]]:
         """Return axe-core's WCAG 2.1 A/AA violations on the current page."""
         # Each context loads axe-core into every document it opens (see ``conftest.visitor``); a page
-        # whose document was replaced by a script (``page.set_content``) gets it here.
+        # whose document was replaced by a script (``page.set_content``) gets it here, evaluated
+        # rather than added as a <script> element, which the site's Content-Security-Policy refuses.
         if not self.page.evaluate("() => typeof window.axe === 'object'"):
-            self.page.add_script_tag(content=axe_source())
+            self.page.evaluate(axe_source())
         return list(self.page.evaluate(_AXE_RUN, list(WCAG_TAGS)))
 
     def check_accessible(self) -> None:
@@ -186,7 +194,7 @@ class Visitor:
             raise AccessibilityError(describe_violations(self.page.url, found))
 
     def check_healthy(self) -> None:
-        """Fail the test if the server answered with an error or a script failed since the last check."""
+        """Fail the test if the server answered with an error, a script failed or the policy blocked something."""
         server, script = self.server_errors[:], self.script_errors[:]
         self.server_errors.clear()
         self.script_errors.clear()

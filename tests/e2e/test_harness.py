@@ -1,4 +1,4 @@
-"""The harness itself: axe-core finds what it should, screenshots land where the run keeps them."""
+"""The harness itself: axe-core and the policy check find what they should, screenshots land in the run's folder."""
 
 from __future__ import annotations
 
@@ -38,3 +38,21 @@ def test_home_page_is_shot_and_accessible_in_both_languages(visitor: Callable[..
     assert french.page.locator("html").get_attribute("lang") == "fr"
     assert english.page.locator("html").get_attribute("lang") == "en"
     assert sorted(path.name for path in journal.folder.iterdir()) == ["001-english-home.png", "002-french-home.png"]
+
+
+def test_check_healthy_fails_on_what_the_content_security_policy_blocks(visitor: Callable[..., Visitor]) -> None:
+    anyone = visitor("anyone")
+    anyone.go("/")
+    anyone.check_healthy()
+    # An inline handler, as a template might write one: the site's policy refuses to run it.
+    anyone.page.evaluate(
+        """() => document.querySelector("main").insertAdjacentHTML(
+            "beforeend", '<img alt="" src="data:," onerror="document.title = 1">')"""
+    )
+    anyone.page.wait_for_timeout(500)
+
+    with pytest.raises(AssertionError) as failure:
+        anyone.check_healthy()
+
+    assert "Content Security Policy" in str(failure.value)
+    assert anyone.page.title() != "1"

@@ -55,8 +55,9 @@ def _errors(response: Any) -> list[str]:
             "application/vnd.oasis.opendocument.text",
         ),
         ("plan.doc", samples.ole2("WordDocument"), "application/msword"),
+        ("plan.pdf", samples.pdf(catalog=b"/OpenAction[3 0 R/Fit]"), "application/pdf"),
     ],
-    ids=["pdf", "ooxml", "ooxml-sheet", "opendocument", "ole2"],
+    ids=["pdf", "ooxml", "ooxml-sheet", "opendocument", "ole2", "pdf-opening-at-a-page"],
 )
 def test_upload_accepted_document_is_stored(
     applicant_client: Client,
@@ -116,6 +117,62 @@ def test_upload_disguised_by_its_name_is_refused(applicant_client: Client, propo
     assert not Attachment.objects.exists()
     # What was chosen is kept: the type stays selected.
     assert response.context["form"]["kind"].value() == "project_plan"
+
+
+ACTIVE_CONTENT = [
+    (
+        "plan.odt",
+        samples.opendocument(
+            "application/vnd.oasis.opendocument.text",
+            parts={
+                "Basic/Standard/Module1.xml": b'<script:module script:name="Module1">Sub Main\nEnd Sub</script:module>'
+            },
+        ),
+        "This document contains macros or other code that runs when it is opened, which we do not accept.",
+    ),
+    (
+        "plan.docx",
+        samples.ooxml("docx", parts={"word/vbaProject.bin": samples.ole2("VBA", "PROJECT")}),
+        "This document contains macros or other code that runs when it is opened, which we do not accept.",
+    ),
+    (
+        "plan.pdf",
+        samples.pdf(
+            catalog=b"/Names<</JavaScript 4 0 R>>",
+            objects=(b"<</Names[(run) 5 0 R]>>", b"<</S/JavaScript/JS(app.alert(1))>>"),
+        ),
+        "This PDF contains active content (JavaScript, an action run when it is opened, a launch action",
+    ),
+    (
+        "plan.pdf",
+        samples.pdf(catalog=b"/OpenAction 4 0 R", objects=(b"<</S/URI/URI(https://example.org/)>>",)),
+        "This PDF contains active content (JavaScript, an action run when it is opened, a launch action",
+    ),
+    (
+        "plan.docx",
+        samples.ooxml("docx", parts={"word/media/image1.png": b"\x00" * (40 * 1024 * 1024)}),
+        "This document would expand to far more than a real document does, so we cannot accept it.",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    ACTIVE_CONTENT,
+    ids=["odt-basic-macro", "docx-vba-project", "pdf-javascript", "pdf-open-action", "docx-zip-bomb"],
+)
+def test_upload_with_active_content_is_refused_with_its_reason(
+    applicant_client: Client, proposal: Proposal, media_root: Path, name: str, data: bytes, message: str
+) -> None:
+    response = _upload(applicant_client, proposal, name, data, kind="risk_register")
+
+    assert response.status_code == 400
+    [error] = response.context["form"].errors["file"]
+    assert error.startswith(message)
+    assert error in response.content.decode()
+    assert response.context["form"]["kind"].value() == "risk_register"
+    assert not Attachment.objects.exists()
+    assert not media_root.exists() or not any(media_root.rglob("*.*"))
 
 
 def test_upload_empty_is_refused(applicant_client: Client, proposal: Proposal) -> None:

