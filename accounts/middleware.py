@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -75,9 +76,12 @@ class SessionTimeoutMiddleware:
         messages.info(request, _("Your session has expired. Please sign in again to continue."))
         # A POST's page, not its data: the form is shown again, with nothing saved.
         path = request.get_full_path()
-        if getattr(request, "htmx", False):
-            # htmx would swap the sign-in page into a fragment; send the whole window there.
-            return HttpResponseClientRedirect(redirect_to_login(request.htmx.current_url_abs_path or path).url)
+        if request.headers.get("HX-Request") == "true":
+            # htmx would swap the sign-in page into a fragment: send the whole window there,
+            # coming back to the page the fragment belongs to.
+            current = urlsplit(request.headers.get("HX-Current-URL", ""))
+            page = current.path + (f"?{current.query}" if current.query else "") if current.path else path
+            return HttpResponseClientRedirect(redirect_to_login(page).url)
         return redirect_to_login(path)
 
 
