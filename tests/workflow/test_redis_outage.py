@@ -124,14 +124,14 @@ def on_redis(settings: Any, redis_server: RedisServer) -> Iterator[str]:
     conf.task_default_queue = queue
     _forget_broker_connections()
     yield queue
+    # The pools of this Redis are kombu's, shared by URL: close them, the suite's broker's stay open.
+    celery_app.pool.force_close_all()
     conf.broker_url, conf.broker_transport_options, conf.task_default_queue = saved
     _forget_broker_connections()
 
 
 def _forget_broker_connections() -> None:
-    """Make Celery open connections to the broker it is now configured with."""
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
+    """Make Celery take its connections from the pool of the broker it is now configured with."""
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
 
