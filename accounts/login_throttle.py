@@ -21,6 +21,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import TypeVar
 
 from django.conf import settings
@@ -39,7 +40,7 @@ _last_logged = 0.0
 
 def _counted(operation: Callable[[BaseCache], T]) -> T:
     """Run ``operation`` on the shared cache, or on this process's memory if that fails."""
-    global _last_logged  # noqa: PLW0603 - one process-wide rate limit for one log line
+    global _last_logged
     try:
         return operation(cache)
     except ValueError:  # ``incr`` of a key that is gone: an answer, not a failure
@@ -102,6 +103,16 @@ def login_throttled(*, email: str, address: str) -> bool:
     return any(counts.get(limit.key, 0) >= limit.failures for limit in limits)
 
 
+def _start_window(store: BaseCache, *, key: str, window: int) -> bool:
+    """Count a first failure in a new window, unless one runs; return whether it started."""
+    return bool(store.add(key, 1, timeout=window))
+
+
+def _count_one_more(store: BaseCache, *, key: str) -> int:
+    """Count one more failure in the running window (``incr`` keeps the key's expiry)."""
+    return int(store.incr(key))
+
+
 def login_failure_record(*, email: str, address: str) -> bool:
     """Count a failed sign-in for ``email`` from ``address``; return whether it starts a lockout.
 
@@ -112,14 +123,13 @@ def login_failure_record(*, email: str, address: str) -> bool:
     locked = []
     for limit in _limits(email=email, address=address):
         # ``add`` starts the window only if none runs; ``incr`` keeps the key's expiry.
-        key = limit.key
-        if _counted(lambda store, key=key: store.add(key, 1, timeout=window)):
+        if _counted(partial(_start_window, key=limit.key, window=window)):
             count = 1
         else:
             try:
-                count = _counted(lambda store, key=key: store.incr(key))
+                count = _counted(partial(_count_one_more, key=limit.key))
             except ValueError:  # The window ended between ``add`` and ``incr``.
-                _counted(lambda store, key=key: store.add(key, 1, timeout=window))
+                _counted(partial(_start_window, key=limit.key, window=window))
                 count = 1
         if count == limit.failures:
             locked.append(limit.kind)

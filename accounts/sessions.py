@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.contrib.sessions.backends.cached_db import SessionStore as CachedDBStore
+from django.core.cache import BaseCache
 from django.http import HttpRequest
 
 from accounts.choices import Role
@@ -43,7 +44,7 @@ _last_logged = 0.0
 
 
 def _log_unreachable(action: str, error: Exception) -> None:
-    global _last_logged  # noqa: PLW0603 - one process-wide rate limit for one log line
+    global _last_logged
     now = time.monotonic()
     with _lock:
         if now - _last_logged < LOG_EVERY_SECONDS:
@@ -75,6 +76,9 @@ def stale_session_keys() -> list[str]:
 class SessionStore(CachedDBStore):
     """Django's ``cached_db`` session, for which the cache is optional."""
 
+    # Set by ``cached_db``; django-stubs leave these private members of its sessions out.
+    _cache: BaseCache
+
     def _cached(self, action: str, operation: Callable[[Any], T], default: T, *, key: str | None = None) -> T:
         """Run ``operation`` on the cache and return its result, or ``default`` if the cache fails.
 
@@ -104,7 +108,7 @@ class SessionStore(CachedDBStore):
         key = self.cache_key
         data = self._cached("read", lambda cache: cache.get(key), None)
         if data is None:
-            row = self._get_session_from_db()
+            row = self._get_session_from_db()  # type: ignore[attr-defined]
             if row is None:
                 return {}
             data = self.decode(row.session_data)
@@ -116,13 +120,11 @@ class SessionStore(CachedDBStore):
         if not session_key:
             return False
         key = self.cache_key_prefix + session_key
-        return self._cached("read", lambda cache: key in cache, False) or super(CachedDBStore, self).exists(
-            session_key
-        )
+        return self._cached("read", lambda cache: key in cache, False) or super(CachedDBStore, self).exists(session_key)
 
     def save(self, must_create: bool = False) -> None:
         super(CachedDBStore, self).save(must_create)
-        key, data, age = self.cache_key, self._session, self.get_expiry_age()
+        key, data, age = self.cache_key, self._get_session(), self.get_expiry_age()  # type: ignore[attr-defined]
         self._cached("store", lambda cache: cache.set(key, data, age), None, key=key)
 
     def delete(self, session_key: str | None = None) -> None:

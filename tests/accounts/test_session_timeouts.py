@@ -9,7 +9,6 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from accounts.choices import Role
 from accounts.models import User
 from accounts.sessions import SEEN_AT, SIGNED_IN_AT
 from tests.factories import PASSWORD, UserFactory
@@ -120,9 +119,7 @@ def test_session_expired_message_shown_on_sign_in_page(applicant: User, applican
     assert EXPIRED in response.content.decode()
 
 
-def test_session_expired_post_not_saved_and_comes_back_after_sign_in(
-    applicant: User, applicant_client: Client
-) -> None:
+def test_session_expired_post_not_saved_and_comes_back_after_sign_in(applicant: User, applicant_client: Client) -> None:
     _age(applicant_client, idle=9 * HOUR)
 
     response = applicant_client.post(PROFILE, {"display_name": "Too Late", "preferred_language": "en"})

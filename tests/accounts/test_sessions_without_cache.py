@@ -51,7 +51,7 @@ def cache_down(settings: Any) -> None:
         }
     }
     settings.SESSION_ENGINE = "accounts.sessions"
-    with pytest.raises(Exception, match="Connection refused|Error 111|connecting"):
+    with pytest.raises(Exception, match=r"Connection refused|Error 111|connecting"):
         caches["default"].get("anything")
 
 

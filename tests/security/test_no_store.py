@@ -1,4 +1,4 @@
-"""Responses to a signed-in user are never stored by a cache (OWASP ASVS 8.2.1); public pages and static files may be."""
+"""Responses to a signed-in user are never stored by a cache (ASVS 8.2.1); public pages and static files may be."""
 
 from __future__ import annotations
 
