@@ -22,10 +22,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## Create the virtual environment and install Clusterflow with its tools
 
-run: install ## Set up, load the demo and serve on the embedded default (SQLite, file-system task queue)
+run: install ## Set up, load the demo and serve on the embedded default (SQLite, file-system task queue, debug on)
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py seed_demo
-	@bin/run-embedded $(PY) $(HOST) $(PORT)
+	@DJANGO_DEBUG=$${DJANGO_DEBUG:-true} bin/run-embedded $(PY) $(HOST) $(PORT)
 
 test: install ## Run the whole test suite (PostgreSQL and Redis when DATABASE_URL and REDIS_URL are set)
 	$(PY) -m pytest $(PYTEST_ARGS)

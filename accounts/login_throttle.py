@@ -7,19 +7,53 @@ that client are refused before any password is checked, so a guess made during a
 learns nothing. A successful sign-in clears its email address's counter; the client's
 counter runs out with its window, or one account of the attacker's own would reset it
 between guesses.
+
+The cache is optional for signing in: while it cannot be reached (Redis down), each
+process counts in its own memory instead, and says so in the log. Sign-ins keep working
+and stay throttled, though an attacker then gets the limit once per web process, and the
+counts start afresh in each direction of the switch.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
+from typing import TypeVar
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import BaseCache, cache
+from django.core.cache.backends.locmem import LocMemCache
 from django.http import HttpRequest
 
 logger = logging.getLogger("clusterflow.security")
+
+T = TypeVar("T")
+
+#: Where this process counts while the shared cache cannot be reached.
+_fallback = LocMemCache("clusterflow-login-throttle-fallback", {"MAX_ENTRIES": 10_000})
+_last_logged = 0.0
+
+
+def _counted(operation: Callable[[BaseCache], T]) -> T:
+    """Run ``operation`` on the shared cache, or on this process's memory if that fails."""
+    global _last_logged
+    try:
+        return operation(cache)
+    except ValueError:  # ``incr`` of a key that is gone: an answer, not a failure
+        raise
+    except Exception as error:  # The cache is down: count here rather than refuse every sign-in.
+        if time.monotonic() - _last_logged >= 60:
+            _last_logged = time.monotonic()
+            logger.warning(
+                "Sign-in failures are counted in this process's memory: the cache could not be reached (%s: %s).",
+                type(error).__name__,
+                error,
+            )
+        return operation(_fallback)
 
 
 @dataclass(frozen=True)
@@ -65,8 +99,18 @@ def _limits(*, email: str, address: str) -> list[_Limit]:
 def login_throttled(*, email: str, address: str) -> bool:
     """Return whether sign-ins for ``email`` or from ``address`` are refused for now."""
     limits = _limits(email=email, address=address)
-    counts = cache.get_many([limit.key for limit in limits])
+    counts = _counted(lambda store: store.get_many([limit.key for limit in limits]))
     return any(counts.get(limit.key, 0) >= limit.failures for limit in limits)
+
+
+def _start_window(store: BaseCache, *, key: str, window: int) -> bool:
+    """Count a first failure in a new window, unless one runs; return whether it started."""
+    return bool(store.add(key, 1, timeout=window))
+
+
+def _count_one_more(store: BaseCache, *, key: str) -> int:
+    """Count one more failure in the running window (``incr`` keeps the key's expiry)."""
+    return int(store.incr(key))
 
 
 def login_failure_record(*, email: str, address: str) -> bool:
@@ -79,13 +123,13 @@ def login_failure_record(*, email: str, address: str) -> bool:
     locked = []
     for limit in _limits(email=email, address=address):
         # ``add`` starts the window only if none runs; ``incr`` keeps the key's expiry.
-        if cache.add(limit.key, 1, timeout=window):
+        if _counted(partial(_start_window, key=limit.key, window=window)):
             count = 1
         else:
             try:
-                count = cache.incr(limit.key)
+                count = _counted(partial(_count_one_more, key=limit.key))
             except ValueError:  # The window ended between ``add`` and ``incr``.
-                cache.add(limit.key, 1, timeout=window)
+                _counted(partial(_start_window, key=limit.key, window=window))
                 count = 1
         if count == limit.failures:
             locked.append(limit.kind)
@@ -102,7 +146,8 @@ def login_failure_record(*, email: str, address: str) -> bool:
 
 def login_success_record(*, email: str) -> None:
     """Clear the failures counted for ``email`` after its owner signed in."""
-    cache.delete(_Limit("email", normalized_email(email), 0).key)
+    key = _Limit("email", normalized_email(email), 0).key
+    _counted(lambda store: store.delete(key))
 
 
 def login_throttle_reset(*, email: str = "", address: str = "") -> None:
@@ -110,4 +155,5 @@ def login_throttle_reset(*, email: str = "", address: str = "") -> None:
     keys = [_Limit("email", normalized_email(email), 0).key] if email else []
     if address:
         keys.append(_Limit("address", address, 0).key)
-    cache.delete_many(keys)
+    _counted(lambda store: store.delete_many(keys))
+    _fallback.delete_many(keys)

@@ -82,6 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run(selected: list[Case], *, vendor: str, scale: int, repeat: int, warmup: int) -> None:
+    from django.conf import settings
     from django.core.management import call_command
     from django.test import override_settings
     from django.utils import timezone
@@ -108,6 +109,11 @@ def run(selected: list[Case], *, vendor: str, scale: int, repeat: int, warmup: i
         DEBUG=False,
         ALLOWED_HOSTS=["testserver"],
         SECURE_SSL_REDIRECT=False,
+        # Static files are not collected for the measurements: pages name them as they are.
+        STORAGES={
+            **settings.STORAGES,
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        },
         EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
     ):
         floor_ms: float | None = None

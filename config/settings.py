@@ -2,8 +2,10 @@
 
 With nothing set, Clusterflow runs on its embedded default: SQLite and a Celery
 worker on a file-system broker (see docs/adr/0002). With DATABASE_URL and REDIS_URL
-set, it runs on PostgreSQL and Redis. DJANGO_DEBUG=false switches on the production
-hardening that ``manage.py check --deploy`` asks for.
+set, it runs on PostgreSQL and Redis. Debug is off unless DJANGO_DEBUG=true (``make run``
+sets it). A site that answers to any host other than this machine's own names
+(DJANGO_ALLOWED_HOSTS) with debug off is a production site: it needs DJANGO_SECRET_KEY and
+gets the hardening that ``manage.py check --deploy`` asks for.
 """
 
 from pathlib import Path
@@ -17,15 +19,23 @@ VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
 
-DEBUG = env.bool("DJANGO_DEBUG", default=True)
+# Off unless asked for: a forgotten variable must not show tracebacks and settings to the world.
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+# The names under which only this machine reaches the site (and the test client's).
+THIS_MACHINE_HOSTS = ["localhost", "127.0.0.1", "[::1]", "testserver"]
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=THIS_MACHINE_HOSTS)
+# Production: debug off, served to other machines. Without debug on this machine alone (the
+# tests, a local run), plain HTTP and the development key stay usable.
+PRODUCTION = not DEBUG and not set(ALLOWED_HOSTS) <= set(THIS_MACHINE_HOSTS)
 SECRET_KEY = env.str(
     "DJANGO_SECRET_KEY",
-    # Only the embedded development default may run on this key; production refuses it.
+    # Only a site served to this machine alone may run on this key; production refuses it.
     default="embedded-development-key-not-for-production-use-0123456789abcdef",
 )
-if not DEBUG and SECRET_KEY.startswith("embedded-development-key"):
-    raise environ.ImproperlyConfigured("Set DJANGO_SECRET_KEY when DJANGO_DEBUG is false.")
-ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
+if PRODUCTION and SECRET_KEY.startswith("embedded-development-key"):
+    raise environ.ImproperlyConfigured(
+        "Set DJANGO_SECRET_KEY when DJANGO_DEBUG is false and DJANGO_ALLOWED_HOSTS names another host."
+    )
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
@@ -58,6 +68,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.SessionTimeoutMiddleware",
+    "accounts.middleware.SignedInNoStoreMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
@@ -126,6 +138,15 @@ LOGOUT_REDIRECT_URL = "home"
 LOGIN_THROTTLE_EMAIL_FAILURES = env.int("LOGIN_THROTTLE_EMAIL_FAILURES", default=5)
 LOGIN_THROTTLE_ADDRESS_FAILURES = env.int("LOGIN_THROTTLE_ADDRESS_FAILURES", default=30)
 LOGIN_THROTTLE_WINDOW_SECONDS = env.int("LOGIN_THROTTLE_WINDOW_SECONDS", default=15 * 60)
+# Sessions end after this long without a request (idle), and this long after signing in
+# (absolute), whatever happens in between (docs/adr/0011). Staff (program staff and the
+# admin's users) see every proposal, so their limits are shorter.
+SESSION_IDLE_TIMEOUT_STAFF_SECONDS = env.int("SESSION_IDLE_TIMEOUT_STAFF_SECONDS", default=30 * 60)
+SESSION_IDLE_TIMEOUT_SECONDS = env.int("SESSION_IDLE_TIMEOUT_SECONDS", default=8 * 60 * 60)
+SESSION_ABSOLUTE_TIMEOUT_STAFF_SECONDS = env.int("SESSION_ABSOLUTE_TIMEOUT_STAFF_SECONDS", default=12 * 60 * 60)
+SESSION_ABSOLUTE_TIMEOUT_SECONDS = env.int("SESSION_ABSOLUTE_TIMEOUT_SECONDS", default=7 * 24 * 60 * 60)
+# The cookie and the session's row last no longer than the longest absolute timeout.
+SESSION_COOKIE_AGE = max(SESSION_ABSOLUTE_TIMEOUT_STAFF_SECONDS, SESSION_ABSOLUTE_TIMEOUT_SECONDS)
 # How many proxies in front of the site append the client's address to X-Forwarded-For
 # (0: clients connect directly, and REMOTE_ADDR is the client).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
@@ -188,9 +209,12 @@ if REDIS_URL:
     # Sessions are read from Redis and written through to the database (docs/adr/0011):
     # a page then reads no session row. Without Redis each process would keep its own
     # copy, and a session ended in one would live on in the others, so they stay in the database.
+    # The cache is optional: with Redis down, sessions come from the database and the login
+    # throttle counts in each process; the short timeouts keep a request from hanging on it.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
-                          "KEY_PREFIX": "clusterflow"}}  # fmt: skip
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+                          "KEY_PREFIX": "clusterflow",
+                          "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}}}  # fmt: skip
+    SESSION_ENGINE = "accounts.sessions"
     CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"visibility_timeout": 3600}
 else:
     # Embedded default: a real worker on kombu's file-system transport (docs/adr/0002).
@@ -264,8 +288,8 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-# --- Production hardening (check --deploy passes with DJANGO_DEBUG=false) ---------------
-if not DEBUG:
+# --- Production hardening (check --deploy passes with DJANGO_DEBUG=false and a real host) -
+if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
     SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31536000)

@@ -32,6 +32,16 @@ def _fast_password_hasher(settings: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _static_files_uncollected(settings: Any) -> None:
+    # Debug is off by default, which picks the manifest storage of collected files; the tests
+    # never collect them, so pages name the files as they are (as ``make run`` does with debug on).
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture(autouse=True)
 def _english_outside_requests() -> Iterator[None]:
     """Start every test in the site's default language.
 

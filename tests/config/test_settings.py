@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import sqlite3
@@ -73,10 +74,52 @@ def test_celery_acknowledges_late_and_rejects_on_worker_loss() -> None:
 
 
 def test_production_settings_refuse_default_secret_key() -> None:
-    result = _run(["-c", "import django; django.setup()"], DJANGO_DEBUG="false")
+    result = _run(
+        ["-c", "import django; django.setup()"], DJANGO_DEBUG="false", DJANGO_ALLOWED_HOSTS="clusterflow.example.org"
+    )
 
     assert result.returncode == 1
-    assert "Set DJANGO_SECRET_KEY when DJANGO_DEBUG is false." in result.stderr
+    assert "Set DJANGO_SECRET_KEY when DJANGO_DEBUG is false and DJANGO_ALLOWED_HOSTS names another host." in (
+        result.stderr
+    )
+
+
+PRINT_SETTINGS = (
+    "import django, json; django.setup(); from django.conf import settings as s; "
+    "print(json.dumps([s.DEBUG, s.PRODUCTION, getattr(s, 'SECURE_SSL_REDIRECT', False), s.ALLOWED_HOSTS]))"
+)
+
+
+def test_debug_off_unless_turned_on() -> None:
+    environment = {name: value for name, value in os.environ.items() if name != "DJANGO_DEBUG"}
+    result = subprocess.run(  # noqa: S603 - the interpreter of this virtualenv, fixed arguments
+        [sys.executable, "-c", PRINT_SETTINGS],
+        cwd=BASE_DIR,
+        env={**environment, "DJANGO_SETTINGS_MODULE": "config.settings"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stderr
+    debug, production, ssl_redirect, hosts = json.loads(result.stdout)
+    # On this machine alone, debug off still serves plain HTTP on the development key.
+    assert (debug, production, ssl_redirect) == (False, False, False)
+    assert {"localhost", "127.0.0.1"} <= set(hosts)
+
+
+def test_debug_on_when_asked() -> None:
+    result = _run(["-c", PRINT_SETTINGS], DJANGO_DEBUG="true")
+
+    assert json.loads(result.stdout)[:3] == [True, False, False], result.stderr
+
+
+@pytest.mark.parametrize("command", ["Makefile", "bin/run-embedded"])
+def test_make_run_serves_with_debug_on(command: str) -> None:
+    """The development server turns debug on itself, now that the settings leave it off."""
+    text = (BASE_DIR / command).read_text()
+
+    assert "DJANGO_DEBUG=${DJANGO_DEBUG:-true}" in text.replace("$$", "$").replace('"', "")
 
 
 def test_production_settings_pass_deploy_checks() -> None:
@@ -95,7 +138,7 @@ def test_production_settings_pass_deploy_checks() -> None:
     ("redis_url", "engine"),
     [
         ("", "django.contrib.sessions.backends.db"),
-        ("redis://127.0.0.1:6379/9", "django.contrib.sessions.backends.cached_db"),
+        ("redis://127.0.0.1:6379/9", "accounts.sessions"),
     ],
 )
 def test_sessions_are_read_from_redis_only_when_there_is_one(redis_url: str, engine: str) -> None:
