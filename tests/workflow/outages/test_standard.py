@@ -114,18 +114,14 @@ def test_standard_rounds_outages_up_and_time_left_down() -> None:
 def test_standard_edit_changes_the_extension_given(standard: list[ExtensionRule], staff: User) -> None:
     rule = next(r for r in standard if (r.outage_min_minutes, r.before_min_minutes) == (121, 1441))
 
-    extension_rule_save(
-        rule=rule, outage_min=121, outage_max=360, before_min=1441, before_max=4320, hours=12, by=staff
-    )
+    extension_rule_save(rule=rule, outage_min=121, outage_max=360, before_min=1441, before_max=4320, hours=12, by=staff)
 
     assert extension_for(outage=3 * HOUR, before=2 * DAY, rules=ExtensionRule.objects.all()) == 12
 
 
 def test_standard_edit_refuses_overlapping_bands(standard: list[ExtensionRule], staff: User) -> None:
     with pytest.raises(DomainError, match="overlap"):
-        extension_rule_save(
-            rule=None, outage_min=20, outage_max=40, before_min=0, before_max=10, hours=24, by=staff
-        )
+        extension_rule_save(rule=None, outage_min=20, outage_max=40, before_min=0, before_max=10, hours=24, by=staff)
 
     assert ExtensionRule.objects.count() == 25
 
