@@ -210,6 +210,8 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = env.str("CELERY_BEAT_SCHEDULE_FILENAME", default=str(VAR_DIR / "celerybeat-schedule"))
 # Sweeps read deadlines from the database; this is how often they look.
 SWEEP_INTERVAL_SECONDS = env.int("SWEEP_INTERVAL_SECONDS", default=300)
+# How often beat runs the health check that records outages on its own (0: never).
+HEALTH_CHECK_SECONDS = env.int("HEALTH_CHECK_SECONDS", default=60)
 # Every periodic sweep, declared in this one place; each reads its deadlines from the database.
 CELERY_BEAT_SCHEDULE = {
     "expire-overdue-proposals": {
@@ -225,6 +227,17 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(SWEEP_INTERVAL_SECONDS),
     },
     "relay-unsent-notifications": {"task": "workflow.tasks.relay_unsent_notifications", "schedule": 60.0},
+    # Records outages of the database on its own (docs/outages.md); 0 turns it off.
+    **(
+        {
+            "check-service-health": {
+                "task": "workflow.tasks.check_service_health",
+                "schedule": float(HEALTH_CHECK_SECONDS),
+            }
+        }
+        if HEALTH_CHECK_SECONDS
+        else {}
+    ),
 }
 # An assessor whose total is further than this (points out of 100) from the others' mean is flagged.
 ASSESSMENT_OUTLIER_POINTS = env.float("ASSESSMENT_OUTLIER_POINTS", default=20.0)

@@ -6,7 +6,7 @@ import smtplib
 
 from celery import shared_task
 
-from workflow import actions, notifications, sweeps
+from workflow import actions, notifications, outages, sweeps
 
 
 @shared_task(
@@ -43,3 +43,9 @@ def send_deadline_reminders() -> int:
 def send_review_reminders() -> int:
     """Remind assessors of reviews due soon, and tell staff once a day of overdue ones."""
     return sweeps.review_reminders_send() + sweeps.reviews_overdue_escalate()
+
+
+@shared_task
+def check_service_health() -> dict[str, bool]:
+    """Probe the database and the broker; open an outage when one fails, close it when it recovers."""
+    return outages.service_health_check()
