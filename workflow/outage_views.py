@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from accounts.choices import Role
@@ -114,7 +115,15 @@ def incident_apply_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             error.back_url = reverse("workflow:incident_apply", kwargs={"pk": incident.pk})
             error.back_label = _("Back to the outage")
             raise
-        messages.success(request, _("The outage is applied: %(count)d deadlines extended.") % {"count": count})
+        messages.success(
+            request,
+            ngettext(
+                "The outage is applied: %(count)d deadline extended.",
+                "The outage is applied: %(count)d deadlines extended.",
+                count,
+            )
+            % {"count": count},
+        )
         return redirect("workflow:incident_list")
     summary: dict[tuple[str, str, int], int] = defaultdict(int)
     for item in incident_plan(incident=incident):
