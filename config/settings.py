@@ -237,6 +237,8 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = env.str("CELERY_BEAT_SCHEDULE_FILENAME", default=str(VAR_DIR / "celerybeat-schedule"))
 # Sweeps read deadlines from the database; this is how often they look.
 SWEEP_INTERVAL_SECONDS = env.int("SWEEP_INTERVAL_SECONDS", default=300)
+# How often beat runs the health check that records outages on its own (0: never).
+HEALTH_CHECK_SECONDS = env.int("HEALTH_CHECK_SECONDS", default=60)
 # Every periodic sweep, declared in this one place; each reads its deadlines from the database.
 CELERY_BEAT_SCHEDULE = {
     "expire-overdue-proposals": {
@@ -253,6 +255,17 @@ CELERY_BEAT_SCHEDULE = {
     },
     "relay-unsent-notifications": {"task": "workflow.tasks.relay_unsent_notifications", "schedule": 60.0},
     "seal-audit-trail": {"task": "workflow.tasks.seal_audit_trail", "schedule": 60.0},
+    # Records outages of the database on its own (docs/outages.md); 0 turns it off.
+    **(
+        {
+            "check-service-health": {
+                "task": "workflow.tasks.check_service_health",
+                "schedule": float(HEALTH_CHECK_SECONDS),
+            }
+        }
+        if HEALTH_CHECK_SECONDS
+        else {}
+    ),
 }
 # The audit trail's hash chain (docs/adr/0016): its key, kept out of the database (by default
 # derived from DJANGO_SECRET_KEY: set it on its own so that rotating the secret key keeps the

@@ -35,7 +35,7 @@ from tests.factories import (
     UserFactory,
     user_with_role,
 )
-from workflow.models import AgendaItem, BoardMeeting, DecisionLetter
+from workflow.models import AgendaItem, BoardMeeting, DecisionLetter, ExtensionRule, Incident
 
 pytestmark = pytest.mark.django_db
 
@@ -203,6 +203,15 @@ MATRIX: dict[str, dict[str, Expected]] = {
     "workflow:board_votes": role("board"),
     "workflow:board_vote": role("board"),
     "workflow:board_decide": role("board"),
+    # Outages: the status page is public; recording, editing, applying and the service standard are staff's.
+    "workflow:status": everyone(200),
+    "workflow:incident_list": role("staff"),
+    "workflow:incident_create": role("staff"),
+    "workflow:incident_update": role("staff"),
+    "workflow:incident_apply": role("staff"),
+    "workflow:extension_rules": role("staff"),
+    "workflow:extension_rule_create": role("staff"),
+    "workflow:extension_rule_update": role("staff"),
 }
 
 
@@ -261,6 +270,12 @@ def objects(
     # Another proposal: on the agenda, the board persona could read it, and the rules above speak of a draft.
     item = AgendaItem.objects.create(meeting=meeting, proposal=ProposalFactory(call=call, state="board_review"))
     letter = DecisionLetter.objects.create(item=item, language="en", subject="Decision", body="Text.")
+    incident = Incident.objects.create(
+        started_at=timezone.now() - timedelta(hours=2), ended_at=timezone.now() - timedelta(hours=1)
+    )
+    rule = ExtensionRule.objects.create(
+        outage_min_minutes=100000, before_min_minutes=0, before_max_minutes=1, extension_hours=1
+    )
     return Objects(
         kwargs={
             "accounts:password_reset_confirm": {
@@ -335,6 +350,9 @@ def objects(
             "workflow:board_votes": {"pk": meeting.pk},
             "workflow:board_vote": {"pk": meeting.pk, "item_pk": item.pk},
             "workflow:board_decide": {"pk": meeting.pk, "item_pk": item.pk},
+            "workflow:incident_update": {"pk": incident.pk},
+            "workflow:incident_apply": {"pk": incident.pk},
+            "workflow:extension_rule_update": {"pk": rule.pk},
         }
     )
 
@@ -493,7 +511,17 @@ def test_permission_matrix_post_only_views_accept_post(
 
 
 def _staff_only_posts(objects: Objects) -> Iterator[tuple[str, str]]:
-    for name in ("intake:program_create", "intake:program_update", "intake:call_create", "intake:call_update"):
+    for name in (
+        "intake:program_create",
+        "intake:program_update",
+        "intake:call_create",
+        "intake:call_update",
+        "workflow:incident_create",
+        "workflow:incident_update",
+        "workflow:incident_apply",
+        "workflow:extension_rule_create",
+        "workflow:extension_rule_update",
+    ):
         yield name, reverse(name, kwargs=objects.kwargs.get(name, {}))
 
 

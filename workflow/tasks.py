@@ -6,7 +6,7 @@ import smtplib
 
 from celery import shared_task
 
-from workflow import actions, audit_chain, notifications, sweeps
+from workflow import actions, audit_chain, notifications, outages, sweeps
 
 
 @shared_task(
@@ -49,3 +49,9 @@ def send_review_reminders() -> int:
 def seal_audit_trail() -> int:
     """Append the audit records written since the last run to the hash chain."""
     return audit_chain.audit_seal().sealed
+
+
+@shared_task
+def check_service_health() -> dict[str, bool]:
+    """Probe the database and the broker; open an outage when one fails, close it when it recovers."""
+    return outages.service_health_check()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from workflow import views
+from workflow import outage_views, views
 from workflow.board_views import agenda as board_agenda
 from workflow.board_views import letters as board_letters
 from workflow.board_views import meetings as board_meetings
@@ -32,4 +32,12 @@ urlpatterns = [
     path("staff/letters/<int:pk>/", board_letters.letter_edit, name="letter_edit"),
     path("staff/programs/<int:pk>/figures/", board_program.program_overview, name="program_overview"),
     path("staff/calls/<int:pk>/figures/", board_program.call_program, name="call_program"),
+    path("status/", outage_views.status_page, name="status"),
+    path("staff/outages/", outage_views.incident_list, name="incident_list"),
+    path("staff/outages/new/", outage_views.incident_new, name="incident_create"),
+    path("staff/outages/<int:pk>/edit/", outage_views.incident_edit, name="incident_update"),
+    path("staff/outages/<int:pk>/apply/", outage_views.incident_apply_view, name="incident_apply"),
+    path("staff/service-standard/", outage_views.rule_list, name="extension_rules"),
+    path("staff/service-standard/new/", outage_views.rule_new, name="extension_rule_create"),
+    path("staff/service-standard/<int:pk>/edit/", outage_views.rule_edit, name="extension_rule_update"),
 ]
