@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0003_organization_duplicate_message'),
+        ('accounts', '0004_join_request'),
     ]
 
     operations = [

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('intake', '0005_proposal_sectors_keywords'),
-        ('workflow', '0007_decision_letter_event'),
+        ('workflow', '0009_audit_seal'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

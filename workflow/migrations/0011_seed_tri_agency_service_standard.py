@@ -49,6 +49,6 @@ def unseed(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("workflow", "0008_outage_incidents_and_service_standard")]
+    dependencies = [("workflow", "0010_outage_incidents_and_service_standard")]
 
     operations = [migrations.RunPython(seed, unseed)]
