@@ -225,6 +225,7 @@ class JoinRequest(models.Model):
     def __str__(self) -> str:
         return f"{self.user} → {self.organization} ({self.state})"
 
+
 class FormerMembership(models.Model):
     """A membership that ended: who acted for which organization, from when until when.
 
