@@ -19,7 +19,7 @@ class FormerMembershipInline(admin.TabularInline):
     model = FormerMembership
     extra = 0
     can_delete = False
-    fields = readonly_fields = ["organization", "title", "joined_at", "left_at"]
+    fields = readonly_fields = ("organization", "title", "joined_at", "left_at")
 
     def has_add_permission(self, request: Any, obj: Any = None) -> bool:
         return False

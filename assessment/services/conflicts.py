@@ -213,10 +213,11 @@ class ConflictRow:
 def conflicts_for_call(*, call: Call) -> list[ConflictRow]:
     """Return every conflict on ``call``'s proposals: declared, recorded, and automatic (3 queries).
 
-    The automatic ones are computed for all assessors with a profile, one query per kind
-    of tie: affiliations (``affiliation_conflict_exists`` decides their dates), memberships
-    current or ended within the years, and leading another proposal of the call; the same
-    rules as ``assessment.selectors.automatic_conflict``, read here with their reasons.
+    The automatic ones are computed for all assessors with a profile: affiliations in one
+    query (``affiliation_conflict_exists`` decides their dates), then memberships (current,
+    or ended within the years) and leads of another proposal of the call together in a
+    second; the same rules as ``assessment.selectors.automatic_conflict``, read here with
+    their reasons for staff.
     """
     stored = Conflict.objects.filter(proposal__call=call).select_related("assessor", "proposal", "recorded_by")
     rows = [

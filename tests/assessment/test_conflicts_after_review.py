@@ -6,16 +6,20 @@ from __future__ import annotations
 from typing import Any, cast
 
 import pytest
+from django.http import Http404
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.choices import Role
 from accounts.models import User
 from assessment.choices import AssignmentState, ReviewState
-from assessment.models import Review, Standing
+from assessment.models import Conflict, Review, Rubric, Standing
+from assessment.services import reviews
 from assessment.services.conflicts import conflict_record
 from assessment.services.results import call_results, call_scores_csv
 from intake.models import Proposal
 from tests.assessment.reviewing import assignment_make, review_make, rubric_make
+from tests.concurrency import race, require_row_locks
 from tests.conftest import client_for
 from tests.factories import ProposalFactory, UserFactory
 from workflow import notifications
@@ -136,3 +140,41 @@ def test_conflict_without_a_submitted_review_sets_nothing_aside(staff: User) -> 
     assert draft.state == ReviewState.DRAFT
     assert not Notification.objects.filter(event=Event.REVIEW_SET_ASIDE).exists()
     assert not AuditRecord.objects.filter(action="set_aside_review").exists()
+
+
+# --- Two at once (PostgreSQL) ----------------------------------------------------------------------
+
+
+@pytest.mark.postgres
+def test_conflict_recorded_while_the_review_is_submitted_never_counts_it(transactional_db: None) -> None:
+    require_row_locks()
+    staff = cast(User, UserFactory(role=Role.STAFF))
+    proposal = cast(Proposal, ProposalFactory(state=ProposalState.IN_ASSESSMENT))
+    rubric = rubric_make(proposal.call, k=2)
+    review_make(assignment_make(proposal, rubric=rubric))
+    Rubric.objects.filter(pk=rubric.pk).update(locked_at=timezone.now())
+    assignment = assignment_make(proposal, rubric=rubric)
+    data = reviews.ReviewInput(
+        scores={c.pk: reviews.ScoreInput(c.scale_min, "Weak.") for c in rubric.criteria.all()},
+        recommendation="do_not_fund",
+        confidence="high",
+        overall_comment="",
+    )
+
+    outcomes = race(
+        [
+            lambda: reviews.review_submit(
+                assignment=assignment, by=assignment.assessor, data=data, expected_updated_at=None
+            ),
+            lambda: conflict_record(by=staff, assessor=assignment.assessor, proposal=proposal, nature="Spouse."),
+        ]
+    )
+
+    # Either the review went in first and was set aside, or the conflict came first and the submission found nothing.
+    assert isinstance(outcomes[1], Conflict), outcomes
+    assert isinstance(outcomes[0], (Review, Http404)), outcomes
+    assert not Review.objects.filter(assignment=assignment, state=ReviewState.SUBMITTED).exists()
+    proposal.refresh_from_db()
+    assert proposal.state == ProposalState.IN_ASSESSMENT
+    standing = Standing.objects.get(proposal=proposal)
+    assert (standing.total, standing.reviews) == (100.0, 1)

@@ -26,7 +26,7 @@ from assessment.services.assignment import (
     conflicted_pairs,
 )
 from assessment.services.conflicts import conflicts_for_call
-from intake.models import Call, ConsortiumMember, Proposal
+from intake.models import Attachment, Call, ConsortiumMember, Proposal
 from tests.conftest import client_for
 from tests.factories import (
     AttachmentFactory,
@@ -94,7 +94,7 @@ def _assigned_by_hand(assessor: User, proposal: Proposal) -> Assignment:
 
 def _reads(assessor: User, proposal: Proposal, assignment: Assignment) -> dict[str, int]:
     version = ProposalVersionFactory(proposal=proposal)
-    attachment = AttachmentFactory(proposal=proposal)
+    attachment = cast(Attachment, AttachmentFactory(proposal=proposal))
     client = client_for(assessor)
     return {
         "version": client.get(
