@@ -21,3 +21,8 @@ def organizations_to_join(*, user: User) -> QuerySet[Organization]:
 def membership_for_user(*, user: User, pk: int) -> Membership:
     """Return one of ``user``'s own memberships, or raise 404."""
     return get_object_or_404(Membership, pk=pk, user=user)
+
+
+def email_taken(*, email: str) -> bool:
+    """Return whether an account, active or not, uses ``email`` (whatever its case)."""
+    return User.objects.filter(email__iexact=email.strip()).exists()

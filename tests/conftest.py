@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.utils import translation
@@ -29,6 +30,17 @@ def client_for(user: User | None) -> Client:
 def _fast_password_hasher(settings: Any) -> None:
     # Every persona has a password; the production hasher would take most of the suite's time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Iterator[None]:
+    """Start every test with an empty cache: the throttles' counters (accounts.login_throttle) outlive a test.
+
+    On the full stack the cache is the test run's own Redis database.
+    """
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)
