@@ -269,3 +269,20 @@ def test_signup_signed_in_user_sent_to_dashboard(applicant_client: Client) -> No
 
     assert response.status_code == 302
     assert response.url == reverse("accounts:dashboard")
+
+
+def test_signup_link_used_twice_at_once_second_told(
+    anonymous_client: Client, django_capture_on_commit_callbacks: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _sign_up(anonymous_client, django_capture_on_commit_callbacks)
+    link = _link(mail.outbox[0].body)
+    # The other use of the link creates the account after this one checked the address was free.
+    monkeypatch.setattr("accounts.selectors.email_taken", lambda *, email: False)
+    assert Client().post(link, {"password1": PASSWORD, "password2": PASSWORD}).status_code == 302
+
+    second = anonymous_client.post(link, {"password1": PASSWORD, "password2": PASSWORD})
+
+    assert second.status_code == 409
+    assert LINK_GONE in second.content.decode()
+    assert "_auth_user_id" not in anonymous_client.session
+    assert User.objects.count() == 1
