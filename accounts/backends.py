@@ -20,7 +20,8 @@ class RolesBackend(ModelBackend):
     reading them with the user saves each request a query.
 
     ``authenticate`` counts failures and refuses, without checking the password, an email
-    address or a client that failed too often (``accounts.login_throttle``). It does so
+    address or a client that failed too often (``accounts.login_throttle``); a browser whose
+    device cookie shows its owner signed in from it before is counted on its own. It does so
     here rather than in one form so that every way in (the site's login, the admin's)
     is throttled alike.
     """
@@ -33,14 +34,15 @@ class RolesBackend(ModelBackend):
         if username is None or password is None:
             return None
         address = login_throttle.client_address(request) if request is not None else ""
-        if login_throttle.login_throttled(email=username, address=address):
+        device = login_throttle.device_for(request, email=username)
+        if login_throttle.login_throttled(email=username, address=address, device=device):
             # Stops ``django.contrib.auth.authenticate`` from asking any other backend.
             raise PermissionDenied
         user = super().authenticate(request, username=username, password=password, **kwargs)
         if user is None:
-            login_throttle.login_failure_record(email=username, address=address)
+            login_throttle.login_failure_record(email=username, address=address, device=device)
         else:
-            login_throttle.login_success_record(email=username)
+            login_throttle.login_success_record(email=username, device=device)
         return user
 
     def users(self) -> QuerySet[User]:

@@ -68,3 +68,8 @@ def join_request_to_decide(*, user: User, pk: int) -> JoinRequest:
 def join_request_of_user(*, user: User, pk: int) -> JoinRequest:
     """Return one of ``user``'s own requests, or raise 404."""
     return get_object_or_404(JoinRequest.objects.select_related("organization"), pk=pk, user=user)
+
+
+def email_taken(*, email: str) -> bool:
+    """Return whether an account, active or not, uses ``email`` (whatever its case)."""
+    return User.objects.filter(email__iexact=email.strip()).exists()

@@ -2,18 +2,81 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import Group
+from django.core import signing
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.choices import JoinRequestState, Role
 from accounts.errors import ActionForbidden, DomainError, StaleAction
 from accounts.models import FormerMembership, JoinRequest, Membership, Organization, User
 from accounts.selectors import join_request_deciders
+
+_SIGN_UP_SALT = "accounts.services.sign_up"
+
+
+@dataclass(frozen=True)
+class SignUpRequest:
+    """What a person typed on the sign-up page, carried by the emailed link until they choose a password."""
+
+    email: str
+    display_name: str
+    preferred_language: str
+
+
+def sign_up_token(*, request: SignUpRequest) -> str:
+    """Return the token of the link that finishes ``request``: signed, so nothing is stored until it is used."""
+    payload = {"e": request.email, "n": request.display_name, "l": request.preferred_language}
+    return signing.dumps(payload, salt=_SIGN_UP_SALT, compress=True)
+
+
+def sign_up_token_read(*, token: str) -> SignUpRequest | None:
+    """Return the sign-up that ``token`` carries, or None if it is forged or older than ``PASSWORD_RESET_TIMEOUT``."""
+    try:
+        payload = signing.loads(token, salt=_SIGN_UP_SALT, max_age=settings.PASSWORD_RESET_TIMEOUT)
+    except signing.BadSignature:  # SignatureExpired is one.
+        return None
+    return SignUpRequest(email=payload["e"], display_name=payload["n"], preferred_language=payload["l"])
+
+
+def sign_up_email(*, request: SignUpRequest) -> EmailMultiAlternatives | None:
+    """Return the email that answers a sign-up (ADR 0015), to be sent by the worker.
+
+    An address nobody uses gets the link to choose a password and so create the account.
+    The owner of an active account gets, in their own language, word that somebody tried
+    to sign up with their address, and the links to sign in or reset the password; nothing
+    is created. A deactivated account's address gets nothing: staff closed it.
+    """
+    owner = User.objects.filter(email__iexact=request.email).first()
+    if owner is not None and not owner.is_active:
+        return None
+    if owner is None:
+        language, template = request.preferred_language, "accounts/email/sign_up_link"
+        context = {
+            "name": request.display_name,
+            "link": settings.SITE_URL
+            + reverse("accounts:signup_confirm", kwargs={"token": sign_up_token(request=request)}),
+        }
+    else:
+        language, template = owner.preferred_language, "accounts/email/sign_up_taken"
+        context = {
+            "name": owner.get_short_name(),
+            "login_link": settings.SITE_URL + reverse("accounts:login"),
+            "reset_link": settings.SITE_URL + reverse("accounts:password_reset"),
+        }
+    with translation.override(language):
+        subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
+        body = render_to_string(f"{template}.txt", context)
+    return EmailMultiAlternatives(subject=subject, body=body, to=[request.email])
 
 
 def user_sign_up(*, email: str, display_name: str, password: str, preferred_language: str) -> User:

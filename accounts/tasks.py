@@ -7,6 +7,8 @@ import smtplib
 from celery import shared_task
 from django.core.mail import EmailMultiAlternatives
 
+from accounts.services import SignUpRequest, sign_up_email
+
 
 @shared_task(
     autoretry_for=(OSError, smtplib.SMTPException),
@@ -21,3 +23,45 @@ def send_email(*, subject: str, body: str, to: list[str], html: str | None = Non
     if html:
         message.attach_alternative(html, "text/html")
     message.send()
+
+
+@shared_task
+def password_reset_email_send(
+    *,
+    email: str,
+    domain: str,
+    use_https: bool,
+    subject_template_name: str,
+    email_template_name: str,
+    html_email_template_name: str | None = None,
+) -> None:
+    """Send the password-reset link to the active account of ``email``, if there is one (ADR 0015)."""
+    from accounts.forms import QueuedPasswordResetForm
+
+    # The request validated (and counted) the address; the form is only the way to Django's own reset email.
+    form = QueuedPasswordResetForm()
+    form.cleaned_data = {"email": email}
+    form.send_now(
+        domain=domain,
+        use_https=use_https,
+        subject_template_name=subject_template_name,
+        email_template_name=email_template_name,
+        html_email_template_name=html_email_template_name,
+    )
+
+
+@shared_task(
+    autoretry_for=(OSError, smtplib.SMTPException),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=5,
+)
+def sign_up_email_send(*, email: str, display_name: str, preferred_language: str) -> None:
+    """Send the email that a sign-up asked for: the link to finish it, or word to the address's owner (ADR 0015)."""
+
+    message = sign_up_email(
+        request=SignUpRequest(email=email, display_name=display_name, preferred_language=preferred_language)
+    )
+    if message is not None:
+        message.send()

@@ -1,11 +1,16 @@
-"""Views of the accounts app: sign-up, profile, organizations, language, dashboard routing."""
+"""Views of the accounts app: sign-up, sign-in, password reset, profile, organizations, language, dashboard routing."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
+from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,29 +19,104 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts import selectors, services
+from accounts import login_throttle, selectors, services
 from accounts.choices import ROLE_DASHBOARDS, Language
 from accounts.decorators import AuthenticatedRequest
 from accounts.errors import DomainError
-from accounts.forms import JoinOrganizationForm, JoinRequestAnswerForm, OrganizationForm, ProfileForm, SignUpForm
+from accounts.forms import (
+    EmailAuthenticationForm,
+    JoinOrganizationForm,
+    JoinRequestAnswerForm,
+    OrganizationForm,
+    ProfileForm,
+    QueuedPasswordResetForm,
+    SignUpForm,
+    SignUpPasswordForm,
+)
 from workflow import organizations as joining
 
 
 def signup(request: HttpRequest) -> HttpResponse:
+    """Ask for an account; whatever the address, the answer is "check your email" (ADR 0015)."""
     if request.user.is_authenticated:
         return redirect("accounts:dashboard")
-    form = SignUpForm(request.POST or None, initial={"preferred_language": translation.get_language()})
+    form = SignUpForm(request.POST or None, request=request, initial={"preferred_language": translation.get_language()})
     if request.method == "POST" and form.is_valid():
-        user = services.user_sign_up(
-            email=form.cleaned_data["email"],
-            display_name=form.cleaned_data["display_name"],
-            password=form.cleaned_data["password1"],
-            preferred_language=form.cleaned_data["preferred_language"],
-        )
-        login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
-        messages.success(request, _("Welcome to Clusterflow. Add the organization you work for to apply."))
-        return redirect("accounts:organizations")
+        form.save()
+        return redirect("accounts:signup_sent")
     return render(request, "accounts/signup.html", {"form": form})
+
+
+def signup_sent(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/signup_sent.html")
+
+
+def signup_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """Finish a sign-up by the emailed link: choose the password, and the account is created and signed in."""
+    if request.user.is_authenticated:
+        return redirect("accounts:dashboard")
+    found = services.sign_up_token_read(token=token)
+    if found is None or selectors.email_taken(email=found.email):
+        return render(request, "accounts/signup_confirm.html", {"validlink": False})
+    form = SignUpPasswordForm(request.POST or None, email=found.email, display_name=found.display_name)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.user_sign_up(
+                email=found.email,
+                display_name=found.display_name,
+                password=form.cleaned_data["password1"],
+                preferred_language=found.preferred_language,
+            )
+        except IntegrityError:  # The same link, used twice at once: the other use created the account.
+            return render(request, "accounts/signup_confirm.html", {"validlink": False}, status=409)
+        login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
+        translation.activate(user.preferred_language)
+        messages.success(request, _("Welcome to Clusterflow. Add the organization you work for to apply."))
+        response = redirect("accounts:organizations")
+        login_throttle.device_cookie_set(response, email=user.email)
+        return response
+    return render(
+        request,
+        "accounts/signup_confirm.html",
+        {"validlink": True, "form": form, "email": found.email},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+class LoginView(auth_views.LoginView):
+    """Django's sign-in, which also marks the browser as one its owner signs in from (ADR 0015)."""
+
+    authentication_form = EmailAuthenticationForm
+    redirect_authenticated_user = True
+
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        response = super().form_valid(form)
+        login_throttle.device_cookie_set(response, email=form.get_user().email)
+        return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset request, whose form counts requests per address and per client (ADR 0015)."""
+
+    form_class = QueuedPasswordResetForm
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "request": self.request}
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's new password by the emailed link, which also lifts a sign-in lockout of the address (ADR 0015).
+
+    Following the link proves the browser is its owner's: it gets the device cookie, so a
+    stranger who keeps failing on the address does not lock it out again.
+    """
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        email = form.user.email
+        login_throttle.login_unlock_by_reset(email=email, address=login_throttle.client_address(self.request))
+        login_throttle.device_cookie_set(response, email=email)
+        return response
 
 
 @login_required

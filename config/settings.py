@@ -147,6 +147,13 @@ SESSION_ABSOLUTE_TIMEOUT_STAFF_SECONDS = env.int("SESSION_ABSOLUTE_TIMEOUT_STAFF
 SESSION_ABSOLUTE_TIMEOUT_SECONDS = env.int("SESSION_ABSOLUTE_TIMEOUT_SECONDS", default=7 * 24 * 60 * 60)
 # The cookie and the session's row last no longer than the longest absolute timeout.
 SESSION_COOKIE_AGE = max(SESSION_ABSOLUTE_TIMEOUT_STAFF_SECONDS, SESSION_ABSOLUTE_TIMEOUT_SECONDS)
+# How long a browser in which its owner signed in (or reset the password by the emailed link)
+# keeps its own count of failures, so that a stranger's failures do not lock it out (docs/adr/0015).
+LOGIN_DEVICE_COOKIE_AGE_SECONDS = env.int("LOGIN_DEVICE_COOKIE_AGE_SECONDS", default=365 * 24 * 3600)
+# Sign-up and password-reset requests served per email address, and per client address, in
+# the same window; over either, the form refuses and sends no email (docs/adr/0015).
+ACCOUNT_EMAIL_THROTTLE_PER_EMAIL = env.int("ACCOUNT_EMAIL_THROTTLE_PER_EMAIL", default=3)
+ACCOUNT_EMAIL_THROTTLE_PER_CLIENT = env.int("ACCOUNT_EMAIL_THROTTLE_PER_CLIENT", default=20)
 # How many proxies in front of the site append the client's address to X-Forwarded-For
 # (0: clients connect directly, and REMOTE_ADDR is the client).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)

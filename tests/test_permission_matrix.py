@@ -22,6 +22,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from accounts.choices import Role
 from accounts.models import JoinRequest, User
+from accounts.services import SignUpRequest, sign_up_token
 from assessment.models import AssessorInvitation, Assignment, Review
 from assessment.services.rubrics import rubric_for
 from intake.models import CoApplicant
@@ -87,6 +88,8 @@ def anonymous_only() -> dict[str, Expected]:
 MATRIX: dict[str, dict[str, Expected]] = {
     "home": everyone(200),
     "accounts:signup": anonymous_only(),
+    "accounts:signup_sent": everyone(200),
+    "accounts:signup_confirm": anonymous_only(),
     "accounts:login": anonymous_only(),
     "accounts:logout": everyone(405),
     "accounts:password_reset": everyone(200),
@@ -278,6 +281,11 @@ def objects(
     )
     return Objects(
         kwargs={
+            "accounts:signup_confirm": {
+                "token": sign_up_token(
+                    request=SignUpRequest(email="newcomer@example.com", display_name="New", preferred_language="en")
+                )
+            },
             "accounts:password_reset_confirm": {
                 "uidb64": uidb64,
                 "token": default_token_generator.make_token(applicant),

@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Language as UserLanguage
-from accounts.forms import SignUpForm
+from accounts.forms import NewAccountForm
 from accounts.models import Organization
 from assessment.choices import Language
 from assessment.services.pool import MAX_KEYWORDS, AffiliationData, keywords_normalise
@@ -29,10 +29,8 @@ class InvitationForm(forms.Form):
     )
 
 
-class InvitationSignUpForm(SignUpForm):
+class InvitationSignUpForm(NewAccountForm):
     """Create the account of the invited address: the email is the invitation's, not typed."""
-
-    email = None  # type: ignore[assignment]
 
     def __init__(self, *args: Any, email: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

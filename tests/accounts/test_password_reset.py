@@ -1,15 +1,19 @@
-"""Password reset by email, end to end, in the recipient's language."""
+"""Password reset by email, end to end, in the recipient's language, telling nobody who has an account."""
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
 from django.core import mail
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import User
@@ -20,6 +24,7 @@ pytestmark = pytest.mark.django_db
 
 RESET = reverse("accounts:password_reset")
 NEW_PASSWORD = "a-brand-new-horse-battery"
+THROTTLED = "Too many requests for this email address or from your network. Wait up to 15 minutes and try again."
 FRENCH_CATALOGUE = Path(settings.LOCALE_PATHS[0]) / "fr" / "LC_MESSAGES" / "django.mo"
 
 
@@ -112,3 +117,93 @@ def test_password_reset_inactive_user_gets_nothing(
 
     assert mail.outbox == []
     assert User.objects.get().check_password(NEW_PASSWORD) is False
+
+
+def _without_csrf(content: bytes) -> str:
+    return re.sub(r"[A-Za-z0-9]{64}", "<csrf>", content.decode())
+
+
+def test_password_reset_known_and_unknown_addresses_do_the_same_work(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    UserFactory(email="ann@example.com", display_name="Ann", preferred_language="en")
+    answers = []
+    for email in ("ann@example.com", "nobody@example.com"):
+        client = Client()
+        with django_capture_on_commit_callbacks() as callbacks, CaptureQueriesContext(connection) as queries:
+            response = client.post(RESET, {"email": email})
+        page = client.get(response.url)
+        for callback in callbacks:
+            callback()
+        # The request's own work: no query at all, so none on the users; the worker looks the address up.
+        sql = [query["sql"] for query in queries]
+        answers.append((response.status_code, response.url, len(callbacks), sql, _without_csrf(page.content)))
+
+    known, unknown = answers
+    assert known == unknown
+    assert known[3] == []
+    assert [message.to for message in mail.outbox] == [["ann@example.com"]]
+
+
+def _request_from(client: Client, email: str, capture: Any) -> tuple[Any, list[Any]]:
+    with capture(execute=True) as callbacks:
+        response = client.post(RESET, {"email": email})
+    return response, callbacks
+
+
+def test_password_reset_throttled_per_address_with_message_and_email_kept(
+    settings: Any, django_capture_on_commit_callbacks: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings.ACCOUNT_EMAIL_THROTTLE_PER_EMAIL = 3
+    UserFactory(email="ann@example.com")
+    for n in range(3):
+        response, _callbacks = _request_from(
+            Client(REMOTE_ADDR=f"198.51.100.{n}"), "ann@example.com", django_capture_on_commit_callbacks
+        )
+        assert response.status_code == 302
+
+    with caplog.at_level(logging.WARNING, logger="clusterflow.security"):
+        refused, callbacks = _request_from(
+            Client(REMOTE_ADDR="192.0.2.10"), "ANN@example.com", django_capture_on_commit_callbacks
+        )
+
+    assert refused.status_code == 200
+    assert refused.context["form"].non_field_errors() == [THROTTLED]
+    assert THROTTLED in refused.content.decode()
+    assert 'value="ANN@example.com"' in refused.content.decode()
+    assert callbacks == []
+    assert len(mail.outbox) == 3
+    assert [r.getMessage() for r in caplog.records if r.name == "clusterflow.security"] == [
+        "Requests to password-reset refused for the rest of a 900-second window (by email): "
+        "email 'ann@example.com', client 192.0.2.10"
+    ]
+
+
+def test_password_reset_throttled_the_same_for_an_unknown_address(
+    settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    settings.ACCOUNT_EMAIL_THROTTLE_PER_EMAIL = 3
+    for n in range(3):
+        _request_from(Client(REMOTE_ADDR=f"198.51.100.{n}"), "nobody@example.com", django_capture_on_commit_callbacks)
+
+    refused, _callbacks = _request_from(Client(), "nobody@example.com", django_capture_on_commit_callbacks)
+
+    assert refused.context["form"].non_field_errors() == [THROTTLED]
+
+
+def test_password_reset_throttled_per_client(settings: Any, django_capture_on_commit_callbacks: Any) -> None:
+    settings.ACCOUNT_EMAIL_THROTTLE_PER_CLIENT = 20
+    UserFactory(email="ann@example.com")
+    client = Client(REMOTE_ADDR="192.0.2.10")
+    for n in range(20):
+        _request_from(client, f"sprayed{n}@example.com", django_capture_on_commit_callbacks)
+
+    from_sprayer, callbacks = _request_from(client, "ann@example.com", django_capture_on_commit_callbacks)
+    from_elsewhere, _callbacks = _request_from(
+        Client(REMOTE_ADDR="192.0.2.20"), "ann@example.com", django_capture_on_commit_callbacks
+    )
+
+    assert from_sprayer.context["form"].non_field_errors() == [THROTTLED]
+    assert callbacks == []
+    assert from_elsewhere.status_code == 302
+    assert [message.to for message in mail.outbox] == [["ann@example.com"]]

@@ -124,7 +124,9 @@ def field(scope: Locator, label: str) -> Locator:
 
 
 def sign_up(visitor: Visitor, applicant: Applicant) -> None:
-    """Create the account on the sign-up page; the site then asks which organization the person works for."""
+    """Ask for the account, follow the emailed link and choose the password; the site then asks for the organization."""
+    from django.core import mail
+
     lang, main = visitor.language, _main(visitor)
     visitor.go("/")
     visitor.arrive("home")
@@ -132,6 +134,12 @@ def sign_up(visitor: Visitor, applicant: Applicant) -> None:
     field(main, t(lang, "Email address")).fill(applicant.email)
     field(main, t(lang, "Your name")).fill(applicant.name)
     field(main, t(lang, "Preferred language")).select_option(applicant.language)
+    press(visitor, main.get_by_role("button", name=t(lang, "Create my account")), "sign-up-sent")
+    assert visitor.path == reverse("accounts:signup_sent")
+    # The link is emailed (the task runs at once, in the live server's thread), in the language chosen.
+    (link,) = re.findall(r"https?://[^/\s]+(/accounts/signup/[^/\s]+/)", mail.outbox[-1].body)
+    visitor.go(link)
+    visitor.arrive("sign-up-password")
     main.locator("input[name=password1]").fill(applicant.password)
     main.locator("input[name=password2]").fill(applicant.password)
     press(visitor, main.get_by_role("button", name=t(lang, "Create my account")), "organizations")

@@ -21,12 +21,14 @@ from html import unescape
 from typing import Any, cast
 
 import pytest
+from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
+from django.test import Client, TestCase
 from django.urls import reverse
 
 from accounts.choices import OrganizationType, Role
 from accounts.models import User
+from config.celery import app as celery_app
 from intake.models import Call, Proposal
 from tests.browser import follow, forms_of, submit, text_of
 from tests.conftest import client_for
@@ -82,17 +84,20 @@ def registered_organizations() -> None:
 
 def sign_up(client: Client) -> None:
     page = client.get(reverse("accounts:signup"))
-    done = submit(
-        client,
-        page,
-        values={
-            "email": "pat@prairiesensors.ca",
-            "display_name": "Pat Prairie",
-            "preferred_language": "en",
-            "password1": PASSWORD,
-            "password2": PASSWORD,
-        },
-    )
+    celery_app.conf.task_always_eager = True
+    try:
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            sent = submit(
+                client,
+                page,
+                values={"email": "pat@prairiesensors.ca", "display_name": "Pat Prairie", "preferred_language": "en"},
+            )
+    finally:
+        celery_app.conf.task_always_eager = False
+    assert sent.url == reverse("accounts:signup_sent")
+    assert "Check your email" in text_of(follow(client, sent))
+    (link,) = re.findall(r"https?://[^/\s]+(/accounts/signup/[^/\s]+/)", mail.outbox[-1].body)
+    done = submit(client, client.get(link), values={"password1": PASSWORD, "password2": PASSWORD})
     assert done.url == reverse("accounts:organizations")
     organizations = follow(client, submit(client, client.get(done.url), button="create", values={
         "new-legal_name": LEAD,

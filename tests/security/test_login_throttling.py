@@ -1,4 +1,4 @@
-"""Login throttling against password guessing, through the login pages (docs/adr/0013).
+"""Login throttling against password guessing, through the login pages (docs/adr/0013, 0015).
 
 Each test signs in from its own documentation address (192.0.2.0/24) and forgets its
 counters before and after, since on the full stack they live in Redis beyond the test.
@@ -7,17 +7,20 @@ counters before and after, since on the full stack they live in Redis beyond the
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
 from accounts.choices import Role
-from accounts.login_throttle import login_throttle_reset
+from accounts.login_throttle import DEVICE_COOKIE_NAME, login_throttle_reset
 from accounts.models import User
+from config.celery import app as celery_app
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -195,3 +198,104 @@ def test_login_throttling_covers_the_admin_login() -> None:
 
     assert response.status_code == 200
     assert "_auth_user_id" not in client.session
+
+
+# --- A stranger cannot lock the owner out (docs/adr/0015) ---------------------------------------
+
+
+def _stranger_fails(times: int) -> Any:
+    stranger = Client(REMOTE_ADDR=OTHER_ADDRESS)
+    for _attempt in range(times):
+        last = _sign_in(stranger, EMAIL, "wrong-guess")
+    return last
+
+
+def _owners_browser() -> Client:
+    """Return the owner's browser, in which they signed in once (and signed out)."""
+    owner = Client(REMOTE_ADDR=ADDRESS)
+    assert _sign_in(owner, EMAIL, PASSWORD).status_code == 302
+    owner.post(reverse("accounts:logout"))
+    return owner
+
+
+def test_login_throttling_stranger_does_not_lock_out_the_owners_browser(user: User) -> None:
+    owner = _owners_browser()
+
+    stranger_last = _stranger_fails(6)
+    response = _sign_in(owner, EMAIL, PASSWORD)
+
+    assert _errors(stranger_last) == [THROTTLED]
+    assert response.status_code == 302
+    assert owner.session["_auth_user_id"] == str(user.pk)
+
+
+def test_login_throttling_owners_browser_still_limited_by_its_own_failures(user: User) -> None:
+    owner = _owners_browser()
+    for _attempt in range(5):
+        _sign_in(owner, EMAIL, "wrong-guess")
+
+    response = _sign_in(owner, EMAIL, PASSWORD)
+
+    assert _errors(response) == [THROTTLED]
+
+
+def test_login_throttling_device_cookie_of_another_address_or_forged_counts_for_nothing(user: User) -> None:
+    UserFactory(email=OTHER_EMAIL, role=Role.APPLICANT)
+    neighbour = Client(REMOTE_ADDR=ADDRESS)
+    assert _sign_in(neighbour, OTHER_EMAIL, PASSWORD).status_code == 302
+    neighbour.post(reverse("accounts:logout"))
+    forger = Client(REMOTE_ADDR=ADDRESS)
+    forger.cookies[DEVICE_COOKIE_NAME] = "eyJlIjoiMCJ9:forged:signature"
+    _stranger_fails(5)
+
+    assert _errors(_sign_in(neighbour, EMAIL, PASSWORD)) == [THROTTLED]
+    assert _errors(_sign_in(forger, EMAIL, PASSWORD)) == [THROTTLED]
+
+
+def test_login_throttling_reset_by_the_emailed_link_lets_the_owner_in_despite_the_stranger(
+    user: User, django_capture_on_commit_callbacks: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    new_password = "a-brand-new-horse-battery"
+    _stranger_fails(5)
+    owner = Client(REMOTE_ADDR=ADDRESS)  # A browser the owner never signed in from.
+    assert _errors(_sign_in(owner, EMAIL, PASSWORD)) == [THROTTLED]
+
+    celery_app.conf.task_always_eager = True
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            owner.post(reverse("accounts:password_reset"), {"email": EMAIL})
+    finally:
+        celery_app.conf.task_always_eager = False
+    (path,) = re.findall(r"http://testserver(/accounts/password-reset/[^/\s]+/[^/\s]+/)", mail.outbox[0].body)
+    form_url = owner.get(path).url
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="clusterflow.security"):
+        done = owner.post(form_url, {"new_password1": new_password, "new_password2": new_password})
+    logged = [r.getMessage() for r in caplog.records if r.name == "clusterflow.security"]
+    still_failing = _stranger_fails(5)
+    response = _sign_in(owner, EMAIL, new_password)
+
+    assert done.status_code == 302
+    assert _errors(still_failing) == [THROTTLED]
+    assert response.status_code == 302
+    assert owner.session["_auth_user_id"] == str(user.pk)
+    assert logged == [f"Sign-in lockout lifted by a password reset: email '{EMAIL}', client {ADDRESS}"]
+
+
+def test_login_throttling_reset_lifts_the_lockout_in_every_browser(
+    user: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    _stranger_fails(5)
+    owner = Client(REMOTE_ADDR=ADDRESS)
+    celery_app.conf.task_always_eager = True
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            owner.post(reverse("accounts:password_reset"), {"email": EMAIL})
+    finally:
+        celery_app.conf.task_always_eager = False
+    (path,) = re.findall(r"http://testserver(/accounts/password-reset/[^/\s]+/[^/\s]+/)", mail.outbox[0].body)
+    owner.post(owner.get(path).url, {"new_password1": "a-brand-new-horse", "new_password2": "a-brand-new-horse"})
+
+    elsewhere = _sign_in(Client(REMOTE_ADDR="198.51.100.1"), EMAIL, "a-brand-new-horse")
+
+    assert elsewhere.status_code == 302
