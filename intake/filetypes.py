@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import pypdf
 from django.utils.formats import number_format
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 
@@ -88,7 +89,7 @@ TOO_MANY_PARTS = _(
 class Refused(Exception):
     """The bytes are not a document that is accepted; ``message`` tells the applicant why."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str | Promise) -> None:
         super().__init__(message)
         self.message = message
 
