@@ -115,9 +115,10 @@ def test_signup_existing_address_answers_as_a_new_one(django_capture_on_commit_c
     taken, new = answers
     assert taken == new
     assert taken[3] == []
+    # The owner is written to in their own language; the newcomer in the language they chose (French).
     assert [message.subject for message in mail.outbox] == [
         "Somebody tried to sign up with your Clusterflow address",
-        "Finish creating your Clusterflow account",
+        "Terminez la création de votre compte Clusterflow",
     ]
     assert User.objects.count() == 1
     owner.refresh_from_db()

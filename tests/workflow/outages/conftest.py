@@ -9,7 +9,7 @@ from django.apps import apps
 
 from workflow.models import ExtensionRule
 
-SEED = importlib.import_module("workflow.migrations.0009_seed_tri_agency_service_standard")
+SEED = importlib.import_module("workflow.migrations.0011_seed_tri_agency_service_standard")
 
 
 @pytest.fixture
