@@ -20,6 +20,7 @@ from django.urls import reverse
 
 from accounts.choices import Role
 from accounts.models import User
+from accounts.services import user_grant_role
 from intake.choices import VersionKind
 from intake.models import Call, CoApplicant, Proposal
 from intake.selectors import decision_withheld_from, proposal_for_user, proposals_of_applicant
@@ -31,7 +32,7 @@ from tests.workflow.conftest import MakeProposal
 from workflow import actions
 from workflow.board.letters import letter_draft, letter_update, meeting_decisions_release
 from workflow.events import Channel, Event
-from workflow.models import BoardMeeting, Notification, Vote, VoteChoice
+from workflow.models import BoardConflict, BoardMeeting, Notification, Vote, VoteChoice
 from workflow.notifications import notification_emails_send
 from workflow.states import ProposalState
 
@@ -314,3 +315,21 @@ def test_decision_withheld_from_is_the_one_rule(
     assert [(row.state, row.approved_amount) for row in listed_before] == [(ProposalState.BOARD_REVIEW, None)]
     assert not decided.filter(decision_withheld_from(user=applicant)).exists()
     assert (shown_after.state, shown_after.approved_amount) == (ProposalState.APPROVED, Decimal("150000.00"))
+
+
+def test_applicant_who_sits_on_the_board_but_is_recused_does_not_see_the_decision(
+    make_proposal: MakeProposal, call: Call, chair: User
+) -> None:
+    lead = user_with_role(Role.APPLICANT)
+    user_grant_role(user=lead, role=Role.BOARD_MEMBER)
+    meeting = make_meeting(call, members=[chair, lead], quorum=1)
+    proposal = make_proposal(ProposalState.BOARD_REVIEW, lead_applicant=lead)
+    item = put_on_agenda(meeting, proposal)
+    BoardConflict.objects.create(member=lead, proposal=proposal, nature="I lead this proposal.")
+    Vote.objects.create(item=item, member=chair, choice=VoteChoice.APPROVE)
+    _approve(proposal, chair)
+
+    html = client_for(lead).get(reverse("workflow:proposal_detail", kwargs={"pk": proposal.pk})).content.decode()
+
+    assert "Before the board" in html
+    assert [tell for tell in APPROVAL_TELLS if tell in html] == []
