@@ -36,6 +36,11 @@ def board_recused(*, member: Any, proposal: Any) -> Q:
     return Q(Exists(declared)) | Q(affiliation_conflict_exists(assessor=member, proposal=proposal))
 
 
+def member_recused(*, member: Any, proposal: Any) -> bool:
+    """Say whether board ``member`` is recused from ``proposal`` now (``board_recused``, for one pair)."""
+    return Proposal.objects.filter(board_recused(member=member.pk, proposal=proposal.pk), pk=proposal.pk).exists()
+
+
 def board_facts() -> dict[str, Any]:
     """Return the annotations of a proposal that the board's guards read (``workflow.lifecycle``).
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,6 +23,7 @@ from accounts.models import User
 from intake.models import Call, Proposal
 from workflow.actions import proposal_send_to_board
 from workflow.models import AgendaItem, BoardMeeting
+from workflow.selectors import board_recused, member_recused
 from workflow.states import ProposalState
 
 
@@ -175,10 +176,18 @@ def meeting_later_meetings(*, meeting: BoardMeeting) -> QuerySet[BoardMeeting]:
 
 
 def agenda_item_for_user(*, user: User, pk: int) -> AgendaItem:
-    """Return the current agenda item ``pk`` if ``user`` is staff or a member of its meeting, or raise 404."""
+    """Return the agenda item ``pk`` if ``user`` is staff or a member of its meeting not recused from it, or raise 404.
+
+    A recused member gets the 404 anyone gets for what they may not see, as on the vote and
+    decision pages (``workflow.selectors.board_recused``): nothing of the item is theirs.
+    """
     items = AgendaItem.objects.select_related("meeting", "proposal")
     if not user.has_role(Role.STAFF):
-        items = items.filter(meeting__members=user) if user.has_role(Role.BOARD_MEMBER) else items.none()
+        if not user.has_role(Role.BOARD_MEMBER):
+            raise Http404
+        items = items.filter(meeting__members=user).exclude(
+            board_recused(member=user.pk, proposal=OuterRef("proposal_id"))
+        )
     item = items.filter(pk=pk).first()
     if item is None:
         raise Http404
@@ -194,8 +203,14 @@ def agenda_item_defer(*, item: AgendaItem, to_meeting: BoardMeeting, by: User) -
     """
     with transaction.atomic():
         locked = AgendaItem.objects.select_for_update().select_related("meeting", "proposal").get(pk=item.pk)
-        if not (by.has_role(Role.STAFF) or locked.meeting.members.filter(pk=by.pk).exists()):
-            raise ActionForbidden(_("Only staff and the meeting's members can defer its items."))
+        if not by.has_role(Role.STAFF):
+            if not locked.meeting.members.filter(pk=by.pk).exists():
+                raise ActionForbidden(_("Only staff and the meeting's members can defer its items."))
+            if member_recused(member=by, proposal=locked.proposal):
+                # Recused since the page was opened (a declaration in another window).
+                raise ActionForbidden(
+                    _("You are recused from this proposal: you cannot defer it. Nothing was changed.")
+                )
         if locked.deferred_to_id is not None:
             raise StaleAction(_("This proposal was already deferred to another meeting."))
         if locked.proposal.state != ProposalState.BOARD_REVIEW:

@@ -25,7 +25,7 @@ from accounts.models import User
 from intake.models import Proposal
 from intake.selectors import call_committed, proposal_funding_requested
 from workflow.models import AgendaItem, BoardMeeting, Vote, VoteChoice
-from workflow.selectors import board_recused, vote_tally
+from workflow.selectors import board_recused, member_recused, vote_tally
 from workflow.states import ProposalState
 
 
@@ -172,7 +172,7 @@ def vote_cast(*, item: AgendaItem, member: User, choice: str, comment: str = "",
                 _("The board's decision on this proposal is recorded (“%(state)s”): votes can no longer change.")
                 % {"state": proposal.get_state_display()}
             )
-        if Proposal.objects.filter(board_recused(member=member.pk, proposal=proposal.pk), pk=proposal.pk).exists():
+        if member_recused(member=member, proposal=proposal):
             # Recused since the page was opened (a declaration in another window): nothing of it is theirs.
             raise Http404
         current = Vote.objects.filter(item=item, member=member).first()
