@@ -224,6 +224,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "workflow.tasks.send_review_reminders",
         "schedule": float(SWEEP_INTERVAL_SECONDS),
     },
+    "send-board-vote-reminders": {
+        "task": "workflow.tasks.send_board_vote_reminders",
+        "schedule": float(SWEEP_INTERVAL_SECONDS),
+    },
     "relay-unsent-notifications": {"task": "workflow.tasks.relay_unsent_notifications", "schedule": 60.0},
 }
 # An assessor whose total is further than this (points out of 100) from the others' mean is flagged.

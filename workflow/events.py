@@ -27,6 +27,9 @@ class Event(models.TextChoices):
     REVIEWS_OVERDUE = "reviews_overdue", _("Reviews overdue")
     ASSIGNMENTS_OFFERED = "assignments_offered", _("Proposals to assess")
     DECISION_LETTER = "decision_letter", _("Decision letter")
+    BOARD_INVITED = "board_invited", _("Invited to a board meeting")
+    BOARD_AGENDA_READY = "board_agenda_ready", _("Board agenda ready")
+    BOARD_VOTES_MISSING = "board_votes_missing", _("Board votes missing")
 
 
 class Channel(models.TextChoices):

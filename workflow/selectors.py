@@ -46,7 +46,9 @@ def board_facts() -> dict[str, Any]:
 
     ``board_chair_id`` and ``board_quorum``: the chair and the quorum of the meeting whose
     agenda the proposal is on now (None when on none); ``board_votes_counted``: the votes on
-    that agenda item by members invited to the meeting who are not recused from the proposal.
+    that agenda item by members invited to the meeting who are not recused from the proposal;
+    ``board_opens_at``: when that meeting opens for decisions (its scheduled time, or when
+    staff opened it early).
     """
     current = AgendaItem.objects.filter(proposal_id=OuterRef("pk"), deferred_to__isnull=True)
     counted = (
@@ -63,6 +65,9 @@ def board_facts() -> dict[str, Any]:
         "board_chair_id": Subquery(current.values("meeting__chair_id")[:1]),
         "board_quorum": Subquery(current.values("meeting__quorum")[:1]),
         "board_votes_counted": Coalesce(Subquery(counted), 0),
+        "board_opens_at": Subquery(
+            current.annotate(opens_at=Coalesce("meeting__opened_early_at", "meeting__held_at")).values("opens_at")[:1]
+        ),
     }
 
 

@@ -43,3 +43,9 @@ def send_deadline_reminders() -> int:
 def send_review_reminders() -> int:
     """Remind assessors of reviews due soon, and tell staff once a day of overdue ones."""
     return sweeps.review_reminders_send() + sweeps.reviews_overdue_escalate()
+
+
+@shared_task
+def send_board_vote_reminders() -> int:
+    """Remind board members of their missing votes 2 days before their meetings and on the day."""
+    return sweeps.board_vote_reminders_send()
