@@ -356,8 +356,10 @@ def test_email_reviews_overdue_names_the_assessor_to_staff() -> None:
         (Event.BOARD_INVITED, "en", "Invited to the board meeting of Clean tech",
          "You are invited to the board meeting of Clean tech on March 1, 2030, 3 p.m. (America/Toronto).",
          "/board/meetings/7/"),
-        pytest.param(Event.BOARD_INVITED, "fr", "Invitation à la réunion du conseil de Technologies propres",
-         "Vous êtes invité·e à la réunion du conseil de Technologies propres le 1 mars 2030 15:00 (America/Toronto).",
+        pytest.param(Event.BOARD_INVITED, "fr",
+         "Invitation à la réunion du conseil d'administration pour Technologies propres",
+         "Vous êtes invité·e à la réunion du conseil d'administration pour Technologies propres le 1 mars 2030 "
+         "15:00 (America/Toronto).",
          "/board/meetings/7/", marks=AWAITS_CATALOGUE),
         (Event.BOARD_AGENDA_READY, "en", "The board agenda of Clean tech is ready",
          "The agenda of the meeting on March 1, 2030, 3 p.m. (America/Toronto) is ready: 2 proposals are on it.",
@@ -365,7 +367,8 @@ def test_email_reviews_overdue_names_the_assessor_to_staff() -> None:
         (Event.BOARD_VOTES_MISSING, "en", "Reminder: your votes are missing on 2 proposals before the board",
          "- “Ocean sensors”", "/board/meetings/7/votes/"),
         pytest.param(Event.BOARD_VOTES_MISSING, "fr",
-         "Rappel : il vous manque 2 votes sur des propositions soumises au conseil", "- « Ocean sensors »",
+         "Rappel : il vous manque 2 votes sur des propositions soumises au conseil d'administration",
+         "- « Ocean sensors »",
          "/board/meetings/7/votes/", marks=AWAITS_CATALOGUE),
     ],
 )  # fmt: skip
