@@ -11,12 +11,14 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.choices import Role
 from accounts.errors import ActionForbidden, DomainError, StaleAction
 from accounts.models import User
 from assessment.models import Affiliation
 from intake.models import Call
+from tests.concurrency import race, require_row_locks
 from tests.conftest import client_for
-from tests.factories import CallFactory, ProposalFactory
+from tests.factories import CallFactory, ProposalFactory, user_with_role
 from tests.workflow.board.making import agenda_put, board_members_make, meeting_make, votes_cast
 from workflow.board.meetings import meeting_agenda_ready, meeting_create, meeting_update
 from workflow.events import Channel, Event
@@ -296,3 +298,23 @@ def test_beat_schedule_runs_the_vote_reminders(settings: Any) -> None:
     assert settings.CELERY_BEAT_SCHEDULE["send-board-vote-reminders"]["task"] == (
         "workflow.tasks.send_board_vote_reminders"
     )
+
+
+def test_agenda_ready_by_two_staff_at_once_one_sends_the_other_is_told(transactional_db: None) -> None:
+    require_row_locks()
+    call = CallFactory()
+    chair, member = board_members_make(2)
+    meeting = meeting_make(call, chair=chair, members=[member], quorum=1)
+    agenda_put(ProposalFactory(call=call, state=ProposalState.BOARD_REVIEW), meeting)
+    first, second = user_with_role(Role.STAFF), user_with_role(Role.STAFF)
+
+    outcomes = race(
+        [
+            lambda by=by: meeting_agenda_ready(meeting=BoardMeeting(pk=meeting.pk), by=by)  # type: ignore[misc]
+            for by in (first, second)
+        ]
+    )
+
+    assert sorted(type(outcome).__name__ for outcome in outcomes) == ["BoardMeeting", "StaleAction"]
+    assert Notification.objects.filter(event=Event.BOARD_AGENDA_READY).count() == 2 * 2
+    assert AuditRecord.objects.filter(meeting=meeting, action="agenda_ready").count() == 1
