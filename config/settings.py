@@ -260,6 +260,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "workflow.tasks.send_review_reminders",
         "schedule": float(SWEEP_INTERVAL_SECONDS),
     },
+    "send-board-vote-reminders": {
+        "task": "workflow.tasks.send_board_vote_reminders",
+        "schedule": float(SWEEP_INTERVAL_SECONDS),
+    },
     "relay-unsent-notifications": {"task": "workflow.tasks.relay_unsent_notifications", "schedule": 60.0},
     "seal-audit-trail": {"task": "workflow.tasks.seal_audit_trail", "schedule": 60.0},
     # Records outages of the database on its own (docs/outages.md); 0 turns it off.

@@ -191,6 +191,9 @@ MATRIX: dict[str, dict[str, Expected]] = {
     "workflow:meeting_create": role("staff"),
     "workflow:meeting_update": role("staff"),
     "workflow:meeting_send": role("staff"),
+    # Telling the members the agenda is ready (POST-only) and opening the meeting early: staff's.
+    "workflow:meeting_agenda_ready": {**role("staff"), "staff": 405},
+    "workflow:meeting_open_early": role("staff"),
     "workflow:meeting_agenda": {**signed_in(403), "staff": 200, "board": 200},
     "workflow:agenda_item_defer": {**signed_in(403), "staff": 200, "board": 200},
     # Decision letters and the program's figures: staff's; releasing is POST-only.
@@ -347,6 +350,8 @@ def objects(
             "workflow:meeting_create": {"pk": call.pk},
             "workflow:meeting_update": {"pk": meeting.pk},
             "workflow:meeting_send": {"pk": meeting.pk},
+            "workflow:meeting_agenda_ready": {"pk": meeting.pk},
+            "workflow:meeting_open_early": {"pk": meeting.pk},
             "workflow:meeting_agenda": {"pk": meeting.pk},
             "workflow:agenda_item_defer": {"pk": item.pk},
             "workflow:meeting_letters": {"pk": meeting.pk},
@@ -529,6 +534,8 @@ def _staff_only_posts(objects: Objects) -> Iterator[tuple[str, str]]:
         "workflow:incident_apply",
         "workflow:extension_rule_create",
         "workflow:extension_rule_update",
+        "workflow:meeting_agenda_ready",
+        "workflow:meeting_open_early",
     ):
         yield name, reverse(name, kwargs=objects.kwargs.get(name, {}))
 

@@ -41,7 +41,7 @@ from workflow.notifications import (
     notify_audiences,
     staff_audience,
 )
-from workflow.selectors import board_facts, vote_tally
+from workflow.selectors import board_facts, member_recused, vote_tally
 from workflow.sql import IsoFormat, insert_from_select
 from workflow.states import ProposalState
 
@@ -161,6 +161,13 @@ def _refuse_stale_or_forbidden(action: str, *, proposal: Proposal, by: Actor, ex
         raise StaleAction(_stale_message(proposal, by=by))
     if not permitted(proposal, action, by):
         raise ActionForbidden(_("You may not do this to this proposal."))
+    if action in BOARD_DECISIONS and isinstance(by, User) and member_recused(member=by, proposal=proposal):
+        # Staff read every proposal, so a chair who is also staff reaches this far even when recused.
+        raise ActionForbidden(_("You are recused from this proposal: you cannot record the board's decision on it."))
+
+
+#: The chair's decisions: recusal (``workflow.selectors.board_recused``) refuses them to a recused chair.
+BOARD_DECISIONS = frozenset({"approve", "decline"})
 
 
 def proposal_action_precheck(*, proposal: Proposal, action: str, by: Actor, expected_state: str | None) -> None:

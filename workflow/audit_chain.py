@@ -43,6 +43,7 @@ def record_content(record: AuditRecord) -> bytes:
     content = {
         "id": record.pk,
         "proposal": record.proposal_id,
+        "meeting": record.meeting_id,
         "action": record.action,
         "from": record.from_state,
         "to": record.to_state,
@@ -125,7 +126,8 @@ class Verification:
 
 
 def _describe(record: AuditRecord) -> str:
-    return f"audit record {record.pk} (proposal {record.proposal_id}, {record.action}, {record.at.isoformat()})"
+    subject = f"proposal {record.proposal_id}" if record.proposal_id else f"meeting {record.meeting_id}"
+    return f"audit record {record.pk} ({subject}, {record.action}, {record.at.isoformat()})"
 
 
 def audit_verify(*, now: datetime | None = None) -> Verification:

@@ -60,7 +60,7 @@ from workflow.actions import (
     proposal_submit_application,
     proposal_submit_loi,
 )
-from workflow.board.meetings import meeting_create, meeting_send_proposals
+from workflow.board.meetings import meeting_agenda_ready, meeting_create, meeting_open_early, meeting_send_proposals
 from workflow.models import BoardMeeting
 from workflow.states import ProposalState
 
@@ -118,6 +118,8 @@ REVIEWERS = [
 SECOND_BOARD_MEMBER = ("board2@demo.clusterflow.ca", "Béa Board", Role.BOARD_MEMBER, "fr")
 # The board meeting of the call under review, in days from now: held a week after the demo loads.
 BOARD_MEETING_DAYS = 7
+#: Why the demo's meeting is open before its date: so that its chair can try recording a decision.
+DEMO_OPENING_REASON = "Opened early for the demonstration: the chair can record decisions now."
 
 
 @dataclass
@@ -243,6 +245,9 @@ def demo_seed(*, now: datetime | None = None) -> DemoSummary:
             summary.created.append(f"board meeting {program.slug}/{in_review.slug}")
             for title in _demo_send_to_board(meeting=meeting, staff=staff, titles=[ASSESSED["title"]]):
                 summary.created.append(f"agenda item {title}")
+            # As staff do from the meeting's page: the members are told, and the chair may decide now.
+            meeting_agenda_ready(meeting=meeting, by=staff)
+            meeting_open_early(meeting=meeting, by=staff, reason=DEMO_OPENING_REASON)
     return summary
 
 

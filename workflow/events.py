@@ -31,6 +31,9 @@ class Event(models.TextChoices):
     JOIN_REQUESTED = "join_requested", _("Request to join an organization")
     JOIN_APPROVED = "join_approved", _("Request to join an organization approved")
     JOIN_REFUSED = "join_refused", _("Request to join an organization refused")
+    BOARD_INVITED = "board_invited", _("Invited to a board meeting")
+    BOARD_AGENDA_READY = "board_agenda_ready", _("Board agenda ready")
+    BOARD_VOTES_MISSING = "board_votes_missing", _("Board votes missing")
 
 
 class Channel(models.TextChoices):

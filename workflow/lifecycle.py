@@ -8,8 +8,8 @@ saving, auditing, notifying) is done by the one action per transition in
 The concrete model (``intake.models.Proposal``) provides ``lead_applicant_id``, ``call``,
 ``deadline``, ``missing_for_submission()``, ``eligibility_failures()``,
 ``required_reviews_missing()`` (every required review submitted); the board's guards read
-the annotations of ``workflow.selectors.board_facts`` (its meeting's chair and quorum, the
-votes counted), which a proposal read without them does not meet.
+the annotations of ``workflow.selectors.board_facts`` (its meeting's chair, quorum and
+opening time, the votes counted), which a proposal read without them does not meet.
 """
 
 from __future__ import annotations
@@ -136,6 +136,18 @@ def quorum_reached(proposal: Any) -> bool:
     return quorum is not None and votes is not None and votes >= quorum
 
 
+@condition(
+    _(
+        "The board meeting has not started by the server's clock: the chair records decisions from its scheduled "
+        "time, or from when staff open it early."
+    )
+)
+def board_meeting_started(proposal: Any) -> bool:
+    # Read with ``workflow.selectors.board_facts``: when the proposal's meeting opens (scheduled, or opened early).
+    opens_at = getattr(proposal, "board_opens_at", None)
+    return opens_at is not None and timezone.now() >= opens_at
+
+
 # --- Permissions: who may act ------------------------------------------------------------
 
 
@@ -203,10 +215,12 @@ class ProposalLifecycle(ConcurrentTransitionMixin, models.Model):
     @transition(state, source=S.ASSESSED, target=S.BOARD_REVIEW, permission=program_staff)
     def send_to_board(self) -> None: ...
 
-    @transition(state, source=S.BOARD_REVIEW, target=S.APPROVED, conditions=[quorum_reached], permission=board_chair)
+    @transition(state, source=S.BOARD_REVIEW, target=S.APPROVED,
+                conditions=[board_meeting_started, quorum_reached], permission=board_chair)
     def approve(self) -> None: ...
 
-    @transition(state, source=S.BOARD_REVIEW, target=S.DECLINED, conditions=[quorum_reached], permission=board_chair)
+    @transition(state, source=S.BOARD_REVIEW, target=S.DECLINED,
+                conditions=[board_meeting_started, quorum_reached], permission=board_chair)
     def decline(self) -> None: ...
 
     @transition(state, source=sorted(WITHDRAWABLE_STATES), target=S.WITHDRAWN, permission=lead_applicant)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -27,10 +27,27 @@ class AuditRecordQuerySet(models.QuerySet["AuditRecord"]):
 
 
 class AuditRecord(models.Model):
-    """One transition (or extension) of one proposal: append-only, never edited or deleted."""
+    """One transition (or extension) of one proposal, or one step of a board meeting: append-only.
+
+    A meeting's record (its agenda sent, the meeting opened early) has no proposal and empty
+    states: it is shown on the meeting's page, never in an applicant's history.
+    """
 
     proposal = models.ForeignKey(
-        Proposal, on_delete=models.PROTECT, related_name="audit_records", verbose_name=_("proposal")
+        Proposal,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="audit_records",
+        verbose_name=_("proposal"),
+    )
+    meeting = models.ForeignKey(
+        "workflow.BoardMeeting",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="audit_records",
+        verbose_name=_("board meeting"),
     )
     action = models.CharField(_("action"), max_length=40)
     from_state = models.CharField(_("from"), max_length=32, choices=ProposalState.choices)
@@ -55,8 +72,15 @@ class AuditRecord(models.Model):
         verbose_name_plural = _("audit records")
         ordering = ["at", "pk"]
         indexes = [models.Index(fields=["proposal", "at"], name="audit_proposal_at")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(proposal__isnull=False) | Q(meeting__isnull=False), name="audit_record_has_a_subject"
+            )
+        ]
 
     def __str__(self) -> str:
+        if self.proposal_id is None:
+            return f"meeting {self.meeting_id}: {self.action}"
         return f"{self.proposal_id}: {self.action} {self.from_state} → {self.to_state}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
@@ -194,6 +218,11 @@ class BoardMeeting(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     # When staff released the meeting's decision letters to the applicants.
     decisions_released_at = models.DateTimeField(_("decisions released"), null=True, blank=True)
+    # When staff marked the agenda ready and its members were told (audited on the meeting).
+    agenda_ready_at = models.DateTimeField(_("agenda sent to the members"), null=True, blank=True)
+    # When staff opened the meeting before its scheduled time, with a reason (audited on the meeting):
+    # the chair records decisions from this moment, or else from ``held_at``.
+    opened_early_at = models.DateTimeField(_("opened early"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("board meeting")
@@ -202,6 +231,11 @@ class BoardMeeting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.call} · {self.held_at:%Y-%m-%d}"
+
+    @property
+    def opens_at(self) -> datetime:
+        """Return when the chair may start recording decisions: the scheduled time, or earlier if opened early."""
+        return self.opened_early_at or self.held_at
 
 
 class AgendaItem(models.Model):

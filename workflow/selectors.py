@@ -44,12 +44,19 @@ def board_recused(*, member: Any, proposal: Any) -> Q:
     return Q(Exists(declared)) | automatic_conflict(person=member, proposal=proposal)
 
 
+def member_recused(*, member: Any, proposal: Any) -> bool:
+    """Say whether board ``member`` is recused from ``proposal`` now (``board_recused``, for one pair)."""
+    return Proposal.objects.filter(board_recused(member=member.pk, proposal=proposal.pk), pk=proposal.pk).exists()
+
+
 def board_facts() -> dict[str, Any]:
     """Return the annotations of a proposal that the board's guards read (``workflow.lifecycle``).
 
     ``board_chair_id`` and ``board_quorum``: the chair and the quorum of the meeting whose
     agenda the proposal is on now (None when on none); ``board_votes_counted``: the votes on
-    that agenda item by members invited to the meeting who are not recused from the proposal.
+    that agenda item by members invited to the meeting who are not recused from the proposal;
+    ``board_opens_at``: when that meeting opens for decisions (its scheduled time, or when
+    staff opened it early).
     """
     current = AgendaItem.objects.filter(proposal_id=OuterRef("pk"), deferred_to__isnull=True)
     counted = (
@@ -66,6 +73,9 @@ def board_facts() -> dict[str, Any]:
         "board_chair_id": Subquery(current.values("meeting__chair_id")[:1]),
         "board_quorum": Subquery(current.values("meeting__quorum")[:1]),
         "board_votes_counted": Coalesce(Subquery(counted), 0),
+        "board_opens_at": Subquery(
+            current.annotate(opens_at=Coalesce("meeting__opened_early_at", "meeting__held_at")).values("opens_at")[:1]
+        ),
     }
 
 

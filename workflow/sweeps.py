@@ -17,7 +17,7 @@ from assessment.choices import ACTIVE_ASSIGNMENT_STATES, ReviewState
 from assessment.models import Assignment
 from intake.models import Proposal, ProposalQuerySet
 from workflow.events import Channel, Event
-from workflow.models import Notification
+from workflow.models import AgendaItem, Notification, Vote
 from workflow.notifications import (
     notification_emails_queue_on_commit,
     notification_key_expression,
@@ -25,8 +25,9 @@ from workflow.notifications import (
     notification_rows,
     staff_audience,
 )
+from workflow.selectors import board_recused
 from workflow.sql import IsoFormat, Joined, insert_from_select
-from workflow.states import EDITABLE_STATES
+from workflow.states import EDITABLE_STATES, ProposalState
 
 #: Reminders go out when this much time is left, the nearest first.
 REMINDER_WINDOWS = (timedelta(days=1), timedelta(days=7))
@@ -225,4 +226,94 @@ def _tokens_reminded(by_assessor: dict[int, list[dict[str, Any]]], *, since: dat
     ).values_list("recipient_id", "context")
     for recipient_id, context in earlier:
         reminded[recipient_id].update(item.get("token", "") for item in context.get("reviews", []))
+    return reminded
+
+
+# --- The board: members reminded of their missing votes -----------------------------------------
+
+#: Board members are reminded of their missing votes when this much time is left before the
+#: meeting, the nearest first: on the day (its last 24 hours) and 2 days before.
+BOARD_VOTE_REMINDER_WINDOWS = (timedelta(days=1), timedelta(days=2))
+
+
+def board_vote_reminders_send(*, now: datetime | None = None) -> int:
+    """Remind each board member of the votes they have not cast before their meetings; return how many members.
+
+    A meeting's members are reminded 2 days before it and again on the day (its last 24
+    hours), by the server's clock, of each proposal of its current agenda still before the
+    board that they may vote on (not recused) and have not. Each member gets one message per
+    run listing every such meeting that entered a window since the last run; a meeting is
+    listed once per window and date (the message's context keeps what it listed), so a
+    second run sends nothing. One read of the missing votes, one of the earlier reminders,
+    one insert.
+    """
+    now = now or timezone.now()
+    missing = (
+        AgendaItem.objects.filter(
+            deferred_to__isnull=True,
+            proposal__state=ProposalState.BOARD_REVIEW,
+            meeting__decisions_released_at__isnull=True,
+            meeting__held_at__gt=now,
+            meeting__held_at__lte=now + BOARD_VOTE_REMINDER_WINDOWS[-1],
+        )
+        .annotate(member_id=F("meeting__members"))
+        .exclude(board_recused(member=OuterRef("member_id"), proposal=OuterRef("proposal_id")))
+        .exclude(Exists(Vote.objects.filter(item_id=OuterRef("pk"), member_id=OuterRef("member_id"))))
+        .order_by("meeting__held_at", "meeting_id", "proposal__title", "pk")
+        .values_list(
+            "member_id",
+            "meeting__members__is_active",
+            "meeting__members__preferred_language",
+            "meeting_id",
+            "meeting__held_at",
+            "meeting__call__timezone",
+            "meeting__call__title_en",
+            "meeting__call__title_fr",
+            "proposal__title",
+        )
+    )
+    by_member: dict[int, dict[int, dict[str, Any]]] = defaultdict(dict)
+    languages: dict[int, str] = {}
+    for member_id, active, language, meeting_id, held_at, zone, call_en, call_fr, title in missing:
+        if not active:
+            continue
+        languages[member_id] = language
+        meeting = by_member[member_id].get(meeting_id)
+        if meeting is None:
+            window = next(w for w in BOARD_VOTE_REMINDER_WINDOWS if held_at <= now + w)
+            meeting = by_member[member_id][meeting_id] = {
+                "meeting": meeting_id,
+                "held_at": held_at.isoformat(),
+                "timezone": zone,
+                "call": (call_fr or call_en) if language.startswith("fr") else call_en,
+                "today": window == BOARD_VOTE_REMINDER_WINDOWS[0],
+                "titles": [],
+                "token": f"m{meeting_id}:{window.days}d:{held_at.isoformat()}",
+            }
+        meeting["titles"].append(title)
+    reminded = _board_tokens_reminded(list(by_member), since=now - BOARD_VOTE_REMINDER_WINDOWS[-1] - timedelta(days=1))
+    rows: list[Notification] = []
+    for member_id, meetings in by_member.items():
+        fresh = [meeting for meeting in meetings.values() if meeting["token"] not in reminded[member_id]]
+        if fresh:
+            occurrence = hashlib.sha256("|".join(sorted(meeting["token"] for meeting in fresh)).encode()).hexdigest()
+            rows += notification_rows(
+                event=Event.BOARD_VOTES_MISSING,
+                recipients=[User(pk=member_id, preferred_language=languages[member_id])],
+                occurrence=occurrence[:16],
+                context={"meetings": fresh, "count": sum(len(meeting["titles"]) for meeting in fresh)},
+            )
+    with transaction.atomic():
+        notification_list_create(rows, may_exist=True)
+    return len(rows) // 2
+
+
+def _board_tokens_reminded(member_ids: list[int], *, since: datetime) -> dict[int, set[str]]:
+    """Return, per member, the meetings and windows (tokens) their recent reminders listed."""
+    reminded: dict[int, set[str]] = defaultdict(set)
+    earlier = Notification.objects.filter(
+        event=Event.BOARD_VOTES_MISSING, channel=Channel.EMAIL, recipient_id__in=member_ids, created_at__gte=since
+    ).values_list("recipient_id", "context")
+    for recipient_id, context in earlier:
+        reminded[recipient_id].update(meeting.get("token", "") for meeting in context.get("meetings", []))
     return reminded

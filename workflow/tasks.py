@@ -55,3 +55,9 @@ def seal_audit_trail() -> int:
 def check_service_health() -> dict[str, bool]:
     """Probe the database and the broker; open an outage when one fails, close it when it recovers."""
     return outages.service_health_check()
+
+
+@shared_task
+def send_board_vote_reminders() -> int:
+    """Remind board members of their missing votes 2 days before their meetings and on the day."""
+    return sweeps.board_vote_reminders_send()

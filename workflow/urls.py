@@ -21,6 +21,10 @@ urlpatterns = [
     path("staff/calls/<int:pk>/meetings/new/", board_meetings.meeting_new, name="meeting_create"),
     path("staff/meetings/<int:pk>/edit/", board_meetings.meeting_edit, name="meeting_update"),
     path("staff/meetings/<int:pk>/send/", board_meetings.meeting_send, name="meeting_send"),
+    path(
+        "staff/meetings/<int:pk>/agenda-ready/", board_meetings.meeting_agenda_ready_view, name="meeting_agenda_ready"
+    ),
+    path("staff/meetings/<int:pk>/open-early/", board_meetings.meeting_open_early_view, name="meeting_open_early"),
     path("board/meetings/<int:pk>/", board_agenda.meeting_agenda_view, name="meeting_agenda"),
     path("board/items/<int:pk>/defer/", board_meetings.agenda_item_defer_view, name="agenda_item_defer"),
     path("board/meetings/<int:pk>/conflicts/", board_votes.meeting_conflicts, name="board_conflicts"),

@@ -6,8 +6,9 @@ optimal assignment; the first assessor it picks declares a conflict, staff run i
 the slot left free, and the two assessors assigned without a conflict declare none, accept,
 read the proposal and score it against the rubric. The last review moves it to ``assessed``.
 
-Step 4 (``decide_and_tell``): staff plan a board meeting and send the proposal to it; one
-member declares a conflict and is recused, the others vote to approve, and the chair
+Step 4 (``decide_and_tell``): staff plan a board meeting and send the proposal to it, tell
+the members its agenda is ready and open it early; one member declares a conflict and is
+recused, the others vote to approve, and the chair
 approves the request (or what is left of the envelope, if less); staff edit and release the
 decision letters, and the applicant reads the notifications in the inbox and the letter on
 the proposal's page.
@@ -35,6 +36,7 @@ from accounts.models import User
 from assessment.models import AssessorProfile
 from intake.models import Proposal
 from tests.factories import PASSWORD, UserFactory
+from workflow.models import BoardMeeting
 from workflow.states import ProposalState
 
 if TYPE_CHECKING:
@@ -310,6 +312,24 @@ def send_to_board(staff: Visitor, proposal: Proposal) -> None:
     assert state_of(proposal.pk) == ProposalState.BOARD_REVIEW
 
 
+def tell_and_open_early(staff: Visitor, proposal: Proposal) -> None:
+    """From the meeting's agenda, staff tell the members it is ready and open the meeting early, giving the reason.
+
+    The chair records decisions only from the meeting's time (a week ahead) unless staff open it early.
+    """
+    meeting = BoardMeeting.objects.get(call_id=proposal.call_id)
+    staff.go(reverse("workflow:meeting_agenda", kwargs={"pk": meeting.pk}))
+    staff.arrive("agenda-staff")
+    page = staff.page
+    click_to(staff, page.get_by_role("button", name="The agenda is ready: tell the members"), "agenda-ready")
+    says(staff, "The agenda is ready: the meeting's members are told.")
+    click_to(staff, page.get_by_role("link", name="Open the meeting early"), "open-early")
+    page.get_by_label("Reason").fill("Every member can meet this week.")
+    click_to(staff, page.get_by_role("button", name="Open the meeting now"), "opened-early")
+    says(staff, "The meeting is open: the chair can record decisions now.")
+    says(staff, "Every member can meet this week.")
+
+
 def open_agenda(person: Person, proposal: Proposal) -> None:
     """The member, on their dashboard since signing in, opens the meeting's agenda, where the proposal is."""
     visitor = person.visitor
@@ -421,6 +441,7 @@ def decide_and_tell(*, staff: Visitor, board: Sequence[Person], applicant: Visit
     chair, voter, recused = board
     plan_meeting(staff, proposal, board, quorum=2)
     send_to_board(staff, proposal)
+    tell_and_open_early(staff, proposal)
 
     for person in board:
         sign_in(person)

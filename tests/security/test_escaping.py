@@ -45,7 +45,7 @@ from tests.factories import (
     ProposalVersionFactory,
     UserFactory,
 )
-from tests.workflow.board.making import agenda_put, board_members_make, meeting_make, votes_cast
+from tests.workflow.board.making import agenda_put, board_members_make, meeting_make, meeting_open, votes_cast
 from workflow import actions
 from workflow.board.letters import meeting_decisions_release
 from workflow.events import Channel
@@ -141,6 +141,7 @@ def world(settings: Any, tmp_path: Any) -> World:
     meeting = meeting_make(call, chair=chair, members=voters, quorum=1)
     item = agenda_put(decided, meeting)
     votes_cast(decided, voters, comment=payload("vote_comment"))
+    meeting_open(meeting)
     actions.proposal_approve(
         proposal=decided,
         by=chair,

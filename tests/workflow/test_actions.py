@@ -17,7 +17,7 @@ from accounts.models import User
 from intake.models import Proposal
 from tests.assessment.reviewing import reviews_all_in
 from tests.factories import CallFactory, UserFactory
-from tests.workflow.board.making import agenda_put, board_members_make, meeting_make, votes_cast
+from tests.workflow.board.making import agenda_put, board_members_make, meeting_make, meeting_open, votes_cast
 from workflow import actions
 from workflow.actions import ConditionsNotMet
 from workflow.events import Channel, Event
@@ -132,6 +132,7 @@ def _ready(action: str, make_proposal: Any, people: dict[str, Any]) -> Proposal:
         meeting = meeting_make(proposal.call, chair=people["chair"], members=[people["board"]], quorum=1)
         agenda_put(proposal, meeting)
         votes_cast(proposal, [people["board"]])
+        meeting_open(meeting)
     if action == "expire":
         Proposal.objects.filter(pk=proposal.pk).update(deadline_extended_for=state,
                                                        deadline_extended_until=timezone.now() - MS)  # fmt: skip
@@ -298,6 +299,7 @@ def test_decision_by_the_chair_before_a_quorum_voted_says_how_many_have(
     meeting = meeting_make(proposal.call, chair=people["chair"], members=[people["board"], *voters], quorum=3)
     agenda_put(proposal, meeting)
     votes_cast(proposal, voters)
+    meeting_open(meeting)
     before = Snapshot(proposal)
 
     for decide in (ACTIONS["approve"][1], ACTIONS["decline"][1]):

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar, cast
 
 import pytest
+import time_machine
 from django.test import override_settings
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -69,8 +70,8 @@ CONDITIONS = {
     "submit_application": ["before_deadline", "complete"],
     "start_assessment": ["eligible"],
     "complete_assessment": ["reviews_in"],
-    "approve": ["quorum_reached"],
-    "decline": ["quorum_reached"],
+    "approve": ["board_meeting_started", "quorum_reached"],
+    "decline": ["board_meeting_started", "quorum_reached"],
     "expire": ["deadline_passed"],
 }
 
@@ -161,9 +162,37 @@ def test_quorum_reached_counts_the_votes_against_the_quorum(
 ) -> None:
     proposal = Proposal(state=ProposalState.BOARD_REVIEW)
     proposal.board_quorum, proposal.board_votes_counted = quorum, votes  # type: ignore[attr-defined]
+    proposal.board_opens_at = datetime(2026, 1, 1, tzinfo=UTC)  # type: ignore[attr-defined]
 
     assert lifecycle.unmet_conditions(proposal, "approve") == unmet
     assert lifecycle.unmet_conditions(proposal, "decline") == unmet
+
+
+NOT_STARTED = (
+    "The board meeting has not started by the server's clock: the chair records decisions from its scheduled time, "
+    "or from when staff open it early."
+)
+
+
+@pytest.mark.parametrize(
+    ("opens_at", "now", "unmet"),
+    [
+        (None, datetime(2026, 3, 2, 9, 0, tzinfo=UTC), [NOT_STARTED]),
+        (datetime(2026, 3, 2, 9, 0, tzinfo=UTC), datetime(2026, 3, 2, 8, 59, 59, tzinfo=UTC), [NOT_STARTED]),
+        (datetime(2026, 3, 2, 9, 0, tzinfo=UTC), datetime(2026, 3, 2, 9, 0, tzinfo=UTC), []),
+        (datetime(2026, 3, 2, 9, 0, tzinfo=UTC), datetime(2026, 3, 9, 9, 0, tzinfo=UTC), []),
+    ],
+)
+def test_board_meeting_started_is_decided_by_the_servers_clock(
+    opens_at: datetime | None, now: datetime, unmet: list[str]
+) -> None:
+    proposal = Proposal(state=ProposalState.BOARD_REVIEW)
+    proposal.board_quorum, proposal.board_votes_counted = 1, 1  # type: ignore[attr-defined]
+    proposal.board_opens_at = opens_at  # type: ignore[attr-defined]
+
+    with time_machine.travel(now, tick=False):
+        assert lifecycle.unmet_conditions(proposal, "approve") == unmet
+        assert lifecycle.unmet_conditions(proposal, "decline") == unmet
 
 
 @pytest.mark.parametrize("action", list(DESIGN_TABLE))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import time_machine
 from django.db import transaction
@@ -36,6 +36,7 @@ from tests.factories import CallFactory, OrganizationFactory, ProposalFactory, U
 from tests.workflow.conftest import FAST_HASHERS
 from workflow import actions
 from workflow.actions import ConditionsNotMet
+from workflow.board.meetings import meeting_open_early
 from workflow.lifecycle import SYSTEM
 from workflow.models import AgendaItem, AuditRecord, BoardConflict, BoardMeeting, Notification, Vote, VoteChoice
 
@@ -143,6 +144,8 @@ class LifecycleMachine(RuleBasedStateMachine):
         #: The meeting the proposal is on the agenda of (an index of ``meetings``), and who voted what.
         self.on_agenda: int | None = None
         self.votes: dict[str, str] = {}
+        #: When staff opened a meeting early (an index of ``meetings``): its chair decides from then.
+        self.opened: dict[int, datetime] = {}
         #: The meeting the next send_to_board goes to (None: the latest scheduled).
         self.target: int | None = None
         self.reviews_in = False
@@ -191,6 +194,11 @@ class LifecycleMachine(RuleBasedStateMachine):
                 tally[choice] += 1
         return tally
 
+    def opens_at(self) -> datetime:
+        """Return when the proposal's meeting opens for decisions: when staff opened it early, or its time."""
+        assert self.on_agenda is not None
+        return self.opened.get(self.on_agenda, self.meetings[self.on_agenda][1])
+
     def sent_to(self) -> tuple[BoardMeeting, datetime | None]:
         """Return the meeting the next send_to_board names, and when it is held (None: of another call)."""
         if self.target is None and not self.meetings:
@@ -207,7 +215,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         if action == "expire":
             return self.now >= deadline  # type: ignore[operator]
         if action in ("approve", "decline"):
-            return sum(self.counted_votes().values()) >= QUORUM
+            return self.now >= self.opens_at() and sum(self.counted_votes().values()) >= QUORUM
         if action == "complete_assessment":
             return self.reviews_in
         return True
@@ -267,7 +275,7 @@ class LifecycleMachine(RuleBasedStateMachine):
             assert type(raised) is refusal, (action, persona, self.state, raised)
             assert AgendaItem.objects.count() == (0 if self.on_agenda is None else 1)
             assert Proposal.objects.filter(pk=self.proposal.pk).values().get() == before
-            assert AuditRecord.objects.count() == self.audits
+            assert AuditRecord.objects.filter(proposal__isnull=False).count() == self.audits
             assert Notification.objects.count() == self.notifications
             return
         assert raised is None, (action, persona, self.state, raised)
@@ -394,6 +402,24 @@ class LifecycleMachine(RuleBasedStateMachine):
         item = AgendaItem.objects.get(proposal=self.proposal, deferred_to__isnull=True)
         Vote.objects.update_or_create(item=item, member=self.people[persona], defaults={"choice": choice})
         self.votes[persona] = choice
+
+    @precondition(lambda self: self.on_agenda is not None)
+    @rule()
+    def staff_open_the_meeting_early(self) -> None:
+        # Through the board's service: staff may open a meeting once, before its time; the chair decides from then.
+        index = cast(int, self.on_agenda)
+        meeting, when, _chair = self.meetings[index]
+        refused = index in self.opened or when <= self.now
+        with time_machine.travel(self.now, tick=False):
+            try:
+                meeting_open_early(meeting=meeting, by=self.people["staff"], reason="Every member is here.")
+            except StaleAction:
+                assert refused
+            else:
+                assert not refused
+                self.opened[index] = self.now
+                # Audited on the meeting, not in the proposal's history.
+                assert AuditRecord.objects.filter(meeting=meeting, action="open_early").count() == 1
 
     @rule(delta=st.sampled_from([timedelta(0), timedelta(milliseconds=1), timedelta(hours=6), 3 * DAY, 9 * DAY]))
     def time_passes(self, delta: timedelta) -> None:

@@ -20,7 +20,14 @@ from intake.templatetags.money import money
 from tests.assessment.reviewing import reviews_all_in
 from tests.conftest import client_for
 from tests.factories import CallFactory, ProposalFactory
-from tests.workflow.board.making import agenda_put, board_members_make, decidable, meeting_make, votes_cast
+from tests.workflow.board.making import (
+    agenda_put,
+    board_members_make,
+    decidable,
+    meeting_make,
+    meeting_open,
+    votes_cast,
+)
 from tests.workflow.conftest import MakeProposal
 from workflow import actions
 from workflow.models import AgendaItem, AuditRecord
@@ -197,7 +204,7 @@ def test_proposal_detail_says_the_chair_what_the_quorum_lacks(
 ) -> None:
     proposal = make_proposal(S.BOARD_REVIEW)
     voters = board_members_make(3)
-    agenda_put(proposal, meeting_make(proposal.call, chair=board_member, members=voters, quorum=3))
+    agenda_put(proposal, meeting_open(meeting_make(proposal.call, chair=board_member, members=voters, quorum=3)))
     votes_cast(proposal, voters[:1])
 
     response = board_client.get(reverse("workflow:proposal_detail", args=[proposal.pk]))

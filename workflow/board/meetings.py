@@ -7,14 +7,17 @@ Only staff and the meeting's invited members see it: anyone else gets a 404.
 
 from __future__ import annotations
 
+import zoneinfo
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.choices import Role
@@ -22,7 +25,10 @@ from accounts.errors import ActionForbidden, DomainError, StaleAction
 from accounts.models import User
 from intake.models import Call, Proposal
 from workflow.actions import proposal_send_to_board
-from workflow.models import AgendaItem, BoardMeeting
+from workflow.events import Event
+from workflow.models import AgendaItem, AuditRecord, BoardMeeting
+from workflow.notifications import notify
+from workflow.selectors import board_recused, member_recused
 from workflow.states import ProposalState
 
 
@@ -95,14 +101,41 @@ def _check_members(*, held_at: datetime, quorum: int, chair: User, members: Sequ
         )
 
 
+def meeting_notice_context(meeting: BoardMeeting) -> dict[str, Any]:
+    """Return what the board's messages about ``meeting`` show: its call (in both languages), time and page."""
+    call = meeting.call
+    return {
+        "meeting": meeting.pk,
+        "held_at": meeting.held_at.isoformat(),
+        "timezone": call.timezone,
+        "call_en": call.title_en,
+        "call_fr": call.title_fr or call.title_en,
+    }
+
+
+def _members_invite(*, meeting: BoardMeeting, members: Iterable[User]) -> None:
+    """Tell each of ``members`` (newly added to ``meeting``) they are invited: inbox now, email after commit.
+
+    One invitation per member and meeting: a member removed and added again is not told twice.
+    """
+    notify(
+        event=Event.BOARD_INVITED,
+        recipients=[member for member in members if member.is_active],
+        occurrence=f"meeting{meeting.pk}",
+        context=meeting_notice_context(meeting),
+        may_exist=True,
+    )
+
+
 def meeting_create(
     *, call: Call, held_at: datetime, quorum: int, chair: User, members: Sequence[User], by: User
 ) -> BoardMeeting:
-    """Plan a board meeting of ``call`` with its members, chair and quorum."""
+    """Plan a board meeting of ``call`` with its members, chair and quorum; tell the members they are invited."""
     _check_members(held_at=held_at, quorum=quorum, chair=chair, members=members)
     with transaction.atomic():
         meeting = BoardMeeting.objects.create(call=call, held_at=held_at, quorum=quorum, chair=chair, created_by=by)
         meeting.members.set(members)
+        _members_invite(meeting=meeting, members=members)
     return meeting
 
 
@@ -116,7 +149,10 @@ def meeting_update(
     by: User,
     expected_updated_at: datetime | None = None,
 ) -> BoardMeeting:
-    """Change a meeting not yet held: refused once held or released, or if somebody changed it meanwhile."""
+    """Change a meeting not yet held: refused once held or released, or if somebody changed it meanwhile.
+
+    Members added are told they are invited, after the change commits.
+    """
     _check_members(held_at=held_at, quorum=quorum, chair=chair, members=members)
     with transaction.atomic():
         locked = BoardMeeting.objects.select_for_update().get(pk=meeting.pk)
@@ -129,8 +165,103 @@ def meeting_update(
             raise DomainError(_("Items were deferred to this meeting from a meeting on or after that date."))
         locked.held_at, locked.quorum, locked.chair = held_at, quorum, chair
         locked.save(update_fields=["held_at", "quorum", "chair", "updated_at"])
+        before = set(locked.members.values_list("pk", flat=True))
         locked.members.set(members)
+        _members_invite(meeting=locked, members=[member for member in members if member.pk not in before])
     return locked
+
+
+# --- The agenda sent, the meeting opened early: steps of staff, audited on the meeting -----------
+
+AGENDA_READY = "agenda_ready"
+OPEN_EARLY = "open_early"
+
+
+def _locked_for_staff(*, meeting: BoardMeeting, by: User) -> BoardMeeting:
+    """Lock ``meeting`` for a step of staff; refuse anyone else, and a meeting whose decisions were released."""
+    if not by.has_role(Role.STAFF):
+        raise ActionForbidden(_("Only program staff can do this to a board meeting."))
+    locked = BoardMeeting.objects.select_for_update().select_related("call").get(pk=meeting.pk)
+    if locked.decisions_released_at is not None:
+        raise ActionForbidden(_("The decisions of this meeting were released: the meeting can no longer be changed."))
+    return locked
+
+
+def meeting_agenda_ready(*, meeting: BoardMeeting, by: User) -> BoardMeeting:
+    """Mark the meeting's agenda ready and tell its members, once: staff, on an agenda with proposals on it.
+
+    The meeting is locked: of two staff sending it at once, one does and the other is told.
+    The step is audited on the meeting; the members' messages leave after commit.
+    """
+    with transaction.atomic():
+        locked = _locked_for_staff(meeting=meeting, by=by)
+        if locked.agenda_ready_at is not None:
+            raise StaleAction(
+                _("The agenda was already sent to the members on %(date)s. Nothing was sent again.")
+                % {"date": _local(locked.agenda_ready_at, locked.call.timezone)}
+            )
+        items = AgendaItem.objects.filter(meeting=locked, deferred_to__isnull=True).count()
+        if not items:
+            raise DomainError(_("The agenda is empty: send proposals to this meeting before telling its members."))
+        locked.agenda_ready_at = timezone.now()
+        locked.save(update_fields=["agenda_ready_at", "updated_at"])
+        record = AuditRecord.objects.create(meeting=locked, action=AGENDA_READY, actor=by, data={"items": items})
+        notify(
+            event=Event.BOARD_AGENDA_READY,
+            recipients=list(locked.members.filter(is_active=True)),
+            occurrence=f"audit{record.pk}",
+            context={**meeting_notice_context(locked), "items": items},
+        )
+    return locked
+
+
+def meeting_open_early(*, meeting: BoardMeeting, by: User, reason: str) -> BoardMeeting:
+    """Open the meeting before its scheduled time, giving the reason: the chair may record decisions from now.
+
+    Staff only, once, before the scheduled time by the server's clock; audited on the meeting.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Give the reason the meeting opens before its scheduled time."))
+    with transaction.atomic():
+        locked = _locked_for_staff(meeting=meeting, by=by)
+        if locked.opened_early_at is not None:
+            raise StaleAction(
+                _("This meeting was already opened early, on %(date)s. Nothing was changed.")
+                % {"date": _local(locked.opened_early_at, locked.call.timezone)}
+            )
+        now = timezone.now()
+        if locked.held_at <= now:
+            raise StaleAction(_("This meeting has started by the server's clock: there is nothing to open early."))
+        locked.opened_early_at = now
+        locked.save(update_fields=["opened_early_at", "updated_at"])
+        AuditRecord.objects.create(
+            meeting=locked, action=OPEN_EARLY, actor=by, reason=reason, data={"held_at": locked.held_at.isoformat()}
+        )
+    return locked
+
+
+def meeting_open_early_refusal(meeting: BoardMeeting) -> str | None:
+    """Return why ``meeting`` cannot be opened early (released, opened already, or started), or None."""
+    if meeting.decisions_released_at is not None:
+        return _("The decisions of this meeting were released: the meeting can no longer be changed.")
+    if meeting.opened_early_at is not None:
+        return _("This meeting was already opened early, on %(date)s.") % {
+            "date": _local(meeting.opened_early_at, meeting.call.timezone)
+        }
+    if meeting.held_at <= timezone.now():
+        return _("This meeting has started by the server's clock: there is nothing to open early.")
+    return None
+
+
+def meeting_audit_records(*, meeting: BoardMeeting) -> QuerySet[AuditRecord]:
+    """Return the audited steps of ``meeting`` (its agenda sent, its early opening), oldest first, with who acted."""
+    return AuditRecord.objects.filter(meeting=meeting).select_related("actor").order_by("at", "pk")
+
+
+def _local(moment: datetime, zone: str) -> str:
+    """Format ``moment`` in the call's timezone ``zone``, naming it, as the pages do."""
+    return f"{date_format(timezone.localtime(moment, zoneinfo.ZoneInfo(zone)), 'DATETIME_FORMAT')} ({zone})"
 
 
 def meeting_assessed_proposals(*, meeting: BoardMeeting) -> QuerySet[Proposal]:
@@ -175,10 +306,18 @@ def meeting_later_meetings(*, meeting: BoardMeeting) -> QuerySet[BoardMeeting]:
 
 
 def agenda_item_for_user(*, user: User, pk: int) -> AgendaItem:
-    """Return the current agenda item ``pk`` if ``user`` is staff or a member of its meeting, or raise 404."""
+    """Return the agenda item ``pk`` if ``user`` is staff or a member of its meeting not recused from it, or raise 404.
+
+    A recused member gets the 404 anyone gets for what they may not see, as on the vote and
+    decision pages (``workflow.selectors.board_recused``): nothing of the item is theirs.
+    """
     items = AgendaItem.objects.select_related("meeting", "proposal")
     if not user.has_role(Role.STAFF):
-        items = items.filter(meeting__members=user) if user.has_role(Role.BOARD_MEMBER) else items.none()
+        if not user.has_role(Role.BOARD_MEMBER):
+            raise Http404
+        items = items.filter(meeting__members=user).exclude(
+            board_recused(member=user.pk, proposal=OuterRef("proposal_id"))
+        )
     item = items.filter(pk=pk).first()
     if item is None:
         raise Http404
@@ -194,8 +333,14 @@ def agenda_item_defer(*, item: AgendaItem, to_meeting: BoardMeeting, by: User) -
     """
     with transaction.atomic():
         locked = AgendaItem.objects.select_for_update().select_related("meeting", "proposal").get(pk=item.pk)
-        if not (by.has_role(Role.STAFF) or locked.meeting.members.filter(pk=by.pk).exists()):
-            raise ActionForbidden(_("Only staff and the meeting's members can defer its items."))
+        if not by.has_role(Role.STAFF):
+            if not locked.meeting.members.filter(pk=by.pk).exists():
+                raise ActionForbidden(_("Only staff and the meeting's members can defer its items."))
+            if member_recused(member=by, proposal=locked.proposal):
+                # Recused since the page was opened (a declaration in another window).
+                raise ActionForbidden(
+                    _("You are recused from this proposal: you cannot defer it. Nothing was changed.")
+                )
         if locked.deferred_to_id is not None:
             raise StaleAction(_("This proposal was already deferred to another meeting."))
         if locked.proposal.state != ProposalState.BOARD_REVIEW:

@@ -10,6 +10,7 @@ same count (``workflow.selectors.board_facts``).
 
 from __future__ import annotations
 
+import zoneinfo
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -17,6 +18,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.choices import Role
@@ -25,7 +28,7 @@ from accounts.models import User
 from intake.models import Proposal
 from intake.selectors import call_committed, proposal_funding_requested
 from workflow.models import AgendaItem, BoardMeeting, Vote, VoteChoice
-from workflow.selectors import board_recused, vote_tally
+from workflow.selectors import board_recused, member_recused, vote_tally
 from workflow.states import ProposalState
 
 
@@ -62,6 +65,21 @@ def item_of_chair(*, user: User, meeting: BoardMeeting, item_pk: int) -> AgendaI
     if meeting.chair_id != user.pk:
         raise ActionForbidden(_("Only the chair of this meeting records the board's decisions."))
     return item
+
+
+def meeting_decisions_refusal(meeting: BoardMeeting) -> str | None:
+    """Return why the chair cannot record decisions at ``meeting`` yet (it has not started), or None.
+
+    The meeting starts at its scheduled time by the server's clock, or when staff open it
+    early; the lifecycle's guard (``board_meeting_started``) refuses the same under the lock.
+    """
+    if timezone.now() >= meeting.opens_at:
+        return None
+    local = timezone.localtime(meeting.opens_at, zoneinfo.ZoneInfo(meeting.call.timezone))
+    return _(
+        "This meeting has not started: the chair records decisions from %(time)s (%(zone)s), by the server's "
+        "clock, unless staff open the meeting early."
+    ) % {"time": date_format(local, "DATETIME_FORMAT"), "zone": meeting.call.timezone}
 
 
 @dataclass(frozen=True)
@@ -172,7 +190,7 @@ def vote_cast(*, item: AgendaItem, member: User, choice: str, comment: str = "",
                 _("The board's decision on this proposal is recorded (“%(state)s”): votes can no longer change.")
                 % {"state": proposal.get_state_display()}
             )
-        if Proposal.objects.filter(board_recused(member=member.pk, proposal=proposal.pk), pk=proposal.pk).exists():
+        if member_recused(member=member, proposal=proposal):
             # Recused since the page was opened (a declaration in another window): nothing of it is theirs.
             raise Http404
         current = Vote.objects.filter(item=item, member=member).first()

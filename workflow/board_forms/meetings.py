@@ -107,3 +107,20 @@ class DeferForm(forms.Form):
         field.label_from_instance = lambda later: timezone.localtime(later.held_at, zone).strftime(  # type: ignore[attr-defined]
             "%Y-%m-%d %H:%M"
         )
+
+
+class OpenEarlyForm(forms.Form):
+    """Why staff open a meeting before its scheduled time: kept in the meeting's audit record."""
+
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("The members and staff read it on the meeting's page."),
+        error_messages={"required": _("Give the reason the meeting opens before its scheduled time.")},
+    )
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError(_("Give the reason the meeting opens before its scheduled time."))
+        return reason

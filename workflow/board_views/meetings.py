@@ -9,6 +9,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from accounts.choices import Role
 from accounts.decorators import AuthenticatedRequest, role_required
@@ -18,14 +19,17 @@ from intake.selectors import call_for_staff
 from workflow.board.meetings import (
     agenda_item_defer,
     agenda_item_for_user,
+    meeting_agenda_ready,
     meeting_create,
     meeting_edit_refusal,
     meeting_for_user,
+    meeting_open_early,
+    meeting_open_early_refusal,
     meeting_send_proposals,
     meeting_update,
     meetings_of_call,
 )
-from workflow.board_forms.meetings import DeferForm, MeetingForm, SendProposalsForm
+from workflow.board_forms.meetings import DeferForm, MeetingForm, OpenEarlyForm, SendProposalsForm
 
 
 def require_staff_or_board(user: User) -> None:
@@ -149,5 +153,54 @@ def agenda_item_defer_view(request: AuthenticatedRequest, pk: int) -> HttpRespon
         request,
         "workflow/board/agenda_defer.html",
         {"item": item, "meeting": item.meeting, "form": form, "back": back},
+        status=status,
+    )
+
+
+@role_required(Role.STAFF)
+@require_POST
+def meeting_agenda_ready_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Mark the meeting's agenda ready and tell its members (the agenda page's button); refusals say why."""
+    meeting = meeting_for_user(user=request.user, pk=pk)
+    try:
+        meeting_agenda_ready(meeting=meeting, by=request.user)
+    except DomainError as error:
+        error.back_url = reverse("workflow:meeting_agenda", kwargs={"pk": meeting.pk})
+        error.back_label = _("Back to the agenda")
+        raise
+    messages.success(request, _("The agenda is ready: the meeting's members are told."))
+    return redirect("workflow:meeting_agenda", pk=meeting.pk)
+
+
+@role_required(Role.STAFF)
+def meeting_open_early_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Open the meeting before its scheduled time, giving the reason; the page says why when it cannot be."""
+    meeting = meeting_for_user(user=request.user, pk=pk)
+    back = reverse("workflow:meeting_agenda", kwargs={"pk": meeting.pk})
+    refusal = meeting_open_early_refusal(meeting)
+    form = OpenEarlyForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if refusal is not None:
+            status = 409
+        elif form.is_valid():
+            try:
+                meeting_open_early(meeting=meeting, by=request.user, reason=form.cleaned_data["reason"])
+            except DomainError as error:
+                if error.status == 400:
+                    form.add_error("reason", error.message)
+                    status = 400
+                else:
+                    form.add_error(None, error.message)
+                    status = error.status
+            else:
+                messages.success(request, _("The meeting is open: the chair can record decisions now."))
+                return redirect(back)
+        else:
+            status = 400
+    return render(
+        request,
+        "workflow/board/meeting_open_early.html",
+        {"meeting": meeting, "call": meeting.call, "form": form, "refusal": refusal, "back": back},
         status=status,
     )

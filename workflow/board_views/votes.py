@@ -28,6 +28,7 @@ from workflow.board.votes import (
     decision_facts,
     item_of_chair,
     item_of_member,
+    meeting_decisions_refusal,
     meeting_of_member,
     member_votes,
     vote_cast,
@@ -147,6 +148,8 @@ def item_decide(request: AuthenticatedRequest, pk: int, item_pk: int) -> HttpRes
 
     An unmet quorum, an amount over the request or the envelope, or a decision recorded
     meanwhile re-renders the page with what was typed, saying what happened (400 or 409).
+    Before the meeting starts (server clock, or staff opening it early) the page says from
+    when the chair may decide, and a decision posted is refused (403) with that explanation.
     """
     meeting = meeting_of_member(user=request.user, pk=pk)
     item = item_of_chair(user=request.user, meeting=meeting, item_pk=item_pk)
@@ -154,6 +157,12 @@ def item_decide(request: AuthenticatedRequest, pk: int, item_pk: int) -> HttpRes
     error = ""
     status = 200
     if request.method == "POST":
+        not_started = meeting_decisions_refusal(meeting)
+        if not_started is not None:
+            refused = ActionForbidden(not_started)
+            refused.back_url = request.path
+            refused.back_label = _("Back to the decision")
+            raise refused
         decision = request.POST.get("decision", "")
         if decision not in DECISIONS:
             return _decide_page(request, meeting, item, error=_("Choose to approve or to decline."), status=400)
@@ -211,6 +220,7 @@ def _decide_page(
             "approve_form": approve,
             "decline_form": decline,
             "error": error,
+            "not_started": meeting_decisions_refusal(meeting),
             "votes_url": reverse("workflow:board_votes", kwargs={"pk": meeting.pk}),
         },
         status=status,

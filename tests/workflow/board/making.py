@@ -78,10 +78,21 @@ def votes_cast(
     return votes
 
 
+def meeting_open(meeting: BoardMeeting) -> BoardMeeting:
+    """Open ``meeting`` for decisions now, as staff opening it early leave it (``meeting_open_early``).
+
+    The chair records decisions only from the meeting's opening (``board_meeting_started``);
+    tests of what happens at the meeting use this rather than travelling to its date.
+    """
+    meeting.opened_early_at = timezone.now()
+    meeting.save(update_fields=["opened_early_at"])
+    return meeting
+
+
 def decidable(proposal: Proposal, *, chair: User, quorum: int = 1, **meeting: Any) -> BoardMeeting:
-    """Put ``proposal`` (in board review) on a new meeting chaired by ``chair`` with its quorum voted."""
+    """Put ``proposal`` (in board review) on a new meeting chaired by ``chair``, opened, with its quorum voted."""
     voters = board_members_make(quorum)
     board = meeting_make(proposal.call, chair=chair, members=voters, quorum=quorum, **meeting)
     agenda_put(proposal, board)
     votes_cast(proposal, voters)
-    return board
+    return meeting_open(board)

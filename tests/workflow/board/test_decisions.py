@@ -13,7 +13,7 @@ from assessment.models import Affiliation
 from intake.models import Call, Proposal
 from intake.selectors import call_committed, proposal_funding_requested
 from tests.concurrency import race, require_row_locks
-from tests.workflow.board.making import agenda_put, board_members_make, meeting_make, votes_cast
+from tests.workflow.board.making import agenda_put, board_members_make, meeting_make, meeting_open, votes_cast
 from tests.workflow.conftest import MakeProposal
 from workflow import actions
 from workflow.actions import ConditionsNotMet
@@ -33,8 +33,8 @@ def members(db: None) -> list[User]:
 
 @pytest.fixture
 def meeting(call: Call, board_member: User, members: list[User]) -> BoardMeeting:
-    """A meeting of ``call`` chaired by ``board_member``, four members invited, a quorum of three."""
-    return meeting_make(call, chair=board_member, members=members, quorum=3)
+    """A meeting of ``call`` chaired by ``board_member``, four members invited, a quorum of three, open."""
+    return meeting_open(meeting_make(call, chair=board_member, members=members, quorum=3))
 
 
 # --- The quorum -------------------------------------------------------------------------------
@@ -241,7 +241,7 @@ def test_two_approvals_at_once_beyond_the_envelope_one_wins_the_other_is_told_th
     require_row_locks()
     Call.objects.filter(pk=call.pk).update(funding_envelope=Decimal("1000000.00"))
     members = board_members_make(3)
-    meeting = meeting_make(call, chair=board_member, members=members, quorum=3)
+    meeting = meeting_open(meeting_make(call, chair=board_member, members=members, quorum=3))
     both = [_decidable(make_proposal, meeting, members) for _ in range(2)]
 
     outcomes = race(

@@ -1,9 +1,11 @@
 """The board's "done means", walked through the pages as people would, in one story.
 
 A new staff member plans a board meeting of five members (quorum three) and sends the
-call's four assessed proposals to it. Two members each declare a conflict on one
+call's four assessed proposals to it; every member was told of the invitation, and staff
+tell them the agenda is ready from its page. Two members each declare a conflict on one
 proposal and are recused from it; every member votes on what they are not recused from.
-The chair approves the two best-ranked proposals in full, is refused a third approval
+Before the meeting's time the chair is told decisions wait for it; once it starts (by the
+server's clock) the chair approves the two best-ranked proposals in full, is refused a third approval
 that would overrun the envelope (with the numbers), and declines the last two. Staff
 edit a letter and release the meeting's decisions: each lead applicant reads their
 letter, in their language, on their proposal's page and in their inbox, and a second
@@ -21,6 +23,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+import time_machine
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -51,7 +54,7 @@ def _decide(client: Client, page: Any, decision: str, values: dict[str, str]) ->
     return client.post(form.action, data)
 
 
-def test_board_done_means(django_capture_on_commit_callbacks: Any) -> None:
+def test_board_done_means(django_capture_on_commit_callbacks: Any, request: pytest.FixtureRequest) -> None:
     call: Call = CallFactory(funding_envelope=Decimal("2500000.00"))
     staff = client_for(UserFactory(role=Role.STAFF, display_name="Nadia New"))
     members = [
@@ -86,6 +89,16 @@ def test_board_done_means(django_capture_on_commit_callbacks: Any) -> None:
     assert [p.state for p in Proposal.objects.filter(pk__in=[p.pk for p in proposals])] == [
         ProposalState.BOARD_REVIEW
     ] * 4
+    # Every member was told of the invitation; staff tell them the agenda is ready, from its page.
+    assert Notification.objects.filter(event=Event.BOARD_INVITED, channel=Channel.INBOX).count() == 5
+    agenda_page = staff.get(reverse("workflow:meeting_agenda", kwargs={"pk": meeting.pk}))
+    ready_url = reverse("workflow:meeting_agenda_ready", kwargs={"pk": meeting.pk})
+    ready = follow(staff, submit(staff, agenda_page, action=ready_url))
+    assert "The agenda is ready: the meeting's members are told." in text_of(ready)
+    assert "Agenda sent to the members on" in text_of(ready)
+    for member in members:
+        inbox = text_of(client_for(member).get(reverse("workflow:inbox")))
+        assert f"The board agenda of {call.title_en} is ready" in inbox
 
     # Two members declare a conflict, each on one of the two lower-ranked proposals.
     boards = {member.pk: client_for(member) for member in members}
@@ -123,6 +136,20 @@ def test_board_done_means(django_capture_on_commit_callbacks: Any) -> None:
 
     def decide_url(proposal: Proposal) -> str:
         return reverse("workflow:board_decide", kwargs={"pk": meeting.pk, "item_pk": items[proposal.pk].pk})
+
+    # Before the meeting's time the chair reads the page but is told decisions wait for it.
+    early = chair_client.get(decide_url(proposals[0]))
+    assert "This meeting has not started: the chair records decisions from" in text_of(early)
+    assert not [f for f in forms_of(early) if f.buttons.get("decision")]
+    refused_early = chair_client.post(
+        decide_url(proposals[0]), {"decision": "decline", "decline-rationale": "Too early."}
+    )
+    assert refused_early.status_code == 403
+    assert "This meeting has not started" in text_of(refused_early)
+    # The meeting starts, by the server's clock.
+    clock = time_machine.travel(meeting.held_at + timedelta(minutes=1), tick=True)
+    clock.start()
+    request.addfinalizer(clock.stop)
 
     for proposal in proposals[:2]:
         page = chair_client.get(decide_url(proposal))

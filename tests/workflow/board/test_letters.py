@@ -18,6 +18,7 @@ from intake.models import Call
 from tests.conftest import client_for
 from tests.factories import UserFactory, user_with_role
 from tests.workflow.board.helpers import make_meeting, put_on_agenda, review
+from tests.workflow.board.making import meeting_open
 from tests.workflow.conftest import MakeProposal
 from workflow import actions
 from workflow.board.letters import letter_draft, letter_update, meeting_decisions_release, meeting_letters
@@ -36,7 +37,7 @@ def chair(db: None) -> User:
 
 @pytest.fixture
 def meeting(call: Call, chair: User) -> BoardMeeting:
-    return make_meeting(call, members=[chair], quorum=1)
+    return meeting_open(make_meeting(call, members=[chair], quorum=1))
 
 
 def _on_agenda(make_proposal: MakeProposal, meeting: BoardMeeting, chair: User, **fields: Any) -> AgendaItem:
@@ -416,8 +417,8 @@ def test_meeting_letters_page_queries_do_not_grow_with_letters(
     call: Call, make_proposal: MakeProposal, chair: User, staff_client: Client
 ) -> None:
     Call.objects.filter(pk=call.pk).update(funding_envelope=Decimal("100000000"))
-    one = make_meeting(call, members=[chair], quorum=1)
-    many = make_meeting(call, members=[chair], quorum=1)
+    one = meeting_open(make_meeting(call, members=[chair], quorum=1))
+    many = meeting_open(make_meeting(call, members=[chair], quorum=1))
     _approved(make_proposal, one, chair)
     for _ in range(50):
         _declined(make_proposal, many, chair)

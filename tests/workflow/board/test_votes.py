@@ -16,7 +16,7 @@ from accounts.models import User
 from intake.models import Call, Proposal
 from tests.conftest import client_for
 from tests.factories import CallFactory, ProposalFactory
-from tests.workflow.board.making import agenda_put, board_members_make, meeting_make, votes_cast
+from tests.workflow.board.making import agenda_put, board_members_make, meeting_make, meeting_open, votes_cast
 from workflow.board.votes import member_votes, vote_cast, vote_version
 from workflow.models import AgendaItem, AuditRecord, BoardConflict, BoardMeeting, Vote, VoteChoice
 from workflow.states import ProposalState
@@ -53,7 +53,7 @@ class Board:
 def board() -> Board:
     call = CallFactory()
     chair, *members, outsider = board_members_make(5)
-    meeting = meeting_make(call, chair=chair, members=members, quorum=2)
+    meeting = meeting_open(meeting_make(call, chair=chair, members=members, quorum=2))
     proposal = ProposalFactory(call=call, state=ProposalState.BOARD_REVIEW)
     return Board(
         call=call,
