@@ -111,3 +111,47 @@ def login_throttle_reset(*, email: str = "", address: str = "") -> None:
     if address:
         keys.append(_Limit("address", address, 0).key)
     cache.delete_many(keys)
+
+
+# --- Second-factor codes -----------------------------------------------------------------
+# A six-digit code has a million values: unthrottled, a stolen password would be enough. The
+# codes typed by one user (at sign-in, to confirm a new device, to switch the factor off) share
+# one counter in the same kind of window as the sign-ins' (docs/adr/0015).
+
+
+def _code_limit(user_pk: int) -> _Limit:
+    return _Limit("code", str(user_pk), settings.SECOND_FACTOR_THROTTLE_FAILURES)
+
+
+def code_throttled(*, user_pk: int) -> bool:
+    """Return whether second-factor codes from the user ``user_pk`` are refused for now."""
+    limit = _code_limit(user_pk)
+    return int(cache.get(limit.key, 0)) >= limit.failures
+
+
+def code_failure_record(*, user_pk: int, email: str, address: str) -> bool:
+    """Count a wrong second-factor code typed by the user ``user_pk``; return whether it starts a lockout."""
+    limit = _code_limit(user_pk)
+    window = settings.LOGIN_THROTTLE_WINDOW_SECONDS
+    if cache.add(limit.key, 1, timeout=window):
+        count = 1
+    else:
+        try:
+            count = cache.incr(limit.key)
+        except ValueError:  # The window ended between ``add`` and ``incr``.
+            cache.add(limit.key, 1, timeout=window)
+            count = 1
+    if count == limit.failures:
+        logger.warning(
+            "Second-factor codes locked for %s seconds after too many wrong codes: email %r, client %s",
+            window,
+            normalized_email(email),
+            address or "unknown",
+        )
+        return True
+    return False
+
+
+def code_success_record(*, user_pk: int) -> None:
+    """Clear the wrong codes counted for the user ``user_pk`` after a right one."""
+    cache.delete(_code_limit(user_pk).key)

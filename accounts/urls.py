@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from accounts import views
+from accounts import second_factor_views, views
 from accounts.forms import EmailAuthenticationForm, QueuedPasswordResetForm
 
 app_name = "accounts"
@@ -37,4 +37,12 @@ urlpatterns = [
     path("organizations/", views.organizations, name="organizations"),
     path("organizations/memberships/<int:pk>/leave/", views.membership_leave, name="membership_leave"),
     path("language/", views.set_language, name="set_language"),
+    path("second-factor/setup/", second_factor_views.second_factor_setup, name="second_factor_setup"),
+    path("second-factor/code/", second_factor_views.second_factor_verify, name="second_factor_verify"),
+    path(
+        "second-factor/recovery-codes/",
+        second_factor_views.second_factor_recovery_codes,
+        name="second_factor_recovery_codes",
+    ),
+    path("second-factor/disable/", second_factor_views.second_factor_disable, name="second_factor_disable"),
 ]

@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from accounts.choices import Role
 from accounts.models import User
+from tests.conftest import second_factor_pass
 from tests.factories import PASSWORD, ProposalFactory, UserFactory
 from workflow.states import ProposalState
 
@@ -31,6 +32,8 @@ def _signed_in(user: User) -> Client:
     client = Client()
     response = client.post(LOGIN, {"username": user.email, "password": PASSWORD})
     assert response.status_code == 302
+    if user.second_factor_required:
+        second_factor_pass(client, user)
     return client
 
 
