@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -47,11 +47,11 @@ class RolesBackend(ModelBackend):
     def users(self) -> QuerySet[User]:
         """The users as ``get_user`` reads them: each with its roles (a subclass may read more in the same query).
 
-        Each also knows whether it has a second factor (``accounts.second_factor``), which
-        every page of a signed-in user asks.
+        Each also knows the id of its authenticator, if any (``accounts.second_factor``),
+        which every page of a signed-in user asks.
         """
-        authenticator = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
-        return User.objects.with_roles().annotate(has_second_factor=Exists(authenticator))
+        authenticator = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True).order_by("pk").values("pk")[:1]
+        return User.objects.with_roles().annotate(authenticator_id=Subquery(authenticator))
 
     def get_user(self, user_id: Any) -> User | None:
         user = self.users().filter(pk=user_id).first()

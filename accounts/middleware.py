@@ -69,8 +69,8 @@ class SecondFactorMiddleware:
 
     Like django-otp's ``OTPMiddleware``, it gives the user ``is_verified()`` (which
     ``accounts.admin_site`` asks), but reads whether the user has an authenticator from the
-    user's own query (``RolesBackend.users``) and the verification from the session, so a
-    page costs no extra query.
+    user's own query (``RolesBackend.users``) and compares it with the device the session
+    passed (``django_otp.login``), so a page costs no extra query.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -78,11 +78,11 @@ class SecondFactorMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
-        verified = False
+        verified = has_factor = False
         if user.is_authenticated:
             has_factor = second_factor.user_has_second_factor(user)
-            verified = has_factor and bool(request.session.get(DEVICE_ID_SESSION_KEY))
-            if not has_factor:
+            verified = second_factor.session_verified(user=user, device_id=request.session.get(DEVICE_ID_SESSION_KEY))
+            if not verified:
                 request.session.pop(DEVICE_ID_SESSION_KEY, None)
         user.is_verified = lambda: verified  # type: ignore[union-attr]
         if user.is_authenticated and not verified and not self._open(request):
@@ -109,8 +109,8 @@ class SecondFactorMiddleware:
 
     @staticmethod
     def _redirect(request: HttpRequest, url_name: str) -> HttpResponse:
-        response = redirect_to_login(request.get_full_path(), reverse(url_name))
+        redirect = redirect_to_login(request.get_full_path(), reverse(url_name))
         if request.headers.get("HX-Request"):
             # htmx would swap the next page into a fragment of this one; send the whole window.
-            response = HttpResponse(status=204, headers={"HX-Redirect": response.url})
-        return response
+            return HttpResponse(status=204, headers={"HX-Redirect": redirect.url})
+        return redirect

@@ -20,7 +20,6 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -57,11 +56,29 @@ def throttled_error() -> CodesThrottled:
     )
 
 
+def authenticator_id(user: User) -> int | None:
+    """Return the id of the user's confirmed authenticator, or ``None``.
+
+    ``RolesBackend.users`` reads it with the request's user, so a page asks no more query.
+    """
+    if "authenticator_id" in user.__dict__:
+        return user.__dict__["authenticator_id"]  # type: ignore[no-any-return]
+    return TOTPDevice.objects.filter(user=user, confirmed=True).values_list("pk", flat=True).first()
+
+
 def user_has_second_factor(user: User) -> bool:
-    """Return whether ``user`` has a confirmed authenticator (read with the user by the backend when it can)."""
-    if "has_second_factor" in user.__dict__:
-        return bool(user.__dict__["has_second_factor"])
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    """Return whether ``user`` has a confirmed authenticator."""
+    return authenticator_id(user) is not None
+
+
+def session_verified(*, user: User, device_id: str | None) -> bool:
+    """Return whether a session holding ``device_id`` (``django_otp.login``'s) passed the user's current authenticator.
+
+    A session that passed an authenticator since switched off, or replaced in another
+    session, no longer counts.
+    """
+    pk = authenticator_id(user)
+    return pk is not None and device_id == TOTPDevice(pk=pk).persistent_id
 
 
 def authenticator_for_setup(*, user: User) -> TOTPDevice:
@@ -129,26 +146,27 @@ def recovery_codes_left(*, user: User) -> int:
 
 
 @transaction.atomic
-def second_factor_check(*, user: User, token: str, address: str = "") -> Device:
-    """Return the device that accepts ``token``: the authenticator's code, or a recovery code (used up).
+def second_factor_check(*, user: User, token: str, address: str = "") -> tuple[TOTPDevice, bool]:
+    """Return the user's authenticator if it accepts ``token``, or if ``token`` is a recovery code (used up).
 
-    Raises ``CodesThrottled`` while the user's wrong codes are at the limit, and
-    ``WrongCode`` (counting it) when no device accepts the code.
+    The second item says whether a recovery code was used. Raises ``CodesThrottled``
+    while the user's wrong codes are at the limit, and ``WrongCode`` (counting it) when
+    neither accepts the code.
     """
     if login_throttle.code_throttled(user_pk=user.pk):
         raise throttled_error()
     token = _clean(token)
     if token:
         # Locked, so one code accepted by two requests at once counts once (django-otp marks it used).
-        for device in TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True):
-            if device.verify_token(token):
-                login_throttle.code_success_record(user_pk=user.pk)
-                return device
-        for static in StaticDevice.objects.select_for_update().filter(user=user, confirmed=True):
-            if static.verify_token(token):
-                login_throttle.code_success_record(user_pk=user.pk)
-                logger.info("Recovery code used: email %r, %s left", user.email, recovery_codes_left(user=user))
-                return static
+        device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).first()
+        if device is not None and device.verify_token(token):
+            login_throttle.code_success_record(user_pk=user.pk)
+            return device, False
+        static = StaticDevice.objects.select_for_update().filter(user=user, confirmed=True).first()
+        if device is not None and static is not None and static.verify_token(token):
+            login_throttle.code_success_record(user_pk=user.pk)
+            logger.info("Recovery code used: email %r, %s left", user.email, recovery_codes_left(user=user))
+            return device, True
     _count_wrong(user=user, address=address)
     raise WrongCode(_("This code is not right. Type the six digits your app shows now, or one of your recovery codes."))
 

@@ -91,13 +91,13 @@ def second_factor_verify(request: AuthenticatedRequest) -> HttpResponse:
     """Ask a signed-in user with an authenticator for its code (or a recovery code) before any other page."""
     if not second_factor.user_has_second_factor(request.user):
         return redirect(_next_url(request))
-    if request.session.get(DEVICE_ID_SESSION_KEY):
+    if second_factor.session_verified(user=request.user, device_id=request.session.get(DEVICE_ID_SESSION_KEY)):
         return redirect(_next_url(request))
     form = SecondFactorCodeForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            device = second_factor.second_factor_check(
+            device, recovery_code = second_factor.second_factor_check(
                 user=request.user, token=form.cleaned_data["code"], address=login_throttle.client_address(request)
             )
         except DomainError as error:
@@ -107,7 +107,7 @@ def second_factor_verify(request: AuthenticatedRequest) -> HttpResponse:
             otp_login(request, device)
             # A new session key for the verified session: one seen before the code proves nothing.
             request.session.cycle_key()
-            if device.persistent_id.startswith("otp_static."):
+            if recovery_code:
                 left = second_factor.recovery_codes_left(user=request.user)
                 messages.warning(
                     request,

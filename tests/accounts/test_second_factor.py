@@ -427,3 +427,16 @@ def test_second_factor_wrong_passwords_to_switch_it_off_are_throttled() -> None:
 
     assert response.status_code == 429
     assert TOTPDevice.objects.filter(user=applicant).exists()
+
+
+def test_second_factor_other_sessions_stop_counting_when_the_authenticator_is_replaced() -> None:
+    staff = UserFactory(role=Role.STAFF, email=EMAIL)
+    client = client_for(staff)
+    assert client.get("/staff/").status_code == 200
+
+    # Elsewhere (say, on a new phone) the factor is switched off and set up again.
+    second_factor.second_factor_disable(user=staff)
+    TOTPDevice.objects.create(user=staff, name="Authenticator app", confirmed=True)
+    response = client.get("/staff/")
+
+    assert (response.status_code, response.url) == (302, f"{VERIFY}?next=/staff/")
