@@ -32,6 +32,7 @@ logger = logging.getLogger("clusterflow.security")
 AUTHENTICATOR_NAME = "Authenticator app"
 RECOVERY_NAME = "Recovery codes"
 RECOVERY_CODE_COUNT = 10
+_UNKNOWN = object()
 
 
 class WrongCode(DomainError):
@@ -61,8 +62,10 @@ def authenticator_id(user: User) -> int | None:
 
     ``RolesBackend.users`` reads it with the request's user, so a page asks no more query.
     """
-    if "authenticator_id" in user.__dict__:
-        return user.__dict__["authenticator_id"]  # type: ignore[no-any-return]
+    # ``getattr``, not ``__dict__``: the request's user is a lazy object that forwards attributes only.
+    known = getattr(user, "authenticator_id", _UNKNOWN)
+    if known is not _UNKNOWN:
+        return known  # type: ignore[no-any-return]
     return TOTPDevice.objects.filter(user=user, confirmed=True).values_list("pk", flat=True).first()
 
 
