@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import logging
 import re
+from typing import cast
 
 import segno
 from django.conf import settings
@@ -65,7 +66,7 @@ def authenticator_id(user: User) -> int | None:
     # ``getattr``, not ``__dict__``: the request's user is a lazy object that forwards attributes only.
     known = getattr(user, "authenticator_id", _UNKNOWN)
     if known is not _UNKNOWN:
-        return known  # type: ignore[no-any-return]
+        return cast("int | None", known)
     return TOTPDevice.objects.filter(user=user, confirmed=True).values_list("pk", flat=True).first()
 
 
