@@ -49,7 +49,7 @@ def second_factor_setup(request: AuthenticatedRequest) -> HttpResponse:
         messages.info(request, _("Your second factor is already on. Switch it off first to move it to another app."))
         return redirect("accounts:profile")
     device = second_factor.authenticator_for_setup(user=request.user)
-    form = SecondFactorCodeForm(request.POST or None, recovery=False)
+    form = SecondFactorCodeForm(request.POST if request.method == "POST" else None, recovery=False)
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
@@ -93,7 +93,7 @@ def second_factor_verify(request: AuthenticatedRequest) -> HttpResponse:
         return redirect(_next_url(request))
     if second_factor.session_verified(user=request.user, device_id=request.session.get(DEVICE_ID_SESSION_KEY)):
         return redirect(_next_url(request))
-    form = SecondFactorCodeForm(request.POST or None)
+    form = SecondFactorCodeForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
@@ -142,7 +142,7 @@ def second_factor_disable(request: AuthenticatedRequest) -> HttpResponse:
     """Switch the second factor off, with the password and a code."""
     if not second_factor.user_has_second_factor(request.user):
         return redirect("accounts:profile")
-    form = SecondFactorDisableForm(request.POST or None, user=request.user)
+    form = SecondFactorDisableForm(request.POST if request.method == "POST" else None, user=request.user)
     status = 200
     if request.method == "POST":
         status = 400

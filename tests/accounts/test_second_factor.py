@@ -440,3 +440,14 @@ def test_second_factor_other_sessions_stop_counting_when_the_authenticator_is_re
     response = client.get("/staff/")
 
     assert (response.status_code, response.url) == (302, f"{VERIFY}?next=/staff/")
+
+
+def test_second_factor_empty_post_says_the_code_is_missing() -> None:
+    staff = UserFactory(role=Role.STAFF, email=EMAIL)
+    _with_device(staff)
+    client = _password_only(staff)
+
+    response = client.post(VERIFY, {})
+
+    assert response.status_code == 400
+    assert response.context["form"].errors == {"code": ["This field is required."]}
