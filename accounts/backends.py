@@ -6,8 +6,9 @@ from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import login_throttle
 from accounts.models import User
@@ -46,8 +47,13 @@ class RolesBackend(ModelBackend):
         return user
 
     def users(self) -> QuerySet[User]:
-        """The users as ``get_user`` reads them: each with its roles (a subclass may read more in the same query)."""
-        return User.objects.with_roles()
+        """The users as ``get_user`` reads them: each with its roles (a subclass may read more in the same query).
+
+        Each also knows the id of its authenticator, if any (``accounts.second_factor``),
+        which every page of a signed-in user asks.
+        """
+        authenticator = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True).order_by("pk").values("pk")[:1]
+        return User.objects.with_roles().annotate(authenticator_id=Subquery(authenticator))
 
     def get_user(self, user_id: Any) -> User | None:
         user = self.users().filter(pk=user_id).first()

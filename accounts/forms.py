@@ -275,3 +275,44 @@ class QueuedPasswordResetForm(ThrottledEmailForm, PasswordResetForm):
             body = loader.render_to_string(email_template_name, context)
             html = loader.render_to_string(html_email_template_name, context) if html_email_template_name else None
         send_email.delay(subject=subject, body=body, to=[to_email], html=html)
+
+
+class SecondFactorCodeForm(forms.Form):
+    """One code from the authenticator app, or (where ``recovery`` is set) a recovery code."""
+
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=32,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autofocus": True, "autocapitalize": "off", "spellcheck": "false"}
+        ),
+    )
+
+    def __init__(self, *args: Any, recovery: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["code"].help_text = (
+            _("The six digits your authenticator app shows now, or one of your recovery codes.")
+            if recovery
+            else _("The six digits your authenticator app shows now.")
+        )
+
+
+class SecondFactorDisableForm(SecondFactorCodeForm):
+    """Switching the second factor off asks for the password and a code, so a left-open session cannot."""
+
+    password = forms.CharField(
+        label=_("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+
+    field_order = ["password", "code"]
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["code"].widget.attrs.pop("autofocus", None)
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("This is not your password."), code="wrong_password")
+        return password

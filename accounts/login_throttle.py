@@ -273,3 +273,39 @@ def request_throttle_reset(*, scope: str, email: str = "", address: str = "") ->
     if address:
         keys.append(_Limit("address", address, 0, scope).key)
     _forget(keys)
+
+
+# --- Second-factor codes -----------------------------------------------------------------
+# A six-digit code has a million values: unthrottled, a stolen password would be enough. The
+# codes typed by one user (at sign-in, to confirm a new device, to switch the factor off) share
+# one counter in the same kind of window as the sign-ins' (docs/adr/0015).
+
+
+def _code_limit(user_pk: int) -> _Limit:
+    return _Limit("code", str(user_pk), settings.SECOND_FACTOR_THROTTLE_FAILURES)
+
+
+def code_throttled(*, user_pk: int) -> bool:
+    """Return whether second-factor codes from the user ``user_pk`` are refused for now."""
+    limit = _code_limit(user_pk)
+    return int(_counted(lambda store: store.get(limit.key, 0))) >= limit.count
+
+
+def code_failure_record(*, user_pk: int, email: str, address: str) -> bool:
+    """Count a wrong second-factor code typed by the user ``user_pk``; return whether it starts a lockout."""
+    limit = _code_limit(user_pk)
+    (count,) = _count([limit])
+    if count == limit.count:
+        logger.warning(
+            "Second-factor codes locked for %s seconds after too many wrong codes: email %r, client %s",
+            settings.LOGIN_THROTTLE_WINDOW_SECONDS,
+            normalized_email(email),
+            address or "unknown",
+        )
+        return True
+    return False
+
+
+def code_success_record(*, user_pk: int) -> None:
+    """Clear the wrong codes counted for the user ``user_pk`` after a right one."""
+    _forget([_code_limit(user_pk).key])

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-from accounts.choices import JoinRequestState, Language, OrganizationType, Province, Role
+from accounts.choices import SECOND_FACTOR_ROLES, JoinRequestState, Language, OrganizationType, Province, Role
 
 
 class GroupNames(models.Aggregate):
@@ -110,6 +110,11 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def has_role(self, role: str) -> bool:
         return self.is_active and role in self.roles
+
+    @property
+    def second_factor_required(self) -> bool:
+        """Return whether this user must sign in with a second factor (superusers, admins, some roles)."""
+        return self.is_superuser or self.is_staff or bool(self.roles & SECOND_FACTOR_ROLES)
 
 
 class Organization(models.Model):

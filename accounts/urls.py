@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from accounts import views
+from accounts import second_factor_views, views
 
 app_name = "accounts"
 
@@ -35,4 +35,12 @@ urlpatterns = [
     path("organizations/requests/<int:pk>/", views.join_request_answer, name="join_request_answer"),
     path("organizations/requests/<int:pk>/withdraw/", views.join_request_withdraw, name="join_request_withdraw"),
     path("language/", views.set_language, name="set_language"),
+    path("second-factor/setup/", second_factor_views.second_factor_setup, name="second_factor_setup"),
+    path("second-factor/code/", second_factor_views.second_factor_verify, name="second_factor_verify"),
+    path(
+        "second-factor/recovery-codes/",
+        second_factor_views.second_factor_recovery_codes,
+        name="second_factor_recovery_codes",
+    ),
+    path("second-factor/disable/", second_factor_views.second_factor_disable, name="second_factor_disable"),
 ]

@@ -19,7 +19,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts import login_throttle, selectors, services
+from accounts import login_throttle, second_factor, selectors, services
 from accounts.choices import ROLE_DASHBOARDS, Language
 from accounts.decorators import AuthenticatedRequest
 from accounts.errors import DomainError
@@ -143,7 +143,12 @@ def profile(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "accounts/profile.html",
-        {"form": form, "memberships": selectors.memberships_for_user(user=request.user)},
+        {
+            "form": form,
+            "memberships": selectors.memberships_for_user(user=request.user),
+            "has_second_factor": second_factor.user_has_second_factor(request.user),
+            "recovery_codes_left": second_factor.recovery_codes_left(user=request.user),
+        },
     )
 
 

@@ -39,7 +39,8 @@ if PRODUCTION and SECRET_KEY.startswith("embedded-development-key"):
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin, open only to sessions that passed the second factor (docs/adr/0015).
+    "accounts.admin_apps.SecondFactorAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -50,6 +51,9 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_countries",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "accounts",
     "intake",
     "assessment",
@@ -70,6 +74,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.SessionTimeoutMiddleware",
     "accounts.middleware.SignedInNoStoreMiddleware",
+    # After the messages, which it uses: holds a signed-in user at the second factor (docs/adr/0015).
+    "accounts.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
@@ -154,6 +160,14 @@ LOGIN_DEVICE_COOKIE_AGE_SECONDS = env.int("LOGIN_DEVICE_COOKIE_AGE_SECONDS", def
 # the same window; over either, the form refuses and sends no email (docs/adr/0015).
 ACCOUNT_EMAIL_THROTTLE_PER_EMAIL = env.int("ACCOUNT_EMAIL_THROTTLE_PER_EMAIL", default=3)
 ACCOUNT_EMAIL_THROTTLE_PER_CLIENT = env.int("ACCOUNT_EMAIL_THROTTLE_PER_CLIENT", default=20)
+# Second factor (docs/adr/0015): wrong codes allowed per user in the sign-in throttle's window.
+SECOND_FACTOR_THROTTLE_FAILURES = env.int("SECOND_FACTOR_THROTTLE_FAILURES", default=5)
+# The name authenticator apps show beside the code.
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Clusterflow")
+# django-otp's own per-device delays are off: the throttle above counts every wrong code, and its
+# doubling delays refused right codes typed a second after a typo.
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
 # How many proxies in front of the site append the client's address to X-Forwarded-For
 # (0: clients connect directly, and REMOTE_ADDR is the client).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)

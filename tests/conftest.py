@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,9 @@ from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.utils import translation
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.choices import Role
 from accounts.models import User
@@ -20,11 +24,43 @@ from tests.factories import UserFactory
 
 
 def client_for(user: User | None) -> Client:
-    """Return a client logged in as ``user``, or an anonymous one for ``None``."""
+    """Return a client logged in as ``user``, or an anonymous one for ``None``.
+
+    A user who must have a second factor (staff, admins) gets a real authenticator, and
+    the client's session counts as having passed it, as after typing its code.
+    """
     client = Client()
     if user is not None:
         client.force_login(user)
+        if user.second_factor_required:
+            second_factor_pass(client, user)
     return client
+
+
+def second_factor_pass(client: Client, user: User) -> TOTPDevice:
+    """Give ``user`` a confirmed authenticator if they have none; mark ``client``'s session as having passed it."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return device
+
+
+def totp_code(device: TOTPDevice) -> str:
+    """Return the code an authenticator app holding ``device``'s key shows, as the device will accept it now.
+
+    The device refuses a code it accepted before, so after one sign-in in the same 30
+    seconds this is the next step's code, which it accepts too (its tolerance is one step).
+    """
+    device.refresh_from_db()
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = now = time.time()
+    ahead = device.last_t + 1 - totp.t()
+    if ahead > 0:
+        totp.time = now + ahead * device.step
+    return f"{totp.token():0{device.digits}d}"
 
 
 @pytest.fixture(autouse=True)

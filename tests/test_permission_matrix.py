@@ -113,6 +113,11 @@ MATRIX: dict[str, dict[str, Expected]] = {
     "accounts:join_request_answer": {**signed_in(404), "applicant": 200},
     "accounts:join_request_withdraw": everyone(405),
     "accounts:set_language": everyone(405),
+    # Staff's clients have an authenticator and passed it (tests/conftest.py); the others have none.
+    "accounts:second_factor_setup": {**signed_in(200), "staff": Redirect("/accounts/profile/")},
+    "accounts:second_factor_verify": signed_in(Redirect("/accounts/dashboard/")),
+    "accounts:second_factor_recovery_codes": everyone(405),
+    "accounts:second_factor_disable": {**signed_in(Redirect("/accounts/profile/")), "staff": 200},
     "intake:calls_open": everyone(200),
     "intake:call_detail": everyone(200),
     "intake:applicant_dashboard": role("applicant"),
@@ -453,7 +458,9 @@ def test_permission_matrix_admin_closed_to_non_admins(
     response = clients[persona].get(url)
 
     if name == "admin:login":
-        expected: Expected = 200
+        # The admin signs in through the site's login (and its second factor); a signed-in user
+        # without admin access is told so.
+        expected: Expected = Redirect("/accounts/login/?next=/admin/") if persona == "anonymous" else 403
     elif name == "admin:logout":
         expected = Redirect("/admin/")
     else:
@@ -521,6 +528,18 @@ def test_permission_matrix_post_only_views_accept_post(
     response = clients[persona].post(reverse(name), data)
 
     assert _outcome(response) == expected
+
+
+@pytest.mark.parametrize(
+    ("persona", "expected"),
+    [("anonymous", LOGIN), ("applicant", Redirect("/accounts/profile/")), ("staff", 200)],
+)
+def test_permission_matrix_recovery_codes_post(persona: str, expected: Expected, clients: dict[str, Client]) -> None:
+    url = reverse("accounts:second_factor_recovery_codes")
+
+    response = clients[persona].post(url)
+
+    assert _outcome(response) == _expected_outcome(expected, url, reverse("accounts:login"), {})
 
 
 def _staff_only_posts(objects: Objects) -> Iterator[tuple[str, str]]:

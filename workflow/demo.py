@@ -21,6 +21,7 @@ logging in as the demo board member shows the agenda, the vote and the chair's d
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -28,6 +29,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.choices import OrganizationType, Role
 from accounts.errors import DomainError
@@ -65,6 +67,9 @@ from workflow.models import BoardMeeting
 from workflow.states import ProposalState
 
 DEMO_PASSWORD = "clusterflow-demo"  # noqa: S105 - printed for the demo on purpose
+# The authenticator key of the demo's staff and admin accounts, which must sign in with a
+# second factor (docs/adr/0015). It is public, printed and in the README: for the demo only.
+DEMO_TOTP_KEY = "MNWHK43UMVZGM3DPO4WWIZLNN4WWWZLZ"
 
 PROGRAMS = [
     ("digital", "Digital Technology Supercluster", "Supergrappe des technologies numériques", "America/Vancouver"),
@@ -197,6 +202,9 @@ def demo_seed(*, now: datetime | None = None) -> DemoSummary:
             admin.save(update_fields=["password"])
             summary.created.append("user admin@demo.clusterflow.ca")
         summary.logins.append(("Django admin", admin.email))
+        for user in (User.objects.get(email=USERS[1][0]), admin):
+            if _demo_authenticator_create(user=user):
+                summary.created.append(f"authenticator of {user.email}")
         applicant = User.objects.get(email=USERS[0][0])
         staff = User.objects.get(email=USERS[1][0])
         program = Program.objects.get(slug=PROGRAMS[0][0])
@@ -249,6 +257,15 @@ def demo_seed(*, now: datetime | None = None) -> DemoSummary:
             meeting_agenda_ready(meeting=meeting, by=staff)
             meeting_open_early(meeting=meeting, by=staff, reason=DEMO_OPENING_REASON)
     return summary
+
+
+def _demo_authenticator_create(*, user: User) -> bool:
+    """Give ``user`` the demo's authenticator (key ``DEMO_TOTP_KEY``) if they have none; return whether it was made."""
+    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        return False
+    key = base64.b32decode(DEMO_TOTP_KEY).hex()
+    TOTPDevice.objects.create(user=user, name="Demo authenticator", key=key, confirmed=True)
+    return True
 
 
 def _demo_user(*, email: str, name: str, role: str, language: str, summary: DemoSummary) -> User:

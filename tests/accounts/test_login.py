@@ -19,7 +19,8 @@ DASHBOARD = reverse("accounts:dashboard")
     ("role", "landing"),
     [
         (Role.APPLICANT, "/applicant/"),
-        (Role.STAFF, "/staff/"),
+        # Staff must have a second factor: without one, they are sent to set it up (test_second_factor.py).
+        (Role.STAFF, "/accounts/second-factor/setup/?next=/accounts/dashboard/"),
         (Role.ASSESSOR, "/assessor/"),
         (Role.BOARD_MEMBER, "/board/"),
     ],

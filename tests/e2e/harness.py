@@ -169,6 +169,35 @@ class Visitor:
         with self.page.expect_navigation():
             form.locator("[type=submit]").click()
         assert "/accounts/login/" not in self.page.url, f"{self.name} could not log in as {email}"
+        self.pass_second_factor(email)
+
+    def pass_second_factor(self, email: str) -> None:
+        """Type the code of the user's authenticator where the site asks for it after the password.
+
+        Staff must have a second factor: one who has none is sent to set it up, and does so
+        as a person would, typing the code an authenticator app makes from the key shown.
+        """
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        from tests.conftest import totp_code
+
+        if self.path.startswith("/accounts/second-factor/setup/"):
+            self.arrive("second factor setup")
+            device = TOTPDevice.objects.get(user__email=email, confirmed=False)
+            self._type_code(totp_code(device))
+            self.arrive("recovery codes")
+            with self.page.expect_navigation():
+                self.page.locator("main a.btn-primary").click()
+        elif self.path.startswith("/accounts/second-factor/code/"):
+            self.arrive("second factor code")
+            self._type_code(totp_code(TOTPDevice.objects.get(user__email=email, confirmed=True)))
+        assert "/accounts/second-factor/" not in self.page.url, f"{self.name} could not pass the second factor"
+
+    def _type_code(self, code: str) -> None:
+        form = self.page.locator("main form").filter(has=self.page.locator("input[name=code]"))
+        form.locator("input[name=code]").fill(code)
+        with self.page.expect_navigation():
+            form.locator("[type=submit]").click()
 
     def shot(self, step: str) -> Path:
         """Save a full-page screenshot as ``<test>/<NN>-<visitor>-<step>.png`` under the artifacts folder."""

@@ -17,6 +17,7 @@ from django.urls import reverse
 from accounts.choices import Role
 from accounts.models import User
 from config.celery import app as celery_app
+from tests.conftest import second_factor_pass
 from tests.factories import PASSWORD, ProposalFactory, UserFactory
 from workflow.states import ProposalState
 
@@ -33,6 +34,8 @@ def _signed_in(user: User) -> Client:
     client = Client()
     response = client.post(LOGIN, {"username": user.email, "password": PASSWORD})
     assert response.status_code == 302
+    if user.second_factor_required:
+        second_factor_pass(client, user)
     return client
 
 

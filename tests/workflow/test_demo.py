@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 from datetime import timedelta
 from decimal import Decimal
@@ -15,6 +16,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
+from django_otp.oath import totp
 
 from accounts.choices import OrganizationType
 from assessment.choices import AssignmentState, ReviewState
@@ -32,7 +34,7 @@ from workflow.states import ProposalState
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
-PROJECT_APPS = ("auth", "accounts", "intake", "assessment", "workflow")
+PROJECT_APPS = ("auth", "accounts", "intake", "assessment", "workflow", "otp_totp", "otp_static")
 
 
 def _seed() -> str:
@@ -56,6 +58,22 @@ def _logins(output: str) -> tuple[str, dict[str, str]]:
     (password,) = re.findall(r"Demo logins \(password: (\S+)\):", output)
     logins = dict(re.findall(r"^  (.+?)\s{2,}(\S+@\S+)$", output, flags=re.MULTILINE))
     return password, logins
+
+
+def _code(output: str) -> str:
+    """Return the code an authenticator app given the printed demo key shows now."""
+    (key,) = re.findall(r"add the demo key ([A-Z2-7]+) to an authenticator app", output)
+    return f"{totp(base64.b32decode(key)):06d}"
+
+
+def _sign_in(output: str, role: str) -> tuple[Client, Any]:
+    """Sign in as the printed login of ``role``, typing the demo authenticator's code when asked."""
+    password, logins = _logins(output)
+    client = Client()
+    response = client.post(reverse("accounts:login"), {"username": logins[role], "password": password}, follow=True)
+    if response.request["PATH_INFO"] == reverse("accounts:second_factor_verify"):
+        response = client.post(response.request["PATH_INFO"], {"code": _code(output)}, follow=True)
+    return client, response
 
 
 def test_seed_demo_twice_changes_nothing() -> None:
@@ -106,20 +124,36 @@ def test_seed_demo_twice_changes_nothing() -> None:
     ],
 )
 def test_seed_demo_printed_login_lands_on_dashboard(role: str, landing: str) -> None:
+    output = _seed()
+
+    _client, response = _sign_in(output, role)
+
+    assert response.status_code == 200
+    assert response.request["PATH_INFO"] == landing
+    assert len(_logins(output)[1]) == 5
+
+
+@pytest.mark.parametrize("role", ["Program staff", "Django admin"])
+def test_seed_demo_staff_and_admin_are_asked_for_the_printed_key_s_code(role: str) -> None:
     password, logins = _logins(_seed())
     client = Client()
 
     response = client.post(reverse("accounts:login"), {"username": logins[role], "password": password}, follow=True)
 
-    assert response.status_code == 200
-    assert response.request["PATH_INFO"] == landing
-    assert len(logins) == 5
+    assert response.request["PATH_INFO"] == reverse("accounts:second_factor_verify")
+
+
+def test_seed_demo_code_command_prints_the_demo_authenticator_s_code() -> None:
+    output = _seed()
+    out = StringIO()
+
+    call_command("demo_code", stdout=out)
+
+    assert out.getvalue().strip() == _code(output)
 
 
 def test_seed_demo_admin_reaches_admin_site() -> None:
-    password, logins = _logins(_seed())
-    client = Client()
-    client.post(reverse("accounts:login"), {"username": logins["Django admin"], "password": password})
+    client, _response = _sign_in(_seed(), "Django admin")
 
     response = client.get(reverse("admin:index"))
 

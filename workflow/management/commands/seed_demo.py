@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from workflow.demo import DEMO_PASSWORD, demo_seed
+from workflow.demo import DEMO_PASSWORD, DEMO_TOTP_KEY, demo_seed
 
 
 class Command(BaseCommand):
@@ -17,3 +17,8 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo logins (password: {DEMO_PASSWORD}):")
         for role, email in summary.logins:
             self.stdout.write(f"  {role:<16} {email}")
+        self.stdout.write(
+            f"Program staff and the Django admin also type a code: add the demo key {DEMO_TOTP_KEY} to an "
+            "authenticator app (time-based, 6 digits), or run `python manage.py demo_code`. "
+            "The key is public: for the demo only."
+        )
