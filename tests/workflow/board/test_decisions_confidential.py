@@ -28,6 +28,7 @@ from intake.services.versions import proposal_version_freeze
 from tests.conftest import client_for
 from tests.factories import user_with_role
 from tests.workflow.board.helpers import make_meeting, put_on_agenda
+from tests.workflow.board.making import meeting_open
 from tests.workflow.conftest import MakeProposal
 from workflow import actions
 from workflow.board.letters import letter_draft, letter_update, meeting_decisions_release
@@ -69,7 +70,8 @@ def chair(db: None) -> User:
 
 @pytest.fixture
 def meeting(call: Call, chair: User) -> BoardMeeting:
-    return make_meeting(call, members=[chair], quorum=1)
+    # Opened early, so that the chair may decide now (the decision waits for the meeting otherwise).
+    return meeting_open(make_meeting(call, members=[chair], quorum=1))
 
 
 @pytest.fixture
@@ -322,7 +324,7 @@ def test_applicant_who_sits_on_the_board_but_is_recused_does_not_see_the_decisio
 ) -> None:
     lead = user_with_role(Role.APPLICANT)
     user_grant_role(user=lead, role=Role.BOARD_MEMBER)
-    meeting = make_meeting(call, members=[chair, lead], quorum=1)
+    meeting = meeting_open(make_meeting(call, members=[chair, lead], quorum=1))
     proposal = make_proposal(ProposalState.BOARD_REVIEW, lead_applicant=lead)
     item = put_on_agenda(meeting, proposal)
     BoardConflict.objects.create(member=lead, proposal=proposal, nature="I lead this proposal.")
