@@ -6,6 +6,7 @@ HTTP API, so boto3 and django-storages run unchanged, but it is not S3 itself.
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from collections.abc import Iterator
@@ -64,6 +65,7 @@ class S3Server:
 
 def s3_server() -> Iterator[S3Server]:
     """Run moto's S3 server on 127.0.0.1 and a free port until the generator is closed."""
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # not a line per request in a failed test's output
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
