@@ -9,9 +9,11 @@ gets the hardening that ``manage.py check --deploy`` asks for.
 """
 
 from pathlib import Path
+from typing import Any
 
 import csp.constants
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -190,8 +192,48 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = env.str("STATIC_ROOT", default=str(VAR_DIR / "static"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+
+
+def _file_storage() -> dict[str, Any]:
+    """Return where uploads are kept: the local disk (MEDIA_ROOT), or an S3-compatible bucket (ADR 0030).
+
+    Objects in the bucket are private (no public read, short presigned URLs if any code ever
+    asks for one), encrypted at rest by the server, and never overwritten; the site itself
+    streams them only through its permission-checked views.
+    """
+    backend = env.str("STORAGE_BACKEND", default="filesystem")
+    if backend == "filesystem":
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    if backend != "s3":
+        raise ImproperlyConfigured(f"STORAGE_BACKEND is {backend!r}: choose 'filesystem' or 's3'.")
+    encryption = env.str("AWS_S3_SSE", default="AES256")
+    parameters: dict[str, str] = {"ServerSideEncryption": encryption} if encryption else {}
+    if encryption == "aws:kms" and env.str("AWS_S3_SSE_KMS_KEY_ID", default=""):
+        parameters["SSEKMSKeyId"] = env.str("AWS_S3_SSE_KMS_KEY_ID")
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("AWS_STORAGE_BUCKET_NAME"),
+            # Empty: boto3 finds the credentials itself (instance role, ~/.aws, its own variables).
+            "access_key": env.str("AWS_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default="") or None,
+            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
+            "location": env.str("AWS_S3_PREFIX", default=""),
+            # "private" unless set empty, for a bucket whose ACLs are disabled (private by its owner).
+            "default_acl": env.str("AWS_DEFAULT_ACL", default="private") or None,
+            "object_parameters": parameters,
+            "querystring_auth": True,
+            "querystring_expire": 30,
+            "file_overwrite": False,
+            # A download is read into a temporary file that moves to disk past 2 MiB, not kept in memory.
+            "max_memory_size": 2 * 1024 * 1024,
+        },
+    }
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _file_storage(),
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"

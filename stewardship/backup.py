@@ -2,7 +2,9 @@
 
 The archive is a tar file holding ``manifest.json``, the database (``database.sqlite3``,
 copied through SQLite's online backup API, or ``database.pgdump``, PostgreSQL's custom
-format) and ``media/`` with the uploads. The manifest counts the rows of every model as
+format) and ``media/`` with the uploads. The uploads are listed, read and written through
+Django's default storage, so the same archive serves the local disk and an S3-compatible
+bucket, and moves a site from one to the other (ADR 0030). The manifest counts the rows of every model as
 they were in the database's copy and gives each file's SHA-256, so that a restore can prove
 it rebuilt what was backed up. Both run while the site serves: SQLite's backup copies one
 consistent state, and on PostgreSQL the counts and ``pg_dump`` read one exported snapshot.
@@ -25,7 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from django.apps import apps
-from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import FileSystemStorage, Storage, default_storage
 from django.db import connection, transaction
 from django.db.models import FileField
 from django.utils import timezone
@@ -47,6 +50,14 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _sha256_stored(storage: Storage, name: str) -> str:
+    digest = hashlib.sha256()
+    with storage.open(name, "rb") as handle:
+        while block := handle.read(CHUNK):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def _models() -> list[Any]:
     return sorted(
         (model for model in apps.get_models() if not model._meta.proxy and model._meta.managed),
@@ -54,13 +65,36 @@ def _models() -> list[Any]:
     )
 
 
-def _media_root() -> Path:
-    return Path(settings.MEDIA_ROOT)
+def _storage() -> Storage:
+    return default_storage  # type: ignore[return-value]  # a lazy proxy of the configured Storage
 
 
-def _media_files(root: Path) -> Iterator[Path]:
-    if root.is_dir():
-        yield from sorted(path for path in root.rglob("*") if path.is_file())
+def _storage_described(storage: Storage) -> str:
+    if isinstance(storage, FileSystemStorage):  # a lazy proxy answers for the storage it wraps
+        return f"The media folder {storage.location}"
+    return f"The bucket {getattr(storage, 'bucket_name', '?')}"
+
+
+def _stored_names(storage: Storage, folder: str = "") -> Iterator[str]:
+    """Yield the name of every file in ``storage`` under ``folder``, in order, through the storage API alone."""
+    try:
+        folders, files = storage.listdir(folder)
+    except FileNotFoundError:  # the local media folder does not exist yet: nothing was uploaded
+        return
+    prefix = f"{folder.rstrip('/')}/" if folder else ""
+    entries = [(name, False) for name in files] + [(name, True) for name in folders]
+    for name, is_folder in sorted(entries):
+        if is_folder:
+            yield from _stored_names(storage, prefix + name)
+        else:
+            yield prefix + name
+
+
+def _safe_name(name: str) -> str:
+    relative = Path(name)
+    if not name or relative.is_absolute() or ".." in relative.parts or "\\" in name:
+        raise BackupError(f"The archive names a file outside the media folder: {name}")
+    return relative.as_posix()
 
 
 def _pg_environment(settings_dict: dict[str, Any]) -> dict[str, str]:
@@ -125,11 +159,19 @@ def backup_create(*, output: Path) -> Backup:
     with tempfile.TemporaryDirectory() as work:
         database = Path(work) / ("database.sqlite3" if engine == "sqlite" else "database.pgdump")
         counts = _dump_sqlite(database) if engine == "sqlite" else _dump_postgresql(database)
-        root = _media_root()
-        files = [
-            {"path": path.relative_to(root).as_posix(), "sha256": _sha256(path), "size": path.stat().st_size}
-            for path in _media_files(root)
-        ]
+        staged = Path(work) / "media"
+        files = []
+        storage = _storage()
+        for name in _stored_names(storage):
+            target = staged / _safe_name(name)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                with storage.open(name, "rb") as source, target.open("wb") as handle:
+                    shutil.copyfileobj(source, handle, CHUNK)
+            except FileNotFoundError:  # deleted since it was listed; no row the copy holds needs it
+                target.unlink(missing_ok=True)
+                continue
+            files.append({"path": name, "sha256": _sha256(target), "size": target.stat().st_size})
         manifest = {
             "format": FORMAT,
             "started_at": started.isoformat(),
@@ -149,7 +191,7 @@ def backup_create(*, output: Path) -> Backup:
             archive.addfile(info, io.BytesIO(data))
             archive.add(database, arcname=database.name)
             for entry in files:
-                archive.add(root / str(entry["path"]), arcname=f"media/{entry['path']}")
+                archive.add(staged / str(entry["path"]), arcname=f"media/{entry['path']}")
         partial.replace(output)  # a reader never sees half an archive under the final name
     return Backup(path=output, manifest=manifest)
 
@@ -225,10 +267,14 @@ def _file_field_paths() -> Iterator[tuple[str, str]]:
 
 
 def backup_restore(*, archive_path: Path) -> Restore:
-    """Rebuild the configured (empty) database and media folder from an archive, and check them against its manifest."""
-    root = _media_root()
-    if any(_media_files(root)):
-        raise BackupError(f"The media folder {root} is not empty: restore into a new one.")
+    """Rebuild the configured (empty) database and file storage from an archive, and check them against its manifest.
+
+    Each file is written through the default storage (the media folder or the bucket the
+    environment names) and read back from it to check its hash.
+    """
+    storage = _storage()
+    if next(_stored_names(storage), None) is not None:
+        raise BackupError(f"{_storage_described(storage)} is not empty: restore into a new one.")
     with tarfile.open(archive_path, "r") as archive, tempfile.TemporaryDirectory() as work:
         manifest = json.load(archive.extractfile(_member(archive, MANIFEST)))  # type: ignore[arg-type]
         if manifest.get("format") != FORMAT:
@@ -241,13 +287,16 @@ def backup_restore(*, archive_path: Path) -> Restore:
             raise BackupError("The database in the archive does not match its manifest's hash.")
         problems = []
         for entry in manifest["files"]:
-            relative = Path(entry["path"])
-            if relative.is_absolute() or ".." in relative.parts:
-                raise BackupError(f"The archive names a file outside the media folder: {entry['path']}")
-            target = root / relative
-            _extract(archive, _member(archive, f"media/{entry['path']}"), target)
-            if _sha256(target) != entry["sha256"]:
-                problems.append(f"file {entry['path']}: its hash differs from the manifest's")
+            name = _safe_name(entry["path"])
+            staged = Path(work) / "media" / name
+            _extract(archive, _member(archive, f"media/{entry['path']}"), staged)
+            with staged.open("rb") as handle:
+                stored = storage.save(name, File(handle, name=name))
+            staged.unlink()
+            if stored != name:
+                problems.append(f"file {name}: stored as {stored}")
+            if _sha256_stored(storage, stored) != entry["sha256"]:
+                problems.append(f"file {name}: its hash differs from the manifest's")
         if manifest["engine"] == "sqlite":
             _restore_sqlite(database)
         else:
@@ -257,6 +306,6 @@ def backup_restore(*, archive_path: Path) -> Restore:
         if counts.get(label) != expected:
             problems.append(f"{label}: {counts.get(label)} rows restored, {expected} backed up")
     for label, name in _file_field_paths():
-        if not (root / name).is_file():
+        if not storage.exists(name):
             problems.append(f"{label}: the file {name} is missing")
     return Restore(manifest=manifest, counts=counts, files=len(manifest["files"]), problems=problems)

@@ -174,3 +174,19 @@ def sqlite_only() -> None:
     """Skip, saying why, a test of the embedded SQLite default when running on PostgreSQL."""
     if connection.vendor != "sqlite":
         pytest.skip(f"tests the embedded SQLite default; this run uses {connection.vendor} (DATABASE_URL)")
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[Any]:
+    """moto's S3 server on a free loopback port, for the whole run (each test takes a bucket of its own)."""
+    from tests import s3
+
+    yield from s3.s3_server()
+
+
+@pytest.fixture
+def s3_storage(s3_server: Any, settings: Any) -> str:
+    """Keep the test's uploads in a new private, encrypted bucket on moto's S3 server; return its name."""
+    bucket = s3_server.new_bucket()
+    settings.STORAGES = {**settings.STORAGES, "default": s3_server.storage_settings(bucket)}
+    return bucket
