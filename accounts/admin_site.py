@@ -1,4 +1,4 @@
-"""The Django admin, open only to sessions that passed the second factor (docs/adr/0015)."""
+"""The Django admin, open only to sessions that passed the second factor (docs/adr/0023)."""
 
 from __future__ import annotations
 

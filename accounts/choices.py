@@ -45,7 +45,7 @@ class Province(models.TextChoices):
     YT = "YT", _("Yukon")
 
 
-# The roles whose holders must sign in with a second factor (docs/adr/0015): add a role here and
+# The roles whose holders must sign in with a second factor (docs/adr/0023): add a role here and
 # its holders are sent to set one up. Superusers and users with admin access need one too.
 SECOND_FACTOR_ROLES: frozenset[str] = frozenset({Role.STAFF})
 

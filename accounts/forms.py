@@ -64,7 +64,7 @@ def _requests_throttled_error() -> forms.ValidationError:
 
 
 class ThrottledEmailForm(forms.Form):
-    """A public form that sends an email to the address typed: served a limited number of times (ADR 0015).
+    """A public form that sends an email to the address typed: served a limited number of times (ADR 0017).
 
     The request is counted once the rest of the form is valid, per email address and per
     client, whether or not an account uses the address.
@@ -89,7 +89,7 @@ class ThrottledEmailForm(forms.Form):
 class SignUpForm(ThrottledEmailForm):
     """Ask for an account: the address, the name and the language; the password comes with the emailed link.
 
-    Whether the address has an account already is not told here (ADR 0015): the answer is
+    Whether the address has an account already is not told here (ADR 0017): the answer is
     always "check your email", and the email says what to do.
     """
 
@@ -219,7 +219,7 @@ class JoinRequestAnswerForm(forms.Form):
 
 
 class QueuedPasswordResetForm(ThrottledEmailForm, PasswordResetForm):
-    """Queue the reset email for a Celery task, which alone looks the address up (ADR 0015).
+    """Queue the reset email for a Celery task, which alone looks the address up (ADR 0017).
 
     The request does the same work whether an account uses the address or not (it counts
     the request, then queues one task once the request's work has committed), so neither

@@ -1,4 +1,4 @@
-"""Throttles on the public account forms: sign-in, sign-up and password reset (docs/adr/0013, 0015).
+"""Throttles on the public account forms: sign-in, sign-up and password reset (docs/adr/0013, 0017).
 
 Counters live in Django's cache (Redis on the full stack, the process's memory on the
 embedded default), each in a fixed window that starts with its first count. There is one
@@ -278,7 +278,7 @@ def request_throttle_reset(*, scope: str, email: str = "", address: str = "") ->
 # --- Second-factor codes -----------------------------------------------------------------
 # A six-digit code has a million values: unthrottled, a stolen password would be enough. The
 # codes typed by one user (at sign-in, to confirm a new device, to switch the factor off) share
-# one counter in the same kind of window as the sign-ins' (docs/adr/0015).
+# one counter in the same kind of window as the sign-ins' (docs/adr/0023).
 
 
 def _code_limit(user_pk: int) -> _Limit:

@@ -120,7 +120,7 @@ _OPEN_BEFORE_SECOND_FACTOR = frozenset(
 
 
 class SecondFactorMiddleware:
-    """Hold a signed-in user at the second factor until their session has passed it (docs/adr/0015).
+    """Hold a signed-in user at the second factor until their session has passed it (docs/adr/0023).
 
     A user with an authenticator is asked for its code after the password; a user who must
     have one (``User.second_factor_required``) and has none is sent to set it up, with a

@@ -1,4 +1,4 @@
-"""The second factor: a TOTP authenticator app, with single-use recovery codes (docs/adr/0015).
+"""The second factor: a TOTP authenticator app, with single-use recovery codes (docs/adr/0023).
 
 Built on django-otp's ``TOTPDevice`` and ``StaticDevice``. A user has at most one
 confirmed authenticator (a ``TOTPDevice``) and, with it, one ``StaticDevice`` holding

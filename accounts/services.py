@@ -49,7 +49,7 @@ def sign_up_token_read(*, token: str) -> SignUpRequest | None:
 
 
 def sign_up_email(*, request: SignUpRequest) -> EmailMultiAlternatives | None:
-    """Return the email that answers a sign-up (ADR 0015), to be sent by the worker.
+    """Return the email that answers a sign-up (ADR 0017), to be sent by the worker.
 
     An address nobody uses gets the link to choose a password and so create the account.
     The owner of an active account gets, in their own language, word that somebody tried

@@ -35,7 +35,7 @@ def password_reset_email_send(
     email_template_name: str,
     html_email_template_name: str | None = None,
 ) -> None:
-    """Send the password-reset link to the active account of ``email``, if there is one (ADR 0015)."""
+    """Send the password-reset link to the active account of ``email``, if there is one (ADR 0017)."""
     from accounts.forms import QueuedPasswordResetForm
 
     # The request validated (and counted) the address; the form is only the way to Django's own reset email.
@@ -58,7 +58,7 @@ def password_reset_email_send(
     max_retries=5,
 )
 def sign_up_email_send(*, email: str, display_name: str, preferred_language: str) -> None:
-    """Send the email that a sign-up asked for: the link to finish it, or word to the address's owner (ADR 0015)."""
+    """Send the email that a sign-up asked for: the link to finish it, or word to the address's owner (ADR 0017)."""
 
     message = sign_up_email(
         request=SignUpRequest(email=email, display_name=display_name, preferred_language=preferred_language)

@@ -37,7 +37,7 @@ from workflow import organizations as joining
 
 
 def signup(request: HttpRequest) -> HttpResponse:
-    """Ask for an account; whatever the address, the answer is "check your email" (ADR 0015)."""
+    """Ask for an account; whatever the address, the answer is "check your email" (ADR 0017)."""
     if request.user.is_authenticated:
         return redirect("accounts:dashboard")
     form = SignUpForm(request.POST or None, request=request, initial={"preferred_language": translation.get_language()})
@@ -84,7 +84,7 @@ def signup_confirm(request: HttpRequest, token: str) -> HttpResponse:
 
 
 class LoginView(auth_views.LoginView):
-    """Django's sign-in, which also marks the browser as one its owner signs in from (ADR 0015)."""
+    """Django's sign-in, which also marks the browser as one its owner signs in from (ADR 0017)."""
 
     authentication_form = EmailAuthenticationForm
     redirect_authenticated_user = True
@@ -96,7 +96,7 @@ class LoginView(auth_views.LoginView):
 
 
 class PasswordResetView(auth_views.PasswordResetView):
-    """Django's reset request, whose form counts requests per address and per client (ADR 0015)."""
+    """Django's reset request, whose form counts requests per address and per client (ADR 0017)."""
 
     form_class = QueuedPasswordResetForm
 
@@ -105,7 +105,7 @@ class PasswordResetView(auth_views.PasswordResetView):
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
-    """Django's new password by the emailed link, which also lifts a sign-in lockout of the address (ADR 0015).
+    """Django's new password by the emailed link, which also lifts a sign-in lockout of the address (ADR 0017).
 
     Following the link proves the browser is its owner's: it gets the device cookie, so a
     stranger who keeps failing on the address does not lock it out again.

@@ -41,7 +41,7 @@ if PRODUCTION and SECRET_KEY.startswith("embedded-development-key"):
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    # The admin, open only to sessions that passed the second factor (docs/adr/0015).
+    # The admin, open only to sessions that passed the second factor (docs/adr/0023).
     "accounts.admin_apps.SecondFactorAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -76,7 +76,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.SessionTimeoutMiddleware",
     "accounts.middleware.SignedInNoStoreMiddleware",
-    # After the messages, which it uses: holds a signed-in user at the second factor (docs/adr/0015).
+    # After the messages, which it uses: holds a signed-in user at the second factor (docs/adr/0023).
     "accounts.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -156,13 +156,13 @@ SESSION_ABSOLUTE_TIMEOUT_SECONDS = env.int("SESSION_ABSOLUTE_TIMEOUT_SECONDS", d
 # The cookie and the session's row last no longer than the longest absolute timeout.
 SESSION_COOKIE_AGE = max(SESSION_ABSOLUTE_TIMEOUT_STAFF_SECONDS, SESSION_ABSOLUTE_TIMEOUT_SECONDS)
 # How long a browser in which its owner signed in (or reset the password by the emailed link)
-# keeps its own count of failures, so that a stranger's failures do not lock it out (docs/adr/0015).
+# keeps its own count of failures, so that a stranger's failures do not lock it out (docs/adr/0017).
 LOGIN_DEVICE_COOKIE_AGE_SECONDS = env.int("LOGIN_DEVICE_COOKIE_AGE_SECONDS", default=365 * 24 * 3600)
 # Sign-up and password-reset requests served per email address, and per client address, in
-# the same window; over either, the form refuses and sends no email (docs/adr/0015).
+# the same window; over either, the form refuses and sends no email (docs/adr/0017).
 ACCOUNT_EMAIL_THROTTLE_PER_EMAIL = env.int("ACCOUNT_EMAIL_THROTTLE_PER_EMAIL", default=3)
 ACCOUNT_EMAIL_THROTTLE_PER_CLIENT = env.int("ACCOUNT_EMAIL_THROTTLE_PER_CLIENT", default=20)
-# Second factor (docs/adr/0015): wrong codes allowed per user in the sign-in throttle's window.
+# Second factor (docs/adr/0023): wrong codes allowed per user in the sign-in throttle's window.
 SECOND_FACTOR_THROTTLE_FAILURES = env.int("SECOND_FACTOR_THROTTLE_FAILURES", default=5)
 # The name authenticator apps show beside the code.
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Clusterflow")
@@ -195,7 +195,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 
 
 def _file_storage() -> dict[str, Any]:
-    """Return where uploads are kept: the local disk (MEDIA_ROOT), or an S3-compatible bucket (ADR 0030).
+    """Return where uploads are kept: the local disk (MEDIA_ROOT), or an S3-compatible bucket (ADR 0025).
 
     Objects in the bucket are private (no public read, short presigned URLs if any code ever
     asks for one), encrypted at rest by the server, and never overwritten; the site itself
@@ -350,7 +350,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
 
-# --- Content-Security-Policy (django-csp 4; docs/adr/0015) ------------------------------
+# --- Content-Security-Policy (django-csp 4; docs/adr/0021) ------------------------------
 # Every response says: only this site's own scripts, styles, images and fonts; no inline
 # script or style (templates keep none: tests/security/test_content_security_policy.py),
 # no plugin, no framing, no form posted elsewhere. Bootstrap's stylesheet draws its form

@@ -4,7 +4,7 @@ The archive is a tar file holding ``manifest.json``, the database (``database.sq
 copied through SQLite's online backup API, or ``database.pgdump``, PostgreSQL's custom
 format) and ``media/`` with the uploads. The uploads are listed, read and written through
 Django's default storage, so the same archive serves the local disk and an S3-compatible
-bucket, and moves a site from one to the other (ADR 0030). The manifest counts the rows of every model as
+bucket, and moves a site from one to the other (ADR 0025). The manifest counts the rows of every model as
 they were in the database's copy and gives each file's SHA-256, so that a restore can prove
 it rebuilt what was backed up. Both run while the site serves: SQLite's backup copies one
 consistent state, and on PostgreSQL the counts and ``pg_dump`` read one exported snapshot.

@@ -1,6 +1,6 @@
 """An S3 server for the tests: moto's, in a thread on a free loopback port (no real S3 is reached).
 
-The S3 storage (``STORAGE_BACKEND=s3``, ADR 0030) is tested against it; moto speaks S3's
+The S3 storage (``STORAGE_BACKEND=s3``, ADR 0025) is tested against it; moto speaks S3's
 HTTP API, so boto3 and django-storages run unchanged, but it is not S3 itself.
 """
 

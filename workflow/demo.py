@@ -68,7 +68,7 @@ from workflow.states import ProposalState
 
 DEMO_PASSWORD = "clusterflow-demo"  # noqa: S105 - printed for the demo on purpose
 # The authenticator key of the demo's staff and admin accounts, which must sign in with a
-# second factor (docs/adr/0015). It is public, printed and in the README: for the demo only.
+# second factor (docs/adr/0023). It is public, printed and in the README: for the demo only.
 DEMO_TOTP_KEY = "MNWHK43UMVZGM3DPO4WWIZLNN4WWWZLZ"
 
 PROGRAMS = [

@@ -1,4 +1,4 @@
-"""Sign-up: the address is proven by an emailed link, and the page never tells whether it has an account (ADR 0015)."""
+"""Sign-up: the address is proven by an emailed link, and the page never tells whether it has an account (ADR 0017)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The file storage setting: the local disk by default, or a private, encrypted S3 bucket (ADR 0030)."""
+"""The file storage setting: the local disk by default, or a private, encrypted S3 bucket (ADR 0025)."""
 
 from __future__ import annotations
 

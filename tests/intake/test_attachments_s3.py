@@ -1,7 +1,7 @@
 """Attachments on S3-compatible object storage (moto's server, not a real S3): upload, download, removal.
 
 The files are private, encrypted by the server and reached only through the permission-checked
-download view (ADR 0030).
+download view (ADR 0025).
 """
 
 from __future__ import annotations

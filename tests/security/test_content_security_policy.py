@@ -1,6 +1,6 @@
 """The Content-Security-Policy: on every page, and kept true by templates with no inline code.
 
-The policy (``CONTENT_SECURITY_POLICY`` in the settings, docs/adr/0015) lets a page run
+The policy (``CONTENT_SECURITY_POLICY`` in the settings, docs/adr/0021) lets a page run
 only the site's own script files and stylesheets. A page that wrote a script, an event
 handler, a ``javascript:`` link or a style attribute into its HTML would break under it,
 so the templates are scanned for them here, and the browser tests load the pages under it

@@ -113,7 +113,7 @@ def test_deactivated_user_is_offered_no_password_reset(
         _deactivate(user)
     celery_app.conf.task_always_eager = True
     try:
-        # The request queues the same task either way (ADR 0015); the worker sends nothing to a closed account.
+        # The request queues the same task either way (ADR 0017); the worker sends nothing to a closed account.
         with django_capture_on_commit_callbacks(execute=True) as callbacks:
             response = Client().post(reverse("accounts:password_reset"), {"email": "gone@example.com"})
     finally:

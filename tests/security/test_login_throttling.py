@@ -1,4 +1,4 @@
-"""Login throttling against password guessing, through the login pages (docs/adr/0013, 0015).
+"""Login throttling against password guessing, through the login pages (docs/adr/0013, 0017).
 
 Each test signs in from its own documentation address (192.0.2.0/24) and forgets its
 counters before and after, since on the full stack they live in Redis beyond the test.
@@ -200,7 +200,7 @@ def test_login_throttling_covers_the_admin_login() -> None:
     assert "_auth_user_id" not in client.session
 
 
-# --- A stranger cannot lock the owner out (docs/adr/0015) ---------------------------------------
+# --- A stranger cannot lock the owner out (docs/adr/0017) ---------------------------------------
 
 
 def _stranger_fails(times: int) -> Any:
