@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from bench.registry import SeedContext, case
+from bench.sign_in import log_in
 
 ASSIGNMENTS = 50
 
@@ -102,7 +103,7 @@ def seed_assessor_assignments(ctx: SeedContext) -> AssessorAssignments:
 
 
 def log_in_assessor(client: Any, data: AssessorAssignments) -> None:
-    client.force_login(data.assessor)
+    log_in(client, data.assessor)
 
 
 @case(

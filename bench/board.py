@@ -28,6 +28,7 @@ from bench.intake import (
     organizations_create,
 )
 from bench.registry import SeedContext, case
+from bench.sign_in import log_in
 
 AGENDA = 2000
 ASSESSORS = 60
@@ -184,7 +185,7 @@ def seed_board_agenda(ctx: SeedContext) -> BoardAgenda:
 
 
 def log_in_member(client: Any, data: BoardAgenda) -> None:
-    client.force_login(data.member)
+    log_in(client, data.member)
 
 
 @case(

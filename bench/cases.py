@@ -19,6 +19,7 @@ from django.urls import reverse
 from accounts.choices import OrganizationType, Role
 from accounts.models import User
 from bench.registry import SeedContext, case
+from bench.sign_in import log_in
 from intake.models import Call, Program
 
 # The five programs, one call in every stage each before the pattern repeats.
@@ -104,7 +105,7 @@ def _moment(now: datetime, days: int, index: int) -> datetime:
 
 
 def log_in_staff(client: Client, data: Calls) -> None:
-    client.force_login(data.staff)
+    log_in(client, data.staff)
 
 
 @case(

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from bench.registry import SeedContext, case
+from bench.sign_in import log_in
 
 MEMBERS_PER_PROPOSAL = 4
 ORGANIZATIONS = 400
@@ -188,7 +189,7 @@ def application_rows_create(
 
 
 def log_in_staff(client: Any, data: CallApplications) -> None:
-    client.force_login(data.staff)
+    log_in(client, data.staff)
 
 
 @case(

@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from bench.registry import SeedContext, case
+from bench.sign_in import log_in
 
 DRAFTS_FOR_SUBMIT = 3000
 
@@ -94,7 +95,7 @@ def seed_drafts_to_submit(ctx: SeedContext) -> Drafts:
 
 
 def log_in_applicant(client: Any, data: Drafts) -> None:
-    client.force_login(data.applicant)
+    log_in(client, data.applicant)
 
 
 @case(
