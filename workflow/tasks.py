@@ -6,7 +6,7 @@ import smtplib
 
 from celery import shared_task
 
-from workflow import actions, audit_chain, notifications, outages, sweeps
+from workflow import actions, audit_chain, notifications, outages, retention, sweeps
 
 
 @shared_task(
@@ -55,3 +55,9 @@ def seal_audit_trail() -> int:
 def check_service_health() -> dict[str, bool]:
     """Probe the database and the broker; open an outage when one fails, close it when it recovers."""
     return outages.service_health_check()
+
+
+@shared_task
+def dispose_due_proposals() -> int:
+    """Dispose of the unsuccessful proposals past their program's retention and under no legal hold."""
+    return retention.proposals_dispose_due()
