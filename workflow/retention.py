@@ -115,6 +115,15 @@ def proposals_due_for_disposal(*, now: datetime | None = None) -> QuerySet[Propo
 
 
 @dataclass(frozen=True)
+class Upcoming:
+    """One proposal due for disposition soon, with its decision's moment and its due date."""
+
+    proposal: Proposal
+    decided_at: datetime
+    due_at: datetime
+
+
+@dataclass(frozen=True)
 class DisposalPreview:
     """What the sweep will dispose of in a program over the next days: a page of them, with their due dates."""
 
@@ -122,6 +131,7 @@ class DisposalPreview:
     retention_days: int
     until: datetime
     page: Page[Any]
+    rows: list[Upcoming]
     held: int
 
 
@@ -136,15 +146,14 @@ def disposals_upcoming(*, program: Program, page: int | str = 1, now: datetime |
     days = program.effective_retention_days
     upcoming = (
         _unsuccessful()
-        .filter(call__program=program, decided_at__lte=until - timedelta(days=days))
+        .filter(Q(decided_at__lte=until - timedelta(days=days)), call__program=program)
         .select_related("call", "lead_organization", "legal_hold_by", "call__legal_hold_by")
-        .order_by("decided_at", "pk")
+        .order_by(F("decided_at").asc(), "pk")
     )
     held = upcoming.filter(Q(legal_hold_at__isnull=False) | Q(call__legal_hold_at__isnull=False)).count()
     shown = Paginator(upcoming, 50).get_page(page)
-    for proposal in shown.object_list:
-        proposal.due_at = proposal.decided_at + timedelta(days=days)
-    return DisposalPreview(program=program, retention_days=days, until=until, page=shown, held=held)
+    rows = [Upcoming(p, p.decided_at, p.decided_at + timedelta(days=days)) for p in shown.object_list]  # type: ignore[attr-defined]
+    return DisposalPreview(program=program, retention_days=days, until=until, page=shown, rows=rows, held=held)
 
 
 # --- Legal holds ---------------------------------------------------------------------------------

@@ -424,7 +424,7 @@ def test_disposals_upcoming_lists_what_falls_due_within_30_days_with_due_dates_a
 
     preview = disposals_upcoming(program=program, now=now)
 
-    rows = [(p.pk, p.due_at) for p in preview.page.object_list]
+    rows = [(row.proposal.pk, row.due_at) for row in preview.rows]
     assert rows == [
         (overdue.pk, now - timedelta(days=3)),
         (today.pk, now),

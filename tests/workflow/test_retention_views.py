@@ -60,7 +60,7 @@ def test_disposals_preview_lists_the_due_with_their_holds(staff: User, program: 
     response = client_for(staff).get(reverse("workflow:disposals_preview", args=[program.pk]))
 
     page = response.content.decode()
-    assert [p.pk for p in response.context["preview"].page.object_list] == [held.pk, soon.pk]
+    assert [row.proposal.pk for row in response.context["preview"].rows] == [held.pk, soon.pk]
     assert "2 proposals are due for disposition" in page
     assert "1 of them is under a legal hold" in page
     assert "On the proposal, by Sam Staff" in page
@@ -130,7 +130,8 @@ def test_legal_hold_set_by_somebody_first_answers_409_and_keeps_what_was_typed(s
     assert response.status_code == 409
     page = response.content.decode()
     assert "already under a legal hold; somebody set it first" in page
-    assert "The first reason." in page and "My own reason." in page
+    assert "The first reason." in page
+    assert "My own reason." in page
     assert response.context["intent"] == "lift"
     assert Call.objects.get(pk=call.pk).legal_hold_reason == "The first reason."
 
@@ -140,7 +141,8 @@ def test_call_page_shows_its_legal_hold(staff: User, call: Call) -> None:
 
     page = client_for(staff).get(reverse("intake:call_staff_detail", args=[call.pk])).content.decode()
 
-    assert "Under a legal hold since" in page and "set by Sam Staff" in page
+    assert "Under a legal hold since" in page
+    assert "set by Sam Staff" in page
     assert reverse("workflow:call_legal_hold", args=[call.pk]) in page
 
 
@@ -157,6 +159,7 @@ def test_a_disposed_proposal_renders_on_staff_pages_without_content(staff: User,
 
     assert [detail.status_code, listing.status_code, figures.status_code, hold.status_code] == [200] * 4
     assert "Disposed of on" in detail.content.decode()
-    assert f"#{proposal.pk}" in listing.content.decode() and "disposed of" in listing.content.decode()
+    assert f"#{proposal.pk}" in listing.content.decode()
+    assert "disposed of" in listing.content.decode()
     assert all(title not in r.content.decode() for r in (detail, listing, figures))
     assert "Set a legal hold" not in hold.content.decode()
