@@ -277,10 +277,16 @@ def proposals_dispose_due(*, now: datetime | None = None, chunk: int = 5000) -> 
     """
     now = now or timezone.now()
     due = proposals_due_for_disposal(now=now)
-    total = 0
+    total, after = 0, 0
     while True:
         with transaction.atomic():
-            ids = list(due.select_for_update(of=("self",)).order_by("pk").values_list("pk", flat=True)[:chunk])
+            # Chunks go up the keys: those below ``after`` are disposed of, or were not due.
+            ids = list(
+                due.filter(pk__gt=after)
+                .select_for_update(of=("self",))
+                .order_by("pk")
+                .values_list("pk", flat=True)[:chunk]
+            )
             if not ids:
                 return total
             # The chunk's rows are locked and are the only due ones in their range of keys.
@@ -289,6 +295,7 @@ def proposals_dispose_due(*, now: datetime | None = None, chunk: int = 5000) -> 
             _files_delete(disposed)
             _content_remove(disposed, now=now)
             total += len(ids)
+            after = ids[-1]
 
 
 def _disposal_records_create(due: QuerySet[Proposal], *, now: datetime) -> QuerySet[AuditRecord]:
