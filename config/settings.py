@@ -322,6 +322,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     "relay-unsent-notifications": {"task": "workflow.tasks.relay_unsent_notifications", "schedule": 60.0},
     "seal-audit-trail": {"task": "workflow.tasks.seal_audit_trail", "schedule": 60.0},
+    # Disposes of the unsuccessful proposals past their retention (docs/retention.md).
+    "dispose-due-proposals": {"task": "workflow.tasks.dispose_due_proposals", "schedule": 86400.0},
     # Records outages of the database on its own (docs/outages.md); 0 turns it off.
     **(
         {
@@ -341,6 +343,8 @@ AUDIT_CHAIN_KEY = env.str("AUDIT_CHAIN_KEY", default="")
 AUDIT_SEAL_GRACE_SECONDS = env.int("AUDIT_SEAL_GRACE_SECONDS", default=3600)
 # An assessor whose total is further than this (points out of 100) from the others' mean is flagged.
 ASSESSMENT_OUTLIER_POINTS = env.float("ASSESSMENT_OUTLIER_POINTS", default=20.0)
+# Days an unsuccessful proposal is kept after its decision when its program sets none (docs/retention.md).
+RETENTION_UNSUCCESSFUL_DAYS = env.int("RETENTION_UNSUCCESSFUL_DAYS", default=730)
 
 # --- Logging --------------------------------------------------------------------------
 LOGGING = {

@@ -50,6 +50,14 @@ class Program(BilingualMixin, models.Model):
     name_fr = models.CharField(_("name (French)"), max_length=200)
     description_en = models.TextField(_("description (English)"), blank=True)
     description_fr = models.TextField(_("description (French)"), blank=True)
+    # How long unsuccessful proposals are kept after their decision (docs/retention.md).
+    retention_days = models.PositiveIntegerField(
+        _("retention of unsuccessful proposals (days)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("Days after the decision before an unsuccessful proposal is disposed of. Empty: the default."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -68,6 +76,11 @@ class Program(BilingualMixin, models.Model):
     @property
     def description(self) -> str:
         return self.localized("description")
+
+    @property
+    def effective_retention_days(self) -> int:
+        """Return the program's retention of unsuccessful proposals, or the site's default."""
+        return self.retention_days or settings.RETENTION_UNSUCCESSFUL_DAYS
 
 
 class Call(BilingualMixin, models.Model):
@@ -163,6 +176,20 @@ class Call(BilingualMixin, models.Model):
         _("word limit of each full-application text"), default=2000, validators=[MinValueValidator(1)]
     )
     required_attachments = models.JSONField(_("required attachments"), default=list, blank=True)
+
+    # A legal hold suspends the disposition of every proposal of the call; the last lifting is kept.
+    legal_hold_at = models.DateTimeField(_("legal hold since"), null=True, blank=True, editable=False)
+    legal_hold_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        editable=False, verbose_name=_("legal hold set by"),
+    )  # fmt: skip
+    legal_hold_reason = models.TextField(_("reason for the legal hold"), blank=True, editable=False)
+    legal_hold_lifted_at = models.DateTimeField(_("legal hold lifted"), null=True, blank=True, editable=False)
+    legal_hold_lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        editable=False, verbose_name=_("legal hold lifted by"),
+    )  # fmt: skip
+    legal_hold_lift_reason = models.TextField(_("reason for lifting the legal hold"), blank=True, editable=False)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -409,6 +436,19 @@ class Proposal(ProposalLifecycle):
     # The number of the last version frozen (0 before the first submission), raised in the
     # submission's own update so that numbering the next version reads nothing.
     version_count = models.PositiveIntegerField(_("versions"), default=0, editable=False)
+    # Retention (docs/retention.md): a legal hold suspends disposition; once disposed of, only a
+    # minimal record is left, with the funding its consortium requested so the figures stay true.
+    legal_hold_at = models.DateTimeField(_("legal hold since"), null=True, blank=True, editable=False)
+    legal_hold_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        editable=False, verbose_name=_("legal hold set by"),
+    )  # fmt: skip
+    legal_hold_reason = models.TextField(_("reason for the legal hold"), blank=True, editable=False)
+    disposed_at = models.DateTimeField(_("disposed of"), null=True, blank=True, editable=False)
+    requested_at_disposal = models.DecimalField(
+        _("funding requested, kept at disposal ($)"), max_digits=14, decimal_places=2, null=True, blank=True,
+        editable=False,
+    )  # fmt: skip
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

@@ -41,7 +41,7 @@ def calls_upcoming(*, now: datetime | None = None) -> QuerySet[Call]:
 
 def call_public(*, pk: int) -> Call:
     """Return a call anyone may read about (every call is public), or raise 404."""
-    return get_object_or_404(Call.objects.select_related("program"), pk=pk)
+    return get_object_or_404(Call.objects.select_related("program", "legal_hold_by"), pk=pk)
 
 
 def programs_for_staff() -> QuerySet[Program]:
@@ -59,7 +59,7 @@ def calls_for_staff(*, program: Program) -> QuerySet[Call]:
 
 
 def call_for_staff(*, pk: int) -> Call:
-    return get_object_or_404(Call.objects.select_related("program"), pk=pk)
+    return get_object_or_404(Call.objects.select_related("program", "legal_hold_by"), pk=pk)
 
 
 #: What a page of one proposal shows of its relations, read with it.

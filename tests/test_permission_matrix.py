@@ -223,6 +223,10 @@ MATRIX: dict[str, dict[str, Expected]] = {
     "workflow:extension_rules": role("staff"),
     "workflow:extension_rule_create": role("staff"),
     "workflow:extension_rule_update": role("staff"),
+    # Retention: the disposals ahead and the legal holds are staff's.
+    "workflow:disposals_preview": role("staff"),
+    "workflow:proposal_legal_hold": role("staff"),
+    "workflow:call_legal_hold": role("staff"),
 }
 
 
@@ -371,6 +375,9 @@ def objects(
             "workflow:incident_update": {"pk": incident.pk},
             "workflow:incident_apply": {"pk": incident.pk},
             "workflow:extension_rule_update": {"pk": rule.pk},
+            "workflow:disposals_preview": {"pk": call.program_id},
+            "workflow:proposal_legal_hold": {"pk": proposal.pk},
+            "workflow:call_legal_hold": {"pk": call.pk},
         }
     )
 
@@ -555,6 +562,8 @@ def _staff_only_posts(objects: Objects) -> Iterator[tuple[str, str]]:
         "workflow:extension_rule_update",
         "workflow:meeting_agenda_ready",
         "workflow:meeting_open_early",
+        "workflow:proposal_legal_hold",
+        "workflow:call_legal_hold",
     ):
         yield name, reverse(name, kwargs=objects.kwargs.get(name, {}))
 

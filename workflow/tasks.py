@@ -6,7 +6,7 @@ import smtplib
 
 from celery import shared_task
 
-from workflow import actions, audit_chain, notifications, outages, sweeps
+from workflow import actions, audit_chain, notifications, outages, retention, sweeps
 
 
 @shared_task(
@@ -61,3 +61,9 @@ def check_service_health() -> dict[str, bool]:
 def send_board_vote_reminders() -> int:
     """Remind board members of their missing votes 2 days before their meetings and on the day."""
     return sweeps.board_vote_reminders_send()
+
+
+@shared_task
+def dispose_due_proposals() -> int:
+    """Dispose of the unsuccessful proposals past their program's retention and under no legal hold."""
+    return retention.proposals_dispose_due()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from workflow import outage_views, views
+from workflow import outage_views, retention_views, views
 from workflow.board_views import agenda as board_agenda
 from workflow.board_views import letters as board_letters
 from workflow.board_views import meetings as board_meetings
@@ -36,6 +36,9 @@ urlpatterns = [
     path("staff/letters/<int:pk>/", board_letters.letter_edit, name="letter_edit"),
     path("staff/programs/<int:pk>/figures/", board_program.program_overview, name="program_overview"),
     path("staff/calls/<int:pk>/figures/", board_program.call_program, name="call_program"),
+    path("staff/programs/<int:pk>/disposals/", retention_views.disposals_preview, name="disposals_preview"),
+    path("staff/proposals/<int:pk>/legal-hold/", retention_views.proposal_legal_hold, name="proposal_legal_hold"),
+    path("staff/calls/<int:pk>/legal-hold/", retention_views.call_legal_hold, name="call_legal_hold"),
     path("status/", outage_views.status_page, name="status"),
     path("staff/outages/", outage_views.incident_list, name="incident_list"),
     path("staff/outages/new/", outage_views.incident_new, name="incident_create"),

@@ -39,7 +39,7 @@ class _OptimisticForm(forms.ModelForm):
 class ProgramForm(_OptimisticForm):
     class Meta:
         model = Program
-        fields = ["slug", "name_en", "name_fr", "description_en", "description_fr"]
+        fields = ["slug", "name_en", "name_fr", "description_en", "description_fr", "retention_days"]
 
 
 class CallForm(_OptimisticForm):

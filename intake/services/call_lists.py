@@ -96,8 +96,13 @@ def _funding_requested() -> Case:
         .annotate(total=Sum("funding_requested"))
         .values("total")
     )
+    # A disposed proposal's partners are gone: their sum was kept at disposal (docs/retention.md).
     return Case(
         When(state__in=LOI_STATES, then="estimated_funding_requested"),
+        When(
+            disposed_at__isnull=False,
+            then=Coalesce("requested_at_disposal", Value(Decimal("0"), output_field=MONEY)),
+        ),
         default=Coalesce(Subquery(partners_sum, output_field=MONEY), Value(Decimal("0"), output_field=MONEY)),
         output_field=MONEY,
     )

@@ -39,6 +39,7 @@ from workflow.actions import ConditionsNotMet
 from workflow.board.meetings import meeting_open_early
 from workflow.lifecycle import SYSTEM
 from workflow.models import AgendaItem, AuditRecord, BoardConflict, BoardMeeting, Notification, Vote, VoteChoice
+from workflow.retention import proposals_dispose_due
 
 # --- The model ------------------------------------------------------------------------------
 
@@ -154,6 +155,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         self.audits = 0
         self.notifications = 0
         self.reached_final: str | None = None
+        self.disposed = False
 
     def teardown(self) -> None:
         transaction.set_rollback(True)
@@ -432,6 +434,18 @@ class LifecycleMachine(RuleBasedStateMachine):
         Proposal.objects.filter(pk=self.proposal.pk).update(summary="Three partners build it." if complete else "")
         self.complete = complete
 
+    @precondition(lambda self: self.state in FINAL)
+    @rule()
+    def the_retention_passes_and_the_sweep_disposes(self) -> None:
+        # Past any retention: a final (unsuccessful) proposal is disposed of once, with one audit
+        # record, and its notifications go; every later attempt is still refused.
+        disposed = proposals_dispose_due(now=self.now + timedelta(days=3650))
+        assert disposed == (0 if self.disposed else 1)
+        if not self.disposed:
+            self.audits += 1
+            self.notifications = 0
+            self.disposed = True
+
     # --- after every step ---------------------------------------------------------------------
 
     @invariant()
@@ -451,6 +465,12 @@ class LifecycleMachine(RuleBasedStateMachine):
         items = list(AgendaItem.objects.filter(proposal=self.proposal).values_list("meeting_id", "deferred_to_id"))
         expected = [] if self.on_agenda is None else [(self.meetings[self.on_agenda][0].pk, None)]
         assert items == expected
+
+    @invariant()
+    def only_a_disposed_proposal_lost_its_content(self) -> None:
+        stored = Proposal.objects.get(pk=self.proposal.pk)
+        assert (stored.disposed_at is not None) == self.disposed
+        assert stored.title == (f"#{stored.pk}" if self.disposed else "A shared testbed")
 
     @invariant()
     def final_states_never_change(self) -> None:

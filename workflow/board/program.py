@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 
 from intake.choices import VersionKind
 from intake.eligibility import Application, Partner, figures, is_sme
@@ -108,13 +108,18 @@ def program_overview(*, calls: Sequence[Call], label: str) -> Overview:
         .annotate(total=Sum("funding_requested"))
     ):
         rows[call_id].requested = requested or ZERO
-    for call_id, committed in (
-        Proposal.objects.filter(call__in=ids, state=S.APPROVED)
+    # A disposed proposal's consortium is gone; what it requested was kept on it (docs/retention.md).
+    for call_id, committed, kept in (
+        Proposal.objects.filter(call__in=ids)
         .order_by()
         .values_list("call_id")
-        .annotate(total=Sum("approved_amount"))
+        .annotate(
+            total=Sum("approved_amount", filter=Q(state=S.APPROVED)),
+            kept=Sum("requested_at_disposal", filter=Q(state__in=REQUESTING_STATES, disposed_at__isnull=False)),
+        )
     ):
         rows[call_id].committed = committed or ZERO
+        rows[call_id].requested += kept or ZERO
     consortia: dict[tuple[int, int], list[tuple[int, Partner]]] = defaultdict(list)
     for proposal_id, call_id, organization_id, name, kind, employees, cash, in_kind, requested in (
         ConsortiumMember.objects.filter(proposal__call__in=ids, proposal__state=S.APPROVED)
