@@ -143,7 +143,12 @@ def profile(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "accounts/profile.html",
-        {"form": form, "memberships": selectors.memberships_for_user(user=request.user)},
+        {
+            "form": form,
+            "memberships": selectors.memberships_for_user(user=request.user),
+            "sign_ins": selectors.sign_ins_for_user(user=request.user),
+            "sign_in_days": settings.SIGN_IN_HISTORY_DAYS,
+        },
     )
 
 
