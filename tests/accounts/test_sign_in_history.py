@@ -6,7 +6,9 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -67,3 +69,18 @@ def test_purge_task_runs_the_sweep_and_beat_schedules_it(settings: Any) -> None:
 
     assert purge_sign_in_history() == 1
     assert settings.CELERY_BEAT_SCHEDULE["purge-sign-in-history"]["task"] == "accounts.tasks.purge_sign_in_history"
+
+
+def test_profile_query_count_does_not_grow_with_the_sign_ins(applicant: User) -> None:
+    client = Client()
+    client.force_login(applicant)  # one sign-in recorded
+    client.get(reverse("accounts:profile"))  # warm the session and the caches
+
+    with CaptureQueriesContext(connection) as one:
+        client.get(reverse("accounts:profile"))
+    SignInRecord.objects.bulk_create(SignInRecord(user=applicant, address="192.0.2.1") for _ in range(30))
+    with CaptureQueriesContext(connection) as many:
+        content = client.get(reverse("accounts:profile")).content.decode()
+
+    assert len(many.captured_queries) == len(one.captured_queries)
+    assert content.count("192.0.2.1") == 10  # the last ten only
