@@ -261,3 +261,27 @@ class FormerMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.organization} ({self.joined_at:%Y-%m-%d}..{self.left_at:%Y-%m-%d})"
+
+
+class SignInRecord(models.Model):
+    """One successful sign-in: who, when and from which address.
+
+    Shown to the person on their profile and included in their data export; kept for
+    ``SIGN_IN_HISTORY_DAYS`` days, then deleted by a sweep (``accounts.services.sign_in_history_purge``).
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sign_ins", verbose_name=_("user"))
+    at = models.DateTimeField(_("time"), default=timezone.now)
+    address = models.GenericIPAddressField(_("client address"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("sign-in")
+        verbose_name_plural = _("sign-ins")
+        ordering = ["-at", "-pk"]
+        indexes = [
+            models.Index(fields=["user", "-at"], name="sign_in_user_at"),
+            models.Index(fields=["at"], name="sign_in_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} @ {self.at:%Y-%m-%d %H:%M}"

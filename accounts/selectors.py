@@ -6,7 +6,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from accounts.choices import JoinRequestState, Role
-from accounts.models import JoinRequest, Membership, Organization, User
+from accounts.models import JoinRequest, Membership, Organization, SignInRecord, User
 
 
 def memberships_for_user(*, user: User) -> QuerySet[Membership]:
@@ -73,3 +73,12 @@ def join_request_of_user(*, user: User, pk: int) -> JoinRequest:
 def email_taken(*, email: str) -> bool:
     """Return whether an account, active or not, uses ``email`` (whatever its case)."""
     return User.objects.filter(email__iexact=email.strip()).exists()
+
+
+#: How many of the last sign-ins the profile shows.
+SIGN_INS_SHOWN = 10
+
+
+def sign_ins_for_user(*, user: User, limit: int = SIGN_INS_SHOWN) -> list[SignInRecord]:
+    """Return the user's last ``limit`` sign-ins, newest first."""
+    return list(SignInRecord.objects.filter(user=user).order_by("-at", "-pk")[:limit])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -10,6 +11,7 @@ from django.contrib.auth.models import Group
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
+from django.core.validators import validate_ipv46_address
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -18,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from accounts.choices import JoinRequestState, Role
 from accounts.errors import ActionForbidden, DomainError, StaleAction
-from accounts.models import FormerMembership, JoinRequest, Membership, Organization, User
+from accounts.models import FormerMembership, JoinRequest, Membership, Organization, SignInRecord, User
 from accounts.selectors import join_request_deciders
 
 _SIGN_UP_SALT = "accounts.services.sign_up"
@@ -251,3 +253,19 @@ def membership_delete(*, user: User, membership: Membership) -> None:
                 joined_at=membership.created_at,
                 left_at=timezone.now(),
             )
+
+
+def sign_in_record(*, user: User, address: str) -> SignInRecord:
+    """Record a successful sign-in of ``user`` from ``address`` (empty or not an IP address: none)."""
+    try:
+        validate_ipv46_address(address)
+    except ValidationError:
+        address = ""
+    return SignInRecord.objects.create(user=user, address=address or None)
+
+
+def sign_in_history_purge(*, now: datetime | None = None) -> int:
+    """Delete the sign-ins older than ``SIGN_IN_HISTORY_DAYS`` days; return how many."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.SIGN_IN_HISTORY_DAYS)
+    deleted, _rows = SignInRecord.objects.filter(at__lt=cutoff).delete()
+    return deleted

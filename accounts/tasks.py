@@ -7,7 +7,7 @@ import smtplib
 from celery import shared_task
 from django.core.mail import EmailMultiAlternatives
 
-from accounts.services import SignUpRequest, sign_up_email
+from accounts.services import SignUpRequest, sign_in_history_purge, sign_up_email
 
 
 @shared_task(
@@ -65,3 +65,9 @@ def sign_up_email_send(*, email: str, display_name: str, preferred_language: str
     )
     if message is not None:
         message.send()
+
+
+@shared_task
+def purge_sign_in_history() -> int:
+    """Delete the sign-ins older than ``SIGN_IN_HISTORY_DAYS`` (a beat sweep)."""
+    return sign_in_history_purge()

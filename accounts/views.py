@@ -148,6 +148,8 @@ def profile(request: AuthenticatedRequest) -> HttpResponse:
             "memberships": selectors.memberships_for_user(user=request.user),
             "has_second_factor": second_factor.user_has_second_factor(request.user),
             "recovery_codes_left": second_factor.recovery_codes_left(user=request.user),
+            "sign_ins": selectors.sign_ins_for_user(user=request.user),
+            "sign_in_days": settings.SIGN_IN_HISTORY_DAYS,
         },
     )
 

@@ -324,6 +324,7 @@ CELERY_BEAT_SCHEDULE = {
     "seal-audit-trail": {"task": "workflow.tasks.seal_audit_trail", "schedule": 60.0},
     # Disposes of the unsuccessful proposals past their retention (docs/retention.md).
     "dispose-due-proposals": {"task": "workflow.tasks.dispose_due_proposals", "schedule": 86400.0},
+    "purge-sign-in-history": {"task": "accounts.tasks.purge_sign_in_history", "schedule": 3600.0},
     # Records outages of the database on its own (docs/outages.md); 0 turns it off.
     **(
         {
@@ -341,6 +342,10 @@ CELERY_BEAT_SCHEDULE = {
 # chain verifiable), and how old an unsealed record may be before it counts as inserted.
 AUDIT_CHAIN_KEY = env.str("AUDIT_CHAIN_KEY", default="")
 AUDIT_SEAL_GRACE_SECONDS = env.int("AUDIT_SEAL_GRACE_SECONDS", default=3600)
+# How many days a sign-in (time and client address) is kept in the person's sign-in history (docs/privacy.md).
+SIGN_IN_HISTORY_DAYS = env.int("SIGN_IN_HISTORY_DAYS", default=90)
+# How long the emailed link that confirms closing an account works, in seconds.
+ACCOUNT_CLOSURE_TIMEOUT = env.int("ACCOUNT_CLOSURE_TIMEOUT", default=24 * 60 * 60)
 # An assessor whose total is further than this (points out of 100) from the others' mean is flagged.
 ASSESSMENT_OUTLIER_POINTS = env.float("ASSESSMENT_OUTLIER_POINTS", default=20.0)
 # Days an unsuccessful proposal is kept after its decision when its program sets none (docs/retention.md).

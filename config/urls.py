@@ -8,6 +8,7 @@ from intake.views import home
 urlpatterns = [
     path("", home, name="home"),
     path("accounts/", include("accounts.urls")),
+    path("privacy/", include("stewardship.urls")),
     path("", include("intake.urls")),
     path("", include("assessment.urls")),
     path("", include("workflow.urls")),

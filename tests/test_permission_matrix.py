@@ -26,6 +26,7 @@ from accounts.services import SignUpRequest, sign_up_token
 from assessment.models import AssessorInvitation, Assignment, Review
 from assessment.services.rubrics import rubric_for
 from intake.models import CoApplicant
+from stewardship.services import account_closure_token
 from tests.conftest import client_for
 from tests.factories import (
     AttachmentFactory,
@@ -227,6 +228,14 @@ MATRIX: dict[str, dict[str, Expected]] = {
     "workflow:disposals_preview": role("staff"),
     "workflow:proposal_legal_hold": role("staff"),
     "workflow:call_legal_hold": role("staff"),
+    # Privacy: the page is public; the export and the closing are each signed-in person's own, and the
+    # applicant, who leads a draft, is told why they cannot close their account (403). The emailed link
+    # is the proof: whoever holds it sees the page with the button (it names the other applicant's account).
+    "stewardship:privacy": everyone(200),
+    "stewardship:export": signed_in(200),
+    "stewardship:close": {**signed_in(200), "applicant": 403},
+    "stewardship:close_sent": signed_in(200),
+    "stewardship:close_confirm": everyone(200),
 }
 
 
@@ -378,6 +387,7 @@ def objects(
             "workflow:disposals_preview": {"pk": call.program_id},
             "workflow:proposal_legal_hold": {"pk": proposal.pk},
             "workflow:call_legal_hold": {"pk": call.pk},
+            "stewardship:close_confirm": {"token": account_closure_token(user=other_applicant)},
         }
     )
 
