@@ -20,13 +20,18 @@ from accounts.errors import DomainError
 from accounts.tasks import send_email
 from stewardship import selectors, services
 from stewardship.forms import AccountClosureForm
+from workflow.retention import retention_figures
 
 security_log = logging.getLogger("clusterflow.security")
 
 
 def privacy(request: HttpRequest) -> HttpResponse:
     """The public privacy page: what is collected, why, for how long, and how to exercise one's rights."""
-    return render(request, "stewardship/privacy.html", {"sign_in_days": settings.SIGN_IN_HISTORY_DAYS})
+    return render(
+        request,
+        "stewardship/privacy.html",
+        {"sign_in_days": settings.SIGN_IN_HISTORY_DAYS, "retention": retention_figures()},
+    )
 
 
 @login_required

@@ -10,6 +10,8 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
+from tests.factories import ProgramFactory
+
 pytestmark = pytest.mark.django_db
 
 
@@ -41,3 +43,16 @@ def test_footer_links_to_the_privacy_page() -> None:
     content = Client().get(reverse("home")).content.decode()
 
     assert f'href="{reverse("stewardship:privacy")}"' in content
+
+
+def test_privacy_page_gives_each_programs_retention(settings: Any) -> None:
+    settings.RETENTION_UNSUCCESSFUL_DAYS = 730
+    ProgramFactory(name_en="Ocean supercluster", name_fr="Supergrappe des océans")
+    ProgramFactory(name_en="Protein Industries", name_fr="Industries des protéines", retention_days=365)
+
+    english = Client().get(reverse("stewardship:privacy")).content.decode()
+    french = Client(headers={"accept-language": "fr"}).get(reverse("stewardship:privacy")).content.decode()
+
+    assert "Ocean supercluster: 730 days after the decision." in english
+    assert "Protein Industries: 365 days after the decision." in english
+    assert "Industries des protéines : 365 jours après la décision." in french
