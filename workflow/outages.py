@@ -217,18 +217,25 @@ def incident_create(
 ) -> Incident:
     """Record an outage staff observed."""
     _require_staff(by, _("Only program staff can record an outage."))
-    fields = {
+    fields = _incident_fields(started_at, ended_at, all_calls, description_en, description_fr)
+    _check_incident(calls=calls, **fields)
+    with transaction.atomic():
+        incident = Incident.objects.create(source=IncidentSource.STAFF, created_by=by, **fields)
+        incident.calls.set(calls)
+    return incident
+
+
+def _incident_fields(
+    started_at: datetime, ended_at: datetime | None, all_calls: bool, description_en: str, description_fr: str
+) -> dict[str, Any]:
+    """Return an incident's fields as staff typed them, the descriptions trimmed."""
+    return {
         "started_at": started_at,
         "ended_at": ended_at,
         "all_calls": all_calls,
         "description_en": description_en.strip(),
         "description_fr": description_fr.strip(),
     }
-    _check_incident(calls=calls, **fields)
-    with transaction.atomic():
-        incident = Incident.objects.create(source=IncidentSource.STAFF, created_by=by, **fields)
-        incident.calls.set(calls)
-    return incident
 
 
 def incident_edit_refusal(incident: Incident) -> str | None:
@@ -252,13 +259,7 @@ def incident_update(
 ) -> Incident:
     """Change an incident not applied yet; refused once applied or if somebody changed it meanwhile."""
     _require_staff(by, _("Only program staff can edit an outage."))
-    fields = {
-        "started_at": started_at,
-        "ended_at": ended_at,
-        "all_calls": all_calls,
-        "description_en": description_en.strip(),
-        "description_fr": description_fr.strip(),
-    }
+    fields = _incident_fields(started_at, ended_at, all_calls, description_en, description_fr)
     _check_incident(calls=calls, **fields)
     with transaction.atomic():
         locked = Incident.objects.select_for_update().get(pk=incident.pk)
