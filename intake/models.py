@@ -83,7 +83,21 @@ class Program(BilingualMixin, models.Model):
         return self.retention_days or settings.RETENTION_UNSUCCESSFUL_DAYS
 
 
-class Call(BilingualMixin, models.Model):
+class LegalHold(models.Model):
+    """Who put the record under a legal hold, when and why: disposition waits while it is set (docs/retention.md)."""
+
+    legal_hold_at = models.DateTimeField(_("legal hold since"), null=True, blank=True, editable=False)
+    legal_hold_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        editable=False, verbose_name=_("legal hold set by"),
+    )  # fmt: skip
+    legal_hold_reason = models.TextField(_("reason for the legal hold"), blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class Call(BilingualMixin, LegalHold):
     """One competition of a program: its windows, its envelope and its rules."""
 
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="calls", verbose_name=_("program"))
@@ -177,13 +191,7 @@ class Call(BilingualMixin, models.Model):
     )
     required_attachments = models.JSONField(_("required attachments"), default=list, blank=True)
 
-    # A legal hold suspends the disposition of every proposal of the call; the last lifting is kept.
-    legal_hold_at = models.DateTimeField(_("legal hold since"), null=True, blank=True, editable=False)
-    legal_hold_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-        editable=False, verbose_name=_("legal hold set by"),
-    )  # fmt: skip
-    legal_hold_reason = models.TextField(_("reason for the legal hold"), blank=True, editable=False)
+    # A legal hold (``LegalHold``) suspends the disposition of every proposal of the call; the last lifting is kept.
     legal_hold_lifted_at = models.DateTimeField(_("legal hold lifted"), null=True, blank=True, editable=False)
     legal_hold_lifted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
@@ -351,7 +359,7 @@ class ProposalQuerySet(models.QuerySet["Proposal"]):
         )
 
 
-class Proposal(ProposalLifecycle):
+class Proposal(ProposalLifecycle, LegalHold):
     """One project, from its letter of intent to the board's decision.
 
     The state changes only through ``workflow.actions``; see ``workflow.lifecycle``.
@@ -436,14 +444,8 @@ class Proposal(ProposalLifecycle):
     # The number of the last version frozen (0 before the first submission), raised in the
     # submission's own update so that numbering the next version reads nothing.
     version_count = models.PositiveIntegerField(_("versions"), default=0, editable=False)
-    # Retention (docs/retention.md): a legal hold suspends disposition; once disposed of, only a
-    # minimal record is left, with the funding its consortium requested so the figures stay true.
-    legal_hold_at = models.DateTimeField(_("legal hold since"), null=True, blank=True, editable=False)
-    legal_hold_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-        editable=False, verbose_name=_("legal hold set by"),
-    )  # fmt: skip
-    legal_hold_reason = models.TextField(_("reason for the legal hold"), blank=True, editable=False)
+    # Retention (docs/retention.md): a legal hold (``LegalHold``) suspends disposition; once disposed of,
+    # only a minimal record is left, with the funding its consortium requested so the figures stay true.
     disposed_at = models.DateTimeField(_("disposed of"), null=True, blank=True, editable=False)
     requested_at_disposal = models.DecimalField(
         _("funding requested, kept at disposal ($)"), max_digits=14, decimal_places=2, null=True, blank=True,
