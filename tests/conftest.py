@@ -14,12 +14,12 @@ from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.utils import translation
-from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.choices import Role
 from accounts.models import User
+from bench.sign_in import log_in
 from tests.factories import UserFactory
 
 
@@ -31,21 +31,8 @@ def client_for(user: User | None) -> Client:
     """
     client = Client()
     if user is not None:
-        client.force_login(user)
-        if user.second_factor_required:
-            second_factor_pass(client, user)
+        log_in(client, user)
     return client
-
-
-def second_factor_pass(client: Client, user: User) -> TOTPDevice:
-    """Give ``user`` a confirmed authenticator if they have none; mark ``client``'s session as having passed it."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
-    return device
 
 
 def totp_code(device: TOTPDevice) -> str:

@@ -16,8 +16,8 @@ from django.urls import reverse
 
 from accounts.choices import Role
 from accounts.models import User
+from bench.sign_in import second_factor_pass
 from config.celery import app as celery_app
-from tests.conftest import second_factor_pass
 from tests.factories import PASSWORD, ProposalFactory, UserFactory
 from workflow.states import ProposalState
 
