@@ -52,7 +52,7 @@ SECOND_FACTOR_ROLES: frozenset[str] = frozenset({Role.STAFF})
 # Where each role lands after login, in the order a user holding several is sent.
 ROLE_DASHBOARDS: dict[str, str] = {
     Role.STAFF: "workflow:staff_dashboard",
-    Role.BOARD_MEMBER: "workflow:board_dashboard",
+    Role.BOARD_MEMBER: "board:dashboard",
     Role.ASSESSOR: "assessment:dashboard",
     Role.APPLICANT: "intake:applicant_dashboard",
 }

@@ -1,7 +1,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from accounts import second_factor_views, views
+from accounts import views
+from accounts.views import authenticator as second_factor_views
 
 app_name = "accounts"
 

@@ -9,7 +9,7 @@ An assessor is conflicted on a proposal when
   that ended within those years) — ``organization_tie_exists``;
 - they lead another proposal of the same call, a competitor — ``competing_lead_exists``.
 
-Board members are recused on the same ties (``workflow.selectors.board_recused``). The
+Board members are recused on the same ties (``board.selectors.board_recused``). The
 automatic parts are computed, never stored, so they follow the consortium, the
 affiliations and the memberships as they change. Every page, file link, export and the
 solver ask here.

@@ -117,7 +117,7 @@ def seed(*, proposals: int, assessors: int, k: int, conflicts: float, seed_value
     from assessment.services.rubrics import rubric_for
     from intake.choices import Sector
     from intake.models import Call, ConsortiumMember, Program, Proposal
-    from workflow.states import ProposalState
+    from intake.states import ProposalState
 
     rng = random.Random(seed_value)  # noqa: S311 - reproducible data, not secrets
     now = timezone.now()
@@ -416,7 +416,7 @@ def check(*, call_pk: int, k: int) -> dict[str, Any]:
     from assessment.selectors import conflicted
     from assessment.services.assignment import conflicted_pairs
     from intake.models import Proposal
-    from workflow.states import ProposalState
+    from intake.states import ProposalState
 
     proposals = Proposal.objects.filter(call_id=call_pk, state=ProposalState.IN_ASSESSMENT)
     assignments = Assignment.objects.filter(proposal__call_id=call_pk)

@@ -34,7 +34,7 @@ def seed_assessor_assignments(ctx: SeedContext) -> AssessorAssignments:
     from assessment.choices import AssignmentState, ConflictSource, ReviewState
     from assessment.models import Affiliation, Assignment, Conflict, Review, Rubric
     from intake.models import Call, Program, Proposal
-    from workflow.states import ProposalState
+    from intake.states import ProposalState
 
     now = ctx.now
     program = Program.objects.create(slug="bench-assessment", name_en="Bench review", name_fr="Évaluation de test")

@@ -36,7 +36,7 @@ def _seed(count: int, per_proposal: int, media: Path) -> int:
     from accounts.choices import OrganizationType, Role
     from accounts.models import Organization, User
     from intake.models import Attachment, Call, Program, Proposal
-    from workflow.states import ProposalState as S
+    from intake.states import ProposalState as S
 
     now = timezone.now()
     program = Program.objects.create(slug="bench-backup", name_en="B", name_fr="B")

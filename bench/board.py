@@ -60,14 +60,14 @@ def seed_board_agenda(ctx: SeedContext) -> BoardAgenda:
     from assessment.models import Affiliation, Assignment, Review, Score
     from assessment.services.rubrics import rubric_criteria, rubric_for
     from assessment.services.standings import standings_refresh
+    from board.models import AgendaItem, BoardConflict, BoardMeeting
     from intake.models import (
         Call,
         Program,
         Proposal,
         ProposalVersion,
     )
-    from workflow.models import AgendaItem, BoardConflict, BoardMeeting
-    from workflow.states import ProposalState
+    from intake.states import ProposalState
 
     now = ctx.now
     program = Program.objects.create(slug="bench-board", name_en="Bench board", name_fr="Conseil de test")
@@ -200,4 +200,4 @@ def log_in_member(client: Any, data: BoardAgenda) -> None:
 def board_agenda(client: Any, data: BoardAgenda) -> Any:
     from django.urls import reverse
 
-    return client.get(reverse("workflow:meeting_agenda", args=[data.meeting_pk]))
+    return client.get(reverse("board:meeting_agenda", args=[data.meeting_pk]))

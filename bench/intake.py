@@ -46,7 +46,7 @@ def seed_call_applications(ctx: SeedContext) -> CallApplications:
     from accounts.choices import OrganizationType, Role
     from accounts.models import User
     from intake.models import Call, Program, Proposal
-    from workflow.states import ProposalState as S
+    from intake.states import ProposalState as S
 
     now = ctx.now
     program = Program.objects.create(slug="bench-intake", name_en="Bench cluster", name_fr="Grappe de test")

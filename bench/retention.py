@@ -40,8 +40,8 @@ def _seed(count: int, now: Any) -> None:
         Proposal,
         ProposalVersion,
     )
-    from workflow.models import AuditRecord, Notification
-    from workflow.states import ProposalState as S
+    from intake.states import ProposalState as S
+    from records.models import AuditRecord, Notification
 
     program = Program.objects.create(slug="bench-retention", name_en="B", name_fr="B", retention_days=730)
     decided = now - timedelta(days=800)

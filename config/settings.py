@@ -57,10 +57,13 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "accounts",
+    "records",
     "intake",
     "assessment",
+    "board",
     "workflow",
     "stewardship",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -97,7 +100,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.roles",
-                "workflow.context_processors.inbox",
+                "records.context_processors.inbox",
             ],
         },
     },
@@ -137,7 +140,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Accounts -------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 # Django's own authentication; loading a request's user also reads its roles.
-AUTHENTICATION_BACKENDS = ["workflow.backends.InboxBackend"]
+AUTHENTICATION_BACKENDS = ["records.backends.InboxBackend"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:dashboard"
 LOGOUT_REDIRECT_URL = "home"
@@ -320,8 +323,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "workflow.tasks.send_board_vote_reminders",
         "schedule": float(SWEEP_INTERVAL_SECONDS),
     },
-    "relay-unsent-notifications": {"task": "workflow.tasks.relay_unsent_notifications", "schedule": 60.0},
-    "seal-audit-trail": {"task": "workflow.tasks.seal_audit_trail", "schedule": 60.0},
+    "relay-unsent-notifications": {"task": "records.tasks.relay_unsent_notifications", "schedule": 60.0},
+    "seal-audit-trail": {"task": "records.tasks.seal_audit_trail", "schedule": 60.0},
     # Disposes of the unsuccessful proposals past their retention (docs/retention.md).
     "dispose-due-proposals": {"task": "workflow.tasks.dispose_due_proposals", "schedule": 86400.0},
     "purge-sign-in-history": {"task": "accounts.tasks.purge_sign_in_history", "schedule": 3600.0},

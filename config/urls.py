@@ -11,6 +11,8 @@ urlpatterns = [
     path("privacy/", include("stewardship.urls")),
     path("", include("intake.urls")),
     path("", include("assessment.urls")),
+    path("", include("records.urls")),
+    path("", include("board.urls")),
     path("", include("workflow.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from intake.choices import AttachmentType, VersionKind
-from workflow.states import ProposalState
+from intake.states import ProposalState
 
 ZERO = Decimal("0")
 

@@ -22,8 +22,8 @@ from accounts.models import Organization
 from intake.choices import AttachmentType, CallPhase, CostCategory, ForegroundIPKind, VersionKind
 from intake.completeness import missing_for_submission, proposal_stage
 from intake.eligibility import Application, Check, Partner, Rules, checks
-from workflow.lifecycle import ProposalLifecycle
-from workflow.states import EDITABLE_STATES, FINAL_STATES, ProposalState
+from intake.lifecycle import ProposalLifecycle
+from intake.states import EDITABLE_STATES, FINAL_STATES, ProposalState
 
 PERCENT = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
 NOT_NEGATIVE = [MinValueValidator(Decimal("0"))]
@@ -362,7 +362,7 @@ class ProposalQuerySet(models.QuerySet["Proposal"]):
 class Proposal(ProposalLifecycle, LegalHold):
     """One project, from its letter of intent to the board's decision.
 
-    The state changes only through ``workflow.actions``; see ``workflow.lifecycle``.
+    The state changes only through ``workflow.actions``; see ``intake.lifecycle``.
     """
 
     call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="proposals", verbose_name=_("call"))

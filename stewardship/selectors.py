@@ -24,9 +24,10 @@ from django.utils import timezone
 
 from accounts.models import FormerMembership, JoinRequest, Membership, SignInRecord, User
 from assessment.models import Affiliation, AssessorProfile, Conflict, Review
+from board.models import BoardConflict, Vote
 from intake.models import Attachment, Proposal
-from workflow.models import BoardConflict, Notification, Vote
-from workflow.states import FINAL_STATES, ProposalState
+from intake.states import FINAL_STATES, ProposalState
+from records.models import Notification
 
 #: Proposal states in which a proposal is settled: closing the lead's account does not leave it without a lead.
 SETTLED_STATES = frozenset({*FINAL_STATES, ProposalState.APPROVED})

@@ -1,7 +1,7 @@
 """Actions of stewardship: closing an account, its identity replaced by a pseudonym (docs/privacy.md, ADR 0027).
 
 Closing keeps the user's row, so that every record that names it stays whole: the audit
-trail (sealed in a hash chain keyed on the actor's id, ``workflow.audit_chain``), reviews,
+trail (sealed in a hash chain keyed on the actor's id, ``records.audit_chain``), reviews,
 votes, versions and attachments keep their author, who is now "Former user N" at an address
 that cannot receive mail. What only served the person goes: their memberships (ended, as
 when one leaves an organization), assessor profile and affiliations, notifications,
@@ -28,8 +28,8 @@ from accounts.choices import JoinRequestState
 from accounts.errors import ActionForbidden, StaleAction
 from accounts.models import FormerMembership, JoinRequest, Membership, SignInRecord, User
 from assessment.models import Affiliation, AssessorInvitation, AssessorProfile
+from records.models import Notification
 from stewardship.selectors import active_led_proposals
-from workflow.models import Notification
 
 security_log = logging.getLogger("clusterflow.security")
 

@@ -4,23 +4,26 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
-from django.utils import translation
+from django.utils import timezone, translation
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.choices import Role
 from accounts.models import User
 from bench.sign_in import log_in
-from tests.factories import UserFactory
+from intake.models import Call, Proposal
+from intake.states import ProposalState
+from tests.factories import CallFactory, ProposalFactory, UserFactory
 
 
 def client_for(user: User | None) -> Client:
@@ -50,10 +53,14 @@ def totp_code(device: TOTPDevice) -> str:
     return f"{totp.token():0{device.digits}d}"
 
 
+#: The hasher of the suite, which makes many users: the production one would spend most of its time hashing.
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hasher(settings: Any) -> None:
     # Every persona has a password; the production hasher would take most of the suite's time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_HASHERS
 
 
 @pytest.fixture(autouse=True)
@@ -177,3 +184,34 @@ def s3_storage(s3_server: Any, settings: Any) -> str:
     bucket = s3_server.new_bucket()
     settings.STORAGES = {**settings.STORAGES, "default": s3_server.storage_settings(bucket)}
     return bucket
+
+
+# --- The lifecycle: an open call, proposals in any state ------------------------------------------
+
+
+@pytest.fixture
+def call(db: None) -> Call:
+    """Return a call whose letters of intent are open, closing in 30 days; applications in 90."""
+    return cast(Call, CallFactory())
+
+
+MakeProposal = Callable[..., Proposal]
+
+
+@pytest.fixture
+def make_proposal(call: Call, applicant: User) -> MakeProposal:
+    """Return a maker of complete proposals led by ``applicant`` in ``call``, in any state.
+
+    A proposal made in ``changes_requested`` has its changes due in 10 days unless told; all
+    such proposals of one test share that moment, so their deadlines compare exactly.
+    """
+    changes_due_at = timezone.now() + timedelta(days=10)
+
+    def make(state: str = ProposalState.DRAFT, **fields: Any) -> Proposal:
+        fields.setdefault("call", call)
+        fields.setdefault("lead_applicant", applicant)
+        if state == ProposalState.CHANGES_REQUESTED:
+            fields.setdefault("changes_due_at", changes_due_at)
+        return cast(Proposal, ProposalFactory(state=state, **fields))
+
+    return make

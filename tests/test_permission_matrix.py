@@ -25,6 +25,7 @@ from accounts.models import JoinRequest, User
 from accounts.services import SignUpRequest, sign_up_token
 from assessment.models import AssessorInvitation, Assignment, Review
 from assessment.services.rubrics import rubric_for
+from board.models import AgendaItem, BoardMeeting, DecisionLetter
 from intake.models import CoApplicant
 from stewardship.services import account_closure_token
 from tests.conftest import client_for
@@ -37,7 +38,7 @@ from tests.factories import (
     UserFactory,
     user_with_role,
 )
-from workflow.models import AgendaItem, BoardMeeting, DecisionLetter, ExtensionRule, Incident
+from workflow.models import ExtensionRule, Incident
 
 pytestmark = pytest.mark.django_db
 
@@ -148,9 +149,9 @@ MATRIX: dict[str, dict[str, Expected]] = {
     "assessment:results": role("staff"),
     "assessment:results_csv": role("staff"),
     "workflow:staff_dashboard": role("staff"),
-    "workflow:board_dashboard": role("board"),
-    "workflow:inbox": signed_in(200),
-    "workflow:inbox_mark_read": signed_in(405),
+    "board:dashboard": role("board"),
+    "records:inbox": signed_in(200),
+    "records:inbox_mark_read": signed_in(405),
     # The proposal is the applicant's draft: the other applicant gets a 404, not a hint it exists.
     "intake:proposal_create": role("applicant"),
     # The co-applicant edits the application but the LOI's title and lead belong to the lead applicant.
@@ -192,29 +193,29 @@ MATRIX: dict[str, dict[str, Expected]] = {
     "assessment:assignment_rule_remove": {**role("staff"), "staff": 405},
     "assessment:assignment_withdraw": {**role("staff"), "staff": 405},
     # Board meetings: staff plan them; the agenda and deferral are staff's and the meeting's members'
-    # (the board persona is invited; a board member who is not gets 404, tests/workflow/board/test_agenda.py).
-    "workflow:meeting_list": role("staff"),
-    "workflow:meeting_create": role("staff"),
-    "workflow:meeting_update": role("staff"),
-    "workflow:meeting_send": role("staff"),
+    # (the board persona is invited; a board member who is not gets 404, tests/board/test_agenda.py).
+    "board:meeting_list": role("staff"),
+    "board:meeting_create": role("staff"),
+    "board:meeting_update": role("staff"),
+    "board:meeting_send": role("staff"),
     # Telling the members the agenda is ready (POST-only) and opening the meeting early: staff's.
-    "workflow:meeting_agenda_ready": {**role("staff"), "staff": 405},
-    "workflow:meeting_open_early": role("staff"),
-    "workflow:meeting_agenda": {**signed_in(403), "staff": 200, "board": 200},
-    "workflow:agenda_item_defer": {**signed_in(403), "staff": 200, "board": 200},
+    "board:meeting_agenda_ready": {**role("staff"), "staff": 405},
+    "board:meeting_open_early": role("staff"),
+    "board:meeting_agenda": {**signed_in(403), "staff": 200, "board": 200},
+    "board:agenda_item_defer": {**signed_in(403), "staff": 200, "board": 200},
     # Decision letters and the program's figures: staff's; releasing is POST-only.
-    "workflow:meeting_letters": role("staff"),
-    "workflow:letter_edit": role("staff"),
-    "workflow:letters_release": {**role("staff"), "staff": 405},
-    "workflow:program_overview": role("staff"),
-    "workflow:call_program": role("staff"),
+    "board:meeting_letters": role("staff"),
+    "board:letter_edit": role("staff"),
+    "board:letters_release": {**role("staff"), "staff": 405},
+    "board:program_overview": role("staff"),
+    "board:call_program": role("staff"),
     # Conflicts: the meeting's members declare, staff read the recusals. Votes: the members'; the
     # decision: the chair's (the board persona chairs; other members 403, the recused and others 404,
-    # tests/workflow/board/test_recusal.py and test_votes.py).
-    "workflow:board_conflicts": {**signed_in(403), "staff": 200, "board": 200},
-    "workflow:board_votes": role("board"),
-    "workflow:board_vote": role("board"),
-    "workflow:board_decide": role("board"),
+    # tests/board/test_recusal.py and test_votes.py).
+    "board:conflicts": {**signed_in(403), "staff": 200, "board": 200},
+    "board:votes": role("board"),
+    "board:vote": role("board"),
+    "board:decide": role("board"),
     # Outages: the status page is public; recording, editing, applying and the service standard are staff's.
     "workflow:status": everyone(200),
     "workflow:incident_list": role("staff"),
@@ -364,23 +365,23 @@ def objects(
             "assessment:assignment_rule_create": {"pk": call.pk, "proposal_pk": proposal.pk},
             "assessment:assignment_rule_remove": {"pk": call.pk, "proposal_pk": proposal.pk, "rule_pk": 1},
             "assessment:assignment_withdraw": {"pk": call.pk, "assignment_pk": 1},
-            "workflow:meeting_list": {"pk": call.pk},
-            "workflow:meeting_create": {"pk": call.pk},
-            "workflow:meeting_update": {"pk": meeting.pk},
-            "workflow:meeting_send": {"pk": meeting.pk},
-            "workflow:meeting_agenda_ready": {"pk": meeting.pk},
-            "workflow:meeting_open_early": {"pk": meeting.pk},
-            "workflow:meeting_agenda": {"pk": meeting.pk},
-            "workflow:agenda_item_defer": {"pk": item.pk},
-            "workflow:meeting_letters": {"pk": meeting.pk},
-            "workflow:letter_edit": {"pk": letter.pk},
-            "workflow:letters_release": {"pk": meeting.pk},
-            "workflow:program_overview": {"pk": call.program_id},
-            "workflow:call_program": {"pk": call.pk},
-            "workflow:board_conflicts": {"pk": meeting.pk},
-            "workflow:board_votes": {"pk": meeting.pk},
-            "workflow:board_vote": {"pk": meeting.pk, "item_pk": item.pk},
-            "workflow:board_decide": {"pk": meeting.pk, "item_pk": item.pk},
+            "board:meeting_list": {"pk": call.pk},
+            "board:meeting_create": {"pk": call.pk},
+            "board:meeting_update": {"pk": meeting.pk},
+            "board:meeting_send": {"pk": meeting.pk},
+            "board:meeting_agenda_ready": {"pk": meeting.pk},
+            "board:meeting_open_early": {"pk": meeting.pk},
+            "board:meeting_agenda": {"pk": meeting.pk},
+            "board:agenda_item_defer": {"pk": item.pk},
+            "board:meeting_letters": {"pk": meeting.pk},
+            "board:letter_edit": {"pk": letter.pk},
+            "board:letters_release": {"pk": meeting.pk},
+            "board:program_overview": {"pk": call.program_id},
+            "board:call_program": {"pk": call.pk},
+            "board:conflicts": {"pk": meeting.pk},
+            "board:votes": {"pk": meeting.pk},
+            "board:vote": {"pk": meeting.pk, "item_pk": item.pk},
+            "board:decide": {"pk": meeting.pk, "item_pk": item.pk},
             "workflow:incident_update": {"pk": incident.pk},
             "workflow:incident_apply": {"pk": incident.pk},
             "workflow:extension_rule_update": {"pk": rule.pk},
@@ -570,8 +571,8 @@ def _staff_only_posts(objects: Objects) -> Iterator[tuple[str, str]]:
         "workflow:incident_apply",
         "workflow:extension_rule_create",
         "workflow:extension_rule_update",
-        "workflow:meeting_agenda_ready",
-        "workflow:meeting_open_early",
+        "board:meeting_agenda_ready",
+        "board:meeting_open_early",
         "workflow:proposal_legal_hold",
         "workflow:call_legal_hold",
     ):

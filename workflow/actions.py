@@ -9,7 +9,7 @@ first, or the proposal moved on) raises ``StaleAction`` (409) and writes nothing
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -26,24 +26,26 @@ from django_fsm import ConcurrentTransition
 from accounts.choices import Role
 from accounts.errors import ActionForbidden, DomainError, StaleAction
 from accounts.models import User
+from board.models import AgendaItem, BoardMeeting
+from board.selectors import board_facts, member_recused, vote_tally
 from intake.choices import VersionKind
+from intake.lifecycle import SYSTEM, SystemActor, permitted, transition_of, unmet_conditions
 from intake.models import Call, Proposal
-from intake.selectors import RELATED, call_committed, proposal_decision_withheld, proposal_funding_requested
+from intake.selectors import RELATED, call_committed, proposal_funding_requested
 from intake.services.versions import proposal_version_freeze
+from intake.states import ProposalState
 from intake.templatetags.money import money
-from workflow.events import Channel, Event
-from workflow.lifecycle import SYSTEM, SystemActor, permitted, transition_of, unmet_conditions
-from workflow.models import AgendaItem, AuditRecord, BoardMeeting, Notification
-from workflow.notifications import (
+from records.events import Channel, Event
+from records.models import AuditRecord, Notification
+from records.notifications import (
     notification_emails_queue_on_commit,
     notification_key_expression,
     notify,
     notify_audiences,
     staff_audience,
 )
-from workflow.selectors import board_facts, member_recused, vote_tally
-from workflow.sql import IsoFormat, insert_from_select
-from workflow.states import ProposalState
+from records.sql import IsoFormat, insert_from_select
+from workflow.access import proposal_decision_withheld
 
 Actor = User | SystemActor
 
@@ -166,7 +168,7 @@ def _refuse_stale_or_forbidden(action: str, *, proposal: Proposal, by: Actor, ex
         raise ActionForbidden(_("You are recused from this proposal: you cannot record the board's decision on it."))
 
 
-#: The chair's decisions: recusal (``workflow.selectors.board_recused``) refuses them to a recused chair.
+#: The chair's decisions: recusal (``board.selectors.board_recused``) refuses them to a recused chair.
 BOARD_DECISIONS = frozenset({"approve", "decline"})
 
 
@@ -418,8 +420,8 @@ def proposal_approve(
 
     The amount is at most what the proposal requests and what remains of the call's envelope.
     Nobody is notified: the applicants hear of the decision, with its letter, when staff
-    release the meeting's decisions (``workflow.board.letters``); until then it is withheld
-    from them (``intake.selectors.decision_withheld_from``).
+    release the meeting's decisions (``board.services.letters``); until then it is withheld
+    from them (``workflow.access.decision_withheld_from``).
     """
     rationale = _required(rationale, _("Give the rationale of the decision."))
     if amount is None or amount <= 0:
@@ -648,3 +650,31 @@ def proposal_override_eligibility(*, proposal: Proposal, check_code: str, reason
             data={"check": check_code, "message": check.message},
         )
     return locked
+
+
+# --- Sending proposals to a board meeting ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SendOutcome:
+    """What happened to one proposal sent to a meeting: ``error`` is None when it went on the agenda."""
+
+    proposal: Proposal
+    error: str | None
+
+
+def meeting_send_proposals(*, meeting: BoardMeeting, proposal_ids: Iterable[int], by: User) -> list[SendOutcome]:
+    """Send each chosen proposal of the meeting's call to ``meeting``, each in its own transaction.
+
+    One proposal refused (moved on meanwhile, say) does not stop the others; the outcome of
+    each says why. Proposals of other calls are not looked at.
+    """
+    outcomes = []
+    for proposal in Proposal.objects.filter(call_id=meeting.call_id, pk__in=list(proposal_ids)).order_by("title", "pk"):
+        try:
+            proposal_send_to_board(proposal=proposal, by=by, meeting=meeting, expected_state=ProposalState.ASSESSED)
+        except DomainError as error:
+            outcomes.append(SendOutcome(proposal=proposal, error=error.message))
+        else:
+            outcomes.append(SendOutcome(proposal=proposal, error=None))
+    return outcomes

@@ -15,8 +15,8 @@ from accounts import selectors as account_selectors
 from accounts import services as account_services
 from accounts.choices import JoinRequestState
 from accounts.models import JoinRequest, Organization, User
-from workflow.events import Event
-from workflow.notifications import notify
+from records.events import Event
+from records.notifications import notify
 
 
 def _context(join_request: JoinRequest) -> dict[str, Any]:

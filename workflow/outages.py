@@ -31,10 +31,11 @@ from accounts.choices import Role
 from accounts.errors import ActionForbidden, DomainError, StaleAction
 from accounts.models import User
 from intake.models import Call, Proposal
-from workflow.events import Event
-from workflow.models import AuditRecord, ExtensionRule, Incident, IncidentExtension, IncidentSource
-from workflow.notifications import notify
-from workflow.states import EDITABLE_STATES
+from intake.states import EDITABLE_STATES
+from records.events import Event
+from records.models import AuditRecord
+from records.notifications import notify
+from workflow.models import ExtensionRule, Incident, IncidentExtension, IncidentSource
 
 logger = logging.getLogger(__name__)
 

@@ -37,6 +37,7 @@ from accounts.choices import Role
 from accounts.errors import ActionForbidden, DomainError, StaleAction
 from accounts.models import User
 from assessment.models import Assignment, Conflict, Review, Score
+from board.models import BoardConflict, DecisionLetter, Vote
 from intake.models import (
     Attachment,
     BudgetLine,
@@ -50,9 +51,9 @@ from intake.models import (
     Proposal,
     ProposalVersion,
 )
-from workflow.models import AuditRecord, BoardConflict, DecisionLetter, Notification, Vote
-from workflow.sql import IsoFormat, insert_from_select
-from workflow.states import FINAL_STATES
+from intake.states import FINAL_STATES
+from records.models import AuditRecord, Notification
+from records.sql import IsoFormat, insert_from_select
 
 logger = logging.getLogger("clusterflow.retention")
 

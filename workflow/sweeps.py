@@ -15,19 +15,20 @@ from django.utils import timezone
 from accounts.models import User
 from assessment.choices import ACTIVE_ASSIGNMENT_STATES, ReviewState
 from assessment.models import Assignment
+from board.models import AgendaItem, Vote
+from board.selectors import board_recused
 from intake.models import Proposal, ProposalQuerySet
-from workflow.events import Channel, Event
-from workflow.models import AgendaItem, Notification, Vote
-from workflow.notifications import (
+from intake.states import EDITABLE_STATES, ProposalState
+from records.events import Channel, Event
+from records.models import Notification
+from records.notifications import (
     notification_emails_queue_on_commit,
     notification_key_expression,
     notification_list_create,
     notification_rows,
     staff_audience,
 )
-from workflow.selectors import board_recused
-from workflow.sql import IsoFormat, Joined, insert_from_select
-from workflow.states import EDITABLE_STATES, ProposalState
+from records.sql import IsoFormat, Joined, insert_from_select
 
 #: Reminders go out when this much time is left, the nearest first.
 REMINDER_WINDOWS = (timedelta(days=1), timedelta(days=7))

@@ -2,29 +2,9 @@
 
 from __future__ import annotations
 
-import smtplib
-
 from celery import shared_task
 
-from workflow import actions, audit_chain, notifications, outages, retention, sweeps
-
-
-@shared_task(
-    autoretry_for=(OSError, smtplib.SMTPException),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=8,
-)
-def send_notification_emails(ids: list[int]) -> int:
-    """Send the notification emails ``ids`` that are still unsent."""
-    return notifications.notification_emails_send(ids=ids)
-
-
-@shared_task
-def relay_unsent_notifications() -> int:
-    """Re-queue emails still unsent some minutes after they were written."""
-    return notifications.notifications_relay()
+from workflow import actions, outages, retention, sweeps
 
 
 @shared_task
@@ -43,12 +23,6 @@ def send_deadline_reminders() -> int:
 def send_review_reminders() -> int:
     """Remind assessors of reviews due soon, and tell staff once a day of overdue ones."""
     return sweeps.review_reminders_send() + sweeps.reviews_overdue_escalate()
-
-
-@shared_task
-def seal_audit_trail() -> int:
-    """Append the audit records written since the last run to the hash chain."""
-    return audit_chain.audit_seal().sealed
 
 
 @shared_task

@@ -42,9 +42,9 @@ from assessment.selectors import conflicted
 from assessment.services.rubrics import rubric_for
 from intake.choices import VersionKind
 from intake.models import Call, Proposal
-from workflow.events import Event
-from workflow.notifications import notification_list_create, notification_rows
-from workflow.states import ProposalState
+from intake.states import ProposalState
+from records.events import Event
+from records.notifications import notification_list_create, notification_rows
 
 LIVE = [str(state) for state in ACTIVE_ASSIGNMENT_STATES]
 #: How many names an explanation lists before it says "and N more".

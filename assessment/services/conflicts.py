@@ -2,7 +2,9 @@
 
 Whether a pair is conflicted is decided in one place, ``assessment.selectors``; here are
 only the ways a conflict becomes known and what follows: a conflicted assessor's live
-assignment is withdrawn, and staff are told of a declared conflict.
+assignment is withdrawn, and staff are told of a declared conflict. Staff's record of a
+conflict may set aside a submitted review and reopen the assessment: that is the workflow's
+action ``workflow.reviews.conflict_record``.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Exists, F, OuterRef, QuerySet, Value
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -24,10 +26,9 @@ from accounts.models import FormerMembership, Membership, User
 from assessment.choices import ACTIVE_ASSIGNMENT_STATES, AssignmentState, ConflictSource
 from assessment.models import Affiliation, AssessorProfile, Assignment, Conflict
 from assessment.selectors import affiliation_conflict_exists, automatic_conflict, conflicted, membership_conflict_since
-from assessment.services.reviews import reviews_set_aside_for_conflict
 from intake.models import Call, ConsortiumMember, Proposal
-from workflow.events import Event
-from workflow.notifications import notify_audiences, staff_audience
+from records.events import Event
+from records.notifications import notify_audiences, staff_audience
 
 #: The longest nature of a conflict an assessor or staff may write.
 NATURE_MAX_LENGTH = 2000
@@ -150,40 +151,6 @@ def conflict_declare(*, assignment: Assignment, by: User, nature: str) -> Confli
 
 
 # --- Staff's record ---------------------------------------------------------------------------
-
-
-def conflict_record(*, by: User, assessor: User, proposal: Proposal, nature: str) -> Conflict:
-    """Record a conflict on ``assessor``'s behalf and withdraw any live assignment of the pair.
-
-    A review the assessor already submitted is set aside (kept, no longer counted) and
-    staff are told a replacement is needed (``reviews_set_aside_for_conflict``).
-    """
-    nature = nature.strip()
-    if not nature:
-        raise ValidationError({"nature": _("Say what the conflict is.")})
-    try:
-        with transaction.atomic():
-            # The proposal first, as submitting a review does: one of the two waits for the other.
-            Proposal.objects.select_for_update().filter(pk=proposal.pk).values_list("pk").get()
-            conflict = Conflict.objects.create(
-                assessor=assessor,
-                proposal=proposal,
-                source=ConflictSource.RECORDED,
-                nature=nature[:NATURE_MAX_LENGTH],
-                recorded_by=by,
-            )
-            Assignment.objects.filter(assessor=assessor, proposal=proposal, state__in=ACTIVE_ASSIGNMENT_STATES).update(
-                state=AssignmentState.WITHDRAWN, updated_at=timezone.now()
-            )
-            reviews_set_aside_for_conflict(proposal=proposal, assessor=assessor, by=by, reason=conflict.nature)
-    except IntegrityError as error:
-        raise ValidationError(
-            {
-                "assessor": _("A conflict of %(assessor)s with this proposal is already on record.")
-                % {"assessor": assessor}
-            }
-        ) from error
-    return conflict
 
 
 # --- Staff's list per call --------------------------------------------------------------------

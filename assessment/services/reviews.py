@@ -4,9 +4,11 @@ An assessor reads a proposal's content only through an assignment that is accept
 which they declared no conflict, and on which ``assessment.selectors.conflicted`` does not
 hold: anything else is a 404, not a hint. Assessors are blind to each other: nothing here
 reads another assessor's review for an assessor before their own is submitted, and after
-that only where the rubric shares them (``Rubric.reviews_shared``), without names. Submitting the last required review
-completes the proposal's assessment through the lifecycle's action, in the same
-transaction.
+that only where the rubric shares them (``Rubric.reviews_shared``), without names.
+
+Submitting a review, reopening one and setting one aside may move the proposal (its
+assessment completes or reopens): those are the workflow's actions (``workflow.reviews``),
+which use ``review_lock`` and ``review_store`` from here.
 """
 
 from __future__ import annotations
@@ -25,18 +27,12 @@ from django.utils.translation import gettext as _
 from accounts.errors import ActionForbidden, DomainError, StaleAction
 from accounts.models import User
 from assessment.choices import AssignmentState, ReviewState
-from assessment.models import Assignment, Criterion, Review, Rubric, Score
+from assessment.models import Assignment, Criterion, Review, Score
 from assessment.selectors import conflicted
-from assessment.services.rubrics import rubric_lock_on_first_review
-from assessment.services.standings import standings_refresh
 from intake.choices import VersionKind
 from intake.models import Proposal, ProposalVersion
-from workflow.actions import proposal_complete_assessment, proposal_reopen_assessment
-from workflow.events import Event
-from workflow.lifecycle import SYSTEM
-from workflow.models import AuditRecord
-from workflow.notifications import notify_audiences, staff_audience
-from workflow.states import ProposalState
+from records.events import Event
+from records.notifications import notify_audiences, staff_audience
 
 # --- The assessor's list -----------------------------------------------------------------------
 
@@ -290,9 +286,7 @@ def review_missing(*, data: ReviewInput, criteria: list[Criterion]) -> dict[str,
     return errors
 
 
-def _lock_review(
-    *, assignment: Assignment, by: User, expected_updated_at: datetime | None
-) -> tuple[Assignment, Review]:
+def review_lock(*, assignment: Assignment, by: User, expected_updated_at: datetime | None) -> tuple[Assignment, Review]:
     """Lock the proposal, the assignment and its review (made now if new) in that order; refuse a stale form."""
     proposal_id = _reviewable(by).filter(pk=assignment.pk).values_list("proposal_id", flat=True).first()
     if proposal_id is None:
@@ -314,7 +308,7 @@ def _lock_review(
     return locked, review
 
 
-def _store(review: Review, data: ReviewInput, criteria: list[Criterion]) -> None:
+def review_store(review: Review, data: ReviewInput, criteria: list[Criterion]) -> None:
     review.recommendation = data.recommendation
     review.confidence = data.confidence
     review.overall_comment = data.overall_comment.strip()
@@ -340,40 +334,9 @@ def review_save_draft(
 ) -> Review:
     """Save what the assessor typed, complete or not, as the review's draft."""
     with transaction.atomic():
-        locked, review = _lock_review(assignment=assignment, by=by, expected_updated_at=expected_updated_at)
-        _store(review, data, list(locked.rubric.criteria.all()))
+        locked, review = review_lock(assignment=assignment, by=by, expected_updated_at=expected_updated_at)
+        review_store(review, data, list(locked.rubric.criteria.all()))
     return review
-
-
-def review_submit(
-    *, assignment: Assignment, by: User, data: ReviewInput, expected_updated_at: datetime | None
-) -> Review:
-    """Save the review and submit it if complete; raise ``ReviewIncomplete`` (draft kept) otherwise.
-
-    Submitting locks the rubric (its first review) and, when it was the proposal's last
-    required review, completes the assessment by the lifecycle's action, as Clusterflow.
-    """
-    with transaction.atomic():
-        locked, review = _lock_review(assignment=assignment, by=by, expected_updated_at=expected_updated_at)
-        criteria = list(locked.rubric.criteria.all())
-        _store(review, data, criteria)
-        errors = review_missing(data=data, criteria=criteria)
-        if not errors:
-            review.state = ReviewState.SUBMITTED
-            review.submitted_at = timezone.now()
-            review.save(update_fields=["state", "submitted_at", "updated_at"])
-            _rubric_lock(locked.rubric)
-            standings_refresh([locked.proposal_id])
-            proposal = Proposal.objects.select_related("call").get(pk=locked.proposal_id)
-            if proposal.state == ProposalState.IN_ASSESSMENT and proposal.required_reviews_missing() == 0:
-                proposal_complete_assessment(proposal=proposal, by=SYSTEM, expected_state=ProposalState.IN_ASSESSMENT)
-    if errors:
-        raise ReviewIncomplete(errors)
-    return review
-
-
-def _rubric_lock(rubric: Rubric) -> None:
-    rubric_lock_on_first_review(rubric=rubric)
 
 
 # --- Staff reopen a submitted review ----------------------------------------------------------
@@ -385,84 +348,3 @@ def review_for_staff(*, pk: int) -> Review:
         Review.objects.select_related("assignment__assessor", "assignment__proposal__call", "assignment__rubric"),
         pk=pk,
     )
-
-
-def review_reopen(*, review: Review, by: User, reason: str) -> Review:
-    """Return a submitted review to its assessor as a draft, giving the reason (audited on the proposal).
-
-    If the proposal was already assessed, its assessment is reopened too, since a required
-    review is no longer in.
-    """
-    reason = (reason or "").strip()
-    if not reason:
-        raise DomainError(_("Give the reason the review is reopened."))
-    with transaction.atomic():
-        proposal = Proposal.objects.select_for_update().select_related("call").get(pk=review.assignment.proposal_id)
-        locked = Review.objects.select_for_update().select_related("assignment").get(pk=review.pk)
-        if locked.state != ReviewState.SUBMITTED:
-            raise StaleAction(
-                _("This review is not submitted (it may have been reopened already). Nothing was changed.")
-            )
-        locked.state = ReviewState.DRAFT
-        locked.submitted_at = None
-        locked.save(update_fields=["state", "submitted_at", "updated_at"])
-        standings_refresh([proposal.pk])
-        AuditRecord.objects.create(
-            proposal=proposal,
-            action="reopen_review",
-            from_state=proposal.state,
-            to_state=proposal.state,
-            actor=by,
-            reason=reason,
-            data={"review": locked.pk, "assessor": locked.assignment.assessor_id},
-        )
-        if proposal.state == ProposalState.ASSESSED:
-            proposal_reopen_assessment(proposal=proposal, by=by, reason=reason)
-    return locked
-
-
-# --- A conflict found after a review was submitted -------------------------------------------
-
-
-def reviews_set_aside_for_conflict(*, proposal: Proposal, assessor: User, by: User, reason: str) -> list[Review]:
-    """Set aside ``assessor``'s submitted reviews of ``proposal``, now known to be conflicted; return them.
-
-    Call it inside the transaction that records the conflict. A set-aside review keeps its
-    row, scores and submission time, and counts nowhere (standing, results, export, the
-    board's agenda, the reviews required): only ``SUBMITTED`` reviews count. Each is audited
-    on the proposal; an assessed proposal goes back to assessment since a required review is
-    no longer in; staff are told, after commit, that a replacement assessor is needed.
-    """
-    locked = Proposal.objects.select_for_update().select_related("call").get(pk=proposal.pk)
-    reviews = list(
-        Review.objects.select_for_update()
-        .filter(assignment__proposal=locked, assignment__assessor=assessor, state=ReviewState.SUBMITTED)
-        .order_by("pk")
-    )
-    if not reviews:
-        return []
-    records = []
-    for review in reviews:
-        review.state = ReviewState.SET_ASIDE
-        review.save(update_fields=["state", "updated_at"])
-        records.append(
-            AuditRecord.objects.create(
-                proposal=locked,
-                action="set_aside_review",
-                from_state=locked.state,
-                to_state=locked.state,
-                actor=by,
-                reason=reason,
-                data={"review": review.pk, "assessor": assessor.pk},
-            )
-        )
-    standings_refresh([locked.pk])
-    if locked.state == ProposalState.ASSESSED and locked.required_reviews_missing() > 0:
-        proposal_reopen_assessment(proposal=locked, by=by, reason=reason, expected_state=ProposalState.ASSESSED)
-    notify_audiences(
-        audiences=[(Event.REVIEW_SET_ASIDE, staff_audience())],
-        occurrence=f"audit{records[0].pk}",
-        proposal=locked,
-        context={"assessor": str(assessor), "nature": reason},
-    )
-    return reviews

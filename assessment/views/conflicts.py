@@ -14,6 +14,7 @@ from accounts.errors import DomainError
 from assessment.forms.conflicts import CONFLICT, ConflictRecordForm, DeclarationForm
 from assessment.services import conflicts as services
 from intake.selectors import call_for_staff
+from workflow import reviews as review_actions
 
 
 @role_required(Role.ASSESSOR)
@@ -61,7 +62,7 @@ def call_conflicts(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         status = 400
         if form.is_valid():
             try:
-                services.conflict_record(
+                review_actions.conflict_record(
                     by=request.user,
                     assessor=form.cleaned_data["assessor"],
                     proposal=form.cleaned_data["proposal"],

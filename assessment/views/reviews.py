@@ -14,6 +14,7 @@ from accounts.errors import StaleAction
 from assessment.forms.reviews import ReopenForm, RespondForm, ReviewForm
 from assessment.services import reviews
 from intake.services.versions import version_sheet
+from workflow import reviews as review_actions
 
 
 @role_required(Role.ASSESSOR)
@@ -44,7 +45,7 @@ def review_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and not page.is_submitted:
         if form.is_valid():
             submit = "submit" in request.POST
-            service = reviews.review_submit if submit else reviews.review_save_draft
+            service = review_actions.review_submit if submit else reviews.review_save_draft
             try:
                 service(
                     assignment=page.assignment,
@@ -117,7 +118,7 @@ def review_reopen(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     review = reviews.review_for_staff(pk=pk)
     form = ReopenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        reviews.review_reopen(review=review, by=request.user, reason=form.cleaned_data["reason"])
+        review_actions.review_reopen(review=review, by=request.user, reason=form.cleaned_data["reason"])
         messages.success(request, _("The review is reopened: its assessor can change and submit it again."))
         return redirect("workflow:proposal_detail", pk=review.assignment.proposal_id)
     status = 400 if form.is_bound else 200

@@ -219,8 +219,8 @@ def judge(surge: Surge, work: Path, emails: Path, *, deadline: float, unsent: in
         verdicts,
     )
     from intake.models import Proposal
-    from workflow.events import Channel, Event
-    from workflow.models import AuditRecord, Notification
+    from records.events import Channel, Event
+    from records.models import AuditRecord, Notification
 
     attempts = []
     outcomes = work / "outcomes.jsonl"
@@ -351,8 +351,8 @@ def _wait_for_emails(timeout: float) -> int:
     """Wait until every email notification is sent (or ``timeout``); return how many are not."""
     from django.db import connection
 
-    from workflow.events import Channel
-    from workflow.models import Notification
+    from records.events import Channel
+    from records.models import Notification
 
     give_up = time.time() + timeout
     while True:

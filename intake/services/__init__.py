@@ -17,7 +17,7 @@ from accounts.models import Membership, Organization, User
 from intake.choices import Sector, VersionKind
 from intake.completeness import LOI_DETAIL_FIELDS, proposal_stage
 from intake.models import Call, CoApplicant, ConsortiumMember, Program, Proposal
-from intake.selectors import proposal_state_shown
+from intake.states import DECIDED
 
 M = TypeVar("M", Program, Call)
 
@@ -187,7 +187,9 @@ def proposal_lock_for_editing(*, proposal: Proposal, by: User, expected_updated_
     Call it inside ``transaction.atomic()``. Refuse (so that nothing is saved) unless
     ``by`` is the lead applicant or a co-applicant, the proposal is editable, its deadline
     has not passed by the server's clock, and nobody saved it since ``expected_updated_at``.
-    Every save of a section goes through here and then bumps ``updated_at``.
+    Every save of a section goes through here and then bumps ``updated_at``. A refusal names
+    a board decision only as ``proposal`` (the copy ``by`` read, through ``workflow.access``)
+    shows it: the decision stays confidential until it is released.
     """
     current = Proposal.objects.select_for_update(of=("self",)).select_related("call").get(pk=proposal.pk)
     if not by.has_role(Role.APPLICANT) or not (
@@ -197,7 +199,7 @@ def proposal_lock_for_editing(*, proposal: Proposal, by: User, expected_updated_
     if not current.is_editable:
         raise StaleAction(
             _("This proposal is now “%(state)s” and can no longer be edited. Your changes are not saved.")
-            % {"state": proposal_state_shown(proposal=current, user=by)}
+            % {"state": (proposal if current.state in DECIDED else current).get_state_display()}
         )
     deadline = current.deadline
     if deadline is not None and timezone.now() >= deadline:

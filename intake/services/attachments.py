@@ -12,7 +12,6 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,7 +21,6 @@ from accounts.models import User
 from intake import filetypes
 from intake.choices import AttachmentType
 from intake.models import Attachment, Proposal
-from intake.selectors import proposals_visible_to
 from intake.services import proposal_lock_for_application
 
 
@@ -132,16 +130,6 @@ def _lock(*, proposal: Proposal, by: User) -> Proposal:
 def attachments_current(*, proposal: Proposal) -> QuerySet[Attachment]:
     """Return the attachments of ``proposal``'s draft (not removed), with who uploaded them."""
     return Attachment.objects.filter(proposal=proposal, removed_at__isnull=True).select_related("uploaded_by")
-
-
-def attachment_for_user(*, user: User, pk: int) -> Attachment:
-    """Return the attachment ``pk`` if ``user`` may read its proposal, or raise 404.
-
-    A removed attachment is still returned: the frozen versions refer to it.
-    """
-    return get_object_or_404(
-        Attachment.objects.select_related("proposal"), pk=pk, proposal__in=proposals_visible_to(user=user)
-    )
 
 
 def attachment_kinds_missing(*, proposal: Proposal, attachments: list[Attachment]) -> list[str]:

@@ -35,7 +35,7 @@ from intake.choices import VersionKind
 from intake.eligibility import Application, Partner, Rules, outcomes
 from intake.models import Attachment, Call, ConsortiumMember, EligibilityOverride, Proposal
 from intake.selectors import APPLICATION_TEXTS, call_rules
-from workflow.states import ProposalState
+from intake.states import ProposalState
 
 PAGE_SIZE = 60
 

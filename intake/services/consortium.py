@@ -26,9 +26,9 @@ from intake.eligibility import Figures, figures
 from intake.models import BudgetLine, CoApplicant, ConsortiumMember, Proposal
 from intake.selectors import proposal_application
 from intake.services import proposal_lock_for_application
-from workflow.events import Event
-from workflow.notifications import notify
-from workflow.states import ProposalState
+from intake.states import ProposalState
+from records.events import Event
+from records.notifications import notify
 
 ZERO = Decimal("0")
 

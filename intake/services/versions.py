@@ -25,7 +25,6 @@ from intake.choices import AttachmentType, CostCategory, ForegroundIPKind, Versi
 from intake.completeness import LOI_DETAIL_FIELDS
 from intake.eligibility import Application, figures
 from intake.models import Attachment, ConsortiumMember, ForegroundIP, Proposal, ProposalVersion
-from intake.selectors import proposal_for_user
 
 SCHEMA = 1
 
@@ -231,9 +230,8 @@ def versions_of(*, proposal: Proposal) -> QuerySet[ProposalVersion]:
     )
 
 
-def version_for_user(*, user: User, pk: int, number: int) -> ProposalVersion:
-    """Return version ``number`` of proposal ``pk`` if ``user`` may read the proposal, or raise 404."""
-    proposal = proposal_for_user(user=user, pk=pk)
+def version_of(*, proposal: Proposal, number: int) -> ProposalVersion:
+    """Return version ``number`` of ``proposal`` (already fetched for its reader, ``workflow.access``), or raise 404."""
     version = get_object_or_404(
         ProposalVersion.objects.select_related("submitted_by").prefetch_related("attachments"),
         proposal=proposal,
@@ -243,9 +241,8 @@ def version_for_user(*, user: User, pk: int, number: int) -> ProposalVersion:
     return version
 
 
-def versions_for_comparison(*, user: User, pk: int, first: int, second: int) -> tuple[ProposalVersion, ProposalVersion]:
-    """Return versions ``first`` and ``second`` of proposal ``pk``; 404 unless ``user`` may read it and both exist."""
-    proposal = proposal_for_user(user=user, pk=pk)
+def versions_for_comparison(*, proposal: Proposal, first: int, second: int) -> tuple[ProposalVersion, ProposalVersion]:
+    """Return versions ``first`` and ``second`` of ``proposal`` (fetched for its reader); refuse a missing one."""
     found = {
         version.number: version
         for version in ProposalVersion.objects.filter(proposal=proposal, number__in=[first, second])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any, cast
 
 from django import forms
@@ -14,7 +13,6 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from accounts.choices import Role
 from accounts.decorators import AuthenticatedRequest, role_required
@@ -26,10 +24,8 @@ from intake.completeness import SECTIONS, missing_by_section
 from intake.forms import CallForm, ProgramForm, ProposalForm
 from intake.models import Proposal
 from intake.services.application import applications_prefetch
-from workflow.forms import ACTION_DONE, ACTION_FORMS, REASON_FOR_APPLICANT, ActionForm
-from workflow.lifecycle import actions_for, unmet_conditions
-from workflow.selectors import audit_records_for
-from workflow.states import ProposalState
+from intake.states import NEXT_STEP, ProposalState
+from workflow import access, proposal_page
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -54,7 +50,7 @@ def call_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.APPLICANT)
 def applicant_dashboard(request: AuthenticatedRequest) -> HttpResponse:
     """List the applicant's proposals by call, with their state and next deadline, and the open calls."""
-    proposals = list(selectors.proposals_of_applicant(user=request.user))
+    proposals = list(access.proposals_of_applicant(user=request.user))
     # Read for every proposal, not only those in preparation, so the page's queries never vary.
     applications_prefetch(proposals=proposals)
     rows = [
@@ -100,85 +96,6 @@ def next_link(proposal: Proposal) -> tuple[str, str]:
 
 # --- The applicant's proposals ----------------------------------------------------------------
 
-#: What the applicant does next, in each state.
-NEXT_STEP = {
-    ProposalState.DRAFT: gettext_lazy("Complete your letter of intent and submit it before the deadline."),
-    ProposalState.LOI_SUBMITTED: gettext_lazy(
-        "Program staff are screening your letter of intent. Nothing to do for now."
-    ),
-    ProposalState.LOI_DECLINED: gettext_lazy(
-        "Your letter of intent was not retained. The reason is in the proposal's history."
-    ),
-    ProposalState.INVITED: gettext_lazy(
-        "You are invited: prepare your full application and submit it before the deadline."
-    ),
-    ProposalState.SUBMITTED: gettext_lazy("Program staff are checking the eligibility of your application."),
-    ProposalState.CHANGES_REQUESTED: gettext_lazy(
-        "Make the changes requested (see the proposal's history) and submit the application again before the due date."
-    ),
-    ProposalState.INELIGIBLE: gettext_lazy(
-        "Your application was found ineligible. The checks it failed are in the proposal's history."
-    ),
-    ProposalState.IN_ASSESSMENT: gettext_lazy("Assessors are reviewing your application. Nothing to do for now."),
-    ProposalState.ASSESSED: gettext_lazy("The assessment is complete. The proposal awaits the board."),
-    ProposalState.BOARD_REVIEW: gettext_lazy("The board will decide on your proposal at its meeting."),
-    ProposalState.APPROVED: gettext_lazy(
-        "Your proposal is approved. Program staff will contact you about the funding agreement."
-    ),
-    ProposalState.DECLINED: gettext_lazy(
-        "Your proposal was not funded. The board's rationale is in the proposal's history."
-    ),
-    ProposalState.WITHDRAWN: gettext_lazy("You withdrew this proposal."),
-    ProposalState.EXPIRED: gettext_lazy("The deadline passed before the proposal was submitted."),
-}
-
-
-def _moment(value: Any) -> datetime | None:
-    try:
-        return datetime.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        return None
-
-
-def applicant_timeline(proposal: Proposal) -> list[dict[str, Any]]:
-    """Tell the history of ``proposal`` to its applicant: when, what, and the reason meant for them; no names."""
-    return [
-        {
-            "at": record.at,
-            "text": ACTION_DONE.get(record.action, record.action),
-            "reason": record.reason if record.action in REASON_FOR_APPLICANT else "",
-            "due": _moment(record.data.get("due_at") or record.data.get("until")),
-            "amount": record.data.get("amount") if record.action == "approve" else None,
-        }
-        for record in audit_records_for(proposal=proposal)
-    ]
-
-
-def applicant_proposal_page(
-    request: AuthenticatedRequest, proposal: Proposal, *, bound: ActionForm | None = None, status: int = 200
-) -> HttpResponse:
-    """Render the applicant's page of ``proposal``; ``bound`` is a posted action form to show with its errors."""
-    forms = []
-    for action in actions_for(proposal, request.user):
-        form_class = ACTION_FORMS[action]
-        if not form_class.by_applicant:
-            continue
-        form = bound if bound is not None and bound.action == action else form_class(proposal=proposal)
-        forms.append((form, unmet_conditions(proposal, action)))
-    return render(
-        request,
-        "intake/proposal_detail.html",
-        {
-            "proposal": proposal,
-            "call": proposal.call,
-            "next_step": NEXT_STEP.get(ProposalState(proposal.state), ""),
-            "action_forms": forms,
-            "timeline": applicant_timeline(proposal),
-            "eligibility": selectors.proposal_eligibility(proposal=proposal),
-        },
-        status=status,
-    )
-
 
 @role_required(Role.APPLICANT)
 def proposal_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
@@ -219,13 +136,13 @@ def proposal_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 @role_required(Role.APPLICANT)
 def proposal_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    return applicant_proposal_page(request, selectors.proposal_for_user(user=request.user, pk=pk))
+    return proposal_page.applicant_proposal_page(request, access.proposal_for_user(user=request.user, pk=pk))
 
 
 @role_required(Role.APPLICANT)
 def proposal_update(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Edit the proposal while it is editable; a refused save keeps what was typed."""
-    proposal = selectors.proposal_for_user(user=request.user, pk=pk)
+    proposal = access.proposal_for_user(user=request.user, pk=pk)
     if request.method != "POST" and not proposal.is_editable:
         messages.info(
             request,

@@ -22,7 +22,6 @@ from django.utils.translation import gettext_lazy
 from accounts.choices import Role
 from accounts.decorators import AuthenticatedRequest, role_required
 from accounts.errors import ActionForbidden, DomainError, StaleAction
-from intake import selectors
 from intake.choices import VersionKind
 from intake.completeness import OUTCOME_FIELDS, SECTIONS, missing_by_section, proposal_stage
 from intake.forms.application import (
@@ -36,6 +35,7 @@ from intake.forms.application import (
 from intake.models import Proposal
 from intake.services import application as services
 from intake.services.application import application_missing
+from workflow import access
 
 
 def application_nav(proposal: Proposal, current: str, *, missing: dict[str, list[str]] | None = None) -> dict[str, Any]:
@@ -76,7 +76,7 @@ def application_nav(proposal: Proposal, current: str, *, missing: dict[str, list
 
 def _page(request: AuthenticatedRequest, pk: int, current: str) -> tuple[Proposal, dict[str, Any]]:
     """Fetch the proposal the user may read and the context every application page shares."""
-    proposal = selectors.proposal_for_user(user=request.user, pk=pk)
+    proposal = access.proposal_for_user(user=request.user, pk=pk)
     missing = application_missing(proposal=proposal)
     at_application_stage = proposal_stage(proposal) == VersionKind.APPLICATION
     return proposal, {

@@ -20,11 +20,12 @@ from django.views.decorators.http import require_POST
 from accounts.choices import Role
 from accounts.decorators import AuthenticatedRequest, role_required
 from accounts.errors import ActionForbidden, DomainError
-from intake import filetypes, selectors
+from intake import filetypes
 from intake.forms.attachments import AttachmentForm
 from intake.models import Proposal
 from intake.services import attachments as service
 from intake.views.application import application_nav
+from workflow import access
 
 
 def _page(
@@ -88,7 +89,7 @@ def application_attachments(request: HttpRequest, pk: int) -> HttpResponse:
 @csrf_protect
 @role_required(Role.APPLICANT)
 def _application_attachments(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    proposal = selectors.proposal_for_user(user=request.user, pk=pk)
+    proposal = access.proposal_for_user(user=request.user, pk=pk)
     required = list(proposal.call.required_attachments)
     if request.method != "POST":
         return _page(request, proposal, AttachmentForm(required_kinds=required))
@@ -121,7 +122,7 @@ def _application_attachments(request: AuthenticatedRequest, pk: int) -> HttpResp
 @require_POST
 def attachment_remove(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Take an attachment out of the draft (the submitted versions keep it)."""
-    attachment = service.attachment_for_user(user=request.user, pk=pk)
+    attachment = access.attachment_for_user(user=request.user, pk=pk)
     proposal_pk = attachment.proposal_id
     try:
         service.attachment_remove(attachment=attachment, by=request.user)
@@ -137,7 +138,7 @@ def attachment_remove(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @login_required
 def attachment_download(request: AuthenticatedRequest, pk: int) -> FileResponse:
     """Send an attachment to a user who may read its proposal, as a download never rendered inline."""
-    attachment = service.attachment_for_user(user=request.user, pk=pk)
+    attachment = access.attachment_for_user(user=request.user, pk=pk)
     try:
         handle = attachment.file.open("rb")
     except FileNotFoundError as missing:

@@ -20,7 +20,6 @@ from django.views.decorators.http import require_POST
 from accounts.choices import Role
 from accounts.decorators import AuthenticatedRequest, role_required
 from accounts.errors import ActionForbidden, DomainError, StaleAction
-from intake import selectors
 from intake.choices import CostCategory
 from intake.eligibility import ZERO
 from intake.forms.consortium import (
@@ -33,6 +32,7 @@ from intake.forms.consortium import (
 from intake.models import Proposal
 from intake.services import consortium as services
 from intake.views.application import application_nav
+from workflow import access
 
 
 class _LoadedAtForm(forms.Form):
@@ -114,7 +114,7 @@ def _saved(request: AuthenticatedRequest, text: str, url_name: str, pk: int) -> 
 @role_required(Role.APPLICANT)
 def application_consortium(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Show the consortium; a POST saves the members' contributions."""
-    proposal = selectors.proposal_for_user(user=request.user, pk=pk)
+    proposal = access.proposal_for_user(user=request.user, pk=pk)
     if request.method != "POST":
         return _consortium_page(request, proposal)
     form = ContributionsForm(request.POST, proposal=proposal, members=services.consortium_members(proposal=proposal))
@@ -138,7 +138,7 @@ def application_consortium(request: AuthenticatedRequest, pk: int) -> HttpRespon
 @require_POST
 def member_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Add an existing organization to the consortium."""
-    proposal = selectors.proposal_for_user(user=request.user, pk=pk)
+    proposal = access.proposal_for_user(user=request.user, pk=pk)
     form = PartnerAddForm(
         request.POST, proposal=proposal, organizations=services.organizations_to_add(proposal=proposal)
     )
@@ -161,7 +161,7 @@ def member_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @require_POST
 def member_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Create a partner organization that does not exist yet and add it to the consortium."""
-    proposal = selectors.proposal_for_user(user=request.user, pk=pk)
+    proposal = access.proposal_for_user(user=request.user, pk=pk)
     form = PartnerCreateForm(request.POST, proposal=proposal)
     saved, status = _run(
         form,
@@ -188,7 +188,7 @@ def member_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @require_POST
 def member_remove(request: AuthenticatedRequest, pk: int, member_pk: int) -> HttpResponse:
     """Remove a partner (not the lead) from the consortium."""
-    proposal = selectors.proposal_for_user(user=request.user, pk=pk)
+    proposal = access.proposal_for_user(user=request.user, pk=pk)
     form = _LoadedAtForm(request.POST)
     saved, status = _run(
         form,
@@ -211,7 +211,7 @@ def member_remove(request: AuthenticatedRequest, pk: int, member_pk: int) -> Htt
 @require_POST
 def coapplicant_invite(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Let an applicant of a consortium organization edit the proposal (the lead applicant only)."""
-    proposal = selectors.proposal_for_user(user=request.user, pk=pk)
+    proposal = access.proposal_for_user(user=request.user, pk=pk)
     form = CoApplicantInviteForm(request.POST, proposal=proposal)
     saved, status = _run(
         form,
@@ -232,7 +232,7 @@ def coapplicant_invite(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @require_POST
 def coapplicant_remove(request: AuthenticatedRequest, pk: int, coapplicant_pk: int) -> HttpResponse:
     """Take back a co-applicant's right to edit the proposal (the lead applicant only)."""
-    proposal = selectors.proposal_for_user(user=request.user, pk=pk)
+    proposal = access.proposal_for_user(user=request.user, pk=pk)
     form = _LoadedAtForm(request.POST)
     saved, status = _run(
         form,
@@ -254,7 +254,7 @@ def coapplicant_remove(request: AuthenticatedRequest, pk: int, coapplicant_pk: i
 @role_required(Role.APPLICANT)
 def application_budget(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Show the budget grid with its computed figures; a POST saves the grid in one transaction."""
-    proposal = selectors.proposal_for_user(user=request.user, pk=pk)
+    proposal = access.proposal_for_user(user=request.user, pk=pk)
     budget = services.proposal_budget(proposal=proposal)
     members = [row.member for row in budget.rows]
     status = 200

@@ -14,6 +14,7 @@ from accounts.errors import ActionForbidden, DomainError, StaleAction
 from intake import selectors
 from intake.forms.eligibility import EligibilityOverrideForm
 from intake.models import Proposal
+from workflow import access
 from workflow.actions import proposal_override_eligibility
 
 
@@ -47,7 +48,7 @@ def _page(
 @role_required(Role.STAFF)
 def proposal_eligibility(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Show every eligibility check of the proposal; on POST, override the failed check named by ``check``."""
-    proposal = selectors.proposal_for_user(user=request.user, pk=pk)
+    proposal = access.proposal_for_user(user=request.user, pk=pk)
     if request.method != "POST":
         return _page(request, proposal)
     code = request.POST.get("check", "")

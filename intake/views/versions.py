@@ -12,14 +12,14 @@ from accounts.choices import Role
 from accounts.decorators import AuthenticatedRequest, role_required
 from accounts.errors import DomainError
 from intake.models import ProposalVersion
-from intake.selectors import proposal_for_user
 from intake.services.versions import (
-    version_for_user,
+    version_of,
     version_sheet,
     versions_compare,
     versions_for_comparison,
     versions_of,
 )
+from workflow.access import proposal_for_user
 
 
 def _download_url(version: ProposalVersion, attachment_id: int) -> str:
@@ -35,7 +35,7 @@ def _download_url(version: ProposalVersion, attachment_id: int) -> str:
 @login_required
 def version_detail(request: AuthenticatedRequest, pk: int, number: int) -> HttpResponse:
     """Show one submitted version exactly as it was frozen, laid out to print."""
-    version = version_for_user(user=request.user, pk=pk, number=number)
+    version = version_of(proposal=proposal_for_user(user=request.user, pk=pk), number=number)
     sheet = version_sheet(data=version.data)
     linked = {attachment.pk for attachment in version.attachments.all()}
     for item in sheet["attachments"]:
@@ -72,7 +72,7 @@ def version_compare(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         error = _("Choose two versions to compare, by their numbers.")
     else:
         try:
-            before, after = versions_for_comparison(user=request.user, pk=pk, first=first, second=second)
+            before, after = versions_for_comparison(proposal=proposal, first=first, second=second)
         except DomainError as refused:
             error = refused.message
         else:

@@ -10,10 +10,10 @@ from accounts.choices import Role
 from accounts.errors import ActionForbidden, DomainError, StaleAction
 from accounts.models import JoinRequest, Membership, Organization, User
 from accounts.services import join_request_decide
+from records.events import Channel, Event
+from records.models import Notification
 from tests.conftest import client_for
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
-from workflow.events import Channel, Event
-from workflow.models import Notification
 from workflow.organizations import organization_join_answer, organization_join_request
 
 pytestmark = pytest.mark.django_db
@@ -163,7 +163,7 @@ def test_join_request_withdrawn_by_its_author_only(
 
 
 def test_join_request_email_names_the_person_and_the_link(applicant: User) -> None:
-    from workflow.notifications import notification_render
+    from records.notifications import notification_render
 
     member = MembershipFactory(organization__legal_name="Maple AI").user
     join_request = organization_join_request(

@@ -36,11 +36,11 @@ from assessment.services.assignment import (
 )
 from intake.choices import VersionKind
 from intake.models import Call, ConsortiumMember, Proposal
+from intake.states import ProposalState
+from records.events import Channel, Event
+from records.models import Notification
 from tests.conftest import client_for
 from tests.factories import CallFactory, OrganizationFactory, ProposalFactory, UserFactory
-from workflow.events import Channel, Event
-from workflow.models import Notification
-from workflow.states import ProposalState
 
 pytestmark = pytest.mark.django_db
 

@@ -18,6 +18,9 @@ from assessment.models import AFFILIATION_CONFLICT_YEARS, Affiliation, AssessorP
 from assessment.services.conflicts import conflicts_for_call
 from assessment.services.rubrics import rubric_for
 from intake.models import ConsortiumMember, Proposal
+from intake.states import ProposalState
+from records.events import Channel, Event
+from records.models import Notification
 from tests.conftest import client_for
 from tests.factories import (
     AttachmentFactory,
@@ -27,9 +30,6 @@ from tests.factories import (
     ProposalVersionFactory,
     UserFactory,
 )
-from workflow.events import Channel, Event
-from workflow.models import Notification
-from workflow.states import ProposalState
 
 pytestmark = pytest.mark.django_db
 
@@ -400,7 +400,7 @@ def test_assessor_who_is_also_an_applicant_still_sees_their_own_proposals(applic
     own = ProposalFactory(lead_applicant=applicant)
     _conflict_row(ConflictSource.RECORDED)(applicant, proposal)
 
-    from intake.selectors import proposals_visible_to
+    from workflow.access import proposals_visible_to
 
     assert set(proposals_visible_to(user=User.objects.get(pk=applicant.pk))) == {own}
 

@@ -15,17 +15,18 @@ from accounts.models import User
 from assessment.choices import AssignmentState, ReviewState
 from assessment.models import Conflict, Review, Rubric, Standing
 from assessment.services import reviews
-from assessment.services.conflicts import conflict_record
 from assessment.services.results import call_results, call_scores_csv
 from intake.models import Proposal
+from intake.states import ProposalState
+from records import notifications
+from records.events import Channel, Event
+from records.models import AuditRecord, Notification
 from tests.assessment.reviewing import assignment_make, review_make, rubric_make
 from tests.concurrency import race, require_row_locks
 from tests.conftest import client_for
 from tests.factories import ProposalFactory, UserFactory
-from workflow import notifications
-from workflow.events import Channel, Event
-from workflow.models import AuditRecord, Notification
-from workflow.states import ProposalState
+from workflow import reviews as review_actions
+from workflow.reviews import conflict_record
 
 pytestmark = pytest.mark.django_db
 
@@ -163,7 +164,7 @@ def test_conflict_recorded_while_the_review_is_submitted_never_counts_it(transac
 
     outcomes = race(
         [
-            lambda: reviews.review_submit(
+            lambda: review_actions.review_submit(
                 assignment=assignment, by=assignment.assessor, data=data, expected_updated_at=None
             ),
             lambda: conflict_record(by=staff, assessor=assignment.assessor, proposal=proposal, nature="Spouse."),

@@ -27,6 +27,7 @@ from assessment.services.assignment import (
 )
 from assessment.services.conflicts import conflicts_for_call
 from intake.models import Attachment, Call, ConsortiumMember, Proposal
+from intake.states import ProposalState
 from tests.conftest import client_for
 from tests.factories import (
     AttachmentFactory,
@@ -36,7 +37,6 @@ from tests.factories import (
     ProposalVersionFactory,
     UserFactory,
 )
-from workflow.states import ProposalState
 
 pytestmark = pytest.mark.django_db
 

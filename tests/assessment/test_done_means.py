@@ -36,6 +36,7 @@ from assessment.choices import AssignmentState, ReviewState
 from assessment.models import Assignment
 from assessment.services import pool as pool_services
 from intake.models import Attachment, Call, ConsortiumMember, Proposal, ProposalVersion
+from intake.states import ProposalState
 from tests.browser import follow, forms_of, submit, text_of
 from tests.conftest import client_for
 from tests.factories import (
@@ -48,7 +49,6 @@ from tests.factories import (
     ProposalVersionFactory,
     UserFactory,
 )
-from workflow.states import ProposalState
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
@@ -333,7 +333,7 @@ def test_staff_set_a_rubric_invite_assessors_assign_optimally_and_read_the_ranke
     told = declare(ada, WELDS, conflict="I advised the lead organization on its welding line last year.")
     assert "Your conflict of interest is recorded and the assignment withdrawn. Staff are told." in text_of(told)
     assert ada.get(version_url(welds)).status_code == 404
-    inbox = text_of(staff_client.get(reverse("workflow:inbox")))
+    inbox = text_of(staff_client.get(reverse("records:inbox")))
     assert f"Unread: Conflict of interest declared: {WELDS}" in inbox
 
     # Staff assign the only assessor left for welds by hand: Ben (Ada is conflicted, Cy assigned).

@@ -11,11 +11,11 @@ from django.conf import settings
 from accounts.models import User
 from assessment.choices import AssignmentState
 from assessment.models import Rubric
+from records.events import Channel, Event
+from records.models import Notification
 from tests.assessment.reviewing import assessor_make, assignment_make, review_make, rubric_make
 from tests.factories import ProposalFactory
 from workflow import sweeps
-from workflow.events import Channel, Event
-from workflow.models import Notification
 
 pytestmark = pytest.mark.django_db
 

@@ -16,13 +16,14 @@ from assessment.choices import AssignmentState, ConflictSource, ReviewState
 from assessment.models import Assignment, Conflict, Review, Rubric
 from assessment.services import reviews
 from intake.models import Attachment, Proposal
+from intake.states import ProposalState
+from records.events import Channel, Event
+from records.models import AuditRecord, Notification
 from tests.assessment.reviewing import assessor_make, assignment_make, review_make, rubric_make
 from tests.concurrency import race, require_row_locks
 from tests.conftest import client_for
 from tests.factories import ProposalFactory, ProposalVersionFactory
-from workflow.events import Channel, Event
-from workflow.models import AuditRecord, Notification
-from workflow.states import ProposalState
+from workflow import reviews as review_actions
 
 pytestmark = pytest.mark.django_db
 
@@ -363,7 +364,7 @@ def test_last_required_review_completes_the_assessment(
         overall_comment="",
     )
 
-    reviews.review_submit(assignment=mine, by=assessor, data=form_data, expected_updated_at=None)
+    review_actions.review_submit(assignment=mine, by=assessor, data=form_data, expected_updated_at=None)
 
     proposal.refresh_from_db()
     record = AuditRecord.objects.get(proposal=proposal)
@@ -383,7 +384,7 @@ def test_a_review_short_of_k_leaves_the_proposal_in_assessment(
         overall_comment="",
     )
 
-    reviews.review_submit(assignment=mine, by=assessor, data=form_data, expected_updated_at=None)
+    review_actions.review_submit(assignment=mine, by=assessor, data=form_data, expected_updated_at=None)
 
     proposal.refresh_from_db()
     assert proposal.state == ProposalState.IN_ASSESSMENT
@@ -436,9 +437,9 @@ def test_reopen_needs_a_reason_and_a_submitted_review(staff: User, proposal: Pro
     draft = review_make(assignment_make(proposal, rubric=rubric), submitted=False)
 
     with pytest.raises(DomainError):
-        reviews.review_reopen(review=draft, by=staff, reason=" ")
+        review_actions.review_reopen(review=draft, by=staff, reason=" ")
     with pytest.raises(StaleAction):
-        reviews.review_reopen(review=draft, by=staff, reason="Why not.")
+        review_actions.review_reopen(review=draft, by=staff, reason="Why not.")
     assert not AuditRecord.objects.exists()
 
 
@@ -447,7 +448,7 @@ def test_reopened_review_can_be_changed_and_submitted_again(
 ) -> None:
     assignment = assignment_make(proposal, rubric=rubric, assessor=assessor)
     review = review_make(assignment)
-    reviews.review_reopen(review=review, by=staff, reason="Check criterion 2.")
+    review_actions.review_reopen(review=review, by=staff, reason="Check criterion 2.")
 
     page = assessor_client.get(_review_url(assignment))
     response = assessor_client.post(
@@ -512,7 +513,7 @@ def test_last_two_reviews_submitted_at_once_complete_the_assessment_once(transac
 
     outcomes = race(
         [
-            lambda who=who, assignment=assignment: reviews.review_submit(
+            lambda who=who, assignment=assignment: review_actions.review_submit(
                 assignment=assignment, by=who, data=data, expected_updated_at=None
             )
             for who, assignment in pairs

@@ -16,9 +16,10 @@ from assessment.scoring import Scale, proposal_scores
 from assessment.services import reviews
 from assessment.services.standings import standings_refresh
 from intake.models import Proposal
+from intake.states import ProposalState
 from tests.assessment.reviewing import assessor_make, assignment_make, review_make, rubric_make
 from tests.factories import ProposalFactory
-from workflow.states import ProposalState
+from workflow import reviews as review_actions
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +42,7 @@ def _submit(assignment: Assignment, values: list[int]) -> None:
         confidence="high",
         overall_comment="",
     )
-    reviews.review_submit(assignment=assignment, by=assignment.assessor, data=data, expected_updated_at=None)
+    review_actions.review_submit(assignment=assignment, by=assignment.assessor, data=data, expected_updated_at=None)
 
 
 def _results_total(proposal: Proposal, rubric: Rubric) -> float | None:
@@ -86,7 +87,7 @@ def test_reopening_a_review_takes_it_out_of_the_standing(staff: User, proposal: 
     review_make(assignment_make(proposal, rubric=rubric), values=[c.scale_min for c in rubric.criteria.all()])
     assert _standing(proposal) == (pytest.approx(50.0), 2)
 
-    reviews.review_reopen(review=high, by=staff, reason="The comments contradict the scores.")
+    review_actions.review_reopen(review=high, by=staff, reason="The comments contradict the scores.")
 
     assert _standing(proposal) == (pytest.approx(0.0), 1)
 

@@ -34,10 +34,10 @@ from django.utils import timezone
 from accounts.choices import Role
 from accounts.models import User
 from assessment.models import AssessorProfile
+from board.models import BoardMeeting
 from intake.models import Proposal
+from intake.states import ProposalState
 from tests.factories import PASSWORD, UserFactory
-from workflow.models import BoardMeeting
-from workflow.states import ProposalState
 
 if TYPE_CHECKING:
     from playwright.sync_api import Locator
@@ -258,7 +258,7 @@ def check_eligibility_and_assess(*, staff: Visitor, assessors: Sequence[Person],
     # The conflicted assessor can no longer open the proposal, whatever the link.
     conflicted.visitor.go(reverse("intake:version_detail", args=[proposal.pk, proposal.version_count]), status=404)
 
-    staff.go(reverse("workflow:inbox"))
+    staff.go(reverse("records:inbox"))
     staff.arrive("inbox-conflict")
     says(staff, f"Conflict of interest declared: {proposal.title}")
     (replacement_label,) = run_assignment(staff, proposal, offered=1)
@@ -318,7 +318,7 @@ def tell_and_open_early(staff: Visitor, proposal: Proposal) -> None:
     The chair records decisions only from the meeting's time (a week ahead) unless staff open it early.
     """
     meeting = BoardMeeting.objects.get(call_id=proposal.call_id)
-    staff.go(reverse("workflow:meeting_agenda", kwargs={"pk": meeting.pk}))
+    staff.go(reverse("board:meeting_agenda", kwargs={"pk": meeting.pk}))
     staff.arrive("agenda-staff")
     page = staff.page
     click_to(staff, page.get_by_role("button", name="The agenda is ready: tell the members"), "agenda-ready")
@@ -333,7 +333,7 @@ def tell_and_open_early(staff: Visitor, proposal: Proposal) -> None:
 def open_agenda(person: Person, proposal: Proposal) -> None:
     """The member, on their dashboard since signing in, opens the meeting's agenda, where the proposal is."""
     visitor = person.visitor
-    assert visitor.path == reverse("workflow:board_dashboard"), visitor.path
+    assert visitor.path == reverse("board:dashboard"), visitor.path
     click_to(visitor, visitor.page.get_by_role("link", name=re.compile(r"Agenda$")), "agenda")
     says(visitor, proposal.title)
 
@@ -394,7 +394,7 @@ def release_letters(staff: Visitor, proposal: Proposal, amount: Decimal) -> None
 
     Then they read the call's figures, where the approved ``amount`` is committed.
     """
-    staff.go(reverse("workflow:meeting_list", kwargs={"pk": proposal.call_id}))
+    staff.go(reverse("board:meeting_list", kwargs={"pk": proposal.call_id}))
     staff.arrive("meetings-decided")
     page = staff.page
     click_to(staff, page.get_by_role("link", name=re.compile("^Decision letters")), "letters")
@@ -416,7 +416,7 @@ def release_letters(staff: Visitor, proposal: Proposal, amount: Decimal) -> None
 def read_decision(applicant: Visitor, proposal: Proposal, amount: Decimal) -> None:
     """The applicant reads the notifications in the inbox, marks them read, and opens the decision letter."""
     page = applicant.page
-    applicant.go(reverse("workflow:inbox"))
+    applicant.go(reverse("records:inbox"))
     applicant.arrive("inbox")
     subject = f"Your proposal is funded: {proposal.title}"
     says(applicant, f"Unread: {subject}")

@@ -14,9 +14,9 @@ from typing import Any
 from django.urls import reverse
 
 from intake.models import Proposal
+from intake.states import ProposalState
 from tests.e2e import applicant_steps as steps
 from tests.e2e.harness import Visitor, expect
-from workflow.states import ProposalState
 
 
 def test_applicant_registers_submits_loi_and_after_invitation_the_full_application(
@@ -38,7 +38,7 @@ def test_applicant_registers_submits_loi_and_after_invitation_the_full_applicati
 
     inbox = applicant.page.locator("header").get_by_role("link", name="Inbox (4 unread)")
     steps.press(applicant, inbox, "inbox")
-    assert applicant.path == reverse("workflow:inbox")
+    assert applicant.path == reverse("records:inbox")
     for subject in ("Letter of intent received", "Invited to submit a full application", "Full application received"):
         expect(applicant.page.locator("main").get_by_text(f"Unread: {subject}: {steps.TITLE}")).to_have_count(1)
     joined = f"Unread: You are now a member of {steps.LEAD}"

@@ -14,9 +14,9 @@ from typing import Any
 from django.utils import translation
 
 from intake.models import Proposal
+from intake.states import ProposalState
 from tests.e2e import applicant_steps as steps
 from tests.e2e.harness import Visitor, expect
-from workflow.states import ProposalState
 
 #: Messages written the same in both languages.
 SAME_IN_FRENCH = {"Budget", "Consortium", "Organization", "Description", "Type"}

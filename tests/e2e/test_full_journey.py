@@ -20,12 +20,12 @@ from collections.abc import Callable
 from typing import Any
 
 from intake.models import Proposal
+from intake.states import ProposalState
+from records.events import Channel
+from records.models import Notification
 from tests.e2e import applicant_steps
 from tests.e2e.harness import Journal, Visitor
 from tests.e2e.review_steps import Person, assessors_seed, board_seed, check_eligibility_and_assess, decide_and_tell
-from workflow.events import Channel
-from workflow.models import Notification
-from workflow.states import ProposalState
 
 
 def test_an_applicant_is_funded_from_sign_up_to_decision_letter(

@@ -19,11 +19,11 @@ from django.urls import reverse
 from accounts.choices import Role
 from accounts.models import Organization
 from intake.models import Proposal
+from intake.states import ProposalState
 from tests.e2e import applicant_steps as steps
 from tests.e2e.harness import Visitor, expect
 from tests.factories import MembershipFactory, UserFactory
 from tests.intake import samples
-from workflow.states import ProposalState
 
 if TYPE_CHECKING:
     from playwright.sync_api import Locator

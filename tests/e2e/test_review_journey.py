@@ -14,7 +14,9 @@ from typing import cast
 
 from accounts.choices import Role
 from accounts.models import User
+from board.models import DecisionLetter
 from intake.models import Proposal
+from intake.states import ProposalState
 from tests.e2e.harness import Journal, Visitor
 from tests.e2e.review_steps import (
     Person,
@@ -26,8 +28,6 @@ from tests.e2e.review_steps import (
 )
 from tests.factories import CallFactory, ProgramFactory, ProposalFactory, UserFactory
 from workflow import actions
-from workflow.models import DecisionLetter
-from workflow.states import ProposalState
 
 TITLE = "Robotic weld inspection for shipyards"
 

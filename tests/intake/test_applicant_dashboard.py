@@ -17,9 +17,9 @@ from django.utils.timesince import timeuntil
 from accounts.choices import Role
 from accounts.models import User
 from intake.models import Call, CoApplicant, Proposal
+from intake.states import ProposalState
 from tests.conftest import client_for
 from tests.factories import CallFactory, ProposalFactory, UserFactory
-from workflow.states import ProposalState
 
 pytestmark = pytest.mark.django_db
 

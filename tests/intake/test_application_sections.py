@@ -20,10 +20,10 @@ from intake.choices import ForegroundIPKind
 from intake.forms.application import OutcomesForm
 from intake.models import Call, CoApplicant, ConsortiumMember, ForegroundIP, Milestone, Proposal
 from intake.services import application as services
+from intake.states import ProposalState
 from intake.views.application import _save
 from tests.conftest import client_for
 from tests.factories import CallFactory, OrganizationFactory, ProposalFactory, UserFactory
-from workflow.states import ProposalState
 
 pytestmark = pytest.mark.django_db
 

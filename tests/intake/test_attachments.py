@@ -17,11 +17,11 @@ from accounts.choices import Role
 from accounts.models import User
 from intake.models import Attachment, CoApplicant, Proposal
 from intake.services.attachments import attachment_display_name
+from intake.states import ProposalState
 from intake.views.attachments import UploadSizeLimit
 from tests.conftest import client_for
 from tests.factories import AttachmentFactory, ProposalFactory, user_with_role
 from tests.intake import samples
-from workflow.states import ProposalState
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 

@@ -20,9 +20,9 @@ from django.urls import reverse
 from accounts.models import User
 from intake.models import Attachment, Proposal
 from intake.services.attachments import attachment_upload
+from intake.states import ProposalState
 from tests.factories import AttachmentFactory, ProposalFactory
 from tests.intake import samples
-from workflow.states import ProposalState
 
 pytestmark = pytest.mark.django_db
 

@@ -16,9 +16,9 @@ from accounts.errors import DomainError, StaleAction
 from accounts.models import User
 from intake.models import BudgetLine, CoApplicant, ConsortiumMember, Proposal
 from intake.services import consortium as services
+from intake.states import ProposalState
 from tests.conftest import client_for
 from tests.factories import MembershipFactory, OrganizationFactory, ProposalFactory, UserFactory
-from workflow.states import ProposalState
 
 pytestmark = pytest.mark.django_db
 

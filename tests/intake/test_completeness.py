@@ -18,8 +18,8 @@ from intake.completeness import (
     proposal_stage,
 )
 from intake.models import Attachment, BudgetLine, Call, ConsortiumMember, ForegroundIP, Milestone, Proposal
+from intake.states import ProposalState
 from tests.factories import CallFactory, OrganizationFactory, ProposalFactory
-from workflow.states import ProposalState
 
 pytestmark = pytest.mark.django_db
 

@@ -15,11 +15,11 @@ from accounts.errors import ActionForbidden, DomainError, StaleAction
 from accounts.models import Membership, Organization, User
 from intake.models import BudgetLine, CoApplicant, ConsortiumMember, Proposal
 from intake.services import consortium as services
+from intake.states import ProposalState
+from records.events import Channel, Event
+from records.models import Notification
 from tests.conftest import client_for
 from tests.factories import MembershipFactory, OrganizationFactory, ProposalFactory, UserFactory
-from workflow.events import Channel, Event
-from workflow.models import Notification
-from workflow.states import ProposalState
 
 pytestmark = pytest.mark.django_db
 

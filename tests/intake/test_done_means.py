@@ -30,11 +30,11 @@ from accounts.choices import OrganizationType, Role
 from accounts.models import User
 from config.celery import app as celery_app
 from intake.models import Call, Proposal
+from intake.states import ProposalState
 from tests.browser import follow, forms_of, submit, text_of
 from tests.conftest import client_for
 from tests.factories import PASSWORD, CallFactory, OrganizationFactory, ProgramFactory, UserFactory
 from tests.intake import samples
-from workflow.states import ProposalState
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
@@ -342,7 +342,7 @@ def test_applicant_intake_from_sign_up_to_staff_reading_the_frozen_application(
     assert "Letters of support: letters.pdf" in sheet
     assert "Field trials reported" in sheet
 
-    inbox = text_of(applicant.get(reverse("workflow:inbox")))
+    inbox = text_of(applicant.get(reverse("records:inbox")))
     assert "3 unread" in inbox
     for subject in ("Letter of intent received", "Invited to submit a full application", "Full application received"):
         assert f"Unread: {subject}: {TITLE}" in inbox

@@ -14,11 +14,11 @@ from django.urls import reverse
 from accounts.models import User
 from intake.models import Call, ConsortiumMember, EligibilityOverride, Proposal
 from intake.selectors import proposal_eligibility
+from intake.states import ProposalState
+from records.models import AuditRecord
 from tests.conftest import client_for
 from tests.factories import OrganizationFactory, ProposalFactory
 from workflow.actions import proposal_override_eligibility
-from workflow.models import AuditRecord
-from workflow.states import ProposalState
 
 pytestmark = pytest.mark.django_db
 

@@ -17,10 +17,10 @@ from accounts.errors import ActionForbidden, DomainError, StaleAction
 from accounts.models import Membership, Organization, User
 from intake import services
 from intake.models import Call, Proposal
+from intake.states import ProposalState
+from records.models import AuditRecord
 from tests.factories import CallFactory, MembershipFactory, OrganizationFactory, ProposalFactory
 from workflow import actions
-from workflow.models import AuditRecord
-from workflow.states import ProposalState
 
 pytestmark = pytest.mark.django_db
 

@@ -15,10 +15,10 @@ from accounts.choices import Role
 from accounts.models import User
 from intake.models import Call, Program, Proposal
 from intake.services.call_lists import EligibilitySummary
+from intake.states import ProposalState
 from tests.conftest import client_for
 from tests.factories import CallFactory, ProgramFactory, UserFactory
 from tests.intake.test_versions import complete_application, invited
-from workflow.states import ProposalState
 
 pytestmark = pytest.mark.django_db
 

@@ -14,6 +14,7 @@ from django.urls import reverse
 from accounts.choices import OrganizationType, Role
 from accounts.errors import ActionForbidden, StaleAction
 from accounts.models import User
+from board.models import AgendaItem
 from intake.admin import ProposalVersionAdmin
 from intake.choices import VersionKind
 from intake.models import (
@@ -26,6 +27,8 @@ from intake.models import (
     ProposalVersion,
 )
 from intake.services.versions import proposal_version_freeze, versions_compare
+from intake.states import ProposalState
+from tests.board.making import meeting_make
 from tests.conftest import client_for
 from tests.factories import (
     AttachmentFactory,
@@ -34,10 +37,7 @@ from tests.factories import (
     ProposalVersionFactory,
     UserFactory,
 )
-from tests.workflow.board.making import meeting_make
 from workflow.actions import proposal_submit_application, proposal_submit_loi
-from workflow.models import AgendaItem
-from workflow.states import ProposalState
 
 pytestmark = pytest.mark.django_db
 

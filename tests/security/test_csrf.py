@@ -51,7 +51,7 @@ def signed_in_client() -> Client:
 def test_csrf_routes_are_gathered() -> None:
     names = {name for name, _route in ROUTES}
 
-    assert {"accounts:login", "intake:application_attachments", "workflow:board_vote", "workflow:proposal_act"} <= names
+    assert {"accounts:login", "intake:application_attachments", "board:vote", "workflow:proposal_act"} <= names
 
 
 @pytest.mark.parametrize(("name", "route"), ROUTES, ids=[name for name, _route in ROUTES])
@@ -116,7 +116,7 @@ def test_csrf_token_in_a_header_is_accepted(signed_in_client: Client) -> None:
     page = signed_in_client.get(reverse("accounts:profile"))
 
     response = signed_in_client.post(
-        reverse("workflow:inbox_mark_read"), {"all": "1"}, HTTP_X_CSRFTOKEN=str(page.context["csrf_token"])
+        reverse("records:inbox_mark_read"), {"all": "1"}, HTTP_X_CSRFTOKEN=str(page.context["csrf_token"])
     )
 
     assert response.status_code == 302

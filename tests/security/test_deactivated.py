@@ -18,8 +18,8 @@ from accounts.choices import Role
 from accounts.models import User
 from bench.sign_in import second_factor_pass
 from config.celery import app as celery_app
+from intake.states import ProposalState
 from tests.factories import PASSWORD, ProposalFactory, UserFactory
-from workflow.states import ProposalState
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +45,7 @@ def _signed_in(user: User) -> Client:
         (Role.APPLICANT, "intake:applicant_dashboard"),
         (Role.STAFF, "workflow:staff_dashboard"),
         (Role.ASSESSOR, "assessment:dashboard"),
-        (Role.BOARD_MEMBER, "workflow:board_dashboard"),
+        (Role.BOARD_MEMBER, "board:dashboard"),
     ],
 )
 def test_deactivated_session_sent_to_login(role: Role, page: str) -> None:

@@ -34,8 +34,15 @@ from accounts.choices import Role
 from assessment.choices import AssignmentState, ConflictSource, ReviewState
 from assessment.models import AssessorInvitation, Conflict, Review, Score
 from assessment.services import reviews
+from board.models import DecisionLetter
+from board.services.letters import meeting_decisions_release
 from intake.models import Attachment, ConsortiumMember, ForegroundIP, Milestone
+from intake.states import ProposalState
+from records.events import Channel
+from records.models import Notification
+from records.notifications import notification_render
 from tests.assessment.reviewing import assignment_make, rubric_make
+from tests.board.making import agenda_put, board_members_make, meeting_make, meeting_open, votes_cast
 from tests.conftest import client_for
 from tests.factories import (
     CallFactory,
@@ -45,13 +52,7 @@ from tests.factories import (
     ProposalVersionFactory,
     UserFactory,
 )
-from tests.workflow.board.making import agenda_put, board_members_make, meeting_make, meeting_open, votes_cast
 from workflow import actions
-from workflow.board.letters import meeting_decisions_release
-from workflow.events import Channel
-from workflow.models import DecisionLetter, Notification
-from workflow.notifications import notification_render
-from workflow.states import ProposalState
 
 pytestmark = pytest.mark.django_db
 
@@ -165,7 +166,7 @@ def world(settings: Any, tmp_path: Any) -> World:
         "voter": client_for(voters[0]),
     }
     # Drafting the letters reads the decision; the staff then edits the letter's words.
-    clients["staff"].get(reverse("workflow:meeting_letters", kwargs={"pk": meeting.pk}))
+    clients["staff"].get(reverse("board:meeting_letters", kwargs={"pk": meeting.pk}))
     letter = DecisionLetter.objects.get(item=item)
     _set(letter, subject=payload("letter_subject"), body=payload("letter_body"))
     meeting_decisions_release(meeting=meeting, by=staff)
@@ -207,18 +208,18 @@ def world(settings: Any, tmp_path: Any) -> World:
             reverse("assessment:assignment_proposal", kwargs={"pk": call.pk, "proposal_pk": draft.pk}),
         ),
         "pool": ("staff", reverse("assessment:pool")),
-        "meeting_letters": ("staff", reverse("workflow:meeting_letters", kwargs={"pk": meeting.pk})),
-        "letter_edit": ("staff", reverse("workflow:letter_edit", kwargs={"pk": letter.pk})),
-        "program_overview": ("staff", reverse("workflow:program_overview", kwargs={"pk": call.program_id})),
+        "meeting_letters": ("staff", reverse("board:meeting_letters", kwargs={"pk": meeting.pk})),
+        "letter_edit": ("staff", reverse("board:letter_edit", kwargs={"pk": letter.pk})),
+        "program_overview": ("staff", reverse("board:program_overview", kwargs={"pk": call.program_id})),
         "assessor_dashboard": ("assessor", reverse("assessment:dashboard")),
         "review": ("assessor", reverse("assessment:review", kwargs={"pk": assignment.pk})),
-        "meeting_agenda": ("chair", reverse("workflow:meeting_agenda", kwargs={"pk": meeting.pk})),
-        "board_votes": ("chair", reverse("workflow:board_votes", kwargs={"pk": meeting.pk})),
-        "staff_inbox": ("staff", reverse("workflow:inbox")),
-        "applicant_inbox": ("applicant", reverse("workflow:inbox")),
-        "board_vote": ("voter", reverse("workflow:board_vote", kwargs={"pk": meeting.pk, "item_pk": item.pk})),
-        "voter_votes": ("voter", reverse("workflow:board_votes", kwargs={"pk": meeting.pk})),
-        "board_decide": ("chair", reverse("workflow:board_decide", kwargs={"pk": meeting.pk, "item_pk": item.pk})),
+        "meeting_agenda": ("chair", reverse("board:meeting_agenda", kwargs={"pk": meeting.pk})),
+        "board_votes": ("chair", reverse("board:votes", kwargs={"pk": meeting.pk})),
+        "staff_inbox": ("staff", reverse("records:inbox")),
+        "applicant_inbox": ("applicant", reverse("records:inbox")),
+        "board_vote": ("voter", reverse("board:vote", kwargs={"pk": meeting.pk, "item_pk": item.pk})),
+        "voter_votes": ("voter", reverse("board:votes", kwargs={"pk": meeting.pk})),
+        "board_decide": ("chair", reverse("board:decide", kwargs={"pk": meeting.pk, "item_pk": item.pk})),
     }
     return World(clients=clients, urls=urls)
 

@@ -8,7 +8,7 @@ Already proven elsewhere, and not repeated here:
 - attachments of a proposal one may not read (download 404, removal 404):
   ``tests/intake/test_attachments.py``;
 - votes by non-members and on an item of another meeting (404, nothing written), and the
-  decision by a member who is not the chair (403): ``tests/workflow/board/test_votes.py``.
+  decision by a member who is not the chair (403): ``tests/board/test_votes.py``.
 
 What follows are the writes by id that those leave out: each is refused and nothing changes.
 """
@@ -26,11 +26,11 @@ from accounts.choices import Role
 from accounts.models import User
 from assessment.models import Review, Score
 from intake.models import CoApplicant, ConsortiumMember, Proposal
+from intake.states import ProposalState
+from records.events import Channel, Event
+from records.models import Notification
 from tests.assessment.reviewing import assignment_make, rubric_make
 from tests.factories import MembershipFactory, ProposalFactory, ProposalVersionFactory, user_with_role
-from workflow.events import Channel, Event
-from workflow.models import Notification
-from workflow.states import ProposalState
 
 pytestmark = pytest.mark.django_db
 
@@ -140,7 +140,7 @@ def test_object_access_another_users_notification_cannot_be_marked_read(
         recipient=applicant, event=Event.INVITED, channel=Channel.INBOX, key="security-test-invited"
     )
 
-    response = other_applicant_client.post(reverse("workflow:inbox_mark_read"), {"id": str(notification.pk)})
+    response = other_applicant_client.post(reverse("records:inbox_mark_read"), {"id": str(notification.pk)})
 
     assert response.status_code == 404
     notification.refresh_from_db()

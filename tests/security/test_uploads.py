@@ -23,9 +23,9 @@ from django.urls import reverse
 
 from accounts.models import User
 from intake.models import Attachment, Proposal
+from intake.states import ProposalState
 from tests.factories import ProposalFactory
 from tests.intake import samples
-from workflow.states import ProposalState
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 

@@ -22,8 +22,8 @@ def main(ids: list[int]) -> dict[str, object]:
 
     from accounts.models import User
     from intake.models import Attachment, Proposal
-    from workflow.audit_chain import audit_verify
-    from workflow.models import AuditRecord
+    from records.audit_chain import audit_verify
+    from records.models import AuditRecord
 
     applicant = User.objects.get(email="applicant@demo.clusterflow.ca")
     client = Client()

@@ -19,11 +19,11 @@ from django.db import connection
 from django.utils import timezone
 
 from intake.models import Attachment, Proposal
+from records.audit_chain import audit_seal
+from records.models import AuditRecord
 from stewardship.backup import BackupError, backup_create, backup_restore
 from tests.factories import AttachmentFactory, CallFactory, ProposalFactory
 from workflow.actions import proposal_submit_loi
-from workflow.audit_chain import audit_seal
-from workflow.models import AuditRecord
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -119,7 +119,7 @@ def test_restore_drill_rebuilds_every_submission_and_file(media_root: Path, rest
         "/applicant/": 200,
         "the demo applicant's proposal": 200,
     }
-    assert served["audit_records"] == backup.manifest["counts"]["workflow.AuditRecord"]
+    assert served["audit_records"] == backup.manifest["counts"]["records.AuditRecord"]
     assert served["audit_records"] >= AuditRecord.objects.filter(proposal__in=before).count()
     assert (served["audit_ok"], served["audit_problem"]) == (True, "")
     restored_hashes = served["files"]

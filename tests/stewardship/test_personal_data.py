@@ -25,8 +25,12 @@ from accounts.choices import Role
 from accounts.errors import ActionForbidden, StaleAction
 from accounts.models import FormerMembership, JoinRequest, Membership, SignInRecord, User
 from assessment.models import Affiliation, AssessorProfile, Conflict, Review
+from board.models import AgendaItem, BoardConflict, BoardMeeting, Vote
 from config.celery import app as celery_app
 from intake.models import Attachment, CoApplicant, Proposal
+from records.audit_chain import audit_seal, audit_verify
+from records.events import Channel, Event
+from records.models import AuditRecord, Notification
 from stewardship import selectors, services
 from tests.assessment.reviewing import assignment_make, review_make, rubric_make
 from tests.conftest import client_for
@@ -39,9 +43,6 @@ from tests.factories import (
     ProposalFactory,
     UserFactory,
 )
-from workflow.audit_chain import audit_seal, audit_verify
-from workflow.events import Channel, Event
-from workflow.models import AgendaItem, AuditRecord, BoardConflict, BoardMeeting, Notification, Vote
 
 pytestmark = pytest.mark.django_db
 

@@ -14,16 +14,17 @@ from django.utils import timezone
 from accounts.choices import Role
 from accounts.errors import ActionForbidden, DomainError, StaleAction
 from accounts.models import User
+from board.models import AgendaItem, BoardMeeting
+from intake.lifecycle import SYSTEM
 from intake.models import Proposal
+from intake.states import ProposalState as S
+from records.events import Channel, Event
+from records.models import AuditRecord, Notification
 from tests.assessment.reviewing import reviews_all_in
+from tests.board.making import agenda_put, board_members_make, meeting_make, meeting_open, votes_cast
 from tests.factories import CallFactory, UserFactory
-from tests.workflow.board.making import agenda_put, board_members_make, meeting_make, meeting_open, votes_cast
 from workflow import actions
 from workflow.actions import ConditionsNotMet
-from workflow.events import Channel, Event
-from workflow.lifecycle import SYSTEM
-from workflow.models import AgendaItem, AuditRecord, BoardMeeting, Notification
-from workflow.states import ProposalState as S
 
 MS = timedelta(milliseconds=1)
 LATER = timedelta(days=5)

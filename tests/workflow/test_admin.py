@@ -5,8 +5,8 @@ from django.contrib.admin.sites import site
 from django.test import RequestFactory
 
 from intake.models import Proposal
+from records.models import AuditRecord, Notification
 from tests.factories import UserFactory
-from workflow.models import AuditRecord, Notification
 
 
 @pytest.mark.parametrize("model", [AuditRecord, Notification, Proposal])

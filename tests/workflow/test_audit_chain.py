@@ -11,9 +11,9 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.utils import timezone
 
+from records.audit_chain import audit_seal, audit_verify
+from records.models import AuditRecord, AuditSeal
 from tests.factories import ProposalFactory, UserFactory
-from workflow.audit_chain import audit_seal, audit_verify
-from workflow.models import AuditRecord, AuditSeal
 
 pytestmark = pytest.mark.django_db
 

@@ -14,9 +14,9 @@ from django.urls import reverse
 from accounts.models import Organization, User
 from intake.models import Call, ConsortiumMember, EligibilityOverride, Proposal
 from intake.services.call_lists import EligibilitySummary
+from intake.states import ProposalState as S
 from tests.factories import OrganizationFactory, ProposalFactory
 from tests.intake.test_versions import complete_application
-from workflow.states import ProposalState as S
 
 pytestmark = pytest.mark.django_db
 

@@ -30,12 +30,12 @@ from django.utils import timezone
 from accounts.choices import Role
 from accounts.models import User
 from config.celery import app as celery_app
+from intake.states import ProposalState
+from records.events import Channel, Event
+from records.models import Notification
+from records.notifications import notifications_relay, notify
 from tests.factories import UserFactory
 from workflow import actions
-from workflow.events import Channel, Event
-from workflow.models import Notification
-from workflow.notifications import notifications_relay, notify
-from workflow.states import ProposalState
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -10,11 +10,11 @@ from accounts.choices import Role
 from accounts.errors import StaleAction
 from accounts.models import User
 from intake.models import Proposal
+from intake.states import ProposalState as S
+from records.models import AuditRecord
 from tests.concurrency import race, require_row_locks
 from tests.factories import UserFactory
 from workflow import actions
-from workflow.models import AuditRecord
-from workflow.states import ProposalState as S
 
 pytestmark = pytest.mark.postgres
 

@@ -21,20 +21,21 @@ from django_otp.oath import totp
 from accounts.choices import OrganizationType
 from assessment.choices import AssignmentState, ReviewState
 from assessment.models import AssessorProfile, Assignment, Rubric
+from board.models import BoardMeeting, Vote
+from demo.seed import ASSESSED, IN_ASSESSMENT, REVIEWERS, demo_pdf
 from intake.choices import CallPhase
 from intake.eligibility import CODES
 from intake.filetypes import sniff
+from intake.lifecycle import unmet_conditions
 from intake.models import Proposal
 from intake.selectors import call_committed, proposal_funding_requested
+from intake.states import ProposalState
+from records.models import AuditRecord
 from tests.browser import follow, forms_of, submit, text_of
-from workflow.demo import ASSESSED, IN_ASSESSMENT, REVIEWERS, demo_pdf
-from workflow.lifecycle import unmet_conditions
-from workflow.models import AuditRecord, BoardMeeting, Vote
-from workflow.states import ProposalState
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
-PROJECT_APPS = ("auth", "accounts", "intake", "assessment", "workflow", "otp_totp", "otp_static")
+PROJECT_APPS = ("auth", "accounts", "records", "intake", "assessment", "board", "workflow", "otp_totp", "otp_static")
 
 
 def _seed() -> str:
@@ -97,8 +98,8 @@ def test_seed_demo_twice_changes_nothing() -> None:
             "intake.Attachment",
             "assessment.Assignment",
             "assessment.Review",
-            "workflow.BoardMeeting",
-            "workflow.AgendaItem",
+            "board.BoardMeeting",
+            "board.AgendaItem",
         )
     } == {
         "accounts.User": 9,
@@ -108,8 +109,8 @@ def test_seed_demo_twice_changes_nothing() -> None:
         "intake.Attachment": 6,
         "assessment.Assignment": 4,
         "assessment.Review": 3,
-        "workflow.BoardMeeting": 1,
-        "workflow.AgendaItem": 1,
+        "board.BoardMeeting": 1,
+        "board.AgendaItem": 1,
     }
 
 
@@ -363,13 +364,13 @@ def test_seed_demo_board_member_reads_the_agenda_votes_and_decides_as_chair() ->
     (item,) = meeting.items.all()
     title = ASSESSED["title"]
 
-    agenda = client.get(reverse("workflow:meeting_agenda", kwargs={"pk": meeting.pk}))
-    votes_page = client.get(reverse("workflow:board_votes", kwargs={"pk": meeting.pk}))
-    vote_url = reverse("workflow:board_vote", kwargs={"pk": meeting.pk, "item_pk": item.pk})
+    agenda = client.get(reverse("board:meeting_agenda", kwargs={"pk": meeting.pk}))
+    votes_page = client.get(reverse("board:votes", kwargs={"pk": meeting.pk}))
+    vote_url = reverse("board:vote", kwargs={"pk": meeting.pk, "item_pk": item.pk})
     voted = follow(
         client, submit(client, client.get(vote_url), values={"choice": "approve", "comment": "Strong reviews."})
     )
-    decide_page = client.get(reverse("workflow:board_decide", kwargs={"pk": meeting.pk, "item_pk": item.pk}))
+    decide_page = client.get(reverse("board:decide", kwargs={"pk": meeting.pk, "item_pk": item.pk}))
     (approve,) = [form for form in forms_of(decide_page) if form.buttons.get("decision") == "approve"]
     decided = client.post(
         approve.action,

@@ -12,16 +12,17 @@ from django.utils import translation
 
 from accounts.choices import Role
 from accounts.models import User
+from board.models import BoardMeeting
+from board.services.letters import meeting_decisions_release
 from intake.models import Proposal
+from intake.states import ProposalState
+from records.events import Channel, Event
+from records.models import Notification
+from records.notifications import notification_render
+from tests.board.making import decidable
+from tests.conftest import MakeProposal
 from tests.factories import UserFactory
-from tests.workflow.board.making import decidable
-from tests.workflow.conftest import MakeProposal
 from workflow.actions import proposal_approve, proposal_decline, proposal_request_changes
-from workflow.board.letters import meeting_decisions_release
-from workflow.events import Channel, Event
-from workflow.models import BoardMeeting, Notification
-from workflow.notifications import notification_render
-from workflow.states import ProposalState
 
 pytestmark = pytest.mark.django_db
 

@@ -14,9 +14,9 @@ from django.utils import timezone
 
 from accounts.models import User
 from intake.models import Proposal
-from tests.workflow.conftest import MakeProposal
-from workflow.events import Channel, Event
-from workflow.models import Notification
+from records.events import Channel, Event
+from records.models import Notification
+from tests.conftest import MakeProposal
 
 pytestmark = pytest.mark.django_db
 
@@ -58,8 +58,8 @@ def _subjects(response: Any) -> list[str]:
 
 
 def test_inbox_urls() -> None:
-    assert reverse("workflow:inbox") == INBOX
-    assert reverse("workflow:inbox_mark_read") == MARK_READ
+    assert reverse("records:inbox") == INBOX
+    assert reverse("records:inbox_mark_read") == MARK_READ
 
 
 def test_inbox_lists_only_the_users_own_inbox_rows_newest_first(

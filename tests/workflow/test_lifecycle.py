@@ -14,12 +14,12 @@ from hypothesis.extra.django import TestCase
 
 from accounts.choices import Role
 from accounts.models import Organization, User
+from intake import lifecycle
+from intake.lifecycle import SYSTEM, ProposalLifecycle, transition_of
 from intake.models import Proposal
+from intake.states import FINAL_STATES, ProposalState
+from tests.conftest import FAST_HASHERS
 from tests.factories import CallFactory, OrganizationFactory, UserFactory
-from tests.workflow.conftest import FAST_HASHERS
-from workflow import lifecycle
-from workflow.lifecycle import SYSTEM, ProposalLifecycle, transition_of
-from workflow.states import FINAL_STATES, ProposalState
 
 # --- DESIGN.md's tables, copied by hand: the code must match them, not the other way round ------
 
@@ -118,7 +118,7 @@ def test_transition_permits_exactly_the_designs_actor(
         "system": SYSTEM,
     }
     proposal = Proposal(state=source, lead_applicant=applicant)
-    # What ``workflow.selectors.board_facts`` reads: the chair of the proposal's meeting.
+    # What ``board.selectors.board_facts`` reads: the chair of the proposal's meeting.
     proposal.board_chair_id = users["chair"].pk  # type: ignore[attr-defined]
     declared = transition_of(action, source)
 

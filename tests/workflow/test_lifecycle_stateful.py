@@ -1,6 +1,6 @@
 """Random sequences of actions by random people at random times, against a model of DESIGN.md's table.
 
-The model below is written from the design, not from ``workflow.lifecycle``: it predicts the
+The model below is written from the design, not from ``intake.lifecycle``: it predicts the
 outcome of each attempt (done, or which refusal) from the state, the person, the clock, the
 input and the board (its meetings, the chair of the proposal's meeting, the votes counted
 toward its quorum), and the test compares the prediction with what the actions did to the
@@ -30,15 +30,16 @@ from hypothesis.stateful import (
 
 from accounts.choices import Role
 from accounts.errors import ActionForbidden, DomainError, StaleAction
+from board.models import AgendaItem, BoardConflict, BoardMeeting, Vote, VoteChoice
+from board.services.meetings import meeting_open_early
+from intake.lifecycle import SYSTEM
 from intake.models import Proposal
+from records.models import AuditRecord, Notification
 from tests.assessment.reviewing import reviews_all_in
+from tests.conftest import FAST_HASHERS
 from tests.factories import CallFactory, OrganizationFactory, ProposalFactory, UserFactory
-from tests.workflow.conftest import FAST_HASHERS
 from workflow import actions
 from workflow.actions import ConditionsNotMet
-from workflow.board.meetings import meeting_open_early
-from workflow.lifecycle import SYSTEM
-from workflow.models import AgendaItem, AuditRecord, BoardConflict, BoardMeeting, Notification, Vote, VoteChoice
 from workflow.retention import proposals_dispose_due
 
 # --- The model ------------------------------------------------------------------------------

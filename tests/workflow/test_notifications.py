@@ -13,13 +13,13 @@ from accounts.choices import Role
 from accounts.models import User
 from accounts.services import user_grant_role
 from intake.models import Proposal
+from records import notifications
+from records.events import Channel, Event
+from records.models import Notification
+from records.notifications import notification_key, notify_audiences, staff_audience
+from records.sql import insert_rows_per_user
+from tests.conftest import MakeProposal
 from tests.factories import UserFactory
-from tests.workflow.conftest import MakeProposal
-from workflow import notifications
-from workflow.events import Channel, Event
-from workflow.models import Notification
-from workflow.notifications import notification_key, notify_audiences, staff_audience
-from workflow.sql import insert_rows_per_user
 
 pytestmark = pytest.mark.django_db
 

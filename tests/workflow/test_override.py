@@ -10,11 +10,11 @@ import pytest
 from accounts.errors import ActionForbidden, DomainError, StaleAction
 from accounts.models import User
 from intake.models import Call, EligibilityOverride, Proposal
+from intake.states import ProposalState
+from records.models import AuditRecord
 from tests.factories import ProposalFactory
 from workflow import actions
 from workflow.actions import ConditionsNotMet
-from workflow.models import AuditRecord
-from workflow.states import ProposalState
 
 pytestmark = pytest.mark.django_db
 

@@ -32,11 +32,11 @@ from accounts.choices import Role
 from accounts.models import User
 from config.celery import app as celery_app
 from intake.models import Proposal
+from intake.states import ProposalState
+from records.events import Channel
+from records.models import Notification
 from tests.factories import PASSWORD, UserFactory
 from tests.workflow.test_celery_delivery import Worker, _message_ids, _relay_until, _row_message_id, _wait_until
-from workflow.events import Channel
-from workflow.models import Notification
-from workflow.states import ProposalState
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.redis]
 
@@ -165,7 +165,7 @@ def _submit(client: Client, proposal: Proposal) -> None:
 
 
 def _read_pages(client: Client) -> None:
-    for name in ("accounts:dashboard", "accounts:profile", "workflow:inbox", "home"):
+    for name in ("accounts:dashboard", "accounts:profile", "records:inbox", "home"):
         response = client.get(reverse(name), follow=True)
         assert response.status_code == 200, (name, response.content.decode()[:2000])
         assert response.context["user"].is_authenticated, name

@@ -18,6 +18,9 @@ from accounts.models import User
 from assessment.choices import AssignmentState, ConflictSource, ReviewState
 from assessment.models import Assignment, Conflict, Criterion, Review, Score
 from assessment.services.rubrics import rubric_for
+from board.models import AgendaItem, BoardConflict, BoardMeeting, DecisionLetter, Vote
+from board.services.program import program_overview
+from intake.lifecycle import actions_for
 from intake.models import (
     Attachment,
     BudgetLine,
@@ -31,6 +34,10 @@ from intake.models import (
     Proposal,
     ProposalVersion,
 )
+from intake.states import ProposalState as S
+from records.events import Event
+from records.models import AuditRecord, Notification
+from records.notifications import notify
 from tests.factories import (
     AttachmentFactory,
     CallFactory,
@@ -41,11 +48,6 @@ from tests.factories import (
     user_with_role,
 )
 from workflow import actions
-from workflow.board.program import program_overview
-from workflow.events import Event
-from workflow.lifecycle import actions_for
-from workflow.models import AgendaItem, AuditRecord, BoardConflict, BoardMeeting, DecisionLetter, Notification, Vote
-from workflow.notifications import notify
 from workflow.retention import (
     call_legal_hold_lift,
     call_legal_hold_set,
@@ -56,7 +58,6 @@ from workflow.retention import (
     proposals_due_for_disposal,
     retention_figures,
 )
-from workflow.states import ProposalState as S
 
 pytestmark = pytest.mark.django_db
 

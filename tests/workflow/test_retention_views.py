@@ -13,11 +13,11 @@ from django.utils import timezone
 
 from accounts.models import User
 from intake.models import Call, Program, Proposal
+from intake.states import ProposalState as S
+from records.models import AuditRecord
 from tests.conftest import client_for
 from tests.factories import CallFactory, ProgramFactory, ProposalFactory
-from workflow.models import AuditRecord
 from workflow.retention import call_legal_hold_set, proposal_legal_hold_set, proposals_dispose_due
-from workflow.states import ProposalState as S
 
 pytestmark = pytest.mark.django_db
 
@@ -154,7 +154,7 @@ def test_a_disposed_proposal_renders_on_staff_pages_without_content(staff: User,
 
     detail = client.get(reverse("workflow:proposal_detail", args=[proposal.pk]))
     listing = client.get(reverse("workflow:call_proposals", args=[call.pk]))
-    figures = client.get(reverse("workflow:program_overview", args=[program.pk]))
+    figures = client.get(reverse("board:program_overview", args=[program.pk]))
     hold = client.get(reverse("workflow:proposal_legal_hold", args=[proposal.pk]))
 
     assert [detail.status_code, listing.status_code, figures.status_code, hold.status_code] == [200] * 4

@@ -10,13 +10,14 @@ from django.utils import timezone
 
 from accounts.models import User
 from intake.models import Call, Proposal
+from intake.states import ProposalState as S
+from records import notifications
+from records.events import Channel, Event
+from records.models import AuditRecord, Notification
+from records.notifications import notification_key
 from tests.factories import CallFactory
-from workflow import actions, notifications
+from workflow import actions
 from workflow.actions import proposals_expire_overdue
-from workflow.events import Channel, Event
-from workflow.models import AuditRecord, Notification
-from workflow.notifications import notification_key
-from workflow.states import ProposalState as S
 from workflow.sweeps import deadline_reminders_send
 
 MS = timedelta(milliseconds=1)

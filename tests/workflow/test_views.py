@@ -14,13 +14,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from board.models import AgendaItem
 from intake.models import Call, Proposal
 from intake.selectors import proposal_funding_requested
+from intake.states import ProposalState
 from intake.templatetags.money import money
+from records.models import AuditRecord
 from tests.assessment.reviewing import reviews_all_in
-from tests.conftest import client_for
-from tests.factories import CallFactory, ProposalFactory
-from tests.workflow.board.making import (
+from tests.board.making import (
     agenda_put,
     board_members_make,
     decidable,
@@ -28,10 +29,9 @@ from tests.workflow.board.making import (
     meeting_open,
     votes_cast,
 )
-from tests.workflow.conftest import MakeProposal
+from tests.conftest import MakeProposal, client_for
+from tests.factories import CallFactory, ProposalFactory
 from workflow import actions
-from workflow.models import AgendaItem, AuditRecord
-from workflow.states import ProposalState
 
 pytestmark = pytest.mark.django_db
 
@@ -256,7 +256,7 @@ def test_board_dashboard_lists_proposals_before_the_board(
     agenda_put(before, meeting_make(before.call, chair=board_member, members=[], quorum=1))
     make_proposal(S.SUBMITTED, title="Still in intake")
 
-    response = board_client.get(reverse("workflow:board_dashboard"))
+    response = board_client.get(reverse("board:dashboard"))
 
     assert response.context["proposals"] == [before]
     assert "Still in intake" not in response.content.decode()

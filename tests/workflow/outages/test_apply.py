@@ -14,12 +14,13 @@ from accounts.choices import Role
 from accounts.errors import ActionForbidden, DomainError, StaleAction
 from accounts.models import User
 from intake.models import Call, Proposal
+from intake.states import ProposalState as S
+from records.events import Channel, Event
+from records.models import AuditRecord, Notification
 from tests.concurrency import race, require_row_locks
 from tests.factories import CallFactory, UserFactory
-from workflow.events import Channel, Event
-from workflow.models import AuditRecord, ExtensionRule, Incident, IncidentExtension, Notification
+from workflow.models import ExtensionRule, Incident, IncidentExtension
 from workflow.outages import OUTAGE_EXTENSION, incident_apply, incident_plan
-from workflow.states import ProposalState as S
 
 HOUR = timedelta(hours=1)
 

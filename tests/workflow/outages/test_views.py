@@ -12,10 +12,10 @@ from django.utils import timezone
 
 from accounts.models import User
 from intake.models import Call
+from intake.states import ProposalState as S
 from tests.conftest import client_for
 from tests.factories import CallFactory
 from workflow.models import ExtensionRule, Incident, IncidentExtension
-from workflow.states import ProposalState as S
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,8 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.utils import translation
 
-from workflow.lifecycle import ACTIONS, ProposalLifecycle
-from workflow.states import ProposalState
+from intake.lifecycle import ACTIONS, ProposalLifecycle
+from intake.states import ProposalState
 
 
 def workflow_diagram() -> str:

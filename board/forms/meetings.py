@@ -1,0 +1,126 @@
+"""Forms of board meetings: plan or edit one, send assessed proposals to it, defer an item to a later one."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from board.models import BoardMeeting
+from board.services.meetings import board_members, meeting_assessed_proposals, meeting_later_meetings
+from intake.models import Call, Proposal
+
+LOCAL_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+class _MemberChoice(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.display_name} ({obj.email})"
+
+
+class MeetingForm(forms.Form):
+    """A meeting's date and time (typed in the call's timezone), quorum, members and chair."""
+
+    held_at = forms.DateTimeField(
+        label=_("Date and time"),
+        widget=forms.DateTimeInput(format=LOCAL_INPUT_FORMAT, attrs={"type": "datetime-local"}),
+        input_formats=[LOCAL_INPUT_FORMAT, "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
+    )
+    quorum = forms.IntegerField(
+        label=_("Quorum"),
+        min_value=1,
+        initial=3,
+        help_text=_("How many members who are not recused must vote on a proposal before it is decided."),
+    )
+    members = _MemberChoice(
+        label=_("Members invited"), queryset=User.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
+    chair = forms.ModelChoiceField(label=_("Chair"), queryset=User.objects.none(), help_text=_("One of the members."))
+    updated_at = forms.DateTimeField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, call: Call, meeting: BoardMeeting | None = None, **kwargs: Any) -> None:
+        if meeting is not None and "initial" not in kwargs:
+            kwargs["initial"] = {
+                "held_at": timezone.localtime(meeting.held_at, call.zone).replace(tzinfo=None),
+                "quorum": meeting.quorum,
+                "members": list(meeting.members.all()),
+                "chair": meeting.chair,
+                "updated_at": meeting.updated_at.isoformat(),
+            }
+        super().__init__(*args, **kwargs)
+        self.call = call
+        self.fields["held_at"].help_text = _("In the call's timezone, %(zone)s.") % {"zone": call.timezone}
+        self.fields["members"].queryset = board_members()  # type: ignore[attr-defined]
+        self.fields["chair"].queryset = board_members()  # type: ignore[attr-defined]
+
+    def clean_held_at(self) -> datetime:
+        value: datetime = self.cleaned_data["held_at"]
+        local = value.replace(tzinfo=None).replace(tzinfo=self.call.zone)
+        if local <= timezone.now():
+            raise forms.ValidationError(_("Choose a date and time in the future."))
+        return local
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        members = list(cleaned.get("members") or [])
+        chair = cleaned.get("chair")
+        if chair is not None and members and chair not in members:
+            self.add_error("chair", _("The chair must be one of the members invited."))
+        quorum = cleaned.get("quorum")
+        if quorum is not None and members and quorum > len(members):
+            self.add_error(
+                "quorum",
+                _("The quorum cannot be more than the members invited (%(count)d).") % {"count": len(members)},
+            )
+        return cleaned
+
+
+class SendProposalsForm(forms.Form):
+    """The assessed proposals of the meeting's call to put on its agenda."""
+
+    proposals: forms.ModelMultipleChoiceField[Proposal] = forms.ModelMultipleChoiceField(
+        label=_("Assessed proposals"), queryset=Proposal.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args: Any, meeting: BoardMeeting, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["proposals"].queryset = meeting_assessed_proposals(meeting=meeting)  # type: ignore[attr-defined]
+        self.fields["proposals"].label_from_instance = lambda proposal: proposal.title  # type: ignore[attr-defined]
+
+
+class DeferForm(forms.Form):
+    """The later meeting of the same call an item moves to."""
+
+    to_meeting: forms.ModelChoiceField[BoardMeeting] = forms.ModelChoiceField(
+        label=_("Defer to the meeting of"), queryset=BoardMeeting.objects.none()
+    )
+
+    def __init__(self, *args: Any, meeting: BoardMeeting, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        zone = meeting.call.zone
+        field = self.fields["to_meeting"]
+        field.queryset = meeting_later_meetings(meeting=meeting)  # type: ignore[attr-defined]
+        field.label_from_instance = lambda later: timezone.localtime(later.held_at, zone).strftime(  # type: ignore[attr-defined]
+            "%Y-%m-%d %H:%M"
+        )
+
+
+class OpenEarlyForm(forms.Form):
+    """Why staff open a meeting before its scheduled time: kept in the meeting's audit record."""
+
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("The members and staff read it on the meeting's page."),
+        error_messages={"required": _("Give the reason the meeting opens before its scheduled time.")},
+    )
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError(_("Give the reason the meeting opens before its scheduled time."))
+        return reason

@@ -1,0 +1,90 @@
+"""Staff's decision letters of a meeting: preview, edit, and the release of the meeting's decisions."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from accounts.choices import Role
+from accounts.decorators import AuthenticatedRequest, role_required
+from accounts.errors import DomainError, StaleAction
+from board.forms.letters import LetterForm
+from board.models import BoardMeeting
+from board.services import letters
+
+
+def _meeting(pk: int) -> BoardMeeting:
+    return get_object_or_404(BoardMeeting.objects.select_related("call", "chair"), pk=pk)
+
+
+@role_required(Role.STAFF)
+def meeting_letters(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """List the meeting's letters (drafting those of decisions recorded since), to preview, edit and release."""
+    meeting = _meeting(pk)
+    state = letters.meeting_letters(meeting=meeting)
+    return render(
+        request,
+        "board/letters.html",
+        {"meeting": meeting, "letters": state.letters, "undecided": state.undecided},
+    )
+
+
+@role_required(Role.STAFF)
+def letter_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Edit one letter's subject and text; somebody's save in between is refused (409), the typed text kept."""
+    letter = letters.letter_for_staff(pk=pk)
+    form = LetterForm(request.POST or None, letter=letter)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                letters.letter_update(
+                    letter=letter,
+                    by=request.user,
+                    subject=form.cleaned_data["subject"],
+                    body=form.cleaned_data["body"],
+                    seen=form.cleaned_data["seen"],
+                )
+            except StaleAction as error:
+                form.add_error(None, error.message)
+                status = 409
+            except DomainError as error:
+                form.add_error(None, error.message)
+                status = 400
+            else:
+                messages.success(request, _("The letter is saved."))
+                return redirect("board:meeting_letters", pk=letter.item.meeting_id)
+        else:
+            status = 400
+    return render(request, "board/letter_edit.html", {"letter": letter, "form": form}, status=status)
+
+
+@role_required(Role.STAFF)
+@require_POST
+def meeting_decisions_release(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Send the meeting's letters to the applicants, once."""
+    meeting = _meeting(pk)
+    try:
+        sent = letters.meeting_decisions_release(meeting=meeting, by=request.user)
+    except DomainError as error:
+        error.back_url = reverse("board:meeting_letters", kwargs={"pk": pk})
+        error.back_label = _("Back to the letters")
+        raise
+    if sent:
+        messages.success(
+            request,
+            ngettext(
+                "The decisions are released: %(count)d letter was sent.",
+                "The decisions are released: %(count)d letters were sent.",
+                sent,
+            )
+            % {"count": sent},
+        )
+    else:
+        messages.info(request, _("These decisions were already released: nothing was sent again."))
+    return redirect("board:meeting_letters", pk=pk)

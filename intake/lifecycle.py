@@ -1,0 +1,264 @@
+"""The proposal lifecycle: every transition, its source, target, conditions and actor.
+
+This file is the whole table of DESIGN.md's "The lifecycle". Transition bodies are empty
+on purpose: the state change is the only effect. Everything around it (locking, checking,
+saving, auditing, notifying) is done by the one action per transition in
+``workflow.actions``, the only code allowed to change the state.
+
+The concrete model (``intake.models.Proposal``) provides ``lead_applicant_id``, ``call``,
+``deadline``, ``missing_for_submission()``, ``eligibility_failures()``,
+``required_reviews_missing()`` (every required review submitted); the board's guards read
+the annotations of ``board.selectors.board_facts`` (its meeting's chair, quorum and
+opening time, the votes counted), which a proposal read without them does not meet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from accounts.choices import Role
+from intake.states import WITHDRAWABLE_STATES, ProposalState
+
+S = ProposalState
+
+
+class SystemActor:
+    """The actor of transitions made by the deadline sweeps and by completed assessments."""
+
+    pk = None
+    is_authenticated = False
+    is_active = True
+
+    def has_role(self, role: str) -> bool:
+        return False
+
+    def __str__(self) -> str:
+        return str(_("Clusterflow"))
+
+
+SYSTEM = SystemActor()
+
+
+# --- Conditions: named, with the message shown when they are not met -------------------
+
+
+class Condition:
+    """A readable guard: ``condition(proposal)`` says whether it holds; ``message`` why not."""
+
+    def __init__(self, check: Callable[[Any], bool], message: Any) -> None:
+        self.check = check
+        self.message = message
+        self.__name__ = check.__name__
+
+    def __call__(self, proposal: Any) -> bool:
+        return bool(self.check(proposal))
+
+    def explain(self, proposal: Any) -> str:
+        """Say why the condition does not hold for ``proposal``."""
+        return str(self.message(proposal) if callable(self.message) else self.message)
+
+
+def condition(message: Any) -> Callable[[Callable[[Any], bool]], Condition]:
+    return lambda check: Condition(check, message)
+
+
+@condition(_("The letter-of-intent window is not open by the server's clock."))
+def loi_window_open(proposal: Any) -> bool:
+    deadline = proposal.deadline
+    return deadline is not None and proposal.call.loi_opens_at <= timezone.now() < deadline
+
+
+@condition(_("The deadline has passed by the server's clock."))
+def before_deadline(proposal: Any) -> bool:
+    return proposal.deadline is not None and timezone.now() < proposal.deadline
+
+
+@condition(
+    lambda proposal: (
+        _("The proposal is not complete: it lacks %(missing)s.")
+        % {"missing": ", ".join(proposal.missing_for_submission())}
+    )
+)
+def complete(proposal: Any) -> bool:
+    return not proposal.missing_for_submission()
+
+
+@condition(
+    lambda proposal: (
+        _("The application fails eligibility checks that staff have not overridden: %(failures)s.")
+        % {"failures": "; ".join(proposal.eligibility_failures())}
+    )
+)
+def eligible(proposal: Any) -> bool:
+    return not proposal.eligibility_failures()
+
+
+@condition(_("The deadline has not passed yet."))
+def deadline_passed(proposal: Any) -> bool:
+    return proposal.deadline is not None and timezone.now() >= proposal.deadline
+
+
+@condition(
+    lambda proposal: (
+        ngettext(
+            "%(count)d required review is not submitted yet.",
+            "%(count)d required reviews are not submitted yet.",
+            proposal.required_reviews_missing(),
+        )
+        % {"count": proposal.required_reviews_missing()}
+    )
+)
+def reviews_in(proposal: Any) -> bool:
+    return proposal.required_reviews_missing() == 0
+
+
+def _quorum_missing(proposal: Any) -> str:
+    quorum = getattr(proposal, "board_quorum", None)
+    if quorum is None:
+        return str(_("The proposal is on no board meeting's agenda."))
+    return _("A quorum of %(quorum)s board members who are not recused has not voted yet: %(votes)s have.") % {
+        "quorum": quorum,
+        "votes": getattr(proposal, "board_votes_counted", None) or 0,
+    }
+
+
+@condition(_quorum_missing)
+def quorum_reached(proposal: Any) -> bool:
+    # Read with ``board.selectors.board_facts``: the proposal's meeting and its counted votes.
+    quorum, votes = getattr(proposal, "board_quorum", None), getattr(proposal, "board_votes_counted", None)
+    return quorum is not None and votes is not None and votes >= quorum
+
+
+@condition(
+    _(
+        "The board meeting has not started by the server's clock: the chair records decisions from its scheduled "
+        "time, or from when staff open it early."
+    )
+)
+def board_meeting_started(proposal: Any) -> bool:
+    # Read with ``board.selectors.board_facts``: when the proposal's meeting opens (scheduled, or opened early).
+    opens_at = getattr(proposal, "board_opens_at", None)
+    return opens_at is not None and timezone.now() >= opens_at
+
+
+# --- Permissions: who may act ------------------------------------------------------------
+
+
+def lead_applicant(proposal: Any, user: Any) -> bool:
+    return user.pk is not None and user.pk == proposal.lead_applicant_id and user.has_role(Role.APPLICANT)
+
+
+def program_staff(proposal: Any, user: Any) -> bool:
+    return user.has_role(Role.STAFF)
+
+
+def board_chair(proposal: Any, user: Any) -> bool:
+    """The chair of the meeting whose agenda the proposal is on (``board_chair_id``, from ``board_facts``)."""
+    chair = getattr(proposal, "board_chair_id", None)
+    return chair is not None and user.pk == chair and user.has_role(Role.BOARD_MEMBER)
+
+
+def system(proposal: Any, user: Any) -> bool:
+    return user is SYSTEM
+
+
+def staff_or_system(proposal: Any, user: Any) -> bool:
+    return system(proposal, user) or program_staff(proposal, user)
+
+
+# --- The table ---------------------------------------------------------------------------
+
+
+class ProposalLifecycle(ConcurrentTransitionMixin, models.Model):
+    state = FSMField(_("state"), default=S.DRAFT, choices=S.choices, protected=True, db_index=True)
+
+    class Meta:
+        abstract = True
+
+    # fmt: off
+    @transition(state, source=S.DRAFT, target=S.LOI_SUBMITTED,
+                conditions=[loi_window_open, complete], permission=lead_applicant)
+    def submit_loi(self) -> None: ...
+
+    @transition(state, source=S.LOI_SUBMITTED, target=S.INVITED, permission=program_staff)
+    def invite(self) -> None: ...
+
+    @transition(state, source=S.LOI_SUBMITTED, target=S.LOI_DECLINED, permission=program_staff)
+    def decline_loi(self) -> None: ...
+
+    @transition(state, source=[S.INVITED, S.CHANGES_REQUESTED], target=S.SUBMITTED,
+                conditions=[before_deadline, complete], permission=lead_applicant)
+    def submit_application(self) -> None: ...
+
+    @transition(state, source=S.SUBMITTED, target=S.CHANGES_REQUESTED, permission=program_staff)
+    def request_changes(self) -> None: ...
+
+    @transition(state, source=S.SUBMITTED, target=S.INELIGIBLE, permission=program_staff)
+    def mark_ineligible(self) -> None: ...
+
+    @transition(state, source=S.SUBMITTED, target=S.IN_ASSESSMENT, conditions=[eligible], permission=program_staff)
+    def start_assessment(self) -> None: ...
+
+    @transition(state, source=S.IN_ASSESSMENT, target=S.ASSESSED, conditions=[reviews_in], permission=staff_or_system)
+    def complete_assessment(self) -> None: ...
+
+    @transition(state, source=S.ASSESSED, target=S.IN_ASSESSMENT, permission=program_staff)
+    def reopen_assessment(self) -> None: ...
+
+    @transition(state, source=S.ASSESSED, target=S.BOARD_REVIEW, permission=program_staff)
+    def send_to_board(self) -> None: ...
+
+    @transition(state, source=S.BOARD_REVIEW, target=S.APPROVED,
+                conditions=[board_meeting_started, quorum_reached], permission=board_chair)
+    def approve(self) -> None: ...
+
+    @transition(state, source=S.BOARD_REVIEW, target=S.DECLINED,
+                conditions=[board_meeting_started, quorum_reached], permission=board_chair)
+    def decline(self) -> None: ...
+
+    @transition(state, source=sorted(WITHDRAWABLE_STATES), target=S.WITHDRAWN, permission=lead_applicant)
+    def withdraw(self) -> None: ...
+
+    @transition(state, source=[S.DRAFT, S.INVITED, S.CHANGES_REQUESTED], target=S.EXPIRED,
+                conditions=[deadline_passed], permission=system)
+    def expire(self) -> None: ...
+    # fmt: on
+
+
+#: Every action of the table, in the order of DESIGN.md.
+ACTIONS = [
+    "submit_loi", "invite", "decline_loi", "submit_application", "request_changes", "mark_ineligible",
+    "start_assessment", "complete_assessment", "reopen_assessment", "send_to_board", "approve", "decline",
+    "withdraw", "expire",
+]  # fmt: skip
+
+
+def transition_of(action: str, state: str) -> Any:
+    """Return django-fsm's declaration of ``action`` from ``state``, or None if there is none."""
+    return getattr(ProposalLifecycle, action)._django_fsm.get_transition(state)
+
+
+def permitted(proposal: Any, action: str, user: Any) -> bool:
+    """Say whether ``user`` may perform ``action`` on ``proposal`` in its current state, conditions aside."""
+    declared = transition_of(action, proposal.state)
+    return declared is not None and declared.has_perm(proposal, user)
+
+
+def actions_for(proposal: Any, user: Any) -> list[str]:
+    """Return the actions ``user`` may perform on ``proposal`` now, conditions aside."""
+    return [action for action in ACTIONS if permitted(proposal, action, user)]
+
+
+def unmet_conditions(proposal: Any, action: str) -> list[str]:
+    """Return the messages of the conditions of ``action`` that ``proposal`` does not meet now."""
+    declared = transition_of(action, proposal.state)
+    if declared is None:
+        return []
+    return [check.explain(proposal) for check in declared.conditions if not check(proposal)]

@@ -1,0 +1,36 @@
+"""The admin shows the audit log and the notifications read-only: no one edits or deletes them."""
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from records.models import AuditRecord, Notification
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(AuditRecord)
+class AuditRecordAdmin(ReadOnlyAdmin):
+    list_display = ["at", "proposal", "action", "from_state", "to_state", "actor"]
+    list_filter = ["action", "to_state"]
+    search_fields = ["proposal__title", "actor__email", "reason"]
+    list_select_related = ["proposal", "actor"]
+    date_hierarchy = "at"
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "event", "channel", "recipient", "sent_at", "read_at", "attempts"]
+    list_filter = ["event", "channel"]
+    search_fields = ["recipient__email", "key"]
+    list_select_related = ["recipient"]

@@ -1,0 +1,33 @@
+"""Celery tasks of the records: sending the notification emails, relaying the unsent, sealing the audit trail."""
+
+from __future__ import annotations
+
+import smtplib
+
+from celery import shared_task
+
+from records import audit_chain, notifications
+
+
+@shared_task(
+    autoretry_for=(OSError, smtplib.SMTPException),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=8,
+)
+def send_notification_emails(ids: list[int]) -> int:
+    """Send the notification emails ``ids`` that are still unsent."""
+    return notifications.notification_emails_send(ids=ids)
+
+
+@shared_task
+def relay_unsent_notifications() -> int:
+    """Re-queue emails still unsent some minutes after they were written."""
+    return notifications.notifications_relay()
+
+
+@shared_task
+def seal_audit_trail() -> int:
+    """Append the audit records written since the last run to the hash chain."""
+    return audit_chain.audit_seal().sealed

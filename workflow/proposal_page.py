@@ -1,0 +1,69 @@
+"""The applicant's page of a proposal: its state, what to do next, the actions open to them and its history.
+
+Rendered by intake's proposal page and again by the lifecycle's action endpoint
+(``workflow.views.proposal_act``) when a posted action form has errors, so both show the
+same page.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpResponse
+from django.shortcuts import render
+
+from accounts.decorators import AuthenticatedRequest
+from intake import selectors
+from intake.lifecycle import actions_for, unmet_conditions
+from intake.models import Proposal
+from intake.states import NEXT_STEP, ProposalState
+from workflow.forms import ACTION_DONE, ACTION_FORMS, REASON_FOR_APPLICANT, ActionForm
+from workflow.selectors import audit_records_for
+
+
+def _moment(value: Any) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def applicant_timeline(proposal: Proposal) -> list[dict[str, Any]]:
+    """Tell the history of ``proposal`` to its applicant: when, what, and the reason meant for them; no names."""
+    return [
+        {
+            "at": record.at,
+            "text": ACTION_DONE.get(record.action, record.action),
+            "reason": record.reason if record.action in REASON_FOR_APPLICANT else "",
+            "due": _moment(record.data.get("due_at") or record.data.get("until")),
+            "amount": record.data.get("amount") if record.action == "approve" else None,
+        }
+        for record in audit_records_for(proposal=proposal)
+    ]
+
+
+def applicant_proposal_page(
+    request: AuthenticatedRequest, proposal: Proposal, *, bound: ActionForm | None = None, status: int = 200
+) -> HttpResponse:
+    """Render the applicant's page of ``proposal``; ``bound`` is a posted action form to show with its errors."""
+    forms = []
+    for action in actions_for(proposal, request.user):
+        form_class = ACTION_FORMS[action]
+        if not form_class.by_applicant:
+            continue
+        form = bound if bound is not None and bound.action == action else form_class(proposal=proposal)
+        forms.append((form, unmet_conditions(proposal, action)))
+    return render(
+        request,
+        "intake/proposal_detail.html",
+        {
+            "proposal": proposal,
+            "call": proposal.call,
+            "next_step": NEXT_STEP.get(ProposalState(proposal.state), ""),
+            "action_forms": forms,
+            "timeline": applicant_timeline(proposal),
+            "eligibility": selectors.proposal_eligibility(proposal=proposal),
+        },
+        status=status,
+    )

@@ -1,0 +1,241 @@
+"""Views of the workflow app: the staff dashboard and the proposals' lifecycle."""
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.choices import Role
+from accounts.decorators import AuthenticatedRequest, role_required
+from accounts.errors import ActionForbidden, DomainError, StaleAction
+from accounts.models import User
+from accounts.selectors import join_requests_to_decide
+from board.selectors import board_facts
+from intake.lifecycle import actions_for, unmet_conditions
+from intake.models import Proposal
+from intake.selectors import (
+    call_for_staff,
+    calls_open,
+    proposal_eligibility,
+    proposal_state_counts,
+)
+from intake.services.call_lists import call_proposals_page, sort_columns, stage_choices
+from intake.states import ProposalState
+from workflow import actions
+from workflow.access import proposal_for_user, proposals_visible_to
+from workflow.actions import ConditionsNotMet
+from workflow.forms import ACTION_DONE, ACTION_FORMS, ActionForm, ExtendDeadlineForm
+from workflow.proposal_page import applicant_proposal_page
+from workflow.selectors import audit_records_for
+
+
+@role_required(Role.STAFF)
+def staff_dashboard(request: AuthenticatedRequest) -> HttpResponse:
+    return render(
+        request,
+        "workflow/staff_dashboard.html",
+        {"open_calls": calls_open(), "join_requests": join_requests_to_decide(user=request.user).count()},
+    )
+
+
+# --- Proposals: staff's list per call, the staff and board page, and the one action endpoint ------
+
+#: The action functions, by the names of the lifecycle's table (plus the deadline extension).
+PERFORM: dict[str, Callable[..., Proposal]] = {
+    "submit_loi": actions.proposal_submit_loi,
+    "invite": actions.proposal_invite,
+    "decline_loi": actions.proposal_decline_loi,
+    "submit_application": actions.proposal_submit_application,
+    "request_changes": actions.proposal_request_changes,
+    "mark_ineligible": actions.proposal_mark_ineligible,
+    "start_assessment": actions.proposal_start_assessment,
+    "complete_assessment": actions.proposal_complete_assessment,
+    "reopen_assessment": actions.proposal_reopen_assessment,
+    "send_to_board": actions.proposal_send_to_board,
+    "approve": actions.proposal_approve,
+    "decline": actions.proposal_decline,
+    "withdraw": actions.proposal_withdraw,
+}
+
+
+def _require_staff_or_board(user: User) -> None:
+    if not (user.has_role(Role.STAFF) or user.has_role(Role.BOARD_MEMBER)):
+        raise PermissionDenied(_("This page is for program staff and board members."))
+
+
+def proposal_for_staff_or_board(*, user: User, pk: int) -> Proposal:
+    """Return the proposal ``pk`` if ``user`` may read it (404 otherwise), with the board's facts for a board member.
+
+    The lifecycle's approve and decline are the chair's, once a quorum has voted: only with
+    ``board_facts`` can the page offer them and the action endpoint refuse them with the
+    right reason. Staff who are not board members are never the chair, so their read goes
+    without the subqueries.
+    """
+    proposals = proposals_visible_to(user=user)
+    if user.has_role(Role.BOARD_MEMBER):
+        proposals = proposals.annotate(**board_facts())
+    return get_object_or_404(proposals, pk=pk)
+
+
+def _available_forms(proposal: Proposal, user: User) -> list[type[ActionForm]]:
+    """Return the forms of what ``user`` may do to ``proposal`` now, as staff or board (conditions aside).
+
+    The chair's decisions are offered only on a proposal read with ``board_facts``
+    (``proposal_for_staff_or_board``); the call's list reads without them, so a staff member
+    who also chairs a meeting decides from the proposal's page, not from the list.
+    """
+    available = [
+        ACTION_FORMS[action] for action in actions_for(proposal, user) if not ACTION_FORMS[action].by_applicant
+    ]
+    if user.has_role(Role.STAFF) and proposal.deadline is not None:
+        available.append(ExtendDeadlineForm)
+    return available
+
+
+@role_required(Role.STAFF)
+def call_proposals(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """List a call's proposals, 60 to a page: filtered by state or stage, sorted, each with its eligibility summary."""
+    call = call_for_staff(pk=pk)
+    counts = proposal_state_counts(call=call)
+    listing = call_proposals_page(
+        call=call,
+        state=request.GET.get("state", ""),
+        stage=request.GET.get("stage", ""),
+        sort=request.GET.get("sort", ""),
+        page_number=request.GET.get("page"),
+        state_counts=counts,
+    )
+    rows = [(proposal, _available_forms(proposal, request.user)) for proposal in listing.page.object_list]
+    states = [(value, label, counts.get(value, 0)) for value, label in ProposalState.choices]
+    return render(
+        request,
+        "workflow/call_proposals.html",
+        {
+            "call": call,
+            "page": listing.page,
+            "rows": rows,
+            "state": listing.state,
+            "stage": listing.stage,
+            "sort": listing.sort,
+            "states": states,
+            "stages": stage_choices(),
+            "columns": sort_columns(listing.sort),
+            "total": sum(counts.values()),
+        },
+    )
+
+
+def _staff_page(
+    request: AuthenticatedRequest, proposal: Proposal, *, bound: ActionForm | None = None, status: int = 200
+) -> HttpResponse:
+    forms = []
+    for form_class in _available_forms(proposal, request.user):
+        form = bound if bound is not None and bound.action == form_class.action else form_class(proposal=proposal)
+        unmet = unmet_conditions(proposal, form_class.action) if form_class.action in PERFORM else []
+        forms.append((form, unmet))
+    return render(
+        request,
+        "workflow/proposal_detail.html",
+        {
+            "proposal": proposal,
+            "call": proposal.call,
+            "action_forms": forms,
+            "list_url": (
+                reverse("workflow:call_proposals", kwargs={"pk": proposal.call_id})
+                if request.user.has_role(Role.STAFF)
+                else ""
+            ),
+            "eligibility": proposal_eligibility(proposal=proposal),
+            "records": [
+                (record, ACTION_DONE.get(record.action, record.action))
+                for record in audit_records_for(proposal=proposal)
+            ],
+        },
+        status=status,
+    )
+
+
+@login_required
+def proposal_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Show one proposal to staff (or to the board, once before it) with its full history and actions."""
+    _require_staff_or_board(request.user)
+    return _staff_page(request, proposal_for_staff_or_board(user=request.user, pk=pk))
+
+
+def _page_url(pk: int, form_class: type[ActionForm]) -> str:
+    name = "intake:proposal_detail" if form_class.by_applicant else "workflow:proposal_detail"
+    return reverse(name, kwargs={"pk": pk})
+
+
+@login_required
+@require_POST
+def proposal_act(request: AuthenticatedRequest, pk: int, action: str) -> HttpResponse:
+    """Perform one action on one proposal: parse its form, call its one action function, redirect.
+
+    A form error re-renders the page with what was typed (400); an unmet condition says which
+    (409, typed values kept); a stale post (409) and a forbidden one (403) are rendered by the
+    domain-error middleware, with a link back to the proposal.
+    """
+    form_class = ACTION_FORMS.get(action)
+    if form_class is None:
+        raise Http404
+    # A form that needs nothing of the proposal is read first; then the action reads the
+    # proposal once, locked and permission-checked (404 if not visible). Staff's and the
+    # board's actions read it with the board's facts, which the chair's guards need.
+    fetch = proposal_for_user if form_class.by_applicant else proposal_for_staff_or_board
+    proposal = fetch(user=request.user, pk=pk) if form_class.needs_proposal else None
+    form = form_class(request.POST, proposal=proposal)
+
+    def render_page(status: int, error: str | None = None) -> HttpResponse:
+        shown = proposal or fetch(user=request.user, pk=pk)
+        bound = form_class(request.POST, proposal=shown)
+        bound.is_valid()
+        if error:
+            bound.add_error(None, error)
+        if form_class.by_applicant:
+            return applicant_proposal_page(request, shown, bound=bound, status=status)
+        return _staff_page(request, shown, bound=bound, status=status)
+
+    try:
+        if proposal is not None or not form.is_valid():
+            # Nobody is asked to correct a form for an action that is no longer theirs.
+            actions.proposal_action_precheck(
+                proposal=proposal or fetch(user=request.user, pk=pk),
+                action=action,
+                by=request.user,
+                expected_state=request.POST.get(f"{action}-expected_state"),
+            )
+        if not form.is_valid():
+            return render_page(400)
+        target = proposal or Proposal(pk=pk)
+        if action == ExtendDeadlineForm.action:
+            done = actions.proposal_extend_deadline(proposal=target, by=request.user, **form.arguments())
+        else:
+            done = PERFORM[action](
+                proposal=target,
+                by=request.user,
+                expected_state=form.cleaned_data["expected_state"],
+                **form.arguments(),
+            )
+    except (StaleAction, ActionForbidden) as error:
+        if proposal is None:  # Read by the action alone: say nothing of a proposal the user may not see.
+            proposal_for_user(user=request.user, pk=pk)
+        error.back_url = _page_url(pk, form_class)
+        error.back_label = _("Back to the proposal")
+        raise
+    except ConditionsNotMet as error:
+        return render_page(error.status, error.message)
+    except DomainError as error:
+        return render_page(400, error.message)
+    messages.success(
+        request,
+        _("Done: %(action)s. The proposal is now “%(state)s”.")
+        % {"action": form_class.label, "state": done.get_state_display()},
+    )
+    return redirect(_page_url(pk, form_class))
