@@ -1,0 +1,38 @@
+"""Intake's models: programs, their calls, and the proposals with everything an applicant enters and submits.
+
+Each concern has its module; every model and public name is imported here, so ``from intake.models import …``
+reads them all. The modules are imported in the order the models were first declared, so Django registers
+them in that order still (it decides the order of serialized data and of new migrations' operations).
+"""
+
+# Not sorted: the order of declaration, above.
+from intake.models.base import NOT_NEGATIVE, PERCENT, BilingualMixin, LegalHold, money  # noqa: I001
+from intake.models.programs import Program
+from intake.models.calls import Call
+from intake.models.proposals import Proposal, ProposalQuerySet
+from intake.models.consortium import BudgetLine, CoApplicant, ConsortiumMember
+from intake.models.plan import ForegroundIP, Milestone
+from intake.models.attachments import Attachment, attachment_path
+from intake.models.versions import ProposalVersion
+from intake.models.eligibility import EligibilityOverride
+
+__all__ = [
+    "NOT_NEGATIVE",
+    "PERCENT",
+    "Attachment",
+    "BilingualMixin",
+    "BudgetLine",
+    "Call",
+    "CoApplicant",
+    "ConsortiumMember",
+    "EligibilityOverride",
+    "ForegroundIP",
+    "LegalHold",
+    "Milestone",
+    "Program",
+    "Proposal",
+    "ProposalQuerySet",
+    "ProposalVersion",
+    "attachment_path",
+    "money",
+]

@@ -1,0 +1,270 @@
+"""Proposals: one project from its letter of intent to the board's decision, and the queries on them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Case, F, Q, When
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Organization
+from intake.choices import VersionKind
+from intake.completeness import missing_for_submission, proposal_stage
+from intake.eligibility import Application, Check, Rules, checks
+from intake.models.base import LegalHold
+from intake.models.calls import Call
+from intake.lifecycle import ProposalLifecycle
+from intake.states import EDITABLE_STATES, FINAL_STATES, ProposalState
+
+
+class ProposalQuerySet(models.QuerySet["Proposal"]):
+    def with_deadline(self) -> ProposalQuerySet:
+        """Annotate ``current_deadline``: the same rule as ``Proposal.deadline``, in SQL."""
+        return self.annotate(
+            current_deadline=Case(
+                When(
+                    Q(deadline_extended_for=F("state"), deadline_extended_until__isnull=False),
+                    then=F("deadline_extended_until"),
+                ),
+                When(state=ProposalState.DRAFT, then=F("call__loi_closes_at")),
+                When(state=ProposalState.INVITED, then=F("call__application_closes_at")),
+                When(state=ProposalState.CHANGES_REQUESTED, then=F("changes_due_at")),
+                default=None,
+                output_field=models.DateTimeField(),
+            )
+        )
+
+
+class Proposal(ProposalLifecycle, LegalHold):
+    """One project, from its letter of intent to the board's decision.
+
+    The state changes only through ``workflow.actions``; see ``intake.lifecycle``.
+    """
+
+    call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="proposals", verbose_name=_("call"))
+    lead_applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="led_proposals",
+        verbose_name=_("lead applicant"),
+    )
+    lead_organization = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="led_proposals",
+        verbose_name=_("lead organization"),
+    )
+    co_applicants = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        through="CoApplicant",
+        through_fields=("proposal", "user"),
+        related_name="co_applied_proposals",
+        verbose_name=_("co-applicants"),
+        blank=True,
+    )
+    title = models.CharField(_("title"), max_length=250)
+    summary = models.TextField(_("summary"), blank=True)
+
+    # The letter of intent.
+    challenge = models.TextField(_("the challenge"), blank=True)
+    technology = models.TextField(_("the technology"), blank=True)
+    expected_partners = models.TextField(_("expected partners"), blank=True)
+    estimated_total_cost = models.DecimalField(
+        _("estimated total project cost ($)"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    estimated_funding_requested = models.DecimalField(
+        _("estimated funding requested from the cluster ($)"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+
+    # The full application's texts.
+    project_description = models.TextField(_("project description"), blank=True)
+    work_plan = models.TextField(_("work plan"), blank=True)
+    ip_ownership_terms = models.TextField(_("proposed ownership of the foreground IP"), blank=True)
+    ip_partner_licensing = models.TextField(_("licensing terms among the partners"), blank=True)
+    ip_member_licensing = models.TextField(_("licensing terms for cluster members"), blank=True)
+
+    # Expected outcomes, during the project and in the three years after.
+    jobs_during = models.PositiveIntegerField(_("jobs created during the project"), null=True, blank=True)
+    jobs_after = models.PositiveIntegerField(_("jobs created in the three years after"), null=True, blank=True)
+    revenue_during = models.DecimalField(
+        _("revenue during the project ($)"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    revenue_after = models.DecimalField(
+        _("revenue in the three years after ($)"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    ip_rights_during = models.PositiveIntegerField(_("IP rights during the project"), null=True, blank=True)
+    ip_rights_after = models.PositiveIntegerField(_("IP rights in the three years after"), null=True, blank=True)
+    smes_scaled_during = models.PositiveIntegerField(_("SMEs scaled during the project"), null=True, blank=True)
+    smes_scaled_after = models.PositiveIntegerField(_("SMEs scaled in the three years after"), null=True, blank=True)
+
+    # Deadlines particular to this proposal.
+    changes_due_at = models.DateTimeField(_("changes due"), null=True, blank=True)
+    deadline_extended_until = models.DateTimeField(_("deadline extended until"), null=True, blank=True)
+    deadline_extended_for = models.CharField(
+        _("extension applies in state"), max_length=32, choices=ProposalState.choices, blank=True
+    )
+    # The board's decision.
+    approved_amount = models.DecimalField(
+        _("approved amount ($)"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    decision_conditions = models.TextField(_("conditions of funding"), blank=True)
+
+    # What the project is about, matched against assessors' expertise when assigning them.
+    sectors = models.JSONField(
+        _("sectors"), default=list, blank=True, help_text=_("The fields the project belongs to.")
+    )
+    keywords = models.JSONField(
+        _("keywords"), default=list, blank=True, help_text=_("A few words or phrases that describe the technology.")
+    )
+    submitted_at = models.DateTimeField(_("last submitted"), null=True, blank=True)
+    # The number of the last version frozen (0 before the first submission), raised in the
+    # submission's own update so that numbering the next version reads nothing.
+    version_count = models.PositiveIntegerField(_("versions"), default=0, editable=False)
+    # Retention (docs/retention.md): a legal hold (``LegalHold``) suspends disposition; once disposed of,
+    # only a minimal record is left, with the funding its consortium requested so the figures stay true.
+    disposed_at = models.DateTimeField(_("disposed of"), null=True, blank=True, editable=False)
+    requested_at_disposal = models.DecimalField(
+        _("funding requested, kept at disposal ($)"), max_digits=14, decimal_places=2, null=True, blank=True,
+        editable=False,
+    )  # fmt: skip
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = ProposalQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("proposal")
+        verbose_name_plural = _("proposals")
+        ordering = ["-created_at", "pk"]
+        indexes = [models.Index(fields=["call", "state"], name="proposal_call_state")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(approved_amount__isnull=True) | Q(approved_amount__gte=0),
+                name="proposal_approved_amount_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=(Q(estimated_total_cost__isnull=True) | Q(estimated_total_cost__gte=0))
+                & (Q(estimated_funding_requested__isnull=True) | Q(estimated_funding_requested__gte=0))
+                & (Q(revenue_during__isnull=True) | Q(revenue_during__gte=0))
+                & (Q(revenue_after__isnull=True) | Q(revenue_after__gte=0)),
+                name="proposal_amounts_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(deadline_extended_until__isnull=True, deadline_extended_for="")
+                | Q(deadline_extended_until__isnull=False) & ~Q(deadline_extended_for=""),
+                name="proposal_extension_has_a_state",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def base_deadline(self) -> datetime | None:
+        """Return the call's (or staff's) deadline for the current state, before any extension."""
+        if self.state == ProposalState.DRAFT:
+            return self.call.loi_closes_at
+        if self.state == ProposalState.INVITED:
+            return self.call.application_closes_at
+        if self.state == ProposalState.CHANGES_REQUESTED:
+            return self.changes_due_at
+        return None
+
+    @property
+    def deadline(self) -> datetime | None:
+        """Return the deadline that applies now: the extension for this state, or the base one."""
+        if self.deadline_extended_until and self.deadline_extended_for == self.state:
+            return self.deadline_extended_until
+        return self.base_deadline
+
+    @property
+    def is_editable(self) -> bool:
+        return self.state in EDITABLE_STATES
+
+    @property
+    def is_final(self) -> bool:
+        return self.state in FINAL_STATES
+
+    #: The long texts of each stage, by field, each held to the stage's word limit.
+    LOI_TEXTS = ("summary", "challenge", "technology", "expected_partners")
+    APPLICATION_TEXTS = (
+        "summary",
+        "project_description",
+        "work_plan",
+        "ip_ownership_terms",
+        "ip_partner_licensing",
+        "ip_member_licensing",
+    )
+
+    def missing_for_submission(self) -> list[str]:
+        """Return what the proposal lacks to be submitted: its sections, then its failed eligibility checks."""
+        return missing_for_submission(self) + self.eligibility_failures()
+
+    def eligibility_stage(self) -> str:
+        """Return whether the proposal is at the letter-of-intent or the full-application stage."""
+        return proposal_stage(self)
+
+    def eligibility_rules(self, stage: str) -> Rules:
+        """Return the rules of the proposal's call as the eligibility engine reads them, for ``stage``."""
+        return self.call.eligibility_rules(stage)
+
+    def eligibility_application(self, stage: str) -> Application:
+        """Return what the applicant entered as the eligibility engine reads it (3 queries, none for an LOI).
+
+        A letter of intent is checked for its word limits only, so its consortium and attachments are left out.
+        """
+        fields = self.LOI_TEXTS if stage == VersionKind.LOI else self.APPLICATION_TEXTS
+        texts = {capfirst(str(Proposal._meta.get_field(name).verbose_name)): getattr(self, name) for name in fields}
+        if stage == VersionKind.LOI:
+            return Application(partners=(), texts=texts)
+        # Imported here, not at the top: these models point at Proposal, so their modules import this one.
+        from intake.models.attachments import Attachment
+        from intake.models.consortium import ConsortiumMember
+
+        members = list(
+            ConsortiumMember.objects.filter(proposal=self)
+            .select_related("organization")
+            .prefetch_related("budget_lines")
+            .order_by("-is_lead", "created_at", "pk")
+        )
+        partners = tuple(member.as_partner() for member in members)
+        kinds = frozenset(
+            Attachment.objects.filter(proposal=self, removed_at__isnull=True).values_list("kind", flat=True)
+        )
+        return Application(partners=partners, texts=texts, attachments=kinds)
+
+    def eligibility_checks(self) -> list[Check]:
+        """Return every eligibility check of the proposal's current stage, passed or failed."""
+        stage = self.eligibility_stage()
+        return checks(self.eligibility_application(stage), self.eligibility_rules(stage), stage=stage)
+
+    def required_reviews_missing(self) -> int:
+        """Return how many of the full application's required reviews are not submitted yet.
+
+        The lifecycle's ``reviews_in`` condition asks this. Assessment's models import this
+        module, so it is read through the reverse relations ``call.rubrics`` and
+        ``assessment_assignments`` rather than an import: required is the application
+        rubric's k (the default rubric's when staff have not set one), counted against the
+        submitted reviews of accepted assignments.
+        """
+        rubric = self.call.rubrics.filter(stage=VersionKind.APPLICATION).first()
+        required = (
+            rubric.assessors_per_proposal
+            if rubric is not None
+            else self.call.rubrics.model._meta.get_field("assessors_per_proposal").default
+        )
+        submitted = self.assessment_assignments.filter(
+            rubric__stage=VersionKind.APPLICATION, state="accepted", review__state="submitted"
+        ).count()
+        return max(required - submitted, 0)
+
+    def eligibility_failures(self) -> list[str]:
+        """Return "<label>: <message>" for each failed hard check that staff have not overridden."""
+        failed = [check for check in self.eligibility_checks() if check.hard and not check.passed]
+        if not failed:
+            return []
+        overridden = set(self.eligibility_overrides.values_list("check_code", flat=True))
+        return [f"{check.label}: {check.message}" for check in failed if check.code not in overridden]
