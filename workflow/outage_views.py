@@ -15,21 +15,23 @@ from django.views.decorators.http import require_http_methods
 from accounts.choices import Role
 from accounts.decorators import AuthenticatedRequest, role_required
 from accounts.errors import DomainError
-from workflow.models import ExtensionRule
-from workflow.outage_forms import ExtensionRuleForm, IncidentForm
-from workflow.outages import (
-    extension_rule_for_staff,
-    extension_rule_save,
-    extension_rules,
-    incident_apply,
+from workflow.incidents import (
     incident_create,
     incident_edit_refusal,
     incident_for_staff,
-    incident_plan,
     incident_update,
     incidents_for_staff,
     incidents_public,
 )
+from workflow.models import ExtensionRule
+from workflow.outage_extensions import (
+    extension_rule_for_staff,
+    extension_rule_save,
+    extension_rules,
+    incident_apply,
+    incident_plan,
+)
+from workflow.outage_forms import ExtensionRuleForm, IncidentForm
 
 
 @require_http_methods(["GET", "HEAD"])

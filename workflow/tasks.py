@@ -6,7 +6,7 @@ import smtplib
 
 from celery import shared_task
 
-from workflow import actions, audit_chain, notifications, outages, retention, sweeps
+from workflow import actions, audit_chain, notifications, retention, service_health, sweeps
 
 
 @shared_task(
@@ -54,7 +54,7 @@ def seal_audit_trail() -> int:
 @shared_task
 def check_service_health() -> dict[str, bool]:
     """Probe the database and the broker; open an outage when one fails, close it when it recovers."""
-    return outages.service_health_check()
+    return service_health.service_health_check()
 
 
 @shared_task

@@ -18,7 +18,7 @@ from tests.concurrency import race, require_row_locks
 from tests.factories import CallFactory, UserFactory
 from workflow.events import Channel, Event
 from workflow.models import AuditRecord, ExtensionRule, Incident, IncidentExtension, Notification
-from workflow.outages import OUTAGE_EXTENSION, incident_apply, incident_plan
+from workflow.outage_extensions import OUTAGE_EXTENSION, incident_apply, incident_plan
 from workflow.states import ProposalState as S
 
 HOUR = timedelta(hours=1)
