@@ -324,7 +324,7 @@ def _mib(kib: int) -> float:
 def _timed_phases() -> tuple[dict[str, float], Callable[[], None]]:
     """Time the use cases' parts by wrapping what they call; return the totals and the undo."""
     from assessment import solver
-    from assessment.services import assignment
+    from assessment.services import plan_acceptance, planning
 
     totals: dict[str, float] = {}
     originals: list[tuple[Any, str, Any]] = []
@@ -342,11 +342,11 @@ def _timed_phases() -> tuple[dict[str, float], Callable[[], None]]:
         originals.append((owner, name, original))
         setattr(owner, name, timed)
 
-    wrap(assignment, "conflicted_pairs", "conflicts_read")
+    wrap(planning, "conflicted_pairs", "conflicts_read")
     wrap(solver, "affinity_matrix", "affinity")
     wrap(solver, "assignment_solve", "solve")
-    wrap(assignment, "_plan_problems", "recheck")
-    wrap(assignment, "_notify_offered", "notify")
+    wrap(plan_acceptance, "_plan_problems", "recheck")
+    wrap(plan_acceptance, "_notify_offered", "notify")
 
     def undo() -> None:
         for owner, name, original in reversed(originals):
@@ -360,7 +360,8 @@ def measure(*, call_pk: int, staff_pk: int, profile: bool = False) -> list[dict[
     from django.db import connection
 
     from accounts.models import User
-    from assessment.services.assignment import assignment_plan_accept, assignment_plan_compute
+    from assessment.services.plan_acceptance import assignment_plan_accept
+    from assessment.services.planning import assignment_plan_compute
     from intake.models import Call
 
     call = Call.objects.get(pk=call_pk)
@@ -414,7 +415,7 @@ def check(*, call_pk: int, k: int) -> dict[str, Any]:
 
     from assessment.models import AssessorProfile, Assignment
     from assessment.selectors import conflicted
-    from assessment.services.assignment import conflicted_pairs
+    from assessment.services.planning import conflicted_pairs
     from intake.models import Proposal
     from intake.states import ProposalState
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from workflow import actions, outages, retention, sweeps
+from workflow import actions, retention, service_health, sweeps
 
 
 @shared_task
@@ -28,7 +28,7 @@ def send_review_reminders() -> int:
 @shared_task
 def check_service_health() -> dict[str, bool]:
     """Probe the database and the broker; open an outage when one fails, close it when it recovers."""
-    return outages.service_health_check()
+    return service_health.service_health_check()
 
 
 @shared_task

@@ -16,7 +16,9 @@ from accounts.decorators import AuthenticatedRequest, role_required
 from accounts.errors import DomainError, StaleAction
 from assessment.forms.assignment import AcceptPlanForm, AssessorChoiceForm, PairRuleForm
 from assessment.models import Assignment, AssignmentPlan, PairRule
-from assessment.services import assignment as service
+from assessment.services import assignment as by_hand
+from assessment.services import assignment_overview as overview
+from assessment.services import pair_checks, pair_rules, plan_acceptance, planning
 from intake.models import Call, Proposal
 from intake.selectors import call_for_staff
 
@@ -39,16 +41,16 @@ def assignments(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 
 def _assignments_page(
-    request: AuthenticatedRequest, call: Call, *, outcome: service.PlanOutcome | None = None, status: int = 200
+    request: AuthenticatedRequest, call: Call, *, outcome: planning.PlanOutcome | None = None, status: int = 200
 ) -> HttpResponse:
     """Render the call's proposals in assessment (50 to a page) with their assessors, and the proposed plan."""
-    k = service.rubric_of(call=call).assessors_per_proposal
-    page = Paginator(service.proposals_in_assessment(call=call), PAGE_SIZE).get_page(request.GET.get("page"))
-    total, missing = service.slots_missing(call=call, k=k)
-    plan = service.plan_latest(call=call)
+    k = pair_checks.rubric_of(call=call).assessors_per_proposal
+    page = Paginator(overview.proposals_in_assessment(call=call), PAGE_SIZE).get_page(request.GET.get("page"))
+    total, missing = overview.slots_missing(call=call, k=k)
+    plan = overview.plan_latest(call=call)
     plan_page = None
     if plan is not None:
-        plan_page = Paginator(service.plan_pairs(plan=plan), PLAN_PAGE_SIZE).get_page(request.GET.get("plan_page"))
+        plan_page = Paginator(overview.plan_pairs(plan=plan), PLAN_PAGE_SIZE).get_page(request.GET.get("plan_page"))
     return render(
         request,
         "assessment/staff/assignments.html",
@@ -56,7 +58,7 @@ def _assignments_page(
             "call": call,
             "k": k,
             "page": page,
-            "rows": service.assignment_rows(call=call, k=k, proposals=page.object_list),
+            "rows": overview.assignment_rows(call=call, k=k, proposals=page.object_list),
             "total": total,
             "missing": missing,
             "plan": plan,
@@ -73,7 +75,7 @@ def plan_compute(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Compute the optimal assignment; show it, or why none exists (409, nothing stored)."""
     call = call_for_staff(pk=pk)
     try:
-        outcome = service.assignment_plan_compute(call=call, by=request.user)
+        outcome = planning.assignment_plan_compute(call=call, by=request.user)
     except DomainError as error:
         messages.error(request, error.message)
         return redirect(_page_url(call))
@@ -97,7 +99,7 @@ def plan_accept(request: AuthenticatedRequest, pk: int, plan_pk: int) -> HttpRes
     form = AcceptPlanForm(request.POST)
     expected = form.cleaned_data["expected_pairs"] if form.is_valid() else None
     try:
-        created = service.assignment_plan_accept(plan=plan, by=request.user, expected_pairs=expected)
+        created = plan_acceptance.assignment_plan_accept(plan=plan, by=request.user, expected_pairs=expected)
     except StaleAction as error:
         raise _stale(error, call) from None
     offered = ngettext(
@@ -114,7 +116,7 @@ def plan_accept(request: AuthenticatedRequest, pk: int, plan_pk: int) -> HttpRes
 def plan_discard(request: AuthenticatedRequest, pk: int, plan_pk: int) -> HttpResponse:
     call = call_for_staff(pk=pk)
     try:
-        service.assignment_plan_discard(plan=_plan(call, plan_pk), by=request.user)
+        plan_acceptance.assignment_plan_discard(plan=_plan(call, plan_pk), by=request.user)
     except StaleAction as error:
         raise _stale(error, call) from None
     messages.success(request, _("The plan is discarded; nothing was assigned."))
@@ -126,7 +128,7 @@ def plan_discard(request: AuthenticatedRequest, pk: int, plan_pk: int) -> HttpRe
 def plan_pair_remove(request: AuthenticatedRequest, pk: int, plan_pk: int, pair_pk: int) -> HttpResponse:
     call = call_for_staff(pk=pk)
     try:
-        service.planned_pair_remove(plan=_plan(call, plan_pk), pair_pk=pair_pk, by=request.user)
+        plan_acceptance.planned_pair_remove(plan=_plan(call, plan_pk), pair_pk=pair_pk, by=request.user)
     except StaleAction as error:
         raise _stale(error, call) from None
     messages.success(request, _("The pair is removed from the plan."))
@@ -142,7 +144,7 @@ def proposal_assign(request: AuthenticatedRequest, pk: int, proposal_pk: int) ->
     """One proposal: its assessors, assign one by hand (only allowed assessors offered), pin or forbid."""
     call = call_for_staff(pk=pk)
     proposal = _proposal(call, proposal_pk)
-    candidates = service.candidate_assessors(proposal=proposal)
+    candidates = overview.candidate_assessors(proposal=proposal)
     choices = [
         (user.pk, _("%(name)s · affinity %(affinity)d · room for %(room)d")
          % {"name": user, "affinity": affinity, "room": room})
@@ -153,7 +155,7 @@ def proposal_assign(request: AuthenticatedRequest, pk: int, proposal_pk: int) ->
     if request.method == "POST":
         if form.is_valid():
             try:
-                service.assignment_create(proposal=proposal, assessor=form.chosen_assessor(), by=request.user)
+                by_hand.assignment_create(proposal=proposal, assessor=form.chosen_assessor(), by=request.user)
             except StaleAction as error:
                 raise _stale(error, call) from None
             except DomainError as error:
@@ -175,9 +177,9 @@ def _proposal_page(
     rule_form: PairRuleForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    k = service.rubric_of(call=call).assessors_per_proposal
-    (row,) = service.assignment_rows(call=call, k=k, proposals=[proposal])
-    pool = [(user.pk, str(user)) for user in service.assessors_qs().order_by("display_name", "pk")]
+    k = pair_checks.rubric_of(call=call).assessors_per_proposal
+    (row,) = overview.assignment_rows(call=call, k=k, proposals=[proposal])
+    pool = [(user.pk, str(user)) for user in pair_checks.assessors_qs().order_by("display_name", "pk")]
     return render(
         request,
         "assessment/staff/assignment_proposal.html",
@@ -188,7 +190,7 @@ def _proposal_page(
             "form": form,
             "has_candidates": bool(choices),
             "rule_form": rule_form or PairRuleForm(choices=pool, prefix="rule"),
-            "rules": service.pair_rules(proposal=proposal),
+            "rules": pair_rules.pair_rules(proposal=proposal),
         },
         status=status,
     )
@@ -199,11 +201,11 @@ def _proposal_page(
 def pair_rule_create(request: AuthenticatedRequest, pk: int, proposal_pk: int) -> HttpResponse:
     call = call_for_staff(pk=pk)
     proposal = _proposal(call, proposal_pk)
-    pool = [(user.pk, str(user)) for user in service.assessors_qs().order_by("display_name", "pk")]
+    pool = [(user.pk, str(user)) for user in pair_checks.assessors_qs().order_by("display_name", "pk")]
     rule_form = PairRuleForm(request.POST, choices=pool, prefix="rule")
     if rule_form.is_valid():
         try:
-            service.pair_rule_set(
+            pair_rules.pair_rule_set(
                 proposal=proposal,
                 assessor=rule_form.chosen_assessor(),
                 kind=rule_form.cleaned_data["kind"],
@@ -216,7 +218,7 @@ def pair_rule_create(request: AuthenticatedRequest, pk: int, proposal_pk: int) -
             return redirect(
                 reverse("assessment:assignment_proposal", kwargs={"pk": call.pk, "proposal_pk": proposal.pk})
             )
-    choices = [(user.pk, str(user)) for user, _a, _r in service.candidate_assessors(proposal=proposal)]
+    choices = [(user.pk, str(user)) for user, _a, _r in overview.candidate_assessors(proposal=proposal)]
     form = AssessorChoiceForm(choices=choices, prefix="assign")
     return _proposal_page(request, call, proposal, form=form, choices=choices, rule_form=rule_form, status=400)
 
@@ -226,7 +228,7 @@ def pair_rule_create(request: AuthenticatedRequest, pk: int, proposal_pk: int) -
 def pair_rule_delete(request: AuthenticatedRequest, pk: int, proposal_pk: int, rule_pk: int) -> HttpResponse:
     call = call_for_staff(pk=pk)
     proposal = _proposal(call, proposal_pk)
-    service.pair_rule_remove(rule=get_object_or_404(PairRule, pk=rule_pk, proposal=proposal), by=request.user)
+    pair_rules.pair_rule_remove(rule=get_object_or_404(PairRule, pk=rule_pk, proposal=proposal), by=request.user)
     messages.success(request, _("The rule is removed."))
     return redirect(reverse("assessment:assignment_proposal", kwargs={"pk": call.pk, "proposal_pk": proposal.pk}))
 
@@ -237,7 +239,7 @@ def assignment_withdraw(request: AuthenticatedRequest, pk: int, assignment_pk: i
     call = call_for_staff(pk=pk)
     assignment = get_object_or_404(Assignment, pk=assignment_pk, proposal__call=call)
     try:
-        service.assignment_withdraw(assignment=assignment, by=request.user)
+        by_hand.assignment_withdraw(assignment=assignment, by=request.user)
     except StaleAction as error:
         raise _stale(error, call) from None
     except DomainError as error:

@@ -14,9 +14,9 @@ from accounts.models import Organization
 from intake.choices import VersionKind
 from intake.completeness import missing_for_submission, proposal_stage
 from intake.eligibility import Application, Check, Rules, checks
+from intake.lifecycle import ProposalLifecycle
 from intake.models.base import LegalHold
 from intake.models.calls import Call
-from intake.lifecycle import ProposalLifecycle
 from intake.states import EDITABLE_STATES, FINAL_STATES, ProposalState
 
 

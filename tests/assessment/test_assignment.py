@@ -24,16 +24,10 @@ from assessment.models import (
     PlannedPair,
     Rubric,
 )
-from assessment.services.assignment import (
-    assignment_create,
-    assignment_plan_accept,
-    assignment_plan_compute,
-    assignment_plan_discard,
-    assignment_withdraw,
-    conflicted_pairs,
-    pair_rule_set,
-    planned_pair_remove,
-)
+from assessment.services.assignment import assignment_create, assignment_withdraw
+from assessment.services.pair_rules import pair_rule_set
+from assessment.services.plan_acceptance import assignment_plan_accept, assignment_plan_discard, planned_pair_remove
+from assessment.services.planning import assignment_plan_compute, conflicted_pairs
 from intake.choices import VersionKind
 from intake.models import Call, ConsortiumMember, Proposal
 from intake.states import ProposalState

@@ -19,13 +19,10 @@ from accounts.services import membership_create, membership_delete
 from assessment.choices import AssignmentState
 from assessment.models import AFFILIATION_CONFLICT_YEARS, AssessorProfile, Assignment, PlannedPair, Rubric
 from assessment.selectors import conflicted
-from assessment.services.assignment import (
-    assignment_create,
-    assignment_plan_compute,
-    candidate_assessors,
-    conflicted_pairs,
-)
+from assessment.services.assignment import assignment_create
+from assessment.services.assignment_overview import candidate_assessors
 from assessment.services.conflicts import conflicts_for_call
+from assessment.services.planning import assignment_plan_compute, conflicted_pairs
 from intake.models import Attachment, Call, ConsortiumMember, Proposal
 from intake.states import ProposalState
 from tests.conftest import client_for

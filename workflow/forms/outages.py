@@ -11,8 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from intake.models import Call
+from workflow.incidents import incident_input_errors
 from workflow.models import ExtensionRule, Incident
-from workflow.outages import extension_rule_input_errors, incident_input_errors
+from workflow.outage_extensions import extension_rule_input_errors
 
 LOCAL_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
 INPUT_FORMATS = [LOCAL_INPUT_FORMAT, "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]

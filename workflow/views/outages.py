@@ -16,19 +16,21 @@ from accounts.choices import Role
 from accounts.decorators import AuthenticatedRequest, role_required
 from accounts.errors import DomainError
 from workflow.forms.outages import ExtensionRuleForm, IncidentForm
+from workflow.incidents import (
+    incident_create,
+    incident_edit_refusal,
+    incident_for_staff,
+    incident_update,
+    incidents_for_staff,
+    incidents_public,
+)
 from workflow.models import ExtensionRule
-from workflow.outages import (
+from workflow.outage_extensions import (
     extension_rule_for_staff,
     extension_rule_save,
     extension_rules,
     incident_apply,
-    incident_create,
-    incident_edit_refusal,
-    incident_for_staff,
     incident_plan,
-    incident_update,
-    incidents_for_staff,
-    incidents_public,
 )
 
 

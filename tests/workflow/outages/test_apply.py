@@ -20,7 +20,7 @@ from records.models import AuditRecord, Notification
 from tests.concurrency import race, require_row_locks
 from tests.factories import CallFactory, UserFactory
 from workflow.models import ExtensionRule, Incident, IncidentExtension
-from workflow.outages import OUTAGE_EXTENSION, incident_apply, incident_plan
+from workflow.outage_extensions import OUTAGE_EXTENSION, incident_apply, incident_plan
 
 HOUR = timedelta(hours=1)
 

@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from workflow.models import Incident, IncidentSource
-from workflow.outages import DATABASE_DOWN_KEY, probe_broker, probe_database, service_health_check
+from workflow.service_health import DATABASE_DOWN_KEY, probe_broker, probe_database, service_health_check
 
 pytestmark = pytest.mark.django_db
 
@@ -94,7 +94,7 @@ def test_health_check_broker_probe_fails_on_an_unreachable_broker(settings: Any)
 
 
 def test_health_check_command_exits_non_zero_when_a_probe_fails(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("workflow.outages.PROBES", _probes(broker=False))
+    monkeypatch.setattr("workflow.service_health.PROBES", _probes(broker=False))
 
     with pytest.raises(SystemExit) as exit_info:
         call_command("check_service_health")
@@ -113,7 +113,7 @@ def test_health_check_is_a_periodic_task(settings: Any) -> None:
 def test_health_check_task_runs_the_check(monkeypatch: pytest.MonkeyPatch) -> None:
     from workflow.tasks import check_service_health
 
-    monkeypatch.setattr("workflow.outages.PROBES", _probes(database=True, broker=False))
+    monkeypatch.setattr("workflow.service_health.PROBES", _probes(database=True, broker=False))
 
     assert check_service_health() == {"database": True, "broker": False}
     assert Incident.objects.filter(probe="broker").count() == 1

@@ -10,7 +10,7 @@ from accounts.errors import ActionForbidden, DomainError, StaleAction
 from accounts.models import User
 from tests.workflow.outages.conftest import SEED
 from workflow.models import ExtensionRule
-from workflow.outages import (
+from workflow.outage_extensions import (
     extension_for,
     extension_rule_matching,
     extension_rule_save,

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from workflow.outages import service_health_check
+from workflow.service_health import service_health_check
 
 
 class Command(BaseCommand):

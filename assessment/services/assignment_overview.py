@@ -1,0 +1,101 @@
+"""What staff's assignment page of a call reads: proposals and their slots, candidates, the proposed plan."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from workflow.states import ProposalState
+
+from accounts.models import User
+from assessment.choices import AssignmentState, PairRuleKind, PlanState
+from assessment.models import Assignment, AssignmentPlan, PairRule, PlannedPair
+from assessment.selectors import conflicted
+from assessment.services.pair_checks import LIVE, assessors_qs, call_load, pair_affinity
+from intake.models import Call, Proposal
+
+
+@dataclass
+class ProposalRow:
+    proposal: Proposal
+    assignments: list[Assignment]
+    missing: int
+
+
+def assignment_rows(*, call: Call, k: int, proposals: Iterable[Proposal]) -> list[ProposalRow]:
+    """Return each proposal with its live and past assignments (one query) and the slots it still lacks."""
+    chosen = list(proposals)
+    by_proposal: dict[int, list[Assignment]] = defaultdict(list)
+    for assignment in (
+        Assignment.objects.filter(proposal__in=[p.pk for p in chosen])
+        .exclude(state=AssignmentState.WITHDRAWN)
+        .select_related("assessor")
+        .order_by("created_at", "pk")
+    ):
+        by_proposal[assignment.proposal_id].append(assignment)
+    return [
+        ProposalRow(
+            proposal=p,
+            assignments=by_proposal[p.pk],
+            missing=max(0, k - sum(1 for a in by_proposal[p.pk] if a.state in LIVE)),
+        )
+        for p in chosen
+    ]
+
+
+def proposals_in_assessment(*, call: Call) -> QuerySet[Proposal]:
+    return Proposal.objects.filter(call=call, state=ProposalState.IN_ASSESSMENT).order_by("title", "pk")
+
+
+def slots_missing(*, call: Call, k: int) -> tuple[int, int]:
+    """Return how many proposals are in assessment and how many assignments they still lack, in one query."""
+    live = Assignment.objects.filter(proposal=OuterRef("pk"), state__in=LIVE).order_by().values("proposal")
+    counts = list(
+        proposals_in_assessment(call=call)
+        .annotate(live=Coalesce(Subquery(live.annotate(n=Count("pk")).values("n")), Value(0)))
+        .values_list("live", flat=True)
+    )
+    return len(counts), sum(max(0, k - n) for n in counts)
+
+
+def candidate_assessors(*, proposal: Proposal) -> list[tuple[User, int, int]]:
+    """Return the assessors who may be assigned to ``proposal`` now, best affinity first, with load and cap.
+
+    Not conflicted, not banned, not already assigned, with capacity left in the call: one query.
+    """
+    call_pk = proposal.call_id
+    candidates = (
+        assessors_qs()
+        .exclude(
+            Exists(
+                Proposal.objects.filter(pk=proposal.pk).filter(
+                    conflicted(assessor=OuterRef(OuterRef("pk")), proposal=OuterRef("pk"))
+                )
+            )
+        )
+        .exclude(Exists(PairRule.objects.filter(proposal=proposal, assessor=OuterRef("pk"), kind=PairRuleKind.FORBID)))
+        .exclude(Exists(Assignment.objects.filter(proposal=proposal, assessor=OuterRef("pk"), state__in=LIVE)))
+        .annotate(load=call_load(Call(pk=call_pk)))
+        .filter(assessor_profile__max_assignments_per_call__gt=F("load"))
+        .select_related("assessor_profile")
+    )
+    rows = [(user, user.load, user.assessor_profile.max_assignments_per_call) for user in candidates]  # type: ignore[attr-defined]
+    scored = [(pair_affinity(proposal, user.assessor_profile), user, load, cap) for user, load, cap in rows]
+    scored.sort(key=lambda item: (-item[0], str(item[1])))
+    return [(user, score, cap - load) for score, user, load, cap in scored]
+
+
+def plan_latest(*, call: Call) -> AssignmentPlan | None:
+    """Return the call's proposed plan, if any."""
+    return AssignmentPlan.objects.filter(call=call, state=PlanState.PROPOSED).order_by("-created_at").first()
+
+
+def plan_pairs(*, plan: AssignmentPlan) -> QuerySet[PlannedPair]:
+    return (
+        PlannedPair.objects.filter(plan=plan)
+        .select_related("proposal", "assessor")
+        .order_by("proposal__title", "proposal_id", "-affinity", "pk")
+    )

@@ -1,0 +1,87 @@
+"""What every way of assigning checks alike: the rubric that sets k, the pool, an assessor's load, a pair.
+
+The optimal plan, staff's changes to a proposed plan and assignments by hand all read the
+same pool and count the same live assignments; a pair refused by hand is refused in a plan.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
+from workflow.states import ProposalState
+
+from accounts.choices import Role
+from accounts.errors import DomainError, StaleAction
+from accounts.models import User
+from assessment import solver
+from assessment.choices import ACTIVE_ASSIGNMENT_STATES, PairRuleKind
+from assessment.models import AssessorProfile, Assignment, PairRule, Rubric
+from assessment.selectors import conflicted
+from assessment.services.rubrics import rubric_for
+from intake.choices import VersionKind
+from intake.models import Call, Proposal
+
+#: The states of an assignment that holds a slot, as ``state__in`` takes them.
+LIVE = [str(state) for state in ACTIVE_ASSIGNMENT_STATES]
+
+
+def rubric_of(*, call: Call) -> Rubric:
+    """Return the call's rubric for full applications, which sets k: the default one until staff change it."""
+    return rubric_for(call=call, stage=VersionKind.APPLICATION)
+
+
+def assessors_qs() -> QuerySet[User]:
+    """Return the active users who hold the assessor role and have a profile."""
+    return User.objects.filter(is_active=True, groups__name=Role.ASSESSOR, assessor_profile__isnull=False)
+
+
+def call_load(call: Call) -> Coalesce:
+    """Return the number of live assignments of the outer user in ``call``, as an expression."""
+    live = (
+        Assignment.objects.filter(assessor_id=OuterRef("pk"), proposal__call=call, state__in=LIVE)
+        .order_by()
+        .values("assessor_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(live, output_field=IntegerField()), Value(0))
+
+
+def assessor_load(assessor: User, call_pk: int) -> int:
+    """Return how many live assignments ``assessor`` has in the call ``call_pk``."""
+    return Assignment.objects.filter(assessor=assessor, proposal__call_id=call_pk, state__in=LIVE).count()
+
+
+def pair_check(*, proposal: Proposal, assessor: User, rubric: Rubric | None) -> AssessorProfile:
+    """Refuse, with a reason staff can act on, a pair that may not be assigned; return the assessor's profile."""
+    profile = AssessorProfile.objects.select_for_update().filter(user=assessor).first()
+    if profile is None or not assessor.is_active or not assessor.has_role(Role.ASSESSOR):
+        raise DomainError(_("%(name)s is not in the assessor pool.") % {"name": assessor})
+    if proposal.state != ProposalState.IN_ASSESSMENT:
+        raise StaleAction(_("This proposal is no longer in assessment."))
+    if (
+        Proposal.objects.filter(pk=proposal.pk)
+        .filter(conflicted(assessor=assessor.pk, proposal=OuterRef("pk")))
+        .exists()
+    ):
+        raise DomainError(_("%(name)s has a conflict of interest with this proposal.") % {"name": assessor})
+    if PairRule.objects.filter(proposal=proposal, assessor=assessor, kind=PairRuleKind.FORBID).exists():
+        raise DomainError(
+            _("A rule forbids assigning %(name)s to this proposal; remove it first.") % {"name": assessor}
+        )
+    if Assignment.objects.filter(proposal=proposal, assessor=assessor, state__in=LIVE).exists():
+        raise DomainError(_("%(name)s is already assigned to this proposal.") % {"name": assessor})
+    return profile
+
+
+def pair_affinity(proposal: Proposal, profile: AssessorProfile) -> int:
+    """Return how well the assessor's profile fits the proposal, as the solver scores it."""
+    return solver.affinity(
+        proposal_sectors=proposal.sectors or [],
+        text=solver.proposal_text(
+            keywords=proposal.keywords or [], title=proposal.title, technology=proposal.technology
+        ),
+        assessor_sectors=profile.sectors or [],
+        assessor_keywords=profile.keywords or [],
+    )
