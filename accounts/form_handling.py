@@ -64,8 +64,28 @@ def form_submit(
 ) -> Submission[T]:
     """Run ``save`` for a valid posted ``form`` and say on the form why it was refused, if it was.
 
-    - Not posted: nothing is run (200). Posted but ``form`` invalid, or ``others_valid`` false
-      (the formsets posted with it): 400.
+    Not posted: nothing is run (200). Posted but ``form`` invalid, or ``others_valid`` false
+    (the formsets posted with it): 400. Otherwise see ``form_save``.
+    """
+    if request.method != "POST":
+        return Submission(saved=False)
+    if not form.is_valid() or not others_valid:
+        return Submission(saved=False, status=400)
+    return form_save(form, save, field=field, current=current, raised=raised, back=back, status=status)
+
+
+def form_save(
+    form: BaseForm,
+    save: Callable[[], T],
+    *,
+    field: str | None = None,
+    current: Callable[[], datetime] | None = None,
+    raised: Callable[[DomainError], bool] = _forbidden,
+    back: tuple[str, str] | None = None,
+    status: int | None = None,
+) -> Submission[T]:
+    """Run ``save`` for a valid ``form``; on a refusal say why on the form, keeping what was typed.
+
     - A ``ValidationError`` goes beside its fields (400); a ``DomainError`` goes beside
       ``field``, or at the top, with ``status``, or else the error's own.
     - A ``StaleAction`` also posts the time ``current`` returns (the current version's) as
@@ -73,10 +93,6 @@ def form_submit(
     - A refusal for which ``raised`` is true (an ``ActionForbidden`` by default) is left to the
       domain-error middleware, linking back to ``back`` (an address and its label) if given.
     """
-    if request.method != "POST":
-        return Submission(saved=False)
-    if not form.is_valid() or not others_valid:
-        return Submission(saved=False, status=400)
     try:
         result = save()
     except ValidationError as error:

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.choices import Role
 from accounts.decorators import AuthenticatedRequest, role_required
-from accounts.form_handling import form_submit
+from accounts.form_handling import form_save
 from intake import selectors
 from intake.choices import VersionKind
 from intake.completeness import OUTCOME_FIELDS, SECTIONS, missing_by_section, proposal_stage
@@ -95,6 +95,12 @@ def application_overview(request: AuthenticatedRequest, pk: int) -> HttpResponse
     return render(request, "intake/application/overview.html", context)
 
 
+def _save(form: forms.Form, save: Callable[[], object], *, proposal_pk: int) -> int:
+    """Run ``save``; on a refusal say why on ``form`` (keeping what was typed) and return the status, else 0."""
+    done = form_save(form, save, current=lambda: Proposal.objects.get(pk=proposal_pk).updated_at)
+    return 0 if done.saved else done.status
+
+
 def _section_response(
     request: AuthenticatedRequest,
     proposal: Proposal,
@@ -106,18 +112,14 @@ def _section_response(
     others_valid: bool = True,
     **more: Any,
 ) -> HttpResponse:
-    """Save a posted section through ``save`` (when ``form`` and ``others_valid`` are) and answer."""
-    done = form_submit(
-        request,
-        form,
-        save,
-        others_valid=others_valid,
-        current=lambda: Proposal.objects.get(pk=proposal.pk).updated_at,
-    )
-    if done.saved:
-        messages.success(request, _("This section is saved."))
-        return redirect(request.path)
-    return render(request, template, {**context, "form": form, **more}, status=done.status)
+    """Save a posted section through ``save`` when ``form`` and ``others_valid`` are valid, and answer."""
+    status = 200
+    if request.method == "POST":
+        status = _save(form, save, proposal_pk=proposal.pk) if form.is_valid() and others_valid else 400
+        if not status:
+            messages.success(request, _("This section is saved."))
+            return redirect(request.path)
+    return render(request, template, {**context, "form": form, **more}, status=status)
 
 
 @role_required(Role.APPLICANT)
