@@ -18,6 +18,7 @@ from django_otp import login as otp_login
 from accounts import login_throttle, second_factor
 from accounts.decorators import AuthenticatedRequest
 from accounts.errors import DomainError
+from accounts.form_handling import form_submit
 from accounts.forms import SecondFactorCodeForm, SecondFactorDisableForm
 
 
@@ -50,26 +51,25 @@ def second_factor_setup(request: AuthenticatedRequest) -> HttpResponse:
         return redirect("accounts:profile")
     device = second_factor.authenticator_for_setup(user=request.user)
     form = SecondFactorCodeForm(request.POST if request.method == "POST" else None, recovery=False)
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        try:
-            codes = second_factor.authenticator_confirm(
-                user=request.user,
-                device=device,
-                token=form.cleaned_data["code"],
-                address=login_throttle.client_address(request),
-            )
-        except DomainError as error:
-            form.add_error("code", error.message)
-            status = 429 if isinstance(error, second_factor.CodesThrottled) else 400
-        else:
-            device.refresh_from_db()
-            otp_login(request, device)
-            request.session.cycle_key()
-            messages.success(request, _("Your second factor is on. You will type a code each time you sign in."))
-            return _recovery_codes_page(request, codes, first=True)
-    elif request.method == "POST":
-        status = 400
+    # A wrong code answers 400, too many of them 429 (the errors' own statuses).
+    done = form_submit(
+        request,
+        form,
+        lambda: second_factor.authenticator_confirm(
+            user=request.user,
+            device=device,
+            token=form.cleaned_data["code"],
+            address=login_throttle.client_address(request),
+        ),
+        field="code",
+        raised=lambda error: False,
+    )
+    if done.saved and done.result is not None:
+        device.refresh_from_db()
+        otp_login(request, device)
+        request.session.cycle_key()
+        messages.success(request, _("Your second factor is on. You will type a code each time you sign in."))
+        return _recovery_codes_page(request, done.result, first=True)
     return render(
         request,
         "accounts/second_factor_setup.html",
@@ -81,7 +81,7 @@ def second_factor_setup(request: AuthenticatedRequest) -> HttpResponse:
             "required": request.user.second_factor_required,
             "next": _next_url(request),
         },
-        status=status,
+        status=done.status,
     )
 
 
@@ -94,34 +94,33 @@ def second_factor_verify(request: AuthenticatedRequest) -> HttpResponse:
     if second_factor.session_verified(user=request.user, device_id=request.session.get(DEVICE_ID_SESSION_KEY)):
         return redirect(_next_url(request))
     form = SecondFactorCodeForm(request.POST if request.method == "POST" else None)
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        try:
-            device, recovery_code = second_factor.second_factor_check(
-                user=request.user, token=form.cleaned_data["code"], address=login_throttle.client_address(request)
-            )
-        except DomainError as error:
-            form.add_error("code", error.message)
-            status = 429 if isinstance(error, second_factor.CodesThrottled) else 400
-        else:
-            otp_login(request, device)
-            # A new session key for the verified session: one seen before the code proves nothing.
-            request.session.cycle_key()
-            if recovery_code:
-                left = second_factor.recovery_codes_left(user=request.user)
-                messages.warning(
-                    request,
-                    _(
-                        "You signed in with a recovery code, which is now used up (%(left)d left). "
-                        "Make new ones in your profile if you lost your authenticator app."
-                    )
-                    % {"left": left},
+    done = form_submit(
+        request,
+        form,
+        lambda: second_factor.second_factor_check(
+            user=request.user, token=form.cleaned_data["code"], address=login_throttle.client_address(request)
+        ),
+        field="code",
+        raised=lambda error: False,
+    )
+    if done.saved and done.result is not None:
+        device, recovery_code = done.result
+        otp_login(request, device)
+        # A new session key for the verified session: one seen before the code proves nothing.
+        request.session.cycle_key()
+        if recovery_code:
+            left = second_factor.recovery_codes_left(user=request.user)
+            messages.warning(
+                request,
+                _(
+                    "You signed in with a recovery code, which is now used up (%(left)d left). "
+                    "Make new ones in your profile if you lost your authenticator app."
                 )
-            return redirect(_next_url(request))
-    elif request.method == "POST":
-        status = 400
+                % {"left": left},
+            )
+        return redirect(_next_url(request))
     return render(
-        request, "accounts/second_factor_verify.html", {"form": form, "next": _next_url(request)}, status=status
+        request, "accounts/second_factor_verify.html", {"form": form, "next": _next_url(request)}, status=done.status
     )
 
 

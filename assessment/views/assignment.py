@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from accounts.choices import Role
 from accounts.decorators import AuthenticatedRequest, role_required
 from accounts.errors import DomainError, StaleAction
+from accounts.form_handling import form_submit
 from assessment.forms.assignment import AcceptPlanForm, AssessorChoiceForm, PairRuleForm
 from assessment.models import Assignment, AssignmentPlan, PairRule
 from assessment.services import assignment as by_hand
@@ -151,20 +152,19 @@ def proposal_assign(request: AuthenticatedRequest, pk: int, proposal_pk: int) ->
         for user, affinity, room in candidates
     ]  # fmt: skip
     form = AssessorChoiceForm(request.POST or None, choices=choices, prefix="assign")
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                by_hand.assignment_create(proposal=proposal, assessor=form.chosen_assessor(), by=request.user)
-            except StaleAction as error:
-                raise _stale(error, call) from None
-            except DomainError as error:
-                form.add_error("assessor", error.message)
-            else:
-                messages.success(request, _("The assessor is assigned and told."))
-                return redirect(request.path)
-        status = 400
-    return _proposal_page(request, call, proposal, form=form, choices=choices, status=status)
+    done = form_submit(
+        request,
+        form,
+        lambda: by_hand.assignment_create(proposal=proposal, assessor=form.chosen_assessor(), by=request.user),
+        field="assessor",
+        raised=lambda error: isinstance(error, StaleAction),
+        back=(_page_url(call), _("Back to the assignments")),
+        status=400,
+    )
+    if done.saved:
+        messages.success(request, _("The assessor is assigned and told."))
+        return redirect(request.path)
+    return _proposal_page(request, call, proposal, form=form, choices=choices, status=done.status)
 
 
 def _proposal_page(
@@ -203,21 +203,21 @@ def pair_rule_create(request: AuthenticatedRequest, pk: int, proposal_pk: int) -
     proposal = _proposal(call, proposal_pk)
     pool = [(user.pk, str(user)) for user in pair_checks.assessors_qs().order_by("display_name", "pk")]
     rule_form = PairRuleForm(request.POST, choices=pool, prefix="rule")
-    if rule_form.is_valid():
-        try:
-            pair_rules.pair_rule_set(
-                proposal=proposal,
-                assessor=rule_form.chosen_assessor(),
-                kind=rule_form.cleaned_data["kind"],
-                by=request.user,
-            )
-        except DomainError as error:
-            rule_form.add_error("assessor", error.message)
-        else:
-            messages.success(request, _("The rule is saved; the next optimal assignment follows it."))
-            return redirect(
-                reverse("assessment:assignment_proposal", kwargs={"pk": call.pk, "proposal_pk": proposal.pk})
-            )
+    done = form_submit(
+        request,
+        rule_form,
+        lambda: pair_rules.pair_rule_set(
+            proposal=proposal,
+            assessor=rule_form.chosen_assessor(),
+            kind=rule_form.cleaned_data["kind"],
+            by=request.user,
+        ),
+        field="assessor",
+        raised=lambda error: False,
+    )
+    if done.saved:
+        messages.success(request, _("The rule is saved; the next optimal assignment follows it."))
+        return redirect(reverse("assessment:assignment_proposal", kwargs={"pk": call.pk, "proposal_pk": proposal.pk}))
     choices = [(user.pk, str(user)) for user, _a, _r in overview.candidate_assessors(proposal=proposal)]
     form = AssessorChoiceForm(choices=choices, prefix="assign")
     return _proposal_page(request, call, proposal, form=form, choices=choices, rule_form=rule_form, status=400)

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.choices import Role
 from accounts.decorators import AuthenticatedRequest, role_required
-from accounts.errors import DomainError, StaleAction
+from accounts.form_handling import form_submit
 from accounts.models import Organization, User
 from assessment.forms.pool import (
     AffiliationFormSet,
@@ -26,12 +26,6 @@ from assessment.forms.pool import (
     ProfileForm,
 )
 from assessment.services import pool as services
-
-
-def _add_errors(form: Any, error: ValidationError) -> None:
-    by_field = error.message_dict if hasattr(error, "error_dict") else {"": error.messages}
-    for field, field_errors in by_field.items():
-        form.add_error(field if field in form.fields else None, field_errors)
 
 
 @role_required(Role.STAFF)
@@ -55,23 +49,21 @@ def pool(request: AuthenticatedRequest) -> HttpResponse:
 def pool_invite(request: AuthenticatedRequest) -> HttpResponse:
     """Invite an expert by email to join the pool."""
     form = InvitationForm(request.POST or None, initial={"language": translation.get_language()})
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                invitation = services.invitation_send(
-                    email=form.cleaned_data["email"],
-                    by=request.user,
-                    message=form.cleaned_data["message"],
-                    language=form.cleaned_data["language"],
-                )
-            except ValidationError as error:
-                _add_errors(form, error)
-            else:
-                messages.success(request, _("The invitation is sent to %(email)s.") % {"email": invitation.email})
-                return redirect("assessment:pool")
-    return render(request, "assessment/staff/pool_invite.html", {"form": form}, status=status)
+    done = form_submit(
+        request,
+        form,
+        lambda: services.invitation_send(
+            email=form.cleaned_data["email"],
+            by=request.user,
+            message=form.cleaned_data["message"],
+            language=form.cleaned_data["language"],
+        ),
+        raised=lambda error: True,
+    )
+    if done.saved and done.result is not None:
+        messages.success(request, _("The invitation is sent to %(email)s.") % {"email": done.result.email})
+        return redirect("assessment:pool")
+    return render(request, "assessment/staff/pool_invite.html", {"form": form}, status=done.status)
 
 
 def invitation(request: HttpRequest, token: str) -> HttpResponse:
@@ -105,22 +97,23 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
             signup_form = InvitationSignUpForm(
                 request.POST or None, email=found.email, initial={"preferred_language": translation.get_language()}
             )
-            if request.method == "POST":
-                status = 400
-                if signup_form.is_valid():
-                    try:
-                        new_user = services.invitation_accept_new_account(
-                            invitation=found,
-                            display_name=signup_form.cleaned_data["display_name"],
-                            password=signup_form.cleaned_data["password1"],
-                            preferred_language=signup_form.cleaned_data["preferred_language"],
-                        )
-                    except ValidationError as error:
-                        _add_errors(signup_form, error)
-                    else:
-                        login(request, new_user, backend=settings.AUTHENTICATION_BACKENDS[0])
-                        messages.success(request, _("Welcome to the assessor pool. Tell us what you know."))
-                        return redirect("assessment:profile")
+            form = signup_form
+            done = form_submit(
+                request,
+                form,
+                lambda: services.invitation_accept_new_account(
+                    invitation=found,
+                    display_name=form.cleaned_data["display_name"],
+                    password=form.cleaned_data["password1"],
+                    preferred_language=form.cleaned_data["preferred_language"],
+                ),
+                raised=lambda error: True,
+            )
+            if done.saved and done.result is not None:
+                login(request, done.result, backend=settings.AUTHENTICATION_BACKENDS[0])
+                messages.success(request, _("Welcome to the assessor pool. Tell us what you know."))
+                return redirect("assessment:profile")
+            status = done.status
     return render(
         request,
         "assessment/invitation.html",
@@ -141,60 +134,61 @@ def profile(request: AuthenticatedRequest) -> HttpResponse:
     status = 200
     if request.method == "POST" and "create" in request.POST:
         new_form = NewOrganizationAffiliationForm(request.POST)
-        status = 400
-        if new_form.is_valid():
-            data = new_form.cleaned_data
-            try:
-                affiliation = services.affiliation_add_new_organization(
-                    user=request.user,
-                    legal_name=data["legal_name"],
-                    kind=data["kind"],
-                    employee_count=data["employee_count"],
-                    country=data["country"],
-                    province=data["province"],
-                    role=data["role"],
-                    started_on=data["started_on"],
-                    ended_on=data["ended_on"],
-                )
-            except ValidationError as error:
-                _add_errors(new_form, error)
-            except DomainError as error:
-                new_form.add_error(None, error.message)
-            else:
-                messages.success(
-                    request,
-                    _("%(organization)s is added to your affiliations.") % {"organization": affiliation.organization},
-                )
-                return redirect("assessment:profile")
+        added = form_submit(
+            request,
+            new_form,
+            lambda: services.affiliation_add_new_organization(
+                user=request.user,
+                legal_name=new_form.cleaned_data["legal_name"],
+                kind=new_form.cleaned_data["kind"],
+                employee_count=new_form.cleaned_data["employee_count"],
+                country=new_form.cleaned_data["country"],
+                province=new_form.cleaned_data["province"],
+                role=new_form.cleaned_data["role"],
+                started_on=new_form.cleaned_data["started_on"],
+                ended_on=new_form.cleaned_data["ended_on"],
+            ),
+            raised=lambda error: False,
+            status=400,
+        )
+        if added.saved and added.result is not None:
+            messages.success(
+                request,
+                _("%(organization)s is added to your affiliations.") % {"organization": added.result.organization},
+            )
+            return redirect("assessment:profile")
+        status = added.status
         form, formset = _profile_forms(profile, request.user, organizations)
     elif request.method == "POST":
         new_form = NewOrganizationAffiliationForm()
         form = ProfileForm(request.POST)
         formset = AffiliationFormSet(request.POST, prefix="affiliations", form_kwargs={"organizations": organizations})
-        status = 400
-        if form.is_valid() and formset.is_valid():
-            try:
-                services.assessor_profile_save(
-                    user=request.user,
-                    expected_updated_at=form.cleaned_data["loaded_at"],
-                    sectors=form.cleaned_data["sectors"],
-                    keywords=form.cleaned_data["keywords"],
-                    languages=form.cleaned_data["languages"],
-                    max_assignments_per_call=form.cleaned_data["max_assignments_per_call"],
-                    affiliations=cast(Any, formset).affiliations(),
-                )
-            except ValidationError as error:
-                _add_errors(form, error)
-            except DomainError as error:
-                form.add_error(None, error.message)
-                status = error.status
-                if isinstance(error, StaleAction):
-                    profile.refresh_from_db()
-                    form.data = data = cast(QueryDict, form.data).copy()
-                    data["loaded_at"] = profile.updated_at.isoformat()
-            else:
-                messages.success(request, _("Your assessor profile is saved."))
-                return redirect("assessment:profile")
+
+        def current() -> datetime:
+            # The page shows the profile as saved now beside the refused edit.
+            profile.refresh_from_db()
+            return profile.updated_at
+
+        done = form_submit(
+            request,
+            form,
+            lambda: services.assessor_profile_save(
+                user=request.user,
+                expected_updated_at=form.cleaned_data["loaded_at"],
+                sectors=form.cleaned_data["sectors"],
+                keywords=form.cleaned_data["keywords"],
+                languages=form.cleaned_data["languages"],
+                max_assignments_per_call=form.cleaned_data["max_assignments_per_call"],
+                affiliations=cast(Any, formset).affiliations(),
+            ),
+            others_valid=formset.is_valid(),
+            current=current,
+            raised=lambda error: False,
+        )
+        if done.saved:
+            messages.success(request, _("Your assessor profile is saved."))
+            return redirect("assessment:profile")
+        status = done.status
     else:
         new_form = NewOrganizationAffiliationForm()
         form, formset = _profile_forms(profile, request.user, organizations)

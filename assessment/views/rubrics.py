@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, cast
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse, QueryDict
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.choices import Role
 from accounts.decorators import AuthenticatedRequest, role_required
-from accounts.errors import DomainError, StaleAction
+from accounts.form_handling import form_submit
 from assessment.forms.rubrics import CriterionFormSet, RubricForm
 from assessment.models import Rubric
 from assessment.services import rubrics as services
@@ -50,8 +51,8 @@ def rubric_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and not rubric.is_locked:
         form = RubricForm(request.POST)
         formset = CriterionFormSet(request.POST, prefix="criteria")
-        status = 400
-        if form.is_valid() and formset.is_valid():
+
+        def save() -> None:
             try:
                 services.rubric_update(
                     rubric=rubric,
@@ -63,18 +64,21 @@ def rubric_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                     reviews_shared=form.cleaned_data["reviews_shared"],
                 )
             except ValidationError as error:
-                form.add_error(None, error.messages)
-            except DomainError as error:
-                form.add_error(None, error.message)
-                status = error.status
-                if isinstance(error, StaleAction):
-                    # Show what is saved now beside the refused edit; the next save is made knowingly.
-                    rubric.refresh_from_db()
-                    form.data = data = cast(QueryDict, form.data).copy()
-                    data["loaded_at"] = rubric.updated_at.isoformat()
-            else:
-                messages.success(request, _("The rubric is saved."))
-                return redirect(f"{reverse('assessment:rubric', kwargs={'pk': call.pk})}?stage={stage}")
+                # The rubric's and its criteria's errors are all said at the top of the page.
+                raise ValidationError(error.messages) from error
+
+        def current() -> datetime:
+            # Show what is saved now beside the refused edit; the next save is made knowingly.
+            rubric.refresh_from_db()
+            return rubric.updated_at
+
+        done = form_submit(
+            request, form, save, others_valid=formset.is_valid(), current=current, raised=lambda error: False
+        )
+        if done.saved:
+            messages.success(request, _("The rubric is saved."))
+            return redirect(f"{reverse('assessment:rubric', kwargs={'pk': call.pk})}?stage={stage}")
+        status = done.status
     else:
         if request.method == "POST":
             messages.error(request, _("This rubric is locked: a review was submitted, so it cannot change any more."))

@@ -12,7 +12,8 @@ from django.views.decorators.http import require_POST
 
 from accounts.choices import Role
 from accounts.decorators import AuthenticatedRequest, role_required
-from accounts.errors import DomainError, StaleAction
+from accounts.errors import DomainError
+from accounts.form_handling import form_submit
 from board.forms.letters import LetterForm
 from board.models import BoardMeeting
 from board.services import letters
@@ -39,29 +40,22 @@ def letter_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Edit one letter's subject and text; somebody's save in between is refused (409), the typed text kept."""
     letter = letters.letter_for_staff(pk=pk)
     form = LetterForm(request.POST or None, letter=letter)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                letters.letter_update(
-                    letter=letter,
-                    by=request.user,
-                    subject=form.cleaned_data["subject"],
-                    body=form.cleaned_data["body"],
-                    seen=form.cleaned_data["seen"],
-                )
-            except StaleAction as error:
-                form.add_error(None, error.message)
-                status = 409
-            except DomainError as error:
-                form.add_error(None, error.message)
-                status = 400
-            else:
-                messages.success(request, _("The letter is saved."))
-                return redirect("board:meeting_letters", pk=letter.item.meeting_id)
-        else:
-            status = 400
-    return render(request, "board/letter_edit.html", {"letter": letter, "form": form}, status=status)
+    done = form_submit(
+        request,
+        form,
+        lambda: letters.letter_update(
+            letter=letter,
+            by=request.user,
+            subject=form.cleaned_data["subject"],
+            body=form.cleaned_data["body"],
+            seen=form.cleaned_data["seen"],
+        ),
+        raised=lambda error: False,
+    )
+    if done.saved:
+        messages.success(request, _("The letter is saved."))
+        return redirect("board:meeting_letters", pk=letter.item.meeting_id)
+    return render(request, "board/letter_edit.html", {"letter": letter, "form": form}, status=done.status)
 
 
 @role_required(Role.STAFF)

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from accounts.choices import Role
 from accounts.decorators import AuthenticatedRequest, role_required
 from accounts.errors import DomainError
+from accounts.form_handling import form_submit
 from accounts.models import User
 from board.forms.meetings import DeferForm, MeetingForm, OpenEarlyForm, SendProposalsForm
 from board.services.meetings import (
@@ -50,23 +51,24 @@ def meeting_new(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Plan a board meeting of the call."""
     call = call_for_staff(pk=pk)
     form = MeetingForm(request.POST or None, call=call)
-    if request.method == "POST" and form.is_valid():
-        try:
-            meeting = meeting_create(
-                call=call,
-                held_at=form.cleaned_data["held_at"],
-                quorum=form.cleaned_data["quorum"],
-                chair=form.cleaned_data["chair"],
-                members=list(form.cleaned_data["members"]),
-                by=request.user,
-            )
-        except DomainError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("The board meeting is planned."))
-            return redirect("board:meeting_agenda", pk=meeting.pk)
-    status = 400 if request.method == "POST" else 200
-    return render(request, "board/meeting_form.html", {"call": call, "form": form}, status=status)
+    done = form_submit(
+        request,
+        form,
+        lambda: meeting_create(
+            call=call,
+            held_at=form.cleaned_data["held_at"],
+            quorum=form.cleaned_data["quorum"],
+            chair=form.cleaned_data["chair"],
+            members=list(form.cleaned_data["members"]),
+            by=request.user,
+        ),
+        raised=lambda error: False,
+        status=400,
+    )
+    if done.saved and done.result is not None:
+        messages.success(request, _("The board meeting is planned."))
+        return redirect("board:meeting_agenda", pk=done.result.pk)
+    return render(request, "board/meeting_form.html", {"call": call, "form": form}, status=done.status)
 
 
 @role_required(Role.STAFF)
@@ -76,9 +78,12 @@ def meeting_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     call = meeting.call
     refusal = meeting_edit_refusal(meeting)
     form = MeetingForm(request.POST or None, call=call, meeting=meeting)
-    if request.method == "POST" and refusal is None and form.is_valid():
-        try:
-            meeting_update(
+    status = 200 if request.method != "POST" else 403
+    if refusal is None:
+        done = form_submit(
+            request,
+            form,
+            lambda: meeting_update(
                 meeting=meeting,
                 held_at=form.cleaned_data["held_at"],
                 quorum=form.cleaned_data["quorum"],
@@ -86,17 +91,14 @@ def meeting_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 members=list(form.cleaned_data["members"]),
                 by=request.user,
                 expected_updated_at=form.cleaned_data.get("updated_at"),
-            )
-        except DomainError as error:
-            if error.status != 400:
-                error.back_url = reverse("board:meeting_agenda", kwargs={"pk": meeting.pk})
-                error.back_label = _("Back to the meeting")
-                raise
-            form.add_error(None, error.message)
-        else:
+            ),
+            raised=lambda error: error.status != 400,
+            back=(reverse("board:meeting_agenda", kwargs={"pk": meeting.pk}), _("Back to the meeting")),
+        )
+        if done.saved:
             messages.success(request, _("The board meeting is saved."))
             return redirect("board:meeting_agenda", pk=meeting.pk)
-    status = 200 if request.method != "POST" else 403 if refusal else 400
+        status = done.status
     return render(
         request,
         "board/meeting_form.html",
@@ -135,23 +137,21 @@ def agenda_item_defer_view(request: AuthenticatedRequest, pk: int) -> HttpRespon
     item = agenda_item_for_user(user=request.user, pk=pk)
     form = DeferForm(request.POST or None, meeting=item.meeting)
     back = reverse("board:meeting_agenda", kwargs={"pk": item.meeting_id})
-    if request.method == "POST" and form.is_valid():
-        try:
-            moved = agenda_item_defer(item=item, to_meeting=form.cleaned_data["to_meeting"], by=request.user)
-        except DomainError as error:
-            if error.status != 400:
-                error.back_url, error.back_label = back, _("Back to the agenda")
-                raise
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("The proposal is deferred to the later meeting."))
-            return redirect("board:meeting_agenda", pk=moved.meeting_id)
-    status = 400 if request.method == "POST" else 200
+    done = form_submit(
+        request,
+        form,
+        lambda: agenda_item_defer(item=item, to_meeting=form.cleaned_data["to_meeting"], by=request.user),
+        raised=lambda error: error.status != 400,
+        back=(back, _("Back to the agenda")),
+    )
+    if done.saved and done.result is not None:
+        messages.success(request, _("The proposal is deferred to the later meeting."))
+        return redirect("board:meeting_agenda", pk=done.result.meeting_id)
     return render(
         request,
         "board/agenda_defer.html",
         {"item": item, "meeting": item.meeting, "form": form, "back": back},
-        status=status,
+        status=done.status,
     )
 
 

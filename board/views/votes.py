@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from accounts.choices import Role
 from accounts.decorators import AuthenticatedRequest, role_required
 from accounts.errors import ActionForbidden, DomainError
+from accounts.form_handling import form_submit
 from board.forms.votes import ConflictForm, VoteForm
 from board.models import AgendaItem, BoardMeeting
 from board.services.conflicts import conflict_declare, meeting_conflict_rows, meeting_recusals
@@ -51,30 +52,26 @@ def meeting_conflicts(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     is_member = user.has_role(Role.BOARD_MEMBER) and meeting.members.filter(pk=user.pk).exists()
     rows = meeting_conflict_rows(meeting=meeting, member=user) if is_member else []
     form = ConflictForm(request.POST or None, rows=rows)
-    status = 200
-    if request.method == "POST":
-        if not is_member:
-            raise ActionForbidden(_("Only the members invited to this meeting declare conflicts of interest."))
-        if form.is_valid():
-            try:
-                conflict = conflict_declare(
-                    meeting=meeting,
-                    member=user,
-                    proposal_pk=form.cleaned_data["proposal"],
-                    nature=form.cleaned_data["nature"],
-                )
-            except DomainError as error:
-                form.add_error(None, error.message)
-                status = error.status
-            else:
-                messages.success(
-                    request,
-                    _("Your conflict of interest on “%(title)s” is recorded: you are recused from it.")
-                    % {"title": conflict.proposal.title},
-                )
-                return redirect("board:conflicts", pk=meeting.pk)
-        else:
-            status = 400
+    if request.method == "POST" and not is_member:
+        raise ActionForbidden(_("Only the members invited to this meeting declare conflicts of interest."))
+    done = form_submit(
+        request,
+        form,
+        lambda: conflict_declare(
+            meeting=meeting,
+            member=user,
+            proposal_pk=form.cleaned_data["proposal"],
+            nature=form.cleaned_data["nature"],
+        ),
+        raised=lambda error: False,
+    )
+    if done.saved and done.result is not None:
+        messages.success(
+            request,
+            _("Your conflict of interest on “%(title)s” is recorded: you are recused from it.")
+            % {"title": done.result.proposal.title},
+        )
+        return redirect("board:conflicts", pk=meeting.pk)
     context = {
         "meeting": meeting,
         "is_member": is_member,
@@ -82,7 +79,7 @@ def meeting_conflicts(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "form": form,
         "recusals": meeting_recusals(meeting=meeting) if user.has_role(Role.STAFF) else None,
     }
-    return render(request, "board/conflicts.html", context, status=status)
+    return render(request, "board/conflicts.html", context, status=done.status)
 
 
 @role_required(Role.BOARD_MEMBER)
@@ -115,18 +112,19 @@ def item_vote(request: AuthenticatedRequest, pk: int, item_pk: int) -> HttpRespo
         if item.proposal.state != ProposalState.BOARD_REVIEW:
             form.add_error(None, _("The board's decision on this proposal is recorded: votes can no longer change."))
             status = 409
-        elif form.is_valid():
-            try:
-                vote_cast(item=item, member=request.user, **form.cleaned_data)
-            except DomainError as error:
-                form.add_error(None, error.message)
-                status = error.status
-                vote = vote_of(item=item, member=request.user)
-            else:
+        else:
+            done = form_submit(
+                request,
+                form,
+                lambda: vote_cast(item=item, member=request.user, **form.cleaned_data),
+                raised=lambda error: False,
+            )
+            if done.saved:
                 messages.success(request, _("Your vote on “%(title)s” is recorded.") % {"title": item.proposal.title})
                 return redirect("board:votes", pk=meeting.pk)
-        else:
-            status = 400
+            status = done.status
+            if done.refusal is not None:
+                vote = vote_of(item=item, member=request.user)
     return render(
         request,
         "board/vote.html",

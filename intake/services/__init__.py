@@ -59,22 +59,16 @@ def program_create(*, by: User, **fields: Any) -> Program:
     return _create(Program, fields=fields)
 
 
-def program_update(*, program: Program, by: User, expected_updated_at: datetime, **fields: Any) -> Program:
-    """Change a program, refusing if somebody else changed it first."""
-    _require_staff(by)
-    return _update_unless_changed(program, expected_updated_at=expected_updated_at, fields=fields)
-
-
 def call_create(*, program: Program, by: User, **fields: Any) -> Call:
     """Open a new call in ``program``."""
     _require_staff(by)
     return _create(Call, fields={**fields, "program": program})
 
 
-def call_update(*, call: Call, by: User, expected_updated_at: datetime, **fields: Any) -> Call:
-    """Change a call's windows, envelope or rules, refusing if somebody else changed it first."""
+def staff_edit_save(*, instance: M, by: User, expected_updated_at: datetime, **fields: Any) -> M:
+    """Change a program or a call (its windows, envelope or rules), refusing if somebody else changed it first."""
     _require_staff(by)
-    return _update_unless_changed(call, expected_updated_at=expected_updated_at, fields=fields)
+    return _update_unless_changed(instance, expected_updated_at=expected_updated_at, fields=fields)
 
 
 # --- Proposals: the applicant's draft (the state changes only through workflow.actions) ----

@@ -22,7 +22,7 @@ from accounts.choices import OrganizationType
 from accounts.errors import DomainError
 from accounts.models import User
 from intake.choices import AttachmentType, CostCategory, ForegroundIPKind, VersionKind
-from intake.completeness import LOI_DETAIL_FIELDS
+from intake.completeness import LOI_DETAIL_FIELDS, OUTCOME_FIELDS
 from intake.eligibility import Application, figures
 from intake.models import Attachment, ConsortiumMember, ForegroundIP, Proposal, ProposalVersion
 
@@ -36,16 +36,6 @@ APPLICATION_FIELDS = (
     "ip_ownership_terms",
     "ip_partner_licensing",
     "ip_member_licensing",
-)
-OUTCOME_FIELDS = (
-    "jobs_during",
-    "jobs_after",
-    "revenue_during",
-    "revenue_after",
-    "ip_rights_during",
-    "ip_rights_after",
-    "smes_scaled_during",
-    "smes_scaled_after",
 )
 RULE_FIELDS = (
     "min_partners",

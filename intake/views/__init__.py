@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
-from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.db.models import Model
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.choices import Role
 from accounts.decorators import AuthenticatedRequest, role_required
-from accounts.errors import ActionForbidden, DomainError, StaleAction
+from accounts.form_handling import form_submit
 from accounts.models import User
 from intake import selectors, services
 from intake.choices import CallPhase
@@ -102,35 +98,25 @@ def proposal_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Start a letter of intent in the call ``pk`` while its window is open."""
     call = selectors.call_public(pk=pk)
     form = ProposalForm(request.POST or None, user=request.user, call=call)
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        try:
-            proposal = services.proposal_create(
-                call=call,
-                by=request.user,
-                title=form.cleaned_data["title"],
-                lead_organization=form.cleaned_data["lead_organization"],
-                **form.loi_fields(),
-            )
-        except ActionForbidden:
-            raise
-        except ValidationError as error:
-            _show_validation_error(form, error)
-        except DomainError as error:
-            form.add_error(None, error.message)
-            status = error.status
-        else:
-            messages.success(
-                request, _("Your letter of intent is started. Complete it and submit it before the deadline.")
-            )
-            return redirect("intake:proposal_detail", pk=proposal.pk)
-    if form.is_bound and form.errors:
-        status = max(status, 400)
+    done = form_submit(
+        request,
+        form,
+        lambda: services.proposal_create(
+            call=call,
+            by=request.user,
+            title=form.cleaned_data["title"],
+            lead_organization=form.cleaned_data["lead_organization"],
+            **form.loi_fields(),
+        ),
+    )
+    if done.saved and done.result is not None:
+        messages.success(request, _("Your letter of intent is started. Complete it and submit it before the deadline."))
+        return redirect("intake:proposal_detail", pk=done.result.pk)
     return render(
         request,
         "intake/proposal_form.html",
         {"form": form, "call": call, "window_open": call.phase() == CallPhase.LOI_OPEN},
-        status=status,
+        status=done.status,
     )
 
 
@@ -150,35 +136,27 @@ def proposal_update(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         )
         return redirect("intake:proposal_detail", pk=pk)
     form = ProposalForm(request.POST or None, user=request.user, call=proposal.call, proposal=proposal)
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.proposal_update(
-                proposal=proposal,
-                by=request.user,
-                title=form.cleaned_data["title"],
-                lead_organization=form.cleaned_data["lead_organization"],
-                expected_updated_at=form.cleaned_data["loaded_at"],
-                **form.loi_fields(),
-            )
-        except ActionForbidden:
-            raise
-        except ValidationError as error:
-            _show_validation_error(form, error)
-        except DomainError as error:
-            form.add_error(None, error.message)
-            status = error.status
-            if isinstance(error, StaleAction):
-                # The next save is made knowingly over the other version.
-                form.data = data = cast(QueryDict, form.data).copy()
-                data["loaded_at"] = Proposal.objects.get(pk=pk).updated_at.isoformat()
-        else:
-            messages.success(request, _("Your changes are saved."))
-            return redirect("intake:proposal_detail", pk=pk)
-    if form.is_bound and form.errors:
-        status = max(status, 400)
+    done = form_submit(
+        request,
+        form,
+        lambda: services.proposal_update(
+            proposal=proposal,
+            by=request.user,
+            title=form.cleaned_data["title"],
+            lead_organization=form.cleaned_data["lead_organization"],
+            expected_updated_at=form.cleaned_data["loaded_at"],
+            **form.loi_fields(),
+        ),
+        current=lambda: Proposal.objects.get(pk=pk).updated_at,
+    )
+    if done.saved:
+        messages.success(request, _("Your changes are saved."))
+        return redirect("intake:proposal_detail", pk=pk)
     return render(
-        request, "intake/proposal_form.html", {"form": form, "call": proposal.call, "proposal": proposal}, status=status
+        request,
+        "intake/proposal_form.html",
+        {"form": form, "call": proposal.call, "proposal": proposal},
+        status=done.status,
     )
 
 
@@ -187,30 +165,14 @@ def program_list(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "intake/staff/program_list.html", {"programs": selectors.programs_for_staff()})
 
 
-def _save_form(request: HttpRequest, form: ProgramForm | CallForm, save: Callable[[dict[str, Any]], Model]) -> Any:
-    """Run ``save`` on a valid form; on a refusal keep what was typed and say why beside it."""
-    if request.method != "POST" or not form.is_valid():
-        return None
-    try:
-        return save(form.model_fields())
-    except StaleAction as error:
-        form.add_error(None, error.message)
-        # The next save is made knowingly over the other person's version.
-        form.data = data = cast(QueryDict, form.data).copy()
-        data["loaded_at"] = type(form.instance).objects.get(pk=form.instance.pk).updated_at.isoformat()
-    except ValidationError as error:
-        _show_validation_error(form, error)
-    return None
-
-
 @role_required(Role.STAFF)
 def program_create(request: AuthenticatedRequest) -> HttpResponse:
     form = ProgramForm(request.POST or None)
-    program = _save_form(request, form, lambda fields: services.program_create(by=request.user, **fields))
-    if program:
+    done = form_submit(request, form, lambda: services.program_create(by=request.user, **form.model_fields()))
+    if done.saved and done.result is not None:
         messages.success(request, _("The program is created."))
-        return redirect("intake:program_detail", pk=program.pk)
-    return render(request, "intake/staff/program_form.html", {"form": form}, status=_status(form))
+        return redirect("intake:program_detail", pk=done.result.pk)
+    return render(request, "intake/staff/program_form.html", {"form": form}, status=done.status)
 
 
 @role_required(Role.STAFF)
@@ -226,29 +188,27 @@ def program_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @role_required(Role.STAFF)
 def program_update(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     program = selectors.program_for_staff(pk=pk)
-    form = ProgramForm(request.POST or None, instance=program)
-    saved = _save_form(
+    return _staff_edit(
         request,
-        form,
-        lambda fields: services.program_update(
-            program=program, by=request.user, expected_updated_at=form.cleaned_data["loaded_at"], **fields
-        ),
+        ProgramForm(request.POST or None, instance=program),
+        "intake/staff/program_form.html",
+        {"program": program},
+        saved=_("The program is saved."),
+        next_url=reverse("intake:program_detail", args=[pk]),
     )
-    if saved:
-        messages.success(request, _("The program is saved."))
-        return redirect("intake:program_detail", pk=pk)
-    return render(request, "intake/staff/program_form.html", {"form": form, "program": program}, status=_status(form))
 
 
 @role_required(Role.STAFF)
 def call_create(request: AuthenticatedRequest, program_pk: int) -> HttpResponse:
     program = selectors.program_for_staff(pk=program_pk)
     form = CallForm(request.POST or None)
-    call = _save_form(request, form, lambda fields: services.call_create(program=program, by=request.user, **fields))
-    if call:
+    done = form_submit(
+        request, form, lambda: services.call_create(program=program, by=request.user, **form.model_fields())
+    )
+    if done.saved and done.result is not None:
         messages.success(request, _("The call is created."))
-        return redirect("intake:call_staff_detail", pk=call.pk)
-    return render(request, "intake/staff/call_form.html", {"form": form, "program": program}, status=_status(form))
+        return redirect("intake:call_staff_detail", pk=done.result.pk)
+    return render(request, "intake/staff/call_form.html", {"form": form, "program": program}, status=done.status)
 
 
 @role_required(Role.STAFF)
@@ -259,30 +219,43 @@ def call_staff_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @role_required(Role.STAFF)
 def call_update(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     call = selectors.call_for_staff(pk=pk)
-    form = CallForm(request.POST or None, instance=call)
-    saved = _save_form(
+    return _staff_edit(
+        request,
+        CallForm(request.POST or None, instance=call),
+        "intake/staff/call_form.html",
+        {"program": call.program, "call": call},
+        saved=_("The call is saved."),
+        next_url=reverse("intake:call_staff_detail", args=[pk]),
+    )
+
+
+def _staff_edit(
+    request: AuthenticatedRequest,
+    form: ProgramForm | CallForm,
+    template: str,
+    context: dict[str, Any],
+    *,
+    saved: str,
+    next_url: str,
+) -> HttpResponse:
+    """Save staff's edit of a program or a call unless somebody saved it first; then say so, keeping what was typed.
+
+    The refused save answers 400 like an invalid form, and the next one is made knowingly over the other version.
+    """
+    instance = form.instance
+    done = form_submit(
         request,
         form,
-        lambda fields: services.call_update(
-            call=call, by=request.user, expected_updated_at=form.cleaned_data["loaded_at"], **fields
+        lambda: services.staff_edit_save(
+            instance=instance,
+            by=request.user,
+            expected_updated_at=form.cleaned_data["loaded_at"],
+            **form.model_fields(),
         ),
+        current=lambda: type(instance).objects.get(pk=instance.pk).updated_at,
+        status=400,
     )
-    if saved:
-        messages.success(request, _("The call is saved."))
-        return redirect("intake:call_staff_detail", pk=pk)
-    return render(
-        request,
-        "intake/staff/call_form.html",
-        {"form": form, "program": call.program, "call": call},
-        status=_status(form),
-    )
-
-
-def _status(form: ProgramForm | CallForm) -> int:
-    return 400 if form.is_bound and form.errors else 200
-
-
-def _show_validation_error(form: forms.BaseForm, error: ValidationError) -> None:
-    """Put a service's validation errors beside their fields, or at the top for the others."""
-    for field, field_errors in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, field_errors)
+    if done.saved:
+        messages.success(request, saved)
+        return redirect(next_url)
+    return render(request, template, {**context, "form": form}, status=done.status)

@@ -7,13 +7,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
-from typing import Any, cast
+from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.http import HttpResponse, QueryDict
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
@@ -21,7 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.choices import Role
 from accounts.decorators import AuthenticatedRequest, role_required
-from accounts.errors import ActionForbidden, DomainError, StaleAction
+from accounts.form_handling import form_save
 from intake.choices import VersionKind
 from intake.completeness import OUTCOME_FIELDS, SECTIONS, missing_by_section, proposal_stage
 from intake.forms.application import (
@@ -99,23 +97,8 @@ def application_overview(request: AuthenticatedRequest, pk: int) -> HttpResponse
 
 def _save(form: forms.Form, save: Callable[[], object], *, proposal_pk: int) -> int:
     """Run ``save``; on a refusal say why on ``form`` (keeping what was typed) and return the status, else 0."""
-    try:
-        save()
-    except ActionForbidden:
-        raise
-    except ValidationError as error:
-        by_field = error.message_dict if hasattr(error, "error_dict") else {"": error.messages}
-        for field, field_errors in by_field.items():
-            form.add_error(field if field in form.fields else None, field_errors)
-        return 400
-    except DomainError as error:
-        form.add_error(None, error.message)
-        if isinstance(error, StaleAction):
-            # The next save is made knowingly over the other version.
-            form.data = data = cast(QueryDict, form.data).copy()
-            data["loaded_at"] = Proposal.objects.get(pk=proposal_pk).updated_at.isoformat()
-        return error.status
-    return 0
+    done = form_save(form, save, current=lambda: Proposal.objects.get(pk=proposal_pk).updated_at)
+    return 0 if done.saved else done.status
 
 
 def _section_response(
@@ -125,13 +108,14 @@ def _section_response(
     template: str,
     *,
     form: forms.Form,
-    save: Callable[[], object] | None,
+    save: Callable[[], object],
+    others_valid: bool = True,
     **more: Any,
 ) -> HttpResponse:
-    """Save a posted section through ``save`` (None when the forms are invalid) and answer."""
+    """Save a posted section through ``save`` when ``form`` and ``others_valid`` are valid, and answer."""
     status = 200
     if request.method == "POST":
-        status = 400 if save is None else _save(form, save, proposal_pk=proposal.pk)
+        status = _save(form, save, proposal_pk=proposal.pk) if form.is_valid() and others_valid else 400
         if not status:
             messages.success(request, _("This section is saved."))
             return redirect(request.path)
@@ -161,10 +145,14 @@ def application_description(request: AuthenticatedRequest, pk: int) -> HttpRespo
                 {"title": m.title, "description": m.description, "month": m.month} for m in proposal.milestones.all()
             ],
         )
-    save = None
-    if request.method == "POST" and form.is_valid() and formset.is_valid():
-        save = partial(
-            services.application_description_save,
+    return _section_response(
+        request,
+        proposal,
+        context,
+        "intake/application/description.html",
+        form=form,
+        others_valid=formset.is_valid(),
+        save=lambda: services.application_description_save(
             proposal=proposal,
             by=request.user,
             expected_updated_at=form.cleaned_data["loaded_at"],
@@ -174,9 +162,8 @@ def application_description(request: AuthenticatedRequest, pk: int) -> HttpRespo
                 services.MilestoneData(title=row["title"], description=row["description"], month=row["month"])
                 for row in _kept(formset)
             ],
-        )
-    return _section_response(
-        request, proposal, context, "intake/application/description.html", form=form, save=save, formset=formset
+        ),
+        formset=formset,
     )
 
 
@@ -214,10 +201,9 @@ def application_ip(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 for item in proposal.foreground_ip.all()
             ],
         )
-    save = None
-    if request.method == "POST" and form.is_valid() and formset.is_valid():
-        save = partial(
-            services.application_ip_save,
+
+    def save() -> object:
+        return services.application_ip_save(
             proposal=proposal,
             by=request.user,
             expected_updated_at=form.cleaned_data["loaded_at"],
@@ -234,6 +220,7 @@ def application_ip(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             ip_partner_licensing=form.cleaned_data["ip_partner_licensing"],
             ip_member_licensing=form.cleaned_data["ip_member_licensing"],
         )
+
     background_fields = [(member, form[f"background_ip_{member.pk}"]) for member in members]
     return _section_response(
         request,
@@ -242,6 +229,7 @@ def application_ip(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "intake/application/ip.html",
         form=form,
         save=save,
+        others_valid=formset.is_valid(),
         formset=formset,
         members=members,
         background_fields=background_fields,
@@ -261,15 +249,6 @@ def application_outcomes(request: AuthenticatedRequest, pk: int) -> HttpResponse
                 "loaded_at": proposal.updated_at.isoformat(),
             }
         )
-    save = None
-    if request.method == "POST" and form.is_valid():
-        save = partial(
-            services.application_outcomes_save,
-            proposal=proposal,
-            by=request.user,
-            expected_updated_at=form.cleaned_data["loaded_at"],
-            outcomes=form.outcomes(),
-        )
     rows = [
         {
             "label": label,
@@ -282,7 +261,18 @@ def application_outcomes(request: AuthenticatedRequest, pk: int) -> HttpResponse
         for name, label in OUTCOME_ROWS
     ]
     return _section_response(
-        request, proposal, context, "intake/application/outcomes.html", form=form, save=save, rows=rows
+        request,
+        proposal,
+        context,
+        "intake/application/outcomes.html",
+        form=form,
+        save=lambda: services.application_outcomes_save(
+            proposal=proposal,
+            by=request.user,
+            expected_updated_at=form.cleaned_data["loaded_at"],
+            outcomes=form.outcomes(),
+        ),
+        rows=rows,
     )
 
 

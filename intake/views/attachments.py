@@ -8,7 +8,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import InMemoryUploadedFile, UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -20,6 +19,7 @@ from django.views.decorators.http import require_POST
 from accounts.choices import Role
 from accounts.decorators import AuthenticatedRequest, role_required
 from accounts.errors import ActionForbidden, DomainError
+from accounts.form_handling import form_submit
 from intake import filetypes
 from intake.forms.attachments import AttachmentForm
 from intake.models import Proposal
@@ -94,28 +94,21 @@ def _application_attachments(request: AuthenticatedRequest, pk: int) -> HttpResp
     if request.method != "POST":
         return _page(request, proposal, AttachmentForm(required_kinds=required))
     form = AttachmentForm(request.POST, request.FILES, required_kinds=required)
-    status = 400
-    if form.is_valid():
-        try:
-            attachment = service.attachment_upload(
-                proposal=proposal, by=request.user, kind=form.cleaned_data["kind"], upload=form.cleaned_data["file"]
-            )
-        except ActionForbidden:
-            raise
-        except ValidationError as error:
-            for field, field_errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, field_errors)
-        except DomainError as error:
-            form.add_error(None, error.message)
-            status = error.status
-        else:
-            messages.success(
-                request,
-                _("“%(name)s” is attached as %(kind)s.")
-                % {"name": attachment.original_name, "kind": attachment.get_kind_display()},
-            )
-            return redirect("intake:application_attachments", pk=pk)
-    return _page(request, proposal, form, status=status)
+    done = form_submit(
+        request,
+        form,
+        lambda: service.attachment_upload(
+            proposal=proposal, by=request.user, kind=form.cleaned_data["kind"], upload=form.cleaned_data["file"]
+        ),
+    )
+    if done.saved and done.result is not None:
+        messages.success(
+            request,
+            _("“%(name)s” is attached as %(kind)s.")
+            % {"name": done.result.original_name, "kind": done.result.get_kind_display()},
+        )
+        return redirect("intake:application_attachments", pk=pk)
+    return _page(request, proposal, form, status=done.status)
 
 
 @role_required(Role.APPLICANT)

@@ -7,19 +7,18 @@ every save is one service call, and a refused one re-renders the page with what 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.http import HttpResponse, QueryDict
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.choices import Role
 from accounts.decorators import AuthenticatedRequest, role_required
-from accounts.errors import ActionForbidden, DomainError, StaleAction
+from accounts.form_handling import Submission, form_submit
 from intake.choices import CostCategory
 from intake.eligibility import ZERO
 from intake.forms.consortium import (
@@ -41,29 +40,11 @@ class _LoadedAtForm(forms.Form):
     loaded_at = forms.DateTimeField(required=False)
 
 
-def _run(form: forms.BaseForm, proposal: Proposal, save: Callable[[], Any]) -> tuple[bool, int]:
-    """Run ``save`` for a valid ``form``; on a refusal put the reason on the form and return the status."""
-    if not form.is_valid():
-        return False, 400
-    try:
-        save()
-    except ActionForbidden:
-        raise
-    except ValidationError as error:
-        if hasattr(error, "error_dict"):
-            for field, field_errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, field_errors)
-        else:
-            form.add_error(None, error.messages)
-        return False, 400
-    except DomainError as error:
-        form.add_error(None, error.message)
-        if isinstance(error, StaleAction):
-            # The next save is made knowingly over the other version.
-            form.data = data = cast(QueryDict, form.data).copy()
-            data[form.add_prefix("loaded_at")] = Proposal.objects.get(pk=proposal.pk).updated_at.isoformat()
-        return False, error.status
-    return True, 200
+def _run(
+    request: AuthenticatedRequest, form: forms.BaseForm, proposal: Proposal, save: Callable[[], Any]
+) -> Submission:
+    """Run ``save`` for a valid ``form``; on a refusal put the reason on the form, ready for a knowing retry."""
+    return form_submit(request, form, save, current=lambda: Proposal.objects.get(pk=proposal.pk).updated_at)
 
 
 def _context(request: AuthenticatedRequest, proposal: Proposal, section: str) -> dict[str, Any]:
@@ -118,7 +99,8 @@ def application_consortium(request: AuthenticatedRequest, pk: int) -> HttpRespon
     if request.method != "POST":
         return _consortium_page(request, proposal)
     form = ContributionsForm(request.POST, proposal=proposal, members=services.consortium_members(proposal=proposal))
-    saved, status = _run(
+    done = _run(
+        request,
         form,
         proposal,
         lambda: services.contributions_save(
@@ -128,10 +110,10 @@ def application_consortium(request: AuthenticatedRequest, pk: int) -> HttpRespon
             contributions=form.contributions(),
         ),
     )
-    if saved:
+    if done.saved:
         return _saved(request, _("The contributions are saved."), "intake:application_consortium", pk)
     form.described()
-    return _consortium_page(request, proposal, status=status, contributions_form=form)
+    return _consortium_page(request, proposal, status=done.status, contributions_form=form)
 
 
 @role_required(Role.APPLICANT)
@@ -142,7 +124,8 @@ def member_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     form = PartnerAddForm(
         request.POST, proposal=proposal, organizations=services.organizations_to_add(proposal=proposal)
     )
-    saved, status = _run(
+    done = _run(
+        request,
         form,
         proposal,
         lambda: services.member_add(
@@ -152,9 +135,9 @@ def member_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             expected_updated_at=form.cleaned_data["loaded_at"],
         ),
     )
-    if saved:
+    if done.saved:
         return _saved(request, _("The partner is added."), "intake:application_consortium", pk)
-    return _consortium_page(request, proposal, status=status, add_form=form)
+    return _consortium_page(request, proposal, status=done.status, add_form=form)
 
 
 @role_required(Role.APPLICANT)
@@ -163,7 +146,8 @@ def member_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Create a partner organization that does not exist yet and add it to the consortium."""
     proposal = access.proposal_for_user(user=request.user, pk=pk)
     form = PartnerCreateForm(request.POST, proposal=proposal)
-    saved, status = _run(
+    done = _run(
+        request,
         form,
         proposal,
         lambda: services.member_add_new_organization(
@@ -177,11 +161,11 @@ def member_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             province=form.cleaned_data["province"],
         ),
     )
-    if saved:
+    if done.saved:
         return _saved(
             request, _("The organization is created and added as a partner."), "intake:application_consortium", pk
         )
-    return _consortium_page(request, proposal, status=status, create_form=form)
+    return _consortium_page(request, proposal, status=done.status, create_form=form)
 
 
 @role_required(Role.APPLICANT)
@@ -190,7 +174,8 @@ def member_remove(request: AuthenticatedRequest, pk: int, member_pk: int) -> Htt
     """Remove a partner (not the lead) from the consortium."""
     proposal = access.proposal_for_user(user=request.user, pk=pk)
     form = _LoadedAtForm(request.POST)
-    saved, status = _run(
+    done = _run(
+        request,
         form,
         proposal,
         lambda: services.member_remove(
@@ -200,10 +185,10 @@ def member_remove(request: AuthenticatedRequest, pk: int, member_pk: int) -> Htt
             expected_updated_at=form.cleaned_data["loaded_at"],
         ),
     )
-    if saved:
+    if done.saved:
         return _saved(request, _("The partner is removed."), "intake:application_consortium", pk)
     return _consortium_page(
-        request, proposal, status=status, refusal=" ".join(str(error) for error in form.non_field_errors())
+        request, proposal, status=done.status, refusal=" ".join(str(error) for error in form.non_field_errors())
     )
 
 
@@ -213,7 +198,8 @@ def coapplicant_invite(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Let an applicant of a consortium organization edit the proposal (the lead applicant only)."""
     proposal = access.proposal_for_user(user=request.user, pk=pk)
     form = CoApplicantInviteForm(request.POST, proposal=proposal)
-    saved, status = _run(
+    done = _run(
+        request,
         form,
         proposal,
         lambda: services.coapplicant_invite(
@@ -223,9 +209,9 @@ def coapplicant_invite(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             expected_updated_at=form.cleaned_data["loaded_at"],
         ),
     )
-    if saved:
+    if done.saved:
         return _saved(request, _("The co-applicant can now edit this proposal."), "intake:application_consortium", pk)
-    return _consortium_page(request, proposal, status=status, invite_form=form)
+    return _consortium_page(request, proposal, status=done.status, invite_form=form)
 
 
 @role_required(Role.APPLICANT)
@@ -234,7 +220,8 @@ def coapplicant_remove(request: AuthenticatedRequest, pk: int, coapplicant_pk: i
     """Take back a co-applicant's right to edit the proposal (the lead applicant only)."""
     proposal = access.proposal_for_user(user=request.user, pk=pk)
     form = _LoadedAtForm(request.POST)
-    saved, status = _run(
+    done = _run(
+        request,
         form,
         proposal,
         lambda: services.coapplicant_remove(
@@ -244,10 +231,10 @@ def coapplicant_remove(request: AuthenticatedRequest, pk: int, coapplicant_pk: i
             expected_updated_at=form.cleaned_data["loaded_at"],
         ),
     )
-    if saved:
+    if done.saved:
         return _saved(request, _("The co-applicant is removed."), "intake:application_consortium", pk)
     return _consortium_page(
-        request, proposal, status=status, refusal=" ".join(str(error) for error in form.non_field_errors())
+        request, proposal, status=done.status, refusal=" ".join(str(error) for error in form.non_field_errors())
     )
 
 
@@ -260,7 +247,8 @@ def application_budget(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     status = 200
     if request.method == "POST":
         form = BudgetForm(request.POST, proposal=proposal, members=members)
-        saved, status = _run(
+        done = _run(
+            request,
             form,
             proposal,
             lambda: services.budget_save(
@@ -271,8 +259,9 @@ def application_budget(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 funding=form.funding(),
             ),
         )
-        if saved:
+        if done.saved:
             return _saved(request, _("The budget is saved."), "intake:application_budget", pk)
+        status = done.status
         form.described()
     else:
         form = BudgetForm(proposal=proposal, members=members)

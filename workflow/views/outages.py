@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.choices import Role
 from accounts.decorators import AuthenticatedRequest, role_required
 from accounts.errors import DomainError
+from accounts.form_handling import form_submit
 from workflow.forms.outages import ExtensionRuleForm, IncidentForm
 from workflow.incidents import (
     incident_create,
@@ -62,16 +63,17 @@ def _incident_fields(form: IncidentForm) -> dict:
 def incident_new(request: AuthenticatedRequest) -> HttpResponse:
     """Record an outage."""
     form = IncidentForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            incident = incident_create(by=request.user, **_incident_fields(form))
-        except DomainError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("The outage is recorded. Apply it once it has ended to extend the deadlines."))
-            return redirect("workflow:incident_apply", pk=incident.pk)
-    status = 400 if request.method == "POST" else 200
-    return render(request, "workflow/outages/incident_form.html", {"form": form}, status=status)
+    done = form_submit(
+        request,
+        form,
+        lambda: incident_create(by=request.user, **_incident_fields(form)),
+        raised=lambda error: False,
+        status=400,
+    )
+    if done.saved and done.result is not None:
+        messages.success(request, _("The outage is recorded. Apply it once it has ended to extend the deadlines."))
+        return redirect("workflow:incident_apply", pk=done.result.pk)
+    return render(request, "workflow/outages/incident_form.html", {"form": form}, status=done.status)
 
 
 @role_required(Role.STAFF)
@@ -80,24 +82,24 @@ def incident_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     incident = incident_for_staff(user=request.user, pk=pk)
     refusal = incident_edit_refusal(incident)
     form = IncidentForm(request.POST or None, incident=incident)
-    if request.method == "POST" and refusal is None and form.is_valid():
-        try:
-            incident_update(
+    status = 200 if request.method != "POST" else 409
+    if refusal is None:
+        done = form_submit(
+            request,
+            form,
+            lambda: incident_update(
                 incident=incident,
                 by=request.user,
                 expected_updated_at=form.cleaned_data.get("updated_at"),
                 **_incident_fields(form),
-            )
-        except DomainError as error:
-            if error.status != 400:
-                error.back_url = reverse("workflow:incident_list")
-                error.back_label = _("Back to the outages")
-                raise
-            form.add_error(None, error.message)
-        else:
+            ),
+            raised=lambda error: error.status != 400,
+            back=(reverse("workflow:incident_list"), _("Back to the outages")),
+        )
+        if done.saved:
             messages.success(request, _("The outage is saved."))
             return redirect("workflow:incident_apply", pk=incident.pk)
-    status = 200 if request.method != "POST" else 409 if refusal else 400
+        status = done.status
     return render(
         request,
         "workflow/outages/incident_form.html",
@@ -145,29 +147,31 @@ def rule_list(request: AuthenticatedRequest) -> HttpResponse:
 
 def _rule_form(request: AuthenticatedRequest, rule: ExtensionRule | None) -> HttpResponse:
     form = ExtensionRuleForm(request.POST or None, rule=rule)
-    if request.method == "POST" and form.is_valid():
+
+    def save() -> ExtensionRule:
         data = form.cleaned_data
-        try:
-            extension_rule_save(
-                rule=rule,
-                outage_min=data["outage_min_minutes"],
-                outage_max=data["outage_max_minutes"],
-                before_min=data["before_min_minutes"],
-                before_max=data["before_max_minutes"],
-                hours=data["extension_hours"],
-                by=request.user,
-                expected_updated_at=data.get("updated_at"),
-            )
-        except DomainError as error:
-            if error.status != 400:
-                error.back_url, error.back_label = reverse("workflow:extension_rules"), _("Back to the standard")
-                raise
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("The service standard is saved."))
-            return redirect("workflow:extension_rules")
-    status = 400 if request.method == "POST" else 200
-    return render(request, "workflow/outages/rule_form.html", {"form": form, "rule": rule}, status=status)
+        return extension_rule_save(
+            rule=rule,
+            outage_min=data["outage_min_minutes"],
+            outage_max=data["outage_max_minutes"],
+            before_min=data["before_min_minutes"],
+            before_max=data["before_max_minutes"],
+            hours=data["extension_hours"],
+            by=request.user,
+            expected_updated_at=data.get("updated_at"),
+        )
+
+    done = form_submit(
+        request,
+        form,
+        save,
+        raised=lambda error: error.status != 400,
+        back=(reverse("workflow:extension_rules"), _("Back to the standard")),
+    )
+    if done.saved:
+        messages.success(request, _("The service standard is saved."))
+        return redirect("workflow:extension_rules")
+    return render(request, "workflow/outages/rule_form.html", {"form": form, "rule": rule}, status=done.status)
 
 
 @role_required(Role.STAFF)
