@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
-from workflow.states import ProposalState
 
 from accounts.models import User
 from assessment.choices import AssignmentState, PairRuleKind, PlanState
@@ -16,6 +15,7 @@ from assessment.models import Assignment, AssignmentPlan, PairRule, PlannedPair
 from assessment.selectors import conflicted
 from assessment.services.pair_checks import LIVE, assessors_qs, call_load, pair_affinity
 from intake.models import Call, Proposal
+from intake.states import ProposalState
 
 
 @dataclass

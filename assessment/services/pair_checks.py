@@ -9,7 +9,6 @@ from __future__ import annotations
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
-from workflow.states import ProposalState
 
 from accounts.choices import Role
 from accounts.errors import DomainError, StaleAction
@@ -21,6 +20,7 @@ from assessment.selectors import conflicted
 from assessment.services.rubrics import rubric_for
 from intake.choices import VersionKind
 from intake.models import Call, Proposal
+from intake.states import ProposalState
 
 #: The states of an assignment that holds a slot, as ``state__in`` takes them.
 LIVE = [str(state) for state in ACTIVE_ASSIGNMENT_STATES]

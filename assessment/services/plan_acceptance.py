@@ -15,9 +15,6 @@ from django.db.models import Count, Exists, F, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from workflow.events import Event
-from workflow.notifications import notification_list_create, notification_rows
-from workflow.states import ProposalState
 
 from accounts.errors import DomainError, StaleAction
 from accounts.models import User
@@ -35,6 +32,9 @@ from assessment.services.pair_checks import (
 )
 from assessment.services.planning import names_listed
 from intake.models import Call, Proposal
+from intake.states import ProposalState
+from records.events import Event
+from records.notifications import notification_list_create, notification_rows
 
 
 def _proposed_plan_locked(plan: AssignmentPlan) -> AssignmentPlan:

@@ -15,7 +15,6 @@ from django.db.models import F, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from workflow.states import ProposalState
 
 from accounts.models import FormerMembership, Membership, User
 from assessment import solver
@@ -24,6 +23,7 @@ from assessment.models import Affiliation, Assignment, AssignmentPlan, Conflict,
 from assessment.selectors import conflicted
 from assessment.services.pair_checks import LIVE, assessors_qs, call_load, rubric_of
 from intake.models import Call, Proposal
+from intake.states import ProposalState
 
 #: How many names an explanation lists before it says "and N more".
 NAMES_SHOWN = 10
