@@ -1,6 +1,6 @@
 """The proposal lifecycle: every transition, its source, target, conditions and actor.
 
-This file is the whole table of DESIGN.md's "The lifecycle". Transition bodies are empty
+This file is the whole table of docs/design.md's "The lifecycle". Transition bodies are empty
 on purpose: the state change is the only effect. Everything around it (locking, checking,
 saving, auditing, notifying) is done by the one action per transition in
 ``workflow.actions``, the only code allowed to change the state.
@@ -232,7 +232,7 @@ class ProposalLifecycle(ConcurrentTransitionMixin, models.Model):
     # fmt: on
 
 
-#: Every action of the table, in the order of DESIGN.md.
+#: Every action of the table, in the order of docs/design.md.
 ACTIONS = [
     "submit_loi", "invite", "decline_loi", "submit_application", "request_changes", "mark_ineligible",
     "start_assessment", "complete_assessment", "reopen_assessment", "send_to_board", "approve", "decline",

@@ -1,4 +1,4 @@
-"""The lifecycle's table against DESIGN.md's, the deadline rule in Python against SQL, final states."""
+"""The lifecycle's table against docs/design.md's, the deadline rule in Python against SQL, final states."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from intake.states import FINAL_STATES, ProposalState
 from tests.conftest import FAST_HASHERS
 from tests.factories import CallFactory, OrganizationFactory, UserFactory
 
-# --- DESIGN.md's tables, copied by hand: the code must match them, not the other way round ------
+# --- docs/design.md's tables, copied by hand: the code must match them, not the other way round -
 
 DESIGN_STATES = [
     "draft", "loi_submitted", "loi_declined", "invited", "submitted", "changes_requested", "ineligible",

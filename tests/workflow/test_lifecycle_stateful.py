@@ -1,4 +1,4 @@
-"""Random sequences of actions by random people at random times, against a model of DESIGN.md's table.
+"""Random sequences of actions by random people at random times, against a model of docs/design.md's table.
 
 The model below is written from the design, not from ``intake.lifecycle``: it predicts the
 outcome of each attempt (done, or which refusal) from the state, the person, the clock, the
