@@ -21,7 +21,7 @@ from django.utils import timezone
 from intake.models import Attachment, Proposal
 from records.audit_chain import audit_seal
 from records.models import AuditRecord
-from stewardship.backup import BackupError, backup_create, backup_restore
+from stewardship.backup import BackupError, backup_create, backup_restore, restored_count
 from tests.factories import AttachmentFactory, CallFactory, ProposalFactory
 from workflow.actions import proposal_submit_loi
 
@@ -173,3 +173,13 @@ def test_backup_manifest_counts_rows_and_hashes_files(media_root: Path, tmp_path
         names = archive.getnames()
     assert names[0] == "manifest.json"
     assert f"media/{attachment.file.name}" in names
+
+
+@pytest.mark.django_db
+def test_restored_count_finds_a_model_by_the_label_it_had_before_it_moved_apps() -> None:
+    proposal = ProposalFactory()
+    AuditRecord.objects.create(proposal=proposal, action="submit_loi", from_state="draft", to_state="loi_submitted")
+
+    assert restored_count("records.AuditRecord") == 1
+    assert restored_count("workflow.AuditRecord") == 1  # an archive made before the records left workflow
+    assert restored_count("workflow.NoSuchModel") is None
