@@ -55,7 +55,9 @@ def _decide(client: Client, page: Any, decision: str, values: dict[str, str]) ->
     return client.post(form.action, data)
 
 
-def test_board_done_means(django_capture_on_commit_callbacks: Any, request: pytest.FixtureRequest) -> None:
+def test_board_plans_a_meeting_votes_decides_and_releases_the_letters(
+    django_capture_on_commit_callbacks: Any, request: pytest.FixtureRequest
+) -> None:
     call: Call = CallFactory(funding_envelope=Decimal("2500000.00"))
     staff = client_for(UserFactory(role=Role.STAFF, display_name="Nadia New"))
     members = [
