@@ -16,22 +16,22 @@ from board.models import BoardConflict, BoardMeeting
 from board.services.agenda import meeting_agenda
 from intake.models import Call, Proposal
 from intake.states import ProposalState
-from tests.board.helpers import make_meeting, put_on_agenda, review
+from tests.board.making import meeting_make, review_submitted
 from tests.conftest import MakeProposal, client_for
-from tests.factories import ProposalVersionFactory, user_with_role
+from tests.factories import AgendaItemFactory, ProposalVersionFactory, user_with_role
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def meeting(call: Call, board_member: User) -> BoardMeeting:
-    return make_meeting(call, members=[board_member])
+    return meeting_make(call, members=[board_member])
 
 
 def _on_agenda(make_proposal: MakeProposal, meeting: BoardMeeting, title: str, scores: list[int]) -> Proposal:
     proposal = make_proposal(ProposalState.BOARD_REVIEW, title=title)
-    put_on_agenda(meeting, proposal)
-    review(proposal, scores, comment=f"Comment on {title}")
+    AgendaItemFactory(meeting=meeting, proposal=proposal)
+    review_submitted(proposal, scores, comment=f"Comment on {title}")
     return proposal
 
 
@@ -179,7 +179,7 @@ def test_meeting_agenda_access(
 def _fill(make_proposal: MakeProposal, meeting: BoardMeeting, indexes: range, conflicted_with: User) -> None:
     for index in indexes:
         proposal = _on_agenda(make_proposal, meeting, f"P{index}", [index % 6] * 5)
-        review(proposal, [(index + 2) % 6] * 5)
+        review_submitted(proposal, [(index + 2) % 6] * 5)
         ProposalVersionFactory(proposal=proposal, kind="application")
         if index % 7 == 3:
             BoardConflict.objects.create(member=conflicted_with, proposal=proposal, nature="Declared.")

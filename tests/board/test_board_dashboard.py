@@ -10,17 +10,17 @@ from django.utils import timezone
 
 from accounts.choices import Role
 from accounts.models import User
-from tests.board.helpers import make_meeting
+from tests.board.making import meeting_make
 from tests.conftest import client_for
 from tests.factories import CallFactory, user_with_role
 
 
 def test_board_dashboard_links_each_meeting_the_member_is_invited_to(board_client: Client, board_member: User) -> None:
     call = CallFactory(title_en="Technology leadership projects")
-    later = make_meeting(call, members=[board_member], days=14)
-    sooner = make_meeting(call, members=[board_member, user_with_role(Role.BOARD_MEMBER)], days=7)
-    make_meeting(call, members=[user_with_role(Role.BOARD_MEMBER)], days=3)  # not invited
-    released = make_meeting(call, members=[board_member], days=1)
+    later = meeting_make(call, members=[board_member], days=14)
+    sooner = meeting_make(call, members=[board_member, user_with_role(Role.BOARD_MEMBER)], days=7)
+    meeting_make(call, members=[user_with_role(Role.BOARD_MEMBER)], days=3)  # not invited
+    released = meeting_make(call, members=[board_member], days=1)
     released.decisions_released_at = timezone.now()
     released.save(update_fields=["decisions_released_at"])
 
@@ -53,15 +53,15 @@ def test_board_dashboard_queries_do_not_grow_with_meetings(board_member: User) -
             assert client.get(url).status_code == 200
         return len(queries)
 
-    make_meeting(CallFactory(), members=[board_member])
+    meeting_make(CallFactory(), members=[board_member])
     with_one = count()
     for _ in range(5):
-        make_meeting(CallFactory(), members=[board_member, user_with_role(Role.BOARD_MEMBER)])
+        meeting_make(CallFactory(), members=[board_member, user_with_role(Role.BOARD_MEMBER)])
     assert count() == with_one
 
 
 def test_meeting_agenda_leads_a_member_to_their_votes_and_conflicts(board_member: User, staff: User) -> None:
-    meeting = make_meeting(CallFactory(), members=[board_member])
+    meeting = meeting_make(CallFactory(), members=[board_member])
     url = reverse("board:meeting_agenda", args=[meeting.pk])
     links = [reverse(f"board:{name}", args=[meeting.pk]) for name in ("votes", "conflicts")]
 

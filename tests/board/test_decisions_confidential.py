@@ -30,10 +30,9 @@ from intake.states import ProposalState
 from records.events import Channel, Event
 from records.models import Notification
 from records.notifications import notification_emails_send
-from tests.board.helpers import make_meeting, put_on_agenda
-from tests.board.making import meeting_open
+from tests.board.making import meeting_make, meeting_open
 from tests.conftest import MakeProposal, client_for
-from tests.factories import user_with_role
+from tests.factories import AgendaItemFactory, user_with_role
 from workflow import actions
 from workflow.access import decision_withheld_from, proposal_for_user, proposals_of_applicant
 
@@ -71,7 +70,7 @@ def chair(db: None) -> User:
 @pytest.fixture
 def meeting(call: Call, chair: User) -> BoardMeeting:
     # Opened early, so that the chair may decide now (the decision waits for the meeting otherwise).
-    return meeting_open(make_meeting(call, members=[chair], quorum=1))
+    return meeting_open(meeting_make(call, members=[chair], quorum=1))
 
 
 @pytest.fixture
@@ -85,7 +84,7 @@ def before_the_board(make_proposal: MakeProposal, meeting: BoardMeeting, chair: 
     proposal = make_proposal(ProposalState.BOARD_REVIEW, title="Shared quantum testbed")
     CoApplicant.objects.create(proposal=proposal, user=co_applicant, invited_by=proposal.lead_applicant)
     proposal_version_freeze(proposal=proposal, by=proposal.lead_applicant, kind=VersionKind.APPLICATION)
-    item = put_on_agenda(meeting, proposal)
+    item = AgendaItemFactory(meeting=meeting, proposal=proposal)
     Vote.objects.create(item=item, member=chair, choice=VoteChoice.APPROVE)
     return proposal
 
@@ -324,9 +323,9 @@ def test_applicant_who_sits_on_the_board_but_is_recused_does_not_see_the_decisio
 ) -> None:
     lead = user_with_role(Role.APPLICANT)
     user_grant_role(user=lead, role=Role.BOARD_MEMBER)
-    meeting = meeting_open(make_meeting(call, members=[chair, lead], quorum=1))
+    meeting = meeting_open(meeting_make(call, members=[chair, lead], quorum=1))
     proposal = make_proposal(ProposalState.BOARD_REVIEW, lead_applicant=lead)
-    item = put_on_agenda(meeting, proposal)
+    item = AgendaItemFactory(meeting=meeting, proposal=proposal)
     BoardConflict.objects.create(member=lead, proposal=proposal, nature="I lead this proposal.")
     Vote.objects.create(item=item, member=chair, choice=VoteChoice.APPROVE)
     _approve(proposal, chair)

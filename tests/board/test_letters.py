@@ -21,10 +21,9 @@ from intake.states import ProposalState
 from records.events import Channel, Event
 from records.models import Notification
 from records.notifications import notification_render
-from tests.board.helpers import make_meeting, put_on_agenda, review
-from tests.board.making import meeting_open
+from tests.board.making import meeting_make, meeting_open, review_submitted
 from tests.conftest import MakeProposal, client_for
-from tests.factories import UserFactory, user_with_role
+from tests.factories import AgendaItemFactory, UserFactory, user_with_role
 from workflow import actions
 
 pytestmark = pytest.mark.django_db
@@ -37,12 +36,12 @@ def chair(db: None) -> User:
 
 @pytest.fixture
 def meeting(call: Call, chair: User) -> BoardMeeting:
-    return meeting_open(make_meeting(call, members=[chair], quorum=1))
+    return meeting_open(meeting_make(call, members=[chair], quorum=1))
 
 
 def _on_agenda(make_proposal: MakeProposal, meeting: BoardMeeting, chair: User, **fields: Any) -> AgendaItem:
     proposal = make_proposal(ProposalState.BOARD_REVIEW, **fields)
-    item = put_on_agenda(meeting, proposal)
+    item = AgendaItemFactory(meeting=meeting, proposal=proposal)
     Vote.objects.create(item=item, member=chair, choice=VoteChoice.APPROVE)
     return item
 
@@ -101,8 +100,8 @@ def test_letter_draft_decline_gives_rationale_and_anonymous_feedback(
     make_proposal: MakeProposal, meeting: BoardMeeting, chair: User
 ) -> None:
     item = _declined(make_proposal, meeting, chair, title="Ocean sensors")
-    first = review(item.proposal, [2, 2, 2, 2, 2], comment="Thin market study.", overall="Promising team.")
-    second = review(item.proposal, [1, 1, 1, 1, 1], comment="No pilot customer.")
+    first = review_submitted(item.proposal, [2, 2, 2, 2, 2], comment="Thin market study.", overall="Promising team.")
+    second = review_submitted(item.proposal, [1, 1, 1, 1, 1], comment="No pilot customer.")
     names = [r.assignment.assessor for r in (first, second)]
 
     letter = letter_draft(item=item)
@@ -125,7 +124,7 @@ def test_letter_draft_decline_in_french_names_assessors_by_number(
 ) -> None:
     lead = user_with_role(Role.APPLICANT, preferred_language="fr")
     item = _declined(make_proposal, meeting, chair, lead_applicant=lead)
-    review(item.proposal, [2, 2, 2, 2, 2], comment="Étude de marché mince.")
+    review_submitted(item.proposal, [2, 2, 2, 2, 2], comment="Étude de marché mince.")
 
     letter = letter_draft(item=item)
 
@@ -138,7 +137,7 @@ def test_letter_draft_leaves_out_unsubmitted_reviews(
     make_proposal: MakeProposal, meeting: BoardMeeting, chair: User
 ) -> None:
     item = _declined(make_proposal, meeting, chair)
-    draft = review(item.proposal, [2, 2, 2, 2, 2], comment="Draft thoughts.")
+    draft = review_submitted(item.proposal, [2, 2, 2, 2, 2], comment="Draft thoughts.")
     draft.state = "draft"
     draft.save(update_fields=["state"])
 
@@ -417,8 +416,8 @@ def test_meeting_letters_page_queries_do_not_grow_with_letters(
     call: Call, make_proposal: MakeProposal, chair: User, staff_client: Client
 ) -> None:
     Call.objects.filter(pk=call.pk).update(funding_envelope=Decimal("100000000"))
-    one = meeting_open(make_meeting(call, members=[chair], quorum=1))
-    many = meeting_open(make_meeting(call, members=[chair], quorum=1))
+    one = meeting_open(meeting_make(call, members=[chair], quorum=1))
+    many = meeting_open(meeting_make(call, members=[chair], quorum=1))
     _approved(make_proposal, one, chair)
     for _ in range(50):
         _declined(make_proposal, many, chair)

@@ -17,9 +17,9 @@ from board.models import AgendaItem, BoardMeeting
 from board.services.meetings import agenda_item_defer, meeting_create, meeting_update
 from intake.models import Call, Proposal
 from intake.states import ProposalState
-from tests.board.helpers import make_meeting, put_on_agenda
+from tests.board.making import meeting_make
 from tests.conftest import MakeProposal, client_for
-from tests.factories import CallFactory, user_with_role
+from tests.factories import AgendaItemFactory, CallFactory, user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -107,7 +107,7 @@ def test_meeting_new_keeps_what_was_typed_when_the_chair_is_not_invited(call: Ca
 
 
 def test_meeting_edit_is_refused_once_held(call: Call, staff: User, staff_client: Client) -> None:
-    meeting = make_meeting(call)
+    meeting = meeting_make(call)
     BoardMeeting.objects.filter(pk=meeting.pk).update(held_at=timezone.now() - timedelta(hours=1))
     members = list(meeting.members.all())
 
@@ -123,7 +123,7 @@ def test_meeting_edit_is_refused_once_held(call: Call, staff: User, staff_client
 
 
 def test_meeting_update_is_refused_once_decisions_released(call: Call, staff: User) -> None:
-    meeting = make_meeting(call)
+    meeting = meeting_make(call)
     BoardMeeting.objects.filter(pk=meeting.pk).update(decisions_released_at=timezone.now())
     members = list(meeting.members.all())
 
@@ -139,7 +139,7 @@ def test_meeting_update_is_refused_once_decisions_released(call: Call, staff: Us
 
 
 def test_meeting_update_refuses_a_stale_edit(call: Call, staff: User) -> None:
-    meeting = make_meeting(call)
+    meeting = meeting_make(call)
     seen = meeting.updated_at
     BoardMeeting.objects.filter(pk=meeting.pk).update(quorum=1, updated_at=timezone.now() + timedelta(seconds=1))
     members = list(meeting.members.all())
@@ -157,7 +157,7 @@ def test_meeting_update_refuses_a_stale_edit(call: Call, staff: User) -> None:
 
 
 def test_meeting_update_changes_members_and_chair(call: Call, staff: User) -> None:
-    meeting = make_meeting(call)
+    meeting = meeting_make(call)
     members = _members(3)
 
     meeting_update(
@@ -176,7 +176,7 @@ def test_meeting_update_changes_members_and_chair(call: Call, staff: User) -> No
 
 
 def test_meeting_send_reports_each_proposal(call: Call, make_proposal: MakeProposal, staff_client: Client) -> None:
-    meeting = make_meeting(call)
+    meeting = meeting_make(call)
     ready = make_proposal(ProposalState.ASSESSED, title="Ready")
     moved_on = make_proposal(ProposalState.ASSESSED, title="Moved on")
     url = reverse("board:meeting_send", args=[meeting.pk])
@@ -200,7 +200,7 @@ def test_meeting_send_proposals_reports_a_refusal_and_sends_the_rest(
 ) -> None:
     from workflow.actions import meeting_send_proposals
 
-    meeting = make_meeting(call)
+    meeting = meeting_make(call)
     ready = make_proposal(ProposalState.ASSESSED, title="A ready")
     stale = make_proposal(ProposalState.IN_ASSESSMENT, title="B still in assessment")
 
@@ -214,10 +214,10 @@ def test_meeting_send_proposals_reports_a_refusal_and_sends_the_rest(
 def test_agenda_item_defer_moves_the_proposal_to_the_later_meeting(
     call: Call, make_proposal: MakeProposal, board_member: User
 ) -> None:
-    first = make_meeting(call, members=[board_member], days=7)
-    later = make_meeting(call, days=30)
+    first = meeting_make(call, members=[board_member], days=7)
+    later = meeting_make(call, days=30)
     proposal = make_proposal(ProposalState.BOARD_REVIEW)
-    item = put_on_agenda(first, proposal)
+    item = AgendaItemFactory(meeting=first, proposal=proposal)
 
     moved = agenda_item_defer(item=item, to_meeting=later, by=board_member)
 
@@ -233,13 +233,13 @@ def test_agenda_item_defer_moves_the_proposal_to_the_later_meeting(
 def test_agenda_item_defer_refuses_a_target_not_later_in_the_same_call(
     target: str, call: Call, make_proposal: MakeProposal, staff: User
 ) -> None:
-    first = make_meeting(call, days=7)
+    first = meeting_make(call, days=7)
     to_meeting = {
-        "earlier": lambda: make_meeting(call, days=3),
-        "other_call": lambda: make_meeting(CallFactory(), days=30),
+        "earlier": lambda: meeting_make(call, days=3),
+        "other_call": lambda: meeting_make(CallFactory(), days=30),
         "same": lambda: first,
     }[target]()
-    item = put_on_agenda(first, make_proposal(ProposalState.BOARD_REVIEW))
+    item = AgendaItemFactory(meeting=first, proposal=make_proposal(ProposalState.BOARD_REVIEW))
 
     with pytest.raises(DomainError):
         agenda_item_defer(item=item, to_meeting=to_meeting, by=staff)
@@ -248,34 +248,34 @@ def test_agenda_item_defer_refuses_a_target_not_later_in_the_same_call(
 
 
 def test_agenda_item_defer_refuses_a_decided_proposal(call: Call, make_proposal: MakeProposal, staff: User) -> None:
-    item = put_on_agenda(make_meeting(call, days=7), make_proposal(ProposalState.DECLINED))
+    item = AgendaItemFactory(meeting=meeting_make(call, days=7), proposal=make_proposal(ProposalState.DECLINED))
 
     with pytest.raises(StaleAction, match="decided"):
-        agenda_item_defer(item=item, to_meeting=make_meeting(call, days=30), by=staff)
+        agenda_item_defer(item=item, to_meeting=meeting_make(call, days=30), by=staff)
 
 
 def test_agenda_item_defer_refuses_a_second_deferral(call: Call, make_proposal: MakeProposal, staff: User) -> None:
-    item = put_on_agenda(make_meeting(call, days=7), make_proposal(ProposalState.BOARD_REVIEW))
-    later = make_meeting(call, days=30)
+    item = AgendaItemFactory(meeting=meeting_make(call, days=7), proposal=make_proposal(ProposalState.BOARD_REVIEW))
+    later = meeting_make(call, days=30)
     agenda_item_defer(item=item, to_meeting=later, by=staff)
 
     with pytest.raises(StaleAction, match="already deferred"):
-        agenda_item_defer(item=item, to_meeting=make_meeting(call, days=40), by=staff)
+        agenda_item_defer(item=item, to_meeting=meeting_make(call, days=40), by=staff)
 
 
 def test_agenda_item_defer_refuses_a_board_member_not_invited(call: Call, make_proposal: MakeProposal) -> None:
-    item = put_on_agenda(make_meeting(call, days=7), make_proposal(ProposalState.BOARD_REVIEW))
+    item = AgendaItemFactory(meeting=meeting_make(call, days=7), proposal=make_proposal(ProposalState.BOARD_REVIEW))
 
     with pytest.raises(ActionForbidden):
-        agenda_item_defer(item=item, to_meeting=make_meeting(call, days=30), by=user_with_role(Role.BOARD_MEMBER))
+        agenda_item_defer(item=item, to_meeting=meeting_make(call, days=30), by=user_with_role(Role.BOARD_MEMBER))
 
 
 def test_agenda_item_defer_page_defers_and_returns_to_the_later_agenda(
     call: Call, make_proposal: MakeProposal, board_member: User, board_client: Client
 ) -> None:
-    first = make_meeting(call, members=[board_member], days=7)
-    later = make_meeting(call, days=30)
-    item = put_on_agenda(first, make_proposal(ProposalState.BOARD_REVIEW))
+    first = meeting_make(call, members=[board_member], days=7)
+    later = meeting_make(call, days=30)
+    item = AgendaItemFactory(meeting=first, proposal=make_proposal(ProposalState.BOARD_REVIEW))
     url = reverse("board:agenda_item_defer", args=[item.pk])
 
     page = board_client.get(url)
@@ -288,8 +288,8 @@ def test_agenda_item_defer_page_defers_and_returns_to_the_later_agenda(
 
 
 def test_meeting_list_shows_the_calls_meetings(call: Call, staff_client: Client) -> None:
-    meeting = make_meeting(call)
-    make_meeting(CallFactory())
+    meeting = meeting_make(call)
+    meeting_make(CallFactory())
 
     response = staff_client.get(reverse("board:meeting_list", args=[call.pk]))
 
@@ -302,7 +302,7 @@ def test_meeting_list_shows_the_calls_meetings(call: Call, staff_client: Client)
 
 
 def test_meeting_edit_saves_with_the_version_seen_and_refuses_a_stale_post(call: Call, staff_client: Client) -> None:
-    meeting = make_meeting(call, members=_members(2))
+    meeting = meeting_make(call, members=_members(2))
     members = list(meeting.members.all())
     url = reverse("board:meeting_update", args=[meeting.pk])
     seen = staff_client.get(url).context["form"]["updated_at"].value()

@@ -36,7 +36,7 @@ from intake.states import ProposalState
 from records.events import Channel
 from records.models import Notification
 from tests.factories import PASSWORD, UserFactory
-from tests.workflow.test_celery_delivery import Worker, _message_ids, _relay_until, _row_message_id, _wait_until
+from tests.records.test_celery_delivery import Worker, _message_ids, _relay_until, _row_message_id, _wait_until
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.redis]
 

@@ -34,7 +34,7 @@ from intake.models import Call, Proposal
 from intake.states import ProposalState
 from records.events import Channel, Event
 from records.models import Notification
-from tests.board.helpers import review
+from tests.board.making import review_submitted
 from tests.browser import follow, forms_of, submit, text_of
 from tests.conftest import client_for
 from tests.factories import CallFactory, ProposalFactory, UserFactory
@@ -55,7 +55,9 @@ def _decide(client: Client, page: Any, decision: str, values: dict[str, str]) ->
     return client.post(form.action, data)
 
 
-def test_board_done_means(django_capture_on_commit_callbacks: Any, request: pytest.FixtureRequest) -> None:
+def test_board_plans_a_meeting_votes_decides_and_releases_the_letters(
+    django_capture_on_commit_callbacks: Any, request: pytest.FixtureRequest
+) -> None:
     call: Call = CallFactory(funding_envelope=Decimal("2500000.00"))
     staff = client_for(UserFactory(role=Role.STAFF, display_name="Nadia New"))
     members = [
@@ -69,8 +71,8 @@ def test_board_done_means(django_capture_on_commit_callbacks: Any, request: pyte
         for title, lead in zip(TITLES, leads, strict=True)
     ]
     for proposal, scores in zip(proposals, SCORES, strict=True):
-        review(proposal, scores, comment=f"Comment on {proposal.title}.", overall="Well argued.")
-        review(proposal, scores, comment="A second view.")
+        review_submitted(proposal, scores, comment=f"Comment on {proposal.title}.", overall="Well argued.")
+        review_submitted(proposal, scores, comment="A second view.")
 
     # Staff plan the meeting and send the assessed proposals to it.
     page = staff.get(reverse("board:meeting_create", kwargs={"pk": call.pk}))

@@ -1,4 +1,4 @@
-"""factory_boy factories for the project's models."""
+"""Factories of the intake app: programs, calls, proposals (with a full application), attachments, versions."""
 
 from __future__ import annotations
 
@@ -11,60 +11,14 @@ import factory
 from django.utils import timezone
 
 from accounts.choices import OrganizationType, Role
-from accounts.models import Membership, Organization, User
-from accounts.services import user_grant_role
 from intake.models import Call, ConsortiumMember, Program, Proposal
 from intake.services.versions import proposal_version_data
-
-PASSWORD = "correct-horse-battery-staple"
+from tests.factories.accounts import OrganizationFactory, UserFactory
 
 # Days from now of: LOI opens, LOI closes, full applications close, reviews due, board meets.
 OPEN_WINDOWS = (-10, 30, 90, 120, 135)
 UPCOMING_WINDOWS = (20, 60, 120, 150, 165)
 DECIDED_WINDOWS = (-200, -150, -100, -60, -30)
-
-
-class UserFactory(factory.django.DjangoModelFactory):
-    """A user; ``UserFactory(role=Role.STAFF)`` grants a role through the service."""
-
-    class Meta:
-        model = User
-        skip_postgeneration_save = True
-
-    email = factory.Sequence(lambda n: f"person{n}@example.com")
-    display_name = factory.Sequence(lambda n: f"Person {n}")
-    preferred_language = "en"
-    password = factory.django.Password(PASSWORD)
-
-    @factory.post_generation
-    def role(self, create: bool, extracted: str | None, **kwargs: object) -> None:
-        if create and extracted:
-            user_grant_role(user=self, role=extracted)
-
-
-def user_with_role(role: Role, **fields: object) -> User:
-    """Return a new user holding ``role``."""
-    return UserFactory(role=role, **fields)
-
-
-class OrganizationFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Organization
-
-    legal_name = factory.Sequence(lambda n: f"Organization {n} Inc.")
-    kind = OrganizationType.SME
-    employee_count = 42
-    country = "CA"
-    province = "ON"
-
-
-class MembershipFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Membership
-
-    user = factory.SubFactory(UserFactory, role=Role.APPLICANT)
-    organization = factory.SubFactory(OrganizationFactory)
-    title = "Director of research"
 
 
 class ProgramFactory(factory.django.DjangoModelFactory):

@@ -1,0 +1,93 @@
+"""factory_boy factories for the project's models, one module per app; import them from here."""
+
+from __future__ import annotations
+
+from tests.factories.accounts import (
+    PASSWORD,
+    FormerMembershipFactory,
+    JoinRequestFactory,
+    MembershipFactory,
+    OrganizationFactory,
+    SignInRecordFactory,
+    UserFactory,
+    user_with_role,
+)
+from tests.factories.assessment import (
+    AffiliationFactory,
+    AssessorInvitationFactory,
+    AssessorProfileFactory,
+    AssignmentFactory,
+    AssignmentPlanFactory,
+    ConflictFactory,
+    CriterionFactory,
+    PairRuleFactory,
+    PlannedPairFactory,
+    ReviewFactory,
+    RubricFactory,
+    ScoreFactory,
+)
+from tests.factories.board import (
+    AgendaItemFactory,
+    BoardConflictFactory,
+    BoardMeetingFactory,
+    DecisionLetterFactory,
+    VoteFactory,
+)
+from tests.factories.intake import (
+    ATTACHMENT_PDF,
+    DECIDED_WINDOWS,
+    LOI_STAGE_STATES,
+    OPEN_WINDOWS,
+    UPCOMING_WINDOWS,
+    AttachmentFactory,
+    CallFactory,
+    ProgramFactory,
+    ProposalFactory,
+    ProposalVersionFactory,
+    fill_application,
+)
+from tests.factories.records import AuditRecordFactory, NotificationFactory
+from tests.factories.workflow import ExtensionRuleFactory, IncidentFactory
+
+__all__ = [
+    "ATTACHMENT_PDF",
+    "DECIDED_WINDOWS",
+    "LOI_STAGE_STATES",
+    "OPEN_WINDOWS",
+    "PASSWORD",
+    "UPCOMING_WINDOWS",
+    "AffiliationFactory",
+    "AgendaItemFactory",
+    "AssessorInvitationFactory",
+    "AssessorProfileFactory",
+    "AssignmentFactory",
+    "AssignmentPlanFactory",
+    "AttachmentFactory",
+    "AuditRecordFactory",
+    "BoardConflictFactory",
+    "BoardMeetingFactory",
+    "CallFactory",
+    "ConflictFactory",
+    "CriterionFactory",
+    "DecisionLetterFactory",
+    "ExtensionRuleFactory",
+    "FormerMembershipFactory",
+    "IncidentFactory",
+    "JoinRequestFactory",
+    "MembershipFactory",
+    "NotificationFactory",
+    "OrganizationFactory",
+    "PairRuleFactory",
+    "PlannedPairFactory",
+    "ProgramFactory",
+    "ProposalFactory",
+    "ProposalVersionFactory",
+    "ReviewFactory",
+    "RubricFactory",
+    "ScoreFactory",
+    "SignInRecordFactory",
+    "UserFactory",
+    "VoteFactory",
+    "fill_application",
+    "user_with_role",
+]

@@ -1,0 +1,89 @@
+"""Factories of the accounts app: people (with their roles), organizations and their members."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import factory
+from django.utils import timezone
+
+from accounts.choices import OrganizationType, Role
+from accounts.models import FormerMembership, JoinRequest, Membership, Organization, SignInRecord, User
+from accounts.services import user_grant_role
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    """A user; ``UserFactory(role=Role.STAFF)`` grants a role through the service."""
+
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.com")
+    display_name = factory.Sequence(lambda n: f"Person {n}")
+    preferred_language = "en"
+    password = factory.django.Password(PASSWORD)
+
+    @factory.post_generation
+    def role(self, create: bool, extracted: str | None, **kwargs: object) -> None:
+        if create and extracted:
+            user_grant_role(user=self, role=extracted)
+
+
+def user_with_role(role: Role, **fields: object) -> User:
+    """Return a new user holding ``role``."""
+    return UserFactory(role=role, **fields)
+
+
+class OrganizationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organization
+
+    legal_name = factory.Sequence(lambda n: f"Organization {n} Inc.")
+    kind = OrganizationType.SME
+    employee_count = 42
+    country = "CA"
+    province = "ON"
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory, role=Role.APPLICANT)
+    organization = factory.SubFactory(OrganizationFactory)
+    title = "Director of research"
+
+
+class JoinRequestFactory(factory.django.DjangoModelFactory):
+    """A pending request of a new applicant to act for an organization."""
+
+    class Meta:
+        model = JoinRequest
+
+    user = factory.SubFactory(UserFactory, role=Role.APPLICANT)
+    organization = factory.SubFactory(OrganizationFactory)
+    title = "Engineer"
+
+
+class FormerMembershipFactory(factory.django.DjangoModelFactory):
+    """A membership that ended a year ago, after two years."""
+
+    class Meta:
+        model = FormerMembership
+
+    user = factory.SubFactory(UserFactory, role=Role.APPLICANT)
+    organization = factory.SubFactory(OrganizationFactory)
+    title = "Engineer"
+    left_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=365))
+    joined_at = factory.LazyAttribute(lambda former: former.left_at - timedelta(days=730))
+
+
+class SignInRecordFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SignInRecord
+
+    user = factory.SubFactory(UserFactory)
+    address = "192.0.2.10"
