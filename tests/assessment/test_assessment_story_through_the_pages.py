@@ -1,4 +1,4 @@
-"""The issue's "done means", walked through the pages as people would, in one story.
+"""Assessment, from the rubric to the results, walked through the pages as people would, in one story.
 
 Staff set the call's rubric (two assessors per proposal, more weight on the economy) and
 invite three experts by email; each opens the emailed link, creates an account and

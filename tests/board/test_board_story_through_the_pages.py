@@ -1,4 +1,4 @@
-"""The board's "done means", walked through the pages as people would, in one story.
+"""The board, from planning a meeting to releasing its letters, walked through the pages as people would, in one story.
 
 A new staff member plans a board meeting of five members (quorum three) and sends the
 call's four assessed proposals to it; every member was told of the invitation, and staff

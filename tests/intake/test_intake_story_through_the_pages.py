@@ -1,4 +1,4 @@
-"""The issue's "done means", walked through the pages as people would, in one story.
+"""Intake, from a call to a submitted application, walked through the pages as people would, in one story.
 
 A new user signs up as an applicant, adds the organization they work for, writes a letter
 of intent and submits it; staff invite it; the applicant builds a consortium of four (one
