@@ -123,7 +123,7 @@ def measure_sweeps(drafts: int, chunk: int | None = None) -> list[dict[str, Any]
     from django.db import connection
     from django.utils import timezone
 
-    from workflow.actions import proposals_expire_overdue
+    from workflow.actions.deadlines import proposals_expire_overdue
     from workflow.sweeps import deadline_reminders_send
 
     call_command("migrate", interactive=False, verbosity=0)

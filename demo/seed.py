@@ -59,13 +59,13 @@ from intake.services.attachments import attachment_upload
 from intake.services.consortium import budget_save, contributions_save, member_add
 from intake.states import ProposalState
 from workflow.actions import (
-    meeting_send_proposals,
     proposal_extend_deadline,
     proposal_invite,
     proposal_start_assessment,
     proposal_submit_application,
     proposal_submit_loi,
 )
+from workflow.actions.board import meeting_send_proposals
 from workflow.reviews import review_submit
 
 DEMO_PASSWORD = "clusterflow-demo"  # noqa: S105 - printed for the demo on purpose

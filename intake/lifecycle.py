@@ -3,7 +3,9 @@
 This file is the whole table of docs/design.md's "The lifecycle". Transition bodies are empty
 on purpose: the state change is the only effect. Everything around it (locking, checking,
 saving, auditing, notifying) is done by the one action per transition in
-``workflow.actions``, the only code allowed to change the state.
+``workflow.actions``, the only code allowed to change the state, whose registry declares each
+transition of this table by its name (its label, events, history text; a test checks both list
+the same actions).
 
 The concrete model (``intake.models.Proposal``) provides ``lead_applicant_id``, ``call``,
 ``deadline``, ``missing_for_submission()``, ``eligibility_failures()``,

@@ -30,11 +30,12 @@ from intake.states import EDITABLE_STATES
 from records.events import Event
 from records.models import AuditRecord
 from records.notifications import notify
+from workflow.actions import OUTAGE_EXTENSION as OUTAGE_EXTENSION_STEP
 from workflow.incidents import require_staff
 from workflow.models import ExtensionRule, Incident, IncidentExtension
 
 #: The audit record's action when an incident extends a proposal's deadline.
-OUTAGE_EXTENSION = "outage_extension"
+OUTAGE_EXTENSION = OUTAGE_EXTENSION_STEP.name
 
 
 # --- The service standard -------------------------------------------------------------------------

@@ -18,7 +18,8 @@ from intake import selectors
 from intake.lifecycle import actions_for, unmet_conditions
 from intake.models import Proposal
 from intake.states import NEXT_STEP, ProposalState
-from workflow.forms import ACTION_DONE, ACTION_FORMS, REASON_FOR_APPLICANT, ActionForm
+from workflow.actions import history_text, reason_for_applicant
+from workflow.forms import ACTION_FORMS, ActionForm
 from workflow.selectors import audit_records_for
 
 
@@ -34,8 +35,8 @@ def applicant_timeline(proposal: Proposal) -> list[dict[str, Any]]:
     return [
         {
             "at": record.at,
-            "text": ACTION_DONE.get(record.action, record.action),
-            "reason": record.reason if record.action in REASON_FOR_APPLICANT else "",
+            "text": history_text(record.action),
+            "reason": record.reason if reason_for_applicant(record.action) else "",
             "due": _moment(record.data.get("due_at") or record.data.get("until")),
             "amount": record.data.get("amount") if record.action == "approve" else None,
         }

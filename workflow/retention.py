@@ -54,6 +54,7 @@ from intake.models import (
 from intake.states import FINAL_STATES
 from records.models import AuditRecord, Notification
 from records.sql import IsoFormat, insert_from_select
+from workflow import actions
 
 logger = logging.getLogger("clusterflow.retention")
 
@@ -61,9 +62,9 @@ logger = logging.getLogger("clusterflow.retention")
 UNSUCCESSFUL_STATES = tuple(sorted(FINAL_STATES))
 #: How far ahead the staff's preview looks.
 PREVIEW_DAYS = 30
-DISPOSE = "dispose"
-LEGAL_HOLD = "legal_hold"
-LEGAL_HOLD_LIFT = "legal_hold_lift"
+DISPOSE = actions.DISPOSE.name
+LEGAL_HOLD = actions.LEGAL_HOLD.name
+LEGAL_HOLD_LIFT = actions.LEGAL_HOLD_LIFT.name
 
 
 # --- Selectors -----------------------------------------------------------------------------------

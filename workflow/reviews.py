@@ -30,7 +30,8 @@ from intake.states import ProposalState
 from records.events import Event
 from records.models import AuditRecord
 from records.notifications import notify_audiences, staff_audience
-from workflow.actions import proposal_complete_assessment, proposal_reopen_assessment
+from workflow.actions import REOPEN_REVIEW, SET_ASIDE_REVIEW
+from workflow.actions.assessment import proposal_complete_assessment, proposal_reopen_assessment
 
 
 def review_submit(
@@ -82,7 +83,7 @@ def review_reopen(*, review: Review, by: User, reason: str) -> Review:
         standings_refresh([proposal.pk])
         AuditRecord.objects.create(
             proposal=proposal,
-            action="reopen_review",
+            action=REOPEN_REVIEW.name,
             from_state=proposal.state,
             to_state=proposal.state,
             actor=by,
@@ -118,7 +119,7 @@ def reviews_set_aside_for_conflict(*, proposal: Proposal, assessor: User, by: Us
         records.append(
             AuditRecord.objects.create(
                 proposal=locked,
-                action="set_aside_review",
+                action=SET_ASIDE_REVIEW.name,
                 from_state=locked.state,
                 to_state=locked.state,
                 actor=by,

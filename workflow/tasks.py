@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from workflow import actions, retention, service_health, sweeps
+from workflow import retention, service_health, sweeps
+from workflow.actions.deadlines import proposals_expire_overdue
 
 
 @shared_task
 def expire_overdue_proposals() -> int:
     """Expire drafts and applications whose deadline has passed."""
-    return actions.proposals_expire_overdue()
+    return proposals_expire_overdue()
 
 
 @shared_task

@@ -30,7 +30,7 @@ from board.services.meetings import (
     meetings_of_call,
 )
 from intake.selectors import call_for_staff
-from workflow.actions import meeting_send_proposals
+from workflow.actions.board import meeting_send_proposals
 
 
 def require_staff_or_board(user: User) -> None:

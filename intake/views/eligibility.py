@@ -15,7 +15,7 @@ from intake import selectors
 from intake.forms.eligibility import EligibilityOverrideForm
 from intake.models import Proposal
 from workflow import access
-from workflow.actions import proposal_override_eligibility
+from workflow.actions.screening import proposal_override_eligibility
 
 
 def _page(

@@ -393,7 +393,8 @@ def test_a_review_short_of_k_leaves_the_proposal_in_assessment(
 
 
 def test_missing_reviews_are_counted_in_the_refusal(proposal: Proposal, rubric: Rubric, staff: User) -> None:
-    from workflow.actions import ConditionsNotMet, proposal_complete_assessment
+    from workflow.actions.assessment import proposal_complete_assessment
+    from workflow.actions.base import ConditionsNotMet
 
     review_make(assignment_make(proposal, rubric=rubric))
     review_make(assignment_make(proposal, rubric=rubric), submitted=False)

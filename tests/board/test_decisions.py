@@ -20,7 +20,7 @@ from tests.board.making import agenda_put, board_members_make, meeting_make, mee
 from tests.concurrency import race, require_row_locks
 from tests.conftest import MakeProposal
 from workflow import actions
-from workflow.actions import ConditionsNotMet
+from workflow.actions.base import ConditionsNotMet
 
 
 def _approve(proposal: Proposal, chair: User, amount: str) -> Proposal:

@@ -198,7 +198,7 @@ def test_meeting_send_reports_each_proposal(call: Call, make_proposal: MakePropo
 def test_meeting_send_proposals_reports_a_refusal_and_sends_the_rest(
     call: Call, make_proposal: MakeProposal, staff: User
 ) -> None:
-    from workflow.actions import meeting_send_proposals
+    from workflow.actions.board import meeting_send_proposals
 
     meeting = meeting_make(call)
     ready = make_proposal(ProposalState.ASSESSED, title="A ready")

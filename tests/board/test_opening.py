@@ -23,7 +23,7 @@ from tests.board.making import agenda_put, board_members_make, meeting_make, vot
 from tests.conftest import client_for
 from tests.factories import CallFactory, ProposalFactory
 from workflow import actions
-from workflow.actions import ConditionsNotMet
+from workflow.actions.base import ConditionsNotMet
 
 pytestmark = pytest.mark.django_db
 

@@ -18,7 +18,7 @@ from intake.states import ProposalState
 from records.models import AuditRecord
 from tests.conftest import client_for
 from tests.factories import OrganizationFactory, ProposalFactory
-from workflow.actions import proposal_override_eligibility
+from workflow.actions.screening import proposal_override_eligibility
 
 pytestmark = pytest.mark.django_db
 

@@ -24,7 +24,7 @@ from tests.assessment.reviewing import reviews_all_in
 from tests.board.making import agenda_put, board_members_make, meeting_make, meeting_open, votes_cast
 from tests.factories import CallFactory, UserFactory
 from workflow import actions
-from workflow.actions import ConditionsNotMet
+from workflow.actions.base import ConditionsNotMet
 
 MS = timedelta(milliseconds=1)
 LATER = timedelta(days=5)

@@ -1,4 +1,4 @@
-"""The lifecycle diagram in docs/workflow.md is the one the declared transitions draw."""
+"""The lifecycle diagram and the table of actions in docs/workflow.md are the ones the declarations draw."""
 
 from __future__ import annotations
 
@@ -41,4 +41,20 @@ def test_workflow_doc_diagram_matches_the_command() -> None:
     assert match["diagram"] == _command_output(), (
         f"The diagram in docs/{DOC.name} is out of date: run `python manage.py workflow_diagram` "
         "and paste its output into the ```mermaid block between the diagram markers."
+    )
+
+
+ACTIONS_BLOCK = re.compile(r"<!-- actions:start -->\n(?P<table>.*?)<!-- actions:end -->", re.DOTALL)
+
+
+def test_workflow_doc_actions_table_matches_the_registry() -> None:
+    out = io.StringIO()
+    call_command("workflow_diagram", "--actions", stdout=out)
+    match = ACTIONS_BLOCK.search(DOC.read_text(encoding="utf-8"))
+
+    assert match, f"{DOC.name} lacks the table between <!-- actions:start --> and <!-- actions:end -->"
+    assert "| `reopen_review` |" in out.getvalue()
+    assert match["table"] == out.getvalue(), (
+        f"The table of actions in docs/{DOC.name} is out of date: run `python manage.py workflow_diagram --actions` "
+        "and paste its output between the actions markers."
     )

@@ -39,7 +39,7 @@ from tests.assessment.reviewing import reviews_all_in
 from tests.conftest import FAST_HASHERS
 from tests.factories import CallFactory, OrganizationFactory, ProposalFactory, UserFactory
 from workflow import actions
-from workflow.actions import ConditionsNotMet
+from workflow.actions.base import ConditionsNotMet
 from workflow.retention import proposals_dispose_due
 
 # --- The model ------------------------------------------------------------------------------

@@ -14,7 +14,8 @@ from intake.states import ProposalState
 from records.models import AuditRecord
 from tests.factories import ProposalFactory
 from workflow import actions
-from workflow.actions import ConditionsNotMet
+from workflow.actions.base import ConditionsNotMet
+from workflow.actions.screening import proposal_override_eligibility
 
 pytestmark = pytest.mark.django_db
 
@@ -66,7 +67,7 @@ def test_submit_application_refused_while_a_hard_check_fails(failing: Proposal, 
 def test_submit_application_allowed_once_the_failed_check_is_overridden(
     failing: Proposal, applicant: User, staff: User
 ) -> None:
-    actions.proposal_override_eligibility(
+    proposal_override_eligibility(
         proposal=failing, check_code="matching_ratio", reason="Board waived the ratio for this call.", by=staff
     )
 
@@ -77,7 +78,7 @@ def test_submit_application_allowed_once_the_failed_check_is_overridden(
 
 
 def test_override_records_the_override_and_one_audit_record(failing: Proposal, staff: User) -> None:
-    actions.proposal_override_eligibility(
+    proposal_override_eligibility(
         proposal=failing, check_code="matching_ratio", reason="  Letters of commitment cover the gap.  ", by=staff
     )
 
@@ -105,7 +106,7 @@ def test_override_by_anyone_but_staff_is_forbidden(
     user = request.getfixturevalue(persona)
 
     with pytest.raises(ActionForbidden):
-        actions.proposal_override_eligibility(proposal=failing, check_code="matching_ratio", reason="Why not", by=user)
+        proposal_override_eligibility(proposal=failing, check_code="matching_ratio", reason="Why not", by=user)
 
     assert not EligibilityOverride.objects.exists()
     assert not AuditRecord.objects.exists()
@@ -113,16 +114,14 @@ def test_override_by_anyone_but_staff_is_forbidden(
 
 def test_override_without_a_reason_is_refused(failing: Proposal, staff: User) -> None:
     with pytest.raises(DomainError, match="Give the reason for the override"):
-        actions.proposal_override_eligibility(proposal=failing, check_code="matching_ratio", reason="   ", by=staff)
+        proposal_override_eligibility(proposal=failing, check_code="matching_ratio", reason="   ", by=staff)
 
     assert not EligibilityOverride.objects.exists()
 
 
 def test_override_of_a_passing_check_is_refused(failing: Proposal, staff: User) -> None:
     with pytest.raises(StaleAction, match="now passes"):
-        actions.proposal_override_eligibility(
-            proposal=failing, check_code="min_partners", reason="Just in case", by=staff
-        )
+        proposal_override_eligibility(proposal=failing, check_code="min_partners", reason="Just in case", by=staff)
 
     assert not EligibilityOverride.objects.exists()
     assert not AuditRecord.objects.exists()
@@ -130,7 +129,7 @@ def test_override_of_a_passing_check_is_refused(failing: Proposal, staff: User) 
 
 def test_override_of_an_unknown_check_is_refused(failing: Proposal, staff: User) -> None:
     with pytest.raises(DomainError, match="no such eligibility check"):
-        actions.proposal_override_eligibility(proposal=failing, check_code="colour", reason="Because", by=staff)
+        proposal_override_eligibility(proposal=failing, check_code="colour", reason="Because", by=staff)
 
     assert not EligibilityOverride.objects.exists()
 
@@ -139,14 +138,14 @@ def test_override_of_a_consortium_rule_at_the_loi_stage_is_refused(applicant: Us
     draft = cast(Proposal, ProposalFactory(lead_applicant=applicant))
 
     with pytest.raises(DomainError, match="no such eligibility check"):
-        actions.proposal_override_eligibility(proposal=draft, check_code="min_partners", reason="Early", by=staff)
+        proposal_override_eligibility(proposal=draft, check_code="min_partners", reason="Early", by=staff)
 
 
 def test_second_override_of_the_same_check_is_refused(failing: Proposal, staff: User) -> None:
-    actions.proposal_override_eligibility(proposal=failing, check_code="matching_ratio", reason="First", by=staff)
+    proposal_override_eligibility(proposal=failing, check_code="matching_ratio", reason="First", by=staff)
 
     with pytest.raises(StaleAction, match="already overridden by Sam Staff"):
-        actions.proposal_override_eligibility(proposal=failing, check_code="matching_ratio", reason="Again", by=staff)
+        proposal_override_eligibility(proposal=failing, check_code="matching_ratio", reason="Again", by=staff)
 
     assert EligibilityOverride.objects.filter(proposal=failing).count() == 1
     assert AuditRecord.objects.filter(proposal=failing).count() == 1
@@ -162,7 +161,7 @@ def test_start_assessment_refused_while_a_check_fails_and_allowed_once_overridde
         actions.proposal_start_assessment(proposal=proposal, by=staff)
     assert MATCHING_FAILURE in refused.value.message
 
-    actions.proposal_override_eligibility(
+    proposal_override_eligibility(
         proposal=proposal,
         check_code="matching_ratio",
         reason="The board kept the ratio of the call as opened.",

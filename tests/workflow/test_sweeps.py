@@ -17,7 +17,7 @@ from records.models import AuditRecord, Notification
 from records.notifications import notification_key
 from tests.factories import CallFactory
 from workflow import actions
-from workflow.actions import proposals_expire_overdue
+from workflow.actions.deadlines import proposals_expire_overdue
 from workflow.sweeps import deadline_reminders_send
 
 MS = timedelta(milliseconds=1)

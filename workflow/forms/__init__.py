@@ -1,8 +1,10 @@
-"""One form per action of the lifecycle, and the words the pages use for each action.
+"""One form per action a person performs: the fields it takes.
 
-Each form carries the state the person saw (``expected_state``), so that a post made
-after somebody else acted is refused as stale rather than applied to a state the person
-never saw. ``arguments()`` returns the keyword arguments of the action function.
+What the pages say of each action (its label, whose it is, whether it is final) is its
+declaration's, in the registry (``workflow.actions``). Each form carries the state the
+person saw (``expected_state``), so that a post made after somebody else acted is refused
+as stale rather than applied to a state the person never saw. ``arguments()`` returns the
+keyword arguments of the action function.
 """
 
 from __future__ import annotations
@@ -20,14 +22,20 @@ from board.models import BoardMeeting
 from board.selectors import board_meetings_ahead
 from intake.models import Proposal
 from intake.states import ProposalState
+from workflow.actions import ACTION, Action, Performer
 
 LOCAL_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
 
 
 class ActionForm(forms.Form):
-    """The form of one action on one proposal; its fields are prefixed with the action's name."""
+    """The form of one action on one proposal; its fields are prefixed with the action's name.
+
+    A form names its action; its label, whose it is and whether it is final are read from the
+    action's declaration.
+    """
 
     action: ClassVar[str]
+    declared: ClassVar[Action]
     label: ClassVar[Promise]
     #: Whether performing it is the applicant's (their page answers for it).
     by_applicant: ClassVar[bool] = False
@@ -40,6 +48,14 @@ class ActionForm(forms.Form):
     do_not_call_in_templates: ClassVar[bool] = True
 
     expected_state = forms.ChoiceField(choices=ProposalState.choices, widget=forms.HiddenInput)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "action" in cls.__dict__:
+            cls.declared = ACTION[cls.action]
+            cls.label = cls.declared.label
+            cls.by_applicant = cls.declared.by == Performer.APPLICANT
+            cls.final = cls.declared.final
 
     def __init__(self, *args: Any, proposal: Proposal | None, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", self.action)
@@ -100,34 +116,26 @@ class _InCallTimezone(ActionForm):
 
 class SubmitLoiForm(ActionForm):
     action = "submit_loi"
-    label = _("Submit the letter of intent")
-    by_applicant = True
     needs_proposal = False
 
 
 class InviteForm(ActionForm):
     action = "invite"
-    label = _("Invite to submit a full application")
     reason = _reason(_("Note to the applicant (optional)"), required=False)
 
 
 class DeclineLoiForm(ActionForm):
     action = "decline_loi"
-    label = _("Decline the letter of intent")
-    final = True
     reason = _reason(_("Reason the letter of intent is not retained"), help_text=_("The applicant reads it."))
 
 
 class SubmitApplicationForm(ActionForm):
     action = "submit_application"
-    label = _("Submit the application")
-    by_applicant = True
     needs_proposal = False
 
 
 class RequestChangesForm(_InCallTimezone):
     action = "request_changes"
-    label = _("Request changes")
     local_fields = ("due_at",)
     message = _reason(_("Changes needed"), help_text=_("The applicant reads it."))
     due_at = _LocalDateTimeField(label=_("Due"))
@@ -135,26 +143,21 @@ class RequestChangesForm(_InCallTimezone):
 
 class MarkIneligibleForm(ActionForm):
     action = "mark_ineligible"
-    label = _("Mark ineligible")
-    final = True
     failed_checks = _reason(_("Eligibility checks failed"), help_text=_("The applicant reads it."))
 
 
 class StartAssessmentForm(ActionForm):
     action = "start_assessment"
-    label = _("Start the assessment")
     reason = _reason(_("Note (optional)"), required=False)
 
 
 class CompleteAssessmentForm(ActionForm):
     action = "complete_assessment"
-    label = _("Complete the assessment")
     reason = _reason(_("Note (optional)"), required=False)
 
 
 class ReopenAssessmentForm(ActionForm):
     action = "reopen_assessment"
-    label = _("Reopen the assessment")
     reason = _reason(_("Reason for reopening"))
 
 
@@ -176,7 +179,6 @@ class SendToBoardForm(ActionForm):
     """Choose the meeting of the proposal's call, still to be held, whose agenda the proposal goes on."""
 
     action = "send_to_board"
-    label = _("Send to the board")
     meeting = _MeetingChoiceField(
         label=_("Board meeting"),
         queryset=BoardMeeting.objects.none(),
@@ -200,7 +202,6 @@ class SendToBoardForm(ActionForm):
 
 class ApproveForm(ActionForm):
     action = "approve"
-    label = _("Approve")
     amount = forms.DecimalField(
         label=_("Approved amount ($)"), max_digits=14, decimal_places=2, min_value=Decimal("0.01")
     )
@@ -210,23 +211,17 @@ class ApproveForm(ActionForm):
 
 class DeclineForm(ActionForm):
     action = "decline"
-    label = _("Decline to fund")
-    final = True
     rationale = _reason(_("Rationale"), help_text=_("The applicant reads it."))
 
 
 class WithdrawForm(ActionForm):
     action = "withdraw"
-    label = _("Withdraw the proposal")
-    by_applicant = True
     needs_proposal = False
-    final = True
     reason = _reason(_("Why you withdraw"))
 
 
 class ExtendDeadlineForm(_InCallTimezone):
     action = "extend_deadline"
-    label = _("Extend the deadline")
     local_fields = ("until",)
     until = _LocalDateTimeField(label=_("New deadline"))
     reason = _reason(_("Reason for the extension"), help_text=_("The applicant reads it."))
@@ -245,29 +240,3 @@ ACTION_FORMS: dict[str, type[ActionForm]] = {
         DeclineForm, WithdrawForm, ExtendDeadlineForm,
     )
 }  # fmt: skip
-
-#: How the history tells each action, in plain words.
-ACTION_DONE: dict[str, Promise] = {
-    "submit_loi": _("The letter of intent was submitted."),
-    "invite": _("The consortium was invited to submit a full application."),
-    "decline_loi": _("The letter of intent was not retained."),
-    "submit_application": _("The application was submitted."),
-    "request_changes": _("Changes were requested."),
-    "mark_ineligible": _("The application was found ineligible."),
-    "start_assessment": _("The assessment started."),
-    "complete_assessment": _("The assessment was completed."),
-    "reopen_assessment": _("The assessment was reopened."),
-    "send_to_board": _("The proposal was sent to the board."),
-    "approve": _("The board approved the proposal."),
-    "decline": _("The board decided not to fund the proposal."),
-    "withdraw": _("The proposal was withdrawn."),
-    "expire": _("The proposal expired: its deadline passed before submission."),
-    "extend_deadline": _("The deadline was extended."),
-    "override_eligibility": _("Program staff set aside a failed eligibility check."),
-    "set_aside_review": _("A submitted review was set aside: its assessor has a conflict of interest."),
-}
-
-#: The actions whose reason is written for the applicant; other reasons are staff's notes.
-REASON_FOR_APPLICANT = frozenset(
-    {"invite", "decline_loi", "request_changes", "mark_ineligible", "approve", "decline", "withdraw", "extend_deadline"}
-)

@@ -1,7 +1,5 @@
 """Views of the workflow app: the staff dashboard and the proposals' lifecycle."""
 
-from collections.abc import Callable
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -27,10 +25,10 @@ from intake.selectors import (
 )
 from intake.services.call_lists import call_proposals_page, sort_columns, stage_choices
 from intake.states import ProposalState
-from workflow import actions
 from workflow.access import proposal_for_user, proposals_visible_to
-from workflow.actions import ConditionsNotMet
-from workflow.forms import ACTION_DONE, ACTION_FORMS, ActionForm, ExtendDeadlineForm
+from workflow.actions import history_text
+from workflow.actions.base import ConditionsNotMet, proposal_action_precheck
+from workflow.forms import ACTION_FORMS, ActionForm, ExtendDeadlineForm
 from workflow.proposal_page import applicant_proposal_page
 from workflow.selectors import audit_records_for
 
@@ -45,23 +43,6 @@ def staff_dashboard(request: AuthenticatedRequest) -> HttpResponse:
 
 
 # --- Proposals: staff's list per call, the staff and board page, and the one action endpoint ------
-
-#: The action functions, by the names of the lifecycle's table (plus the deadline extension).
-PERFORM: dict[str, Callable[..., Proposal]] = {
-    "submit_loi": actions.proposal_submit_loi,
-    "invite": actions.proposal_invite,
-    "decline_loi": actions.proposal_decline_loi,
-    "submit_application": actions.proposal_submit_application,
-    "request_changes": actions.proposal_request_changes,
-    "mark_ineligible": actions.proposal_mark_ineligible,
-    "start_assessment": actions.proposal_start_assessment,
-    "complete_assessment": actions.proposal_complete_assessment,
-    "reopen_assessment": actions.proposal_reopen_assessment,
-    "send_to_board": actions.proposal_send_to_board,
-    "approve": actions.proposal_approve,
-    "decline": actions.proposal_decline,
-    "withdraw": actions.proposal_withdraw,
-}
 
 
 def _require_staff_or_board(user: User) -> None:
@@ -137,7 +118,7 @@ def _staff_page(
     forms = []
     for form_class in _available_forms(proposal, request.user):
         form = bound if bound is not None and bound.action == form_class.action else form_class(proposal=proposal)
-        unmet = unmet_conditions(proposal, form_class.action) if form_class.action in PERFORM else []
+        unmet = unmet_conditions(proposal, form_class.action) if form_class.declared.transition else []
         forms.append((form, unmet))
     return render(
         request,
@@ -152,10 +133,7 @@ def _staff_page(
                 else ""
             ),
             "eligibility": proposal_eligibility(proposal=proposal),
-            "records": [
-                (record, ACTION_DONE.get(record.action, record.action))
-                for record in audit_records_for(proposal=proposal)
-            ],
+            "records": [(record, history_text(record.action)) for record in audit_records_for(proposal=proposal)],
         },
         status=status,
     )
@@ -205,7 +183,7 @@ def proposal_act(request: AuthenticatedRequest, pk: int, action: str) -> HttpRes
     try:
         if proposal is not None or not form.is_valid():
             # Nobody is asked to correct a form for an action that is no longer theirs.
-            actions.proposal_action_precheck(
+            proposal_action_precheck(
                 proposal=proposal or fetch(user=request.user, pk=pk),
                 action=action,
                 by=request.user,
@@ -213,16 +191,10 @@ def proposal_act(request: AuthenticatedRequest, pk: int, action: str) -> HttpRes
             )
         if not form.is_valid():
             return render_page(400)
-        target = proposal or Proposal(pk=pk)
-        if action == ExtendDeadlineForm.action:
-            done = actions.proposal_extend_deadline(proposal=target, by=request.user, **form.arguments())
-        else:
-            done = PERFORM[action](
-                proposal=target,
-                by=request.user,
-                expected_state=form.cleaned_data["expected_state"],
-                **form.arguments(),
-            )
+        arguments = form.arguments()
+        if form_class.declared.transition:
+            arguments["expected_state"] = form.cleaned_data["expected_state"]
+        done = form_class.declared.perform(proposal=proposal or Proposal(pk=pk), by=request.user, **arguments)
     except (StaleAction, ActionForbidden) as error:
         if proposal is None:  # Read by the action alone: say nothing of a proposal the user may not see.
             proposal_for_user(user=request.user, pk=pk)

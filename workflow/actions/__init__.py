@@ -1,0 +1,156 @@
+"""The registry of the actions on a proposal: one declaration per action, read everywhere else.
+
+Each ``Action`` names a transition of the lifecycle's table (``intake.lifecycle``, which keeps
+its guard: source, target, conditions and permission) and says what the pages and the history
+say of it, who performs it, whether its reason is written for the applicant, the events it
+sends and to whom, and the function that performs it. The forms (``workflow.forms``, whose
+fields each action takes), the action endpoint (``workflow.views``), the histories
+(``workflow.proposal_page`` and the staff's page) and the diagram of docs/workflow.md read it.
+Each ``Step`` is something audited on a proposal that is not one of these actions.
+
+Adding an action: its transition in ``intake.lifecycle``, its function in the module of its
+stage, its declaration below and, if a person performs it, its form in ``workflow.forms``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from intake.models import Proposal
+from records.events import Event
+from workflow.actions.assessment import (
+    proposal_complete_assessment,
+    proposal_reopen_assessment,
+    proposal_start_assessment,
+)
+from workflow.actions.base import EXTEND_DEADLINE, Audience, applicant, applicant_and_staff, staff
+from workflow.actions.board import proposal_approve, proposal_decline, proposal_send_to_board
+from workflow.actions.deadlines import proposal_expire, proposal_extend_deadline
+from workflow.actions.screening import (
+    OVERRIDE_ELIGIBILITY,
+    proposal_decline_loi,
+    proposal_invite,
+    proposal_mark_ineligible,
+    proposal_request_changes,
+    proposal_submit_application,
+    proposal_submit_loi,
+    proposal_withdraw,
+)
+
+
+class Performer(StrEnum):
+    """Who performs an action, and so whose page offers it."""
+
+    APPLICANT = "applicant"
+    STAFF = "staff"
+    BOARD = "board"
+    SYSTEM = "system"
+
+
+@dataclass(frozen=True)
+class Step:
+    """Something audited on a proposal: ``name`` is its audit records' action, ``done`` how the history tells it."""
+
+    name: str
+    done: Promise
+    #: Whether the record's reason is written for the applicant (otherwise it is a note of staff's).
+    reason_for_applicant: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class Action(Step):
+    """An action on a proposal: a transition of the lifecycle's table, or the extension of its deadline."""
+
+    label: Promise
+    perform: Callable[..., Proposal]
+    by: Performer = Performer.STAFF
+    #: Each event it sends, with its audience (a condition on users).
+    events: Sequence[tuple[Event, Audience]] = ()
+    #: Whether it cannot be undone, so the page says so beside the button.
+    final: bool = False
+    #: Whether it is a transition of the lifecycle (the deadline's extension is not).
+    transition: bool = True
+
+
+# fmt: off
+ACTIONS: tuple[Action, ...] = (
+    Action("submit_loi", _("The letter of intent was submitted."),
+           label=_("Submit the letter of intent"), by=Performer.APPLICANT, perform=proposal_submit_loi,
+           events=((Event.LOI_SUBMITTED, applicant), (Event.LOI_RECEIVED, staff))),
+    Action("invite", _("The consortium was invited to submit a full application."), reason_for_applicant=True,
+           label=_("Invite to submit a full application"), perform=proposal_invite,
+           events=((Event.INVITED, applicant),)),
+    Action("decline_loi", _("The letter of intent was not retained."), reason_for_applicant=True,
+           label=_("Decline the letter of intent"), final=True, perform=proposal_decline_loi,
+           events=((Event.LOI_DECLINED, applicant),)),
+    Action("submit_application", _("The application was submitted."),
+           label=_("Submit the application"), by=Performer.APPLICANT, perform=proposal_submit_application,
+           events=((Event.APPLICATION_SUBMITTED, applicant), (Event.APPLICATION_RECEIVED, staff))),
+    Action("request_changes", _("Changes were requested."), reason_for_applicant=True,
+           label=_("Request changes"), perform=proposal_request_changes,
+           events=((Event.CHANGES_REQUESTED, applicant),)),
+    Action("mark_ineligible", _("The application was found ineligible."), reason_for_applicant=True,
+           label=_("Mark ineligible"), final=True, perform=proposal_mark_ineligible,
+           events=((Event.INELIGIBLE, applicant),)),
+    Action("start_assessment", _("The assessment started."),
+           label=_("Start the assessment"), perform=proposal_start_assessment,
+           events=((Event.ASSESSMENT_STARTED, applicant),)),
+    Action("complete_assessment", _("The assessment was completed."),
+           label=_("Complete the assessment"), perform=proposal_complete_assessment,
+           events=((Event.ASSESSMENT_COMPLETED, staff),)),
+    Action("reopen_assessment", _("The assessment was reopened."),
+           label=_("Reopen the assessment"), perform=proposal_reopen_assessment),
+    Action("send_to_board", _("The proposal was sent to the board."),
+           label=_("Send to the board"), perform=proposal_send_to_board),
+    # The board's decisions tell nobody: the applicants hear of them when staff release them.
+    Action("approve", _("The board approved the proposal."), reason_for_applicant=True,
+           label=_("Approve"), by=Performer.BOARD, perform=proposal_approve),
+    Action("decline", _("The board decided not to fund the proposal."), reason_for_applicant=True,
+           label=_("Decline to fund"), by=Performer.BOARD, final=True, perform=proposal_decline),
+    Action("withdraw", _("The proposal was withdrawn."), reason_for_applicant=True,
+           label=_("Withdraw the proposal"), by=Performer.APPLICANT, final=True, perform=proposal_withdraw,
+           events=((Event.WITHDRAWN, applicant_and_staff),)),
+    Action("expire", _("The proposal expired: its deadline passed before submission."),
+           label=_("Expire"), by=Performer.SYSTEM, perform=proposal_expire,
+           events=((Event.EXPIRED, applicant),)),
+    Action(EXTEND_DEADLINE, _("The deadline was extended."), reason_for_applicant=True,
+           label=_("Extend the deadline"), perform=proposal_extend_deadline, transition=False,
+           events=((Event.EXTENSION_GRANTED, applicant),)),
+)
+# fmt: on
+
+#: The steps audited on a proposal besides the actions; their writers name them from here.
+OVERRIDE = Step(OVERRIDE_ELIGIBILITY, _("Program staff set aside a failed eligibility check."))
+REOPEN_REVIEW = Step("reopen_review", _("A submitted review was reopened for its assessor to revise."))
+SET_ASIDE_REVIEW = Step(
+    "set_aside_review", _("A submitted review was set aside: its assessor has a conflict of interest.")
+)
+OUTAGE_EXTENSION = Step("outage_extension", _("The deadline was extended because of a service outage."))
+LEGAL_HOLD = Step("legal_hold", _("Program staff placed the proposal under a legal hold."))
+LEGAL_HOLD_LIFT = Step("legal_hold_lift", _("Program staff lifted the proposal's legal hold."))
+DISPOSE = Step("dispose", _("The proposal's content was disposed of under the retention policy."))
+STEPS: tuple[Step, ...] = (
+    OVERRIDE, REOPEN_REVIEW, SET_ASIDE_REVIEW, OUTAGE_EXTENSION, LEGAL_HOLD, LEGAL_HOLD_LIFT, DISPOSE,
+)  # fmt: skip
+
+#: Every action by its name.
+ACTION: dict[str, Action] = {action.name: action for action in ACTIONS}
+#: Everything audited on a proposal, by its audit records' action.
+AUDITED: dict[str, Step] = {**ACTION, **{step.name: step for step in STEPS}}
+
+
+def history_text(name: str) -> str:
+    """Say how the history tells the audit record of ``name``; an unknown name is shown as it is."""
+    step = AUDITED.get(name)
+    return str(step.done) if step is not None else name
+
+
+def reason_for_applicant(name: str) -> bool:
+    """Say whether the reason of an audit record of ``name`` is written for the applicant."""
+    step = AUDITED.get(name)
+    return step is not None and step.reason_for_applicant

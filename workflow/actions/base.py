@@ -1,0 +1,218 @@
+"""How every action on a proposal is carried out: lock, check, transition, save, audit, notify.
+
+The actions themselves are in this package's modules by stage (``screening``, ``assessment``,
+``board``, ``deadlines``) and are declared, with their labels, forms, history texts and
+events, in the registry (``workflow.actions``). Each action locks the proposal's row,
+checks the actor's permission (403 otherwise), checks the transition's conditions (a
+message naming the unmet one), transitions, saves with ``update_fields``, writes one audit
+record and notifies through the one entry point,
+whose emails leave only after the transaction commits. A stale action (somebody acted
+first, or the proposal moved on) raises ``StaleAction`` (409) and writes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from django.db import transaction
+from django.db.models import Q
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from django_fsm import ConcurrentTransition
+
+from accounts.choices import Role
+from accounts.errors import ActionForbidden, DomainError, StaleAction
+from accounts.models import User
+from board.models import AgendaItem, BoardMeeting
+from board.selectors import member_recused
+from intake.lifecycle import SystemActor, permitted, transition_of, unmet_conditions
+from intake.models import Proposal
+from intake.selectors import RELATED
+from intake.services.versions import proposal_version_freeze
+from records.events import Event
+from records.models import AuditRecord
+from records.notifications import (
+    notify_audiences,
+    staff_audience,
+)
+from workflow.access import proposal_decision_withheld
+
+Actor = User | SystemActor
+
+
+class ConditionsNotMet(DomainError):
+    """The transition's guard refused: the message names each unmet condition."""
+
+    status = 409
+
+
+Audience = Callable[[Proposal], Q]
+
+
+@dataclass(frozen=True)
+class Effect:
+    """What a transition writes besides the state, and whom it tells.
+
+    The events and their audiences are the action's declaration's (``workflow.actions``).
+    ``version`` freezes the proposal as its next version of that kind.
+    ``facts`` are annotations the guards read, computed in the locked read; ``prepare`` runs
+    under the lock once the guards pass, may refuse (``DomainError``), and returns more data
+    for the audit record; ``meeting`` puts the proposal on that board meeting's agenda.
+    """
+
+    reason: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+    fields: dict[str, Any] = field(default_factory=dict)
+    version: str | None = None
+    facts: dict[str, Any] = field(default_factory=dict)
+    prepare: Callable[[Proposal], dict[str, Any]] | None = None
+    meeting: BoardMeeting | None = None
+
+
+def applicant(proposal: Proposal) -> Q:
+    """The proposal's lead applicant."""
+    return Q(pk=proposal.lead_applicant_id)
+
+
+def applicant_and_staff(proposal: Proposal) -> Q:
+    """The proposal's lead applicant and program staff."""
+    return applicant(proposal) | staff_audience()
+
+
+def staff(proposal: Proposal) -> Q:
+    """Program staff."""
+    return staff_audience()
+
+
+def declared_events(action: str) -> Sequence[tuple[Event, Audience]]:
+    """Return the events ``action`` sends and to whom, as its declaration in the registry says."""
+    # The registry names the functions of this package, so it is read when an action runs.
+    from workflow.actions import ACTION
+
+    return ACTION[action].events
+
+
+def perform(
+    action: str, *, proposal: Proposal, by: Actor, expected_state: str | None = None, effect: Effect = Effect()
+) -> Proposal:
+    """Carry out ``action`` on ``proposal`` by ``by``: lock, check, transition, save, audit, notify.
+
+    The row is read once, locked, with what the pages show of its relations, so a caller
+    may pass ``Proposal(pk=...)`` without reading it first. Only the proposal's row is
+    locked: submissions to one call do not queue behind each other on the call's row.
+    """
+    try:
+        with transaction.atomic():
+            locked = get_object_or_404(
+                Proposal.objects.select_related(*RELATED).annotate(**effect.facts).select_for_update(of=("self",)),
+                pk=proposal.pk,
+            )
+            _check(action, proposal=locked, by=by, expected_state=expected_state)
+            data = {**effect.data, **(effect.prepare(locked) if effect.prepare else {})}
+            from_state = locked.state
+            for name, value in effect.fields.items():
+                setattr(locked, name, value)
+            counted = []
+            if effect.version:  # numbered in this update, frozen below
+                locked.version_count += 1
+                counted = ["version_count"]
+            getattr(locked, action)()
+            locked.save(update_fields=["state", "updated_at", *effect.fields, *counted])
+            record = AuditRecord.objects.create(
+                proposal=locked,
+                action=action,
+                from_state=from_state,
+                to_state=locked.state,
+                actor=by if isinstance(by, User) else None,
+                reason=effect.reason,
+                data=data,
+            )
+            if effect.meeting is not None:
+                AgendaItem.objects.create(meeting=effect.meeting, proposal=locked)
+            events = declared_events(action)
+            if events:
+                notify_audiences(
+                    audiences=[(event, audience(locked)) for event, audience in events],
+                    occurrence=f"audit{record.pk}",
+                    proposal=locked,
+                    context={"reason": effect.reason, **data},
+                )
+            if effect.version:
+                # In the transaction, after the transition: a refused action freezes nothing.
+                proposal_version_freeze(proposal=locked, by=cast(User, by), kind=effect.version, counted=True)
+    except ConcurrentTransition as error:
+        current = Proposal.objects.get(pk=proposal.pk)
+        raise StaleAction(_stale_message(current, by=by)) from error
+    return locked
+
+
+def _check(action: str, *, proposal: Proposal, by: Actor, expected_state: str | None) -> None:
+    """Refuse ``action`` with the reason a person can act on: stale, forbidden, or a condition unmet."""
+    _refuse_stale_or_forbidden(action, proposal=proposal, by=by, expected_state=expected_state)
+    unmet = unmet_conditions(proposal, action)
+    if unmet:
+        raise ConditionsNotMet(" ".join(unmet))
+
+
+def _refuse_stale_or_forbidden(action: str, *, proposal: Proposal, by: Actor, expected_state: str | None) -> None:
+    if expected_state and proposal.state != expected_state:
+        raise StaleAction(_stale_message(proposal, by=by))
+    if action == EXTEND_DEADLINE:
+        refuse_extension(proposal=proposal, by=by)
+        return
+    if transition_of(action, proposal.state) is None:
+        raise StaleAction(_stale_message(proposal, by=by))
+    if not permitted(proposal, action, by):
+        raise ActionForbidden(_("You may not do this to this proposal."))
+    if action in BOARD_DECISIONS and isinstance(by, User) and member_recused(member=by, proposal=proposal):
+        # Staff read every proposal, so a chair who is also staff reaches this far even when recused.
+        raise ActionForbidden(_("You are recused from this proposal: you cannot record the board's decision on it."))
+
+
+#: The one action on a proposal that is not a transition of the lifecycle: it moves a deadline.
+EXTEND_DEADLINE = "extend_deadline"
+
+
+def refuse_extension(*, proposal: Proposal, by: Actor) -> None:
+    """Refuse an extension of the deadline to anyone but staff, and of a proposal with no deadline."""
+    if not isinstance(by, User) or not by.has_role(Role.STAFF):
+        raise ActionForbidden(_("Only program staff can extend a deadline."))
+    if proposal.deadline is None:
+        raise StaleAction(
+            _("This proposal is now “%(state)s”, which has no deadline to extend.")
+            % {"state": proposal.get_state_display()}
+        )
+
+
+#: The chair's decisions: recusal (``board.selectors.board_recused``) refuses them to a recused chair.
+BOARD_DECISIONS = frozenset({"approve", "decline"})
+
+
+def proposal_action_precheck(*, proposal: Proposal, action: str, by: Actor, expected_state: str | None) -> None:
+    """Raise the ``StaleAction`` or ``ActionForbidden`` that ``action`` would, without locking or writing.
+
+    A view asks before reading the action's form, so nobody corrects a form for an action
+    that is no longer theirs; the action checks again under the row's lock.
+    """
+    _refuse_stale_or_forbidden(action, proposal=proposal, by=by, expected_state=expected_state)
+
+
+def _stale_message(proposal: Proposal, *, by: Actor) -> str:
+    """Say what became of ``proposal``, without telling ``by`` a board decision withheld from them."""
+    if proposal_decision_withheld(proposal=proposal, user=by):
+        return _(
+            "The board has made its decision on this proposal, so this action is no longer possible. You will "
+            "receive the decision when it is released. Nothing was changed."
+        )
+    return _("This proposal is now “%(state)s”, so this action is no longer possible. Nothing was changed.") % {
+        "state": proposal.get_state_display()
+    }
+
+
+def required(text: str, message: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise DomainError(message)
+    return text
