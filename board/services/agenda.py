@@ -57,7 +57,7 @@ from intake.choices import VersionKind
 from intake.eligibility import Application, figures, is_sme
 from intake.models import ConsortiumMember, Proposal, ProposalVersion
 from intake.selectors import APPLICATION_TEXTS, call_rules
-from intake.services.call_lists import EligibilitySummary, _prefetch_eligibility, _summary
+from intake.services.call_lists import EligibilitySummary, eligibility_summary, prefetch_eligibility
 from intake.states import ProposalState
 
 ZERO = Decimal("0")
@@ -443,7 +443,7 @@ def _detail(rows: list[AgendaRow], meeting: BoardMeeting, criteria: list[Criteri
         if comment:
             review.by_criterion.append((names.get(criterion_id, ""), comment))
     proposals = [row.proposal for row in wanted.values() if row.proposal is not None]
-    _prefetch_eligibility(proposals)
+    prefetch_eligibility(proposals)
     rules = call_rules(call=call, stage=VersionKind.APPLICATION)
     scales = [Scale(key=c.pk, weight=c.weight, low=c.scale_min, high=c.scale_max) for c in criteria]
     threshold = float(settings.ASSESSMENT_OUTLIER_POINTS)
@@ -454,7 +454,7 @@ def _detail(rows: list[AgendaRow], meeting: BoardMeeting, criteria: list[Criteri
         scores = proposal_scores(complete, scales, threshold=threshold) if scales else None
         row.partners = [Partner(name=p.name, is_lead=p.is_lead, sme=is_sme(p, rules)) for p in partners]
         row.matching_ratio = figures(Application(partners=partners)).matching_ratio
-        row.eligibility = _summary(proposal, rules)
+        row.eligibility = eligibility_summary(proposal, rules)
         row.scores = scores
         row.criteria = [CriterionResult(criterion=c, mean=scores.means[c.pk] if scores else None) for c in criteria]
         row.reviews = list(comments[proposal.pk].values())
