@@ -170,10 +170,10 @@ def call_proposals_page(
     for proposal in rows:
         proposal.call = call  # one call for every row: not read again with each
         proposal.state_label = state_labels.get(proposal.state, proposal.state)  # type: ignore[attr-defined]
-    _prefetch_eligibility(rows)
+    prefetch_eligibility(rows)
     rules = call_rules(call=call, stage=VersionKind.APPLICATION)
     for proposal in rows:
-        proposal.eligibility_summary = _summary(proposal, rules)  # type: ignore[attr-defined]
+        proposal.eligibility_summary = eligibility_summary(proposal, rules)  # type: ignore[attr-defined]
     page.object_list = rows
     return Listing(page=page, state=state, stage=stage, sort=sort)
 
@@ -237,7 +237,7 @@ def _eligibility_inputs(ids: list[int]) -> QuerySet[Any]:
     return members.union(attachments, overrides, all=True)
 
 
-def _prefetch_eligibility(rows: list[Proposal]) -> None:
+def prefetch_eligibility(rows: list[Proposal]) -> None:
     """Fetch what the engine reads for every row of the page, at once (1 query, whatever the rows).
 
     Each proposal gets ``engine_partners`` (lead first, then in the order they joined),
@@ -310,7 +310,7 @@ def _at_application_stage(proposal: Proposal) -> bool:
     return True
 
 
-def _summary(proposal: Proposal, rules: Rules) -> EligibilitySummary | None:
+def eligibility_summary(proposal: Proposal, rules: Rules) -> EligibilitySummary | None:
     """Count the row's failed and overridden checks from the engine's verdicts alone.
 
     The list shows counts, not explanations: ``outcomes`` decides each check as ``checks``

@@ -1,0 +1,243 @@
+"""The agenda's rows as the page shows them, shaped from what ``board.services.agenda_queries`` read.
+
+Nothing here reads the database: the ranking orders the items and runs the total down it,
+and the page's rows get their consortium, eligibility summary, scores and comments from
+the details read for them and the eligibility inputs prefetched on their proposals. The
+arithmetic is not here either: totals, spread and outliers are ``assessment.scoring``'s,
+the matching ratio and the SME definition ``intake.eligibility``'s, the eligibility
+summary the staff list's.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+
+from assessment.models import Criterion
+from assessment.scoring import ProposalScores, Scale, proposal_scores
+from board.services.agenda_queries import ZERO, PageDetails, RankedItem
+from intake.eligibility import Application, Rules, figures, is_sme
+from intake.models import Call, Proposal
+from intake.services.call_lists import EligibilitySummary, eligibility_summary
+
+
+@dataclass(frozen=True)
+class Partner:
+    """One consortium member as the agenda shows it."""
+
+    name: str
+    is_lead: bool
+    sme: bool
+
+
+@dataclass(frozen=True)
+class CriterionResult:
+    """One criterion's mean (on its own scale) for one proposal."""
+
+    criterion: Criterion
+    mean: float | None
+
+
+@dataclass(frozen=True)
+class ReviewComments:
+    """One submitted review's comments, without the assessor's name: the overall one and each criterion's."""
+
+    overall: str
+    by_criterion: list[tuple[str, str]]
+
+
+@dataclass
+class AgendaRow:
+    """One line of the agenda; a recused viewer gets ``recused`` True and nothing but the title."""
+
+    item_pk: int
+    proposal_pk: int
+    title: str
+    state: str
+    recused: bool
+    #: The proposal, for the page's rows only: building 2,000 model instances would cost the most.
+    proposal: Proposal | None = None
+    #: Ranking score (the weighted total, None when no complete review): the page's rows get ``scores`` too.
+    total: float | None = None
+    rank: int | None = None
+    partners: list[Partner] = field(default_factory=list)
+    funding_requested: Decimal = ZERO
+    cumulative: Decimal = ZERO
+    within_envelope: bool = True
+    #: The envelope runs out on this row: the line is drawn above it.
+    envelope_runs_out: bool = False
+    matching_ratio: Decimal | None = None
+    eligibility: EligibilitySummary | None = None
+    scores: ProposalScores | None = None
+    criteria: list[CriterionResult] = field(default_factory=list)
+    reviews: list[ReviewComments] = field(default_factory=list)
+    version_number: int | None = None
+
+
+@dataclass(frozen=True)
+class EnvelopeChart:
+    """The envelope split into committed, proposed on this agenda and remaining, as shares of the bar's width."""
+
+    envelope: Decimal
+    committed: Decimal
+    proposed: Decimal
+    remaining: Decimal  # the envelope less what is committed (what the board may still approve)
+    left_after: Decimal  # what would remain if every proposal were funded in full (negative: over)
+
+    def _width(self) -> Decimal:
+        return max(self.envelope, self.committed + self.proposed, Decimal("1"))
+
+    def _share(self, amount: Decimal) -> Decimal:
+        return (max(amount, ZERO) * 100 / self._width()).quantize(Decimal("0.01"))
+
+    @property
+    def committed_share(self) -> Decimal:
+        return self._share(self.committed)
+
+    @property
+    def proposed_within_share(self) -> Decimal:
+        return self._share(min(self.proposed, max(self.remaining, ZERO)))
+
+    @property
+    def proposed_over_share(self) -> Decimal:
+        return self._share(self.proposed - max(self.remaining, ZERO))
+
+    @property
+    def left_share(self) -> Decimal:
+        return self._share(self.left_after)
+
+    @property
+    def proposed_start(self) -> Decimal:
+        return self.committed_share
+
+    @property
+    def over_start(self) -> Decimal:
+        return self.committed_share + self.proposed_within_share
+
+    @property
+    def envelope_at(self) -> Decimal:
+        return self._share(self.envelope)
+
+    @property
+    def over(self) -> Decimal:
+        return max(-self.left_after, ZERO)
+
+
+def rows_ranked(items: list[RankedItem]) -> tuple[list[AgendaRow], list[AgendaRow]]:
+    """Return the rows of ``items`` the viewer may see, ranked, and those they are recused from, by title.
+
+    The visible rows rank by weighted total, highest first, the unscored last (by title), as
+    on the results page; a recused row gets the title only.
+    """
+    visible: list[AgendaRow] = []
+    recused: list[AgendaRow] = []
+    for item in items:
+        if item.recused:
+            recused.append(
+                AgendaRow(
+                    item_pk=item.item_pk, proposal_pk=item.proposal_pk, title=item.title, state=item.state, recused=True
+                )
+            )
+            continue
+        visible.append(
+            AgendaRow(
+                item_pk=item.item_pk,
+                proposal_pk=item.proposal_pk,
+                title=item.title,
+                state=item.state,
+                recused=False,
+                total=item.total,
+                funding_requested=item.funding_requested,
+                version_number=item.version_number,
+            )
+        )
+    visible.sort(key=lambda row: (row.total is None, -(row.total or 0), row.title, row.proposal_pk))
+    recused.sort(key=lambda row: (row.title, row.proposal_pk))
+    return visible, recused
+
+
+def rows_run_total(rows: list[AgendaRow], remaining: Decimal) -> tuple[Decimal, int | None]:
+    """Number the scored ``rows`` and run their requests' total down them against ``remaining``.
+
+    Return the total and the position (1-based) of the first row beyond ``remaining``, None
+    if all fit; that row is marked ``envelope_runs_out``.
+    """
+    cumulative = ZERO
+    runs_out_at: int | None = None
+    for position, row in enumerate(rows, start=1):
+        row.rank = position if row.total is not None else None
+        cumulative += row.funding_requested
+        row.cumulative = cumulative
+        row.within_envelope = cumulative <= remaining
+        if not row.within_envelope and runs_out_at is None:
+            row.envelope_runs_out = True
+            runs_out_at = position
+    return cumulative, runs_out_at
+
+
+def rows_give_proposals(rows: list[AgendaRow], call: Call) -> None:
+    """Give each of ``rows`` its proposal, built from what the ranking read (title, state) rather than read again."""
+    for row in rows:
+        row.proposal = Proposal(pk=row.proposal_pk, title=row.title, state=row.state, call_id=call.pk)
+        row.proposal.call = call
+
+
+def rows_detail(rows: Iterable[AgendaRow], *, details: PageDetails, criteria: list[Criterion], rules: Rules) -> None:
+    """Give the visible ``rows`` their texts, consortium, eligibility summary, scores and comments.
+
+    Their proposals carry the eligibility inputs (``intake.services.call_lists.prefetch_eligibility``).
+    A review's scores count once it has a mark for every criterion.
+    """
+    wanted = {row.proposal_pk: row for row in rows}
+    for proposal_id, texts in details.texts.items():
+        for name, text in texts.items():
+            setattr(wanted[proposal_id].proposal, name, text)
+    marks, comments = _marks_and_comments(details, criteria)
+    scales = [Scale(key=c.pk, weight=c.weight, low=c.scale_min, high=c.scale_max) for c in criteria]
+    threshold = float(settings.ASSESSMENT_OUTLIER_POINTS)
+    for row in wanted.values():
+        proposal = row.proposal
+        if proposal is None:
+            continue
+        partners = proposal.engine_partners  # type: ignore[attr-defined]
+        complete = {
+            who: by_criterion for who, by_criterion in marks[proposal.pk].items() if len(by_criterion) == len(scales)
+        }
+        scores = proposal_scores(complete, scales, threshold=threshold) if scales else None
+        row.partners = [Partner(name=p.name, is_lead=p.is_lead, sme=is_sme(p, rules)) for p in partners]
+        row.matching_ratio = figures(Application(partners=partners)).matching_ratio
+        row.eligibility = eligibility_summary(proposal, rules)
+        row.scores = scores
+        row.criteria = [CriterionResult(criterion=c, mean=scores.means[c.pk] if scores else None) for c in criteria]
+        row.reviews = list(comments[proposal.pk].values())
+
+
+def _marks_and_comments(
+    details: PageDetails, criteria: list[Criterion]
+) -> tuple[dict[int, dict[int, dict[int, int]]], dict[int, dict[int, ReviewComments]]]:
+    """Return each proposal's marks by assessor and criterion, and its reviews' comments by review.
+
+    Each review's comments come in the rubric's order, the reviews in the order they were written.
+    """
+    position = {criterion.pk: criterion.position for criterion in criteria}
+    names = {criterion.pk: criterion.name for criterion in criteria}
+    marks: dict[int, dict[int, dict[int, int]]] = defaultdict(lambda: defaultdict(dict))
+    comments: dict[int, dict[int, ReviewComments]] = defaultdict(dict)
+    ordered = sorted(
+        details.scores,
+        key=lambda s: (s.review_pk, position.get(s.criterion_pk, 0), s.proposal_pk, s.assessor_pk, s.criterion_pk),
+    )
+    for score in ordered:
+        if score.value is not None:
+            marks[score.proposal_pk][score.assessor_pk][score.criterion_pk] = score.value
+        by_proposal = comments[score.proposal_pk]
+        review = by_proposal.get(score.review_pk)
+        if review is None:
+            review = by_proposal[score.review_pk] = ReviewComments(overall=score.overall, by_criterion=[])
+        if score.comment:
+            review.by_criterion.append((names.get(score.criterion_pk, ""), score.comment))
+    return marks, comments

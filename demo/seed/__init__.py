@@ -1,0 +1,53 @@
+"""Seed the demo: the five clusters, calls in each stage, one user per role, and the applicant's proposals.
+
+Idempotent: objects are found by their natural keys and created only when missing, so
+a second run changes nothing.
+
+Each step is a module that seeds one part, run in this order by ``demo_seed``:
+
+- ``programs``: the clusters and their calls, one in each stage for the first cluster;
+- ``people``: the applicant's organization, one user per role and the Django admin;
+- ``proposals``: the applicant's draft letter of intent and invited proposal;
+- ``reviews``: the call under review's rubric, a proposal in assessment offered to the
+  demo assessor and an assessed one, reviewed by three more assessors;
+- ``meeting``: the board meeting a week ahead with the assessed proposal on its agenda,
+  chaired by the demo board member and opened early so that the chair can decide.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from demo.seed.common import DemoSummary
+from demo.seed.meeting import meeting_seed
+from demo.seed.people import DEMO_PASSWORD, DEMO_TOTP_KEY, REVIEWERS, people_seed
+from demo.seed.programs import programs_seed
+from demo.seed.proposals import ASSESSED, IN_ASSESSMENT, demo_pdf, proposals_seed
+from demo.seed.reviews import reviews_seed
+
+__all__ = [
+    "ASSESSED",
+    "DEMO_PASSWORD",
+    "DEMO_TOTP_KEY",
+    "IN_ASSESSMENT",
+    "REVIEWERS",
+    "DemoSummary",
+    "demo_pdf",
+    "demo_seed",
+]
+
+
+def demo_seed(*, now: datetime | None = None) -> DemoSummary:
+    """Create what the demo needs and is missing; return what was created and the logins."""
+    now = now or timezone.now()
+    summary = DemoSummary()
+    with transaction.atomic():
+        program = programs_seed(now=now, summary=summary)
+        people = people_seed(summary=summary)
+        proposals_seed(program=program, people=people, summary=summary)
+        in_review = reviews_seed(program=program, people=people, summary=summary)
+        meeting_seed(call=in_review, people=people, now=now, summary=summary)
+    return summary

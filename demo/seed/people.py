@@ -1,0 +1,106 @@
+"""Seed the demo's people: the applicant's organization, one user per role, the Django admin and the reviewers.
+
+Every demo user signs in with ``DEMO_PASSWORD``; staff and the admin also type a code of
+the demo's public authenticator key, ``DEMO_TOTP_KEY``.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.choices import OrganizationType, Role
+from accounts.models import Membership, Organization, User
+from accounts.services import user_grant_role
+from demo.seed.common import DemoSummary
+
+DEMO_PASSWORD = "clusterflow-demo"  # noqa: S105 - printed for the demo on purpose
+# The authenticator key of the demo's staff and admin accounts, which must sign in with a
+# second factor (docs/adr/0023). It is public, printed and in the README: for the demo only.
+DEMO_TOTP_KEY = "MNWHK43UMVZGM3DPO4WWIZLNN4WWWZLZ"
+
+USERS = [
+    ("applicant@demo.clusterflow.ca", "Alex Applicant", Role.APPLICANT, "en"),
+    ("staff@demo.clusterflow.ca", "Sam Staff", Role.STAFF, "en"),
+    ("assessor@demo.clusterflow.ca", "Ada Assessor", Role.ASSESSOR, "fr"),
+    ("board@demo.clusterflow.ca", "Bo Board", Role.BOARD_MEMBER, "en"),
+]
+
+# The assessors who reviewed the assessed proposal (not the demo assessor, whose offer stays
+# open) and the board meeting's second member; they log in with the demo password too.
+REVIEWERS = [
+    ("reviewer1@demo.clusterflow.ca", "Rosa Reviewer", "en"),
+    ("reviewer2@demo.clusterflow.ca", "Rémi Réviseur", "fr"),
+    ("reviewer3@demo.clusterflow.ca", "Ravi Reviewer", "en"),
+]
+SECOND_BOARD_MEMBER = ("board2@demo.clusterflow.ca", "Béa Board", Role.BOARD_MEMBER, "fr")
+
+
+@dataclass(frozen=True)
+class DemoPeople:
+    """The applicant's organization and the demo users the later steps act as."""
+
+    organization: Organization
+    applicant: User
+    staff: User
+    assessor: User
+    chair: User
+
+
+def people_seed(*, summary: DemoSummary) -> DemoPeople:
+    """Create the organization, the users of ``USERS`` and the admin that are missing; note their logins."""
+    organization, created = Organization.objects.get_or_create(
+        legal_name="Northern Robotics Inc.",
+        country="CA",
+        defaults={"kind": OrganizationType.SME, "employee_count": 42, "province": "ON"},
+    )
+    if created:
+        summary.created.append("organization Northern Robotics Inc.")
+    for email, name, role, language in USERS:
+        user = demo_user(email=email, name=name, role=role, language=language, summary=summary)
+        if role == Role.APPLICANT:
+            Membership.objects.get_or_create(user=user, organization=organization)
+        summary.logins.append((str(Role(role).label), email))
+    admin, created = User.objects.get_or_create(
+        email="admin@demo.clusterflow.ca",
+        defaults={"display_name": "Ada Admin", "is_staff": True, "is_superuser": True},
+    )
+    if created:
+        admin.set_password(DEMO_PASSWORD)
+        admin.save(update_fields=["password"])
+        summary.created.append("user admin@demo.clusterflow.ca")
+    summary.logins.append(("Django admin", admin.email))
+    for user in (User.objects.get(email=USERS[1][0]), admin):
+        if _authenticator_create(user=user):
+            summary.created.append(f"authenticator of {user.email}")
+    return DemoPeople(
+        organization=organization,
+        applicant=User.objects.get(email=USERS[0][0]),
+        staff=User.objects.get(email=USERS[1][0]),
+        assessor=User.objects.get(email=USERS[2][0]),
+        chair=User.objects.get(email=USERS[3][0]),
+    )
+
+
+def demo_user(*, email: str, name: str, role: str, language: str, summary: DemoSummary) -> User:
+    """Return the demo user ``email`` with ``role``, made with the demo password if missing (noted in ``summary``)."""
+    user, created = User.objects.get_or_create(
+        email=email, defaults={"display_name": name, "preferred_language": language}
+    )
+    if created:
+        user.set_password(DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+        summary.created.append(f"user {email}")
+    user_grant_role(user=user, role=role)
+    return user
+
+
+def _authenticator_create(*, user: User) -> bool:
+    """Give ``user`` the demo's authenticator (key ``DEMO_TOTP_KEY``) if they have none; return whether it was made."""
+    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        return False
+    key = base64.b32decode(DEMO_TOTP_KEY).hex()
+    TOTPDevice.objects.create(user=user, name="Demo authenticator", key=key, confirmed=True)
+    return True
