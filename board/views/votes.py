@@ -39,7 +39,7 @@ from board.services.votes import (
 from intake.models import Proposal
 from intake.states import ProposalState
 from workflow import actions
-from workflow.forms import ActionForm, ApproveForm, DeclineForm
+from workflow.forms import ACTION_FORMS, ActionForm
 
 
 @login_required
@@ -135,8 +135,8 @@ def item_vote(request: AuthenticatedRequest, pk: int, item_pk: int) -> HttpRespo
 
 #: The chair's two forms and their actions, by the value of the button that posts them.
 DECISIONS: dict[str, tuple[type[ActionForm], Callable[..., Proposal]]] = {
-    "approve": (ApproveForm, actions.proposal_approve),
-    "decline": (DeclineForm, actions.proposal_decline),
+    "approve": (ACTION_FORMS["approve"], actions.proposal_approve),
+    "decline": (ACTION_FORMS["decline"], actions.proposal_decline),
 }
 
 
@@ -204,8 +204,8 @@ def _decide_page(
     bound = bound or {}
     facts = decision_facts(item=item)
     proposal = item.proposal
-    approve = bound.get("approve") or ApproveForm(proposal=proposal, initial={"amount": facts.requested})
-    decline = bound.get("decline") or DeclineForm(proposal=proposal)
+    approve = bound.get("approve") or ACTION_FORMS["approve"](proposal=proposal, initial={"amount": facts.requested})
+    decline = bound.get("decline") or ACTION_FORMS["decline"](proposal=proposal)
     return render(
         request,
         "board/decide.html",

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from assessment.models import Rubric
@@ -23,7 +24,7 @@ from tests.assessment.reviewing import assignment_make, review_make, rubric_make
 from tests.conftest import client_for
 from tests.factories import ProposalFactory, ProposalVersionFactory
 from workflow import reviews
-from workflow.actions import ACTION, ACTIONS, AUDITED, REOPEN_REVIEW, Performer, history_text
+from workflow.actions import ACTION, ACTIONS, AUDITED, REOPEN_REVIEW, Field, Kind, Performer, history_text
 from workflow.forms import ACTION_FORMS
 from workflow.proposal_page import applicant_timeline
 
@@ -43,11 +44,29 @@ def test_every_action_a_person_performs_has_a_form_and_no_other_has() -> None:
 
     assert set(ACTION_FORMS) == performed
     for name, form in ACTION_FORMS.items():
-        assert (form.label, form.final, form.by_applicant) == (
+        assert (form.declared, form.label, form.final, form.by_applicant) == (
+            ACTION[name],
             ACTION[name].label,
             ACTION[name].final,
             ACTION[name].by == Performer.APPLICANT,
         )
+
+
+def test_every_action_a_person_performs_has_a_form_built_from_its_declared_fields() -> None:
+    for name, form in ACTION_FORMS.items():
+        declared = ACTION[name].fields
+        built = {key: field for key, field in form.base_fields.items() if key != "expected_state"}
+
+        assert list(built) == [field.name for field in declared], name
+        assert [(str(field.label), field.required) for field in built.values()] == [
+            (str(field.label), field.required) for field in declared
+        ], name
+        assert "expected_state" in form.base_fields
+
+
+def test_a_field_read_in_the_call_takes_no_help_text_of_its_own() -> None:
+    with pytest.raises(ValueError, match="due_at"):
+        Field("due_at", Kind.LOCAL_DATETIME, gettext_lazy("Due"), help_text=gettext_lazy("The applicant reads it."))
 
 
 @pytest.mark.parametrize("language", ["en", "fr"])

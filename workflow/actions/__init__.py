@@ -2,14 +2,15 @@
 
 Each ``Action`` names a transition of the lifecycle's table (``intake.lifecycle``, which keeps
 its guard: source, target, conditions and permission) and says what the pages and the history
-say of it, who performs it, whether its reason is written for the applicant, the events it
-sends and to whom, and the function that performs it. The forms (``workflow.forms``, whose
-fields each action takes), the action endpoint (``workflow.views``), the histories
-(``workflow.proposal_page`` and the staff's page) and the diagram of docs/workflow.md read it.
-Each ``Step`` is something audited on a proposal that is not one of these actions.
+say of it, who performs it, whether its reason is written for the applicant, the fields it
+takes, the events it sends and to whom, and the function that performs it. The forms
+(``workflow.forms``, which build each action's form from its fields), the action endpoint
+(``workflow.views``), the histories (``workflow.proposal_page`` and the staff's page) and the
+diagram of docs/workflow.md read it. Each ``Step`` is something audited on a proposal that is
+not one of these actions.
 
 Adding an action: its transition in ``intake.lifecycle``, its function in the module of its
-stage, its declaration below and, if a person performs it, its form in ``workflow.forms``.
+stage and its declaration below; if a person performs it, its form is built from its fields.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -52,6 +54,40 @@ class Performer(StrEnum):
     SYSTEM = "system"
 
 
+class Kind(StrEnum):
+    """What a field of an action takes; the forms (``workflow.forms``) give each kind its input and its checks."""
+
+    #: Free text, in a box of a few lines.
+    TEXT = "text"
+    #: A date and time, typed as wall-clock time in the call's timezone; it must be in the future.
+    LOCAL_DATETIME = "local_datetime"
+    #: An amount of money above zero, of at most 14 digits, 2 of them after the point.
+    AMOUNT = "amount"
+    #: A board meeting of the proposal's call still to be held.
+    MEETING = "meeting"
+
+
+#: The kinds whose input is read in the proposal's call (its timezone, its meetings), whose
+#: forms therefore need the proposal; the page says the call's timezone under them.
+IN_CALL = frozenset({Kind.LOCAL_DATETIME, Kind.MEETING})
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field an action takes; ``name`` is its function's keyword argument, and the form's after the action's."""
+
+    name: str
+    kind: Kind
+    label: Promise
+    required: bool = True
+    #: What the page says under it; under a kind read in the call, the page says the call's timezone.
+    help_text: Promise | None = None
+
+    def __post_init__(self) -> None:
+        if self.help_text is not None and self.kind in IN_CALL:
+            raise ValueError(f"The field {self.name} says the call's timezone under it: it takes no help text.")
+
+
 @dataclass(frozen=True)
 class Step:
     """Something audited on a proposal: ``name`` is its audit records' action, ``done`` how the history tells it."""
@@ -75,6 +111,19 @@ class Action(Step):
     final: bool = False
     #: Whether it is a transition of the lifecycle (the deadline's extension is not).
     transition: bool = True
+    #: The fields its form takes, in their order on the page: the arguments of ``perform``
+    #: besides the proposal, the person and the state they saw.
+    fields: tuple[Field, ...] = ()
+    #: What its form shows at first, read from the proposal.
+    initial: Callable[[Proposal], dict[str, Any]] | None = None
+
+
+def _current_deadline(proposal: Proposal) -> dict[str, Any]:
+    return {"until": proposal.deadline}
+
+
+#: What the page says under a text written for the applicant.
+READ_BY_APPLICANT = _("The applicant reads it.")
 
 
 # fmt: off
@@ -84,43 +133,61 @@ ACTIONS: tuple[Action, ...] = (
            events=((Event.LOI_SUBMITTED, applicant), (Event.LOI_RECEIVED, staff))),
     Action("invite", _("The consortium was invited to submit a full application."), reason_for_applicant=True,
            label=_("Invite to submit a full application"), perform=proposal_invite,
+           fields=(Field("reason", Kind.TEXT, _("Note to the applicant (optional)"), required=False),),
            events=((Event.INVITED, applicant),)),
     Action("decline_loi", _("The letter of intent was not retained."), reason_for_applicant=True,
            label=_("Decline the letter of intent"), final=True, perform=proposal_decline_loi,
+           fields=(Field("reason", Kind.TEXT, _("Reason the letter of intent is not retained"),
+                         help_text=READ_BY_APPLICANT),),
            events=((Event.LOI_DECLINED, applicant),)),
     Action("submit_application", _("The application was submitted."),
            label=_("Submit the application"), by=Performer.APPLICANT, perform=proposal_submit_application,
            events=((Event.APPLICATION_SUBMITTED, applicant), (Event.APPLICATION_RECEIVED, staff))),
     Action("request_changes", _("Changes were requested."), reason_for_applicant=True,
            label=_("Request changes"), perform=proposal_request_changes,
+           fields=(Field("message", Kind.TEXT, _("Changes needed"), help_text=READ_BY_APPLICANT),
+                   Field("due_at", Kind.LOCAL_DATETIME, _("Due"))),
            events=((Event.CHANGES_REQUESTED, applicant),)),
     Action("mark_ineligible", _("The application was found ineligible."), reason_for_applicant=True,
            label=_("Mark ineligible"), final=True, perform=proposal_mark_ineligible,
+           fields=(Field("failed_checks", Kind.TEXT, _("Eligibility checks failed"), help_text=READ_BY_APPLICANT),),
            events=((Event.INELIGIBLE, applicant),)),
     Action("start_assessment", _("The assessment started."),
            label=_("Start the assessment"), perform=proposal_start_assessment,
+           fields=(Field("reason", Kind.TEXT, _("Note (optional)"), required=False),),
            events=((Event.ASSESSMENT_STARTED, applicant),)),
     Action("complete_assessment", _("The assessment was completed."),
            label=_("Complete the assessment"), perform=proposal_complete_assessment,
+           fields=(Field("reason", Kind.TEXT, _("Note (optional)"), required=False),),
            events=((Event.ASSESSMENT_COMPLETED, staff),)),
     Action("reopen_assessment", _("The assessment was reopened."),
-           label=_("Reopen the assessment"), perform=proposal_reopen_assessment),
+           label=_("Reopen the assessment"), perform=proposal_reopen_assessment,
+           fields=(Field("reason", Kind.TEXT, _("Reason for reopening")),)),
     Action("send_to_board", _("The proposal was sent to the board."),
-           label=_("Send to the board"), perform=proposal_send_to_board),
+           label=_("Send to the board"), perform=proposal_send_to_board,
+           fields=(Field("meeting", Kind.MEETING, _("Board meeting")),
+                   Field("reason", Kind.TEXT, _("Note (optional)"), required=False))),
     # The board's decisions tell nobody: the applicants hear of them when staff release them.
     Action("approve", _("The board approved the proposal."), reason_for_applicant=True,
-           label=_("Approve"), by=Performer.BOARD, perform=proposal_approve),
+           label=_("Approve"), by=Performer.BOARD, perform=proposal_approve,
+           fields=(Field("amount", Kind.AMOUNT, _("Approved amount ($)")),
+                   Field("rationale", Kind.TEXT, _("Rationale")),
+                   Field("conditions", Kind.TEXT, _("Conditions of funding (optional)"), required=False))),
     Action("decline", _("The board decided not to fund the proposal."), reason_for_applicant=True,
-           label=_("Decline to fund"), by=Performer.BOARD, final=True, perform=proposal_decline),
+           label=_("Decline to fund"), by=Performer.BOARD, final=True, perform=proposal_decline,
+           fields=(Field("rationale", Kind.TEXT, _("Rationale"), help_text=READ_BY_APPLICANT),)),
     Action("withdraw", _("The proposal was withdrawn."), reason_for_applicant=True,
            label=_("Withdraw the proposal"), by=Performer.APPLICANT, final=True, perform=proposal_withdraw,
+           fields=(Field("reason", Kind.TEXT, _("Why you withdraw")),),
            events=((Event.WITHDRAWN, applicant_and_staff),)),
     Action("expire", _("The proposal expired: its deadline passed before submission."),
            label=_("Expire"), by=Performer.SYSTEM, perform=proposal_expire,
            events=((Event.EXPIRED, applicant),)),
     Action(EXTEND_DEADLINE, _("The deadline was extended."), reason_for_applicant=True,
            label=_("Extend the deadline"), perform=proposal_extend_deadline, transition=False,
-           events=((Event.EXTENSION_GRANTED, applicant),)),
+           fields=(Field("until", Kind.LOCAL_DATETIME, _("New deadline")),
+                   Field("reason", Kind.TEXT, _("Reason for the extension"), help_text=READ_BY_APPLICANT)),
+           initial=_current_deadline, events=((Event.EXTENSION_GRANTED, applicant),)),
 )
 # fmt: on
 

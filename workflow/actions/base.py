@@ -1,7 +1,7 @@
 """How every action on a proposal is carried out: lock, check, transition, save, audit, notify.
 
 The actions themselves are in this package's modules by stage (``screening``, ``assessment``,
-``board``, ``deadlines``) and are declared, with their labels, forms, history texts and
+``board``, ``deadlines``) and are declared, with their labels, fields, history texts and
 events, in the registry (``workflow.actions``). Each action locks the proposal's row,
 checks the actor's permission (403 otherwise), checks the transition's conditions (a
 message naming the unmet one), transitions, saves with ``update_fields``, writes one audit

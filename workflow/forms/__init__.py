@@ -1,17 +1,20 @@
-"""One form per action a person performs: the fields it takes.
+"""One form per action a person performs, built from the fields its declaration takes.
 
-What the pages say of each action (its label, whose it is, whether it is final) is its
-declaration's, in the registry (``workflow.actions``). Each form carries the state the
-person saw (``expected_state``), so that a post made after somebody else acted is refused
+What the pages say of each action (its label, whose it is, whether it is final) and the
+fields it takes are its declaration's, in the registry (``workflow.actions``); this module
+gives each kind of field its input and its checks, and builds one form class per action
+(``ACTION_FORMS``), so that adding an action adds no form here. Each form carries the state
+the person saw (``expected_state``), so that a post made after somebody else acted is refused
 as stale rather than applied to a state the person never saw. ``arguments()`` returns the
 keyword arguments of the action function.
 """
 
 from __future__ import annotations
 
+import types
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar, assert_never, cast
 
 from django import forms
 from django.utils import formats, timezone
@@ -22,61 +25,13 @@ from board.models import BoardMeeting
 from board.selectors import board_meetings_ahead
 from intake.models import Proposal
 from intake.states import ProposalState
-from workflow.actions import ACTION, Action, Performer
+from workflow.actions import ACTIONS, IN_CALL, Action, Field, Kind, Performer
 
 LOCAL_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
 
 
-class ActionForm(forms.Form):
-    """The form of one action on one proposal; its fields are prefixed with the action's name.
-
-    A form names its action; its label, whose it is and whether it is final are read from the
-    action's declaration.
-    """
-
-    action: ClassVar[str]
-    declared: ClassVar[Action]
-    label: ClassVar[Promise]
-    #: Whether performing it is the applicant's (their page answers for it).
-    by_applicant: ClassVar[bool] = False
-    #: Whether the action cannot be undone, so the page says so beside the button.
-    final: ClassVar[bool] = False
-    #: Whether reading a posted form needs the proposal (its call's timezone, its deadline).
-    #: Those that do not are read first, and the action reads the proposal itself, once.
-    needs_proposal: ClassVar[bool] = True
-    #: Lists pass the form classes themselves to templates, which must read them, not call them.
-    do_not_call_in_templates: ClassVar[bool] = True
-
-    expected_state = forms.ChoiceField(choices=ProposalState.choices, widget=forms.HiddenInput)
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        if "action" in cls.__dict__:
-            cls.declared = ACTION[cls.action]
-            cls.label = cls.declared.label
-            cls.by_applicant = cls.declared.by == Performer.APPLICANT
-            cls.final = cls.declared.final
-
-    def __init__(self, *args: Any, proposal: Proposal | None, **kwargs: Any) -> None:
-        kwargs.setdefault("prefix", self.action)
-        super().__init__(*args, **kwargs)
-        self.proposal = proposal
-        if proposal is not None:
-            self.fields["expected_state"].initial = proposal.state
-
-    def arguments(self) -> dict[str, Any]:
-        """Return the keyword arguments of the action, besides proposal, by and expected_state."""
-        return {name: self.cleaned_data[name] for name in self.fields if name != "expected_state"}
-
-
-def _reason(label: Any, *, required: bool = True, help_text: Any = "") -> forms.CharField:
-    return forms.CharField(
-        label=label, required=required, help_text=help_text, widget=forms.Textarea(attrs={"rows": 3})
-    )
-
-
 class _LocalDateTimeField(forms.DateTimeField):
-    """A date and time typed as wall-clock time in the call's timezone (read in ``clean``)."""
+    """A date and time typed as wall-clock time in the call's timezone (read in ``ActionForm.clean``)."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(
@@ -84,81 +39,6 @@ class _LocalDateTimeField(forms.DateTimeField):
             input_formats=[LOCAL_INPUT_FORMAT, "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
             **kwargs,
         )
-
-
-class _InCallTimezone(ActionForm):
-    """Read the date-time fields in the call's timezone, and show them there."""
-
-    local_fields: ClassVar[tuple[str, ...]] = ()
-
-    def __init__(self, *args: Any, proposal: Proposal | None, **kwargs: Any) -> None:
-        if proposal is None:
-            raise TypeError(f"{type(self).__name__} reads its times in the proposal's call: pass the proposal.")
-        super().__init__(*args, proposal=proposal, **kwargs)
-        self.call = proposal.call
-        zone = self.call.zone
-        for name in self.local_fields:
-            self.fields[name].help_text = _("In the call's timezone, %(zone)s.") % {"zone": self.call.timezone}
-            value = self.initial.get(name)
-            if isinstance(value, datetime):
-                self.initial[name] = timezone.localtime(value, zone).replace(tzinfo=None)
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        for name in self.local_fields:
-            value = cleaned.get(name)
-            if isinstance(value, datetime):
-                cleaned[name] = value.replace(tzinfo=None).replace(tzinfo=self.call.zone)
-                if cleaned[name] <= timezone.now():
-                    self.add_error(name, _("Choose a time in the future."))
-        return cleaned
-
-
-class SubmitLoiForm(ActionForm):
-    action = "submit_loi"
-    needs_proposal = False
-
-
-class InviteForm(ActionForm):
-    action = "invite"
-    reason = _reason(_("Note to the applicant (optional)"), required=False)
-
-
-class DeclineLoiForm(ActionForm):
-    action = "decline_loi"
-    reason = _reason(_("Reason the letter of intent is not retained"), help_text=_("The applicant reads it."))
-
-
-class SubmitApplicationForm(ActionForm):
-    action = "submit_application"
-    needs_proposal = False
-
-
-class RequestChangesForm(_InCallTimezone):
-    action = "request_changes"
-    local_fields = ("due_at",)
-    message = _reason(_("Changes needed"), help_text=_("The applicant reads it."))
-    due_at = _LocalDateTimeField(label=_("Due"))
-
-
-class MarkIneligibleForm(ActionForm):
-    action = "mark_ineligible"
-    failed_checks = _reason(_("Eligibility checks failed"), help_text=_("The applicant reads it."))
-
-
-class StartAssessmentForm(ActionForm):
-    action = "start_assessment"
-    reason = _reason(_("Note (optional)"), required=False)
-
-
-class CompleteAssessmentForm(ActionForm):
-    action = "complete_assessment"
-    reason = _reason(_("Note (optional)"), required=False)
-
-
-class ReopenAssessmentForm(ActionForm):
-    action = "reopen_assessment"
-    reason = _reason(_("Reason for reopening"))
 
 
 class _MeetingChoiceField(forms.ModelChoiceField):
@@ -175,68 +55,130 @@ class _MeetingChoiceField(forms.ModelChoiceField):
         }
 
 
-class SendToBoardForm(ActionForm):
-    """Choose the meeting of the proposal's call, still to be held, whose agenda the proposal goes on."""
+def _form_field(field: Field) -> forms.Field:
+    """Return the input of one declared field; what it reads of the call is set on the bound form."""
+    common: dict[str, Any] = {"label": field.label, "required": field.required, "help_text": field.help_text or ""}
+    match field.kind:
+        case Kind.TEXT:
+            return forms.CharField(**common, widget=forms.Textarea(attrs={"rows": 3}))
+        case Kind.LOCAL_DATETIME:
+            return _LocalDateTimeField(**common)
+        case Kind.AMOUNT:
+            return forms.DecimalField(
+                **common,
+                max_digits=14,
+                decimal_places=2,
+                min_value=Decimal("0.01"),
+            )
+        case Kind.MEETING:
+            return _MeetingChoiceField(
+                **common,
+                queryset=BoardMeeting.objects.none(),
+                empty_label=None,
+                error_messages={"invalid_choice": _("Choose one of the call's board meetings still to be held.")},
+            )
+        case _:
+            assert_never(field.kind)
 
-    action = "send_to_board"
-    meeting = _MeetingChoiceField(
-        label=_("Board meeting"),
-        queryset=BoardMeeting.objects.none(),
-        empty_label=None,
-        error_messages={"invalid_choice": _("Choose one of the call's board meetings still to be held.")},
-    )
-    reason = _reason(_("Note (optional)"), required=False)
+
+class ActionForm(forms.Form):
+    """The form of one action on one proposal; its fields are prefixed with the action's name.
+
+    Each action's form is a subclass built by ``_form_class`` from its declaration: its label,
+    whose it is, whether it is final and its fields are read from there.
+    """
+
+    action: ClassVar[str]
+    declared: ClassVar[Action]
+    label: ClassVar[Promise]
+    #: Whether performing it is the applicant's (their page answers for it).
+    by_applicant: ClassVar[bool] = False
+    #: Whether the action cannot be undone, so the page says so beside the button.
+    final: ClassVar[bool] = False
+    #: Whether reading a posted form needs the proposal (its call's timezone, its meetings, its
+    #: deadline). Those that do not are read first, and the action reads the proposal itself, once.
+    needs_proposal: ClassVar[bool] = True
+    #: Lists pass the form classes themselves to templates, which must read them, not call them.
+    do_not_call_in_templates: ClassVar[bool] = True
+
+    expected_state = forms.ChoiceField(choices=ProposalState.choices, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, proposal: Proposal | None, **kwargs: Any) -> None:
-        if proposal is None:
-            raise TypeError("SendToBoardForm offers the meetings of the proposal's call: pass the proposal.")
-        super().__init__(*args, proposal=proposal, **kwargs)
-        field = cast(_MeetingChoiceField, self.fields["meeting"])
-        field.queryset = board_meetings_ahead(call=proposal.call)
-        field.zone = proposal.call.zone
-        field.help_text = _("In the call's timezone, %(zone)s.") % {"zone": proposal.call.timezone}
-        if not field.queryset.exists():
-            field.help_text = _("Create a board meeting for this call first: it has none still to be held.")
-            field.error_messages["required"] = _("Create a board meeting for this call first.")
-
-
-class ApproveForm(ActionForm):
-    action = "approve"
-    amount = forms.DecimalField(
-        label=_("Approved amount ($)"), max_digits=14, decimal_places=2, min_value=Decimal("0.01")
-    )
-    rationale = _reason(_("Rationale"))
-    conditions = _reason(_("Conditions of funding (optional)"), required=False)
-
-
-class DeclineForm(ActionForm):
-    action = "decline"
-    rationale = _reason(_("Rationale"), help_text=_("The applicant reads it."))
-
-
-class WithdrawForm(ActionForm):
-    action = "withdraw"
-    needs_proposal = False
-    reason = _reason(_("Why you withdraw"))
-
-
-class ExtendDeadlineForm(_InCallTimezone):
-    action = "extend_deadline"
-    local_fields = ("until",)
-    until = _LocalDateTimeField(label=_("New deadline"))
-    reason = _reason(_("Reason for the extension"), help_text=_("The applicant reads it."))
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        proposal = kwargs["proposal"]
-        kwargs.setdefault("initial", {"until": proposal.deadline})
+        kwargs.setdefault("prefix", self.action)
+        in_call = [field for field in self.declared.fields if field.kind in IN_CALL]
+        if proposal is None and in_call:
+            raise TypeError(f"{type(self).__name__} reads the proposal's call: pass the proposal.")
+        if proposal is not None and self.declared.initial is not None:
+            kwargs.setdefault("initial", self.declared.initial(proposal))
         super().__init__(*args, **kwargs)
+        self.proposal = proposal
+        if proposal is not None:
+            self.fields["expected_state"].initial = proposal.state
+            for field in in_call:
+                self._read_in_call(field, proposal)
+
+    def _read_in_call(self, field: Field, proposal: Proposal) -> None:
+        """Show ``field`` in the call's timezone, and offer a meeting's field the call's meetings still to be held."""
+        call = proposal.call
+        self.fields[field.name].help_text = _("In the call's timezone, %(zone)s.") % {"zone": call.timezone}
+        if field.kind == Kind.LOCAL_DATETIME:
+            value = self.initial.get(field.name)
+            if isinstance(value, datetime):
+                self.initial[field.name] = timezone.localtime(value, call.zone).replace(tzinfo=None)
+        elif field.kind == Kind.MEETING:
+            meeting = cast(_MeetingChoiceField, self.fields[field.name])
+            meeting.queryset = board_meetings_ahead(call=call)
+            meeting.zone = call.zone
+            if not meeting.queryset.exists():
+                meeting.help_text = _("Create a board meeting for this call first: it has none still to be held.")
+                meeting.error_messages["required"] = _("Create a board meeting for this call first.")
+
+    def clean(self) -> dict[str, Any]:
+        """Read each date and time as wall-clock time in the call's timezone; refuse one that is not in the future."""
+        cleaned = super().clean() or {}
+        for field in self.declared.fields:
+            value = cleaned.get(field.name)
+            if field.kind == Kind.LOCAL_DATETIME and isinstance(value, datetime) and self.proposal is not None:
+                cleaned[field.name] = value.replace(tzinfo=None).replace(tzinfo=self.proposal.call.zone)
+                if cleaned[field.name] <= timezone.now():
+                    self.add_error(field.name, _("Choose a time in the future."))
+        return cleaned
+
+    def arguments(self) -> dict[str, Any]:
+        """Return the keyword arguments of the action, besides proposal, by and expected_state."""
+        return {name: self.cleaned_data[name] for name in self.fields if name != "expected_state"}
 
 
+def _form_class(action: Action) -> type[ActionForm]:
+    """Build the form of ``action`` from its declaration: one input per declared field, in their order."""
+    clashing = [
+        field.name for field in action.fields if field.name in ActionForm.base_fields or hasattr(ActionForm, field.name)
+    ]
+    if clashing:
+        raise ValueError(f"The fields {clashing} of {action.name} would hide the form's own attributes.")
+    attributes: dict[str, Any] = {
+        "__module__": __name__,
+        "__doc__": f"The form of the action {action.name}, built from its declaration.",
+        "action": action.name,
+        "declared": action,
+        "label": action.label,
+        "by_applicant": action.by == Performer.APPLICANT,
+        "final": action.final,
+        # Staff's and the board's actions read the proposal first, with the board's facts the
+        # chair's guards need (``workflow.views.proposal_act``); the applicant's need it only
+        # for what their fields read of it.
+        "needs_proposal": (
+            action.by != Performer.APPLICANT
+            or action.initial is not None
+            or any(field.kind in IN_CALL for field in action.fields)
+        ),
+        **{field.name: _form_field(field) for field in action.fields},
+    }
+    name = "".join(part.capitalize() for part in action.name.split("_")) + "Form"
+    return cast(type[ActionForm], types.new_class(name, (ActionForm,), exec_body=lambda body: body.update(attributes)))
+
+
+#: The form of every action a person performs, by the action's name.
 ACTION_FORMS: dict[str, type[ActionForm]] = {
-    form.action: form
-    for form in (
-        SubmitLoiForm, InviteForm, DeclineLoiForm, SubmitApplicationForm, RequestChangesForm, MarkIneligibleForm,
-        StartAssessmentForm, CompleteAssessmentForm, ReopenAssessmentForm, SendToBoardForm, ApproveForm,
-        DeclineForm, WithdrawForm, ExtendDeadlineForm,
-    )
-}  # fmt: skip
+    action.name: _form_class(action) for action in ACTIONS if action.by != Performer.SYSTEM
+}

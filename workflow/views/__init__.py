@@ -27,8 +27,8 @@ from intake.services.call_lists import call_proposals_page, sort_columns, stage_
 from intake.states import ProposalState
 from workflow.access import proposal_for_user, proposals_visible_to
 from workflow.actions import history_text
-from workflow.actions.base import ConditionsNotMet, proposal_action_precheck
-from workflow.forms import ACTION_FORMS, ActionForm, ExtendDeadlineForm
+from workflow.actions.base import EXTEND_DEADLINE, ConditionsNotMet, proposal_action_precheck
+from workflow.forms import ACTION_FORMS, ActionForm
 from workflow.proposal_page import applicant_proposal_page
 from workflow.selectors import audit_records_for
 
@@ -75,7 +75,7 @@ def _available_forms(proposal: Proposal, user: User) -> list[type[ActionForm]]:
         ACTION_FORMS[action] for action in actions_for(proposal, user) if not ACTION_FORMS[action].by_applicant
     ]
     if user.has_role(Role.STAFF) and proposal.deadline is not None:
-        available.append(ExtendDeadlineForm)
+        available.append(ACTION_FORMS[EXTEND_DEADLINE])
     return available
 
 
