@@ -11,6 +11,12 @@ class Role(models.TextChoices):
     STAFF = "program_staff", _("Program staff")
     ASSESSOR = "assessor", _("Assessor")
     BOARD_MEMBER = "board_member", _("Board member")
+    FUNDER = "funder", _("Funder")
+
+
+# The roles held for a program (``intake.models.ProgramRole``); the others are held everywhere.
+# Holding the group of one of these means holding it in at least one program.
+PROGRAM_ROLES: tuple[str, ...] = (Role.STAFF, Role.BOARD_MEMBER, Role.ASSESSOR, Role.FUNDER)
 
 
 class Language(models.TextChoices):
@@ -53,6 +59,7 @@ SECOND_FACTOR_ROLES: frozenset[str] = frozenset({Role.STAFF})
 ROLE_DASHBOARDS: dict[str, str] = {
     Role.STAFF: "workflow:staff_dashboard",
     Role.BOARD_MEMBER: "board:dashboard",
+    Role.FUNDER: "funder:overview",
     Role.ASSESSOR: "assessment:dashboard",
     Role.APPLICANT: "intake:applicant_dashboard",
 }

@@ -104,12 +104,39 @@ class User(AbstractBaseUser, PermissionsMixin):
         return cached
 
     def forget_roles(self) -> None:
-        """Drop the roles read so far, so the next ``roles`` reads them again."""
+        """Drop the roles (and program grants) read so far, so the next check reads them again."""
         self.__dict__.pop("group_names", None)
         self.__dict__.pop("_roles_cache", None)
+        self.__dict__.pop("_program_grants", None)
 
     def has_role(self, role: str) -> bool:
         return self.is_active and role in self.roles
+
+    @property
+    def program_grants(self) -> frozenset[tuple[int | None, str]]:
+        """Return the ``(program id, role)`` pairs of the roles this user holds per program (cached).
+
+        Read through the reverse relation of ``intake.models.ProgramRole``; ``intake.program_roles``
+        holds the rules built on it.
+        """
+        cached = self.__dict__.get("_program_grants")
+        if cached is None:
+            grants = self.program_roles.values_list("program_id", "role")  # type: ignore[attr-defined]
+            cached = frozenset(grants)
+            self.__dict__["_program_grants"] = cached
+        return cached
+
+    def acts_in(self, role: str, program_id: int | None) -> bool:
+        """Return whether this user holds ``role`` for the program ``program_id``.
+
+        A superuser holding the role's group holds it for every program; so does a funder
+        whose grant names no program.
+        """
+        if program_id is None or not self.has_role(role):
+            return False
+        if self.is_superuser:
+            return True
+        return (program_id, role) in self.program_grants or (None, role) in self.program_grants
 
     @property
     def second_factor_required(self) -> bool:

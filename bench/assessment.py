@@ -36,6 +36,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from bench.people import staff_of_every_program
+
 BATCH = 5000
 #: Organizations per proposal (at least 40) in the pool the consortia and affiliations are drawn from.
 ORGANIZATIONS_PER_PROPOSAL = 0.4
@@ -148,6 +150,7 @@ def seed(*, proposals: int, assessors: int, k: int, conflicts: float, seed_value
     staff.set_unusable_password()
     staff.save()
     staff.groups.add(Group.objects.get_or_create(name=Role.STAFF.value)[0])
+    staff_of_every_program(staff)
     applicant = User(email="assignment-applicant@bench.clusterflow.test", display_name="Ann Applicant")
     applicant.set_unusable_password()
     applicant.save()

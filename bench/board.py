@@ -27,6 +27,7 @@ from bench.intake import (
     application_texts,
     organizations_create,
 )
+from bench.people import staff_of_every_program
 from bench.registry import SeedContext, case
 from bench.sign_in import log_in
 
@@ -50,6 +51,7 @@ def _user(email: str, name: str, role: str) -> Any:
     user.set_unusable_password()
     user.save()
     user.groups.add(Group.objects.get_or_create(name=role)[0])
+    staff_of_every_program(user, role)
     return user
 
 

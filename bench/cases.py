@@ -18,6 +18,7 @@ from django.urls import reverse
 
 from accounts.choices import OrganizationType, Role
 from accounts.models import User
+from bench.people import staff_of_every_program
 from bench.registry import SeedContext, case
 from bench.sign_in import log_in
 from intake.models import Call, Program
@@ -97,6 +98,7 @@ def seed_calls(ctx: SeedContext) -> Calls:
     staff.set_unusable_password()
     staff.save()
     staff.groups.add(Group.objects.get_or_create(name=Role.STAFF.value)[0])
+    staff_of_every_program(staff)
     return Calls(program_pks=[program.pk for program in programs], staff=staff)
 
 

@@ -12,6 +12,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from bench.people import staff_of_every_program
 from bench.registry import SeedContext, case
 from bench.sign_in import log_in
 
@@ -36,6 +37,7 @@ def _staff_user() -> Any:
         email="intake-staff@bench.clusterflow.test", defaults={"display_name": "Sam Staff", "preferred_language": "en"}
     )
     staff.groups.add(Group.objects.get_or_create(name=Role.STAFF.value)[0])
+    staff_of_every_program(staff)
     return staff
 
 

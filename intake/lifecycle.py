@@ -158,7 +158,8 @@ def lead_applicant(proposal: Any, user: Any) -> bool:
 
 
 def program_staff(proposal: Any, user: Any) -> bool:
-    return user.has_role(Role.STAFF)
+    """Staff of the proposal's program (``intake.program_roles``)."""
+    return user.pk is not None and user.acts_in(Role.STAFF, proposal.call.program_id)
 
 
 def board_chair(proposal: Any, user: Any) -> bool:

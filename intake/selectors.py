@@ -14,6 +14,9 @@ from django.db.models import Count, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from accounts.choices import Role
+from accounts.models import User
+from intake import program_roles
 from intake.eligibility import Application, Check, Rules
 from intake.models import Call, EligibilityOverride, Program, Proposal
 from intake.states import ProposalState
@@ -40,22 +43,29 @@ def call_public(*, pk: int) -> Call:
     return get_object_or_404(Call.objects.select_related("program", "legal_hold_by"), pk=pk)
 
 
-def programs_for_staff() -> QuerySet[Program]:
-    """Return every program with the number of its calls."""
-    return Program.objects.annotate(call_count=Count("calls")).order_by("name_en")
+def programs_for_staff(*, user: User) -> QuerySet[Program]:
+    """Return the programs ``user`` is staff of, each with the number of its calls."""
+    return (
+        Program.objects.filter(program_roles.in_programs(user, Role.STAFF, "pk"))
+        .annotate(call_count=Count("calls"))
+        .order_by("name_en")
+    )
 
 
-def program_for_staff(*, pk: int) -> Program:
-    return get_object_or_404(Program, pk=pk)
+def program_for_staff(*, user: User, pk: int) -> Program:
+    """Return the program ``pk`` if ``user`` is its staff, or raise 404."""
+    return get_object_or_404(Program.objects.filter(program_roles.in_programs(user, Role.STAFF, "pk")), pk=pk)
 
 
 def calls_for_staff(*, program: Program) -> QuerySet[Call]:
-    """Return the calls of ``program``, newest first."""
+    """Return the calls of ``program`` (fetched with ``program_for_staff``), newest first."""
     return program.calls.select_related("program").order_by("-loi_opens_at", "pk")
 
 
-def call_for_staff(*, pk: int) -> Call:
-    return get_object_or_404(Call.objects.select_related("program", "legal_hold_by"), pk=pk)
+def call_for_staff(*, user: User, pk: int) -> Call:
+    """Return the call ``pk`` if ``user`` is staff of its program, or raise 404."""
+    calls = Call.objects.filter(program_roles.in_programs(user, Role.STAFF)).select_related("program", "legal_hold_by")
+    return get_object_or_404(calls, pk=pk)
 
 
 #: What a page of one proposal shows of its relations, read with it.

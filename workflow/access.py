@@ -1,10 +1,10 @@
 """Who may read which proposal: the one access rule of every page, file link, export and interface.
 
-A user reads a proposal as one of: its lead applicant or a co-applicant; program staff; an
+A user reads a proposal as one of: its lead applicant or a co-applicant; staff of its program; an
 assessor assigned to it (offered or accepted) who declared no conflict and is not
 conflicted (``assessment.selectors.conflicted``); a board member invited to a meeting whose
-agenda holds it and not recused (``board.selectors.board_recused``). Whatever the page,
-a proposal outside ``proposals_visible_to`` answers 404, never telling that it exists.
+agenda holds it, on its program's board and not recused (``board.selectors.board_recused``).
+Whatever the page, a proposal outside ``proposals_visible_to`` answers 404, never telling that it exists.
 
 The board's decision is confidential until staff release it (``decision_withheld_from``):
 until then its applicants read the proposal as still before the board.
@@ -25,6 +25,7 @@ from assessment.models import Assignment
 from assessment.selectors import conflicted
 from board.models import AgendaItem
 from board.selectors import board_recused
+from intake import program_roles
 from intake.models import Attachment, CoApplicant, Proposal
 from intake.selectors import RELATED
 from intake.states import DECIDED, ProposalState
@@ -33,8 +34,8 @@ from intake.states import DECIDED, ProposalState
 def proposals_visible_to(*, user: User) -> QuerySet[Proposal]:
     """Return the proposals ``user`` may read, whatever their roles combine to.
 
-    Applicants read the proposals they lead; staff read all; board members read those on
-    the agenda (now or before) of a meeting they are invited to, never one they are recused
+    Applicants read the proposals they lead; staff read their programs' (``intake.program_roles``);
+    board members read those on the agenda (now or before) of a meeting they are invited to, never one they are recused
     from (``board.selectors.board_recused``), whatever the page; assessors read those
     they are assigned to (offered or accepted), once they declared no conflict, and never
     one they are conflicted on (``assessment.selectors.conflicted``), whatever the page.
@@ -43,9 +44,11 @@ def proposals_visible_to(*, user: User) -> QuerySet[Proposal]:
     it (``decisions_withheld``): such a proposal reads as still before the board.
     """
     proposals = Proposal.objects.select_related(*RELATED)
-    if user.has_role(Role.STAFF):
+    if user.has_role(Role.STAFF) and program_roles.program_ids(user, Role.STAFF) is None:
         return proposals
     visible = Q(pk__in=[])
+    if user.has_role(Role.STAFF):
+        visible |= _staff_of(user)
     if user.has_role(Role.APPLICANT):
         visible |= _applicant_of(user)
     if user.has_role(Role.BOARD_MEMBER):
@@ -58,6 +61,11 @@ def proposals_visible_to(*, user: User) -> QuerySet[Proposal]:
 def proposal_for_user(*, user: User, pk: int) -> Proposal:
     """Return the proposal ``pk`` if ``user`` may read it, or raise 404 (not revealing that it exists)."""
     return get_object_or_404(proposals_visible_to(user=user), pk=pk)
+
+
+def _staff_of(user: User) -> Q:
+    """The proposals of the programs ``user`` is staff of (``intake.program_roles``)."""
+    return program_roles.in_programs(user, Role.STAFF, "call__program")
 
 
 def _assessor_of(user: User) -> Q:
@@ -81,7 +89,8 @@ def _board_member_of(user: User) -> Q:
     automatic one as for assessors.
     """
     on_agenda = AgendaItem.objects.filter(proposal_id=OuterRef("pk"), meeting__members=user.pk)
-    return Q(Exists(on_agenda)) & ~board_recused(member=user.pk, proposal=OuterRef("pk"))
+    of_their_board = program_roles.in_programs(user, Role.BOARD_MEMBER, "call__program")
+    return Q(Exists(on_agenda)) & of_their_board & ~board_recused(member=user.pk, proposal=OuterRef("pk"))
 
 
 def _applicant_of(user: User) -> Q:
@@ -132,9 +141,11 @@ def decision_withheld_from(*, user: User) -> Q | None:
     deciding it (invited to its meeting and not recused). Its applicants and co-applicants
     see it before the board, on every page, in its history, and hear of it at the release.
     """
-    if user.has_role(Role.STAFF):
+    if user.has_role(Role.STAFF) and program_roles.program_ids(user, Role.STAFF) is None:
         return None
     withheld = Q(state__in=DECIDED) & ~Q(decision_released())
+    if user.has_role(Role.STAFF):
+        withheld &= ~_staff_of(user)
     if user.has_role(Role.BOARD_MEMBER):
         withheld &= ~_board_member_of(user)
     return withheld

@@ -38,7 +38,7 @@ def _stale(error: StaleAction, call: Call) -> StaleAction:
 
 @role_required(Role.STAFF)
 def assignments(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    return _assignments_page(request, call_for_staff(pk=pk))
+    return _assignments_page(request, call_for_staff(user=request.user, pk=pk))
 
 
 def _assignments_page(
@@ -74,7 +74,7 @@ def _assignments_page(
 @require_POST
 def plan_compute(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Compute the optimal assignment; show it, or why none exists (409, nothing stored)."""
-    call = call_for_staff(pk=pk)
+    call = call_for_staff(user=request.user, pk=pk)
     try:
         outcome = planning.assignment_plan_compute(call=call, by=request.user)
     except DomainError as error:
@@ -95,7 +95,7 @@ def _plan(call: Call, plan_pk: int) -> AssignmentPlan:
 @role_required(Role.STAFF)
 @require_POST
 def plan_accept(request: AuthenticatedRequest, pk: int, plan_pk: int) -> HttpResponse:
-    call = call_for_staff(pk=pk)
+    call = call_for_staff(user=request.user, pk=pk)
     plan = _plan(call, plan_pk)
     form = AcceptPlanForm(request.POST)
     expected = form.cleaned_data["expected_pairs"] if form.is_valid() else None
@@ -115,7 +115,7 @@ def plan_accept(request: AuthenticatedRequest, pk: int, plan_pk: int) -> HttpRes
 @role_required(Role.STAFF)
 @require_POST
 def plan_discard(request: AuthenticatedRequest, pk: int, plan_pk: int) -> HttpResponse:
-    call = call_for_staff(pk=pk)
+    call = call_for_staff(user=request.user, pk=pk)
     try:
         plan_acceptance.assignment_plan_discard(plan=_plan(call, plan_pk), by=request.user)
     except StaleAction as error:
@@ -127,7 +127,7 @@ def plan_discard(request: AuthenticatedRequest, pk: int, plan_pk: int) -> HttpRe
 @role_required(Role.STAFF)
 @require_POST
 def plan_pair_remove(request: AuthenticatedRequest, pk: int, plan_pk: int, pair_pk: int) -> HttpResponse:
-    call = call_for_staff(pk=pk)
+    call = call_for_staff(user=request.user, pk=pk)
     try:
         plan_acceptance.planned_pair_remove(plan=_plan(call, plan_pk), pair_pk=pair_pk, by=request.user)
     except StaleAction as error:
@@ -143,7 +143,7 @@ def _proposal(call: Call, proposal_pk: int) -> Proposal:
 @role_required(Role.STAFF)
 def proposal_assign(request: AuthenticatedRequest, pk: int, proposal_pk: int) -> HttpResponse:
     """One proposal: its assessors, assign one by hand (only allowed assessors offered), pin or forbid."""
-    call = call_for_staff(pk=pk)
+    call = call_for_staff(user=request.user, pk=pk)
     proposal = _proposal(call, proposal_pk)
     candidates = overview.candidate_assessors(proposal=proposal)
     choices = [
@@ -199,7 +199,7 @@ def _proposal_page(
 @role_required(Role.STAFF)
 @require_POST
 def pair_rule_create(request: AuthenticatedRequest, pk: int, proposal_pk: int) -> HttpResponse:
-    call = call_for_staff(pk=pk)
+    call = call_for_staff(user=request.user, pk=pk)
     proposal = _proposal(call, proposal_pk)
     pool = [(user.pk, str(user)) for user in pair_checks.assessors_qs().order_by("display_name", "pk")]
     rule_form = PairRuleForm(request.POST, choices=pool, prefix="rule")
@@ -226,7 +226,7 @@ def pair_rule_create(request: AuthenticatedRequest, pk: int, proposal_pk: int) -
 @role_required(Role.STAFF)
 @require_POST
 def pair_rule_delete(request: AuthenticatedRequest, pk: int, proposal_pk: int, rule_pk: int) -> HttpResponse:
-    call = call_for_staff(pk=pk)
+    call = call_for_staff(user=request.user, pk=pk)
     proposal = _proposal(call, proposal_pk)
     pair_rules.pair_rule_remove(rule=get_object_or_404(PairRule, pk=rule_pk, proposal=proposal), by=request.user)
     messages.success(request, _("The rule is removed."))
@@ -236,7 +236,7 @@ def pair_rule_delete(request: AuthenticatedRequest, pk: int, proposal_pk: int, r
 @role_required(Role.STAFF)
 @require_POST
 def assignment_withdraw(request: AuthenticatedRequest, pk: int, assignment_pk: int) -> HttpResponse:
-    call = call_for_staff(pk=pk)
+    call = call_for_staff(user=request.user, pk=pk)
     assignment = get_object_or_404(Assignment, pk=assignment_pk, proposal__call=call)
     try:
         by_hand.assignment_withdraw(assignment=assignment, by=request.user)

@@ -42,7 +42,7 @@ def declare(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @role_required(Role.STAFF)
 def call_conflicts(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """List every conflict on the call's proposals, and record one on an assessor's behalf."""
-    call = call_for_staff(pk=pk)
+    call = call_for_staff(user=request.user, pk=pk)
     form = ConflictRecordForm(
         request.POST or None,
         assessors=services.assessors_for_record(),

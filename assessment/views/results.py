@@ -18,7 +18,7 @@ from intake.selectors import call_for_staff
 @role_required(Role.STAFF)
 def call_results_page(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Rank the call's proposals by weighted total, with each criterion's mean, the spread and outliers."""
-    call = call_for_staff(pk=pk)
+    call = call_for_staff(user=request.user, pk=pk)
     return render(
         request,
         "assessment/staff/results.html",
@@ -32,7 +32,7 @@ def call_results_csv(request: AuthenticatedRequest, pk: int) -> StreamingHttpRes
     # ``role_required`` is typed for plain responses; the same check, for a streamed one.
     if not request.user.has_role(Role.STAFF):
         raise PermissionDenied(_("This page is for users with the role: %(role)s.") % {"role": Role.STAFF.label})
-    call = call_for_staff(pk=pk)
+    call = call_for_staff(user=request.user, pk=pk)
     response = StreamingHttpResponse(call_scores_csv(call=call), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="call-{call.pk}-scores.csv"'
     return response

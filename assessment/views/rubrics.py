@@ -42,7 +42,7 @@ def _criteria_initial(rubric: Rubric) -> list[dict[str, Any]]:
 @role_required(Role.STAFF)
 def rubric_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Show and save the rubric of a call for a stage (``?stage=loi``; the full application by default)."""
-    call = call_for_staff(pk=pk)
+    call = call_for_staff(user=request.user, pk=pk)
     stage = request.GET.get("stage", VersionKind.APPLICATION)
     if stage not in VersionKind.values:
         stage = VersionKind.APPLICATION

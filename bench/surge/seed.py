@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from bench.database import _admin, _server_params
+from bench.people import staff_of_every_program
 
 BATCH = 2000
 
@@ -69,6 +70,7 @@ def seed(*, applicants: int, deadline: datetime, password: str) -> dict[str, Any
     staff_group = Group.objects.get_or_create(name=Role.STAFF.value)[0]
     staff = User.objects.create(email=STAFF_EMAIL, display_name="Sam Staff", preferred_language="en", password=encoded)
     staff.groups.add(staff_group)
+    staff_of_every_program(staff)
 
     rows: list[dict[str, Any]] = []
     for start in range(0, applicants, BATCH):

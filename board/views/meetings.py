@@ -42,14 +42,14 @@ def require_staff_or_board(user: User) -> None:
 @role_required(Role.STAFF)
 def meeting_list(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """List a call's board meetings, soonest first."""
-    call = call_for_staff(pk=pk)
+    call = call_for_staff(user=request.user, pk=pk)
     return render(request, "board/meeting_list.html", {"call": call, "meetings": list(meetings_of_call(call=call))})
 
 
 @role_required(Role.STAFF)
 def meeting_new(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Plan a board meeting of the call."""
-    call = call_for_staff(pk=pk)
+    call = call_for_staff(user=request.user, pk=pk)
     form = MeetingForm(request.POST or None, call=call)
     done = form_submit(
         request,

@@ -14,7 +14,7 @@ from intake.selectors import call_for_staff, program_for_staff
 @role_required(Role.STAFF)
 def program_overview(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Show a program's figures, call by call and in total."""
-    program = program_for_staff(pk=pk)
+    program = program_for_staff(user=request.user, pk=pk)
     overview = program_overview_for(program=program)
     return render(request, "board/program.html", {"program": program, "call": None, "overview": overview})
 
@@ -22,6 +22,6 @@ def program_overview(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @role_required(Role.STAFF)
 def call_program(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Show one call's figures."""
-    call = call_for_staff(pk=pk)
+    call = call_for_staff(user=request.user, pk=pk)
     overview = call_overview(call=call)
     return render(request, "board/program.html", {"program": call.program, "call": call, "overview": overview})

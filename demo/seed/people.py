@@ -11,10 +11,11 @@ from dataclasses import dataclass
 
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.choices import OrganizationType, Role
+from accounts.choices import PROGRAM_ROLES, OrganizationType, Role
 from accounts.models import Membership, Organization, User
 from accounts.services import user_grant_role
 from demo.seed.common import DemoSummary
+from intake.models import Program, ProgramRole
 
 DEMO_PASSWORD = "clusterflow-demo"  # noqa: S105 - printed for the demo on purpose
 # The authenticator key of the demo's staff and admin accounts, which must sign in with a
@@ -94,6 +95,9 @@ def demo_user(*, email: str, name: str, role: str, language: str, summary: DemoS
         user.save(update_fields=["password"])
         summary.created.append(f"user {email}")
     user_grant_role(user=user, role=role)
+    if role in PROGRAM_ROLES:  # the demo's one user per role acts in every cluster
+        for program in Program.objects.all():
+            ProgramRole.objects.get_or_create(user=user, program=program, role=role)
     return user
 
 

@@ -7,7 +7,7 @@ them in that order still (it decides the order of serialized data and of new mig
 
 # Not sorted: the order of declaration, above.
 from intake.models.base import NOT_NEGATIVE, PERCENT, BilingualMixin, LegalHold, money  # noqa: I001
-from intake.models.programs import Program
+from intake.models.programs import Program, ProgramRole
 from intake.models.calls import Call
 from intake.models.proposals import Proposal, ProposalQuerySet
 from intake.models.consortium import BudgetLine, CoApplicant, ConsortiumMember
@@ -30,6 +30,7 @@ __all__ = [
     "LegalHold",
     "Milestone",
     "Program",
+    "ProgramRole",
     "Proposal",
     "ProposalQuerySet",
     "ProposalVersion",

@@ -14,9 +14,10 @@ from django.utils.translation import gettext as _
 from accounts.choices import Role
 from accounts.errors import ActionForbidden, DomainError, StaleAction
 from accounts.models import Membership, Organization, User
+from intake import program_roles
 from intake.choices import Sector, VersionKind
 from intake.completeness import LOI_DETAIL_FIELDS, proposal_stage
-from intake.models import Call, CoApplicant, ConsortiumMember, Program, Proposal
+from intake.models import Call, CoApplicant, ConsortiumMember, Program, ProgramRole, Proposal
 from intake.states import DECIDED
 
 M = TypeVar("M", Program, Call)
@@ -25,6 +26,11 @@ M = TypeVar("M", Program, Call)
 def _require_staff(user: User) -> None:
     if not user.has_role(Role.STAFF):
         raise ActionForbidden(_("Only program staff can manage programs and calls."))
+
+
+def _require_staff_of(user: User, program_id: int) -> None:
+    if not program_roles.holds(user, Role.STAFF, program_id):
+        raise ActionForbidden(_("Only the program's staff can manage its calls."))
 
 
 def _create(model: type[M], *, fields: dict[str, Any]) -> M:
@@ -54,20 +60,24 @@ def _update_unless_changed(instance: M, *, expected_updated_at: datetime, fields
 
 
 def program_create(*, by: User, **fields: Any) -> Program:
-    """Create a program (a cluster)."""
+    """Create a program (a cluster); the staff member who creates it is its first staff."""
     _require_staff(by)
-    return _create(Program, fields=fields)
+    with transaction.atomic():
+        program = _create(Program, fields=fields)
+        ProgramRole.objects.create(user=by, program=program, role=Role.STAFF, granted_by=by)
+    program_roles.forget(by)
+    return program
 
 
 def call_create(*, program: Program, by: User, **fields: Any) -> Call:
     """Open a new call in ``program``."""
-    _require_staff(by)
+    _require_staff_of(by, program.pk)
     return _create(Call, fields={**fields, "program": program})
 
 
 def staff_edit_save(*, instance: M, by: User, expected_updated_at: datetime, **fields: Any) -> M:
     """Change a program or a call (its windows, envelope or rules), refusing if somebody else changed it first."""
-    _require_staff(by)
+    _require_staff_of(by, instance.pk if isinstance(instance, Program) else instance.program_id)
     return _update_unless_changed(instance, expected_updated_at=expected_updated_at, fields=fields)
 
 

@@ -162,7 +162,9 @@ def proposal_update(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 @role_required(Role.STAFF)
 def program_list(request: AuthenticatedRequest) -> HttpResponse:
-    return render(request, "intake/staff/program_list.html", {"programs": selectors.programs_for_staff()})
+    return render(
+        request, "intake/staff/program_list.html", {"programs": selectors.programs_for_staff(user=request.user)}
+    )
 
 
 @role_required(Role.STAFF)
@@ -177,7 +179,7 @@ def program_create(request: AuthenticatedRequest) -> HttpResponse:
 
 @role_required(Role.STAFF)
 def program_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    program = selectors.program_for_staff(pk=pk)
+    program = selectors.program_for_staff(user=request.user, pk=pk)
     return render(
         request,
         "intake/staff/program_detail.html",
@@ -187,7 +189,7 @@ def program_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 @role_required(Role.STAFF)
 def program_update(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    program = selectors.program_for_staff(pk=pk)
+    program = selectors.program_for_staff(user=request.user, pk=pk)
     return _staff_edit(
         request,
         ProgramForm(request.POST or None, instance=program),
@@ -200,7 +202,7 @@ def program_update(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 @role_required(Role.STAFF)
 def call_create(request: AuthenticatedRequest, program_pk: int) -> HttpResponse:
-    program = selectors.program_for_staff(pk=program_pk)
+    program = selectors.program_for_staff(user=request.user, pk=program_pk)
     form = CallForm(request.POST or None)
     done = form_submit(
         request, form, lambda: services.call_create(program=program, by=request.user, **form.model_fields())
@@ -213,12 +215,14 @@ def call_create(request: AuthenticatedRequest, program_pk: int) -> HttpResponse:
 
 @role_required(Role.STAFF)
 def call_staff_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    return render(request, "intake/staff/call_detail.html", {"call": selectors.call_for_staff(pk=pk)})
+    return render(
+        request, "intake/staff/call_detail.html", {"call": selectors.call_for_staff(user=request.user, pk=pk)}
+    )
 
 
 @role_required(Role.STAFF)
 def call_update(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    call = selectors.call_for_staff(pk=pk)
+    call = selectors.call_for_staff(user=request.user, pk=pk)
     return _staff_edit(
         request,
         CallForm(request.POST or None, instance=call),

@@ -25,7 +25,7 @@ from assessment.models import Affiliation
 from board.models import AgendaItem, BoardConflict, BoardMeeting, Vote, VoteChoice
 from board.services.meetings import agenda_item_defer
 from board.services.votes import vote_cast
-from intake.models import Proposal
+from intake.models import Program, ProgramRole, Proposal
 from intake.states import ProposalState
 from records.models import AuditRecord
 from tests.board.making import agenda_put, board_members_make, meeting_make, votes_cast
@@ -72,7 +72,8 @@ def board() -> Board:
 def _make_staff(user: User) -> None:
     """Grant ``user`` the staff role too (a chair who is also program staff)."""
     user_grant_role(user=user, role=Role.STAFF)
-    user.__dict__.pop("_roles_cache", None)
+    ProgramRole.objects.create(user=user, program=Program.objects.get(), role=Role.STAFF)
+    user.forget_roles()
 
 
 def _defer_url(board: Board) -> str:

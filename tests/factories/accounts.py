@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
 
 import factory
+from django.db.models import Count, Q
 from django.utils import timezone
 
-from accounts.choices import OrganizationType, Role
+from accounts.choices import PROGRAM_ROLES, OrganizationType, Role
 from accounts.models import FormerMembership, JoinRequest, Membership, Organization, SignInRecord, User
 from accounts.services import user_grant_role
+from intake.models import Program, ProgramRole
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -30,6 +33,36 @@ class UserFactory(factory.django.DjangoModelFactory):
     def role(self, create: bool, extracted: str | None, **kwargs: object) -> None:
         if create and extracted:
             user_grant_role(user=self, role=extracted)
+
+    @factory.post_generation
+    def programs(self, create: bool, extracted: Iterable[Program] | None, **kwargs: object) -> None:
+        """Hold a program role (``role=``) for ``programs=[…]``, or by default for every program, now and later.
+
+        The factories' default is the installation upgraded from before roles per program
+        (``intake/migrations/0007``): staff, board members and assessors of every program;
+        ``ProgramFactory`` adds each new program to those who hold theirs everywhere. A test
+        of one program's isolation names the programs.
+        """
+        if not create:
+            return
+        for role in sorted(self.roles & set(PROGRAM_ROLES)):
+            if role == Role.FUNDER and extracted is None:
+                targets: list[Program | None] = [None]
+            else:
+                targets = list(Program.objects.all() if extracted is None else extracted)
+            ProgramRole.objects.bulk_create([ProgramRole(user=self, program=p, role=role) for p in targets])
+        self.forget_roles()
+
+
+def program_roles_everywhere(program: Program) -> None:
+    """Give ``program`` to each holder of a program role who holds it for every other program."""
+    others = Program.objects.exclude(pk=program.pk).count()
+    for role in (Role.STAFF, Role.BOARD_MEMBER, Role.ASSESSOR):
+        held = Count("program_roles", filter=Q(program_roles__role=role) & ~Q(program_roles__program=program))
+        everywhere = User.objects.filter(groups__name=role).annotate(held=held).filter(held=others)
+        ProgramRole.objects.bulk_create(
+            [ProgramRole(user_id=pk, program=program, role=role) for pk in everywhere.values_list("pk", flat=True)]
+        )
 
 
 def user_with_role(role: Role, **fields: object) -> User:

@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.choices import OrganizationType, Role
 from intake.models import Call, ConsortiumMember, Program, Proposal
 from intake.services.versions import proposal_version_data
-from tests.factories.accounts import OrganizationFactory, UserFactory
+from tests.factories.accounts import OrganizationFactory, UserFactory, program_roles_everywhere
 
 # Days from now of: LOI opens, LOI closes, full applications close, reviews due, board meets.
 OPEN_WINDOWS = (-10, 30, 90, 120, 135)
@@ -24,12 +24,19 @@ DECIDED_WINDOWS = (-200, -150, -100, -60, -30)
 class ProgramFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Program
+        skip_postgeneration_save = True
 
     slug = factory.Sequence(lambda n: f"program-{n}")
     name_en = factory.Sequence(lambda n: f"Program {n}")
     name_fr = factory.Sequence(lambda n: f"Programme {n}")
     description_en = "Funds collaborative projects."
     description_fr = "Finance des projets collaboratifs."
+
+    @factory.post_generation
+    def teams(self, create: bool, extracted: Any, **kwargs: Any) -> None:
+        """Who holds their program roles everywhere holds them in this program too (``UserFactory.programs``)."""
+        if create:
+            program_roles_everywhere(self)
 
 
 def _window(index: int) -> factory.LazyAttribute:

@@ -117,7 +117,7 @@ def test_transition_permits_exactly_the_designs_actor(
         "chair": UserFactory(role=Role.BOARD_MEMBER),
         "system": SYSTEM,
     }
-    proposal = Proposal(state=source, lead_applicant=applicant)
+    proposal = Proposal(state=source, lead_applicant=applicant, call=CallFactory())
     # What ``board.selectors.board_facts`` reads: the chair of the proposal's meeting.
     proposal.board_chair_id = users["chair"].pk  # type: ignore[attr-defined]
     declared = transition_of(action, source)

@@ -82,7 +82,7 @@ def _available_forms(proposal: Proposal, user: User) -> list[type[ActionForm]]:
 @role_required(Role.STAFF)
 def call_proposals(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """List a call's proposals, 60 to a page: filtered by state or stage, sorted, each with its eligibility summary."""
-    call = call_for_staff(pk=pk)
+    call = call_for_staff(user=request.user, pk=pk)
     counts = proposal_state_counts(call=call)
     listing = call_proposals_page(
         call=call,
