@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from django.urls import reverse
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from accounts.choices import Role
 from accounts.models import Organization
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
 
 #: Beyond this many presses of Tab, a field counts as unreachable.
 MAX_TABS = 120
+CHOOSER_ATTEMPTS = 3
+CHOOSER_WAIT_MS = 4000
 
 _TAB_LANDED = """
 (target) => {
@@ -111,10 +114,21 @@ class Keyboard:
         expect(target).to_be_checked()
 
     def upload(self, target: Locator, name: str, content: bytes) -> None:
-        """Tab to a file field and open its chooser with Space; pick the file there."""
+        """Tab to a file field and open its chooser with Space; pick the file there.
+
+        Headless Chromium now and then drops the chooser a key press opens right after a page
+        load, so Space is pressed again (the field still focused) before the test gives up.
+        """
         self.tab_to(target)
-        with self.page.expect_file_chooser() as chooser:
-            self.page.keyboard.press("Space")
+        for attempt in range(CHOOSER_ATTEMPTS):
+            try:
+                with self.page.expect_file_chooser(timeout=CHOOSER_WAIT_MS) as chooser:
+                    self.page.keyboard.press("Space")
+                break
+            except PlaywrightTimeoutError:
+                expect(target).to_be_focused()
+                if attempt == CHOOSER_ATTEMPTS - 1:
+                    raise
         chooser.value.set_files({"name": name, "mimeType": "application/pdf", "buffer": content})
 
     def activate(self, target: Locator, step: str | None = None) -> None:
