@@ -26,7 +26,7 @@ from accounts.services import SignUpRequest, sign_up_token
 from assessment.models import AssessorInvitation, Assignment, Review
 from assessment.services.rubrics import rubric_for
 from board.models import AgendaItem, BoardMeeting, DecisionLetter
-from intake.models import CoApplicant
+from intake.models import CoApplicant, Program
 from stewardship.services import account_closure_token
 from tests.conftest import client_for
 from tests.factories import (
@@ -34,6 +34,7 @@ from tests.factories import (
     CallFactory,
     MembershipFactory,
     ProposalFactory,
+    ProgramFactory,
     ProposalVersionFactory,
     UserFactory,
     user_with_role,
@@ -42,12 +43,18 @@ from workflow.models import ExtensionRule, Incident
 
 pytestmark = pytest.mark.django_db
 
-PERSONAS = ("anonymous", "applicant", "co_applicant", "other_applicant", "staff", "assessor", "board")
+# ``other_staff`` and ``other_board`` hold their roles for another program only: the objects below are
+# of ``home``'s program, so they get what staff and the board get of it, except a 404 (STAFF_SCOPED,
+# BOARD_SCOPED) where those read or act on a thing of the program.
+PERSONAS = (
+    "anonymous", "applicant", "co_applicant", "other_applicant", "staff", "assessor", "board", "other_staff",
+    "other_board",
+)  # fmt: skip
 ROLE_PERSONAS = {
     "applicant": ("applicant", "co_applicant", "other_applicant"),
-    "staff": ("staff",),
+    "staff": ("staff", "other_staff"),
     "assessor": ("assessor",),
-    "board": ("board",),
+    "board": ("board", "other_board"),
 }
 
 
@@ -81,9 +88,36 @@ def role(name: str) -> dict[str, Expected]:
     return {**signed_in(403), **dict.fromkeys(ROLE_PERSONAS[name], 200)}
 
 
+def another_program(matrix: dict[str, dict[str, Expected]]) -> dict[str, dict[str, Expected]]:
+    """Give each rule the other program's staff and board member: what their peers get, or 404 where scoped."""
+    for name, rule in matrix.items():
+        rule["other_staff"] = 404 if name in STAFF_SCOPED else rule["staff"]
+        rule["other_board"] = 404 if name in BOARD_SCOPED else rule["board"]
+    return matrix
+
+
 def anonymous_only() -> dict[str, Expected]:
     return {**everyone(Redirect("/accounts/dashboard/")), "anonymous": 200}
 
+
+# The URLs that read or act on a thing of one program (the program, its calls, proposals, meetings,
+# letters): staff of another program get 404, never a hint that it exists.
+STAFF_SCOPED = frozenset({
+    "intake:program_detail", "intake:program_update", "intake:call_create", "intake:call_staff_detail",
+    "intake:call_update", "intake:attachment_download", "intake:version_detail", "intake:version_compare",
+    "intake:eligibility", "workflow:call_proposals", "workflow:proposal_detail", "assessment:review_reopen",
+    "assessment:results", "assessment:results_csv", "assessment:rubric", "assessment:call_conflicts",
+    "assessment:assignments", "assessment:assignment_proposal", "board:meeting_list", "board:meeting_create",
+    "board:meeting_update", "board:meeting_send", "board:meeting_open_early", "board:meeting_agenda",
+    "board:agenda_item_defer", "board:meeting_letters", "board:letter_edit", "board:program_overview",
+    "board:call_program", "board:conflicts", "workflow:disposals_preview", "workflow:proposal_legal_hold",
+    "workflow:call_legal_hold",
+})  # fmt: skip
+# The board member of another program is (by a data error) invited to the meeting: still 404.
+BOARD_SCOPED = frozenset({
+    "board:meeting_agenda", "board:agenda_item_defer", "board:conflicts", "board:votes", "board:vote",
+    "board:decide",
+})  # fmt: skip
 
 # The GET each persona makes of each named URL. Views that accept only POST answer 405
 # and are tested with POST below.
@@ -238,6 +272,7 @@ MATRIX: dict[str, dict[str, Expected]] = {
     "stewardship:close_sent": signed_in(200),
     "stewardship:close_confirm": everyone(200),
 }
+another_program(MATRIX)
 
 
 def _walk(resolver: URLResolver, prefix: str = "", namespaces: tuple[str, ...] = ()) -> Iterator[tuple[str, str]]:
@@ -264,16 +299,39 @@ class Objects:
 
 
 @pytest.fixture
+def home(db: None) -> Program:
+    """The program of every object below; made before the other program, so that ``staff`` and the board hold both."""
+    return ProgramFactory()
+
+
+@pytest.fixture
+def elsewhere(home: Program) -> Program:
+    return ProgramFactory()
+
+
+@pytest.fixture
+def other_staff(elsewhere: Program) -> User:
+    return UserFactory(role=Role.STAFF, programs=[elsewhere], email="stella@example.com")
+
+
+@pytest.fixture
+def other_board(elsewhere: Program) -> User:
+    return UserFactory(role=Role.BOARD_MEMBER, programs=[elsewhere], email="bert@example.com")
+
+
+@pytest.fixture
 def objects(
     applicant: User,
     co_applicant: User,
     other_applicant: User,
     assessor: User,
     board_member: User,
+    other_board: User,
+    home: Program,
     clients: dict[str, Client],
 ) -> Objects:
     # After the logins: logging in changes last_login, which voids earlier reset tokens.
-    call = CallFactory()
+    call = CallFactory(program=home)
     membership = MembershipFactory(user=applicant)
     join_request = JoinRequest.objects.create(user=other_applicant, organization=membership.organization)
     proposal = ProposalFactory(call=call, lead_applicant=applicant, lead_organization=membership.organization)
@@ -291,7 +349,7 @@ def objects(
     meeting = BoardMeeting.objects.create(
         call=call, held_at=timezone.now() + timedelta(days=7), quorum=1, chair=board_member, created_by=UserFactory()
     )
-    meeting.members.add(board_member)
+    meeting.members.add(board_member, other_board)
     # Another proposal: on the agenda, the board persona could read it, and the rules above speak of a draft.
     item = AgendaItem.objects.create(meeting=meeting, proposal=ProposalFactory(call=call, state="board_review"))
     letter = DecisionLetter.objects.create(item=item, language="en", subject="Decision", body="Text.")
@@ -407,9 +465,18 @@ def co_applicant() -> User:
 
 @pytest.fixture
 def clients(
-    applicant: User, co_applicant: User, other_applicant: User, staff: User, assessor: User, board_member: User
+    applicant: User,
+    co_applicant: User,
+    other_applicant: User,
+    staff: User,
+    assessor: User,
+    board_member: User,
+    other_staff: User,
+    other_board: User,
 ) -> dict[str, Client]:
     return {
+        "other_staff": client_for(other_staff),
+        "other_board": client_for(other_board),
         "anonymous": client_for(None),
         "applicant": client_for(applicant),
         "co_applicant": client_for(co_applicant),
@@ -586,6 +653,16 @@ def test_permission_matrix_staff_forms_refuse_post(persona: str, objects: Object
     assert outcomes == dict.fromkeys(outcomes, 403)
 
 
+def test_permission_matrix_staff_forms_of_another_program_answer_404(
+    objects: Objects, clients: dict[str, Client]
+) -> None:
+    scoped = [(name, url) for name, url in _staff_only_posts(objects) if name in STAFF_SCOPED]
+    outcomes = {name: clients["other_staff"].post(url, {}).status_code for name, url in scoped}
+
+    assert len(outcomes) >= 5
+    assert outcomes == dict.fromkeys(outcomes, 404)
+
+
 @pytest.mark.parametrize(
     ("persona", "expected"),
     [
@@ -594,6 +671,8 @@ def test_permission_matrix_staff_forms_refuse_post(persona: str, objects: Object
         ("assessor", 404),
         ("board", 404),
         ("staff", 403),
+        ("other_staff", 404),
+        ("other_board", 404),
         ("applicant", Redirect("/proposals/{pk}/")),
     ],
 )
