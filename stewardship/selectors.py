@@ -25,7 +25,7 @@ from django.utils import timezone
 from accounts.models import FormerMembership, JoinRequest, Membership, SignInRecord, User
 from assessment.models import Affiliation, AssessorProfile, Conflict, Review
 from board.models import BoardConflict, Vote
-from intake.models import Attachment, Proposal
+from intake.models import Attachment, ProgramRole, Proposal
 from intake.states import FINAL_STATES, ProposalState
 from records.models import Notification
 
@@ -157,6 +157,16 @@ def personal_data(*, user: User) -> dict[str, Any]:
         "profile": {
             **_row(user, exclude=("password",)),
             "roles": sorted(user.roles),
+            "program_roles": [
+                {
+                    "program": grant.program.slug if grant.program else None,
+                    "role": grant.role,
+                    "granted_at": grant.granted_at,
+                }
+                for grant in ProgramRole.objects.filter(user=user)
+                .select_related("program")
+                .order_by("granted_at", "pk")
+            ],
         },
         "memberships": _with_organization(Membership.objects.filter(user=user)),
         "former_memberships": _with_organization(FormerMembership.objects.filter(user=user)),

@@ -28,6 +28,7 @@ from accounts.choices import JoinRequestState
 from accounts.errors import ActionForbidden, StaleAction
 from accounts.models import FormerMembership, JoinRequest, Membership, SignInRecord, User
 from assessment.models import Affiliation, AssessorInvitation, AssessorProfile
+from intake.models import ProgramRole
 from records.models import Notification
 from stewardship.selectors import active_led_proposals
 
@@ -158,6 +159,7 @@ def account_close(*, user: User) -> User:
         AssessorInvitation.objects.filter(email__iexact=old_email).update(email=current.email)
         Affiliation.objects.filter(assessor=current).delete()
         AssessorProfile.objects.filter(user=current).delete()
+        ProgramRole.objects.filter(user=current).delete()
         Notification.objects.filter(recipient=current).delete()
         SignInRecord.objects.filter(user=current).delete()
         sessions = _sessions_delete(current)

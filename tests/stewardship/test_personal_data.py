@@ -27,7 +27,7 @@ from accounts.models import FormerMembership, JoinRequest, Membership, SignInRec
 from assessment.models import Affiliation, AssessorProfile, Conflict, Review
 from board.models import AgendaItem, BoardConflict, BoardMeeting, Vote
 from config.celery import app as celery_app
-from intake.models import Attachment, CoApplicant, Proposal
+from intake.models import Attachment, CoApplicant, ProgramRole, Proposal
 from records.audit_chain import audit_seal, audit_verify
 from records.events import Channel, Event
 from records.models import AuditRecord, Notification
@@ -40,6 +40,7 @@ from tests.factories import (
     CallFactory,
     MembershipFactory,
     OrganizationFactory,
+    ProgramFactory,
     ProposalFactory,
     UserFactory,
 )
@@ -256,6 +257,17 @@ def test_closing_twice_is_stale() -> None:
 
     with pytest.raises(StaleAction):
         services.account_close(user=user)
+
+
+def test_export_and_closing_cover_the_roles_held_per_program() -> None:
+    program = ProgramFactory(slug="protein")
+    user = UserFactory(role=Role.ASSESSOR, programs=[program])
+
+    exported = selectors.personal_data(user=user)["profile"]["program_roles"]
+    services.account_close(user=user)
+
+    assert [(row["program"], row["role"]) for row in exported] == [("protein", Role.ASSESSOR)]
+    assert not ProgramRole.objects.filter(user=user).exists()
 
 
 def _request_closure(client: Client, capture: Any) -> str:
