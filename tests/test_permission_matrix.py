@@ -48,6 +48,8 @@ ROLE_PERSONAS = {
     "staff": ("staff",),
     "assessor": ("assessor",),
     "board": ("board",),
+    # No persona holds the funder's role: its pages refuse every other (tests/funder/ reads them as a funder).
+    "funder": (),
 }
 
 
@@ -149,6 +151,8 @@ MATRIX: dict[str, dict[str, Expected]] = {
     "assessment:results": role("staff"),
     "assessment:results_csv": role("staff"),
     "workflow:staff_dashboard": role("staff"),
+    "funder:overview": role("funder"),
+    "funder:overview_csv": role("funder"),
     "board:dashboard": role("board"),
     "records:inbox": signed_in(200),
     "records:inbox_mark_read": signed_in(405),
