@@ -132,6 +132,10 @@ def funder_programs(*, user: User) -> list[Program]:
     )
 
 
+def _calls(program: Program) -> int:
+    return program.calls_count  # type: ignore[attr-defined]
+
+
 def funder_figures(*, user: User, label: str) -> FunderFigures:
     """Return the figures of every program ``user`` reads as a funder and their total (named ``label``).
 
@@ -140,14 +144,12 @@ def funder_figures(*, user: User, label: str) -> FunderFigures:
     the fewest approved projects, a shown figure may be drawn from.
     """
     programs = funder_programs(user=user)
-    columns = {
-        program.pk: Column(label=program.name, program=program, calls=program.calls_count) for program in programs
-    }
+    columns = {program.pk: Column(label=program.name, program=program, calls=_calls(program)) for program in programs}
     ids = list(columns)
     withheld = decision_withheld_from(user=user)
     proposals = Proposal.objects.filter(call__program__in=ids).order_by()
     if withheld is None:
-        shown_state = F("state")
+        shown_state: F | Case = F("state")
         decided = proposals
     else:
         shown_state = Case(When(withheld, then=Value(WITHHELD_AS)), default=F("state"), output_field=CharField())

@@ -7,8 +7,9 @@ one project's numbers; it is suppressed (``SMALL``). Hiding one cluster's figure
 enough while the total and every other cluster are shown: the total minus the others gives
 it back. So, whenever the total is shown, the suppressed clusters together must stand for
 at least ``minimum`` proposals (projects): if they do not, the smallest cluster still shown
-is suppressed as well (``COMPLEMENT``), and the next, until they do. Two or more hidden
-cells then reveal only their sum, itself drawn from at least ``minimum``. When the total
+is suppressed as well (``COMPLEMENT``; drawn from at least ``minimum`` itself, one is
+enough). Two or more hidden cells then reveal only their sum, itself drawn from at least
+``minimum``. The smallest is chosen so as to hide as little as possible. When the total
 itself is drawn from fewer than ``minimum``, it is suppressed and so is every cluster.
 
 A cluster with none is shown: its figures are nothing, and they tell nothing of a project.

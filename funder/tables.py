@@ -121,13 +121,14 @@ def _outcome(name: str) -> Callable[[Column], Decimal | int | None]:
     return lambda column: column.outcomes.get(name, 0)
 
 
+def _in_state(state: str) -> Callable[[Column], Decimal | int | None]:
+    return lambda column: column.by_state.get(state, 0)
+
+
 def funder_overview(*, figures: FunderFigures) -> FunderOverview:
     """Return ``figures`` as the page's and the export's tables and charts."""
     f = figures
-    states = [
-        _row(f, str(label), "proposals", lambda column, state=state: column.by_state.get(state, 0))
-        for state, label in ProposalState.choices
-    ]
+    states = [_row(f, str(label), "proposals", _in_state(state)) for state, label in ProposalState.choices]
     tables = [
         Table(
             key="proposals",
