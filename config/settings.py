@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "assessment",
     "board",
     "workflow",
+    "funder",
     "stewardship",
     "demo",
 ]
@@ -353,6 +354,8 @@ ACCOUNT_CLOSURE_TIMEOUT = env.int("ACCOUNT_CLOSURE_TIMEOUT", default=24 * 60 * 6
 ASSESSMENT_OUTLIER_POINTS = env.float("ASSESSMENT_OUTLIER_POINTS", default=20.0)
 # Days an unsuccessful proposal is kept after its decision when its program sets none (docs/retention.md).
 RETENTION_UNSUCCESSFUL_DAYS = env.int("RETENTION_UNSUCCESSFUL_DAYS", default=730)
+# The fewest proposals, and approved projects, a figure shown to a funder may be drawn from (docs/funder.md).
+FUNDER_MIN_PROJECTS = env.int("FUNDER_MIN_PROJECTS", default=5)
 
 # --- Logging --------------------------------------------------------------------------
 LOGGING = {

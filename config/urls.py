@@ -14,5 +14,6 @@ urlpatterns = [
     path("", include("records.urls")),
     path("", include("board.urls")),
     path("", include("workflow.urls")),
+    path("", include("funder.urls")),
     path("admin/", admin.site.urls),
 ]

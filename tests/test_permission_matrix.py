@@ -45,16 +45,18 @@ pytestmark = pytest.mark.django_db
 
 # ``other_staff`` and ``other_board`` hold their roles for another program only: the objects below are
 # of ``home``'s program, so they get what staff and the board get of it, except a 404 (STAFF_SCOPED,
-# BOARD_SCOPED) where those read or act on a thing of the program.
+# BOARD_SCOPED) where those read or act on a thing of the program. The funder reads every program's
+# figures and nothing else: their own pages, never a proposal's.
 PERSONAS = (
     "anonymous", "applicant", "co_applicant", "other_applicant", "staff", "assessor", "board", "other_staff",
-    "other_board",
+    "other_board", "funder",
 )  # fmt: skip
 ROLE_PERSONAS = {
     "applicant": ("applicant", "co_applicant", "other_applicant"),
     "staff": ("staff", "other_staff"),
     "assessor": ("assessor",),
     "board": ("board", "other_board"),
+    "funder": ("funder",),
 }
 
 
@@ -140,6 +142,7 @@ MATRIX: dict[str, dict[str, Expected]] = {
         "staff": Redirect("/staff/"),
         "assessor": Redirect("/assessor/"),
         "board": Redirect("/board/"),
+        "funder": Redirect("/funder/"),
     },
     "accounts:profile": signed_in(200),
     "accounts:organizations": signed_in(200),
@@ -183,6 +186,8 @@ MATRIX: dict[str, dict[str, Expected]] = {
     "assessment:results": role("staff"),
     "assessment:results_csv": role("staff"),
     "workflow:staff_dashboard": role("staff"),
+    "funder:overview": role("funder"),
+    "funder:overview_csv": role("funder"),
     "board:dashboard": role("board"),
     "records:inbox": signed_in(200),
     "records:inbox_mark_read": signed_in(405),
@@ -476,6 +481,7 @@ def clients(
 ) -> dict[str, Client]:
     return {
         "other_staff": client_for(other_staff),
+        "funder": client_for(UserFactory(role=Role.FUNDER, email="fran@example.com")),
         "other_board": client_for(other_board),
         "anonymous": client_for(None),
         "applicant": client_for(applicant),
