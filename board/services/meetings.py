@@ -261,7 +261,8 @@ def meeting_agenda_ready(*, meeting: BoardMeeting, by: User) -> BoardMeeting:
         record = AuditRecord.objects.create(meeting=locked, action=AGENDA_READY, actor=by, data={"items": items})
         notify(
             event=Event.BOARD_AGENDA_READY,
-            recipients=list(locked.members.filter(is_active=True)),
+            # The members on the program's board: one invited by mistake from another's hears nothing.
+            recipients=list(locked.members.filter(program_roles.audience(Role.BOARD_MEMBER, locked.call.program_id))),
             occurrence=f"audit{record.pk}",
             context={**meeting_notice_context(locked), "items": items},
         )

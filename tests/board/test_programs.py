@@ -30,6 +30,8 @@ from board.services.meetings import (
 from intake.models import Call, Program
 from intake.services.program_roles import program_role_grant
 from intake.states import ProposalState
+from records.events import Event
+from records.models import Notification
 from tests.board.making import meeting_make
 from tests.conftest import client_for
 from tests.factories import AgendaItemFactory, CallFactory, DecisionLetterFactory, ProgramFactory, UserFactory
@@ -276,3 +278,12 @@ def test_a_member_of_the_meetings_board_who_is_staff_elsewhere_reads_it_but_edit
     assert agenda.context["is_staff"] is False
     for page in ("board:meeting_update", "board:meeting_send", "board:meeting_open_early", "board:meeting_letters"):
         assert client.get(reverse(page, kwargs={"pk": board.meeting.pk})).status_code == 404
+
+
+def test_the_agenda_ready_is_told_to_the_members_on_the_programs_board_only(board: Board) -> None:
+    board.meeting.members.add(board.member_b)
+
+    meeting_agenda_ready(meeting=board.meeting, by=board.staff_a)
+
+    told = Notification.objects.filter(event=Event.BOARD_AGENDA_READY).values_list("recipient_id", flat=True)
+    assert set(told) == {board.member_a.pk}
