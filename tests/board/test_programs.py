@@ -18,6 +18,7 @@ from django.utils import timezone
 from accounts.choices import Role
 from accounts.errors import ActionForbidden, DomainError
 from accounts.models import User
+from accounts.services import user_grant_role
 from board.models import AgendaItem, BoardMeeting, DecisionLetter
 from board.services.letters import letter_for_staff
 from board.services.meetings import (
@@ -27,8 +28,7 @@ from board.services.meetings import (
     meeting_open_early,
     meetings_of_member,
 )
-from intake.models import Call, Program
-from intake.services.program_roles import program_role_grant
+from intake.models import Call, Program, ProgramRole
 from intake.states import ProposalState
 from records.events import Event
 from records.models import Notification
@@ -82,6 +82,13 @@ def board() -> Board:
         member_a=member_a,
         member_b=member_b,
     )
+
+
+def _also_hold(user: User, role: str, program: Program) -> None:
+    """Give ``user`` a second role, for ``program`` only (the factories give one)."""
+    user_grant_role(user=user, role=role)
+    ProgramRole.objects.create(user=user, program=program, role=role)
+    user.forget_roles()
 
 
 def _staff_pages(board: Board) -> list[tuple[str, str]]:
@@ -138,7 +145,7 @@ def test_staff_of_the_program_open_every_page_of_the_meeting(board: Board) -> No
 
 def test_staff_of_another_program_who_sit_on_its_board_get_404_on_the_votes_and_the_decision(board: Board) -> None:
     both = UserFactory(role=Role.STAFF, programs=[board.program_b])
-    program_role_grant(by=board.staff_b, user=both, program=board.program_b, role=Role.BOARD_MEMBER)
+    _also_hold(both, Role.BOARD_MEMBER, board.program_b)
     client = client_for(both)
 
     assert {url: client.get(url).status_code for url in _member_pages(board)} == dict.fromkeys(
@@ -269,7 +276,7 @@ def test_editing_a_meeting_shows_a_member_of_another_board_invited_by_mistake_to
 
 def test_a_member_of_the_meetings_board_who_is_staff_elsewhere_reads_it_but_edits_nothing(board: Board) -> None:
     member = UserFactory(role=Role.BOARD_MEMBER, programs=[board.program_a])
-    program_role_grant(by=board.staff_b, user=member, program=board.program_b, role=Role.STAFF)
+    _also_hold(member, Role.STAFF, board.program_b)
     board.meeting.members.add(member)
     client = client_for(member)
     agenda = client.get(reverse("board:meeting_agenda", kwargs={"pk": board.meeting.pk}))
