@@ -6,12 +6,18 @@ from datetime import datetime
 from typing import Any
 
 from django import forms
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from board.models import BoardMeeting
-from board.services.meetings import board_members, meeting_assessed_proposals, meeting_later_meetings
+from board.services.meetings import (
+    board_members,
+    meeting_assessed_proposals,
+    meeting_later_meetings,
+    program_board_members,
+)
 from intake.models import Call, Proposal
 
 LOCAL_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
@@ -23,7 +29,10 @@ class _MemberChoice(forms.ModelMultipleChoiceField):
 
 
 class MeetingForm(forms.Form):
-    """A meeting's date and time (typed in the call's timezone), quorum, members and chair."""
+    """A meeting's date and time (typed in the call's timezone), quorum, members and chair.
+
+    The members offered are the board of the call's program (``_offered``).
+    """
 
     held_at = forms.DateTimeField(
         label=_("Date and time"),
@@ -54,8 +63,28 @@ class MeetingForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.call = call
         self.fields["held_at"].help_text = _("In the call's timezone, %(zone)s.") % {"zone": call.timezone}
-        self.fields["members"].queryset = board_members()  # type: ignore[attr-defined]
-        self.fields["chair"].queryset = board_members()  # type: ignore[attr-defined]
+        offered = self._offered(meeting)
+        self.fields["members"].queryset = offered  # type: ignore[attr-defined]
+        self.fields["chair"].queryset = offered  # type: ignore[attr-defined]
+
+    def _offered(self, meeting: BoardMeeting | None) -> QuerySet[User]:
+        """The members offered: the board of the call's program, and any board member already chosen.
+
+        One chosen from another program's board (invited by mistake, or whose seat was revoked
+        since) stays on the form, ticked, so that the service's refusal names them and nothing
+        typed is lost; unticking them is how the form is then saved.
+        """
+        chosen: list[Any] = []
+        if self.is_bound:
+            field = self.fields["members"]
+            chosen = list(field.widget.value_from_datadict(self.data, self.files, self.add_prefix("members")) or [])
+            chosen.append(self.data.get(self.add_prefix("chair")))
+        elif meeting is not None:
+            chosen = [member.pk for member in meeting.members.all()]
+        chosen_ids = [int(value) for value in chosen if str(value or "").isdigit()]
+        return board_members().filter(
+            Q(pk__in=program_board_members(program_id=self.call.program_id).values("pk")) | Q(pk__in=chosen_ids)
+        )
 
     def clean_held_at(self) -> datetime:
         value: datetime = self.cleaned_data["held_at"]

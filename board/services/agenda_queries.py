@@ -167,11 +167,11 @@ def _items_part(meeting: BoardMeeting, user: User) -> QuerySet[Any]:
 
     The figures: the funding requested (the sum over the consortium), the standing's
     weighted total (``assessment.models.Standing``, kept as reviews are submitted) and the
-    last application version's number. Only a board member can be recused.
+    last application version's number. Only a member of the program's board can be recused.
     """
     recused = (
         ExpressionWrapper(board_recused(member=user.pk, proposal=OuterRef("proposal_id")), output_field=BooleanField())
-        if user.has_role(Role.BOARD_MEMBER)
+        if user.acts_in(Role.BOARD_MEMBER, meeting.call.program_id)
         else Value(False, output_field=BooleanField())
     )
     funding = (

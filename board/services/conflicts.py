@@ -15,6 +15,7 @@ from django.db.models import BooleanField, ExpressionWrapper, F, OuterRef, Subqu
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from accounts.choices import Role
 from accounts.errors import DomainError, StaleAction
 from accounts.models import User
 from assessment.selectors import automatic_conflict
@@ -117,12 +118,14 @@ def meeting_recusals(*, meeting: BoardMeeting) -> list[Recusal]:
 def conflict_declare(*, meeting: BoardMeeting, member: User, proposal_pk: int, nature: str) -> BoardConflict:
     """Record ``member``'s conflict on a proposal of ``meeting``'s current agenda: they are recused from it.
 
-    Only a member of the meeting, on a proposal still before the board; declaring twice says so.
+    Only a member of the meeting who sits on its program's board, on a proposal still before
+    the board; declaring twice says so.
     """
     nature = (nature or "").strip()
     if not nature:
         raise DomainError(_("Say what the conflict of interest is."))
-    if not meeting.members.filter(pk=member.pk).exists():
+    on_board = member.acts_in(Role.BOARD_MEMBER, meeting.call.program_id)
+    if not on_board or not meeting.members.filter(pk=member.pk).exists():
         raise Http404
     with transaction.atomic():
         item = (

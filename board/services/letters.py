@@ -21,6 +21,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from accounts.choices import Role
 from accounts.errors import DomainError, StaleAction
 from accounts.models import User
 from assessment.choices import AssignmentState, ReviewState
@@ -28,6 +29,7 @@ from assessment.models import Review, Score
 from board.models import AgendaItem, BoardMeeting, DecisionLetter
 from intake.choices import VersionKind
 from intake.models import CoApplicant, Proposal
+from intake.program_roles import in_programs
 from intake.states import DECIDED, ProposalState
 from records.events import Event
 from records.models import AuditRecord
@@ -158,12 +160,12 @@ def meeting_letters(*, meeting: BoardMeeting) -> MeetingLetters:
     return MeetingLetters(letters=letters, undecided=undecided)
 
 
-def letter_for_staff(*, pk: int) -> DecisionLetter:
-    """Return the letter ``pk`` with its proposal and meeting (staff read every letter); 404 if there is none."""
+def letter_for_staff(*, user: User, pk: int) -> DecisionLetter:
+    """Return the letter ``pk`` with its proposal and meeting if ``user`` is staff of its program; 404 otherwise."""
     return get_object_or_404(
         DecisionLetter.objects.select_related(
             "item__meeting", "item__meeting__call", "item__proposal", "item__proposal__lead_applicant", "edited_by"
-        ),
+        ).filter(in_programs(user, Role.STAFF, "item__meeting__call__program")),
         pk=pk,
     )
 

@@ -1,8 +1,9 @@
 """Use cases of board meetings: staff plan them, send assessed proposals to them, and items are deferred.
 
-A meeting belongs to one call. Staff create and edit it until it is held or its decisions
-are released; after that its date, quorum and members are the record of what happened.
-Only staff and the meeting's invited members see it: anyone else gets a 404.
+A meeting belongs to one call, hence to its program. Staff create and edit it until it is
+held or its decisions are released; after that its date, quorum and members are the record
+of what happened. Only the staff of its program, and its invited members who sit on that
+program's board, see it: anyone else gets a 404 (``meetings_visible_to``).
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, OuterRef, Q, QuerySet
-from django.http import Http404
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -24,6 +25,7 @@ from accounts.errors import ActionForbidden, DomainError, StaleAction
 from accounts.models import User
 from board.models import AgendaItem, BoardMeeting
 from board.selectors import board_recused, member_recused
+from intake import program_roles
 from intake.models import Call, Proposal
 from intake.states import ProposalState
 from records.events import Event
@@ -32,8 +34,13 @@ from records.notifications import notify
 
 
 def board_members() -> QuerySet[User]:
-    """Return the active users who hold the board member's role: those a meeting may invite."""
+    """Return the active users who hold the board member's role, in any program."""
     return User.objects.filter(is_active=True, groups__name=Role.BOARD_MEMBER.value).order_by("display_name", "pk")
+
+
+def program_board_members(*, program_id: int) -> QuerySet[User]:
+    """Return the active members of the board of the program ``program_id``: those its meetings may invite."""
+    return User.objects.filter(program_roles.audience(Role.BOARD_MEMBER, program_id)).order_by("display_name", "pk")
 
 
 def meetings_of_call(*, call: Call) -> QuerySet[BoardMeeting]:
@@ -49,28 +56,63 @@ def meetings_of_call(*, call: Call) -> QuerySet[BoardMeeting]:
 def meetings_of_member(*, user: User) -> QuerySet[BoardMeeting]:
     """Return the meetings ``user`` is invited to whose decisions are not released yet, soonest first.
 
-    Each comes with its call, its chair and its count of current items: the board member's
-    way to the agenda, the votes and the conflicts of each.
+    Only those of the programs whose board ``user`` sits on: an invitation to another
+    program's meeting (a mistake in the data) gives nothing. Each comes with its call, its
+    chair and its count of current items: the board member's way to the agenda, the votes
+    and the conflicts of each.
     """
     return (
-        BoardMeeting.objects.filter(members=user, decisions_released_at__isnull=True)
+        BoardMeeting.objects.filter(
+            _as_member(user, meeting="pk", program="call__program"), decisions_released_at__isnull=True
+        )
         .select_related("call", "chair")
         .annotate(item_count=Count("items", filter=Q(items__deferred_to__isnull=True), distinct=True))
         .order_by("held_at", "pk")
     )
 
 
-def meeting_for_user(*, user: User, pk: int) -> BoardMeeting:
-    """Return the meeting ``pk`` with its call if ``user`` is staff or one of its members, or raise 404."""
-    meetings = BoardMeeting.objects.select_related("call", "call__program", "chair")
+def _as_staff(user: User, *, program: str) -> Q | None:
+    """The condition that ``user`` is staff of the program at path ``program``; None when of every program."""
     if not user.has_role(Role.STAFF):
-        if not user.has_role(Role.BOARD_MEMBER):
-            raise Http404
-        meetings = meetings.filter(members=user)
-    meeting = meetings.filter(pk=pk).first()
-    if meeting is None:
-        raise Http404
-    return meeting
+        return Q(pk__in=[])
+    if program_roles.program_ids(user, Role.STAFF) is None:
+        return None
+    return program_roles.in_programs(user, Role.STAFF, program)
+
+
+def _as_member(user: User, *, meeting: str, program: str) -> Q:
+    """The condition that ``user`` is invited to the meeting at path ``meeting`` and sits on its program's board.
+
+    Both are needed: an invitation to a meeting of a program whose board the member does not
+    sit on (a mistake in the data, or a grant revoked since) opens nothing.
+    """
+    if not user.has_role(Role.BOARD_MEMBER):
+        return Q(pk__in=[])
+    invited = BoardMeeting.members.through.objects.filter(boardmeeting_id=OuterRef(meeting), user_id=user.pk)
+    return Q(Exists(invited)) & program_roles.in_programs(user, Role.BOARD_MEMBER, program)
+
+
+def meetings_visible_to(*, user: User) -> QuerySet[BoardMeeting]:
+    """Return the meetings ``user`` may open: as staff, their programs'; as a board member, those of ``_as_member``."""
+    meetings = BoardMeeting.objects.select_related("call", "call__program", "chair")
+    as_staff = _as_staff(user, program="call__program")
+    if as_staff is None:
+        return meetings
+    return meetings.filter(as_staff | _as_member(user, meeting="pk", program="call__program"))
+
+
+def meeting_for_user(*, user: User, pk: int) -> BoardMeeting:
+    """Return the meeting ``pk`` with its call if ``user`` may open it (``meetings_visible_to``), or raise 404."""
+    return get_object_or_404(meetings_visible_to(user=user), pk=pk)
+
+
+def meeting_for_staff(*, user: User, pk: int) -> BoardMeeting:
+    """Return the meeting ``pk`` with its call if ``user`` is staff of its program, or raise 404.
+
+    For staff's pages (edit, send, letters): an invited member who is staff elsewhere edits nothing here.
+    """
+    meetings = BoardMeeting.objects.select_related("call", "call__program", "chair")
+    return get_object_or_404(meetings.filter(program_roles.in_programs(user, Role.STAFF, "call__program")), pk=pk)
 
 
 def meeting_edit_refusal(meeting: BoardMeeting) -> str | None:
@@ -82,15 +124,27 @@ def meeting_edit_refusal(meeting: BoardMeeting) -> str | None:
     return None
 
 
-def _check_members(*, held_at: datetime, quorum: int, chair: User, members: Sequence[User]) -> None:
+def _check_members(
+    *, call: Call, held_at: datetime, quorum: int, chair: User, members: Sequence[User], by: User
+) -> None:
+    if not by.acts_in(Role.STAFF, call.program_id):
+        raise ActionForbidden(_("Only the program's staff plan its board meetings."))
     if held_at <= timezone.now():
         raise DomainError(_("Choose a date and time in the future."))
-    allowed = set(board_members().filter(pk__in=[member.pk for member in members]).values_list("pk", flat=True))
-    strangers = [member for member in members if member.pk not in allowed]
+    chosen = [member.pk for member in members]
+    boards = set(board_members().filter(pk__in=chosen).values_list("pk", flat=True))
+    strangers = [member for member in members if member.pk not in boards]
     if strangers:
         raise DomainError(
             _("Only board members can be invited: %(names)s cannot.")
             % {"names": ", ".join(str(member) for member in strangers)}
+        )
+    board = set(program_board_members(program_id=call.program_id).filter(pk__in=chosen).values_list("pk", flat=True))
+    others = [member for member in members if member.pk not in board]
+    if others:
+        raise DomainError(
+            _("Only members of the board of %(program)s can be invited to its meetings: %(names)s cannot.")
+            % {"program": call.program.name, "names": ", ".join(str(member) for member in others)}
         )
     if chair.pk not in {member.pk for member in members}:
         raise DomainError(_("The chair must be one of the members invited."))
@@ -130,7 +184,7 @@ def meeting_create(
     *, call: Call, held_at: datetime, quorum: int, chair: User, members: Sequence[User], by: User
 ) -> BoardMeeting:
     """Plan a board meeting of ``call`` with its members, chair and quorum; tell the members they are invited."""
-    _check_members(held_at=held_at, quorum=quorum, chair=chair, members=members)
+    _check_members(call=call, held_at=held_at, quorum=quorum, chair=chair, members=members, by=by)
     with transaction.atomic():
         meeting = BoardMeeting.objects.create(call=call, held_at=held_at, quorum=quorum, chair=chair, created_by=by)
         meeting.members.set(members)
@@ -152,7 +206,7 @@ def meeting_update(
 
     Members added are told they are invited, after the change commits.
     """
-    _check_members(held_at=held_at, quorum=quorum, chair=chair, members=members)
+    _check_members(call=meeting.call, held_at=held_at, quorum=quorum, chair=chair, members=members, by=by)
     with transaction.atomic():
         locked = BoardMeeting.objects.select_for_update().get(pk=meeting.pk)
         refusal = meeting_edit_refusal(locked)
@@ -177,8 +231,8 @@ OPEN_EARLY = "open_early"
 
 
 def _locked_for_staff(*, meeting: BoardMeeting, by: User) -> BoardMeeting:
-    """Lock ``meeting`` for a step of staff; refuse anyone else, and a meeting whose decisions were released."""
-    if not by.has_role(Role.STAFF):
+    """Lock ``meeting`` for a step of its program's staff; refuse anyone else, and a released meeting."""
+    if not by.acts_in(Role.STAFF, meeting.call.program_id):
         raise ActionForbidden(_("Only program staff can do this to a board meeting."))
     locked = BoardMeeting.objects.select_for_update().select_related("call").get(pk=meeting.pk)
     if locked.decisions_released_at is not None:
@@ -207,7 +261,8 @@ def meeting_agenda_ready(*, meeting: BoardMeeting, by: User) -> BoardMeeting:
         record = AuditRecord.objects.create(meeting=locked, action=AGENDA_READY, actor=by, data={"items": items})
         notify(
             event=Event.BOARD_AGENDA_READY,
-            recipients=list(locked.members.filter(is_active=True)),
+            # The members on the program's board: one invited by mistake from another's hears nothing.
+            recipients=list(locked.members.filter(program_roles.audience(Role.BOARD_MEMBER, locked.call.program_id))),
             occurrence=f"audit{record.pk}",
             context={**meeting_notice_context(locked), "items": items},
         )
@@ -280,22 +335,20 @@ def meeting_later_meetings(*, meeting: BoardMeeting) -> QuerySet[BoardMeeting]:
 
 
 def agenda_item_for_user(*, user: User, pk: int) -> AgendaItem:
-    """Return the agenda item ``pk`` if ``user`` is staff or a member of its meeting not recused from it, or raise 404.
+    """Return the agenda item ``pk`` if ``user`` is staff of its program or a member of its meeting not recused, or 404.
 
-    A recused member gets the 404 anyone gets for what they may not see, as on the vote and
-    decision pages (``board.selectors.board_recused``): nothing of the item is theirs.
+    A member is one ``meetings_visible_to`` lets open the meeting. A recused member gets the
+    404 anyone gets for what they may not see, as on the vote and decision pages
+    (``board.selectors.board_recused``): nothing of the item is theirs.
     """
-    items = AgendaItem.objects.select_related("meeting", "proposal")
-    if not user.has_role(Role.STAFF):
-        if not user.has_role(Role.BOARD_MEMBER):
-            raise Http404
-        items = items.filter(meeting__members=user).exclude(
-            board_recused(member=user.pk, proposal=OuterRef("proposal_id"))
+    items = AgendaItem.objects.select_related("meeting", "meeting__call", "proposal")
+    as_staff = _as_staff(user, program="meeting__call__program")
+    if as_staff is not None:
+        as_member = _as_member(user, meeting="meeting", program="meeting__call__program") & ~board_recused(
+            member=user.pk, proposal=OuterRef("proposal_id")
         )
-    item = items.filter(pk=pk).first()
-    if item is None:
-        raise Http404
-    return item
+        items = items.filter(as_staff | as_member)
+    return get_object_or_404(items, pk=pk)
 
 
 def agenda_item_defer(*, item: AgendaItem, to_meeting: BoardMeeting, by: User) -> AgendaItem:
@@ -307,8 +360,10 @@ def agenda_item_defer(*, item: AgendaItem, to_meeting: BoardMeeting, by: User) -
     """
     with transaction.atomic():
         locked = AgendaItem.objects.select_for_update().select_related("meeting", "proposal").get(pk=item.pk)
-        if not by.has_role(Role.STAFF):
-            if not locked.meeting.members.filter(pk=by.pk).exists():
+        program = item.meeting.call.program_id
+        if not by.acts_in(Role.STAFF, program):
+            invited = locked.meeting.members.filter(pk=by.pk).exists()
+            if not (invited and by.acts_in(Role.BOARD_MEMBER, program)):
                 raise ActionForbidden(_("Only staff and the meeting's members can defer its items."))
             if member_recused(member=by, proposal=locked.proposal):
                 # Recused since the page was opened (a declaration in another window).

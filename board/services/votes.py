@@ -28,15 +28,20 @@ from accounts.models import User
 from board.models import AgendaItem, BoardMeeting, Vote, VoteChoice
 from board.selectors import board_recused, member_recused, vote_tally
 from intake.models import Proposal
+from intake.program_roles import in_programs
 from intake.selectors import call_committed, proposal_funding_requested
 from intake.states import ProposalState
 
 
 def meeting_of_member(*, user: User, pk: int) -> BoardMeeting:
-    """Return meeting ``pk`` if ``user`` is a board member invited to it, or raise 404."""
+    """Return meeting ``pk`` if ``user`` is invited to it and sits on its program's board, or raise 404."""
     if not user.has_role(Role.BOARD_MEMBER):
         raise Http404
-    meeting = BoardMeeting.objects.select_related("call", "call__program", "chair").filter(pk=pk, members=user).first()
+    meeting = (
+        BoardMeeting.objects.select_related("call", "call__program", "chair")
+        .filter(in_programs(user, Role.BOARD_MEMBER, "call__program"), pk=pk, members=user)
+        .first()
+    )
     if meeting is None:
         raise Http404
     return meeting

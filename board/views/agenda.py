@@ -1,4 +1,4 @@
-"""The agenda page of a board meeting: for staff and the meeting's members."""
+"""The agenda page of a board meeting: for the staff of its program and the meeting's members."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ def meeting_agenda_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     require_staff_or_board(request.user)
     meeting = meeting_for_user(user=request.user, pk=pk)
     agenda = meeting_agenda(meeting=meeting, user=request.user, page_number=request.GET.get("page"))
-    is_staff = request.user.has_role(Role.STAFF)
+    is_staff = request.user.acts_in(Role.STAFF, meeting.call.program_id)
     return render(
         request,
         "board/agenda.html",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -15,18 +15,14 @@ from accounts.decorators import AuthenticatedRequest, role_required
 from accounts.errors import DomainError
 from accounts.form_handling import form_submit
 from board.forms.letters import LetterForm
-from board.models import BoardMeeting
 from board.services import letters
-
-
-def _meeting(pk: int) -> BoardMeeting:
-    return get_object_or_404(BoardMeeting.objects.select_related("call", "chair"), pk=pk)
+from board.services.meetings import meeting_for_staff
 
 
 @role_required(Role.STAFF)
 def meeting_letters(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """List the meeting's letters (drafting those of decisions recorded since), to preview, edit and release."""
-    meeting = _meeting(pk)
+    meeting = meeting_for_staff(user=request.user, pk=pk)
     state = letters.meeting_letters(meeting=meeting)
     return render(
         request,
@@ -38,7 +34,7 @@ def meeting_letters(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @role_required(Role.STAFF)
 def letter_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Edit one letter's subject and text; somebody's save in between is refused (409), the typed text kept."""
-    letter = letters.letter_for_staff(pk=pk)
+    letter = letters.letter_for_staff(user=request.user, pk=pk)
     form = LetterForm(request.POST or None, letter=letter)
     done = form_submit(
         request,
@@ -62,7 +58,7 @@ def letter_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @require_POST
 def meeting_decisions_release(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Send the meeting's letters to the applicants, once."""
-    meeting = _meeting(pk)
+    meeting = meeting_for_staff(user=request.user, pk=pk)
     try:
         sent = letters.meeting_decisions_release(meeting=meeting, by=request.user)
     except DomainError as error:

@@ -23,7 +23,7 @@ from board.services.meetings import (
     meeting_agenda_ready,
     meeting_create,
     meeting_edit_refusal,
-    meeting_for_user,
+    meeting_for_staff,
     meeting_open_early,
     meeting_open_early_refusal,
     meeting_update,
@@ -34,7 +34,10 @@ from workflow.actions.board import meeting_send_proposals
 
 
 def require_staff_or_board(user: User) -> None:
-    """Refuse (403) whoever is neither staff nor a board member; the meeting's fetch then answers 404."""
+    """Refuse (403) whoever is neither staff nor a board member anywhere; the meeting's fetch then answers 404.
+
+    No meeting is known yet: the fetch that follows (``meeting_for_user``) checks the program.
+    """
     if not (user.has_role(Role.STAFF) or user.has_role(Role.BOARD_MEMBER)):
         raise PermissionDenied(_("This page is for program staff and board members."))
 
@@ -74,7 +77,7 @@ def meeting_new(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @role_required(Role.STAFF)
 def meeting_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Edit a meeting not yet held; once held or released the page says why it cannot be changed."""
-    meeting = meeting_for_user(user=request.user, pk=pk)
+    meeting = meeting_for_staff(user=request.user, pk=pk)
     call = meeting.call
     refusal = meeting_edit_refusal(meeting)
     form = MeetingForm(request.POST or None, call=call, meeting=meeting)
@@ -110,7 +113,7 @@ def meeting_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @role_required(Role.STAFF)
 def meeting_send(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Send some of the call's assessed proposals to the meeting, each on its own; report each outcome."""
-    meeting = meeting_for_user(user=request.user, pk=pk)
+    meeting = meeting_for_staff(user=request.user, pk=pk)
     form = SendProposalsForm(request.POST or None, meeting=meeting)
     outcomes = None
     status = 200
@@ -159,7 +162,7 @@ def agenda_item_defer_view(request: AuthenticatedRequest, pk: int) -> HttpRespon
 @require_POST
 def meeting_agenda_ready_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Mark the meeting's agenda ready and tell its members (the agenda page's button); refusals say why."""
-    meeting = meeting_for_user(user=request.user, pk=pk)
+    meeting = meeting_for_staff(user=request.user, pk=pk)
     try:
         meeting_agenda_ready(meeting=meeting, by=request.user)
     except DomainError as error:
@@ -173,7 +176,7 @@ def meeting_agenda_ready_view(request: AuthenticatedRequest, pk: int) -> HttpRes
 @role_required(Role.STAFF)
 def meeting_open_early_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Open the meeting before its scheduled time, giving the reason; the page says why when it cannot be."""
-    meeting = meeting_for_user(user=request.user, pk=pk)
+    meeting = meeting_for_staff(user=request.user, pk=pk)
     back = reverse("board:meeting_agenda", kwargs={"pk": meeting.pk})
     refusal = meeting_open_early_refusal(meeting)
     form = OpenEarlyForm(request.POST or None)

@@ -49,7 +49,8 @@ def meeting_conflicts(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     if not (user.has_role(Role.STAFF) or user.has_role(Role.BOARD_MEMBER)):
         raise PermissionDenied(_("This page is for program staff and board members."))
     meeting = meeting_for_user(user=user, pk=pk)
-    is_member = user.has_role(Role.BOARD_MEMBER) and meeting.members.filter(pk=user.pk).exists()
+    program = meeting.call.program_id
+    is_member = user.acts_in(Role.BOARD_MEMBER, program) and meeting.members.filter(pk=user.pk).exists()
     rows = meeting_conflict_rows(meeting=meeting, member=user) if is_member else []
     form = ConflictForm(request.POST or None, rows=rows)
     if request.method == "POST" and not is_member:
@@ -77,7 +78,7 @@ def meeting_conflicts(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "is_member": is_member,
         "rows": rows,
         "form": form,
-        "recusals": meeting_recusals(meeting=meeting) if user.has_role(Role.STAFF) else None,
+        "recusals": meeting_recusals(meeting=meeting) if user.acts_in(Role.STAFF, program) else None,
     }
     return render(request, "board/conflicts.html", context, status=done.status)
 
