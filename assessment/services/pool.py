@@ -136,7 +136,7 @@ def invitation_for_token(*, token: str) -> AssessorInvitation | None:
     """
     if len(token) < TOKEN_LOOKUP_PREFIX * 2 or len(token) > 64:
         return None
-    candidates = AssessorInvitation.objects.select_related("invited_by").filter(
+    candidates = AssessorInvitation.objects.select_related("invited_by", "program").filter(
         token__startswith=token[:TOKEN_LOOKUP_PREFIX]
     )
     found = None
