@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from accounts.choices import Role
 from accounts.errors import ActionForbidden, DomainError, StaleAction
 from accounts.models import Membership, Organization, User
-from intake import program_roles
+from intake import program_roles as role_rules  # Renamed: importing .program_roles rebinds that name here.
 from intake.choices import Sector, VersionKind
 from intake.completeness import LOI_DETAIL_FIELDS, proposal_stage
 from intake.models import Call, CoApplicant, ConsortiumMember, Program, ProgramRole, Proposal
@@ -29,7 +29,7 @@ def _require_staff(user: User) -> None:
 
 
 def _require_staff_of(user: User, program_id: int) -> None:
-    if not program_roles.holds(user, Role.STAFF, program_id):
+    if not role_rules.holds(user, Role.STAFF, program_id):
         raise ActionForbidden(_("Only the program's staff can manage its calls."))
 
 
@@ -65,7 +65,7 @@ def program_create(*, by: User, **fields: Any) -> Program:
     with transaction.atomic():
         program = _create(Program, fields=fields)
         ProgramRole.objects.create(user=by, program=program, role=Role.STAFF, granted_by=by)
-    program_roles.forget(by)
+    role_rules.forget(by)
     return program
 
 
