@@ -24,7 +24,7 @@ from assessment.choices import (
     ReviewState,
 )
 from intake.choices import VersionKind
-from intake.models import Call, Proposal
+from intake.models import Call, Program, Proposal
 
 #: How long an assessor's former affiliation still conflicts them.
 AFFILIATION_CONFLICT_YEARS = 3
@@ -174,9 +174,23 @@ def _invitation_token() -> str:
 
 
 class AssessorInvitation(models.Model):
-    """Staff's invitation of an expert, by email, to join the assessor pool."""
+    """Staff's invitation of an expert, by email, to assess for one program.
+
+    Accepting it grants the assessor role for that program. Invitations sent before roles
+    were held per program name none: accepting one still admits the expert to the pool,
+    but grants no program (intake 0007 gave the assessors of then every program).
+    """
 
     email = models.EmailField(_("email address"))
+    program = models.ForeignKey(
+        Program,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="assessor_invitations",
+        verbose_name=_("program"),
+        help_text=_("Empty only for an invitation sent before assessors were invited per program."),
+    )
     token = models.CharField(max_length=64, unique=True, default=_invitation_token, editable=False)
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("invited by")

@@ -118,7 +118,7 @@ def seed(*, proposals: int, assessors: int, k: int, conflicts: float, seed_value
     from assessment.models import Affiliation, AssessorProfile, Conflict
     from assessment.services.rubrics import rubric_for
     from intake.choices import Sector
-    from intake.models import Call, ConsortiumMember, Program, Proposal
+    from intake.models import Call, ConsortiumMember, Program, ProgramRole, Proposal
     from intake.states import ProposalState
 
     rng = random.Random(seed_value)  # noqa: S311 - reproducible data, not secrets
@@ -234,6 +234,10 @@ def seed(*, proposals: int, assessors: int, k: int, conflicts: float, seed_value
     assessor_pks = [pk for pk in assessor_pks if pk not in (staff.pk, applicant.pk)][-assessors:]
     User.groups.through.objects.bulk_create(
         (User.groups.through(user_id=pk, group_id=group.pk) for pk in assessor_pks), batch_size=BATCH
+    )
+    # Assessors of the call's program: a call's proposals are offered to its program's pool only.
+    ProgramRole.objects.bulk_create(
+        (ProgramRole(user_id=pk, program=program, role=Role.ASSESSOR) for pk in assessor_pks), batch_size=BATCH
     )
     profiles = []
     for pk in assessor_pks:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Language as UserLanguage
@@ -13,9 +14,17 @@ from accounts.models import Organization
 from assessment.choices import Language
 from assessment.services.pool import MAX_KEYWORDS, AffiliationData, keywords_normalise
 from intake.choices import Sector
+from intake.models import Program
 
 
 class InvitationForm(forms.Form):
+    """Whom to invite, for which of the staff's programs (``programs``; the only one preselected)."""
+
+    program: forms.ModelChoiceField = forms.ModelChoiceField(
+        label=_("Program"),
+        queryset=Program.objects.none(),
+        help_text=_("The expert will assess this program's proposals."),
+    )
     email = forms.EmailField(label=_("Email address of the expert"))
     language = forms.ChoiceField(
         label=_("Language of the invitation"), choices=UserLanguage.choices, initial=UserLanguage.ENGLISH
@@ -27,6 +36,14 @@ class InvitationForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Added to the invitation email; optional."),
     )
+
+    def __init__(self, *args: Any, programs: QuerySet[Program], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = cast(forms.ModelChoiceField, self.fields["program"])
+        field.queryset = programs
+        choices = list(programs[:2])
+        if len(choices) == 1:
+            field.initial = choices[0].pk
 
 
 class InvitationSignUpForm(NewAccountForm):

@@ -64,11 +64,12 @@ def slots_missing(*, call: Call, k: int) -> tuple[int, int]:
 def candidate_assessors(*, proposal: Proposal) -> list[tuple[User, int, int]]:
     """Return the assessors who may be assigned to ``proposal`` now, best affinity first, with load and cap.
 
-    Not conflicted, not banned, not already assigned, with capacity left in the call: one query.
+    Assessors of the proposal's program, not conflicted, not banned, not already assigned,
+    with capacity left in the call: one query (``proposal.call`` read with it).
     """
     call_pk = proposal.call_id
     candidates = (
-        assessors_qs()
+        assessors_qs(program_id=proposal.call.program_id)
         .exclude(
             Exists(
                 Proposal.objects.filter(pk=proposal.pk).filter(

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, QuerySet, Value
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,9 +26,10 @@ from accounts.models import FormerMembership, Membership, User
 from assessment.choices import ACTIVE_ASSIGNMENT_STATES, AssignmentState, ConflictSource
 from assessment.models import Affiliation, AssessorProfile, Assignment, Conflict
 from assessment.selectors import affiliation_conflict_exists, automatic_conflict, conflicted, membership_conflict_since
-from intake.models import Call, ConsortiumMember, Proposal
+from intake.models import Call, ConsortiumMember, ProgramRole, Proposal
+from intake.program_roles import audience
 from records.events import Event
-from records.notifications import notify_audiences, staff_audience
+from records.notifications import notify_audiences
 
 #: The longest nature of a conflict an assessor or staff may write.
 NATURE_MAX_LENGTH = 2000
@@ -126,7 +127,7 @@ def conflict_declare_none(*, assignment: Assignment, by: User) -> Assignment:
 
 
 def conflict_declare(*, assignment: Assignment, by: User, nature: str) -> Conflict:
-    """Record the assessor's declared conflict, withdraw their assignment and tell staff."""
+    """Record the assessor's declared conflict, withdraw their assignment and tell the program's staff."""
     nature = nature.strip()
     if not nature:
         raise ValidationError({"nature": _("Say briefly what the conflict is, for program staff.")})
@@ -142,7 +143,7 @@ def conflict_declare(*, assignment: Assignment, by: User, nature: str) -> Confli
         current.responded_at = timezone.now()
         current.save(update_fields=["state", "responded_at", "updated_at"])
         notify_audiences(
-            audiences=[(Event.CONFLICT_DECLARED, staff_audience())],
+            audiences=[(Event.CONFLICT_DECLARED, audience(Role.STAFF, current.proposal.call.program_id))],
             occurrence=f"conflict{conflict.pk}",
             proposal=current.proposal,
             context={"assessor": str(by), "nature": conflict.nature},
@@ -177,10 +178,17 @@ class ConflictRow:
     competing: list[str] = field(default_factory=list)
 
 
+def _assesses_for(call: Call, field: str) -> Q:
+    """Select the rows whose ``field`` (a user id) is an assessor of ``call``'s program with a profile."""
+    grants = ProgramRole.objects.filter(user_id=OuterRef(field), role=Role.ASSESSOR, program_id=call.program_id)
+    return Q(Exists(AssessorProfile.objects.filter(user_id=OuterRef(field)))) & Q(Exists(grants))
+
+
 def conflicts_for_call(*, call: Call) -> list[ConflictRow]:
     """Return every conflict on ``call``'s proposals: declared, recorded, and automatic (3 queries).
 
-    The automatic ones are computed for all assessors with a profile: affiliations in one
+    The automatic ones are computed for the assessors of the call's program who have a
+    profile (another program's assessors are none of its staff's business): affiliations in one
     query (``affiliation_conflict_exists`` decides their dates), then memberships (current,
     or ended within the years) and leads of another proposal of the call together in a
     second; the same rules as ``assessment.selectors.automatic_conflict``, read here with
@@ -204,7 +212,7 @@ def conflicts_for_call(*, call: Call) -> list[ConflictRow]:
     automatic: dict[tuple[int, int], ConflictRow] = {}
     candidates = (
         Affiliation.objects.filter(
-            Exists(AssessorProfile.objects.filter(user_id=OuterRef("assessor_id"))),
+            _assesses_for(call, "assessor_id"),
             organization__consortium_memberships__proposal__call=call,
         )
         .annotate(
@@ -246,7 +254,7 @@ def conflicts_for_call(*, call: Call) -> list[ConflictRow]:
         if organization not in row.organizations:
             row.organizations.append(organization)
     # Memberships (current, or ended within the years) and competing leads, in one query.
-    profiled = Exists(AssessorProfile.objects.filter(user_id=OuterRef("user_id")))
+    profiled = _assesses_for(call, "user_id")
     columns = ("tie_user", "tie_name", "tie_email", "tie_proposal", "tie_title", "tie_text", "tie_kind")
 
     def membership_ties(model: type[Membership] | type[FormerMembership], **filters: Any) -> QuerySet[Any]:
@@ -266,7 +274,7 @@ def conflicts_for_call(*, call: Call) -> list[ConflictRow]:
         )
 
     competitors = (
-        Proposal.objects.filter(call=call, lead_applicant__assessor_profile__isnull=False)
+        Proposal.objects.filter(_assesses_for(call, "lead_applicant_id"), call=call)
         .annotate(
             tie_user=F("lead_applicant_id"),
             tie_name=F("lead_applicant__display_name"),
@@ -297,9 +305,9 @@ def conflicts_for_call(*, call: Call) -> list[ConflictRow]:
     return rows
 
 
-def assessors_for_record() -> QuerySet[User]:
-    """Return the users staff may record a conflict for: the active assessors."""
-    return User.objects.filter(is_active=True, groups__name=Role.ASSESSOR).order_by("display_name", "email")
+def assessors_for_record(*, call: Call) -> QuerySet[User]:
+    """Return the users staff may record a conflict for: the active assessors of ``call``'s program."""
+    return User.objects.filter(audience(Role.ASSESSOR, call.program_id)).order_by("display_name", "email")
 
 
 def proposals_of_call(*, call: Call) -> QuerySet[Proposal]:

@@ -2,6 +2,8 @@
 
 The optimal plan, staff's changes to a proposed plan and assignments by hand all read the
 same pool and count the same live assignments; a pair refused by hand is refused in a plan.
+The pool of a call is the assessors of its program: an assessor of another program is
+never a candidate.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from assessment.selectors import conflicted
 from assessment.services.rubrics import rubric_for
 from intake.choices import VersionKind
 from intake.models import Call, Proposal
+from intake.program_roles import audience
 from intake.states import ProposalState
 
 #: The states of an assignment that holds a slot, as ``state__in`` takes them.
@@ -31,9 +34,14 @@ def rubric_of(*, call: Call) -> Rubric:
     return rubric_for(call=call, stage=VersionKind.APPLICATION)
 
 
-def assessors_qs() -> QuerySet[User]:
-    """Return the active users who hold the assessor role and have a profile."""
-    return User.objects.filter(is_active=True, groups__name=Role.ASSESSOR, assessor_profile__isnull=False)
+def assessors_qs(*, program_id: int) -> QuerySet[User]:
+    """Return the active users who hold the assessor role for the program ``program_id`` and have a profile."""
+    return User.objects.filter(audience(Role.ASSESSOR, program_id), assessor_profile__isnull=False)
+
+
+def assesses_for(*, assessor: User, program_id: int) -> bool:
+    """Return whether ``assessor`` is in the pool of the program ``program_id`` (``assessors_qs``)."""
+    return assessors_qs(program_id=program_id).filter(pk=assessor.pk).exists()
 
 
 def call_load(call: Call) -> Coalesce:
@@ -58,6 +66,8 @@ def pair_check(*, proposal: Proposal, assessor: User, rubric: Rubric | None) -> 
     profile = AssessorProfile.objects.select_for_update().filter(user=assessor).first()
     if profile is None or not assessor.is_active or not assessor.has_role(Role.ASSESSOR):
         raise DomainError(_("%(name)s is not in the assessor pool.") % {"name": assessor})
+    if not assesses_for(assessor=assessor, program_id=proposal.call.program_id):
+        raise DomainError(_("%(name)s does not assess for this program.") % {"name": assessor})
     if proposal.state != ProposalState.IN_ASSESSMENT:
         raise StaleAction(_("This proposal is no longer in assessment."))
     if (

@@ -11,6 +11,7 @@ from accounts.models import User
 from assessment.choices import PairRuleKind
 from assessment.models import AssessorProfile, PairRule
 from assessment.selectors import conflicted
+from assessment.services.pair_checks import assesses_for
 from intake.models import Proposal
 
 
@@ -20,6 +21,8 @@ def pair_rule_set(*, proposal: Proposal, assessor: User, kind: str, by: User) ->
         raise DomainError(_("Choose whether to pin or forbid."))
     if not AssessorProfile.objects.filter(user=assessor).exists():
         raise DomainError(_("%(name)s is not in the assessor pool.") % {"name": assessor})
+    if not assesses_for(assessor=assessor, program_id=proposal.call.program_id):
+        raise DomainError(_("%(name)s does not assess for this program.") % {"name": assessor})
     if (
         kind == PairRuleKind.PIN
         and Proposal.objects.filter(pk=proposal.pk)

@@ -192,7 +192,7 @@ def _plan_problems(rows: list[tuple[Any, ...]], *, call: Call, k: int) -> list[s
             problems.append(message % {"count": count})
     planned_per_assessor = Counter(a for _p, a, *_rest in rows)
     room = dict(
-        assessors_qs()
+        assessors_qs(program_id=call.program_id)
         .filter(pk__in=planned_per_assessor)
         .annotate(room=F("assessor_profile__max_assignments_per_call") - call_load(call))
         .values_list("pk", "room")

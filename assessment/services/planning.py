@@ -81,14 +81,15 @@ def assignment_plan_compute(*, call: Call, by: User) -> PlanOutcome:
 
     Each proposal gets what it still needs (k minus its live assignments), each assessor up
     to their cap minus their live assignments in this call; conflicted, banned and already
-    assigned pairs are excluded and pinned pairs forced. Earlier proposed plans of the call
+    assigned pairs are excluded and pinned pairs forced. Only the assessors of the call's
+    program are candidates. Earlier proposed plans of the call
     are discarded: only the newest one can be accepted.
     """
     k = rubric_of(call=call).assessors_per_proposal
     in_assessment = Proposal.objects.filter(call=call, state=ProposalState.IN_ASSESSMENT)
     proposals = list(in_assessment.order_by("pk").values_list("pk", "title", "technology", "sectors", "keywords"))
     assessors = list(
-        assessors_qs()
+        assessors_qs(program_id=call.program_id)
         .annotate(load=call_load(call))
         .order_by("pk")
         .values_list(

@@ -1,7 +1,10 @@
 """Use cases of the assessor pool: invitations by email, accepting one, the assessor's profile, staff's view.
 
 An invitation's token is the invitee's only proof: it is single-use, expires, and is
-compared in constant time. Accepting grants the assessor role to the account that accepts.
+compared in constant time. Staff invite for a program they are staff of; accepting grants
+the assessor role for that program to the account that accepts. An expert invited by two
+programs assesses for both, with one profile. Staff see only the assessors, calls and
+pending invitations of their own programs.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from celery import current_app
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -29,8 +32,10 @@ from accounts.models import Organization, User
 from accounts.services import organization_register, user_grant_role
 from assessment.choices import ACTIVE_ASSIGNMENT_STATES, Language
 from assessment.models import Affiliation, AssessorInvitation, AssessorProfile
+from intake import program_roles
 from intake.choices import Sector
-from intake.models import Call
+from intake.models import Call, Program, ProgramRole
+from intake.services.program_roles import program_role_grant
 
 logger = logging.getLogger(__name__)
 
@@ -58,20 +63,27 @@ def invitation_pending(invitation: AssessorInvitation, *, now: datetime | None =
     return invitation.accepted_at is None and invitation.expires_at > (now or timezone.now())
 
 
-def invitation_send(*, email: str, by: User, message: str = "", language: str = Language.ENGLISH) -> AssessorInvitation:
-    """Invite the expert at ``email`` to join the pool, and email them the link after commit.
+def invitation_send(
+    *, email: str, by: User, program: Program, message: str = "", language: str = Language.ENGLISH
+) -> AssessorInvitation:
+    """Invite the expert at ``email`` to assess for ``program``, and email them the link after commit.
 
-    Refused when the address already belongs to an assessor, or an invitation to it is still
-    pending (staff can wait for it or let it expire).
+    Only the program's staff invite for it. Refused when the address already belongs to an
+    assessor of the program, or an invitation to it for the program is still pending (staff
+    can wait for it or let it expire); another program may invite the same expert.
     """
     email = email.strip().lower()
+    if not by.acts_in(Role.STAFF, program.pk):
+        raise ActionForbidden(_("You can invite assessors only for a program you are staff of."))
     with transaction.atomic():
-        if User.objects.filter(email__iexact=email, groups__name=Role.ASSESSOR).exists():
-            raise ValidationError({"email": _("%(email)s is already an assessor.") % {"email": email}})
+        if User.objects.filter(program_roles.audience(Role.ASSESSOR, program.pk), email__iexact=email).exists():
+            raise ValidationError(
+                {"email": _("%(email)s is already an assessor of %(program)s.") % {"email": email, "program": program}}
+            )
         # Lock the pending invitations of the address, so two staff inviting at once send one.
         pending = (
             AssessorInvitation.objects.select_for_update()
-            .filter(email__iexact=email, accepted_at__isnull=True, expires_at__gt=timezone.now())
+            .filter(email__iexact=email, program=program, accepted_at__isnull=True, expires_at__gt=timezone.now())
             .first()
         )
         if pending is not None:
@@ -82,7 +94,11 @@ def invitation_send(*, email: str, by: User, message: str = "", language: str = 
                 }
             )
         invitation = AssessorInvitation(
-            email=email, invited_by=by, message=message.strip(), expires_at=timezone.now() + INVITATION_LIFETIME
+            email=email,
+            program=program,
+            invited_by=by,
+            message=message.strip(),
+            expires_at=timezone.now() + INVITATION_LIFETIME,
         )
         invitation.full_clean()
         invitation.save()
@@ -120,7 +136,7 @@ def invitation_for_token(*, token: str) -> AssessorInvitation | None:
     """
     if len(token) < TOKEN_LOOKUP_PREFIX * 2 or len(token) > 64:
         return None
-    candidates = AssessorInvitation.objects.select_related("invited_by").filter(
+    candidates = AssessorInvitation.objects.select_related("invited_by", "program").filter(
         token__startswith=token[:TOKEN_LOOKUP_PREFIX]
     )
     found = None
@@ -143,10 +159,32 @@ def _lock_usable(invitation: AssessorInvitation) -> AssessorInvitation:
 
 
 def _accept(invitation: AssessorInvitation, user: User) -> AssessorInvitation:
+    """Mark ``invitation`` (locked) accepted by ``user`` and make them an assessor of its program.
+
+    The grant is the inviter's: they are its granter, and must still be the program's staff
+    (an invitation of someone who left the program's staff admits nobody). A role already
+    held for the program is left as it is. An invitation sent before assessors were invited
+    per program admits the expert to the pool without granting a program.
+    """
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
-    user_grant_role(user=user, role=Role.ASSESSOR)
+    program = invitation.program
+    if program is None:
+        user_grant_role(user=user, role=Role.ASSESSOR)
+    else:
+        inviter = User.objects.get(pk=invitation.invited_by_id)
+        if not program_roles.holds(inviter, Role.STAFF, program.pk):
+            raise InvitationUnusable(
+                _(
+                    "This invitation no longer holds: who sent it is no longer staff of %(program)s. "
+                    "Ask program staff to invite you again."
+                )
+                % {"program": program}
+            )
+        if not ProgramRole.objects.filter(user=user, program=program, role=Role.ASSESSOR).exists():
+            program_role_grant(by=inviter, user=user, program=program, role=Role.ASSESSOR)
+        program_roles.forget(user)
     AssessorProfile.objects.get_or_create(user=user)
     return invitation
 
@@ -199,11 +237,13 @@ def invitation_accept_new_account(
     return user
 
 
-def invitations_pending(*, now: datetime | None = None) -> QuerySet[AssessorInvitation]:
-    """Return the invitations not accepted and not expired, newest first."""
-    return AssessorInvitation.objects.filter(
-        accepted_at__isnull=True, expires_at__gt=now or timezone.now()
-    ).select_related("invited_by")
+def invitations_pending(*, user: User, now: datetime | None = None) -> QuerySet[AssessorInvitation]:
+    """Return the invitations not accepted and not expired of the programs ``user`` is staff of, newest first."""
+    return (
+        AssessorInvitation.objects.filter(accepted_at__isnull=True, expires_at__gt=now or timezone.now())
+        .filter(program_roles.in_programs(user, Role.STAFF))
+        .select_related("invited_by", "program")
+    )
 
 
 # --- The assessor's profile --------------------------------------------------------------------
@@ -380,13 +420,21 @@ class PoolRow:
         ]
 
 
-def assessor_pool(*, call: Call | None = None) -> list[PoolRow]:
-    """Return every active assessor with their profile and, for ``call``, their live assignments in it (1 query)."""
-    users = (
-        User.objects.filter(is_active=True, groups__name=Role.ASSESSOR)
-        .select_related("assessor_profile")
-        .order_by("display_name", "email", "pk")
-    )
+def assessor_pool(*, user: User, call: Call | None = None) -> list[PoolRow]:
+    """Return the active assessors of the programs ``user`` is staff of, with their profiles (1 query).
+
+    For ``call`` (one of ``calls_for_pool``): the assessors of its program, each with their
+    live assignments in it.
+    """
+    users = User.objects.filter(is_active=True, groups__name=Role.ASSESSOR)
+    if call is None:
+        grants = ProgramRole.objects.filter(user_id=OuterRef("pk"), role=Role.ASSESSOR).filter(
+            program_roles.in_programs(user, Role.STAFF)
+        )
+        users = users.filter(Exists(grants))
+    else:
+        users = users.filter(program_roles.audience(Role.ASSESSOR, call.program_id))
+    users = users.select_related("assessor_profile").order_by("display_name", "email", "pk")
     if call is not None:
         users = users.annotate(
             call_load=Count(
@@ -395,14 +443,17 @@ def assessor_pool(*, call: Call | None = None) -> list[PoolRow]:
             )
         )
     rows = []
-    for user in users:
-        profile = getattr(user, "assessor_profile", None)
-        rows.append(
-            PoolRow(user=user, profile=profile, load=getattr(user, "call_load", None) if call is not None else None)
-        )
+    for assessor in users:
+        profile = getattr(assessor, "assessor_profile", None)
+        load = getattr(assessor, "call_load", None) if call is not None else None
+        rows.append(PoolRow(user=assessor, profile=profile, load=load))
     return rows
 
 
-def calls_for_pool() -> QuerySet[Call]:
-    """Return the calls staff may pick to see the pool's load in, newest first."""
-    return Call.objects.select_related("program").order_by("-loi_opens_at", "pk")
+def calls_for_pool(*, user: User) -> QuerySet[Call]:
+    """Return the calls of the programs ``user`` is staff of, to see the pool's load in, newest first."""
+    return (
+        Call.objects.filter(program_roles.in_programs(user, Role.STAFF))
+        .select_related("program")
+        .order_by("-loi_opens_at", "pk")
+    )

@@ -24,6 +24,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.choices import Role
 from accounts.errors import ActionForbidden, DomainError, StaleAction
 from accounts.models import User
 from assessment.choices import AssignmentState, ReviewState
@@ -31,8 +32,9 @@ from assessment.models import Assignment, Criterion, Review, Score
 from assessment.selectors import conflicted
 from intake.choices import VersionKind
 from intake.models import Proposal, ProposalVersion
+from intake.program_roles import audience, in_programs
 from records.events import Event
-from records.notifications import notify_audiences, staff_audience
+from records.notifications import notify_audiences
 
 # --- The assessor's list -----------------------------------------------------------------------
 
@@ -148,7 +150,7 @@ def assignment_accept(*, assignment: Assignment, by: User) -> Assignment:
 
 
 def assignment_decline(*, assignment: Assignment, by: User, reason: str) -> Assignment:
-    """Decline the assignment with a reason, freeing its slot for another assessor; staff are told."""
+    """Decline the assignment with a reason, freeing its slot for another assessor; the program's staff are told."""
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_("Give the reason you decline this assignment."))
@@ -159,7 +161,7 @@ def assignment_decline(*, assignment: Assignment, by: User, reason: str) -> Assi
         locked.responded_at = timezone.now()
         locked.save(update_fields=["state", "decline_reason", "responded_at", "updated_at"])
         notify_audiences(
-            audiences=[(Event.ASSIGNMENT_DECLINED, staff_audience())],
+            audiences=[(Event.ASSIGNMENT_DECLINED, audience(Role.STAFF, locked.proposal.call.program_id))],
             occurrence=f"assignment{locked.pk}:declined",
             proposal=locked.proposal,
             context={"reason": reason, "assessor": by.get_full_name()},
@@ -342,9 +344,11 @@ def review_save_draft(
 # --- Staff reopen a submitted review ----------------------------------------------------------
 
 
-def review_for_staff(*, pk: int) -> Review:
-    """Return review ``pk`` with its assignment, assessor, proposal and call (staff only; 404 if none)."""
+def review_for_staff(*, user: User, pk: int) -> Review:
+    """Return review ``pk`` with its assignment and call; 404 unless ``user`` is staff of its program."""
     return get_object_or_404(
-        Review.objects.select_related("assignment__assessor", "assignment__proposal__call", "assignment__rubric"),
+        Review.objects.filter(in_programs(user, Role.STAFF, "assignment__proposal__call__program")).select_related(
+            "assignment__assessor", "assignment__proposal__call", "assignment__rubric"
+        ),
         pk=pk,
     )

@@ -167,6 +167,14 @@ def proposal_assign(request: AuthenticatedRequest, pk: int, proposal_pk: int) ->
     return _proposal_page(request, call, proposal, form=form, choices=choices, status=done.status)
 
 
+def _pool_choices(call: Call) -> list[tuple[int, str]]:
+    """The assessors a rule may name: the pool of the call's program."""
+    return [
+        (user.pk, str(user))
+        for user in pair_checks.assessors_qs(program_id=call.program_id).order_by("display_name", "pk")
+    ]
+
+
 def _proposal_page(
     request: AuthenticatedRequest,
     call: Call,
@@ -179,7 +187,7 @@ def _proposal_page(
 ) -> HttpResponse:
     k = pair_checks.rubric_of(call=call).assessors_per_proposal
     (row,) = overview.assignment_rows(call=call, k=k, proposals=[proposal])
-    pool = [(user.pk, str(user)) for user in pair_checks.assessors_qs().order_by("display_name", "pk")]
+    pool = _pool_choices(call)
     return render(
         request,
         "assessment/staff/assignment_proposal.html",
@@ -201,7 +209,7 @@ def _proposal_page(
 def pair_rule_create(request: AuthenticatedRequest, pk: int, proposal_pk: int) -> HttpResponse:
     call = call_for_staff(user=request.user, pk=pk)
     proposal = _proposal(call, proposal_pk)
-    pool = [(user.pk, str(user)) for user in pair_checks.assessors_qs().order_by("display_name", "pk")]
+    pool = _pool_choices(call)
     rule_form = PairRuleForm(request.POST, choices=pool, prefix="rule")
     done = form_submit(
         request,

@@ -45,7 +45,7 @@ def call_conflicts(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     call = call_for_staff(user=request.user, pk=pk)
     form = ConflictRecordForm(
         request.POST or None,
-        assessors=services.assessors_for_record(),
+        assessors=services.assessors_for_record(call=call),
         proposals=services.proposals_of_call(call=call),
     )
     done = form_submit(

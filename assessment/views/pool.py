@@ -26,35 +26,41 @@ from assessment.forms.pool import (
     ProfileForm,
 )
 from assessment.services import pool as services
+from intake.program_roles import programs_of
 
 
 @role_required(Role.STAFF)
 def pool(request: AuthenticatedRequest) -> HttpResponse:
-    """List every assessor with their expertise, cap and, for a chosen call, load and availability."""
-    calls = list(services.calls_for_pool())
+    """List the assessors of the staff's programs: expertise, cap and, for a chosen call, load and availability."""
+    calls = list(services.calls_for_pool(user=request.user))
     chosen = next((call for call in calls if str(call.pk) == request.GET.get("call", "")), None)
     return render(
         request,
         "assessment/staff/pool.html",
         {
-            "rows": services.assessor_pool(call=chosen),
+            "rows": services.assessor_pool(user=request.user, call=chosen),
             "calls": calls,
             "chosen": chosen,
-            "invitations": list(services.invitations_pending()),
+            "invitations": list(services.invitations_pending(user=request.user)),
         },
     )
 
 
 @role_required(Role.STAFF)
 def pool_invite(request: AuthenticatedRequest) -> HttpResponse:
-    """Invite an expert by email to join the pool."""
-    form = InvitationForm(request.POST or None, initial={"language": translation.get_language()})
+    """Invite an expert by email to assess for one of the staff's programs."""
+    form = InvitationForm(
+        request.POST or None,
+        programs=programs_of(request.user, Role.STAFF),
+        initial={"language": translation.get_language()},
+    )
     done = form_submit(
         request,
         form,
         lambda: services.invitation_send(
             email=form.cleaned_data["email"],
             by=request.user,
+            program=form.cleaned_data["program"],
             message=form.cleaned_data["message"],
             language=form.cleaned_data["language"],
         ),

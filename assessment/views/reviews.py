@@ -115,7 +115,7 @@ def _review_page(
 @role_required(Role.STAFF)
 def review_reopen(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Ask for the reason, then return a submitted review to its assessor as a draft (audited)."""
-    review = reviews.review_for_staff(pk=pk)
+    review = reviews.review_for_staff(user=request.user, pk=pk)
     form = ReopenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         review_actions.review_reopen(review=review, by=request.user, reason=form.cleaned_data["reason"])

@@ -21,9 +21,16 @@ from assessment.choices import AssignmentState
 from assessment.models import Affiliation, AssessorInvitation, AssessorProfile, Assignment
 from assessment.services import pool as services
 from assessment.services.rubrics import rubric_for
-from intake.models import Proposal
+from intake.models import Program, Proposal
 from tests.conftest import client_for
-from tests.factories import PASSWORD, CallFactory, OrganizationFactory, ProposalFactory, UserFactory
+from tests.factories import (
+    PASSWORD,
+    CallFactory,
+    OrganizationFactory,
+    ProgramFactory,
+    ProposalFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -50,9 +57,15 @@ def _eager_send(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(services, "current_app", _EagerApp)
 
 
-def _invite(client: Client, capture: Any, email: str = "expert@example.org", **more: str) -> Any:
+def _program() -> Program:
+    """The program the tests invite for (the staff fixture is staff of every program)."""
+    return Program.objects.order_by("pk").first() or ProgramFactory()
+
+
+def _invite(client: Client, capture: Any, email: str = "expert@example.org", **more: Any) -> Any:
+    data = {"program": _program().pk, "email": email, "language": "en", "message": "", **more}
     with capture(execute=True):
-        return client.post(INVITE, {"email": email, "language": "en", "message": "", **more})
+        return client.post(INVITE, data)
 
 
 def _link(body: str) -> str:
@@ -63,6 +76,7 @@ def _link(body: str) -> str:
 def _invitation(**fields: Any) -> AssessorInvitation:
     defaults: dict[str, Any] = {
         "email": "expert@example.org",
+        "program": _program(),
         "invited_by": UserFactory(role=Role.STAFF),
         "expires_at": timezone.now() + timedelta(days=30),
     }
@@ -98,7 +112,7 @@ def test_invite_sends_one_email_with_a_working_link_after_commit(
 def test_invite_sends_nothing_when_the_transaction_rolls_back(staff: User) -> None:
     def send_then_fail() -> None:
         with transaction.atomic():
-            services.invitation_send(email="expert@example.org", by=staff)
+            services.invitation_send(email="expert@example.org", by=staff, program=_program())
             raise RuntimeError
 
     with pytest.raises(RuntimeError):
@@ -148,7 +162,7 @@ def test_invite_refuses_an_existing_assessor(
     response = _invite(staff_client, django_capture_on_commit_callbacks, email=assessor.email.upper())
 
     assert response.status_code == 400
-    assert f"{assessor.email} is already an assessor." in response.content.decode()
+    assert f"{assessor.email} is already an assessor of {_program()}." in response.content.decode()
 
 
 def test_invitation_for_token_needs_the_whole_token() -> None:
@@ -527,13 +541,13 @@ def test_pool_shows_profiles_load_and_availability_in_the_chosen_call(staff_clie
     assert [invitation.email for invitation in response.context["invitations"]] == ["pending@example.org"]
 
 
-def test_pool_availability_never_below_zero(assessor: User) -> None:
+def test_pool_availability_never_below_zero(assessor: User, staff: User) -> None:
     call = CallFactory()
     AssessorProfile.objects.create(user=assessor, max_assignments_per_call=1)
     _assign(ProposalFactory(call=call), assessor)
     _assign(ProposalFactory(call=call), assessor)
 
-    (row,) = services.assessor_pool(call=call)
+    (row,) = services.assessor_pool(user=staff, call=call)
 
     assert (row.load, row.available) == (2, 0)
 
