@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,6 +15,7 @@ from accounts.decorators import AuthenticatedRequest, role_required
 from accounts.errors import ActionForbidden, DomainError, StaleAction
 from accounts.models import User
 from accounts.selectors import join_requests_to_decide
+from board.models import AgendaItem
 from board.selectors import board_facts
 from intake import program_roles
 from intake.lifecycle import actions_for, unmet_conditions
@@ -59,13 +61,13 @@ def proposal_for_staff_or_board(*, user: User, pk: int) -> Proposal:
     The lifecycle's approve and decline are the chair's, once a quorum has voted: only with
     ``board_facts`` can the page offer them and the action endpoint refuse them with the
     right reason. Staff who are not board members are never the chair, so their read goes
-    without the subqueries. Only staff of the proposal's program, and its board's members,
-    read it here: a staff member of another program who applies to this one reads it as an
-    applicant, on the applicant's page.
+    without the subqueries. Only staff of the proposal's program, and members of a meeting
+    whose agenda holds it, read it here (a recused member reads it with its decision withheld):
+    a staff member of another program who applies to this one reads it on the applicant's page.
     """
+    before_their_board = AgendaItem.objects.filter(proposal_id=OuterRef("pk"), meeting__members=user.pk)
     proposals = proposals_visible_to(user=user).filter(
-        program_roles.in_programs(user, Role.STAFF, "call__program")
-        | program_roles.in_programs(user, Role.BOARD_MEMBER, "call__program")
+        program_roles.in_programs(user, Role.STAFF, "call__program") | Q(Exists(before_their_board))
     )
     if user.has_role(Role.BOARD_MEMBER):
         proposals = proposals.annotate(**board_facts())
