@@ -34,7 +34,11 @@ def _staff() -> Q:
 
 
 def join_request_deciders(*, join_request: JoinRequest) -> QuerySet[User]:
-    """Return who may answer ``join_request``: the organization's active members, or active staff when it has none."""
+    """Return who may answer ``join_request``: the organization's active members, or active staff when it has none.
+
+    Any program's staff, not one program's: organizations are shared by every program (a
+    company may take part in several clusters), so a request to join one is of no program.
+    """
     members = User.objects.filter(is_active=True, memberships__organization_id=join_request.organization_id)
     if members.exists():
         return members.exclude(pk=join_request.user_id)
@@ -42,7 +46,11 @@ def join_request_deciders(*, join_request: JoinRequest) -> QuerySet[User]:
 
 
 def join_requests_to_decide(*, user: User) -> QuerySet[JoinRequest]:
-    """Return the waiting requests ``user`` may answer, oldest first, with their people and organizations."""
+    """Return the waiting requests ``user`` may answer, oldest first, with their people and organizations.
+
+    Staff of any program answer those of organizations without members: organizations are
+    shared by every program, so these requests are not scoped by program.
+    """
     mine = Membership.objects.filter(user=user, organization_id=OuterRef("organization_id"))
     where = Q(Exists(mine))
     if user.has_role(Role.STAFF):

@@ -231,3 +231,12 @@ def attachment_for_user(*, user: User, pk: int) -> Attachment:
     return get_object_or_404(
         Attachment.objects.select_related("proposal"), pk=pk, proposal__in=proposals_visible_to(user=user)
     )
+
+
+def proposal_for_staff(*, user: User, pk: int) -> Proposal:
+    """Return the proposal ``pk`` if ``user`` is staff of its program, or raise 404.
+
+    For staff's own pages (eligibility overrides, comparing versions): a staff member of
+    another program who reads the proposal otherwise (as its applicant) does not reach them.
+    """
+    return get_object_or_404(proposals_visible_to(user=user).filter(_staff_of(user)), pk=pk)

@@ -1,13 +1,16 @@
 """Incidents: the times Clusterflow was out of service, as staff record and edit them, and the lists of them.
 
-An incident names the calls it affected, or all of them. It can be edited until it is
+An outage is the installation's, not a program's: any staff member reads the incidents and
+records or edits one. An incident names the calls it affected, or all of them; a staff
+member names only their programs' calls, and editing keeps the calls of other programs it
+names. Applying it (``workflow.outage_extensions``) reaches into programs, so is scoped. It can be edited until it is
 applied (``workflow.outage_extensions``); from then on it is the record of what happened.
 The health check (``workflow.service_health``) records incidents on its own.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -20,14 +23,43 @@ from django.utils.translation import gettext as _
 from accounts.choices import Role
 from accounts.errors import ActionForbidden, DomainError, StaleAction
 from accounts.models import User
-from intake.models import Call
+from intake import program_roles
+from intake.models import Call, Program
 from workflow.models import Incident, IncidentExtension, IncidentSource
 
 
 def require_staff(user: Any, message: str) -> None:
-    """Refuse with ``message`` anyone but program staff: outages and the service standard are theirs."""
+    """Refuse with ``message`` anyone but program staff: outages are the installation's, any staff's to record."""
     if not isinstance(user, User) or not user.has_role(Role.STAFF):
         raise ActionForbidden(message)
+
+
+def require_staff_of_programs(user: Any, program_ids: Iterable[int | None], message: str) -> None:
+    """Refuse with ``message`` anyone who is not staff of each of ``program_ids`` (``None``: every program).
+
+    What reaches into programs (an outage's extensions, the service standard every program's
+    outages are priced by) is done only by who is staff of each program it touches.
+    """
+    require_staff(user, message)
+    held = program_roles.program_ids(user, Role.STAFF)
+    if held is None:
+        return
+    wanted = set(program_ids)
+    if None in wanted:
+        wanted = set(Program.objects.values_list("pk", flat=True))
+    if not wanted <= held:
+        raise ActionForbidden(message)
+
+
+def calls_for_incident(*, user: User) -> QuerySet[Call]:
+    """Return the calls ``user`` may name as affected by an outage: those of the programs they are staff of."""
+    return Call.objects.filter(program_roles.in_programs(user, Role.STAFF)).order_by("title_en", "pk")
+
+
+def _require_calls_of_staff(by: User, calls: Sequence[Call]) -> None:
+    """Refuse calls of a program ``by`` is not staff of: the form offers none, so only a forged post names one."""
+    if any(not by.acts_in(Role.STAFF, call.program_id) for call in calls):
+        raise ActionForbidden(_("You may name only the calls of the programs you are staff of."))
 
 
 def incident_input_errors(
@@ -77,6 +109,7 @@ def incident_create(
 ) -> Incident:
     """Record an outage staff observed."""
     require_staff(by, _("Only program staff can record an outage."))
+    _require_calls_of_staff(by, calls)
     fields = _incident_fields(started_at, ended_at, all_calls, description_en, description_fr)
     _check_incident(calls=calls, **fields)
     with transaction.atomic():
@@ -117,12 +150,17 @@ def incident_update(
     by: User,
     expected_updated_at: datetime | None = None,
 ) -> Incident:
-    """Change an incident not applied yet; refused once applied or if somebody changed it meanwhile."""
+    """Change an incident not applied yet; refused once applied or if somebody changed it meanwhile.
+
+    ``calls`` are those of ``by``'s programs: the calls of other programs it names stay named.
+    """
     require_staff(by, _("Only program staff can edit an outage."))
+    _require_calls_of_staff(by, calls)
     fields = _incident_fields(started_at, ended_at, all_calls, description_en, description_fr)
-    _check_incident(calls=calls, **fields)
     with transaction.atomic():
         locked = Incident.objects.select_for_update().get(pk=incident.pk)
+        kept = [] if all_calls else list(locked.calls.exclude(program_roles.in_programs(by, Role.STAFF)))
+        _check_incident(calls=[*calls, *kept], **fields)
         refusal = incident_edit_refusal(locked)
         if refusal:
             raise StaleAction(refusal)
@@ -131,7 +169,7 @@ def incident_update(
         for name, value in fields.items():
             setattr(locked, name, value)
         locked.save(update_fields=[*fields, "updated_at"])
-        locked.calls.set(calls)
+        locked.calls.set([*calls, *kept])
     return locked
 
 

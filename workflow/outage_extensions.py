@@ -22,6 +22,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.errors import DomainError, StaleAction
 from accounts.models import User
@@ -31,7 +32,7 @@ from records.events import Event
 from records.models import AuditRecord
 from records.notifications import notify
 from workflow.actions import OUTAGE_EXTENSION as OUTAGE_EXTENSION_STEP
-from workflow.incidents import require_staff
+from workflow.incidents import require_staff, require_staff_of_programs
 from workflow.models import ExtensionRule, Incident, IncidentExtension
 
 #: The audit record's action when an incident extends a proposal's deadline.
@@ -78,9 +79,19 @@ def extension_rules() -> QuerySet[ExtensionRule]:
     return ExtensionRule.objects.order_by("outage_min_minutes", "before_min_minutes", "pk")
 
 
+#: Why a staff member who is not staff of every program may not change the service standard.
+STANDARD_REFUSED = gettext_lazy(
+    "Only staff of every program can change the service standard, which prices every program's outages."
+)
+
+
 def extension_rule_for_staff(*, user: User, pk: int) -> ExtensionRule:
-    """Return the rule ``pk`` if ``user`` is staff; 404 if there is no such rule."""
-    require_staff(user, _("Only program staff can change the service standard."))
+    """Return the rule ``pk`` to change if ``user`` is staff of every program; 404 if there is no such rule.
+
+    The service standard is one table for the installation (no rule is of a program or a
+    call): any staff member reads it, only staff of every program change it (403 otherwise).
+    """
+    require_staff_of_programs(user, [None], str(STANDARD_REFUSED))
     rule = ExtensionRule.objects.filter(pk=pk).first()
     if rule is None:
         raise Http404
@@ -133,8 +144,11 @@ def extension_rule_save(
     by: User,
     expected_updated_at: datetime | None = None,
 ) -> ExtensionRule:
-    """Create a rule of the service standard, or change ``rule``; refuse overlaps and stale edits."""
-    require_staff(by, _("Only program staff can change the service standard."))
+    """Create a rule of the service standard, or change ``rule``; refuse overlaps and stale edits.
+
+    Only staff of every program may (``extension_rule_for_staff``).
+    """
+    require_staff_of_programs(by, [None], str(STANDARD_REFUSED))
     with transaction.atomic():
         # The table is small and edited rarely: locking all of it makes the overlap check exact.
         list(ExtensionRule.objects.select_for_update().order_by("pk").values_list("pk", flat=True))
@@ -232,6 +246,9 @@ def _reason(incident: Incident, language: str) -> str:
 def incident_apply(*, incident: Incident, by: User) -> int:
     """Give every proposal the incident touched its extension, once; return how many were extended.
 
+    Only staff of every program whose proposals it extends may apply it (403 otherwise,
+    nothing written): it writes to those programs' proposals.
+
     In one transaction: the incident is locked and marked applied, then each affected
     proposal is locked, its deadline moved (never shortened: the new one is later than the
     one that applied), an audit record written and its lead applicant notified after commit.
@@ -251,6 +268,11 @@ def incident_apply(*, incident: Incident, by: User) -> int:
         rules = list(extension_rules())
         proposals = _affected(locked, rules).select_for_update(of=("self",))
         planned = _plan(locked, proposals, rules)
+        require_staff_of_programs(
+            by,
+            {item.proposal.call.program_id for item in planned},
+            _("This outage extends deadlines in programs you are not staff of: staff of each of them must apply it."),
+        )
         now = timezone.now()
         given: set[tuple[int, str, int]] = set()
         for item in planned:

@@ -161,8 +161,14 @@ def disposals_upcoming(*, program: Program, page: int | str = 1, now: datetime |
 # --- Legal holds ---------------------------------------------------------------------------------
 
 
-def _require_staff(by: User) -> None:
-    if not by.has_role(Role.STAFF):
+def _require_staff(by: User, program_id: int | None = None) -> None:
+    """Refuse anyone but staff; with ``program_id``, anyone but the staff of that program.
+
+    A hold is the program's business: staff of another program may neither set nor lift it.
+    A proposal's program is checked once its row is read under the lock.
+    """
+    allowed = by.has_role(Role.STAFF) if program_id is None else by.acts_in(Role.STAFF, program_id)
+    if not allowed:
         raise ActionForbidden(_("Only program staff can set or lift a legal hold."))
 
 
@@ -179,7 +185,8 @@ def proposal_legal_hold_set(*, proposal: Proposal, by: User, reason: str) -> Pro
     reason = _reason(reason)
     now = timezone.now()
     with transaction.atomic():
-        locked = Proposal.objects.select_for_update().get(pk=proposal.pk)
+        locked = Proposal.objects.select_for_update(of=("self",)).select_related("call").get(pk=proposal.pk)
+        _require_staff(by, locked.call.program_id)
         if locked.disposed_at is not None:
             raise StaleAction(_("This proposal was disposed of: there is nothing left to hold."))
         if locked.legal_hold_at is not None:
@@ -200,7 +207,8 @@ def proposal_legal_hold_lift(*, proposal: Proposal, by: User, reason: str) -> Pr
     reason = _reason(reason)
     now = timezone.now()
     with transaction.atomic():
-        locked = Proposal.objects.select_for_update().get(pk=proposal.pk)
+        locked = Proposal.objects.select_for_update(of=("self",)).select_related("call").get(pk=proposal.pk)
+        _require_staff(by, locked.call.program_id)
         if locked.legal_hold_at is None:
             raise StaleAction(_("This proposal is not under a legal hold; somebody lifted it first."))
         held_since = locked.legal_hold_at
@@ -216,7 +224,7 @@ def proposal_legal_hold_lift(*, proposal: Proposal, by: User, reason: str) -> Pr
 
 def call_legal_hold_set(*, call: Call, by: User, reason: str) -> Call:
     """Put every proposal of ``call`` under a legal hold, recording who, when and why on the call (logged)."""
-    _require_staff(by)
+    _require_staff(by, call.program_id)
     reason = _reason(reason)
     now = timezone.now()
     with transaction.atomic():
@@ -232,7 +240,7 @@ def call_legal_hold_set(*, call: Call, by: User, reason: str) -> Call:
 
 def call_legal_hold_lift(*, call: Call, by: User, reason: str) -> Call:
     """Lift the legal hold of ``call``, recording who, when and why on the call (logged)."""
-    _require_staff(by)
+    _require_staff(by, call.program_id)
     reason = _reason(reason)
     now = timezone.now()
     with transaction.atomic():

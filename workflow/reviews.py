@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.choices import Role
 from accounts.errors import DomainError, StaleAction
 from accounts.models import User
 from assessment.choices import ACTIVE_ASSIGNMENT_STATES, AssignmentState, ConflictSource, ReviewState
@@ -24,12 +25,13 @@ from assessment.services.conflicts import NATURE_MAX_LENGTH
 from assessment.services.reviews import ReviewIncomplete, ReviewInput, review_lock, review_missing, review_store
 from assessment.services.rubrics import rubric_lock_on_first_review
 from assessment.services.standings import standings_refresh
+from intake import program_roles
 from intake.lifecycle import SYSTEM
 from intake.models import Proposal
 from intake.states import ProposalState
 from records.events import Event
 from records.models import AuditRecord
-from records.notifications import notify_audiences, staff_audience
+from records.notifications import notify_audiences
 from workflow.actions import REOPEN_REVIEW, SET_ASIDE_REVIEW
 from workflow.actions.assessment import proposal_complete_assessment, proposal_reopen_assessment
 
@@ -102,7 +104,7 @@ def reviews_set_aside_for_conflict(*, proposal: Proposal, assessor: User, by: Us
     row, scores and submission time, and counts nowhere (standing, results, export, the
     board's agenda, the reviews required): only ``SUBMITTED`` reviews count. Each is audited
     on the proposal; an assessed proposal goes back to assessment since a required review is
-    no longer in; staff are told, after commit, that a replacement assessor is needed.
+    no longer in; the program's staff are told, after commit, that a replacement assessor is needed.
     """
     locked = Proposal.objects.select_for_update().select_related("call").get(pk=proposal.pk)
     reviews = list(
@@ -131,7 +133,7 @@ def reviews_set_aside_for_conflict(*, proposal: Proposal, assessor: User, by: Us
     if locked.state == ProposalState.ASSESSED and locked.required_reviews_missing() > 0:
         proposal_reopen_assessment(proposal=locked, by=by, reason=reason, expected_state=ProposalState.ASSESSED)
     notify_audiences(
-        audiences=[(Event.REVIEW_SET_ASIDE, staff_audience())],
+        audiences=[(Event.REVIEW_SET_ASIDE, program_roles.audience(Role.STAFF, locked.call.program_id))],
         occurrence=f"audit{records[0].pk}",
         proposal=locked,
         context={"assessor": str(assessor), "nature": reason},

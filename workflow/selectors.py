@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from intake.models import Proposal
+from accounts.choices import Role
+from accounts.models import User
+from intake import program_roles
+from intake.models import Call, Proposal
+from intake.selectors import calls_open
 from records.models import AuditRecord
 
 #: The actions of the board's decisions, whose records are withheld with the decision.
@@ -22,3 +26,8 @@ def audit_records_for(*, proposal: Proposal) -> QuerySet[AuditRecord]:
     if getattr(proposal, "decision_withheld", False):
         records = records.exclude(action__in=DECISIONS)
     return records
+
+
+def open_calls_for_staff(*, user: User) -> QuerySet[Call]:
+    """Return the open calls of the programs ``user`` is staff of: the staff dashboard lists no other program's."""
+    return calls_open().filter(program_roles.in_programs(user, Role.STAFF))

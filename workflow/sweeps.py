@@ -12,12 +12,13 @@ from django.db.models import Case, CharField, DateTimeField, Exists, F, OuterRef
 from django.db.models.functions import Concat, JSONObject
 from django.utils import timezone
 
+from accounts.choices import Role
 from accounts.models import User
 from assessment.choices import ACTIVE_ASSIGNMENT_STATES, ReviewState
 from assessment.models import Assignment
 from board.models import AgendaItem, Vote
 from board.selectors import board_recused
-from intake.models import Proposal, ProposalQuerySet
+from intake.models import ProgramRole, Proposal, ProposalQuerySet
 from intake.states import EDITABLE_STATES, ProposalState
 from records.events import Channel, Event
 from records.models import Notification
@@ -26,7 +27,6 @@ from records.notifications import (
     notification_key_expression,
     notification_list_create,
     notification_rows,
-    staff_audience,
 )
 from records.sql import IsoFormat, Joined, insert_from_select
 
@@ -164,29 +164,62 @@ def review_reminders_send(*, now: datetime | None = None) -> int:
 
 
 def reviews_overdue_escalate(*, now: datetime | None = None) -> int:
-    """Tell staff, once a day, of every review past its due date and not submitted; return how many messages.
+    """Tell staff, once a day, of every review of their programs past its due date and not submitted.
 
-    Each staff member gets one message listing them all; the key holds the server's (UTC)
-    date, so the sweep may run as often as it likes.
+    Each staff member gets one message listing those of the programs they are staff of (none
+    if none is overdue there), never another program's; the key holds the server's (UTC)
+    date, so the sweep may run as often as it likes. One read of the reviews overdue, one of
+    the staff's grants, one insert; return how many staff members were told.
     """
     now = now or timezone.now()
     overdue = list(_reviews_open().filter(due_at__lte=now))
     if not overdue:
         return 0
-    staff = list(User.objects.filter(staff_audience()).only("pk", "preferred_language"))
     rows: list[Notification] = []
-    for member in staff:
+    told = 0
+    for member, programs in _staff_with_programs():
         items = [
             {**_review_item(row, member.preferred_language), "assessor": row["assessor__display_name"]}
             for row in overdue
+            if programs is None or row["proposal__call__program_id"] in programs
         ]
+        if not items:
+            continue
+        told += 1
         rows += notification_rows(
             event=Event.REVIEWS_OVERDUE, recipients=[member], occurrence=f"d{now.date().isoformat()}",
             context={"reviews": items},
         )  # fmt: skip
     with transaction.atomic():
         notification_list_create(rows, may_exist=True)
-    return len(staff)
+    return told
+
+
+def _staff_with_programs() -> list[tuple[User, frozenset[int] | None]]:
+    """Return each active staff member with the programs they are staff of (``None``: every program), in one read.
+
+    The same people as ``intake.program_roles.audience`` for each program: those holding the
+    staff role and granted it for the program, a grant without a program covering them all.
+    """
+    holds_staff = User.groups.through.objects.filter(user_id=OuterRef("user_id"), group__name=Role.STAFF)
+    grants = (
+        ProgramRole.objects.filter(Exists(holds_staff), role=Role.STAFF, user__is_active=True)
+        .order_by("user_id", "program_id")
+        .values_list("user_id", "user__preferred_language", "program_id")
+    )
+    languages: dict[int, str] = {}
+    programs: dict[int, set[int] | None] = {}
+    for user_id, language, program_id in grants:
+        languages[user_id] = language
+        held = programs.setdefault(user_id, set())
+        if program_id is None:
+            programs[user_id] = None
+        elif held is not None:
+            held.add(program_id)
+    return [
+        (User(pk=pk, preferred_language=languages[pk]), None if held is None else frozenset(held))
+        for pk, held in programs.items()
+    ]
 
 
 def _reviews_open() -> QuerySet[Any]:
@@ -202,6 +235,7 @@ def _reviews_open() -> QuerySet[Any]:
             "assessor__preferred_language",
             "assessor__display_name",
             "proposal__title",
+            "proposal__call__program_id",
             "proposal__call__title_en",
             "proposal__call__title_fr",
             "proposal__call__timezone",

@@ -48,7 +48,7 @@ def _page(
 @role_required(Role.STAFF)
 def proposal_eligibility(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Show every eligibility check of the proposal; on POST, override the failed check named by ``check``."""
-    proposal = access.proposal_for_user(user=request.user, pk=pk)
+    proposal = access.proposal_for_staff(user=request.user, pk=pk)
     if request.method != "POST":
         return _page(request, proposal)
     code = request.POST.get("check", "")

@@ -19,7 +19,7 @@ from intake.services.versions import (
     versions_for_comparison,
     versions_of,
 )
-from workflow.access import proposal_for_user
+from workflow.access import proposal_for_staff, proposal_for_user
 
 
 def _download_url(version: ProposalVersion, attachment_id: int) -> str:
@@ -49,7 +49,7 @@ def version_detail(request: AuthenticatedRequest, pk: int, number: int) -> HttpR
             "call": version.proposal.call,
             "data": version.data,
             "sheet": sheet,
-            "is_staff": request.user.has_role(Role.STAFF),
+            "is_staff": request.user.acts_in(Role.STAFF, version.proposal.call.program_id),
         },
     )
 
@@ -63,7 +63,7 @@ def _version_number(raw: str | None) -> int | None:
 @role_required(Role.STAFF)
 def version_compare(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Compare two versions of a proposal field by field; ``?a=<n>&b=<n>`` name them (400 if they do not)."""
-    proposal = proposal_for_user(user=request.user, pk=pk)
+    proposal = proposal_for_staff(user=request.user, pk=pk)
     versions = list(versions_of(proposal=proposal))
     first, second = _version_number(request.GET.get("a")), _version_number(request.GET.get("b"))
     context = {"proposal": proposal, "call": proposal.call, "versions": versions, "a": first, "b": second}

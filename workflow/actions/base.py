@@ -27,16 +27,14 @@ from accounts.errors import ActionForbidden, DomainError, StaleAction
 from accounts.models import User
 from board.models import AgendaItem, BoardMeeting
 from board.selectors import member_recused
+from intake import program_roles
 from intake.lifecycle import SystemActor, permitted, transition_of, unmet_conditions
 from intake.models import Proposal
 from intake.selectors import RELATED
 from intake.services.versions import proposal_version_freeze
 from records.events import Event
 from records.models import AuditRecord
-from records.notifications import (
-    notify_audiences,
-    staff_audience,
-)
+from records.notifications import notify_audiences
 from workflow.access import proposal_decision_withheld
 
 Actor = User | SystemActor
@@ -77,13 +75,13 @@ def applicant(proposal: Proposal) -> Q:
 
 
 def applicant_and_staff(proposal: Proposal) -> Q:
-    """The proposal's lead applicant and program staff."""
-    return applicant(proposal) | staff_audience()
+    """The proposal's lead applicant and its program's staff."""
+    return applicant(proposal) | staff(proposal)
 
 
 def staff(proposal: Proposal) -> Q:
-    """Program staff."""
-    return staff_audience()
+    """The staff of the proposal's program: another program's staff never hear of it."""
+    return program_roles.audience(Role.STAFF, proposal.call.program_id)
 
 
 def declared_events(action: str) -> Sequence[tuple[Event, Audience]]:
@@ -167,7 +165,7 @@ def _refuse_stale_or_forbidden(action: str, *, proposal: Proposal, by: Actor, ex
     if not permitted(proposal, action, by):
         raise ActionForbidden(_("You may not do this to this proposal."))
     if action in BOARD_DECISIONS and isinstance(by, User) and member_recused(member=by, proposal=proposal):
-        # Staff read every proposal, so a chair who is also staff reaches this far even when recused.
+        # Staff read their programs' proposals, so a chair who is also their staff reaches this far even when recused.
         raise ActionForbidden(_("You are recused from this proposal: you cannot record the board's decision on it."))
 
 
@@ -176,8 +174,8 @@ EXTEND_DEADLINE = "extend_deadline"
 
 
 def refuse_extension(*, proposal: Proposal, by: Actor) -> None:
-    """Refuse an extension of the deadline to anyone but staff, and of a proposal with no deadline."""
-    if not isinstance(by, User) or not by.has_role(Role.STAFF):
+    """Refuse an extension of the deadline to anyone but its program's staff, and of a proposal with no deadline."""
+    if not isinstance(by, User) or not by.acts_in(Role.STAFF, proposal.call.program_id):
         raise ActionForbidden(_("Only program staff can extend a deadline."))
     if proposal.deadline is None:
         raise StaleAction(

@@ -125,12 +125,18 @@ OVERRIDE_ELIGIBILITY = "override_eligibility"
 
 
 def proposal_override_eligibility(*, proposal: Proposal, check_code: str, reason: str, by: Actor) -> Proposal:
-    """Set aside one failed eligibility check of ``proposal``, giving the written reason (audited)."""
+    """Set aside one failed eligibility check of ``proposal``, giving the written reason (audited).
+
+    Only the staff of the proposal's program may: the role is checked first, the program
+    once the row is read under its lock.
+    """
     if not isinstance(by, User) or not by.has_role(Role.STAFF):
         raise ActionForbidden(_("Only program staff can override an eligibility check."))
     reason = required(reason, _("Give the reason for the override."))
     with transaction.atomic():
         locked = Proposal.objects.select_for_update().select_related("call").get(pk=proposal.pk)
+        if not by.acts_in(Role.STAFF, locked.call.program_id):
+            raise ActionForbidden(_("Only program staff can override an eligibility check."))
         existing = locked.eligibility_overrides.filter(check_code=check_code).select_related("by").first()
         if existing is not None:
             raise StaleAction(

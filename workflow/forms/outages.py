@@ -10,8 +10,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import User
 from intake.models import Call
-from workflow.incidents import incident_input_errors
+from workflow.incidents import calls_for_incident, incident_input_errors
 from workflow.models import ExtensionRule, Incident
 from workflow.outage_extensions import extension_rule_input_errors
 
@@ -53,7 +54,7 @@ class IncidentForm(forms.Form):
     all_calls = forms.BooleanField(label=_("All calls"), required=False, initial=True)
     calls = _CallChoice(
         label=_("Calls affected"),
-        queryset=Call.objects.order_by("title_en", "pk"),
+        queryset=Call.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Only when not all calls were affected."),
@@ -66,7 +67,8 @@ class IncidentForm(forms.Form):
     )
     updated_at = forms.DateTimeField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, incident: Incident | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, incident: Incident | None = None, **kwargs: Any) -> None:
+        """Offer the calls of ``user``'s programs only (``workflow.incidents.calls_for_incident``)."""
         if incident is not None and "initial" not in kwargs:
             zone = zoneinfo.ZoneInfo("America/Toronto")
             kwargs["initial"] = {
@@ -80,6 +82,7 @@ class IncidentForm(forms.Form):
                 "updated_at": incident.updated_at.isoformat(),
             }
         super().__init__(*args, **kwargs)
+        self.fields["calls"].queryset = calls_for_incident(user=user)  # type: ignore[attr-defined]
 
     def _in_zone(self, value: datetime | None) -> datetime | None:
         if value is None:

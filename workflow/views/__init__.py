@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,15 +15,12 @@ from accounts.decorators import AuthenticatedRequest, role_required
 from accounts.errors import ActionForbidden, DomainError, StaleAction
 from accounts.models import User
 from accounts.selectors import join_requests_to_decide
+from board.models import AgendaItem
 from board.selectors import board_facts
+from intake import program_roles
 from intake.lifecycle import actions_for, unmet_conditions
 from intake.models import Proposal
-from intake.selectors import (
-    call_for_staff,
-    calls_open,
-    proposal_eligibility,
-    proposal_state_counts,
-)
+from intake.selectors import call_for_staff, proposal_eligibility, proposal_state_counts
 from intake.services.call_lists import call_proposals_page, sort_columns, stage_choices
 from intake.states import ProposalState
 from workflow.access import proposal_for_user, proposals_visible_to
@@ -30,15 +28,22 @@ from workflow.actions import history_text
 from workflow.actions.base import EXTEND_DEADLINE, ConditionsNotMet, proposal_action_precheck
 from workflow.forms import ACTION_FORMS, ActionForm
 from workflow.proposal_page import applicant_proposal_page
-from workflow.selectors import audit_records_for
+from workflow.selectors import audit_records_for, open_calls_for_staff
 
 
 @role_required(Role.STAFF)
 def staff_dashboard(request: AuthenticatedRequest) -> HttpResponse:
+    """Show staff the open calls of their programs, and the requests to join organizations without members.
+
+    Organizations are not of a program (``accounts.selectors.join_requests_to_decide``).
+    """
     return render(
         request,
         "workflow/staff_dashboard.html",
-        {"open_calls": calls_open(), "join_requests": join_requests_to_decide(user=request.user).count()},
+        {
+            "open_calls": open_calls_for_staff(user=request.user),
+            "join_requests": join_requests_to_decide(user=request.user).count(),
+        },
     )
 
 
@@ -56,9 +61,14 @@ def proposal_for_staff_or_board(*, user: User, pk: int) -> Proposal:
     The lifecycle's approve and decline are the chair's, once a quorum has voted: only with
     ``board_facts`` can the page offer them and the action endpoint refuse them with the
     right reason. Staff who are not board members are never the chair, so their read goes
-    without the subqueries.
+    without the subqueries. Only staff of the proposal's program, and members of a meeting
+    whose agenda holds it, read it here (a recused member reads it with its decision withheld):
+    a staff member of another program who applies to this one reads it on the applicant's page.
     """
-    proposals = proposals_visible_to(user=user)
+    before_their_board = AgendaItem.objects.filter(proposal_id=OuterRef("pk"), meeting__members=user.pk)
+    proposals = proposals_visible_to(user=user).filter(
+        program_roles.in_programs(user, Role.STAFF, "call__program") | Q(Exists(before_their_board))
+    )
     if user.has_role(Role.BOARD_MEMBER):
         proposals = proposals.annotate(**board_facts())
     return get_object_or_404(proposals, pk=pk)
@@ -74,7 +84,7 @@ def _available_forms(proposal: Proposal, user: User) -> list[type[ActionForm]]:
     available = [
         ACTION_FORMS[action] for action in actions_for(proposal, user) if not ACTION_FORMS[action].by_applicant
     ]
-    if user.has_role(Role.STAFF) and proposal.deadline is not None:
+    if proposal.deadline is not None and user.acts_in(Role.STAFF, proposal.call.program_id):
         available.append(ACTION_FORMS[EXTEND_DEADLINE])
     return available
 
@@ -129,7 +139,7 @@ def _staff_page(
             "action_forms": forms,
             "list_url": (
                 reverse("workflow:call_proposals", kwargs={"pk": proposal.call_id})
-                if request.user.has_role(Role.STAFF)
+                if request.user.acts_in(Role.STAFF, proposal.call.program_id)
                 else ""
             ),
             "eligibility": proposal_eligibility(proposal=proposal),
@@ -144,6 +154,22 @@ def proposal_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Show one proposal to staff (or to the board, once before it) with its full history and actions."""
     _require_staff_or_board(request.user)
     return _staff_page(request, proposal_for_staff_or_board(user=request.user, pk=pk))
+
+
+def _proposal_to_act_on(*, user: User, pk: int) -> Proposal:
+    """Return the proposal ``pk`` for a staff's or the board's action (``proposal_for_staff_or_board``).
+
+    One that ``user`` reads otherwise (their own, as an applicant) answers 403, as any action
+    not theirs on a proposal they read; one they do not read answers 404.
+    """
+    try:
+        return proposal_for_staff_or_board(user=user, pk=pk)
+    except Http404:
+        proposal_for_user(user=user, pk=pk)
+        error = ActionForbidden(_("You may not do this to this proposal."))
+        error.back_url = reverse("intake:proposal_detail", kwargs={"pk": pk})
+        error.back_label = _("Back to the proposal")
+        raise error from None
 
 
 def _page_url(pk: int, form_class: type[ActionForm]) -> str:
@@ -166,7 +192,7 @@ def proposal_act(request: AuthenticatedRequest, pk: int, action: str) -> HttpRes
     # A form that needs nothing of the proposal is read first; then the action reads the
     # proposal once, locked and permission-checked (404 if not visible). Staff's and the
     # board's actions read it with the board's facts, which the chair's guards need.
-    fetch = proposal_for_user if form_class.by_applicant else proposal_for_staff_or_board
+    fetch = proposal_for_user if form_class.by_applicant else _proposal_to_act_on
     proposal = fetch(user=request.user, pk=pk) if form_class.needs_proposal else None
     form = form_class(request.POST, proposal=proposal)
 

@@ -62,7 +62,7 @@ def _incident_fields(form: IncidentForm) -> dict:
 @role_required(Role.STAFF)
 def incident_new(request: AuthenticatedRequest) -> HttpResponse:
     """Record an outage."""
-    form = IncidentForm(request.POST or None)
+    form = IncidentForm(request.POST or None, user=request.user)
     done = form_submit(
         request,
         form,
@@ -81,7 +81,7 @@ def incident_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Edit an outage not applied yet; once applied the page says why it cannot be changed."""
     incident = incident_for_staff(user=request.user, pk=pk)
     refusal = incident_edit_refusal(incident)
-    form = IncidentForm(request.POST or None, incident=incident)
+    form = IncidentForm(request.POST or None, user=request.user, incident=incident)
     status = 200 if request.method != "POST" else 409
     if refusal is None:
         done = form_submit(
@@ -129,19 +129,27 @@ def incident_apply_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             % {"count": count},
         )
         return redirect("workflow:incident_list")
+    # Another program's proposals are counted, never shown: applying extends them too, so
+    # only staff of their programs as well may apply (``incident_apply``).
     summary: dict[tuple[str, str, int], int] = defaultdict(int)
+    elsewhere = 0
     for item in incident_plan(incident=incident):
+        if not request.user.acts_in(Role.STAFF, item.proposal.call.program_id):
+            elsewhere += 1
+            continue
         summary[(item.proposal.call.title, item.proposal.get_state_display(), item.hours)] += 1
     rows = [
         {"call": call, "stage": stage, "hours": hours, "count": count}
         for (call, stage, hours), count in sorted(summary.items())
     ]
-    return render(request, "workflow/outages/incident_apply.html", {"incident": incident, "rows": rows})
+    return render(
+        request, "workflow/outages/incident_apply.html", {"incident": incident, "rows": rows, "elsewhere": elsewhere}
+    )
 
 
 @role_required(Role.STAFF)
 def rule_list(request: AuthenticatedRequest) -> HttpResponse:
-    """Show the service standard: each rule's bands and the extension it gives."""
+    """Show the service standard, the installation's one table: each rule's bands and the extension it gives."""
     return render(request, "workflow/outages/rule_list.html", {"rules": list(extension_rules())})
 
 

@@ -1,4 +1,7 @@
-"""Staff's retention pages: what will be disposed of soon in a program, and the legal holds."""
+"""Staff's retention pages: what will be disposed of soon in a program, and the legal holds.
+
+Each is its program's staff's: a program, call or proposal of another program answers 404.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +16,9 @@ from django.utils.translation import gettext as _
 from accounts.choices import Role
 from accounts.decorators import AuthenticatedRequest, role_required
 from accounts.errors import StaleAction
-from intake.models import Call, Program, Proposal
+from intake import program_roles
+from intake.models import Call, Proposal
+from intake.selectors import call_for_staff, program_for_staff
 from workflow.forms.retention import LegalHoldForm
 from workflow.retention import (
     call_legal_hold_lift,
@@ -27,7 +32,7 @@ from workflow.retention import (
 @role_required(Role.STAFF)
 def disposals_preview(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """List the program's proposals due for disposition within 30 days, with each one's due date and hold."""
-    program = get_object_or_404(Program, pk=pk)
+    program = program_for_staff(user=request.user, pk=pk)
     preview = disposals_upcoming(program=program, page=request.GET.get("page", 1))
     return render(request, "workflow/retention/preview.html", {"preview": preview, "program": program})
 
@@ -78,7 +83,9 @@ def _legal_hold_page(
 @role_required(Role.STAFF)
 def proposal_legal_hold(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Show a proposal's legal hold and set or lift it (audited)."""
-    proposal = get_object_or_404(Proposal, pk=pk)
+    proposal = get_object_or_404(
+        Proposal.objects.filter(program_roles.in_programs(request.user, Role.STAFF, "call__program")), pk=pk
+    )
 
     def load() -> tuple[bool, dict[str, Any]]:
         current = Proposal.objects.select_related("call", "legal_hold_by").get(pk=pk)
@@ -95,7 +102,7 @@ def proposal_legal_hold(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @role_required(Role.STAFF)
 def call_legal_hold(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Show a call's legal hold and set or lift it (recorded on the call and logged)."""
-    call = get_object_or_404(Call, pk=pk)
+    call = call_for_staff(user=request.user, pk=pk)
 
     def load() -> tuple[bool, dict[str, Any]]:
         current = Call.objects.select_related("program", "legal_hold_by", "legal_hold_lifted_by").get(pk=pk)
