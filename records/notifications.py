@@ -18,11 +18,10 @@ from celery import current_app
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import models, transaction
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
+from django.db.models import F, Q, QuerySet, Value
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from accounts.choices import Role
 from accounts.models import User
 from records.events import Channel, Event
 from records.models import Notification
@@ -34,12 +33,6 @@ SEND_TASK = "records.tasks.send_notification_emails"
 BATCH = 200
 #: How old an unsent email must be before the relay re-queues it.
 RELAY_AFTER = timedelta(minutes=2)
-
-
-def staff_audience() -> Q:
-    """Select the active program staff, who hear of new submissions and withdrawals, among users."""
-    holds_staff = User.groups.through.objects.filter(user_id=OuterRef("pk"), group__name=Role.STAFF)
-    return Q(is_active=True) & Q(Exists(holds_staff))
 
 
 def notify_audiences(

@@ -12,11 +12,12 @@ from django.test.utils import CaptureQueriesContext
 from accounts.choices import Role
 from accounts.models import User
 from accounts.services import user_grant_role
-from intake.models import Proposal
+from intake.models import ProgramRole, Proposal
+from intake.program_roles import audience
 from records import notifications
 from records.events import Channel, Event
 from records.models import Notification
-from records.notifications import notification_key, notify_audiences, staff_audience
+from records.notifications import notification_key, notify_audiences
 from records.sql import insert_rows_per_user
 from tests.conftest import MakeProposal
 from tests.factories import UserFactory
@@ -38,7 +39,10 @@ def test_notify_audiences_tells_the_applicant_and_every_active_staff_member_in_o
 
     with CaptureQueriesContext(connection) as captured:
         notify_audiences(
-            audiences=[(Event.LOI_SUBMITTED, Q(pk=applicant.pk)), (Event.LOI_RECEIVED, staff_audience())],
+            audiences=[
+                (Event.LOI_SUBMITTED, Q(pk=applicant.pk)),
+                (Event.LOI_RECEIVED, audience(Role.STAFF, proposal.call.program_id)),
+            ],
             occurrence="audit1",
             proposal=proposal,
             context={"reason": "Because."},
@@ -61,9 +65,13 @@ def test_notify_audiences_gives_a_lead_who_is_also_staff_both_events(
 ) -> None:
     proposal = make_proposal()
     user_grant_role(user=applicant, role=Role.STAFF)
+    ProgramRole.objects.create(user=applicant, program_id=proposal.call.program_id, role=Role.STAFF)
 
     notify_audiences(
-        audiences=[(Event.WITHDRAWN, Q(pk=applicant.pk)), (Event.APPLICATION_RECEIVED, staff_audience())],
+        audiences=[
+            (Event.WITHDRAWN, Q(pk=applicant.pk)),
+            (Event.APPLICATION_RECEIVED, audience(Role.STAFF, proposal.call.program_id)),
+        ],
         occurrence="audit2",
         proposal=proposal,
         context={},
