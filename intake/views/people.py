@@ -17,7 +17,11 @@ from accounts.errors import DomainError
 from accounts.form_handling import form_submit
 from intake import selectors
 from intake.forms.people import ProgramRoleGrantForm
-from intake.services import program_roles as role_services
+from intake.services.program_roles import program_role_grant
+from intake.services.program_roles import program_role_revoke as grant_revoke
+
+# The services are imported by function: ``intake.services`` also holds a ``program_roles``, the rules'
+# module (``intake.program_roles``), so the submodule is not reliably an attribute of the package.
 
 
 @role_required(Role.STAFF)
@@ -28,7 +32,7 @@ def program_people(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     done = form_submit(
         request,
         form,
-        lambda: role_services.program_role_grant(by=request.user, program=program, **form.grant_fields()),
+        lambda: program_role_grant(by=request.user, program=program, **form.grant_fields()),
         field="email",
     )
     if done.saved and done.result is not None:
@@ -57,7 +61,7 @@ def program_role_revoke(request: AuthenticatedRequest, pk: int, grant_pk: int) -
     program = selectors.program_for_staff(user=request.user, pk=pk)
     grant = selectors.program_role_for_staff(program=program, pk=grant_pk)
     try:
-        role_services.program_role_revoke(by=request.user, grant=grant)
+        grant_revoke(by=request.user, grant=grant)
     except DomainError as error:
         # The refusal's page (the domain-error middleware's) links back to the people page.
         error.back_url = reverse("intake:program_people", args=[program.pk])
