@@ -14,11 +14,14 @@ from django.utils.translation import gettext as _
 from accounts.choices import Role
 from accounts.errors import ActionForbidden, DomainError, StaleAction
 from accounts.models import Membership, Organization, User
-from intake import program_roles
+from intake import program_roles as role_rules
 from intake.choices import Sector, VersionKind
 from intake.completeness import LOI_DETAIL_FIELDS, proposal_stage
 from intake.models import Call, CoApplicant, ConsortiumMember, Program, ProgramRole, Proposal
 from intake.states import DECIDED
+
+# The rules module is ``role_rules`` here, not ``program_roles``: importing the submodule
+# ``intake.services.program_roles`` sets that name on this package, shadowing it.
 
 M = TypeVar("M", Program, Call)
 
@@ -29,7 +32,7 @@ def _require_staff(user: User) -> None:
 
 
 def _require_staff_of(user: User, program_id: int) -> None:
-    if not program_roles.holds(user, Role.STAFF, program_id):
+    if not role_rules.holds(user, Role.STAFF, program_id):
         raise ActionForbidden(_("Only the program's staff can manage its calls."))
 
 
@@ -65,7 +68,7 @@ def program_create(*, by: User, **fields: Any) -> Program:
     with transaction.atomic():
         program = _create(Program, fields=fields)
         ProgramRole.objects.create(user=by, program=program, role=Role.STAFF, granted_by=by)
-    program_roles.forget(by)
+    role_rules.forget(by)
     return program
 
 

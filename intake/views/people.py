@@ -18,10 +18,7 @@ from accounts.form_handling import form_submit
 from intake import selectors
 from intake.forms.people import ProgramRoleGrantForm
 from intake.services.program_roles import program_role_grant
-from intake.services.program_roles import program_role_revoke as grant_revoke
-
-# The services are imported by function: ``intake.services`` also holds a ``program_roles``, the rules'
-# module (``intake.program_roles``), so the submodule is not reliably an attribute of the package.
+from intake.services.program_roles import program_role_revoke as grant_revoke  # the view has the name
 
 
 @role_required(Role.STAFF)
