@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -18,7 +18,7 @@ from accounts.choices import Role
 from accounts.models import User
 from intake import program_roles
 from intake.eligibility import Application, Check, Rules
-from intake.models import Call, EligibilityOverride, Program, Proposal
+from intake.models import Call, EligibilityOverride, Program, ProgramRole, Proposal
 from intake.states import ProposalState
 
 
@@ -55,6 +55,27 @@ def programs_for_staff(*, user: User) -> QuerySet[Program]:
 def program_for_staff(*, user: User, pk: int) -> Program:
     """Return the program ``pk`` if ``user`` is its staff, or raise 404."""
     return get_object_or_404(Program.objects.filter(program_roles.in_programs(user, Role.STAFF, "pk")), pk=pk)
+
+
+def program_role_grants(*, program: Program) -> QuerySet[ProgramRole]:
+    """Return who holds a role for ``program``: its grants and the funders who read every program.
+
+    With the people granted and who granted, so the page reads them in one query.
+    """
+    return (
+        ProgramRole.objects.filter(Q(program=program) | Q(program__isnull=True))
+        .select_related("user", "granted_by")
+        .order_by("role", "user__display_name", "user__email")
+    )
+
+
+def program_role_for_staff(*, program: Program, pk: int) -> ProgramRole:
+    """Return the grant ``pk`` of ``program`` (fetched with ``program_for_staff``) its staff may revoke, or raise 404.
+
+    A funder's grant is the superuser's to revoke (in the admin), so it answers 404 here.
+    """
+    grants = ProgramRole.objects.filter(program=program).exclude(role=Role.FUNDER).select_related("user", "program")
+    return get_object_or_404(grants, pk=pk)
 
 
 def calls_for_staff(*, program: Program) -> QuerySet[Call]:

@@ -5,6 +5,7 @@ from intake.views import application
 from intake.views import attachments as attachment_views
 from intake.views import consortium as consortium_views
 from intake.views import eligibility as eligibility_views
+from intake.views import people as people_views
 from intake.views import versions as version_views
 
 app_name = "intake"
@@ -61,6 +62,12 @@ urlpatterns = [
     path("staff/programs/new/", views.program_create, name="program_create"),
     path("staff/programs/<int:pk>/", views.program_detail, name="program_detail"),
     path("staff/programs/<int:pk>/edit/", views.program_update, name="program_update"),
+    path("staff/programs/<int:pk>/people/", people_views.program_people, name="program_people"),
+    path(
+        "staff/programs/<int:pk>/people/<int:grant_pk>/revoke/",
+        people_views.program_role_revoke,
+        name="program_role_revoke",
+    ),
     path("staff/programs/<int:program_pk>/calls/new/", views.call_create, name="call_create"),
     path("staff/calls/<int:pk>/", views.call_staff_detail, name="call_staff_detail"),
     path("staff/calls/<int:pk>/edit/", views.call_update, name="call_update"),

@@ -165,6 +165,9 @@ MATRIX: dict[str, dict[str, Expected]] = {
     "intake:program_detail": role("staff"),
     "intake:program_update": role("staff"),
     "intake:call_create": role("staff"),
+    # Who holds the program's roles: its staff's page; revoking is POST-only (tests/intake/test_program_people.py).
+    "intake:program_people": role("staff"),
+    "intake:program_role_revoke": {**role("staff"), "staff": 405},
     "intake:call_staff_detail": role("staff"),
     "intake:call_update": role("staff"),
     "assessment:dashboard": role("assessor"),
@@ -382,6 +385,8 @@ def objects(
             "intake:program_detail": {"pk": call.program_id},
             "intake:program_update": {"pk": call.program_id},
             "intake:call_create": {"program_pk": call.program_id},
+            "intake:program_people": {"pk": call.program_id},
+            "intake:program_role_revoke": {"pk": call.program_id, "grant_pk": 1},
             "intake:call_staff_detail": {"pk": call.pk},
             "intake:call_update": {"pk": call.pk},
             "intake:proposal_create": {"pk": call.pk},

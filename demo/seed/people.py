@@ -1,5 +1,8 @@
 """Seed the demo's people: the applicant's organization, one user per role, the Django admin and the reviewers.
 
+The demo's one user per role acts in every cluster; besides them, each cluster has its own
+staff member, who acts in that cluster only, and a funder reads every cluster.
+
 Every demo user signs in with ``DEMO_PASSWORD``; staff and the admin also type a code of
 the demo's public authenticator key, ``DEMO_TOTP_KEY``.
 """
@@ -7,6 +10,7 @@ the demo's public authenticator key, ``DEMO_TOTP_KEY``.
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -15,6 +19,7 @@ from accounts.choices import PROGRAM_ROLES, OrganizationType, Role
 from accounts.models import Membership, Organization, User
 from accounts.services import user_grant_role
 from demo.seed.common import DemoSummary
+from demo.seed.programs import PROGRAMS
 from intake.models import Program, ProgramRole
 
 DEMO_PASSWORD = "clusterflow-demo"  # noqa: S105 - printed for the demo on purpose
@@ -37,6 +42,21 @@ REVIEWERS = [
     ("reviewer3@demo.clusterflow.ca", "Ravi Reviewer", "en"),
 ]
 SECOND_BOARD_MEMBER = ("board2@demo.clusterflow.ca", "Béa Board", Role.BOARD_MEMBER, "fr")
+
+# The staff member of each cluster alone (by the cluster's slug, in ``PROGRAMS``): their name and language.
+CLUSTER_STAFF = {
+    "digital": ("Dev Digital", "en"),
+    "protein": ("Paule Protéine", "fr"),
+    "ngen": ("Nico Ngen", "en"),
+    "scale-ai": ("Sasha Scale", "fr"),
+    "ocean": ("Olivia Ocean", "en"),
+}
+FUNDER = ("funder@demo.clusterflow.ca", "Fran Funder", "en")
+
+
+def cluster_staff_email(slug: str) -> str:
+    """Return the email address of the staff member of the cluster ``slug`` alone."""
+    return f"staff-{slug}@demo.clusterflow.ca"
 
 
 @dataclass(frozen=True)
@@ -73,7 +93,9 @@ def people_seed(*, summary: DemoSummary) -> DemoPeople:
         admin.save(update_fields=["password"])
         summary.created.append("user admin@demo.clusterflow.ca")
     summary.logins.append(("Django admin", admin.email))
-    for user in (User.objects.get(email=USERS[1][0]), admin):
+    cluster_staff = _cluster_staff_seed(summary=summary)
+    _funder_seed(summary=summary)
+    for user in (User.objects.get(email=USERS[1][0]), admin, *cluster_staff):
         if _authenticator_create(user=user):
             summary.created.append(f"authenticator of {user.email}")
     return DemoPeople(
@@ -85,8 +107,41 @@ def people_seed(*, summary: DemoSummary) -> DemoPeople:
     )
 
 
-def demo_user(*, email: str, name: str, role: str, language: str, summary: DemoSummary) -> User:
-    """Return the demo user ``email`` with ``role``, made with the demo password if missing (noted in ``summary``)."""
+def _cluster_staff_seed(*, summary: DemoSummary) -> list[User]:
+    """Create each cluster's own staff member, staff of that cluster alone, if missing; note their logins."""
+    users = []
+    for slug, _name_en, _name_fr, _zone in PROGRAMS:
+        name, language = CLUSTER_STAFF[slug]
+        email = cluster_staff_email(slug)
+        program = Program.objects.get(slug=slug)
+        users.append(
+            demo_user(email=email, name=name, role=Role.STAFF, language=language, summary=summary, programs=[program])
+        )
+        summary.logins.append((f"Staff of {slug}", email))
+    return users
+
+
+def _funder_seed(*, summary: DemoSummary) -> User:
+    """Create the funder, who reads every cluster (a grant with no program), if missing; note their login."""
+    email, name, language = FUNDER
+    funder = demo_user(email=email, name=name, role=Role.FUNDER, language=language, summary=summary, programs=[None])
+    summary.logins.append((str(Role.FUNDER.label), email))
+    return funder
+
+
+def demo_user(
+    *,
+    email: str,
+    name: str,
+    role: str,
+    language: str,
+    summary: DemoSummary,
+    programs: Iterable[Program | None] | None = None,
+) -> User:
+    """Return the demo user ``email`` with ``role``, made with the demo password if missing (noted in ``summary``).
+
+    A program role is held in ``programs``, by default every cluster (``None`` in it: a funder's every program).
+    """
     user, created = User.objects.get_or_create(
         email=email, defaults={"display_name": name, "preferred_language": language}
     )
@@ -95,8 +150,8 @@ def demo_user(*, email: str, name: str, role: str, language: str, summary: DemoS
         user.save(update_fields=["password"])
         summary.created.append(f"user {email}")
     user_grant_role(user=user, role=role)
-    if role in PROGRAM_ROLES:  # the demo's one user per role acts in every cluster
-        for program in Program.objects.all():
+    if role in PROGRAM_ROLES:  # by default, the demo's one user per role acts in every cluster
+        for program in Program.objects.all() if programs is None else programs:
             ProgramRole.objects.get_or_create(user=user, program=program, role=role)
     return user
 

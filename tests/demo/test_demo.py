@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django_otp.oath import totp
 
-from accounts.choices import OrganizationType
+from accounts.choices import OrganizationType, Role
 from assessment.choices import AssignmentState, ReviewState
 from assessment.models import AssessorProfile, Assignment, Rubric
 from board.models import BoardMeeting, Vote
@@ -27,7 +27,7 @@ from intake.choices import CallPhase
 from intake.eligibility import CODES
 from intake.filetypes import sniff
 from intake.lifecycle import unmet_conditions
-from intake.models import Proposal
+from intake.models import Program, ProgramRole, Proposal
 from intake.selectors import call_committed, proposal_funding_requested
 from intake.states import ProposalState
 from records.models import AuditRecord
@@ -35,6 +35,8 @@ from tests.browser import follow, forms_of, submit, text_of
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
+CLUSTER_SLUGS = ("digital", "protein", "ngen", "scale-ai", "ocean")
+CLUSTER_STAFF_EMAILS = [f"staff-{slug}@demo.clusterflow.ca" for slug in CLUSTER_SLUGS]
 PROJECT_APPS = ("auth", "accounts", "records", "intake", "assessment", "board", "workflow", "otp_totp", "otp_static")
 
 
@@ -102,7 +104,7 @@ def test_seed_demo_twice_changes_nothing() -> None:
             "board.AgendaItem",
         )
     } == {
-        "accounts.User": 9,
+        "accounts.User": 15,
         "intake.Program": 5,
         "intake.Call": 8,
         "intake.Proposal": 4,
@@ -131,10 +133,10 @@ def test_seed_demo_printed_login_lands_on_dashboard(role: str, landing: str) -> 
 
     assert response.status_code == 200
     assert response.request["PATH_INFO"] == landing
-    assert len(_logins(output)[1]) == 5
+    assert len(_logins(output)[1]) == 11
 
 
-@pytest.mark.parametrize("role", ["Program staff", "Django admin"])
+@pytest.mark.parametrize("role", ["Program staff", "Staff of ocean", "Django admin"])
 def test_seed_demo_staff_and_admin_are_asked_for_the_printed_key_s_code(role: str) -> None:
     password, logins = _logins(_seed())
     client = Client()
@@ -142,6 +144,37 @@ def test_seed_demo_staff_and_admin_are_asked_for_the_printed_key_s_code(role: st
     response = client.post(reverse("accounts:login"), {"username": logins[role], "password": password}, follow=True)
 
     assert response.request["PATH_INFO"] == reverse("accounts:second_factor_verify")
+
+
+def test_seed_demo_cluster_staff_sees_their_program_and_not_another_s() -> None:
+    output = _seed()
+    protein = Program.objects.get(slug="protein")
+    ocean = Program.objects.get(slug="ocean")
+
+    client, response = _sign_in(output, "Staff of protein")
+    own = client.get(reverse("intake:program_detail", args=[protein.pk]))
+    other = client.get(reverse("intake:program_detail", args=[ocean.pk]))
+    listed = client.get(reverse("intake:program_list"))
+
+    assert response.request["PATH_INFO"] == "/staff/"
+    assert own.status_code == 200
+    assert other.status_code == 404
+    assert list(listed.context["programs"].values_list("slug", flat=True)) == ["protein"]
+
+
+def test_seed_demo_holds_each_cluster_staff_s_role_in_their_cluster_alone_and_the_funder_s_everywhere() -> None:
+    _seed()
+
+    grants = set(
+        ProgramRole.objects.filter(user__email__in=[*CLUSTER_STAFF_EMAILS, "funder@demo.clusterflow.ca"]).values_list(
+            "user__email", "role", "program__slug"
+        )
+    )
+
+    assert grants == {
+        *((f"staff-{slug}@demo.clusterflow.ca", Role.STAFF, slug) for slug in CLUSTER_SLUGS),
+        ("funder@demo.clusterflow.ca", Role.FUNDER, None),
+    }
 
 
 def test_seed_demo_code_command_prints_the_demo_authenticator_s_code() -> None:

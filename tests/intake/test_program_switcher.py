@@ -1,0 +1,65 @@
+"""The navigation lists the programs a user is staff of, so one who acts in several switches between them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import RequestFactory
+from django.urls import reverse
+
+from accounts.choices import Role
+from intake.context_processors import programs
+from tests.conftest import client_for
+from tests.factories import ProgramFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_navigation_lists_the_programs_the_user_is_staff_of() -> None:
+    ocean, protein, scale = (ProgramFactory(name_en=name) for name in ("Ocean", "Protein", "Scale"))
+    staff = UserFactory(role=Role.STAFF, programs=[ocean, scale])
+
+    response = client_for(staff).get(reverse("workflow:staff_dashboard"))
+
+    page = response.content.decode()
+    assert [program.name for program in response.context["staff_programs"]] == ["Ocean", "Scale"]
+    for program in (ocean, scale):
+        assert f'href="{reverse("intake:program_detail", args=[program.pk])}"' in page
+    assert reverse("intake:program_detail", args=[protein.pk]) not in page
+    assert f'href="{reverse("intake:program_list")}"' in page
+
+
+def test_program_list_is_the_user_s_programs_alone() -> None:
+    ocean, protein = ProgramFactory(name_en="Ocean"), ProgramFactory(name_en="Protein")
+    staff = UserFactory(role=Role.STAFF, programs=[protein])
+
+    response = client_for(staff).get(reverse("intake:program_list"))
+
+    assert list(response.context["programs"]) == [protein]
+    assert reverse("intake:program_detail", args=[ocean.pk]) not in response.content.decode()
+
+
+@pytest.mark.parametrize("role", [Role.APPLICANT, Role.ASSESSOR, Role.BOARD_MEMBER])
+def test_navigation_programs_cost_no_query_for_who_is_not_staff(role: str, django_assert_num_queries: Any) -> None:
+    ProgramFactory()
+    request = RequestFactory().get("/")
+    request.user = user = UserFactory(role=role)
+    user.has_role(role)  # the roles are read once per request, by the dashboards' links already
+
+    with django_assert_num_queries(0):
+        listed = list(programs(request)["staff_programs"])
+
+    assert listed == []
+
+
+def test_navigation_programs_cost_one_query_for_staff(django_assert_num_queries: Any) -> None:
+    ProgramFactory.create_batch(2)
+    request = RequestFactory().get("/")
+    request.user = user = UserFactory(role=Role.STAFF)
+    user.has_role(Role.STAFF)
+
+    with django_assert_num_queries(1):
+        listed = list(programs(request)["staff_programs"])
+
+    assert len(listed) == 2
