@@ -105,7 +105,8 @@ def anonymous_only() -> dict[str, Expected]:
 # The URLs that read or act on a thing of one program (the program, its calls, proposals, meetings,
 # letters): staff of another program get 404, never a hint that it exists.
 STAFF_SCOPED = frozenset({
-    "intake:program_detail", "intake:program_update", "intake:call_create", "intake:call_staff_detail",
+    "intake:program_detail", "intake:program_update", "intake:program_people", "intake:call_create",
+    "intake:call_staff_detail",
     "intake:call_update", "intake:attachment_download", "intake:version_detail", "intake:version_compare",
     "intake:eligibility", "workflow:call_proposals", "workflow:proposal_detail", "assessment:review_reopen",
     "assessment:results", "assessment:results_csv", "assessment:rubric", "assessment:call_conflicts",
