@@ -283,6 +283,10 @@ def board_vote_reminders_send(*, now: datetime | None = None) -> int:
     one insert.
     """
     now = now or timezone.now()
+    # Only who sits on the board of the meeting's program may vote there (``board.services.meetings``).
+    board_seat = ProgramRole.objects.filter(
+        user_id=OuterRef("member_id"), program_id=OuterRef("meeting__call__program_id"), role=Role.BOARD_MEMBER
+    )
     missing = (
         AgendaItem.objects.filter(
             deferred_to__isnull=True,
@@ -294,6 +298,7 @@ def board_vote_reminders_send(*, now: datetime | None = None) -> int:
         .annotate(member_id=F("meeting__members"))
         .exclude(board_recused(member=OuterRef("member_id"), proposal=OuterRef("proposal_id")))
         .exclude(Exists(Vote.objects.filter(item_id=OuterRef("pk"), member_id=OuterRef("member_id"))))
+        .filter(Exists(board_seat))
         .order_by("meeting__held_at", "meeting_id", "proposal__title", "pk")
         .values_list(
             "member_id",

@@ -24,7 +24,7 @@ from records.models import AuditRecord, Notification
 from tests.board.making import agenda_put, board_members_make, meeting_make, votes_cast
 from tests.concurrency import race, require_row_locks
 from tests.conftest import client_for
-from tests.factories import CallFactory, ProposalFactory, user_with_role
+from tests.factories import CallFactory, ProgramFactory, ProposalFactory, UserFactory, user_with_role
 from workflow.sweeps import board_vote_reminders_send
 
 pytestmark = pytest.mark.django_db
@@ -200,6 +200,17 @@ def test_vote_reminders_two_days_before_list_each_members_missing_votes(voting: 
     # The chair voted on both: nothing to remind.
     assert _reminders(voting["chair"]) == []
     assert Notification.objects.filter(event=Event.BOARD_VOTES_MISSING, channel=Channel.INBOX).count() == 2
+
+
+def test_vote_reminders_skip_an_invited_member_without_a_seat_on_the_programs_board(voting: dict[str, Any]) -> None:
+    elsewhere = UserFactory(role=Role.BOARD_MEMBER, programs=[ProgramFactory()])
+    voting["meeting"].members.add(elsewhere)
+
+    with time_machine.travel(HELD_AT - timedelta(days=2), tick=False):
+        sent = board_vote_reminders_send()
+
+    assert sent == 2
+    assert _reminders(elsewhere) == []
 
 
 def test_vote_reminders_twice_in_a_window_send_nothing_new(voting: dict[str, Any]) -> None:
