@@ -85,13 +85,18 @@ STANDARD_REFUSED = gettext_lazy(
 )
 
 
-def extension_rule_for_staff(*, user: User, pk: int) -> ExtensionRule:
-    """Return the rule ``pk`` to change if ``user`` is staff of every program; 404 if there is no such rule.
+def service_standard_editor_require(*, user: User) -> None:
+    """Refuse (403) whoever may not change the service standard: anyone but staff of every program.
 
     The service standard is one table for the installation (no rule is of a program or a
-    call): any staff member reads it, only staff of every program change it (403 otherwise).
+    call): any staff member reads it, only staff of every program change it.
     """
     require_staff_of_programs(user, [None], str(STANDARD_REFUSED))
+
+
+def extension_rule_for_staff(*, user: User, pk: int) -> ExtensionRule:
+    """Return the rule ``pk`` to change if ``user`` may change the standard (403 otherwise); 404 if there is none."""
+    service_standard_editor_require(user=user)
     rule = ExtensionRule.objects.filter(pk=pk).first()
     if rule is None:
         raise Http404

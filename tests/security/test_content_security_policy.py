@@ -23,6 +23,10 @@ from tests.test_permission_matrix import MATRIX, PERSONAS, URLS, Objects
 # The permission matrix's fixtures: the same objects, fetched by the same personas.
 objects = matrix.objects
 clients = matrix.clients
+home = matrix.home
+elsewhere = matrix.elsewhere
+other_staff = matrix.other_staff
+other_board = matrix.other_board
 co_applicant = matrix.co_applicant
 _media_root = matrix._media_root
 

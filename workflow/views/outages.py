@@ -32,6 +32,7 @@ from workflow.outage_extensions import (
     extension_rules,
     incident_apply,
     incident_plan,
+    service_standard_editor_require,
 )
 
 
@@ -185,6 +186,7 @@ def _rule_form(request: AuthenticatedRequest, rule: ExtensionRule | None) -> Htt
 @role_required(Role.STAFF)
 def rule_new(request: AuthenticatedRequest) -> HttpResponse:
     """Add a rule to the service standard."""
+    service_standard_editor_require(user=request.user)
     return _rule_form(request, None)
 
 
