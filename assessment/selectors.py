@@ -20,7 +20,7 @@ from __future__ import annotations
 from datetime import datetime, time
 from typing import Any
 
-from django.db.models import Exists, Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from accounts.models import FormerMembership, Membership
@@ -79,7 +79,12 @@ def competing_lead_exists(*, person: Any, proposal: Any) -> Exists:
     Any state counts, a draft or a withdrawn proposal included: whoever led one in the call
     is a competitor whose judgement the others' applicants may fairly doubt.
     """
-    return Exists(Proposal.objects.filter(lead_applicant_id=person, call__proposals__pk=proposal).exclude(pk=proposal))
+    # The call read by a scalar subquery, not a join back through the call's proposals: SQLite
+    # planned that join as a scan of every call and proposal for each row it was asked about.
+    # The subquery sits one level deeper than the ``EXISTS``: a reference to an outer query goes one further out.
+    deeper = OuterRef(proposal) if isinstance(proposal, OuterRef) else proposal
+    call = Proposal.objects.filter(pk=deeper).values("call_id")[:1]
+    return Exists(Proposal.objects.filter(lead_applicant_id=person, call_id=Subquery(call)).exclude(pk=proposal))
 
 
 def automatic_conflict(*, person: Any, proposal: Any) -> Q:

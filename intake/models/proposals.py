@@ -139,7 +139,12 @@ class Proposal(ProposalLifecycle, LegalHold):
         verbose_name = _("proposal")
         verbose_name_plural = _("proposals")
         ordering = ["-created_at", "pk"]
-        indexes = [models.Index(fields=["call", "state"], name="proposal_call_state")]
+        indexes = [
+            models.Index(fields=["call", "state"], name="proposal_call_state"),
+            # Whether a person leads a proposal of a call: the competing-lead conflict, asked for every row of a
+            # board's agenda or an assignment plan (``assessment.selectors.competing_lead_exists``).
+            models.Index(fields=["lead_applicant", "call"], name="proposal_lead_call"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(approved_amount__isnull=True) | Q(approved_amount__gte=0),
