@@ -232,9 +232,9 @@ OPEN_EARLY = "open_early"
 
 def _locked_for_staff(*, meeting: BoardMeeting, by: User) -> BoardMeeting:
     """Lock ``meeting`` for a step of its program's staff; refuse anyone else, and a released meeting."""
-    if not by.acts_in(Role.STAFF, meeting.call.program_id):
-        raise ActionForbidden(_("Only program staff can do this to a board meeting."))
     locked = BoardMeeting.objects.select_for_update().select_related("call").get(pk=meeting.pk)
+    if not by.acts_in(Role.STAFF, locked.call.program_id):
+        raise ActionForbidden(_("Only program staff can do this to a board meeting."))
     if locked.decisions_released_at is not None:
         raise ActionForbidden(_("The decisions of this meeting were released: the meeting can no longer be changed."))
     return locked

@@ -30,6 +30,7 @@ from hypothesis.stateful import (
 
 from accounts.choices import Role
 from accounts.errors import ActionForbidden, DomainError, StaleAction
+from accounts.models import User
 from board.models import AgendaItem, BoardConflict, BoardMeeting, Vote, VoteChoice
 from board.services.meetings import meeting_open_early
 from intake.lifecycle import SYSTEM
@@ -116,6 +117,11 @@ class LifecycleMachine(RuleBasedStateMachine):
         self._savepoint = transaction.atomic()
         self._savepoint.__enter__()
         self.now = START
+        # The people outlive the runs, whose programs are new each time (PostgreSQL never reuses an id
+        # rolled back): each run reads their program roles afresh, after its programs are made.
+        for person in self.people.values():
+            if isinstance(person, User):
+                person.forget_roles()
         with time_machine.travel(self.now, tick=False):
             self.call = CallFactory(
                 loi_opens_at=START + LOI_OPENS,
