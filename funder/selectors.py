@@ -29,6 +29,7 @@ from accounts.choices import Role
 from accounts.models import User
 from funder.suppression import Suppression, suppression
 from intake import program_roles
+from intake.completeness import OUTCOME_FIELDS
 from intake.eligibility import COMPANY_KINDS
 from intake.models import ConsortiumMember, Program, Proposal
 from intake.states import ProposalState
@@ -36,18 +37,6 @@ from workflow.access import WITHHELD_AS, decision_withheld_from
 
 ZERO = Decimal("0")
 S = ProposalState
-
-#: The expected outcomes an application states, summed over the approved projects.
-OUTCOMES = (
-    "jobs_during",
-    "jobs_after",
-    "revenue_during",
-    "revenue_after",
-    "ip_rights_during",
-    "ip_rights_after",
-    "smes_scaled_during",
-    "smes_scaled_after",
-)
 
 
 @dataclass
@@ -163,12 +152,12 @@ def funder_figures(*, user: User, label: str) -> FunderFigures:
         by_state[state] = by_state.get(state, 0) + count
     approved = decided.filter(state=S.APPROVED)
     for row in approved.values("call__program_id").annotate(
-        n=Count("pk"), committed=Sum("approved_amount"), **{name: Sum(name) for name in OUTCOMES}
+        n=Count("pk"), committed=Sum("approved_amount"), **{name: Sum(name) for name in OUTCOME_FIELDS}
     ):
         column = columns[row["call__program_id"]]
         column.projects = row["n"]
         column.committed = row["committed"] or ZERO
-        column.outcomes = {name: row[name] or 0 for name in OUTCOMES}
+        column.outcomes = {name: row[name] or 0 for name in OUTCOME_FIELDS}
     # An SME by its call's definition, as the eligibility engine and the board's figures count it.
     is_sme = Q(
         organization__kind__in=COMPANY_KINDS, organization__employee_count__lt=F("proposal__call__sme_max_employees")

@@ -29,6 +29,11 @@ def holds(user: Any, role: str, program_id: int | None) -> bool:
     return isinstance(user, User) and user.acts_in(role, program_id)
 
 
+def acts_everywhere(user: User, role: str) -> bool:
+    """Return whether ``user`` holds ``role`` for every program (a superuser, or a funder's grant without one)."""
+    return program_ids(user, role) is None
+
+
 def program_ids(user: User, role: str) -> frozenset[int] | None:
     """Return the ids of the programs ``user`` holds ``role`` for; ``None`` when every program."""
     if not user.has_role(role):

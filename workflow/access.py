@@ -44,7 +44,7 @@ def proposals_visible_to(*, user: User) -> QuerySet[Proposal]:
     it (``decisions_withheld``): such a proposal reads as still before the board.
     """
     proposals = Proposal.objects.select_related(*RELATED)
-    if user.has_role(Role.STAFF) and program_roles.program_ids(user, Role.STAFF) is None:
+    if program_roles.acts_everywhere(user, Role.STAFF):
         return proposals
     visible = Q(pk__in=[])
     if user.has_role(Role.STAFF):
@@ -141,7 +141,7 @@ def decision_withheld_from(*, user: User) -> Q | None:
     deciding it (invited to its meeting and not recused). Its applicants and co-applicants
     see it before the board, on every page, in its history, and hear of it at the release.
     """
-    if user.has_role(Role.STAFF) and program_roles.program_ids(user, Role.STAFF) is None:
+    if program_roles.acts_everywhere(user, Role.STAFF):
         return None
     withheld = Q(state__in=DECIDED) & ~Q(decision_released())
     if user.has_role(Role.STAFF):
@@ -231,6 +231,17 @@ def attachment_for_user(*, user: User, pk: int) -> Attachment:
     return get_object_or_404(
         Attachment.objects.select_related("proposal"), pk=pk, proposal__in=proposals_visible_to(user=user)
     )
+
+
+def proposals_for_staff_or_board(*, user: User) -> QuerySet[Proposal]:
+    """Return the proposals ``user`` reads on the staff and board page: as staff of their program, or on an agenda.
+
+    Only staff of the proposal's program, and members of a meeting whose agenda holds it, read
+    it there (a recused member reads it with its decision withheld): a staff member of another
+    program who applies to this one reads it on the applicant's page.
+    """
+    on_their_agenda = AgendaItem.objects.filter(proposal_id=OuterRef("pk"), meeting__members=user.pk)
+    return proposals_visible_to(user=user).filter(_staff_of(user) | Q(Exists(on_their_agenda)))
 
 
 def proposal_for_staff(*, user: User, pk: int) -> Proposal:

@@ -73,9 +73,7 @@ def meetings_of_member(*, user: User) -> QuerySet[BoardMeeting]:
 
 def _as_staff(user: User, *, program: str) -> Q | None:
     """The condition that ``user`` is staff of the program at path ``program``; None when of every program."""
-    if not user.has_role(Role.STAFF):
-        return Q(pk__in=[])
-    if program_roles.program_ids(user, Role.STAFF) is None:
+    if program_roles.acts_everywhere(user, Role.STAFF):
         return None
     return program_roles.in_programs(user, Role.STAFF, program)
 

@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,15 +14,13 @@ from accounts.decorators import AuthenticatedRequest, role_required
 from accounts.errors import ActionForbidden, DomainError, StaleAction
 from accounts.models import User
 from accounts.selectors import join_requests_to_decide
-from board.models import AgendaItem
 from board.selectors import board_facts
-from intake import program_roles
 from intake.lifecycle import actions_for, unmet_conditions
 from intake.models import Proposal
 from intake.selectors import call_for_staff, proposal_eligibility, proposal_state_counts
 from intake.services.call_lists import call_proposals_page, sort_columns, stage_choices
 from intake.states import ProposalState
-from workflow.access import proposal_for_user, proposals_visible_to
+from workflow.access import proposal_for_user, proposals_for_staff_or_board
 from workflow.actions import history_text
 from workflow.actions.base import EXTEND_DEADLINE, ConditionsNotMet, proposal_action_precheck
 from workflow.forms import ACTION_FORMS, ActionForm
@@ -61,14 +58,9 @@ def proposal_for_staff_or_board(*, user: User, pk: int) -> Proposal:
     The lifecycle's approve and decline are the chair's, once a quorum has voted: only with
     ``board_facts`` can the page offer them and the action endpoint refuse them with the
     right reason. Staff who are not board members are never the chair, so their read goes
-    without the subqueries. Only staff of the proposal's program, and members of a meeting
-    whose agenda holds it, read it here (a recused member reads it with its decision withheld):
-    a staff member of another program who applies to this one reads it on the applicant's page.
+    without the subqueries. Who reads a proposal here is ``workflow.access.proposals_for_staff_or_board``.
     """
-    before_their_board = AgendaItem.objects.filter(proposal_id=OuterRef("pk"), meeting__members=user.pk)
-    proposals = proposals_visible_to(user=user).filter(
-        program_roles.in_programs(user, Role.STAFF, "call__program") | Q(Exists(before_their_board))
-    )
+    proposals = proposals_for_staff_or_board(user=user)
     if user.has_role(Role.BOARD_MEMBER):
         proposals = proposals.annotate(**board_facts())
     return get_object_or_404(proposals, pk=pk)
