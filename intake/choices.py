@@ -45,10 +45,39 @@ class ForegroundIPKind(models.TextChoices):
 
 
 class VersionKind(models.TextChoices):
-    """What a frozen version of a proposal was submitted as."""
+    """A stage of a call's path, and what a frozen version of a proposal was submitted as.
 
+    A call's path takes each kind at most once, in this order (``intake.models.Stage``).
+    """
+
+    QUESTIONNAIRE = "questionnaire", _("Eligibility questionnaire")
     LOI = "loi", _("Letter of intent")
     APPLICATION = "application", _("Full application")
+
+
+#: The stages in the order a path goes through them.
+STAGE_ORDER = (VersionKind.QUESTIONNAIRE, VersionKind.LOI, VersionKind.APPLICATION)
+
+
+class Advance(models.TextChoices):
+    """How a proposal moves on from an early stage."""
+
+    INVITATION = "invitation", _("Staff invite it to the next stage")
+    AUTOMATIC = "automatic", _("Automatically, when every rule of the stage passes")
+
+
+class IntakeMode(models.TextChoices):
+    """How a call takes in proposals."""
+
+    FIXED = "fixed", _("Fixed window")
+    ROLLING = "rolling", _("Rolling intake with review cut-off dates")
+
+
+class PathFigure(models.TextChoices):
+    """The figure a proposal states at its first stage that may choose its path."""
+
+    ESTIMATED_TOTAL_COST = "estimated_total_cost", _("Estimated total project cost")
+    ESTIMATED_FUNDING_REQUESTED = "estimated_funding_requested", _("Estimated funding requested from the cluster")
 
 
 class Sector(models.TextChoices):

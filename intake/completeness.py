@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from intake.choices import AttachmentType, VersionKind
-from intake.states import ProposalState
 
 ZERO = Decimal("0")
 
@@ -43,8 +42,6 @@ SECTIONS: tuple[Section, ...] = (
 )
 SECTION_SLUGS = tuple(section.slug for section in SECTIONS)
 
-#: The states of the letter-of-intent stage.
-LOI_STATES = frozenset({ProposalState.DRAFT, ProposalState.LOI_SUBMITTED, ProposalState.LOI_DECLINED})
 #: The expected outcomes, each during the project and in the three years after.
 #: The letter of intent's fields besides its title, summary and lead organization: what the
 #: LOI form edits, ``proposal_update`` takes, and a version freezes.
@@ -74,20 +71,8 @@ def _blank(value: str | None) -> bool:
 
 
 def proposal_stage(proposal: Any) -> str:
-    """Return whether ``proposal`` is at the letter-of-intent or the full-application stage.
-
-    A withdrawn or expired proposal is at the application stage if it got that far: an
-    application version was submitted or application texts were written.
-    """
-    if proposal.state in LOI_STATES:
-        return VersionKind.LOI
-    if proposal.state not in (ProposalState.WITHDRAWN, ProposalState.EXPIRED):
-        return VersionKind.APPLICATION
-    if proposal.project_description or proposal.work_plan:
-        return VersionKind.APPLICATION
-    if proposal.versions.filter(kind=VersionKind.APPLICATION).exists():
-        return VersionKind.APPLICATION
-    return VersionKind.LOI
+    """Return the kind of the stage ``proposal`` is in (``intake.choices.VersionKind``): its ``stage``'s kind."""
+    return str(proposal.stage.kind)
 
 
 def _missing_basics(proposal: Any) -> list[str]:
@@ -204,8 +189,11 @@ def missing_by_section(proposal: Any) -> dict[str, list[str]]:
 
 def missing_for_submission(proposal: Any) -> list[str]:
     """Return a message for each thing ``proposal`` lacks to be submitted at its stage; empty when complete."""
-    if proposal_stage(proposal) == VersionKind.LOI:
+    stage = proposal_stage(proposal)
+    if stage == VersionKind.LOI:
         return missing_for_loi(proposal)
+    if stage == VersionKind.QUESTIONNAIRE:
+        return _missing_basics(proposal)
     missing = _missing_basics(proposal)
     for section, lacking in zip(SECTIONS, missing_by_section(proposal).values(), strict=True):
         missing.extend(f"{section.label}: {item}" for item in lacking)

@@ -52,11 +52,16 @@ SYSTEM = SystemActor()
 
 
 class Condition:
-    """A readable guard: ``condition(proposal)`` says whether it holds; ``message`` why not."""
+    """A readable guard: ``condition(proposal)`` says whether it holds; ``message`` why not.
 
-    def __init__(self, check: Callable[[Any], bool], message: Any) -> None:
+    A ``structural`` condition says whether the action belongs to where the proposal is in its path
+    at all (an early stage or the last): pages do not offer an action one of them rules out.
+    """
+
+    def __init__(self, check: Callable[[Any], bool], message: Any, *, structural: bool = False) -> None:
         self.check = check
         self.message = message
+        self.structural = structural
         self.__name__ = check.__name__
 
     def __call__(self, proposal: Any) -> bool:
@@ -67,14 +72,31 @@ class Condition:
         return str(self.message(proposal) if callable(self.message) else self.message)
 
 
-def condition(message: Any) -> Callable[[Callable[[Any], bool]], Condition]:
-    return lambda check: Condition(check, message)
+def condition(message: Any, *, structural: bool = False) -> Callable[[Callable[[Any], bool]], Condition]:
+    return lambda check: Condition(check, message, structural=structural)
 
 
-@condition(_("The letter-of-intent window is not open by the server's clock."))
-def loi_window_open(proposal: Any) -> bool:
+@condition(_("The proposal is at the last stage of its path: it has no next stage."), structural=True)
+def early_stage(proposal: Any) -> bool:
+    return not proposal.at_last_stage
+
+
+@condition(_("The proposal is at an early stage of its path: staff invite it to the next stage or decline it."),
+           structural=True)  # fmt: skip
+def last_stage(proposal: Any) -> bool:
+    return bool(proposal.at_last_stage)
+
+
+@condition(_("This stage is not assessed: staff invite the proposal to the next stage or decline it."),
+           structural=True)  # fmt: skip
+def assessed_stage(proposal: Any) -> bool:
+    return bool(proposal.stage.assessed or proposal.at_last_stage)
+
+
+@condition(_("The stage's window is not open by the server's clock."))
+def stage_window_open(proposal: Any) -> bool:
     deadline = proposal.deadline
-    return deadline is not None and proposal.call.loi_opens_at <= timezone.now() < deadline
+    return deadline is not None and proposal.stage.opens_at <= timezone.now() < deadline
 
 
 @condition(_("The deadline has passed by the server's clock."))
@@ -185,19 +207,23 @@ class ProposalLifecycle(ConcurrentTransitionMixin, models.Model):
     class Meta:
         abstract = True
 
+    # The early states (draft, loi_submitted, invited, loi_declined) serve every stage before the last:
+    # the proposal records its stage, and ``invite`` moves it to the next stage of its path.
     # fmt: off
-    @transition(state, source=S.DRAFT, target=S.LOI_SUBMITTED,
-                conditions=[loi_window_open, complete], permission=lead_applicant)
+    @transition(state, source=[S.DRAFT, S.INVITED], target=S.LOI_SUBMITTED,
+                conditions=[early_stage, stage_window_open, complete], permission=lead_applicant)
     def submit_loi(self) -> None: ...
 
-    @transition(state, source=S.LOI_SUBMITTED, target=S.INVITED, permission=program_staff)
+    @transition(state, source=[S.LOI_SUBMITTED, S.ASSESSED], target=S.INVITED,
+                conditions=[early_stage], permission=staff_or_system)
     def invite(self) -> None: ...
 
-    @transition(state, source=S.LOI_SUBMITTED, target=S.LOI_DECLINED, permission=program_staff)
+    @transition(state, source=[S.LOI_SUBMITTED, S.ASSESSED], target=S.LOI_DECLINED,
+                conditions=[early_stage], permission=program_staff)
     def decline_loi(self) -> None: ...
 
-    @transition(state, source=[S.INVITED, S.CHANGES_REQUESTED], target=S.SUBMITTED,
-                conditions=[before_deadline, complete], permission=lead_applicant)
+    @transition(state, source=[S.DRAFT, S.INVITED, S.CHANGES_REQUESTED], target=S.SUBMITTED,
+                conditions=[last_stage, before_deadline, complete], permission=lead_applicant)
     def submit_application(self) -> None: ...
 
     @transition(state, source=S.SUBMITTED, target=S.CHANGES_REQUESTED, permission=program_staff)
@@ -206,7 +232,8 @@ class ProposalLifecycle(ConcurrentTransitionMixin, models.Model):
     @transition(state, source=S.SUBMITTED, target=S.INELIGIBLE, permission=program_staff)
     def mark_ineligible(self) -> None: ...
 
-    @transition(state, source=S.SUBMITTED, target=S.IN_ASSESSMENT, conditions=[eligible], permission=program_staff)
+    @transition(state, source=[S.SUBMITTED, S.LOI_SUBMITTED], target=S.IN_ASSESSMENT,
+                conditions=[assessed_stage, eligible], permission=program_staff)
     def start_assessment(self) -> None: ...
 
     @transition(state, source=S.IN_ASSESSMENT, target=S.ASSESSED, conditions=[reviews_in], permission=staff_or_system)
@@ -215,7 +242,7 @@ class ProposalLifecycle(ConcurrentTransitionMixin, models.Model):
     @transition(state, source=S.ASSESSED, target=S.IN_ASSESSMENT, permission=program_staff)
     def reopen_assessment(self) -> None: ...
 
-    @transition(state, source=S.ASSESSED, target=S.BOARD_REVIEW, permission=program_staff)
+    @transition(state, source=S.ASSESSED, target=S.BOARD_REVIEW, conditions=[last_stage], permission=program_staff)
     def send_to_board(self) -> None: ...
 
     @transition(state, source=S.BOARD_REVIEW, target=S.APPROVED,
@@ -254,9 +281,17 @@ def permitted(proposal: Any, action: str, user: Any) -> bool:
     return declared is not None and declared.has_perm(proposal, user)
 
 
+def fits_path(proposal: Any, action: str) -> bool:
+    """Say whether ``action`` belongs where ``proposal`` is in its path: its structural conditions hold."""
+    declared = transition_of(action, proposal.state)
+    return declared is not None and all(
+        check(proposal) for check in declared.conditions if getattr(check, "structural", False)
+    )
+
+
 def actions_for(proposal: Any, user: Any) -> list[str]:
-    """Return the actions ``user`` may perform on ``proposal`` now, conditions aside."""
-    return [action for action in ACTIONS if permitted(proposal, action, user)]
+    """Return the actions ``user`` may perform on ``proposal`` now, where it is in its path, other conditions aside."""
+    return [action for action in ACTIONS if permitted(proposal, action, user) and fits_path(proposal, action)]
 
 
 def unmet_conditions(proposal: Any, action: str) -> list[str]:

@@ -90,7 +90,7 @@ def call_for_staff(*, user: User, pk: int) -> Call:
 
 
 #: What a page of one proposal shows of its relations, read with it.
-RELATED = ("call", "call__program", "lead_organization", "lead_applicant")
+RELATED = ("call", "call__program", "stage", "lead_organization", "lead_applicant")
 
 
 def proposal_state_counts(*, call: Call) -> dict[str, int]:

@@ -105,7 +105,7 @@ def proposals_of_applicant(*, user: User) -> QuerySet[Proposal]:
     """
     return decisions_withheld(
         Proposal.objects.filter(_applicant_of(user))
-        .select_related("call", "call__program", "lead_organization")
+        .select_related("call", "call__program", "stage", "lead_organization")
         .order_by("-call__loi_opens_at", "call_id", "-created_at", "pk"),
         user=user,
     )

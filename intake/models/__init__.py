@@ -9,6 +9,7 @@ them in that order still (it decides the order of serialized data and of new mig
 from intake.models.base import NOT_NEGATIVE, PERCENT, BilingualMixin, LegalHold, money  # noqa: I001
 from intake.models.programs import Program, ProgramRole
 from intake.models.calls import Call
+from intake.models.stages import CutOff, Stage
 from intake.models.proposals import Proposal, ProposalQuerySet
 from intake.models.consortium import BudgetLine, CoApplicant, ConsortiumMember
 from intake.models.plan import ForegroundIP, Milestone
@@ -25,6 +26,7 @@ __all__ = [
     "Call",
     "CoApplicant",
     "ConsortiumMember",
+    "CutOff",
     "EligibilityOverride",
     "ForegroundIP",
     "LegalHold",
@@ -34,6 +36,7 @@ __all__ = [
     "Proposal",
     "ProposalQuerySet",
     "ProposalVersion",
+    "Stage",
     "attachment_path",
     "money",
 ]

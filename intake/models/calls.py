@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import OrganizationType
-from intake.choices import AttachmentType, CallPhase, VersionKind
+from intake.choices import AttachmentType, CallPhase, IntakeMode, PathFigure, VersionKind
 from intake.eligibility import Rules
 from intake.models.base import PERCENT, BilingualMixin, LegalHold
 from intake.models.programs import Program
@@ -34,9 +34,27 @@ class Call(BilingualMixin, LegalHold):
     # Windows, stored in UTC and shown in the call's timezone.
     # Choices live in the form: the list of zones comes from the machine's tz database.
     timezone = models.CharField(_("timezone"), max_length=64, default="America/Toronto")
-    loi_opens_at = models.DateTimeField(_("letters of intent open"))
-    loi_closes_at = models.DateTimeField(_("letters of intent close"))
+    # The call's stages (``intake.models.Stage``) hold their windows; these three repeat, for lists and
+    # ordering, when the first stage opens and closes and when the last closes. Only the stages'
+    # service writes them (``intake.services.stages``), in the transaction that saves the stages.
+    loi_opens_at = models.DateTimeField(_("opens"))
+    loi_closes_at = models.DateTimeField(_("first stage closes"))
     application_closes_at = models.DateTimeField(_("full applications close"))
+    intake_mode = models.CharField(_("intake"), max_length=16, choices=IntakeMode.choices, default=IntakeMode.FIXED)
+    # The path by the size of the project: proposals whose figure is below the threshold take ``path_below``.
+    path_figure = models.CharField(
+        _("figure that chooses the path"), max_length=32, choices=PathFigure.choices, blank=True,
+        help_text=_("Empty: every proposal goes through every stage."),
+    )  # fmt: skip
+    path_threshold = models.DecimalField(
+        _("threshold ($)"), max_digits=14, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("Proposals whose figure is below this amount take the shorter path."),
+    )  # fmt: skip
+    path_below = models.JSONField(
+        _("stages below the threshold"), default=list, blank=True,
+        help_text=_("The stages a proposal below the threshold goes through; it ends with the full application."),
+    )  # fmt: skip
     review_due_at = models.DateTimeField(_("reviews due"))
     board_meeting_at = models.DateTimeField(_("board meeting"))
 
@@ -208,6 +226,16 @@ class Call(BilingualMixin, LegalHold):
             if now < moment:
                 return str(label), moment
         return None
+
+    def path_for(self, figure: Decimal | None) -> list[str]:
+        """Return the kinds of the stages a proposal stating ``figure`` goes through, in order.
+
+        Without a path rule, or before the figure is stated, the path is every stage of the call.
+        """
+        kinds = [stage.kind for stage in self.stages.all()]
+        if self.path_figure and self.path_threshold is not None and figure is not None and figure < self.path_threshold:
+            return [kind for kind in kinds if kind in self.path_below]
+        return kinds
 
     def funded_partner_type_labels(self) -> list[str]:
         return [str(OrganizationType(kind).label) for kind in self.funded_partner_types]

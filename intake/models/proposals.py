@@ -29,8 +29,7 @@ class ProposalQuerySet(models.QuerySet["Proposal"]):
                     Q(deadline_extended_for=F("state"), deadline_extended_until__isnull=False),
                     then=F("deadline_extended_until"),
                 ),
-                When(state=ProposalState.DRAFT, then=F("call__loi_closes_at")),
-                When(state=ProposalState.INVITED, then=F("call__application_closes_at")),
+                When(state__in=[ProposalState.DRAFT, ProposalState.INVITED], then=F("stage__closes_at")),
                 When(state=ProposalState.CHANGES_REQUESTED, then=F("changes_due_at")),
                 default=None,
                 output_field=models.DateTimeField(),
@@ -45,6 +44,12 @@ class Proposal(ProposalLifecycle, LegalHold):
     """
 
     call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="proposals", verbose_name=_("call"))
+    # The stage of the call's path the proposal is in, and the kinds of the stages of its path
+    # (chosen at its first stage by the call's path rule; fixed from its first submission).
+    stage = models.ForeignKey(
+        "intake.Stage", on_delete=models.PROTECT, related_name="proposals", verbose_name=_("stage")
+    )
+    path = models.JSONField(_("path"), default=list, editable=False)
     lead_applicant = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -170,10 +175,8 @@ class Proposal(ProposalLifecycle, LegalHold):
     @property
     def base_deadline(self) -> datetime | None:
         """Return the call's (or staff's) deadline for the current state, before any extension."""
-        if self.state == ProposalState.DRAFT:
-            return self.call.loi_closes_at
-        if self.state == ProposalState.INVITED:
-            return self.call.application_closes_at
+        if self.state in (ProposalState.DRAFT, ProposalState.INVITED):
+            return self.stage.closes_at
         if self.state == ProposalState.CHANGES_REQUESTED:
             return self.changes_due_at
         return None
@@ -207,6 +210,18 @@ class Proposal(ProposalLifecycle, LegalHold):
     def missing_for_submission(self) -> list[str]:
         """Return what the proposal lacks to be submitted: its sections, then its failed eligibility checks."""
         return missing_for_submission(self) + self.eligibility_failures()
+
+    @property
+    def at_last_stage(self) -> bool:
+        """Return whether the proposal is at the last stage of its path (the full application)."""
+        return self.stage.is_last
+
+    def next_stage_kind(self) -> str | None:
+        """Return the kind of the stage after the proposal's own in its path, or None at the last."""
+        kinds = list(self.path)
+        if self.stage.kind in kinds and kinds.index(self.stage.kind) + 1 < len(kinds):
+            return kinds[kinds.index(self.stage.kind) + 1]
+        return None
 
     def eligibility_stage(self) -> str:
         """Return whether the proposal is at the letter-of-intent or the full-application stage."""

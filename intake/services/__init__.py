@@ -18,6 +18,7 @@ from intake import program_roles as role_rules  # not `program_roles`: the name 
 from intake.choices import Sector, VersionKind
 from intake.completeness import LOI_DETAIL_FIELDS, proposal_stage
 from intake.models import Call, CoApplicant, ConsortiumMember, Program, ProgramRole, Proposal
+from intake.services.stages import call_stages_save, stages_default
 from intake.states import DECIDED
 
 M = TypeVar("M", Program, Call)
@@ -70,9 +71,12 @@ def program_create(*, by: User, **fields: Any) -> Program:
 
 
 def call_create(*, program: Program, by: User, **fields: Any) -> Call:
-    """Open a new call in ``program``."""
+    """Open a new call in ``program``, with the two-stage path of its windows (staff change it on its stages page)."""
     _require_staff_of(by, program.pk)
-    return _create(Call, fields={**fields, "program": program})
+    with transaction.atomic():
+        call = _create(Call, fields={**fields, "program": program})
+        call_stages_save(call=call, plans=stages_default(call=call))
+    return call
 
 
 def staff_edit_save(*, instance: M, by: User, expected_updated_at: datetime, **fields: Any) -> M:
@@ -102,9 +106,6 @@ def proposal_create(
     if not by.has_role(Role.APPLICANT):
         raise ActionForbidden(_("Only applicants can start a letter of intent."))
     _require_member(by, lead_organization)
-    now = timezone.now()
-    if not call.loi_opens_at <= now < call.loi_closes_at:
-        raise DomainError(_("This call does not accept letters of intent now, by the server's clock."))
     proposal = Proposal(
         call=call,
         lead_applicant=by,
@@ -113,6 +114,10 @@ def proposal_create(
         summary=summary.strip(),
         **_loi_values(loi),
     )
+    _path_choose(proposal)
+    now = timezone.now()
+    if not proposal.stage.opens_at <= now < proposal.stage.closes_at:
+        raise DomainError(_("This call does not accept new proposals now, by the server's clock."))
     proposal.full_clean(exclude=["state"])  # the lifecycle owns the state
     with transaction.atomic():
         proposal.save()
@@ -150,9 +155,23 @@ def proposal_update(
         current.lead_organization = lead_organization
         for name, value in values.items():
             setattr(current, name, value)
+        moved = []
+        if current.version_count == 0:  # the path is fixed from the first submission
+            _path_choose(current)
+            moved = ["stage", "path"]
         current.full_clean(exclude=["state"])
-        current.save(update_fields=["title", "summary", "lead_organization", *values, "updated_at"])
+        current.save(update_fields=["title", "summary", "lead_organization", *values, *moved, "updated_at"])
     return current
+
+
+def _path_choose(proposal: Proposal) -> None:
+    """Set the stages ``proposal`` goes through by its call's path rule, and put it at the first of them."""
+    call = proposal.call
+    figure = getattr(proposal, call.path_figure) if call.path_figure else None
+    proposal.path = call.path_for(figure)
+    if not proposal.path:
+        raise DomainError(_("This call has no stage open to proposals yet."))
+    proposal.stage = next(stage for stage in call.stages.all() if stage.kind == proposal.path[0])
 
 
 #: The letter of intent's fields beside the title, summary and lead organization.

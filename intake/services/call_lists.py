@@ -21,6 +21,7 @@ from django.db.models import (
     F,
     IntegerField,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
     Sum,
@@ -53,7 +54,6 @@ SORTS: dict[str, tuple[str | Lower | F, ...]] = {
     "funding": (F("funding_requested"),),  # a letter of intent without an estimate sorts last either way
 }
 DEFAULT_SORT = "-updated"
-LOI_STATES = (ProposalState.DRAFT, ProposalState.LOI_SUBMITTED, ProposalState.LOI_DECLINED)
 MONEY = DecimalField(max_digits=16, decimal_places=2)
 
 
@@ -98,7 +98,7 @@ def _funding_requested() -> Case:
     )
     # A disposed proposal's partners are gone: their sum was kept at disposal (docs/retention.md).
     return Case(
-        When(state__in=LOI_STATES, then="estimated_funding_requested"),
+        When(~Q(stage__kind=VersionKind.APPLICATION), then="estimated_funding_requested"),
         When(
             disposed_at__isnull=False,
             then=Coalesce("requested_at_disposal", Value(Decimal("0"), output_field=MONEY)),
@@ -160,7 +160,7 @@ def call_proposals_page(
     # sorting every proposal with its texts and joined rows would cost the most.
     rows = list(
         Proposal.objects.filter(pk__in=page.object_list)
-        .select_related("lead_organization", "lead_applicant")
+        .select_related("lead_organization", "lead_applicant", "stage")
         .annotate(funding_requested=_funding_requested())
         .order_by(*ordering)
     )
@@ -298,16 +298,8 @@ def prefetch_eligibility(rows: list[Proposal]) -> None:
 
 
 def _at_application_stage(proposal: Proposal) -> bool:
-    """Whether the row is at the full-application stage, decided without a query.
-
-    A withdrawn or expired proposal counts if application texts were written (the list does
-    not look at its versions).
-    """
-    if proposal.state in LOI_STATES:
-        return False
-    if proposal.state in (ProposalState.WITHDRAWN, ProposalState.EXPIRED):
-        return bool(proposal.project_description or proposal.work_plan)
-    return True
+    """Whether the row is at the full-application stage (its stage is read with the row)."""
+    return proposal.stage.kind == VersionKind.APPLICATION
 
 
 def eligibility_summary(proposal: Proposal, rules: Rules) -> EligibilitySummary | None:

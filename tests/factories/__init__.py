@@ -45,6 +45,7 @@ from tests.factories.intake import (
     ProposalFactory,
     ProposalVersionFactory,
     fill_application,
+    state_put,
 )
 from tests.factories.records import AuditRecordFactory, NotificationFactory
 from tests.factories.workflow import ExtensionRuleFactory, IncidentFactory
@@ -89,5 +90,6 @@ __all__ = [
     "UserFactory",
     "VoteFactory",
     "fill_application",
+    "state_put",
     "user_with_role",
 ]

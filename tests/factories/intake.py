@@ -11,8 +11,11 @@ import factory
 from django.utils import timezone
 
 from accounts.choices import OrganizationType, Role
+from intake.choices import VersionKind
 from intake.models import Call, ConsortiumMember, Program, Proposal
+from intake.services.stages import StagePlan, call_stages_save, stages_default
 from intake.services.versions import proposal_version_data
+from intake.states import ProposalState
 from tests.factories.accounts import OrganizationFactory, UserFactory, program_roles_everywhere
 
 # Days from now of: LOI opens, LOI closes, full applications close, reviews due, board meets.
@@ -69,6 +72,12 @@ class CallFactory(factory.django.DjangoModelFactory):
     funded_partner_types = factory.LazyFunction(lambda: [OrganizationType.LARGE_COMPANY, OrganizationType.SME])
     required_attachments = factory.LazyFunction(lambda: ["project_plan"])
 
+    @factory.post_generation
+    def stages(self, create: bool, extracted: list[StagePlan] | None, **kwargs: Any) -> None:
+        """The two-stage path of the call's windows, as ``call_create`` gives it; ``stages=[StagePlan…]`` another."""
+        if create:
+            call_stages_save(call=self, plans=extracted or stages_default(call=self))
+
 
 class ProposalFactory(factory.django.DjangoModelFactory):
     """A complete draft led by a new applicant in an open call; ``state=...`` starts it elsewhere."""
@@ -87,6 +96,16 @@ class ProposalFactory(factory.django.DjangoModelFactory):
     expected_partners = "Two SMEs and a university."
     estimated_total_cost = Decimal("3000000.00")
     estimated_funding_requested = Decimal("1000000.00")
+    state = ProposalState.DRAFT
+    # At the letter of intent or the full application by its state (``LOI_STAGE_STATES``); ``stage=`` another.
+    stage = factory.LazyAttribute(
+        lambda o: o.call.stages.get(
+            kind=VersionKind.LOI
+            if o.state in LOI_STAGE_STATES and o.call.stages.filter(kind=VersionKind.LOI).exists()
+            else VersionKind.APPLICATION
+        )
+    )
+    path = factory.LazyAttribute(lambda o: [stage.kind for stage in o.call.stages.all()])
 
     @factory.post_generation
     def lead_member(self, create: bool, extracted: object, **kwargs: object) -> None:
@@ -210,3 +229,9 @@ class ProposalVersionFactory(factory.django.DjangoModelFactory):
         if create and self.proposal.version_count < self.number:
             self.proposal.version_count = self.number
             type(self.proposal).objects.filter(pk=self.proposal.pk).update(version_count=self.number)
+
+
+def state_put(proposal: Proposal, state: str) -> None:
+    """Put ``proposal`` in ``state`` behind the lifecycle's back, at the stage the two-stage path has it in there."""
+    kind = VersionKind.LOI if state in LOI_STAGE_STATES else VersionKind.APPLICATION
+    Proposal.objects.filter(pk=proposal.pk).update(state=state, stage=proposal.call.stages.get(kind=kind))

@@ -18,7 +18,7 @@ from intake.models import BudgetLine, CoApplicant, ConsortiumMember, Proposal
 from intake.services import consortium as services
 from intake.states import ProposalState
 from tests.conftest import client_for
-from tests.factories import MembershipFactory, OrganizationFactory, ProposalFactory, UserFactory
+from tests.factories import MembershipFactory, OrganizationFactory, ProposalFactory, UserFactory, state_put
 
 pytestmark = pytest.mark.django_db
 
@@ -310,7 +310,7 @@ def test_budget_page_is_read_only_once_submitted(applicant: User) -> None:
     proposal = invited_proposal(applicant)
     lead, _partner = lead_and_partner(proposal)
     BudgetLine.objects.create(member=lead, category="labour", amount=Decimal("4200"))
-    Proposal.objects.filter(pk=proposal.pk).update(state=ProposalState.SUBMITTED)
+    state_put(proposal, ProposalState.SUBMITTED)
 
     response = client_for(applicant).get(reverse("intake:application_budget", kwargs={"pk": proposal.pk}))
 

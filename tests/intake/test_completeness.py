@@ -182,8 +182,10 @@ def test_stage_by_state(state: str, stage: str) -> None:
     assert proposal_stage(proposal) == stage
 
 
-def test_withdrawn_after_writing_the_application_is_at_the_application_stage() -> None:
-    proposal = cast(Proposal, ProposalFactory(state=ProposalState.WITHDRAWN, project_description="Begun."))
+def test_withdrawn_proposal_stays_at_the_stage_it_reached() -> None:
+    call = CallFactory()
+    application = call.stages.get(kind=VersionKind.APPLICATION)
+    proposal = cast(Proposal, ProposalFactory(call=call, state=ProposalState.WITHDRAWN, stage=application))
 
     assert proposal_stage(proposal) == VersionKind.APPLICATION
 

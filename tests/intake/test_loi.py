@@ -17,7 +17,7 @@ from accounts.models import Membership, Organization, User
 from intake import services
 from intake.eligibility import word_count as count_words
 from intake.forms.consortium import MoneyField
-from intake.models import Call, CoApplicant, Proposal
+from intake.models import Call, CoApplicant, Proposal, Stage
 from tests.conftest import client_for
 from tests.factories import CallFactory, MembershipFactory, OrganizationFactory, ProposalFactory, UserFactory
 
@@ -173,7 +173,7 @@ def test_loi_stale_save_is_refused_and_keeps_the_typed_text(
 
 
 def test_loi_after_the_deadline_is_refused_and_keeps_the_draft(applicant_client: Client, proposal: Proposal) -> None:
-    Call.objects.filter(pk=proposal.call_id).update(loi_closes_at=timezone.now() - timedelta(minutes=1))
+    Stage.objects.filter(call_id=proposal.call_id, kind="loi").update(closes_at=timezone.now() - timedelta(minutes=1))
 
     response = _edit(applicant_client, proposal, challenge="Too late.")
 

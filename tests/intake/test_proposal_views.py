@@ -16,7 +16,7 @@ from django.utils.formats import date_format
 from accounts.errors import ActionForbidden, DomainError, StaleAction
 from accounts.models import Membership, Organization, User
 from intake import services
-from intake.models import Call, Proposal
+from intake.models import Call, Proposal, Stage
 from intake.states import ProposalState
 from records.models import AuditRecord
 from tests.factories import CallFactory, MembershipFactory, OrganizationFactory, ProposalFactory
@@ -144,7 +144,7 @@ def test_proposal_create_refused_after_the_window_keeps_what_was_typed(
 
     content = response.content.decode()
     assert response.status_code == 400
-    assert "This call does not accept letters of intent now, by the server&#x27;s clock." in content
+    assert "This call does not accept new proposals now, by the server&#x27;s clock." in content
     assert 'value="Late idea"' in content
     assert "Typed with care." in content
     assert Proposal.objects.count() == 0
@@ -242,7 +242,7 @@ def test_proposal_update_after_the_deadline_is_refused_and_keeps_the_typed_text(
     applicant_client: Client, proposal: Proposal
 ) -> None:
     data = _edit_data(proposal, summary="Written the night before.")
-    Call.objects.filter(pk=proposal.call_id).update(loi_closes_at=timezone.now() - timedelta(minutes=1))
+    Stage.objects.filter(call_id=proposal.call_id, kind="loi").update(closes_at=timezone.now() - timedelta(minutes=1))
 
     response = applicant_client.post(reverse("intake:proposal_update", args=[proposal.pk]), data)
 

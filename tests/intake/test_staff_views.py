@@ -17,7 +17,7 @@ from intake.models import Call, Program, Proposal
 from intake.services.call_lists import EligibilitySummary
 from intake.states import ProposalState
 from tests.conftest import client_for
-from tests.factories import CallFactory, ProgramFactory, UserFactory
+from tests.factories import CallFactory, ProgramFactory, UserFactory, state_put
 from tests.intake.test_versions import complete_application, invited
 
 pytestmark = pytest.mark.django_db
@@ -236,7 +236,7 @@ def _media(settings: Any, tmp_path: Any) -> None:
 def _submitted(call: Call) -> Proposal:
     """A proposal of ``call`` with a full application that meets every rule of a default call, submitted."""
     proposal = complete_application(invited(cast(User, UserFactory(role=Role.APPLICANT)), call=call))
-    Proposal.objects.filter(pk=proposal.pk).update(state=ProposalState.SUBMITTED)
+    state_put(proposal, ProposalState.SUBMITTED)
     proposal.refresh_from_db()
     return proposal
 

@@ -36,6 +36,7 @@ from tests.factories import (
     ProposalFactory,
     ProposalVersionFactory,
     UserFactory,
+    state_put,
 )
 from workflow.actions import proposal_submit_application, proposal_submit_loi
 
@@ -96,7 +97,7 @@ def complete_application(proposal: Proposal) -> Proposal:
 def invited(applicant: User, **fields: Any) -> Proposal:
     """An invited proposal with an empty full application (made as a draft, so no factory fills it)."""
     proposal = cast(Proposal, ProposalFactory(lead_applicant=applicant, **fields))
-    Proposal.objects.filter(pk=proposal.pk).update(state=ProposalState.INVITED)
+    state_put(proposal, ProposalState.INVITED)
     proposal.refresh_from_db()
     return proposal
 
@@ -394,7 +395,7 @@ def test_version_detail_board_reads_it_once_on_the_agenda_of_their_meeting(appli
     url = reverse("intake:version_detail", args=[proposal.pk, 1])
 
     before = client_for(board_member).get(url).status_code
-    Proposal.objects.filter(pk=proposal.pk).update(state=ProposalState.BOARD_REVIEW)
+    state_put(proposal, ProposalState.BOARD_REVIEW)
     in_review = client_for(board_member).get(url).status_code
     meeting = meeting_make(proposal.call, chair=board_member, members=[], quorum=1)
     AgendaItem.objects.create(meeting=meeting, proposal=proposal)

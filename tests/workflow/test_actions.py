@@ -64,7 +64,7 @@ ACTIONS: dict[str, tuple[str, Callable[..., Proposal]]] = {
 #: action: the personas allowed to do it.
 ALLOWED = {
     "submit_loi": {"lead"},
-    "invite": {"staff"},
+    "invite": {"staff", "system"},  # the system: an early stage that moves on automatically
     "decline_loi": {"staff"},
     "submit_application": {"lead"},
     "request_changes": {"staff"},
@@ -220,7 +220,7 @@ def test_submit_loi_before_the_window_opens_says_the_window_is_not_open(make_pro
     with time_machine.travel(proposal.call.loi_opens_at - MS, tick=False), pytest.raises(ConditionsNotMet) as refused:
         actions.proposal_submit_loi(proposal=proposal, by=applicant)
 
-    assert refused.value.message == "The letter-of-intent window is not open by the server's clock."
+    assert refused.value.message == "The stage's window is not open by the server's clock."
     before.assert_unchanged()
 
 

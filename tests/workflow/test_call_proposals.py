@@ -15,7 +15,7 @@ from accounts.models import Organization, User
 from intake.models import Call, ConsortiumMember, EligibilityOverride, Proposal
 from intake.services.call_lists import EligibilitySummary
 from intake.states import ProposalState as S
-from tests.factories import OrganizationFactory, ProposalFactory
+from tests.factories import OrganizationFactory, ProposalFactory, state_put
 from tests.intake.test_versions import complete_application
 
 pytestmark = pytest.mark.django_db
@@ -29,14 +29,14 @@ def _media(settings: Any, tmp_path: Any) -> None:
 def _in_state(call: Call, state: str, **fields: Any) -> Proposal:
     """A proposal of ``call`` moved to ``state`` (made as a draft, so no factory fills its application)."""
     proposal = ProposalFactory(call=call, **fields)
-    Proposal.objects.filter(pk=proposal.pk).update(state=state)
+    state_put(proposal, state)
     proposal.refresh_from_db()
     return proposal
 
 
 def _submitted(call: Call, **fields: Any) -> Proposal:
     proposal = complete_application(_in_state(call, S.INVITED, **fields))
-    Proposal.objects.filter(pk=proposal.pk).update(state=S.SUBMITTED)
+    state_put(proposal, S.SUBMITTED)
     proposal.refresh_from_db()
     return proposal
 

@@ -33,15 +33,17 @@ BEFORE_APPROVED = {
     "draft", "loi_submitted", "invited", "submitted", "changes_requested", "in_assessment", "assessed", "board_review",
 }  # fmt: skip
 
-#: action: (from, to, actor), in the design's order.
+#: action: (from, to, actor), in the design's order. With a call's stages as data, the early states serve
+#: every stage before the last: a proposal submits an early stage from its draft or its invitation, an
+#: assessed early stage is invited or declined, and a path of one stage submits the application from its draft.
 DESIGN_TABLE: dict[str, tuple[set[str], str, str]] = {
-    "submit_loi": ({"draft"}, "loi_submitted", "lead applicant"),
-    "invite": ({"loi_submitted"}, "invited", "staff"),
-    "decline_loi": ({"loi_submitted"}, "loi_declined", "staff"),
-    "submit_application": ({"invited", "changes_requested"}, "submitted", "lead applicant"),
+    "submit_loi": ({"draft", "invited"}, "loi_submitted", "lead applicant"),
+    "invite": ({"loi_submitted", "assessed"}, "invited", "system or staff"),
+    "decline_loi": ({"loi_submitted", "assessed"}, "loi_declined", "staff"),
+    "submit_application": ({"draft", "invited", "changes_requested"}, "submitted", "lead applicant"),
     "request_changes": ({"submitted"}, "changes_requested", "staff"),
     "mark_ineligible": ({"submitted"}, "ineligible", "staff"),
-    "start_assessment": ({"submitted"}, "in_assessment", "staff"),
+    "start_assessment": ({"submitted", "loi_submitted"}, "in_assessment", "staff"),
     "complete_assessment": ({"in_assessment"}, "assessed", "system or staff"),
     "reopen_assessment": ({"assessed"}, "in_assessment", "staff"),
     "send_to_board": ({"assessed"}, "board_review", "staff"),
@@ -66,9 +68,12 @@ PERSONAS = ["lead", "other_applicant", "staff", "assessor", "board", "chair", "s
 #: required by the actions). Not a condition, because its data does not exist yet:
 #: start_assessment's assessors and conflicts.
 CONDITIONS = {
-    "submit_loi": ["loi_window_open", "complete"],
-    "submit_application": ["before_deadline", "complete"],
-    "start_assessment": ["eligible"],
+    "submit_loi": ["early_stage", "stage_window_open", "complete"],
+    "invite": ["early_stage"],
+    "decline_loi": ["early_stage"],
+    "submit_application": ["last_stage", "before_deadline", "complete"],
+    "start_assessment": ["assessed_stage", "eligible"],
+    "send_to_board": ["last_stage"],
     "complete_assessment": ["reviews_in"],
     "approve": ["board_meeting_started", "quorum_reached"],
     "decline": ["board_meeting_started", "quorum_reached"],

@@ -38,7 +38,7 @@ from intake.models import Proposal
 from records.models import AuditRecord, Notification
 from tests.assessment.reviewing import reviews_all_in
 from tests.conftest import FAST_HASHERS
-from tests.factories import CallFactory, OrganizationFactory, ProposalFactory, UserFactory
+from tests.factories import CallFactory, OrganizationFactory, ProposalFactory, UserFactory, state_put
 from workflow import actions
 from workflow.actions.base import ConditionsNotMet
 from workflow.retention import proposals_dispose_due
@@ -373,7 +373,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         # that sequences of 25 steps reach the board: meetings, votes, the chair's decisions.
         if start != "draft":
             reviews_all_in(self.proposal)
-            Proposal.objects.filter(pk=self.proposal.pk).update(state=start)
+            state_put(self.proposal, start)
             self.state, self.reviews_in = start, True
         if start == "board_review":
             AgendaItem.objects.create(meeting=self.meetings[0][0], proposal=self.proposal)

@@ -54,16 +54,20 @@ class Effect:
     """What a transition writes besides the state, and whom it tells.
 
     The events and their audiences are the action's declaration's (``workflow.actions``).
-    ``version`` freezes the proposal as its next version of that kind.
+    ``freeze`` freezes the proposal as its next version, of the kind of the stage it is in; ``advance`` moves
+    it to the next stage of its path.
     ``facts`` are annotations the guards read, computed in the locked read; ``prepare`` runs
     under the lock once the guards pass, may refuse (``DomainError``), and returns more data
-    for the audit record; ``meeting`` puts the proposal on that board meeting's agenda.
+    for the audit record; ``meeting`` puts the proposal on that board meeting's agenda; ``then`` runs in
+    the same transaction once the action is written (a stage that moves on automatically invites).
     """
 
     reason: str = ""
     data: dict[str, Any] = field(default_factory=dict)
     fields: dict[str, Any] = field(default_factory=dict)
-    version: str | None = None
+    freeze: bool = False
+    advance: bool = False
+    then: Callable[[Proposal], None] | None = None
     facts: dict[str, Any] = field(default_factory=dict)
     prepare: Callable[[Proposal], dict[str, Any]] | None = None
     meeting: BoardMeeting | None = None
@@ -113,10 +117,15 @@ def perform(
             for name, value in effect.fields.items():
                 setattr(locked, name, value)
             counted = []
-            if effect.version:  # numbered in this update, frozen below
+            if effect.freeze:  # numbered in this update, frozen below
                 locked.version_count += 1
                 counted = ["version_count"]
+            frozen_kind = locked.stage.kind
             getattr(locked, action)()
+            if effect.advance:  # after the transition, whose guards read the stage it leaves
+                locked.stage = locked.call.stages.get(kind=locked.next_stage_kind())
+                counted.append("stage")
+                data["stage"] = locked.stage.kind
             locked.save(update_fields=["state", "updated_at", *effect.fields, *counted])
             record = AuditRecord.objects.create(
                 proposal=locked,
@@ -137,9 +146,11 @@ def perform(
                     proposal=locked,
                     context={"reason": effect.reason, **data},
                 )
-            if effect.version:
+            if effect.freeze:
                 # In the transaction, after the transition: a refused action freezes nothing.
-                proposal_version_freeze(proposal=locked, by=cast(User, by), kind=effect.version, counted=True)
+                proposal_version_freeze(proposal=locked, by=cast(User, by), kind=frozen_kind, counted=True)
+            if effect.then is not None:
+                effect.then(locked)
     except ConcurrentTransition as error:
         current = Proposal.objects.get(pk=proposal.pk)
         raise StaleAction(_stale_message(current, by=by)) from error

@@ -11,8 +11,10 @@ from django.utils.translation import gettext as _
 from accounts.choices import Role
 from accounts.errors import ActionForbidden, DomainError, StaleAction
 from accounts.models import User
-from intake.choices import VersionKind
+from intake.choices import Advance
+from intake.lifecycle import SYSTEM
 from intake.models import Proposal
+from intake.states import ProposalState
 from records.models import AuditRecord
 from workflow.actions.base import (
     Actor,
@@ -23,27 +25,34 @@ from workflow.actions.base import (
 
 
 def proposal_submit_loi(*, proposal: Proposal, by: Actor, expected_state: str | None = None) -> Proposal:
-    """Submit the letter of intent while its window is open, freezing it as the proposal's next version."""
-    return perform(
+    """Submit an early stage while its window is open, freezing it as the proposal's next version.
+
+    A stage that moves on automatically (an eligibility questionnaire) invites the proposal to the next
+    stage in the same transaction when every rule of the stage passes; otherwise staff decide.
+    """
+    submitted = perform(
         "submit_loi",
         proposal=proposal,
         by=by,
         expected_state=expected_state,
-        effect=Effect(
-            fields={"submitted_at": timezone.now()},
-            version=VersionKind.LOI,
-        ),
+        effect=Effect(fields={"submitted_at": timezone.now()}, freeze=True, then=_advance_automatically),
     )
+    return Proposal.objects.get(pk=submitted.pk) if submitted.stage.advance == Advance.AUTOMATIC else submitted
+
+
+def _advance_automatically(submitted: Proposal) -> None:
+    if submitted.stage.advance == Advance.AUTOMATIC and not submitted.eligibility_failures():
+        proposal_invite(proposal=submitted, by=SYSTEM, expected_state=ProposalState.LOI_SUBMITTED)
 
 
 def proposal_invite(*, proposal: Proposal, by: Actor, reason: str = "", expected_state: str | None = None) -> Proposal:
-    """Invite the consortium to submit a full application."""
+    """Invite the consortium to the next stage of its path (the full application, or an expression of interest)."""
     return perform(
         "invite",
         proposal=proposal,
         by=by,
         expected_state=expected_state,
-        effect=Effect(reason=reason.strip()),
+        effect=Effect(reason=reason.strip(), advance=True),
     )
 
 
@@ -68,7 +77,7 @@ def proposal_submit_application(*, proposal: Proposal, by: Actor, expected_state
         expected_state=expected_state,
         effect=Effect(
             fields={"submitted_at": timezone.now()},
-            version=VersionKind.APPLICATION,
+            freeze=True,
         ),
     )
 

@@ -212,8 +212,7 @@ def test_incident_apply_page_previews_then_applies(
 ) -> None:
     make_proposal(S.DRAFT)
     now = timezone.now()
-    call.loi_closes_at = now + HOUR
-    call.save(update_fields=["loi_closes_at"])
+    call.stages.filter(kind="loi").update(closes_at=now + HOUR)
     incident = Incident.objects.create(started_at=now - 2 * HOUR, ended_at=now - HOUR, description_en="Down.")
     url = reverse("workflow:incident_apply", kwargs={"pk": incident.pk})
 
