@@ -34,6 +34,7 @@ def seed_assessor_assignments(ctx: SeedContext) -> AssessorAssignments:
     from assessment.choices import AssignmentState, ConflictSource, ReviewState
     from assessment.models import Affiliation, Assignment, Conflict, Review, Rubric
     from intake.models import Call, Program, Proposal
+    from intake.services.stages import call_stages_default
     from intake.states import ProposalState
 
     now = ctx.now
@@ -52,6 +53,7 @@ def seed_assessor_assignments(ctx: SeedContext) -> AssessorAssignments:
         funded_partner_types=[OrganizationType.SME],
         required_attachments=[],
     )
+    stages = call_stages_default(call=call)
     assessor = User(email="assessor@bench.clusterflow.test", display_name="Ada Assessor")
     assessor.set_unusable_password()
     assessor.save()
@@ -64,6 +66,8 @@ def seed_assessor_assignments(ctx: SeedContext) -> AssessorAssignments:
     )
     proposals = Proposal.objects.bulk_create(
         Proposal(
+            stage=stages["application"],
+            path=list(stages),
             call=call,
             lead_applicant=applicant,
             lead_organization=organization,

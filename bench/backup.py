@@ -36,6 +36,7 @@ def _seed(count: int, per_proposal: int, media: Path) -> int:
     from accounts.choices import OrganizationType, Role
     from accounts.models import Organization, User
     from intake.models import Attachment, Call, Program, Proposal
+    from intake.services.stages import call_stages_default
     from intake.states import ProposalState as S
 
     now = timezone.now()
@@ -47,6 +48,7 @@ def _seed(count: int, per_proposal: int, media: Path) -> int:
         board_meeting_at=now + timedelta(days=90), funding_envelope=Decimal("1000000"),
         funded_partner_types=[OrganizationType.SME],
     )  # fmt: skip
+    stages = call_stages_default(call=call)
     applicant = User.objects.create_user(email="bench-applicant@example.org", password=None, display_name="A")
     applicant.groups.add(Group.objects.get(name=Role.APPLICANT))
     organization = Organization.objects.create(
@@ -57,7 +59,8 @@ def _seed(count: int, per_proposal: int, media: Path) -> int:
     for start in range(0, count, BATCH):
         size = min(BATCH, count - start)
         proposals = Proposal.objects.bulk_create(
-            Proposal(call=call, lead_applicant=applicant, lead_organization=organization, state=S.SUBMITTED,
+            Proposal(call=call, stage=stages["application"], path=list(stages),
+                     lead_applicant=applicant, lead_organization=organization, state=S.SUBMITTED,
                      title=f"Project {start + i}", summary="A summary.", estimated_total_cost=Decimal("3000000"),
                      estimated_funding_requested=Decimal("1000000"))
             for i in range(size)

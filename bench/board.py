@@ -69,6 +69,7 @@ def seed_board_agenda(ctx: SeedContext) -> BoardAgenda:
         Proposal,
         ProposalVersion,
     )
+    from intake.services.stages import call_stages_default
     from intake.states import ProposalState
 
     now = ctx.now
@@ -88,6 +89,7 @@ def seed_board_agenda(ctx: SeedContext) -> BoardAgenda:
         funded_partner_types=[OrganizationType.LARGE_COMPANY, OrganizationType.SME],
         required_attachments=["project_plan", "letters_of_support"],
     )
+    stages = call_stages_default(call=call)
     applicant = _user("board-applicant@bench.clusterflow.test", "Ann Applicant", Role.APPLICANT.value)
     staff = _user("board-staff@bench.clusterflow.test", "Sam Staff", Role.STAFF.value)
     members = [
@@ -109,6 +111,8 @@ def seed_board_agenda(ctx: SeedContext) -> BoardAgenda:
     criteria = rubric_criteria(rubric=rubric)
     proposals = Proposal.objects.bulk_create(
         Proposal(
+            stage=stages["application"],
+            path=list(stages),
             call=call,
             lead_applicant=applicant,
             lead_organization=organizations[(index * MEMBERS_PER_PROPOSAL) % ORGANIZATIONS],

@@ -21,7 +21,8 @@ from accounts.models import User
 from bench.people import staff_of_every_program
 from bench.registry import SeedContext, case
 from bench.sign_in import log_in
-from intake.models import Call, Program
+from intake.models import Call, Program, Stage
+from intake.services.stages import stages_default
 
 # The five programs, one call in every stage each before the pattern repeats.
 PROGRAMS = [
@@ -94,6 +95,15 @@ def seed_calls(ctx: SeedContext) -> Calls:
             )
         )
     Call.objects.bulk_create(calls, batch_size=500)
+    Stage.objects.bulk_create(
+        [
+            Stage(call=call, kind=plan.kind, position=position, opens_at=plan.opens_at, closes_at=plan.closes_at,
+                  assessed=plan.assessed)
+            for call in Call.objects.filter(program__in=programs)
+            for position, plan in enumerate(stages_default(call=call), start=1)
+        ],
+        batch_size=500,
+    )  # fmt: skip
     staff = User(email="staff@bench.clusterflow.test", display_name="Sam Staff", preferred_language="en")
     staff.set_unusable_password()
     staff.save()

@@ -48,6 +48,7 @@ def seed_call_applications(ctx: SeedContext) -> CallApplications:
     from accounts.choices import OrganizationType, Role
     from accounts.models import User
     from intake.models import Call, Program, Proposal
+    from intake.services.stages import call_stages_default
     from intake.states import ProposalState as S
 
     now = ctx.now
@@ -66,6 +67,7 @@ def seed_call_applications(ctx: SeedContext) -> CallApplications:
         funded_partner_types=[OrganizationType.LARGE_COMPANY, OrganizationType.SME],
         required_attachments=["project_plan", "letters_of_support"],
     )
+    stages = call_stages_default(call=call)
     applicant = User(email="applicant@bench.clusterflow.test", display_name="Ann Applicant")
     applicant.set_unusable_password()
     applicant.save()
@@ -79,6 +81,8 @@ def seed_call_applications(ctx: SeedContext) -> CallApplications:
         proposals = Proposal.objects.bulk_create(
             Proposal(
                 call=call,
+                stage=stages["application"],
+                path=list(stages),
                 lead_applicant=applicant,
                 lead_organization=organizations[(index * MEMBERS_PER_PROPOSAL) % ORGANIZATIONS],
                 **application_texts(index),

@@ -30,6 +30,7 @@ def _applicant_with_call(now: datetime, *, loi_closes_in: timedelta) -> tuple[An
     from accounts.choices import OrganizationType, Role
     from accounts.models import Membership, Organization, User
     from intake.models import Call, Program
+    from intake.services.stages import call_stages_default
 
     program, _created = Program.objects.get_or_create(slug="bench-lifecycle", defaults={"name_en": "B", "name_fr": "B"})
     closes = now + loi_closes_in
@@ -46,6 +47,7 @@ def _applicant_with_call(now: datetime, *, loi_closes_in: timedelta) -> tuple[An
         funding_envelope=Decimal("1000000"),
         funded_partner_types=[OrganizationType.SME],
     )
+    call_stages_default(call=call)
     applicant = User.objects.create_user(
         email=f"bench-applicant-{call.pk}@example.org", password=None, display_name="Applicant"
     )
@@ -65,6 +67,8 @@ def _drafts(call: Any, applicant: Any, organization: Any, count: int) -> list[in
         batch = [
             Proposal(
                 call=call,
+                stage=call.stages.get(kind="loi"),
+                path=["loi", "application"],
                 lead_applicant=applicant,
                 lead_organization=organization,
                 title=f"Project {index}",

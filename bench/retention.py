@@ -40,6 +40,7 @@ def _seed(count: int, now: Any) -> None:
         Proposal,
         ProposalVersion,
     )
+    from intake.services.stages import call_stages_default
     from intake.states import ProposalState as S
     from records.models import AuditRecord, Notification
 
@@ -52,6 +53,7 @@ def _seed(count: int, now: Any) -> None:
         board_meeting_at=decided - timedelta(days=10), funding_envelope=Decimal("1000000"),
         funded_partner_types=[OrganizationType.SME],
     )  # fmt: skip
+    stages = call_stages_default(call=call)
     applicant = User.objects.create_user(email="bench-applicant@example.org", password=None, display_name="A")
     applicant.groups.add(Group.objects.get(name=Role.APPLICANT))
     organization = Organization.objects.create(
@@ -61,7 +63,8 @@ def _seed(count: int, now: Any) -> None:
         size = min(BATCH, count - start)
         proposals = Proposal.objects.bulk_create(
             Proposal(
-                call=call, lead_applicant=applicant, lead_organization=organization, state=S.DECLINED,
+                call=call, stage=stages["application"], path=list(stages),
+                lead_applicant=applicant, lead_organization=organization, state=S.DECLINED,
                 title=f"Project {start + i}", summary="A summary.", project_description="What we build.",
                 work_plan="How.", estimated_total_cost=Decimal("3000000"),
                 estimated_funding_requested=Decimal("1000000"),

@@ -49,6 +49,7 @@ def seed(*, applicants: int, deadline: datetime, password: str) -> dict[str, Any
     from accounts.choices import OrganizationType, Role
     from accounts.models import Membership, Organization, User
     from intake.models import Call, Program, Proposal
+    from intake.services.stages import call_stages_default
 
     program = Program.objects.create(slug="surge", name_en="Surge cluster", name_fr="Grappe de pointe")
     call = Call.objects.create(
@@ -64,6 +65,7 @@ def seed(*, applicants: int, deadline: datetime, password: str) -> dict[str, Any
         funding_envelope=Decimal("25000000.00"),
         funded_partner_types=[OrganizationType.SME, OrganizationType.LARGE_COMPANY],
     )
+    stages = call_stages_default(call=call)
     # One hash for every account: hashing 1,000 passwords would take minutes, checking them is the server's work.
     encoded = make_password(password)
     applicant_group = Group.objects.get_or_create(name=Role.APPLICANT.value)[0]
@@ -100,6 +102,8 @@ def seed(*, applicants: int, deadline: datetime, password: str) -> dict[str, Any
         proposals = Proposal.objects.bulk_create(
             Proposal(
                 call=call,
+                stage=stages["loi"],
+                path=list(stages),
                 lead_applicant=user,
                 lead_organization=organization,
                 title=f"Project {index}: a shared testbed",
@@ -120,6 +124,7 @@ def seed(*, applicants: int, deadline: datetime, password: str) -> dict[str, Any
 
 def deadline_set(call_pk: int, deadline: datetime) -> None:
     """Move the call's letter-of-intent deadline (as staff would) to ``deadline``."""
-    from intake.models import Call
+    from intake.models import Call, Stage
 
     Call.objects.filter(pk=call_pk).update(loi_closes_at=deadline)
+    Stage.objects.filter(call_id=call_pk, kind="loi").update(closes_at=deadline)

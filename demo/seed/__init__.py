@@ -6,6 +6,7 @@ a second run changes nothing.
 Each step is a module that seeds one part, run in this order by ``demo_seed``:
 
 - ``programs``: the clusters and their calls, one in each stage for the first cluster;
+- ``shaped_calls``: Protein Industries' three-stage call and NGen's call whose path depends on its size;
 - ``people``: the applicant's organization, one user per role and the Django admin;
 - ``proposals``: the applicant's draft letter of intent and invited proposal;
 - ``reviews``: the call under review's rubric, a proposal in assessment offered to the
@@ -27,6 +28,7 @@ from demo.seed.people import DEMO_PASSWORD, DEMO_TOTP_KEY, REVIEWERS, people_see
 from demo.seed.programs import programs_seed
 from demo.seed.proposals import ASSESSED, IN_ASSESSMENT, demo_pdf, proposals_seed
 from demo.seed.reviews import reviews_seed
+from demo.seed.shaped_calls import shaped_calls_seed
 
 __all__ = [
     "ASSESSED",
@@ -46,6 +48,7 @@ def demo_seed(*, now: datetime | None = None) -> DemoSummary:
     summary = DemoSummary()
     with transaction.atomic():
         program = programs_seed(now=now, summary=summary)
+        shaped_calls_seed(now=now, summary=summary)
         people = people_seed(summary=summary)
         proposals_seed(program=program, people=people, summary=summary)
         in_review = reviews_seed(program=program, people=people, summary=summary)

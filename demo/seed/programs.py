@@ -8,6 +8,7 @@ from decimal import Decimal
 from accounts.choices import OrganizationType
 from demo.seed.common import DemoSummary, demo_window
 from intake.models import Call, Program
+from intake.services.stages import call_stages_default
 
 PROGRAMS = [
     ("digital", "Digital Technology Supercluster", "Supergrappe des technologies numériques", "America/Vancouver"),
@@ -83,5 +84,6 @@ def programs_seed(*, now: datetime, summary: DemoSummary) -> Program:
             )
             if created:
                 call.full_clean()
+                call_stages_default(call=call)
                 summary.created.append(f"call {slug}/{call_slug}")
     return Program.objects.get(slug=PROGRAMS[0][0])

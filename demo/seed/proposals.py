@@ -32,6 +32,7 @@ from intake.services.application import (
 )
 from intake.services.attachments import attachment_upload
 from intake.services.consortium import budget_save, contributions_save, member_add
+from intake.services.stages import proposal_path_set
 from workflow.actions import proposal_extend_deadline, proposal_invite, proposal_submit_loi
 
 DRAFT_LOI: dict[str, Any] = {
@@ -263,6 +264,7 @@ def invited_build(
     passed. Everything after goes through the pages' services.
     """
     proposal = Proposal(call=call, lead_applicant=applicant, lead_organization=organization, **loi)
+    proposal_path_set(proposal=proposal)
     proposal.full_clean(exclude=["state"])
     proposal.save()
     ConsortiumMember.objects.create(proposal=proposal, organization=organization, is_lead=True)

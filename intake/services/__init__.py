@@ -18,7 +18,7 @@ from intake import program_roles as role_rules  # not `program_roles`: the name 
 from intake.choices import Sector, VersionKind
 from intake.completeness import LOI_DETAIL_FIELDS, proposal_stage
 from intake.models import Call, CoApplicant, ConsortiumMember, Program, ProgramRole, Proposal
-from intake.services.stages import call_stages_save, stages_default
+from intake.services.stages import call_stages_save, proposal_path_set, stages_default
 from intake.states import DECIDED
 
 M = TypeVar("M", Program, Call)
@@ -114,7 +114,7 @@ def proposal_create(
         summary=summary.strip(),
         **_loi_values(loi),
     )
-    _path_choose(proposal)
+    proposal_path_set(proposal=proposal)
     now = timezone.now()
     if not proposal.stage.opens_at <= now < proposal.stage.closes_at:
         raise DomainError(_("This call does not accept new proposals now, by the server's clock."))
@@ -157,21 +157,11 @@ def proposal_update(
             setattr(current, name, value)
         moved = []
         if current.version_count == 0:  # the path is fixed from the first submission
-            _path_choose(current)
+            proposal_path_set(proposal=current)
             moved = ["stage", "path"]
         current.full_clean(exclude=["state"])
         current.save(update_fields=["title", "summary", "lead_organization", *values, *moved, "updated_at"])
     return current
-
-
-def _path_choose(proposal: Proposal) -> None:
-    """Set the stages ``proposal`` goes through by its call's path rule, and put it at the first of them."""
-    call = proposal.call
-    figure = getattr(proposal, call.path_figure) if call.path_figure else None
-    proposal.path = call.path_for(figure)
-    if not proposal.path:
-        raise DomainError(_("This call has no stage open to proposals yet."))
-    proposal.stage = next(stage for stage in call.stages.all() if stage.kind == proposal.path[0])
 
 
 #: The letter of intent's fields beside the title, summary and lead organization.

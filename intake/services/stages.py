@@ -16,8 +16,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from accounts.errors import DomainError
 from intake.choices import STAGE_ORDER, Advance, VersionKind
-from intake.models import Call, Stage
+from intake.models import Call, Proposal, Stage
 
 
 @dataclass(frozen=True)
@@ -99,3 +100,18 @@ def call_stages_save(*, call: Call, plans: Sequence[StagePlan]) -> list[Stage]:
         call.application_closes_at = plans[-1].closes_at
         call.save(update_fields=["loi_opens_at", "loi_closes_at", "application_closes_at", "updated_at"])
     return saved
+
+
+def call_stages_default(*, call: Call) -> dict[str, Stage]:
+    """Give ``call`` the two-stage path of its windows; return its stages by kind (seeds of the demo and benches)."""
+    return {stage.kind: stage for stage in call_stages_save(call=call, plans=stages_default(call=call))}
+
+
+def proposal_path_set(*, proposal: Proposal) -> None:
+    """Set the stages ``proposal`` goes through by its call's path rule, and put it at the first of them (unsaved)."""
+    call = proposal.call
+    figure = getattr(proposal, call.path_figure) if call.path_figure else None
+    proposal.path = call.path_for(figure)
+    if not proposal.path:
+        raise DomainError(_("This call has no stage open to proposals yet."))
+    proposal.stage = next(stage for stage in call.stages.all() if stage.kind == proposal.path[0])
