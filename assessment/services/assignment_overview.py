@@ -30,7 +30,7 @@ class ProposalRow:
 
 
 def stage_ks(*, call: Call) -> dict[str, int]:
-    """Return the k of each assessed stage of ``call``'s path by kind, in the path's order (with the full application)."""
+    """Return the k of each assessed stage of ``call``'s path by kind, in order (the full application's always)."""
     kinds = list(call.stages.filter(assessed=True).values_list("kind", flat=True))
     if VersionKind.APPLICATION not in kinds:
         kinds.append(VersionKind.APPLICATION)

@@ -146,7 +146,7 @@ EXPORT_HEADER = ("proposal", "assessor", "criterion", "score", "comment", "recom
 
 
 def call_scores_csv(*, call: Call, stage: str = VersionKind.APPLICATION) -> Iterator[str]:
-    """Yield the CSV lines of every score of every submitted review of ``call`` at ``stage``, one per score, in chunks."""
+    """Yield the CSV lines of every score of the submitted reviews of ``call`` at ``stage``, one per score."""
     writer = csv.writer(_Echo())
     yield writer.writerow(EXPORT_HEADER)
     scores = (

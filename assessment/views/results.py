@@ -18,7 +18,7 @@ from intake.selectors import call_for_staff
 
 
 def _stage(request: AuthenticatedRequest, call: Call) -> tuple[str, list[tuple[str, str]]]:
-    """Return the stage asked for (``?stage=loi``; the full application by default or when not assessed) and the choices."""
+    """Return the stage asked for (``?stage=loi``; else the full application) and the stages to choose from."""
     stages = results_stages(call=call)
     asked = request.GET.get("stage", VersionKind.APPLICATION)
     return (asked if asked in dict(stages) else VersionKind.APPLICATION), stages

@@ -126,7 +126,8 @@ def test_expressions_of_interest_screened_by_two_assessors_then_the_application(
     with pytest.raises(ConditionsNotMet):
         actions.proposal_complete_assessment(proposal=proposal, by=staff)
     page = review_page_for_assessor(user=first, pk=by_assessor[first.pk].pk)
-    assert page.version is not None and page.version.kind == VersionKind.LOI
+    assert page.version is not None
+    assert page.version.kind == VersionKind.LOI
     _review(by_assessor[second.pk], second, 6)
     assert _state(proposal) == (ProposalState.ASSESSED, VersionKind.LOI)
 
@@ -195,7 +196,8 @@ def test_results_page_shows_the_chosen_stage(staff_client: Client) -> None:
     at_application = staff_client.get(url).content.decode()
     unknown = staff_client.get(url, {"stage": "nonsense"}).content.decode()
 
-    assert "Screened idea" in at_loi and 'aria-current="page" href="?stage=loi"' in at_loi
+    assert "Screened idea" in at_loi
+    assert 'aria-current="page" href="?stage=loi"' in at_loi
     assert "Screened idea" not in at_application
     assert "This call has no rubric for its full applications yet" in unknown
     csv = staff_client.get(reverse("assessment:results_csv", kwargs={"pk": call.pk}), {"stage": VersionKind.LOI})

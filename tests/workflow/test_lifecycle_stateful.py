@@ -31,9 +31,9 @@ from hypothesis.stateful import (
 from accounts.choices import Role
 from accounts.errors import ActionForbidden, DomainError, StaleAction
 from accounts.models import User
+from assessment.models import Rubric
 from board.models import AgendaItem, BoardConflict, BoardMeeting, Vote, VoteChoice
 from board.services.meetings import meeting_open_early
-from assessment.models import Rubric
 from intake.choices import Advance, VersionKind
 from intake.lifecycle import SYSTEM
 from intake.models import Proposal, ProposalVersion
