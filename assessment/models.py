@@ -312,7 +312,7 @@ class PlannedPair(models.Model):
 
 
 class Assignment(models.Model):
-    """One assessor asked to review one proposal at one stage, by a due date."""
+    """One assessor asked to review one proposal at one stage (the stage of its rubric), by a due date."""
 
     proposal = models.ForeignKey(
         Proposal, on_delete=models.CASCADE, related_name="assessment_assignments", verbose_name=_("proposal")
@@ -347,11 +347,12 @@ class Assignment(models.Model):
         verbose_name = _("assignment")
         verbose_name_plural = _("assignments")
         constraints = [
-            # One live assignment per assessor and proposal: never the same assessor twice.
+            # One live assignment per assessor, proposal and stage (its rubric): never the same assessor
+            # twice at a stage; one who assessed the letter of intent may assess the full application.
             models.UniqueConstraint(
-                fields=["proposal", "assessor"],
+                fields=["proposal", "assessor", "rubric"],
                 condition=Q(state__in=["offered", "accepted"]),
-                name="assignment_one_live_per_pair",
+                name="assignment_one_live_per_pair_stage",
             )
         ]
         indexes = [models.Index(fields=["assessor", "state"], name="assignment_assessor_state")]

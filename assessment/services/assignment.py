@@ -16,24 +16,30 @@ from accounts.errors import DomainError, StaleAction
 from accounts.models import User
 from assessment.choices import AssignmentState, ReviewState
 from assessment.models import Assignment, Review
-from assessment.services.pair_checks import LIVE, assessor_load, pair_check, rubric_of
+from assessment.services.pair_checks import LIVE, assessor_load, pair_check, rubric_at
 from intake.models import Proposal
 from records.events import Event
 from records.notifications import notification_list_create, notification_rows
 
 
 def assignment_create(*, proposal: Proposal, assessor: User, by: User, due_at: datetime | None = None) -> Assignment:
-    """Assign one assessor to one proposal by hand, with the same checks as the optimal plan."""
+    """Assign one assessor to one proposal by hand, with the same checks as the optimal plan.
+
+    The assignment is under the rubric of the stage the proposal is in, whose k it fills.
+    """
     with transaction.atomic():
-        locked = Proposal.objects.select_for_update().select_related("call").get(pk=proposal.pk)
-        rubric = rubric_of(call=locked.call)
+        locked = Proposal.objects.select_for_update().select_related("call", "stage").get(pk=proposal.pk)
+        rubric = rubric_at(proposal=locked)
         profile = pair_check(proposal=locked, assessor=assessor, rubric=rubric)
         if assessor_load(assessor, locked.call_id) >= profile.max_assignments_per_call:
             raise DomainError(
                 _("%(name)s already has %(cap)d assignments in this call, their most.")
                 % {"name": assessor, "cap": profile.max_assignments_per_call}
             )
-        if Assignment.objects.filter(proposal=locked, state__in=LIVE).count() >= rubric.assessors_per_proposal:
+        if (
+            Assignment.objects.filter(proposal=locked, rubric=rubric, state__in=LIVE).count()
+            >= rubric.assessors_per_proposal
+        ):
             raise DomainError(
                 _("This proposal already has its %(k)d assessors.") % {"k": rubric.assessors_per_proposal}
             )

@@ -4,11 +4,17 @@ The optimal plan, staff's changes to a proposed plan and assignments by hand all
 same pool and count the same live assignments; a pair refused by hand is refused in a plan.
 The pool of a call is the assessors of its program: an assessor of another program is
 never a candidate.
+
+Any stage of a call's path may be assessed: a proposal in assessment is assessed with the
+rubric of the stage it is in (``rubric_at``), which sets its k, and its slots are the live
+assignments under that rubric (``at_its_stage``). An assessor who assessed its letter of
+intent may assess its full application too. An assessor's load counts every live assignment
+in the call, whatever the stage.
 """
 
 from __future__ import annotations
 
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
@@ -29,9 +35,22 @@ from intake.states import ProposalState
 LIVE = [str(state) for state in ACTIVE_ASSIGNMENT_STATES]
 
 
-def rubric_of(*, call: Call) -> Rubric:
-    """Return the call's rubric for full applications, which sets k: the default one until staff change it."""
-    return rubric_for(call=call, stage=VersionKind.APPLICATION)
+def rubric_of(*, call: Call, stage: str = VersionKind.APPLICATION) -> Rubric:
+    """Return the call's rubric for ``stage``, which sets k: the default one until staff change it."""
+    return rubric_for(call=call, stage=stage)
+
+
+def rubric_at(*, proposal: Proposal) -> Rubric:
+    """Return the rubric of the stage ``proposal`` is in: the one its assessors score it with."""
+    return rubric_for(call=proposal.call, stage=proposal.stage.kind)
+
+
+def at_its_stage(prefix: str = "") -> Q:
+    """The condition that an assignment is under the rubric of the stage its proposal is in now.
+
+    ``prefix`` leads to the assignment from the query's model (``"assessment_assignments__"`` from a proposal).
+    """
+    return Q(**{f"{prefix}rubric__stage": F(f"{prefix}proposal__stage__kind")})
 
 
 def assessors_qs(*, program_id: int) -> QuerySet[User]:
@@ -62,7 +81,11 @@ def assessor_load(assessor: User, call_pk: int) -> int:
 
 
 def pair_check(*, proposal: Proposal, assessor: User, rubric: Rubric | None) -> AssessorProfile:
-    """Refuse, with a reason staff can act on, a pair that may not be assigned; return the assessor's profile."""
+    """Refuse, with a reason staff can act on, a pair that may not be assigned; return the assessor's profile.
+
+    ``rubric`` is the rubric of the stage the proposal is in (``rubric_at`` when None): an assessor
+    assigned at an earlier stage may be assigned again at this one.
+    """
     profile = AssessorProfile.objects.select_for_update().filter(user=assessor).first()
     if profile is None or not assessor.is_active or not assessor.has_role(Role.ASSESSOR):
         raise DomainError(_("%(name)s is not in the assessor pool.") % {"name": assessor})
@@ -80,7 +103,8 @@ def pair_check(*, proposal: Proposal, assessor: User, rubric: Rubric | None) -> 
         raise DomainError(
             _("A rule forbids assigning %(name)s to this proposal; remove it first.") % {"name": assessor}
         )
-    if Assignment.objects.filter(proposal=proposal, assessor=assessor, state__in=LIVE).exists():
+    rubric = rubric or rubric_at(proposal=proposal)
+    if Assignment.objects.filter(proposal=proposal, assessor=assessor, rubric=rubric, state__in=LIVE).exists():
         raise DomainError(_("%(name)s is already assigned to this proposal.") % {"name": assessor})
     return profile
 

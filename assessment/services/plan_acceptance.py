@@ -19,12 +19,13 @@ from django.utils.translation import ngettext
 from accounts.errors import DomainError, StaleAction
 from accounts.models import User
 from assessment.choices import AssignmentState, PairRuleKind, PlanState
-from assessment.models import AssessorProfile, Assignment, AssignmentPlan, PairRule, PlannedPair
+from assessment.models import AssessorProfile, Assignment, AssignmentPlan, PairRule, PlannedPair, Rubric
 from assessment.selectors import conflicted
 from assessment.services.pair_checks import (
     LIVE,
     assessor_load,
     assessors_qs,
+    at_its_stage,
     call_load,
     pair_affinity,
     pair_check,
@@ -99,7 +100,6 @@ def assignment_plan_accept(*, plan: AssignmentPlan, by: User, expected_pairs: in
     with transaction.atomic():
         locked = _proposed_plan_locked(plan)
         call = Call.objects.get(pk=locked.call_id)
-        rubric = rubric_of(call=call)
         pairs = PlannedPair.objects.filter(plan=locked)
         # Lock what the checks read, in a fixed order, so a concurrent manual assignment waits.
         list(
@@ -130,7 +130,10 @@ def assignment_plan_accept(*, plan: AssignmentPlan, by: User, expected_pairs: in
                 ),
                 is_live=Exists(
                     Assignment.objects.filter(
-                        proposal_id=OuterRef("proposal_id"), assessor_id=OuterRef("assessor_id"), state__in=LIVE
+                        at_its_stage(),
+                        proposal_id=OuterRef("proposal_id"),
+                        assessor_id=OuterRef("assessor_id"),
+                        state__in=LIVE,
                     )
                 ),
             ).values_list(
@@ -141,11 +144,14 @@ def assignment_plan_accept(*, plan: AssignmentPlan, by: User, expected_pairs: in
                 "is_conflicted",
                 "is_forbidden",
                 "is_live",
+                "proposal__stage__kind",
             )
         )
         if expected_pairs is not None and expected_pairs != len(rows):
             raise StaleAction(_("The plan was changed since you looked at it. Look at it again before accepting."))
-        problems = _plan_problems(rows, call=call, k=rubric.assessors_per_proposal)
+        # Each pair under the rubric of the stage its proposal is in now, whose k it fills.
+        rubrics = {kind: rubric_of(call=call, stage=kind) for kind in {row[-1] for row in rows}}
+        problems = _plan_problems(rows, call=call, rubrics=rubrics)
         if problems:
             raise StaleAction(
                 _("The plan no longer holds, nothing was assigned: %(problems)s Compute a new plan.")
@@ -157,14 +163,14 @@ def assignment_plan_accept(*, plan: AssignmentPlan, by: User, expected_pairs: in
                 Assignment(
                     proposal_id=p,
                     assessor_id=a,
-                    rubric=rubric,
+                    rubric=rubrics[kind],
                     state=AssignmentState.OFFERED,
                     due_at=call.review_due_at,
                     assigned_by=by,
                     plan=locked,
                     created_at=now,
                 )
-                for p, a, *_rest in rows
+                for p, a, *_rest, kind in rows
             ],
             batch_size=5000,
         )
@@ -177,7 +183,7 @@ def assignment_plan_accept(*, plan: AssignmentPlan, by: User, expected_pairs: in
     return created
 
 
-def _plan_problems(rows: list[tuple[Any, ...]], *, call: Call, k: int) -> list[str]:
+def _plan_problems(rows: list[tuple[Any, ...]], *, call: Call, rubrics: dict[str, Rubric]) -> list[str]:
     problems = []
     moved = {title for _p, _a, title, state, *_rest in rows if state != ProposalState.IN_ASSESSMENT}
     if moved:
@@ -208,16 +214,17 @@ def _plan_problems(rows: list[tuple[Any, ...]], *, call: Call, k: int) -> list[s
             % {"count": len(over)}
         )
     planned_per_proposal = Counter(p for p, _a, *_rest in rows)
+    k_of = {p: rubrics[kind].assessors_per_proposal for p, *_rest, kind in rows}
     live = Counter(
         dict(
-            Assignment.objects.filter(proposal_id__in=planned_per_proposal, state__in=LIVE)
+            Assignment.objects.filter(at_its_stage(), proposal_id__in=planned_per_proposal, state__in=LIVE)
             .order_by()
             .values("proposal_id")
             .annotate(n=Count("pk"))
             .values_list("proposal_id", "n")
         )
     )
-    full = [p for p, planned in planned_per_proposal.items() if live[p] + planned > k]
+    full = [p for p, planned in planned_per_proposal.items() if live[p] + planned > k_of[p]]
     if full:
         problems.append(
             ngettext(
@@ -225,7 +232,7 @@ def _plan_problems(rows: list[tuple[Any, ...]], *, call: Call, k: int) -> list[s
                 "%(count)d proposals would have more than %(k)d assessors.",
                 len(full),
             )
-            % {"count": len(full), "k": k}
+            % {"count": len(full), "k": min(k_of[p] for p in full)}
         )
     return problems
 

@@ -21,7 +21,8 @@ from assessment import solver
 from assessment.choices import PairRuleKind, PlanState
 from assessment.models import Affiliation, Assignment, AssignmentPlan, Conflict, PairRule, PlannedPair
 from assessment.selectors import conflicted
-from assessment.services.pair_checks import LIVE, assessors_qs, call_load, rubric_of
+from assessment.services.pair_checks import LIVE, assessors_qs, at_its_stage, call_load, rubric_of
+from intake.choices import VersionKind
 from intake.models import Call, Proposal
 from intake.states import ProposalState
 
@@ -79,15 +80,21 @@ class PlanOutcome:
 def assignment_plan_compute(*, call: Call, by: User) -> PlanOutcome:
     """Compute the optimal assignment of the call's proposals in assessment and store it as a proposal.
 
-    Each proposal gets what it still needs (k minus its live assignments), each assessor up
+    Each proposal gets what it still needs (the k of its stage's rubric minus its live assignments
+    under that rubric: proposals at different stages share one plan and one pool), each assessor up
     to their cap minus their live assignments in this call; conflicted, banned and already
     assigned pairs are excluded and pinned pairs forced. Only the assessors of the call's
     program are candidates. Earlier proposed plans of the call
     are discarded: only the newest one can be accepted.
     """
-    k = rubric_of(call=call).assessors_per_proposal
     in_assessment = Proposal.objects.filter(call=call, state=ProposalState.IN_ASSESSMENT)
-    proposals = list(in_assessment.order_by("pk").values_list("pk", "title", "technology", "sectors", "keywords"))
+    proposals = list(
+        in_assessment.order_by("pk").values_list("pk", "title", "technology", "sectors", "keywords", "stage__kind")
+    )
+    # Each proposal needs the k of its stage's rubric, filled by live assignments under that rubric.
+    kinds = {VersionKind.APPLICATION.value} | {row[-1] for row in proposals}
+    ks = {kind: rubric_of(call=call, stage=kind).assessors_per_proposal for kind in kinds}
+    k_of = {pk: ks[kind] for pk, *_rest, kind in proposals}
     assessors = list(
         assessors_qs(program_id=call.program_id)
         .annotate(load=call_load(call))
@@ -103,7 +110,9 @@ def assignment_plan_compute(*, call: Call, by: User) -> PlanOutcome:
         )
     )
     live = list(
-        Assignment.objects.filter(proposal__in=in_assessment, state__in=LIVE).values_list("proposal_id", "assessor_id")
+        Assignment.objects.filter(at_its_stage(), proposal__in=in_assessment, state__in=LIVE).values_list(
+            "proposal_id", "assessor_id"
+        )
     )
     rules = list(PairRule.objects.filter(proposal__in=in_assessment).values_list("proposal_id", "assessor_id", "kind"))
     excluded = conflicted_pairs(proposals=in_assessment) | set(live)
@@ -112,11 +121,11 @@ def assignment_plan_compute(*, call: Call, by: User) -> PlanOutcome:
     row = {pk: index for index, (pk, *_rest) in enumerate(proposals)}
     column = {pk: index for index, (pk, *_rest) in enumerate(assessors)}
     live_count = Counter(p for p, _a in live)
-    needs = [max(0, k - live_count[pk]) for pk, *_rest in proposals]
+    needs = [max(0, k_of[pk] - live_count[pk]) for pk, *_rest in proposals]
     capacities = [max(0, cap - load) for *_rest, cap, load in assessors]
     scores = solver.affinity_matrix(
         [solver.Topic(sectors or [], solver.proposal_text(keywords=keywords or [], title=title, technology=technology))
-         for _pk, title, technology, sectors, keywords in proposals],
+         for _pk, title, technology, sectors, keywords, _kind in proposals],
         [solver.Expertise(sectors or [], keywords or []) for _pk, _n, _e, sectors, keywords, _c, _l in assessors],
     )  # fmt: skip
     for p, a in excluded:
@@ -144,7 +153,7 @@ def assignment_plan_compute(*, call: Call, by: User) -> PlanOutcome:
     if isinstance(result, solver.Infeasible):
         titles = {pk: title for pk, title, *_rest in proposals}
         names = {pk: name or email for pk, name, email, *_rest in assessors}
-        return PlanOutcome(reasons=[_explain(reason, titles, names, k) for reason in result.reasons], notes=notes)
+        return PlanOutcome(reasons=[_explain(reason, titles, names, k_of) for reason in result.reasons], notes=notes)
     with transaction.atomic():
         AssignmentPlan.objects.filter(call=call, state=PlanState.PROPOSED).update(
             state=PlanState.DISCARDED, decided_at=timezone.now()
@@ -168,11 +177,12 @@ def names_listed(names: list[str]) -> str:
     return shown
 
 
-def _explain(reason: solver.Reason, titles: dict[int, str], names: dict[int, str], k: int) -> str:
-    """Say in a sentence staff can act on why no assignment exists."""
+def _explain(reason: solver.Reason, titles: dict[int, str], names: dict[int, str], k_of: dict[int, int]) -> str:
+    """Say in a sentence staff can act on why no assignment exists (``k_of``: each proposal's k at its stage)."""
     code = solver.Shortfall
     if reason.code == code.TOO_FEW_CANDIDATES:
         count = len(reason.proposals)
+        k = max(k_of[s.proposal] for s in reason.proposals)
         return ngettext(
             "%(count)d proposal has fewer than %(k)d unconflicted assessors with capacity: %(list)s. "
             "Add assessors to the pool, raise caps, or lift bans.",

@@ -1,4 +1,4 @@
-"""Use cases of results: a call's proposals ranked by weighted total, and the export of every score.
+"""Use cases of results: a call's proposals ranked by weighted total, and the export of every score, per stage.
 
 The arithmetic is ``assessment.scoring``'s; here are only the reads, a constant number of
 queries whatever the number of proposals. Only submitted reviews count. Staff only: the
@@ -20,7 +20,7 @@ from django.db.models import Count, Q
 from assessment.choices import AssignmentState, ReviewState
 from assessment.models import Criterion, Rubric, Score
 from assessment.scoring import ProposalScores, Scale, proposal_scores
-from intake.choices import VersionKind
+from intake.choices import STAGE_ORDER, VersionKind
 from intake.models import Call, Proposal
 
 
@@ -45,13 +45,23 @@ class CallResults:
     rubric: Rubric | None
     criteria: list[Criterion]
     rows: list[ResultRow]
+    stage: str = VersionKind.APPLICATION
 
 
-def call_results(*, call: Call) -> CallResults:
-    """Return ``call``'s proposals under assessment ranked by weighted total (unscored last), in four queries."""
-    rubric = Rubric.objects.filter(call=call, stage=VersionKind.APPLICATION).first()
+def results_stages(*, call: Call) -> list[tuple[str, str]]:
+    """Return the stages of ``call`` whose results staff may read: its assessed stages (and the full application)."""
+    kinds = set(call.stages.filter(assessed=True).values_list("kind", flat=True)) | {VersionKind.APPLICATION}
+    return [(kind.value, str(kind.label)) for kind in STAGE_ORDER if kind in kinds]
+
+
+def call_results(*, call: Call, stage: str = VersionKind.APPLICATION) -> CallResults:
+    """Return ``call``'s proposals assessed at ``stage`` ranked by weighted total (unscored last), in four queries.
+
+    Each stage is ranked under its own rubric, from the reviews of that stage only.
+    """
+    rubric = Rubric.objects.filter(call=call, stage=stage).first()
     if rubric is None:
-        return CallResults(rubric=None, criteria=[], rows=[])
+        return CallResults(rubric=None, criteria=[], rows=[], stage=stage)
     criteria = list(rubric.criteria.order_by("position"))
     scales = [Scale(key=c.pk, weight=c.weight, low=c.scale_min, high=c.scale_max) for c in criteria]
     reviews: dict[int, dict[int, dict[int, int]]] = defaultdict(lambda: defaultdict(dict))
@@ -109,7 +119,7 @@ def call_results(*, call: Call) -> CallResults:
                 reviews=sorted((names[who], review) for who, review in review_ids[proposal.pk].items()),
             )
         )
-    return CallResults(rubric=rubric, criteria=criteria, rows=rows)
+    return CallResults(rubric=rubric, criteria=criteria, rows=rows, stage=stage)
 
 
 # --- The export -----------------------------------------------------------------------------
@@ -135,12 +145,16 @@ class _Echo:
 EXPORT_HEADER = ("proposal", "assessor", "criterion", "score", "comment", "recommendation", "confidence")
 
 
-def call_scores_csv(*, call: Call) -> Iterator[str]:
-    """Yield the CSV lines of every score of every submitted review of ``call``, one per score, read in chunks."""
+def call_scores_csv(*, call: Call, stage: str = VersionKind.APPLICATION) -> Iterator[str]:
+    """Yield the CSV lines of every score of the submitted reviews of ``call`` at ``stage``, one per score."""
     writer = csv.writer(_Echo())
     yield writer.writerow(EXPORT_HEADER)
     scores = (
-        Score.objects.filter(review__state=ReviewState.SUBMITTED, review__assignment__proposal__call=call)
+        Score.objects.filter(
+            review__state=ReviewState.SUBMITTED,
+            review__assignment__proposal__call=call,
+            review__assignment__rubric__stage=stage,
+        )
         .order_by(
             "review__assignment__proposal__title", "review__assignment__proposal_id", "review_id", "criterion__position"
         )

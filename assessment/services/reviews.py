@@ -30,7 +30,6 @@ from accounts.models import User
 from assessment.choices import AssignmentState, ReviewState
 from assessment.models import Assignment, Criterion, Review, Score
 from assessment.selectors import conflicted
-from intake.choices import VersionKind
 from intake.models import Proposal, ProposalVersion
 from intake.program_roles import audience, in_programs
 from records.events import Event
@@ -204,9 +203,9 @@ def review_page_for_assessor(*, user: User, pk: int) -> ReviewPage:
     assignment = get_object_or_404(_reviewable(user), pk=pk)
     review = Review.objects.filter(assignment=assignment).first()
     scores = {score.criterion_id: score for score in Score.objects.filter(review=review)} if review else {}
-    stage_kind = VersionKind.LOI if assignment.rubric.stage == VersionKind.LOI else VersionKind.APPLICATION
+    # The version the assessor reads is the latest submitted at the rubric's stage.
     version = (
-        ProposalVersion.objects.filter(proposal=assignment.proposal, kind=stage_kind)
+        ProposalVersion.objects.filter(proposal=assignment.proposal, kind=assignment.rubric.stage)
         .prefetch_related("attachments")
         .order_by("-number")
         .first()

@@ -20,6 +20,7 @@ from assessment.models import Assignment, AssignmentPlan, PairRule
 from assessment.services import assignment as by_hand
 from assessment.services import assignment_overview as overview
 from assessment.services import pair_checks, pair_rules, plan_acceptance, planning
+from intake.choices import VersionKind
 from intake.models import Call, Proposal
 from intake.selectors import call_for_staff
 
@@ -45,9 +46,9 @@ def _assignments_page(
     request: AuthenticatedRequest, call: Call, *, outcome: planning.PlanOutcome | None = None, status: int = 200
 ) -> HttpResponse:
     """Render the call's proposals in assessment (50 to a page) with their assessors, and the proposed plan."""
-    k = pair_checks.rubric_of(call=call).assessors_per_proposal
+    ks = overview.stage_ks(call=call)
     page = Paginator(overview.proposals_in_assessment(call=call), PAGE_SIZE).get_page(request.GET.get("page"))
-    total, missing = overview.slots_missing(call=call, k=k)
+    total, missing = overview.slots_missing(call=call, ks=ks)
     plan = overview.plan_latest(call=call)
     plan_page = None
     if plan is not None:
@@ -57,9 +58,9 @@ def _assignments_page(
         "assessment/staff/assignments.html",
         {
             "call": call,
-            "k": k,
+            "stage_ks": [(VersionKind(kind).label, k) for kind, k in ks.items()],
             "page": page,
-            "rows": overview.assignment_rows(call=call, k=k, proposals=page.object_list),
+            "rows": overview.assignment_rows(call=call, ks=ks, proposals=page.object_list),
             "total": total,
             "missing": missing,
             "plan": plan,
@@ -137,7 +138,7 @@ def plan_pair_remove(request: AuthenticatedRequest, pk: int, plan_pk: int, pair_
 
 
 def _proposal(call: Call, proposal_pk: int) -> Proposal:
-    return get_object_or_404(Proposal.objects.select_related("call"), pk=proposal_pk, call=call)
+    return get_object_or_404(Proposal.objects.select_related("call", "stage"), pk=proposal_pk, call=call)
 
 
 @role_required(Role.STAFF)
@@ -185,8 +186,7 @@ def _proposal_page(
     rule_form: PairRuleForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    k = pair_checks.rubric_of(call=call).assessors_per_proposal
-    (row,) = overview.assignment_rows(call=call, k=k, proposals=[proposal])
+    (row,) = overview.assignment_rows(call=call, ks=overview.stage_ks(call=call), proposals=[proposal])
     pool = _pool_choices(call)
     return render(
         request,

@@ -262,22 +262,23 @@ class Proposal(ProposalLifecycle, LegalHold):
         return checks(self.eligibility_application(stage), self.eligibility_rules(stage), stage=stage)
 
     def required_reviews_missing(self) -> int:
-        """Return how many of the full application's required reviews are not submitted yet.
+        """Return how many of the required reviews of the proposal's current stage are not submitted yet.
 
         The lifecycle's ``reviews_in`` condition asks this. Assessment's models import this
         module, so it is read through the reverse relations ``call.rubrics`` and
-        ``assessment_assignments`` rather than an import: required is the application
-        rubric's k (the default rubric's when staff have not set one), counted against the
-        submitted reviews of accepted assignments.
+        ``assessment_assignments`` rather than an import: required is the k of the rubric of
+        the stage the proposal is in (the default rubric's when staff have not set one),
+        counted against the submitted reviews of accepted assignments under that rubric.
         """
-        rubric = self.call.rubrics.filter(stage=VersionKind.APPLICATION).first()
+        stage = self.stage.kind
+        rubric = self.call.rubrics.filter(stage=stage).first()
         required = (
             rubric.assessors_per_proposal
             if rubric is not None
             else self.call.rubrics.model._meta.get_field("assessors_per_proposal").default
         )
         submitted = self.assessment_assignments.filter(
-            rubric__stage=VersionKind.APPLICATION, state="accepted", review__state="submitted"
+            rubric__stage=stage, state="accepted", review__state="submitted"
         ).count()
         return max(required - submitted, 0)
 

@@ -223,7 +223,8 @@ def plan_and_accept(staff_client: Client, call: Call) -> list[list[str]]:
     """Compute the optimal assignment, read the plan shown, and accept it; return the plan's rows."""
     url = reverse("assessment:assignments", args=[call.pk])
     page = staff_client.get(url)
-    assert "3 proposals in assessment, 2 assessors each; 6 assignments missing." in text_of(page)
+    assert "3 proposals in assessment; 6 assignments missing." in text_of(page)
+    assert "by the rubric of the stage it is in: Full application 2." in text_of(page)
     computed = follow(
         staff_client, submit(staff_client, page, action=reverse("assessment:assignment_plan_compute", args=[call.pk]))
     )

@@ -348,7 +348,8 @@ def test_page_of_a_call_without_a_rubric_uses_the_default_k(staff_client: Client
     response = staff_client.get(_page(cast(Call, CallFactory())))
 
     assert response.status_code == 200
-    assert "3 assessors each" in response.content.decode()
+    text = response.content.decode()
+    assert "Assessors per proposal, by the rubric of the stage it is in: Full application 3." in text
 
 
 def test_assign_by_hand_form_offers_only_allowed_assessors_and_says_why_not(

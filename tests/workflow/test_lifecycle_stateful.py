@@ -1,10 +1,10 @@
 """Random sequences of actions by random people at random times, against a model of docs/design.md's table.
 
 The model below is written from the design, not from ``intake.lifecycle``: it predicts the
-outcome of each attempt (done, or which refusal) from the state, the person, the clock, the
-input and the board (its meetings, the chair of the proposal's meeting, the votes counted
-toward its quorum), and the test compares the prediction with what the actions did to the
-database.
+outcome of each attempt (done, or which refusal) from the state, the stage of the call's path
+the proposal is in, the person, the clock, the input and the board (its meetings, the chair of
+the proposal's meeting, the votes counted toward its quorum), and the test compares the
+prediction with what the actions did to the database. Each run draws a path (``PATHS``).
 """
 
 from __future__ import annotations
@@ -31,14 +31,17 @@ from hypothesis.stateful import (
 from accounts.choices import Role
 from accounts.errors import ActionForbidden, DomainError, StaleAction
 from accounts.models import User
+from assessment.models import Rubric
 from board.models import AgendaItem, BoardConflict, BoardMeeting, Vote, VoteChoice
 from board.services.meetings import meeting_open_early
+from intake.choices import Advance, VersionKind
 from intake.lifecycle import SYSTEM
-from intake.models import Proposal
+from intake.models import Proposal, ProposalVersion
+from intake.services.stages import StagePlan
 from records.models import AuditRecord, Notification
-from tests.assessment.reviewing import reviews_all_in
+from tests.assessment.reviewing import assignment_make, review_make, rubric_make
 from tests.conftest import FAST_HASHERS
-from tests.factories import CallFactory, OrganizationFactory, ProposalFactory, UserFactory, state_put
+from tests.factories import CallFactory, OrganizationFactory, ProposalFactory, UserFactory
 from workflow import actions
 from workflow.actions.base import ConditionsNotMet
 from workflow.retention import proposals_dispose_due
@@ -52,15 +55,15 @@ STATES = {
 FINAL = {"loi_declined", "ineligible", "declined", "withdrawn", "expired"}
 WITH_DEADLINE = {"draft", "invited", "changes_requested"}
 
-#: action: (from, to, who may).
+#: action: (from, to, who may). The early states serve every stage before the last (``STAGE_RULE``).
 TABLE: dict[str, tuple[set[str], str, set[str]]] = {
-    "submit_loi": ({"draft"}, "loi_submitted", {"lead"}),
-    "invite": ({"loi_submitted"}, "invited", {"staff"}),
-    "decline_loi": ({"loi_submitted"}, "loi_declined", {"staff"}),
-    "submit_application": ({"invited", "changes_requested"}, "submitted", {"lead"}),
+    "submit_loi": ({"draft", "invited"}, "loi_submitted", {"lead"}),
+    "invite": ({"loi_submitted", "assessed"}, "invited", {"staff", "system"}),
+    "decline_loi": ({"loi_submitted", "assessed"}, "loi_declined", {"staff"}),
+    "submit_application": ({"draft", "invited", "changes_requested"}, "submitted", {"lead"}),
     "request_changes": ({"submitted"}, "changes_requested", {"staff"}),
     "mark_ineligible": ({"submitted"}, "ineligible", {"staff"}),
-    "start_assessment": ({"submitted"}, "in_assessment", {"staff"}),
+    "start_assessment": ({"submitted", "loi_submitted"}, "in_assessment", {"staff"}),
     "complete_assessment": ({"in_assessment"}, "assessed", {"staff", "system"}),
     "reopen_assessment": ({"assessed"}, "in_assessment", {"staff"}),
     "send_to_board": ({"assessed"}, "board_review", {"staff"}),
@@ -69,6 +72,29 @@ TABLE: dict[str, tuple[set[str], str, set[str]]] = {
     "decline": ({"board_review"}, "declined", {"chair", "board"}),
     "withdraw": (STATES - FINAL - {"approved"}, "withdrawn", {"lead"}),
     "expire": ({"draft", "invited", "changes_requested"}, "expired", {"system"}),
+}
+#: Where in the path an action belongs: at a stage before the last ("early"), at the last, or at an
+#: assessed stage (the last always is). Elsewhere the action is refused as a condition unmet.
+STAGE_RULE = {
+    "submit_loi": "early",
+    "invite": "early",
+    "decline_loi": "early",
+    "submit_application": "last",
+    "start_assessment": "assessed",
+    "send_to_board": "last",
+}
+#: The paths a run draws from: (kind, how it moves on, assessed) of each stage, in order.
+PATHS = {
+    "questionnaire, assessed letter of intent, application": (
+        (VersionKind.QUESTIONNAIRE, Advance.AUTOMATIC, False),
+        (VersionKind.LOI, Advance.INVITATION, True),
+        (VersionKind.APPLICATION, Advance.INVITATION, True),
+    ),
+    "letter of intent, application": (
+        (VersionKind.LOI, Advance.INVITATION, False),
+        (VersionKind.APPLICATION, Advance.INVITATION, True),
+    ),
+    "application alone": ((VersionKind.APPLICATION, Advance.INVITATION, True),),
 }
 #: Actions that refuse blank input (a reason, a message, a rationale) before anything else.
 NEEDS_INPUT = {"decline_loi", "request_changes", "mark_ineligible", "reopen_assessment", "approve", "decline",
@@ -102,6 +128,12 @@ START = datetime(2030, 3, 1, 12, tzinfo=UTC)
 DAY = timedelta(days=1)
 # Call windows, from the start: letters of intent close in 10 days, applications in 30, board at 50.
 LOI_OPENS, LOI_CLOSES, APPLICATIONS_CLOSE, REVIEWS_DUE, BOARD = (-DAY, 10 * DAY, 30 * DAY, 40 * DAY, 50 * DAY)
+#: When each kind of stage closes; every stage opens at ``LOI_OPENS``.
+STAGE_CLOSES = {
+    VersionKind.QUESTIONNAIRE: 5 * DAY,
+    VersionKind.LOI: LOI_CLOSES,
+    VersionKind.APPLICATION: APPLICATIONS_CLOSE,
+}
 CHANGES_DUE_IN = 7 * DAY
 EXTENSION = 4 * DAY
 
@@ -122,6 +154,30 @@ class LifecycleMachine(RuleBasedStateMachine):
         for person in self.people.values():
             if isinstance(person, User):
                 person.forget_roles()
+        self.state = "draft"
+        self.complete = True
+        #: The meeting the proposal is on the agenda of (an index of ``meetings``), and who voted what.
+        self.on_agenda: int | None = None
+        self.votes: dict[str, str] = {}
+        #: When staff opened a meeting early (an index of ``meetings``): its chair decides from then.
+        self.opened: dict[int, datetime] = {}
+        #: The meeting the next send_to_board goes to (None: the latest scheduled).
+        self.target: int | None = None
+        #: The stages (indexes of ``path``) whose required reviews are in; the kinds of the versions frozen.
+        self.reviewed: set[int] = set()
+        self.versions: list[str] = []
+        self.changes_due: datetime | None = None
+        #: A deadline extension: the state and the stage (an index of ``path``) it was granted in, and until when.
+        self.extension: tuple[str, int, datetime] | None = None
+        self.audits = 0
+        self.notifications = 0
+        self.reached_final: str | None = None
+        self.disposed = False
+
+    def _build(self, path: str) -> None:
+        """Make the call with the drawn path, the proposal at its first stage, and the board's meetings."""
+        self.path = PATHS[path]
+        self.stage = 0
         with time_machine.travel(self.now, tick=False):
             self.call = CallFactory(
                 loi_opens_at=START + LOI_OPENS,
@@ -129,10 +185,16 @@ class LifecycleMachine(RuleBasedStateMachine):
                 application_closes_at=START + APPLICATIONS_CLOSE,
                 review_due_at=START + REVIEWS_DUE,
                 board_meeting_at=START + BOARD,
+                stages=[
+                    StagePlan(kind, START + LOI_OPENS, START + STAGE_CLOSES[kind], advance=advance, assessed=assessed)
+                    for kind, advance, assessed in self.path
+                ],
             )
-            # Complete at both stages: the letter of intent and every section of the full application.
+            # Complete at every stage: the letter of intent and every section of the full application.
             self.proposal = ProposalFactory(
                 call=self.call,
+                stage=self.call.stages.get(kind=self.path[0][0]),
+                path=[kind for kind, _advance, _assessed in self.path],
                 lead_applicant=self.people["lead"],
                 lead_organization=OrganizationFactory(),
                 title="A shared testbed",
@@ -147,22 +209,6 @@ class LifecycleMachine(RuleBasedStateMachine):
             #: The call's meetings, in the order scheduled: (meeting, when, the persona who chairs it).
             self.meetings: list[tuple[BoardMeeting, datetime, str]] = []
             self._schedule(START + BOARD, "chair")
-        self.state = "draft"
-        self.complete = True
-        #: The meeting the proposal is on the agenda of (an index of ``meetings``), and who voted what.
-        self.on_agenda: int | None = None
-        self.votes: dict[str, str] = {}
-        #: When staff opened a meeting early (an index of ``meetings``): its chair decides from then.
-        self.opened: dict[int, datetime] = {}
-        #: The meeting the next send_to_board goes to (None: the latest scheduled).
-        self.target: int | None = None
-        self.reviews_in = False
-        self.changes_due: datetime | None = None
-        self.extension: tuple[str, datetime] | None = None
-        self.audits = 0
-        self.notifications = 0
-        self.reached_final: str | None = None
-        self.disposed = False
 
     def teardown(self) -> None:
         transaction.set_rollback(True)
@@ -170,14 +216,30 @@ class LifecycleMachine(RuleBasedStateMachine):
 
     # --- what the model believes --------------------------------------------------------------
 
+    def kind(self) -> str:
+        """Return the kind of the stage the proposal is in."""
+        return str(self.path[self.stage][0])
+
+    def at_last_stage(self) -> bool:
+        return self.stage == len(self.path) - 1
+
     def deadline(self) -> datetime | None:
-        if self.extension and self.extension[0] == self.state:
-            return self.extension[1]
-        return {
-            "draft": START + LOI_CLOSES,
-            "invited": START + APPLICATIONS_CLOSE,
-            "changes_requested": self.changes_due,
-        }.get(self.state)
+        if self.extension and self.extension[:2] == (self.state, self.stage):
+            return self.extension[2]
+        if self.state in ("draft", "invited"):
+            return START + STAGE_CLOSES[self.path[self.stage][0]]
+        return self.changes_due if self.state == "changes_requested" else None
+
+    def fits_path(self, action: str) -> bool:
+        """Say whether ``action`` belongs where the proposal is in its path (``STAGE_RULE``)."""
+        rule = STAGE_RULE.get(action)
+        if rule == "early":
+            return not self.at_last_stage()
+        if rule == "last":
+            return self.at_last_stage()
+        if rule == "assessed":
+            return self.at_last_stage() or self.path[self.stage][2]
+        return True
 
     def _meeting_make(self, call: Any, when: datetime, chair: str) -> BoardMeeting:
         meeting = BoardMeeting.objects.create(
@@ -216,6 +278,8 @@ class LifecycleMachine(RuleBasedStateMachine):
         return meeting, when
 
     def conditions_hold(self, action: str) -> bool:
+        if not self.fits_path(action):
+            return False
         deadline = self.deadline()
         if action == "submit_loi":
             return START + LOI_OPENS <= self.now < deadline and self.complete  # type: ignore[operator]
@@ -226,7 +290,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         if action in ("approve", "decline"):
             return self.now >= self.opens_at() and sum(self.counted_votes().values()) >= QUORUM
         if action == "complete_assessment":
-            return self.reviews_in
+            return self.stage in self.reviewed
         return True
 
     def predict(self, action: str, persona: str, good_input: bool, expected: str | None) -> type[Exception] | None:
@@ -288,6 +352,23 @@ class LifecycleMachine(RuleBasedStateMachine):
             assert Notification.objects.count() == self.notifications
             return
         assert raised is None, (action, persona, self.state, raised)
+        if action == "submit_loi" and self.path[self.stage][1] == Advance.AUTOMATIC:
+            # The stage moves on by itself: Clusterflow invites in the same transaction (the rules all pass).
+            records = list(AuditRecord.objects.filter(pk__gt=last_audit).order_by("pk"))
+            assert [(r.action, r.from_state, r.to_state, r.actor, r.at) for r in records] == [
+                ("submit_loi", self.state, "loi_submitted", self.people[persona], self.now),
+                ("invite", "loi_submitted", "invited", None, self.now),
+            ]
+            for record, step in zip(records, ("submit_loi", "invite"), strict=True):
+                told = Notification.objects.filter(key__contains=f":audit{record.pk}:")
+                assert sorted(told.values_list("event", "recipient_id", "channel")) == sorted(
+                    (event, self.people[who].pk, channel) for event, who in TOLD[step] for channel in ("email", "inbox")
+                )
+                self.audits += 1
+                self.notifications += told.count()
+            self._believe("submit_loi", "loi_submitted")
+            self._believe("invite", "invited")
+            return
         record = AuditRecord.objects.get(pk__gt=last_audit)
         to_state = self.state if action == "extend_deadline" else TABLE[action][1]
         assert (record.action, record.from_state, record.to_state, record.actor, record.at) == (
@@ -357,35 +438,51 @@ class LifecycleMachine(RuleBasedStateMachine):
         perform[action]()
 
     def _believe(self, action: str, to_state: str) -> None:
+        if action in ("submit_loi", "submit_application"):
+            self.versions.append(self.kind())
+        elif action == "invite":
+            self.stage += 1
         if action == "extend_deadline":
             current = self.deadline()
             assert current is not None
-            self.extension = (self.state, current + EXTENSION)
+            self.extension = (self.state, self.stage, current + EXTENSION)
         elif action == "request_changes":
             self.changes_due = self.now + CHANGES_DUE_IN
         elif action == "send_to_board":
             self.on_agenda = len(self.meetings) - 1 if self.target is None else self.target
         self.state = to_state
 
-    @initialize(start=st.sampled_from(["draft", "assessed", "board_review"]))
-    def start(self, start: str) -> None:
+    @initialize(path=st.sampled_from(sorted(PATHS)), start=st.sampled_from(["draft", "assessed", "board_review"]))
+    def start(self, path: str, start: str) -> None:
         # Two runs in three start assessed (its reviews in) or on the first meeting's agenda, so
         # that sequences of 25 steps reach the board: meetings, votes, the chair's decisions.
+        self._build(path)
         if start != "draft":
-            reviews_all_in(self.proposal)
-            state_put(self.proposal, start)
-            self.state, self.reviews_in = start, True
+            self.stage = len(self.path) - 1
+            Proposal.objects.filter(pk=self.proposal.pk).update(
+                state=start, stage=self.call.stages.get(kind=self.kind())
+            )
+            self._reviews_all_in()
+            self.state = start
         if start == "board_review":
             AgendaItem.objects.create(meeting=self.meetings[0][0], proposal=self.proposal)
             self.on_agenda = 0
 
-    @precondition(lambda self: not self.reviews_in)
+    def _reviews_all_in(self) -> None:
+        """Give the proposal every required review of the stage it is in (its rubric, k = 1 if new)."""
+        rubric = Rubric.objects.filter(call=self.call, stage=self.kind()).first() or rubric_make(
+            self.call, k=1, stage=self.kind()
+        )
+        for _ in range(Proposal.objects.get(pk=self.proposal.pk).required_reviews_missing()):
+            review_make(assignment_make(self.proposal, rubric=rubric))
+        self.reviewed.add(self.stage)
+
+    @precondition(lambda self: self.stage not in self.reviewed and self.fits_path("start_assessment"))
     @rule()
     def the_required_review_is_submitted(self) -> None:
         # Written directly: the review's own service completes the assessment by itself,
-        # which this machine leaves to its attempts of complete_assessment.
-        reviews_all_in(self.proposal)
-        self.reviews_in = True
+        # which this machine leaves to its attempts of complete_assessment. At an assessed stage only.
+        self._reviews_all_in()
 
     @rule(days=st.sampled_from([1, 20, 60]), chair=st.sampled_from(["chair", "board"]))
     def staff_schedule_a_meeting(self, days: int, chair: str) -> None:
@@ -457,10 +554,25 @@ class LifecycleMachine(RuleBasedStateMachine):
 
     @invariant()
     def state_is_valid_and_the_models(self) -> None:
-        stored = Proposal.objects.select_related("call").get(pk=self.proposal.pk)
+        stored = Proposal.objects.select_related("call", "stage").get(pk=self.proposal.pk)
         assert stored.state in STATES
-        assert stored.state == self.state
+        assert (stored.state, stored.stage.kind) == (self.state, self.kind())
         assert stored.deadline == self.deadline()
+
+    @invariant()
+    def only_the_last_stage_goes_to_the_board(self) -> None:
+        stored = Proposal.objects.select_related("stage").get(pk=self.proposal.pk)
+        if stored.state in ("board_review", "approved", "declined") or self.on_agenda is not None:
+            assert stored.stage.is_last
+        sent = AuditRecord.objects.filter(proposal=self.proposal, action="send_to_board").count()
+        assert sent == 0 or self.at_last_stage()
+
+    @invariant()
+    def a_version_is_frozen_per_submission_with_the_stages_kind(self) -> None:
+        if self.disposed:
+            return
+        frozen = ProposalVersion.objects.filter(proposal=self.proposal).order_by("number")
+        assert list(frozen.values_list("kind", flat=True)) == self.versions
 
     @invariant()
     def history_is_what_succeeded(self) -> None:
