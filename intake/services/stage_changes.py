@@ -7,7 +7,7 @@ submissions is saved; ``call_path_change`` saves it with the reason and records 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -66,8 +66,8 @@ def _path_data(path: CallPath) -> dict[str, Any]:
         "stages": [
             {
                 "kind": plan.kind,
-                "opens_at": plan.opens_at.isoformat(),
-                "closes_at": plan.closes_at.isoformat(),
+                "opens_at": plan.opens_at.astimezone(UTC).isoformat(),
+                "closes_at": plan.closes_at.astimezone(UTC).isoformat(),
                 "advance": plan.advance,
                 "assessed": plan.assessed,
             }
@@ -77,7 +77,7 @@ def _path_data(path: CallPath) -> dict[str, Any]:
         "path_threshold": str(path.rule.threshold) if path.rule.threshold is not None else None,
         "path_below": list(path.rule.below),
         "intake_mode": path.intake_mode,
-        "cut_offs": [at.isoformat() for at in path.cut_offs],
+        "cut_offs": [at.astimezone(UTC).isoformat() for at in path.cut_offs],
     }
 
 
