@@ -107,7 +107,8 @@ def anonymous_only() -> dict[str, Expected]:
 STAFF_SCOPED = frozenset({
     "intake:program_detail", "intake:program_update", "intake:program_people", "intake:call_create",
     "intake:call_staff_detail",
-    "intake:call_update", "intake:call_stages", "intake:attachment_download", "intake:version_detail", "intake:version_compare",
+    "intake:call_update", "intake:call_stages", "intake:attachment_download", "intake:version_detail",
+    "intake:version_compare",
     "intake:eligibility", "workflow:call_proposals", "workflow:proposal_detail", "assessment:review_reopen",
     "assessment:results", "assessment:results_csv", "assessment:rubric", "assessment:call_conflicts",
     "assessment:assignments", "assessment:assignment_proposal", "board:meeting_list", "board:meeting_create",

@@ -111,7 +111,7 @@ class CallForm(_OptimisticForm):
 
 
 class CallCreateForm(CallForm):
-    """Open a new call: the call form, with the windows of its first path (a letter of intent, then the full application)."""
+    """Open a new call: the call form, with the windows of its first path (letter of intent, full application)."""
 
     window_fields = [*CREATION_WINDOW_FIELDS, *WINDOW_FIELDS]
 

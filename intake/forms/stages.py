@@ -171,7 +171,9 @@ class StagesForm(forms.Form):
         )
         return CallPath(
             plans=plans,
-            rule=PathRule(data.get("path_figure") or "", data.get("path_threshold"), tuple(data.get("path_below") or ())),
+            rule=PathRule(
+                data.get("path_figure") or "", data.get("path_threshold"), tuple(data.get("path_below") or ())
+            ),
             intake_mode=data["intake_mode"],
             cut_offs=tuple(data.get("cut_offs") or ()),
         )

@@ -80,7 +80,7 @@ def _label(kind: str) -> str:
 
 
 def _plan_problems(plans: Sequence[StagePlan]) -> list[tuple[str, str]]:
-    """Return ``(field, message)`` for each reason the stages ``plans`` cannot work; the fields are the stages page's."""
+    """Return ``(field, message)`` for each reason the stages ``plans`` cannot work (the stages page's fields)."""
     if not plans:
         return [(NON_FIELD_ERRORS, _("A call needs at least one stage: the full application."))]
     problems = []
@@ -96,7 +96,10 @@ def _plan_problems(plans: Sequence[StagePlan]) -> list[tuple[str, str]]:
     for plan in plans:
         if plan.opens_at >= plan.closes_at:
             problems.append(
-                (f"{plan.kind}_closes_at", _("%(stage)s: a stage must close after it opens.") % {"stage": _label(plan.kind)})
+                (
+                    f"{plan.kind}_closes_at",
+                    _("%(stage)s: a stage must close after it opens.") % {"stage": _label(plan.kind)},
+                )
             )
     for earlier, later in pairwise(plans):
         if later.closes_at < earlier.closes_at or later.opens_at < earlier.opens_at:
@@ -229,7 +232,9 @@ def call_stages_save(
         plans=tuple(plans),
         rule=rule if rule is not None else PathRule(call.path_figure, call.path_threshold, tuple(call.path_below)),
         intake_mode=intake_mode or call.intake_mode,
-        cut_offs=tuple(cut_offs) if cut_offs is not None else tuple(call.cut_offs.values_list("at", flat=True))
+        cut_offs=tuple(cut_offs)
+        if cut_offs is not None
+        else tuple(call.cut_offs.values_list("at", flat=True))
         if call.pk
         else (),
     )

@@ -1,4 +1,4 @@
-"""The stages page: the three shapes of path configured through it, bad input, the preview, reason and audit, copying."""
+"""The stages page: the three shapes of path set through it, bad input, the preview, reason and audit, copying."""
 
 from __future__ import annotations
 
@@ -146,7 +146,11 @@ def test_call_stages_rolling_call_with_two_cut_offs_saved(staff_client: Client, 
         ),
         (
             {"loi_assessed": "on"},
-            {"loi_assessed": ["Letter of intent is assessed but has no rubric with criteria yet: write its rubric first."]},
+            {
+                "loi_assessed": [
+                    "Letter of intent is assessed but has no rubric with criteria yet: write its rubric first."
+                ]
+            },
         ),
         (
             {"path_figure": PathFigure.ESTIMATED_TOTAL_COST, "path_threshold": "5000000"},
