@@ -195,4 +195,4 @@ class StagesCopyForm(forms.Form):
         super().__init__(*args, **kwargs)
         source = cast(forms.ModelChoiceField, self.fields["source"])
         source.queryset = calls
-        source.label_from_instance = lambda call: f"{call.program.name} · {call.title}"  # type: ignore[method-assign]
+        source.label_from_instance = lambda obj: f"{obj.program.name} · {obj.title}"  # type: ignore[method-assign]

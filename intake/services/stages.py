@@ -83,7 +83,7 @@ def _plan_problems(plans: Sequence[StagePlan]) -> list[tuple[str, str]]:
     """Return ``(field, message)`` for each reason the stages ``plans`` cannot work (the stages page's fields)."""
     if not plans:
         return [(NON_FIELD_ERRORS, _("A call needs at least one stage: the full application."))]
-    problems = []
+    problems: list[tuple[str, str]] = []
     kinds = [plan.kind for plan in plans]
     if len(set(kinds)) != len(kinds):
         problems.append((NON_FIELD_ERRORS, _("Each kind of stage may appear only once in a path.")))
