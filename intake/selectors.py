@@ -28,6 +28,7 @@ def calls_open(*, now: datetime | None = None) -> QuerySet[Call]:
     return (
         Call.objects.filter(loi_opens_at__lte=now, application_closes_at__gt=now)
         .select_related("program")
+        .prefetch_related("stages")
         .order_by("loi_closes_at", "pk")
     )
 
@@ -35,12 +36,19 @@ def calls_open(*, now: datetime | None = None) -> QuerySet[Call]:
 def calls_upcoming(*, now: datetime | None = None) -> QuerySet[Call]:
     """Return the calls announced but not open yet."""
     now = now or timezone.now()
-    return Call.objects.filter(loi_opens_at__gt=now).select_related("program").order_by("loi_opens_at", "pk")
+    return (
+        Call.objects.filter(loi_opens_at__gt=now)
+        .select_related("program")
+        .prefetch_related("stages")
+        .order_by("loi_opens_at", "pk")
+    )
 
 
 def call_public(*, pk: int) -> Call:
     """Return a call anyone may read about (every call is public), or raise 404."""
-    return get_object_or_404(Call.objects.select_related("program", "legal_hold_by"), pk=pk)
+    return get_object_or_404(
+        Call.objects.select_related("program", "legal_hold_by").prefetch_related("stages", "cut_offs"), pk=pk
+    )
 
 
 def programs_for_staff(*, user: User) -> QuerySet[Program]:
@@ -80,12 +88,25 @@ def program_role_for_staff(*, program: Program, pk: int) -> ProgramRole:
 
 def calls_for_staff(*, program: Program) -> QuerySet[Call]:
     """Return the calls of ``program`` (fetched with ``program_for_staff``), newest first."""
-    return program.calls.select_related("program").order_by("-loi_opens_at", "pk")
+    return program.calls.select_related("program").prefetch_related("stages").order_by("-loi_opens_at", "pk")
+
+
+def calls_for_staff_of(*, user: User) -> QuerySet[Call]:
+    """Return the calls of every program ``user`` is staff of, newest first (to copy one's stages from)."""
+    return (
+        Call.objects.filter(program_roles.in_programs(user, Role.STAFF))
+        .select_related("program")
+        .order_by("program__name_en", "-loi_opens_at", "pk")
+    )
 
 
 def call_for_staff(*, user: User, pk: int) -> Call:
     """Return the call ``pk`` if ``user`` is staff of its program, or raise 404."""
-    calls = Call.objects.filter(program_roles.in_programs(user, Role.STAFF)).select_related("program", "legal_hold_by")
+    calls = (
+        Call.objects.filter(program_roles.in_programs(user, Role.STAFF))
+        .select_related("program", "legal_hold_by")
+        .prefetch_related("stages", "cut_offs")
+    )
     return get_object_or_404(calls, pk=pk)
 
 

@@ -6,6 +6,7 @@ from intake.views import attachments as attachment_views
 from intake.views import consortium as consortium_views
 from intake.views import eligibility as eligibility_views
 from intake.views import people as people_views
+from intake.views import stages as stage_views
 from intake.views import versions as version_views
 
 app_name = "intake"
@@ -71,4 +72,5 @@ urlpatterns = [
     path("staff/programs/<int:program_pk>/calls/new/", views.call_create, name="call_create"),
     path("staff/calls/<int:pk>/", views.call_staff_detail, name="call_staff_detail"),
     path("staff/calls/<int:pk>/edit/", views.call_update, name="call_update"),
+    path("staff/calls/<int:pk>/stages/", stage_views.call_stages, name="call_stages"),
 ]

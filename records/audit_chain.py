@@ -52,6 +52,9 @@ def record_content(record: AuditRecord) -> bytes:
         "reason": record.reason,
         "data": record.data,
     }
+    # A call's record names its call; the records before calls had any keep their bytes, and so their links.
+    if record.call_id is not None:
+        content["call"] = record.call_id
     return json.dumps(content, sort_keys=True, separators=(",", ":"), cls=DjangoJSONEncoder).encode()
 
 
@@ -126,7 +129,13 @@ class Verification:
 
 
 def _describe(record: AuditRecord) -> str:
-    subject = f"proposal {record.proposal_id}" if record.proposal_id else f"meeting {record.meeting_id}"
+    subject = (
+        f"proposal {record.proposal_id}"
+        if record.proposal_id
+        else f"meeting {record.meeting_id}"
+        if record.meeting_id
+        else f"call {record.call_id}"
+    )
     return f"audit record {record.pk} ({subject}, {record.action}, {record.at.isoformat()})"
 
 

@@ -29,10 +29,11 @@ class AuditRecordQuerySet(models.QuerySet["AuditRecord"]):
 
 
 class AuditRecord(models.Model):
-    """One transition (or extension) of one proposal, or one step of a board meeting: append-only.
+    """One transition (or extension) of one proposal, one step of a board meeting or one change of a call: append-only.
 
     A meeting's record (its agenda sent, the meeting opened early) has no proposal and empty
-    states: it is shown on the meeting's page, never in an applicant's history.
+    states: it is shown on the meeting's page, never in an applicant's history. A call's record
+    (its stages changed after proposals were submitted) likewise has only its call.
     """
 
     proposal = models.ForeignKey(
@@ -50,6 +51,14 @@ class AuditRecord(models.Model):
         blank=True,
         related_name="audit_records",
         verbose_name=_("board meeting"),
+    )
+    call = models.ForeignKey(
+        "intake.Call",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="audit_records",
+        verbose_name=_("call"),
     )
     action = models.CharField(_("action"), max_length=40)
     from_state = models.CharField(_("from"), max_length=32)
@@ -77,11 +86,14 @@ class AuditRecord(models.Model):
         indexes = [models.Index(fields=["proposal", "at"], name="audit_proposal_at")]
         constraints = [
             models.CheckConstraint(
-                condition=Q(proposal__isnull=False) | Q(meeting__isnull=False), name="audit_record_has_a_subject"
+                condition=Q(proposal__isnull=False) | Q(meeting__isnull=False) | Q(call__isnull=False),
+                name="audit_record_has_a_subject",
             )
         ]
 
     def __str__(self) -> str:
+        if self.proposal_id is None and self.meeting_id is None:
+            return f"call {self.call_id}: {self.action}"
         if self.proposal_id is None:
             return f"meeting {self.meeting_id}: {self.action}"
         return f"{self.proposal_id}: {self.action} {self.from_state} → {self.to_state}"

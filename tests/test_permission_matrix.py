@@ -107,7 +107,8 @@ def anonymous_only() -> dict[str, Expected]:
 STAFF_SCOPED = frozenset({
     "intake:program_detail", "intake:program_update", "intake:program_people", "intake:call_create",
     "intake:call_staff_detail",
-    "intake:call_update", "intake:attachment_download", "intake:version_detail", "intake:version_compare",
+    "intake:call_update", "intake:call_stages", "intake:attachment_download", "intake:version_detail",
+    "intake:version_compare",
     "intake:eligibility", "workflow:call_proposals", "workflow:proposal_detail", "assessment:review_reopen",
     "assessment:results", "assessment:results_csv", "assessment:rubric", "assessment:call_conflicts",
     "assessment:assignments", "assessment:assignment_proposal", "board:meeting_list", "board:meeting_create",
@@ -171,6 +172,7 @@ MATRIX: dict[str, dict[str, Expected]] = {
     "intake:program_role_revoke": {**role("staff"), "staff": 405},
     "intake:call_staff_detail": role("staff"),
     "intake:call_update": role("staff"),
+    "intake:call_stages": role("staff"),
     "assessment:dashboard": role("assessor"),
     "assessment:profile": role("assessor"),
     # The assessor's own live assignment; another's answers 404 (tests/assessment/test_conflicts.py).
@@ -393,6 +395,7 @@ def objects(
             "intake:program_role_revoke": {"pk": call.program_id, "grant_pk": 1},
             "intake:call_staff_detail": {"pk": call.pk},
             "intake:call_update": {"pk": call.pk},
+            "intake:call_stages": {"pk": call.pk},
             "intake:proposal_create": {"pk": call.pk},
             "intake:proposal_detail": {"pk": proposal.pk},
             "intake:proposal_update": {"pk": proposal.pk},
@@ -648,6 +651,7 @@ def _staff_only_posts(objects: Objects) -> Iterator[tuple[str, str]]:
         "intake:program_update",
         "intake:call_create",
         "intake:call_update",
+        "intake:call_stages",
         "workflow:incident_create",
         "workflow:incident_update",
         "workflow:incident_apply",

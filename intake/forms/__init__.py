@@ -18,7 +18,10 @@ from intake.models import Call, Program, Proposal
 
 #: The letter of intent's texts and amounts, beside its title and lead organization.
 LOI_FIELDS = ("summary", *LOI_DETAIL_FIELDS)
-WINDOW_FIELDS = ["loi_opens_at", "loi_closes_at", "application_closes_at", "review_due_at", "board_meeting_at"]
+#: The windows of the call form; its stages' windows are set on the stages page, after creation.
+WINDOW_FIELDS = ["review_due_at", "board_meeting_at"]
+#: The dates a new call is created with: its default two-stage path (letter of intent, full application).
+CREATION_WINDOW_FIELDS = ["loi_opens_at", "loi_closes_at", "application_closes_at"]
 LOCAL_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
 
 
@@ -43,7 +46,12 @@ class ProgramForm(_OptimisticForm):
 
 
 class CallForm(_OptimisticForm):
-    """Edit a call; its windows are typed and shown in the call's own timezone."""
+    """Edit a call; its windows are typed and shown in the call's own timezone.
+
+    Its stages and their windows are not here: they are the stages page's (``intake.forms.stages``).
+    """
+
+    window_fields = WINDOW_FIELDS
 
     funded_partner_types = forms.MultipleChoiceField(
         label=_("Partner types that may receive funds"),
@@ -78,7 +86,7 @@ class CallForm(_OptimisticForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for name in WINDOW_FIELDS:
+        for name in self.window_fields:
             field = cast(forms.DateTimeField, self.fields[name])
             field.widget = forms.DateTimeInput(format=LOCAL_INPUT_FORMAT, attrs={"type": "datetime-local"})
             field.input_formats = [LOCAL_INPUT_FORMAT, "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
@@ -95,11 +103,20 @@ class CallForm(_OptimisticForm):
         name = cleaned.get("timezone")
         if name in zoneinfo.available_timezones():
             zone = zoneinfo.ZoneInfo(name)
-            for field in WINDOW_FIELDS:
+            for field in self.window_fields:
                 value = cleaned.get(field)
                 if value is not None:
                     cleaned[field] = value.replace(tzinfo=None).replace(tzinfo=zone)
         return cleaned
+
+
+class CallCreateForm(CallForm):
+    """Open a new call: the call form, with the windows of its first path (letter of intent, full application)."""
+
+    window_fields = [*CREATION_WINDOW_FIELDS, *WINDOW_FIELDS]
+
+    class Meta(CallForm.Meta):
+        fields = [*CallForm.Meta.fields[:6], *CREATION_WINDOW_FIELDS, *CallForm.Meta.fields[6:]]
 
 
 class ProposalForm(forms.Form):

@@ -203,29 +203,35 @@ class Call(BilingualMixin, LegalHold):
         return zoneinfo.ZoneInfo(self.timezone)
 
     def phase(self, now: datetime | None = None) -> CallPhase:
-        """Return where the call stands at ``now`` by the server's clock."""
+        """Return where the call stands at ``now`` by the server's clock, from its stages' windows.
+
+        Reads ``self.stages.all()``: lists prefetch the stages so that their queries do not grow.
+        """
         now = now or timezone.now()
-        if now < self.loi_opens_at:
+        stages = list(self.stages.all()) if self.pk else []
+        first_closes = stages[0].closes_at if stages else self.loi_closes_at
+        last_closes = stages[-1].closes_at if stages else self.application_closes_at
+        if now < (stages[0].opens_at if stages else self.loi_opens_at):
             return CallPhase.UPCOMING
-        if now < self.loi_closes_at:
+        if now < first_closes:
             return CallPhase.LOI_OPEN
-        if now < self.application_closes_at:
+        if now < last_closes:
             return CallPhase.APPLICATIONS_OPEN
         if now < self.board_meeting_at:
             return CallPhase.IN_REVIEW
         return CallPhase.DECIDED
 
     def next_deadline(self, now: datetime | None = None) -> tuple[str, datetime] | None:
-        """Return the label and time of the next window to close, or None once all have."""
+        """Return the label and time of the next stage window to open or close, or None once all have."""
         now = now or timezone.now()
-        for label, moment in (
-            (_("Letters of intent open"), self.loi_opens_at),
-            (_("Letters of intent close"), self.loi_closes_at),
-            (_("Full applications close"), self.application_closes_at),
-        ):
-            if now < moment:
-                return str(label), moment
-        return None
+        moments: list[tuple[str, datetime]] = []
+        for stage in self.stages.all() if self.pk else []:
+            label = stage.get_kind_display()
+            moments.append((_("%(stage)s opens") % {"stage": label}, stage.opens_at))
+            moments.append((_("%(stage)s closes") % {"stage": label}, stage.closes_at))
+        upcoming = [(str(label), moment) for label, moment in moments if now < moment]
+        # The earliest; of two at once, the earlier stage's, and an opening before a close.
+        return min(upcoming, key=lambda pair: pair[1]) if upcoming else None
 
     def path_for(self, figure: Decimal | None) -> list[str]:
         """Return the kinds of the stages a proposal stating ``figure`` goes through, in order.

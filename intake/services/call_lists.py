@@ -36,6 +36,7 @@ from intake.choices import VersionKind
 from intake.eligibility import Application, Partner, Rules, outcomes
 from intake.models import Attachment, Call, ConsortiumMember, EligibilityOverride, Proposal
 from intake.selectors import APPLICATION_TEXTS, call_rules
+from intake.services.batches import batch_annotation, proposals_in_batch
 from intake.states import ProposalState
 
 PAGE_SIZE = 60
@@ -85,6 +86,8 @@ class Listing:
     state: str
     stage: str
     sort: str
+    #: The review batch (a cut-off's id) the list is narrowed to, for a rolling call.
+    batch: str = ""
 
 
 def _funding_requested() -> Case:
@@ -129,13 +132,15 @@ def call_proposals_page(
     sort: str = "",
     page_number: str | int | None = 1,
     state_counts: dict[str, int] | None = None,
+    batch: str = "",
 ) -> Listing:
     """Return one page of ``call``'s proposals for staff, each with its eligibility summary (3 queries).
 
     Each row also carries ``state_label``, its state's label in the active language.
 
     Unknown filters and sort keys are ignored. ``state_counts`` (from ``proposal_state_counts``)
-    spares the paginator's count query.
+    spares the paginator's count query. ``batch`` (the id of one of a rolling call's cut-offs)
+    narrows the list to that review batch; each row carries its ``batch`` (the cut-off's time).
     """
     state = state if state in ProposalState.values else ""
     stage = stage if stage in STAGES else ""
@@ -146,6 +151,11 @@ def call_proposals_page(
         matching = matching.none()
     elif wanted:
         matching = matching.filter(state=next(iter(wanted)))
+    cut_off = next((c for c in call.cut_offs.all() if str(c.pk) == str(batch)), None) if batch else None
+    batch = str(cut_off.pk) if cut_off is not None else ""
+    if cut_off is not None:
+        matching = proposals_in_batch(proposals=matching, cut_off=cut_off)
+        state_counts = None  # the counts by state are of every batch
     ordering = _ordering(sort)
     if sort.lstrip("-") == "funding":
         matching = matching.annotate(funding_requested=_funding_requested())
@@ -161,7 +171,7 @@ def call_proposals_page(
     rows = list(
         Proposal.objects.filter(pk__in=page.object_list)
         .select_related("lead_organization", "lead_applicant", "stage")
-        .annotate(funding_requested=_funding_requested())
+        .annotate(funding_requested=_funding_requested(), batch=batch_annotation())
         .order_by(*ordering)
     )
     # Each state's label translated once for the page: ``get_state_display`` would hash and
@@ -175,7 +185,7 @@ def call_proposals_page(
     for proposal in rows:
         proposal.eligibility_summary = eligibility_summary(proposal, rules)  # type: ignore[attr-defined]
     page.object_list = rows
-    return Listing(page=page, state=state, stage=stage, sort=sort)
+    return Listing(page=page, state=state, stage=stage, sort=sort, batch=batch)
 
 
 #: The columns of the eligibility inputs' query, the same in its three parts (an SQL UNION ALL).

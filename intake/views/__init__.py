@@ -17,7 +17,7 @@ from accounts.models import User
 from intake import selectors, services
 from intake.choices import CallPhase
 from intake.completeness import SECTIONS, missing_by_section
-from intake.forms import CallForm, ProgramForm, ProposalForm
+from intake.forms import CallCreateForm, CallForm, ProgramForm, ProposalForm
 from intake.models import Proposal
 from intake.services.application import applications_prefetch
 from intake.states import NEXT_STEP, ProposalState
@@ -203,7 +203,7 @@ def program_update(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @role_required(Role.STAFF)
 def call_create(request: AuthenticatedRequest, program_pk: int) -> HttpResponse:
     program = selectors.program_for_staff(user=request.user, pk=program_pk)
-    form = CallForm(request.POST or None)
+    form = CallCreateForm(request.POST or None)
     done = form_submit(
         request, form, lambda: services.call_create(program=program, by=request.user, **form.model_fields())
     )

@@ -164,8 +164,9 @@ def test_call_database_refuses_duplicate_slug_in_program() -> None:
         (WINDOWS["board_meeting_at"], CallPhase.DECIDED),
     ],
 )
+@pytest.mark.django_db
 def test_call_phase_at_boundaries(moment: datetime, phase: CallPhase) -> None:
-    call = CallFactory.build(**WINDOWS)
+    call = CallFactory(**WINDOWS)
 
     with time_machine.travel(moment, tick=False):
         assert call.phase() == phase
@@ -174,18 +175,19 @@ def test_call_phase_at_boundaries(moment: datetime, phase: CallPhase) -> None:
 @pytest.mark.parametrize(
     ("moment", "expected"),
     [
-        (WINDOWS["loi_opens_at"] - timedelta(microseconds=1), ("Letters of intent open", WINDOWS["loi_opens_at"])),
-        (WINDOWS["loi_opens_at"], ("Letters of intent close", WINDOWS["loi_closes_at"])),
-        (WINDOWS["loi_closes_at"], ("Full applications close", WINDOWS["application_closes_at"])),
+        (WINDOWS["loi_opens_at"] - timedelta(microseconds=1), ("Letter of intent opens", WINDOWS["loi_opens_at"])),
+        (WINDOWS["loi_opens_at"], ("Letter of intent closes", WINDOWS["loi_closes_at"])),
+        (WINDOWS["loi_closes_at"], ("Full application closes", WINDOWS["application_closes_at"])),
         (
             WINDOWS["application_closes_at"] - timedelta(microseconds=1),
-            ("Full applications close", WINDOWS["application_closes_at"]),
+            ("Full application closes", WINDOWS["application_closes_at"]),
         ),
         (WINDOWS["application_closes_at"], None),
     ],
 )
+@pytest.mark.django_db
 def test_call_next_deadline_at_boundaries(moment: datetime, expected: tuple[str, datetime] | None) -> None:
-    call = CallFactory.build(**WINDOWS)
+    call = CallFactory(**WINDOWS)
 
     with time_machine.travel(moment, tick=False):
         assert call.next_deadline() == expected

@@ -14,8 +14,9 @@ from accounts.errors import DomainError
 from accounts.models import User
 from board.models import BoardMeeting
 from board.selectors import board_facts, vote_tally
-from intake.models import Call, Proposal
+from intake.models import Call, CutOff, Proposal
 from intake.selectors import call_committed, proposal_funding_requested
+from intake.services.batches import proposals_in_batch
 from intake.states import ProposalState
 from intake.templatetags.money import money
 from workflow.actions.base import (
@@ -170,14 +171,20 @@ class SendOutcome:
     error: str | None
 
 
-def meeting_send_proposals(*, meeting: BoardMeeting, proposal_ids: Iterable[int], by: User) -> list[SendOutcome]:
+def meeting_send_proposals(
+    *, meeting: BoardMeeting, proposal_ids: Iterable[int], by: User, batch: CutOff | None = None
+) -> list[SendOutcome]:
     """Send each chosen proposal of the meeting's call to ``meeting``, each in its own transaction.
 
     One proposal refused (moved on meanwhile, say) does not stop the others; the outcome of
-    each says why. Proposals of other calls are not looked at.
+    each says why. Proposals of other calls are not looked at, nor, given a rolling call's
+    ``batch`` (one of its cut-offs), proposals of another review batch.
     """
     outcomes = []
-    for proposal in Proposal.objects.filter(call_id=meeting.call_id, pk__in=list(proposal_ids)).order_by("title", "pk"):
+    chosen = Proposal.objects.filter(call_id=meeting.call_id, pk__in=list(proposal_ids))
+    if batch is not None:
+        chosen = proposals_in_batch(proposals=chosen, cut_off=batch)
+    for proposal in chosen.order_by("title", "pk"):
         try:
             proposal_send_to_board(proposal=proposal, by=by, meeting=meeting, expected_state=ProposalState.ASSESSED)
         except DomainError as error:

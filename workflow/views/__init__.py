@@ -15,6 +15,7 @@ from accounts.errors import ActionForbidden, DomainError, StaleAction
 from accounts.models import User
 from accounts.selectors import join_requests_to_decide
 from board.selectors import board_facts
+from intake.choices import IntakeMode
 from intake.lifecycle import actions_for, unmet_conditions
 from intake.models import Proposal
 from intake.selectors import call_for_staff, proposal_eligibility, proposal_state_counts
@@ -93,6 +94,7 @@ def call_proposals(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         sort=request.GET.get("sort", ""),
         page_number=request.GET.get("page"),
         state_counts=counts,
+        batch=request.GET.get("batch", ""),
     )
     rows = [(proposal, _available_forms(proposal, request.user)) for proposal in listing.page.object_list]
     states = [(value, label, counts.get(value, 0)) for value, label in ProposalState.choices]
@@ -106,6 +108,8 @@ def call_proposals(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "state": listing.state,
             "stage": listing.stage,
             "sort": listing.sort,
+            "batch": listing.batch,
+            "rolling": call.intake_mode == IntakeMode.ROLLING,
             "states": states,
             "stages": stage_choices(),
             "columns": sort_columns(listing.sort),
