@@ -210,7 +210,8 @@ def rows_detail(rows: Iterable[AgendaRow], *, details: PageDetails, criteria: li
         scores = proposal_scores(complete, scales, threshold=threshold) if scales else None
         row.partners = [Partner(name=p.name, is_lead=p.is_lead, sme=is_sme(p, rules)) for p in partners]
         row.matching_ratio = figures(Application(partners=partners)).matching_ratio
-        row.eligibility = eligibility_summary(proposal, rules)
+        # Only the full application goes to the board: every agenda row is at that stage.
+        row.eligibility = eligibility_summary(proposal, rules, at_application=True)
         row.scores = scores
         row.criteria = [CriterionResult(criterion=c, mean=scores.means[c.pk] if scores else None) for c in criteria]
         row.reviews = list(comments[proposal.pk].values())

@@ -312,14 +312,18 @@ def _at_application_stage(proposal: Proposal) -> bool:
     return proposal.stage.kind == VersionKind.APPLICATION
 
 
-def eligibility_summary(proposal: Proposal, rules: Rules) -> EligibilitySummary | None:
+def eligibility_summary(
+    proposal: Proposal, rules: Rules, *, at_application: bool | None = None
+) -> EligibilitySummary | None:
     """Count the row's failed and overridden checks from the engine's verdicts alone.
 
     The list shows counts, not explanations: ``outcomes`` decides each check as ``checks``
     does without formatting amounts, organization types and translations for every row.
-    The texts are keyed by field name, since no message names them here.
+    The texts are keyed by field name, since no message names them here. A caller whose
+    rows are all at the full application (the board's agenda) says so with ``at_application``
+    rather than have each row's stage read.
     """
-    if not _at_application_stage(proposal):
+    if not (at_application if at_application is not None else _at_application_stage(proposal)):
         return None
     application = Application(
         partners=proposal.engine_partners,  # type: ignore[attr-defined]
