@@ -18,7 +18,9 @@ from board.services.meetings import (
     meeting_later_meetings,
     program_board_members,
 )
-from intake.models import Call, Proposal
+from intake.choices import IntakeMode
+from intake.models import Call, CutOff, Proposal
+from intake.services.batches import proposals_in_batch
 
 LOCAL_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -109,16 +111,63 @@ class MeetingForm(forms.Form):
 
 
 class SendProposalsForm(forms.Form):
-    """The assessed proposals of the meeting's call to put on its agenda."""
+    """The assessed proposals of the meeting's call to put on its agenda: some chosen, or a rolling call's batch.
+
+    A rolling call's form also offers its review batches: choosing one sends every assessed
+    proposal of that batch (``workflow.actions.board.meeting_send_proposals(batch=...)``).
+    """
 
     proposals: forms.ModelMultipleChoiceField[Proposal] = forms.ModelMultipleChoiceField(
-        label=_("Assessed proposals"), queryset=Proposal.objects.none(), widget=forms.CheckboxSelectMultiple
+        label=_("Assessed proposals"),
+        queryset=Proposal.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    batch: forms.ModelChoiceField[CutOff] = forms.ModelChoiceField(
+        label=_("Or every assessed proposal of a review batch"),
+        queryset=CutOff.objects.none(),
+        required=False,
+        empty_label=_("No batch: the proposals ticked above"),
     )
 
     def __init__(self, *args: Any, meeting: BoardMeeting, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.meeting = meeting
+        call = meeting.call
         self.fields["proposals"].queryset = meeting_assessed_proposals(meeting=meeting)  # type: ignore[attr-defined]
         self.fields["proposals"].label_from_instance = lambda proposal: proposal.title  # type: ignore[attr-defined]
+        if call.intake_mode == IntakeMode.ROLLING:
+            field = self.fields["batch"]
+            field.queryset = CutOff.objects.filter(call_id=call.pk).order_by("at")  # type: ignore[attr-defined]
+            field.label_from_instance = lambda cut_off: (
+                _("Cut-off of %(at)s")
+                % {  # type: ignore[attr-defined]
+                    "at": timezone.localtime(cut_off.at, call.zone).strftime("%Y-%m-%d %H:%M")
+                }
+            )
+        else:
+            del self.fields["batch"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        proposals = list(cleaned.get("proposals") or [])
+        batch = cleaned.get("batch")
+        if "batch" in self.errors or "proposals" in self.errors:
+            return cleaned
+        if batch is None:
+            if not proposals:
+                self.add_error("proposals", _("Choose at least one proposal."))
+            return cleaned
+        if proposals:
+            self.add_error("batch", _("Choose either proposals or a batch, not both."))
+            return cleaned
+        in_batch = list(
+            proposals_in_batch(proposals=self.fields["proposals"].queryset, cut_off=batch)  # type: ignore[attr-defined]
+        )
+        if not in_batch:
+            self.add_error("batch", _("No proposal of this batch is assessed and waiting to be sent."))
+        cleaned["proposals"] = in_batch
+        return cleaned
 
 
 class DeferForm(forms.Form):

@@ -112,7 +112,7 @@ def meeting_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 @role_required(Role.STAFF)
 def meeting_send(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    """Send some of the call's assessed proposals to the meeting, each on its own; report each outcome."""
+    """Send some of the call's assessed proposals (or a rolling call's batch) to the meeting, each on its own."""
     meeting = meeting_for_staff(user=request.user, pk=pk)
     form = SendProposalsForm(request.POST or None, meeting=meeting)
     outcomes = None
@@ -120,7 +120,10 @@ def meeting_send(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             outcomes = meeting_send_proposals(
-                meeting=meeting, proposal_ids=[p.pk for p in form.cleaned_data["proposals"]], by=request.user
+                meeting=meeting,
+                proposal_ids=[p.pk for p in form.cleaned_data["proposals"]],
+                by=request.user,
+                batch=form.cleaned_data.get("batch"),
             )
             form = SendProposalsForm(meeting=meeting)
         else:
