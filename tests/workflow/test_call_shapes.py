@@ -1,0 +1,116 @@
+"""The shapes of call of issue 15, each configured on the staff pages and walked from its first stage to the board.
+
+NGen's path by size: under $5M a project goes straight to the full application with one
+technology assessment; at or over $5M it writes a letter of intent first. The figure chooses
+the path until the first submission, never after.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import cast
+
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.choices import Role
+from accounts.models import User
+from board.models import BoardMeeting
+from intake.choices import Advance, IntakeMode, PathFigure, VersionKind
+from intake.models import Call, Proposal
+from intake.states import ProposalState
+from tests.browser import follow, submit, text_of
+from tests.conftest import client_for
+from tests.factories import CallFactory, UserFactory, fill_application
+from tests.workflow.shapes import (
+    act,
+    applicant_make,
+    assessor_make,
+    assign,
+    board_decides,
+    local,
+    meeting_plan,
+    proposal_create,
+    review,
+    rubric_set,
+    stages_configure,
+)
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
+
+
+def _where(proposal: Proposal) -> tuple[str, str, list[str]]:
+    stored = Proposal.objects.select_related("stage").get(pk=proposal.pk)
+    return stored.state, stored.stage.kind, list(stored.path)
+
+
+@pytest.fixture
+def ngen() -> Call:
+    now = timezone.now()
+    return cast(Call, CallFactory(review_due_at=now + timedelta(days=100), board_meeting_at=now + timedelta(days=110)))
+
+
+def test_ngen_path_by_size_from_first_stage_to_the_board(ngen: Call, request: pytest.FixtureRequest) -> None:
+    now = timezone.now()
+    staff_user = cast(User, UserFactory(role=Role.STAFF))
+    staff = client_for(staff_user)
+    rubric_set(staff, ngen, VersionKind.APPLICATION, 1)
+    stages_configure(staff, ngen, {
+        "loi_include": "on", "loi_opens_at": local(ngen, now - timedelta(days=1)),
+        "loi_closes_at": local(ngen, now + timedelta(days=20)), "loi_advance": Advance.INVITATION,
+        "application_include": "on", "application_opens_at": local(ngen, now - timedelta(days=1)),
+        "application_closes_at": local(ngen, now + timedelta(days=60)),
+        "intake_mode": IntakeMode.FIXED, "path_figure": PathFigure.ESTIMATED_TOTAL_COST,
+        "path_threshold": "5000000", "path_below": [VersionKind.APPLICATION],
+    })  # fmt: skip
+    _small_user, small_org, small = applicant_make("small@example.com")
+    _big_user, big_org, big = applicant_make("big@example.com")
+
+    tiny = proposal_create(small, ngen, small_org, "A small digital twin", "4,999,999")
+    large = proposal_create(big, ngen, big_org, "A large production line", "5,000,000")
+    assert _where(tiny) == (ProposalState.DRAFT, VersionKind.APPLICATION, [VersionKind.APPLICATION])
+    assert _where(large) == (ProposalState.DRAFT, VersionKind.LOI, [VersionKind.LOI, VersionKind.APPLICATION])
+
+    # Before the first submission the figure chooses the path, both ways.
+    edit = reverse("intake:proposal_update", args=[large.pk])
+    follow(big, submit(big, big.get(edit), values={"estimated_total_cost": "4,000,000"}))
+    assert _where(large) == (ProposalState.DRAFT, VersionKind.APPLICATION, [VersionKind.APPLICATION])
+    follow(big, submit(big, big.get(edit), values={"estimated_total_cost": "6,000,000"}))
+    assert _where(large) == (ProposalState.DRAFT, VersionKind.LOI, [VersionKind.LOI, VersionKind.APPLICATION])
+
+    # The large project's letter of intent, then its invitation to the full application.
+    assert "The proposal is now “Letter of intent submitted”." in act(big, large, "submit_loi")
+    act(staff, large, "invite", staff=True, reason="A strong consortium.")
+    assert _where(large) == (ProposalState.INVITED, VersionKind.APPLICATION, [VersionKind.LOI, VersionKind.APPLICATION])
+    # After the first submission the figure no longer moves the path.
+    big.post(edit, {"estimated_total_cost": "1,000,000"})
+    assert _where(large)[2] == [VersionKind.LOI, VersionKind.APPLICATION]
+
+    # Both full applications, each assessed by one technology assessor.
+    expert, expert_client = assessor_make("tech@example.com")
+    for client, proposal in ((small, tiny), (big, large)):
+        fill_application(proposal)
+        assert "The proposal is now “Application submitted”." in act(client, proposal, "submit_application")
+        act(staff, proposal, "start_assessment", staff=True)
+        assign(staff, proposal, expert)
+        review(expert_client, proposal.title, 4)
+        assert _where(proposal)[0] == ProposalState.ASSESSED
+    assert [v.kind for v in tiny.versions.order_by("number")] == [VersionKind.APPLICATION]
+    assert [v.kind for v in large.versions.order_by("number")] == [VersionKind.LOI, VersionKind.APPLICATION]
+
+    # The board approves both.
+    chair = cast(User, UserFactory(role=Role.BOARD_MEMBER, display_name="Carla Chair"))
+    meeting_pk = meeting_plan(staff, ngen, [chair])
+    page = staff.get(reverse("board:meeting_send", kwargs={"pk": meeting_pk}))
+    sent = text_of(submit(staff, page, values={"proposals": [str(tiny.pk), str(large.pk)]}))
+    assert "Sent A small digital twin" in sent
+    assert "Sent A large production line" in sent
+    clock = time_machine.travel(BoardMeeting.objects.get(pk=meeting_pk).held_at + timedelta(minutes=1), tick=True)
+    clock.start()
+    request.addfinalizer(clock.stop)
+    chair_client = client_for(chair)
+    for proposal in (tiny, large):
+        board_decides(chair_client, meeting_pk, proposal, amount="1000000.00")
+        assert _where(proposal)[0] == ProposalState.APPROVED
