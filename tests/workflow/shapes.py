@@ -96,6 +96,7 @@ def act(client: Client, proposal: Proposal, action: str, *, staff: bool = False,
     """Press the action's button on the proposal's page (staff's or the applicant's); return what the page says."""
     name = "workflow:proposal_detail" if staff else "intake:proposal_detail"
     page = client.get(reverse(name, args=[proposal.pk]))
+    assert page.status_code == 200, (page.status_code, page.get("Location"))
     url = reverse("workflow:proposal_act", args=[proposal.pk, action])
     response = submit(client, page, action=url, values={f"{action}-{key}": value for key, value in values.items()})
     assert response.status_code == 302, (action, response.status_code, text_of(response))

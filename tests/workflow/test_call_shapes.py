@@ -2,13 +2,15 @@
 
 NGen's path by size: under $5M a project goes straight to the full application with one
 technology assessment; at or over $5M it writes a letter of intent first. The figure chooses
-the path until the first submission, never after.
+the path until the first submission, never after. A rolling call with two review cut-offs:
+a proposal submitted in each batch, and staff send the first batch to a board meeting.
+The steps are in ``tests.workflow.shapes``.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import cast
+from typing import Any, cast
 
 import pytest
 import time_machine
@@ -39,6 +41,16 @@ from tests.workflow.shapes import (
 )
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
+
+
+@pytest.fixture(autouse=True)
+def _sessions_outlast_the_travel(settings: Any) -> None:
+    # The stories travel to a later batch and to the meeting's date: sessions must not time out on the way
+    # (the timeouts have their own tests, tests/accounts/test_session_timeouts.py).
+    month = 30 * 24 * 3600
+    settings.SESSION_IDLE_TIMEOUT_SECONDS = settings.SESSION_IDLE_TIMEOUT_STAFF_SECONDS = month
+    settings.SESSION_ABSOLUTE_TIMEOUT_SECONDS = settings.SESSION_ABSOLUTE_TIMEOUT_STAFF_SECONDS = month
+    settings.SESSION_COOKIE_AGE = month
 
 
 def _where(proposal: Proposal) -> tuple[str, str, list[str]]:
@@ -114,3 +126,52 @@ def test_ngen_path_by_size_from_first_stage_to_the_board(ngen: Call, request: py
     for proposal in (tiny, large):
         board_decides(chair_client, meeting_pk, proposal, amount="1000000.00")
         assert _where(proposal)[0] == ProposalState.APPROVED
+
+
+def test_rolling_call_two_cut_offs_one_batch_sent_to_the_board(request: pytest.FixtureRequest) -> None:
+    """A rolling call with two cut-offs: a proposal in each batch; staff send the first batch to a meeting."""
+    now = timezone.now()
+    call = cast(Call, CallFactory(review_due_at=now + timedelta(days=100), board_meeting_at=now + timedelta(days=110)))
+    staff_user = cast(User, UserFactory(role=Role.STAFF))
+    staff = client_for(staff_user)
+    rubric_set(staff, call, VersionKind.APPLICATION, 1)
+    first_cut, second_cut = now + timedelta(days=5), now + timedelta(days=15)
+    stages_configure(staff, call, {
+        "application_include": "on", "application_opens_at": local(call, now - timedelta(days=1)),
+        "application_closes_at": local(call, now + timedelta(days=60)), "intake_mode": IntakeMode.ROLLING,
+        "cut_offs": "\n".join(local(call, at).replace("T", " ") for at in (first_cut, second_cut)),
+    })  # fmt: skip
+    assert call.cut_offs.count() == 2
+    _u1, org1, early_client = applicant_make("early@example.com")
+    _u2, org2, late_client = applicant_make("late@example.com")
+    early = proposal_create(early_client, call, org1, "An early sensor", "3,000,000")
+    late = proposal_create(late_client, call, org2, "A later sensor", "3,000,000")
+    expert, expert_client = assessor_make("tech@example.com")
+
+    fill_application(early)
+    act(early_client, early, "submit_application")
+    clock = time_machine.travel(first_cut + timedelta(days=2), tick=True)
+    coordinates = clock.start()
+    request.addfinalizer(clock.stop)
+    fill_application(late)
+    act(late_client, late, "submit_application")
+    for proposal in (early, late):
+        act(staff, proposal, "start_assessment", staff=True)
+        assign(staff, proposal, expert)
+        review(expert_client, proposal.title, 4)
+        assert _where(proposal)[0] == ProposalState.ASSESSED
+    # A draft left unsubmitted did not expire at the first cut-off (its sweep has its own test).
+
+    chair = cast(User, UserFactory(role=Role.BOARD_MEMBER, display_name="Carla Chair"))
+    meeting_pk = meeting_plan(staff, call, [chair])
+    page = staff.get(reverse("board:meeting_send", kwargs={"pk": meeting_pk}))
+    first = call.cut_offs.order_by("at").first()
+    assert first is not None
+    sent = text_of(submit(staff, page, values={"batch": str(first.pk)}))
+    assert "Sent An early sensor" in sent
+    assert "Sent A later sensor" not in sent  # still offered below, assessed and waiting
+    assert _where(late)[0] == ProposalState.ASSESSED
+
+    coordinates.move_to(BoardMeeting.objects.get(pk=meeting_pk).held_at + timedelta(minutes=1))
+    board_decides(client_for(chair), meeting_pk, early, amount="1000000.00")
+    assert _where(early)[0] == ProposalState.APPROVED
