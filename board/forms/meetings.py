@@ -110,6 +110,11 @@ class MeetingForm(forms.Form):
         return cleaned
 
 
+def _cut_off_label(cut_off: CutOff, zone: Any) -> str:
+    """Name a review batch by its cut-off, in the call's timezone."""
+    return _("Cut-off of %(at)s") % {"at": timezone.localtime(cut_off.at, zone).strftime("%Y-%m-%d %H:%M")}
+
+
 class SendProposalsForm(forms.Form):
     """The assessed proposals of the meeting's call to put on its agenda: some chosen, or a rolling call's batch.
 
@@ -139,12 +144,8 @@ class SendProposalsForm(forms.Form):
         if call.intake_mode == IntakeMode.ROLLING:
             field = self.fields["batch"]
             field.queryset = CutOff.objects.filter(call_id=call.pk).order_by("at")  # type: ignore[attr-defined]
-            field.label_from_instance = lambda cut_off: (
-                _("Cut-off of %(at)s")
-                % {  # type: ignore[attr-defined]
-                    "at": timezone.localtime(cut_off.at, call.zone).strftime("%Y-%m-%d %H:%M")
-                }
-            )
+            zone = call.zone
+            field.label_from_instance = lambda cut_off: _cut_off_label(cut_off, zone)  # type: ignore[attr-defined]
         else:
             del self.fields["batch"]
 
