@@ -37,10 +37,19 @@ def _page(
         for result in results
         if result.overridable
     ]
+    rules = selectors.proposal_rules(proposal=proposal)
     return render(
         request,
         "intake/eligibility.html",
-        {"proposal": proposal, "call": proposal.call, "checks": results, "forms": forms, "error": error},
+        {
+            "proposal": proposal,
+            "call": proposal.call,
+            "checks": results,
+            "forms": forms,
+            "error": error,
+            "rules": rules,
+            "rules_differ": rules.rules != proposal.call.eligibility_rules(proposal.eligibility_stage()),
+        },
         status=status,
     )
 
