@@ -6,7 +6,7 @@ checks below explain each rule's result with the numbers and organizations invol
 Each rule decides pass or fail once and formats its explanation only when asked, so
 ``outcomes`` (pass or fail per check, for lists) and ``checks`` (explained, for the pages
 that show them) share the same decisions. ``rules_to_data`` and ``rules_from_data`` turn
-``Rules`` into JSON and back exactly: a submitted version keeps its rules (ADR 0029).
+``Rules`` into JSON and back exactly: a submitted version keeps its rules (docs/eligibility.md).
 """
 
 from __future__ import annotations

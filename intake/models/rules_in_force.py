@@ -4,7 +4,7 @@ A submitted version keeps the rules in force when it was submitted (``intake.ser
 Once the applicant can no longer edit the proposal, its eligibility is decided on the rules of its
 latest submitted version of the stage, whatever staff change in the call since, unless staff apply
 the call's rules of a later moment to it explicitly (``intake.services.call_rules``), which the
-proposal records here. See docs/eligibility.md and ADR 0029.
+proposal records here. See docs/eligibility.md.
 """
 
 from __future__ import annotations

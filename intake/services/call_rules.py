@@ -6,7 +6,7 @@ verdicts the new rules would change; saving them (``call_edit_save``, through ``
 and ``call_rules_change_audit``) then needs a reason and is audited on each submitted proposal
 of the stages whose rules changed. Those proposals keep
 their frozen rules until staff apply the call's current ones to one of them
-(``proposal_call_rules_apply``), with a reason, audited. See docs/eligibility.md and ADR 0029.
+(``proposal_call_rules_apply``), with a reason, audited. See docs/eligibility.md.
 
 Today's rules are the call's fields; whatever edits them passes its rules by stage here.
 """
@@ -278,11 +278,8 @@ class RulesComparison:
     current: Rules
     differences: list[RuleDifference]
     verdicts: list[VerdictChange]
-
-    @property
-    def applicable(self) -> bool:
-        """Whether staff may apply the call's current rules: frozen or applied rules that differ from them."""
-        return self.in_force.source != CALL and bool(self.differences)
+    #: Whether staff may apply the call's current rules: a submitted proposal's frozen (or applied) rules differ.
+    applicable: bool
 
 
 def proposal_rules_comparison(*, proposal: Proposal) -> RulesComparison:
@@ -304,7 +301,9 @@ def proposal_rules_comparison(*, proposal: Proposal) -> RulesComparison:
                         proposal, stage, check.code, check.label, before[check.code], check.passed, check.message
                     )
                 )
-    return RulesComparison(stage, in_force, current, rules_differences(before=in_force.rules, after=current), verdicts)
+    differences = rules_differences(before=in_force.rules, after=current)
+    applicable = proposal.state in SUBMITTED_STATES and in_force.source != CALL and bool(differences)
+    return RulesComparison(stage, in_force, current, differences, verdicts, applicable)
 
 
 def proposal_call_rules_apply(

@@ -4,7 +4,7 @@ The JSON document's shape is the contract with its readers (the printable view, 
 comparison, assessment and the board; see ADR 0009). ``SCHEMA`` numbers the shape: a
 change must keep older versions readable. Since the second shape, ``rules`` holds the rules
 in force at submission as ``intake.eligibility.rules_to_data`` writes them, and ``verdicts``
-each check's code, result and message in English as at submission (ADR 0029); the first
+each check's code, result and message in English as at submission (docs/eligibility.md); the first
 shape kept the call's rule fields instead (``intake.models.rules_in_force.document_rules``
 reads both).
 """
