@@ -178,9 +178,11 @@ class EligibilityResult:
 
 
 def proposal_eligibility(*, proposal: Proposal) -> list[EligibilityResult]:
-    """Return each eligibility check of ``proposal`` at its current stage, beside its override if any (6 queries).
+    """Return each eligibility check of ``proposal`` at its current stage, beside its override if any.
 
-    Checked against the rules ``proposal_rules`` gives: a submitted proposal's frozen ones, not the call's later ones.
+    Checked against the rules ``proposal_rules`` gives: a submitted proposal's frozen ones, not the call's later
+    ones. Five queries: what the applicant entered (3), its overrides, and the rules frozen in its latest version
+    (none while it is editable).
     """
     overrides = {
         override.check_code: override
