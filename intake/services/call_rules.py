@@ -2,9 +2,9 @@
 
 A submitted proposal keeps the rules frozen in its version (``intake.models.rules_in_force``).
 Before staff save new rules, ``call_rules_change_preview`` says which submitted proposals'
-verdicts the new rules would change; saving them (``call_edit_save``, through ``call_rules_change_prepare``
-and ``call_rules_change_audit``) then needs a reason and is audited on each submitted proposal
-of the stages whose rules changed. Those proposals keep
+verdicts the new rules would change. Saving them (``call_edit_save``, through
+``call_rules_change_prepare`` and ``call_rules_change_audit``) then needs a reason and is
+audited on each submitted proposal of the stages whose rules changed. Those proposals keep
 their frozen rules until staff apply the call's current ones to one of them
 (``proposal_call_rules_apply``), with a reason, audited. See docs/eligibility.md.
 
@@ -130,7 +130,7 @@ def _changes(versions: list[ProposalVersion], new_rules_by_stage: Mapping[str, R
         if new is None:
             continue
         in_force = proposal.rules_in_force(stage).rules
-        if in_force == new:
+        if not rules_differences(before=in_force, after=new):
             continue
         application = version_application(data=version.data, kind=stage)
         before = outcomes(application, in_force, stage=stage)
@@ -193,7 +193,7 @@ def call_rules_change_prepare(*, call: Call, after: Mapping[str, Rules], reason:
     """
     reason = (reason or "").strip()
     before = call_rules_by_stage(call=call)
-    changed = {stage for stage in RULE_STAGES if before[stage] != after.get(stage, before[stage])}
+    changed = {stage for stage in RULE_STAGES if rules_differences(before=before[stage], after=after[stage])}
     versions = [version for version in _submitted_versions(call) if version.kind in changed] if changed else []
     verdicts = _changes(versions, after)
     if verdicts and not reason:
@@ -290,8 +290,9 @@ def proposal_rules_comparison(*, proposal: Proposal) -> RulesComparison:
     stage = proposal.eligibility_stage()
     in_force = proposal.rules_in_force(stage)
     current = proposal.call.eligibility_rules(stage)
+    differences = rules_differences(before=in_force.rules, after=current)
     verdicts: list[VerdictChange] = []
-    if in_force.rules != current:
+    if differences:
         application = proposal.eligibility_application(stage)
         before = outcomes(application, in_force.rules, stage=stage)
         for check in checks(application, current, stage=stage):
@@ -301,7 +302,6 @@ def proposal_rules_comparison(*, proposal: Proposal) -> RulesComparison:
                         proposal, stage, check.code, check.label, before[check.code], check.passed, check.message
                     )
                 )
-    differences = rules_differences(before=in_force.rules, after=current)
     applicable = proposal.state in SUBMITTED_STATES and in_force.source != CALL and bool(differences)
     return RulesComparison(stage, in_force, current, differences, verdicts, applicable)
 
@@ -343,7 +343,7 @@ def proposal_call_rules_apply(
             raise StaleAction(
                 _("A new version of this proposal was submitted since you loaded this page. Nothing was changed.")
             )
-        if in_force.source == CALL or in_force.rules == current:
+        if in_force.source == CALL or not rules_differences(before=in_force.rules, after=current):
             raise StaleAction(_("The call's current rules already apply to this proposal. Nothing was changed."))
         now = timezone.now()
         locked.rules_applied, locked.rules_applied_version, locked.rules_applied_at = (
@@ -391,7 +391,10 @@ RULE_LABELS = {
 
 
 def rules_differences(*, before: Rules, after: Rules) -> list[RuleDifference]:
-    """Return each rule whose value differs between ``before`` and ``after``, formatted in the active language."""
+    """Return each rule whose value differs between ``before`` and ``after``, formatted in the active language.
+
+    The one test of whether rules differ: lists of types differ by their members, not their order.
+    """
     formats: dict[str, Callable[[Any], str]] = {
         "funded_partner_types": _kinds(dict(OrganizationType.choices)),
         "required_attachments": _kinds(dict(AttachmentType.choices)),
@@ -405,7 +408,7 @@ def rules_differences(*, before: Rules, after: Rules) -> list[RuleDifference]:
     found = []
     for name, label in RULE_LABELS.items():
         old, new = getattr(before, name), getattr(after, name)
-        if old != new:
+        if (sorted(old) != sorted(new)) if isinstance(old, tuple) else old != new:
             show = formats.get(name, str)
             found.append(RuleDifference(name, str(label), show(old), show(new)))
     return found

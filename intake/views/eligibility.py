@@ -14,6 +14,7 @@ from accounts.errors import ActionForbidden, DomainError, StaleAction
 from intake import selectors
 from intake.forms.eligibility import EligibilityOverrideForm
 from intake.models import Proposal
+from intake.services.call_rules import rules_differences
 from workflow import access
 from workflow.actions.screening import proposal_override_eligibility
 
@@ -48,7 +49,11 @@ def _page(
             "forms": forms,
             "error": error,
             "rules": rules,
-            "rules_differ": rules.rules != proposal.call.eligibility_rules(proposal.eligibility_stage()),
+            "rules_differ": bool(
+                rules_differences(
+                    before=rules.rules, after=proposal.call.eligibility_rules(proposal.eligibility_stage())
+                )
+            ),
         },
         status=status,
     )

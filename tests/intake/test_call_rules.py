@@ -158,6 +158,16 @@ def test_save_changing_no_verdict_needs_no_reason_but_is_audited(call: Call, sta
     assert (record.data["before"]["max_cluster_share"], record.data["after"]["max_cluster_share"]) == ("40.00", "45.00")
 
 
+def test_save_of_the_same_types_in_another_order_changes_no_rule(call: Call, staff: User) -> None:
+    _submitted(call)
+    types = Call.objects.get(pk=call.pk).funded_partner_types
+
+    _save(call, staff, funded_partner_types=list(reversed(types)))
+
+    assert len(types) == 2
+    assert not AuditRecord.objects.filter(action=CALL_RULES_CHANGE).exists()
+
+
 def test_save_changing_a_verdict_without_a_reason_saves_nothing(call: Call, staff: User) -> None:
     _submitted(call)
 
