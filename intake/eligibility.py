@@ -5,14 +5,16 @@
 checks below explain each rule's result with the numbers and organizations involved.
 Each rule decides pass or fail once and formats its explanation only when asked, so
 ``outcomes`` (pass or fail per check, for lists) and ``checks`` (explained, for the pages
-that show them) share the same decisions.
+that show them) share the same decisions. ``rules_to_data`` and ``rules_from_data`` turn
+``Rules`` into JSON and back exactly: a submitted version keeps its rules (docs/eligibility.md).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -61,6 +63,24 @@ class Rules:
     max_project_size: Decimal
     word_limit: int
     required_attachments: tuple[str, ...]
+
+
+def rules_to_data(rules: Rules) -> list[dict[str, Any]] | dict[str, Any]:
+    """Return ``rules`` as JSON keeps them exactly: Decimals as their strings ("40.00" stays so), tuples as lists."""
+    plain: dict[type, Callable[[Any], Any]] = {Decimal: str, tuple: list}
+    return {name: plain.get(type(value), lambda same: same)(value) for name, value in vars(rules).items()}
+
+
+def rules_from_data(data: Any) -> Rules:
+    """Return the ``Rules`` ``rules_to_data`` turned into ``data``; refuse (``ValueError``) anything else."""
+    if not isinstance(data, dict) or set(data) != set(kinds := {item.name: str(item.type) for item in fields(Rules)}):
+        raise ValueError(f"not rules as rules_to_data writes them: {data!r}")
+    values: dict[str, Any] = {
+        name: Decimal(str(data[name])) if kind == "Decimal" else tuple(data[name]) if kind.startswith("tuple")
+        else int(data[name])
+        for name, kind in kinds.items()
+    }  # fmt: skip
+    return Rules(**values)
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -18,7 +19,8 @@ from accounts.choices import Role
 from accounts.models import User
 from intake import program_roles
 from intake.eligibility import Application, Check, Rules
-from intake.models import Call, EligibilityOverride, Program, ProgramRole, Proposal
+from intake.models import Call, EligibilityOverride, Program, ProgramRole, Proposal, ProposalVersion
+from intake.models.rules_in_force import RulesInForce, VersionRules
 from intake.states import ProposalState
 
 
@@ -135,6 +137,49 @@ def call_rules(*, call: Call, stage: str) -> Rules:
     return Proposal(call=call).eligibility_rules(stage)
 
 
+def proposal_rules(*, proposal: Proposal, stage: str | None = None) -> RulesInForce:
+    """Return the rules ``proposal`` is checked against at ``stage`` (its current one by default), and their source.
+
+    The call's current rules while the applicant may edit it; once submitted, those frozen in its
+    latest submitted version of the stage, or the call's rules staff applied to it since
+    (``Proposal.rules_in_force`` decides, for the lifecycle's ``eligible`` condition as for every page).
+    """
+    return proposal.rules_in_force(stage or proposal.eligibility_stage())
+
+
+def proposals_rules_prefetch(*, proposals: list[Proposal]) -> None:
+    """Read the rules frozen for every one of ``proposals`` at once (1 query, whatever their number).
+
+    Each proposal gets the number, schema and rules of its latest submitted version of each
+    stage, and the call's rules staff applied to it (read with the version, so a proposal built
+    from a few columns gets them too): ``rules_in_force`` then reads no more. A proposal without
+    a version was never submitted, so staff cannot have applied rules to it either.
+    """
+    latest = (
+        ProposalVersion.objects.filter(proposal=OuterRef("proposal"), kind=OuterRef("kind"))
+        .order_by("-number")
+        .values("number")[:1]
+    )
+    rows = (
+        ProposalVersion.objects.filter(proposal__in=[proposal.pk for proposal in proposals])
+        .filter(number=Subquery(latest))
+        .order_by()
+        .values_list(
+            "proposal_id", "kind", "number", "data__schema", "data__rules",
+            "proposal__rules_applied", "proposal__rules_applied_version", "proposal__rules_applied_at",
+        )
+    )  # fmt: skip
+    found: dict[int, dict[str, VersionRules]] = {proposal.pk: {} for proposal in proposals}
+    applied: dict[int, tuple[Any, Any, Any]] = {}
+    for proposal_id, kind, number, schema, rules, *applied_fields in rows:
+        found[proposal_id][kind] = (number, schema, rules)
+        applied[proposal_id] = (applied_fields[0], applied_fields[1], applied_fields[2])
+    for proposal in proposals:
+        proposal.versions_rules = found[proposal.pk]  # type: ignore[attr-defined]
+        if proposal.pk in applied:
+            proposal.rules_applied, proposal.rules_applied_version, proposal.rules_applied_at = applied[proposal.pk]
+
+
 def proposal_application(*, proposal: Proposal, stage: str) -> Application:
     """Return what the applicant entered in ``proposal`` as the eligibility engine reads it (3 queries)."""
     return proposal.eligibility_application(stage)
@@ -154,7 +199,12 @@ class EligibilityResult:
 
 
 def proposal_eligibility(*, proposal: Proposal) -> list[EligibilityResult]:
-    """Return each eligibility check of ``proposal`` at its current stage, beside its override if any (5 queries)."""
+    """Return each eligibility check of ``proposal`` at its current stage, beside its override if any.
+
+    Checked against the rules ``proposal_rules`` gives: a submitted proposal's frozen ones, not the call's later
+    ones. Five queries: what the applicant entered (3), its overrides, and the rules frozen in its latest version
+    (none while it is editable).
+    """
     overrides = {
         override.check_code: override
         for override in EligibilityOverride.objects.filter(proposal=proposal).select_related("by")

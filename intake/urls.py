@@ -3,6 +3,7 @@ from django.urls import path
 from intake import views
 from intake.views import application
 from intake.views import attachments as attachment_views
+from intake.views import call_rules as call_rules_views
 from intake.views import consortium as consortium_views
 from intake.views import eligibility as eligibility_views
 from intake.views import people as people_views
@@ -59,6 +60,7 @@ urlpatterns = [
     path("proposals/<int:pk>/versions/<int:number>/", version_views.version_detail, name="version_detail"),
     path("staff/proposals/<int:pk>/versions/compare/", version_views.version_compare, name="version_compare"),
     path("staff/proposals/<int:pk>/eligibility/", eligibility_views.proposal_eligibility, name="eligibility"),
+    path("staff/proposals/<int:pk>/eligibility/rules/", call_rules_views.proposal_rules, name="eligibility_rules"),
     path("staff/programs/", views.program_list, name="program_list"),
     path("staff/programs/new/", views.program_create, name="program_create"),
     path("staff/programs/<int:pk>/", views.program_detail, name="program_detail"),
@@ -71,6 +73,6 @@ urlpatterns = [
     ),
     path("staff/programs/<int:program_pk>/calls/new/", views.call_create, name="call_create"),
     path("staff/calls/<int:pk>/", views.call_staff_detail, name="call_staff_detail"),
-    path("staff/calls/<int:pk>/edit/", views.call_update, name="call_update"),
+    path("staff/calls/<int:pk>/edit/", call_rules_views.call_update, name="call_update"),
     path("staff/calls/<int:pk>/stages/", stage_views.call_stages, name="call_stages"),
 ]

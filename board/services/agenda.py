@@ -7,8 +7,8 @@ chart cover every current item. ``meeting_agenda`` runs the use case in four ste
    set-based query of small numbers (``agenda_queries.ranking_read``);
 2. rank the rows and run the total down them (``agenda_rows``);
 3. read the page's rows' details only: their texts and submitted scores in one query
-   (``agenda_queries.details_read``) and their consortia and eligibility inputs in the
-   staff list's prefetch (``intake.services.call_lists.prefetch_eligibility``);
+   (``agenda_queries.details_read``) and their consortia, eligibility inputs and frozen
+   rules in the staff list's prefetch (``intake.services.call_lists.prefetch_eligibility``);
 4. shape those rows for the page (``agenda_rows.rows_detail``) and chart the envelope.
 
 The number of queries does not depend on the agenda's length.
@@ -36,8 +36,6 @@ from board.services.agenda_rows import (
     rows_ranked,
     rows_run_total,
 )
-from intake.choices import VersionKind
-from intake.selectors import call_rules
 from intake.services.call_lists import prefetch_eligibility
 
 PAGE_SIZE = 50
@@ -96,8 +94,8 @@ def _page_detail(rows: list[AgendaRow], meeting: BoardMeeting, criteria: list[Cr
     """Give the page's rows their proposal, and the visible ones their details (3 queries).
 
     The details: consortium, eligibility, scores and comments; a recused row keeps its title
-    only. The proposals' texts and scores come in one query, the eligibility inputs in two
-    (``intake.services.call_lists``' prefetch).
+    only. The proposals' texts and scores come in one query, the eligibility inputs and the
+    rules frozen at submission in two (``intake.services.call_lists``' prefetch).
     """
     call = meeting.call
     rows_give_proposals(rows, call)
@@ -110,5 +108,4 @@ def _page_detail(rows: list[AgendaRow], meeting: BoardMeeting, criteria: list[Cr
         first_criterion=criteria[0].pk if criteria else None,
     )
     prefetch_eligibility([row.proposal for row in visible if row.proposal is not None])
-    rules = call_rules(call=call, stage=VersionKind.APPLICATION)
-    rows_detail(visible, details=details, criteria=criteria, rules=rules)
+    rows_detail(visible, details=details, criteria=criteria)

@@ -20,7 +20,8 @@ from django.conf import settings
 from assessment.models import Criterion
 from assessment.scoring import ProposalScores, Scale, proposal_scores
 from board.services.agenda_queries import ZERO, PageDetails, RankedItem
-from intake.eligibility import Application, Rules, figures, is_sme
+from intake.choices import VersionKind
+from intake.eligibility import Application, figures, is_sme
 from intake.models import Call, Proposal
 from intake.services.call_lists import EligibilitySummary, eligibility_summary
 
@@ -186,10 +187,12 @@ def rows_give_proposals(rows: list[AgendaRow], call: Call) -> None:
         row.proposal.call = call
 
 
-def rows_detail(rows: Iterable[AgendaRow], *, details: PageDetails, criteria: list[Criterion], rules: Rules) -> None:
+def rows_detail(rows: Iterable[AgendaRow], *, details: PageDetails, criteria: list[Criterion]) -> None:
     """Give the visible ``rows`` their texts, consortium, eligibility summary, scores and comments.
 
-    Their proposals carry the eligibility inputs (``intake.services.call_lists.prefetch_eligibility``).
+    Their proposals carry the eligibility inputs and their frozen rules
+    (``intake.services.call_lists.prefetch_eligibility``): each is checked, and its SMEs
+    counted, by the rules frozen at its submission.
     A review's scores count once it has a mark for every criterion.
     """
     wanted = {row.proposal_pk: row for row in rows}
@@ -204,6 +207,7 @@ def rows_detail(rows: Iterable[AgendaRow], *, details: PageDetails, criteria: li
         if proposal is None:
             continue
         partners = proposal.engine_partners  # type: ignore[attr-defined]
+        rules = proposal.eligibility_rules(VersionKind.APPLICATION)
         complete = {
             who: by_criterion for who, by_criterion in marks[proposal.pk].items() if len(by_criterion) == len(scales)
         }

@@ -72,6 +72,16 @@ class CallForm(_OptimisticForm):
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
+    # Asked when new rules would change verdicts of submitted proposals (``intake.services.call_rules``).
+    reason = forms.CharField(
+        label=_("Reason for changing the rules"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("It is kept in the history of each submitted proposal."),
+    )
+    # Which preview of the new rules' effect the user saw (``intake.views.call_rules``).
+    rules_previewed = forms.CharField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Call

@@ -1,4 +1,4 @@
-"""Staff's form to override one failed eligibility check of a proposal."""
+"""Staff's forms on a proposal's eligibility: override one failed check, apply the call's current rules."""
 
 from __future__ import annotations
 
@@ -31,4 +31,27 @@ class EligibilityOverrideForm(forms.Form):
         reason = self.cleaned_data["reason"].strip()
         if not reason:
             raise forms.ValidationError(_("Give the reason for the override."))
+        return reason
+
+
+class ApplyCallRulesForm(forms.Form):
+    """The written reason for checking a submitted proposal against its call's current rules.
+
+    It carries the call's ``updated_at`` and the proposal's version the user saw, so that rules
+    changed or a version submitted since are refused rather than applied unseen.
+    """
+
+    reason = forms.CharField(
+        label=_("Reason for applying the call's current rules"),
+        help_text=_("Required. It is kept in the proposal's history."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+    )
+    loaded_at = forms.DateTimeField(widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError(_("Give the reason for applying the call's current rules."))
         return reason

@@ -17,6 +17,7 @@ from intake.eligibility import Application, Check, Rules, checks
 from intake.lifecycle import ProposalLifecycle
 from intake.models.base import LegalHold
 from intake.models.calls import Call
+from intake.models.rules_in_force import FrozenRules
 from intake.states import EDITABLE_STATES, FINAL_STATES, ProposalState
 
 
@@ -37,10 +38,11 @@ class ProposalQuerySet(models.QuerySet["Proposal"]):
         )
 
 
-class Proposal(ProposalLifecycle, LegalHold):
+class Proposal(ProposalLifecycle, LegalHold, FrozenRules):
     """One project, from its letter of intent to the board's decision.
 
-    The state changes only through ``workflow.actions``; see ``intake.lifecycle``.
+    The state changes only through ``workflow.actions``; see ``intake.lifecycle``. Its eligibility
+    is checked against the rules ``rules_in_force`` decides (``FrozenRules``).
     """
 
     call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="proposals", verbose_name=_("call"))
@@ -228,16 +230,20 @@ class Proposal(ProposalLifecycle, LegalHold):
         return proposal_stage(self)
 
     def eligibility_rules(self, stage: str) -> Rules:
-        """Return the rules of the proposal's call as the eligibility engine reads them, for ``stage``."""
-        return self.call.eligibility_rules(stage)
+        """Return the rules the proposal is checked against at ``stage`` (``rules_in_force`` decides which)."""
+        return self.rules_in_force(stage).rules
+
+    def eligibility_texts(self, stage: str) -> dict[str, str]:
+        """Return the long texts of ``stage`` by their label in the active language, as the engine reads them."""
+        fields = self.LOI_TEXTS if stage == VersionKind.LOI else self.APPLICATION_TEXTS
+        return {capfirst(str(Proposal._meta.get_field(name).verbose_name)): getattr(self, name) for name in fields}
 
     def eligibility_application(self, stage: str) -> Application:
         """Return what the applicant entered as the eligibility engine reads it (3 queries, none for an LOI).
 
         A letter of intent is checked for its word limits only, so its consortium and attachments are left out.
         """
-        fields = self.LOI_TEXTS if stage == VersionKind.LOI else self.APPLICATION_TEXTS
-        texts = {capfirst(str(Proposal._meta.get_field(name).verbose_name)): getattr(self, name) for name in fields}
+        texts = self.eligibility_texts(stage)
         if stage == VersionKind.LOI:
             return Application(partners=(), texts=texts)
         # Imported here, not at the top: these models point at Proposal, so their modules import this one.

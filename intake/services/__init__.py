@@ -18,6 +18,7 @@ from intake import program_roles as role_rules  # not `program_roles`: the name 
 from intake.choices import Sector, VersionKind
 from intake.completeness import LOI_DETAIL_FIELDS, proposal_stage
 from intake.models import Call, CoApplicant, ConsortiumMember, Program, ProgramRole, Proposal
+from intake.services.call_rules import call_edit_save
 from intake.services.stages import call_stages_save, proposal_path_set, stages_default
 from intake.states import DECIDED
 
@@ -79,9 +80,14 @@ def call_create(*, program: Program, by: User, **fields: Any) -> Call:
     return call
 
 
-def staff_edit_save(*, instance: M, by: User, expected_updated_at: datetime, **fields: Any) -> M:
-    """Change a program or a call (its windows, envelope or rules), refusing if somebody else changed it first."""
-    _require_staff_of(by, instance.pk if isinstance(instance, Program) else instance.program_id)
+def staff_edit_save(*, instance: M, by: User, expected_updated_at: datetime, reason: str = "", **fields: Any) -> M:
+    """Change a program or a call (its windows, envelope or rules), refusing if somebody else changed it first.
+
+    A call's change of rules goes through ``call_rules.call_edit_save``: it may need ``reason`` and is audited.
+    """
+    if isinstance(instance, Call):
+        return call_edit_save(call=instance, by=by, expected_updated_at=expected_updated_at, reason=reason, **fields)
+    _require_staff_of(by, instance.pk)
     return _update_unless_changed(instance, expected_updated_at=expected_updated_at, fields=fields)
 
 

@@ -2,7 +2,9 @@
 
 The eligibility summary of each row is computed in Python from data prefetched for the
 whole page (members with their organizations, budget lines, current attachments and
-overrides), so the page costs the same number of queries whatever its rows hold.
+overrides, and the rules frozen in the rows' versions), so the page costs the same number
+of queries whatever its rows hold. Each row is checked against its own rules in force
+(``intake.selectors.proposal_rules``): a submitted proposal's frozen ones, a draft's the call's.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from django.utils.translation import ngettext
 from intake.choices import VersionKind
 from intake.eligibility import Application, Partner, Rules, outcomes
 from intake.models import Attachment, Call, ConsortiumMember, EligibilityOverride, Proposal
-from intake.selectors import APPLICATION_TEXTS, call_rules
+from intake.selectors import APPLICATION_TEXTS, proposals_rules_prefetch
 from intake.services.batches import batch_annotation, proposals_in_batch
 from intake.states import ProposalState
 
@@ -134,7 +136,7 @@ def call_proposals_page(
     state_counts: dict[str, int] | None = None,
     batch: str = "",
 ) -> Listing:
-    """Return one page of ``call``'s proposals for staff, each with its eligibility summary (3 queries).
+    """Return one page of ``call``'s proposals for staff, each with its eligibility summary (4 queries).
 
     Each row also carries ``state_label``, its state's label in the active language.
 
@@ -181,8 +183,8 @@ def call_proposals_page(
         proposal.call = call  # one call for every row: not read again with each
         proposal.state_label = state_labels.get(proposal.state, proposal.state)  # type: ignore[attr-defined]
     prefetch_eligibility(rows)
-    rules = call_rules(call=call, stage=VersionKind.APPLICATION)
     for proposal in rows:
+        rules = proposal.eligibility_rules(VersionKind.APPLICATION)
         proposal.eligibility_summary = eligibility_summary(proposal, rules)  # type: ignore[attr-defined]
     page.object_list = rows
     return Listing(page=page, state=state, stage=stage, sort=sort, batch=batch)
@@ -248,12 +250,14 @@ def _eligibility_inputs(ids: list[int]) -> QuerySet[Any]:
 
 
 def prefetch_eligibility(rows: list[Proposal]) -> None:
-    """Fetch what the engine reads for every row of the page, at once (1 query, whatever the rows).
+    """Fetch what the engine reads for every row of the page, at once (2 queries, whatever the rows).
 
     Each proposal gets ``engine_partners`` (lead first, then in the order they joined),
-    ``attachment_kinds`` and ``overridden_codes``. Letters of intent are read too: skipping
-    them would make the count depend on the rows.
+    ``attachment_kinds`` and ``overridden_codes``, and the rules frozen in its versions
+    (``intake.selectors.proposals_rules_prefetch``), so ``eligibility_rules`` reads no more.
+    Letters of intent are read too: skipping them would make the count depend on the rows.
     """
+    proposals_rules_prefetch(proposals=rows)
     ids = [proposal.pk for proposal in rows]
     kinds: dict[int, set[str]] = {pk: set() for pk in ids}
     overridden: dict[int, set[str]] = {pk: set() for pk in ids}

@@ -2,7 +2,11 @@
 
 The JSON document's shape is the contract with its readers (the printable view, the
 comparison, assessment and the board; see ADR 0009). ``SCHEMA`` numbers the shape: a
-change must keep older versions readable.
+change must keep older versions readable. Since the second shape, ``rules`` holds the rules
+in force at submission as ``intake.eligibility.rules_to_data`` writes them, and ``verdicts``
+each check's code, result and message in English as at submission (docs/eligibility.md); the first
+shape kept the call's rule fields instead (``intake.models.rules_in_force.document_rules``
+reads both).
 """
 
 from __future__ import annotations
@@ -15,7 +19,8 @@ from typing import Any
 from django.db import transaction
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from accounts.choices import OrganizationType
@@ -23,10 +28,10 @@ from accounts.errors import DomainError
 from accounts.models import User
 from intake.choices import AttachmentType, CostCategory, ForegroundIPKind, VersionKind
 from intake.completeness import LOI_DETAIL_FIELDS, OUTCOME_FIELDS
-from intake.eligibility import Application, figures
+from intake.eligibility import Application, Partner, checks, figures, rules_to_data
 from intake.models import Attachment, ConsortiumMember, ForegroundIP, Proposal, ProposalVersion
 
-SCHEMA = 1
+SCHEMA = 2
 
 #: The proposal's own fields frozen as they are, by stage. Texts are strings, amounts strings of Decimals.
 LOI_FIELDS = ("title", "summary", *LOI_DETAIL_FIELDS)
@@ -36,21 +41,6 @@ APPLICATION_FIELDS = (
     "ip_ownership_terms",
     "ip_partner_licensing",
     "ip_member_licensing",
-)
-RULE_FIELDS = (
-    "min_partners",
-    "min_smes",
-    "sme_max_employees",
-    "funded_partner_types",
-    "max_cluster_share",
-    "min_matching_ratio",
-    "max_in_kind_share",
-    "max_partner_share",
-    "min_project_size",
-    "max_project_size",
-    "loi_word_limit",
-    "application_word_limit",
-    "required_attachments",
 )
 
 
@@ -108,7 +98,17 @@ def proposal_version_data(
         else []
     )
     milestones = list(proposal.milestones.order_by("month", "pk")) if application else []
-    call = proposal.call
+    rules = proposal.call.eligibility_rules(kind)  # the call's: the proposal was editable until now
+    with translation.override("en"):
+        verdicts = checks(
+            Application(
+                partners=tuple(partners) if application else (),  # a letter of intent is held to its words only
+                texts=proposal.eligibility_texts(kind),
+                attachments=frozenset(attachment.kind for attachment in attachments),
+            ),
+            rules,
+            stage=kind,
+        )
     data: dict[str, Any] = {
         "schema": SCHEMA,
         **{name: _plain(getattr(proposal, name)) for name in (*LOI_FIELDS, *APPLICATION_FIELDS)},
@@ -171,7 +171,8 @@ def proposal_version_data(
             }
             for attachment in attachments
         ],
-        "rules": {name: _plain(getattr(call, name)) for name in RULE_FIELDS},
+        "rules": rules_to_data(rules),
+        "verdicts": [{"code": check.code, "passed": check.passed, "message": check.message} for check in verdicts],
     }
     return data, attachments
 
@@ -245,6 +246,39 @@ def versions_for_comparison(*, proposal: Proposal, first: int, second: int) -> t
     for version in found.values():
         version.proposal = proposal
     return found[first], found[second]
+
+
+def version_application(*, data: dict[str, Any], kind: str) -> Application:
+    """Return what a version's document ``data`` of ``kind`` holds as the eligibility engine reads it (pure).
+
+    The same as ``Proposal.eligibility_application`` read from the draft at submission: a letter
+    of intent holds its texts only; a full application its partners with their costs, its texts
+    and the kinds of its attachments. Both shapes of the document hold these alike.
+    """
+    names = Proposal.LOI_TEXTS if kind == VersionKind.LOI else Proposal.APPLICATION_TEXTS
+    texts = {capfirst(_field_label(name)): data.get(name) or "" for name in names}
+    if kind == VersionKind.LOI:
+        return Application(partners=(), texts=texts)
+    costs: dict[str, dict[str, Decimal]] = {}
+    for line in data.get("budget") or []:
+        costs.setdefault(line["partner"], {})[line["category"]] = Decimal(line["amount"])
+    partners = tuple(
+        Partner(
+            name=item["name"],
+            kind=item["type"],
+            employees=item["employees"],
+            country=item["country"],
+            province=item["province"],
+            is_lead=item["is_lead"],
+            cash=Decimal(item["cash_contribution"]),
+            in_kind=Decimal(item["in_kind_contribution"]),
+            funding_requested=Decimal(item["funding_requested"]),
+            costs=costs.get(item["name"], {}),
+        )
+        for item in data.get("consortium") or []
+    )
+    kinds = frozenset(item["kind"] for item in data.get("attachments") or [])
+    return Application(partners=partners, texts=texts, attachments=kinds)
 
 
 # --- Comparison (pure: two documents in, a list of differences out) ---------------------------

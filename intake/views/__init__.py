@@ -17,7 +17,7 @@ from accounts.models import User
 from intake import selectors, services
 from intake.choices import CallPhase
 from intake.completeness import SECTIONS, missing_by_section
-from intake.forms import CallCreateForm, CallForm, ProgramForm, ProposalForm
+from intake.forms import CallCreateForm, ProgramForm, ProposalForm
 from intake.models import Proposal
 from intake.services.application import applications_prefetch
 from intake.states import NEXT_STEP, ProposalState
@@ -220,29 +220,16 @@ def call_staff_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     )
 
 
-@role_required(Role.STAFF)
-def call_update(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    call = selectors.call_for_staff(user=request.user, pk=pk)
-    return _staff_edit(
-        request,
-        CallForm(request.POST or None, instance=call),
-        "intake/staff/call_form.html",
-        {"program": call.program, "call": call},
-        saved=_("The call is saved."),
-        next_url=reverse("intake:call_staff_detail", args=[pk]),
-    )
-
-
 def _staff_edit(
     request: AuthenticatedRequest,
-    form: ProgramForm | CallForm,
+    form: ProgramForm,
     template: str,
     context: dict[str, Any],
     *,
     saved: str,
     next_url: str,
 ) -> HttpResponse:
-    """Save staff's edit of a program or a call unless somebody saved it first; then say so, keeping what was typed.
+    """Save staff's edit of a program unless somebody saved it first; then say so, keeping what was typed.
 
     The refused save answers 400 like an invalid form, and the next one is made knowingly over the other version.
     """

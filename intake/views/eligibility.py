@@ -14,6 +14,7 @@ from accounts.errors import ActionForbidden, DomainError, StaleAction
 from intake import selectors
 from intake.forms.eligibility import EligibilityOverrideForm
 from intake.models import Proposal
+from intake.services.call_rules import rules_differences
 from workflow import access
 from workflow.actions.screening import proposal_override_eligibility
 
@@ -37,10 +38,23 @@ def _page(
         for result in results
         if result.overridable
     ]
+    rules = selectors.proposal_rules(proposal=proposal)
     return render(
         request,
         "intake/eligibility.html",
-        {"proposal": proposal, "call": proposal.call, "checks": results, "forms": forms, "error": error},
+        {
+            "proposal": proposal,
+            "call": proposal.call,
+            "checks": results,
+            "forms": forms,
+            "error": error,
+            "rules": rules,
+            "rules_differ": bool(
+                rules_differences(
+                    before=rules.rules, after=proposal.call.eligibility_rules(proposal.eligibility_stage())
+                )
+            ),
+        },
         status=status,
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from decimal import Decimal
 
@@ -18,6 +19,8 @@ from intake.eligibility import (
     checks,
     figures,
     outcomes,
+    rules_from_data,
+    rules_to_data,
     word_count,
 )
 
@@ -519,3 +522,62 @@ def test_outcomes_formats_no_explanation(monkeypatch: pytest.MonkeyPatch) -> Non
     assert found == dict.fromkeys(CODES, False)
     with pytest.raises(AssertionError, match="an explanation was formatted"):
         checks(application, RULES, stage="application")
+
+
+# --- Rules as data: what a submitted version keeps ------------------------------------------
+
+
+def test_rules_to_data_keeps_decimals_as_their_exact_strings() -> None:
+    rules = replace(RULES, max_cluster_share=D("44.40"), min_project_size=D("500000.00"))
+
+    data = rules_to_data(rules)
+
+    assert data == {
+        "min_partners": 3,
+        "min_smes": 1,
+        "sme_max_employees": 500,
+        "funded_partner_types": ["large_company", "sme"],
+        "max_cluster_share": "44.40",
+        "min_matching_ratio": "1.00",
+        "max_in_kind_share": "25",
+        "max_partner_share": "70",
+        "min_project_size": "500000.00",
+        "max_project_size": "50000000",
+        "word_limit": 5,
+        "required_attachments": ["project_plan"],
+    }
+
+
+def test_rules_from_data_round_trips_through_json_exactly() -> None:
+    rules = replace(RULES, max_cluster_share=D("44.40"), max_partner_share=D("7E+1"), required_attachments=())
+
+    back = rules_from_data(json.loads(json.dumps(rules_to_data(rules))))
+
+    assert back == rules
+    assert [str(back.max_cluster_share), str(back.max_partner_share)] == ["44.40", "7E+1"]
+
+
+@given(
+    share=st.decimals(min_value=0, max_value=100, places=2),
+    size=st.decimals(min_value=0, max_value=10**12, places=2),
+    types=st.lists(st.sampled_from(["sme", "large_company", "post_secondary"]), unique=True),
+)
+def test_rules_from_data_round_trips_any_rules(share: Decimal, size: Decimal, types: list[str]) -> None:
+    rules = replace(RULES, max_in_kind_share=share, max_project_size=size, funded_partner_types=tuple(types))
+
+    assert rules_from_data(json.loads(json.dumps(rules_to_data(rules)))) == rules
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        None,
+        [],
+        {},
+        {**rules_to_data(RULES), "loi_word_limit": 500},
+        {k: v for k, v in rules_to_data(RULES).items() if k != "word_limit"},
+    ],
+)
+def test_rules_from_data_refuses_what_rules_to_data_never_writes(data: object) -> None:
+    with pytest.raises(ValueError, match="not rules as rules_to_data writes them"):
+        rules_from_data(data)

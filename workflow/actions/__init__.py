@@ -24,6 +24,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from intake.models import Proposal
+from intake.services.call_rules import APPLY_CALL_RULES, CALL_RULES_CHANGE
 from records.events import Event
 from workflow.actions.assessment import (
     proposal_complete_assessment,
@@ -201,8 +202,15 @@ OUTAGE_EXTENSION = Step("outage_extension", _("The deadline was extended because
 LEGAL_HOLD = Step("legal_hold", _("Program staff placed the proposal under a legal hold."))
 LEGAL_HOLD_LIFT = Step("legal_hold_lift", _("Program staff lifted the proposal's legal hold."))
 DISPOSE = Step("dispose", _("The proposal's content was disposed of under the retention policy."))
+RULES_CHANGED = Step(
+    CALL_RULES_CHANGE, _("The call's rules changed; this proposal keeps the rules in force when it was submitted.")
+)
+RULES_APPLIED = Step(
+    APPLY_CALL_RULES, _("Program staff applied the call's current rules to this proposal, in place of its frozen ones.")
+)
 STEPS: tuple[Step, ...] = (
-    OVERRIDE, REOPEN_REVIEW, SET_ASIDE_REVIEW, OUTAGE_EXTENSION, LEGAL_HOLD, LEGAL_HOLD_LIFT, DISPOSE,
+    OVERRIDE, REOPEN_REVIEW, SET_ASIDE_REVIEW, OUTAGE_EXTENSION, LEGAL_HOLD, LEGAL_HOLD_LIFT, DISPOSE, RULES_CHANGED,
+    RULES_APPLIED,
 )  # fmt: skip
 
 #: Every action by its name.

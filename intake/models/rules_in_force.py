@@ -1,0 +1,125 @@
+"""Which rules a proposal is checked against: the call's while it is editable, then those frozen at submission.
+
+A submitted version keeps the rules in force when it was submitted (``intake.services.versions``).
+Once the applicant can no longer edit the proposal, its eligibility is decided on the rules of its
+latest submitted version of the stage, whatever staff change in the call since, unless staff apply
+the call's rules of a later moment to it explicitly (``intake.services.call_rules``), which the
+proposal records here. See docs/eligibility.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from intake.choices import VersionKind
+from intake.eligibility import Rules, rules_from_data
+from intake.states import EDITABLE_STATES
+
+if TYPE_CHECKING:
+    from intake.models.calls import Call
+
+#: Where the rules in force come from.
+CALL = "call"  # the call's current rules: the proposal is editable, or was never submitted at this stage
+FROZEN = "frozen"  # the rules frozen in its latest submitted version of the stage
+APPLIED = "applied"  # the call's rules staff applied to it after that version was submitted
+
+#: The call's rule fields a version of the first shape kept, the two word limits aside.
+_LEGACY_FIELDS = (
+    "min_partners", "min_smes", "sme_max_employees", "funded_partner_types", "max_cluster_share",
+    "min_matching_ratio", "max_in_kind_share", "max_partner_share", "min_project_size", "max_project_size",
+    "required_attachments",
+)  # fmt: skip
+
+#: What the versions' query reads of each version: its number, kind, its document's schema and rules.
+VersionRules = tuple[int, int | None, Any]
+
+
+@dataclass(frozen=True)
+class RulesInForce:
+    """The rules a proposal is checked against at a stage, and where they come from."""
+
+    rules: Rules
+    source: str  # CALL, FROZEN or APPLIED
+    #: The submitted version whose frozen rules these are (FROZEN) or replace (APPLIED).
+    version: int | None = None
+    #: When staff applied the call's rules (APPLIED).
+    applied_at: datetime | None = None
+
+
+def document_rules(rules: Any, *, schema: int | None, kind: str) -> Rules | None:
+    """Return the rules frozen in a version's document of ``kind``, given its ``schema`` and ``rules`` keys.
+
+    From the second shape on they are as ``rules_to_data`` writes them. The first shape kept the
+    call's rule fields as they were, with both stages' word limits: ``kind`` picks the one that
+    applied. A document with no rules at all gives None.
+    """
+    if not isinstance(rules, dict):
+        return None
+    if (schema or 1) >= 2:
+        return rules_from_data(rules)
+    limit = rules.get("loi_word_limit" if kind == VersionKind.LOI else "application_word_limit")
+    return rules_from_data({**{name: rules[name] for name in _LEGACY_FIELDS}, "word_limit": limit})
+
+
+class FrozenRules(models.Model):
+    """The call's rules staff applied to a submitted proposal in place of those frozen in its version.
+
+    Read with the proposal's row, so a list of proposals pays nothing for them.
+    """
+
+    rules_applied = models.JSONField(_("call's rules applied by staff"), null=True, blank=True, editable=False)
+    rules_applied_version = models.PositiveIntegerField(
+        _("version whose frozen rules they replace"), null=True, blank=True, editable=False
+    )
+    rules_applied_at = models.DateTimeField(_("call's rules applied"), null=True, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    if TYPE_CHECKING:
+        call: Call
+        state: str
+
+    def latest_version_rules(self, stage: str) -> VersionRules | None:
+        """Return the number, schema and rules of the latest submitted version of ``stage`` (1 query, or none).
+
+        A list reads them for all its rows at once (``intake.selectors.proposals_rules_prefetch``).
+        """
+        prefetched: dict[str, VersionRules] | None = getattr(self, "versions_rules", None)
+        if prefetched is not None:
+            return prefetched.get(stage)
+        from intake.models.versions import ProposalVersion  # versions' module imports the proposal's
+
+        row: VersionRules | None = (
+            ProposalVersion.objects.filter(proposal_id=self.pk, kind=stage)
+            .order_by("-number")
+            .values_list("number", "data__schema", "data__rules")
+            .first()
+        )
+        return row
+
+    def rules_in_force(self, stage: str) -> RulesInForce:
+        """Decide which rules the proposal is checked against at ``stage``: the one place that decides it.
+
+        While the applicant may edit the proposal, the call's current rules. Once submitted, the
+        rules frozen in its latest submitted version of ``stage``, or the call's rules staff applied
+        to that very version since. Without a submitted version of ``stage`` (or one that kept no
+        rules), the call's current rules.
+        """
+        if self.state in EDITABLE_STATES:
+            return RulesInForce(self.call.eligibility_rules(stage), CALL)
+        latest = self.latest_version_rules(stage)
+        if latest is None:
+            return RulesInForce(self.call.eligibility_rules(stage), CALL)
+        number, schema, data = latest
+        if self.rules_applied is not None and self.rules_applied_version == number:
+            return RulesInForce(rules_from_data(self.rules_applied), APPLIED, number, self.rules_applied_at)
+        frozen = document_rules(data, schema=schema, kind=stage)
+        if frozen is None:
+            return RulesInForce(self.call.eligibility_rules(stage), CALL)
+        return RulesInForce(frozen, FROZEN, number)
