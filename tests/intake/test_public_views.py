@@ -48,7 +48,7 @@ def test_calls_open_deadline_in_call_timezone(anonymous_client: Client) -> None:
         response = anonymous_client.get(CALLS_OPEN)
 
     content = response.content.decode()
-    assert 'Letters of intent close: <time datetime="2030-02-01T04:00:00+00:00">' in content
+    assert 'Letter of intent closes: <time datetime="2030-02-01T04:00:00+00:00">' in content
     assert "Feb. 1, 2030, midnight (America/Halifax)" in content
 
 
