@@ -135,7 +135,8 @@ def _missing_consortium(proposal: Any, members: list[Any]) -> list[str]:
     if not [member for member in members if not member.is_lead]:
         missing.append(_("at least one partner besides the lead"))
     for member in members:
-        if member.cash_contribution + member.in_kind_contribution <= ZERO:
+        # Zero is a contribution (of nothing); only a contribution not given yet is missing.
+        if member.cash_contribution is None or member.in_kind_contribution is None:
             missing.append(_("the contributions of %(organization)s") % {"organization": member.organization})
     return missing
 

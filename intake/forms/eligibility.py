@@ -1,4 +1,4 @@
-"""Staff's form to override one failed eligibility check of a proposal."""
+"""Staff's forms to override one failed eligibility check of a proposal, and to revoke an override."""
 
 from __future__ import annotations
 
@@ -31,4 +31,26 @@ class EligibilityOverrideForm(forms.Form):
         reason = self.cleaned_data["reason"].strip()
         if not reason:
             raise forms.ValidationError(_("Give the reason for the override."))
+        return reason
+
+
+class OverrideRevokeForm(forms.Form):
+    """The written reason for revoking one override; prefixed with the override's id, one per override shown."""
+
+    reason = forms.CharField(
+        label=_("Reason for the revocation"),
+        help_text=_("Required. The override is kept, marked revoked, with this reason in the proposal's history."),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=5000,
+    )
+
+    def __init__(self, *args: Any, override_id: int, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", f"revoke-{override_id}")
+        super().__init__(*args, **kwargs)
+        self.override_id = override_id
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError(_("Give the reason for the revocation."))
         return reason

@@ -222,9 +222,10 @@ class Proposal(ProposalLifecycle, LegalHold):
         A letter of intent is checked for its word limits only, so its consortium and attachments are left out.
         """
         fields = self.LOI_TEXTS if stage == VersionKind.LOI else self.APPLICATION_TEXTS
-        texts = {capfirst(str(Proposal._meta.get_field(name).verbose_name)): getattr(self, name) for name in fields}
+        texts = {name: getattr(self, name) for name in fields}
+        labels = {name: capfirst(str(Proposal._meta.get_field(name).verbose_name)) for name in fields}
         if stage == VersionKind.LOI:
-            return Application(partners=(), texts=texts)
+            return Application(partners=(), texts=texts, labels=labels)
         # Imported here, not at the top: these models point at Proposal, so their modules import this one.
         from intake.models.attachments import Attachment
         from intake.models.consortium import ConsortiumMember
@@ -239,7 +240,7 @@ class Proposal(ProposalLifecycle, LegalHold):
         kinds = frozenset(
             Attachment.objects.filter(proposal=self, removed_at__isnull=True).values_list("kind", flat=True)
         )
-        return Application(partners=partners, texts=texts, attachments=kinds)
+        return Application(partners=partners, texts=texts, attachments=kinds, labels=labels)
 
     def eligibility_checks(self) -> list[Check]:
         """Return every eligibility check of the proposal's current stage, passed or failed."""
@@ -267,9 +268,16 @@ class Proposal(ProposalLifecycle, LegalHold):
         return max(required - submitted, 0)
 
     def eligibility_failures(self) -> list[str]:
-        """Return "<label>: <message>" for each failed hard check that staff have not overridden."""
+        """Return "<label>: <message>" for each failed hard check that no override in force covers.
+
+        An override covers a check only while the check's code, stage, figure and limit are the
+        ones it was granted for (``EligibilityOverride.covers``).
+        """
         failed = [check for check in self.eligibility_checks() if check.hard and not check.passed]
         if not failed:
             return []
-        overridden = set(self.eligibility_overrides.values_list("check_code", flat=True))
-        return [f"{check.label}: {check.message}" for check in failed if check.code not in overridden]
+        covered = {
+            override.binding
+            for override in self.eligibility_overrides.filter(revoked_at__isnull=True, lapsed_at__isnull=True)
+        }
+        return [f"{check.label}: {check.message}" for check in failed if check.binding not in covered]

@@ -183,16 +183,19 @@ def contributions_save(
     proposal: Proposal,
     by: User,
     expected_updated_at: datetime | None,
-    contributions: Mapping[int, tuple[Decimal, Decimal]],
+    contributions: Mapping[int, tuple[Decimal | None, Decimal | None]],
 ) -> None:
-    """Save each member's cash and in-kind contributions, given by member id, in one transaction."""
+    """Save each member's cash and in-kind contributions, given by member id, in one transaction.
+
+    None is a contribution not given yet (the section stays incomplete); zero is a contribution of nothing.
+    """
     with transaction.atomic():
         current = proposal_lock_for_application(proposal=proposal, by=by, expected_updated_at=expected_updated_at)
         members = {member.pk: member for member in ConsortiumMember.objects.filter(proposal=current)}
         if set(contributions) - set(members):
             raise StaleAction(_("A partner is no longer in the consortium. Your changes are not saved."))
         for member_id, (cash, in_kind) in contributions.items():
-            if cash < ZERO or in_kind < ZERO:
+            if (cash is not None and cash < ZERO) or (in_kind is not None and in_kind < ZERO):
                 raise ValidationError(_("A contribution cannot be negative."))
             member = members[member_id]
             member.cash_contribution = cash

@@ -33,8 +33,10 @@ from workflow.actions.assessment import (
 from workflow.actions.base import EXTEND_DEADLINE, Audience, applicant, applicant_and_staff, staff
 from workflow.actions.board import proposal_approve, proposal_decline, proposal_send_to_board
 from workflow.actions.deadlines import proposal_expire, proposal_extend_deadline
+from intake.services.overrides import OVERRIDE_LAPSED
 from workflow.actions.screening import (
     OVERRIDE_ELIGIBILITY,
+    REVOKE_OVERRIDE,
     proposal_decline_loi,
     proposal_invite,
     proposal_mark_ineligible,
@@ -193,6 +195,10 @@ ACTIONS: tuple[Action, ...] = (
 
 #: The steps audited on a proposal besides the actions; their writers name them from here.
 OVERRIDE = Step(OVERRIDE_ELIGIBILITY, _("Program staff set aside a failed eligibility check."))
+OVERRIDE_REVOKED = Step(REVOKE_OVERRIDE, _("Program staff revoked an eligibility override."))
+OVERRIDE_LAPSE = Step(
+    OVERRIDE_LAPSED, _("An eligibility override lapsed: the figure it set aside changed, so the check counts again.")
+)
 REOPEN_REVIEW = Step("reopen_review", _("A submitted review was reopened for its assessor to revise."))
 SET_ASIDE_REVIEW = Step(
     "set_aside_review", _("A submitted review was set aside: its assessor has a conflict of interest.")
@@ -202,7 +208,7 @@ LEGAL_HOLD = Step("legal_hold", _("Program staff placed the proposal under a leg
 LEGAL_HOLD_LIFT = Step("legal_hold_lift", _("Program staff lifted the proposal's legal hold."))
 DISPOSE = Step("dispose", _("The proposal's content was disposed of under the retention policy."))
 STEPS: tuple[Step, ...] = (
-    OVERRIDE, REOPEN_REVIEW, SET_ASIDE_REVIEW, OUTAGE_EXTENSION, LEGAL_HOLD, LEGAL_HOLD_LIFT, DISPOSE,
+    OVERRIDE, OVERRIDE_REVOKED, OVERRIDE_LAPSE, REOPEN_REVIEW, SET_ASIDE_REVIEW, OUTAGE_EXTENSION, LEGAL_HOLD, LEGAL_HOLD_LIFT, DISPOSE,
 )  # fmt: skip
 
 #: Every action by its name.

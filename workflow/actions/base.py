@@ -31,6 +31,7 @@ from intake import program_roles
 from intake.lifecycle import SystemActor, permitted, transition_of, unmet_conditions
 from intake.models import Proposal
 from intake.selectors import RELATED
+from intake.services.overrides import overrides_record_lapses
 from intake.services.versions import proposal_version_freeze
 from records.events import Event
 from records.models import AuditRecord
@@ -140,6 +141,8 @@ def perform(
             if effect.version:
                 # In the transaction, after the transition: a refused action freezes nothing.
                 proposal_version_freeze(proposal=locked, by=cast(User, by), kind=effect.version, counted=True)
+                # A new version's figures are final: an override of a figure that changed lapses now.
+                overrides_record_lapses(proposal=locked)
     except ConcurrentTransition as error:
         current = Proposal.objects.get(pk=proposal.pk)
         raise StaleAction(_stale_message(current, by=by)) from error
