@@ -402,7 +402,9 @@ def _in_kind_cap(application: Application, rules: Rules, totals: _Totals) -> _Ve
 def _partner_share(application: Application, rules: Rules, totals: _Totals) -> _Verdict:
     funding = totals.cluster_funding
     limit = rules.max_partner_share
-    over = [] if funding == ZERO else [p for p in application.partners if p.funding_requested * HUNDRED > limit * funding]
+    over = (
+        [] if funding == ZERO else [p for p in application.partners if p.funding_requested * HUNDRED > limit * funding]
+    )
 
     def share(partner: Partner) -> Decimal:
         return partner.funding_requested * HUNDRED / funding
@@ -412,7 +414,9 @@ def _partner_share(application: Application, rules: Rules, totals: _Totals) -> _
         if funding == ZERO:
             return label, _("No funding is requested from the cluster")
         if over:
-            named = ", ".join(_("%(name)s %(share)s") % {"name": p.name, "share": percent(share(p), limit)} for p in over)
+            named = ", ".join(
+                _("%(name)s %(share)s") % {"name": p.name, "share": percent(share(p), limit)} for p in over
+            )
             message = _("At most %(limit)s of the cluster's %(funding)s may go to one partner; above it: %(named)s") % {
                 "limit": percent(limit),
                 "funding": money(funding, 2),

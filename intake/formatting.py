@@ -130,5 +130,5 @@ def canonical_shown(text: str) -> str:
         return "—"
     if ".." in text:
         low, _sep, high = text.partition("..")
-        return f"{_canonical_number(low)} – {_canonical_number(high)}"
+        return f"{_canonical_number(low)} \u2013 {_canonical_number(high)}"
     return _canonical_number(text)

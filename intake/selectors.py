@@ -163,9 +163,7 @@ def proposal_eligibility(*, proposal: Proposal, found: list[Check] | None = None
         own = [o for o in overrides if o.check_code == check.code and o.stage == check.stage and o.revoked_at is None]
         covering = next((o for o in own if o.covers(check)), None)
         results.append(
-            EligibilityResult(
-                check=check, override=covering, lapsed=tuple(o for o in own if o is not covering)
-            )
+            EligibilityResult(check=check, override=covering, lapsed=tuple(o for o in own if o is not covering))
         )
     return results
 
@@ -192,7 +190,9 @@ def proposal_overrides(*, proposal: Proposal, results: list[EligibilityResult]) 
             status = LAPSED
         else:
             status = OTHER_STAGE
-        rows.append(OverrideRow(override=override, label=labels.get(override.check_code, override.check_code), status=status))
+        rows.append(
+            OverrideRow(override=override, label=labels.get(override.check_code, override.check_code), status=status)
+        )
     return rows
 
 

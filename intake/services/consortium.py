@@ -22,7 +22,18 @@ from accounts.errors import ActionForbidden, DomainError, StaleAction
 from accounts.models import Membership, Organization, User
 from accounts.services import organization_register
 from intake.choices import CostCategory, VersionKind
-from intake.eligibility import Figures, figures
+from intake.eligibility import (
+    CLUSTER_SHARE,
+    IN_KIND_CAP,
+    MATCHING_RATIO,
+    PARTNER_SHARE,
+    PROJECT_SIZE,
+    Check,
+    Figures,
+    checks,
+    figures,
+)
+from intake.formatting import money, percent, ratio, ratio_of, share_of
 from intake.models import BudgetLine, CoApplicant, ConsortiumMember, Proposal
 from intake.selectors import proposal_application
 from intake.services import proposal_lock_for_application
@@ -84,36 +95,117 @@ def organizations_to_add(*, proposal: Proposal) -> QuerySet[Organization]:
 
 @dataclass(frozen=True)
 class BudgetRow:
-    """One partner's line of the budget grid, with its totals and share computed."""
+    """One partner's line of the budget grid, with its totals and share computed.
+
+    ``share_shown`` is its share of the reimbursement as every page shows it (beside the call's
+    limit, ``intake.formatting``), and ``over_limit`` whether it is above that limit.
+    """
 
     member: ConsortiumMember
     costs: dict[str, Decimal]
     eligible_costs: Decimal
     reimbursement_share: Decimal
+    share_shown: str = ""
+    over_limit: bool = False
+
+
+@dataclass(frozen=True)
+class BudgetFigure:
+    """A figure of the budget as shown beside the limit of the rule it answers to, and that rule's check."""
+
+    shown: str  # "" when it has no base (no costs, no funding)
+    limit: str  # the rule's limit as shown, "" when the call has no such rule
+    check: Check | None
 
 
 @dataclass(frozen=True)
 class Budget:
-    """The budget grid of a proposal and its computed figures."""
+    """The budget grid of a proposal, its computed figures, and the call's rules checked on it live."""
 
     rows: list[BudgetRow]
     category_totals: dict[str, Decimal]
     figures: Figures
+    cluster_share: BudgetFigure
+    matching_ratio: BudgetFigure
+    in_kind_share: BudgetFigure
+    project_size: BudgetFigure
+
+
+def _limit(check: Check | None) -> Decimal | None:
+    """Return the numeric limit ``check`` carries (``Check.limit``), or None."""
+    if check is None:
+        return None
+    try:
+        return Decimal(check.limit)
+    except ArithmeticError:
+        return None
+
+
+def _shown_share(part: Decimal, whole: Decimal, check: Check | None) -> BudgetFigure:
+    limit = _limit(check)
+    limits = () if limit is None else (limit,)
+    return BudgetFigure(
+        shown=percent(share_of(part, whole), *limits), limit=percent(limit) if limits else "", check=check
+    )
 
 
 def proposal_budget(*, proposal: Proposal) -> Budget:
-    """Return the budget grid of ``proposal`` with every figure computed by the eligibility engine."""
+    """Return the budget grid of ``proposal`` with every figure computed, and checked, by the eligibility engine.
+
+    The figures are shown by ``intake.formatting`` beside the limits of the checks they answer
+    to (the proposal's stage's checks on its draft), so a page never shows a failing figure as
+    equal to its limit, and shows it as every other page does.
+    """
     members = consortium_members(proposal=proposal)
-    result = figures(proposal_application(proposal=proposal, stage=VersionKind.APPLICATION))
+    stage = proposal.eligibility_stage()
+    application = proposal_application(proposal=proposal, stage=VersionKind.APPLICATION)
+    result = figures(application)
+    found = {
+        check.code: check
+        for check in checks(
+            application if stage == VersionKind.APPLICATION else proposal_application(proposal=proposal, stage=stage),
+            proposal.eligibility_rules(stage),
+            stage=stage,
+        )
+    }
+    partner_limit = _limit(found.get(PARTNER_SHARE))
+    funding = result.cluster_funding
     rows = []
     # ``proposal_application`` lists the partners in the same order as ``consortium_members``.
-    for member, (_name, share) in zip(members, result.partner_shares, strict=True):
+    for member, partner, (_name, share) in zip(members, application.partners, result.partner_shares, strict=True):
         costs = {line.category: line.amount for line in member.budget_lines.all()}
+        exact = share_of(partner.funding_requested, funding)
         rows.append(
-            BudgetRow(member=member, costs=costs, eligible_costs=sum(costs.values(), ZERO), reimbursement_share=share)
+            BudgetRow(
+                member=member,
+                costs=costs,
+                eligible_costs=sum(costs.values(), ZERO),
+                reimbursement_share=share,
+                share_shown=percent(
+                    exact if exact is not None else ZERO, *(() if partner_limit is None else (partner_limit,))
+                ),
+                over_limit=exact is not None and partner_limit is not None and exact > partner_limit,
+            )
         )
     totals = {category: sum((row.costs.get(category, ZERO) for row in rows), ZERO) for category in CostCategory.values}
-    return Budget(rows=rows, category_totals=totals, figures=result)
+    matching = found.get(MATCHING_RATIO)
+    matching_limit = _limit(matching)
+    size = found.get(PROJECT_SIZE)
+    return Budget(
+        rows=rows,
+        category_totals=totals,
+        figures=result,
+        cluster_share=_shown_share(funding, result.eligible_costs, found.get(CLUSTER_SHARE)),
+        matching_ratio=BudgetFigure(
+            shown=ratio(
+                ratio_of(result.industry_contribution, funding), *(() if matching_limit is None else (matching_limit,))
+            ),
+            limit="" if matching_limit is None else ratio(matching_limit),
+            check=matching,
+        ),
+        in_kind_share=_shown_share(result.in_kind, result.industry_contribution, found.get(IN_KIND_CAP)),
+        project_size=BudgetFigure(shown=money(result.eligible_costs, 2), limit="", check=size),
+    )
 
 
 # --- The consortium ----------------------------------------------------------------------------

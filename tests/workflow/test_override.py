@@ -1,4 +1,4 @@
-"""Staff's override of a failed eligibility check: bound to its figure, granted on submitted proposals only, revocable."""
+"""Staff's override of a failed eligibility check: bound to its figure, on submitted proposals only, revocable."""
 
 from __future__ import annotations
 
@@ -50,7 +50,9 @@ def submitted(applicant: User) -> Proposal:
     return proposal
 
 
-def _override(proposal: Proposal, staff: User, reason: str = "The board kept the ratio of the call as opened.") -> EligibilityOverride:
+def _override(
+    proposal: Proposal, staff: User, reason: str = "The board kept the ratio of the call as opened."
+) -> EligibilityOverride:
     return proposal_override_eligibility(proposal=proposal, check_code="matching_ratio", reason=reason, by=staff)
 
 
@@ -299,9 +301,7 @@ def test_a_changed_limit_lapses_the_override_and_the_check_fails_again(submitted
     assert submitted.eligibility_failures() == []
 
 
-def test_revoke_keeps_the_override_with_its_reason_and_the_check_fails_again(
-    submitted: Proposal, staff: User
-) -> None:
+def test_revoke_keeps_the_override_with_its_reason_and_the_check_fails_again(submitted: Proposal, staff: User) -> None:
     override = _override(submitted, staff)
 
     proposal_revoke_override(
@@ -374,6 +374,4 @@ def test_a_letter_of_intent_override_does_not_carry_into_the_full_application(ap
     fill_application(proposal)
 
     # The same summary, the same figure and limit, but another stage: the override does not cover it.
-    assert proposal.eligibility_failures() == [
-        "Word limits: Each text may have at most 10 words: Summary has 11 words"
-    ]
+    assert proposal.eligibility_failures() == ["Word limits: Each text may have at most 10 words: Summary has 11 words"]

@@ -24,6 +24,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from intake.models import Proposal
+from intake.services.overrides import OVERRIDE_LAPSED
 from records.events import Event
 from workflow.actions.assessment import (
     proposal_complete_assessment,
@@ -33,7 +34,6 @@ from workflow.actions.assessment import (
 from workflow.actions.base import EXTEND_DEADLINE, Audience, applicant, applicant_and_staff, staff
 from workflow.actions.board import proposal_approve, proposal_decline, proposal_send_to_board
 from workflow.actions.deadlines import proposal_expire, proposal_extend_deadline
-from intake.services.overrides import OVERRIDE_LAPSED
 from workflow.actions.screening import (
     OVERRIDE_ELIGIBILITY,
     REVOKE_OVERRIDE,
@@ -208,7 +208,8 @@ LEGAL_HOLD = Step("legal_hold", _("Program staff placed the proposal under a leg
 LEGAL_HOLD_LIFT = Step("legal_hold_lift", _("Program staff lifted the proposal's legal hold."))
 DISPOSE = Step("dispose", _("The proposal's content was disposed of under the retention policy."))
 STEPS: tuple[Step, ...] = (
-    OVERRIDE, OVERRIDE_REVOKED, OVERRIDE_LAPSE, REOPEN_REVIEW, SET_ASIDE_REVIEW, OUTAGE_EXTENSION, LEGAL_HOLD, LEGAL_HOLD_LIFT, DISPOSE,
+    OVERRIDE, OVERRIDE_REVOKED, OVERRIDE_LAPSE, REOPEN_REVIEW, SET_ASIDE_REVIEW, OUTAGE_EXTENSION, LEGAL_HOLD,
+    LEGAL_HOLD_LIFT, DISPOSE,
 )  # fmt: skip
 
 #: Every action by its name.

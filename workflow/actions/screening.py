@@ -140,7 +140,9 @@ def _lock_for_staff(proposal: Proposal, by: User, message: str) -> Proposal:
     return locked
 
 
-def proposal_override_eligibility(*, proposal: Proposal, check_code: str, reason: str, by: Actor) -> EligibilityOverride:
+def proposal_override_eligibility(
+    *, proposal: Proposal, check_code: str, reason: str, by: Actor
+) -> EligibilityOverride:
     """Set aside one failed eligibility check of the submitted ``proposal``, giving the written reason (audited).
 
     The override is bound to the check's stage, figure and limit as measured now: it covers
@@ -164,7 +166,7 @@ def proposal_override_eligibility(*, proposal: Proposal, check_code: str, reason
             )
         if locked.is_final:
             raise StaleAction(
-                _("This proposal is “%(state)s”, a final state: there is nothing left to override. Nothing was changed.")
+                _("This proposal is “%(state)s”, a final state: nothing is left to override. Nothing was changed.")
                 % {"state": locked.get_state_display()}
             )
         found = locked.eligibility_checks()
@@ -178,11 +180,7 @@ def proposal_override_eligibility(*, proposal: Proposal, check_code: str, reason
                 % {"label": check.label}
             )
         existing = next(
-            (
-                override
-                for override in locked.eligibility_overrides.select_related("by")
-                if override.covers(check)
-            ),
+            (override for override in locked.eligibility_overrides.select_related("by") if override.covers(check)),
             None,
         )
         if existing is not None:
