@@ -5,7 +5,7 @@ unless that would show it equal to a limit it is not equal to; it is then rounde
 that limit, so a share 1¢ above 50 % reads 50.01 %, never 50.00 %. Every page, email and
 explanation formats through here, so the same figure reads the same everywhere: English
 "23.33 %", "1.43 to 1", "$1,234.50"; French "23,33 %", "1,43 pour 1", "1 234,50 $", with
-a non-breaking space before the percent sign and the dollar sign and between the thousands.
+a non-breaking space before the percent sign and between the thousands.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
 NBSP = "\u00a0"
 HUNDRED = Decimal("100")
@@ -78,8 +77,8 @@ def money(value: Decimal | int | None, decimal_places: int = 0) -> str:
     """Return ``value`` in dollars with the language's grouping ("$1,234.50", "1 234,50 $"); empty for None."""
     if value is None or value == "":
         return ""
-    # Translators: where the dollar sign goes around an amount; French writes it after, with a non-breaking space.
-    return pgettext("money", "$%(amount)s") % {"amount": number(value, decimal_places)}
+    # Translators: where the dollar sign goes around an amount; French writes "%(amount)s $".
+    return _("$%(amount)s") % {"amount": number(value, decimal_places)}
 
 
 def percent(value: Decimal | None, *limits: Decimal) -> str:

@@ -255,11 +255,7 @@ class Migration(migrations.Migration):
             constraint=models.CheckConstraint(
                 condition=models.Q(
                     models.Q(("revoked_at__isnull", True), ("revoked_by__isnull", True), ("revoked_reason", "")),
-                    models.Q(
-                        ("revoked_at__isnull", False),
-                        ("revoked_by__isnull", False),
-                        models.Q(("revoked_reason", ""), _negated=True),
-                    ),
+                    models.Q(("revoked_at__isnull", False), ("revoked_by__isnull", False)),
                     _connector="OR",
                 ),
                 name="override_revocation_complete",

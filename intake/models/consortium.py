@@ -76,8 +76,8 @@ class ConsortiumMember(models.Model):
             country=str(organization.country),
             province=organization.province,
             is_lead=self.is_lead,
-            cash=self.cash_contribution or ZERO,
-            in_kind=self.in_kind_contribution or ZERO,
+            cash=ZERO if self.cash_contribution is None else self.cash_contribution,
+            in_kind=ZERO if self.in_kind_contribution is None else self.in_kind_contribution,
             funding_requested=self.funding_requested,
             costs={line.category: line.amount for line in self.budget_lines.all()} if with_costs else {},
         )

@@ -61,8 +61,9 @@ class EligibilityOverride(models.Model):
                 name="override_one_in_force",
             ),
             models.CheckConstraint(
+                # The reason is required by the revocation's service, and emptied with the proposal's content.
                 condition=Q(revoked_at__isnull=True, revoked_by__isnull=True, revoked_reason="")
-                | (Q(revoked_at__isnull=False, revoked_by__isnull=False) & ~Q(revoked_reason="")),
+                | Q(revoked_at__isnull=False, revoked_by__isnull=False),
                 name="override_revocation_complete",
             ),
         ]

@@ -51,10 +51,12 @@ def overrides_record_lapses(*, proposal: Proposal, found: Sequence[Check] | None
     """
     if proposal.is_editable:
         return []
-    checks = list(found) if found is not None else proposal.eligibility_checks()
     candidates = list(
         EligibilityOverride.objects.filter(proposal=proposal, revoked_at__isnull=True, lapsed_at__isnull=True)
     )
+    if not candidates:
+        return []
+    checks = list(found) if found is not None else proposal.eligibility_checks()
     if not _lapsing(candidates, checks):
         return []
     with transaction.atomic():

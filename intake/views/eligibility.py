@@ -7,11 +7,10 @@ changed since it was granted (``intake.services.overrides.overrides_record_lapse
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from accounts.choices import Role
 from accounts.decorators import AuthenticatedRequest, role_required
@@ -105,10 +104,14 @@ def proposal_eligibility(request: AuthenticatedRequest, pk: int) -> HttpResponse
 
 
 @role_required(Role.STAFF)
-@require_POST
 def override_revoke(request: AuthenticatedRequest, pk: int, override_pk: int) -> HttpResponse:
-    """Revoke one override of the proposal, with the reason given; the override is kept, marked revoked."""
+    """Revoke one override of the proposal (POST only), with the reason given; the override is kept, marked revoked.
+
+    The proposal is fetched before the method is checked, so another program's staff get 404 either way.
+    """
     proposal = access.proposal_for_staff(user=request.user, pk=pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     override = selectors.proposal_override(proposal=proposal, pk=override_pk)
     form = OverrideRevokeForm(request.POST, override_id=override.pk)
     if not form.is_valid():

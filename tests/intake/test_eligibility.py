@@ -196,12 +196,12 @@ def test_funded_types_a_university_requesting_nothing_passes() -> None:
 
 
 def test_cluster_share_exactly_at_the_limit_passes() -> None:
-    # 1,000,000 of 2,500,000 is exactly 40 %.
+    # 1,000,000 of 2,500,000 is exactly 40\u00a0%.
     check = results(eligible())["cluster_share"]
 
     assert check.passed
     assert check.message == (
-        "The cluster funds $1,000,000.00 of $2,500,000.00 of eligible costs: 40.00 %, within 40.00 %"
+        "The cluster funds $1,000,000.00 of $2,500,000.00 of eligible costs: 40.00\u00a0%, within 40.00\u00a0%"
     )
 
 
@@ -212,7 +212,7 @@ def test_cluster_share_one_cent_above_fails_and_shows_the_difference() -> None:
 
     assert not check.passed
     assert check.message == (
-        "The cluster funds $1,000,000.01 of $2,500,000.00 of eligible costs: 40.01 %, above 40.00 %"
+        "The cluster funds $1,000,000.01 of $2,500,000.00 of eligible costs: 40.01\u00a0%, above 40.00\u00a0%"
     )
     assert failed(application) == {"cluster_share"}
 
@@ -261,14 +261,14 @@ def test_matching_ratio_one_cent_short_never_looks_equal() -> None:
 
 
 def test_in_kind_cap_exactly_at_the_limit_passes() -> None:
-    # 250,000 in kind of 1,000,000 from industry is exactly 25 %.
+    # 250,000 in kind of 1,000,000 from industry is exactly 25\u00a0%.
     application = with_partner(eligible(), 1, cash=D("350000"))
     application = with_partner(application, 2, in_kind=D("250000"))
 
     check = results(application)["in_kind_cap"]
 
     assert check.passed
-    assert check.message == "$250,000.00 in kind of $1,000,000.00 from industry: 25.00 %, within 25.00 %"
+    assert check.message == "$250,000.00 in kind of $1,000,000.00 from industry: 25.00\u00a0%, within 25.00\u00a0%"
 
 
 def test_in_kind_cap_above_fails() -> None:
@@ -277,7 +277,7 @@ def test_in_kind_cap_above_fails() -> None:
     check = results(application)["in_kind_cap"]
 
     assert not check.passed
-    assert check.message == "$400,000.00 in kind of $1,300,000.00 from industry: 30.77 %, above 25.00 %"
+    assert check.message == "$400,000.00 in kind of $1,300,000.00 from industry: 30.77\u00a0%, above 25.00\u00a0%"
 
 
 def test_partner_share_exactly_at_the_limit_passes() -> None:
@@ -287,7 +287,7 @@ def test_partner_share_exactly_at_the_limit_passes() -> None:
     check = results(application)["partner_share"]
 
     assert check.passed
-    assert check.message == "The largest share is Acme Robotics's: 70.00 % of $1,000,000.00, within 70.00 %"
+    assert check.message == "The largest share is Acme Robotics's: 70.00\u00a0% of $1,000,000.00, within 70.00\u00a0%"
 
 
 def test_partner_share_above_fails_naming_the_partner() -> None:
@@ -298,7 +298,8 @@ def test_partner_share_above_fails_naming_the_partner() -> None:
 
     assert not check.passed
     assert check.message == (
-        "At most 70.00 % of the cluster's $1,000,000.00 may go to one partner; above it: Acme Robotics 70.01 %"
+        "At most 70.00\u00a0% of the cluster's $1,000,000.00 may go to one partner; "
+        "above it: Acme Robotics 70.01\u00a0%"
     )
 
 

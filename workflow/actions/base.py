@@ -142,7 +142,9 @@ def perform(
                 # In the transaction, after the transition: a refused action freezes nothing.
                 proposal_version_freeze(proposal=locked, by=cast(User, by), kind=effect.version, counted=True)
                 # A new version's figures are final: an override of a figure that changed lapses now.
-                overrides_record_lapses(proposal=locked)
+                # A first version has none: overrides are granted on submitted proposals only.
+                if locked.version_count > 1:
+                    overrides_record_lapses(proposal=locked)
     except ConcurrentTransition as error:
         current = Proposal.objects.get(pk=proposal.pk)
         raise StaleAction(_stale_message(current, by=by)) from error
