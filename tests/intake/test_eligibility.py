@@ -6,6 +6,7 @@ from dataclasses import replace
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -18,6 +19,7 @@ from intake.eligibility import (
     checks,
     figures,
     outcomes,
+    verdicts,
     word_count,
 )
 
@@ -520,3 +522,84 @@ def test_outcomes_formats_no_explanation(monkeypatch: pytest.MonkeyPatch) -> Non
     assert found == dict.fromkeys(CODES, False)
     with pytest.raises(AssertionError, match="an explanation was formatted"):
         checks(application, RULES, stage="application")
+
+
+# --- Figures and limits: what an override binds to ------------------------------------------------
+
+
+def test_every_check_carries_its_stage_figure_and_limit_in_canonical_form() -> None:
+    found = results(eligible())
+
+    assert {code: (check.stage, check.figure, check.limit) for code, check in found.items()} == {
+        "min_partners": ("application", "3", "3"),
+        "min_smes": ("application", "1", "1"),
+        "funded_types": ("application", "", "large_company; sme"),
+        "cluster_share": ("application", "40.00", "40.00"),
+        "matching_ratio": ("application", "1.10", "1.00"),
+        "in_kind_cap": ("application", "18.18", "25.00"),
+        "partner_share": ("application", "", "70.00"),
+        "project_size": ("application", "2500000.00", "1000000.00..50000000.00"),
+        "word_limits": ("application", "", "5"),
+        "attachments": ("application", "", "project_plan"),
+    }
+
+
+def test_failing_list_checks_name_their_offenders_sorted() -> None:
+    application = replace(
+        with_partner(eligible(), 2, funding_requested=D("10")),
+        texts={"work_plan": "one two three four five six", "summary": "one two three four five six seven"},
+        labels={"work_plan": "Work plan", "summary": "Summary"},
+        attachments=frozenset(),
+    )
+    application = with_partner(application, 0, funding_requested=D("5000000"))
+
+    found = results(application)
+
+    assert found["funded_types"].figure == "University of Waterloo"
+    assert found["partner_share"].figure == "Acme Robotics: 90.91"  # 5,000,000 of 5,500,010
+    assert found["word_limits"].figure == "summary: 7; work_plan: 6"
+    assert (
+        found["word_limits"].message == "Each text may have at most 5 words: Work plan has 6 words, Summary has 7 words"
+    )
+    assert found["attachments"].figure == "project_plan"
+
+
+def test_a_share_one_cent_over_its_limit_is_bound_to_a_figure_above_the_limit() -> None:
+    application = with_partner(
+        eligible(), 0, funding_requested=D("500000.01")
+    )  # 1,000,000.01 of 2,500,000: 40.0000004 %
+
+    check = results(application)["cluster_share"]
+
+    assert (check.passed, check.figure, check.limit) == (False, "40.01", "40.00")
+    assert check.binding == ("cluster_share", "application", "40.01", "40.00")
+
+
+def test_the_figure_does_not_depend_on_the_language() -> None:
+    application = with_partner(eligible(), 0, funding_requested=D("500000.01"))
+
+    with translation.override("fr"):
+        french = results(application)["cluster_share"]
+    english = results(application)["cluster_share"]
+
+    assert french.binding == english.binding
+    assert french.message != english.message
+
+
+def test_verdicts_carry_the_same_figures_as_the_checks_without_explaining() -> None:
+    application = with_partner(eligible(), 0, funding_requested=D("500000.01"))
+
+    found = verdicts(application, RULES, stage="application")
+
+    assert [verdict.binding for verdict in found] == [
+        check.binding for check in checks(application, RULES, stage="application")
+    ]
+    assert [verdict.passed for verdict in found] == list(outcomes(application, RULES, stage="application").values())
+
+
+def test_a_letter_of_intent_check_is_of_the_loi_stage() -> None:
+    application = Application(partners=(), texts={"summary": "one two three four five six"})
+
+    [check] = checks(application, RULES, stage="loi")
+
+    assert check.binding == ("word_limits", "loi", "summary: 6", "5")
