@@ -243,7 +243,10 @@ def test_eligibility_page_shows_a_lapsed_override_with_its_old_figure_and_audits
     second = staff_client.get(_url(failing))
 
     text = _text(second)
-    assert "An override by Sam Staff at the figure 2.80 lapsed: the figure is now 2.80. Staff must decide anew." in text
+    assert (
+        "An override by Sam Staff at the figure 2.80 (limit 3.00) lapsed: now 2.80 (limit 3.50). "
+        "Staff must decide anew."
+    ) in text
     assert "Industry matching ratio · Full application lapsed" in text
     assert "the figure became 2.80 (limit 3.50)" in text
     assert [result.check.code for result, _form in first.context["forms"]] == ["matching_ratio"]
