@@ -131,21 +131,27 @@ class Budget:
     project_size: BudgetFigure
 
 
-def _limit(check: Check | None) -> Decimal | None:
-    """Return the numeric limit ``check`` carries (``Check.limit``), or None."""
+def _limits(check: Check | None) -> tuple[Decimal, ...]:
+    """Return the numeric limit ``check`` carries (``Check.limit``) as a tuple of one, or none."""
     if check is None:
-        return None
+        return ()
     try:
-        return Decimal(check.limit)
+        return (Decimal(check.limit),)
     except ArithmeticError:
-        return None
+        return ()
 
 
-def _shown_share(part: Decimal, whole: Decimal, check: Check | None) -> BudgetFigure:
-    limit = _limit(check)
-    limits = () if limit is None else (limit,)
+def _share_figure(part: Decimal, whole: Decimal, check: Check | None) -> BudgetFigure:
+    limits = _limits(check)
     return BudgetFigure(
-        shown=percent(share_of(part, whole), *limits), limit=percent(limit) if limits else "", check=check
+        shown=percent(share_of(part, whole), *limits), limit=percent(limits[0]) if limits else "", check=check
+    )
+
+
+def _ratio_figure(part: Decimal, whole: Decimal, check: Check | None) -> BudgetFigure:
+    limits = _limits(check)
+    return BudgetFigure(
+        shown=ratio(ratio_of(part, whole), *limits), limit=ratio(limits[0]) if limits else "", check=check
     )
 
 
@@ -159,52 +165,35 @@ def proposal_budget(*, proposal: Proposal) -> Budget:
     members = consortium_members(proposal=proposal)
     stage = proposal.eligibility_stage()
     application = proposal_application(proposal=proposal, stage=VersionKind.APPLICATION)
+    checked = application if stage == VersionKind.APPLICATION else proposal_application(proposal=proposal, stage=stage)
+    found = {check.code: check for check in checks(checked, proposal.eligibility_rules(stage), stage=stage)}
     result = figures(application)
-    found = {
-        check.code: check
-        for check in checks(
-            application if stage == VersionKind.APPLICATION else proposal_application(proposal=proposal, stage=stage),
-            proposal.eligibility_rules(stage),
-            stage=stage,
-        )
-    }
-    partner_limit = _limit(found.get(PARTNER_SHARE))
     funding = result.cluster_funding
+    partner_limits = _limits(found.get(PARTNER_SHARE))
     rows = []
     # ``proposal_application`` lists the partners in the same order as ``consortium_members``.
     for member, partner, (_name, share) in zip(members, application.partners, result.partner_shares, strict=True):
         costs = {line.category: line.amount for line in member.budget_lines.all()}
-        exact = share_of(partner.funding_requested, funding)
+        exact = share_of(partner.funding_requested, funding) or ZERO
         rows.append(
             BudgetRow(
                 member=member,
                 costs=costs,
                 eligible_costs=sum(costs.values(), ZERO),
                 reimbursement_share=share,
-                share_shown=percent(
-                    exact if exact is not None else ZERO, *(() if partner_limit is None else (partner_limit,))
-                ),
-                over_limit=exact is not None and partner_limit is not None and exact > partner_limit,
+                share_shown=percent(exact, *partner_limits),
+                over_limit=any(exact > limit for limit in partner_limits),
             )
         )
     totals = {category: sum((row.costs.get(category, ZERO) for row in rows), ZERO) for category in CostCategory.values}
-    matching = found.get(MATCHING_RATIO)
-    matching_limit = _limit(matching)
-    size = found.get(PROJECT_SIZE)
     return Budget(
         rows=rows,
         category_totals=totals,
         figures=result,
-        cluster_share=_shown_share(funding, result.eligible_costs, found.get(CLUSTER_SHARE)),
-        matching_ratio=BudgetFigure(
-            shown=ratio(
-                ratio_of(result.industry_contribution, funding), *(() if matching_limit is None else (matching_limit,))
-            ),
-            limit="" if matching_limit is None else ratio(matching_limit),
-            check=matching,
-        ),
-        in_kind_share=_shown_share(result.in_kind, result.industry_contribution, found.get(IN_KIND_CAP)),
-        project_size=BudgetFigure(shown=money(result.eligible_costs, 2), limit="", check=size),
+        cluster_share=_share_figure(funding, result.eligible_costs, found.get(CLUSTER_SHARE)),
+        matching_ratio=_ratio_figure(result.industry_contribution, funding, found.get(MATCHING_RATIO)),
+        in_kind_share=_share_figure(result.in_kind, result.industry_contribution, found.get(IN_KIND_CAP)),
+        project_size=BudgetFigure(shown=money(result.eligible_costs, 2), limit="", check=found.get(PROJECT_SIZE)),
     )
 
 

@@ -424,3 +424,16 @@ def test_partner_share_above_its_limit_is_marked_in_the_grid(applicant: User) ->
     html = client_for(applicant).get(reverse("intake:application_budget", kwargs={"pk": proposal.pk})).content.decode()
 
     assert _figure(html, "partner-share") == ["20.00\u00a0%", "80.00\u00a0% ✗ above the limit"]
+
+
+def test_budget_page_before_the_invitation_shows_the_figures_without_the_application_rules(applicant: User) -> None:
+    membership = MembershipFactory(user=applicant)
+    draft = ProposalFactory(lead_applicant=applicant, lead_organization=membership.organization)
+
+    response = client_for(applicant).get(reverse("intake:application_budget", kwargs={"pk": draft.pk}))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert _figure(html, "partner-share") == ["0.00\u00a0%"]
+    assert 'id="section-rules"' not in html
+    assert "meets the rule" not in html
