@@ -186,7 +186,7 @@ def proposal_overrides(*, proposal: Proposal, results: list[EligibilityResult]) 
             status = REVOKED
         elif override.pk in covering:
             status = IN_FORCE
-        elif override.stage == stage or override.unbound:
+        elif override.lapsed_at is not None or override.stage == stage:
             status = LAPSED
         else:
             status = OTHER_STAGE
