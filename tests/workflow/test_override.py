@@ -15,7 +15,7 @@ from intake.models import Call, ConsortiumMember, EligibilityOverride, Proposal
 from intake.services.overrides import overrides_record_lapses
 from intake.states import ProposalState
 from records.models import AuditRecord
-from tests.factories import ProposalFactory, fill_application
+from tests.factories import ProposalFactory, ProposalVersionFactory, fill_application
 from workflow import actions
 from workflow.actions.base import ConditionsNotMet
 from workflow.actions.screening import proposal_override_eligibility, proposal_revoke_override
@@ -44,8 +44,11 @@ def failing(applicant: User) -> Proposal:
 
 @pytest.fixture
 def submitted(applicant: User) -> Proposal:
-    """A submitted application that met the rules, then failed the matching ratio when the call tightened it."""
+    """A submitted application (its first version) that met the rules, then failed the matching ratio when the call
+    tightened it."""
     proposal = cast(Proposal, ProposalFactory(state=ProposalState.SUBMITTED, lead_applicant=applicant))
+    ProposalVersionFactory(proposal=proposal, kind="application")
+    proposal.refresh_from_db()
     _tighten_matching(proposal)
     return proposal
 
