@@ -188,7 +188,9 @@ def application_rows_create(
         for kind in ("project_plan", "letters_of_support")
     )
     EligibilityOverride.objects.bulk_create(
-        EligibilityOverride(proposal=proposal, check_code="partner_share", reason="Agreed.", by=staff)
+        EligibilityOverride(
+            proposal=proposal, check_code="partner_share", stage="application", reason="Agreed.", by=staff
+        )
         for index, proposal in numbered
         if index % 10 == 0
     )

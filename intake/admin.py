@@ -200,5 +200,5 @@ class AttachmentAdmin(ReadOnlyAdmin):
 
 @admin.register(EligibilityOverride)
 class EligibilityOverrideAdmin(ReadOnlyAdmin):
-    list_display = ["check_code", "proposal", "by", "at"]
+    list_display = ["check_code", "stage", "figure", "limit", "proposal", "by", "at", "lapsed_at", "revoked_at"]
     list_select_related = ["proposal", "by"]

@@ -9,6 +9,7 @@ letter of intent at that stage and every section of the full application after i
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -18,6 +19,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from intake.choices import AttachmentType, VersionKind
+from intake.eligibility import (
+    ATTACHMENTS,
+    CLUSTER_SHARE,
+    FUNDED_TYPES,
+    IN_KIND_CAP,
+    MATCHING_RATIO,
+    MIN_PARTNERS,
+    MIN_SMES,
+    PARTNER_SHARE,
+    PROJECT_SIZE,
+    WORD_LIMITS,
+)
 
 ZERO = Decimal("0")
 
@@ -41,6 +54,17 @@ SECTIONS: tuple[Section, ...] = (
     Section("attachments", gettext_lazy("Attachments"), "intake:application_attachments"),
 )
 SECTION_SLUGS = tuple(section.slug for section in SECTIONS)
+#: The eligibility checks (``intake.eligibility`` codes) that each section's entries answer to: its page
+#: shows them live, and a complete section that breaks one says so. A check may belong to several sections
+#: (the matching ratio reads the consortium's contributions and the budget's funding).
+SECTION_RULES: dict[str, tuple[str, ...]] = {
+    "description": (WORD_LIMITS,),
+    "consortium": (MIN_PARTNERS, MIN_SMES, MATCHING_RATIO, IN_KIND_CAP),
+    "budget": (FUNDED_TYPES, CLUSTER_SHARE, MATCHING_RATIO, IN_KIND_CAP, PARTNER_SHARE, PROJECT_SIZE),
+    "ip": (WORD_LIMITS,),
+    "outcomes": (),
+    "attachments": (ATTACHMENTS,),
+}
 
 #: The expected outcomes, each during the project and in the three years after.
 #: The letter of intent's fields besides its title, summary and lead organization: what the
@@ -120,7 +144,8 @@ def _missing_consortium(proposal: Any, members: list[Any]) -> list[str]:
     if not [member for member in members if not member.is_lead]:
         missing.append(_("at least one partner besides the lead"))
     for member in members:
-        if member.cash_contribution + member.in_kind_contribution <= ZERO:
+        # Zero is a contribution (of nothing); only a contribution not given yet is missing.
+        if member.cash_contribution is None or member.in_kind_contribution is None:
             missing.append(_("the contributions of %(organization)s") % {"organization": member.organization})
     return missing
 
@@ -198,3 +223,11 @@ def missing_for_submission(proposal: Any) -> list[str]:
     for section, lacking in zip(SECTIONS, missing_by_section(proposal).values(), strict=True):
         missing.extend(f"{section.label}: {item}" for item in lacking)
     return missing
+
+
+def rules_by_section(results: Sequence[Any]) -> dict[str, list[Any]]:
+    """Return, for each section (in order), the eligibility results (``.check.code``) its entries answer to."""
+    return {
+        section.slug: [result for result in results if result.check.code in SECTION_RULES[section.slug]]
+        for section in SECTIONS
+    }

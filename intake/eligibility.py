@@ -4,24 +4,31 @@
 ``figures`` computes the budget's derived numbers (never typed by anyone), and the
 checks below explain each rule's result with the numbers and organizations involved.
 Each rule decides pass or fail once and formats its explanation only when asked, so
-``outcomes`` (pass or fail per check, for lists) and ``checks`` (explained, for the pages
-that show them) share the same decisions. ``rules_to_data`` and ``rules_from_data`` turn
-``Rules`` into JSON and back exactly: a submitted version keeps its rules (docs/eligibility.md).
+``outcomes`` (pass or fail per check), ``verdicts`` (with the measured figure and the limit,
+for lists) and ``checks`` (explained, for the pages that show them) share the same decisions.
+
+Each check also carries its measured figure and its limit in a canonical form, the same in
+every language ("45.01" for a percent, "0.90" for a ratio, "2" for a count, "300000.00" for
+money, a sorted list for the checks that name offenders): an override binds to them
+(``Check.binding``) and lapses when they change. Figures are shown through
+``intake.formatting``, whose ``shown`` keeps a failing figure from reading as its limit.
+``rules_to_data`` and ``rules_from_data`` turn ``Rules`` into JSON and back exactly: a submitted
+version keeps its rules (docs/eligibility.md).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
-from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
-from typing import Any
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, NamedTuple
 
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.choices import OrganizationType
 from intake.choices import AttachmentType, VersionKind
-from intake.templatetags.money import money
+from intake.formatting import money, percent, plain, ratio, shown
 
 ZERO = Decimal("0")
 HUNDRED = Decimal("100")
@@ -85,11 +92,16 @@ def rules_from_data(data: Any) -> Rules:
 
 @dataclass(frozen=True)
 class Application:
-    """What the applicant entered: partners, long texts (by label) and the attachment types present."""
+    """What the applicant entered: partners, long texts and the attachment types present.
+
+    ``texts`` are keyed by a name that does not change with the language (a field's name), and
+    ``labels`` give each key its label in the explanations (the key itself when missing).
+    """
 
     partners: tuple[Partner, ...]
     texts: dict[str, str] = field(default_factory=dict)
     attachments: frozenset[str] = frozenset()
+    labels: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -141,7 +153,7 @@ def figures(application: Application) -> Figures:
     """Compute totals, the cluster's share, the matching ratio, the in-kind share and each partner's share."""
     totals = _totals(application)
     funding, industry = totals.cluster_funding, totals.industry_contribution
-    ratio = None if funding == ZERO else (industry / funding).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    matching = None if funding == ZERO else (industry / funding).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     shares = tuple((p.name, _percent(p.funding_requested, funding) or ZERO) for p in application.partners)
     return Figures(
         eligible_costs=totals.eligible_costs,
@@ -150,7 +162,7 @@ def figures(application: Application) -> Figures:
         in_kind=totals.in_kind,
         industry_contribution=industry,
         cluster_share=_percent(funding, totals.eligible_costs),
-        matching_ratio=ratio,
+        matching_ratio=matching,
         in_kind_share=_percent(totals.in_kind, industry),
         partner_shares=shares,
     )
@@ -187,19 +199,60 @@ COMPANY_KINDS = (OrganizationType.LARGE_COMPANY, OrganizationType.SME)
 
 @dataclass(frozen=True)
 class Check:
-    """One rule's result for one application, explained with its numbers and organizations."""
+    """One rule's result for one application, explained with its numbers and organizations.
+
+    ``stage`` is the stage it was checked at (``intake.choices.VersionKind``); ``figure`` and
+    ``limit`` the measured value and the rule's limit in canonical form (empty when nothing
+    could be measured, e.g. a share of no costs).
+    """
 
     code: str
     label: str
     passed: bool
     hard: bool
     message: str
+    stage: str = ""
+    figure: str = ""
+    limit: str = ""
+
+    @property
+    def binding(self) -> tuple[str, str, str, str]:
+        """What an override of this check binds to: the check, the stage, the figure and the limit."""
+        return (self.code, self.stage, self.figure, self.limit)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One rule's verdict with its figure and limit, unexplained (for lists)."""
+
+    code: str
+    stage: str
+    passed: bool
+    figure: str
+    limit: str
+
+    @property
+    def binding(self) -> tuple[str, str, str, str]:
+        """What an override of this check binds to, as ``Check.binding``."""
+        return (self.code, self.stage, self.figure, self.limit)
 
 
 #: How a rule explains its verdict when asked: its label and its message, in the active language.
 _Explain = Callable[[], tuple[str, str]]
-#: A rule's verdict (whether it passes) and its explanation, formatted only if called.
-_Verdict = tuple[bool, _Explain]
+
+
+class _Verdict(NamedTuple):
+    """A rule's verdict (whether it passes), its canonical figure and limit, and its explanation if called."""
+
+    passed: bool
+    figure: str
+    limit: str
+    explain: _Explain
+
+
+def _listed(items: Sequence[str]) -> str:
+    """Return ``items`` as one canonical figure: sorted, separated by semicolons."""
+    return "; ".join(sorted(items))
 
 
 def word_count(text: str) -> int:
@@ -220,13 +273,6 @@ def _kind_label(kind: str) -> str:
     return str(OrganizationType(kind).label) if kind in OrganizationType.values else kind
 
 
-def _number(value: Decimal, limit: Decimal) -> tuple[str, str]:
-    """Show ``value`` and ``limit`` to the cent, ``value`` rounded away from ``limit``: unequal never looks equal."""
-    step = Decimal("0.01")
-    rounding = ROUND_CEILING if value > limit else ROUND_FLOOR if value < limit else ROUND_HALF_UP
-    return f"{value.quantize(step, rounding=rounding)}", f"{limit.quantize(step, rounding=ROUND_HALF_UP)}"
-
-
 def _min_partners(application: Application, rules: Rules, totals: _Totals) -> _Verdict:
     found = len(application.partners)
 
@@ -238,7 +284,7 @@ def _min_partners(application: Application, rules: Rules, totals: _Totals) -> _V
         ) % {"required": rules.min_partners, "found": found, "names": _names(application.partners)}
         return _("Partners"), message
 
-    return found >= rules.min_partners, explain
+    return _Verdict(found >= rules.min_partners, str(found), str(rules.min_partners), explain)
 
 
 def _min_smes(application: Application, rules: Rules, totals: _Totals) -> _Verdict:
@@ -255,7 +301,7 @@ def _min_smes(application: Application, rules: Rules, totals: _Totals) -> _Verdi
         }
         return _("SMEs"), f"{message} {definition}"
 
-    return len(smes) >= rules.min_smes, explain
+    return _Verdict(len(smes) >= rules.min_smes, str(len(smes)), str(rules.min_smes), explain)
 
 
 def _funded_types(application: Application, rules: Rules, totals: _Totals) -> _Verdict:
@@ -281,110 +327,133 @@ def _funded_types(application: Application, rules: Rules, totals: _Totals) -> _V
             }
         return _("Partners receiving funds"), message
 
-    return not offenders, explain
+    return _Verdict(
+        not offenders,
+        _listed([p.name for p in offenders]),
+        _listed(list(rules.funded_partner_types)),
+        explain,
+    )
 
 
 def _cluster_share(application: Application, rules: Rules, totals: _Totals) -> _Verdict:
     funding, costs = totals.cluster_funding, totals.eligible_costs
-    passed = costs != ZERO and funding * HUNDRED <= rules.max_cluster_share * costs
+    limit = rules.max_cluster_share
+    passed = costs != ZERO and funding * HUNDRED <= limit * costs
 
     def explain() -> tuple[str, str]:
         label = _("Cluster share of eligible costs")
         if costs == ZERO:
-            message = _("No eligible costs are entered, so the cluster's share cannot be at most %(limit)s %%") % {
-                "limit": rules.max_cluster_share
+            message = _("No eligible costs are entered, so the cluster's share cannot be at most %(limit)s") % {
+                "limit": percent(limit)
             }
             return label, message
-        share, limit = _number(funding * HUNDRED / costs, rules.max_cluster_share)
-        values = {"funding": money(funding, 2), "costs": money(costs, 2), "share": share, "limit": limit}
+        values = {
+            "funding": money(funding, 2),
+            "costs": money(costs, 2),
+            "share": percent(funding * HUNDRED / costs, limit),
+            "limit": percent(limit),
+        }
         if passed:
-            message = _(
-                "The cluster funds %(funding)s of %(costs)s of eligible costs: %(share)s %%, within %(limit)s %%"
-            )
+            message = _("The cluster funds %(funding)s of %(costs)s of eligible costs: %(share)s, within %(limit)s")
         else:
-            message = _(
-                "The cluster funds %(funding)s of %(costs)s of eligible costs: %(share)s %%, above %(limit)s %%"
-            )
+            message = _("The cluster funds %(funding)s of %(costs)s of eligible costs: %(share)s, above %(limit)s")
         return label, message % values
 
-    return passed, explain
+    figure = "" if costs == ZERO else str(shown(funding * HUNDRED / costs, limit))
+    return _Verdict(passed, figure, plain(limit), explain)
 
 
 def _matching_ratio(application: Application, rules: Rules, totals: _Totals) -> _Verdict:
     industry, funding = totals.industry_contribution, totals.cluster_funding
-    passed = funding == ZERO or industry >= rules.min_matching_ratio * funding
+    limit = rules.min_matching_ratio
+    passed = funding == ZERO or industry >= limit * funding
 
     def explain() -> tuple[str, str]:
         label = _("Industry matching ratio")
         if funding == ZERO:
             return label, _("No funding is requested from the cluster, so there is nothing to match")
-        ratio, required = _number(industry / funding, rules.min_matching_ratio)
-        values = {"industry": money(industry, 2), "funding": money(funding, 2), "ratio": ratio, "required": required}
+        values = {
+            "industry": money(industry, 2),
+            "funding": money(funding, 2),
+            "ratio": ratio(industry / funding, limit),
+            "required": ratio(limit),
+        }
         if passed:
             message = _(
                 "Industry contributes %(industry)s for %(funding)s from the cluster: "
-                "%(ratio)s to 1, at least the %(required)s to 1 required"
+                "%(ratio)s, at least the %(required)s required"
             )
         else:
             message = _(
                 "Industry contributes %(industry)s for %(funding)s from the cluster: "
-                "%(ratio)s to 1, below the %(required)s to 1 required"
+                "%(ratio)s, below the %(required)s required"
             )
         return label, message % values
 
-    return passed, explain
+    figure = "" if funding == ZERO else str(shown(industry / funding, limit))
+    return _Verdict(passed, figure, plain(limit), explain)
 
 
 def _in_kind_cap(application: Application, rules: Rules, totals: _Totals) -> _Verdict:
     industry, in_kind = totals.industry_contribution, totals.in_kind
-    passed = in_kind * HUNDRED <= rules.max_in_kind_share * industry
+    limit = rules.max_in_kind_share
+    passed = in_kind * HUNDRED <= limit * industry
 
     def explain() -> tuple[str, str]:
         label = _("In-kind share of the industry contribution")
         if industry == ZERO:
             return label, _("No industry contribution is entered, so no in-kind either")
-        share, limit = _number(in_kind * HUNDRED / industry, rules.max_in_kind_share)
-        values = {"in_kind": money(in_kind, 2), "industry": money(industry, 2), "share": share, "limit": limit}
+        values = {
+            "in_kind": money(in_kind, 2),
+            "industry": money(industry, 2),
+            "share": percent(in_kind * HUNDRED / industry, limit),
+            "limit": percent(limit),
+        }
         if passed:
-            message = _("%(in_kind)s in kind of %(industry)s from industry: %(share)s %%, within %(limit)s %%")
+            message = _("%(in_kind)s in kind of %(industry)s from industry: %(share)s, within %(limit)s")
         else:
-            message = _("%(in_kind)s in kind of %(industry)s from industry: %(share)s %%, above %(limit)s %%")
+            message = _("%(in_kind)s in kind of %(industry)s from industry: %(share)s, above %(limit)s")
         return label, message % values
 
-    return passed, explain
+    figure = "" if industry == ZERO else str(shown(in_kind * HUNDRED / industry, limit))
+    return _Verdict(passed, figure, plain(limit), explain)
 
 
 def _partner_share(application: Application, rules: Rules, totals: _Totals) -> _Verdict:
     funding = totals.cluster_funding
+    limit = rules.max_partner_share
     over = (
-        []
-        if funding == ZERO
-        else [p for p in application.partners if p.funding_requested * HUNDRED > rules.max_partner_share * funding]
+        [] if funding == ZERO else [p for p in application.partners if p.funding_requested * HUNDRED > limit * funding]
     )
 
-    def share(partner: Partner) -> tuple[str, str]:
-        return _number(partner.funding_requested * HUNDRED / funding, rules.max_partner_share)
+    def share(partner: Partner) -> Decimal:
+        return partner.funding_requested * HUNDRED / funding
 
     def explain() -> tuple[str, str]:
         label = _("One partner's share of the reimbursement")
         if funding == ZERO:
             return label, _("No funding is requested from the cluster")
         if over:
-            named = ", ".join(_("%(name)s %(share)s %%") % {"name": p.name, "share": share(p)[0]} for p in over)
-            message = _(
-                "At most %(limit)s %% of the cluster's %(funding)s may go to one partner; above it: %(named)s"
-            ) % {"limit": share(over[0])[1], "funding": money(funding, 2), "named": named}
+            named = ", ".join(
+                _("%(name)s %(share)s") % {"name": p.name, "share": percent(share(p), limit)} for p in over
+            )
+            message = _("At most %(limit)s of the cluster's %(funding)s may go to one partner; above it: %(named)s") % {
+                "limit": percent(limit),
+                "funding": money(funding, 2),
+                "named": named,
+            }
         else:
             top = max(application.partners, key=lambda p: p.funding_requested)
-            message = _("The largest share is %(name)s's: %(share)s %% of %(funding)s, within %(limit)s %%") % {
+            message = _("The largest share is %(name)s's: %(share)s of %(funding)s, within %(limit)s") % {
                 "name": top.name,
-                "share": share(top)[0],
+                "share": percent(share(top), limit),
                 "funding": money(funding, 2),
-                "limit": share(top)[1],
+                "limit": percent(limit),
             }
         return label, message
 
-    return not over, explain
+    figure = _listed([f"{p.name}: {shown(share(p), limit)}" for p in over])
+    return _Verdict(not over, figure, plain(limit), explain)
 
 
 def _project_size(application: Application, rules: Rules, totals: _Totals) -> _Verdict:
@@ -404,19 +473,24 @@ def _project_size(application: Application, rules: Rules, totals: _Totals) -> _V
             message = _("Total eligible costs of %(total)s, between %(low)s and %(high)s") % values
         return _("Project size"), message
 
-    return rules.min_project_size <= total <= rules.max_project_size, explain
+    return _Verdict(
+        rules.min_project_size <= total <= rules.max_project_size,
+        plain(total),
+        f"{plain(rules.min_project_size)}..{plain(rules.max_project_size)}",
+        explain,
+    )
 
 
 def _word_limits(application: Application, rules: Rules, totals: _Totals) -> _Verdict:
-    counts = [(label, word_count(text)) for label, text in application.texts.items()]
-    over = [(label, count) for label, count in counts if count > rules.word_limit]
+    counts = [(key, word_count(text)) for key, text in application.texts.items()]
+    over = [(key, count) for key, count in counts if count > rules.word_limit]
 
     def explain() -> tuple[str, str]:
         if over:
             named = ", ".join(
                 ngettext("%(text)s has %(count)d word", "%(text)s has %(count)d words", count)
-                % {"text": label, "count": count}
-                for label, count in over
+                % {"text": application.labels.get(key, key), "count": count}
+                for key, count in over
             )
             message = _("Each text may have at most %(limit)d words: %(named)s") % {
                 "limit": rules.word_limit,
@@ -426,7 +500,7 @@ def _word_limits(application: Application, rules: Rules, totals: _Totals) -> _Ve
             message = _("Every text is within %(limit)d words") % {"limit": rules.word_limit}
         return _("Word limits"), message
 
-    return not over, explain
+    return _Verdict(not over, _listed([f"{key}: {count}" for key, count in over]), str(rules.word_limit), explain)
 
 
 def _attachments(application: Application, rules: Rules, totals: _Totals) -> _Verdict:
@@ -446,7 +520,7 @@ def _attachments(application: Application, rules: Rules, totals: _Totals) -> _Ve
             message = _("The call requires no attachment")
         return _("Required attachments"), message
 
-    return not missing, explain
+    return _Verdict(not missing, _listed(missing), _listed(list(rules.required_attachments)), explain)
 
 
 #: Each stage's rules by code, in the order they are shown. A letter of intent is held to the
@@ -468,25 +542,34 @@ _RULES: dict[str, tuple[tuple[str, Callable[[Application, Rules, _Totals], _Verd
 }
 
 
-def _verdicts(application: Application, rules: Rules, stage: str) -> list[tuple[str, bool, _Explain]]:
+def _verdicts(application: Application, rules: Rules, stage: str) -> list[tuple[str, _Verdict]]:
     """Decide every rule of ``stage`` once; the callers choose whether to explain the verdicts."""
     totals = _totals(application)
     # Any other stage is held to every rule, as a full application is.
     table = _RULES.get(stage, _RULES[VersionKind.APPLICATION])
-    return [(code, *rule(application, rules, totals)) for code, rule in table]
+    return [(code, rule(application, rules, totals)) for code, rule in table]
 
 
 def checks(application: Application, rules: Rules, *, stage: str) -> list[Check]:
     """Check ``application`` against the call's ``rules`` at ``stage`` (``intake.choices.VersionKind``).
 
     A letter of intent is held to the word limits only; a full application to every rule.
-    Each check is explained with its numbers and organizations, in the active language.
+    Each check is explained with its numbers and organizations, in the active language, and
+    carries its stage, figure and limit.
     """
     found = []
-    for code, passed, explain in _verdicts(application, rules, stage):
-        label, message = explain()
-        found.append(Check(code, label, passed, True, message))
+    for code, verdict in _verdicts(application, rules, stage):
+        label, message = verdict.explain()
+        found.append(Check(code, label, verdict.passed, True, message, stage, verdict.figure, verdict.limit))
     return found
+
+
+def verdicts(application: Application, rules: Rules, *, stage: str) -> list[Verdict]:
+    """Return the verdicts of ``checks()`` with their figures and limits, in the same order, explaining none."""
+    return [
+        Verdict(code, stage, verdict.passed, verdict.figure, verdict.limit)
+        for code, verdict in _verdicts(application, rules, stage)
+    ]
 
 
 def outcomes(application: Application, rules: Rules, *, stage: str) -> dict[str, bool]:
@@ -496,4 +579,4 @@ def outcomes(application: Application, rules: Rules, *, stage: str) -> dict[str,
     translations of every explanation would cost them most of their time. The verdicts come
     from the same rule functions as ``checks()``, so the two cannot disagree.
     """
-    return {code: passed for code, passed, _explain in _verdicts(application, rules, stage)}
+    return {code: verdict.passed for code, verdict in _verdicts(application, rules, stage)}

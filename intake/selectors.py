@@ -187,31 +187,85 @@ def proposal_application(*, proposal: Proposal, stage: str) -> Application:
 
 @dataclass(frozen=True)
 class EligibilityResult:
-    """One eligibility check of a proposal, with staff's override of it if there is one."""
+    """One eligibility check of a proposal, with the override that covers it if any, and those that lapsed."""
 
     check: Check
     override: EligibilityOverride | None
+    #: Overrides of this check at this stage, not revoked, that no longer cover it: the figure
+    #: or the limit changed since (whether or not the lapse is recorded yet), oldest first.
+    lapsed: tuple[EligibilityOverride, ...] = ()
 
     @property
     def overridable(self) -> bool:
-        """Whether staff may still override it: a failed check without an override."""
+        """Whether staff may still override it: a failed check no override covers."""
         return not self.check.passed and self.override is None
 
 
-def proposal_eligibility(*, proposal: Proposal) -> list[EligibilityResult]:
-    """Return each eligibility check of ``proposal`` at its current stage, beside its override if any.
+#: What became of an override, as its row on the staff's eligibility page says.
+IN_FORCE, LAPSED, REVOKED, OTHER_STAGE = "in_force", "lapsed", "revoked", "other_stage"
+
+
+@dataclass(frozen=True)
+class OverrideRow:
+    """One override of a proposal, whatever became of it, with its check's label and its status now."""
+
+    override: EligibilityOverride
+    label: str
+    status: str  # IN_FORCE, LAPSED, REVOKED or OTHER_STAGE
+
+    @property
+    def revocable(self) -> bool:
+        return self.status != REVOKED
+
+
+def proposal_eligibility(*, proposal: Proposal, found: list[Check] | None = None) -> list[EligibilityResult]:
+    """Return each eligibility check of ``proposal`` at its current stage, beside its overrides (5 queries).
 
     Checked against the rules ``proposal_rules`` gives: a submitted proposal's frozen ones, not the call's later
-    ones. Five queries: what the applicant entered (3), its overrides, and the rules frozen in its latest version
-    (none while it is editable).
+    ones. ``found`` is ``proposal.eligibility_checks()`` when the caller has it (then 1 query).
     """
-    overrides = {
-        override.check_code: override
-        for override in EligibilityOverride.objects.filter(proposal=proposal).select_related("by")
-    }
-    return [
-        EligibilityResult(check=check, override=overrides.get(check.code)) for check in proposal.eligibility_checks()
-    ]
+    overrides = list(EligibilityOverride.objects.filter(proposal=proposal).select_related("by").order_by("at", "pk"))
+    results = []
+    for check in proposal.eligibility_checks() if found is None else found:
+        own = [o for o in overrides if o.check_code == check.code and o.stage == check.stage and o.revoked_at is None]
+        covering = next((o for o in own if o.covers(check)), None)
+        results.append(
+            EligibilityResult(check=check, override=covering, lapsed=tuple(o for o in own if o is not covering))
+        )
+    return results
+
+
+def proposal_overrides(*, proposal: Proposal, results: list[EligibilityResult]) -> list[OverrideRow]:
+    """Return every override of ``proposal``, oldest first, each with what became of it beside ``results``.
+
+    ``results`` is ``proposal_eligibility(proposal=proposal)``: an override is in force when it
+    covers one of them, lapsed when it is of their stage and covers none, and of another stage
+    otherwise (a letter of intent's once the full application is checked).
+    """
+    labels = {result.check.code: result.check.label for result in results}
+    stage = results[0].check.stage if results else ""
+    covering = {result.override.pk for result in results if result.override is not None}
+    rows = []
+    for override in (
+        EligibilityOverride.objects.filter(proposal=proposal).select_related("by", "revoked_by").order_by("at", "pk")
+    ):
+        if override.revoked_at is not None:
+            status = REVOKED
+        elif override.pk in covering:
+            status = IN_FORCE
+        elif override.lapsed_at is not None or override.stage == stage:
+            status = LAPSED
+        else:
+            status = OTHER_STAGE
+        rows.append(
+            OverrideRow(override=override, label=labels.get(override.check_code, override.check_code), status=status)
+        )
+    return rows
+
+
+def proposal_override(*, proposal: Proposal, pk: int) -> EligibilityOverride:
+    """Return the override ``pk`` of ``proposal`` (already fetched for its staff), or raise 404."""
+    return get_object_or_404(EligibilityOverride.objects.filter(proposal=proposal), pk=pk)
 
 
 def proposal_funding_requested(*, proposal: Proposal) -> Decimal:

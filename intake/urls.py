@@ -61,6 +61,11 @@ urlpatterns = [
     path("staff/proposals/<int:pk>/versions/compare/", version_views.version_compare, name="version_compare"),
     path("staff/proposals/<int:pk>/eligibility/", eligibility_views.proposal_eligibility, name="eligibility"),
     path("staff/proposals/<int:pk>/eligibility/rules/", call_rules_views.proposal_rules, name="eligibility_rules"),
+    path(
+        "staff/proposals/<int:pk>/eligibility/overrides/<int:override_pk>/revoke/",
+        eligibility_views.override_revoke,
+        name="eligibility_override_revoke",
+    ),
     path("staff/programs/", views.program_list, name="program_list"),
     path("staff/programs/new/", views.program_create, name="program_create"),
     path("staff/programs/<int:pk>/", views.program_detail, name="program_detail"),

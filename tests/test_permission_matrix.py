@@ -109,7 +109,8 @@ STAFF_SCOPED = frozenset({
     "intake:call_staff_detail",
     "intake:call_update", "intake:call_stages", "intake:attachment_download", "intake:version_detail",
     "intake:version_compare",
-    "intake:eligibility", "intake:eligibility_rules", "workflow:call_proposals", "workflow:proposal_detail",
+    "intake:eligibility", "intake:eligibility_rules", "intake:eligibility_override_revoke",
+    "workflow:call_proposals", "workflow:proposal_detail",
     "assessment:review_reopen",
     "assessment:results", "assessment:results_csv", "assessment:rubric", "assessment:call_conflicts",
     "assessment:assignments", "assessment:assignment_proposal", "board:meeting_list", "board:meeting_create",
@@ -226,6 +227,8 @@ MATRIX: dict[str, dict[str, Expected]] = {
     "intake:version_compare": {**role("staff"), "staff": 400},
     "intake:eligibility": role("staff"),
     "intake:eligibility_rules": role("staff"),
+    # Revoking an override is a POST of the proposal's staff: their GET is refused.
+    "intake:eligibility_override_revoke": {**role("staff"), "staff": 405},
     # Staff read every proposal; the board only those before it, which a draft is not.
     "workflow:proposal_detail": {**signed_in(403), "staff": 200, "board": 404},
     "workflow:proposal_act": signed_in(405),
@@ -423,6 +426,7 @@ def objects(
             "intake:version_compare": {"pk": proposal.pk},
             "intake:eligibility": {"pk": proposal.pk},
             "intake:eligibility_rules": {"pk": proposal.pk},
+            "intake:eligibility_override_revoke": {"pk": proposal.pk, "override_pk": 1},
             "workflow:proposal_detail": {"pk": proposal.pk},
             "workflow:proposal_act": {"pk": proposal.pk, "action": "submit"},
             "assessment:declare": {"pk": assignment.pk},
@@ -665,6 +669,7 @@ def _staff_only_posts(objects: Objects) -> Iterator[tuple[str, str]]:
         "board:meeting_open_early",
         "workflow:proposal_legal_hold",
         "workflow:call_legal_hold",
+        "intake:eligibility_override_revoke",
     ):
         yield name, reverse(name, kwargs=objects.kwargs.get(name, {}))
 

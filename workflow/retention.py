@@ -376,7 +376,10 @@ def _content_remove(disposed: QuerySet[Any], *, now: datetime) -> None:
     _raw_delete(CoApplicant.objects.filter(proposal_id__in=disposed))
     _raw_delete(Notification.objects.filter(proposal_id__in=disposed))
     ProposalVersion.objects.filter(proposal_id__in=disposed).update(data={})
-    EligibilityOverride.objects.filter(proposal_id__in=disposed).update(reason="")
+    # The figures of some checks name the consortium's organizations: they go with it.
+    EligibilityOverride.objects.filter(proposal_id__in=disposed).update(
+        reason="", message="", figure="", lapsed_figure="", revoked_reason=""
+    )
     Assignment.objects.filter(proposal_id__in=disposed).exclude(decline_reason="").update(decline_reason="")
     Review.objects.filter(assignment__proposal_id__in=disposed).exclude(overall_comment="").update(overall_comment="")
     Score.objects.filter(review__assignment__proposal_id__in=disposed).exclude(comment="").update(comment="")

@@ -22,6 +22,7 @@ from assessment.scoring import ProposalScores, Scale, proposal_scores
 from board.services.agenda_queries import ZERO, PageDetails, RankedItem
 from intake.choices import VersionKind
 from intake.eligibility import Application, figures, is_sme
+from intake.formatting import ratio, ratio_of
 from intake.models import Call, Proposal
 from intake.services.call_lists import EligibilitySummary, eligibility_summary
 
@@ -72,6 +73,8 @@ class AgendaRow:
     #: The envelope runs out on this row: the line is drawn above it.
     envelope_runs_out: bool = False
     matching_ratio: Decimal | None = None
+    #: The matching ratio as every page shows it, beside the call's minimum (``intake.formatting``).
+    matching_ratio_shown: str = ""
     eligibility: EligibilitySummary | None = None
     scores: ProposalScores | None = None
     criteria: list[CriterionResult] = field(default_factory=list)
@@ -213,7 +216,11 @@ def rows_detail(rows: Iterable[AgendaRow], *, details: PageDetails, criteria: li
         }
         scores = proposal_scores(complete, scales, threshold=threshold) if scales else None
         row.partners = [Partner(name=p.name, is_lead=p.is_lead, sme=is_sme(p, rules)) for p in partners]
-        row.matching_ratio = figures(Application(partners=partners)).matching_ratio
+        computed = figures(Application(partners=partners))
+        row.matching_ratio = computed.matching_ratio
+        row.matching_ratio_shown = ratio(
+            ratio_of(computed.industry_contribution, computed.cluster_funding), rules.min_matching_ratio
+        )
         # Only the full application goes to the board: every agenda row is at that stage.
         row.eligibility = eligibility_summary(proposal, rules, at_application=True)
         row.scores = scores

@@ -143,8 +143,8 @@ def program_overview(*, calls: Sequence[Call], label: str) -> Overview:
             country="",
             province="",
             is_lead=False,
-            cash=cash,
-            in_kind=in_kind,
+            cash=ZERO if cash is None else cash,
+            in_kind=ZERO if in_kind is None else in_kind,
             funding_requested=requested,
         )
         consortia[(call_id, proposal_id)].append((organization_id, partner))

@@ -66,7 +66,8 @@ class MoneyField(forms.CharField):
 
 
 def _amount_initial(value: Decimal | None) -> str:
-    return "" if not value else f"{value:.2f}"
+    """Return a saved amount as its field shows it: empty when none was given, and a zero as a zero."""
+    return "" if value is None else f"{value:.2f}"
 
 
 class _GridForm(forms.Form):
@@ -104,7 +105,7 @@ class ContributionsForm(_GridForm):
                 initial=_amount_initial(member.in_kind_contribution),
             )
 
-    def rows(self) -> list[tuple[ConsortiumMember, list[tuple[forms.BoundField, Decimal]]]]:
+    def rows(self) -> list[tuple[ConsortiumMember, list[tuple[forms.BoundField, Decimal | None]]]]:
         """Return each member with its two fields, each beside the amount saved."""
         return [
             (
@@ -117,12 +118,13 @@ class ContributionsForm(_GridForm):
             for member in self.members
         ]
 
-    def contributions(self) -> dict[int, tuple[Decimal, Decimal]]:
+    def contributions(self) -> dict[int, tuple[Decimal | None, Decimal | None]]:
+        """Return each member's cash and in-kind contributions by member id; None where the cell was left empty.
+
+        A zero typed is a contribution of nothing and is kept as zero; an empty cell is not given yet.
+        """
         data = self.cleaned_data
-        return {
-            member.pk: (data[f"cash_{member.pk}"] or Decimal("0"), data[f"in_kind_{member.pk}"] or Decimal("0"))
-            for member in self.members
-        }
+        return {member.pk: (data[f"cash_{member.pk}"], data[f"in_kind_{member.pk}"]) for member in self.members}
 
     def full_clean(self) -> None:
         super().full_clean()

@@ -1,4 +1,4 @@
-"""Staff's forms on a proposal's eligibility: override one failed check, apply the call's current rules."""
+"""Staff's forms on a proposal's eligibility: override a failed check, revoke an override, apply the call's rules."""
 
 from __future__ import annotations
 
@@ -54,4 +54,26 @@ class ApplyCallRulesForm(forms.Form):
         reason = self.cleaned_data["reason"].strip()
         if not reason:
             raise forms.ValidationError(_("Give the reason for applying the call's current rules."))
+        return reason
+
+
+class OverrideRevokeForm(forms.Form):
+    """The written reason for revoking one override; prefixed with the override's id, one per override shown."""
+
+    reason = forms.CharField(
+        label=_("Reason for the revocation"),
+        help_text=_("Required. The override is kept, marked revoked, with this reason in the proposal's history."),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=5000,
+    )
+
+    def __init__(self, *args: Any, override_id: int, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", f"revoke-{override_id}")
+        super().__init__(*args, **kwargs)
+        self.override_id = override_id
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError(_("Give the reason for the revocation."))
         return reason

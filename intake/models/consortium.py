@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
 from intake.choices import CostCategory
-from intake.eligibility import Partner
+from intake.eligibility import ZERO, Partner
 from intake.models.base import money
 from intake.models.proposals import Proposal
 
@@ -43,8 +43,9 @@ class ConsortiumMember(models.Model):
         Organization, on_delete=models.PROTECT, related_name="consortium_memberships", verbose_name=_("organization")
     )
     is_lead = models.BooleanField(_("lead"), default=False)
-    cash_contribution = money(_("cash contribution ($)"), default=Decimal("0"))
-    in_kind_contribution = money(_("in-kind contribution ($)"), default=Decimal("0"))
+    # None until the applicant gives it: a zero typed is a contribution of nothing, and stays zero.
+    cash_contribution = money(_("cash contribution ($)"), null=True, blank=True)
+    in_kind_contribution = money(_("in-kind contribution ($)"), null=True, blank=True)
     funding_requested = money(_("funding requested from the cluster ($)"), default=Decimal("0"))
     background_ip = models.TextField(_("background IP it brings"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -75,8 +76,8 @@ class ConsortiumMember(models.Model):
             country=str(organization.country),
             province=organization.province,
             is_lead=self.is_lead,
-            cash=self.cash_contribution,
-            in_kind=self.in_kind_contribution,
+            cash=ZERO if self.cash_contribution is None else self.cash_contribution,
+            in_kind=ZERO if self.in_kind_contribution is None else self.in_kind_contribution,
             funding_requested=self.funding_requested,
             costs={line.category: line.amount for line in self.budget_lines.all()} if with_costs else {},
         )

@@ -234,18 +234,23 @@ class Proposal(ProposalLifecycle, LegalHold, FrozenRules):
         return self.rules_in_force(stage).rules
 
     def eligibility_texts(self, stage: str) -> dict[str, str]:
-        """Return the long texts of ``stage`` by their label in the active language, as the engine reads them."""
+        """Return the long texts of ``stage`` by field name, as the engine reads them (the same in every language)."""
         fields = self.LOI_TEXTS if stage == VersionKind.LOI else self.APPLICATION_TEXTS
-        return {capfirst(str(Proposal._meta.get_field(name).verbose_name)): getattr(self, name) for name in fields}
+        return {name: getattr(self, name) for name in fields}
+
+    def eligibility_labels(self, stage: str) -> dict[str, str]:
+        """Return the labels of the long texts of ``stage`` by field name, in the active language."""
+        fields = self.LOI_TEXTS if stage == VersionKind.LOI else self.APPLICATION_TEXTS
+        return {name: capfirst(str(Proposal._meta.get_field(name).verbose_name)) for name in fields}
 
     def eligibility_application(self, stage: str) -> Application:
         """Return what the applicant entered as the eligibility engine reads it (3 queries, none for an LOI).
 
         A letter of intent is checked for its word limits only, so its consortium and attachments are left out.
         """
-        texts = self.eligibility_texts(stage)
+        texts, labels = self.eligibility_texts(stage), self.eligibility_labels(stage)
         if stage == VersionKind.LOI:
-            return Application(partners=(), texts=texts)
+            return Application(partners=(), texts=texts, labels=labels)
         # Imported here, not at the top: these models point at Proposal, so their modules import this one.
         from intake.models.attachments import Attachment
         from intake.models.consortium import ConsortiumMember
@@ -260,7 +265,7 @@ class Proposal(ProposalLifecycle, LegalHold, FrozenRules):
         kinds = frozenset(
             Attachment.objects.filter(proposal=self, removed_at__isnull=True).values_list("kind", flat=True)
         )
-        return Application(partners=partners, texts=texts, attachments=kinds)
+        return Application(partners=partners, texts=texts, attachments=kinds, labels=labels)
 
     def eligibility_checks(self) -> list[Check]:
         """Return every eligibility check of the proposal's current stage, passed or failed."""
@@ -289,9 +294,16 @@ class Proposal(ProposalLifecycle, LegalHold, FrozenRules):
         return max(required - submitted, 0)
 
     def eligibility_failures(self) -> list[str]:
-        """Return "<label>: <message>" for each failed hard check that staff have not overridden."""
+        """Return "<label>: <message>" for each failed hard check that no override in force covers.
+
+        An override covers a check only while the check's code, stage, figure and limit are the
+        ones it was granted for (``EligibilityOverride.covers``).
+        """
         failed = [check for check in self.eligibility_checks() if check.hard and not check.passed]
         if not failed:
             return []
-        overridden = set(self.eligibility_overrides.values_list("check_code", flat=True))
-        return [f"{check.label}: {check.message}" for check in failed if check.code not in overridden]
+        covered = {
+            override.binding
+            for override in self.eligibility_overrides.filter(revoked_at__isnull=True, lapsed_at__isnull=True)
+        }
+        return [f"{check.label}: {check.message}" for check in failed if check.binding not in covered]

@@ -13,8 +13,10 @@ from django.utils.translation import gettext as _
 
 from accounts.errors import StaleAction
 from accounts.models import User
-from intake.completeness import OUTCOME_FIELDS, missing_by_section
+from intake.choices import VersionKind
+from intake.completeness import OUTCOME_FIELDS, missing_by_section, proposal_stage
 from intake.models import Attachment, ConsortiumMember, ForegroundIP, Milestone, Proposal
+from intake.selectors import EligibilityResult, proposal_eligibility
 from intake.services import proposal_lock_for_application
 
 
@@ -39,6 +41,17 @@ def applications_prefetch(*, proposals: list[Proposal]) -> None:
 def application_missing(*, proposal: Proposal) -> dict[str, list[str]]:
     """Return what each section of ``proposal`` lacks (see ``intake.completeness``)."""
     return missing_by_section(application_prefetch(proposal=proposal))
+
+
+def application_rules(*, proposal: Proposal) -> list[EligibilityResult]:
+    """Return the eligibility checks of ``proposal``'s draft with their overrides, live; none before the application.
+
+    The same engine and the same checks as staff's eligibility page: the section pages show
+    them beside the figures, and a complete section that breaks one says so.
+    """
+    if proposal_stage(proposal) != VersionKind.APPLICATION:
+        return []
+    return proposal_eligibility(proposal=proposal)
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from intake.choices import VersionKind
-from intake.eligibility import Application, Partner, Rules, outcomes
+from intake.eligibility import ZERO, Application, Partner, Rules, verdicts
 from intake.models import Attachment, Call, ConsortiumMember, EligibilityOverride, Proposal
 from intake.selectors import APPLICATION_TEXTS, proposals_rules_prefetch
 from intake.services.batches import batch_annotation, proposals_in_batch
@@ -194,7 +194,7 @@ def call_proposals_page(
 _INPUT_COLUMNS = (
     "input_source", "input_proposal", "input_member", "input_created", "input_lead", "input_cash", "input_in_kind",
     "input_funding", "input_name", "input_kind", "input_employees", "input_country", "input_province", "input_code",
-    "input_amount",
+    "input_amount", "input_stage", "input_figure", "input_limit",
 )  # fmt: skip
 _MEMBER, _ATTACHMENT, _OVERRIDE = 0, 1, 2
 
@@ -210,6 +210,7 @@ def _input_part(queryset: QuerySet[Any], source: int, **given: Any) -> QuerySet[
         "input_cash": money, "input_in_kind": money, "input_funding": money, "input_name": CharField(),
         "input_kind": CharField(), "input_employees": IntegerField(), "input_country": CharField(),
         "input_province": CharField(), "input_code": CharField(), "input_amount": money,
+        "input_stage": CharField(), "input_figure": CharField(), "input_limit": CharField(),
     }  # fmt: skip
     columns = {name: given.get(name, Cast(Value(None), output_field=field)) for name, field in types.items()}
     return (
@@ -223,7 +224,8 @@ def _eligibility_inputs(ids: list[int]) -> QuerySet[Any]:
     """Return one query of what the engine reads for the proposals ``ids``: ``_INPUT_COLUMNS`` rows.
 
     A union of three parts: the consortium members with their organizations and budget lines
-    (a left join, one row per line), the current attachments' types and the overridden checks.
+    (a left join, one row per line), the current attachments' types and the overrides in force,
+    each with what it is bound to (check, stage, figure, limit).
     """
     members = _input_part(
         ConsortiumMember.objects.filter(proposal__in=ids),
@@ -245,7 +247,14 @@ def _eligibility_inputs(ids: list[int]) -> QuerySet[Any]:
     attachments = _input_part(
         Attachment.objects.filter(proposal__in=ids, removed_at__isnull=True), _ATTACHMENT, input_code=F("kind")
     )
-    overrides = _input_part(EligibilityOverride.objects.filter(proposal__in=ids), _OVERRIDE, input_code=F("check_code"))
+    overrides = _input_part(
+        EligibilityOverride.objects.filter(proposal__in=ids, revoked_at__isnull=True, lapsed_at__isnull=True),
+        _OVERRIDE,
+        input_code=F("check_code"),
+        input_stage=F("stage"),
+        input_figure=Cast("figure", output_field=CharField()),
+        input_limit=Cast("limit", output_field=CharField()),
+    )
     return members.union(attachments, overrides, all=True)
 
 
@@ -253,14 +262,15 @@ def prefetch_eligibility(rows: list[Proposal]) -> None:
     """Fetch what the engine reads for every row of the page, at once (2 queries, whatever the rows).
 
     Each proposal gets ``engine_partners`` (lead first, then in the order they joined),
-    ``attachment_kinds`` and ``overridden_codes``, and the rules frozen in its versions
+    ``attachment_kinds`` and ``override_bindings`` (what each override in force is bound to,
+    ``EligibilityOverride.binding``), and the rules frozen in its versions
     (``intake.selectors.proposals_rules_prefetch``), so ``eligibility_rules`` reads no more.
     Letters of intent are read too: skipping them would make the count depend on the rows.
     """
     proposals_rules_prefetch(proposals=rows)
     ids = [proposal.pk for proposal in rows]
     kinds: dict[int, set[str]] = {pk: set() for pk in ids}
-    overridden: dict[int, set[str]] = {pk: set() for pk in ids}
+    overridden: dict[int, set[tuple[str, str, str, str]]] = {pk: set() for pk in ids}
     members: dict[int, tuple[tuple[Any, ...], dict[str, object], dict[str, Decimal]]] = {}
     for (
         source,
@@ -278,11 +288,14 @@ def prefetch_eligibility(rows: list[Proposal]) -> None:
         province,
         code,
         amount,
+        stage,
+        figure,
+        limit,
     ) in _eligibility_inputs(ids):
         if source == _ATTACHMENT:
             kinds[proposal_id].add(code)
         elif source == _OVERRIDE:
-            overridden[proposal_id].add(code)
+            overridden[proposal_id].add((code, stage, figure or "", limit or ""))
         else:
             if pk not in members:
                 members[pk] = (
@@ -294,8 +307,8 @@ def prefetch_eligibility(rows: list[Proposal]) -> None:
                         "country": str(country),
                         "province": province,
                         "is_lead": is_lead,
-                        "cash": cash,
-                        "in_kind": in_kind,
+                        "cash": ZERO if cash is None else cash,
+                        "in_kind": ZERO if in_kind is None else in_kind,
                         "funding_requested": funding,
                     },
                     {},
@@ -308,7 +321,7 @@ def prefetch_eligibility(rows: list[Proposal]) -> None:
     for proposal in rows:
         proposal.engine_partners = tuple(partners[proposal.pk])  # type: ignore[attr-defined]
         proposal.attachment_kinds = frozenset(kinds[proposal.pk])  # type: ignore[attr-defined]
-        proposal.overridden_codes = overridden[proposal.pk]  # type: ignore[attr-defined]
+        proposal.override_bindings = overridden[proposal.pk]  # type: ignore[attr-defined]
 
 
 def _at_application_stage(proposal: Proposal) -> bool:
@@ -321,9 +334,10 @@ def eligibility_summary(
 ) -> EligibilitySummary | None:
     """Count the row's failed and overridden checks from the engine's verdicts alone.
 
-    The list shows counts, not explanations: ``outcomes`` decides each check as ``checks``
-    does without formatting amounts, organization types and translations for every row.
-    The texts are keyed by field name, since no message names them here. A caller whose
+    The list shows counts, not explanations: ``verdicts`` decides each check as ``checks``
+    does, with its figure and limit, without formatting amounts, organization types and
+    translations for every row. A failed check counts as overridden only where an override in
+    force is bound to its very figure and limit. A caller whose
     rows are all at the full application (the board's agenda) says so with ``at_application``
     rather than have each row's stage read.
     """
@@ -334,10 +348,11 @@ def eligibility_summary(
         texts={name: getattr(proposal, name) for name in APPLICATION_TEXTS},
         attachments=proposal.attachment_kinds,  # type: ignore[attr-defined]
     )
-    verdicts = outcomes(application, rules, stage=VersionKind.APPLICATION)
-    failed = [code for code, passed in verdicts.items() if not passed]
-    overridden = len([code for code in failed if code in proposal.overridden_codes])  # type: ignore[attr-defined]
-    return EligibilitySummary(failed=len(failed) - overridden, overridden=overridden, total=len(verdicts))
+    found = verdicts(application, rules, stage=VersionKind.APPLICATION)
+    failed = [verdict for verdict in found if not verdict.passed]
+    bindings = proposal.override_bindings  # type: ignore[attr-defined]
+    overridden = len([verdict for verdict in failed if verdict.binding in bindings])
+    return EligibilitySummary(failed=len(failed) - overridden, overridden=overridden, total=len(found))
 
 
 def stage_choices() -> list[tuple[str, str]]:

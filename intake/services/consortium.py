@@ -22,7 +22,18 @@ from accounts.errors import ActionForbidden, DomainError, StaleAction
 from accounts.models import Membership, Organization, User
 from accounts.services import organization_register
 from intake.choices import CostCategory, VersionKind
-from intake.eligibility import Figures, figures
+from intake.eligibility import (
+    CLUSTER_SHARE,
+    IN_KIND_CAP,
+    MATCHING_RATIO,
+    PARTNER_SHARE,
+    PROJECT_SIZE,
+    Check,
+    Figures,
+    checks,
+    figures,
+)
+from intake.formatting import money, percent, ratio, ratio_of, share_of
 from intake.models import BudgetLine, CoApplicant, ConsortiumMember, Proposal
 from intake.selectors import proposal_application
 from intake.services import proposal_lock_for_application
@@ -84,36 +95,106 @@ def organizations_to_add(*, proposal: Proposal) -> QuerySet[Organization]:
 
 @dataclass(frozen=True)
 class BudgetRow:
-    """One partner's line of the budget grid, with its totals and share computed."""
+    """One partner's line of the budget grid, with its totals and share computed.
+
+    ``share_shown`` is its share of the reimbursement as every page shows it (beside the call's
+    limit, ``intake.formatting``), and ``over_limit`` whether it is above that limit.
+    """
 
     member: ConsortiumMember
     costs: dict[str, Decimal]
     eligible_costs: Decimal
     reimbursement_share: Decimal
+    share_shown: str = ""
+    over_limit: bool = False
+
+
+@dataclass(frozen=True)
+class BudgetFigure:
+    """A figure of the budget as shown beside the limit of the rule it answers to, and that rule's check."""
+
+    shown: str  # "" when it has no base (no costs, no funding)
+    limit: str  # the rule's limit as shown, "" when the call has no such rule
+    check: Check | None
 
 
 @dataclass(frozen=True)
 class Budget:
-    """The budget grid of a proposal and its computed figures."""
+    """The budget grid of a proposal, its computed figures, and the call's rules checked on it live."""
 
     rows: list[BudgetRow]
     category_totals: dict[str, Decimal]
     figures: Figures
+    cluster_share: BudgetFigure
+    matching_ratio: BudgetFigure
+    in_kind_share: BudgetFigure
+    project_size: BudgetFigure
+
+
+def _limits(check: Check | None) -> tuple[Decimal, ...]:
+    """Return the numeric limit ``check`` carries (``Check.limit``) as a tuple of one, or none."""
+    if check is None:
+        return ()
+    try:
+        return (Decimal(check.limit),)
+    except ArithmeticError:
+        return ()
+
+
+def _share_figure(part: Decimal, whole: Decimal, check: Check | None) -> BudgetFigure:
+    limits = _limits(check)
+    return BudgetFigure(
+        shown=percent(share_of(part, whole), *limits), limit=percent(limits[0]) if limits else "", check=check
+    )
+
+
+def _ratio_figure(part: Decimal, whole: Decimal, check: Check | None) -> BudgetFigure:
+    limits = _limits(check)
+    return BudgetFigure(
+        shown=ratio(ratio_of(part, whole), *limits), limit=ratio(limits[0]) if limits else "", check=check
+    )
 
 
 def proposal_budget(*, proposal: Proposal) -> Budget:
-    """Return the budget grid of ``proposal`` with every figure computed by the eligibility engine."""
+    """Return the budget grid of ``proposal`` with every figure computed, and checked, by the eligibility engine.
+
+    The figures are shown by ``intake.formatting`` beside the limits of the checks they answer
+    to (the proposal's stage's checks on its draft), so a page never shows a failing figure as
+    equal to its limit, and shows it as every other page does.
+    """
     members = consortium_members(proposal=proposal)
-    result = figures(proposal_application(proposal=proposal, stage=VersionKind.APPLICATION))
+    stage = proposal.eligibility_stage()
+    application = proposal_application(proposal=proposal, stage=VersionKind.APPLICATION)
+    checked = application if stage == VersionKind.APPLICATION else proposal_application(proposal=proposal, stage=stage)
+    found = {check.code: check for check in checks(checked, proposal.eligibility_rules(stage), stage=stage)}
+    result = figures(application)
+    funding = result.cluster_funding
+    partner_limits = _limits(found.get(PARTNER_SHARE))
     rows = []
     # ``proposal_application`` lists the partners in the same order as ``consortium_members``.
-    for member, (_name, share) in zip(members, result.partner_shares, strict=True):
+    for member, partner, (_name, share) in zip(members, application.partners, result.partner_shares, strict=True):
         costs = {line.category: line.amount for line in member.budget_lines.all()}
+        exact = share_of(partner.funding_requested, funding) or ZERO
         rows.append(
-            BudgetRow(member=member, costs=costs, eligible_costs=sum(costs.values(), ZERO), reimbursement_share=share)
+            BudgetRow(
+                member=member,
+                costs=costs,
+                eligible_costs=sum(costs.values(), ZERO),
+                reimbursement_share=share,
+                share_shown=percent(exact, *partner_limits),
+                over_limit=any(exact > limit for limit in partner_limits),
+            )
         )
     totals = {category: sum((row.costs.get(category, ZERO) for row in rows), ZERO) for category in CostCategory.values}
-    return Budget(rows=rows, category_totals=totals, figures=result)
+    return Budget(
+        rows=rows,
+        category_totals=totals,
+        figures=result,
+        cluster_share=_share_figure(funding, result.eligible_costs, found.get(CLUSTER_SHARE)),
+        matching_ratio=_ratio_figure(result.industry_contribution, funding, found.get(MATCHING_RATIO)),
+        in_kind_share=_share_figure(result.in_kind, result.industry_contribution, found.get(IN_KIND_CAP)),
+        project_size=BudgetFigure(shown=money(result.eligible_costs, 2), limit="", check=found.get(PROJECT_SIZE)),
+    )
 
 
 # --- The consortium ----------------------------------------------------------------------------
@@ -183,16 +264,19 @@ def contributions_save(
     proposal: Proposal,
     by: User,
     expected_updated_at: datetime | None,
-    contributions: Mapping[int, tuple[Decimal, Decimal]],
+    contributions: Mapping[int, tuple[Decimal | None, Decimal | None]],
 ) -> None:
-    """Save each member's cash and in-kind contributions, given by member id, in one transaction."""
+    """Save each member's cash and in-kind contributions, given by member id, in one transaction.
+
+    None is a contribution not given yet (the section stays incomplete); zero is a contribution of nothing.
+    """
     with transaction.atomic():
         current = proposal_lock_for_application(proposal=proposal, by=by, expected_updated_at=expected_updated_at)
         members = {member.pk: member for member in ConsortiumMember.objects.filter(proposal=current)}
         if set(contributions) - set(members):
             raise StaleAction(_("A partner is no longer in the consortium. Your changes are not saved."))
         for member_id, (cash, in_kind) in contributions.items():
-            if cash < ZERO or in_kind < ZERO:
+            if (cash is not None and cash < ZERO) or (in_kind is not None and in_kind < ZERO):
                 raise ValidationError(_("A contribution cannot be negative."))
             member = members[member_id]
             member.cash_contribution = cash

@@ -29,6 +29,7 @@ from accounts.models import User
 from intake.choices import AttachmentType, CostCategory, ForegroundIPKind, VersionKind
 from intake.completeness import LOI_DETAIL_FIELDS, OUTCOME_FIELDS
 from intake.eligibility import Application, Partner, checks, figures, rules_to_data
+from intake.formatting import percent, ratio, ratio_of, share_of
 from intake.models import Attachment, ConsortiumMember, ForegroundIP, Proposal, ProposalVersion
 
 SCHEMA = 2
@@ -104,6 +105,7 @@ def proposal_version_data(
             Application(
                 partners=tuple(partners) if application else (),  # a letter of intent is held to its words only
                 texts=proposal.eligibility_texts(kind),
+                labels=proposal.eligibility_labels(kind),
                 attachments=frozenset(attachment.kind for attachment in attachments),
             ),
             rules,
@@ -410,6 +412,45 @@ def _decimal(value: Any) -> Decimal | None:
     return None if value in (None, "") else Decimal(str(value))
 
 
+def _shown_figures(data: dict[str, Any], figures_data: dict[str, Any]) -> dict[str, Any]:
+    """Return a version's shares and ratio as every page shows them: from its amounts, beside its frozen limits.
+
+    The stored shares are rounded half up, so a share 1¢ over its limit was stored equal to it;
+    recomputed from the amounts and shown by ``intake.formatting`` beside the version's own
+    rules, it reads as the staff's eligibility page and the budget page read it.
+    """
+    rules = data.get("rules") or {}
+
+    def limits(name: str) -> tuple[Decimal, ...]:
+        value = rules.get(name) if isinstance(rules, dict) else None
+        limit = _decimal(value) if isinstance(value, str | int | float | Decimal) else None
+        return () if limit is None else (limit,)
+
+    def amount(name: str) -> Decimal:
+        return _decimal(figures_data.get(name)) or Decimal("0")
+
+    funding = amount("cluster_funding")
+    industry = amount("industry_contribution")
+    partners = data.get("consortium") or []
+    return {
+        "cluster_share": percent(share_of(funding, amount("eligible_costs")), *limits("max_cluster_share")),
+        "matching_ratio": ratio(ratio_of(industry, funding), *limits("min_matching_ratio")),
+        "in_kind_share": percent(share_of(amount("in_kind"), industry), *limits("max_in_kind_share")),
+        "partner_shares": [
+            (
+                partner["name"],
+                percent(
+                    share_of(_decimal(partner["funding_requested"]) or Decimal("0"), funding) or Decimal("0"),
+                    *limits("max_partner_share"),
+                ),
+            )
+            for partner in partners
+        ]
+        if funding
+        else [],
+    }
+
+
 def version_sheet(*, data: dict[str, Any]) -> dict[str, Any]:
     """Arrange a version's document for reading: labelled texts, the consortium, the budget by category.
 
@@ -467,10 +508,7 @@ def version_sheet(*, data: dict[str, Any]) -> dict[str, Any]:
             (_figure_labels()[key], _decimal(figures_data.get(key)))
             for key in ("eligible_costs", "cluster_funding", "cash", "in_kind", "industry_contribution")
         ],
-        "cluster_share": figures_data.get("cluster_share"),
-        "matching_ratio": figures_data.get("matching_ratio"),
-        "in_kind_share": figures_data.get("in_kind_share"),
-        "partner_shares": figures_data.get("partner_shares") or [],
+        **_shown_figures(data, figures_data),
         "outcomes": [
             (_("Jobs created"), outcomes.get("jobs_during"), outcomes.get("jobs_after"), False),
             (_("Revenue"), _decimal(outcomes.get("revenue_during")), _decimal(outcomes.get("revenue_after")), True),

@@ -21,7 +21,7 @@ from accounts.choices import Role
 from accounts.decorators import AuthenticatedRequest, role_required
 from accounts.form_handling import form_save
 from intake.choices import VersionKind
-from intake.completeness import OUTCOME_FIELDS, SECTIONS, missing_by_section, proposal_stage
+from intake.completeness import OUTCOME_FIELDS, SECTIONS, missing_by_section, proposal_stage, rules_by_section
 from intake.forms.application import (
     JOINT,
     DescriptionForm,
@@ -31,19 +31,33 @@ from intake.forms.application import (
     OutcomesForm,
 )
 from intake.models import Proposal
+from intake.selectors import EligibilityResult
 from intake.services import application as services
-from intake.services.application import application_missing
+from intake.services.application import application_missing, application_rules
 from workflow import access
 
 
-def application_nav(proposal: Proposal, current: str, *, missing: dict[str, list[str]] | None = None) -> dict[str, Any]:
+def application_nav(
+    proposal: Proposal,
+    current: str,
+    *,
+    missing: dict[str, list[str]] | None = None,
+    results: list[EligibilityResult] | None = None,
+) -> dict[str, Any]:
     """Return the context of the sections' navigation, with ``current`` (a section slug, or "") marked.
 
     Merge it into the page's context, then ``{% include "intake/application/_nav.html" %}``.
-    ``missing`` is ``missing_by_section(proposal)`` when the caller already has it.
+    ``missing`` is ``missing_by_section(proposal)`` and ``results`` is
+    ``application_rules(proposal=proposal)`` when the caller already has them. Each section
+    carries the call's rules its entries answer to (``rules``, live) and how many of them it
+    breaks with no override (``broken``): a complete section that breaks one is never shown
+    as plainly complete. ``current_rules`` are the current section's.
     """
     if missing is None:
         missing = missing_by_section(proposal)
+    if results is None:
+        results = application_rules(proposal=proposal)
+    by_section = rules_by_section(results)
     sections = []
     for section in SECTIONS:
         try:
@@ -58,6 +72,8 @@ def application_nav(proposal: Proposal, current: str, *, missing: dict[str, list
                 "complete": not missing[section.slug],
                 "missing": missing[section.slug],
                 "current": section.slug == current,
+                "rules": by_section[section.slug],
+                "broken": sum(1 for result in by_section[section.slug] if result.overridable),
             }
         )
     return {
@@ -65,6 +81,8 @@ def application_nav(proposal: Proposal, current: str, *, missing: dict[str, list
             "proposal": proposal,
             "sections": sections,
             "complete_count": sum(1 for section in sections if section["complete"]),
+            "breaking_count": sum(1 for section in sections if section["broken"]),
+            "current_rules": by_section.get(current, []),
             "total": len(sections),
             "overview_url": reverse("intake:application", kwargs={"pk": proposal.pk}),
             "on_overview": current == "",

@@ -296,11 +296,12 @@ def describe(visitor: Visitor, proposal_pk: int) -> None:
 
 
 #: What each member of the consortium contributes, cash and in kind: 1,150,000 from industry, 250,000 in kind.
+#: A contribution of nothing is typed as 0: a cell left empty is a contribution not given yet.
 CONTRIBUTIONS = {
     LEAD: ("300,000", "100,000"),
     LARGE_COMPANY: ("500,000", "100,000"),
-    UNIVERSITY: ("", "50,000"),
-    NEW_SME: ("100,000", ""),
+    UNIVERSITY: ("0", "50,000"),
+    NEW_SME: ("100,000", "0"),
 }
 
 

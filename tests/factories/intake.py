@@ -160,11 +160,15 @@ def fill_application(proposal: Proposal) -> Proposal:
         proposal=proposal,
         organization=OrganizationFactory(kind=OrganizationType.LARGE_COMPANY, employee_count=1200),
         cash_contribution=Decimal("300000"),
+        in_kind_contribution=Decimal("0"),
         funding_requested=Decimal("400000"),
         background_ip="None.",
     )
     ConsortiumMember.objects.filter(pk=lead.pk).update(
-        cash_contribution=Decimal("800000"), funding_requested=Decimal("600000"), background_ip="A sensor patent."
+        cash_contribution=Decimal("800000"),
+        in_kind_contribution=Decimal("0"),
+        funding_requested=Decimal("600000"),
+        background_ip="A sensor patent.",
     )
     BudgetLine.objects.bulk_create(
         [

@@ -414,12 +414,29 @@ def test_overview_counts_complete_sections_and_lists_what_is_missing(
 
 
 def test_overview_of_a_complete_application_says_so(applicant: User, call: Call) -> None:
+    Call.objects.filter(pk=call.pk).update(application_word_limit=2000)
     complete = cast(Proposal, ProposalFactory(call=call, lead_applicant=applicant, state=ProposalState.INVITED))
 
     response = client_for(applicant).get(_url("", complete))
 
     assert response.context["application_nav"]["complete_count"] == 6
-    assert "Every section is complete." in response.content.decode()
+    assert response.context["application_nav"]["breaking_count"] == 0
+    assert "Every section is complete. The lead applicant can submit" in response.content.decode()
+
+
+def test_overview_of_a_complete_application_that_breaks_a_rule_says_which(applicant: User, call: Call) -> None:
+    # The call allows 6 words a text: the factory's texts are longer.
+    complete = cast(Proposal, ProposalFactory(call=call, lead_applicant=applicant, state=ProposalState.INVITED))
+
+    response = client_for(applicant).get(_url("", complete))
+
+    content = response.content.decode()
+    nav = response.context["application_nav"]
+    assert (nav["complete_count"], nav["breaking_count"]) == (6, 2)  # the description's texts and the IP plan's
+    assert "Every section is complete, but the application breaks the call's rules below" in content
+    assert "Every section is complete. The lead applicant can submit" not in content
+    assert content.count(">complete, but breaks 1 rule<") == 2
+    assert "<strong>Word limits</strong>: Each text may have at most 6 words" in content
 
 
 def test_overview_nav_marks_each_section_complete_or_incomplete_in_words(
@@ -427,7 +444,11 @@ def test_overview_nav_marks_each_section_complete_or_incomplete_in_words(
 ) -> None:
     content = applicant_client.get(_url("", proposal)).content.decode()
 
-    assert content.count(">incomplete<") == 6
+    # Empty, the consortium (one organization), the budget (no costs: two rules) and the attachments break rules
+    # too, and the letter of intent's summary is over the call's 6 words for the description and the IP plan.
+    assert content.count(">incomplete<") == 1
+    assert content.count(">incomplete, and breaks 1 rule<") == 4
+    assert content.count(">incomplete, and breaks 2 rules<") == 1
     assert 'aria-label="Sections of the full application"' in content
 
 

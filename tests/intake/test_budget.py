@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from decimal import Decimal
+from html import unescape
 
 import pytest
 import time_machine
@@ -16,6 +17,7 @@ from accounts.errors import DomainError, StaleAction
 from accounts.models import User
 from intake.models import BudgetLine, CoApplicant, ConsortiumMember, Proposal
 from intake.services import consortium as services
+from intake.services.versions import proposal_version_data, version_sheet
 from intake.states import ProposalState
 from tests.conftest import client_for
 from tests.factories import MembershipFactory, OrganizationFactory, ProposalFactory, UserFactory, state_put
@@ -190,15 +192,15 @@ def test_budget_page_shows_the_computed_figures(applicant: User) -> None:
     assert response.status_code == 200
     html = response.content.decode()
     assert _figure(html, "partner-costs") == ["$1,000,000.00", "$1,000,000.00"]
-    assert _figure(html, "partner-share") == ["37.50 %", "62.50 %"]
+    assert _figure(html, "partner-share") == ["37.50\u00a0%", "62.50\u00a0%"]
     assert _figure(html, "category-total") == ["$600,000.00", "$400,000.00", "$1,000,000.00", "$0.00", "$0.00"]
     assert _figure(html, "eligible-costs") == ["$2,000,000.00"]
     assert _figure(html, "cluster-funding") == ["$800,000.00"]
     figures = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html.split('id="budget-figures"')[1].split("</dl>")[0]))
-    assert "Cluster's share of eligible costs 40.00 % (at most 40.00 %)" in figures
+    assert "Cluster's share of eligible costs 40.00 % (at most 40.00 %) ✓ meets the rule" in figures
     assert "$1,000,000.00 ($900,000.00 cash, $100,000.00 in kind)" in figures
-    assert "Industry matching ratio 1.25 : 1 (at least 1.00 : 1)" in figures
-    assert "In-kind share of the industry contribution 10.00 % (at most 25.00 %)" in figures
+    assert "Industry matching ratio 1.25 to 1 (at least 1.00 to 1) ✓ meets the rule" in figures
+    assert "In-kind share of the industry contribution 10.00 % (at most 25.00 %) ✓ meets the rule" in figures
     assert 'name="cost_' in html
 
 
@@ -319,3 +321,119 @@ def test_budget_page_is_read_only_once_submitted(applicant: User) -> None:
     assert "shown read-only" in html
     assert 'name="cost_' not in html
     assert "$4,200.00" in html
+
+
+# --- Figures beside the call's rules -----------------------------------------------------------
+
+
+def _text(html: str, start: str, end: str) -> str:
+    """Return the text of ``html`` between ``start`` and ``end``, tags dropped, entities read, spaces collapsed."""
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html.split(start)[1].split(end)[0])))
+
+
+def budgeted(applicant: User, *, lead_funding: str, partner_funding: str) -> Proposal:
+    """An invited proposal whose consortium and budget are complete: $2.5M of costs, $1.2M from industry."""
+    proposal = invited_proposal(applicant)
+    lead, partner = lead_and_partner(proposal)
+    ConsortiumMember.objects.filter(pk=lead.pk).update(
+        cash_contribution=Decimal("900000"),
+        in_kind_contribution=Decimal("100000"),
+        funding_requested=Decimal(lead_funding),
+    )
+    ConsortiumMember.objects.filter(pk=partner.pk).update(
+        cash_contribution=Decimal("200000"),
+        in_kind_contribution=Decimal("0"),
+        funding_requested=Decimal(partner_funding),
+    )
+    BudgetLine.objects.bulk_create(
+        [
+            BudgetLine(member=lead, category="labour", amount=Decimal("1500000")),
+            BudgetLine(member=partner, category="materials", amount=Decimal("1000000")),
+        ]
+    )
+    return Proposal.objects.get(pk=proposal.pk)
+
+
+def test_budget_page_shows_a_share_one_cent_over_its_limit_as_failing(applicant: User, staff: User) -> None:
+    # $1,000,000.01 of $2,500,000.00: 40.0000004 %, above the call's 40 % by a cent.
+    proposal = budgeted(applicant, lead_funding="400000", partner_funding="600000.01")
+
+    html = client_for(applicant).get(reverse("intake:application_budget", kwargs={"pk": proposal.pk})).content.decode()
+
+    figures = _text(html, 'id="budget-figures"', "</dl>")
+    assert "Cluster's share of eligible costs 40.01 % (at most 40.00 %) ✗ breaks the rule" in figures
+    staff_page = client_for(staff).get(reverse("intake:eligibility", kwargs={"pk": proposal.pk})).content.decode()
+    assert "$1,000,000.01 of $2,500,000.00 of eligible costs: 40.01\u00a0%, above 40.00\u00a0%" in staff_page
+
+
+def test_the_same_share_reads_the_same_on_every_page(applicant: User, staff: User) -> None:
+    # $1,083,333.33 of $2,500,000.00: 43.3333332 %, above the call's 40 %: 43.33 % everywhere.
+    proposal = budgeted(applicant, lead_funding="483333.33", partner_funding="600000")
+
+    budget_page = client_for(applicant).get(reverse("intake:application_budget", kwargs={"pk": proposal.pk}))
+    staff_page = client_for(staff).get(reverse("intake:eligibility", kwargs={"pk": proposal.pk}))
+    sheet = version_sheet(data=proposal_version_data(proposal=proposal)[0])
+
+    assert "Cluster's share of eligible costs 43.33 % (at most 40.00 %)" in _text(
+        budget_page.content.decode(), 'id="budget-figures"', "</dl>"
+    )
+    assert "of eligible costs: 43.33\u00a0%, above 40.00\u00a0%" in staff_page.content.decode()
+    assert sheet["cluster_share"] == "43.33\u00a0%"
+
+
+def test_budget_page_in_french_writes_the_figures_the_french_way(applicant: User) -> None:
+    proposal = budgeted(applicant, lead_funding="400000", partner_funding="600000.01")
+    User.objects.filter(pk=applicant.pk).update(preferred_language="fr")
+    applicant.refresh_from_db()
+
+    html = client_for(applicant).get(reverse("intake:application_budget", kwargs={"pk": proposal.pk})).content.decode()
+
+    assert _figure(html, "cluster-funding") == ["1\u00a0000\u00a0000,01\u00a0$"]
+    assert html.split('data-figure="cluster-share">')[1].startswith("40,01\u00a0%")
+
+
+def test_budget_page_shows_the_calls_rules_live_beside_the_figures(applicant: User) -> None:
+    proposal = budgeted(applicant, lead_funding="400000", partner_funding="600000.01")
+
+    html = client_for(applicant).get(reverse("intake:application_budget", kwargs={"pk": proposal.pk})).content.decode()
+
+    rules = _text(html, 'id="section-rules"', "</section>")
+    assert "✗ breaks the rule Cluster share of eligible costs :" in rules
+    assert "✓ meets the rule Industry matching ratio :" in rules
+    assert "✓ meets the rule One partner's share of the reimbursement :" in rules
+    assert "✓ meets the rule Project size :" in rules
+
+
+def test_a_complete_budget_that_breaks_a_rule_is_never_shown_plainly_complete(applicant: User) -> None:
+    proposal = budgeted(applicant, lead_funding="400000", partner_funding="600000.01")
+
+    html = client_for(applicant).get(reverse("intake:application_budget", kwargs={"pk": proposal.pk})).content.decode()
+
+    nav = _text(html, 'aria-label="Sections of the full application"', "</nav>")
+    assert "Budget complete, but breaks 1 rule" in nav
+    # Two organizations where the call asks for three: the consortium breaks a rule too.
+    assert "Consortium complete, but breaks 1 rule" in nav
+    assert "2 sections break the call's rules" in nav
+    overview = client_for(applicant).get(reverse("intake:application", kwargs={"pk": proposal.pk})).content.decode()
+    assert "Rules of the call not met" in overview
+
+
+def test_partner_share_above_its_limit_is_marked_in_the_grid(applicant: User) -> None:
+    proposal = budgeted(applicant, lead_funding="200000", partner_funding="800000")
+
+    html = client_for(applicant).get(reverse("intake:application_budget", kwargs={"pk": proposal.pk})).content.decode()
+
+    assert _figure(html, "partner-share") == ["20.00\u00a0%", "80.00\u00a0% ✗ above the limit"]
+
+
+def test_budget_page_before_the_invitation_shows_the_figures_without_the_application_rules(applicant: User) -> None:
+    membership = MembershipFactory(user=applicant)
+    draft = ProposalFactory(lead_applicant=applicant, lead_organization=membership.organization)
+
+    response = client_for(applicant).get(reverse("intake:application_budget", kwargs={"pk": draft.pk}))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert _figure(html, "partner-share") == ["0.00\u00a0%"]
+    assert 'id="section-rules"' not in html
+    assert "meets the rule" not in html

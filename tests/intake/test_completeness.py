@@ -93,6 +93,22 @@ def test_a_member_without_contributions_is_named() -> None:
     assert missing_by_section(proposal)["consortium"] == ["the contributions of Idle Ltd."]
     idle.in_kind_contribution = Decimal("1")
     idle.save()
+    assert missing_by_section(proposal)["consortium"] == ["the contributions of Idle Ltd."]
+    idle.cash_contribution = Decimal("0")
+    idle.save()
+    assert missing_by_section(proposal)["consortium"] == []
+
+
+def test_a_member_contributing_zero_and_zero_is_complete() -> None:
+    proposal = _complete()
+    ConsortiumMember.objects.create(
+        proposal=proposal,
+        organization=OrganizationFactory(legal_name="Polytechnique"),
+        cash_contribution=Decimal("0"),
+        in_kind_contribution=Decimal("0"),
+        background_ip="none",
+    )
+
     assert missing_by_section(proposal)["consortium"] == []
 
 

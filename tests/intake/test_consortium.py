@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -13,6 +14,7 @@ from django.urls import reverse
 from accounts.choices import OrganizationType, Role
 from accounts.errors import ActionForbidden, DomainError, StaleAction
 from accounts.models import Membership, Organization, User
+from intake.completeness import missing_by_section
 from intake.models import BudgetLine, CoApplicant, ConsortiumMember, Proposal
 from intake.services import consortium as services
 from intake.states import ProposalState
@@ -629,3 +631,68 @@ def test_member_add_view_by_another_applicant_is_404(applicant: User, other_appl
 
     assert response.status_code == 404
     assert proposal.members.count() == 1
+
+
+# --- Zero is a contribution --------------------------------------------------------------------
+
+
+def _contributions_post(proposal: Proposal, **typed: str) -> dict[str, str]:
+    data = {"loaded_at": fresh(proposal).updated_at.isoformat()}
+    for member in proposal.members.all():
+        data[f"cash_{member.pk}"] = ""
+        data[f"in_kind_{member.pk}"] = ""
+    data.update(typed)
+    return data
+
+
+def test_contributions_typed_as_zero_come_back_as_zero_and_complete_the_section(applicant: User) -> None:
+    proposal = invited_proposal(applicant)
+    lead = proposal.members.get(is_lead=True)
+    university = partner(proposal, legal_name="Polytechnique", kind=OrganizationType.POST_SECONDARY)
+    client = client_for(applicant)
+    url = reverse("intake:application_consortium", kwargs={"pk": proposal.pk})
+
+    response = client.post(
+        url,
+        _contributions_post(
+            proposal,
+            **{f"cash_{lead.pk}": "500000", f"in_kind_{lead.pk}": "0", f"cash_{university.pk}": "0"},
+            **{f"in_kind_{university.pk}": "0"},
+        ),
+    )
+
+    assert response.status_code == 302
+    university.refresh_from_db()
+    assert (university.cash_contribution, university.in_kind_contribution) == (Decimal("0"), Decimal("0"))
+    html = client.get(url).content.decode()
+    assert f'name="cash_{university.pk}" value="0.00"' in html
+    assert f'name="in_kind_{university.pk}" value="0.00"' in html
+    assert missing_by_section(fresh(proposal))["consortium"] == []
+
+
+def test_a_contribution_left_empty_is_not_given_and_the_section_says_so(applicant: User) -> None:
+    proposal = invited_proposal(applicant)
+    lead = proposal.members.get(is_lead=True)
+    university = partner(proposal, legal_name="Polytechnique", kind=OrganizationType.POST_SECONDARY)
+
+    response = client_for(applicant).post(
+        reverse("intake:application_consortium", kwargs={"pk": proposal.pk}),
+        _contributions_post(proposal, **{f"cash_{lead.pk}": "0", f"in_kind_{lead.pk}": "0"}),
+    )
+
+    assert response.status_code == 302
+    university.refresh_from_db()
+    assert (university.cash_contribution, university.in_kind_contribution) == (None, None)
+    assert missing_by_section(fresh(proposal))["consortium"] == ["the contributions of Polytechnique"]
+
+
+def test_consortium_page_shows_the_consortium_rules_live(applicant: User) -> None:
+    proposal = invited_proposal(applicant)
+    partner(proposal, legal_name="Maple Foundry", kind=OrganizationType.LARGE_COMPANY, employee_count=1200)
+
+    html = client_for(applicant).get(reverse("intake:application_consortium", kwargs={"pk": proposal.pk})).content
+    section = html.decode().split('id="section-rules"')[1].split("</section>")[0]
+    rules = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", section))
+
+    # Two organizations where the call asks for three, and no SME among them.
+    assert "✗ breaks the rule Partners : 3 organizations required, 2 found: Lead Robotics Inc., Maple Foundry" in rules

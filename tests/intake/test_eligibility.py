@@ -7,6 +7,7 @@ from dataclasses import replace
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -21,6 +22,7 @@ from intake.eligibility import (
     outcomes,
     rules_from_data,
     rules_to_data,
+    verdicts,
     word_count,
 )
 
@@ -199,12 +201,12 @@ def test_funded_types_a_university_requesting_nothing_passes() -> None:
 
 
 def test_cluster_share_exactly_at_the_limit_passes() -> None:
-    # 1,000,000 of 2,500,000 is exactly 40 %.
+    # 1,000,000 of 2,500,000 is exactly 40\u00a0%.
     check = results(eligible())["cluster_share"]
 
     assert check.passed
     assert check.message == (
-        "The cluster funds $1,000,000.00 of $2,500,000.00 of eligible costs: 40.00 %, within 40.00 %"
+        "The cluster funds $1,000,000.00 of $2,500,000.00 of eligible costs: 40.00\u00a0%, within 40.00\u00a0%"
     )
 
 
@@ -215,7 +217,7 @@ def test_cluster_share_one_cent_above_fails_and_shows_the_difference() -> None:
 
     assert not check.passed
     assert check.message == (
-        "The cluster funds $1,000,000.01 of $2,500,000.00 of eligible costs: 40.01 %, above 40.00 %"
+        "The cluster funds $1,000,000.01 of $2,500,000.00 of eligible costs: 40.01\u00a0%, above 40.00\u00a0%"
     )
     assert failed(application) == {"cluster_share"}
 
@@ -264,14 +266,14 @@ def test_matching_ratio_one_cent_short_never_looks_equal() -> None:
 
 
 def test_in_kind_cap_exactly_at_the_limit_passes() -> None:
-    # 250,000 in kind of 1,000,000 from industry is exactly 25 %.
+    # 250,000 in kind of 1,000,000 from industry is exactly 25\u00a0%.
     application = with_partner(eligible(), 1, cash=D("350000"))
     application = with_partner(application, 2, in_kind=D("250000"))
 
     check = results(application)["in_kind_cap"]
 
     assert check.passed
-    assert check.message == "$250,000.00 in kind of $1,000,000.00 from industry: 25.00 %, within 25.00 %"
+    assert check.message == "$250,000.00 in kind of $1,000,000.00 from industry: 25.00\u00a0%, within 25.00\u00a0%"
 
 
 def test_in_kind_cap_above_fails() -> None:
@@ -280,7 +282,7 @@ def test_in_kind_cap_above_fails() -> None:
     check = results(application)["in_kind_cap"]
 
     assert not check.passed
-    assert check.message == "$400,000.00 in kind of $1,300,000.00 from industry: 30.77 %, above 25.00 %"
+    assert check.message == "$400,000.00 in kind of $1,300,000.00 from industry: 30.77\u00a0%, above 25.00\u00a0%"
 
 
 def test_partner_share_exactly_at_the_limit_passes() -> None:
@@ -290,7 +292,7 @@ def test_partner_share_exactly_at_the_limit_passes() -> None:
     check = results(application)["partner_share"]
 
     assert check.passed
-    assert check.message == "The largest share is Acme Robotics's: 70.00 % of $1,000,000.00, within 70.00 %"
+    assert check.message == "The largest share is Acme Robotics's: 70.00\u00a0% of $1,000,000.00, within 70.00\u00a0%"
 
 
 def test_partner_share_above_fails_naming_the_partner() -> None:
@@ -301,7 +303,8 @@ def test_partner_share_above_fails_naming_the_partner() -> None:
 
     assert not check.passed
     assert check.message == (
-        "At most 70.00 % of the cluster's $1,000,000.00 may go to one partner; above it: Acme Robotics 70.01 %"
+        "At most 70.00\u00a0% of the cluster's $1,000,000.00 may go to one partner; "
+        "above it: Acme Robotics 70.01\u00a0%"
     )
 
 
@@ -581,3 +584,84 @@ def test_rules_from_data_round_trips_any_rules(share: Decimal, size: Decimal, ty
 def test_rules_from_data_refuses_what_rules_to_data_never_writes(data: object) -> None:
     with pytest.raises(ValueError, match="not rules as rules_to_data writes them"):
         rules_from_data(data)
+
+
+# --- Figures and limits: what an override binds to ------------------------------------------------
+
+
+def test_every_check_carries_its_stage_figure_and_limit_in_canonical_form() -> None:
+    found = results(eligible())
+
+    assert {code: (check.stage, check.figure, check.limit) for code, check in found.items()} == {
+        "min_partners": ("application", "3", "3"),
+        "min_smes": ("application", "1", "1"),
+        "funded_types": ("application", "", "large_company; sme"),
+        "cluster_share": ("application", "40.00", "40.00"),
+        "matching_ratio": ("application", "1.10", "1.00"),
+        "in_kind_cap": ("application", "18.18", "25.00"),
+        "partner_share": ("application", "", "70.00"),
+        "project_size": ("application", "2500000.00", "1000000.00..50000000.00"),
+        "word_limits": ("application", "", "5"),
+        "attachments": ("application", "", "project_plan"),
+    }
+
+
+def test_failing_list_checks_name_their_offenders_sorted() -> None:
+    application = replace(
+        with_partner(eligible(), 2, funding_requested=D("10")),
+        texts={"work_plan": "one two three four five six", "summary": "one two three four five six seven"},
+        labels={"work_plan": "Work plan", "summary": "Summary"},
+        attachments=frozenset(),
+    )
+    application = with_partner(application, 0, funding_requested=D("5000000"))
+
+    found = results(application)
+
+    assert found["funded_types"].figure == "University of Waterloo"
+    assert found["partner_share"].figure == "Acme Robotics: 90.91"  # 5,000,000 of 5,500,010
+    assert found["word_limits"].figure == "summary: 7; work_plan: 6"
+    assert (
+        found["word_limits"].message == "Each text may have at most 5 words: Work plan has 6 words, Summary has 7 words"
+    )
+    assert found["attachments"].figure == "project_plan"
+
+
+def test_a_share_one_cent_over_its_limit_is_bound_to_a_figure_above_the_limit() -> None:
+    application = with_partner(
+        eligible(), 0, funding_requested=D("500000.01")
+    )  # 1,000,000.01 of 2,500,000: 40.0000004 %
+
+    check = results(application)["cluster_share"]
+
+    assert (check.passed, check.figure, check.limit) == (False, "40.01", "40.00")
+    assert check.binding == ("cluster_share", "application", "40.01", "40.00")
+
+
+def test_the_figure_does_not_depend_on_the_language() -> None:
+    application = with_partner(eligible(), 0, funding_requested=D("500000.01"))
+
+    with translation.override("fr"):
+        french = results(application)["cluster_share"]
+    english = results(application)["cluster_share"]
+
+    assert french.binding == english.binding
+    assert french.message != english.message
+
+
+def test_verdicts_carry_the_same_figures_as_the_checks_without_explaining() -> None:
+    application = with_partner(eligible(), 0, funding_requested=D("500000.01"))
+
+    found = verdicts(application, RULES, stage="application")
+
+    assert [verdict.binding for verdict in found] == [
+        check.binding for check in checks(application, RULES, stage="application")
+    ]
+    assert [verdict.passed for verdict in found] == list(outcomes(application, RULES, stage="application").values())
+
+
+def test_a_letter_of_intent_check_is_of_the_loi_stage() -> None:
+    application = Application(partners=(), texts={"summary": "one two three four five six"})
+
+    [check] = checks(application, RULES, stage="loi")
+
+    assert check.binding == ("word_limits", "loi", "summary: 6", "5")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
-from typing import cast
+from html import unescape
+from typing import Any, cast
 
 import pytest
 from django.db import connection
@@ -190,3 +192,109 @@ def test_proposal_eligibility_queries_do_not_grow_with_the_consortium(failing: P
 
     assert len(many) == len(few)
     assert results[0].check.message.startswith("3 organizations required, 8 found: ")
+
+
+# --- Bound overrides on the page: their figures, lapses and revocations ---------------------------
+
+
+def _revoke_url(proposal: Proposal, override: EligibilityOverride) -> str:
+    return reverse("intake:eligibility_override_revoke", kwargs={"pk": proposal.pk, "override_pk": override.pk})
+
+
+def _text(response: Any) -> str:
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", response.content.decode())))
+
+
+def test_eligibility_page_shows_each_override_with_its_figure_and_limit(
+    failing: Proposal, staff: User, staff_client: Client
+) -> None:
+    proposal_override_eligibility(proposal=failing, check_code="matching_ratio", reason="Waived.", by=staff)
+
+    text = _text(staff_client.get(_url(failing)))
+
+    assert "At the figure 2.80 (limit 3.00)" in text
+    assert "Industry matching ratio · Full application in force" in text
+    assert "Figure set aside 2.80 (limit 3.00)" in text
+
+
+def test_eligibility_page_of_a_proposal_the_applicant_can_edit_offers_no_override(
+    applicant: User, staff_client: Client
+) -> None:
+    invited = cast(Proposal, ProposalFactory(state=ProposalState.INVITED, lead_applicant=applicant))
+    Call.objects.filter(pk=invited.call_id).update(min_matching_ratio=Decimal("3.00"))
+
+    page = staff_client.get(_url(invited))
+    refused = staff_client.post(_url(invited), {"check": "matching_ratio", "matching_ratio-reason": "Early."})
+
+    assert page.context["forms"] == []
+    assert "the applicant can still change it, so its figures are not final" in _text(page)
+    assert refused.status_code == 400
+    assert "An eligibility check can be overridden only once the proposal is submitted." in _text(refused)
+    assert not EligibilityOverride.objects.exists()
+
+
+def test_eligibility_page_shows_a_lapsed_override_with_its_old_figure_and_audits_the_lapse_once(
+    failing: Proposal, staff: User, staff_client: Client
+) -> None:
+    override = proposal_override_eligibility(proposal=failing, check_code="matching_ratio", reason="Waived.", by=staff)
+    Call.objects.filter(pk=failing.call_id).update(min_matching_ratio=Decimal("3.50"))
+
+    first = staff_client.get(_url(failing))
+    second = staff_client.get(_url(failing))
+
+    text = _text(second)
+    assert (
+        "An override by Sam Staff at the figure 2.80 (limit 3.00) lapsed: now 2.80 (limit 3.50). "
+        "Staff must decide anew."
+    ) in text
+    assert "Industry matching ratio · Full application lapsed" in text
+    assert "the figure became 2.80 (limit 3.50)" in text
+    assert [result.check.code for result, _form in first.context["forms"]] == ["matching_ratio"]
+    override.refresh_from_db()
+    assert override.lapsed_at is not None
+    assert AuditRecord.objects.filter(proposal=failing, action="override_lapsed").count() == 1
+
+
+def test_revoke_post_revokes_with_the_reason_and_keeps_the_override(
+    failing: Proposal, staff: User, staff_client: Client
+) -> None:
+    override = proposal_override_eligibility(proposal=failing, check_code="matching_ratio", reason="Waived.", by=staff)
+    field = f"revoke-{override.pk}-reason"
+
+    response = staff_client.post(_revoke_url(failing, override), {field: "The board withdrew the waiver."})
+
+    assert response.status_code == 302
+    assert response.url == _url(failing)
+    override.refresh_from_db()
+    assert (override.revoked_by, override.revoked_reason) == (staff, "The board withdrew the waiver.")
+    assert AuditRecord.objects.filter(proposal=failing, action="revoke_override").count() == 1
+    text = _text(staff_client.get(_url(failing)))
+    assert "Industry matching ratio · Full application revoked" in text
+    assert "Reason for the revocation The board withdrew the waiver." in text
+    assert "✗ Failed" in text
+
+
+def test_revoke_post_without_a_reason_keeps_the_form_with_the_error(
+    failing: Proposal, staff: User, staff_client: Client
+) -> None:
+    override = proposal_override_eligibility(proposal=failing, check_code="matching_ratio", reason="Waived.", by=staff)
+
+    response = staff_client.post(_revoke_url(failing, override), {f"revoke-{override.pk}-reason": "  "})
+
+    assert response.status_code == 400
+    assert f'id="id_revoke-{override.pk}-reason-error"' in response.content.decode()
+    override.refresh_from_db()
+    assert override.revoked_at is None
+
+
+def test_revoke_post_of_another_proposals_override_is_404(
+    failing: Proposal, staff: User, staff_client: Client, applicant: User
+) -> None:
+    other = cast(Proposal, ProposalFactory(state=ProposalState.SUBMITTED, lead_applicant=applicant, call=failing.call))
+    override = proposal_override_eligibility(proposal=failing, check_code="matching_ratio", reason="Waived.", by=staff)
+
+    response = staff_client.post(_revoke_url(other, override), {f"revoke-{override.pk}-reason": "Wrong page."})
+
+    assert response.status_code == 404
+    override.refresh_from_db()
+    assert override.revoked_at is None

@@ -184,8 +184,8 @@ def build_consortium(client: Client, proposal: Proposal) -> None:
     contributions = {
         LEAD: ("300,000", "100,000"),
         LARGE_COMPANY: ("500,000", "100,000"),
-        UNIVERSITY: ("", "50,000"),
-        NEW_SME: ("100,000", ""),
+        UNIVERSITY: ("0", "50,000"),  # zero is typed: an empty cell is a contribution not given yet
+        NEW_SME: ("100,000", "0"),
     }
     values = {}
     for name, (cash, in_kind) in contributions.items():
@@ -284,6 +284,8 @@ def test_applicant_intake_from_sign_up_to_staff_reading_the_frozen_application(
     overview = applicant.get(reverse("intake:application", args=[proposal.pk]))
     # Every section is filled in: what still stops the submission is a rule of the call, not a gap.
     assert "6 of 6 sections complete" in text_of(overview)
+    assert "2 sections break the call's rules" in text_of(overview)
+    assert "Every section is complete, but the application breaks the call's rules below" in text_of(overview)
 
     detail_url = reverse("intake:proposal_detail", args=[proposal.pk])
     page = applicant.get(detail_url)

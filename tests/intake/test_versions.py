@@ -237,8 +237,9 @@ def test_version_freeze_of_a_letter_of_intent_reads_only_what_it_can_hold(applic
             "country": str(lead.organization.country),
             "province": lead.organization.province,
             "is_lead": True,
-            "cash_contribution": str(lead.cash_contribution),
-            "in_kind_contribution": str(lead.in_kind_contribution),
+            # Not given yet in the draft (None): a letter of intent's lead contributes nothing yet.
+            "cash_contribution": "0.00",
+            "in_kind_contribution": "0.00",
             "funding_requested": str(lead.funding_requested),
             "background_ip": lead.background_ip,
         }

@@ -12,11 +12,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import Organization, User
+from intake.eligibility import Check
 from intake.models import Call, ConsortiumMember, EligibilityOverride, Proposal
 from intake.services.call_lists import EligibilitySummary
 from intake.states import ProposalState as S
 from tests.factories import OrganizationFactory, ProposalFactory, state_put
 from tests.intake.test_versions import complete_application
+from workflow.actions.screening import proposal_override_eligibility
 
 pytestmark = pytest.mark.django_db
 
@@ -181,9 +183,7 @@ def test_call_proposals_summary_counts_failed_checks(staff_client: Client, call:
 def test_call_proposals_summary_sets_overridden_checks_apart(staff: User, staff_client: Client, call: Call) -> None:
     proposal = _submitted(call)
     ConsortiumMember.objects.filter(proposal=proposal).update(cash_contribution=0, in_kind_contribution=0)
-    EligibilityOverride.objects.create(
-        proposal=proposal, check_code=_failed_code(staff_client, call), reason="OK", by=staff
-    )
+    proposal_override_eligibility(proposal=proposal, check_code=_failed_check(call).code, reason="OK", by=staff)
 
     response = _get(staff_client, call)
 
@@ -191,7 +191,29 @@ def test_call_proposals_summary_sets_overridden_checks_apart(staff: User, staff_
     assert row.eligibility_summary == EligibilitySummary(failed=0, overridden=1, total=10)
 
 
-def _failed_code(client: Client, call: Call) -> str:
+def test_call_proposals_summary_counts_an_override_of_another_figure_as_no_override(
+    staff: User, staff_client: Client, call: Call
+) -> None:
+    proposal = _submitted(call)
+    ConsortiumMember.objects.filter(proposal=proposal).update(cash_contribution=0, in_kind_contribution=0)
+    failed = _failed_check(call)
+    EligibilityOverride.objects.create(
+        proposal=proposal,
+        check_code=failed.code,
+        stage=failed.stage,
+        figure="0.50",  # granted when industry matched half the cluster's funding; it matches nothing now
+        limit=failed.limit,
+        reason="OK",
+        by=staff,
+    )
+
+    response = _get(staff_client, call)
+
+    [(row, _forms)] = response.context["rows"]
+    assert row.eligibility_summary == EligibilitySummary(failed=1, overridden=0, total=10)
+
+
+def _failed_check(call: Call) -> Check:
     from intake.eligibility import checks
     from intake.selectors import call_rules, proposal_application
 
@@ -202,7 +224,7 @@ def _failed_code(client: Client, call: Call) -> str:
         stage="application",
     )
     [failed] = [check for check in results if not check.passed]
-    return failed.code
+    return failed
 
 
 def test_call_proposals_summary_only_at_the_application_stage(staff_client: Client, call: Call) -> None:

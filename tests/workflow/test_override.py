@@ -1,21 +1,24 @@
-"""Staff's override of a failed eligibility check, and the submission guard it lifts."""
+"""Staff's override of a failed eligibility check: bound to its figure, on submitted proposals only, revocable."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from typing import cast
 
 import pytest
+from django.utils import timezone
 
 from accounts.errors import ActionForbidden, DomainError, StaleAction
 from accounts.models import User
-from intake.models import Call, EligibilityOverride, Proposal
+from intake.models import Call, ConsortiumMember, EligibilityOverride, Proposal
+from intake.services.overrides import overrides_record_lapses
 from intake.states import ProposalState
 from records.models import AuditRecord
-from tests.factories import ProposalFactory
+from tests.factories import ProposalFactory, ProposalVersionFactory, fill_application
 from workflow import actions
 from workflow.actions.base import ConditionsNotMet
-from workflow.actions.screening import proposal_override_eligibility
+from workflow.actions.screening import proposal_override_eligibility, proposal_revoke_override
 
 pytestmark = pytest.mark.django_db
 
@@ -25,13 +28,47 @@ MATCHING_FAILURE = (
 )
 
 
+def _tighten_matching(proposal: Proposal) -> None:
+    """Raise the call's matching ratio to 3 to 1, which the factory's application (2.80 to 1) fails."""
+    Call.objects.filter(pk=proposal.call_id).update(min_matching_ratio=Decimal("3.00"))
+    proposal.call.refresh_from_db()
+
+
 @pytest.fixture
 def failing(applicant: User) -> Proposal:
     """An invited proposal whose full application is complete but fails the matching ratio (and only it)."""
     proposal = cast(Proposal, ProposalFactory(state=ProposalState.INVITED, lead_applicant=applicant))
-    Call.objects.filter(pk=proposal.call_id).update(min_matching_ratio=Decimal("3.00"))
-    proposal.call.refresh_from_db()
+    _tighten_matching(proposal)
     return proposal
+
+
+@pytest.fixture
+def submitted(applicant: User) -> Proposal:
+    """A submitted application (its first version) that met the rules, then failed the matching ratio when the call
+    tightened it."""
+    proposal = cast(Proposal, ProposalFactory(state=ProposalState.SUBMITTED, lead_applicant=applicant))
+    ProposalVersionFactory(proposal=proposal, kind="application")
+    proposal.refresh_from_db()
+    _tighten_matching(proposal)
+    return proposal
+
+
+def _override(
+    proposal: Proposal, staff: User, reason: str = "The board kept the ratio of the call as opened."
+) -> EligibilityOverride:
+    return proposal_override_eligibility(proposal=proposal, check_code="matching_ratio", reason=reason, by=staff)
+
+
+def _set_cash(proposal: Proposal, cash: str) -> None:
+    """Change the lead's cash, as the applicant would while the proposal is editable."""
+    ConsortiumMember.objects.filter(proposal=proposal, is_lead=True).update(cash_contribution=Decimal(cash))
+
+
+def _request_changes(proposal: Proposal, staff: User) -> None:
+    actions.proposal_request_changes(
+        proposal=proposal, by=staff, message="Correct the budget.", due_at=timezone.now() + timedelta(days=7)
+    )
+    proposal.refresh_from_db()
 
 
 def test_eligibility_failures_name_the_failed_check(failing: Proposal) -> None:
@@ -64,109 +101,280 @@ def test_submit_application_refused_while_a_hard_check_fails(failing: Proposal, 
     assert failing.state == ProposalState.INVITED
 
 
-def test_submit_application_allowed_once_the_failed_check_is_overridden(
-    failing: Proposal, applicant: User, staff: User
-) -> None:
-    proposal_override_eligibility(
-        proposal=failing, check_code="matching_ratio", reason="Board waived the ratio for this call.", by=staff
+def test_override_refused_while_the_applicant_can_edit(failing: Proposal, staff: User) -> None:
+    with pytest.raises(DomainError) as refused:
+        _override(failing, staff)
+
+    assert refused.value.message == (
+        "This proposal is “Invited to apply”: the applicant can still change it, so its figures are not final. "
+        "An eligibility check can be overridden only once the proposal is submitted. Nothing was changed."
     )
-
-    done = actions.proposal_submit_application(proposal=failing, by=applicant)
-
-    assert done.state == ProposalState.SUBMITTED
-    assert failing.missing_for_submission() == []
+    assert not EligibilityOverride.objects.exists()
+    assert not AuditRecord.objects.exists()
 
 
-def test_override_records_the_override_and_one_audit_record(failing: Proposal, staff: User) -> None:
-    proposal_override_eligibility(
-        proposal=failing, check_code="matching_ratio", reason="  Letters of commitment cover the gap.  ", by=staff
-    )
+def test_override_records_its_figure_and_one_audit_record(submitted: Proposal, staff: User) -> None:
+    override = _override(submitted, staff, reason="  Letters of commitment cover the gap.  ")
 
-    override = EligibilityOverride.objects.get(proposal=failing)
-    assert (override.check_code, override.reason, override.by) == (
+    override.refresh_from_db()
+    assert (override.check_code, override.stage, override.figure, override.limit) == (
         "matching_ratio",
+        "application",
+        "2.80",
+        "3.00",
+    )
+    assert (override.reason, override.by, override.message) == (
         "Letters of commitment cover the gap.",
         staff,
+        MATCHING_FAILURE.split(": ", 1)[1],
     )
-    record = AuditRecord.objects.get(proposal=failing)
+    record = AuditRecord.objects.get(proposal=submitted)
     assert (record.action, record.from_state, record.to_state, record.actor, record.reason) == (
         "override_eligibility",
-        ProposalState.INVITED,
-        ProposalState.INVITED,
+        ProposalState.SUBMITTED,
+        ProposalState.SUBMITTED,
         staff,
         "Letters of commitment cover the gap.",
     )
-    assert record.data == {"check": "matching_ratio", "message": MATCHING_FAILURE.split(": ", 1)[1]}
+    assert record.data == {
+        "override": override.pk,
+        "check": "matching_ratio",
+        "stage": "application",
+        "figure": "2.80",
+        "limit": "3.00",
+        "message": MATCHING_FAILURE.split(": ", 1)[1],
+    }
+    assert submitted.eligibility_failures() == []
 
 
 @pytest.mark.parametrize("persona", ["applicant", "assessor", "board_member"])
 def test_override_by_anyone_but_staff_is_forbidden(
-    failing: Proposal, persona: str, request: pytest.FixtureRequest
+    submitted: Proposal, persona: str, request: pytest.FixtureRequest
 ) -> None:
     user = request.getfixturevalue(persona)
 
     with pytest.raises(ActionForbidden):
-        proposal_override_eligibility(proposal=failing, check_code="matching_ratio", reason="Why not", by=user)
+        proposal_override_eligibility(proposal=submitted, check_code="matching_ratio", reason="Why not", by=user)
 
     assert not EligibilityOverride.objects.exists()
     assert not AuditRecord.objects.exists()
 
 
-def test_override_without_a_reason_is_refused(failing: Proposal, staff: User) -> None:
+def test_override_without_a_reason_is_refused(submitted: Proposal, staff: User) -> None:
     with pytest.raises(DomainError, match="Give the reason for the override"):
-        proposal_override_eligibility(proposal=failing, check_code="matching_ratio", reason="   ", by=staff)
+        _override(submitted, staff, reason="   ")
 
     assert not EligibilityOverride.objects.exists()
 
 
-def test_override_of_a_passing_check_is_refused(failing: Proposal, staff: User) -> None:
+def test_override_of_a_passing_check_is_refused(submitted: Proposal, staff: User) -> None:
     with pytest.raises(StaleAction, match="now passes"):
-        proposal_override_eligibility(proposal=failing, check_code="min_partners", reason="Just in case", by=staff)
+        proposal_override_eligibility(proposal=submitted, check_code="min_partners", reason="Just in case", by=staff)
 
     assert not EligibilityOverride.objects.exists()
     assert not AuditRecord.objects.exists()
 
 
-def test_override_of_an_unknown_check_is_refused(failing: Proposal, staff: User) -> None:
+def test_override_of_an_unknown_check_is_refused(submitted: Proposal, staff: User) -> None:
     with pytest.raises(DomainError, match="no such eligibility check"):
-        proposal_override_eligibility(proposal=failing, check_code="colour", reason="Because", by=staff)
+        proposal_override_eligibility(proposal=submitted, check_code="colour", reason="Because", by=staff)
 
     assert not EligibilityOverride.objects.exists()
 
 
 def test_override_of_a_consortium_rule_at_the_loi_stage_is_refused(applicant: User, staff: User) -> None:
-    draft = cast(Proposal, ProposalFactory(lead_applicant=applicant))
+    screened = cast(Proposal, ProposalFactory(state=ProposalState.LOI_SUBMITTED, lead_applicant=applicant))
 
     with pytest.raises(DomainError, match="no such eligibility check"):
-        proposal_override_eligibility(proposal=draft, check_code="min_partners", reason="Early", by=staff)
+        proposal_override_eligibility(proposal=screened, check_code="min_partners", reason="Early", by=staff)
 
 
-def test_second_override_of_the_same_check_is_refused(failing: Proposal, staff: User) -> None:
-    proposal_override_eligibility(proposal=failing, check_code="matching_ratio", reason="First", by=staff)
+def test_override_of_a_final_proposal_is_refused(applicant: User, staff: User) -> None:
+    closed = cast(Proposal, ProposalFactory(state=ProposalState.INELIGIBLE, lead_applicant=applicant))
+    _tighten_matching(closed)
+
+    with pytest.raises(StaleAction, match="a final state"):
+        _override(closed, staff)
+
+
+def test_second_override_of_the_same_figure_is_refused(submitted: Proposal, staff: User) -> None:
+    _override(submitted, staff, reason="First")
 
     with pytest.raises(StaleAction, match="already overridden by Sam Staff"):
-        proposal_override_eligibility(proposal=failing, check_code="matching_ratio", reason="Again", by=staff)
+        _override(submitted, staff, reason="Again")
 
-    assert EligibilityOverride.objects.filter(proposal=failing).count() == 1
-    assert AuditRecord.objects.filter(proposal=failing).count() == 1
+    assert EligibilityOverride.objects.filter(proposal=submitted).count() == 1
+    assert AuditRecord.objects.filter(proposal=submitted).count() == 1
 
 
-def test_start_assessment_refused_while_a_check_fails_and_allowed_once_overridden(applicant: User, staff: User) -> None:
-    proposal = cast(Proposal, ProposalFactory(state=ProposalState.SUBMITTED, lead_applicant=applicant))
-    # The call's rule tightened after the submission: the application no longer meets it.
-    Call.objects.filter(pk=proposal.call_id).update(min_matching_ratio=Decimal("3.00"))
-    proposal.call.refresh_from_db()
-
+def test_start_assessment_refused_while_a_check_fails_and_allowed_once_overridden(
+    submitted: Proposal, staff: User
+) -> None:
     with pytest.raises(ConditionsNotMet) as refused:
-        actions.proposal_start_assessment(proposal=proposal, by=staff)
+        actions.proposal_start_assessment(proposal=submitted, by=staff)
     assert MATCHING_FAILURE in refused.value.message
 
-    proposal_override_eligibility(
-        proposal=proposal,
-        check_code="matching_ratio",
-        reason="The board kept the ratio of the call as opened.",
-        by=staff,
-    )
-    started = actions.proposal_start_assessment(proposal=proposal, by=staff)
+    _override(submitted, staff)
+    started = actions.proposal_start_assessment(proposal=submitted, by=staff)
 
     assert started.state == ProposalState.IN_ASSESSMENT
+
+
+def test_resubmission_with_the_same_figure_keeps_the_override(
+    submitted: Proposal, applicant: User, staff: User
+) -> None:
+    override = _override(submitted, staff)
+    _request_changes(submitted, staff)
+
+    done = actions.proposal_submit_application(proposal=submitted, by=applicant)
+
+    assert done.state == ProposalState.SUBMITTED
+    override.refresh_from_db()
+    assert override.in_force
+    assert not AuditRecord.objects.filter(action="override_lapsed").exists()
+
+
+def test_override_stops_covering_a_figure_the_applicant_changed(
+    submitted: Proposal, applicant: User, staff: User
+) -> None:
+    _override(submitted, staff)
+    _request_changes(submitted, staff)
+    _set_cash(submitted, "700000")  # industry 2,700,000 for 1,000,000: 2.70 to 1, still below 3 to 1
+
+    failures = submitted.eligibility_failures()
+
+    assert failures == [
+        "Industry matching ratio: Industry contributes $2,700,000.00 for $1,000,000.00 from the cluster: "
+        "2.70 to 1, below the 3.00 to 1 required"
+    ]
+    with pytest.raises(ConditionsNotMet):
+        actions.proposal_submit_application(proposal=submitted, by=applicant)
+    # Editable, the draft may still change back: nothing is recorded, and the same figure is covered again.
+    _set_cash(submitted, "800000")
+    assert submitted.eligibility_failures() == []
+    assert EligibilityOverride.objects.get(proposal=submitted).lapsed_at is None
+
+
+def test_new_version_with_a_changed_figure_records_the_lapse_once(
+    submitted: Proposal, applicant: User, staff: User
+) -> None:
+    override = _override(submitted, staff)
+    _request_changes(submitted, staff)
+    _set_cash(submitted, "1100000")  # industry 3,100,000 for 1,000,000: 3.10 to 1, the check passes
+
+    actions.proposal_submit_application(proposal=submitted, by=applicant)
+
+    override.refresh_from_db()
+    assert (override.lapsed_figure, override.lapsed_limit) == ("3.10", "3.00")
+    assert override.lapsed_at is not None
+    record = AuditRecord.objects.get(proposal=submitted, action="override_lapsed")
+    assert (record.actor, record.data) == (
+        None,
+        {
+            "override": override.pk,
+            "check": "matching_ratio",
+            "stage": "application",
+            "figure": "2.80",
+            "limit": "3.00",
+            "now_figure": "3.10",
+            "now_limit": "3.00",
+        },
+    )
+    submitted.refresh_from_db()
+    assert overrides_record_lapses(proposal=submitted) == []
+    assert AuditRecord.objects.filter(action="override_lapsed").count() == 1
+
+
+def test_a_changed_limit_lapses_the_override_and_the_check_fails_again(submitted: Proposal, staff: User) -> None:
+    override = _override(submitted, staff)
+    Call.objects.filter(pk=submitted.call_id).update(min_matching_ratio=Decimal("3.50"))
+    submitted.call.refresh_from_db()
+
+    lapsed = overrides_record_lapses(proposal=submitted)
+
+    assert lapsed == [override]
+    override.refresh_from_db()
+    assert (override.lapsed_figure, override.lapsed_limit) == ("2.80", "3.50")
+    assert len(submitted.eligibility_failures()) == 1
+    with pytest.raises(ConditionsNotMet):
+        actions.proposal_start_assessment(proposal=submitted, by=staff)
+    # Staff decide anew: a new override, bound to the new limit.
+    renewed = _override(submitted, staff, reason="Still waived.")
+    assert (renewed.figure, renewed.limit) == ("2.80", "3.50")
+    assert submitted.eligibility_failures() == []
+
+
+def test_revoke_keeps_the_override_with_its_reason_and_the_check_fails_again(submitted: Proposal, staff: User) -> None:
+    override = _override(submitted, staff)
+
+    proposal_revoke_override(
+        proposal=submitted, override_id=override.pk, reason="  The board withdrew the waiver.  ", by=staff
+    )
+
+    override.refresh_from_db()
+    assert (override.revoked_by, override.revoked_reason) == (staff, "The board withdrew the waiver.")
+    assert override.revoked_at is not None
+    assert submitted.eligibility_failures() == [MATCHING_FAILURE]
+    record = AuditRecord.objects.get(proposal=submitted, action="revoke_override")
+    assert (record.actor, record.reason, record.data) == (
+        staff,
+        "The board withdrew the waiver.",
+        {"override": override.pk, "check": "matching_ratio", "stage": "application", "figure": "2.80", "limit": "3.00"},
+    )
+    with pytest.raises(ConditionsNotMet):
+        actions.proposal_start_assessment(proposal=submitted, by=staff)
+
+
+def test_revoke_without_a_reason_is_refused(submitted: Proposal, staff: User) -> None:
+    override = _override(submitted, staff)
+
+    with pytest.raises(DomainError, match="Give the reason for the revocation"):
+        proposal_revoke_override(proposal=submitted, override_id=override.pk, reason=" ", by=staff)
+
+    override.refresh_from_db()
+    assert override.revoked_at is None
+
+
+def test_revoke_twice_is_stale(submitted: Proposal, staff: User) -> None:
+    override = _override(submitted, staff)
+    proposal_revoke_override(proposal=submitted, override_id=override.pk, reason="No longer.", by=staff)
+
+    with pytest.raises(StaleAction, match="already revoked by Sam Staff"):
+        proposal_revoke_override(proposal=submitted, override_id=override.pk, reason="Again.", by=staff)
+
+    assert AuditRecord.objects.filter(action="revoke_override").count() == 1
+
+
+@pytest.mark.parametrize("persona", ["applicant", "assessor", "board_member"])
+def test_revoke_by_anyone_but_staff_is_forbidden(
+    submitted: Proposal, staff: User, persona: str, request: pytest.FixtureRequest
+) -> None:
+    override = _override(submitted, staff)
+
+    with pytest.raises(ActionForbidden):
+        proposal_revoke_override(
+            proposal=submitted, override_id=override.pk, reason="Why not", by=request.getfixturevalue(persona)
+        )
+
+    override.refresh_from_db()
+    assert override.revoked_at is None
+
+
+def test_a_letter_of_intent_override_does_not_carry_into_the_full_application(applicant: User, staff: User) -> None:
+    proposal = cast(
+        Proposal,
+        ProposalFactory(state=ProposalState.LOI_SUBMITTED, lead_applicant=applicant, summary="word " * 11),
+    )
+    Call.objects.filter(pk=proposal.call_id).update(loi_word_limit=10, application_word_limit=10)
+    proposal.call.refresh_from_db()
+    loi_override = proposal_override_eligibility(
+        proposal=proposal, check_code="word_limits", reason="Long, but clear.", by=staff
+    )
+    assert (loi_override.stage, loi_override.figure, loi_override.limit) == ("loi", "summary: 11", "10")
+
+    Proposal.objects.filter(pk=proposal.pk).update(state=ProposalState.INVITED)
+    proposal.refresh_from_db()
+    fill_application(proposal)
+
+    # The same summary, the same figure and limit, but another stage: the override does not cover it.
+    assert proposal.eligibility_failures() == ["Word limits: Each text may have at most 10 words: Summary has 11 words"]

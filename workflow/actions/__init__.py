@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from intake.models import Proposal
 from intake.services.call_rules import APPLY_CALL_RULES, CALL_RULES_CHANGE
+from intake.services.overrides import OVERRIDE_LAPSED
 from records.events import Event
 from workflow.actions.assessment import (
     proposal_complete_assessment,
@@ -36,6 +37,7 @@ from workflow.actions.board import proposal_approve, proposal_decline, proposal_
 from workflow.actions.deadlines import proposal_expire, proposal_extend_deadline
 from workflow.actions.screening import (
     OVERRIDE_ELIGIBILITY,
+    REVOKE_OVERRIDE,
     proposal_decline_loi,
     proposal_invite,
     proposal_mark_ineligible,
@@ -194,6 +196,10 @@ ACTIONS: tuple[Action, ...] = (
 
 #: The steps audited on a proposal besides the actions; their writers name them from here.
 OVERRIDE = Step(OVERRIDE_ELIGIBILITY, _("Program staff set aside a failed eligibility check."))
+OVERRIDE_REVOKED = Step(REVOKE_OVERRIDE, _("Program staff revoked an eligibility override."))
+OVERRIDE_LAPSE = Step(
+    OVERRIDE_LAPSED, _("An eligibility override lapsed: the figure it set aside changed, so the check counts again.")
+)
 REOPEN_REVIEW = Step("reopen_review", _("A submitted review was reopened for its assessor to revise."))
 SET_ASIDE_REVIEW = Step(
     "set_aside_review", _("A submitted review was set aside: its assessor has a conflict of interest.")
@@ -209,8 +215,8 @@ RULES_APPLIED = Step(
     APPLY_CALL_RULES, _("Program staff applied the call's current rules to this proposal, in place of its frozen ones.")
 )
 STEPS: tuple[Step, ...] = (
-    OVERRIDE, REOPEN_REVIEW, SET_ASIDE_REVIEW, OUTAGE_EXTENSION, LEGAL_HOLD, LEGAL_HOLD_LIFT, DISPOSE, RULES_CHANGED,
-    RULES_APPLIED,
+    OVERRIDE, OVERRIDE_REVOKED, OVERRIDE_LAPSE, REOPEN_REVIEW, SET_ASIDE_REVIEW, OUTAGE_EXTENSION, LEGAL_HOLD,
+    LEGAL_HOLD_LIFT, DISPOSE, RULES_CHANGED, RULES_APPLIED,
 )  # fmt: skip
 
 #: Every action by its name.

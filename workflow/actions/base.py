@@ -31,6 +31,7 @@ from intake import program_roles
 from intake.lifecycle import SystemActor, permitted, transition_of, unmet_conditions
 from intake.models import Proposal
 from intake.selectors import RELATED
+from intake.services.overrides import overrides_record_lapses
 from intake.services.versions import proposal_version_freeze
 from records.events import Event
 from records.models import AuditRecord
@@ -149,6 +150,10 @@ def perform(
             if effect.freeze:
                 # In the transaction, after the transition: a refused action freezes nothing.
                 proposal_version_freeze(proposal=locked, by=cast(User, by), kind=frozen_kind, counted=True)
+                # A new version's figures are final: an override of a figure that changed lapses now.
+                # A first version has none: overrides are granted on submitted proposals only.
+                if locked.version_count > 1:
+                    overrides_record_lapses(proposal=locked)
             if effect.then is not None:
                 effect.then(locked)
     except ConcurrentTransition as error:

@@ -13,7 +13,8 @@ from accounts.errors import ActionForbidden, DomainError, StaleAction
 from accounts.models import User
 from intake.choices import Advance
 from intake.lifecycle import SYSTEM
-from intake.models import Proposal
+from intake.models import EligibilityOverride, Proposal
+from intake.services.overrides import overrides_record_lapses
 from intake.states import ProposalState
 from records.models import AuditRecord
 from workflow.actions.base import (
@@ -131,28 +132,55 @@ def proposal_withdraw(*, proposal: Proposal, by: Actor, reason: str, expected_st
 
 
 OVERRIDE_ELIGIBILITY = "override_eligibility"
+REVOKE_OVERRIDE = "revoke_override"
 
 
-def proposal_override_eligibility(*, proposal: Proposal, check_code: str, reason: str, by: Actor) -> Proposal:
-    """Set aside one failed eligibility check of ``proposal``, giving the written reason (audited).
-
-    Only the staff of the proposal's program may: the role is checked first, the program
-    once the row is read under its lock.
-    """
+def _require_staff(by: Actor, message: str) -> User:
     if not isinstance(by, User) or not by.has_role(Role.STAFF):
-        raise ActionForbidden(_("Only program staff can override an eligibility check."))
+        raise ActionForbidden(message)
+    return by
+
+
+def _lock_for_staff(proposal: Proposal, by: User, message: str) -> Proposal:
+    """Lock ``proposal``'s row and refuse ``by`` unless staff of its program; call inside a transaction."""
+    locked = Proposal.objects.select_for_update().select_related("call").get(pk=proposal.pk)
+    if not by.acts_in(Role.STAFF, locked.call.program_id):
+        raise ActionForbidden(message)
+    return locked
+
+
+def proposal_override_eligibility(
+    *, proposal: Proposal, check_code: str, reason: str, by: Actor
+) -> EligibilityOverride:
+    """Set aside one failed eligibility check of the submitted ``proposal``, giving the written reason (audited).
+
+    The override is bound to the check's stage, figure and limit as measured now: it covers
+    the check only while they stay the same. Only the staff of the proposal's program may
+    grant it (the role is checked first, the program once the row is read under its lock),
+    and only once the proposal is submitted: while the applicant can still change it, there
+    is no figure to hold it to.
+    """
+    forbidden = _("Only program staff can override an eligibility check.")
+    staff = _require_staff(by, forbidden)
     reason = required(reason, _("Give the reason for the override."))
     with transaction.atomic():
-        locked = Proposal.objects.select_for_update().select_related("call").get(pk=proposal.pk)
-        if not by.acts_in(Role.STAFF, locked.call.program_id):
-            raise ActionForbidden(_("Only program staff can override an eligibility check."))
-        existing = locked.eligibility_overrides.filter(check_code=check_code).select_related("by").first()
-        if existing is not None:
-            raise StaleAction(
-                _("This check was already overridden by %(name)s on %(date)s. Nothing was changed.")
-                % {"name": existing.by.get_full_name(), "date": existing.at.date().isoformat()}
+        locked = _lock_for_staff(proposal, staff, forbidden)
+        if locked.is_editable:
+            raise DomainError(
+                _(
+                    "This proposal is “%(state)s”: the applicant can still change it, so its figures are not final. "
+                    "An eligibility check can be overridden only once the proposal is submitted. Nothing was changed."
+                )
+                % {"state": locked.get_state_display()}
             )
-        check = next((check for check in locked.eligibility_checks() if check.code == check_code), None)
+        if locked.is_final:
+            raise StaleAction(
+                _("This proposal is “%(state)s”, a final state: nothing is left to override. Nothing was changed.")
+                % {"state": locked.get_state_display()}
+            )
+        found = locked.eligibility_checks()
+        overrides_record_lapses(proposal=locked, found=found)
+        check = next((check for check in found if check.code == check_code), None)
         if check is None:
             raise DomainError(_("There is no such eligibility check at this stage of the proposal."))
         if check.passed:
@@ -160,14 +188,79 @@ def proposal_override_eligibility(*, proposal: Proposal, check_code: str, reason
                 _("The check “%(label)s” now passes, so there is nothing to override. Nothing was changed.")
                 % {"label": check.label}
             )
-        locked.eligibility_overrides.create(check_code=check_code, reason=reason, by=by)
+        existing = next(
+            (override for override in locked.eligibility_overrides.select_related("by") if override.covers(check)),
+            None,
+        )
+        if existing is not None:
+            raise StaleAction(
+                _("This check was already overridden by %(name)s on %(date)s. Nothing was changed.")
+                % {"name": existing.by.get_full_name(), "date": existing.at.date().isoformat()}
+            )
+        override = locked.eligibility_overrides.create(
+            check_code=check.code,
+            stage=check.stage,
+            figure=check.figure,
+            limit=check.limit,
+            message=check.message,
+            reason=reason,
+            by=staff,
+        )
         AuditRecord.objects.create(
             proposal=locked,
             action=OVERRIDE_ELIGIBILITY,
             from_state=locked.state,
             to_state=locked.state,
-            actor=by,
+            actor=staff,
             reason=reason,
-            data={"check": check_code, "message": check.message},
+            data={
+                "override": override.pk,
+                "check": check.code,
+                "stage": check.stage,
+                "figure": check.figure,
+                "limit": check.limit,
+                "message": check.message,
+            },
         )
-    return locked
+    return override
+
+
+def proposal_revoke_override(*, proposal: Proposal, override_id: int, reason: str, by: Actor) -> EligibilityOverride:
+    """Revoke the override ``override_id`` of ``proposal``, giving the written reason (audited; the override is kept).
+
+    A revoked override covers nothing: its check fails again unless staff grant a new one.
+    """
+    forbidden = _("Only program staff can revoke an eligibility override.")
+    staff = _require_staff(by, forbidden)
+    reason = required(reason, _("Give the reason for the revocation."))
+    with transaction.atomic():
+        locked = _lock_for_staff(proposal, staff, forbidden)
+        override = locked.eligibility_overrides.select_related("revoked_by").filter(pk=override_id).first()
+        if override is None:
+            raise StaleAction(_("This override no longer exists. Nothing was changed."))
+        if override.revoked_at is not None and override.revoked_by is not None:
+            raise StaleAction(
+                _("This override was already revoked by %(name)s on %(date)s. Nothing was changed.")
+                % {"name": override.revoked_by.get_full_name(), "date": override.revoked_at.date().isoformat()}
+            )
+        override.revoked_at = timezone.now()
+        override.revoked_by = staff
+        override.revoked_reason = reason
+        override.save(update_fields=["revoked_at", "revoked_by", "revoked_reason"])
+        AuditRecord.objects.create(
+            proposal=locked,
+            action=REVOKE_OVERRIDE,
+            from_state=locked.state,
+            to_state=locked.state,
+            actor=staff,
+            reason=reason,
+            at=override.revoked_at,
+            data={
+                "override": override.pk,
+                "check": override.check_code,
+                "stage": override.stage,
+                "figure": override.figure,
+                "limit": override.limit,
+            },
+        )
+    return override

@@ -20,6 +20,7 @@ from intake.lifecycle import actions_for, unmet_conditions
 from intake.models import Proposal
 from intake.selectors import call_for_staff, proposal_eligibility, proposal_state_counts
 from intake.services.call_lists import call_proposals_page, sort_columns, stage_choices
+from intake.services.overrides import overrides_record_lapses
 from intake.states import ProposalState
 from workflow.access import proposal_for_user, proposals_for_staff_or_board
 from workflow.actions import history_text
@@ -126,6 +127,9 @@ def _staff_page(
         form = bound if bound is not None and bound.action == form_class.action else form_class(proposal=proposal)
         unmet = unmet_conditions(proposal, form_class.action) if form_class.declared.transition else []
         forms.append((form, unmet))
+    # Shown a lapsed override, the history records its lapse (once) before it is read below.
+    found = proposal.eligibility_checks()
+    overrides_record_lapses(proposal=proposal, found=found)
     return render(
         request,
         "workflow/proposal_detail.html",
@@ -138,7 +142,7 @@ def _staff_page(
                 if request.user.acts_in(Role.STAFF, proposal.call.program_id)
                 else ""
             ),
-            "eligibility": proposal_eligibility(proposal=proposal),
+            "eligibility": proposal_eligibility(proposal=proposal, found=found),
             "records": [(record, history_text(record.action)) for record in audit_records_for(proposal=proposal)],
         },
         status=status,

@@ -1,0 +1,87 @@
+"""One formatting of money, shares and ratios for every page, per language; a figure never reads as a limit it fails."""
+
+from __future__ import annotations
+
+from decimal import Decimal as D
+
+import pytest
+from django.template import Context, Template
+from django.utils import translation
+
+from intake.formatting import canonical_shown, money, percent, plain, ratio, share_of, shown
+
+NBSP = "\u00a0"
+
+
+def test_shown_rounds_half_up_to_the_cent_away_from_any_limit() -> None:
+    assert shown(D("43.3333")) == D("43.33")
+    assert shown(D("43.3333"), D("40")) == D("43.33")
+    assert shown(D("43.335"), D("50")) == D("43.34")
+
+
+def test_shown_one_cent_over_a_limit_never_reads_as_the_limit() -> None:
+    over = share_of(D("500000.01"), D("1000000"))  # 50.000001 %
+
+    assert over is not None
+    assert shown(over) == D("50.00")  # without its limit, the figure alone
+    assert shown(over, D("50")) == D("50.01")
+
+
+def test_shown_just_under_a_minimum_never_reads_as_the_minimum() -> None:
+    assert shown(D("0.996"), D("1.00")) == D("0.99")
+    assert shown(D("1.00"), D("1.00")) == D("1.00")
+
+
+def test_shown_takes_more_digits_when_two_limits_are_a_cent_apart() -> None:
+    assert shown(D("40.005"), D("40.00"), D("40.01")) == D("40.005")
+
+
+def test_shown_keeps_the_digits_of_a_finer_limit() -> None:
+    assert shown(D("44.443"), D("44.444")) == D("44.443")
+
+
+def test_plain_is_the_canonical_form_of_a_limit_or_an_amount() -> None:
+    assert (plain(D("50")), plain(D("300000")), plain(D("44.445"))) == ("50.00", "300000.00", "44.445")
+
+
+def test_english_figures_keep_the_point_and_the_comma_grouping() -> None:
+    with translation.override("en"):
+        assert percent(D("23.3333")) == f"23.33{NBSP}%"
+        assert ratio(D("1.428")) == "1.43 to 1"
+        assert money(D("1234567.5"), 2) == "$1,234,567.50"
+
+
+def test_french_figures_take_the_comma_the_spaces_and_the_non_breaking_space() -> None:
+    with translation.override("fr"):
+        assert percent(D("23.3333")) == f"23,33{NBSP}%"
+        assert ratio(D("1.428")) == "1,43 pour 1"
+        assert money(D("1234567.5"), 2) == f"1{NBSP}234{NBSP}567,50{NBSP}$"
+        assert percent(share_of(D("500000.01"), D("1000000")), D("50")) == f"50,01{NBSP}%"
+
+
+def test_empty_figures_are_empty() -> None:
+    assert (percent(None), ratio(None), money(None), share_of(D("1"), D("0"))) == ("", "", "", None)
+
+
+@pytest.mark.parametrize(
+    ("language", "canonical", "expected"),
+    [
+        ("en", "45.01", "45.01"),
+        ("fr", "45.01", "45,01"),
+        ("fr", "300000.00", f"300{NBSP}000,00"),
+        ("en", "500000.00..5000000.00", "500,000.00 \u2013 5,000,000.00"),
+        ("en", "Acme: 71.00", "Acme: 71.00"),
+        ("en", "", "—"),
+    ],
+)
+def test_canonical_figures_read_in_the_active_language(language: str, canonical: str, expected: str) -> None:
+    with translation.override(language):
+        assert canonical_shown(canonical) == expected
+
+
+def test_template_filters_format_beside_the_limit() -> None:
+    template = Template("{% load money %}{{ share|percent:limit }}|{{ value|ratio:minimum }}|{{ amount|money:2 }}")
+    context = Context({"share": D("50.000001"), "limit": D("50"), "value": D("0.996"), "minimum": D("1"), "amount": 5})
+
+    with translation.override("fr"):
+        assert template.render(context) == f"50,01{NBSP}%|0,99 pour 1|5,00{NBSP}$"
