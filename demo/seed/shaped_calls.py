@@ -10,6 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from accounts.choices import OrganizationType
+from assessment.services.rubrics import rubric_for
 from demo.seed.common import DemoSummary, demo_window
 from intake.choices import Advance, PathFigure, VersionKind
 from intake.models import Call, Program
@@ -94,6 +95,9 @@ def shaped_calls_seed(*, now: datetime, summary: DemoSummary) -> list[Call]:
             )
             call.full_clean()
             call.save()
+            for plan in plans:  # an assessed stage has its rubric first: the default one, which staff adjust
+                if plan.assessed:
+                    rubric_for(call=call, stage=plan.kind)
             call_stages_save(call=call, plans=plans)
             summary.created.append(f"call {program.slug}/{slug}")
         calls.append(call)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.choices import OrganizationType, Role
 from intake.choices import VersionKind
 from intake.models import Call, ConsortiumMember, Program, Proposal
-from intake.services.stages import StagePlan, call_stages_save, stages_default
+from intake.services.stages import CallPath, PathRule, StagePlan, call_path_write, stages_default
 from intake.services.versions import proposal_version_data
 from intake.states import ProposalState
 from tests.factories.accounts import OrganizationFactory, UserFactory, program_roles_everywhere
@@ -76,7 +76,10 @@ class CallFactory(factory.django.DjangoModelFactory):
     def stages(self, create: bool, extracted: list[StagePlan] | None, **kwargs: Any) -> None:
         """The two-stage path of the call's windows, as ``call_create`` gives it; ``stages=[StagePlan…]`` another."""
         if create:
-            call_stages_save(call=self, plans=extracted or stages_default(call=self))
+            # Written as given, without the stages page's checks: a test may assess a stage before writing its rubric.
+            rule = PathRule(self.path_figure, self.path_threshold, tuple(self.path_below))
+            plans = tuple(extracted or stages_default(call=self))
+            call_path_write(call=self, path=CallPath(plans=plans, rule=rule, intake_mode=self.intake_mode))
 
 
 class ProposalFactory(factory.django.DjangoModelFactory):

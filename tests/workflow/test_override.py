@@ -12,10 +12,11 @@ from django.utils import timezone
 from accounts.errors import ActionForbidden, DomainError, StaleAction
 from accounts.models import User
 from intake.models import Call, ConsortiumMember, EligibilityOverride, Proposal
+from intake.services.call_rules import proposal_call_rules_apply
 from intake.services.overrides import overrides_record_lapses
 from intake.states import ProposalState
 from records.models import AuditRecord
-from tests.factories import ProposalFactory, ProposalVersionFactory, fill_application
+from tests.factories import ProposalFactory, ProposalVersionFactory, fill_application, state_put
 from workflow import actions
 from workflow.actions.base import ConditionsNotMet
 from workflow.actions.screening import proposal_override_eligibility, proposal_revoke_override
@@ -44,12 +45,15 @@ def failing(applicant: User) -> Proposal:
 
 @pytest.fixture
 def submitted(applicant: User) -> Proposal:
-    """A submitted application (its first version) that met the rules, then failed the matching ratio when the call
-    tightened it."""
+    """A submitted application (its first version) failing the matching ratio its call required when it was submitted.
+
+    The call's rules are tightened before the version freezes them: a submitted proposal keeps the rules of its
+    submission (docs/eligibility.md).
+    """
     proposal = cast(Proposal, ProposalFactory(state=ProposalState.SUBMITTED, lead_applicant=applicant))
+    _tighten_matching(proposal)
     ProposalVersionFactory(proposal=proposal, kind="application")
     proposal.refresh_from_db()
-    _tighten_matching(proposal)
     return proposal
 
 
@@ -289,6 +293,15 @@ def test_a_changed_limit_lapses_the_override_and_the_check_fails_again(submitted
     override = _override(submitted, staff)
     Call.objects.filter(pk=submitted.call_id).update(min_matching_ratio=Decimal("3.50"))
     submitted.call.refresh_from_db()
+    # A submitted proposal keeps its frozen rules until staff apply the call's current ones to it.
+    proposal_call_rules_apply(
+        proposal=submitted,
+        by=staff,
+        reason="The board raised the matching ratio for every proposal.",
+        expected_call_updated_at=submitted.call.updated_at,
+        expected_version=submitted.version_count,
+    )
+    submitted.refresh_from_db()
 
     lapsed = overrides_record_lapses(proposal=submitted)
 
@@ -372,7 +385,7 @@ def test_a_letter_of_intent_override_does_not_carry_into_the_full_application(ap
     )
     assert (loi_override.stage, loi_override.figure, loi_override.limit) == ("loi", "summary: 11", "10")
 
-    Proposal.objects.filter(pk=proposal.pk).update(state=ProposalState.INVITED)
+    state_put(proposal, ProposalState.INVITED)
     proposal.refresh_from_db()
     fill_application(proposal)
 
