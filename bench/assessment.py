@@ -119,6 +119,7 @@ def seed(*, proposals: int, assessors: int, k: int, conflicts: float, seed_value
     from assessment.services.rubrics import rubric_for
     from intake.choices import Sector
     from intake.models import Call, ConsortiumMember, Program, ProgramRole, Proposal
+    from intake.services.stages import call_stages_default
     from intake.states import ProposalState
 
     rng = random.Random(seed_value)  # noqa: S311 - reproducible data, not secrets
@@ -142,6 +143,7 @@ def seed(*, proposals: int, assessors: int, k: int, conflicts: float, seed_value
         funded_partner_types=[OrganizationType.SME],
         required_attachments=[],
     )
+    stages = call_stages_default(call=call)
     rubric = rubric_for(call=call)
     rubric.assessors_per_proposal = k
     rubric.save(update_fields=["assessors_per_proposal"])
@@ -191,6 +193,8 @@ def seed(*, proposals: int, assessors: int, k: int, conflicts: float, seed_value
             batch.append(
                 Proposal(
                     call=call,
+                    stage=stages["application"],
+                    path=list(stages),
                     lead_applicant=applicant,
                     lead_organization_id=consortium[0],
                     title=f"Project {index}: {keywords[0]} for {Sector(sectors[own[0]]).label}",

@@ -66,7 +66,10 @@ def _figure(code, kind, data):
 
     try:
         if code == "word_limits":
-            limit = rules["loi_word_limit"] if kind == "loi" else rules["application_word_limit"]
+            if "word_limit" in rules:  # frozen by the engine (schema 2): the limit of the version's own stage
+                limit = rules["word_limit"]
+            else:
+                limit = rules["loi_word_limit"] if kind == "loi" else rules["application_word_limit"]
             names = LOI_TEXTS if kind == "loi" else APPLICATION_TEXTS
             counts = [(name, len((data.get(name) or "").split())) for name in names]
             return _listed([f"{name}: {count}" for name, count in counts if count > limit]), str(limit)

@@ -52,7 +52,7 @@ def staff(call: Call) -> User:
 
 
 def _submitted(call: Call, *, state: str = ProposalState.SUBMITTED, **fields: Any) -> Proposal:
-    """A full application at 40 % of its costs (the call's maximum), submitted, then moved to ``state``."""
+    """A full application at 40\xa0% of its costs (the call's maximum), submitted, then moved to ``state``."""
     lead = cast(User, UserFactory(role=Role.APPLICANT))
     proposal = proposal_submit_application(proposal=invited_application(lead, call=call, **fields), by=lead)
     if state != ProposalState.SUBMITTED:
@@ -84,7 +84,7 @@ def test_preview_names_each_submitted_proposal_whose_verdict_would_change(call: 
     ]
     assert preview[0].proposal == at_limit
     assert preview[0].message == (
-        "The cluster funds $1,200,000.00 of $3,000,000.00 of eligible costs: 40.00 %, above 39.99 %"
+        "The cluster funds $1,200,000.00 of $3,000,000.00 of eligible costs: 40.00\xa0%, above 39.99\xa0%"
     )
 
 

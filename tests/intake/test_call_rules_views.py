@@ -92,7 +92,7 @@ def test_call_update_shows_the_preview_again_when_the_rules_change_after_it(
         "Nothing is saved yet: the new rules would change the verdicts of the submitted proposals below, which keep "
         "the rules frozen at their submission. Give the reason and save again."
     ]
-    assert "above 30.00 %" in second.content.decode()
+    assert "above 30.00\xa0%" in second.content.decode()
     assert Call.objects.get(pk=call.pk).max_cluster_share == Decimal("40.00")
 
 

@@ -30,7 +30,7 @@ from workflow.actions import proposal_submit_application
 
 pytestmark = pytest.mark.django_db
 
-SHARE_FAILS = "The cluster funds $1,200,000.00 of $3,000,000.00 of eligible costs: 40.00 %, above 35.00 %"
+SHARE_FAILS = "The cluster funds $1,200,000.00 of $3,000,000.00 of eligible costs: 40.00\xa0%, above 35.00\xa0%"
 
 
 @pytest.fixture(autouse=True)
@@ -50,7 +50,7 @@ def staff_member(call: Call) -> User:
 
 @pytest.fixture
 def at_the_limit(call: Call) -> Proposal:
-    """Submitted with $1.2M asked of $3M of eligible costs: 40 %, exactly the call's maximum."""
+    """Submitted with $1.2M asked of $3M of eligible costs: 40\xa0%, exactly the call's maximum."""
     applicant = cast(User, UserFactory(role=Role.APPLICANT))
     proposal = invited_application(applicant, call=call)
     return proposal_submit_application(proposal=proposal, by=applicant)
@@ -63,7 +63,7 @@ def _share(proposal: Proposal) -> tuple[bool, str]:
 
 
 def _lower_the_maximum(client: Client, call: Call, reason: str = "") -> tuple[Any, Any]:
-    """Post the call's form with a maximum share of 35 %; then post what the page shows again, with ``reason``."""
+    """Post the call's form with a maximum share of 35\xa0%; then post what the page shows again, with ``reason``."""
     url = reverse("intake:call_update", args=[call.pk])
     first = client.post(url, {**_form_data(client.get(url)), "max_cluster_share": "35"})
     second = client.post(url, {**_form_data(first), "reason": reason})
@@ -114,7 +114,7 @@ def test_story_the_saved_change_leaves_the_proposal_passing_and_is_audited(
     assert record.data["verdicts"] == [{"check": CLUSTER_SHARE, "before": True, "after": False}]
     assert _share(proposal) == (
         True,
-        "The cluster funds $1,200,000.00 of $3,000,000.00 of eligible costs: 40.00 %, within 40.00 %",
+        "The cluster funds $1,200,000.00 of $3,000,000.00 of eligible costs: 40.00\xa0%, within 40.00\xa0%",
     )
     assert proposal.eligibility_failures() == []
     assert "eligible" not in _unmet_start(proposal)

@@ -64,7 +64,7 @@ def lead(call: Call) -> User:
 
 @pytest.fixture
 def submitted(call: Call, lead: User) -> Proposal:
-    """A full application asking the cluster for 40 % of its costs, submitted while the call's maximum is 40 %."""
+    """A full application asking the cluster for 40\xa0% of its costs, submitted while the call's maximum is 40\xa0%."""
     return proposal_submit_application(proposal=invited_application(lead, call=call), by=lead)
 
 
@@ -100,7 +100,7 @@ def test_version_freeze_keeps_each_verdict_in_english(call: Call, lead: User) ->
     verdicts = ProposalVersion.objects.get(proposal=proposal).data["verdicts"]
     assert [(verdict["code"], verdict["passed"]) for verdict in verdicts] == [(code, True) for code in CODES]
     assert verdicts[3]["message"] == (
-        "The cluster funds $1,200,000.00 of $3,000,000.00 of eligible costs: 40.00 %, within 40.00 %"
+        "The cluster funds $1,200,000.00 of $3,000,000.00 of eligible costs: 40.00\xa0%, within 40.00\xa0%"
     )
 
 

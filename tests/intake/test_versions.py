@@ -164,9 +164,8 @@ def test_version_freeze_numbers_resubmissions(applicant: User) -> None:
     proposal_submit_loi(proposal=proposal, by=applicant)
     proposal.refresh_from_db()
     complete_application(proposal)
-    Proposal.objects.filter(pk=proposal.pk).update(
-        state=ProposalState.CHANGES_REQUESTED, changes_due_at=proposal.call.application_closes_at
-    )
+    state_put(proposal, ProposalState.CHANGES_REQUESTED)
+    Proposal.objects.filter(pk=proposal.pk).update(changes_due_at=proposal.call.application_closes_at)
 
     proposal_submit_application(proposal=proposal, by=applicant)
 

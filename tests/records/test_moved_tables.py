@@ -23,7 +23,7 @@ from tests.factories import ProposalFactory, UserFactory
 pytestmark = pytest.mark.django_db(transaction=True)
 
 BEFORE = [("workflow", "0013_notification_events"), ("board", None), ("records", None)]
-AFTER = [("workflow", "0014_board_and_records_move_out")]
+AFTER = [("workflow", "0014_board_and_records_move_out"), ("records", "0002_call_audit")]
 
 
 def _migrate(targets: list[tuple[str, str | None]]) -> MigrationExecutor:
