@@ -15,10 +15,12 @@ from intake.models.plan import ForegroundIP, Milestone
 from intake.models.attachments import Attachment, attachment_path
 from intake.models.versions import ProposalVersion
 from intake.models.eligibility import EligibilityOverride
+from intake.models.questions import Answer, Question
 
 __all__ = [
     "NOT_NEGATIVE",
     "PERCENT",
+    "Answer",
     "Attachment",
     "BilingualMixin",
     "BudgetLine",
@@ -34,6 +36,7 @@ __all__ = [
     "Proposal",
     "ProposalQuerySet",
     "ProposalVersion",
+    "Question",
     "attachment_path",
     "money",
 ]

@@ -25,8 +25,10 @@ from intake.choices import AttachmentType, CostCategory, ForegroundIPKind, Versi
 from intake.completeness import LOI_DETAIL_FIELDS, OUTCOME_FIELDS
 from intake.eligibility import Application, figures
 from intake.models import Attachment, ConsortiumMember, ForegroundIP, Proposal, ProposalVersion
+from intake.services.frozen_answers import answers_flat, answers_freeze, answers_sheet
 
-SCHEMA = 1
+#: 2: ``answers`` (the call's questions of the version's stage with their wording, and the answers; 1 had none).
+SCHEMA = 2
 
 #: The proposal's own fields frozen as they are, by stage. Texts are strings, amounts strings of Decimals.
 LOI_FIELDS = ("title", "summary", *LOI_DETAIL_FIELDS)
@@ -74,6 +76,10 @@ def proposal_version_data(
     IP plan and attachments are edited only once invited (see ``intake.services.application``,
     ``consortium`` and ``attachments``), so before that the consortium is its lead alone,
     contributing nothing yet, and the rest is empty.
+
+    Every stage freezes the answers to the call's questions of that stage
+    (``frozen_answers.answers_freeze``: the query the submission's completeness check made,
+    and one update marking them submitted); their files join the returned attachments.
     """
     application = kind != VersionKind.LOI
     if application:
@@ -98,10 +104,15 @@ def proposal_version_data(
     partners = [member.as_partner(with_costs=application) for member in members]
     computed = figures(Application(partners=tuple(partners)))
     attachments = (
-        list(Attachment.objects.filter(proposal=proposal, removed_at__isnull=True).order_by("kind", "pk"))
+        list(
+            Attachment.objects.filter(proposal=proposal, removed_at__isnull=True)
+            .exclude(kind=AttachmentType.ANSWER)
+            .order_by("kind", "pk")
+        )
         if application
         else []
     )
+    answers, answer_files = answers_freeze(proposal=proposal, stage=kind)
     foreground = (
         list(ForegroundIP.objects.filter(proposal=proposal).select_related("owner__organization").order_by("pk"))
         if application
@@ -172,8 +183,9 @@ def proposal_version_data(
             for attachment in attachments
         ],
         "rules": {name: _plain(getattr(call, name)) for name in RULE_FIELDS},
+        "answers": answers,
     }
-    return data, attachments
+    return data, [*attachments, *(Attachment(pk=pk) for pk in answer_files)]
 
 
 def proposal_version_freeze(*, proposal: Proposal, by: User, kind: str, counted: bool = False) -> ProposalVersion:
@@ -338,6 +350,7 @@ def _flat(data: dict[str, Any]) -> dict[str, tuple[str, str]]:
             f"{item['kind']}: {item['name']} (SHA-256 {item['sha256'][:12]})" for item in data.get("attachments") or []
         ),
     )
+    flat.update(answers_flat(data))
     return flat
 
 
@@ -452,4 +465,5 @@ def version_sheet(*, data: dict[str, Any]) -> dict[str, Any]:
             {**item, "kind_label": attachment_kinds.get(item["kind"], item["kind"])}
             for item in data.get("attachments") or []
         ],
+        "answer_sections": answers_sheet(data),
     }

@@ -24,6 +24,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from intake.models import Proposal
+from intake.services.questions import QUESTION_CHANGE as QUESTION_CHANGE_NAME
 from records.events import Event
 from workflow.actions.assessment import (
     proposal_complete_assessment,
@@ -201,8 +202,12 @@ OUTAGE_EXTENSION = Step("outage_extension", _("The deadline was extended because
 LEGAL_HOLD = Step("legal_hold", _("Program staff placed the proposal under a legal hold."))
 LEGAL_HOLD_LIFT = Step("legal_hold_lift", _("Program staff lifted the proposal's legal hold."))
 DISPOSE = Step("dispose", _("The proposal's content was disposed of under the retention policy."))
+QUESTION_CHANGE = Step(
+    QUESTION_CHANGE_NAME, _("Program staff changed a question of the call after this proposal was submitted.")
+)
 STEPS: tuple[Step, ...] = (
     OVERRIDE, REOPEN_REVIEW, SET_ASIDE_REVIEW, OUTAGE_EXTENSION, LEGAL_HOLD, LEGAL_HOLD_LIFT, DISPOSE,
+    QUESTION_CHANGE,
 )  # fmt: skip
 
 #: Every action by its name.
