@@ -56,8 +56,8 @@ class NumberField(forms.CharField):
 
 
 def _date_field(**kwargs: Any) -> forms.DateField:
+    kwargs["required"] = False
     return forms.DateField(
-        required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         input_formats=["%Y-%m-%d"],
         error_messages={"invalid": _("Enter a date, such as 2027-03-31.")},

@@ -170,9 +170,10 @@ def question_move(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def _confirm(request: AuthenticatedRequest, pk: int, *, template: str, act: Any, done_message: str) -> HttpResponse:
     question = services.question_for_staff(user=request.user, pk=pk)
     impact = services.question_impact(question=question)
-    form = ReasonForm(request.POST or None)
+    # Bound on every POST, even one with no reason typed (an empty POST is falsy).
+    form = ReasonForm(request.POST if request.method == "POST" else None)
     result = form_submit(
-        request, form, lambda: act(question=question, by=request.user, reason=form.cleaned_data["reason"]), status=400
+        request, form, lambda: act(question=question, by=request.user, reason=form.cleaned_data["reason"])
     )
     if result.saved:
         messages.success(request, done_message)

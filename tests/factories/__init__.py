@@ -44,6 +44,7 @@ from tests.factories.intake import (
     ProgramFactory,
     ProposalFactory,
     ProposalVersionFactory,
+    QuestionFactory,
     fill_application,
 )
 from tests.factories.records import AuditRecordFactory, NotificationFactory
@@ -82,6 +83,7 @@ __all__ = [
     "ProgramFactory",
     "ProposalFactory",
     "ProposalVersionFactory",
+    "QuestionFactory",
     "ReviewFactory",
     "RubricFactory",
     "ScoreFactory",

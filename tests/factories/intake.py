@@ -210,3 +210,20 @@ class ProposalVersionFactory(factory.django.DjangoModelFactory):
         if create and self.proposal.version_count < self.number:
             self.proposal.version_count = self.number
             type(self.proposal).objects.filter(pk=self.proposal.pk).update(version_count=self.number)
+
+
+class QuestionFactory(factory.django.DjangoModelFactory):
+    """A required short-text question of the letter-of-intent stage, in the section "The project"."""
+
+    class Meta:
+        model = "intake.Question"
+
+    call = factory.SubFactory(CallFactory)
+    stage = "loi"
+    section_en = "The project"
+    section_fr = "Le projet"
+    position = factory.Sequence(lambda n: n + 1)
+    kind = "short_text"
+    label_en = factory.Sequence(lambda n: f"Question {n}")
+    label_fr = factory.Sequence(lambda n: f"Question {n} (fr)")
+    required = True
