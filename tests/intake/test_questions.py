@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -18,8 +19,14 @@ from intake.services import questions as services
 from intake.services.versions import proposal_version_data
 from records.models import AuditRecord
 from tests.conftest import client_for
-from tests.factories import CallFactory, ProgramFactory, ProposalFactory, ProposalVersionFactory, QuestionFactory
-from tests.factories import UserFactory
+from tests.factories import (
+    CallFactory,
+    ProgramFactory,
+    ProposalFactory,
+    ProposalVersionFactory,
+    QuestionFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -234,7 +241,7 @@ def test_question_answered_in_a_submission_cannot_be_retyped(call: Call, staff: 
     _submitted(call, question)
 
     page = staff_client.get(reverse("intake:question_update", args=[question.pk]) + "?kind=number")
-    with pytest.raises(Exception) as refused:
+    with pytest.raises(ValidationError) as refused:
         services.question_update(
             question=question,
             by=staff,
@@ -246,7 +253,7 @@ def test_question_answered_in_a_submission_cannot_be_retyped(call: Call, staff: 
 
     assert "its kind can no longer change" in page.text
     assert page.context["kind"] == "short_text"
-    assert refused.value.message_dict == {"kind": [str(services.RETYPE_REFUSED)]}  # type: ignore[attr-defined]
+    assert refused.value.message_dict == {"kind": [str(services.RETYPE_REFUSED)]}
 
 
 def test_question_answered_only_in_drafts_can_be_retyped(call: Call, staff: User) -> None:
@@ -268,13 +275,13 @@ def test_removing_an_option_answered_in_a_submission_is_refused(call: Call, staf
     question = QuestionFactory(call=call, kind="single_choice", choices=options)
     _submitted(call, question, "a")
 
-    with pytest.raises(Exception) as refused:
+    with pytest.raises(ValidationError) as refused:
         services.question_update(
             question=question, by=staff, expected_updated_at=question.updated_at, kind="single_choice",
             reason="Fewer options", **_model_fields(), choices=options[:1],
         )  # fmt: skip
 
-    assert list(refused.value.message_dict) == ["choices"]  # type: ignore[attr-defined]
+    assert list(refused.value.message_dict) == ["choices"]
 
 
 def test_up_and_down_swap_a_question_with_its_neighbour_in_its_section(call: Call, staff_client: Client) -> None:
