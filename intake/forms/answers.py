@@ -158,10 +158,11 @@ def table_formset(question: Question, *, data: Any = None, rows: list[list[Any]]
         max_num=limit,
         absolute_max=limit + 50,
     )
-    formset_class.question = question
     initial = [{f"c{index}": cell for index, cell in enumerate(row)} for row in rows]
     prefix = f"q{question.pk}"
     formset = formset_class(data, prefix=prefix) if data is not None else formset_class(prefix=prefix, initial=initial)
+    assert isinstance(formset, TableRowsForm)
+    formset.question = question
     return formset
 
 

@@ -208,6 +208,10 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Why"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
+def _call_label(call: Call) -> str:
+    return f"{call.program.name} · {call.title}"
+
+
 class CopyQuestionsForm(forms.Form):
     """Choose the call whose questions to copy, among those of programs the staff member acts in."""
 
@@ -218,4 +222,4 @@ class CopyQuestionsForm(forms.Form):
         field = self.fields["source"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = calls
-        field.label_from_instance = lambda call: f"{call.program.name} · {call.title}"  # type: ignore[method-assign]
+        field.label_from_instance = _call_label  # type: ignore[method-assign,assignment]

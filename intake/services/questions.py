@@ -156,7 +156,7 @@ def question_changes(*, question: Question, kind: str, fields: dict[str, Any]) -
     for name, value in (("kind", kind), *_fields(fields).items()):
         before = getattr(question, name)
         if before != value and not (before in (None, "", []) and value in (None, "", [])):
-            label = str(Question._meta.get_field(name).verbose_name)
+            label = str(getattr(Question._meta.get_field(name), "verbose_name", name))
             changes.append(Change(field=name, label=label, before=_shown(before), after=_shown(value)))
     return changes
 

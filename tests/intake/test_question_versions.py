@@ -1,4 +1,4 @@
-"""Answers frozen in each version with the question's wording of that moment, and read by assessors, the board, staff."""
+"""Answers frozen in each version with the question's wording of that moment, read by assessors, the board, staff."""
 
 from __future__ import annotations
 
@@ -63,7 +63,8 @@ def questions(call: Call) -> dict[str, Question]:
             Question,
             QuestionFactory(
                 call=call, stage="application", section_en="Money", section_fr="Argent", position=3,
-                kind="long_text", word_limit=900, label_en="Commercialization plan", label_fr="Plan de commercialisation",
+                kind="long_text", word_limit=900, label_en="Commercialization plan",
+                label_fr="Plan de commercialisation",
             ),
         ),
     }  # fmt: skip
