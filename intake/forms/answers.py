@@ -279,6 +279,7 @@ class AnswersForm(forms.Form):
         valid = super().is_valid()
         for pk, table in self.tables.items():
             if not table.is_valid():
+                self.add_error(f"q{pk}", _("This table needs correcting: see the messages below."))
                 valid = False
                 continue
             question = table.question

@@ -199,7 +199,9 @@ class QuestionForm(forms.Form):
 class KindForm(forms.Form):
     """Choose the kind of a new question, or the new kind of one (a GET: the next page shows its fields)."""
 
-    kind = forms.ChoiceField(label=_("Kind of question"), choices=QuestionKind.choices)
+    kind = forms.ChoiceField(
+        label=_("Kind of question"), choices=QuestionKind.choices, widget=forms.Select(attrs={"class": "form-select"})
+    )
 
 
 class ReasonForm(forms.Form):
