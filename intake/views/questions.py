@@ -16,6 +16,7 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.choices import Role
@@ -215,7 +216,11 @@ def questions_copy(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         lambda: services.questions_copy(source=form.cleaned_data["source"], target=call, by=request.user),
     )
     if done.saved:
-        messages.success(request, _("%(count)s questions are copied.") % {"count": done.result})
+        count = done.result or 0
+        messages.success(
+            request,
+            ngettext("%(count)s question is copied.", "%(count)s questions are copied.", count) % {"count": count},
+        )
         return redirect(_list_url(call))
     return render(request, "intake/staff/questions_copy.html", {"call": call, "form": form}, status=done.status)
 
