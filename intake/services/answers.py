@@ -123,6 +123,12 @@ def answers_save(
     """
     uploads = uploads or {}
     by_id = {question.pk: question for question in questions}
+    unknown = (set(values) | set(uploads) | set(cleared)) - set(by_id)
+    if unknown:
+        raise TypeError(f"answers to questions not saved here: {sorted(unknown)}")
+    not_files = {pk for pk in (*uploads, *cleared) if by_id[pk].kind != QuestionKind.FILE}
+    if not_files:
+        raise TypeError(f"files for questions that take none: {sorted(not_files)}")
     errors: dict[str, list[str]] = {}
     files = {}
     for pk, value in values.items():

@@ -518,3 +518,17 @@ def test_posting_a_section_takes_the_same_queries_for_1_and_40_questions(
         counts.append(len(captured))
 
     assert counts[0] == counts[1]
+
+
+def test_service_refuses_answers_to_questions_it_was_not_given(proposal: Proposal, applicant: User) -> None:
+    question = QuestionFactory(call=proposal.call)
+    other = QuestionFactory(call=proposal.call)
+
+    with pytest.raises(TypeError, match=str(other.pk)):
+        answers_save(
+            proposal=proposal,
+            by=applicant,
+            expected_updated_at=proposal.updated_at,
+            questions=[question],
+            values={other.pk: "Not in this section"},
+        )
