@@ -61,7 +61,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         import bench.board  # registers the board's agenda
         import bench.cases
         import bench.intake  # registers the intake cases
-        import bench.lifecycle  # noqa: F401 - registers the lifecycle cases
+        import bench.lifecycle  # registers the lifecycle cases
+        import bench.questions  # noqa: F401 - registers the questions' case
 
         if args.list:
             for registered in CASES.values():

@@ -11,6 +11,12 @@ class AttachmentType(models.TextChoices):
     BUDGET_JUSTIFICATION = "budget_justification", _("Budget justification")
     FINANCIAL_STATEMENTS = "financial_statements", _("Financial statements")
     CONSORTIUM_AGREEMENT = "consortium_agreement", _("Consortium agreement (draft)")
+    #: A file that answers one of the call's questions: kept with its answer, not among the documents.
+    ANSWER = "answer", _("Answer to a question")
+
+
+#: The types an applicant chooses for a document, and a call may require: every type but an answer's file.
+DOCUMENT_TYPES = [(value, label) for value, label in AttachmentType.choices if value != AttachmentType.ANSWER]
 
 
 class CallPhase(models.TextChoices):
@@ -93,3 +99,27 @@ class Sector(models.TextChoices):
     MATERIALS = "materials", _("Materials and chemistry")
     TRANSPORTATION = "transportation", _("Transportation and logistics")
     AEROSPACE = "aerospace", _("Aerospace and defence")
+
+
+class QuestionKind(models.TextChoices):
+    """What a question of a call asks for, and so how its answer is typed and checked."""
+
+    SHORT_TEXT = "short_text", _("Short text")
+    LONG_TEXT = "long_text", _("Long text")
+    NUMBER = "number", _("Number")
+    MONEY = "money", _("Amount of money")
+    SINGLE_CHOICE = "single_choice", _("One choice among several")
+    MULTIPLE_CHOICE = "multiple_choice", _("Several choices")
+    DATE = "date", _("Date")
+    YES_NO = "yes_no", _("Yes or no")
+    TABLE = "table", _("Table")
+    FILE = "file", _("File")
+
+
+class ColumnKind(models.TextChoices):
+    """What the cells of one column of a table question hold."""
+
+    TEXT = "text", _("Text")
+    NUMBER = "number", _("Number")
+    MONEY = "money", _("Amount of money")
+    DATE = "date", _("Date")

@@ -18,6 +18,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from intake.answers import missing_answers
 from intake.choices import AttachmentType, VersionKind
 from intake.eligibility import (
     ATTACHMENTS,
@@ -213,16 +214,21 @@ def missing_by_section(proposal: Any) -> dict[str, list[str]]:
 
 
 def missing_for_submission(proposal: Any) -> list[str]:
-    """Return a message for each thing ``proposal`` lacks to be submitted at its stage; empty when complete."""
+    """Return a message for each thing ``proposal`` lacks to be submitted at its stage; empty when complete.
+
+    The call's questions of the stage add one message per section with required questions
+    unanswered (``intake.answers.missing_answers``, one query). An answer that does not hold
+    what an eligibility questionnaire requires is not missing: the eligibility rules judge it.
+    """
     stage = proposal_stage(proposal)
     if stage == VersionKind.LOI:
-        return missing_for_loi(proposal)
+        return missing_for_loi(proposal) + missing_answers(proposal, stage)
     if stage == VersionKind.QUESTIONNAIRE:
-        return _missing_basics(proposal)
+        return _missing_basics(proposal) + missing_answers(proposal, stage)
     missing = _missing_basics(proposal)
     for section, lacking in zip(SECTIONS, missing_by_section(proposal).values(), strict=True):
         missing.extend(f"{section.label}: {item}" for item in lacking)
-    return missing
+    return missing + missing_answers(proposal, stage)
 
 
 def rules_by_section(results: Sequence[Any]) -> dict[str, list[Any]]:

@@ -523,9 +523,11 @@ def _attachments(application: Application, rules: Rules, totals: _Totals) -> _Ve
     return _Verdict(not missing, _listed(missing), _listed(list(rules.required_attachments)), explain)
 
 
-#: Each stage's rules by code, in the order they are shown. A letter of intent is held to the
-#: word limits only; a full application to every rule.
+#: Each stage's rules by code, in the order they are shown. An eligibility questionnaire and a
+#: letter of intent are held to the word limits only (a questionnaire's own test is its answers
+#: that must hold, ``intake.selectors.proposal_answers_failing``); a full application to every rule.
 _RULES: dict[str, tuple[tuple[str, Callable[[Application, Rules, _Totals], _Verdict]], ...]] = {
+    VersionKind.QUESTIONNAIRE: ((WORD_LIMITS, _word_limits),),
     VersionKind.LOI: ((WORD_LIMITS, _word_limits),),
     VersionKind.APPLICATION: (
         (MIN_PARTNERS, _min_partners),

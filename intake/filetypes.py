@@ -48,8 +48,12 @@ ACCEPTED_DESCRIPTION = _(
     "and OpenDocument (.odt, .ods, .odp), without macros"
 )
 
+#: Every kind accepted, in the order they are offered (a question's file may narrow them, by extension).
+ACCEPTED_KINDS = (PDF, DOCX, XLSX, PPTX, ODT, ODS, ODP, DOC, XLS, PPT)
+ACCEPTED_EXTENSIONS = tuple(kind.extension for kind in ACCEPTED_KINDS)
+
 #: The input's ``accept`` hint; only a hint, the bytes decide.
-ACCEPT_ATTRIBUTE = ",".join(f".{kind.extension}" for kind in (PDF, DOCX, XLSX, PPTX, ODT, ODS, ODP, DOC, XLS, PPT))
+ACCEPT_ATTRIBUTE = ",".join(f".{kind.extension}" for kind in ACCEPTED_KINDS)
 
 OLE2_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
 ZIP_MAGIC = b"PK\x03\x04"

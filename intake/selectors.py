@@ -280,3 +280,19 @@ def call_committed(*, call: Call) -> Decimal:
         "total"
     ]
     return total if total is not None else Decimal("0")
+
+
+def proposal_answers_failing(*, proposal: Proposal) -> list[str]:
+    """Return the wording of each live question of the proposal's stage whose answer that must hold it does not give."""
+    from intake.answers import answer_holds
+    from intake.models import Answer, Question
+
+    questions = Question.objects.filter(
+        call_id=proposal.call_id, stage=proposal.stage.kind, retired_at__isnull=True, must_hold__isnull=False
+    ).order_by("position", "pk")
+    given = dict(Answer.objects.filter(proposal=proposal, question__in=questions).values_list("question_id", "value"))
+    return [
+        question.label
+        for question in questions
+        if not answer_holds(kind=question.kind, must_hold=question.must_hold, value=given.get(question.pk))
+    ]

@@ -1,12 +1,14 @@
 from django.urls import path
 
 from intake import views
+from intake.views import answers as answer_views
 from intake.views import application
 from intake.views import attachments as attachment_views
 from intake.views import call_rules as call_rules_views
 from intake.views import consortium as consortium_views
 from intake.views import eligibility as eligibility_views
 from intake.views import people as people_views
+from intake.views import questions as question_views
 from intake.views import stages as stage_views
 from intake.views import versions as version_views
 
@@ -55,6 +57,8 @@ urlpatterns = [
         attachment_views.application_attachments,
         name="application_attachments",
     ),
+    path("proposals/<int:pk>/questions/", answer_views.questions_overview, name="questions"),
+    path("proposals/<int:pk>/questions/<int:number>/", answer_views.question_section, name="question_section"),
     path("attachments/<int:pk>/", attachment_views.attachment_download, name="attachment_download"),
     path("attachments/<int:pk>/remove/", attachment_views.attachment_remove, name="attachment_remove"),
     path("proposals/<int:pk>/versions/<int:number>/", version_views.version_detail, name="version_detail"),
@@ -80,4 +84,12 @@ urlpatterns = [
     path("staff/calls/<int:pk>/", views.call_staff_detail, name="call_staff_detail"),
     path("staff/calls/<int:pk>/edit/", call_rules_views.call_update, name="call_update"),
     path("staff/calls/<int:pk>/stages/", stage_views.call_stages, name="call_stages"),
+    path("staff/calls/<int:pk>/questions/", question_views.call_questions, name="call_questions"),
+    path("staff/calls/<int:pk>/questions/new/", question_views.question_create, name="question_create"),
+    path("staff/calls/<int:pk>/questions/copy/", question_views.questions_copy, name="questions_copy"),
+    path("staff/calls/<int:pk>/answers.csv", question_views.call_answers_csv, name="call_answers_csv"),
+    path("staff/questions/<int:pk>/", question_views.question_update, name="question_update"),
+    path("staff/questions/<int:pk>/move/", question_views.question_move, name="question_move"),
+    path("staff/questions/<int:pk>/retire/", question_views.question_retire, name="question_retire"),
+    path("staff/questions/<int:pk>/remove/", question_views.question_delete, name="question_delete"),
 ]

@@ -64,7 +64,14 @@ def _proposals(user: User) -> list[dict[str, Any]]:
         Proposal.objects.filter(Q(lead_applicant=user) | Q(coapplicant__user=user))
         .distinct()
         .select_related("call", "lead_organization")
-        .prefetch_related("members__organization", "members__budget_lines", "milestones", "foreground_ip__owner")
+        .prefetch_related(
+            "members__organization",
+            "members__budget_lines",
+            "milestones",
+            "foreground_ip__owner",
+            "answers__question",
+            "answers__attachment",
+        )
         .order_by("pk")
     )
     result = []
@@ -85,6 +92,14 @@ def _proposals(user: User) -> list[dict[str, Any]]:
         row["foreground_ip"] = [
             {**_row(ip, exclude=("proposal",)), "owner": ip.owner.legal_name if ip.owner else None}
             for ip in proposal.foreground_ip.all()
+        ]
+        row["answers"] = [
+            {
+                "question": answer.question.label_en,
+                "answer": answer.value,
+                "file": answer.attachment.original_name if answer.attachment else None,
+            }
+            for answer in proposal.answers.all()
         ]
         result.append(row)
     return result

@@ -36,6 +36,7 @@ from tests.factories import (
     ProgramFactory,
     ProposalFactory,
     ProposalVersionFactory,
+    QuestionFactory,
     UserFactory,
     user_with_role,
 )
@@ -117,7 +118,8 @@ STAFF_SCOPED = frozenset({
     "board:meeting_update", "board:meeting_send", "board:meeting_open_early", "board:meeting_agenda",
     "board:agenda_item_defer", "board:meeting_letters", "board:letter_edit", "board:program_overview",
     "board:call_program", "board:conflicts", "workflow:disposals_preview", "workflow:proposal_legal_hold",
-    "workflow:call_legal_hold",
+    "workflow:call_legal_hold", "intake:call_questions", "intake:question_create", "intake:questions_copy",
+    "intake:call_answers_csv", "intake:question_update", "intake:question_retire", "intake:question_delete",
 })  # fmt: skip
 # The board member of another program is (by a data error) invited to the meeting: still 404.
 BOARD_SCOPED = frozenset({
@@ -175,6 +177,15 @@ MATRIX: dict[str, dict[str, Expected]] = {
     "intake:call_staff_detail": role("staff"),
     "intake:call_update": role("staff"),
     "intake:call_stages": role("staff"),
+    # A call's questions: its program's staff. Adding one needs ?stage=&kind= (400 without); moving is POST-only.
+    "intake:call_questions": role("staff"),
+    "intake:question_create": {**role("staff"), "staff": 400},
+    "intake:questions_copy": role("staff"),
+    "intake:call_answers_csv": role("staff"),
+    "intake:question_update": role("staff"),
+    "intake:question_move": {**role("staff"), "staff": 405},
+    "intake:question_retire": role("staff"),
+    "intake:question_delete": role("staff"),
     "assessment:dashboard": role("assessor"),
     "assessment:profile": role("assessor"),
     # The assessor's own live assignment; another's answers 404 (tests/assessment/test_conflicts.py).
@@ -208,6 +219,9 @@ MATRIX: dict[str, dict[str, Expected]] = {
     "intake:application_description": {**role("applicant"), "other_applicant": 404},
     "intake:application_ip": {**role("applicant"), "other_applicant": 404},
     "intake:application_outcomes": {**role("applicant"), "other_applicant": 404},
+    # The call's questions at the proposal's stage: its lead and co-applicants.
+    "intake:questions": {**role("applicant"), "other_applicant": 404},
+    "intake:question_section": {**role("applicant"), "other_applicant": 404},
     # The consortium and budget sections: the lead and co-applicants; their POST-only endpoints answer GET with 405.
     "intake:application_consortium": {**role("applicant"), "other_applicant": 404},
     "intake:application_budget": {**role("applicant"), "other_applicant": 404},
@@ -356,6 +370,7 @@ def objects(
     proposal = ProposalFactory(call=call, lead_applicant=applicant, lead_organization=membership.organization)
     CoApplicant.objects.create(proposal=proposal, user=co_applicant, invited_by=applicant)
     attachment = AttachmentFactory(proposal=proposal)
+    question = QuestionFactory(call=call)
     uidb64 = urlsafe_base64_encode(force_bytes(applicant.pk))
     # Offered to the assessor, who has not declared: they may declare, not read the proposal. Scored on the
     # letter-of-intent rubric, so that the call has no application rubric (the assignment pages answer 400 then).
@@ -401,6 +416,16 @@ def objects(
             "intake:call_staff_detail": {"pk": call.pk},
             "intake:call_update": {"pk": call.pk},
             "intake:call_stages": {"pk": call.pk},
+            "intake:call_questions": {"pk": call.pk},
+            "intake:question_create": {"pk": call.pk},
+            "intake:questions_copy": {"pk": call.pk},
+            "intake:call_answers_csv": {"pk": call.pk},
+            "intake:question_update": {"pk": question.pk},
+            "intake:question_move": {"pk": question.pk},
+            "intake:question_retire": {"pk": question.pk},
+            "intake:question_delete": {"pk": question.pk},
+            "intake:questions": {"pk": proposal.pk},
+            "intake:question_section": {"pk": proposal.pk, "number": 1},
             "intake:proposal_create": {"pk": call.pk},
             "intake:proposal_detail": {"pk": proposal.pk},
             "intake:proposal_update": {"pk": proposal.pk},
@@ -670,6 +695,12 @@ def _staff_only_posts(objects: Objects) -> Iterator[tuple[str, str]]:
         "workflow:proposal_legal_hold",
         "workflow:call_legal_hold",
         "intake:eligibility_override_revoke",
+        "intake:question_create",
+        "intake:questions_copy",
+        "intake:question_update",
+        "intake:question_move",
+        "intake:question_retire",
+        "intake:question_delete",
     ):
         yield name, reverse(name, kwargs=objects.kwargs.get(name, {}))
 

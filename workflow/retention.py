@@ -39,6 +39,7 @@ from accounts.models import User
 from assessment.models import Assignment, Conflict, Review, Score
 from board.models import BoardConflict, DecisionLetter, Vote
 from intake.models import (
+    Answer,
     Attachment,
     BudgetLine,
     Call,
@@ -368,6 +369,8 @@ def _content_remove(disposed: QuerySet[Any], *, now: datetime) -> None:
     )
     through = ProposalVersion.attachments.through
     _raw_delete(through.objects.filter(attachment__proposal_id__in=disposed))
+    # The answers first: a file answer points at its attachment.
+    _raw_delete(Answer.objects.filter(proposal_id__in=disposed))
     _raw_delete(Attachment.objects.filter(proposal_id__in=disposed))
     _raw_delete(ForegroundIP.objects.filter(proposal_id__in=disposed))
     _raw_delete(BudgetLine.objects.filter(member__proposal_id__in=disposed))

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import OrganizationType
 from accounts.models import Organization, User
-from intake.choices import AttachmentType, Sector
+from intake.choices import DOCUMENT_TYPES, Sector
 from intake.completeness import LOI_DETAIL_FIELDS
 from intake.forms.application import KeywordsField, MoneyField, WordLimitedField
 from intake.models import Call, Program, Proposal
@@ -68,7 +68,7 @@ class CallForm(_OptimisticForm):
     )
     required_attachments = forms.MultipleChoiceField(
         label=_("Required attachments"),
-        choices=AttachmentType.choices,
+        choices=DOCUMENT_TYPES,
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )

@@ -8,13 +8,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from intake import filetypes
-from intake.choices import AttachmentType
+from intake.choices import DOCUMENT_TYPES
 
 
 class AttachmentForm(forms.Form):
     """Choose the type of a document and its file; the service checks what the file really is."""
 
-    kind = forms.ChoiceField(label=_("Type of document"), choices=AttachmentType.choices)
+    kind = forms.ChoiceField(label=_("Type of document"), choices=DOCUMENT_TYPES)
     file = forms.FileField(
         label=_("File"),
         error_messages={
@@ -30,6 +30,6 @@ class AttachmentForm(forms.Form):
         # Say beside each type whether the call requires it.
         self.fields["kind"].choices = [  # type: ignore[attr-defined]
             (value, _("%(label)s (required by the call)") % {"label": label} if value in required else label)
-            for value, label in AttachmentType.choices
+            for value, label in DOCUMENT_TYPES
         ]
         self.fields["file"].widget.attrs["accept"] = filetypes.ACCEPT_ATTRIBUTE

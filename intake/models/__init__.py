@@ -16,10 +16,12 @@ from intake.models.plan import ForegroundIP, Milestone
 from intake.models.attachments import Attachment, attachment_path
 from intake.models.versions import ProposalVersion
 from intake.models.eligibility import EligibilityOverride
+from intake.models.questions import Answer, Question
 
 __all__ = [
     "NOT_NEGATIVE",
     "PERCENT",
+    "Answer",
     "Attachment",
     "BilingualMixin",
     "BudgetLine",
@@ -36,6 +38,7 @@ __all__ = [
     "Proposal",
     "ProposalQuerySet",
     "ProposalVersion",
+    "Question",
     "Stage",
     "attachment_path",
     "money",

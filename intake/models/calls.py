@@ -19,6 +19,7 @@ from intake.choices import AttachmentType, CallPhase, IntakeMode, PathFigure, Ve
 from intake.eligibility import Rules
 from intake.models.base import PERCENT, BilingualMixin, LegalHold
 from intake.models.programs import Program
+from intake.pagecount import A4_LAYOUT, PageLayout
 
 
 class Call(BilingualMixin, LegalHold):
@@ -143,6 +144,9 @@ class Call(BilingualMixin, LegalHold):
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    #: The page a long answer is laid out on when a question limits its pages (``intake.pagecount``).
+    page_layout: PageLayout = A4_LAYOUT
 
     class Meta:
         verbose_name = _("call")

@@ -16,12 +16,15 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.errors import StaleAction
+from accounts.errors import DomainError, StaleAction
 from accounts.models import User
 from intake import filetypes
-from intake.choices import AttachmentType
+from intake.choices import DOCUMENT_TYPES, AttachmentType
 from intake.models import Attachment, Proposal
 from intake.services import proposal_lock_for_application
+
+#: The types of document uploaded on the attachments page: every type but a question's file.
+DOCUMENT_TYPE_VALUES = frozenset(value for value, _label in DOCUMENT_TYPES)
 
 
 class Upload(Protocol):
@@ -49,57 +52,78 @@ def attachment_display_name(name: str, *, extension: str) -> str:
     return f"{stem}.{extension}"
 
 
-def attachment_upload(*, proposal: Proposal, by: User, kind: str, upload: Upload) -> Attachment:
-    """Attach ``upload`` to ``proposal`` as a document of type ``kind``.
+def upload_read(*, upload: Upload, limit: int, field: str = "file") -> tuple[bytes, filetypes.FileKind]:
+    """Read ``upload`` and return its bytes and the kind of document they are.
 
-    Refuse (with the reason beside the file) an empty file, one over the size limit, one
+    Refuse (with the reason beside ``field``) an empty file, one over ``limit`` bytes, one
     whose bytes are not an accepted document, whatever its name says, and one with active
     content (macros, scripts, a PDF's JavaScript or actions) or out of proportion once
-    expanded (``filetypes.identify``). Refuse like any other
-    change of the draft (``proposal_lock_for_editing``) when ``by`` may not edit it, it is
-    no longer editable or its deadline has passed. The file is stored under a random name.
+    expanded (``filetypes.identify``).
     """
-    if kind not in AttachmentType.values:
-        raise ValidationError({"kind": _("Choose the type of the document.")})
-    limit = settings.ATTACHMENT_MAX_BYTES
     size = upload.size or 0
     if size > limit:
         raise ValidationError(
             {
-                "file": _("This file is %(size)s; the limit is %(limit)s per file.")
+                field: _("This file is %(size)s; the limit is %(limit)s per file.")
                 % {"size": filesizeformat(size), "limit": filesizeformat(limit)}
             }
         )
     data = upload.read(limit + 1)
     if not data:
-        raise ValidationError({"file": _("This file is empty.")})
+        raise ValidationError({field: _("This file is empty.")})
     if len(data) > limit:
         raise ValidationError(
-            {"file": _("This file is over the limit of %(limit)s.") % {"limit": filesizeformat(limit)}}
+            {field: _("This file is over the limit of %(limit)s.") % {"limit": filesizeformat(limit)}}
         )
     try:
-        kind_of_file = filetypes.identify(data)
+        return data, filetypes.identify(data)
     except filetypes.Refused as refused:
-        raise ValidationError({"file": refused.message}) from None
+        raise ValidationError({field: refused.message}) from None
+
+
+def attachment_store(
+    *, proposal: Proposal, by: User, kind: str, name: str, data: bytes, kind_of_file: filetypes.FileKind
+) -> Attachment:
+    """Store ``data`` (checked by ``upload_read``) as an attachment of ``proposal``, under a random name.
+
+    Call it inside the transaction that locked ``proposal`` for the change; the file is
+    deleted again if the row cannot be saved.
+    """
     attachment = Attachment(
+        proposal=proposal,
         kind=kind,
-        original_name=attachment_display_name(upload.name or "", extension=kind_of_file.extension),
+        original_name=attachment_display_name(name, extension=kind_of_file.extension),
         content_type=kind_of_file.content_type,
         size=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
         uploaded_by=by,
     )
+    # The name given here is ignored: ``attachment_path`` stores under a random one.
+    attachment.file.save(f"upload.{kind_of_file.extension}", ContentFile(data), save=False)
+    try:
+        attachment.save()
+    except BaseException:
+        attachment.file.delete(save=False)
+        raise
+    return attachment
+
+
+def attachment_upload(*, proposal: Proposal, by: User, kind: str, upload: Upload) -> Attachment:
+    """Attach ``upload`` to ``proposal`` as a document of type ``kind``.
+
+    Refuse what ``upload_read`` refuses, with the reason beside the file. Refuse like any other
+    change of the draft (``proposal_lock_for_editing``) when ``by`` may not edit it, it is
+    no longer editable or its deadline has passed. The file is stored under a random name.
+    A question's file is uploaded with its answer (``intake.services.questions``), not here.
+    """
+    if kind not in DOCUMENT_TYPE_VALUES:
+        raise ValidationError({"kind": _("Choose the type of the document.")})
+    data, kind_of_file = upload_read(upload=upload, limit=settings.ATTACHMENT_MAX_BYTES)
     with transaction.atomic():
         current = _lock(proposal=proposal, by=by)
-        attachment.proposal = current
-        # The name given here is ignored: ``attachment_path`` stores under a random one.
-        attachment.file.save(f"upload.{kind_of_file.extension}", ContentFile(data), save=False)
-        try:
-            attachment.save()
-        except BaseException:
-            attachment.file.delete(save=False)
-            raise
-    return attachment
+        return attachment_store(
+            proposal=current, by=by, kind=kind, name=upload.name or "", data=data, kind_of_file=kind_of_file
+        )
 
 
 def attachment_remove(*, attachment: Attachment, by: User) -> Attachment:
@@ -107,6 +131,11 @@ def attachment_remove(*, attachment: Attachment, by: User) -> Attachment:
     with transaction.atomic():
         _lock(proposal=attachment.proposal, by=by)
         current = Attachment.objects.select_for_update().get(pk=attachment.pk)
+        if current.kind == AttachmentType.ANSWER:
+            raise DomainError(
+                _("“%(name)s” answers a question: replace or remove it on the question's page.")
+                % {"name": current.original_name}
+            )
         if current.removed_at is not None:
             raise StaleAction(_("“%(name)s” was already removed.") % {"name": current.original_name})
         current.removed_at = timezone.now()
@@ -129,7 +158,11 @@ def _lock(*, proposal: Proposal, by: User) -> Proposal:
 
 def attachments_current(*, proposal: Proposal) -> QuerySet[Attachment]:
     """Return the attachments of ``proposal``'s draft (not removed), with who uploaded them."""
-    return Attachment.objects.filter(proposal=proposal, removed_at__isnull=True).select_related("uploaded_by")
+    return (
+        Attachment.objects.filter(proposal=proposal, removed_at__isnull=True)
+        .exclude(kind=AttachmentType.ANSWER)
+        .select_related("uploaded_by")
+    )
 
 
 def attachment_kinds_missing(*, proposal: Proposal, attachments: list[Attachment]) -> list[str]:

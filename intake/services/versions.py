@@ -31,7 +31,10 @@ from intake.completeness import LOI_DETAIL_FIELDS, OUTCOME_FIELDS
 from intake.eligibility import Application, Partner, checks, figures, rules_to_data
 from intake.formatting import percent, ratio, ratio_of, share_of
 from intake.models import Attachment, ConsortiumMember, ForegroundIP, Proposal, ProposalVersion
+from intake.services.frozen_answers import answers_flat, answers_freeze, answers_sheet
 
+#: 2: ``rules`` as the engine reads them and their ``verdicts`` at submission, and ``answers`` (the call's
+#: questions of the version's stage with their wording, and the answers); 1 had the call's rule fields and no answers.
 SCHEMA = 2
 
 #: The proposal's own fields frozen as they are, by stage. Texts are strings, amounts strings of Decimals.
@@ -65,6 +68,10 @@ def proposal_version_data(
     IP plan and attachments are edited only once invited (see ``intake.services.application``,
     ``consortium`` and ``attachments``), so before that the consortium is its lead alone,
     contributing nothing yet, and the rest is empty.
+
+    Every stage freezes the answers to the call's questions of that stage
+    (``frozen_answers.answers_freeze``: the query the submission's completeness check made,
+    and one update marking them submitted); their files join the returned attachments.
     """
     application = kind != VersionKind.LOI
     if application:
@@ -89,10 +96,15 @@ def proposal_version_data(
     partners = [member.as_partner(with_costs=application) for member in members]
     computed = figures(Application(partners=tuple(partners)))
     attachments = (
-        list(Attachment.objects.filter(proposal=proposal, removed_at__isnull=True).order_by("kind", "pk"))
+        list(
+            Attachment.objects.filter(proposal=proposal, removed_at__isnull=True)
+            .exclude(kind=AttachmentType.ANSWER)
+            .order_by("kind", "pk")
+        )
         if application
         else []
     )
+    answers, answer_files = answers_freeze(proposal=proposal, stage=kind)
     foreground = (
         list(ForegroundIP.objects.filter(proposal=proposal).select_related("owner__organization").order_by("pk"))
         if application
@@ -175,8 +187,9 @@ def proposal_version_data(
         ],
         "rules": rules_to_data(rules),
         "verdicts": [{"code": check.code, "passed": check.passed, "message": check.message} for check in verdicts],
+        "answers": answers,
     }
-    return data, attachments
+    return data, [*attachments, *(Attachment(pk=pk) for pk in answer_files)]
 
 
 def proposal_version_freeze(*, proposal: Proposal, by: User, kind: str, counted: bool = False) -> ProposalVersion:
@@ -374,6 +387,7 @@ def _flat(data: dict[str, Any]) -> dict[str, tuple[str, str]]:
             f"{item['kind']}: {item['name']} (SHA-256 {item['sha256'][:12]})" for item in data.get("attachments") or []
         ),
     )
+    flat.update(answers_flat(data))
     return flat
 
 
@@ -524,4 +538,5 @@ def version_sheet(*, data: dict[str, Any]) -> dict[str, Any]:
             {**item, "kind_label": attachment_kinds.get(item["kind"], item["kind"])}
             for item in data.get("attachments") or []
         ],
+        "answer_sections": answers_sheet(data),
     }

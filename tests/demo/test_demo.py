@@ -23,11 +23,11 @@ from assessment.choices import AssignmentState, ReviewState
 from assessment.models import AssessorProfile, Assignment, Rubric
 from board.models import BoardMeeting, Vote
 from demo.seed import ASSESSED, IN_ASSESSMENT, REVIEWERS, demo_pdf
-from intake.choices import CallPhase
+from intake.choices import CallPhase, QuestionKind, VersionKind
 from intake.eligibility import CODES
 from intake.filetypes import sniff
 from intake.lifecycle import unmet_conditions
-from intake.models import Program, ProgramRole, Proposal
+from intake.models import Call, Program, ProgramRole, Proposal
 from intake.selectors import call_committed, proposal_funding_requested
 from intake.states import ProposalState
 from records.models import AuditRecord
@@ -98,6 +98,8 @@ def test_seed_demo_twice_changes_nothing() -> None:
             "intake.Call",
             "intake.Proposal",
             "intake.Attachment",
+            "intake.Question",
+            "assessment.Rubric",
             "assessment.Assignment",
             "assessment.Review",
             "board.BoardMeeting",
@@ -109,6 +111,8 @@ def test_seed_demo_twice_changes_nothing() -> None:
         "intake.Call": 10,  # the first cluster's four, one open call per other cluster, and two shaped calls
         "intake.Proposal": 4,
         "intake.Attachment": 6,
+        "intake.Question": 16,
+        "assessment.Rubric": 2,
         "assessment.Assignment": 4,
         "assessment.Review": 3,
         "board.BoardMeeting": 1,
@@ -442,3 +446,26 @@ def test_demo_pdf_is_a_pdf_whose_cross_references_point_at_its_objects() -> None
         b"%d 0 obj" % number for number in range(1, 6)
     ]
     assert data.endswith(b"%%EOF\n")
+
+
+def test_seed_demo_shaped_calls_ask_their_questions_at_their_stages() -> None:
+    _seed()
+    protein = Call.objects.get(program__slug="protein", slug="three-stages-2027")
+    ngen = Call.objects.get(program__slug="ngen", slug="by-size-2027")
+
+    protein_questions = list(protein.questions.order_by("position"))
+    ngen_questions = list(ngen.questions.order_by("position"))
+
+    assert [(q.stage, q.kind, q.must_hold) for q in protein_questions] == [
+        *[(VersionKind.QUESTIONNAIRE, QuestionKind.YES_NO, True)] * 4,
+        (VersionKind.LOI, QuestionKind.LONG_TEXT, None),
+        (VersionKind.LOI, QuestionKind.TABLE, None),
+    ]
+    assert (protein_questions[4].page_limit, protein_questions[5].max_rows) == (2, 10)
+    assert [column["kind"] for column in protein_questions[5].columns] == ["text", "text", "money"]
+    assert {(q.stage, q.kind, q.word_limit) for q in ngen_questions} == {
+        (VersionKind.APPLICATION, QuestionKind.LONG_TEXT, 900)
+    }
+    assert len(ngen_questions) == 10
+    assert all(q.label_fr for q in protein_questions + ngen_questions)
+    assert Rubric.objects.get(call=protein, stage=VersionKind.LOI).assessors_per_proposal == 2

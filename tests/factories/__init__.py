@@ -44,6 +44,7 @@ from tests.factories.intake import (
     ProgramFactory,
     ProposalFactory,
     ProposalVersionFactory,
+    QuestionFactory,
     fill_application,
     state_put,
 )
@@ -83,6 +84,7 @@ __all__ = [
     "ProgramFactory",
     "ProposalFactory",
     "ProposalVersionFactory",
+    "QuestionFactory",
     "ReviewFactory",
     "RubricFactory",
     "ScoreFactory",

@@ -242,3 +242,20 @@ def state_put(proposal: Proposal, state: str) -> None:
     """Put ``proposal`` in ``state`` behind the lifecycle's back, at the stage the two-stage path has it in there."""
     kind = VersionKind.LOI if state in LOI_STAGE_STATES else VersionKind.APPLICATION
     Proposal.objects.filter(pk=proposal.pk).update(state=state, stage=proposal.call.stages.get(kind=kind))
+
+
+class QuestionFactory(factory.django.DjangoModelFactory):
+    """A required short-text question of the letter-of-intent stage, in the section "The project"."""
+
+    class Meta:
+        model = "intake.Question"
+
+    call = factory.SubFactory(CallFactory)
+    stage = "loi"
+    section_en = "The project"
+    section_fr = "Le projet"
+    position = factory.Sequence(lambda n: n + 1)
+    kind = "short_text"
+    label_en = factory.Sequence(lambda n: f"Question {n}")
+    label_fr = factory.Sequence(lambda n: f"Question {n} (fr)")
+    required = True

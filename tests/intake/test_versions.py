@@ -209,9 +209,9 @@ def test_version_freeze_queries_do_not_grow_with_the_consortium(applicant: User)
     with CaptureQueriesContext(connection) as many:
         proposal_version_freeze(proposal=large, by=applicant, kind=VersionKind.APPLICATION)
 
-    # Members, budget lines, attachments, foreground IP, milestones, the last number, the
-    # version and its links to the attachments.
-    assert len(few) == len(many) == 8
+    # Members, budget lines, attachments, foreground IP, milestones, the call's questions of the
+    # stage with the answers, the last number, the version and its links to the attachments.
+    assert len(few) == len(many) == 9
 
 
 def test_version_freeze_of_a_letter_of_intent_reads_only_what_it_can_hold(applicant: User) -> None:
@@ -222,9 +222,10 @@ def test_version_freeze_of_a_letter_of_intent_reads_only_what_it_can_hold(applic
     with CaptureQueriesContext(connection) as captured:
         version = proposal_version_freeze(proposal=proposal, by=applicant, kind=VersionKind.LOI)
 
-    # The count raised, the version: the consortium, budget and attachments are edited only
-    # once invited, so a letter of intent has nothing to read but its lead organization.
-    assert len(captured) == 2
+    # The count raised, the call's questions of the stage with the answers, the version: the
+    # consortium, budget and attachments are edited only once invited, so a letter of intent
+    # has nothing else to read but its lead organization.
+    assert len(captured) == 3
     assert (version.data["budget"], version.data["milestones"], version.data["foreground_ip"]) == ([], [], [])
     assert version.data["attachments"] == []
     lead = proposal.members.select_related("organization").get(is_lead=True)
@@ -255,7 +256,8 @@ def test_version_freeze_counted_by_the_submission_takes_its_number(applicant: Us
     with CaptureQueriesContext(connection) as captured:
         version = proposal_version_freeze(proposal=proposal, by=applicant, kind=VersionKind.LOI, counted=True)
 
-    assert (len(captured), version.number) == (1, 2)
+    # The call's questions of the stage with the answers, then the version.
+    assert (len(captured), version.number) == (2, 2)
 
 
 # --- Immutability ----------------------------------------------------------------------------

@@ -165,3 +165,24 @@ def board_decides(chair: Client, meeting_pk: int, proposal: Proposal, *, amount:
             form.name_of("approve-rationale"): "A strong project."}  # fmt: skip
     decided = chair.post(form.action, data)
     assert decided.status_code == 302, text_of(decided)
+
+
+def question_add(staff: Client, call: Call, stage: str, kind: str, values: dict[str, Any]) -> None:
+    """Add a question of ``kind`` at ``stage`` on the call's question form, as staff fill it."""
+    url = f"{reverse('intake:question_create', args=[call.pk])}?stage={stage}&kind={kind}"
+    page = staff.get(url)
+    assert page.status_code == 200, page.status_code
+    (form,) = [f for f in forms_of(page) if "label_en" in f.fields]
+    response = staff.post(url, {**form.fields, **values})
+    assert response.status_code == 302, text_of(response)
+    assert "The question is added." in text_of(follow(staff, response))
+
+
+def answers_save(client: Client, proposal: Proposal, number: int, values: dict[str, str]) -> None:
+    """Save the answers of the section ``number`` of the proposal's stage, on its page."""
+    url = reverse("intake:question_section", args=[proposal.pk, number])
+    page = client.get(url)
+    assert page.status_code == 200, page.status_code
+    (form,) = [f for f in forms_of(page) if "loaded_at" in f.fields]
+    response = client.post(url, {**form.fields, **values})
+    assert response.status_code == 302, text_of(response)

@@ -693,7 +693,8 @@ def test_submit_request_stays_within_its_queries_however_many_staff(
     applicant_client: Client, make_proposal: MakeProposal, settings: Any
 ) -> None:
     """Session (unless Redis holds it), the user with roles, then the action's transaction:
-    begin, the locked read, the update, the audit record, the notifications, the version, commit."""
+    begin, the locked read, the call's questions of the stage with the answers (read once for the
+    completeness check and the version), the update, the audit record, the notifications, the version, commit."""
     from tests.factories import UserFactory
 
     for _ in range(6):
@@ -706,7 +707,7 @@ def test_submit_request_stays_within_its_queries_however_many_staff(
 
     session_reads = 0 if settings.SESSION_ENGINE == "accounts.sessions" else 1
     assert response.status_code == 302
-    assert len(captured) == 8 + session_reads, "\n".join(query["sql"][:120] for query in captured)
+    assert len(captured) == 9 + session_reads, "\n".join(query["sql"][:120] for query in captured)
     proposal.refresh_from_db()
     assert (proposal.state, proposal.version_count, proposal.notifications.count()) == (S.LOI_SUBMITTED, 1, 14)
 

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from intake.models import Proposal
 from intake.services.call_rules import APPLY_CALL_RULES, CALL_RULES_CHANGE
 from intake.services.overrides import OVERRIDE_LAPSED
+from intake.services.questions import QUESTION_CHANGE as QUESTION_CHANGE_NAME
 from records.events import Event
 from workflow.actions.assessment import (
     proposal_complete_assessment,
@@ -214,9 +215,12 @@ RULES_CHANGED = Step(
 RULES_APPLIED = Step(
     APPLY_CALL_RULES, _("Program staff applied the call's current rules to this proposal, in place of its frozen ones.")
 )
+QUESTION_CHANGE = Step(
+    QUESTION_CHANGE_NAME, _("Program staff changed a question of the call after this proposal was submitted.")
+)
 STEPS: tuple[Step, ...] = (
     OVERRIDE, OVERRIDE_REVOKED, OVERRIDE_LAPSE, REOPEN_REVIEW, SET_ASIDE_REVIEW, OUTAGE_EXTENSION, LEGAL_HOLD,
-    LEGAL_HOLD_LIFT, DISPOSE, RULES_CHANGED, RULES_APPLIED,
+    LEGAL_HOLD_LIFT, DISPOSE, RULES_CHANGED, RULES_APPLIED, QUESTION_CHANGE,
 )  # fmt: skip
 
 #: Every action by its name.

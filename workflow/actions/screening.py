@@ -14,6 +14,7 @@ from accounts.models import User
 from intake.choices import Advance
 from intake.lifecycle import SYSTEM
 from intake.models import EligibilityOverride, Proposal
+from intake.selectors import proposal_answers_failing
 from intake.services.overrides import overrides_record_lapses
 from intake.states import ProposalState
 from records.models import AuditRecord
@@ -42,7 +43,12 @@ def proposal_submit_loi(*, proposal: Proposal, by: Actor, expected_state: str | 
 
 
 def _advance_automatically(submitted: Proposal) -> None:
-    if submitted.stage.advance == Advance.AUTOMATIC and not submitted.eligibility_failures():
+    # Every rule of the stage passes: the call's eligibility rules, and each answer that must hold.
+    if (
+        submitted.stage.advance == Advance.AUTOMATIC
+        and not submitted.eligibility_failures()
+        and not proposal_answers_failing(proposal=submitted)
+    ):
         proposal_invite(proposal=submitted, by=SYSTEM, expected_state=ProposalState.LOI_SUBMITTED)
 
 
