@@ -37,6 +37,7 @@ def seed_question_section(ctx: SeedContext) -> Section:
     from accounts.choices import OrganizationType, Role
     from accounts.models import Membership, Organization, User
     from intake.models import Call, Program, Proposal, Question
+    from intake.services.stages import call_stages_default
 
     now = ctx.now
     program = Program.objects.create(slug="bench-questions", name_en="Questions", name_fr="Questions")
@@ -53,6 +54,7 @@ def seed_question_section(ctx: SeedContext) -> Section:
         funding_envelope=Decimal("1000000"),
         funded_partner_types=[OrganizationType.SME],
     )
+    stages = call_stages_default(call=call)
     questions = Question.objects.bulk_create(
         Question(
             call=call,
@@ -75,7 +77,14 @@ def seed_question_section(ctx: SeedContext) -> Section:
     )
     Membership.objects.create(user=applicant, organization=organization)
     drafts = Proposal.objects.bulk_create(
-        Proposal(call=call, lead_applicant=applicant, lead_organization=organization, title=f"Project {index}")
+        Proposal(
+            call=call,
+            stage=stages["loi"],
+            path=list(stages),
+            lead_applicant=applicant,
+            lead_organization=organization,
+            title=f"Project {index}",
+        )
         for index in range(DRAFTS)
     )
     if not all(draft.pk for draft in drafts):

@@ -21,7 +21,7 @@ from intake.models import Answer, Attachment, Call, CoApplicant, Proposal, Quest
 from intake.services.answers import answers_save
 from intake.states import ProposalState
 from tests.conftest import client_for
-from tests.factories import CallFactory, ProposalFactory, QuestionFactory, UserFactory
+from tests.factories import CallFactory, ProposalFactory, QuestionFactory, UserFactory, state_put
 from tests.intake.samples import ooxml
 
 pytestmark = pytest.mark.django_db
@@ -340,7 +340,7 @@ def test_file_answer_is_not_among_the_documents_nor_removable_there(
     question = _file_question(proposal.call)
     _post(applicant_client, proposal, {f"q{question.pk}": SimpleUploadedFile("a.pdf", pdf_of(1))})
     attachment = Attachment.objects.get(kind=AttachmentType.ANSWER)
-    Proposal.objects.filter(pk=proposal.pk).update(state=ProposalState.INVITED)
+    state_put(proposal, ProposalState.INVITED)
 
     page = applicant_client.get(reverse("intake:application_attachments", args=[proposal.pk]))
     removal = applicant_client.post(reverse("intake:attachment_remove", args=[attachment.pk]), follow=True)
