@@ -152,19 +152,6 @@ def unbind_overrides(apps, schema_editor):
     EligibilityOverride.objects.exclude(pk__in=[override.pk for override in kept.values()]).delete()
 
 
-def zero_contributions_not_given(apps, schema_editor):
-    ConsortiumMember = apps.get_model("intake", "ConsortiumMember")
-    ConsortiumMember.objects.filter(cash_contribution=0, in_kind_contribution=0).update(
-        cash_contribution=None, in_kind_contribution=None
-    )
-
-
-def contributions_not_given_zero(apps, schema_editor):
-    ConsortiumMember = apps.get_model("intake", "ConsortiumMember")
-    ConsortiumMember.objects.filter(cash_contribution__isnull=True).update(cash_contribution=0)
-    ConsortiumMember.objects.filter(in_kind_contribution__isnull=True).update(in_kind_contribution=0)
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("intake", "0010_frozen_rules"),
@@ -269,29 +256,4 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.RunPython(bind_overrides, unbind_overrides),
-        migrations.AlterField(
-            model_name="consortiummember",
-            name="cash_contribution",
-            field=models.DecimalField(
-                blank=True,
-                decimal_places=2,
-                max_digits=14,
-                null=True,
-                validators=intake.models.base.NOT_NEGATIVE,
-                verbose_name="cash contribution ($)",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="consortiummember",
-            name="in_kind_contribution",
-            field=models.DecimalField(
-                blank=True,
-                decimal_places=2,
-                max_digits=14,
-                null=True,
-                validators=intake.models.base.NOT_NEGATIVE,
-                verbose_name="in-kind contribution ($)",
-            ),
-        ),
-        migrations.RunPython(zero_contributions_not_given, contributions_not_given_zero),
     ]

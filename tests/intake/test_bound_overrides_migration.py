@@ -22,6 +22,7 @@ from tests.factories import OrganizationFactory, ProposalFactory, ProposalVersio
 pytestmark = pytest.mark.django_db
 
 migration = importlib.import_module("intake.migrations.0011_bound_overrides")
+contributions = importlib.import_module("intake.migrations.0014_contributions_not_given")
 
 
 def _old_override(proposal: Proposal, staff: User, code: str) -> EligibilityOverride:
@@ -90,7 +91,7 @@ def test_contributions_of_zero_and_zero_become_not_given_and_others_stay(applica
         proposal=proposal, organization=OrganizationFactory(), cash_contribution=0, in_kind_contribution=5
     )
 
-    migration.zero_contributions_not_given(apps, None)
+    contributions.zero_contributions_not_given(apps, None)
 
     idle.refresh_from_db()
     in_kind_only.refresh_from_db()
