@@ -114,11 +114,6 @@ def _plan_problems(plans: Sequence[StagePlan]) -> list[tuple[str, str]]:
     return problems
 
 
-def stages_problems(plans: Sequence[StagePlan]) -> list[str]:
-    """Return why a path of ``plans`` cannot work; empty when it can."""
-    return [message for _field, message in _plan_problems(plans)]
-
-
 def call_path_problems(*, call: Call, path: CallPath) -> dict[str, list[str]]:
     """Return, by field of the stages page, why ``path`` cannot be ``call``'s; empty when it can.
 
