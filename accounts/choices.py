@@ -12,11 +12,12 @@ class Role(models.TextChoices):
     ASSESSOR = "assessor", _("Assessor")
     BOARD_MEMBER = "board_member", _("Board member")
     FUNDER = "funder", _("Funder")
+    IP_MANAGER = "ip_manager", _("IP manager")
 
 
 # The roles held for a program (``intake.models.ProgramRole``); the others are held everywhere.
 # Holding the group of one of these means holding it in at least one program.
-PROGRAM_ROLES: tuple[str, ...] = (Role.STAFF, Role.BOARD_MEMBER, Role.ASSESSOR, Role.FUNDER)
+PROGRAM_ROLES: tuple[str, ...] = (Role.STAFF, Role.BOARD_MEMBER, Role.ASSESSOR, Role.FUNDER, Role.IP_MANAGER)
 
 
 class Language(models.TextChoices):
@@ -61,6 +62,7 @@ ROLE_DASHBOARDS: dict[str, str] = {
     Role.BOARD_MEMBER: "board:dashboard",
     Role.FUNDER: "funder:overview",
     Role.ASSESSOR: "assessment:dashboard",
+    Role.IP_MANAGER: "registry:dashboard",
     Role.APPLICANT: "intake:applicant_dashboard",
 }
 
@@ -70,3 +72,10 @@ class JoinRequestState(models.TextChoices):
     APPROVED = "approved", _("Approved")
     REFUSED = "refused", _("Refused")
     WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class ApiScope(models.TextChoices):
+    """What a personal access token may do: read only, or read and write (docs/api.md)."""
+
+    READ = "read", _("Read")
+    WRITE = "write", _("Read and write")

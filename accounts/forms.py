@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from typing import Any, cast
+from urllib.parse import urlsplit
 
 from django import forms
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.core.validators import MaxValueValidator
 from django.db import transaction
 from django.http import HttpRequest
 from django.template import loader
@@ -16,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts import login_throttle
-from accounts.choices import Language
+from accounts.choices import ApiScope, Language
 from accounts.models import Organization, User
 
 
@@ -243,7 +245,10 @@ class QueuedPasswordResetForm(ThrottledEmailForm, PasswordResetForm):
     ) -> None:
         from accounts.tasks import password_reset_email_send
 
-        domain = domain_override or (request.get_host() if request is not None else "")
+        # The emailed link is on the site's address (``SITE_URL``), whatever host the request came by.
+        site = urlsplit(settings.SITE_URL)
+        domain = domain_override or site.netloc
+        use_https = site.scheme == "https"
         email = self.cleaned_data["email"]
         templates = {
             "subject_template_name": subject_template_name,
@@ -316,3 +321,30 @@ class SecondFactorDisableForm(SecondFactorCodeForm):
         if not self.user.check_password(password):
             raise forms.ValidationError(_("This is not your password."), code="wrong_password")
         return password
+
+
+class ApiTokenForm(forms.Form):
+    """A new personal access token of the API: its name, its scope and how many days it lasts."""
+
+    name = forms.CharField(
+        label=_("Name"), max_length=100, help_text=_("What the token is for, to tell it from your others.")
+    )
+    scope = forms.ChoiceField(
+        label=_("Scope"),
+        choices=ApiScope.choices,
+        initial=ApiScope.READ,
+        widget=forms.RadioSelect,
+        help_text=_("A read token only reads; a read and write token also starts and submits proposals."),
+    )
+    days = forms.IntegerField(label=_("Lasts (days)"), min_value=1)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        days = cast(forms.IntegerField, self.fields["days"])
+        days.max_value = settings.API_TOKEN_MAX_DAYS
+        days.validators.append(MaxValueValidator(settings.API_TOKEN_MAX_DAYS))
+        days.widget.attrs["max"] = settings.API_TOKEN_MAX_DAYS
+        days.initial = settings.API_TOKEN_DEFAULT_DAYS
+        days.help_text = ngettext("At most %(max)d day.", "At most %(max)d days.", settings.API_TOKEN_MAX_DAYS) % {
+            "max": settings.API_TOKEN_MAX_DAYS
+        }

@@ -11,7 +11,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-from accounts.choices import SECOND_FACTOR_ROLES, JoinRequestState, Language, OrganizationType, Province, Role
+from accounts.choices import (
+    SECOND_FACTOR_ROLES,
+    ApiScope,
+    JoinRequestState,
+    Language,
+    OrganizationType,
+    Province,
+    Role,
+)
 
 
 class GroupNames(models.Aggregate):
@@ -312,3 +320,43 @@ class SignInRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} @ {self.at:%Y-%m-%d %H:%M}"
+
+
+class ApiToken(models.Model):
+    """A personal access token of the REST API (docs/api.md, ADR 0043): its secret shown once, then only its hash kept.
+
+    ``key_hash`` is the SHA-256 of the whole secret, which is long and random enough that no salt or slow
+    hash is needed; ``prefix`` is its first characters, shown to tell tokens apart.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user"))
+    name = models.CharField(_("name"), max_length=100)
+    scope = models.CharField(_("scope"), max_length=8, choices=ApiScope.choices, default=ApiScope.READ)
+    prefix = models.CharField(_("prefix"), max_length=16, editable=False)
+    key_hash = models.CharField(_("hash of the secret"), max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"))
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="api_token_user_created")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(expires_at__gt=models.F("created_at")), name="api_token_expires_after_created"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    def is_active_at(self, now: Any) -> bool:
+        """Return whether the token opens the API at ``now``: neither revoked nor expired."""
+        return self.revoked_at is None and now < self.expires_at
+
+    @property
+    def may_write(self) -> bool:
+        return self.scope == ApiScope.WRITE

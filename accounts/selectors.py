@@ -6,7 +6,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from accounts.choices import JoinRequestState, Role
-from accounts.models import JoinRequest, Membership, Organization, SignInRecord, User
+from accounts.models import ApiToken, JoinRequest, Membership, Organization, SignInRecord, User
 
 
 def memberships_for_user(*, user: User) -> QuerySet[Membership]:
@@ -90,3 +90,18 @@ SIGN_INS_SHOWN = 10
 def sign_ins_for_user(*, user: User, limit: int = SIGN_INS_SHOWN) -> list[SignInRecord]:
     """Return the user's last ``limit`` sign-ins, newest first."""
     return list(SignInRecord.objects.filter(user=user).order_by("-at", "-pk")[:limit])
+
+
+def api_tokens_of(*, user: User) -> QuerySet[ApiToken]:
+    """Return ``user``'s personal access tokens, newest first, revoked and expired ones included."""
+    return ApiToken.objects.filter(user=user).order_by("-created_at", "-pk")
+
+
+def api_token_of(*, user: User, pk: int) -> ApiToken:
+    """Return ``user``'s token ``pk``, or raise 404 (another's token is never found)."""
+    return get_object_or_404(ApiToken, user=user, pk=pk)
+
+
+def api_token_by_hash(*, key_hash: str) -> ApiToken | None:
+    """Return the token whose secret hashes to ``key_hash``, with its holder, or None."""
+    return ApiToken.objects.select_related("user").filter(key_hash=key_hash).first()

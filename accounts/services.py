@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -13,14 +15,15 @@ from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.core.validators import validate_ipv46_address
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accounts.choices import JoinRequestState, Role
+from accounts.choices import ApiScope, JoinRequestState, Role
 from accounts.errors import ActionForbidden, DomainError, StaleAction
-from accounts.models import FormerMembership, JoinRequest, Membership, Organization, SignInRecord, User
+from accounts.models import ApiToken, FormerMembership, JoinRequest, Membership, Organization, SignInRecord, User
 from accounts.selectors import join_request_deciders
 
 _SIGN_UP_SALT = "accounts.services.sign_up"
@@ -269,3 +272,83 @@ def sign_in_history_purge(*, now: datetime | None = None) -> int:
     cutoff = (now or timezone.now()) - timedelta(days=settings.SIGN_IN_HISTORY_DAYS)
     deleted, _rows = SignInRecord.objects.filter(at__lt=cutoff).delete()
     return deleted
+
+
+# --- Personal access tokens of the REST API (docs/api.md, ADR 0043) ---------------------------
+
+#: What every secret starts with, so that a leaked one is recognised (by a secret scanner, say).
+API_TOKEN_MARK = "cfp_"  # noqa: S105 (a marker every secret starts with, not a secret)
+#: How many characters of the secret the pages show to tell tokens apart.
+API_TOKEN_PREFIX_LENGTH = 12
+#: A token's last use is written at most this often: a busy client costs no write per request.
+API_TOKEN_USE_RESOLUTION = timedelta(minutes=1)
+
+
+def api_token_hash(secret: str) -> str:
+    """Return the SHA-256 (hexadecimal) of ``secret``: what is stored and looked up, never the secret itself."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class NewApiToken:
+    """A token just created, with its secret: the only time the secret exists outside its holder's hands."""
+
+    token: ApiToken
+    secret: str
+
+
+def api_token_create(*, user: User, name: str, scope: str, days: int, now: datetime | None = None) -> NewApiToken:
+    """Create a personal access token of ``user``, valid ``days`` days (at most ``API_TOKEN_MAX_DAYS``).
+
+    Return it with its secret, which is kept only as its hash: the page shows it once.
+    """
+    name = name.strip()
+    errors: dict[str, str] = {}
+    if not name:
+        errors["name"] = _("Give the token a name, to tell it from your others.")
+    if scope not in ApiScope.values:
+        errors["scope"] = _("Choose read, or read and write.")
+    if not 1 <= days <= settings.API_TOKEN_MAX_DAYS:
+        errors["days"] = _("A token lasts from 1 to %(max)d days.") % {"max": settings.API_TOKEN_MAX_DAYS}
+    if errors:
+        raise ValidationError(errors)
+    if not user.is_active:
+        raise ActionForbidden(_("A closed account cannot create tokens."))
+    now = now or timezone.now()
+    secret = API_TOKEN_MARK + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user,
+        name=name,
+        scope=scope,
+        prefix=secret[:API_TOKEN_PREFIX_LENGTH],
+        key_hash=api_token_hash(secret),
+        created_at=now,
+        expires_at=now + timedelta(days=days),
+    )
+    return NewApiToken(token=token, secret=secret)
+
+
+def api_token_revoke(*, token: ApiToken, by: User, now: datetime | None = None) -> ApiToken:
+    """Revoke ``token`` for good: from now on the API answers 401 to it. Only its holder revokes it."""
+    if token.user_id != by.pk:
+        raise ActionForbidden(_("Only its holder can revoke a token."))
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = ApiToken.objects.select_for_update().get(pk=token.pk)
+        if locked.revoked_at is not None:
+            raise StaleAction(_("This token was already revoked. Nothing was changed."))
+        locked.revoked_at = now
+        locked.save(update_fields=["revoked_at"])
+    return locked
+
+
+def api_token_use(*, token: ApiToken, now: datetime | None = None) -> None:
+    """Record that ``token`` was used now, at most once a minute (no query when it was recorded less than that ago)."""
+    now = now or timezone.now()
+    if token.last_used_at is not None and now - token.last_used_at < API_TOKEN_USE_RESOLUTION:
+        return
+    # Conditional, so that concurrent requests write it once and an older time never overwrites a newer one.
+    ApiToken.objects.filter(pk=token.pk).filter(
+        Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - API_TOKEN_USE_RESOLUTION)
+    ).update(last_used_at=now)
+    token.last_used_at = now

@@ -3,6 +3,7 @@ from django.urls import path, reverse_lazy
 
 from accounts import views
 from accounts.views import authenticator as second_factor_views
+from accounts.views import tokens as token_views
 
 app_name = "accounts"
 
@@ -35,6 +36,8 @@ urlpatterns = [
     path("organizations/memberships/<int:pk>/leave/", views.membership_leave, name="membership_leave"),
     path("organizations/requests/<int:pk>/", views.join_request_answer, name="join_request_answer"),
     path("organizations/requests/<int:pk>/withdraw/", views.join_request_withdraw, name="join_request_withdraw"),
+    path("api-tokens/", token_views.api_tokens, name="api_tokens"),
+    path("api-tokens/<int:pk>/revoke/", token_views.api_token_revoke, name="api_token_revoke"),
     path("language/", views.set_language, name="set_language"),
     path("second-factor/setup/", second_factor_views.second_factor_setup, name="second_factor_setup"),
     path("second-factor/code/", second_factor_views.second_factor_verify, name="second_factor_verify"),

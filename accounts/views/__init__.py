@@ -33,6 +33,7 @@ from accounts.forms import (
     SignUpForm,
     SignUpPasswordForm,
 )
+from workflow import access
 from workflow import organizations as joining
 
 
@@ -121,10 +122,12 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
 @login_required
 def dashboard(request: AuthenticatedRequest) -> HttpResponse:
-    """Send the user to the dashboard of their first role."""
+    """Send the user to the dashboard of their first role; one with none, to their projects if they take part in one."""
     for role, url_name in ROLE_DASHBOARDS.items():
         if request.user.has_role(role):
             return redirect(url_name)
+    if access.projects_visible_to(user=request.user).exists():
+        return redirect("projects:project_list")
     return render(request, "accounts/no_role.html")
 
 

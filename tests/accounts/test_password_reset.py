@@ -44,7 +44,8 @@ def _request_reset(client: Client, email: str, capture) -> None:
 
 
 def _link(body: str) -> str:
-    (path,) = re.findall(r"http://testserver(/accounts/password-reset/[^/\s]+/[^/\s]+/)", body)
+    # The link is on the site's address (SITE_URL), not on the host the request came by.
+    (path,) = re.findall(re.escape(settings.SITE_URL) + r"(/accounts/password-reset/[^/\s]+/[^/\s]+/)", body)
     return path
 
 
@@ -207,3 +208,16 @@ def test_password_reset_throttled_per_client(settings: Any, django_capture_on_co
     assert callbacks == []
     assert from_elsewhere.status_code == 302
     assert [message.to for message in mail.outbox] == [["ann@example.com"]]
+
+
+def test_password_reset_link_is_on_the_site_url_whatever_the_request_host(
+    anonymous_client: Client, django_capture_on_commit_callbacks, settings
+) -> None:
+    settings.SITE_URL = "https://apply.example.org"
+    UserFactory(email="ann@example.com", display_name="Ann", preferred_language="en")
+
+    _request_reset(anonymous_client, "ann@example.com", django_capture_on_commit_callbacks)
+
+    (message,) = mail.outbox
+    assert re.search(r"https://apply\.example\.org/accounts/password-reset/[^/\s]+/[^/\s]+/", message.body)
+    assert "testserver" not in message.body

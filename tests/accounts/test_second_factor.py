@@ -150,6 +150,7 @@ def test_second_factor_setup_page_shows_key_uri_and_qr_code_without_script() -> 
     assert re.findall(r"<script[^>]*>", content) == [
         '<script src="/static/django_htmx/htmx-2.min.js" defer>',
         '<script src="/static/vendor/bootstrap/bootstrap.bundle.min.js" defer>',
+        '<script src="/static/js/wide-tables.js" defer>',
     ]
     assert "http" not in device.config_url
 
