@@ -55,6 +55,9 @@ def record_content(record: AuditRecord) -> bytes:
     # A call's record names its call; the records before calls had any keep their bytes, and so their links.
     if record.call_id is not None:
         content["call"] = record.call_id
+    # Likewise a program's record (its memberships kept by its staff) names its program.
+    if record.program_id is not None:
+        content["program"] = record.program_id
     return json.dumps(content, sort_keys=True, separators=(",", ":"), cls=DjangoJSONEncoder).encode()
 
 
@@ -135,6 +138,8 @@ def _describe(record: AuditRecord) -> str:
         else f"meeting {record.meeting_id}"
         if record.meeting_id
         else f"call {record.call_id}"
+        if record.call_id
+        else f"program {record.program_id}"
     )
     return f"audit record {record.pk} ({subject}, {record.action}, {record.at.isoformat()})"
 

@@ -29,11 +29,12 @@ class AuditRecordQuerySet(models.QuerySet["AuditRecord"]):
 
 
 class AuditRecord(models.Model):
-    """One transition (or extension) of one proposal, one step of a board meeting or one change of a call: append-only.
+    """One step of a proposal, of a board meeting, of a call or of a program's members: append-only.
 
     A meeting's record (its agenda sent, the meeting opened early) has no proposal and empty
     states: it is shown on the meeting's page, never in an applicant's history. A call's record
-    (its stages changed after proposals were submitted) likewise has only its call.
+    (its stages changed after proposals were submitted, its consortium roles) likewise has only its
+    call, and a program's record (a membership recorded, changed or removed) only its program.
     """
 
     proposal = models.ForeignKey(
@@ -59,6 +60,14 @@ class AuditRecord(models.Model):
         blank=True,
         related_name="audit_records",
         verbose_name=_("call"),
+    )
+    program = models.ForeignKey(
+        "intake.Program",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="audit_records",
+        verbose_name=_("program"),
     )
     action = models.CharField(_("action"), max_length=40)
     from_state = models.CharField(_("from"), max_length=32)
@@ -86,12 +95,17 @@ class AuditRecord(models.Model):
         indexes = [models.Index(fields=["proposal", "at"], name="audit_proposal_at")]
         constraints = [
             models.CheckConstraint(
-                condition=Q(proposal__isnull=False) | Q(meeting__isnull=False) | Q(call__isnull=False),
+                condition=Q(proposal__isnull=False)
+                | Q(meeting__isnull=False)
+                | Q(call__isnull=False)
+                | Q(program__isnull=False),
                 name="audit_record_has_a_subject",
             )
         ]
 
     def __str__(self) -> str:
+        if self.proposal_id is None and self.meeting_id is None and self.call_id is None:
+            return f"program {self.program_id}: {self.action}"
         if self.proposal_id is None and self.meeting_id is None:
             return f"call {self.call_id}: {self.action}"
         if self.proposal_id is None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -206,8 +206,16 @@ def notification_subject(notification: Notification) -> str:
     return " ".join(text.split())
 
 
-def notification_emails_send(*, ids: Sequence[int]) -> int:
-    """Send the unsent emails among ``ids``, each claimed first so no two senders send it; return the count."""
+#: What an email carries besides its text: files as ``(name, content, content type)``.
+EmailAttachments = Callable[[Notification], list[tuple[str, bytes, str]]]
+
+
+def notification_emails_send(*, ids: Sequence[int], attachments: EmailAttachments | None = None) -> int:
+    """Send the unsent emails among ``ids``, each claimed first so no two senders send it; return the count.
+
+    ``attachments`` gives the files an email carries (a submission's receipt): apps above this
+    one print them, so the sending task passes it in, and they are made again on each attempt.
+    """
     sent = 0
     # How long this sender owns a row it claimed before the relay may hand it to another.
     claim = timedelta(seconds=settings.NOTIFICATION_CLAIM_SECONDS)
@@ -230,6 +238,8 @@ def notification_emails_send(*, ids: Sequence[int]) -> int:
             headers={"Message-ID": f"<{hashlib.sha256(notification.key.encode()).hexdigest()[:32]}@clusterflow>"},
         )
         message.attach_alternative(html, "text/html")
+        for name, content, content_type in _attachments(notification, attachments):
+            message.attach(name, content, content_type)
         try:
             message.send()
         except Exception:
@@ -238,6 +248,21 @@ def notification_emails_send(*, ids: Sequence[int]) -> int:
         Notification.objects.filter(pk=pk).update(sent_at=timezone.now(), claimed_until=None)
         sent += 1
     return sent
+
+
+def _attachments(notification: Notification, attachments: EmailAttachments | None) -> list[tuple[str, bytes, str]]:
+    """Return the files ``notification``'s email carries; none if making them fails.
+
+    The email is sent without them rather than never: what it attaches can be downloaded from
+    the page it links to (a receipt from the proposal's page), and the failure is logged.
+    """
+    if attachments is None:
+        return []
+    try:
+        return attachments(notification)
+    except Exception:
+        logger.exception("Could not make the attachments of notification %s; sending it without them.", notification.pk)
+        return []
 
 
 def notifications_relay(*, now: datetime | None = None) -> int:

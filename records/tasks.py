@@ -6,6 +6,7 @@ import smtplib
 
 from celery import shared_task
 
+from intake.services.documents import notification_receipts
 from records import audit_chain, notifications
 
 
@@ -17,8 +18,8 @@ from records import audit_chain, notifications
     max_retries=8,
 )
 def send_notification_emails(ids: list[int]) -> int:
-    """Send the notification emails ``ids`` that are still unsent."""
-    return notifications.notification_emails_send(ids=ids)
+    """Send the notification emails ``ids`` that are still unsent, a submission's with its receipt."""
+    return notifications.notification_emails_send(ids=ids, attachments=notification_receipts)
 
 
 @shared_task

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import zoneinfo
-from datetime import datetime
+from datetime import date, datetime
 
 from django import template
-from django.utils import timezone
 from django.utils.formats import date_format
+
+from intake.formatting import moment_in
 
 register = template.Library()
 
@@ -15,10 +15,12 @@ register = template.Library()
 @register.filter
 def call_time(value: str | datetime | None, zone: str) -> str:
     """Format ``value`` (an ISO string or a datetime) in the timezone ``zone``, naming the zone; empty for none."""
+    return moment_in(value, zone) if value else ""
+
+
+@register.filter
+def day(value: str | None) -> str:
+    """Format an ISO date (``2030-03-01``) in the active language; empty for none."""
     if not value:
         return ""
-    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment, timezone.get_default_timezone())
-    local = timezone.localtime(moment, zoneinfo.ZoneInfo(zone))
-    return f"{date_format(local, 'DATETIME_FORMAT')} ({zone})"
+    return date_format(date.fromisoformat(value), "DATE_FORMAT")

@@ -84,10 +84,13 @@ class Worker:
         self.queue = queue
         self.log = log
         self.process: subprocess.Popen[bytes] | None = None
+        # Given this test's database and broker as they are: not the suite's parallel process's name
+        # (PYTEST_XDIST_WORKER), from which the settings would derive its own Redis database and folder again.
         self.env = {
             key: value
             for key, value in os.environ.items()
             if key not in {"DATABASE_URL", "SQLITE_PATH", "SQLITE_TEST_PATH", "REDIS_URL", "EMAIL_URL"}
+            and not key.startswith("PYTEST_")
         }
         self.env.update(
             DJANGO_SETTINGS_MODULE="config.settings",

@@ -47,6 +47,116 @@ CONTEXTS: dict[str, dict[str, Any]] = {
         "decision": "approved",
     },
     Event.WITHDRAWN: {"reason": "A partner left the consortium."},
+    Event.PROJECT_CONTRACTING: {"reason": ""},
+    Event.PROJECT_ACTIVE: {"reason": "Signed by every partner on time."},
+    Event.PROJECT_CLOSING: {"reason": "The last milestone is due."},
+    Event.PROJECT_CLOSED: {"reason": ""},
+    Event.PROJECT_TERMINATED: {"reason": "The lead organization went bankrupt."},
+    Event.AGREEMENT_TO_SIGN: {"project": 7, "title": "Shared quantum testbed", "call_en": "Call", "call_fr": "Appel"},
+    Event.AMENDMENT_REQUESTED: {
+        "project": 7,
+        "amendment": 3,
+        "title": "Shared quantum testbed",
+        "call_en": "Call",
+        "call_fr": "Appel",
+        "reason": "A partner left the consortium.",
+        "requester": "Ann Applicant",
+    },
+    Event.AMENDMENT_DECIDED: {
+        "project": 7,
+        "amendment": 3,
+        "title": "Shared quantum testbed",
+        "call_en": "Call",
+        "call_fr": "Appel",
+        "reason": "The rules still hold.",
+        "approved": True,
+    },
+    # A partner's claim: stored with its project's proposal, linking to the claim's page.
+    Event.CLAIM_SUBMITTED: {
+        "project": 3,
+        "claim": 5,
+        "partner": "Maple AI",
+        "period": 2,
+        "final": False,
+        "payable": "9000.00",
+        "resubmitted": False,
+    },
+    Event.CLAIM_CHANGES_REQUESTED: {
+        "project": 3,
+        "claim": 5,
+        "partner": "Maple AI",
+        "period": 2,
+        "final": False,
+        "reason": "Add the March timesheets.",
+    },
+    Event.CLAIM_APPROVED: {
+        "project": 3,
+        "claim": 5,
+        "partner": "Maple AI",
+        "period": 2,
+        "final": False,
+        "approved": "8000.00",
+        "reason": "One receipt is unreadable.",
+    },
+    Event.CLAIM_REJECTED: {
+        "project": 3,
+        "claim": 5,
+        "partner": "Maple AI",
+        "period": 2,
+        "final": False,
+        "reason": "These costs belong to another project.",
+    },
+    Event.CLAIM_PAID: {
+        "project": 3,
+        "claim": 5,
+        "partner": "Maple AI",
+        "period": 2,
+        "final": False,
+        "amount": "8000.00",
+        "paid_on": "2030-03-01",
+    },
+    Event.CLAIMS_DUE: {
+        "claims": [
+            {
+                "project": 3,
+                "title": "Shared quantum testbed",
+                "partner": "Maple AI",
+                "period": 2,
+                "due_on": "2030-03-01",
+                "days": 3,
+                "token": "c1:2:3d",
+            },
+            {
+                "project": 3,
+                "title": "Shared quantum testbed",
+                "partner": "Maple AI",
+                "period": None,
+                "final": True,
+                "due_on": "2030-04-01",
+                "days": 14,
+                "token": "c1:final:14d",
+            },
+        ]
+    },
+    Event.CLAIMS_OVERDUE: {
+        "claims": [
+            {
+                "project": 3,
+                "title": "Shared quantum testbed",
+                "partner": "Maple AI",
+                "period": 2,
+                "due_on": "2030-03-01",
+            },
+            {
+                "project": 3,
+                "title": "Shared quantum testbed",
+                "partner": "Maple AI",
+                "period": None,
+                "final": True,
+                "due_on": "2030-04-01",
+            },
+        ]
+    },
     Event.EXPIRED: {"deadline": DUE.isoformat()},
     Event.EXTENSION_GRANTED: {"reason": "A partner's signing officer was away.", "until": DUE.isoformat()},
     Event.DEADLINE_REMINDER: {"deadline": DUE.isoformat(), "days": 7},
@@ -138,6 +248,106 @@ CONTEXTS: dict[str, dict[str, Any]] = {
         ],
         "count": 2,
     },
+    # The funded project's milestones and reports: stored without a proposal, they link to the project's pages.
+    **{
+        event: {
+            "project": 41,
+            "title": "Shared quantum testbed",
+            "call_en": "Clean tech",
+            "call_fr": "Technologies propres",
+            "link": "/projects/41/reports/9/" if event.startswith("report") else "/projects/41/",
+            "milestone": "Prototype",
+            "report": 9,
+            "period": 2,
+            "final": False,
+            "reason": "Attach the test report." if event in ("milestone_sent_back", "report_changes_requested") else "",
+            "note": "Prototype built." if event == "milestone_done" else "",
+        }
+        for event in (
+            Event.MILESTONE_DONE,
+            Event.MILESTONE_ACCEPTED,
+            Event.MILESTONE_SENT_BACK,
+            Event.REPORT_SUBMITTED,
+            Event.REPORT_ACCEPTED,
+            Event.REPORT_CHANGES_REQUESTED,
+        )
+    },
+    Event.REPORT_REMINDER: {
+        "reports": [
+            {
+                "project": 41,
+                "title": "Shared quantum testbed",
+                "call": "Call",
+                "period": 2,
+                "ends_on": "2030-03-31",
+                "due_on": "2030-04-30",
+                "days": 10,
+                "token": "p41:2:2030-04-30",
+            }
+        ]
+    },
+    Event.REPORTS_OVERDUE: {
+        "reports": [
+            {
+                "project": 41,
+                "title": "Shared quantum testbed",
+                "call": "Call",
+                "period": 2,
+                "ends_on": "2030-03-31",
+                "due_on": "2030-04-30",
+                "days": 5,
+                "token": "p41:2:2030-04-30",
+            }
+        ]
+    },
+    **{
+        event: {
+            "asset": 7,
+            "title_en": "Shared quantum testbed",
+            "title_fr": "Banc d'essai quantique partagé",
+            "organization": "Maple AI",
+            "request": 9,
+            "link": "/registry/requests/9/" if event.startswith("licence") else "/registry/assets/7/",
+            "message": "Add the filing number.",
+        }
+        for event in (
+            Event.IP_ASSET_SUBMITTED,
+            Event.IP_ASSET_PUBLISHED,
+            Event.IP_ASSET_SENT_BACK,
+            Event.LICENCE_REQUESTED,
+            Event.LICENCE_MESSAGE,
+            Event.LICENCE_AGREED,
+            Event.LICENCE_DECLINED,
+            Event.LICENCE_WITHDRAWN,
+        )
+    },
+    Event.LICENCE_REQUESTS_WAITING: {
+        "requests": [
+            {
+                "request": 9,
+                "title_en": "Shared quantum testbed",
+                "title_fr": "Banc d'essai quantique partagé",
+                "organization": "Maple AI",
+                "days": 15,
+            },
+        ],
+        "count": 1,
+    },
+    Event.IP_REVIEW_RECORDED: {
+        "ip_manager": "Ivy IP",
+        "verdict": "needs_changes",
+        "changes_needed": "Name the owner of the sensor firmware.",
+    },
+    Event.IP_CONFLICT_DECLARED: {"ip_manager": "Ivy IP", "nature": "I advise the lead organization."},
+    # A member's message through the directory's relay: no proposal, no address before a reply.
+    Event.RELAY_MESSAGE: {
+        "thread": 7,
+        "subject": "Shared quantum testbed: partners",
+        "author": "Eva Europa",
+        "organization": "Cluster Bavaria",
+        "body": "We build sensors.",
+        "address": "",
+    },
 }
 
 
@@ -170,9 +380,31 @@ def test_email_contexts_cover_every_event() -> None:
 #: Events to board members about a meeting: stored without a proposal, they link to the meeting.
 BOARD = {Event.BOARD_INVITED, Event.BOARD_AGENDA_READY, Event.BOARD_VOTES_MISSING}
 #: Events about several proposals at once: stored without a proposal, they list the proposals in the body.
-GROUPED = {Event.REVIEW_REMINDER, Event.REVIEWS_OVERDUE, *BOARD}
+GROUPED = {
+    Event.REVIEW_REMINDER, Event.REVIEWS_OVERDUE, Event.CLAIMS_DUE, Event.CLAIMS_OVERDUE, Event.REPORT_REMINDER,
+    Event.REPORTS_OVERDUE, *BOARD,
+}  # fmt: skip
+#: Events about a funded project's milestones and reports: stored without a proposal, they link to the project.
+REPORT_LINKED = {
+    Event.MILESTONE_DONE, Event.MILESTONE_ACCEPTED, Event.MILESTONE_SENT_BACK, Event.REPORT_SUBMITTED,
+    Event.REPORT_ACCEPTED, Event.REPORT_CHANGES_REQUESTED,
+}  # fmt: skip
+#: Every event stored without a proposal that is about a project.
+PROJECT_MESSAGES = {*REPORT_LINKED, Event.REPORT_REMINDER, Event.REPORTS_OVERDUE}
+#: Events about a partner's claim: stored with the project's proposal, they link to the claim's page.
+CLAIMS = {
+    Event.CLAIM_SUBMITTED, Event.CLAIM_CHANGES_REQUESTED, Event.CLAIM_APPROVED, Event.CLAIM_REJECTED, Event.CLAIM_PAID,
+}  # fmt: skip
+CLAIMS_GROUPED = {Event.CLAIMS_DUE, Event.CLAIMS_OVERDUE}
 #: Events to assessors about proposals they may not open yet: they link to the assessor's dashboard.
 TO_ASSESSORS = {Event.ASSIGNMENTS_OFFERED}
+#: Events about a funded project: stored without a proposal (a partner's people may not read it), they link to
+#: the project's page or to its amendment.
+PROJECT_LINKED = {
+    Event.AGREEMENT_TO_SIGN: "/projects/7/",
+    Event.AMENDMENT_REQUESTED: "/projects/7/amendments/3/",
+    Event.AMENDMENT_DECIDED: "/projects/7/amendments/3/",
+}
 #: Events about joining an organization: no proposal; their links lead to the request or the organizations.
 JOINING = {
     Event.JOIN_REQUESTED: "/accounts/organizations/requests/7/",
@@ -202,7 +434,91 @@ def test_email_joining_renders_completely(event: str, language: str) -> None:
         assert "ann@example.org" in text
 
 
-@pytest.mark.parametrize("event", sorted(set(Event.values) - GROUPED - set(JOINING)))
+@pytest.mark.parametrize("event", sorted(PROJECT_LINKED))
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_email_about_a_project_links_to_it(event: str, language: str) -> None:
+    subject, text, html = _render(event, language, None)
+
+    assert subject
+    assert "\n" not in subject
+    for part in (subject, text, html):
+        assert "{{" not in part
+        assert "{%" not in part
+        assert "Shared quantum testbed" in part
+    assert f"{settings.SITE_URL}{PROJECT_LINKED[event]}" in text
+    assert f'href="{settings.SITE_URL}{PROJECT_LINKED[event]}"' in html
+    assert ("Call" if language == "en" else "Appel") in text
+    assert "/proposals/" not in text
+    if CONTEXTS[event].get("reason"):
+        assert CONTEXTS[event]["reason"] in text
+
+
+#: Events of the IP registry: no proposal; their links lead to the asset, the request or the IP manager's requests.
+REGISTRY = {
+    Event.IP_ASSET_SUBMITTED: "/registry/assets/7/",
+    Event.IP_ASSET_PUBLISHED: "/registry/assets/7/",
+    Event.IP_ASSET_SENT_BACK: "/registry/assets/7/",
+    Event.LICENCE_REQUESTED: "/registry/requests/9/",
+    Event.LICENCE_MESSAGE: "/registry/requests/9/",
+    Event.LICENCE_AGREED: "/registry/requests/9/",
+    Event.LICENCE_DECLINED: "/registry/requests/9/",
+    Event.LICENCE_WITHDRAWN: "/registry/requests/9/",
+    Event.LICENCE_REQUESTS_WAITING: "/registry/requests/9/",
+}
+
+
+@pytest.mark.parametrize("event", sorted(REGISTRY))
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_email_registry_renders_completely_with_its_link(event: str, language: str) -> None:
+    subject, text, html = _render(event, language, None)
+
+    assert subject
+    assert "\n" not in subject
+    for part in (subject, text, html):
+        assert "{{" not in part
+        assert "{%" not in part
+    title = "Shared quantum testbed" if language == "en" else "Banc d'essai quantique partagé"
+    assert title in text
+    assert f"{settings.SITE_URL}{REGISTRY[event]}" in text
+    assert f'href="{settings.SITE_URL}{REGISTRY[event]}"' in html
+    assert "/proposals/" not in text + html
+    assert f'<html lang="{language}">' in html
+    if event in {Event.IP_ASSET_SENT_BACK, Event.LICENCE_MESSAGE, Event.LICENCE_DECLINED}:
+        assert "Add the filing number." in text
+
+
+#: The relay's messages between members: no proposal; their link leads to the conversation.
+RELAYED = {Event.RELAY_MESSAGE}
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_email_relay_message_renders_completely_without_an_address(language: str) -> None:
+    subject, text, html = _render(Event.RELAY_MESSAGE, language, None)
+
+    assert "\n" not in subject
+    for part in (subject, text, html):
+        assert "{{" not in part
+        assert "{%" not in part
+        assert "Cluster Bavaria" in part
+        assert "@" not in part
+    assert f"{settings.SITE_URL}/directory/messages/7/" in text
+    assert f'href="{settings.SITE_URL}/directory/messages/7/"' in html
+    assert "We build sensors." in text
+
+
+@pytest.mark.parametrize(
+    "event",
+    sorted(
+        set(Event.values)
+        - GROUPED
+        - set(JOINING)
+        - set(PROJECT_LINKED)
+        - CLAIMS
+        - REPORT_LINKED
+        - set(REGISTRY)
+        - RELAYED
+    ),
+)
 @pytest.mark.parametrize("language", ["en", "fr"])
 def test_email_renders_completely(event: str, language: str, proposal: Proposal) -> None:
     subject, text, html = _render(event, language, proposal)
@@ -245,8 +561,15 @@ AWAITS_CATALOGUE = pytest.mark.skipif(
     "event", [pytest.param(event, marks=AWAITS_CATALOGUE) if event in BOARD else event for event in Event.values]
 )
 def test_email_french_differs_from_english(event: str, proposal: Proposal) -> None:
-    english = _render(event, "en", None if event in JOINING else proposal)
-    french = _render(event, "fr", None if event in JOINING else proposal)
+    unlinked = (
+        event in JOINING
+        or event in PROJECT_LINKED
+        or event in PROJECT_MESSAGES
+        or event in REGISTRY
+        or event in RELAYED
+    )
+    english = _render(event, "en", None if unlinked else proposal)
+    french = _render(event, "fr", None if unlinked else proposal)
 
     if event == Event.DECISION_LETTER:
         # Its subject is the letter's own, written in the applicant's language when it was drafted.
@@ -258,8 +581,8 @@ def test_email_changes_requested_shows_due_date_in_call_timezone(proposal: Propo
     _subject, english, _html = _render(Event.CHANGES_REQUESTED, "en", proposal)
     _subject, french, _html = _render(Event.CHANGES_REQUESTED, "fr", proposal)
 
-    assert "by March 1, 2030, 3 p.m. (America/Toronto)." in english
-    assert "1 mars 2030 15:00 (America/Toronto)" in french
+    assert "by March 1, 2030, 15:00 (America/Toronto)." in english
+    assert "1 mars 2030, 15 h 00 (America/Toronto)" in french
 
 
 def test_email_expired_without_deadline_still_reads(proposal: Proposal) -> None:
@@ -388,8 +711,8 @@ def test_email_review_reminder_counts_and_dates_each_review() -> None:
     subject, text, _html = _render(Event.REVIEW_REMINDER, "en", None)
 
     assert subject == "Reminder: 2 reviews due soon"
-    assert "- “Shared quantum testbed” (Call), due March 1, 2030, 3 p.m. (America/Toronto)\n" in text
-    assert "- “Another testbed” (Call), due March 1, 2030, 3 p.m. (America/Toronto) — due today" in text
+    assert "- “Shared quantum testbed” (Call), due March 1, 2030, 15:00 (America/Toronto)\n" in text
+    assert "- “Another testbed” (Call), due March 1, 2030, 15:00 (America/Toronto) — due today" in text
     assert f"{settings.SITE_URL}/assessor/" in text
 
 
@@ -405,15 +728,15 @@ def test_email_reviews_overdue_names_the_assessor_to_staff() -> None:
     ("event", "language", "subject", "said", "link"),
     [
         (Event.BOARD_INVITED, "en", "Invited to the board meeting of Clean tech",
-         "You are invited to the board meeting of Clean tech on March 1, 2030, 3 p.m. (America/Toronto).",
+         "You are invited to the board meeting of Clean tech on March 1, 2030, 15:00 (America/Toronto).",
          "/board/meetings/7/"),
         pytest.param(Event.BOARD_INVITED, "fr",
          "Invitation à la réunion du conseil d'administration pour Technologies propres",
-         "Vous êtes invité·e à la réunion du conseil d'administration pour Technologies propres le 1 mars 2030 "
-         "15:00 (America/Toronto).",
+         "Vous êtes invité·e à la réunion du conseil d'administration pour Technologies propres le 1 mars 2030, "
+         "15 h 00 (America/Toronto).",
          "/board/meetings/7/", marks=AWAITS_CATALOGUE),
         (Event.BOARD_AGENDA_READY, "en", "The board agenda of Clean tech is ready",
-         "The agenda of the meeting on March 1, 2030, 3 p.m. (America/Toronto) is ready: 2 proposals are on it.",
+         "The agenda of the meeting on March 1, 2030, 15:00 (America/Toronto) is ready: 2 proposals are on it.",
          "/board/meetings/7/"),
         (Event.BOARD_VOTES_MISSING, "en", "Reminder: your votes are missing on 2 proposals before the board",
          "- “Ocean sensors”", "/board/meetings/7/votes/"),
@@ -433,3 +756,76 @@ def test_email_board_messages_name_the_meeting_and_link_to_it(
     assert f"{settings.SITE_URL}{link}" in text
     assert f'href="{settings.SITE_URL}{link}"' in html
     assert f'<html lang="{language}">' in html
+
+
+@pytest.mark.parametrize("event", sorted(CLAIMS))
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_email_about_a_claim_links_to_the_claim_not_the_proposal(event: str, language: str, proposal: Proposal) -> None:
+    subject, text, html = _render(event, language, proposal)
+
+    assert subject
+    assert "\n" not in subject
+    for part in (subject, text, html):
+        assert "{{" not in part
+        assert "{%" not in part
+        assert "Shared quantum testbed" in part
+        assert "/proposals/" not in part
+    link = f"{settings.SITE_URL}/projects/3/claims/5/"
+    assert link in text
+    assert f'href="{link}"' in html
+    assert "Maple AI" in text
+    assert (proposal.call.title_en if language == "en" else proposal.call.title_fr) in text
+    assert f'<html lang="{language}">' in html
+    if CONTEXTS[event].get("reason"):
+        assert CONTEXTS[event]["reason"] in text
+        assert CONTEXTS[event]["reason"] in html
+
+
+def test_email_claim_amounts_and_dates_read_in_the_recipients_language(proposal: Proposal) -> None:
+    subject, text, _html = _render(Event.CLAIM_PAID, "en", proposal)
+
+    assert subject == "Payment of your claim for period 2 of “Shared quantum testbed”"
+    assert "A payment of $8,000.00 to Maple AI for its claim for period 2" in text
+    assert "was made on March 1, 2030." in text
+
+
+@pytest.mark.parametrize("event", [Event.CLAIMS_DUE, Event.CLAIMS_OVERDUE])
+def test_email_about_several_claims_links_to_each_projects_claims(event: str) -> None:
+    subject, text, html = _render(event, "en", None)
+
+    assert "“Shared quantum testbed”: the claim of Maple AI for period 2, due March 1, 2030" in text
+    assert f"{settings.SITE_URL}/projects/3/claims/" in text
+    assert f'href="{settings.SITE_URL}/projects/3/claims/"' in html
+    assert "“Shared quantum testbed”: the final claim of Maple AI, due April 1, 2030" in text
+    assert subject in ("Reminder: 2 claims due soon", "2 claims are overdue")
+
+
+@pytest.mark.parametrize("event", sorted(REPORT_LINKED))
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_email_about_a_project_links_to_the_project(event: str, language: str) -> None:
+    subject, text, html = _render(event, language, None)
+
+    assert subject
+    assert "\n" not in subject
+    for part in (subject, text, html):
+        assert "{{" not in part
+        assert "{%" not in part
+        assert "Shared quantum testbed" in part
+    link = f"{settings.SITE_URL}{CONTEXTS[event]['link']}"
+    assert link in text
+    assert f'href="{link}"' in html
+    assert "/proposals/" not in text + html
+    assert ("Clean tech" if language == "en" else "Technologies propres") in text
+    assert f'<html lang="{language}">' in html
+    if CONTEXTS[event]["reason"]:
+        assert CONTEXTS[event]["reason"] in text
+        assert CONTEXTS[event]["reason"] in html
+
+
+def test_email_reports_overdue_lists_each_report_to_staff() -> None:
+    subject, text, _html = _render(Event.REPORTS_OVERDUE, "en", None)
+
+    assert subject == "1 project report is overdue"
+    assert "- “Shared quantum testbed” (Call): period 2, due 2030-04-30, 5 days late" in text
+    assert f"{settings.SITE_URL}/projects/41/reports/" in text
+    assert "You receive this message as program staff" in text

@@ -1,0 +1,122 @@
+"""HTML to tagged PDF: the one place documents are printed (docs/pdfs.md, ADR 0041).
+
+Every PDF the application gives out (a version's dossier, a submission's receipt, a decision
+letter, an agreement) is a page's template rendered to HTML, then laid out here by WeasyPrint
+as PDF/UA-1: tagged, its language the ``<html lang>``, its title the ``<title>``. WeasyPrint
+needs Debian's Pango, so it is imported only when a document is printed: without Pango the
+application runs, and only its PDFs fail.
+
+The layout fetches nothing: the print stylesheet is read from the static files here, and
+every URL in the HTML (there should be none to fetch) is refused, so what an applicant typed
+can never make the server read a file or the network. The same HTML gives the same bytes:
+the file's identifier is derived from its content and its date is the document's own.
+
+Laying out a long document takes seconds (a full application's dossier runs to some 25 pages),
+so the PDF is kept in the cache under the SHA-256 of the HTML and the stylesheet it was made
+from: a document downloaded again is not laid out again, and any change to what it prints
+(its data, its language, a template, the stylesheet) is another HTML and so another key.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import logging
+from functools import cache
+from pathlib import Path
+
+from django.contrib.staticfiles import finders
+from django.core.cache import cache as django_cache
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.errors import DomainError
+
+logger = logging.getLogger(__name__)
+
+#: The print stylesheet every document uses (page size, margins, page numbers).
+STYLESHEET = "css/pdf.css"
+#: PDF/UA-1: a tagged PDF with its language and title (ISO 14289-1).
+VARIANT = "pdf/ua-1"
+CONTENT_TYPE = "application/pdf"
+#: How long a laid-out document stays in the cache.
+CACHE_SECONDS = 7 * 24 * 3600
+
+
+class PrintingUnavailable(DomainError):
+    """The server cannot lay PDFs out: WeasyPrint could not load Debian's Pango (503)."""
+
+    status = 503
+    title = gettext_lazy("PDFs are unavailable")
+
+
+@cache
+def _stylesheet() -> str:
+    found = finders.find(STYLESHEET)
+    if not found:
+        raise FileNotFoundError(STYLESHEET)
+    return Path(str(found)).read_text(encoding="utf-8")
+
+
+def html_to_pdf(*, html: str) -> bytes:
+    """Return ``html`` laid out as a tagged PDF/UA-1 document with the print stylesheet, from the cache if it is there.
+
+    The HTML must give its language (``<html lang>``) and a ``<title>``: PDF/UA requires both.
+    The cache only saves time: when it cannot be read or written, the document is laid out.
+    """
+    stylesheet = _stylesheet()
+    key = "pdf:" + sha256_hex(f"{VARIANT}\n{stylesheet}\n{html}".encode())
+    try:
+        cached = django_cache.get(key)
+    except Exception:  # An unreachable cache must not refuse a document.
+        logger.warning("The cache could not be read; laying the document out.", exc_info=True)
+        cached = None
+    if isinstance(cached, bytes):
+        return cached
+    pdf = _lay_out(html=html, stylesheet=stylesheet)
+    try:
+        django_cache.set(key, pdf, CACHE_SECONDS)
+    except Exception:
+        logger.warning("The cache could not keep the document.", exc_info=True)
+    return pdf
+
+
+def _lay_out(*, html: str, stylesheet: str) -> bytes:
+    # Imported here: WeasyPrint loads Pango when imported, and only printing needs it.
+    try:
+        from weasyprint import CSS, HTML
+        from weasyprint.urls import URLFetcher
+    except (ImportError, OSError) as error:  # cffi could not open Pango's library, or WeasyPrint is not installed
+        logger.exception("WeasyPrint cannot load Pango: install libpango-1.0-0 and libpangoft2-1.0-0.")
+        raise PrintingUnavailable(
+            _("This server cannot make PDFs at the moment. The page itself shows the same document; try again later.")
+        ) from error
+
+    refuse_all = URLFetcher(allowed_protocols=())
+    document = HTML(string=html, url_fetcher=refuse_all)
+    css = CSS(string=stylesheet, url_fetcher=refuse_all)
+    pdf: bytes = document.write_pdf(stylesheets=[css], pdf_variant=VARIANT, pdf_identifier=True)
+    return pdf
+
+
+def sha256_hex(content: bytes) -> str:
+    """Return the SHA-256 of ``content`` in hexadecimal, as the documents print it."""
+    return hashlib.sha256(content).hexdigest()
+
+
+def repr_digest(content: bytes) -> str:
+    """Return the ``Repr-Digest`` field value of ``content`` (RFC 9530): its SHA-256 in base64 between colons."""
+    return f"sha-256=:{base64.b64encode(hashlib.sha256(content).digest()).decode('ascii')}:"
+
+
+def pdf_response(*, pdf: bytes, filename: str) -> HttpResponse:
+    """Return ``pdf`` as a download named ``filename``, with its own SHA-256 in ``Repr-Digest``.
+
+    A PDF cannot print its own hash; the header gives it, so a reader can check the file they
+    received, and the document prints the hash of what it states (docs/pdfs.md).
+    """
+    response = HttpResponse(pdf, content_type=CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Repr-Digest"] = repr_digest(pdf)
+    return response
