@@ -11,6 +11,7 @@ class AttachmentType(models.TextChoices):
     BUDGET_JUSTIFICATION = "budget_justification", _("Budget justification")
     FINANCIAL_STATEMENTS = "financial_statements", _("Financial statements")
     CONSORTIUM_AGREEMENT = "consortium_agreement", _("Consortium agreement (draft)")
+    IP_STRATEGY = "ip_strategy", _("IP strategy")
     #: A file that answers one of the call's questions: kept with its answer, not among the documents.
     ANSWER = "answer", _("Answer to a question")
 
@@ -61,8 +62,47 @@ class VersionKind(models.TextChoices):
     APPLICATION = "application", _("Full application")
 
 
+class QuestionStage(models.TextChoices):
+    """Where a call's question is asked: at a stage of its path, or in the funded project's reports.
+
+    The report step is not a stage of the path (no ``Stage`` row, no frozen version): its
+    questions are answered on each progress report and frozen with it (docs/reports.md).
+    """
+
+    QUESTIONNAIRE = VersionKind.QUESTIONNAIRE.value, VersionKind.QUESTIONNAIRE.label
+    LOI = VersionKind.LOI.value, VersionKind.LOI.label
+    APPLICATION = VersionKind.APPLICATION.value, VersionKind.APPLICATION.label
+    REPORT = "report", _("Progress reports of the funded project")
+
+
 #: The stages in the order a path goes through them.
 STAGE_ORDER = (VersionKind.QUESTIONNAIRE, VersionKind.LOI, VersionKind.APPLICATION)
+
+
+class BuiltInSection(models.TextChoices):
+    """The built-in sections of a full application; a call's full-application stage chooses which it uses."""
+
+    DESCRIPTION = "description", _("Project description and work plan")
+    CONSORTIUM = "consortium", _("Consortium")
+    BUDGET = "budget", _("Budget")
+    IP = "ip", _("IP plan")
+    OUTCOMES = "outcomes", _("Expected outcomes")
+    ATTACHMENTS = "attachments", _("Attachments")
+
+
+#: The sections every full application uses: a co-investment is its consortium and its budget.
+SECTIONS_ALWAYS_USED = (BuiltInSection.CONSORTIUM, BuiltInSection.BUDGET)
+#: The long texts of each section that has some (fields of ``intake.models.Proposal``): a stage may limit
+#: their words, and a call that does not use the section may ask them as ordinary questions instead.
+SECTION_TEXTS: dict[str, tuple[str, ...]] = {
+    BuiltInSection.DESCRIPTION: ("project_description", "work_plan"),
+    BuiltInSection.IP: ("ip_ownership_terms", "ip_partner_licensing", "ip_member_licensing"),
+}
+
+
+def sections_all() -> list[str]:
+    """Return every built-in section, in order: what a full-application stage uses unless staff choose fewer."""
+    return list(BuiltInSection.values)
 
 
 class Advance(models.TextChoices):

@@ -16,10 +16,10 @@ from typing import Any
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import ngettext
 
 from intake.answers import missing_answers
-from intake.choices import AttachmentType, VersionKind
+from intake.choices import SECTION_TEXTS, AttachmentType, BuiltInSection, VersionKind
 from intake.eligibility import (
     ATTACHMENTS,
     CLUSTER_SHARE,
@@ -31,6 +31,7 @@ from intake.eligibility import (
     PARTNER_SHARE,
     PROJECT_SIZE,
     WORD_LIMITS,
+    word_count,
 )
 
 ZERO = Decimal("0")
@@ -45,27 +46,34 @@ class Section:
     url_name: str
 
 
-#: The sections of the full application, in the order the applicant goes through them.
+#: The sections of the full application, in the order the applicant goes through them; a call's
+#: full-application stage uses all or some of them (``sections_used``).
 SECTIONS: tuple[Section, ...] = (
-    Section("description", gettext_lazy("Project description and work plan"), "intake:application_description"),
-    Section("consortium", gettext_lazy("Consortium"), "intake:application_consortium"),
-    Section("budget", gettext_lazy("Budget"), "intake:application_budget"),
-    Section("ip", gettext_lazy("IP plan"), "intake:application_ip"),
-    Section("outcomes", gettext_lazy("Expected outcomes"), "intake:application_outcomes"),
-    Section("attachments", gettext_lazy("Attachments"), "intake:application_attachments"),
+    Section(BuiltInSection.DESCRIPTION, BuiltInSection.DESCRIPTION.label, "intake:application_description"),
+    Section(BuiltInSection.CONSORTIUM, BuiltInSection.CONSORTIUM.label, "intake:application_consortium"),
+    Section(BuiltInSection.BUDGET, BuiltInSection.BUDGET.label, "intake:application_budget"),
+    Section(BuiltInSection.IP, BuiltInSection.IP.label, "intake:application_ip"),
+    Section(BuiltInSection.OUTCOMES, BuiltInSection.OUTCOMES.label, "intake:application_outcomes"),
+    Section(BuiltInSection.ATTACHMENTS, BuiltInSection.ATTACHMENTS.label, "intake:application_attachments"),
 )
 SECTION_SLUGS = tuple(section.slug for section in SECTIONS)
 #: The eligibility checks (``intake.eligibility`` codes) that each section's entries answer to: its page
 #: shows them live, and a complete section that breaks one says so. A check may belong to several sections
 #: (the matching ratio reads the consortium's contributions and the budget's funding).
 SECTION_RULES: dict[str, tuple[str, ...]] = {
-    "description": (WORD_LIMITS,),
-    "consortium": (MIN_PARTNERS, MIN_SMES, MATCHING_RATIO, IN_KIND_CAP),
-    "budget": (FUNDED_TYPES, CLUSTER_SHARE, MATCHING_RATIO, IN_KIND_CAP, PARTNER_SHARE, PROJECT_SIZE),
-    "ip": (WORD_LIMITS,),
+    "description": (WORD_LIMITS, "page_limit"),
+    "consortium": (
+        MIN_PARTNERS, MIN_SMES, "min_partners_of_types", "required_roles", "membership", "industry_types",
+        MATCHING_RATIO, IN_KIND_CAP,
+    ),
+    "budget": (
+        FUNDED_TYPES, CLUSTER_SHARE, MATCHING_RATIO, IN_KIND_CAP, PARTNER_SHARE, PROJECT_SIZE, "size_bands",
+        "project_cap", "admin_fee",
+    ),
+    "ip": (WORD_LIMITS, "page_limit", "min_ip_rights"),
     "outcomes": (),
     "attachments": (ATTACHMENTS,),
-}
+}  # fmt: skip
 
 #: The expected outcomes, each during the project and in the three years after.
 #: The letter of intent's fields besides its title, summary and lead organization: what the
@@ -98,6 +106,54 @@ def _blank(value: str | None) -> bool:
 def proposal_stage(proposal: Any) -> str:
     """Return the kind of the stage ``proposal`` is in (``intake.choices.VersionKind``): its ``stage``'s kind."""
     return str(proposal.stage.kind)
+
+
+def sections_used(proposal: Any) -> tuple[Section, ...]:
+    """Return the sections of the full application ``proposal``'s call uses, in order (its stage's choice).
+
+    Before the full application, every section: an earlier stage has its own form, and the
+    sections shown then (a version's, a preview) are the full application's defaults.
+    """
+    stage = proposal.stage
+    if stage.kind != VersionKind.APPLICATION:
+        return SECTIONS
+    return tuple(section for section in SECTIONS if section.slug in stage.sections)
+
+
+def texts_unused(stage: Any) -> frozenset[str]:
+    """Return the long texts (``Proposal`` fields) of the built-in sections ``stage`` does not use.
+
+    Only a full-application stage chooses its sections; an earlier one leaves out none.
+    """
+    if stage is None or stage.kind != VersionKind.APPLICATION:
+        return frozenset()
+    return frozenset(name for slug, names in SECTION_TEXTS.items() if slug not in stage.sections for name in names)
+
+
+def word_limit_of(proposal: Any, section: str) -> int | None:
+    """Return the word limit of the texts of ``section`` at ``proposal``'s stage, or None when they have none."""
+    limit = (proposal.stage.word_limits or {}).get(section)
+    return int(limit) if limit else None
+
+
+def texts_over_limit(proposal: Any, section: str) -> list[str]:
+    """Return a message for each text of ``section`` longer than its stage's word limit for it."""
+    limit = word_limit_of(proposal, section)
+    if limit is None:
+        return []
+    over = []
+    for name in SECTION_TEXTS.get(section, ()):
+        count = word_count(getattr(proposal, name) or "")
+        if count > limit:
+            over.append(
+                ngettext(
+                    "the %(text)s in at most %(limit)d word (it has %(count)d)",
+                    "the %(text)s in at most %(limit)d words (it has %(count)d)",
+                    limit,
+                )
+                % {"text": type(proposal)._meta.get_field(name).verbose_name, "limit": limit, "count": count}
+            )
+    return over
 
 
 def _missing_basics(proposal: Any) -> list[str]:
@@ -137,7 +193,7 @@ def _missing_description(proposal: Any, members: list[Any]) -> list[str]:
         missing.append(_("the work plan"))
     if not list(proposal.milestones.all()):
         missing.append(_("at least one milestone"))
-    return missing
+    return missing + texts_over_limit(proposal, BuiltInSection.DESCRIPTION)
 
 
 def _missing_consortium(proposal: Any, members: list[Any]) -> list[str]:
@@ -177,7 +233,7 @@ def _missing_ip(proposal: Any, members: list[Any]) -> list[str]:
         missing.append(_("the licensing terms among the partners"))
     if _blank(proposal.ip_member_licensing):
         missing.append(_("the licensing terms for cluster members"))
-    return missing
+    return missing + texts_over_limit(proposal, BuiltInSection.IP)
 
 
 def _missing_outcomes(proposal: Any, members: list[Any]) -> list[str]:
@@ -192,7 +248,7 @@ def _missing_attachments(proposal: Any, members: list[Any]) -> list[str]:
     present = {attachment.kind for attachment in proposal.attachments.all() if attachment.removed_at is None}
     return [
         _("an attachment: %(type)s") % {"type": AttachmentType(kind).label}
-        for kind in proposal.call.required_attachments
+        for kind in proposal.call.required_attachment_kinds()
         if kind not in present
     ]
 
@@ -208,9 +264,9 @@ _CHECKS = {
 
 
 def missing_by_section(proposal: Any) -> dict[str, list[str]]:
-    """Return, for each section of the full application (in order), what it lacks; empty lists when complete."""
+    """Return, for each section of the full application its call uses (in order), what it lacks; empty when complete."""
     members = list(proposal.members.all())
-    return {section.slug: _CHECKS[section.slug](proposal, members) for section in SECTIONS}
+    return {section.slug: _CHECKS[section.slug](proposal, members) for section in sections_used(proposal)}
 
 
 def missing_for_submission(proposal: Any) -> list[str]:
@@ -226,14 +282,15 @@ def missing_for_submission(proposal: Any) -> list[str]:
     if stage == VersionKind.QUESTIONNAIRE:
         return _missing_basics(proposal) + missing_answers(proposal, stage)
     missing = _missing_basics(proposal)
-    for section, lacking in zip(SECTIONS, missing_by_section(proposal).values(), strict=True):
+    for section, lacking in zip(sections_used(proposal), missing_by_section(proposal).values(), strict=True):
         missing.extend(f"{section.label}: {item}" for item in lacking)
     return missing + missing_answers(proposal, stage)
 
 
-def rules_by_section(results: Sequence[Any]) -> dict[str, list[Any]]:
-    """Return, for each section (in order), the eligibility results (``.check.code``) its entries answer to."""
+def rules_by_section(results: Sequence[Any], sections: Sequence[Section] = SECTIONS) -> dict[str, list[Any]]:
+    """Return, for each of ``sections`` (in order), the eligibility results (``.check.code``) its entries answer to."""
     return {
-        section.slug: [result for result in results if result.check.code in SECTION_RULES[section.slug]]
-        for section in SECTIONS
+        # A second rule of a kind is coded "kind#2": it answers to the same section as the first.
+        section.slug: [result for result in results if result.check.code.split("#")[0] in SECTION_RULES[section.slug]]
+        for section in sections
     }

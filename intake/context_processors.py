@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
-from django.utils.functional import SimpleLazyObject
 
 from accounts.choices import Role
 from accounts.models import User
@@ -21,6 +20,7 @@ def _staff_programs(request: HttpRequest) -> list[Program]:
 def programs(request: HttpRequest) -> dict[str, object]:
     """Expose the programs the user is staff of, so the navigation lets them switch between them.
 
-    Read lazily, when a page shows the navigation, and only for program staff: one query.
+    Read here, before the template renders (every page's navigation shows them), and only for
+    program staff: one query.
     """
-    return {"staff_programs": SimpleLazyObject(lambda: _staff_programs(request))}
+    return {"staff_programs": _staff_programs(request)}

@@ -10,9 +10,12 @@ a non-breaking space before the percent sign and between the thousands.
 
 from __future__ import annotations
 
+import zoneinfo
+from datetime import datetime
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
-from django.utils.formats import number_format
+from django.utils import timezone
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
 NBSP = "\u00a0"
@@ -131,3 +134,11 @@ def canonical_shown(text: str) -> str:
         low, _sep, high = text.partition("..")
         return f"{_canonical_number(low)} \u2013 {_canonical_number(high)}"
     return _canonical_number(text)
+
+
+def moment_in(value: str | datetime, zone: str) -> str:
+    """Return ``value`` (an ISO string or a datetime) in the timezone ``zone``, in the long format, naming the zone."""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment, timezone.get_default_timezone())
+    return f"{date_format(timezone.localtime(moment, zoneinfo.ZoneInfo(zone)), 'DATETIME_FORMAT')} ({zone})"

@@ -172,6 +172,38 @@ def board_meeting_started(proposal: Any) -> bool:
     return opens_at is not None and timezone.now() >= opens_at
 
 
+# The funded project's guards read the annotations of ``projects.selectors.project_facts``.
+
+
+@condition(_("The board's decision is not released to the applicants yet: release the meeting's decisions first."))
+def decision_released(proposal: Any) -> bool:
+    return bool(getattr(proposal, "project_decision_released", False))
+
+
+def _unsigned(proposal: Any) -> str:
+    return ngettext(
+        "%(count)s signature of the agreements is missing.",
+        "%(count)s signatures of the agreements are missing.",
+        getattr(proposal, "project_signatures_missing", None) or 0,
+    ) % {"count": getattr(proposal, "project_signatures_missing", None) or 0}
+
+
+@condition(_unsigned)
+def agreements_signed(proposal: Any) -> bool:
+    # Both agreements in their current version, signed by every partner's signatory.
+    return getattr(proposal, "project_signatures_missing", None) == 0
+
+
+@condition(_("The final claim is not paid yet."))
+def final_claim_paid(proposal: Any) -> bool:
+    return bool(getattr(proposal, "project_final_claim_paid", False))
+
+
+@condition(_("The final report is not accepted yet."))
+def final_report_accepted(proposal: Any) -> bool:
+    return bool(getattr(proposal, "project_final_report_accepted", False))
+
+
 # --- Permissions: who may act ------------------------------------------------------------
 
 
@@ -259,6 +291,25 @@ class ProposalLifecycle(ConcurrentTransitionMixin, models.Model):
     @transition(state, source=[S.DRAFT, S.INVITED, S.CHANGES_REQUESTED], target=S.EXPIRED,
                 conditions=[deadline_passed], permission=system)
     def expire(self) -> None: ...
+
+    # After the decision: the funded project (docs/projects.md).
+    @transition(state, source=S.APPROVED, target=S.CONTRACTING, conditions=[decision_released],
+                permission=program_staff)
+    def start_contracting(self) -> None: ...
+
+    @transition(state, source=S.CONTRACTING, target=S.ACTIVE, conditions=[agreements_signed],
+                permission=staff_or_system)
+    def activate(self) -> None: ...
+
+    @transition(state, source=S.ACTIVE, target=S.CLOSING, permission=staff_or_system)
+    def start_closing(self) -> None: ...
+
+    @transition(state, source=S.CLOSING, target=S.CLOSED, conditions=[final_claim_paid, final_report_accepted],
+                permission=program_staff)
+    def close(self) -> None: ...
+
+    @transition(state, source=[S.CONTRACTING, S.ACTIVE], target=S.TERMINATED, permission=program_staff)
+    def terminate(self) -> None: ...
     # fmt: on
 
 
@@ -266,7 +317,7 @@ class ProposalLifecycle(ConcurrentTransitionMixin, models.Model):
 ACTIONS = [
     "submit_loi", "invite", "decline_loi", "submit_application", "request_changes", "mark_ineligible",
     "start_assessment", "complete_assessment", "reopen_assessment", "send_to_board", "approve", "decline",
-    "withdraw", "expire",
+    "withdraw", "expire", "start_contracting", "activate", "start_closing", "close", "terminate",
 ]  # fmt: skip
 
 

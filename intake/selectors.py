@@ -6,12 +6,15 @@ manage (programs and calls) and what a proposal already fetched holds.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce, Greatest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -19,9 +22,21 @@ from accounts.choices import Role
 from accounts.models import User
 from intake import program_roles
 from intake.eligibility import Application, Check, Rules
-from intake.models import Call, EligibilityOverride, Program, ProgramRole, Proposal, ProposalVersion
+from intake.models import (
+    Call,
+    CallRule,
+    ConsortiumRole,
+    EligibilityOverride,
+    Program,
+    ProgramMembership,
+    ProgramRole,
+    Proposal,
+    ProposalVersion,
+    Stage,
+)
 from intake.models.rules_in_force import RulesInForce, VersionRules
-from intake.states import ProposalState
+from intake.states import FUNDED_STATES
+from records.models import AuditRecord
 
 
 def calls_open(*, now: datetime | None = None) -> QuerySet[Call]:
@@ -44,6 +59,39 @@ def calls_upcoming(*, now: datetime | None = None) -> QuerySet[Call]:
         .prefetch_related("stages")
         .order_by("loi_opens_at", "pk")
     )
+
+
+def calls_public() -> QuerySet[Call]:
+    """Return every call (each is public, as ``call_public`` says), with what a list of them shows read alongside.
+
+    Each call carries ``last_modified_at``: the latest change to it, its stages or its rules; the most recently
+    changed come first (the order CommonGrants' list of opportunities asks for). A page of them
+    reads its program with it and its stages, cut-offs, rules and consortium roles in four more queries.
+    """
+    stages_changed = Stage.objects.filter(call=OuterRef("pk")).order_by().values("call")
+    rules_changed = CallRule.objects.filter(call=OuterRef("pk")).order_by().values("call")
+    return (
+        Call.objects.select_related("program")
+        .prefetch_related(
+            "stages",
+            "cut_offs",
+            "rules",
+            Prefetch("consortium_roles", queryset=ConsortiumRole.objects.order_by("position", "pk")),
+        )
+        .annotate(
+            last_modified_at=Greatest(
+                "updated_at",
+                Coalesce(Subquery(stages_changed.annotate(at=Max("updated_at")).values("at")), "updated_at"),
+                Coalesce(Subquery(rules_changed.annotate(at=Max("updated_at")).values("at")), "updated_at"),
+            )
+        )
+        .order_by("-last_modified_at", "-pk")
+    )
+
+
+def call_public_by_uuid(*, uuid: UUID) -> Call:
+    """Return the call whose public identifier is ``uuid``, read as ``calls_public`` reads each, or raise 404."""
+    return get_object_or_404(calls_public(), uuid=uuid)
 
 
 def call_public(*, pk: int) -> Call:
@@ -86,6 +134,49 @@ def program_role_for_staff(*, program: Program, pk: int) -> ProgramRole:
     """
     grants = ProgramRole.objects.filter(program=program).exclude(role=Role.FUNDER).select_related("user", "program")
     return get_object_or_404(grants, pk=pk)
+
+
+def program_memberships(*, program: Program) -> QuerySet[ProgramMembership]:
+    """Return the memberships of ``program`` by organization, oldest first, with who recorded them (1 query)."""
+    return (
+        ProgramMembership.objects.filter(program=program)
+        .select_related("organization", "created_by")
+        .order_by("organization__legal_name", "organization_id", "starts_on", "pk")
+    )
+
+
+def program_membership_for_staff(*, program: Program, pk: int) -> ProgramMembership:
+    """Return the membership ``pk`` of ``program`` (already fetched for its staff), or raise 404."""
+    return get_object_or_404(
+        ProgramMembership.objects.select_related("organization", "program"), program=program, pk=pk
+    )
+
+
+def program_membership_history(*, program: Program) -> QuerySet[AuditRecord]:
+    """Return the audit log's records of ``program``'s memberships, newest first, with who acted."""
+    return AuditRecord.objects.filter(program=program).select_related("actor").order_by("-at", "-pk")
+
+
+def organizations_members_on(*, program_id: int, organization_ids: Iterable[int], on: date) -> set[int]:
+    """Return which of ``organization_ids`` hold a membership of ``program_id`` valid on ``on`` (1 query).
+
+    The eligibility engine's ``Partner.member`` (its rule "membership of the program"): the day is
+    today while a proposal is editable, its submission's in a version (``Proposal.membership_day``).
+    """
+    return ProgramMembership.objects.organizations_on(program_id=program_id, organization_ids=organization_ids, day=on)
+
+
+def call_consortium_roles(*, call: Call) -> QuerySet[ConsortiumRole]:
+    """Return the consortium roles ``call`` names, in their order, each with how many members take it."""
+    return ConsortiumRole.objects.filter(call=call).annotate(taken=Count("members")).order_by("position", "pk")
+
+
+def consortium_role_for_staff(*, user: User, pk: int) -> ConsortiumRole:
+    """Return the consortium role ``pk`` if ``user`` is staff of its call's program, or raise 404."""
+    roles = ConsortiumRole.objects.filter(program_roles.in_programs(user, Role.STAFF, "call__program")).select_related(
+        "call__program"
+    )
+    return get_object_or_404(roles, pk=pk)
 
 
 def calls_for_staff(*, program: Program) -> QuerySet[Call]:
@@ -276,9 +367,7 @@ def proposal_funding_requested(*, proposal: Proposal) -> Decimal:
 
 def call_committed(*, call: Call) -> Decimal:
     """Return what the board has committed of ``call``'s envelope: the amounts of its approved proposals."""
-    total = Proposal.objects.filter(call=call, state=ProposalState.APPROVED).aggregate(total=Sum("approved_amount"))[
-        "total"
-    ]
+    total = Proposal.objects.filter(call=call, state__in=FUNDED_STATES).aggregate(total=Sum("approved_amount"))["total"]
     return total if total is not None else Decimal("0")
 
 

@@ -7,8 +7,10 @@ from intake.views import attachments as attachment_views
 from intake.views import call_rules as call_rules_views
 from intake.views import consortium as consortium_views
 from intake.views import eligibility as eligibility_views
+from intake.views import memberships as membership_views
 from intake.views import people as people_views
 from intake.views import questions as question_views
+from intake.views import rules as rule_views
 from intake.views import stages as stage_views
 from intake.views import versions as version_views
 
@@ -62,6 +64,8 @@ urlpatterns = [
     path("attachments/<int:pk>/", attachment_views.attachment_download, name="attachment_download"),
     path("attachments/<int:pk>/remove/", attachment_views.attachment_remove, name="attachment_remove"),
     path("proposals/<int:pk>/versions/<int:number>/", version_views.version_detail, name="version_detail"),
+    path("proposals/<int:pk>/versions/<int:number>/pdf/", version_views.version_pdf, name="version_pdf"),
+    path("proposals/<int:pk>/versions/<int:number>/receipt/", version_views.version_receipt, name="version_receipt"),
     path("staff/proposals/<int:pk>/versions/compare/", version_views.version_compare, name="version_compare"),
     path("staff/proposals/<int:pk>/eligibility/", eligibility_views.proposal_eligibility, name="eligibility"),
     path("staff/proposals/<int:pk>/eligibility/rules/", call_rules_views.proposal_rules, name="eligibility_rules"),
@@ -80,13 +84,32 @@ urlpatterns = [
         people_views.program_role_revoke,
         name="program_role_revoke",
     ),
+    path("staff/programs/<int:pk>/members/", membership_views.program_memberships, name="program_memberships"),
+    path(
+        "staff/programs/<int:pk>/members/<int:membership_pk>/",
+        membership_views.program_membership_update,
+        name="program_membership_update",
+    ),
     path("staff/programs/<int:program_pk>/calls/new/", views.call_create, name="call_create"),
     path("staff/calls/<int:pk>/", views.call_staff_detail, name="call_staff_detail"),
     path("staff/calls/<int:pk>/edit/", call_rules_views.call_update, name="call_update"),
     path("staff/calls/<int:pk>/stages/", stage_views.call_stages, name="call_stages"),
+    path("staff/calls/<int:pk>/rules/", rule_views.call_rules_page, name="call_rules"),
+    path("staff/calls/<int:pk>/rules/new/", rule_views.call_rule_add, name="call_rule_add"),
+    path("staff/rules/<int:pk>/", rule_views.call_rule_update, name="call_rule_update"),
+    path("staff/rules/<int:pk>/remove/", rule_views.call_rule_remove, name="call_rule_remove"),
+    path("staff/rules/<int:pk>/move/", rule_views.call_rule_move, name="call_rule_move"),
     path("staff/calls/<int:pk>/questions/", question_views.call_questions, name="call_questions"),
+    path("staff/calls/<int:pk>/roles/", membership_views.call_consortium_roles, name="call_consortium_roles"),
+    path("staff/roles/<int:pk>/", membership_views.consortium_role_update, name="consortium_role_update"),
+    path("staff/roles/<int:pk>/remove/", membership_views.consortium_role_remove, name="consortium_role_remove"),
     path("staff/calls/<int:pk>/questions/new/", question_views.question_create, name="question_create"),
     path("staff/calls/<int:pk>/questions/copy/", question_views.questions_copy, name="questions_copy"),
+    path(
+        "staff/calls/<int:pk>/questions/from-section/<slug:section>/",
+        question_views.section_texts_ask,
+        name="section_texts_ask",
+    ),
     path("staff/calls/<int:pk>/answers.csv", question_views.call_answers_csv, name="call_answers_csv"),
     path("staff/questions/<int:pk>/", question_views.question_update, name="question_update"),
     path("staff/questions/<int:pk>/move/", question_views.question_move, name="question_move"),

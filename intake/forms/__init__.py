@@ -9,9 +9,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.choices import OrganizationType
 from accounts.models import Organization, User
-from intake.choices import DOCUMENT_TYPES, Sector
+from intake.choices import Sector, VersionKind
 from intake.completeness import LOI_DETAIL_FIELDS
 from intake.forms.application import KeywordsField, MoneyField, WordLimitedField
 from intake.models import Call, Program, Proposal
@@ -48,17 +47,12 @@ class ProgramForm(_OptimisticForm):
 class CallForm(_OptimisticForm):
     """Edit a call; its windows are typed and shown in the call's own timezone.
 
-    Its stages and their windows are not here: they are the stages page's (``intake.forms.stages``).
+    Its stages and their windows are not here: they are the stages page's (``intake.forms.stages``); nor
+    its rules, which are the rules page's (``intake.forms.call_rules``).
     """
 
     window_fields = WINDOW_FIELDS
 
-    funded_partner_types = forms.MultipleChoiceField(
-        label=_("Partner types that may receive funds"),
-        choices=OrganizationType.choices,
-        widget=forms.CheckboxSelectMultiple,
-        help_text=_("Other types may take part but receive no funds from the cluster."),
-    )
     timezone = forms.ChoiceField(
         label=_("Timezone"),
         choices=lambda: sorted(
@@ -66,32 +60,12 @@ class CallForm(_OptimisticForm):
         ),
         help_text=_("Deadlines are shown to everyone in this timezone."),
     )
-    required_attachments = forms.MultipleChoiceField(
-        label=_("Required attachments"),
-        choices=DOCUMENT_TYPES,
-        widget=forms.CheckboxSelectMultiple,
-        required=False,
-    )
-    # Asked when new rules would change verdicts of submitted proposals (``intake.services.call_rules``).
-    reason = forms.CharField(
-        label=_("Reason for changing the rules"),
-        required=False,
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("It is kept in the history of each submitted proposal."),
-    )
-    # Which preview of the new rules' effect the user saw (``intake.views.call_rules``).
-    rules_previewed = forms.CharField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Call
         fields = [
             "slug", "title_en", "title_fr", "description_en", "description_fr",
-            "timezone", *WINDOW_FIELDS,
-            "funding_envelope", "min_partners", "min_smes", "sme_max_employees", "funded_partner_types",
-            "max_cluster_share", "min_matching_ratio", "max_in_kind_share", "max_partner_share",
-            "min_project_size", "max_project_size", "loi_word_limit", "application_word_limit",
-            "required_attachments",
+            "timezone", *WINDOW_FIELDS, "funding_envelope", "ip_review", "partial_randomisation",
         ]  # fmt: skip
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -104,8 +78,6 @@ class CallForm(_OptimisticForm):
             value = self.initial.get(name)
             if value is not None and self.instance.pk:
                 self.initial[name] = timezone.localtime(value, self.instance.zone).replace(tzinfo=None)
-        if not self.instance.pk:
-            self.initial.setdefault("funded_partner_types", [OrganizationType.LARGE_COMPANY, OrganizationType.SME])
 
     def clean(self) -> dict[str, Any]:
         """Read the typed windows as wall-clock times in the chosen timezone."""
@@ -173,14 +145,19 @@ class ProposalForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = cast(forms.ModelChoiceField, self.fields["lead_organization"])
         field.queryset = Organization.objects.filter(memberships__user=user).order_by("legal_name")
+        if proposal is None and not self.is_bound and "lead_organization" not in self.initial:
+            # An applicant of one organization leads for it: nothing to choose.
+            only = list(field.queryset[:2])
+            if len(only) == 1:
+                self.initial["lead_organization"] = only[0].pk
         for name in ("summary", "challenge", "technology", "expected_partners"):
             text = self.fields[name]
             assert isinstance(text, WordLimitedField)
-            text.set_word_limit(call.loi_word_limit)
-            text.help_text = _("%(help)s Up to %(limit)s words.") % {
-                "help": text.help_text,
-                "limit": call.loi_word_limit,
-            }
+            limit = call.word_limit(VersionKind.LOI)
+            if limit is None:
+                continue
+            text.set_word_limit(limit)
+            text.help_text = _("%(help)s Up to %(limit)s words.") % {"help": text.help_text, "limit": limit}
 
     def loi_fields(self) -> dict[str, Any]:
         """Return the letter of intent's texts and amounts as cleaned."""

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
 from intake.choices import CostCategory
-from intake.models import ConsortiumMember, Proposal
+from intake.models import ConsortiumMember, ConsortiumRole, Proposal
 
 #: The largest amount the database holds (14 digits, 2 after the point).
 MAX_AMOUNT = Decimal("999999999999.99")
@@ -89,13 +89,33 @@ class _GridForm(forms.Form):
 
 
 class ContributionsForm(_GridForm):
-    """Each consortium member's cash and in-kind contributions."""
+    """Each consortium member's cash and in-kind contributions, and the call's consortium roles it takes.
 
-    def __init__(self, *args: Any, proposal: Proposal, members: Iterable[ConsortiumMember], **kwargs: Any) -> None:
+    The roles (``roles_<member id>``, checkboxes) are asked only when the call names some (``roles``).
+    """
+
+    def __init__(
+        self,
+        *args: Any,
+        proposal: Proposal,
+        members: Iterable[ConsortiumMember],
+        roles: Iterable[ConsortiumRole] = (),
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, proposal=proposal, **kwargs)
         self.members = list(members)
+        self.roles = list(roles)
+        choices = [(str(role.pk), role.name) for role in self.roles]
         for member in self.members:
             name = member.organization.legal_name
+            if self.roles:
+                self.fields[f"roles_{member.pk}"] = forms.MultipleChoiceField(
+                    label=_("Roles of %(organization)s in the consortium") % {"organization": name},
+                    choices=choices,
+                    required=False,
+                    widget=forms.CheckboxSelectMultiple,
+                    initial=[str(role.pk) for role in member.roles.all()],
+                )
             self.fields[f"cash_{member.pk}"] = MoneyField(
                 label=_("Cash contribution of %(organization)s") % {"organization": name},
                 initial=_amount_initial(member.cash_contribution),
@@ -105,8 +125,10 @@ class ContributionsForm(_GridForm):
                 initial=_amount_initial(member.in_kind_contribution),
             )
 
-    def rows(self) -> list[tuple[ConsortiumMember, list[tuple[forms.BoundField, Decimal | None]]]]:
-        """Return each member with its two fields, each beside the amount saved."""
+    def rows(
+        self,
+    ) -> list[tuple[ConsortiumMember, list[tuple[forms.BoundField, Decimal | None]], forms.BoundField | None]]:
+        """Return each member with its two fields, each beside the amount saved, and its roles' field if any."""
         return [
             (
                 member,
@@ -114,9 +136,16 @@ class ContributionsForm(_GridForm):
                     (self[f"cash_{member.pk}"], member.cash_contribution),
                     (self[f"in_kind_{member.pk}"], member.in_kind_contribution),
                 ],
+                self[f"roles_{member.pk}"] if self.roles else None,
             )
             for member in self.members
         ]
+
+    def member_roles(self) -> dict[int, set[int]] | None:
+        """Return the ids of the roles each member takes, by member id; None when the call names no role."""
+        if not self.roles:
+            return None
+        return {member.pk: {int(pk) for pk in self.cleaned_data[f"roles_{member.pk}"]} for member in self.members}
 
     def contributions(self) -> dict[int, tuple[Decimal | None, Decimal | None]]:
         """Return each member's cash and in-kind contributions by member id; None where the cell was left empty.

@@ -9,7 +9,17 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from intake.choices import STAGE_ORDER, Advance, IntakeMode, PathFigure, VersionKind
+from intake.choices import (
+    SECTION_TEXTS,
+    SECTIONS_ALWAYS_USED,
+    STAGE_ORDER,
+    Advance,
+    BuiltInSection,
+    IntakeMode,
+    PathFigure,
+    VersionKind,
+    sections_all,
+)
 from intake.models import Call
 from intake.services.stages import CallPath, PathRule, StagePlan
 
@@ -87,6 +97,24 @@ class StagesForm(forms.Form):
                 self.fields[f"{kind}_assessed"] = forms.BooleanField(
                     label=_("%(stage)s is assessed with its rubric") % {"stage": label}, required=False
                 )
+        optional = [(slug, label) for slug, label in BuiltInSection.choices if slug not in SECTIONS_ALWAYS_USED]
+        self.fields["application_sections"] = forms.MultipleChoiceField(
+            label=_("Built-in sections of the full application"),
+            choices=optional,
+            widget=forms.CheckboxSelectMultiple,
+            required=False,
+            help_text=_(
+                "The consortium and the budget are always part of it. A section left out is not shown to "
+                "applicants, assessors or the board; ask what it asked with questions instead."
+            ),
+        )
+        for slug in SECTION_TEXTS:
+            self.fields[f"application_words_{slug}"] = forms.IntegerField(
+                label=_("Word limit of each text of %(section)s") % {"section": BuiltInSection(slug).label},
+                required=False,
+                min_value=1,
+                help_text=_("Empty: no limit of its own (the call's word limit still applies)."),
+            )
         self.fields["loaded_at"].initial = call.updated_at.isoformat()
         if not self.is_bound:
             self.initial.update(self._initial(initial_path))
@@ -105,6 +133,12 @@ class StagesForm(forms.Form):
             initial[f"{plan.kind}_closes_at"] = _local(plan.closes_at, self.call)
             initial[f"{plan.kind}_advance"] = plan.advance
             initial[f"{plan.kind}_assessed"] = plan.assessed
+            if plan.kind == VersionKind.APPLICATION:
+                initial["application_sections"] = [slug for slug in plan.sections if slug not in SECTIONS_ALWAYS_USED]
+                for slug, limit in plan.word_limits.items():
+                    initial[f"application_words_{slug}"] = limit
+        if not any(plan.kind == VersionKind.APPLICATION for plan in path.plans):
+            initial["application_sections"] = [slug for slug in sections_all() if slug not in SECTIONS_ALWAYS_USED]
         return initial
 
     def stage_rows(self) -> list[dict[str, Any]]:
@@ -118,7 +152,8 @@ class StagesForm(forms.Form):
                     "fields": [
                         self[name]
                         for name in (f"{kind}_include", f"{kind}_opens_at", f"{kind}_closes_at", f"{kind}_advance",
-                                     f"{kind}_assessed")
+                                     f"{kind}_assessed", f"{kind}_sections",
+                                     *(f"{kind}_words_{slug}" for slug in SECTION_TEXTS))
                         if name in self.fields
                     ],
                 }
@@ -155,6 +190,17 @@ class StagesForm(forms.Form):
                     self.add_error(name, _("Give the time this stage opens or closes."))
         return cleaned
 
+    def _sections(self, kind: str) -> tuple[tuple[str, ...], dict[str, int]]:
+        """Return the built-in sections and word limits the form gives the stage of ``kind`` (all, none: early)."""
+        if kind != VersionKind.APPLICATION:
+            return tuple(sections_all()), {}
+        data = self.cleaned_data
+        chosen = {*SECTIONS_ALWAYS_USED, *(data.get("application_sections") or ())}
+        limits = {
+            slug: data[f"application_words_{slug}"] for slug in SECTION_TEXTS if data.get(f"application_words_{slug}")
+        }
+        return tuple(slug for slug in sections_all() if slug in chosen), limits
+
     def path(self) -> CallPath:
         """Return the path the valid form describes, its times aware in the call's timezone."""
         data = self.cleaned_data
@@ -165,6 +211,7 @@ class StagesForm(forms.Form):
                 self._aware(data[f"{kind}_closes_at"]),
                 data.get(f"{kind}_advance") or Advance.INVITATION,
                 bool(data.get(f"{kind}_assessed")),
+                *self._sections(kind),
             )
             for kind in STAGE_ORDER
             if data.get(f"{kind}_include")

@@ -7,16 +7,18 @@ them in that order still (it decides the order of serialized data and of new mig
 
 # Not sorted: the order of declaration, above.
 from intake.models.base import NOT_NEGATIVE, PERCENT, BilingualMixin, LegalHold, money  # noqa: I001
-from intake.models.programs import Program, ProgramRole
+from intake.models.programs import Program, ProgramMembership, ProgramRole
 from intake.models.calls import Call
 from intake.models.stages import CutOff, Stage
 from intake.models.proposals import Proposal, ProposalQuerySet
-from intake.models.consortium import BudgetLine, CoApplicant, ConsortiumMember
+from intake.models.consortium import BudgetLine, CoApplicant, ConsortiumMember, ConsortiumRole
 from intake.models.plan import ForegroundIP, Milestone
 from intake.models.attachments import Attachment, attachment_path
 from intake.models.versions import ProposalVersion
 from intake.models.eligibility import EligibilityOverride
 from intake.models.questions import Answer, Question
+from intake.models.call_rules import CallRule
+from intake.models.search import ProposalSearchDocument
 
 __all__ = [
     "NOT_NEGATIVE",
@@ -26,17 +28,21 @@ __all__ = [
     "BilingualMixin",
     "BudgetLine",
     "Call",
+    "CallRule",
     "CoApplicant",
     "ConsortiumMember",
+    "ConsortiumRole",
     "CutOff",
     "EligibilityOverride",
     "ForegroundIP",
     "LegalHold",
     "Milestone",
     "Program",
+    "ProgramMembership",
     "ProgramRole",
     "Proposal",
     "ProposalQuerySet",
+    "ProposalSearchDocument",
     "ProposalVersion",
     "Question",
     "Stage",

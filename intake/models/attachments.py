@@ -34,6 +34,8 @@ class Attachment(models.Model):
     )
     uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
     removed_at = models.DateTimeField(_("removed from the draft"), null=True, blank=True)
+    #: The document's text for the search (``intake.extraction``); null until read, "" when it has none.
+    text = models.TextField(_("text"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("attachment")

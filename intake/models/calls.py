@@ -1,10 +1,12 @@
-"""Calls: one competition of a program, with its windows, its envelope and the rules the eligibility engine checks."""
+"""Calls: one competition of a program, with its windows, its envelope; its rules are rows (``CallRule``)."""
 
 from __future__ import annotations
 
 import zoneinfo
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
+from uuid import uuid4
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -14,18 +16,24 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.choices import OrganizationType
-from intake.choices import AttachmentType, CallPhase, IntakeMode, PathFigure, VersionKind
+from intake.choices import CallPhase, IntakeMode, PathFigure, VersionKind
 from intake.eligibility import Rules
-from intake.models.base import PERCENT, BilingualMixin, LegalHold
+from intake.eligibility.describe import describe, rule_label, stages_label
+from intake.eligibility.kinds import attachment_label
+from intake.models.base import BilingualMixin, LegalHold
 from intake.models.programs import Program
 from intake.pagecount import A4_LAYOUT, PageLayout
+
+if TYPE_CHECKING:
+    from intake.models.call_rules import CallRule
 
 
 class Call(BilingualMixin, LegalHold):
     """One competition of a program: its windows, its envelope and its rules."""
 
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="calls", verbose_name=_("program"))
+    # The call's identifier in the open interfaces (CommonGrants' opportunity id): random, never reused.
+    uuid = models.UUIDField(_("public identifier"), default=uuid4, unique=True, editable=False)
     slug = models.SlugField(_("short name"))
     title_en = models.CharField(_("title (English)"), max_length=200)
     title_fr = models.CharField(_("title (French)"), max_length=200)
@@ -66,73 +74,23 @@ class Call(BilingualMixin, LegalHold):
         validators=[MinValueValidator(Decimal("0"))],
         help_text=_("The money the board may commit in this call."),
     )
-
-    # Rules checked by the eligibility engine.
-    min_partners = models.PositiveSmallIntegerField(
-        _("minimum partners"),
-        default=3,
-        validators=[MinValueValidator(1)],
-        help_text=_("Organizations in the consortium, the lead included."),
+    # The program's IP manager reviews each submitted application's IP plan (docs/ip-review.md).
+    ip_review = models.BooleanField(
+        _("IP review of applications"),
+        default=False,
+        help_text=_(
+            "The program's IP manager reviews each submitted application's IP plan against its work plan and "
+            "its partners' background IP; staff and the board see the verdict."
+        ),
     )
-    min_smes = models.PositiveSmallIntegerField(_("minimum SMEs"), default=1)
-    sme_max_employees = models.PositiveIntegerField(
-        _("SME definition: fewer than this many employees"), default=500, validators=[MinValueValidator(1)]
+    partial_randomisation = models.BooleanField(
+        _("partial randomisation"),
+        default=False,
+        help_text=_(
+            "The board may draw lots among the proposals whose funding the ranking cannot settle "
+            "(those sometimes funded), from a seed published before the draw."
+        ),
     )
-    funded_partner_types = models.JSONField(
-        _("partner types that may receive funds"),
-        default=list,
-        help_text=_("Other types may take part but receive no funds from the cluster."),
-    )
-    max_cluster_share = models.DecimalField(
-        _("maximum cluster share of eligible costs (%)"),
-        max_digits=5,
-        decimal_places=2,
-        default=Decimal("40"),
-        validators=PERCENT,
-    )
-    min_matching_ratio = models.DecimalField(
-        _("minimum industry matching ratio"),
-        max_digits=5,
-        decimal_places=2,
-        default=Decimal("1.00"),
-        validators=[MinValueValidator(Decimal("0"))],
-        help_text=_("Industry dollars required per cluster dollar: 1.00 means one to one."),
-    )
-    max_in_kind_share = models.DecimalField(
-        _("maximum in-kind share of the industry contribution (%)"),
-        max_digits=5,
-        decimal_places=2,
-        default=Decimal("25"),
-        validators=PERCENT,
-    )
-    max_partner_share = models.DecimalField(
-        _("maximum share of the reimbursement to one partner (%)"),
-        max_digits=5,
-        decimal_places=2,
-        default=Decimal("70"),
-        validators=PERCENT,
-    )
-    min_project_size = models.DecimalField(
-        _("minimum total project cost ($)"),
-        max_digits=14,
-        decimal_places=2,
-        default=Decimal("1000000"),
-        validators=[MinValueValidator(Decimal("0"))],
-    )
-    max_project_size = models.DecimalField(
-        _("maximum total project cost ($)"),
-        max_digits=14,
-        decimal_places=2,
-        default=Decimal("50000000"),
-        validators=[MinValueValidator(Decimal("0"))],
-    )
-    loi_word_limit = models.PositiveIntegerField(
-        _("word limit of each letter-of-intent text"), default=500, validators=[MinValueValidator(1)]
-    )
-    application_word_limit = models.PositiveIntegerField(
-        _("word limit of each full-application text"), default=2000, validators=[MinValueValidator(1)]
-    )
-    required_attachments = models.JSONField(_("required attachments"), default=list, blank=True)
 
     # A legal hold (``LegalHold``) suspends the disposition of every proposal of the call; the last lifting is kept.
     legal_hold_lifted_at = models.DateTimeField(_("legal hold lifted"), null=True, blank=True, editable=False)
@@ -162,37 +120,63 @@ class Call(BilingualMixin, LegalHold):
                 name="call_windows_in_order",
             ),
             models.CheckConstraint(condition=Q(funding_envelope__gte=0), name="call_envelope_not_negative"),
-            models.CheckConstraint(
-                condition=Q(max_cluster_share__gt=0, max_cluster_share__lte=100)
-                & Q(max_in_kind_share__gte=0, max_in_kind_share__lte=100)
-                & Q(max_partner_share__gt=0, max_partner_share__lte=100)
-                & Q(min_matching_ratio__gte=0),
-                name="call_ratios_in_range",
-            ),
-            models.CheckConstraint(
-                condition=Q(min_project_size__lte=F("max_project_size")), name="call_project_size_bounds_in_order"
-            ),
         ]
 
     def __str__(self) -> str:
         return self.localized("title")
 
+    def rule_rows(self) -> list[CallRule]:
+        """Return the call's rule rows in order (1 query, read once per instance; prefetch ``rules`` for lists).
+
+        They are kept as a prefetch is: ``refresh_from_db`` forgets them, as does ``rules_forget``.
+        """
+        if not self.pk:
+            return []
+        cache = self.__dict__.setdefault("_prefetched_objects_cache", {})
+        if "rules" not in cache:
+            rows = self.rules.all()
+            list(rows)  # evaluated once, kept like a prefetch
+            cache["rules"] = rows
+        return sorted(cache["rules"], key=lambda row: (row.position, row.pk))
+
+    def rules_forget(self) -> None:
+        """Forget the rule rows read, so that the next read sees what was written since."""
+        self.__dict__.get("_prefetched_objects_cache", {}).pop("rules", None)
+
+    def all_rules(self) -> Rules:
+        """Return every rule of the call, at every stage, as the engine reads them."""
+        return Rules(tuple(row.as_rule() for row in self.rule_rows()))
+
     def eligibility_rules(self, stage: str) -> Rules:
-        """Return the call's rules as the eligibility engine reads them, for ``stage`` (its word limit)."""
-        return Rules(
-            min_partners=self.min_partners,
-            min_smes=self.min_smes,
-            sme_max_employees=self.sme_max_employees,
-            funded_partner_types=tuple(self.funded_partner_types),
-            max_cluster_share=self.max_cluster_share,
-            min_matching_ratio=self.min_matching_ratio,
-            max_in_kind_share=self.max_in_kind_share,
-            max_partner_share=self.max_partner_share,
-            min_project_size=self.min_project_size,
-            max_project_size=self.max_project_size,
-            word_limit=self.loi_word_limit if stage == VersionKind.LOI else self.application_word_limit,
-            required_attachments=tuple(self.required_attachments),
-        )
+        """Return the call's rules that apply at ``stage``, as the eligibility engine reads them."""
+        return self.all_rules().at(stage)
+
+    def word_limit(self, stage: str) -> int | None:
+        """Return the word limit of each text at ``stage`` (its first ``word_limit`` rule's), or None without one."""
+        rule = self.eligibility_rules(stage).first("word_limit")
+        return None if rule is None else int(rule.param("words"))
+
+    @property
+    def loi_words(self) -> int | None:
+        """The letter of intent's word limit (for its page)."""
+        return self.word_limit(VersionKind.LOI)
+
+    def required_attachment_kinds(self, stage: str = VersionKind.APPLICATION) -> list[str]:
+        """Return the attachment kinds the rules at ``stage`` require, in order."""
+        kinds: list[str] = []
+        for rule in self.eligibility_rules(stage).of_kind("required_attachments"):
+            kinds += [kind for kind in rule.param("kinds") or () if kind not in kinds]
+        return kinds
+
+    def required_attachment_labels(self) -> list[str]:
+        return [attachment_label(kind) for kind in self.required_attachment_kinds()]
+
+    def rules_described(self) -> list[dict[str, str]]:
+        """Return each rule's label, what it demands and its stages, in words in the active language."""
+        return [
+            {"label": rule_label(rule), "text": describe(rule), "stages": stages_label(rule.stages)}
+            for rule in self.all_rules()
+        ]
 
     @property
     def title(self) -> str:
@@ -247,12 +231,6 @@ class Call(BilingualMixin, LegalHold):
             return [kind for kind in kinds if kind in self.path_below]
         return kinds
 
-    def funded_partner_type_labels(self) -> list[str]:
-        return [str(OrganizationType(kind).label) for kind in self.funded_partner_types]
-
-    def required_attachment_labels(self) -> list[str]:
-        return [str(AttachmentType(kind).label) for kind in self.required_attachments]
-
     def clean(self) -> None:
         """Refuse impossible calls with a message beside the field at fault."""
         errors: dict[str, list[str]] = {}
@@ -276,27 +254,6 @@ class Call(BilingualMixin, LegalHold):
                 continue
             if first > second or (earlier == "loi_opens_at" and first == second):
                 refuse(later, str(message))
-        low, high = self.min_project_size, self.max_project_size
-        if low is not None and high is not None and low > high:
-            refuse("max_project_size", str(_("The maximum project size is below the minimum.")))
-        if self.max_cluster_share is not None and self.max_cluster_share <= 0:
-            refuse("max_cluster_share", str(_("The cluster's share must be above 0 %.")))
-        if self.max_partner_share is not None and self.max_partner_share <= 0:
-            refuse("max_partner_share", str(_("One partner's share must be allowed above 0 %.")))
-        unknown = set(self.funded_partner_types or []) - set(OrganizationType.values)
-        if unknown:
-            refuse(
-                "funded_partner_types",
-                str(_("Unknown partner types: %(types)s.") % {"types": ", ".join(sorted(unknown))}),
-            )
-        elif not self.funded_partner_types:
-            refuse("funded_partner_types", str(_("Choose at least one partner type that may receive funds.")))
-        unknown = set(self.required_attachments or []) - set(AttachmentType.values)
-        if unknown:
-            refuse(
-                "required_attachments",
-                str(_("Unknown attachment types: %(types)s.") % {"types": ", ".join(sorted(unknown))}),
-            )
         if self.timezone and self.timezone not in zoneinfo.available_timezones():
             refuse("timezone", str(_("Unknown timezone.")))
         if errors:

@@ -12,7 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Organization
 from intake.choices import CostCategory
 from intake.eligibility import ZERO, Partner
-from intake.models.base import money
+from intake.models.base import BilingualMixin, money
+from intake.models.calls import Call
 from intake.models.proposals import Proposal
 
 
@@ -35,6 +36,34 @@ class CoApplicant(models.Model):
         return str(self.user)
 
 
+class ConsortiumRole(BilingualMixin, models.Model):
+    """A role a call names for the organizations of a consortium (an adopter, an AI provider…).
+
+    Staff of the call's program name them (``intake.services.consortium_roles``); each member of a
+    proposal takes zero or more (``ConsortiumMember.roles``), and the eligibility engine reads the
+    slugs a partner takes (``Partner.roles``). The slug never changes once given: rules name it.
+    """
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="consortium_roles", verbose_name=_("call"))
+    slug = models.SlugField(_("short name"), max_length=50)
+    name_en = models.CharField(_("name (English)"), max_length=120)
+    name_fr = models.CharField(_("name (French)"), max_length=120)
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("consortium role")
+        verbose_name_plural = _("consortium roles")
+        ordering = ["call", "position", "pk"]
+        constraints = [models.UniqueConstraint(fields=["call", "slug"], name="consortium_role_unique_slug")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return self.localized("name")
+
+
 class ConsortiumMember(models.Model):
     """One organization of a proposal's consortium, the lead or a partner, with what it brings."""
 
@@ -48,6 +77,9 @@ class ConsortiumMember(models.Model):
     in_kind_contribution = money(_("in-kind contribution ($)"), null=True, blank=True)
     funding_requested = money(_("funding requested from the cluster ($)"), default=Decimal("0"))
     background_ip = models.TextField(_("background IP it brings"), blank=True)
+    roles = models.ManyToManyField(
+        ConsortiumRole, blank=True, related_name="members", verbose_name=_("roles in the consortium")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -66,8 +98,13 @@ class ConsortiumMember(models.Model):
     def __str__(self) -> str:
         return str(self.organization)
 
-    def as_partner(self, *, with_costs: bool = True) -> Partner:
-        """Return this member as the eligibility engine reads it; its costs from its budget lines (prefetched)."""
+    def as_partner(self, *, with_costs: bool = True, member: bool = False) -> Partner:
+        """Return this member as the eligibility engine reads it; its costs and roles prefetched.
+
+        ``member`` is whether its organization holds a membership of the call's program on the day
+        of the check: the caller asks ``intake.selectors.organizations_members_on`` for the whole
+        consortium at once.
+        """
         organization = self.organization
         return Partner(
             name=organization.legal_name,
@@ -80,6 +117,8 @@ class ConsortiumMember(models.Model):
             in_kind=ZERO if self.in_kind_contribution is None else self.in_kind_contribution,
             funding_requested=self.funding_requested,
             costs={line.category: line.amount for line in self.budget_lines.all()} if with_costs else {},
+            roles=frozenset(role.slug for role in self.roles.all()) if self.pk else frozenset(),
+            member=member,
         )
 
 

@@ -2,23 +2,47 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, tzinfo
+from decimal import Decimal
+from typing import Any
+from uuid import uuid4
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Case, F, Q, When
+from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
 from intake.choices import VersionKind
-from intake.completeness import missing_for_submission, proposal_stage
-from intake.eligibility import Application, Check, Rules, checks
+from intake.completeness import missing_for_submission, proposal_stage, texts_unused
+from intake.eligibility import Application, Check, Rules, admin_fee_rate, checks, fee_on
 from intake.lifecycle import ProposalLifecycle
 from intake.models.base import LegalHold
 from intake.models.calls import Call
+from intake.models.programs import ProgramMembership
 from intake.models.rules_in_force import FrozenRules
 from intake.states import EDITABLE_STATES, FINAL_STATES, ProposalState
+
+
+def membership_day(*, editable: bool, submitted_at: datetime | None, zone: tzinfo) -> date:
+    """Return the day a proposal's memberships of the program are read on, in its call's timezone (``zone``).
+
+    Today while it is editable (or was never submitted); else the day of its last submission.
+    """
+    moment = timezone.now() if editable or submitted_at is None else submitted_at
+    return timezone.localtime(moment, zone).date()
+
+
+@dataclass(frozen=True)
+class ApprovedFee:
+    """The administration fee on a proposal's approved amount: its percent and its amount."""
+
+    rate: Decimal
+    amount: Decimal
 
 
 class ProposalQuerySet(models.QuerySet["Proposal"]):
@@ -46,6 +70,8 @@ class Proposal(ProposalLifecycle, LegalHold, FrozenRules):
     """
 
     call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="proposals", verbose_name=_("call"))
+    # The proposal's identifier in the open interfaces (CommonGrants' application id): random, never reused.
+    uuid = models.UUIDField(_("public identifier"), default=uuid4, unique=True, editable=False)
     # The stage of the call's path the proposal is in, and the kinds of the stages of its path
     # (chosen at its first stage by the call's path rule; fixed from its first submission).
     stage = models.ForeignKey(
@@ -235,22 +261,56 @@ class Proposal(ProposalLifecycle, LegalHold, FrozenRules):
 
     def eligibility_texts(self, stage: str) -> dict[str, str]:
         """Return the long texts of ``stage`` by field name, as the engine reads them (the same in every language)."""
-        fields = self.LOI_TEXTS if stage == VersionKind.LOI else self.APPLICATION_TEXTS
-        return {name: getattr(self, name) for name in fields}
+        return {name: getattr(self, name) for name in self._texts_of(stage)}
 
     def eligibility_labels(self, stage: str) -> dict[str, str]:
         """Return the labels of the long texts of ``stage`` by field name, in the active language."""
-        fields = self.LOI_TEXTS if stage == VersionKind.LOI else self.APPLICATION_TEXTS
-        return {name: capfirst(str(Proposal._meta.get_field(name).verbose_name)) for name in fields}
+        return {name: capfirst(str(Proposal._meta.get_field(name).verbose_name)) for name in self._texts_of(stage)}
 
-    def eligibility_application(self, stage: str) -> Application:
-        """Return what the applicant entered as the eligibility engine reads it (3 queries, none for an LOI).
+    def _texts_of(self, stage: str) -> tuple[str, ...]:
+        """Return the long texts of ``stage``: a full application's without those of the sections it does not use."""
+        if stage == VersionKind.LOI:
+            return self.LOI_TEXTS
+        unused = texts_unused(self.stage) if stage == self.stage.kind else frozenset()
+        return tuple(name for name in self.APPLICATION_TEXTS if name not in unused)
 
-        A letter of intent is checked for its word limits only, so its consortium and attachments are left out.
+    def eligibility_application(self, stage: str, rules: Rules | None = None) -> Application:
+        """Return what the applicant entered at ``stage`` as the eligibility engine reads it (3 queries at most).
+
+        At the full application: the consortium with its costs and the attachments. At an earlier
+        stage, what that stage states: its lead alone, contributing nothing yet, and the estimated
+        total cost and funding requested standing for the budget's sums (``Application.early``).
+        The expected IP rights and the answers that must hold are read only when ``rules`` (those
+        of the stage, the call's when not given) hold a rule of theirs, one query each.
         """
         texts, labels = self.eligibility_texts(stage), self.eligibility_labels(stage)
-        if stage == VersionKind.LOI:
-            return Application(partners=(), texts=texts, labels=labels)
+        kinds_needed = {rule.kind for rule in (rules if rules is not None else self.eligibility_rules(stage))}
+        extra: dict[str, Any] = {}
+        if "min_ip_rights" in kinds_needed:
+            extra["ip_rights"] = self.foreground_ip.count()
+        if "answers_hold" in kinds_needed:
+            extra["answers_failing"] = tuple(self.answers_failing(stage))
+        if stage != VersionKind.APPLICATION:
+            from intake.models.consortium import ConsortiumMember  # its module imports this one
+
+            # The lead's membership is read only when a rule of the stage asks for it (one query).
+            member = "membership" in kinds_needed and bool(
+                self.lead_organization_id and self.members_of_program([self.lead_organization_id])
+            )
+            lead = (
+                (
+                    ConsortiumMember(proposal=self, organization=self.lead_organization, is_lead=True).as_partner(
+                        with_costs=False, member=member
+                    ),
+                )
+                if self.lead_organization_id
+                else ()
+            )
+            return Application(
+                partners=lead, texts=texts, labels=labels, early=True,
+                estimated_costs=self.estimated_total_cost, estimated_funding=self.estimated_funding_requested,
+                **extra,
+            )  # fmt: skip
         # Imported here, not at the top: these models point at Proposal, so their modules import this one.
         from intake.models.attachments import Attachment
         from intake.models.consortium import ConsortiumMember
@@ -258,19 +318,60 @@ class Proposal(ProposalLifecycle, LegalHold, FrozenRules):
         members = list(
             ConsortiumMember.objects.filter(proposal=self)
             .select_related("organization")
-            .prefetch_related("budget_lines")
+            .prefetch_related("budget_lines", "roles")
             .order_by("-is_lead", "created_at", "pk")
         )
-        partners = tuple(member.as_partner() for member in members)
+        holding = self.members_of_program(member.organization_id for member in members)
+        partners = tuple(member.as_partner(member=member.organization_id in holding) for member in members)
         kinds = frozenset(
             Attachment.objects.filter(proposal=self, removed_at__isnull=True).values_list("kind", flat=True)
         )
-        return Application(partners=partners, texts=texts, attachments=kinds, labels=labels)
+        return Application(partners=partners, texts=texts, attachments=kinds, labels=labels, **extra)
+
+    def answers_failing(self, stage: str) -> list[str]:
+        """Return the wording of each live question of ``stage`` whose answer that must hold it does not give."""
+        from intake.answers import answer_holds
+        from intake.models.questions import Answer, Question
+
+        questions = Question.objects.filter(
+            call_id=self.call_id, stage=stage, retired_at__isnull=True, must_hold__isnull=False
+        ).order_by("position", "pk")
+        given = dict(Answer.objects.filter(proposal=self, question__in=questions).values_list("question_id", "value"))
+        return [
+            question.label
+            for question in questions
+            if not answer_holds(kind=question.kind, must_hold=question.must_hold, value=given.get(question.pk))
+        ]
+
+    def membership_day(self) -> date:
+        """Return the day on which the consortium's memberships of the program are read, in the call's timezone.
+
+        Today while the applicant may edit the proposal; once submitted, the day of its last submission
+        (as its version froze them).
+        """
+        return membership_day(editable=self.is_editable, submitted_at=self.submitted_at, zone=self.call.zone)
+
+    def members_of_program(self, organization_ids: Iterable[int]) -> set[int]:
+        """Return which of ``organization_ids`` are members of the call's program on ``membership_day`` (1 query)."""
+        return ProgramMembership.objects.organizations_on(
+            program_id=self.call.program_id, organization_ids=organization_ids, day=self.membership_day()
+        )
+
+    def approved_fee(self) -> ApprovedFee | None:
+        """Return the administration fee on the approved amount, by the rules in force at the full application.
+
+        None before an amount is approved, or when the call's rules charge no fee (one query at most).
+        """
+        if self.approved_amount is None:
+            return None
+        rate = admin_fee_rate(self.eligibility_rules(VersionKind.APPLICATION))
+        return None if rate is None else ApprovedFee(rate=rate, amount=fee_on(self.approved_amount, rate))
 
     def eligibility_checks(self) -> list[Check]:
         """Return every eligibility check of the proposal's current stage, passed or failed."""
         stage = self.eligibility_stage()
-        return checks(self.eligibility_application(stage), self.eligibility_rules(stage), stage=stage)
+        rules = self.eligibility_rules(stage)
+        return checks(self.eligibility_application(stage, rules), rules, stage=stage)
 
     def required_reviews_missing(self) -> int:
         """Return how many of the required reviews of the proposal's current stage are not submitted yet.

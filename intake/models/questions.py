@@ -1,7 +1,8 @@
 """Application questions: what a call asks at each stage, typed and bilingual, and the proposals' answers.
 
 Staff build each stage's form from questions (``intake.choices.QuestionKind``), grouped in
-sections and ordered by ``position``. A stage is a value of ``intake.choices.VersionKind``,
+sections and ordered by ``position``. A stage is a value of ``intake.choices.QuestionStage``
+(a stage of the path, ``VersionKind``, or the funded project's reports),
 as for ``assessment.models.Rubric``. An answer's stored shape is ``intake.answers``'s.
 """
 
@@ -21,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from intake.answers import CHOICE_KINDS, MUST_HOLD_KINDS
-from intake.choices import ColumnKind, QuestionKind, VersionKind
+from intake.choices import ColumnKind, QuestionKind, QuestionStage
 from intake.eligibility import word_count
 from intake.filetypes import ACCEPTED_EXTENSIONS, PDF
 from intake.models.attachments import Attachment
@@ -90,7 +91,7 @@ class Question(BilingualMixin, models.Model):
     """One question of a call at one stage: its wording in both languages, its kind and its limits."""
 
     call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="questions", verbose_name=_("call"))
-    stage = models.CharField(_("stage"), max_length=16, choices=VersionKind.choices)
+    stage = models.CharField(_("stage"), max_length=16, choices=QuestionStage.choices)
     section_en = models.CharField(_("section (English)"), max_length=200)
     section_fr = models.CharField(_("section (French)"), max_length=200, blank=True)
     position = models.PositiveIntegerField(_("position"), default=0)
@@ -270,8 +271,12 @@ class Question(BilingualMixin, models.Model):
 
         if self.kind not in QuestionKind.values:
             refuse("kind", _("Unknown kind of question: %(kind)s.") % {"kind": self.kind})
-        if self.stage not in VersionKind.values:
+        if self.stage not in QuestionStage.values:
             refuse("stage", _("Unknown stage: %(stage)s.") % {"stage": self.stage})
+        if self.stage == QuestionStage.REPORT and self.kind == QuestionKind.FILE:
+            refuse("kind", _("A report question cannot ask for a file: the milestones take the evidence."))
+        if self.stage == QuestionStage.REPORT and self.must_hold is not None:
+            refuse("must_hold", _("A report question has no answer that must hold."))
         if not (self.section_en or "").strip():
             refuse("section_en", _("Name the section in English."))
         if not (self.label_en or "").strip():

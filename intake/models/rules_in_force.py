@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from intake.choices import VersionKind
 from intake.eligibility import Rules, rules_from_data
+from intake.eligibility.data import LEGACY_FIELDS
 from intake.states import EDITABLE_STATES
 
 if TYPE_CHECKING:
@@ -29,11 +30,7 @@ FROZEN = "frozen"  # the rules frozen in its latest submitted version of the sta
 APPLIED = "applied"  # the call's rules staff applied to it after that version was submitted
 
 #: The call's rule fields a version of the first shape kept, the two word limits aside.
-_LEGACY_FIELDS = (
-    "min_partners", "min_smes", "sme_max_employees", "funded_partner_types", "max_cluster_share",
-    "min_matching_ratio", "max_in_kind_share", "max_partner_share", "min_project_size", "max_project_size",
-    "required_attachments",
-)  # fmt: skip
+_LEGACY_FIELDS = tuple(name for name in LEGACY_FIELDS if name != "word_limit")
 
 #: What the versions' query reads of each version: its number, kind, its document's schema and rules.
 VersionRules = tuple[int, int | None, Any]
@@ -54,16 +51,21 @@ class RulesInForce:
 def document_rules(rules: Any, *, schema: int | None, kind: str) -> Rules | None:
     """Return the rules frozen in a version's document of ``kind``, given its ``schema`` and ``rules`` keys.
 
-    From the second shape on they are as ``rules_to_data`` writes them. The first shape kept the
-    call's rule fields as they were, with both stages' word limits: ``kind`` picks the one that
-    applied. A document with no rules at all gives None.
+    From the second shape on they are as ``rules_to_data`` wrote them then: the call's fields
+    with the stage's word limit (second shape), then rows (third shape); ``rules_from_data``
+    reads both, the fields as their equivalent rows. The first shape kept the call's rule fields
+    as they were, with both stages' word limits: ``kind`` picks the one that applied. Only the
+    rules that apply at ``kind`` are returned (the fields' rows apply at several stages). A
+    document with no rules at all gives None.
     """
+    if isinstance(rules, list) and (schema or 1) >= 3:
+        return rules_from_data(rules).at(kind)
     if not isinstance(rules, dict):
         return None
     if (schema or 1) >= 2:
-        return rules_from_data(rules)
+        return rules_from_data(rules).at(kind)
     limit = rules.get("loi_word_limit" if kind == VersionKind.LOI else "application_word_limit")
-    return rules_from_data({**{name: rules[name] for name in _LEGACY_FIELDS}, "word_limit": limit})
+    return rules_from_data({**{name: rules[name] for name in _LEGACY_FIELDS}, "word_limit": limit}).at(kind)
 
 
 class FrozenRules(models.Model):

@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from intake.choices import Advance, VersionKind
+from intake.choices import Advance, VersionKind, sections_all
 from intake.models.calls import Call
 
 
@@ -34,6 +34,10 @@ class Stage(models.Model):
         default=False,
         help_text=_("Assessors score the stage with its rubric before staff decide. The full application always is."),
     )
+    # The full application's built-in sections this stage uses (``intake.choices.BuiltInSection``), and a word
+    # limit for the texts of any of them (by section). An earlier stage has its own form and its questions.
+    sections = models.JSONField(_("built-in sections used"), default=sections_all, blank=True)
+    word_limits = models.JSONField(_("word limits of the built-in sections"), default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

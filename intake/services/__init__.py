@@ -17,8 +17,11 @@ from accounts.models import Membership, Organization, User
 from intake import program_roles as role_rules  # not `program_roles`: the name of a submodule here
 from intake.choices import Sector, VersionKind
 from intake.completeness import LOI_DETAIL_FIELDS, proposal_stage
+from intake.locks import proposal_locked
 from intake.models import Call, CoApplicant, ConsortiumMember, Program, ProgramRole, Proposal
 from intake.services.call_rules import call_edit_save
+from intake.services.rule_rows import call_rules_write, default_rules
+from intake.services.search import proposal_search_refresh
 from intake.services.stages import call_stages_save, proposal_path_set, stages_default
 from intake.states import DECIDED
 
@@ -72,21 +75,25 @@ def program_create(*, by: User, **fields: Any) -> Program:
 
 
 def call_create(*, program: Program, by: User, **fields: Any) -> Call:
-    """Open a new call in ``program``, with the two-stage path of its windows (staff change it on its stages page)."""
+    """Open a new call in ``program``, with the two-stage path of its windows and the default rules.
+
+    Staff change its path on its stages page and its rules on its rules page.
+    """
     _require_staff_of(by, program.pk)
     with transaction.atomic():
         call = _create(Call, fields={**fields, "program": program})
         call_stages_save(call=call, plans=stages_default(call=call))
+        call_rules_write(call=call, rules=default_rules())
     return call
 
 
-def staff_edit_save(*, instance: M, by: User, expected_updated_at: datetime, reason: str = "", **fields: Any) -> M:
-    """Change a program or a call (its windows, envelope or rules), refusing if somebody else changed it first.
+def staff_edit_save(*, instance: M, by: User, expected_updated_at: datetime, **fields: Any) -> M:
+    """Change a program or a call (its texts, windows or envelope), refusing if somebody else changed it first.
 
-    A call's change of rules goes through ``call_rules.call_edit_save``: it may need ``reason`` and is audited.
+    A call's rules are rows, changed on its rules page (``rule_rows.call_rules_edit``).
     """
     if isinstance(instance, Call):
-        return call_edit_save(call=instance, by=by, expected_updated_at=expected_updated_at, reason=reason, **fields)
+        return call_edit_save(call=instance, by=by, expected_updated_at=expected_updated_at, **fields)
     _require_staff_of(by, instance.pk)
     return _update_unless_changed(instance, expected_updated_at=expected_updated_at, fields=fields)
 
@@ -128,6 +135,7 @@ def proposal_create(
     with transaction.atomic():
         proposal.save()
         ConsortiumMember.objects.create(proposal=proposal, organization=lead_organization, is_lead=True)
+        proposal_search_refresh(proposal_id=proposal.pk)
     return proposal
 
 
@@ -167,6 +175,7 @@ def proposal_update(
             moved = ["stage", "path"]
         current.full_clean(exclude=["state"])
         current.save(update_fields=["title", "summary", "lead_organization", *values, *moved, "updated_at"])
+        proposal_search_refresh(proposal_id=current.pk)
     return current
 
 
@@ -210,7 +219,9 @@ def proposal_lock_for_editing(*, proposal: Proposal, by: User, expected_updated_
     a board decision only as ``proposal`` (the copy ``by`` read, through ``workflow.access``)
     shows it: the decision stays confidential until it is released.
     """
-    current = Proposal.objects.select_for_update(of=("self",)).select_related("call").get(pk=proposal.pk)
+    current = proposal_locked(
+        Proposal.objects.select_for_update(of=("self",)).select_related("call", "stage"), proposal.pk
+    )
     if not by.has_role(Role.APPLICANT) or not (
         by.pk == current.lead_applicant_id or CoApplicant.objects.filter(proposal=current, user=by).exists()
     ):

@@ -32,6 +32,7 @@ from intake.models import Answer, Call, Proposal, ProposalVersion, Question
 from intake.pagecount import UnreadablePDF, pdf_pages
 from intake.services import proposal_lock_for_editing
 from intake.services.attachments import Upload, attachment_store, upload_read
+from intake.services.search import proposal_search_refresh_on_commit
 
 __all__ = ["answers_for_rules"]  # re-exported: the eligibility rules read answers by question id
 
@@ -171,6 +172,7 @@ def answers_save(
                 update_fields=["value", "attachment", "updated_at"],
             )
         current.save(update_fields=["updated_at"])
+        proposal_search_refresh_on_commit(proposal_id=current.pk)
     stage_answers_forget(proposal)
     return current
 

@@ -18,6 +18,7 @@ from intake.completeness import OUTCOME_FIELDS, missing_by_section, proposal_sta
 from intake.models import Attachment, ConsortiumMember, ForegroundIP, Milestone, Proposal
 from intake.selectors import EligibilityResult, proposal_eligibility
 from intake.services import proposal_lock_for_application
+from intake.services.search import proposal_search_refresh
 
 
 def application_prefetch(*, proposal: Proposal) -> Proposal:
@@ -27,9 +28,13 @@ def application_prefetch(*, proposal: Proposal) -> Proposal:
 
 
 def applications_prefetch(*, proposals: list[Proposal]) -> None:
-    """Load what the completeness checks read of all ``proposals``, in six queries whatever their number."""
+    """Load what the completeness checks read of all ``proposals``, in seven queries whatever their number.
+
+    Their calls' rule rows too: the required attachments and word limits are rules.
+    """
     prefetch_related_objects(
         proposals,
+        "call__rules",
         "members__organization",
         "members__budget_lines",
         "milestones",
@@ -71,6 +76,7 @@ class ForegroundIPData:
 def _touch(proposal: Proposal, *fields: str) -> None:
     proposal.full_clean(exclude=["state"])
     proposal.save(update_fields=[*fields, "updated_at"])
+    proposal_search_refresh(proposal_id=proposal.pk)
 
 
 def application_description_save(

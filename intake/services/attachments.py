@@ -18,10 +18,11 @@ from django.utils.translation import gettext as _
 
 from accounts.errors import DomainError, StaleAction
 from accounts.models import User
-from intake import filetypes
+from intake import extraction, filetypes
 from intake.choices import DOCUMENT_TYPES, AttachmentType
 from intake.models import Attachment, Proposal
 from intake.services import proposal_lock_for_application
+from intake.services.search import proposal_search_refresh
 
 #: The types of document uploaded on the attachments page: every type but a question's file.
 DOCUMENT_TYPE_VALUES = frozenset(value for value, _label in DOCUMENT_TYPES)
@@ -97,6 +98,7 @@ def attachment_store(
         size=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
         uploaded_by=by,
+        text=extraction.document_text(data, content_type=kind_of_file.content_type),
     )
     # The name given here is ignored: ``attachment_path`` stores under a random one.
     attachment.file.save(f"upload.{kind_of_file.extension}", ContentFile(data), save=False)
@@ -121,9 +123,11 @@ def attachment_upload(*, proposal: Proposal, by: User, kind: str, upload: Upload
     data, kind_of_file = upload_read(upload=upload, limit=settings.ATTACHMENT_MAX_BYTES)
     with transaction.atomic():
         current = _lock(proposal=proposal, by=by)
-        return attachment_store(
+        attachment = attachment_store(
             proposal=current, by=by, kind=kind, name=upload.name or "", data=data, kind_of_file=kind_of_file
         )
+        proposal_search_refresh(proposal_id=current.pk)
+    return attachment
 
 
 def attachment_remove(*, attachment: Attachment, by: User) -> Attachment:
@@ -140,6 +144,7 @@ def attachment_remove(*, attachment: Attachment, by: User) -> Attachment:
             raise StaleAction(_("“%(name)s” was already removed.") % {"name": current.original_name})
         current.removed_at = timezone.now()
         current.save(update_fields=["removed_at"])
+        proposal_search_refresh(proposal_id=current.proposal_id)
     return current
 
 
@@ -170,6 +175,6 @@ def attachment_kinds_missing(*, proposal: Proposal, attachments: list[Attachment
     present = {attachment.kind for attachment in attachments}
     return [
         str(AttachmentType(kind).label)
-        for kind in proposal.call.required_attachments
+        for kind in proposal.call.required_attachment_kinds()
         if kind in AttachmentType.values and kind not in present
     ]

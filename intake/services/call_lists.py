@@ -10,6 +10,7 @@ of queries whatever its rows hold. Each row is checked against its own rules in 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -35,11 +36,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from intake.choices import VersionKind
+from intake.completeness import texts_unused
 from intake.eligibility import ZERO, Application, Partner, Rules, verdicts
 from intake.models import Attachment, Call, ConsortiumMember, EligibilityOverride, Proposal
+from intake.models.proposals import membership_day
 from intake.selectors import APPLICATION_TEXTS, proposals_rules_prefetch
 from intake.services.batches import batch_annotation, proposals_in_batch
-from intake.states import ProposalState
+from intake.states import EDITABLE_STATES, ProposalState
 
 PAGE_SIZE = 60
 
@@ -196,7 +199,7 @@ _INPUT_COLUMNS = (
     "input_funding", "input_name", "input_kind", "input_employees", "input_country", "input_province", "input_code",
     "input_amount", "input_stage", "input_figure", "input_limit",
 )  # fmt: skip
-_MEMBER, _ATTACHMENT, _OVERRIDE = 0, 1, 2
+_MEMBER, _ATTACHMENT, _OVERRIDE, _ROLE, _MEMBERSHIP = 0, 1, 2, 3, 4
 
 
 def _input_part(queryset: QuerySet[Any], source: int, **given: Any) -> QuerySet[Any]:
@@ -213,9 +216,10 @@ def _input_part(queryset: QuerySet[Any], source: int, **given: Any) -> QuerySet[
         "input_stage": CharField(), "input_figure": CharField(), "input_limit": CharField(),
     }  # fmt: skip
     columns = {name: given.get(name, Cast(Value(None), output_field=field)) for name, field in types.items()}
+    proposal = given.get("input_proposal", F("proposal_id"))
     return (
         queryset.order_by()
-        .annotate(input_source=Value(source, output_field=IntegerField()), input_proposal=F("proposal_id"), **columns)
+        .annotate(input_source=Value(source, output_field=IntegerField()), input_proposal=proposal, **columns)
         .values_list(*_INPUT_COLUMNS)
     )
 
@@ -223,9 +227,11 @@ def _input_part(queryset: QuerySet[Any], source: int, **given: Any) -> QuerySet[
 def _eligibility_inputs(ids: list[int]) -> QuerySet[Any]:
     """Return one query of what the engine reads for the proposals ``ids``: ``_INPUT_COLUMNS`` rows.
 
-    A union of three parts: the consortium members with their organizations and budget lines
-    (a left join, one row per line), the current attachments' types and the overrides in force,
-    each with what it is bound to (check, stage, figure, limit).
+    A union of five parts: the consortium members with their organizations and budget lines
+    (a left join, one row per line), the current attachments' types, the overrides in force,
+    each with what it is bound to (check, stage, figure, limit), the consortium roles each member
+    takes (their slugs) and each member's memberships of the call's program (their first and last
+    days, with the proposal's state and last submission).
     """
     members = _input_part(
         ConsortiumMember.objects.filter(proposal__in=ids),
@@ -255,13 +261,34 @@ def _eligibility_inputs(ids: list[int]) -> QuerySet[Any]:
         input_figure=Cast("figure", output_field=CharField()),
         input_limit=Cast("limit", output_field=CharField()),
     )
-    return members.union(attachments, overrides, all=True)
+    roles = _input_part(
+        ConsortiumMember.roles.through.objects.filter(consortiummember__proposal__in=ids),
+        _ROLE,
+        input_proposal=F("consortiummember__proposal_id"),
+        input_member=F("consortiummember_id"),
+        input_code=F("consortiumrole__slug"),
+    )
+    # Each member's memberships of its call's program, with what decides the day they are read on:
+    # the proposal's state and its last submission (``Proposal.membership_day``).
+    memberships = _input_part(
+        ConsortiumMember.objects.filter(
+            proposal__in=ids, organization__program_memberships__program=F("proposal__call__program")
+        ),
+        _MEMBERSHIP,
+        input_member=F("pk"),
+        input_created=F("proposal__submitted_at"),
+        input_stage=F("proposal__state"),
+        input_figure=Cast("organization__program_memberships__starts_on", output_field=CharField()),
+        input_limit=Cast("organization__program_memberships__ends_on", output_field=CharField()),
+    )
+    return members.union(attachments, overrides, roles, memberships, all=True)
 
 
 def prefetch_eligibility(rows: list[Proposal]) -> None:
     """Fetch what the engine reads for every row of the page, at once (2 queries, whatever the rows).
 
-    Each proposal gets ``engine_partners`` (lead first, then in the order they joined),
+    Each proposal gets ``engine_partners`` (lead first, then in the order they joined; with the
+    roles each takes and whether it is a member of the program on ``Proposal.membership_day``),
     ``attachment_kinds`` and ``override_bindings`` (what each override in force is bound to,
     ``EligibilityOverride.binding``), and the rules frozen in its versions
     (``intake.selectors.proposals_rules_prefetch``), so ``eligibility_rules`` reads no more.
@@ -272,6 +299,9 @@ def prefetch_eligibility(rows: list[Proposal]) -> None:
     kinds: dict[int, set[str]] = {pk: set() for pk in ids}
     overridden: dict[int, set[tuple[str, str, str, str]]] = {pk: set() for pk in ids}
     members: dict[int, tuple[tuple[Any, ...], dict[str, object], dict[str, Decimal]]] = {}
+    taken: dict[int, set[str]] = {}
+    holding: set[int] = set()
+    zones = {proposal.pk: proposal.call.zone for proposal in rows}
     for (
         source,
         proposal_id,
@@ -296,6 +326,13 @@ def prefetch_eligibility(rows: list[Proposal]) -> None:
             kinds[proposal_id].add(code)
         elif source == _OVERRIDE:
             overridden[proposal_id].add((code, stage, figure or "", limit or ""))
+        elif source == _ROLE:
+            taken.setdefault(pk, set()).add(code)
+        elif source == _MEMBERSHIP:
+            day = membership_day(editable=stage in EDITABLE_STATES, submitted_at=created, zone=zones[proposal_id])
+            starts, ends = date.fromisoformat(str(figure)[:10]), limit and date.fromisoformat(str(limit)[:10])
+            if starts <= day and (not ends or day <= ends):
+                holding.add(pk)
         else:
             if pk not in members:
                 members[pk] = (
@@ -316,8 +353,16 @@ def prefetch_eligibility(rows: list[Proposal]) -> None:
             if code is not None:
                 members[pk][2][code] = amount
     partners: dict[int, list[Partner]] = {pk: [] for pk in ids}
-    for (proposal_id, *_order), fields, costs in sorted(members.values(), key=lambda member: member[0]):
-        partners[proposal_id].append(Partner(**fields, costs=dict(sorted(costs.items()))))  # type: ignore[arg-type]
+    for (proposal_id, *order), fields, costs in sorted(members.values(), key=lambda member: member[0]):
+        pk = order[-1]
+        partners[proposal_id].append(
+            Partner(
+                **fields,  # type: ignore[arg-type]
+                costs=dict(sorted(costs.items())),
+                roles=frozenset(taken.get(pk, ())),
+                member=pk in holding,
+            )
+        )
     for proposal in rows:
         proposal.engine_partners = tuple(partners[proposal.pk])  # type: ignore[attr-defined]
         proposal.attachment_kinds = frozenset(kinds[proposal.pk])  # type: ignore[attr-defined]
@@ -343,9 +388,11 @@ def eligibility_summary(
     """
     if not (at_application if at_application is not None else _at_application_stage(proposal)):
         return None
+    # The stage is read with the row on the call's list; the board's agenda leaves it out and checks every text.
+    unused = texts_unused(proposal.stage) if at_application is None else frozenset()
     application = Application(
         partners=proposal.engine_partners,  # type: ignore[attr-defined]
-        texts={name: getattr(proposal, name) for name in APPLICATION_TEXTS},
+        texts={name: getattr(proposal, name) for name in APPLICATION_TEXTS if name not in unused},
         attachments=proposal.attachment_kinds,  # type: ignore[attr-defined]
     )
     found = verdicts(application, rules, stage=VersionKind.APPLICATION)

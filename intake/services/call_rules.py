@@ -8,38 +8,35 @@ audited on each submitted proposal of the stages whose rules changed. Those prop
 their frozen rules until staff apply the call's current ones to one of them
 (``proposal_call_rules_apply``), with a reason, audited. See docs/eligibility.md.
 
-Today's rules are the call's fields; whatever edits them passes its rules by stage here.
+A call's rules are rows (``intake.models.CallRule``); ``intake.services.rule_rows`` writes them through here.
 """
 
 from __future__ import annotations
 
-import copy
+import json
 import logging
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from accounts.choices import OrganizationType, Role
+from accounts.choices import Role
 from accounts.errors import ActionForbidden, StaleAction
 from accounts.models import User
 from intake import program_roles as role_rules
-from intake.choices import STAGE_ORDER, AttachmentType
-from intake.eligibility import Rules, checks, outcomes, rules_to_data
+from intake.choices import STAGE_ORDER
+from intake.eligibility import Check, Rule, Rules, checks, outcomes, params_to_data, rules_to_data
+from intake.eligibility.describe import describe, rule_label, stages_label
 from intake.models import Call, Proposal, ProposalVersion
 from intake.models.rules_in_force import CALL, RulesInForce
 from intake.services.versions import version_application
 from intake.states import ProposalState
-from intake.templatetags.money import money
 from records.models import AuditRecord
 
 logger = logging.getLogger(__name__)
@@ -86,17 +83,10 @@ class RuleDifference:
     after: str
 
 
-def call_rules_by_stage(*, call: Call, fields: Mapping[str, Any] | None = None) -> dict[str, Rules]:
-    """Return ``call``'s rules at each stage, or those it would have with ``fields`` (its edit form's values).
-
-    Nothing is saved: ``fields`` are set on a copy of ``call``.
-    """
-    candidate = call
-    if fields:
-        candidate = copy.copy(call)
-        for name, value in fields.items():
-            setattr(candidate, name, value)
-    return {stage: candidate.eligibility_rules(stage) for stage in RULE_STAGES}
+def call_rules_by_stage(*, call: Call, rules: Rules | None = None) -> dict[str, Rules]:
+    """Return ``call``'s rules at each stage, or those of ``rules`` (every stage's rows) when given."""
+    every = call.all_rules() if rules is None else rules
+    return {stage: every.at(stage) for stage in RULE_STAGES}
 
 
 def _submitted_versions(call: Call) -> list[ProposalVersion]:
@@ -140,14 +130,44 @@ def _changes(versions: list[ProposalVersion], new_rules_by_stage: Mapping[str, R
         application = version_application(data=version.data, kind=stage)
         before = outcomes(application, in_force, stage=stage)
         after = outcomes(application, new, stage=stage)
-        changed = [code for code, passed in after.items() if before.get(code) != passed]
+        changed = _changed_codes(before, after)
         if not changed:
             continue
         explained = {check.code: check for check in checks(application, new, stage=stage)}
+        gone = (
+            {check.code: check for check in checks(application, in_force, stage=stage)}
+            if set(before) - set(after)
+            else {}
+        )
         for code in changed:
-            check = explained[code]
-            found.append(VerdictChange(proposal, stage, code, check.label, before[code], after[code], check.message))
+            found.append(_verdict_change(proposal, stage, code, before, after, explained, gone))
     return found
+
+
+def _changed_codes(before: Mapping[str, bool], after: Mapping[str, bool]) -> list[str]:
+    """Return the checks whose verdict differs, in order: a check that is not there passes (nothing fails by it).
+
+    So a rule added that fails, or a failing rule removed, changes a verdict; one added that passes does not.
+    """
+    codes = [*after, *(code for code in before if code not in after)]
+    return [code for code in codes if before.get(code, True) != after.get(code, True)]
+
+
+def _verdict_change(
+    proposal: Proposal,
+    stage: str,
+    code: str,
+    before: Mapping[str, bool],
+    after: Mapping[str, bool],
+    explained: Mapping[str, Check],
+    gone: Mapping[str, Check],
+) -> VerdictChange:
+    if code in explained:
+        check = explained[code]
+        return VerdictChange(proposal, stage, code, check.label, before.get(code, True), after[code], check.message)
+    check = gone[code]
+    message = _("The rule is removed: %(message)s") % {"message": check.message}
+    return VerdictChange(proposal, stage, code, check.label, before[code], True, message)
 
 
 def call_rules_change_preview(*, call: Call, new_rules_by_stage: Mapping[str, Rules]) -> list[VerdictChange]:
@@ -245,29 +265,20 @@ def call_rules_change_audit(*, change: RulesChange, by: User) -> None:
         )  # fmt: skip
 
 
-def call_edit_save(*, call: Call, by: User, expected_updated_at: datetime, reason: str = "", **fields: Any) -> Call:
-    """Change ``call`` (its windows, envelope or rules) unless somebody saved it first; audit a change of rules.
+def call_edit_save(*, call: Call, by: User, expected_updated_at: datetime, **fields: Any) -> Call:
+    """Change ``call`` (its texts, windows, envelope) unless somebody saved it first; its rules are rows.
 
-    A change of rules needs a ``reason`` when it would change a verdict of a submitted proposal
-    (``call_rules_change_prepare``), and is recorded on each submitted proposal of the stages
-    whose rules change (``call_rules_change_audit``). Those proposals keep their frozen rules.
+    A call's rules are changed on its rules page (``intake.services.rule_rows``), previewed and audited there.
     """
     _require_staff_of(by, call.program_id)
     with transaction.atomic():
         current = Call.objects.select_for_update().get(pk=call.pk)
         if current.updated_at != expected_updated_at:
             raise _stale_call()
-        change = call_rules_change_prepare(
-            call=current, after=call_rules_by_stage(call=current, fields=fields), reason=reason
-        )
         for name, value in fields.items():
             setattr(current, name, value)
         current.full_clean()
         current.save()
-        if change.versions:
-            current.refresh_from_db()  # the audit holds the rules as saved: 35 is kept as 35.00
-            change = replace(change, after=call_rules_by_stage(call=current))
-        call_rules_change_audit(change=change, by=by)
     return current
 
 
@@ -300,13 +311,12 @@ def proposal_rules_comparison(*, proposal: Proposal) -> RulesComparison:
     if differences:
         application = proposal.eligibility_application(stage)
         before = outcomes(application, in_force.rules, stage=stage)
-        for check in checks(application, current, stage=stage):
-            if before.get(check.code) != check.passed:
-                verdicts.append(
-                    VerdictChange(
-                        proposal, stage, check.code, check.label, before[check.code], check.passed, check.message
-                    )
-                )
+        after = outcomes(application, current, stage=stage)
+        changed = _changed_codes(before, after)
+        if changed:
+            explained = {check.code: check for check in checks(application, current, stage=stage)}
+            gone = {check.code: check for check in checks(application, in_force.rules, stage=stage)}
+            verdicts = [_verdict_change(proposal, stage, code, before, after, explained, gone) for code in changed]
     applicable = proposal.state in SUBMITTED_STATES and in_force.source != CALL and bool(differences)
     return RulesComparison(stage, in_force, current, differences, verdicts, applicable)
 
@@ -370,50 +380,49 @@ def proposal_call_rules_apply(
 # --- Showing rules ------------------------------------------------------------------------------
 
 
-def _number(value: Decimal) -> str:
-    return number_format(value, use_l10n=True)
-
-
-def _kinds(labels: Mapping[str, Any]) -> Callable[[tuple[str, ...]], str]:
-    return lambda values: ", ".join(str(labels.get(value, value)) for value in values) or _("none")
-
-
-#: Each rule's label, in the order the call's page lists them.
-RULE_LABELS = {
-    "min_partners": gettext_lazy("Minimum partners"),
-    "min_smes": gettext_lazy("Minimum SMEs"),
-    "sme_max_employees": gettext_lazy("SME definition: fewer than this many employees"),
-    "funded_partner_types": gettext_lazy("Partner types that may receive funds"),
-    "max_cluster_share": gettext_lazy("Maximum cluster share of eligible costs (%)"),
-    "min_matching_ratio": gettext_lazy("Minimum industry matching ratio"),
-    "max_in_kind_share": gettext_lazy("Maximum in-kind share of the industry contribution (%)"),
-    "max_partner_share": gettext_lazy("Maximum share of the reimbursement to one partner (%)"),
-    "min_project_size": gettext_lazy("Minimum total project cost"),
-    "max_project_size": gettext_lazy("Maximum total project cost"),
-    "word_limit": gettext_lazy("Word limit of each text"),
-    "required_attachments": gettext_lazy("Required attachments"),
-}
-
-
 def rules_differences(*, before: Rules, after: Rules) -> list[RuleDifference]:
-    """Return each rule whose value differs between ``before`` and ``after``, formatted in the active language.
+    """Return each rule added, removed or changed between ``before`` and ``after``, in words in the active language.
 
-    The one test of whether rules differ: lists of types differ by their members, not their order.
+    The one test of whether rules differ. It compares the rules of one stage (``Rules.at``): a
+    rule's other stages do not count, the same rules in another order do not differ, and lists
+    of types differ by their members, not their order. A rule of the same row (or, for
+    rules frozen before rows had ids, of the same kind) on both sides is one change.
     """
-    formats: dict[str, Callable[[Any], str]] = {
-        "funded_partner_types": _kinds(dict(OrganizationType.choices)),
-        "required_attachments": _kinds(dict(AttachmentType.choices)),
-        "max_cluster_share": _number,
-        "min_matching_ratio": _number,
-        "max_in_kind_share": _number,
-        "max_partner_share": _number,
-        "min_project_size": lambda value: money(value, 2),
-        "max_project_size": lambda value: money(value, 2),
-    }
+    old, new = list(before), []
+    for rule in after:
+        # Each rule on one side matches at most one on the other: two equal rules added to one are one change.
+        twin = next((other for other in old if _same(rule, other)), None)
+        if twin is None:
+            new.append(rule)
+        else:
+            old.remove(twin)
     found = []
-    for name, label in RULE_LABELS.items():
-        old, new = getattr(before, name), getattr(after, name)
-        if (sorted(old) != sorted(new)) if isinstance(old, tuple) else old != new:
-            show = formats.get(name, str)
-            found.append(RuleDifference(name, str(label), show(old), show(new)))
+    for rule in new:
+        partner = next((o for o in old if rule.id is not None and o.id == rule.id), None) or next(
+            (o for o in old if o.kind == rule.kind and (o.id is None or rule.id is None)), None
+        )
+        if partner is not None:
+            old.remove(partner)
+        found.append(
+            RuleDifference(
+                rule.kind, rule_label(rule), _shown(partner) if partner is not None else _("none"), _shown(rule)
+            )
+        )
+    found += [RuleDifference(rule.kind, rule_label(rule), _shown(rule), _("none")) for rule in old]
     return found
+
+
+def _same(one: Rule, other: Rule) -> bool:
+    return _normal(one) == _normal(other)
+
+
+def _normal(rule: Rule) -> tuple[str, str]:
+    params = {
+        name: sorted(value) if isinstance(value, list) and all(isinstance(item, str) for item in value) else value
+        for name, value in params_to_data(rule.params).items()
+    }
+    return (rule.kind, json.dumps(params, sort_keys=True))
+
+
+def _shown(rule: Rule) -> str:
+    return _("%(rule)s (%(stages)s)") % {"rule": describe(rule), "stages": stages_label(rule.stages)}

@@ -34,9 +34,10 @@ from intake.eligibility import (
     figures,
 )
 from intake.formatting import money, percent, ratio, ratio_of, share_of
-from intake.models import BudgetLine, CoApplicant, ConsortiumMember, Proposal
+from intake.models import BudgetLine, CoApplicant, ConsortiumMember, ConsortiumRole, Proposal
 from intake.selectors import proposal_application
 from intake.services import proposal_lock_for_application
+from intake.services.search import proposal_search_refresh
 from intake.states import ProposalState
 from records.events import Event
 from records.notifications import notify
@@ -71,12 +72,17 @@ def _member_of(proposal: Proposal, member_id: int) -> ConsortiumMember:
 # --- Reads -------------------------------------------------------------------------------------
 
 
+def consortium_roles_of(*, proposal: Proposal) -> list[ConsortiumRole]:
+    """Return the consortium roles the call of ``proposal`` names, in their order (none: the page asks for none)."""
+    return list(ConsortiumRole.objects.filter(call_id=proposal.call_id).order_by("position", "pk"))
+
+
 def consortium_members(*, proposal: Proposal) -> list[ConsortiumMember]:
-    """Return the consortium of ``proposal``, the lead first, with each organization and budget lines."""
+    """Return the consortium of ``proposal``, the lead first, with each organization, budget lines and roles."""
     return list(
         ConsortiumMember.objects.filter(proposal=proposal)
         .select_related("organization")
-        .prefetch_related("budget_lines")
+        .prefetch_related("budget_lines", "roles")
         .order_by("-is_lead", "created_at", "pk")
     )
 
@@ -213,6 +219,7 @@ def _member_add(proposal: Proposal, organization: Organization) -> ConsortiumMem
             _("%(organization)s is already in the consortium.") % {"organization": organization.legal_name}
         ) from error
     _touch(proposal)
+    proposal_search_refresh(proposal_id=proposal.pk)
     return member
 
 
@@ -257,6 +264,7 @@ def member_remove(*, proposal: Proposal, by: User, member_id: int, expected_upda
             raise DomainError(_("The lead organization cannot be removed from the consortium."))
         member.delete()
         _touch(current)
+        proposal_search_refresh(proposal_id=current.pk)
 
 
 def contributions_save(
@@ -265,10 +273,13 @@ def contributions_save(
     by: User,
     expected_updated_at: datetime | None,
     contributions: Mapping[int, tuple[Decimal | None, Decimal | None]],
+    roles: Mapping[int, set[int]] | None = None,
 ) -> None:
     """Save each member's cash and in-kind contributions, given by member id, in one transaction.
 
     None is a contribution not given yet (the section stays incomplete); zero is a contribution of nothing.
+    ``roles`` gives the ids of the call's consortium roles each member takes, by member id (None: left as
+    they are); a role of another call is refused.
     """
     with transaction.atomic():
         current = proposal_lock_for_application(proposal=proposal, by=by, expected_updated_at=expected_updated_at)
@@ -283,7 +294,25 @@ def contributions_save(
             member.in_kind_contribution = in_kind
             member.full_clean(exclude=["proposal", "organization"])
             member.save(update_fields=["cash_contribution", "in_kind_contribution"])
+        if roles is not None:
+            _roles_save(current, members, roles)
         _touch(current)
+
+
+def _roles_save(proposal: Proposal, members: Mapping[int, ConsortiumMember], roles: Mapping[int, set[int]]) -> None:
+    """Give each member of ``roles`` exactly the roles named for it (the proposal's row is locked)."""
+    if set(roles) - set(members):
+        raise StaleAction(_("A partner is no longer in the consortium. Your changes are not saved."))
+    known = set(ConsortiumRole.objects.filter(call_id=proposal.call_id).values_list("pk", flat=True))
+    if set().union(*roles.values()) - known:
+        raise StaleAction(_("A role is no longer named by the call. Your changes are not saved."))
+    links = ConsortiumMember.roles.through
+    links.objects.filter(consortiummember_id__in=list(roles)).delete()
+    links.objects.bulk_create(
+        links(consortiummember_id=member_id, consortiumrole_id=role_id)
+        for member_id, role_ids in roles.items()
+        for role_id in sorted(role_ids)
+    )
 
 
 # --- Co-applicants -----------------------------------------------------------------------------

@@ -16,16 +16,17 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, QuerySet
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from accounts.choices import Role
 from accounts.errors import ActionForbidden, DomainError, StaleAction
 from accounts.models import User
 from intake import program_roles
 from intake.answers import CHOICE_KINDS, Section, sections_of
-from intake.choices import QuestionKind, VersionKind
+from intake.choices import SECTION_TEXTS, BuiltInSection, QuestionKind, QuestionStage, VersionKind
 from intake.models import Answer, Call, Proposal, Question
 from records.models import AuditRecord
 
@@ -52,7 +53,7 @@ QUESTION_FIELDS = (
 
 
 #: Why a question answered in a submitted version cannot be retyped.
-RETYPE_REFUSED = _lazy(
+RETYPE_REFUSED = gettext_lazy(
     "Proposals have submitted answers to this question, so what it asks can no longer change (its kind, its "
     "options' codes or its columns' kinds). Retire it and add a new question instead."
 )
@@ -74,11 +75,14 @@ def _fields(fields: dict[str, Any]) -> dict[str, Any]:
 
 
 def questions_by_stage(*, call: Call) -> dict[str, list[Section]]:
-    """Return the questions of ``call`` (retired ones too), by stage in the stages' order, then by section (1 query)."""
+    """Return the questions of ``call`` (retired ones too), by stage in the stages' order, then by section (1 query).
+
+    The reports' questions (``QuestionStage.REPORT``) come last.
+    """
     questions = list(Question.objects.filter(call=call).order_by("position", "pk"))
     return {
         stage: sections_of(question for question in questions if question.stage == stage)
-        for stage in VersionKind.values
+        for stage in QuestionStage.values
     }
 
 
@@ -370,3 +374,74 @@ def questions_copy(*, source: Call, target: Call, by: User) -> int:
         ]
         Question.objects.bulk_create(copies)
     return len(copies)
+
+
+#: The guidance a built-in text gave on its page, carried to the question that asks it instead.
+_TEXT_GUIDANCE = {
+    "project_description": gettext_lazy("The problem, the solution and why this consortium."),
+    "work_plan": gettext_lazy("The phases of the work and who does what."),
+}
+
+
+def sections_left_out(*, call: Call) -> list[str]:
+    """Return the built-in sections with texts that ``call``'s full application leaves out (none without one)."""
+    stage = next((stage for stage in call.stages.all() if stage.kind == VersionKind.APPLICATION), None)
+    if stage is None:
+        return []
+    return [slug for slug in SECTION_TEXTS if slug not in stage.sections]
+
+
+def section_texts_ask(*, call: Call, section: str, by: User) -> list[Question]:
+    """Ask the texts of a built-in ``section`` the call leaves out as long-text questions of its full application.
+
+    The questions take the texts' labels and guidance in English and French, in a section named
+    after the built-in one, and the call's word limit of a full application's texts; staff then
+    edit them as any question. Refused when the full application uses the section, or already
+    asks one of these questions.
+    """
+    _require_staff_of(by, call)
+    if section not in sections_left_out(call=call):
+        raise DomainError(
+            _("The full application uses this section, or it has no texts: leave it out on the stages page first.")
+        )
+
+    def bilingual(text: Any) -> dict[str, str]:
+        found = {}
+        for language in ("en", "fr"):
+            with translation.override(language):
+                found[language] = capfirst(str(text))
+        return found
+
+    with transaction.atomic():
+        list(Call.objects.select_for_update().filter(pk=call.pk).values_list("pk", flat=True))
+        asked = set(
+            Question.objects.filter(call=call, stage=VersionKind.APPLICATION, retired_at__isnull=True).values_list(
+                "label_en", flat=True
+            )
+        )
+        heading = bilingual(BuiltInSection(section).label)
+        created = []
+        for name in SECTION_TEXTS[section]:
+            label = bilingual(Proposal._meta.get_field(name).verbose_name)
+            if label["en"] in asked:
+                raise DomainError(
+                    _("“%(question)s” is already asked at the full application: nothing is added.")
+                    % {"question": label["en"]}
+                )
+            guidance = bilingual(_TEXT_GUIDANCE[name]) if name in _TEXT_GUIDANCE else {"en": "", "fr": ""}
+            created.append(
+                question_create(
+                    call=call,
+                    by=by,
+                    stage=VersionKind.APPLICATION,
+                    kind=QuestionKind.LONG_TEXT,
+                    section_en=heading["en"],
+                    section_fr=heading["fr"],
+                    label_en=label["en"],
+                    label_fr=label["fr"],
+                    guidance_en=guidance["en"],
+                    guidance_fr=guidance["fr"],
+                    word_limit=call.word_limit(VersionKind.APPLICATION),
+                )
+            )
+    return created

@@ -19,6 +19,7 @@ from accounts.choices import Role
 from accounts.errors import ActionForbidden, StaleAction
 from accounts.models import User
 from intake import program_roles as role_rules
+from intake.choices import VersionKind
 from intake.models import Call, Proposal, Stage
 from intake.services.stages import CallPath, call_path_current, call_path_problems, call_path_write
 from intake.states import ProposalState
@@ -70,6 +71,11 @@ def _path_data(path: CallPath) -> dict[str, Any]:
                 "closes_at": plan.closes_at.astimezone(UTC).isoformat(),
                 "advance": plan.advance,
                 "assessed": plan.assessed,
+                **(
+                    {"sections": list(plan.sections), "word_limits": dict(plan.word_limits)}
+                    if plan.kind == VersionKind.APPLICATION
+                    else {}
+                ),
             }
             for plan in path.plans
         ],

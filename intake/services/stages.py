@@ -9,7 +9,7 @@ review cut-offs, in one transaction.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from itertools import pairwise
@@ -21,7 +21,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.errors import DomainError
-from intake.choices import STAGE_ORDER, Advance, IntakeMode, VersionKind
+from intake.choices import (
+    SECTION_TEXTS,
+    SECTIONS_ALWAYS_USED,
+    STAGE_ORDER,
+    Advance,
+    BuiltInSection,
+    IntakeMode,
+    VersionKind,
+    sections_all,
+)
 from intake.models import Call, CutOff, Proposal, Stage
 
 
@@ -34,6 +43,9 @@ class StagePlan:
     closes_at: datetime
     advance: str = Advance.INVITATION
     assessed: bool = False
+    #: The full application's built-in sections it uses, and the word limit of the texts of some (by section).
+    sections: tuple[str, ...] = tuple(BuiltInSection.values)
+    word_limits: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -59,7 +71,15 @@ def call_path_current(*, call: Call) -> CallPath:
     """Return the path ``call`` has now, as its stages page shows it."""
     return CallPath(
         plans=tuple(
-            StagePlan(stage.kind, stage.opens_at, stage.closes_at, stage.advance, stage.assessed)
+            StagePlan(
+                stage.kind,
+                stage.opens_at,
+                stage.closes_at,
+                stage.advance,
+                stage.assessed,
+                tuple(stage.sections),
+                dict(stage.word_limits),
+            )
             for stage in call.stages.all()
         ),
         rule=PathRule(call.path_figure, call.path_threshold, tuple(call.path_below)),
@@ -102,6 +122,7 @@ def _plan_problems(plans: Sequence[StagePlan]) -> list[tuple[str, str]]:
                     _("%(stage)s: a stage must close after it opens.") % {"stage": _label(plan.kind)},
                 )
             )
+    problems.extend(_section_problems(plans[-1]))
     for earlier, later in pairwise(plans):
         if later.closes_at < earlier.closes_at or later.opens_at < earlier.opens_at:
             problems.append(
@@ -111,6 +132,49 @@ def _plan_problems(plans: Sequence[StagePlan]) -> list[tuple[str, str]]:
                     % {"later": _label(later.kind), "earlier": _label(earlier.kind)},
                 )
             )
+    return problems
+
+
+def _section_problems(plan: StagePlan) -> list[tuple[str, str]]:
+    """Return ``(field, message)`` for each reason the full application's sections and word limits cannot work."""
+    if plan.kind != VersionKind.APPLICATION:
+        return []
+    problems = []
+    unknown = [slug for slug in plan.sections if slug not in BuiltInSection.values]
+    if unknown:
+        problems.append(("application_sections", _("Unknown sections: %(slugs)s.") % {"slugs": ", ".join(unknown)}))
+    for always in SECTIONS_ALWAYS_USED:
+        if always not in plan.sections:
+            problems.append(
+                (
+                    "application_sections",
+                    _("Every full application has its %(section)s section.") % {"section": always.label},
+                )
+            )
+    for slug, limit in plan.word_limits.items():
+        if slug not in SECTION_TEXTS:
+            problems.append((NON_FIELD_ERRORS, _("Only a section with texts can have a word limit.")))
+        elif not isinstance(limit, int) or limit < 1:
+            problems.append((f"application_words_{slug}", _("A word limit is a whole number of words, at least 1.")))
+        elif slug not in plan.sections:
+            problems.append(
+                (
+                    f"application_words_{slug}",
+                    _("%(section)s is not used, so its texts can have no word limit.")
+                    % {"section": BuiltInSection(slug).label},
+                )
+            )
+    return problems
+
+
+def _sections_the_rules_need(call: Call, plan: StagePlan) -> list[str]:
+    """Return why the full application's sections cannot meet the call's rules: a rule reads a section left out."""
+    kinds = {rule.kind for rule in call.eligibility_rules(VersionKind.APPLICATION)}
+    problems = []
+    if BuiltInSection.ATTACHMENTS not in plan.sections and call.required_attachment_kinds():
+        problems.append(_("The call requires attachments, so its full application uses the Attachments section."))
+    if BuiltInSection.IP not in plan.sections and "min_ip_rights" in kinds:
+        problems.append(_("The call requires expected IP rights, so its full application uses the IP plan section."))
     return problems
 
 
@@ -142,6 +206,9 @@ def call_path_problems(*, call: Call, path: CallPath) -> dict[str, list[str]]:
                 _("%(stage)s is assessed but has no rubric with criteria yet: write its rubric first.")
                 % {"stage": _label(plan.kind)},
             )
+    if plans and plans[-1].kind == VersionKind.APPLICATION and call.pk:
+        for message in _sections_the_rules_need(call, plans[-1]):
+            refuse("application_sections", message)
     rule, kinds = path.rule, [plan.kind for plan in plans]
     if rule.figure:
         if rule.threshold is None:
@@ -190,6 +257,9 @@ def call_path_write(*, call: Call, path: CallPath) -> list[Stage]:
         stage.opens_at, stage.closes_at = plan.opens_at, plan.closes_at
         stage.advance = Advance.INVITATION if plan.kind == VersionKind.APPLICATION else plan.advance
         stage.assessed = plan.kind == VersionKind.APPLICATION or plan.assessed
+        last = plan.kind == VersionKind.APPLICATION
+        stage.sections = [slug for slug in BuiltInSection.values if slug in plan.sections] if last else sections_all()
+        stage.word_limits = {slug: plan.word_limits[slug] for slug in SECTION_TEXTS if slug in plan.word_limits}
         stage.save()
         saved.append(stage)
     call.loi_opens_at = path.plans[0].opens_at
@@ -271,8 +341,7 @@ def call_path_copy(*, source: Call, years: int | None = None, now: datetime | No
 
     return CallPath(
         plans=tuple(
-            StagePlan(plan.kind, shift(plan.opens_at), shift(plan.closes_at), plan.advance, plan.assessed)
-            for plan in current.plans
+            replace(plan, opens_at=shift(plan.opens_at), closes_at=shift(plan.closes_at)) for plan in current.plans
         ),
         rule=current.rule,
         intake_mode=current.intake_mode,

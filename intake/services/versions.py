@@ -6,12 +6,16 @@ change must keep older versions readable. Since the second shape, ``rules`` hold
 in force at submission as ``intake.eligibility.rules_to_data`` writes them, and ``verdicts``
 each check's code, result and message in English as at submission (docs/eligibility.md); the first
 shape kept the call's rule fields instead (``intake.models.rules_in_force.document_rules``
-reads both).
+reads both). A consortium entry also keeps the call's roles the member took (slug and both names)
+and whether its organization was a member of the program on the day of the submission; documents
+written before these were kept lack both keys, and read as no role and not a member.
 """
 
 from __future__ import annotations
 
 import difflib
+import hashlib
+import json
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -26,16 +30,27 @@ from django.utils.translation import gettext as _
 from accounts.choices import OrganizationType
 from accounts.errors import DomainError
 from accounts.models import User
-from intake.choices import AttachmentType, CostCategory, ForegroundIPKind, VersionKind
-from intake.completeness import LOI_DETAIL_FIELDS, OUTCOME_FIELDS
+from intake.choices import (
+    SECTION_TEXTS,
+    AttachmentType,
+    BuiltInSection,
+    CostCategory,
+    ForegroundIPKind,
+    VersionKind,
+    sections_all,
+)
+from intake.completeness import LOI_DETAIL_FIELDS, OUTCOME_FIELDS, sections_used
 from intake.eligibility import Application, Partner, checks, figures, rules_to_data
 from intake.formatting import percent, ratio, ratio_of, share_of
 from intake.models import Attachment, ConsortiumMember, ForegroundIP, Proposal, ProposalVersion
 from intake.services.frozen_answers import answers_flat, answers_freeze, answers_sheet
 
+#: 3: ``rules`` as rows (``intake.eligibility.rules_to_data``), and what the rules read beyond the
+#: consortium: ``ip_rights`` (the expected IP rights listed) and ``answers_failing`` (the questions whose
+#: answers that must hold do not), and the letter of intent's estimates as its figures.
 #: 2: ``rules`` as the engine reads them and their ``verdicts`` at submission, and ``answers`` (the call's
 #: questions of the version's stage with their wording, and the answers); 1 had the call's rule fields and no answers.
-SCHEMA = 2
+SCHEMA = 3
 
 #: The proposal's own fields frozen as they are, by stage. Texts are strings, amounts strings of Decimals.
 LOI_FIELDS = ("title", "summary", *LOI_DETAIL_FIELDS)
@@ -62,9 +77,10 @@ def proposal_version_data(
 ) -> tuple[dict[str, Any], list[Attachment]]:
     """Return the JSON document of everything the applicant provided in ``proposal``, and its current attachments.
 
-    Five queries: the members with their organizations, their budget lines, the foreground IP
+    Seven queries: the members with their organizations, their budget lines, the consortium roles
+    they take, their memberships of the program on the day of the submission, the foreground IP
     with its owners, the milestones and the attachments. A letter of intent (``kind``) takes
-    none beyond ``proposal`` with its lead organization: the consortium, budget, milestones,
+    only the lead's membership beyond ``proposal`` with its lead organization: the consortium, budget, milestones,
     IP plan and attachments are edited only once invited (see ``intake.services.application``,
     ``consortium`` and ``attachments``), so before that the consortium is its lead alone,
     contributing nothing yet, and the rest is empty.
@@ -78,7 +94,7 @@ def proposal_version_data(
         members = list(
             ConsortiumMember.objects.filter(proposal=proposal)
             .select_related("organization")
-            .prefetch_related("budget_lines")
+            .prefetch_related("budget_lines", "roles")
             .order_by("-is_lead", "created_at", "pk")
         )
     else:
@@ -93,8 +109,12 @@ def proposal_version_data(
                 funding_requested=nothing,
             )
         ]
-    partners = [member.as_partner(with_costs=application) for member in members]
-    computed = figures(Application(partners=tuple(partners)))
+    # The memberships valid on the day of the submission, and the roles taken, are frozen with the consortium.
+    holding = proposal.members_of_program(member.organization_id for member in members)
+    partners = [
+        member.as_partner(with_costs=application, member=member.organization_id in holding) for member in members
+    ]
+    rules = proposal.call.eligibility_rules(kind)  # the call's: the proposal was editable until now
     attachments = (
         list(
             Attachment.objects.filter(proposal=proposal, removed_at__isnull=True)
@@ -111,20 +131,25 @@ def proposal_version_data(
         else []
     )
     milestones = list(proposal.milestones.order_by("month", "pk")) if application else []
-    rules = proposal.call.eligibility_rules(kind)  # the call's: the proposal was editable until now
+    kinds = {rule.kind for rule in rules}
+    answers_failing = proposal.answers_failing(kind) if "answers_hold" in kinds else []
+    ip_rights = len(foreground) if application else proposal.foreground_ip.count() if "min_ip_rights" in kinds else 0
+    engine_application = Application(
+        partners=tuple(partners),
+        texts=proposal.eligibility_texts(kind),
+        labels=proposal.eligibility_labels(kind),
+        attachments=frozenset(attachment.kind for attachment in attachments),
+        ip_rights=ip_rights,
+        answers_failing=tuple(answers_failing),
+        **_estimates(proposal, kind),
+    )
+    computed = figures(engine_application, rules)
     with translation.override("en"):
-        verdicts = checks(
-            Application(
-                partners=tuple(partners) if application else (),  # a letter of intent is held to its words only
-                texts=proposal.eligibility_texts(kind),
-                labels=proposal.eligibility_labels(kind),
-                attachments=frozenset(attachment.kind for attachment in attachments),
-            ),
-            rules,
-            stage=kind,
-        )
+        verdicts = checks(engine_application, rules, stage=kind)
     data: dict[str, Any] = {
         "schema": SCHEMA,
+        # The built-in sections the full application uses (a version without the key used them all).
+        "sections": [section.slug for section in sections_used(proposal)] if application else sections_all(),
         **{name: _plain(getattr(proposal, name)) for name in (*LOI_FIELDS, *APPLICATION_FIELDS)},
         "lead_organization": proposal.lead_organization.legal_name,
         "outcomes": {name: _plain(getattr(proposal, name)) for name in OUTCOME_FIELDS},
@@ -140,6 +165,11 @@ def proposal_version_data(
                 "in_kind_contribution": str(partner.in_kind),
                 "funding_requested": str(partner.funding_requested),
                 "background_ip": member.background_ip,
+                "roles": [
+                    {"slug": role.slug, "name_en": role.name_en, "name_fr": role.name_fr}
+                    for role in (member.roles.all() if member.pk else [])
+                ],
+                "member": partner.member,
             }
             for partner, member in zip(partners, members, strict=True)
         ],
@@ -186,10 +216,23 @@ def proposal_version_data(
             for attachment in attachments
         ],
         "rules": rules_to_data(rules),
+        "ip_rights": ip_rights,
+        "answers_failing": list(answers_failing),
         "verdicts": [{"code": check.code, "passed": check.passed, "message": check.message} for check in verdicts],
         "answers": answers,
     }
     return data, [*attachments, *(Attachment(pk=pk) for pk in answer_files)]
+
+
+def _estimates(proposal: Proposal, kind: str) -> dict[str, Any]:
+    """Return what an early stage states of the project's size, for the engine (nothing at the full application)."""
+    if kind == VersionKind.APPLICATION:
+        return {}
+    return {
+        "early": True,
+        "estimated_costs": proposal.estimated_total_cost,
+        "estimated_funding": proposal.estimated_funding_requested,
+    }
 
 
 def proposal_version_freeze(*, proposal: Proposal, by: User, kind: str, counted: bool = False) -> ProposalVersion:
@@ -224,6 +267,17 @@ def proposal_version_freeze(*, proposal: Proposal, by: User, kind: str, counted:
 
 
 # --- Reads -----------------------------------------------------------------------------------
+
+
+def version_digest(*, data: dict[str, Any]) -> str:
+    """Return the SHA-256 of a version's document ``data``: its canonical JSON, keys sorted, no spaces, UTF-8 (pure).
+
+    The hash every PDF of the version prints (its dossier, its receipt; docs/pdfs.md): the document is
+    written once and never changed, so the same version always gives the same hash, and anyone holding
+    the JSON can compute it again.
+    """
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def versions_of(*, proposal: Proposal) -> QuerySet[ProposalVersion]:
@@ -272,12 +326,26 @@ def version_application(*, data: dict[str, Any], kind: str) -> Application:
     """
     names = Proposal.LOI_TEXTS if kind == VersionKind.LOI else Proposal.APPLICATION_TEXTS
     texts = {capfirst(_field_label(name)): data.get(name) or "" for name in names}
+    extra: dict[str, Any] = {
+        "ip_rights": int(data.get("ip_rights") or len(data.get("foreground_ip") or [])),
+        "answers_failing": tuple(data.get("answers_failing") or ()),
+    }
+    if kind != VersionKind.APPLICATION:
+        extra.update(early=True, estimated_costs=_decimal(data.get("estimated_total_cost")))
+        extra["estimated_funding"] = _decimal(data.get("estimated_funding_requested"))
     if kind == VersionKind.LOI:
-        return Application(partners=(), texts=texts)
+        lead = [item for item in data.get("consortium") or [] if item.get("is_lead")]
+        return Application(partners=_partners(lead, {}), texts=texts, **extra)
     costs: dict[str, dict[str, Decimal]] = {}
     for line in data.get("budget") or []:
         costs.setdefault(line["partner"], {})[line["category"]] = Decimal(line["amount"])
-    partners = tuple(
+    partners = _partners(data.get("consortium") or [], costs)
+    kinds = frozenset(item["kind"] for item in data.get("attachments") or [])
+    return Application(partners=partners, texts=texts, attachments=kinds, **extra)
+
+
+def _partners(items: list[dict[str, Any]], costs: dict[str, dict[str, Decimal]]) -> tuple[Partner, ...]:
+    return tuple(
         Partner(
             name=item["name"],
             kind=item["type"],
@@ -289,11 +357,12 @@ def version_application(*, data: dict[str, Any], kind: str) -> Application:
             in_kind=Decimal(item["in_kind_contribution"]),
             funding_requested=Decimal(item["funding_requested"]),
             costs=costs.get(item["name"], {}),
+            # Versions before consortium roles and memberships were frozen hold neither: no role, not a member.
+            roles=frozenset(role["slug"] for role in item.get("roles") or []),
+            member=bool(item.get("member", False)),
         )
-        for item in data.get("consortium") or []
+        for item in items
     )
-    kinds = frozenset(item["kind"] for item in data.get("attachments") or [])
-    return Application(partners=partners, texts=texts, attachments=kinds)
 
 
 # --- Comparison (pure: two documents in, a list of differences out) ---------------------------
@@ -329,7 +398,15 @@ def _partner_labels() -> dict[str, str]:
         "in_kind_contribution": _("in-kind contribution"),
         "funding_requested": _("funding requested"),
         "background_ip": _("background IP"),
+        "roles": _("roles in the consortium"),
+        "member": _("member of the program"),
     }
+
+
+def _role_names(roles: list[dict[str, str]]) -> str:
+    """Return the names of frozen consortium roles in the active language (English when no French was kept)."""
+    language = (translation.get_language() or "en")[:2]
+    return ", ".join(role.get(f"name_{language}") or role.get("name_en") or role["slug"] for role in roles)
 
 
 def _figure_labels() -> dict[str, str]:
@@ -359,7 +436,8 @@ def _flat(data: dict[str, Any]) -> dict[str, tuple[str, str]]:
         for key, value in partner.items():
             if key != "name":
                 label = f"{partner['name']}: {partner_labels.get(key, key)}"
-                flat[f"consortium.{partner['name']}.{key}"] = (label, _shown(value))
+                shown = _role_names(value) if key == "roles" else _shown(value)
+                flat[f"consortium.{partner['name']}.{key}"] = (label, shown)
     categories = dict(CostCategory.choices)
     for line in data.get("budget") or []:
         label = _("%(partner)s: budget, %(category)s") % {
@@ -426,6 +504,30 @@ def _decimal(value: Any) -> Decimal | None:
     return None if value in (None, "") else Decimal(str(value))
 
 
+#: The limits a version's page shows beside its figures: the former fields' names, and the rows' kind and parameter.
+_LIMITS = {
+    "max_cluster_share": ("cluster_share", "max"),
+    "min_matching_ratio": ("matching_ratio", "ratio"),
+    "max_in_kind_share": ("in_kind_cap", "max_share"),
+    "max_partner_share": ("partner_share", "max_share"),
+}
+
+
+def _frozen_limits(rules: Any) -> dict[str, Any]:
+    """Return the limits of a version's frozen ``rules`` by their former fields' names, whichever shape they have."""
+    if isinstance(rules, dict):
+        return rules
+    found: dict[str, Any] = {}
+    for name, (kind, param) in _LIMITS.items():
+        row = next(
+            (row for row in rules or [] if isinstance(row, dict) and row.get("kind") == kind),
+            None,
+        )
+        if row is not None:
+            found[name] = (row.get("params") or {}).get(param)
+    return found
+
+
 def _shown_figures(data: dict[str, Any], figures_data: dict[str, Any]) -> dict[str, Any]:
     """Return a version's shares and ratio as every page shows them: from its amounts, beside its frozen limits.
 
@@ -433,10 +535,10 @@ def _shown_figures(data: dict[str, Any], figures_data: dict[str, Any]) -> dict[s
     recomputed from the amounts and shown by ``intake.formatting`` beside the version's own
     rules, it reads as the staff's eligibility page and the budget page read it.
     """
-    rules = data.get("rules") or {}
+    rules = _frozen_limits(data.get("rules"))
 
     def limits(name: str) -> tuple[Decimal, ...]:
-        value = rules.get(name) if isinstance(rules, dict) else None
+        value = rules.get(name)
         limit = _decimal(value) if isinstance(value, str | int | float | Decimal) else None
         return () if limit is None else (limit,)
 
@@ -495,14 +597,19 @@ def version_sheet(*, data: dict[str, Any]) -> dict[str, Any]:
     foreground_kinds = dict(ForegroundIPKind.choices)
     attachment_kinds = dict(AttachmentType.choices)
     outcomes = data.get("outcomes") or {}
+    used = set(data.get("sections") or BuiltInSection.values)
+    unused_texts = {name for slug, names in SECTION_TEXTS.items() if slug not in used for name in names}
     return {
+        "sections": used,
         "loi_texts": [
             (_field_label(name), data.get(name) or "")
             for name in ("summary", "challenge", "technology", "expected_partners")
         ],
         "estimated_total_cost": _decimal(data.get("estimated_total_cost")),
         "estimated_funding_requested": _decimal(data.get("estimated_funding_requested")),
-        "application_texts": [(_field_label(name), data.get(name) or "") for name in APPLICATION_FIELDS],
+        "application_texts": [
+            (_field_label(name), data.get(name) or "") for name in APPLICATION_FIELDS if name not in unused_texts
+        ],
         "partners": [
             {
                 **partner,
@@ -510,9 +617,13 @@ def version_sheet(*, data: dict[str, Any]) -> dict[str, Any]:
                 "cash_contribution": _decimal(partner["cash_contribution"]),
                 "in_kind_contribution": _decimal(partner["in_kind_contribution"]),
                 "funding_requested": _decimal(partner["funding_requested"]),
+                "role_names": _role_names(partner.get("roles") or []),
             }
             for partner in partners
         ],
+        # Columns only versions that froze them have: the roles when some partner took one, and the memberships.
+        "shows_roles": any(partner.get("roles") for partner in partners),
+        "shows_membership": any("member" in partner for partner in partners),
         "categories": [label for _value, label in categories],
         "budget_rows": budget_rows,
         "category_totals": category_totals,

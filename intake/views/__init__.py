@@ -8,31 +8,34 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.choices import Role
 from accounts.decorators import AuthenticatedRequest, role_required
 from accounts.form_handling import form_submit
 from accounts.models import User
 from intake import selectors, services
-from intake.choices import CallPhase
-from intake.completeness import SECTIONS, missing_by_section
+from intake.choices import CallPhase, VersionKind
+from intake.completeness import missing_by_section
 from intake.forms import CallCreateForm, ProgramForm, ProposalForm
-from intake.models import Proposal
+from intake.models import Call, Proposal
 from intake.services.application import applications_prefetch
-from intake.states import NEXT_STEP, ProposalState
+from intake.states import ProposalState, next_step
 from workflow import access, proposal_page
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "intake/home.html", {"open_calls": selectors.calls_open()[:5]})
+    # Lists, not querysets: read before the template renders (a query while rendering is a lazy read).
+    return render(request, "intake/home.html", {"open_calls": list(selectors.calls_open()[:5])})
 
 
 def calls_open(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "intake/calls_open.html",
-        {"open_calls": selectors.calls_open(), "upcoming_calls": selectors.calls_upcoming()},
+        {"open_calls": list(selectors.calls_open()), "upcoming_calls": list(selectors.calls_upcoming())},
     )
 
 
@@ -40,7 +43,42 @@ def call_detail(request: HttpRequest, pk: int) -> HttpResponse:
     call = selectors.call_public(pk=pk)
     user = request.user
     can_start_loi = call.phase() == CallPhase.LOI_OPEN and isinstance(user, User) and user.has_role(Role.APPLICANT)
-    return render(request, "intake/call_detail.html", {"call": call, "can_start_loi": can_start_loi})
+    return render(
+        request,
+        "intake/call_detail.html",
+        {"call": call, "can_start_loi": can_start_loi, "start_label": start_label(call)},
+    )
+
+
+#: How starting a proposal reads by the stage it starts at, and what is said once it is started.
+_STARTS: dict[str, tuple[Promise, Promise]] = {
+    VersionKind.QUESTIONNAIRE: (
+        gettext_lazy("Start the eligibility questionnaire"),
+        gettext_lazy("Your eligibility questionnaire is started. Answer it and submit it before the deadline."),
+    ),
+    VersionKind.LOI: (
+        gettext_lazy("Start a letter of intent"),
+        gettext_lazy("Your letter of intent is started. Complete it and submit it before the deadline."),
+    ),
+    VersionKind.APPLICATION: (
+        gettext_lazy("Start a full application"),
+        gettext_lazy("Your proposal is started. Complete its full application and submit it before the deadline."),
+    ),
+}
+
+
+def start_label(call: Call) -> str:
+    """Return how starting a proposal in ``call`` reads: by its first stage, or neutral when a figure chooses it."""
+    if call.path_figure:
+        return _("Start a proposal")
+    first = next(iter(call.stages.all()), None)
+    return str(_STARTS[first.kind][0] if first is not None else _STARTS[VersionKind.LOI][0])
+
+
+def _sections_complete(proposal: Proposal) -> tuple[int, int]:
+    """Return how many of the sections its call uses ``proposal``'s full application has complete, and of how many."""
+    missing = missing_by_section(proposal)
+    return sum(1 for lacking in missing.values() if not lacking), len(missing)
 
 
 @role_required(Role.APPLICANT)
@@ -53,12 +91,12 @@ def applicant_dashboard(request: AuthenticatedRequest) -> HttpResponse:
         {
             "proposal": proposal,
             "call": proposal.call,
-            "next_step": NEXT_STEP.get(ProposalState(proposal.state), ""),
+            "next_step": next_step(proposal.state, proposal.stage.kind),
             "next": next_link(proposal),
             # How many sections of the full application are complete, while it is being prepared.
-            "sections_complete": (
-                sum(1 for lacking in missing_by_section(proposal).values() if not lacking)
-                if proposal.state in APPLICATION_IN_PREPARATION
+            "sections": (
+                _sections_complete(proposal)
+                if proposal.state in APPLICATION_IN_PREPARATION and proposal.stage.kind == VersionKind.APPLICATION
                 else None
             ),
         }
@@ -71,7 +109,6 @@ def applicant_dashboard(request: AuthenticatedRequest) -> HttpResponse:
             "open_calls": selectors.calls_open(),
             "proposals": proposals,
             "rows": rows,
-            "section_count": len(SECTIONS),
             "has_membership": request.user.memberships.exists(),
         },
     )
@@ -83,7 +120,10 @@ APPLICATION_IN_PREPARATION = (ProposalState.INVITED, ProposalState.CHANGES_REQUE
 
 def next_link(proposal: Proposal) -> tuple[str, str]:
     """Return the label and address of the page where the applicant does the next step on ``proposal``."""
-    if proposal.state == ProposalState.DRAFT:
+    stage = proposal.stage.kind
+    if proposal.state == ProposalState.DRAFT and stage == VersionKind.QUESTIONNAIRE:
+        return _("Answer the eligibility questionnaire"), reverse("intake:questions", args=[proposal.pk])
+    if proposal.state == ProposalState.DRAFT or (proposal.state == ProposalState.INVITED and stage == VersionKind.LOI):
         return _("Complete the letter of intent"), reverse("intake:proposal_update", args=[proposal.pk])
     if proposal.state in APPLICATION_IN_PREPARATION:
         return _("Work on the full application"), reverse("intake:application", args=[proposal.pk])
@@ -110,12 +150,17 @@ def proposal_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         ),
     )
     if done.saved and done.result is not None:
-        messages.success(request, _("Your letter of intent is started. Complete it and submit it before the deadline."))
+        messages.success(request, str(_STARTS[done.result.stage.kind][1]))
         return redirect("intake:proposal_detail", pk=done.result.pk)
     return render(
         request,
         "intake/proposal_form.html",
-        {"form": form, "call": call, "window_open": call.phase() == CallPhase.LOI_OPEN},
+        {
+            "form": form,
+            "call": call,
+            "window_open": call.phase() == CallPhase.LOI_OPEN,
+            "start_label": start_label(call),
+        },
         status=done.status,
     )
 
@@ -183,7 +228,7 @@ def program_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "intake/staff/program_detail.html",
-        {"program": program, "calls": selectors.calls_for_staff(program=program)},
+        {"program": program, "calls": list(selectors.calls_for_staff(program=program))},
     )
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
@@ -20,8 +20,16 @@ from django.utils.translation import gettext_lazy
 from accounts.choices import Role
 from accounts.decorators import AuthenticatedRequest, role_required
 from accounts.form_handling import form_save
-from intake.choices import VersionKind
-from intake.completeness import OUTCOME_FIELDS, SECTIONS, missing_by_section, proposal_stage, rules_by_section
+from intake.choices import BuiltInSection, VersionKind
+from intake.completeness import (
+    OUTCOME_FIELDS,
+    SECTIONS,
+    missing_by_section,
+    proposal_stage,
+    rules_by_section,
+    sections_used,
+    word_limit_of,
+)
 from intake.forms.application import (
     JOINT,
     DescriptionForm,
@@ -57,9 +65,10 @@ def application_nav(
         missing = missing_by_section(proposal)
     if results is None:
         results = application_rules(proposal=proposal)
-    by_section = rules_by_section(results)
+    used = sections_used(proposal)
+    by_section = rules_by_section(results, used)
     sections = []
-    for section in SECTIONS:
+    for section in used:
         try:
             url: str | None = reverse(section.url_name, kwargs={"pk": proposal.pk})
         except NoReverseMatch:  # a section whose page does not exist yet is listed without a link
@@ -90,9 +99,24 @@ def application_nav(
     }
 
 
+def section_page_check(proposal: Proposal, section: str) -> None:
+    """Refuse (404) the page of a built-in ``section`` that ``proposal``'s call does not use."""
+    if section not in {used.slug for used in sections_used(proposal)}:
+        raise Http404(_("This call's full application has no such section."))
+
+
+def _word_limit(proposal: Proposal, section: str) -> int:
+    """Return the word limit of ``section``'s texts: its stage's for the section, within the call's for every text."""
+    own, every_text = word_limit_of(proposal, section), proposal.call.word_limit(VersionKind.APPLICATION)
+    limits = [limit for limit in (own, every_text) if limit]
+    return min(limits, default=0)
+
+
 def _page(request: AuthenticatedRequest, pk: int, current: str) -> tuple[Proposal, dict[str, Any]]:
     """Fetch the proposal the user may read and the context every application page shares."""
     proposal = access.proposal_for_user(user=request.user, pk=pk)
+    if current:
+        section_page_check(proposal, current)
     missing = application_missing(proposal=proposal)
     at_application_stage = proposal_stage(proposal) == VersionKind.APPLICATION
     return proposal, {
@@ -144,7 +168,7 @@ def _section_response(
 def application_description(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The project description and the work plan with its milestones, saved together."""
     proposal, context = _page(request, pk, "description")
-    limit = proposal.call.application_word_limit
+    limit = _word_limit(proposal, BuiltInSection.DESCRIPTION)
     if request.method == "POST":
         form = DescriptionForm(request.POST, word_limit=limit)
         formset = MilestoneFormSet(request.POST, prefix="milestones")
@@ -194,7 +218,7 @@ def _kept(formset: forms.BaseFormSet) -> list[dict[str, Any]]:
 def application_ip(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The IP plan: each member's background IP, the foreground IP expected, the ownership and licensing terms."""
     proposal, context = _page(request, pk, "ip")
-    limit = proposal.call.application_word_limit
+    limit = _word_limit(proposal, BuiltInSection.IP)
     members = list(proposal.members.all())
     if request.method == "POST":
         form = IPTermsForm(request.POST, word_limit=limit, members=members)

@@ -21,10 +21,11 @@ from accounts.decorators import AuthenticatedRequest, role_required
 from accounts.errors import ActionForbidden, DomainError
 from accounts.form_handling import form_submit
 from intake import filetypes
+from intake.choices import BuiltInSection
 from intake.forms.attachments import AttachmentForm
 from intake.models import Proposal
 from intake.services import attachments as service
-from intake.views.application import application_nav
+from intake.views.application import application_nav, section_page_check
 from workflow import access
 
 
@@ -90,7 +91,8 @@ def application_attachments(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.APPLICANT)
 def _application_attachments(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     proposal = access.proposal_for_user(user=request.user, pk=pk)
-    required = list(proposal.call.required_attachments)
+    section_page_check(proposal, BuiltInSection.ATTACHMENTS)
+    required = proposal.call.required_attachment_kinds()
     if request.method != "POST":
         return _page(request, proposal, AttachmentForm(required_kinds=required))
     form = AttachmentForm(request.POST, request.FILES, required_kinds=required)

@@ -71,7 +71,9 @@ def _consortium_page(
 ) -> HttpResponse:
     members = services.consortium_members(proposal=proposal)
     if contributions_form is None:
-        contributions_form = ContributionsForm(proposal=proposal, members=members)
+        contributions_form = ContributionsForm(
+            proposal=proposal, members=members, roles=services.consortium_roles_of(proposal=proposal)
+        )
     if add_form is None:
         add_form = PartnerAddForm(proposal=proposal, organizations=services.organizations_to_add(proposal=proposal))
     context = {
@@ -98,7 +100,12 @@ def application_consortium(request: AuthenticatedRequest, pk: int) -> HttpRespon
     proposal = access.proposal_for_user(user=request.user, pk=pk)
     if request.method != "POST":
         return _consortium_page(request, proposal)
-    form = ContributionsForm(request.POST, proposal=proposal, members=services.consortium_members(proposal=proposal))
+    form = ContributionsForm(
+        request.POST,
+        proposal=proposal,
+        members=services.consortium_members(proposal=proposal),
+        roles=services.consortium_roles_of(proposal=proposal),
+    )
     done = _run(
         request,
         form,
@@ -108,10 +115,12 @@ def application_consortium(request: AuthenticatedRequest, pk: int) -> HttpRespon
             by=request.user,
             expected_updated_at=form.cleaned_data["loaded_at"],
             contributions=form.contributions(),
+            roles=form.member_roles(),
         ),
     )
     if done.saved:
-        return _saved(request, _("The contributions are saved."), "intake:application_consortium", pk)
+        saved = _("The contributions and roles are saved.") if form.roles else _("The contributions are saved.")
+        return _saved(request, saved, "intake:application_consortium", pk)
     form.described()
     return _consortium_page(request, proposal, status=done.status, contributions_form=form)
 

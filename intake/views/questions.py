@@ -21,9 +21,10 @@ from django.views.decorators.http import require_POST
 
 from accounts.choices import Role
 from accounts.decorators import AuthenticatedRequest, role_required
+from accounts.errors import DomainError
 from accounts.form_handling import form_save, form_submit
 from intake import selectors
-from intake.choices import QuestionKind, VersionKind
+from intake.choices import BuiltInSection, QuestionKind, QuestionStage, VersionKind
 from intake.forms.questions import CopyQuestionsForm, KindForm, QuestionForm, ReasonForm
 from intake.models import Call, Question
 from intake.services import answers as answer_services
@@ -46,17 +47,42 @@ def _questions_page(request: AuthenticatedRequest, call: Call, *, error: str = "
     by_stage = services.questions_by_stage(call=call)
     stages = [
         {"value": stage, "label": label, "sections": by_stage[stage], "kind_form": KindForm(auto_id=f"id_{stage}_%s")}
-        for stage, label in VersionKind.choices
+        for stage, label in QuestionStage.choices
     ]
+    left_out = [(slug, BuiltInSection(slug).label) for slug in services.sections_left_out(call=call)]
     return render(
-        request, "intake/staff/questions.html", {"call": call, "stages": stages, "error": error}, status=status
+        request,
+        "intake/staff/questions.html",
+        {"call": call, "stages": stages, "error": error, "left_out": left_out},
+        status=status,
     )
+
+
+@role_required(Role.STAFF)
+@require_POST
+def section_texts_ask(request: AuthenticatedRequest, pk: int, section: str) -> HttpResponse:
+    """Ask the texts of a built-in section the call's full application leaves out as ordinary questions."""
+    call = selectors.call_for_staff(user=request.user, pk=pk)
+    try:
+        created = services.section_texts_ask(call=call, section=section, by=request.user)
+    except DomainError as error:
+        return _questions_page(request, call, error=str(error), status=409)
+    messages.success(
+        request,
+        ngettext(
+            "%(count)s question now asks what the section asked: edit it as any question.",
+            "%(count)s questions now ask what the section asked: edit them as any question.",
+            len(created),
+        )
+        % {"count": len(created)},
+    )
+    return redirect(_list_url(call, VersionKind.APPLICATION))
 
 
 def _stage_and_kind(request: AuthenticatedRequest) -> tuple[str, str]:
     stage = request.GET.get("stage", "")
     kind = request.GET.get("kind", "")
-    return (stage if stage in VersionKind.values else "", kind if kind in QuestionKind.values else "")
+    return (stage if stage in QuestionStage.values else "", kind if kind in QuestionKind.values else "")
 
 
 @role_required(Role.STAFF)
@@ -83,7 +109,7 @@ def question_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "form": form,
             "kind": kind,
             "kind_label": QuestionKind(kind).label,
-            "stage_label": VersionKind(stage).label,
+            "stage_label": QuestionStage(stage).label,
             "sections": _sections(call, stage),
         },
         status=done.status,

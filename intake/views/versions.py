@@ -1,4 +1,4 @@
-"""Frozen versions of a proposal: the printable view of one, and staff's comparison of two."""
+"""Frozen versions of a proposal: the printable view of one, its PDFs, and staff's comparison of two."""
 
 from __future__ import annotations
 
@@ -12,13 +12,16 @@ from accounts.choices import Role
 from accounts.decorators import AuthenticatedRequest, role_required
 from accounts.errors import DomainError
 from intake.models import ProposalVersion
+from intake.services.documents import dossier_filename, receipt_filename, version_dossier_pdf, version_receipt_pdf
 from intake.services.versions import (
+    version_digest,
     version_of,
     version_sheet,
     versions_compare,
     versions_for_comparison,
     versions_of,
 )
+from records.pdf import pdf_response
 from workflow.access import proposal_for_staff, proposal_for_user
 
 
@@ -49,9 +52,24 @@ def version_detail(request: AuthenticatedRequest, pk: int, number: int) -> HttpR
             "call": version.proposal.call,
             "data": version.data,
             "sheet": sheet,
+            "digest": version_digest(data=version.data),
             "is_staff": request.user.acts_in(Role.STAFF, version.proposal.call.program_id),
         },
     )
+
+
+@login_required
+def version_pdf(request: AuthenticatedRequest, pk: int, number: int) -> HttpResponse:
+    """Download one submitted version as its dossier (PDF), for whoever reads its page, in their language."""
+    version = version_of(proposal=proposal_for_user(user=request.user, pk=pk), number=number)
+    return pdf_response(pdf=version_dossier_pdf(version=version), filename=dossier_filename(version))
+
+
+@login_required
+def version_receipt(request: AuthenticatedRequest, pk: int, number: int) -> HttpResponse:
+    """Download the receipt of one version's submission (PDF), for whoever reads its page, in their language."""
+    version = version_of(proposal=proposal_for_user(user=request.user, pk=pk), number=number)
+    return pdf_response(pdf=version_receipt_pdf(version=version), filename=receipt_filename(version))
 
 
 def _version_number(raw: str | None) -> int | None:

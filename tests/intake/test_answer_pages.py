@@ -498,7 +498,7 @@ def test_saving_a_section_of_40_questions_takes_at_most_8_queries(proposal: Prop
     assert Answer.objects.filter(proposal=proposal).count() == 40
 
 
-def test_posting_a_section_takes_the_same_queries_for_1_and_40_questions(
+def test_posting_a_section_takes_the_same_queries_for_1_and_40_questions_and_at_most_8(
     applicant: User, applicant_client: Client
 ) -> None:
     counts = []
@@ -515,9 +515,13 @@ def test_posting_a_section_takes_the_same_queries_for_1_and_40_questions(
         with CaptureQueriesContext(connection) as captured:
             response = applicant_client.post(_url(proposal), data)
         assert response.status_code == 302, response.context["form"].errors if response.context else ""
-        counts.append(len(captured))
+        # The test's transaction turns the save's own into a savepoint; a real request has none.
+        counts.append(len([query for query in captured if "SAVEPOINT" not in query["sql"]]))
 
     assert counts[0] == counts[1]
+    # The session, the user, the proposal, the section's questions; the locked proposal with its
+    # stage, the answers in one statement, the proposal's time.
+    assert counts[1] <= 8
 
 
 def test_service_refuses_answers_to_questions_it_was_not_given(proposal: Proposal, applicant: User) -> None:

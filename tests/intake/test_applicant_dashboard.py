@@ -16,7 +16,9 @@ from django.utils.timesince import timeuntil
 
 from accounts.choices import Role
 from accounts.models import User
+from intake.choices import Advance, VersionKind
 from intake.models import Call, CoApplicant, Proposal
+from intake.services.stages import StagePlan
 from intake.states import ProposalState
 from tests.conftest import client_for
 from tests.factories import CallFactory, ProposalFactory, UserFactory
@@ -43,9 +45,41 @@ def test_dashboard_shows_next_step_with_a_link_for_each_state(applicant_client: 
         submitted.pk: ("See the proposal", reverse("intake:proposal_detail", args=[submitted.pk])),
     }
     assert "You are invited: prepare your full application and submit it before the deadline." in content
-    assert [row["sections_complete"] for row in response.context["rows"]] == [None, 0, None]
+    assert [row["sections"] for row in response.context["rows"]] == [None, (0, 6), None]
     assert "0 of 6 sections complete" in content
     assert f'href="{reverse("intake:application", args=[invited.pk])}"' in content
+
+
+def test_dashboard_next_step_follows_the_stage_of_a_three_stage_call(applicant_client: Client, applicant: User) -> None:
+    now = timezone.now()
+    closes = {VersionKind.QUESTIONNAIRE: 10, VersionKind.LOI: 20, VersionKind.APPLICATION: 60}
+    plans = [StagePlan(kind, now - timedelta(days=1), now + timedelta(days=days), advance=Advance.AUTOMATIC)
+             for kind, days in closes.items()]  # fmt: skip
+    call = CallFactory(stages=plans)
+    questionnaire = _proposal(
+        call=call, lead_applicant=applicant, title="At the questionnaire", stage=call.stages.get(kind="questionnaire")
+    )
+    letter = _proposal(
+        call=call, lead_applicant=applicant, state=ProposalState.INVITED, application=False, title="At the letter",
+        stage=call.stages.get(kind="loi"),
+    )  # fmt: skip
+
+    response = applicant_client.get(reverse("intake:applicant_dashboard"))
+
+    rows = {row["proposal"].pk: row for row in response.context["rows"]}
+    shown = [(rows[p.pk]["next_step"], rows[p.pk]["next"], rows[p.pk]["sections"]) for p in (questionnaire, letter)]
+    assert shown == [
+        (
+            "Answer the eligibility questionnaire and submit it before the deadline.",
+            ("Answer the eligibility questionnaire", reverse("intake:questions", args=[questionnaire.pk])),
+            None,
+        ),
+        (
+            "You are invited: complete your letter of intent and submit it before the deadline.",
+            ("Complete the letter of intent", reverse("intake:proposal_update", args=[letter.pk])),
+            None,
+        ),
+    ]  # fmt: skip
 
 
 def test_dashboard_lists_co_applied_proposals_but_not_others(applicant: User, other_applicant: User) -> None:

@@ -24,6 +24,7 @@ from intake.states import ProposalState
 from intake.views.application import _save
 from tests.conftest import client_for
 from tests.factories import CallFactory, OrganizationFactory, ProposalFactory, UserFactory
+from tests.factories.intake import call_rules_change
 
 pytestmark = pytest.mark.django_db
 
@@ -414,14 +415,16 @@ def test_overview_counts_complete_sections_and_lists_what_is_missing(
 
 
 def test_overview_of_a_complete_application_says_so(applicant: User, call: Call) -> None:
-    Call.objects.filter(pk=call.pk).update(application_word_limit=2000)
+    call_rules_change(call, application_word_limit=2000)
     complete = cast(Proposal, ProposalFactory(call=call, lead_applicant=applicant, state=ProposalState.INVITED))
 
     response = client_for(applicant).get(_url("", complete))
 
     assert response.context["application_nav"]["complete_count"] == 6
     assert response.context["application_nav"]["breaking_count"] == 0
-    assert "Every section is complete. The lead applicant can submit" in response.content.decode()
+    page = response.content.decode()
+    assert "Every section is complete. The lead applicant can submit" in page
+    assert f'from <a href="{reverse("intake:proposal_detail", args=[complete.pk])}">the proposal' in page
 
 
 def test_overview_of_a_complete_application_that_breaks_a_rule_says_which(applicant: User, call: Call) -> None:

@@ -21,6 +21,7 @@ from intake.states import ProposalState
 from intake.views.attachments import UploadSizeLimit
 from tests.conftest import client_for
 from tests.factories import AttachmentFactory, ProposalFactory, user_with_role
+from tests.factories.intake import call_rules_change
 from tests.intake import samples
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
@@ -266,8 +267,7 @@ def test_upload_by_staff_is_403(staff_client: Client, proposal: Proposal) -> Non
 
 
 def test_page_lists_attachments_and_missing_required_types(applicant_client: Client, proposal: Proposal) -> None:
-    proposal.call.required_attachments = ["project_plan", "risk_register"]
-    proposal.call.save()
+    call_rules_change(proposal.call, required_attachments=["project_plan", "risk_register"])
     AttachmentFactory(proposal=proposal, kind="project_plan", original_name="Our plan.pdf")
     AttachmentFactory(proposal=proposal, kind="letters_of_support", removed_at=timezone.now(), original_name="Old.pdf")
 

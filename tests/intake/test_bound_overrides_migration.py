@@ -2,7 +2,8 @@
 
 Its functions run on today's models: an override as it was before (a check's code alone)
 gets the stage, figure and limit the engine measures on the proposal's latest version, or is
-kept lapsed when there is no version to measure.
+kept lapsed when there is no version to measure. The versions it finds kept their rules as the
+call's fields (schema 2), as every version did then: ``_version_of_fields`` writes them so.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ import pytest
 from django.apps import apps
 
 from accounts.models import User
-from intake.models import Call, ConsortiumMember, EligibilityOverride, Proposal
+from intake.models import ConsortiumMember, EligibilityOverride, Proposal
+from intake.services.rule_rows import FORMER_DEFAULTS
+from intake.services.versions import proposal_version_data
 from intake.states import ProposalState
 from tests.factories import OrganizationFactory, ProposalFactory, ProposalVersionFactory
 
@@ -23,6 +26,21 @@ pytestmark = pytest.mark.django_db
 
 migration = importlib.import_module("intake.migrations.0011_bound_overrides")
 contributions = importlib.import_module("intake.migrations.0014_contributions_not_given")
+
+
+def _version_of_fields(proposal: Proposal, **changes: object) -> None:
+    """Freeze ``proposal``'s version with its rules as the call's fields were then (schema 2): the factory's call's."""
+    fields = {
+        **{name: value for name, value in FORMER_DEFAULTS.items() if not name.endswith("word_limit")},
+        "funded_partner_types": ["large_company", "sme"],
+        "required_attachments": ["project_plan"],
+        "word_limit": FORMER_DEFAULTS["application_word_limit"],
+        **changes,
+    }
+    data = proposal_version_data(proposal=proposal)[0]
+    data["schema"] = 2
+    data["rules"] = {name: str(value) if isinstance(value, Decimal) else value for name, value in fields.items()}
+    ProposalVersionFactory(proposal=proposal, kind="application", data=data)
 
 
 def _old_override(proposal: Proposal, staff: User, code: str) -> EligibilityOverride:
@@ -34,9 +52,8 @@ def test_an_override_takes_its_figure_from_the_latest_version_as_the_engine_meas
     applicant: User, staff: User
 ) -> None:
     proposal = cast(Proposal, ProposalFactory(state=ProposalState.SUBMITTED, lead_applicant=applicant))
-    Call.objects.filter(pk=proposal.call_id).update(min_matching_ratio=Decimal("3.00"))
     proposal = Proposal.objects.get(pk=proposal.pk)
-    ProposalVersionFactory(proposal=proposal, kind="application")
+    _version_of_fields(proposal, min_matching_ratio=Decimal("3.00"))
     override = _old_override(proposal, staff, "matching_ratio")
 
     migration.bind_overrides(apps, None)
@@ -60,7 +77,7 @@ def test_an_override_takes_its_figure_from_the_latest_version_as_the_engine_meas
 )  # fmt: skip
 def test_every_check_is_bound_as_the_engine_binds_it(applicant: User, staff: User, code: str) -> None:
     proposal = cast(Proposal, ProposalFactory(state=ProposalState.SUBMITTED, lead_applicant=applicant))
-    ProposalVersionFactory(proposal=proposal, kind="application")
+    _version_of_fields(proposal)
     override = _old_override(proposal, staff, code)
 
     migration.bind_overrides(apps, None)

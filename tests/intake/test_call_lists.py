@@ -15,9 +15,10 @@ from django.utils import timezone
 from accounts.choices import Role
 from accounts.models import User
 from intake.eligibility import rules_to_data
-from intake.models import Call, Proposal
+from intake.models import Answer, Call, Proposal
 from intake.services.call_lists import EligibilitySummary
-from tests.factories import UserFactory
+from tests.factories import QuestionFactory, UserFactory
+from tests.factories.intake import call_rules_change
 from tests.intake.test_versions import invited_application
 from workflow.actions import proposal_submit_application
 
@@ -40,7 +41,8 @@ def _submitted(call: Call, title: str) -> Proposal:
 
 
 def _lower_share(call: Call) -> None:
-    Call.objects.filter(pk=call.pk).update(max_cluster_share=Decimal("35.00"), updated_at=timezone.now())
+    call_rules_change(call, max_cluster_share=Decimal("35.00"))
+    Call.objects.filter(pk=call.pk).update(updated_at=timezone.now())
 
 
 def _summaries(client: Client, call: Call) -> dict[str, EligibilitySummary | None]:
@@ -63,10 +65,11 @@ def test_call_list_checks_a_submitted_row_by_its_frozen_rules_and_a_draft_by_the
 
     summaries = _summaries(staff_client, call)
 
+    # Eleven checks: the call's former ten and its industry_types row (which always passes).
     assert summaries == {
-        "Submitted": EligibilitySummary(failed=0, overridden=0, total=10),
-        "Invited": EligibilitySummary(failed=1, overridden=0, total=10),
-        "Applied": EligibilitySummary(failed=1, overridden=0, total=10),
+        "Submitted": EligibilitySummary(failed=0, overridden=0, total=11),
+        "Invited": EligibilitySummary(failed=1, overridden=0, total=11),
+        "Applied": EligibilitySummary(failed=1, overridden=0, total=11),
     }
 
 
@@ -86,3 +89,18 @@ def test_call_list_queries_constant_with_1_and_8_submitted_versions(staff_client
     eight = _queries(staff_client, call)
 
     assert eight == one
+
+
+def test_call_list_queries_constant_with_40_questions_answered(staff_client: Client, call: Call) -> None:
+    first = _submitted(call, "First")
+    _queries(staff_client, call)
+    without = _queries(staff_client, call)
+    questions = [QuestionFactory(call=call, stage="application", required=False) for _index in range(40)]
+    second = _submitted(call, "Second")
+    Answer.objects.bulk_create(
+        Answer(proposal=proposal, question=question, value="An answer")
+        for proposal in (first, second)
+        for question in questions
+    )
+
+    assert _queries(staff_client, call) == without

@@ -1,7 +1,8 @@
-"""The staff's pages of frozen rules: the call's edit form and its preview, and a proposal's rules in force."""
+"""The staff's pages of frozen rules: a rule's change previewed on the rules page, and a proposal's rules in force."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any, cast
 
@@ -18,6 +19,8 @@ from intake.states import ProposalState
 from records.models import AuditRecord
 from tests.conftest import client_for
 from tests.factories import CallFactory, ProposalFactory, UserFactory
+from tests.factories.intake import call_rules_change
+from tests.intake.rule_pages import rule_confirm, rule_edit, rule_of, share_lower
 from tests.intake.test_staff_views import _form_data
 from tests.intake.test_versions import invited_application
 from workflow.actions import proposal_submit_application
@@ -63,63 +66,71 @@ def submitted(call: Call) -> Proposal:
     return proposal_submit_application(proposal=invited_application(lead, call=call, title="At the limit"), by=lead)
 
 
-def _edit(client: Client, call: Call, **changes: Any) -> Any:
-    url = reverse("intake:call_update", args=[call.pk])
-    return client.post(url, {**_form_data(client.get(url)), **changes})
+def _share(call: Call) -> str:
+    return str(rule_of(call, "cluster_share").params["max"])
 
 
 def _lower(client: Client, call: Call, share: str) -> None:
-    """Lower the call's maximum share through its form, giving the reason the preview asks for."""
-    first = _edit(client, call, max_cluster_share=share)
-    client.post(reverse("intake:call_update", args=[call.pk]), {**_form_data(first), "reason": "Tighter share."})
+    """Lower the call's maximum share on its rules page, giving the reason the preview asks for."""
+    assert share_lower(client, call, share).status_code == 302
 
 
-# --- The call's edit form -----------------------------------------------------------------------
+# --- A change of a rule on the rules page, once proposals are submitted ---------------------------
 
 
-def test_call_update_shows_the_preview_again_when_the_rules_change_after_it(
+def test_rule_update_shows_the_preview_again_when_the_rule_changes_after_it(
     client: Client, call: Call, submitted: Proposal
 ) -> None:
-    first = _edit(client, call, max_cluster_share="35")
+    rule = rule_of(call, "cluster_share")
+    first = rule_edit(client, rule, max="35")
 
-    second = client.post(
-        reverse("intake:call_update", args=[call.pk]),
-        {**_form_data(first), "max_cluster_share": "30", "reason": "Tighter share."},
-    )
+    second = rule_confirm(client, rule, first, max="30", reason="Tighter share.")
 
     assert second.status_code == 400
     assert second.context["form"].non_field_errors() == [
-        "Nothing is saved yet: the new rules would change the verdicts of the submitted proposals below, which keep "
-        "the rules frozen at their submission. Give the reason and save again."
+        "Nothing is saved yet: the change differs from the one previewed. Review what it would change below, "
+        "then confirm."
     ]
     assert "above 30.00\xa0%" in second.content.decode()
-    assert Call.objects.get(pk=call.pk).max_cluster_share == Decimal("40.00")
+    assert _share(call) == "40.00"
+    third = rule_confirm(client, rule, second)
+    assert third.status_code == 302
+    assert _share(call) == "30"
 
 
-def test_call_update_preview_lists_the_proposal_with_its_verdicts(
+def test_rule_update_preview_lists_the_proposal_with_its_verdicts(
     client: Client, call: Call, submitted: Proposal
 ) -> None:
-    response = _edit(client, call, max_cluster_share="35")
+    response = rule_edit(client, rule_of(call, "cluster_share"), max="35")
 
     content = response.content.decode()
-    assert '<h2 id="preview-heading" class="h4">What the new rules would change</h2>' in content
+    assert response.status_code == 200
+    assert '<h2 id="preview-heading" class="h5">What this change affects</h2>' in content
     assert "<caption>1 verdict of a submitted proposal would change</caption>" in content
     assert f'<a href="/staff/proposals/{submitted.pk}/eligibility/">At the limit</a>' in content
     assert 'name="reason"' in content
+    assert _share(call) == "40.00"
 
 
-def test_call_update_changing_no_verdict_saves_at_once(client: Client, call: Call, submitted: Proposal) -> None:
-    response = _edit(client, call, max_cluster_share="45")
+def test_rule_update_changing_no_verdict_saves_once_confirmed_without_a_reason(
+    client: Client, call: Call, submitted: Proposal
+) -> None:
+    rule = rule_of(call, "cluster_share")
+    preview = rule_edit(client, rule, max="45")
 
+    response = rule_confirm(client, rule, preview)
+
+    assert "No verdict of a submitted proposal would change." in preview.content.decode()
     assert response.status_code == 302
-    assert Call.objects.get(pk=call.pk).max_cluster_share == Decimal("45.00")
-    assert AuditRecord.objects.get(action=CALL_RULES_CHANGE).proposal_id == submitted.pk
+    assert _share(call) == "45"
+    assert AuditRecord.objects.get(action=CALL_RULES_CHANGE, proposal__isnull=False).proposal_id == submitted.pk
 
 
 def test_call_update_of_other_fields_asks_nothing_and_audits_nothing(
     client: Client, call: Call, submitted: Proposal
 ) -> None:
-    response = _edit(client, call, title_en="Renamed")
+    url = reverse("intake:call_update", args=[call.pk])
+    response = client.post(url, {**_form_data(client.get(url)), "title_en": "Renamed"})
 
     assert response.status_code == 302
     assert not AuditRecord.objects.filter(action=CALL_RULES_CHANGE).exists()
@@ -165,9 +176,10 @@ def test_eligibility_rules_apply_stale_answers_409_keeping_the_reason(
     assert conflict.status_code == 409
     assert "Somebody changed the call since you loaded this page" in content
     assert "The new share applies." in content
-    assert "<td>30.00</td>" in content
+    assert "<td>at most 30.00\xa0% (Full application)</td>" in content
     assert retry.status_code == 302
-    assert Proposal.objects.get(pk=submitted.pk).rules_applied["max_cluster_share"] == "30.00"
+    [share] = [row for row in Proposal.objects.get(pk=submitted.pk).rules_applied if row["kind"] == "cluster_share"]
+    assert share["params"]["max"] == "30"
     assert AuditRecord.objects.filter(action=APPLY_CALL_RULES).count() == 1
 
 
@@ -195,26 +207,28 @@ def test_eligibility_rules_page_in_french_writes_the_figures_the_french_way(
     french_staff: User, call: Call, submitted: Proposal
 ) -> None:
     client = client_for(french_staff)
-    Call.objects.filter(pk=call.pk).update(max_cluster_share=Decimal("35.50"), updated_at=timezone.now())
+    call_rules_change(call, max_cluster_share=Decimal("35.50"))
+    Call.objects.filter(pk=call.pk).update(updated_at=timezone.now())
 
     response = client.get(reverse("intake:eligibility_rules", args=[submitted.pk]))
 
     content = response.content.decode()
-    assert '<tr id="rule-max_cluster_share">' in content
-    assert "<td>40,00</td><td>35,50</td>" in content
+    [row] = re.findall(r'<tr id="rule-cluster_share">.*?</tr>', content)
+    assert re.search(r"<td>[^<]*40,00\xa0%[^<]*</td><td>[^<]*35,50\xa0%[^<]*</td>", row), row
 
 
 @AWAITS_CATALOGUE
 def test_eligibility_rules_page_in_french_reads_in_french(french_staff: User, call: Call, submitted: Proposal) -> None:
     client = client_for(french_staff)
-    Call.objects.filter(pk=call.pk).update(max_cluster_share=Decimal("35.50"), updated_at=timezone.now())
+    call_rules_change(call, max_cluster_share=Decimal("35.50"))
+    Call.objects.filter(pk=call.pk).update(updated_at=timezone.now())
 
     content = client.get(reverse("intake:eligibility_rules", args=[submitted.pk])).content.decode()
 
     for english in (
         "The call's current rules",
         "Apply the call's current rules",
-        "Maximum cluster share of eligible costs (%)",
+        "Cluster share of eligible costs",
         "Checked against the rules in force when version 1 was submitted",
     ):
         assert english not in content, english
@@ -222,7 +236,8 @@ def test_eligibility_rules_page_in_french_reads_in_french(french_staff: User, ca
 
 def test_eligibility_rules_page_is_for_submitted_states_only(client: Client, call: Call, submitted: Proposal) -> None:
     Proposal.objects.filter(pk=submitted.pk).update(state=ProposalState.APPROVED)
-    Call.objects.filter(pk=call.pk).update(max_cluster_share=Decimal("35"), updated_at=timezone.now())
+    call_rules_change(call, max_cluster_share=Decimal("35"))
+    Call.objects.filter(pk=call.pk).update(updated_at=timezone.now())
 
     response = client.get(reverse("intake:eligibility_rules", args=[submitted.pk]))
 

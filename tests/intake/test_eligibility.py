@@ -1,10 +1,16 @@
-"""The eligibility engine: each check passes and fails exactly at its limit, and the arithmetic is exact."""
+"""The eligibility engine: each check passes and fails exactly at its limit, and the arithmetic is exact.
+
+The rules here are the rows equivalent to the call's former fields (``legacy_rules``): every rule at
+the full application, the word limit at every stage, and every organization type counting as
+industry, so each case and boundary checks what it checked when the rules were fields.
+"""
 
 from __future__ import annotations
 
 import json
 from dataclasses import replace
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.utils import translation
@@ -16,9 +22,11 @@ from intake.eligibility import (
     Application,
     Check,
     Partner,
+    Rule,
     Rules,
     checks,
     figures,
+    legacy_rules,
     outcomes,
     rules_from_data,
     rules_to_data,
@@ -28,20 +36,35 @@ from intake.eligibility import (
 
 D = Decimal
 
-RULES = Rules(
-    min_partners=3,
-    min_smes=1,
-    sme_max_employees=500,
-    funded_partner_types=("large_company", "sme"),
-    max_cluster_share=D("40"),
-    min_matching_ratio=D("1.00"),
-    max_in_kind_share=D("25"),
-    max_partner_share=D("70"),
-    min_project_size=D("1000000"),
-    max_project_size=D("50000000"),
-    word_limit=5,
-    required_attachments=("project_plan",),
-)
+#: The rules as the call's former fields gave them.
+FIELDS: dict[str, Any] = {
+    "min_partners": 3,
+    "min_smes": 1,
+    "sme_max_employees": 500,
+    "funded_partner_types": ("large_company", "sme"),
+    "max_cluster_share": D("40"),
+    "min_matching_ratio": D("1.00"),
+    "max_in_kind_share": D("25"),
+    "max_partner_share": D("70"),
+    "min_project_size": D("1000000"),
+    "max_project_size": D("50000000"),
+    "word_limit": 5,
+    "required_attachments": ("project_plan",),
+}
+
+
+def rules_of(**changes: Any) -> Rules:
+    """Return the rows equivalent to ``FIELDS`` with ``changes`` (field names as they were)."""
+    return legacy_rules({**FIELDS, **changes})
+
+
+RULES = rules_of()
+#: The checks the rows give at the full application, in order: the former fields' and the
+#: ``industry_types`` row's (which always passes: it says whose money counts as industry's).
+APPLICATION_CODES = [
+    "min_partners", "min_smes", "funded_types", "cluster_share", "industry_types", "matching_ratio",
+    "in_kind_cap", "partner_share", "project_size", "word_limits", "attachments",
+]  # fmt: skip
 
 
 def partner(
@@ -99,7 +122,8 @@ def with_partner(application: Application, index: int, **changes: object) -> App
 def test_checks_eligible_application_passes_every_check_in_order() -> None:
     found = checks(eligible(), RULES, stage="application")
 
-    assert [check.code for check in found] == list(CODES)
+    assert [check.code for check in found] == APPLICATION_CODES
+    assert [code for code in APPLICATION_CODES if code != "industry_types"] == list(CODES)
     assert [check.code for check in found if not check.passed] == []
     assert all(check.hard for check in found)
 
@@ -154,7 +178,7 @@ def test_min_partners_one_short_fails_naming_them() -> None:
 
 
 def test_min_smes_counts_companies_below_the_employee_cap() -> None:
-    rules = replace(RULES, min_smes=2)
+    rules = rules_of(min_smes=2)
 
     check = results(eligible(), rules)["min_smes"]
 
@@ -309,16 +333,16 @@ def test_partner_share_above_fails_naming_the_partner() -> None:
 
 
 def test_project_size_at_both_bounds_passes() -> None:
-    low = replace(RULES, min_project_size=D("2500000"))
-    high = replace(RULES, max_project_size=D("2500000"))
+    low = rules_of(min_project_size=D("2500000"))
+    high = rules_of(max_project_size=D("2500000"))
 
     assert results(eligible(), low)["project_size"].passed
     assert results(eligible(), high)["project_size"].passed
 
 
 def test_project_size_below_and_above_fail() -> None:
-    low = replace(RULES, min_project_size=D("2500000.01"))
-    high = replace(RULES, max_project_size=D("2499999.99"))
+    low = rules_of(min_project_size=D("2500000.01"))
+    high = rules_of(max_project_size=D("2499999.99"))
 
     assert results(eligible(), low)["project_size"].message == (
         "Total eligible costs of $2,500,000.00, below the minimum of $2,500,000.01"
@@ -330,7 +354,7 @@ def test_project_size_below_and_above_fail() -> None:
 
 
 def test_attachments_missing_named() -> None:
-    rules = replace(RULES, required_attachments=("project_plan", "risk_register"))
+    rules = rules_of(required_attachments=("project_plan", "risk_register"))
 
     check = results(eligible(), rules)["attachments"]
 
@@ -341,7 +365,7 @@ def test_attachments_missing_named() -> None:
 def test_attachments_none_required_passes() -> None:
     application = replace(eligible(), attachments=frozenset())
 
-    assert results(application, replace(RULES, required_attachments=()))["attachments"].passed
+    assert results(application, rules_of(required_attachments=()))["attachments"].passed
     assert not results(application)["attachments"].passed
 
 
@@ -410,11 +434,11 @@ def test_property_each_check_fails_iff_its_inequality_fails(application: Applica
     found = results(application)
     funding, industry, eligible_costs = numbers.cluster_funding, numbers.industry_contribution, numbers.eligible_costs
 
-    assert found["min_partners"].passed == (len(application.partners) >= RULES.min_partners)
+    assert found["min_partners"].passed == (len(application.partners) >= FIELDS["min_partners"])
     smes = [p for p in application.partners if p.kind in ("sme", "large_company") and p.employees < 500]
-    assert found["min_smes"].passed == (len(smes) >= RULES.min_smes)
+    assert found["min_smes"].passed == (len(smes) >= FIELDS["min_smes"])
     assert found["funded_types"].passed == all(
-        p.funding_requested == 0 or p.kind in RULES.funded_partner_types for p in application.partners
+        p.funding_requested == 0 or p.kind in FIELDS["funded_partner_types"] for p in application.partners
     )
     assert found["cluster_share"].passed == (eligible_costs > 0 and funding / eligible_costs <= D("0.40"))
     assert found["matching_ratio"].passed == (industry >= funding)
@@ -426,17 +450,17 @@ def test_property_each_check_fails_iff_its_inequality_fails(application: Applica
 @pytest.mark.parametrize("code", [code for code in CODES if code != "word_limits"])
 def test_breaking_one_rule_fails_only_that_check(code: str) -> None:
     breakers = {
-        "min_partners": lambda a: (a, replace(RULES, min_partners=4)),
-        "min_smes": lambda a: (a, replace(RULES, min_smes=2)),
+        "min_partners": lambda a: (a, rules_of(min_partners=4)),
+        "min_smes": lambda a: (a, rules_of(min_smes=2)),
         "funded_types": lambda a: (
             with_partner(with_partner(a, 1, funding_requested=D("499999")), 2, funding_requested=D("1")),
             RULES,
         ),
-        "cluster_share": lambda a: (a, replace(RULES, max_cluster_share=D("39.99"))),
-        "matching_ratio": lambda a: (a, replace(RULES, min_matching_ratio=D("1.11"))),
-        "in_kind_cap": lambda a: (a, replace(RULES, max_in_kind_share=D("18"))),
-        "partner_share": lambda a: (a, replace(RULES, max_partner_share=D("49.99"))),
-        "project_size": lambda a: (a, replace(RULES, min_project_size=D("2500000.01"))),
+        "cluster_share": lambda a: (a, rules_of(max_cluster_share=D("39.99"))),
+        "matching_ratio": lambda a: (a, rules_of(min_matching_ratio=D("1.11"))),
+        "in_kind_cap": lambda a: (a, rules_of(max_in_kind_share=D("18"))),
+        "partner_share": lambda a: (a, rules_of(max_partner_share=D("49.99"))),
+        "project_size": lambda a: (a, rules_of(min_project_size=D("2500000.01"))),
         "attachments": lambda a: (replace(a, attachments=frozenset()), RULES),
     }
     application, rules = breakers[code](eligible())
@@ -463,8 +487,7 @@ attachment_kinds = st.sampled_from(["project_plan", "letters_of_support", "budge
 
 @st.composite
 def any_rules(draw: st.DrawFn) -> Rules:
-    return replace(
-        RULES,
+    return rules_of(
         min_partners=draw(st.integers(min_value=0, max_value=7)),
         min_smes=draw(st.integers(min_value=0, max_value=4)),
         sme_max_employees=draw(st.integers(min_value=0, max_value=5000)),
@@ -504,7 +527,9 @@ def test_outcomes_stages_hold_the_same_checks_as_checks() -> None:
     application = replace(eligible(), texts={"Summary": "one two three four five six"})
 
     assert outcomes(application, RULES, stage="loi") == {"word_limits": False}
-    assert outcomes(application, RULES, stage="application") == {code: code != "word_limits" for code in CODES}
+    assert outcomes(application, RULES, stage="application") == {
+        code: code != "word_limits" for code in APPLICATION_CODES
+    }
 
 
 def test_outcomes_formats_no_explanation(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -518,11 +543,12 @@ def test_outcomes_formats_no_explanation(monkeypatch: pytest.MonkeyPatch) -> Non
         texts={"Summary": "one two three four five six"},
     )
     for name in ("_", "ngettext", "money"):
-        monkeypatch.setattr(f"intake.eligibility.{name}", refuse)
+        monkeypatch.setattr(f"intake.eligibility.kinds.{name}", refuse)
 
     found = outcomes(application, RULES, stage="application")
 
-    assert found == dict.fromkeys(CODES, False)
+    # Every rule is broken; the industry_types row never fails (it only says whose money counts).
+    assert found == {code: code == "industry_types" for code in APPLICATION_CODES}
     with pytest.raises(AssertionError, match="an explanation was formatted"):
         checks(application, RULES, stage="application")
 
@@ -531,33 +557,62 @@ def test_outcomes_formats_no_explanation(monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 def test_rules_to_data_keeps_decimals_as_their_exact_strings() -> None:
-    rules = replace(RULES, max_cluster_share=D("44.40"), min_project_size=D("500000.00"))
+    rules = rules_of(max_cluster_share=D("44.40"), min_project_size=D("500000.00"))
 
     data = rules_to_data(rules)
 
-    assert data == {
-        "min_partners": 3,
-        "min_smes": 1,
-        "sme_max_employees": 500,
-        "funded_partner_types": ["large_company", "sme"],
-        "max_cluster_share": "44.40",
-        "min_matching_ratio": "1.00",
-        "max_in_kind_share": "25",
-        "max_partner_share": "70",
-        "min_project_size": "500000.00",
-        "max_project_size": "50000000",
-        "word_limit": 5,
-        "required_attachments": ["project_plan"],
-    }
+    application = ["application"]
+    assert [(row["kind"], row["params"], row["stages"], row["position"]) for row in data] == [
+        ("min_partners", {"count": 3}, application, 1),
+        ("min_partners_of_types", {"count": 1, "types": ["sme"], "sme_max_employees": 500}, application, 2),
+        ("funded_types", {"types": ["large_company", "sme"]}, application, 3),
+        ("cluster_share", {"min": None, "max": "44.40"}, application, 4),
+        (
+            "industry_types",
+            {"types": ["large_company", "sme", "post_secondary", "not_for_profit", "government", "foreign"]},
+            application,
+            5,
+        ),
+        ("matching_ratio", {"ratio": "1.00"}, application, 6),
+        ("in_kind_cap", {"max_share": "25"}, application, 7),
+        ("partner_share", {"max_share": "70"}, application, 8),
+        ("project_size", {"min": "500000.00", "max": "50000000"}, application, 9),
+        ("word_limit", {"words": 5}, ["questionnaire", "loi", "application"], 10),
+        ("required_attachments", {"kinds": ["project_plan"]}, application, 11),
+    ]
+    assert all(row["id"] is None for row in data)
 
 
 def test_rules_from_data_round_trips_through_json_exactly() -> None:
-    rules = replace(RULES, max_cluster_share=D("44.40"), max_partner_share=D("7E+1"), required_attachments=())
+    rules = rules_of(max_cluster_share=D("44.40"), max_partner_share=D("7E+1"), required_attachments=())
 
     back = rules_from_data(json.loads(json.dumps(rules_to_data(rules))))
 
     assert back == rules
-    assert [str(back.max_cluster_share), str(back.max_partner_share)] == ["44.40", "7E+1"]
+    [share] = back.of_kind("cluster_share")
+    [partner_share] = back.of_kind("partner_share")
+    assert [str(share.param("max")), str(partner_share.param("max_share"))] == ["44.40", "7E+1"]
+
+
+def test_rules_from_data_round_trips_rows_of_every_kind_with_their_ids() -> None:
+    rules = Rules(
+        (
+            Rule(
+                "min_partners_of_types", {"count": 2, "types": ("industry",), "sme_max_employees": 250}, ("loi",), 7, 1
+            ),
+            Rule("size_bands", {"bands": ({"min": D("0"), "max": D("5E+6"), "max_cluster_share": D("50.0")},)}),
+            Rule("cluster_share", {"min": D("37"), "max": D("44.40")}, ("loi", "application"), 9, 3),
+            Rule("answers_hold", {}, ("questionnaire",)),
+        )
+    )
+
+    assert rules_from_data(json.loads(json.dumps(rules_to_data(rules)))) == rules
+
+
+def test_rules_from_data_reads_the_former_fields_as_their_rows() -> None:
+    former = json.loads(json.dumps({**FIELDS, "max_cluster_share": "44.40"}, default=str))
+
+    assert rules_from_data(former) == rules_of(max_cluster_share=D("44.40"))
 
 
 @given(
@@ -566,24 +621,35 @@ def test_rules_from_data_round_trips_through_json_exactly() -> None:
     types=st.lists(st.sampled_from(["sme", "large_company", "post_secondary"]), unique=True),
 )
 def test_rules_from_data_round_trips_any_rules(share: Decimal, size: Decimal, types: list[str]) -> None:
-    rules = replace(RULES, max_in_kind_share=share, max_project_size=size, funded_partner_types=tuple(types))
+    rules = rules_of(max_in_kind_share=share, max_project_size=size, funded_partner_types=tuple(types))
 
     assert rules_from_data(json.loads(json.dumps(rules_to_data(rules)))) == rules
+
+
+FORMER = json.loads(json.dumps(FIELDS, default=str))
 
 
 @pytest.mark.parametrize(
     "data",
     [
         None,
-        [],
+        "min_partners",
         {},
-        {**rules_to_data(RULES), "loi_word_limit": 500},
-        {k: v for k, v in rules_to_data(RULES).items() if k != "word_limit"},
+        {**FORMER, "loi_word_limit": 500},
+        {k: v for k, v in FORMER.items() if k != "word_limit"},
+        [{"kind": "no_such_kind", "params": {}, "stages": ["application"]}],
+        [{"kind": "min_partners", "params": {"count": 3}, "stages": ["board"]}],
+        [{"kind": "min_partners", "params": {"count": 3, "maximum": 4}, "stages": ["application"]}],
+        [["min_partners", {"count": 3}]],
     ],
 )
 def test_rules_from_data_refuses_what_rules_to_data_never_writes(data: object) -> None:
-    with pytest.raises(ValueError, match="not rules as rules_to_data writes them"):
+    with pytest.raises(ValueError, match=r"rules_to_data writes|unknown parameters|not a rule.s stages"):
         rules_from_data(data)
+
+
+def test_rules_from_data_reads_no_rows_as_no_rules() -> None:
+    assert rules_from_data([]) == Rules()
 
 
 # --- Figures and limits: what an override binds to ------------------------------------------------
@@ -597,6 +663,11 @@ def test_every_check_carries_its_stage_figure_and_limit_in_canonical_form() -> N
         "min_smes": ("application", "1", "1"),
         "funded_types": ("application", "", "large_company; sme"),
         "cluster_share": ("application", "40.00", "40.00"),
+        "industry_types": (
+            "application",
+            "Acme Robotics; Bigco; University of Waterloo",
+            "foreign; government; large_company; not_for_profit; post_secondary; sme",
+        ),
         "matching_ratio": ("application", "1.10", "1.00"),
         "in_kind_cap": ("application", "18.18", "25.00"),
         "partner_share": ("application", "", "70.00"),

@@ -20,6 +20,7 @@ from intake.states import ProposalState
 from records.models import AuditRecord
 from tests.conftest import client_for
 from tests.factories import OrganizationFactory, ProposalFactory
+from tests.factories.intake import call_rules_change
 from workflow.actions.screening import proposal_override_eligibility
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +34,7 @@ MATCHING_MESSAGE = (
 def failing(applicant: User) -> Proposal:
     """A submitted application that fails the matching ratio, and only it."""
     proposal = cast(Proposal, ProposalFactory(state=ProposalState.SUBMITTED, lead_applicant=applicant))
-    Call.objects.filter(pk=proposal.call_id).update(min_matching_ratio=Decimal("3.00"))
+    call_rules_change(Call.objects.get(pk=proposal.call_id), min_matching_ratio=Decimal("3.00"))
     proposal.call.refresh_from_db()
     return proposal
 
@@ -53,6 +54,7 @@ def test_eligibility_page_lists_every_check_with_a_form_for_the_failed_one(
         "min_smes",
         "funded_types",
         "cluster_share",
+        "industry_types",
         "matching_ratio",
         "in_kind_cap",
         "partner_share",
@@ -65,7 +67,7 @@ def test_eligibility_page_lists_every_check_with_a_form_for_the_failed_one(
     assert MATCHING_MESSAGE in content
     assert 'name="check" value="matching_ratio"' in content
     assert 'name="matching_ratio-reason"' in content
-    assert content.count(">✓</span> Passed") == 9
+    assert content.count(">✓</span> Passed") == 10
     assert "Failed</span>" in content
 
 
@@ -158,6 +160,13 @@ def test_applicant_page_shows_the_checks_and_the_override_without_the_name(
     assert "Overridden by program staff" in content
     assert "Waived by the board." in content
     assert "Sam Staff" not in content
+    assert '<th scope="col">Override</th>' not in content  # the column is staff's
+
+
+def test_staff_page_has_the_override_column(failing: Proposal, staff_client: Client) -> None:
+    content = staff_client.get(reverse("workflow:proposal_detail", kwargs={"pk": failing.pk})).content.decode()
+
+    assert '<th scope="col">Override</th>' in content
 
 
 def test_applicant_page_of_a_draft_shows_only_the_word_limits(applicant: User, applicant_client: Client) -> None:
@@ -181,12 +190,15 @@ def test_staff_proposal_page_shows_the_checks_and_links_to_the_override_page(
 
 
 def test_proposal_eligibility_queries_do_not_grow_with_the_consortium(failing: Proposal) -> None:
+    # The call's rule rows are read once per call and kept as a prefetch: each measure reads them afresh.
+    failing.call.rules_forget()
     with CaptureQueriesContext(connection) as few:
         proposal_eligibility(proposal=failing)
     for _ in range(5):
         ConsortiumMember.objects.create(
             proposal=failing, organization=OrganizationFactory(), cash_contribution=Decimal("1")
         )
+    failing.call.rules_forget()
     with CaptureQueriesContext(connection) as many:
         results = proposal_eligibility(proposal=failing)
 
@@ -221,7 +233,7 @@ def test_eligibility_page_of_a_proposal_the_applicant_can_edit_offers_no_overrid
     applicant: User, staff_client: Client
 ) -> None:
     invited = cast(Proposal, ProposalFactory(state=ProposalState.INVITED, lead_applicant=applicant))
-    Call.objects.filter(pk=invited.call_id).update(min_matching_ratio=Decimal("3.00"))
+    call_rules_change(Call.objects.get(pk=invited.call_id), min_matching_ratio=Decimal("3.00"))
 
     page = staff_client.get(_url(invited))
     refused = staff_client.post(_url(invited), {"check": "matching_ratio", "matching_ratio-reason": "Early."})
@@ -237,7 +249,7 @@ def test_eligibility_page_shows_a_lapsed_override_with_its_old_figure_and_audits
     failing: Proposal, staff: User, staff_client: Client
 ) -> None:
     override = proposal_override_eligibility(proposal=failing, check_code="matching_ratio", reason="Waived.", by=staff)
-    Call.objects.filter(pk=failing.call_id).update(min_matching_ratio=Decimal("3.50"))
+    call_rules_change(Call.objects.get(pk=failing.call_id), min_matching_ratio=Decimal("3.50"))
 
     first = staff_client.get(_url(failing))
     second = staff_client.get(_url(failing))

@@ -1,8 +1,8 @@
 """The story of the frozen rules, through the staff's pages.
 
 A proposal is submitted with the cluster's share exactly at the call's maximum. Staff then
-lower the maximum: the edit first shows that proposal's verdict would change and asks for a
-reason; once saved, the proposal still passes, checked against the rules frozen at its
+lower the maximum on the call's rules page: the edit first shows that proposal's verdict would
+change and asks for a reason; once saved, the proposal still passes, checked against the rules frozen at its
 submission. Staff then apply the call's current rules to it, and it fails.
 """
 
@@ -24,6 +24,7 @@ from intake.services.call_rules import APPLY_CALL_RULES, CALL_RULES_CHANGE
 from records.models import AuditRecord
 from tests.conftest import client_for
 from tests.factories import CallFactory, UserFactory
+from tests.intake.rule_pages import rule_confirm, rule_edit, rule_of
 from tests.intake.test_staff_views import _form_data
 from tests.intake.test_versions import invited_application
 from workflow.actions import proposal_submit_application
@@ -63,11 +64,20 @@ def _share(proposal: Proposal) -> tuple[bool, str]:
 
 
 def _lower_the_maximum(client: Client, call: Call, reason: str = "") -> tuple[Any, Any]:
-    """Post the call's form with a maximum share of 35\xa0%; then post what the page shows again, with ``reason``."""
-    url = reverse("intake:call_update", args=[call.pk])
-    first = client.post(url, {**_form_data(client.get(url)), "max_cluster_share": "35"})
-    second = client.post(url, {**_form_data(first), "reason": reason})
+    """Post the cluster share rule's form with a maximum of 35\xa0%, then confirm what it shows with ``reason``."""
+    rule = rule_of(call, "cluster_share")
+    first = rule_edit(client, rule, max="35")
+    second = rule_confirm(client, rule, first, reason=reason)
     return first, second
+
+
+def _maximum(call: Call) -> Decimal:
+    return Decimal(rule_of(call, "cluster_share").params["max"])
+
+
+def _row_params(data: list[dict[str, Any]], kind: str) -> dict[str, Any]:
+    [row] = [row for row in data if row["kind"] == kind]
+    return row["params"]
 
 
 def test_story_the_edit_shows_the_proposal_then_needs_a_reason(
@@ -77,9 +87,8 @@ def test_story_the_edit_shows_the_proposal_then_needs_a_reason(
 
     first, without_reason = _lower_the_maximum(client, call)
 
-    call.refresh_from_db()
     [change] = first.context["preview"]
-    assert first.status_code == 400
+    assert first.status_code == 200  # shown before anything is saved
     assert (change.proposal.pk, change.code) == (at_the_limit.pk, CLUSTER_SHARE)
     assert (change.before, change.after) == (True, False)
     assert change.message == SHARE_FAILS
@@ -88,7 +97,7 @@ def test_story_the_edit_shows_the_proposal_then_needs_a_reason(
     assert without_reason.context["form"].errors["reason"] == [
         "Give the reason for the change: it changes the verdicts of submitted proposals."
     ]
-    assert call.max_cluster_share == Decimal("40.00")
+    assert _maximum(call) == Decimal("40.00")
     assert not AuditRecord.objects.filter(action=CALL_RULES_CHANGE).exists()
 
 
@@ -99,18 +108,21 @@ def test_story_the_saved_change_leaves_the_proposal_passing_and_is_audited(
 
     _first, saved = _lower_the_maximum(client, call, reason="The board lowered the cluster's share for this round.")
 
-    call.refresh_from_db()
-    record = AuditRecord.objects.get(action=CALL_RULES_CHANGE)
+    record = AuditRecord.objects.get(action=CALL_RULES_CHANGE, proposal__isnull=False)
     proposal = Proposal.objects.get(pk=at_the_limit.pk)
     page = client.get(reverse("intake:eligibility", args=[proposal.pk])).content.decode()
     assert saved.status_code == 302
-    assert call.max_cluster_share == Decimal("35.00")
+    assert _maximum(call) == Decimal("35")
     assert (record.proposal_id, record.actor, record.reason) == (
         proposal.pk,
         staff_member,
         "The board lowered the cluster's share for this round.",
     )
-    assert (record.data["before"]["max_cluster_share"], record.data["after"]["max_cluster_share"]) == ("40.00", "35.00")
+    before, after = (
+        _row_params(record.data["before"], "cluster_share"),
+        _row_params(record.data["after"], "cluster_share"),
+    )
+    assert (before["max"], after["max"]) == ("40.00", "35")
     assert record.data["verdicts"] == [{"check": CLUSTER_SHARE, "before": True, "after": False}]
     assert _share(proposal) == (
         True,
@@ -140,10 +152,10 @@ def test_story_applying_the_call_rules_makes_it_fail(staff_member: User, call: C
     record = AuditRecord.objects.get(action=APPLY_CALL_RULES)
     assert page.status_code == 200
     assert [(d.name, d.before, d.after) for d in page.context["comparison"].differences] == [
-        ("max_cluster_share", "40.00", "35.00")
+        ("cluster_share", "at most 40.00\xa0% (Full application)", "at most 35.00\xa0% (Full application)")
     ]
     assert applied.status_code == 302
-    assert (proposal.rules_applied_version, proposal.rules_applied["max_cluster_share"]) == (1, "35.00")
+    assert (proposal.rules_applied_version, _row_params(proposal.rules_applied, "cluster_share")["max"]) == (1, "35")
     assert (record.reason, record.data["version"]) == ("The new share applies to every pending application.", 1)
     assert _share(proposal) == (False, SHARE_FAILS)
     assert proposal.eligibility_failures() == [f"Cluster share of eligible costs: {SHARE_FAILS}"]

@@ -291,7 +291,7 @@ def test_applicant_intake_from_sign_up_to_staff_reading_the_frozen_application(
     page = applicant.get(detail_url)
     failing = (
         "Industry matching ratio ✗ Failed Industry contributes $1,150,000.00 for $1,180,000.00 from the cluster: "
-        "0.97 to 1, below the 1.00 to 1 required None"
+        "0.97 to 1, below the 1.00 to 1 required"
     )
     assert check_row(page, "matching_ratio") == failing
     for code in ("min_partners", "min_smes", "funded_types", "cluster_share", "in_kind_cap", "partner_share",
@@ -311,7 +311,7 @@ def test_applicant_intake_from_sign_up_to_staff_reading_the_frozen_application(
     page = applicant.get(detail_url)
     assert check_row(page, "matching_ratio") == (
         "Industry matching ratio ✓ Passed Industry contributes $1,150,000.00 for $1,000,000.00 from the cluster: "
-        "1.15 to 1, at least the 1.00 to 1 required None"
+        "1.15 to 1, at least the 1.00 to 1 required"
     )
     assert "Failed" not in text_of(page)
 

@@ -12,7 +12,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from intake.choices import CallPhase
-from intake.models import Call, Program
+from intake.eligibility import KINDS, Rule
+from intake.models import Call, CallRule, Program
+from intake.services.rule_rows import call_rules_write
 from tests.factories import CallFactory, ProgramFactory
 
 pytestmark = pytest.mark.django_db
@@ -66,35 +68,6 @@ def test_call_valid_passes_clean() -> None:
             {"funding_envelope": Decimal("-1")},
             {"funding_envelope": ["Ensure this value is greater than or equal to 0."]},
         ),
-        ({"max_cluster_share": Decimal("0")}, {"max_cluster_share": ["The cluster's share must be above 0 %."]}),
-        (
-            {"max_cluster_share": Decimal("100.01")},
-            {"max_cluster_share": ["Ensure this value is less than or equal to 100."]},
-        ),
-        (
-            {"max_partner_share": Decimal("0")},
-            {"max_partner_share": ["One partner's share must be allowed above 0 %."]},
-        ),
-        (
-            {"max_in_kind_share": Decimal("101")},
-            {"max_in_kind_share": ["Ensure this value is less than or equal to 100."]},
-        ),
-        (
-            {"min_matching_ratio": Decimal("-0.5")},
-            {"min_matching_ratio": ["Ensure this value is greater than or equal to 0."]},
-        ),
-        (
-            {"min_project_size": Decimal("2000000"), "max_project_size": Decimal("1000000")},
-            {"max_project_size": ["The maximum project size is below the minimum."]},
-        ),
-        (
-            {"funded_partner_types": ["sme", "pirate", "alien"]},
-            {"funded_partner_types": ["Unknown partner types: alien, pirate."]},
-        ),
-        (
-            {"required_attachments": ["project_plan", "selfie"]},
-            {"required_attachments": ["Unknown attachment types: selfie."]},
-        ),
         ({"timezone": "Mars/Olympus_Mons"}, {"timezone": ["Unknown timezone."]}),
     ],
 )
@@ -102,15 +75,62 @@ def test_call_clean_impossible_refused_on_field(fields: dict[str, Any], expected
     assert _errors(**fields) == expected
 
 
-def test_call_clean_no_funded_partner_type_refused() -> None:
-    errors = _errors(funded_partner_types=[])
+# A call's rules are rows (``CallRule``): an impossible rule is refused beside its parameter, by the row's
+# ``clean()`` and by ``call_rules_write``, the one way code writes rows without the rules page.
 
-    assert errors == {
-        "funded_partner_types": [
-            "This field cannot be blank.",
-            "Choose at least one partner type that may receive funds.",
-        ]
-    }
+
+def _rule_errors(kind: str, params: dict[str, Any], stages: Any = ("application",)) -> dict[str, list[str]]:
+    call = CallFactory()
+    kept = [(row.pk, row.kind, row.params) for row in call.rule_rows()]
+    row = CallRule(call=call, kind=kind, params=params, stages=list(stages))
+    with pytest.raises(ValidationError) as caught:
+        row.full_clean()
+    if kind in KINDS:
+        with pytest.raises(ValidationError):
+            call_rules_write(call=call, rules=[Rule(kind, params, tuple(stages))])
+        call.rules_forget()
+        assert [(row.pk, row.kind, row.params) for row in call.rule_rows()] == kept  # nothing written
+    return caught.value.message_dict
+
+
+@pytest.mark.parametrize(
+    ("kind", "params", "expected"),
+    [
+        ("cluster_share", {"max": "0"}, "Maximum (%): The maximum share must be above 0 %."),
+        ("cluster_share", {"max": "100.01"}, "Maximum (%): Enter a percent from 0 to 100."),
+        (
+            "partner_share",
+            {"max_share": "0"},
+            "Maximum share of the reimbursement to one partner (%): The maximum share must be above 0 %.",
+        ),
+        (
+            "in_kind_cap",
+            {"max_share": "101"},
+            "Maximum in-kind share of the industry contribution (%): Enter a percent from 0 to 100.",
+        ),
+        ("matching_ratio", {"ratio": "-0.5"}, "Industry dollars per cluster dollar: Enter an amount of 0 or more."),
+        (
+            "project_size",
+            {"min": "2000000", "max": "1000000"},
+            "Maximum total eligible costs ($): The maximum is below the minimum.",
+        ),
+        ("funded_types", {"types": ["sme", "pirate", "alien"]}, "Types: Unknown choices: alien, pirate."),
+        ("funded_types", {"types": []}, "Types: This parameter is required."),
+        ("required_attachments", {"kinds": ["project_plan", "selfie"]}, "Attachments: Unknown choices: selfie."),
+    ],
+)
+def test_call_rule_clean_impossible_refused_on_its_parameter(kind: str, params: dict[str, Any], expected: str) -> None:
+    assert _rule_errors(kind, params) == {"params": [expected]}
+
+
+def test_call_rule_clean_refuses_no_stage_and_an_unknown_one() -> None:
+    no_stage = ["This field cannot be blank.", "Choose at least one stage the rule applies at."]
+    assert _rule_errors("min_partners", {"count": 3}, ()) == {"stages": no_stage}
+    assert _rule_errors("min_partners", {"count": 3}, ("board",)) == {"stages": ["Unknown stage."]}
+
+
+def test_call_rule_clean_refuses_an_unknown_kind() -> None:
+    assert "kind" in _rule_errors("pirate_flag", {})
 
 
 def _insert(**fields: Any) -> None:
@@ -128,12 +148,6 @@ def _insert(**fields: Any) -> None:
         ({"loi_closes_at": MOMENT + timedelta(days=91)}, "call_windows_in_order"),
         ({"board_meeting_at": MOMENT + timedelta(days=100)}, "call_windows_in_order"),
         ({"funding_envelope": Decimal("-1")}, "call_envelope_not_negative"),
-        ({"max_cluster_share": Decimal("0")}, "call_ratios_in_range"),
-        ({"max_cluster_share": Decimal("100.5")}, "call_ratios_in_range"),
-        ({"max_in_kind_share": Decimal("-1")}, "call_ratios_in_range"),
-        ({"max_partner_share": Decimal("0")}, "call_ratios_in_range"),
-        ({"min_matching_ratio": Decimal("-0.01")}, "call_ratios_in_range"),
-        ({"min_project_size": Decimal("3"), "max_project_size": Decimal("2")}, "call_project_size_bounds_in_order"),
     ],
 )
 def test_call_database_refuses_impossible_row(fields: dict[str, Any], constraint: str) -> None:

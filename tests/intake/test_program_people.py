@@ -68,6 +68,7 @@ def test_program_people_lists_each_role_s_holders_of_this_program(
         Role.BOARD_MEMBER: ["Bo Board"],
         Role.ASSESSOR: ["Ada Assessor"],
         Role.FUNDER: ["Fran Funder"],
+        Role.IP_MANAGER: [],
     }
     page = response.content.decode()
     assert "Pat Protein" not in page

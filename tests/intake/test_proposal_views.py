@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any, cast
 
@@ -110,6 +111,18 @@ def test_proposal_create_shows_the_form_with_the_applicants_organizations(
 
     assert response.status_code == 200
     assert list(response.context["form"].fields["lead_organization"].queryset) == [organization]
+    assert f'<option value="{organization.pk}" selected>' in response.content.decode()  # the only one: chosen
+
+
+def test_proposal_create_leaves_the_choice_to_an_applicant_of_several_organizations(
+    applicant_client: Client, applicant: User, call: Call, organization: Organization
+) -> None:
+    MembershipFactory(user=applicant, organization=_organization(legal_name="Second Co"))
+
+    response = applicant_client.get(reverse("intake:proposal_create", args=[call.pk]))
+
+    assert response.context["form"].initial.get("lead_organization") is None
+    assert '<option value="" selected>' in response.content.decode()
 
 
 def test_proposal_create_saves_a_draft_led_by_the_applicant(
@@ -349,7 +362,7 @@ def test_proposal_detail_shows_only_the_applicants_actions_in_a_draft(
 ) -> None:
     response = applicant_client.get(reverse("intake:proposal_detail", args=[proposal.pk]))
 
-    actions_shown = [form.action for form, _unmet in response.context["action_forms"]]
+    actions_shown = [form.action for form, *_why in response.context["action_forms"]]
     assert actions_shown == ["submit_loi", "withdraw"]
 
 
@@ -360,7 +373,23 @@ def test_proposal_detail_says_what_is_missing_before_submission(
 
     response = applicant_client.get(reverse("intake:proposal_detail", args=[empty.pk]))
 
-    assert "The proposal is not complete: it lacks a summary." in response.content.decode()
+    page = response.content.decode()
+    # What is missing is counted and listed, and the submit button waits until nothing is.
+    assert "1 thing is missing before it can be submitted" in page
+    assert "<li>a summary</li>" in page
+    assert re.search(
+        r'<button type="submit" class="btn btn-primary" disabled aria-describedby="unmet-submit_loi">', page
+    )
+
+
+def test_proposal_detail_offers_submission_once_nothing_is_missing(
+    applicant_client: Client, proposal: Proposal
+) -> None:
+    response = applicant_client.get(reverse("intake:proposal_detail", args=[proposal.pk]))
+
+    page = response.content.decode()
+    assert "missing before it can be submitted" not in page
+    assert 'aria-describedby="unmet-submit_loi"' not in page
 
 
 def test_proposal_detail_timeline_tells_what_happened_without_staff_names(

@@ -90,7 +90,7 @@ def test_version_freezes_each_answer_with_the_wording_of_that_moment(
 
     version = _freeze(proposal, applicant)
 
-    assert version.data["schema"] == SCHEMA == 2
+    assert version.data["schema"] == SCHEMA == 3
     frozen = {entry["label_en"]: entry for entry in version.data["answers"]}
     assert list(frozen) == ["Size of the lead", "Spending by year", "Commercialization plan"]
     assert frozen["Size of the lead"] == {

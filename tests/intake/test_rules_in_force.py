@@ -15,13 +15,14 @@ from django.utils import timezone, translation
 from accounts.choices import Role
 from accounts.models import User
 from intake.choices import VersionKind
-from intake.eligibility import CLUSTER_SHARE, CODES, WORD_LIMITS, rules_to_data
+from intake.eligibility import CLUSTER_SHARE, WORD_LIMITS, Rules, codes, legacy_rules, rules_to_data
 from intake.models import Call, Proposal, ProposalVersion
 from intake.models.rules_in_force import APPLIED, CALL, FROZEN, RulesInForce
 from intake.selectors import proposal_rules, proposals_rules_prefetch
 from intake.services.versions import SCHEMA
 from intake.states import ProposalState
 from tests.factories import CallFactory, ProposalFactory, UserFactory
+from tests.factories.intake import call_rules_change
 from tests.intake.test_versions import invited_application
 from workflow.actions import proposal_request_changes, proposal_submit_application, proposal_submit_loi
 
@@ -69,11 +70,27 @@ def submitted(call: Call, lead: User) -> Proposal:
 
 
 def _lower_share(call: Call, share: str = "35.00") -> None:
-    Call.objects.filter(pk=call.pk).update(max_cluster_share=Decimal(share), updated_at=timezone.now())
+    call_rules_change(call, max_cluster_share=Decimal(share))
+    Call.objects.filter(pk=call.pk).update(updated_at=timezone.now())
 
 
 def _fresh(proposal: Proposal) -> Proposal:
     return Proposal.objects.select_related("call").get(pk=proposal.pk)
+
+
+def _param(rules: Rules, kind: str, name: str) -> Any:
+    """Return the parameter ``name`` of the first rule of ``kind`` among ``rules``."""
+    rule = rules.first(kind)
+    assert rule is not None, kind
+    return rule.param(name)
+
+
+def _with(rules: Rules, kind: str, **params: Any) -> Rules:
+    """Return ``rules`` with the first rule of ``kind`` given ``params`` (the others unchanged)."""
+    rule = rules.first(kind)
+    assert rule is not None, kind
+    changed = replace(rule, params={**rule.params, **params})
+    return Rules(tuple(changed if row is rule else row for row in rules))
 
 
 def _share_passes(proposal: Proposal) -> bool:
@@ -86,9 +103,11 @@ def _share_passes(proposal: Proposal) -> bool:
 def test_version_freeze_keeps_the_rules_in_force_as_data(submitted: Proposal, call: Call) -> None:
     version = ProposalVersion.objects.get(proposal=submitted)
 
-    assert version.data["schema"] == SCHEMA == 2
+    assert version.data["schema"] == SCHEMA == 3
     assert version.data["rules"] == rules_to_data(Call.objects.get(pk=call.pk).eligibility_rules("application"))
-    assert version.data["rules"]["max_cluster_share"] == "40.00"
+    [share] = [row for row in version.data["rules"] if row["kind"] == "cluster_share"]
+    assert share["params"]["max"] == "40.00"
+    assert all(row["id"] for row in version.data["rules"])
 
 
 def test_version_freeze_keeps_each_verdict_in_english(call: Call, lead: User) -> None:
@@ -98,7 +117,16 @@ def test_version_freeze_keeps_each_verdict_in_english(call: Call, lead: User) ->
         proposal_submit_application(proposal=proposal, by=lead)
 
     verdicts = ProposalVersion.objects.get(proposal=proposal).data["verdicts"]
-    assert [(verdict["code"], verdict["passed"]) for verdict in verdicts] == [(code, True) for code in CODES]
+    rules = Call.objects.get(pk=call.pk).eligibility_rules("application")
+    assert [(verdict["code"], verdict["passed"]) for verdict in verdicts] == [
+        (code, True) for code in codes(rules, stage="application")
+    ]
+    assert [verdict["code"] for verdict in verdicts][:4] == [
+        "min_partners",
+        "min_smes",
+        "funded_types",
+        "cluster_share",
+    ]
     assert verdicts[3]["message"] == (
         "The cluster funds $1,200,000.00 of $3,000,000.00 of eligible costs: 40.00\xa0%, within 40.00\xa0%"
     )
@@ -110,10 +138,11 @@ def test_version_freeze_of_a_letter_keeps_its_word_limit_and_verdict(call: Call,
     proposal_submit_loi(proposal=proposal, by=lead)
 
     data = ProposalVersion.objects.get(proposal=proposal).data
-    assert data["rules"]["word_limit"] == call.loi_word_limit
-    assert data["verdicts"] == [
-        {"code": WORD_LIMITS, "passed": True, "message": f"Every text is within {call.loi_word_limit} words"}
+    assert [(row["kind"], row["params"], row["stages"]) for row in data["rules"]] == [
+        ("word_limit", {"words": 500}, ["loi"])
     ]
+    assert call.word_limit(VersionKind.LOI) == 500
+    assert data["verdicts"] == [{"code": WORD_LIMITS, "passed": True, "message": "Every text is within 500 words"}]
 
 
 # --- Deciding which rules apply ------------------------------------------------------------------
@@ -126,7 +155,7 @@ def test_rules_in_force_submitted_proposal_keeps_its_frozen_rules(submitted: Pro
 
     assert proposal_rules(proposal=proposal).source == FROZEN
     assert proposal_rules(proposal=proposal).version == 1
-    assert proposal.eligibility_rules(VersionKind.APPLICATION).max_cluster_share == Decimal("40.00")
+    assert _param(proposal.eligibility_rules(VersionKind.APPLICATION), "cluster_share", "max") == Decimal("40.00")
     assert _share_passes(proposal) is True
     assert proposal.eligibility_failures() == []
 
@@ -138,7 +167,7 @@ def test_rules_in_force_editable_proposal_reads_the_calls_current_rules(call: Ca
     proposal = _fresh(proposal)
 
     assert proposal_rules(proposal=proposal).source == CALL
-    assert proposal.eligibility_rules(VersionKind.APPLICATION).max_cluster_share == Decimal("35.00")
+    assert _param(proposal.eligibility_rules(VersionKind.APPLICATION), "cluster_share", "max") == Decimal("35.00")
     assert _share_passes(proposal) is False
 
 
@@ -158,7 +187,7 @@ def test_rules_in_force_changes_requested_reads_the_calls_current_rules(submitte
 def test_rules_in_force_resubmission_freezes_the_rules_anew(submitted: Proposal, call: Call, lead: User) -> None:
     staff = cast(User, UserFactory(role=Role.STAFF))
     Proposal.objects.filter(pk=submitted.pk).update(
-        rules_applied=rules_to_data(replace(call.eligibility_rules("application"), min_partners=9)),
+        rules_applied=rules_to_data(_with(call.eligibility_rules("application"), "min_partners", count=9)),
         rules_applied_version=1,
         rules_applied_at=timezone.now(),
     )
@@ -170,7 +199,12 @@ def test_rules_in_force_resubmission_freezes_the_rules_anew(submitted: Proposal,
     proposal_submit_application(proposal=_fresh(submitted), by=lead)
 
     rules = proposal_rules(proposal=_fresh(submitted))
-    assert (rules.source, rules.version, rules.rules.max_cluster_share, rules.rules.min_partners) == (
+    assert (
+        rules.source,
+        rules.version,
+        _param(rules.rules, "cluster_share", "max"),
+        _param(rules.rules, "min_partners", "count"),
+    ) == (
         FROZEN,
         2,
         Decimal("45.00"),
@@ -211,7 +245,13 @@ def test_rules_in_force_older_version_read_from_its_rule_fields(call: Call, lead
     rules = proposal_rules(proposal=_fresh(proposal))
 
     assert (rules.source, rules.version) == (FROZEN, 1)
-    assert rules.rules == replace(Call.objects.get(pk=call.pk).eligibility_rules("application"), max_cluster_share=D45)
+    # The fields read as their rows: every rule at the application, every type's money as industry's.
+    fields = {name: value for name, value in LEGACY_RULES.items() if not name.endswith("word_limit")}
+    assert rules.rules == legacy_rules({**fields, "word_limit": 2000}).at("application")
+    assert _param(rules.rules, "cluster_share", "max") == D45
+    assert [rule.kind for rule in rules.rules] == [
+        rule.kind for rule in Call.objects.get(pk=call.pk).eligibility_rules("application")
+    ]
     assert _share_passes(_fresh(proposal)) is True
 
 
@@ -228,7 +268,10 @@ def test_rules_in_force_older_letter_takes_the_letters_word_limit(call: Call, le
 
     rules = proposal_rules(proposal=_fresh(proposal))
 
-    assert (rules.source, rules.rules.word_limit) == (FROZEN, 3)
+    assert (rules.source, [(rule.kind, rule.params) for rule in rules.rules]) == (
+        FROZEN,
+        [("word_limit", {"words": 3})],
+    )
     assert [check.passed for check in _fresh(proposal).eligibility_checks()] == [False]
 
 

@@ -15,6 +15,7 @@ from accounts.choices import Role
 from accounts.models import User
 from intake.models import Call, Program, Proposal
 from intake.services.call_lists import EligibilitySummary
+from intake.services.rule_rows import default_rules
 from intake.states import ProposalState
 from tests.conftest import client_for
 from tests.factories import CallFactory, ProgramFactory, UserFactory, state_put
@@ -51,19 +52,6 @@ def _call_form(**overrides: Any) -> dict[str, Any]:
         "review_due_at": "2030-08-15T17:00",
         "board_meeting_at": "2030-09-01T10:00",
         "funding_envelope": "25000000.00",
-        "min_partners": "3",
-        "min_smes": "1",
-        "sme_max_employees": "500",
-        "funded_partner_types": ["large_company", "sme"],
-        "max_cluster_share": "40",
-        "min_matching_ratio": "1.00",
-        "max_in_kind_share": "25",
-        "max_partner_share": "70",
-        "min_project_size": "1000000",
-        "max_project_size": "50000000",
-        "loi_word_limit": "500",
-        "application_word_limit": "2000",
-        "required_attachments": ["project_plan"],
         **overrides,
     }
 
@@ -125,7 +113,11 @@ def test_call_create_windows_read_in_call_timezone(staff_client: Client) -> None
     # Vancouver is UTC-8 in January (PST) and UTC-7 in July (PDT).
     assert call.loi_opens_at == datetime(2030, 1, 15, 17, 0, tzinfo=UTC)
     assert call.application_closes_at == datetime(2030, 7, 16, 0, 0, tzinfo=UTC)
-    assert (call.funded_partner_types, call.required_attachments) == (["large_company", "sme"], ["project_plan"])
+    # Its rules start as the default rows; staff change them on its rules page.
+    assert [(rule.kind, rule.params, rule.stages) for rule in call.all_rules()] == [
+        (rule.kind, rule.params, rule.stages) for rule in default_rules()
+    ]
+    assert call.all_rules().first("funded_types").param("types") == ("large_company", "sme")  # type: ignore[union-attr]
 
 
 def test_call_update_form_shows_windows_in_call_timezone(staff_client: Client) -> None:

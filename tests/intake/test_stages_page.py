@@ -40,6 +40,7 @@ def _post(**stages: Any) -> dict[str, Any]:
         "application_include": "on",
         "application_opens_at": "2030-01-15T09:00",
         "application_closes_at": "2030-07-15T12:00",
+        "application_sections": ["description", "ip", "outcomes", "attachments"],
         "questionnaire_advance": Advance.INVITATION,
         "intake_mode": IntakeMode.FIXED,
         "path_figure": "",

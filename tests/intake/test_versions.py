@@ -17,6 +17,7 @@ from accounts.models import User
 from board.models import AgendaItem
 from intake.admin import ProposalVersionAdmin
 from intake.choices import VersionKind
+from intake.eligibility import rules_to_data
 from intake.models import (
     Attachment,
     BudgetLine,
@@ -120,7 +121,9 @@ def test_version_freeze_on_loi_submission_holds_the_letter(applicant: User) -> N
     assert version.data["challenge"] == "Downtime."
     assert version.data["estimated_total_cost"] == "3000000.00"
     assert version.data["consortium"][0]["name"] == proposal.lead_organization.legal_name
-    assert version.data["rules"]["min_partners"] == proposal.call.min_partners
+    # The rules in force at the letter of intent: the factory's call holds it to its word limit alone.
+    assert version.data["rules"] == rules_to_data(proposal.call.eligibility_rules(VersionKind.LOI))
+    assert [(row["kind"], row["params"]) for row in version.data["rules"]] == [("word_limit", {"words": 500})]
     assert version.submitted_at == Proposal.objects.get(pk=proposal.pk).submitted_at
 
 
@@ -202,16 +205,19 @@ def test_version_freeze_queries_do_not_grow_with_the_consortium(applicant: User)
     for _index in range(5):
         member = ConsortiumMember.objects.create(proposal=large, organization=OrganizationFactory())
         BudgetLine.objects.create(member=member, category="other", amount=Decimal("1.00"))
-    small, large = (Proposal.objects.select_related("call", "lead_organization").get(pk=p.pk) for p in (small, large))
+    small, large = (
+        Proposal.objects.select_related("call", "lead_organization", "stage").get(pk=p.pk) for p in (small, large)
+    )
 
     with CaptureQueriesContext(connection) as few:
         proposal_version_freeze(proposal=small, by=applicant, kind=VersionKind.APPLICATION)
     with CaptureQueriesContext(connection) as many:
         proposal_version_freeze(proposal=large, by=applicant, kind=VersionKind.APPLICATION)
 
-    # Members, budget lines, attachments, foreground IP, milestones, the call's questions of the
-    # stage with the answers, the last number, the version and its links to the attachments.
-    assert len(few) == len(many) == 9
+    # Members, budget lines, their consortium roles, their memberships of the program, attachments,
+    # foreground IP, milestones, the call's rule rows, the call's questions of the stage with the
+    # answers, the last number, the version and its links to the attachments.
+    assert len(few) == len(many) == 12
 
 
 def test_version_freeze_of_a_letter_of_intent_reads_only_what_it_can_hold(applicant: User) -> None:
@@ -222,10 +228,10 @@ def test_version_freeze_of_a_letter_of_intent_reads_only_what_it_can_hold(applic
     with CaptureQueriesContext(connection) as captured:
         version = proposal_version_freeze(proposal=proposal, by=applicant, kind=VersionKind.LOI)
 
-    # The count raised, the call's questions of the stage with the answers, the version: the
-    # consortium, budget and attachments are edited only once invited, so a letter of intent
-    # has nothing else to read but its lead organization.
-    assert len(captured) == 3
+    # The count raised, the lead's membership of the program, the call's rule rows, the call's questions
+    # of the stage with the answers, the version: the consortium, budget and attachments are edited only
+    # once invited, so a letter of intent has nothing else to read but its lead organization.
+    assert len(captured) == 5
     assert (version.data["budget"], version.data["milestones"], version.data["foreground_ip"]) == ([], [], [])
     assert version.data["attachments"] == []
     lead = proposal.members.select_related("organization").get(is_lead=True)
@@ -242,6 +248,9 @@ def test_version_freeze_of_a_letter_of_intent_reads_only_what_it_can_hold(applic
             "in_kind_contribution": "0.00",
             "funding_requested": str(lead.funding_requested),
             "background_ip": lead.background_ip,
+            # A letter of intent's lead takes no consortium role yet; not a member of the program here.
+            "roles": [],
+            "member": False,
         }
     ]
 
@@ -256,8 +265,8 @@ def test_version_freeze_counted_by_the_submission_takes_its_number(applicant: Us
     with CaptureQueriesContext(connection) as captured:
         version = proposal_version_freeze(proposal=proposal, by=applicant, kind=VersionKind.LOI, counted=True)
 
-    # The call's questions of the stage with the answers, then the version.
-    assert (len(captured), version.number) == (2, 2)
+    # The lead's membership of the program, the call's questions of the stage with the answers, then the version.
+    assert (len(captured), version.number) == (3, 2)
 
 
 # --- Immutability ----------------------------------------------------------------------------
@@ -447,7 +456,14 @@ def test_versions_compare_lists_only_what_changed(applicant: User) -> None:
     differences = versions_compare(before=first.data, after=second.data)
 
     by_label = {difference.label: difference for difference in differences}
-    assert set(by_label) == {"summary", "estimated total project cost ($)"}
+    # A letter of intent's estimates are its figures (schema 3): its eligible costs and the cluster's
+    # share follow the estimated total cost.
+    assert set(by_label) == {
+        "summary",
+        "estimated total project cost ($)",
+        "eligible costs",
+        "cluster share of eligible costs (%)",
+    }
     assert (
         by_label["estimated total project cost ($)"].before,
         by_label["estimated total project cost ($)"].after,
@@ -467,7 +483,7 @@ def test_version_compare_page_shows_the_differences(applicant: User, staff: User
 
     assert response.status_code == 200
     content = response.content.decode()
-    assert "2 fields differ" in content
+    assert "4 fields differ" in content  # the summary, the estimated cost and the two figures it gives
     assert "Second line, reworded." in content
     assert "4000000.00" in content
 
