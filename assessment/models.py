@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -55,6 +56,17 @@ class Rubric(models.Model):
         help_text=_(
             "Whether an assessor who has submitted their own review of a proposal may then read the other "
             "submitted reviews of it, without the assessors' names. Never before their own."
+        ),
+    )
+    reliability_target = models.DecimalField(
+        _("target reliability"),
+        max_digits=3,
+        decimal_places=2,
+        default=Decimal("0.70"),
+        validators=[MinValueValidator(Decimal("0.05")), MaxValueValidator(Decimal("0.99"))],
+        help_text=_(
+            "The reliability of the assessors' mean score the call aims at: the results say how many "
+            "assessors per proposal would reach it."
         ),
     )
     locked_at = models.DateTimeField(_("locked"), null=True, blank=True)
@@ -426,3 +438,135 @@ class Standing(models.Model):
 
     def __str__(self) -> str:
         return f"{self.proposal_id}: {self.total}"
+
+
+class StageStanding(models.Model):
+    """A proposal's weighted total under one rubric (one assessed stage), the key staff's results rank by.
+
+    One row per proposal assigned under the rubric (the proposals the results rank): made
+    with the proposal's first assignment under it, rewritten by
+    ``assessment.services.standings`` with ``Standing`` whenever one of the proposal's reviews
+    is submitted, reopened or set aside. The total is the results page's own: the mean of the
+    complete submitted reviews' totals (``assessment.scoring``), to the last bit, so the page
+    ranks in the database and reads only one page of scores.
+    """
+
+    rubric = models.ForeignKey(Rubric, on_delete=models.CASCADE, related_name="standings", verbose_name=_("rubric"))
+    proposal = models.ForeignKey(
+        Proposal,
+        on_delete=models.CASCADE,
+        related_name="stage_standings",
+        verbose_name=_("proposal"),
+        db_index=False,  # the unique constraint's index starts with it
+    )
+    #: None while no submitted review scores every criterion of the rubric.
+    total = models.FloatField(_("weighted total"), null=True, blank=True)
+    #: Whether ``total`` is set: the ranking's first key, so the unscored come last in one index
+    #: on SQLite and PostgreSQL alike (they order NULL differently, and SQLite's indexes take no NULLS LAST).
+    scored = models.BooleanField(_("scored"), default=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("standing at a stage")
+        verbose_name_plural = _("standings at a stage")
+        constraints = [models.UniqueConstraint(fields=["proposal", "rubric"], name="stage_standing_once_per_rubric")]
+        indexes = [
+            # The results' order: a page is read down this index, only ties on a total sorted.
+            models.Index(fields=["rubric", "-scored", "-total", "proposal"], name="stage_standing_ranking")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.proposal_id} · {self.rubric_id}: {self.total}"
+
+
+class CalibrationFit(models.Model):
+    """The fit of the assessor-offset model to one rubric's reviews, with the stage's reliability and chances' seed.
+
+    ``assessment.services.calibration`` rewrites it with the proposals' ``CalibratedStanding``
+    rows wherever the standings are recomputed. ``reliability`` holds, for the weighted total
+    (key ``"total"``) and each criterion (its key), ICC(1,1), ICC(1,k), alpha with their intervals
+    and the Spearman-Brown count (``assessment.reliability.Reliability.as_dict``).
+    """
+
+    rubric = models.OneToOneField(
+        Rubric, on_delete=models.CASCADE, primary_key=True, related_name="calibration", verbose_name=_("rubric")
+    )
+    noise_variance = models.FloatField(_("noise variance"), default=0)
+    offset_variance = models.FloatField(_("assessor offset variance"), default=0)
+    within_variance = models.FloatField(_("within-proposal variance"), default=0)
+    calibrated = models.PositiveIntegerField(_("proposals calibrated"), default=0)
+    fallbacks = models.PositiveIntegerField(_("proposals kept raw"), default=0)
+    reliability = models.JSONField(_("reliability"), default=dict, blank=True)
+    #: The chances' generator seed and number of draws, recorded so that anyone can draw them again.
+    chance_seed = models.BigIntegerField(_("seed of the chances"), null=True, blank=True)
+    chance_draws = models.PositiveIntegerField(_("draws"), default=0)
+    #: The envelope less what was committed when the chances were drawn (None: no chances at this stage).
+    chance_remaining = models.DecimalField(
+        _("remaining envelope"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    fitted_at = models.DateTimeField(_("fitted"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("calibration")
+        verbose_name_plural = _("calibrations")
+
+    def __str__(self) -> str:
+        return f"{self.rubric_id} · {self.fitted_at:%Y-%m-%d %H:%M}"
+
+
+class CalibratedStanding(models.Model):
+    """A proposal's calibrated weighted total under one rubric, beside (never instead of) its raw total.
+
+    ``calibrated`` is None when the proposal keeps its raw score; ``fallback`` says why
+    (``assessment.calibration.Fallback``). ``low`` and ``high`` bound the 90 % interval of
+    the score used (calibrated, or the raw mean's). ``chance`` is the share of the recorded
+    draws in which it is funded (None away from the application stage).
+    """
+
+    class Reason(models.TextChoices):
+        NONE = "", _("Calibrated")
+        NO_LINKING_ASSESSOR = "no_linking_assessor", _("None of its assessors scored another proposal")
+        DISCONNECTED = "disconnected", _("Its assessors share no proposal with the calibrated group")
+        THIN_GRAPH = "thin_graph", _("Too few assessors score several proposals to separate them from quality")
+        NO_REVIEW = "no_review", _("No complete review yet")
+
+    class Chance(models.TextChoices):
+        ALWAYS = "always", _("Always funded")
+        SOMETIMES = "sometimes", _("Sometimes funded")
+        NEVER = "never", _("Never funded")
+
+    rubric = models.ForeignKey(
+        Rubric, on_delete=models.CASCADE, related_name="calibrated_standings", verbose_name=_("rubric")
+    )
+    proposal = models.ForeignKey(
+        Proposal,
+        on_delete=models.CASCADE,
+        related_name="calibrated_standings",
+        verbose_name=_("proposal"),
+        db_index=False,  # the unique constraint's index starts with it
+    )
+    raw = models.FloatField(_("raw total"), null=True, blank=True)
+    calibrated = models.FloatField(_("calibrated total"), null=True, blank=True)
+    low = models.FloatField(_("interval low"), null=True, blank=True)
+    high = models.FloatField(_("interval high"), null=True, blank=True)
+    fallback = models.CharField(_("kept raw because"), max_length=24, choices=Reason.choices, blank=True)
+    #: Each criterion's calibrated mean on its own scale, by the criterion's key (None where kept raw).
+    criteria = models.JSONField(_("calibrated criteria"), default=dict, blank=True)
+    chance = models.FloatField(_("chance of funding"), null=True, blank=True)
+    chance_label = models.CharField(_("funded"), max_length=12, choices=Chance.choices, blank=True)
+    fitted_at = models.DateTimeField(_("fitted"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("calibrated standing")
+        verbose_name_plural = _("calibrated standings")
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "rubric"], name="calibrated_standing_once_per_rubric")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.proposal_id} · {self.rubric_id}: {self.calibrated}"
+
+    @property
+    def ranking_score(self) -> float | None:
+        """The score the calibrated ranking uses: calibrated where it could be, raw otherwise."""
+        return self.calibrated if self.calibrated is not None else self.raw

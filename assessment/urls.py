@@ -19,6 +19,7 @@ urlpatterns = [
     path("staff/reviews/<int:pk>/reopen/", review_views.review_reopen, name="review_reopen"),
     path("staff/calls/<int:pk>/results/", result_views.call_results_page, name="results"),
     path("staff/calls/<int:pk>/results.csv", result_views.call_results_csv, name="results_csv"),
+    path("staff/calls/<int:pk>/results/recompute/", result_views.call_results_recompute, name="results_recompute"),
     path("assessors/invitations/<str:token>/", pool_views.invitation, name="invitation"),
     path("staff/assessors/", pool_views.pool, name="pool"),
     path("staff/assessors/invite/", pool_views.pool_invite, name="pool_invite"),

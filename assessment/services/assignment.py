@@ -17,6 +17,8 @@ from accounts.models import User
 from assessment.choices import AssignmentState, ReviewState
 from assessment.models import Assignment, Review
 from assessment.services.pair_checks import LIVE, assessor_load, pair_check, rubric_at
+from assessment.services.standings import stage_standings_create
+from intake.locks import proposal_locked
 from intake.models import Proposal
 from records.events import Event
 from records.notifications import notification_list_create, notification_rows
@@ -28,7 +30,7 @@ def assignment_create(*, proposal: Proposal, assessor: User, by: User, due_at: d
     The assignment is under the rubric of the stage the proposal is in, whose k it fills.
     """
     with transaction.atomic():
-        locked = Proposal.objects.select_for_update().select_related("call", "stage").get(pk=proposal.pk)
+        locked = proposal_locked(Proposal.objects.select_for_update().select_related("call", "stage"), proposal.pk)
         rubric = rubric_at(proposal=locked)
         profile = pair_check(proposal=locked, assessor=assessor, rubric=rubric)
         if assessor_load(assessor, locked.call_id) >= profile.max_assignments_per_call:
@@ -49,6 +51,7 @@ def assignment_create(*, proposal: Proposal, assessor: User, by: User, due_at: d
         assignment = Assignment.objects.create(
             proposal=locked, assessor=assessor, rubric=rubric, due_at=due, assigned_by=by
         )
+        stage_standings_create([(locked.pk, rubric.pk)])
         notification_list_create(
             notification_rows(
                 event=Event.ASSIGNMENTS_OFFERED,

@@ -32,6 +32,7 @@ from assessment.services.pair_checks import (
     rubric_of,
 )
 from assessment.services.planning import names_listed
+from assessment.services.standings import stage_standings_create
 from intake.models import Call, Proposal
 from intake.states import ProposalState
 from records.events import Event
@@ -174,6 +175,7 @@ def assignment_plan_accept(*, plan: AssignmentPlan, by: User, expected_pairs: in
             ],
             batch_size=5000,
         )
+        stage_standings_create((assignment.proposal_id, assignment.rubric.pk) for assignment in created)
         locked.state, locked.decided_at = PlanState.ACCEPTED, now
         locked.save(update_fields=["state", "decided_at"])
         titles: dict[int, list[tuple[int, str]]] = defaultdict(list)

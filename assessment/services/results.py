@@ -1,8 +1,12 @@
-"""Use cases of results: a call's proposals ranked by weighted total, and the export of every score, per stage.
+"""Use cases of results: a call's proposals ranked by weighted total, a page at a time, and the export of every score.
 
-The arithmetic is ``assessment.scoring``'s; here are only the reads, a constant number of
-queries whatever the number of proposals. Only submitted reviews count. Staff only: the
-views check the role; nothing here is shown to assessors or applicants.
+The arithmetic is ``assessment.scoring``'s. The ranking is read in the database from each
+proposal's stored standing at the stage (``assessment.models.StageStanding``, kept by
+``assessment.services.standings`` as reviews are submitted, reopened or set aside, to the
+same last bit as the rows' own totals); only the page's rows read their scores, so the
+page takes the same queries and about the same time whatever the number of proposals. Only
+submitted reviews count. Staff only: the views check the role; nothing here is shown to
+assessors or applicants.
 """
 
 from __future__ import annotations
@@ -10,18 +14,25 @@ from __future__ import annotations
 import csv
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.core.paginator import Page, Paginator
+from django.db import connection
+from django.db.models import Count, F
+from django.db.models.functions import Collate
 
 from assessment.choices import AssignmentState, ReviewState
-from assessment.models import Criterion, Rubric, Score
+from assessment.models import Assignment, CalibratedStanding, CalibrationFit, Criterion, Rubric, Score, StageStanding
 from assessment.scoring import ProposalScores, Scale, proposal_scores
+from assessment.services.standings import SCORE_COLUMNS
 from intake.choices import STAGE_ORDER, VersionKind
 from intake.models import Call, Proposal
+
+#: Rows on a page of the ranking, as on the board's agenda.
+PAGE_SIZE = 50
 
 
 @dataclass(frozen=True)
@@ -38,88 +49,196 @@ class ResultRow:
     means: list[float | None]
     #: (assessor's name, review id) of each submitted review, for staff to reopen one.
     reviews: list[tuple[str, int]]
+    #: Each criterion with its mean, for a page that lists them down rather than across.
+    criterion_means: list[tuple[Criterion, float | None]] = field(default_factory=list)
+    #: The calibrated total beside the raw one, its interval, why it kept raw, and its chance of funding.
+    calibration: CalibratedStanding | None = None
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """The reliability of one criterion (or of the weighted total, ``criterion`` None) as stored by the fit."""
+
+    criterion: Criterion | None
+    proposals: int
+    icc1: list[float | None]
+    icck: list[float | None]
+    k0: float | None
+    alpha: list[float | None]
+    assessors_needed: int | None
+    target: float
 
 
 @dataclass(frozen=True)
 class CallResults:
     rubric: Rubric | None
     criteria: list[Criterion]
+    #: The rows of ``page``, in the ranking's order.
     rows: list[ResultRow]
     stage: str = VersionKind.APPLICATION
+    #: The page shown (None without a rubric): its paginator counts every proposal ranked.
+    page: Page | None = None
+    #: The rubric's calibration (None before its first fit) and its reliability, the total first.
+    fit: CalibrationFit | None = None
+    agreement: list[Agreement] = field(default_factory=list)
+
+
+def _agreement(fit: CalibrationFit | None, criteria: list[Criterion]) -> list[Agreement]:
+    """Return the stored reliability of the weighted total and of each criterion, in the rubric's order."""
+    if fit is None:
+        return []
+    found = []
+    for key, criterion in [("total", None), *((str(c.pk), c) for c in criteria)]:
+        measured = fit.reliability.get(key)
+        if measured:
+            found.append(
+                Agreement(
+                    criterion=criterion,
+                    proposals=measured["proposals"],
+                    icc1=measured["icc1"],
+                    icck=measured["icck"],
+                    k0=measured["k0"],
+                    alpha=measured["alpha"],
+                    assessors_needed=measured["assessors_needed"],
+                    target=measured["target"],
+                )
+            )
+    return found
 
 
 def results_stages(*, call: Call) -> list[tuple[str, str]]:
     """Return the stages of ``call`` whose results staff may read: its assessed stages (and the full application)."""
-    kinds = set(call.stages.filter(assessed=True).values_list("kind", flat=True)) | {VersionKind.APPLICATION}
+    kinds = {stage.kind for stage in call.stages.all() if stage.assessed} | {VersionKind.APPLICATION}
     return [(kind.value, str(kind.label)) for kind in STAGE_ORDER if kind in kinds]
 
 
-def call_results(*, call: Call, stage: str = VersionKind.APPLICATION) -> CallResults:
-    """Return ``call``'s proposals assessed at ``stage`` ranked by weighted total (unscored last), in four queries.
+def _title_as_python_sorts() -> Any:
+    """Return the proposal's title ordered by code point, as Python compares strings (SQLite's default already is)."""
+    title = F("proposal__title")
+    return Collate(title, "C") if connection.vendor == "postgresql" else title
 
-    Each stage is ranked under its own rubric, from the reviews of that stage only.
+
+def call_results(
+    *, call: Call, stage: str = VersionKind.APPLICATION, page_number: str | int | None = 1, per_page: int | None = None
+) -> CallResults:
+    """Return page ``page_number`` of ``call``'s proposals assessed at ``stage``, ranked by weighted total.
+
+    The ranking: highest total first, ties by title then key; proposals without a complete
+    review last, by title then key. A rank is the place among the scored. Each stage is ranked
+    under its own rubric, from the reviews of that stage only. ``per_page`` rows a page
+    (``PAGE_SIZE`` unless told); an invalid page number gives the nearest page. Six queries,
+    each reading one page's rows or an index, whatever the number of proposals.
     """
-    rubric = Rubric.objects.filter(call=call, stage=stage).first()
+    # The rubric comes with its criteria; a rubric without any is read alone.
+    criteria = list(
+        Criterion.objects.filter(rubric__call=call, rubric__stage=stage)
+        .select_related("rubric", "rubric__calibration")
+        .order_by("position", "pk")
+    )
+    rubric = (
+        criteria[0].rubric
+        if criteria
+        else Rubric.objects.filter(call=call, stage=stage).select_related("calibration").first()
+    )
     if rubric is None:
         return CallResults(rubric=None, criteria=[], rows=[], stage=stage)
-    criteria = list(rubric.criteria.order_by("position"))
+    # Every proposal assigned under the rubric has a standing (``stage_standings_create``): read
+    # down the ranking's index, so a page sorts only the ties on a total, not every proposal.
+    ranking = (
+        StageStanding.objects.filter(rubric=rubric)
+        .select_related("proposal")
+        .order_by("-scored", "-total", _title_as_python_sorts(), "proposal_id")
+        # The lifecycle reads the state as each proposal loads.
+        .only("proposal_id", "rubric_id", "total", "proposal__title", "proposal__state")
+    )
+    page = Paginator(ranking, per_page or PAGE_SIZE).get_page(page_number)
+    proposals = [standing.proposal for standing in page.object_list]
+    rows = _rows(proposals, rubric, criteria, first_rank=page.start_index())
+    fit = getattr(rubric, "calibration", None)
+    return CallResults(
+        rubric=rubric,
+        criteria=criteria,
+        rows=rows,
+        stage=stage,
+        page=page,
+        fit=fit,
+        agreement=_agreement(fit, criteria),
+    )
+
+
+def proposal_results(*, proposal: Proposal) -> list[CallResults]:
+    """Return ``proposal``'s results at each stage it was assessed at, as the call's results show them (staff only).
+
+    Its criteria's means, weighted total, spread and reviews per stage, earliest stage first,
+    unranked (a rank among one would say nothing); a stage without a rubric or an assignment of
+    the proposal is left out. One query for the rubrics, three per rubric (at most one per stage).
+    """
+    rubrics = Rubric.objects.filter(call_id=proposal.call_id, assignments__proposal=proposal).distinct()
+    by_stage = {rubric.stage: rubric for rubric in rubrics}
+    found = []
+    for kind in STAGE_ORDER:
+        rubric = by_stage.get(kind)
+        if rubric is None:
+            continue
+        criteria = list(rubric.criteria.order_by("position", "pk"))
+        rows = [replace(row, rank=None) for row in _rows([proposal], rubric, criteria, first_rank=1)]
+        found.append(CallResults(rubric=rubric, criteria=criteria, rows=rows, stage=kind))
+    return found
+
+
+def _rows(proposals: list[Proposal], rubric: Rubric, criteria: list[Criterion], *, first_rank: int) -> list[ResultRow]:
+    """Return the rows of ``proposals`` (in the ranking's order) with scores, flags, reviews, calibration (3 reads)."""
+    ids = [proposal.pk for proposal in proposals]
     scales = [Scale(key=c.pk, weight=c.weight, low=c.scale_min, high=c.scale_max) for c in criteria]
     reviews: dict[int, dict[int, dict[int, int]]] = defaultdict(lambda: defaultdict(dict))
-    names: dict[int, str] = {}
     review_ids: dict[int, dict[int, int]] = defaultdict(dict)
-    for proposal_id, assessor_id, name, review_id, criterion_id, value in Score.objects.filter(
-        review__state=ReviewState.SUBMITTED, review__assignment__rubric=rubric, value__isnull=False
-    ).values_list(
-        "review__assignment__proposal_id",
-        "review__assignment__assessor_id",
-        "review__assignment__assessor__display_name",
-        "review_id",
-        "criterion_id",
-        "value",
+    names: dict[int, str] = {}
+    for proposal_id, _rubric, assessor_id, review_id, criterion_id, value, name in (
+        Score.objects.filter(
+            review__state=ReviewState.SUBMITTED,
+            review__assignment__rubric=rubric,
+            review__assignment__proposal_id__in=ids,
+            value__isnull=False,
+        )
+        .order_by("review_id", "criterion_id")
+        .values_list(*SCORE_COLUMNS, "review__assignment__assessor__display_name")
     ):
         review_ids[proposal_id][assessor_id] = review_id
-        if value is not None:  # filtered out, but the column is nullable
-            reviews[proposal_id][assessor_id][criterion_id] = value
+        reviews[proposal_id][assessor_id][criterion_id] = value
         names[assessor_id] = name
-    proposals = (
-        Proposal.objects.filter(assessment_assignments__rubric=rubric)
-        .annotate(
-            submitted=Count(
-                "assessment_assignments",
-                filter=Q(
-                    assessment_assignments__rubric=rubric,
-                    assessment_assignments__state=AssignmentState.ACCEPTED,
-                    assessment_assignments__review__state=ReviewState.SUBMITTED,
-                ),
-                distinct=True,
-            )
+    submitted = dict(
+        Assignment.objects.filter(
+            proposal_id__in=ids, rubric=rubric, state=AssignmentState.ACCEPTED, review__state=ReviewState.SUBMITTED
         )
-        .order_by("pk")
-        .distinct()
+        .order_by()
+        .values_list("proposal_id")
+        .annotate(count=Count("pk", distinct=True))
     )
+    calibrated = {
+        standing.proposal_id: standing
+        for standing in CalibratedStanding.objects.filter(rubric=rubric, proposal_id__in=ids)
+    }
     threshold = float(settings.ASSESSMENT_OUTLIER_POINTS)
-    unranked = []
-    for proposal in proposals:
+    rows = []
+    for index, proposal in enumerate(proposals):
         complete = {who: scores for who, scores in reviews[proposal.pk].items() if len(scores) == len(scales)}
         scores = proposal_scores(complete, scales, threshold=threshold)
-        unranked.append((proposal, scores))
-    unranked.sort(key=lambda pair: (pair[1].total is None, -(pair[1].total or 0), pair[0].title, pair[0].pk))
-    rows = []
-    for index, (proposal, scores) in enumerate(unranked, start=1):
         rows.append(
             ResultRow(
-                rank=index if scores.total is not None else None,
+                rank=first_rank + index if scores.total is not None else None,
                 proposal=proposal,
                 scores=scores,
-                submitted=proposal.submitted,
+                submitted=submitted.get(proposal.pk, 0),
                 required=rubric.assessors_per_proposal,
                 passed=None if scores.total is None else Decimal(str(round(scores.total, 2))) >= rubric.pass_threshold,
                 outlier_names=sorted(names[who] for who in scores.outliers),
                 means=[scores.means[criterion.pk] for criterion in criteria],
+                criterion_means=[(criterion, scores.means[criterion.pk]) for criterion in criteria],
                 reviews=sorted((names[who], review) for who, review in review_ids[proposal.pk].items()),
+                calibration=calibrated.get(proposal.pk),
             )
         )
-    return CallResults(rubric=rubric, criteria=criteria, rows=rows, stage=stage)
+    return rows
 
 
 # --- The export -----------------------------------------------------------------------------
@@ -142,13 +261,60 @@ class _Echo:
         return value
 
 
-EXPORT_HEADER = ("proposal", "assessor", "criterion", "score", "comment", "recommendation", "confidence")
+EXPORT_HEADER = (
+    "proposal",
+    "assessor",
+    "criterion",
+    "score",
+    "comment",
+    "recommendation",
+    "confidence",
+    "raw total",
+    "calibrated total",
+    "interval low (90%)",
+    "interval high (90%)",
+    "kept raw because",
+    "chance of funding",
+    "funded",
+)
+#: The header of the export's second table: the agreement of the assessors, after a blank line.
+RELIABILITY_HEADER = (
+    "reliability of",
+    "proposals",
+    "ICC(1,1)",
+    "ICC(1,1) low",
+    "ICC(1,1) high",
+    "ICC(1,k)",
+    "ICC(1,k) low",
+    "ICC(1,k) high",
+    "k0",
+    "alpha",
+    "alpha low",
+    "alpha high",
+    "target",
+    "assessors needed",
+)
+
+
+def _figure(value: float | None) -> str:
+    return "" if value is None else f"{value:.4f}"
 
 
 def call_scores_csv(*, call: Call, stage: str = VersionKind.APPLICATION) -> Iterator[str]:
-    """Yield the CSV lines of every score of the submitted reviews of ``call`` at ``stage``, one per score."""
+    """Yield the CSV lines of every score of the submitted reviews of ``call`` at ``stage``, one per score.
+
+    Each row carries its proposal's raw and calibrated totals, the interval, why it kept its
+    raw score, and its chance of funding; after a blank line, the assessors' agreement on the
+    weighted total and on each criterion.
+    """
     writer = csv.writer(_Echo())
     yield writer.writerow(EXPORT_HEADER)
+    rubric = Rubric.objects.filter(call=call, stage=stage).select_related("calibration").first()
+    calibrated = (
+        {standing.proposal_id: standing for standing in CalibratedStanding.objects.filter(rubric=rubric)}
+        if rubric is not None
+        else {}
+    )
     scores = (
         Score.objects.filter(
             review__state=ReviewState.SUBMITTED,
@@ -159,6 +325,7 @@ def call_scores_csv(*, call: Call, stage: str = VersionKind.APPLICATION) -> Iter
             "review__assignment__proposal__title", "review__assignment__proposal_id", "review_id", "criterion__position"
         )
         .values_list(
+            "review__assignment__proposal_id",
             "review__assignment__proposal__title",
             "review__assignment__assessor__display_name",
             "criterion__name_en",
@@ -168,5 +335,41 @@ def call_scores_csv(*, call: Call, stage: str = VersionKind.APPLICATION) -> Iter
             "review__confidence",
         )
     )
-    for row in scores.iterator(chunk_size=2000):
-        yield writer.writerow([csv_safe(cell) for cell in row])
+    for proposal_id, *row in scores.iterator(chunk_size=2000):
+        standing = calibrated.get(proposal_id)
+        extra = (
+            [
+                _figure(standing.raw),
+                _figure(standing.calibrated),
+                _figure(standing.low),
+                _figure(standing.high),
+                standing.fallback,
+                _figure(standing.chance),
+                standing.chance_label,
+            ]
+            if standing is not None
+            else [""] * 7
+        )
+        yield writer.writerow([csv_safe(cell) for cell in [*row, *extra]])
+    if rubric is None:
+        return
+    fit = getattr(rubric, "calibration", None)
+    criteria = list(rubric.criteria.order_by("position", "pk"))
+    agreement = _agreement(fit, criteria)
+    if not agreement:
+        return
+    yield writer.writerow([])
+    yield writer.writerow(RELIABILITY_HEADER)
+    for measured in agreement:
+        yield writer.writerow(
+            [
+                csv_safe(measured.criterion.name_en if measured.criterion else "weighted total"),
+                measured.proposals,
+                *map(_figure, measured.icc1),
+                *map(_figure, measured.icck),
+                _figure(measured.k0),
+                *map(_figure, measured.alpha),
+                measured.target,
+                "" if measured.assessors_needed is None else measured.assessors_needed,
+            ]
+        )

@@ -5,11 +5,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.choices import Role
 from accounts.decorators import AuthenticatedRequest, role_required
 from accounts.form_handling import form_submit
+from assessment.choices import AssignmentState
 from assessment.forms.conflicts import CONFLICT, ConflictRecordForm, DeclarationForm
 from assessment.services import conflicts as services
 from intake.selectors import call_for_staff
@@ -22,20 +24,32 @@ def declare(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     declaration = services.assignment_for_declaration(user=request.user, pk=pk)
     form = DeclarationForm(request.POST or None)
 
-    def save() -> str:
+    def save() -> tuple[str, str]:
+        assignment = declaration.assignment
         if form.cleaned_data["answer"] == CONFLICT:
-            services.conflict_declare(
-                assignment=declaration.assignment, by=request.user, nature=form.cleaned_data["nature"]
+            services.conflict_declare(assignment=assignment, by=request.user, nature=form.cleaned_data["nature"])
+            return (
+                _("Your conflict of interest is recorded and the assignment withdrawn. Staff are told."),
+                reverse("assessment:dashboard"),
             )
-            return _("Your conflict of interest is recorded and the assignment withdrawn. Staff are told.")
-        services.conflict_declare_none(assignment=declaration.assignment, by=request.user)
-        return _("Thank you. You can now read the proposal.")
+        current = services.conflict_declare_none(assignment=assignment, by=request.user)
+        # On to the proposal: its review once accepted, or else the answer that opens it.
+        if current.state == AssignmentState.ACCEPTED:
+            return (
+                _("Thank you. You can now read the proposal and review it."),
+                reverse("assessment:review", kwargs={"pk": assignment.pk}),
+            )
+        return (
+            _("Thank you. Accept the assignment to read the proposal and review it, or decline it."),
+            reverse("assessment:respond", kwargs={"pk": assignment.pk}),
+        )
 
     # Every refusal, a forbidden one too, is said on the form.
     done = form_submit(request, form, save, raised=lambda error: False)
     if done.saved and done.result is not None:
-        messages.success(request, done.result)
-        return redirect("assessment:dashboard")
+        message, url = done.result
+        messages.success(request, message)
+        return redirect(url)
     return render(request, "assessment/declare.html", {"declaration": declaration, "form": form}, status=done.status)
 
 

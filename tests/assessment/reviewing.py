@@ -16,7 +16,7 @@ from accounts.choices import Role
 from accounts.models import User
 from assessment.choices import AssignmentState, Confidence, Recommendation, ReviewState
 from assessment.models import Assignment, Criterion, Review, Rubric, Score
-from assessment.services.standings import standings_refresh
+from assessment.services.standings import stage_standings_create, standings_refresh
 from intake.choices import VersionKind
 from intake.models import Call, Proposal
 from tests.factories import UserFactory
@@ -67,7 +67,7 @@ def assignment_make(
 ) -> Assignment:
     """Return an assignment of ``assessor`` (a new one if None) to ``proposal``; ``declared``: no conflict said."""
     now = timezone.now()
-    return Assignment.objects.create(
+    assignment = Assignment.objects.create(
         proposal=proposal,
         assessor=assessor or assessor_make(),
         rubric=rubric,
@@ -76,6 +76,8 @@ def assignment_make(
         no_conflict_declared_at=now if declared else None,
         responded_at=now if state != AssignmentState.OFFERED else None,
     )
+    stage_standings_create([(proposal.pk, rubric.pk)])  # as the assignments' services do
+    return assignment
 
 
 def review_make(

@@ -327,7 +327,9 @@ def test_staff_set_a_rubric_invite_assessors_assign_optimally_and_read_the_ranke
     assert [cy.get(url).status_code for url in (crops_version, letters)] == [404, 404]
 
     # Ada declares no conflict on crops, but a conflict on welds: it is withdrawn and staff are told.
-    assert "Thank you. You can now read the proposal." in text_of(declare(ada, CROPS))
+    declared = declare(ada, CROPS)
+    assert "Thank you. Accept the assignment to read the proposal and review it, or decline it." in text_of(declared)
+    assert declared.request["PATH_INFO"] == assignment_of(ada, CROPS, "")  # the assignment's answer, not the dashboard
     ada_crops = accept(ada, CROPS)
     assert letters in ada_crops.content.decode()  # the submitted documents are linked
     assert [ada.get(url).status_code for url in (crops_version, letters)] == [200, 200]
@@ -386,7 +388,8 @@ def test_staff_set_a_rubric_invite_assessors_assign_optimally_and_read_the_ranke
     # Staff read the ranking: welds first thanks to the economy's weight, crops flagged.
     results = staff_client.get(reverse("assessment:results", args=[call.pk]))
     assert results.status_code == 200
-    ranking = [(row[0], row[1], row[2], row[8], row[9], row[10], row[11]) for row in
+    # Rank, title, reviews, the raw total, then (after the calibrated total and the chance) spread, result, flags.
+    ranking = [(row[0], row[1], row[2], row[8], row[11], row[12], row[13]) for row in
                rows_of(results, after="<table")]  # fmt: skip
     assert ranking == [
         ("1", WELDS, "2 / 2", "77.1", "0.0", "Pass", ""),
@@ -398,7 +401,10 @@ def test_staff_set_a_rubric_invite_assessors_assign_optimally_and_read_the_ranke
     assert export.status_code == 200
     assert export.streaming
     assert export["Content-Type"] == "text/csv; charset=utf-8"
-    lines = list(csv.reader(StringIO(b"".join(export.streaming_content).decode())))
+    everything = list(csv.reader(StringIO(b"".join(export.streaming_content).decode())))
+    # The scores, then after a blank line the reliability table; each score row ends with its proposal's
+    # calibration and chance (docs/decision-quality.md).
+    lines = [line[:7] for line in everything[: everything.index([])]]
     assert lines[0] == ["proposal", "assessor", "criterion", "score", "comment", "recommendation", "confidence"]
     assert len(lines) == 1 + 6 * 5
     # Ordered by proposal, then review, then criterion: crops' first review is Ada's.

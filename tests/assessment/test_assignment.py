@@ -23,11 +23,13 @@ from assessment.models import (
     PairRule,
     PlannedPair,
     Rubric,
+    StageStanding,
 )
 from assessment.services.assignment import assignment_create, assignment_withdraw
 from assessment.services.pair_rules import pair_rule_set
 from assessment.services.plan_acceptance import assignment_plan_accept, assignment_plan_discard, planned_pair_remove
 from assessment.services.planning import assignment_plan_compute, conflicted_pairs
+from assessment.services.results import call_results
 from intake.choices import VersionKind
 from intake.models import Call, ConsortiumMember, Proposal
 from intake.states import ProposalState
@@ -199,6 +201,20 @@ def test_accept_writes_offered_assignments_and_tells_each_assessor_once(call: Ca
         assert len(notification.context["assignments"]) == 2
     plan.refresh_from_db()
     assert plan.state == PlanState.ACCEPTED
+    # The results rank every assigned proposal, unscored until a review is in.
+    standings = StageStanding.objects.filter(proposal__in=proposals)
+    assert sorted(standings.values_list("proposal_id", "total", "scored")) == sorted(
+        (p.pk, None, False) for p in proposals
+    )
+
+
+def test_assign_by_hand_puts_the_proposal_in_the_results_unscored(call: Call, staff: User) -> None:
+    proposal = _proposal(call)
+
+    assignment = assignment_create(proposal=proposal, assessor=_assessor(), by=staff)
+
+    (row,) = call_results(call=call, stage=assignment.rubric.stage).rows
+    assert (row.proposal.pk, row.rank, row.submitted, row.scores.total) == (proposal.pk, None, 0, None)
 
 
 def test_accept_refuses_whole_plan_when_a_conflict_appeared(call: Call, staff: User) -> None:

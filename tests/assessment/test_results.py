@@ -12,9 +12,11 @@ from django.test import Client
 from django.urls import reverse
 
 from assessment.models import Rubric
-from assessment.services.results import call_results, csv_safe
+from assessment.services import results
+from assessment.services.results import PAGE_SIZE, call_results, csv_safe
 from tests.assessment.reviewing import assessor_make, assignment_make, review_make, rubric_make
 from tests.factories import ProposalFactory
+from workflow import reviews as review_actions
 
 pytestmark = pytest.mark.django_db
 
@@ -70,18 +72,105 @@ def test_results_flag_the_assessor_far_from_the_others(rubric: Rubric, settings:
     assert call_results(call=rubric.call).rows[0].outlier_names == []
 
 
-@pytest.mark.parametrize("count", [1, 30])
+@pytest.mark.parametrize("count", [1, 60])
 def test_results_page_reads_in_constant_queries(
     count: int, rubric: Rubric, staff_client: Client, django_assert_max_num_queries: Any
 ) -> None:
     for index in range(count):
         _scored(rubric, f"Proposal {index}", (index % 6, index % 11), (3, 3))
 
-    with django_assert_max_num_queries(11):  # the stages assessed
+    # The session, user, call with its stages and cut-offs, the layout's programs, the criteria
+    # with their rubric (and its calibration), the count, the page's ranking, its scores, its reviews in
+    # and its calibrated standings (one query more than before calibration, whatever the rows).
+    with django_assert_max_num_queries(12):
         response = staff_client.get(reverse("assessment:results", kwargs={"pk": rubric.call_id}))
 
     assert response.status_code == 200
-    assert len(response.context["results"].rows) == count
+    assert len(response.context["results"].rows) == min(count, PAGE_SIZE)
+    assert response.context["results"].page.paginator.count == count
+
+
+# --- Pages of the ranking --------------------------------------------------------------------
+
+
+@pytest.fixture
+def ranked(rubric: Rubric) -> list[str]:
+    """Seven proposals in the order the ranking must give: ties by title then key, the unscored last."""
+    _scored(rubric, "Beta", (4, 8))  # 80, tied with Alpha: by title
+    _scored(rubric, "Alpha", (4, 8))
+    _scored(rubric, "Top", (5, 10))
+    _scored(rubric, "Same", (2, 4))  # 40, twice, with the same title: by key
+    _scored(rubric, "Same", (2, 4))
+    _scored(rubric, "aardvark", (2, 4))  # 40 too: lower case after upper case, as Python sorts
+    unscored = ProposalFactory(call=rubric.call, title="Awaiting", application=False)
+    review_make(assignment_make(unscored, rubric=rubric), submitted=False)
+    return ["Top", "Alpha", "Beta", "Same", "Same", "aardvark", "Awaiting"]
+
+
+def _page(rubric: Rubric, number: Any, per_page: int = 3) -> Any:
+    return call_results(call=rubric.call, page_number=number, per_page=per_page)
+
+
+def test_results_pages_keep_the_ranking_and_its_ranks_across_pages(rubric: Rubric, ranked: list[str]) -> None:
+    pages = [_page(rubric, number) for number in (1, 2, 3)]
+
+    rows = [row for page in pages for row in page.rows]
+    assert [row.proposal.title for row in rows] == ranked
+    assert [row.rank for row in rows] == [1, 2, 3, 4, 5, 6, None]
+    same = [row.proposal.pk for row in rows if row.proposal.title == "Same"]
+    assert same == sorted(same)
+    assert [(page.page.number, page.page.has_next()) for page in pages] == [(1, True), (2, True), (3, False)]
+    assert pages[0].page.paginator.count == 7
+
+
+def test_results_pages_agree_with_the_ranking_computed_from_every_score(rubric: Rubric, ranked: list[str]) -> None:
+    whole = _page(rubric, 1, per_page=100).rows
+    paged = [row for number in (1, 2, 3, 4) for row in _page(rubric, number, per_page=2).rows]
+
+    assert [(row.rank, row.proposal.pk, row.scores.total) for row in paged] == [
+        (row.rank, row.proposal.pk, row.scores.total) for row in whole
+    ]
+    totals = [row.scores.total for row in whole if row.scores.total is not None]
+    assert totals == sorted(totals, reverse=True)
+
+
+@pytest.mark.parametrize("number", [4, 99, "x", None, 0])
+def test_results_page_beyond_the_last_or_invalid_gives_the_nearest(
+    rubric: Rubric, ranked: list[str], number: Any
+) -> None:
+    expected = ["Awaiting"] if number in (4, 99, 0) else ranked[:3]
+
+    assert [row.proposal.title for row in _page(rubric, number).rows] == expected
+
+
+def test_results_page_links_the_next_page_of_the_same_stage(
+    rubric: Rubric, ranked: list[str], staff_client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(results, "PAGE_SIZE", 3)
+    url = reverse("assessment:results", kwargs={"pk": rubric.call_id})
+
+    first = staff_client.get(url).content.decode()
+    second = staff_client.get(url, {"stage": "application", "page": "2"}).content.decode()
+
+    assert "page 1 of 3" in first
+    assert 'href="?stage=application&amp;page=2"' in first
+    assert ">Beta<" in first
+    assert ">Beta<" not in second
+    assert 'href="?stage=application&amp;page=1"' in second
+    assert 'href="?stage=application&amp;page=3"' in second
+
+
+def test_results_follow_a_reopened_review(rubric: Rubric, staff: Any) -> None:
+    top = _scored(rubric, "Top", (5, 10))
+    _scored(rubric, "Second", (3, 6))
+    review = top.assessment_assignments.get().review
+
+    review_actions.review_reopen(review=review, by=staff, reason="The comments contradict the scores.")
+
+    assert [(row.rank, row.proposal.title) for row in call_results(call=rubric.call).rows] == [
+        (1, "Second"),
+        (None, "Top"),
+    ]
 
 
 def test_results_page_shows_the_ranking(rubric: Rubric, staff_client: Client) -> None:
@@ -115,8 +204,9 @@ def test_csv_streams_one_row_per_score_with_formula_safe_cells(rubric: Rubric, s
 
     assert response.streaming
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    assert rows[0] == ["proposal", "assessor", "criterion", "score", "comment", "recommendation", "confidence"]
-    assert rows[1:] == [
+    assert rows[0][:7] == ["proposal", "assessor", "criterion", "score", "comment", "recommendation", "confidence"]
+    # Each row then carries the proposal's calibration (tests/assessment/test_calibration_pages.py).
+    assert [row[:7] for row in rows[1:3]] == [
         ['\'=HYPERLINK("x")', "'@Ann", "Criterion 1", "4", "'-1 for the budget", "fund", "high"],
         ['\'=HYPERLINK("x")', "'@Ann", "Criterion 2", "7", "Comment on Criterion 2.", "fund", "high"],
     ]

@@ -157,7 +157,8 @@ def test_expressions_of_interest_screened_by_two_assessors_then_the_application(
     assert (row.submitted, row.required, row.scores.total) == (1, 1, 100.0)
     assert Standing.objects.get(proposal=proposal).total == 100.0
     csv_loi = list(call_scores_csv(call=call, stage=VersionKind.LOI))
-    assert len(csv_loi) == 3  # the header and one score per screening review
+    # The header and one score per screening review, then after a blank line the reliability table.
+    assert len(csv_loi[: csv_loi.index("\r\n")]) == 3
 
 
 def test_required_reviews_missing_counts_the_current_stages_rubric() -> None:

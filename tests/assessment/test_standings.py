@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from decimal import Decimal
 
 import pytest
 from django.apps import apps
@@ -11,10 +12,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
-from assessment.models import Assignment, Rubric, Standing
+from assessment.models import Assignment, Rubric, StageStanding, Standing
 from assessment.scoring import Scale, proposal_scores
 from assessment.services import reviews
-from assessment.services.standings import standings_refresh
+from assessment.services.standings import stage_standings_refresh, standings_refresh
+from intake.choices import VersionKind
 from intake.models import Proposal
 from intake.states import ProposalState
 from tests.assessment.reviewing import assessor_make, assignment_make, review_make, rubric_make
@@ -133,3 +135,72 @@ def test_the_migration_gives_existing_reviews_the_standing_that_the_services_kee
     migration.standings_backfill(apps, None)
 
     assert _standing(proposal) == (pytest.approx(kept[0]), kept[1])
+
+
+# --- The standing at each stage, which staff's results rank by ---------------------------------------
+
+
+def _stage_totals(proposal: Proposal) -> dict[int, float | None]:
+    return dict(StageStanding.objects.filter(proposal=proposal).values_list("rubric_id", "total"))
+
+
+def test_the_stage_standing_is_the_results_total_to_the_last_bit(proposal: Proposal, rubric: Rubric) -> None:
+    criteria = list(rubric.criteria.order_by("position"))
+    for values in ([c.scale_max for c in criteria], [c.scale_min + 1 for c in criteria], [3, 7]):
+        _submit(assignment_make(proposal, rubric=rubric, assessor=assessor_make()), values)
+
+    assert _stage_totals(proposal) == {rubric.pk: _results_total(proposal, rubric)}
+
+
+def test_each_stage_has_its_own_standing(proposal: Proposal, rubric: Rubric) -> None:
+    loi = rubric_make(proposal.call, k=1, stage=VersionKind.LOI, criteria=((Decimal("1"), 0, 10),))
+    review_make(assignment_make(proposal, rubric=loi), values=[5])
+
+    assert _stage_totals(proposal) == {loi.pk: 50.0}  # not assigned at the application yet
+
+    review_make(assignment_make(proposal, rubric=rubric))
+
+    assert _stage_totals(proposal) == {loi.pk: 50.0, rubric.pk: 100.0}
+
+
+def test_reopening_and_setting_aside_update_the_stage_standing(staff: User, proposal: Proposal, rubric: Rubric) -> None:
+    high = review_make(assignment_make(proposal, rubric=rubric))
+    low = review_make(assignment_make(proposal, rubric=rubric), values=[c.scale_min for c in rubric.criteria.all()])
+    assert _stage_totals(proposal) == {rubric.pk: 50.0}
+
+    review_actions.review_reopen(review=high, by=staff, reason="The comments contradict the scores.")
+    assert _stage_totals(proposal) == {rubric.pk: 0.0}
+
+    review_actions.conflict_record(by=staff, assessor=low.assignment.assessor, proposal=proposal, nature="Spouse.")
+    assert _stage_totals(proposal) == {rubric.pk: None}
+
+
+def test_refreshing_many_stage_standings_takes_the_same_queries_as_one(rubric: Rubric) -> None:
+    made = [ProposalFactory(call=rubric.call, state=ProposalState.IN_ASSESSMENT) for _ in range(8)]
+    for proposal in made:
+        review_make(assignment_make(proposal, rubric=rubric))
+
+    with CaptureQueriesContext(connection) as single:
+        stage_standings_refresh([made[0].pk])
+    with CaptureQueriesContext(connection) as several:
+        stage_standings_refresh([proposal.pk for proposal in made])
+
+    assert len(several) == len(single)
+
+
+def test_the_migration_gives_existing_reviews_the_stage_standing_that_the_services_keep(
+    proposal: Proposal, rubric: Rubric
+) -> None:
+    criteria = list(rubric.criteria.order_by("position"))
+    for values in ([c.scale_max for c in criteria], [c.scale_min + 1 for c in criteria]):
+        review_make(assignment_make(proposal, rubric=rubric), values=values)
+    unscored = ProposalFactory(call=rubric.call, state=ProposalState.IN_ASSESSMENT)
+    review_make(assignment_make(unscored, rubric=rubric), submitted=False)
+    kept = _stage_totals(proposal)
+    StageStanding.objects.all().delete()
+
+    migration = importlib.import_module("assessment.migrations.0008_stage_standing")
+    migration.stage_standings_backfill(apps, None)
+
+    assert _stage_totals(proposal) == kept
+    assert _stage_totals(unscored) == {rubric.pk: None}
