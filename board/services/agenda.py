@@ -21,12 +21,13 @@ difference between two cumulative figures would tell its request.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.core.paginator import Page, Paginator
 
 from accounts.models import User
 from assessment.models import Criterion
-from board.models import BoardMeeting
+from board.models import BoardMeeting, Ranking
 from board.services.agenda_queries import details_read, ranking_read
 from board.services.agenda_rows import (
     AgendaRow,
@@ -56,19 +57,26 @@ class Agenda:
     runs_out_at: int | None
 
 
-def meeting_agenda(*, meeting: BoardMeeting, user: User, page_number: str | int | None = 1) -> Agenda:
+def meeting_agenda(
+    *, meeting: BoardMeeting, user: User, page_number: str | int | None = 1, envelope: Decimal | None = None
+) -> Agenda:
     """Return ``meeting``'s current items ranked by weighted score, with the running total against the envelope.
+
+    The score is the raw weighted total, or the calibrated one if the meeting ranks by it
+    (``BoardMeeting.ranking``, ``agenda_rows.rows_ranked``).
 
     Unscored proposals rank last (by title), as on the results page; the proposals the
     viewer is recused from come after them, title only. The running total goes down the
-    whole ranking from what remains of the call's envelope after its approvals; only the
-    rows of page ``page_number`` (an invalid number gives the nearest page) get details.
+    whole ranking from what remains of the call's envelope after its approvals, or from the
+    meeting's ``envelope`` when staff set one (never more than what remains); only the rows
+    of page ``page_number`` (an invalid number gives the nearest page) get details.
     """
     call = meeting.call
     ranking = ranking_read(meeting=meeting, user=user)
-    scored, recused_rows = rows_ranked(ranking.items)
+    scored, recused_rows = rows_ranked(ranking.items, calibrated=meeting.ranking == Ranking.CALIBRATED)
     remaining = call.funding_envelope - ranking.committed
-    cumulative, runs_out_at = rows_run_total(scored, remaining)
+    available = remaining if envelope is None else min(envelope, remaining)
+    cumulative, runs_out_at = rows_run_total(scored, available)
     rows = scored + recused_rows
     page = Paginator(rows, PAGE_SIZE).get_page(page_number)
     _page_detail(list(page.object_list), meeting, ranking.criteria)
@@ -77,7 +85,8 @@ def meeting_agenda(*, meeting: BoardMeeting, user: User, page_number: str | int 
         committed=ranking.committed,
         proposed=cumulative,
         remaining=remaining,
-        left_after=remaining - cumulative,
+        left_after=available - cumulative,
+        meeting_envelope=envelope,
     )
     return Agenda(
         meeting=meeting,

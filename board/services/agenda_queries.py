@@ -39,13 +39,13 @@ from django.db.models.functions import Cast, Coalesce
 from accounts.choices import Role
 from accounts.models import User
 from assessment.choices import ReviewState
-from assessment.models import Criterion, Score
+from assessment.models import CalibratedStanding, Criterion, Score
 from board.models import AgendaItem, BoardMeeting
 from board.selectors import board_recused
 from intake.choices import VersionKind
 from intake.models import ConsortiumMember, Proposal, ProposalVersion
 from intake.selectors import APPLICATION_TEXTS
-from intake.states import ProposalState
+from intake.states import FUNDED_STATES
 
 ZERO = Decimal("0")
 MONEY = DecimalField(max_digits=16, decimal_places=2)
@@ -67,6 +67,33 @@ class RankedItem:
     total: float | None
     #: The number of the proposal's last application version, None if it has none.
     version_number: int | None
+    #: The stored calibrated standing under the application rubric, None when none is stored.
+    calibration: CalibratedScore | None = None
+
+
+@dataclass(frozen=True)
+class CalibratedScore:
+    """A proposal's stored calibrated standing as the agenda shows it (``assessment.models.CalibratedStanding``)."""
+
+    #: The calibrated total, None where the raw total was kept (``fallback`` says why).
+    calibrated: float | None
+    raw: float | None
+    low: float | None
+    high: float | None
+    fallback: str
+    chance: float | None
+    chance_label: str
+
+    @property
+    def ranking_score(self) -> float | None:
+        """The score the calibrated ranking uses: calibrated where it could be, raw otherwise."""
+        return self.calibrated if self.calibrated is not None else self.raw
+
+    def get_fallback_display(self) -> str:
+        return str(CalibratedStanding.Reason(self.fallback).label) if self.fallback else ""
+
+    def get_chance_label_display(self) -> str:
+        return str(CalibratedStanding.Chance(self.chance_label).label) if self.chance_label else ""
 
 
 @dataclass(frozen=True)
@@ -102,8 +129,24 @@ class PageDetails:
 
 # --- The ranking: every current item, the rubric's criteria and the committed amount ---------------
 
+_CALIBRATION = ("cal", "cal_raw", "cal_low", "cal_high", "cal_reason", "cal_chance", "cal_label")
+
 #: The columns of the ranking query, the same in each of its three parts (an SQL UNION ALL).
-_COLUMNS = ("kind", "ref", "proposal_ref", "text_a", "text_b", "flag", "amount", "mean", "number", "low", "high")
+_COLUMNS = (
+    "kind",
+    "ref",
+    "proposal_ref",
+    "text_a",
+    "text_b",
+    "flag",
+    "amount",
+    "mean",
+    "number",
+    "low",
+    "high",
+    # The stored calibrated standing (items only): calibrated, raw, interval, fallback, chance and its label.
+    *_CALIBRATION,
+)
 _ITEM, _CRITERION, _COMMITTED = 0, 1, 2
 
 
@@ -121,9 +164,16 @@ def ranking_read(*, meeting: BoardMeeting, user: User) -> Ranking:
     committed = ZERO
     criteria: list[Criterion] = []
     items: list[RankedItem] = []
-    for kind, ref, proposal_ref, text_a, text_b, flag, amount, mean, number, low, high in parts:
+    for kind, ref, proposal_ref, text_a, text_b, flag, amount, mean, number, low, high, *stored in parts:
         if kind == _ITEM:
-            items.append(RankedItem(ref, proposal_ref, text_a, text_b, flag, amount, mean, number))
+            cal, cal_raw, cal_low, cal_high, reason, chance, label = stored
+            # The reason is NULL only where no standing is stored ("" when calibrated).
+            calibration = (
+                None
+                if reason is None
+                else CalibratedScore(cal, cal_raw, cal_low, cal_high, reason, chance, label or "")
+            )
+            items.append(RankedItem(ref, proposal_ref, text_a, text_b, flag, amount, mean, number, calibration))
         elif kind == _COMMITTED:
             committed = amount or ZERO
         else:
@@ -158,6 +208,9 @@ def _nulls(**given: Any) -> dict[str, Any]:
         "number": Cast(Value(None), output_field=IntegerField()),
         "low": Cast(Value(None), output_field=IntegerField()),
         "high": Cast(Value(None), output_field=IntegerField()),
+        **dict.fromkeys(("cal", "cal_raw", "cal_low", "cal_high", "cal_chance"), Cast(Value(None), FloatField())),
+        "cal_reason": Cast(Value(None), output_field=CharField()),
+        "cal_label": Cast(Value(None), output_field=CharField()),
     }
     return {name: given.get(name, blanks.get(name)) for name in _COLUMNS}
 
@@ -167,8 +220,19 @@ def _items_part(meeting: BoardMeeting, user: User) -> QuerySet[Any]:
 
     The figures: the funding requested (the sum over the consortium), the standing's
     weighted total (``assessment.models.Standing``, kept as reviews are submitted) and the
-    last application version's number. Only a member of the program's board can be recused.
+    last application version's number; and the stored calibrated standing under the call's
+    application rubric (``assessment.models.CalibratedStanding``), NULLs where none is stored.
+    Only a member of the program's board can be recused.
     """
+    standing = CalibratedStanding.objects.filter(
+        proposal_id=OuterRef("proposal_id"),
+        rubric__call_id=meeting.call_id,
+        rubric__stage=VersionKind.APPLICATION,
+    )
+
+    def stored(name: str, field: Any) -> Subquery:
+        return Subquery(standing.values(name)[:1], output_field=field)
+
     recused = (
         ExpressionWrapper(board_recused(member=user.pk, proposal=OuterRef("proposal_id")), output_field=BooleanField())
         if user.acts_in(Role.BOARD_MEMBER, meeting.call.program_id)
@@ -200,6 +264,13 @@ def _items_part(meeting: BoardMeeting, user: User) -> QuerySet[Any]:
                 amount=Coalesce(Subquery(funding, output_field=MONEY), Value(ZERO, output_field=MONEY)),
                 mean=F("proposal__standing__total"),
                 number=Subquery(last_application, output_field=IntegerField()),
+                cal=stored("calibrated", FloatField()),
+                cal_raw=stored("raw", FloatField()),
+                cal_low=stored("low", FloatField()),
+                cal_high=stored("high", FloatField()),
+                cal_reason=stored("fallback", CharField()),
+                cal_chance=stored("chance", FloatField()),
+                cal_label=stored("chance_label", CharField()),
             )
         )
         .values_list(*_COLUMNS)
@@ -234,7 +305,7 @@ def _committed_part(call_id: int) -> QuerySet[Any]:
     ``intake.selectors.call_committed``'s sum, read here to spare a query.
     """
     return (
-        Proposal.objects.filter(call_id=call_id, state=ProposalState.APPROVED)
+        Proposal.objects.filter(call_id=call_id, state__in=FUNDED_STATES)
         .order_by()
         .values("call_id")
         .annotate(
@@ -250,8 +321,17 @@ def _committed_part(call_id: int) -> QuerySet[Any]:
 
 # --- The page's details: its proposals' texts and their submitted scores ---------------------------
 
+#: The IP review's verdict, findings and changes needed (``registry.models.IPReview``, read by its relation's
+#: name so that the board imports nothing of the registry above it): the page's proposals get them as texts.
+IP_REVIEW_TEXTS = {
+    "ip_verdict": "ip_review__verdict",
+    "ip_findings": "ip_review__findings",
+    "ip_changes_needed": "ip_review__changes_needed",
+}
+#: The texts each of the page's proposals gets, by attribute name, in the order of the text columns.
+_PROPOSAL_TEXTS = (*APPLICATION_TEXTS, *IP_REVIEW_TEXTS)
 #: The columns of the page's details query: its proposals' texts and its scores (an SQL UNION ALL).
-_TEXTS = tuple(f"text_{index}" for index in range(max(len(APPLICATION_TEXTS), 2)))
+_TEXTS = tuple(f"text_{index}" for index in range(max(len(_PROPOSAL_TEXTS), 2)))
 _DETAIL_COLUMNS = ("kind", "proposal_ref", "assessor", "review", "criterion", "value", *_TEXTS)
 _PROPOSAL, _SCORE = 0, 1
 _BLANK = Value("", output_field=TextField())
@@ -269,7 +349,7 @@ def details_read(*, proposal_ids: list[int], call_id: int, first_criterion: int 
     scores: list[SubmittedScore] = []
     for kind, proposal_id, assessor_id, review_id, criterion_id, value, *columns in parts:
         if kind == _PROPOSAL:
-            texts[proposal_id] = dict(zip(APPLICATION_TEXTS, columns, strict=False))
+            texts[proposal_id] = dict(zip(_PROPOSAL_TEXTS, columns, strict=False))
         else:
             scores.append(
                 SubmittedScore(review_id, proposal_id, assessor_id, criterion_id, value, columns[0], columns[1])
@@ -278,7 +358,7 @@ def details_read(*, proposal_ids: list[int], call_id: int, first_criterion: int 
 
 
 def _texts_part(proposal_ids: list[int]) -> QuerySet[Any]:
-    """The proposals' application texts, in the text columns; the score columns NULL."""
+    """The proposals' application texts and IP review, in the text columns; the score columns NULL."""
     number = Cast(Value(None), output_field=IntegerField())
     texts = dict.fromkeys(_TEXTS, _BLANK)
     return (
@@ -291,10 +371,17 @@ def _texts_part(proposal_ids: list[int]) -> QuerySet[Any]:
             review=number,
             criterion=number,
             value=number,
-            **{**texts, **{column: F(name) for column, name in zip(_TEXTS, APPLICATION_TEXTS, strict=False)}},
+            **{**texts, **{column: _text(name) for column, name in zip(_TEXTS, _PROPOSAL_TEXTS, strict=False)}},
         )
         .values_list(*_DETAIL_COLUMNS)
     )
+
+
+def _text(name: str) -> Any:
+    """The column of the proposal's text ``name``: its field, or its IP review's (blank when it has none)."""
+    if name in IP_REVIEW_TEXTS:
+        return Coalesce(F(IP_REVIEW_TEXTS[name]), _BLANK, output_field=TextField())
+    return F(name)
 
 
 def _scores_part(proposal_ids: list[int], call_id: int, first_criterion: int | None) -> QuerySet[Any]:

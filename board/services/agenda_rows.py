@@ -19,7 +19,7 @@ from django.conf import settings
 
 from assessment.models import Criterion
 from assessment.scoring import ProposalScores, Scale, proposal_scores
-from board.services.agenda_queries import ZERO, PageDetails, RankedItem
+from board.services.agenda_queries import ZERO, CalibratedScore, PageDetails, RankedItem
 from intake.choices import VersionKind
 from intake.eligibility import Application, figures, is_sme
 from intake.formatting import ratio, ratio_of
@@ -80,6 +80,10 @@ class AgendaRow:
     criteria: list[CriterionResult] = field(default_factory=list)
     reviews: list[ReviewComments] = field(default_factory=list)
     version_number: int | None = None
+    #: The stored calibrated score, interval and chance of funding (None when none is stored; never for a recused row).
+    calibration: CalibratedScore | None = None
+    #: The score that ranks the row: the raw total, or under the calibrated ranking its calibrated standing's score.
+    ranking_score: float | None = None
 
 
 @dataclass(frozen=True)
@@ -90,7 +94,16 @@ class EnvelopeChart:
     committed: Decimal
     proposed: Decimal
     remaining: Decimal  # the envelope less what is committed (what the board may still approve)
-    left_after: Decimal  # what would remain if every proposal were funded in full (negative: over)
+    left_after: Decimal  # what would remain of ``available`` if every proposal were funded in full (negative: over)
+    #: The envelope staff set for this meeting (docs/portfolio.md), None: what remains of the call's.
+    meeting_envelope: Decimal | None = None
+
+    @property
+    def available(self) -> Decimal:
+        """What this meeting may approve: the meeting's envelope when set, never more than what remains."""
+        if self.meeting_envelope is None:
+            return self.remaining
+        return min(self.meeting_envelope, self.remaining)
 
     def _width(self) -> Decimal:
         return max(self.envelope, self.committed + self.proposed, Decimal("1"))
@@ -104,11 +117,11 @@ class EnvelopeChart:
 
     @property
     def proposed_within_share(self) -> Decimal:
-        return self._share(min(self.proposed, max(self.remaining, ZERO)))
+        return self._share(min(self.proposed, max(self.available, ZERO)))
 
     @property
     def proposed_over_share(self) -> Decimal:
-        return self._share(self.proposed - max(self.remaining, ZERO))
+        return self._share(self.proposed - max(self.available, ZERO))
 
     @property
     def left_share(self) -> Decimal:
@@ -131,11 +144,13 @@ class EnvelopeChart:
         return max(-self.left_after, ZERO)
 
 
-def rows_ranked(items: list[RankedItem]) -> tuple[list[AgendaRow], list[AgendaRow]]:
+def rows_ranked(items: list[RankedItem], *, calibrated: bool = False) -> tuple[list[AgendaRow], list[AgendaRow]]:
     """Return the rows of ``items`` the viewer may see, ranked, and those they are recused from, by title.
 
     The visible rows rank by weighted total, highest first, the unscored last (by title), as
-    on the results page; a recused row gets the title only.
+    on the results page; ``calibrated``, by their stored calibrated standing's score
+    (calibrated, or raw where kept raw; the raw total where none is stored). A recused row
+    gets the title only.
     """
     visible: list[AgendaRow] = []
     recused: list[AgendaRow] = []
@@ -157,9 +172,15 @@ def rows_ranked(items: list[RankedItem]) -> tuple[list[AgendaRow], list[AgendaRo
                 total=item.total,
                 funding_requested=item.funding_requested,
                 version_number=item.version_number,
+                calibration=item.calibration,
+                ranking_score=(
+                    item.calibration.ranking_score
+                    if calibrated and item.calibration is not None and item.calibration.ranking_score is not None
+                    else item.total
+                ),
             )
         )
-    visible.sort(key=lambda row: (row.total is None, -(row.total or 0), row.title, row.proposal_pk))
+    visible.sort(key=lambda row: (row.ranking_score is None, -(row.ranking_score or 0), row.title, row.proposal_pk))
     recused.sort(key=lambda row: (row.title, row.proposal_pk))
     return visible, recused
 
@@ -173,7 +194,7 @@ def rows_run_total(rows: list[AgendaRow], remaining: Decimal) -> tuple[Decimal, 
     cumulative = ZERO
     runs_out_at: int | None = None
     for position, row in enumerate(rows, start=1):
-        row.rank = position if row.total is not None else None
+        row.rank = position if row.ranking_score is not None else None
         cumulative += row.funding_requested
         row.cumulative = cumulative
         row.within_envelope = cumulative <= remaining
@@ -216,10 +237,12 @@ def rows_detail(rows: Iterable[AgendaRow], *, details: PageDetails, criteria: li
         }
         scores = proposal_scores(complete, scales, threshold=threshold) if scales else None
         row.partners = [Partner(name=p.name, is_lead=p.is_lead, sme=is_sme(p, rules)) for p in partners]
-        computed = figures(Application(partners=partners))
+        computed = figures(Application(partners=partners), rules)
         row.matching_ratio = computed.matching_ratio
+        matching = rules.first("matching_ratio")
         row.matching_ratio_shown = ratio(
-            ratio_of(computed.industry_contribution, computed.cluster_funding), rules.min_matching_ratio
+            ratio_of(computed.industry_contribution, computed.cluster_funding),
+            *([] if matching is None else [matching.param("ratio")]),
         )
         # Only the full application goes to the board: every agenda row is at that stage.
         row.eligibility = eligibility_summary(proposal, rules, at_application=True)

@@ -10,6 +10,7 @@ withheld from them (``workflow.access.decision_withheld_from``).
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -27,13 +28,15 @@ from accounts.models import User
 from assessment.choices import AssignmentState, ReviewState
 from assessment.models import Review, Score
 from board.models import AgendaItem, BoardMeeting, DecisionLetter
+from board.services.lottery import proposal_in_lottery_band
 from intake.choices import VersionKind
 from intake.models import CoApplicant, Proposal
 from intake.program_roles import in_programs
-from intake.states import DECIDED, ProposalState
+from intake.states import DECIDED, FUNDED_STATES, ProposalState
 from records.events import Event
 from records.models import AuditRecord
 from records.notifications import notify
+from records.pdf import html_to_pdf
 
 
 @dataclass(frozen=True)
@@ -107,10 +110,13 @@ def letter_draft(*, item: AgendaItem) -> DecisionLetter:
             "call": proposal.call.title,
             "recipient": proposal.lead_applicant,
             "amount": proposal.approved_amount,
+            "fee": proposal.approved_fee(),
             "conditions": proposal.decision_conditions.strip(),
             "rationale": record.reason.strip() if record is not None else "",
+            # In the band of the meeting's lots (partial randomisation): decided partly by lottery.
+            "lottery": proposal_in_lottery_band(meeting_id=item.meeting_id, proposal_id=proposal.pk),
         }
-        if proposal.state == ProposalState.APPROVED:
+        if proposal.state in FUNDED_STATES:
             template = "board/letter_approved.txt"
         else:
             template = "board/letter_declined.txt"
@@ -142,12 +148,14 @@ class MeetingLetters:
 
 
 def meeting_letters(*, meeting: BoardMeeting) -> MeetingLetters:
-    """Return ``meeting``'s decision letters, drafting those of newly decided items, and what is undecided.
+    """Return ``meeting``'s decision letters, drafting those of newly decided items, and what awaits a decision.
 
     Before the release only: once released, no new letter is drafted (the meeting's letters are sent).
     """
     items = list(meeting_items(meeting=meeting).select_related("letter"))
-    undecided = [item.proposal for item in items if item.proposal.state not in DECIDED]
+    # Only a proposal still before the board waits for a decision: one withdrawn from the agenda
+    # gets no letter and holds up nobody's (it can no longer be decided, nor deferred).
+    undecided = [item.proposal for item in items if item.proposal.state == ProposalState.BOARD_REVIEW]
     letters = []
     for item in items:
         if item.proposal.state not in DECIDED:
@@ -269,3 +277,25 @@ def letter_released_for(*, proposal: Proposal) -> DecisionLetter | None:
         .order_by("-released_at", "-pk")
         .first()
     )
+
+
+def letter_text_sha256(letter: DecisionLetter) -> str:
+    """Return the SHA-256 of ``letter``'s text as released: its subject, an empty line, its body, in UTF-8 (pure)."""
+    return hashlib.sha256(f"{letter.subject}\n\n{letter.body}".encode()).hexdigest()
+
+
+def letter_pdf(*, letter: DecisionLetter) -> bytes:
+    """Return the released ``letter`` as a tagged PDF: its text in its own language, the rest in the active one.
+
+    The page's template of the letter (``board/_letter.html``) inside the print template; the
+    letter's text keeps the language it was written in, marked on its section.
+    """
+    proposal = letter.item.proposal
+    context = {
+        "letter": letter,
+        "proposal": proposal,
+        "call": proposal.call,
+        "digest": letter_text_sha256(letter),
+        "created": letter.released_at,
+    }
+    return html_to_pdf(html=render_to_string("board/letter_pdf.html", context))

@@ -17,7 +17,7 @@ from django.db.models import Count, Q, Sum
 from intake.choices import VersionKind
 from intake.eligibility import Application, Partner, figures, is_sme
 from intake.models import Call, ConsortiumMember, Program, Proposal
-from intake.states import ProposalState
+from intake.states import FUNDED_STATES, PROJECT_STATES, ProposalState
 
 ZERO = Decimal("0")
 S = ProposalState
@@ -33,6 +33,7 @@ REQUESTING_STATES = (
     S.BOARD_REVIEW,
     S.APPROVED,
     S.DECLINED,
+    *sorted(PROJECT_STATES),
 )
 
 
@@ -114,7 +115,7 @@ def program_overview(*, calls: Sequence[Call], label: str) -> Overview:
         .order_by()
         .values_list("call_id")
         .annotate(
-            total=Sum("approved_amount", filter=Q(state=S.APPROVED)),
+            total=Sum("approved_amount", filter=Q(state__in=FUNDED_STATES)),
             kept=Sum("requested_at_disposal", filter=Q(state__in=REQUESTING_STATES, disposed_at__isnull=False)),
         )
     ):
@@ -122,7 +123,7 @@ def program_overview(*, calls: Sequence[Call], label: str) -> Overview:
         rows[call_id].requested += kept or ZERO
     consortia: dict[tuple[int, int], list[tuple[int, Partner]]] = defaultdict(list)
     for proposal_id, call_id, organization_id, name, kind, employees, cash, in_kind, requested in (
-        ConsortiumMember.objects.filter(proposal__call__in=ids, proposal__state=S.APPROVED)
+        ConsortiumMember.objects.filter(proposal__call__in=ids, proposal__state__in=FUNDED_STATES)
         .order_by("proposal_id", "pk")
         .values_list(
             "proposal_id",
@@ -146,12 +147,15 @@ def program_overview(*, calls: Sequence[Call], label: str) -> Overview:
             cash=ZERO if cash is None else cash,
             in_kind=ZERO if in_kind is None else in_kind,
             funding_requested=requested,
+            # The program's figures read money and sizes only: a partner's roles and memberships, which
+            # only the eligibility rules read, are left at the engine's defaults rather than read for nothing.
         )
         consortia[(call_id, proposal_id)].append((organization_id, partner))
     rules = {call.pk: call.eligibility_rules(VersionKind.APPLICATION) for call in calls}
     for (call_id, _proposal_id), members in consortia.items():
         row = rows[call_id]
-        row.industry += figures(Application(partners=tuple(partner for _pk, partner in members))).industry_contribution
+        consortium = Application(partners=tuple(partner for _pk, partner in members))
+        row.industry += figures(consortium, rules[call_id]).industry_contribution
         row.sme_ids.update(pk for pk, partner in members if is_sme(partner, rules[call_id]))
     total = Figures(label=label)
     for row in rows.values():
@@ -167,7 +171,7 @@ def program_overview(*, calls: Sequence[Call], label: str) -> Overview:
 
 def program_overview_for(*, program: Program) -> Overview:
     """Return the figures of every call of ``program``, newest first, and the program's total."""
-    calls = list(program.calls.select_related("program").order_by("-loi_opens_at", "pk"))
+    calls = list(program.calls.select_related("program").prefetch_related("rules").order_by("-loi_opens_at", "pk"))
     return program_overview(calls=calls, label=program.name)
 
 

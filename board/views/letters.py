@@ -1,9 +1,10 @@
-"""Staff's decision letters of a meeting: preview, edit, and the release of the meeting's decisions."""
+"""Staff's decision letters of a meeting: preview, edit, release; and a released letter as PDF for its readers."""
 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpResponse
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -17,6 +18,8 @@ from accounts.form_handling import form_submit
 from board.forms.letters import LetterForm
 from board.services import letters
 from board.services.meetings import meeting_for_staff
+from records.pdf import pdf_response
+from workflow.access import proposal_for_user
 
 
 @role_required(Role.STAFF)
@@ -78,3 +81,16 @@ def meeting_decisions_release(request: AuthenticatedRequest, pk: int) -> HttpRes
     else:
         messages.info(request, _("These decisions were already released: nothing was sent again."))
     return redirect("board:meeting_letters", pk=pk)
+
+
+@login_required
+def decision_letter_pdf(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Download the released decision letter on proposal ``pk`` as PDF, for whoever reads it on the proposal's page.
+
+    The proposal is fetched as its page fetches it, so a decision still withheld is never
+    given; before the release there is no letter to download (404).
+    """
+    letter = letters.letter_released_for(proposal=proposal_for_user(user=request.user, pk=pk))
+    if letter is None:
+        raise Http404
+    return pdf_response(pdf=letters.letter_pdf(letter=letter), filename=f"decision-letter-proposal-{pk}.pdf")

@@ -156,7 +156,18 @@ def agenda_item_defer_view(request: AuthenticatedRequest, pk: int) -> HttpRespon
     return render(
         request,
         "board/agenda_defer.html",
-        {"item": item, "meeting": item.meeting, "form": form, "back": back},
+        {
+            "item": item,
+            "meeting": item.meeting,
+            "form": form,
+            "back": back,
+            # Staff of the program plan meetings; a board member is told that staff do.
+            "plan_url": (
+                reverse("board:meeting_create", kwargs={"pk": item.meeting.call_id})
+                if request.user.acts_in(Role.STAFF, item.meeting.call.program_id)
+                else ""
+            ),
+        },
         status=done.status,
     )
 

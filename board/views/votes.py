@@ -25,6 +25,7 @@ from board.forms.votes import ConflictForm, VoteForm
 from board.models import AgendaItem, BoardMeeting
 from board.services.conflicts import conflict_declare, meeting_conflict_rows, meeting_recusals
 from board.services.meetings import meeting_for_user
+from board.services.portfolio import portfolio_suggestion_for
 from board.services.votes import (
     decision_facts,
     item_of_chair,
@@ -36,6 +37,7 @@ from board.services.votes import (
     vote_of,
     vote_version,
 )
+from board.views.portfolio import recused_ids_of
 from intake.models import Proposal
 from intake.states import ProposalState
 from workflow import actions
@@ -205,6 +207,17 @@ def _decide_page(
     bound = bound or {}
     facts = decision_facts(item=item)
     proposal = item.proposal
+    # The board's stored suggestion, as the suggestion page shows it to this chair (docs/portfolio.md).
+    suggestion = portfolio_suggestion_for(
+        meeting=meeting, recused_ids=recused_ids_of(meeting=meeting, user=request.user)
+    )
+    verdict = None
+    if suggestion is not None:
+        excluded = next((line for line in suggestion.excluded if line.proposal_pk == proposal.pk), None)
+        verdict = {
+            "suggested": proposal.pk in suggestion.suggested_ids,
+            "why": excluded.why if excluded is not None else "",
+        }
     approve = bound.get("approve") or ACTION_FORMS["approve"](proposal=proposal, initial={"amount": facts.requested})
     decline = bound.get("decline") or ACTION_FORMS["decline"](proposal=proposal)
     return render(
@@ -221,6 +234,8 @@ def _decide_page(
             "error": error,
             "not_started": meeting_decisions_refusal(meeting),
             "votes_url": reverse("board:votes", kwargs={"pk": meeting.pk}),
+            "suggestion": suggestion,
+            "verdict": verdict,
         },
         status=status,
     )

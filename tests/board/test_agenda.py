@@ -208,8 +208,9 @@ def test_meeting_agenda_queries_do_not_grow_with_items(
     # call, the ranking (items, criterion means, criteria and the committed amount in one),
     # the page's texts and scores with comments (one), their consortia with budget lines,
     # their attachments and overrides, the rules frozen in their versions, and the inbox's count;
-    # for staff, the programs of the navigation.
-    assert with_one == with_sixty <= (10 if persona == "staff" else 9)
+    # for staff, the programs of the navigation; and the meeting's selection mode with its stored suggestion
+    # (one; checking a stored suggestion's fingerprint costs five more, tests/board/test_portfolio.py).
+    assert with_one == with_sixty <= (11 if persona == "staff" else 10)
     agenda = client.get(url, {"page": 2}).context["agenda"]
     assert len(agenda.rows) == 60
     # 60 rows make two pages: the second holds the last ten, with their rank and details.

@@ -18,6 +18,7 @@ from intake.services.call_lists import EligibilitySummary
 from intake.states import ProposalState
 from tests.board.making import meeting_make
 from tests.factories import AgendaItemFactory, UserFactory
+from tests.factories.intake import call_rules_change
 from tests.intake.test_versions import invited_application
 from workflow.actions import proposal_submit_application
 
@@ -47,18 +48,18 @@ def test_agenda_summary_keeps_the_frozen_rules_after_the_call_changed(
     meeting: BoardMeeting, call: Call, staff: User
 ) -> None:
     proposal = _before_the_board(meeting)
-    Call.objects.filter(pk=call.pk).update(max_cluster_share=Decimal("35.00"), sme_max_employees=10)
+    call_rules_change(call, max_cluster_share=Decimal("35.00"), sme_max_employees=10)
 
     [row] = meeting_agenda(meeting=meeting, user=staff).rows
 
     assert row.proposal == proposal
-    assert row.eligibility == EligibilitySummary(failed=0, overridden=0, total=10)
+    assert row.eligibility == EligibilitySummary(failed=0, overridden=0, total=11)
     assert [partner.sme for partner in row.partners] == [True, False, True]
 
 
 def test_agenda_summary_follows_the_rules_staff_applied(meeting: BoardMeeting, call: Call, staff: User) -> None:
     proposal = _before_the_board(meeting)
-    Call.objects.filter(pk=call.pk).update(max_cluster_share=Decimal("35.00"))
+    call_rules_change(call, max_cluster_share=Decimal("35.00"))
     Proposal.objects.filter(pk=proposal.pk).update(
         rules_applied=rules_to_data(Call.objects.get(pk=call.pk).eligibility_rules("application")),
         rules_applied_version=1,
@@ -67,4 +68,4 @@ def test_agenda_summary_follows_the_rules_staff_applied(meeting: BoardMeeting, c
 
     [row] = meeting_agenda(meeting=meeting, user=staff).rows
 
-    assert row.eligibility == EligibilitySummary(failed=1, overridden=0, total=10)
+    assert row.eligibility == EligibilitySummary(failed=1, overridden=0, total=11)

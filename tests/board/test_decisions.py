@@ -227,8 +227,13 @@ def test_decisions_are_audited_with_the_counted_tally(
         "decision": "approved",
         "votes": {"approve": 1, "decline": 1, "abstain": 1},
         "envelope_remaining_before": "25000000.00",
+        "ranking": "raw",
     }
-    assert decline.data == {"decision": "declined", "votes": {"approve": 1, "decline": 2, "abstain": 0}}
+    assert decline.data == {
+        "decision": "declined",
+        "votes": {"approve": 1, "decline": 2, "abstain": 0},
+        "ranking": "raw",
+    }
     assert (approval.actor, decline.actor, decline.reason) == (board_member, board_member, "Below the line.")
 
 

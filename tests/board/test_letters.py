@@ -238,6 +238,21 @@ def test_meeting_decisions_release_refused_while_a_proposal_awaits_its_decision(
     assert not DecisionLetter.objects.filter(released_at__isnull=False).exists()
 
 
+def test_a_proposal_withdrawn_from_the_agenda_holds_up_no_release(
+    make_proposal: MakeProposal, meeting: BoardMeeting, chair: User, staff: User
+) -> None:
+    approved = _approved(make_proposal, meeting, chair)
+    withdrawn = _on_agenda(make_proposal, meeting, chair).proposal
+    actions.proposal_withdraw(proposal=withdrawn, by=withdrawn.lead_applicant, reason="We found other funding.")
+
+    sent = meeting_decisions_release(meeting=meeting, by=staff)
+
+    assert sent == 1
+    assert list(DecisionLetter.objects.values_list("item_id", flat=True)) == [approved.pk]
+    meeting.refresh_from_db()
+    assert meeting.decisions_released_at is not None
+
+
 def test_letter_update_after_another_save_is_stale(
     make_proposal: MakeProposal, meeting: BoardMeeting, chair: User, staff: User
 ) -> None:

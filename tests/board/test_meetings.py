@@ -321,3 +321,15 @@ def test_meeting_edit_saves_with_the_version_seen_and_refuses_a_stale_post(call:
     assert stale.status_code == 409
     meeting.refresh_from_db()
     assert (meeting.quorum, meeting.chair) == (2, members[1])
+
+
+def test_deferring_without_a_later_meeting_links_staff_to_planning_one(call: Call, staff: User) -> None:
+    member = user_with_role(Role.BOARD_MEMBER)
+    item = AgendaItemFactory(meeting=meeting_make(call, members=[member]))
+    url = reverse("board:agenda_item_defer", args=[item.pk])
+
+    for_staff = client_for(staff).get(url).content.decode()
+    for_member = client_for(member).get(url).content.decode()
+
+    assert f'<a href="{reverse("board:meeting_create", args=[call.pk])}">plan one</a> first' in for_staff
+    assert "No later meeting of this call is planned: staff plan one first." in for_member
