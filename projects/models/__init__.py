@@ -1,0 +1,70 @@
+"""The funded project's models: the project, its program's terms, partners, budget, milestones, agreements,
+claims and reports."""
+
+from projects.models.agreements import (
+    Agreement,
+    AgreementKind,
+    AgreementTemplate,
+    Amendment,
+    AmendmentKind,
+    AmendmentState,
+    Signature,
+)
+from projects.models.claims import (
+    CLAIM_COUNTED,
+    CLAIM_EDITABLE,
+    Claim,
+    ClaimEvidence,
+    ClaimLine,
+    ClaimPayment,
+    ClaimState,
+    EvidenceKind,
+)
+from projects.models.partners import MilestoneState, ProjectBudgetLine, ProjectMilestone, ProjectPartner
+from projects.models.project import ProgramTerms, Project
+from projects.models.reports import (
+    REPORT_EDITABLE,
+    REPORT_HANDED_IN,
+    CompletionOutcome,
+    IPKind,
+    IPStatus,
+    MilestoneCompletion,
+    MilestoneEvidence,
+    Report,
+    ReportedIPRight,
+    ReportState,
+)
+
+__all__ = [
+    "CLAIM_COUNTED",
+    "CLAIM_EDITABLE",
+    "REPORT_EDITABLE",
+    "REPORT_HANDED_IN",
+    "Agreement",
+    "AgreementKind",
+    "AgreementTemplate",
+    "Amendment",
+    "AmendmentKind",
+    "AmendmentState",
+    "Claim",
+    "ClaimEvidence",
+    "ClaimLine",
+    "ClaimPayment",
+    "ClaimState",
+    "CompletionOutcome",
+    "EvidenceKind",
+    "IPKind",
+    "IPStatus",
+    "MilestoneCompletion",
+    "MilestoneEvidence",
+    "MilestoneState",
+    "ProgramTerms",
+    "Project",
+    "ProjectBudgetLine",
+    "ProjectMilestone",
+    "ProjectPartner",
+    "Report",
+    "ReportState",
+    "ReportedIPRight",
+    "Signature",
+]
