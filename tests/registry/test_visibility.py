@@ -1,0 +1,147 @@
+"""Each listing through every page, search result and export: who sees which asset."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from registry.choices import AssetState, Listing
+from registry.models import IPAsset
+from registry.search import Filters, assets_search
+from tests.conftest import client_for
+from tests.registry.conftest import World, make_asset
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def assets(world: World) -> dict[str, IPAsset]:
+    return {
+        "private": make_asset(world.program, world.owner_org, listing=Listing.PRIVATE, title_en="Private turbine"),
+        "members": make_asset(world.program, world.owner_org, listing=Listing.MEMBERS, title_en="Members turbine"),
+        "public": make_asset(world.program, world.owner_org, listing=Listing.PUBLIC, title_en="Public turbine"),
+        "draft": make_asset(world.program, world.owner_org, state=AssetState.DRAFT, title_en="Draft turbine"),
+    }
+
+
+def _people(world: World) -> dict[str, Any]:
+    return {
+        "anonymous": None,
+        "outsider": world.outsider,
+        "member": world.member,
+        "owner": world.owner,
+        "ip_manager": world.ip_manager,
+        "other_ip_manager": world.other_ip_manager,
+    }
+
+
+#: Which of the assets each person reads.
+SEES = {
+    "anonymous": {"public"},
+    "outsider": {"public"},
+    "other_ip_manager": {"public"},
+    "member": {"public", "members"},
+    "owner": {"public", "members", "private", "draft"},
+    "ip_manager": {"public", "members", "private"},
+}
+
+
+@pytest.mark.parametrize("person", sorted(SEES))
+def test_listing_applies_to_the_list_search_page_and_export(
+    person: str, world: World, assets: dict[str, IPAsset]
+) -> None:
+    user = _people(world)[person]
+    client = client_for(user)
+    names = {asset.pk: name for name, asset in assets.items()}
+
+    listed = client.get(reverse("registry:asset_list")).context["assets"]
+    searched = client.get(reverse("registry:asset_list"), {"q": "turbine"}).context["assets"]
+    exported = client.get(reverse("registry:asset_export"), {"q": "turbine"}).content.decode()
+    pages = {
+        name: client.get(reverse("registry:asset_detail", kwargs={"pk": asset.pk})).status_code
+        for name, asset in assets.items()
+    }
+
+    assert {names[asset.pk] for asset in listed} == SEES[person]
+    assert {names[asset.pk] for asset in searched} == SEES[person]
+    assert {name for name, asset in assets.items() if asset.title_en in exported} == SEES[person]
+    assert {name for name, status in pages.items() if status == 200} == SEES[person]
+    assert set(pages.values()) <= {200, 404}
+
+
+def test_listing_members_only_to_current_members(world: World, assets: dict[str, IPAsset]) -> None:
+    membership = world.member_org.program_memberships.get()
+    membership.ends_on = membership.starts_on
+    membership.save()
+
+    visible = set(assets_search(user=world.member, filters=Filters()).values_list("pk", flat=True))
+
+    assert visible == {assets["public"].pk}
+
+
+@pytest.mark.parametrize(
+    ("words", "found"),
+    [
+        ("brevet", True),  # French title
+        ("données", True),  # French teaser, with its accent
+        ("donnees", True),  # without it
+        ("DONNÉES capteur", True),
+        ("corrosion sensor", True),  # English
+        ("pip", True),  # a prefix of "pipes"
+        ("brevet hydrogène", False),  # every word must match
+    ],
+)
+def test_search_finds_french_and_english_words(world: World, words: str, found: bool) -> None:
+    asset = make_asset(world.program, world.owner_org)
+
+    results = list(assets_search(user=None, filters=Filters(text=words)))
+
+    assert (asset in results) is found
+
+
+def test_search_filters_by_type_sector_jurisdiction_listing_and_category(world: World) -> None:
+    asset = make_asset(world.program, world.owner_org, jurisdiction="FR", sectors="health,ocean")
+    make_asset(world.program, world.owner_org, asset_type="software", category="background", sectors="oceanic")
+
+    def found(**filters: Any) -> list[IPAsset]:
+        return list(assets_search(user=world.member, filters=Filters(**filters)))
+
+    assert found(asset_type="patent") == [asset]
+    assert found(sector="ocean") == [asset]
+    assert found(jurisdiction="fr") == [asset]
+    assert found(category="foreground") == [asset]
+    assert found(listing="private") == []
+
+
+def _queries(client: Any, url: str, params: dict[str, str]) -> int:
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(url, params)
+    assert response.status_code == 200
+    return len(context.captured_queries)
+
+
+@pytest.mark.parametrize("params", [{}, {"q": "brevet"}])
+def test_search_page_queries_do_not_grow_with_results(world: World, params: dict[str, str]) -> None:
+    client = client_for(world.member)
+    url = reverse("registry:asset_list")
+    make_asset(world.program, world.owner_org, listing=Listing.MEMBERS)
+    one = _queries(client, url, params)
+    for _ in range(8):
+        make_asset(world.program, world.owner_org, listing=Listing.MEMBERS)
+
+    assert _queries(client, url, params) == one
+
+
+def test_export_queries_do_not_grow_with_results(world: World) -> None:
+    client = client_for(world.member)
+    url = reverse("registry:asset_export")
+    make_asset(world.program, world.owner_org)
+    one = _queries(client, url, {})
+    for _ in range(8):
+        make_asset(world.program, world.owner_org)
+
+    assert _queries(client, url, {}) == one
