@@ -1,29 +1,33 @@
-"""The funder's figures: per program (cluster) and in total, aggregates only, in four queries.
+"""The funder's figures: per program (cluster) and in total, aggregates only, in five queries.
 
 A funder (the government department's program officer) reads the programs they hold the
 role for (``intake.program_roles``; a grant without a program reads them all) and only
 sums over them: never a proposal's content, an applicant's name or an assessor's score.
 Each figure is summed in the database, grouped by program, so the page costs the same
-four queries whatever the number of proposals: the programs with their number of calls,
-the proposals by state, the approved projects' amounts and expected outcomes, and their
-consortia.
+five queries whatever the number of proposals: the programs with their number of calls,
+the proposals by state, the approved projects' amounts (committed and paid) and expected
+outcomes, their consortia, and their accepted reports.
 
 What the funder reads follows the one rule of the decisions' confidentiality
 (``workflow.access.decision_withheld_from``): a decision not released to its applicants
 counts as still before the board, and its project is not counted yet.
 
-Two things the figures will hold once the funded project exists (the ``projects`` app to
-come) are absent on purpose: the funds paid and the outcomes actually reported. They read
-"not reported yet", never zero. Programs hold no targets yet either, so none are shown.
+The funds paid are summed with the approved projects' amounts; the outcomes reported are the
+sums over the projects' accepted reports (one more query, the IP rights they name counted by a
+subquery of each report: ``projects.outcomes``), under the same suppression as every figure
+drawn from the projects. The program's targets are on its staff's outcomes page and its open data.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.conf import settings
-from django.db.models import Case, CharField, Count, F, Q, Sum, Value, When
+from django.db.models import Case, CharField, Count, F, IntegerField, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast, Coalesce
 
 from accounts.choices import Role
 from accounts.models import User
@@ -31,12 +35,17 @@ from funder.suppression import Suppression, suppression
 from intake import program_roles
 from intake.completeness import OUTCOME_FIELDS
 from intake.eligibility import COMPANY_KINDS
-from intake.models import ConsortiumMember, Program, Proposal
-from intake.states import ProposalState
+from intake.eligibility.base import DEFAULT_SME_MAX_EMPLOYEES
+from intake.models import CallRule, ConsortiumMember, Program, Proposal
+from intake.states import FUNDED_STATES, ProposalState
+from projects.models import Report, ReportState
+from projects.outcomes import ip_rights_of_report
 from workflow.access import WITHHELD_AS, decision_withheld_from
 
 ZERO = Decimal("0")
 S = ProposalState
+#: The reports' indicators the funder reads, summed (never the diversity figures, nor a project's own).
+REPORTED = ("jobs_created", "revenue", "follow_on_investment", "smes_scaled", "new_products")
 
 
 @dataclass
@@ -49,11 +58,14 @@ class Column:
     by_state: dict[str, int] = field(default_factory=dict)
     projects: int = 0
     committed: Decimal = ZERO
+    paid: Decimal = ZERO
     cash: Decimal = ZERO
     in_kind: Decimal = ZERO
     participants: int = 0
     smes: int = 0
     outcomes: dict[str, Decimal | int] = field(default_factory=dict)
+    #: The outcomes the projects' accepted reports state (``REPORTED``), and how many reports.
+    reported: dict[str, Decimal | int] = field(default_factory=dict)
     #: Why the figures drawn from its proposals, and from its projects, are hidden ("" when shown).
     proposals_hidden: str = ""
     projects_hidden: str = ""
@@ -64,7 +76,8 @@ class Column:
 
     @property
     def approved(self) -> int:
-        return self.by_state.get(S.APPROVED, 0)
+        """Approved proposals, the funded projects they became included."""
+        return sum(self.by_state.get(state, 0) for state in FUNDED_STATES)
 
     @property
     def declined(self) -> int:
@@ -95,12 +108,15 @@ class Column:
             self.by_state[state] = self.by_state.get(state, 0) + count
         self.projects += other.projects
         self.committed += other.committed
+        self.paid += other.paid
         self.cash += other.cash
         self.in_kind += other.in_kind
         self.participants += other.participants
         self.smes += other.smes
         for name, value in other.outcomes.items():
             self.outcomes[name] = self.outcomes.get(name, 0) + value
+        for name, value in other.reported.items():
+            self.reported[name] = self.reported.get(name, 0) + value
 
 
 @dataclass(frozen=True)
@@ -128,7 +144,7 @@ def _calls(program: Program) -> int:
 def funder_figures(*, user: User, label: str) -> FunderFigures:
     """Return the figures of every program ``user`` reads as a funder and their total (named ``label``).
 
-    Four queries whatever the number of calls and proposals. Small cells are then hidden
+    Five queries whatever the number of calls, proposals and reports. Small cells are then hidden
     (``funder.suppression``): ``settings.FUNDER_MIN_PROJECTS`` is the fewest proposals, and
     the fewest approved projects, a shown figure may be drawn from.
     """
@@ -150,18 +166,30 @@ def funder_figures(*, user: User, label: str) -> FunderFigures:
     ):
         by_state = columns[program_id].by_state
         by_state[state] = by_state.get(state, 0) + count
-    approved = decided.filter(state=S.APPROVED)
+    approved = decided.filter(state__in=FUNDED_STATES)
     for row in approved.values("call__program_id").annotate(
-        n=Count("pk"), committed=Sum("approved_amount"), **{name: Sum(name) for name in OUTCOME_FIELDS}
+        n=Count("pk"),
+        committed=Sum("approved_amount"),
+        paid=Sum("project__paid"),
+        **{name: Sum(name) for name in OUTCOME_FIELDS},
     ):
         column = columns[row["call__program_id"]]
         column.projects = row["n"]
         column.committed = row["committed"] or ZERO
+        column.paid = row["paid"] or ZERO
         column.outcomes = {name: row[name] or 0 for name in OUTCOME_FIELDS}
     # An SME by its call's definition, as the eligibility engine and the board's figures count it.
-    is_sme = Q(
-        organization__kind__in=COMPANY_KINDS, organization__employee_count__lt=F("proposal__call__sme_max_employees")
+    # The definition is the call's first ``min_partners_of_types`` rule's (``Rules.sme_max_employees``).
+    definition = Coalesce(
+        Subquery(
+            CallRule.objects.filter(call=OuterRef("proposal__call"), kind="min_partners_of_types")
+            .order_by("position", "pk")
+            .annotate(cap=Cast(KeyTextTransform("sme_max_employees", "params"), IntegerField()))
+            .values("cap")[:1]
+        ),
+        Value(DEFAULT_SME_MAX_EMPLOYEES),
     )
+    is_sme = Q(organization__kind__in=COMPANY_KINDS, organization__employee_count__lt=definition)
     for program_id, cash, in_kind, participants, smes in (
         ConsortiumMember.objects.filter(proposal__in=approved.values("pk"))
         .order_by()
@@ -176,6 +204,16 @@ def funder_figures(*, user: User, label: str) -> FunderFigures:
         column = columns[program_id]
         column.cash, column.in_kind = cash or ZERO, in_kind or ZERO
         column.participants, column.smes = participants, smes
+    reports: Any = Report.objects.filter(project__proposal__in=approved.values("pk"), state=ReportState.ACCEPTED)
+    for row in (
+        reports.order_by()
+        .values("project__proposal__call__program_id")
+        .annotate(reports=Count("pk"), rights=Sum(ip_rights_of_report()), **{name: Sum(name) for name in REPORTED})
+    ):
+        columns[row["project__proposal__call__program_id"]].reported = {
+            "ip_rights": row["rights"] or 0,
+            **{name: row[name] or 0 for name in ("reports", *REPORTED)},
+        }
     total = Column(label=label)
     for column in columns.values():
         total.add(column)

@@ -3,8 +3,8 @@
 The page and the CSV export read the same rows, so a figure hidden on one is hidden on the
 other. Every figure drawn from a program's proposals follows that program's suppression
 for proposals; every figure drawn from its approved projects, the one for projects
-(``funder.suppression``). A figure that cannot exist yet (funds paid, outcomes reported)
-reads "not reported yet", never zero.
+(``funder.suppression``). The funds paid and the outcomes reported (the projects' accepted
+reports) follow the projects' suppression like the funds committed.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from funder.selectors import Column, FunderFigures
 from funder.suppression import COMPLEMENT
 from intake.states import ProposalState
 
-#: How a cell's value reads: a count, dollars, a ratio, an average; or a figure not reported yet.
-COUNT, MONEY, RATIO, AVERAGE, UNREPORTED = "count", "money", "ratio", "average", "unreported"
+#: How a cell's value reads: a count, dollars, a ratio, an average.
+COUNT, MONEY, RATIO, AVERAGE = "count", "money", "ratio", "average"
 #: The width, in the chart's units, of its longest bar.
 BAR_WIDTH = 340
 #: Characters a spreadsheet reads as the start of a formula (a program's name is typed by staff).
@@ -112,13 +112,12 @@ def _row(
     return Row(label=label, cells=cells)
 
 
-def _unreported(figures: FunderFigures, label: str) -> Row:
-    cells = [Cell(value=None, kind=UNREPORTED, note=_("not reported yet"))] * (len(figures.clusters) + 1)
-    return Row(label=label, cells=cells)
-
-
 def _outcome(name: str) -> Callable[[Column], Decimal | int | None]:
     return lambda column: column.outcomes.get(name, 0)
+
+
+def _reported(name: str) -> Callable[[Column], Decimal | int | None]:
+    return lambda column: column.reported.get(name, 0)
 
 
 def _in_state(state: str) -> Callable[[Column], Decimal | int | None]:
@@ -154,7 +153,7 @@ def funder_overview(*, figures: FunderFigures) -> FunderOverview:
                 _row(f, _("Approved projects"), "proposals", lambda column: column.approved),
                 _row(f, _("Proposals not funded"), "proposals", lambda column: column.declined),
                 _row(f, _("Funds committed"), "projects", lambda column: column.committed, MONEY),
-                _unreported(f, _("Funds paid")),
+                _row(f, _("Funds paid"), "projects", lambda column: column.paid, MONEY),
                 _row(f, _("Industry contribution"), "projects", lambda column: column.industry, MONEY),
                 _row(f, _("of which cash"), "projects", lambda column: column.cash, MONEY),
                 _row(f, _("of which in kind"), "projects", lambda column: column.in_kind, MONEY),
@@ -195,7 +194,7 @@ def funder_overview(*, figures: FunderFigures) -> FunderOverview:
             title=_("Outcomes"),
             caption=_(
                 "The outcomes the approved projects expect, during the project and in the three years after, as their "
-                "applications state them; the outcomes they achieve are reported once the funded project is followed."
+                "applications state them, and the outcomes their accepted reports state to date."
             ),
             rows=[
                 _row(f, _("Jobs created during the project"), "projects", _outcome("jobs_during")),
@@ -206,7 +205,13 @@ def funder_overview(*, figures: FunderFigures) -> FunderOverview:
                 _row(f, _("IP rights in the three years after"), "projects", _outcome("ip_rights_after")),
                 _row(f, _("SMEs scaled during the project"), "projects", _outcome("smes_scaled_during")),
                 _row(f, _("SMEs scaled in the three years after"), "projects", _outcome("smes_scaled_after")),
-                _unreported(f, _("Outcomes achieved (jobs, revenue, IP rights, SMEs scaled)")),
+                _row(f, _("Reports accepted"), "projects", _reported("reports")),
+                _row(f, _("Jobs created, reported (FTE)"), "projects", _reported("jobs_created")),
+                _row(f, _("Revenue reported"), "projects", _reported("revenue"), MONEY),
+                _row(f, _("Follow-on investment reported"), "projects", _reported("follow_on_investment"), MONEY),
+                _row(f, _("IP rights reported"), "projects", _reported("ip_rights")),
+                _row(f, _("SMEs scaled, reported"), "projects", _reported("smes_scaled")),
+                _row(f, _("New products and services, reported"), "projects", _reported("new_products")),
             ],
         ),
     ]

@@ -19,7 +19,7 @@ from typing import IO, Any
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from accounts.models import FormerMembership, JoinRequest, Membership, SignInRecord, User
@@ -28,6 +28,7 @@ from board.models import BoardConflict, Vote
 from intake.models import Attachment, ProgramRole, Proposal
 from intake.states import FINAL_STATES, ProposalState
 from records.models import Notification
+from registry.models import RelayMessage, RelayThread
 
 #: Proposal states in which a proposal is settled: closing the lead's account does not leave it without a lead.
 SETTLED_STATES = frozenset({*FINAL_STATES, ProposalState.APPROVED})
@@ -68,7 +69,7 @@ def _proposals(user: User) -> list[dict[str, Any]]:
             "members__organization",
             "members__budget_lines",
             "milestones",
-            "foreground_ip__owner",
+            "foreground_ip__owner__organization",
             "answers__question",
             "answers__attachment",
         )
@@ -90,7 +91,7 @@ def _proposals(user: User) -> list[dict[str, Any]]:
         ]
         row["milestones"] = [_row(milestone, exclude=("proposal",)) for milestone in proposal.milestones.all()]
         row["foreground_ip"] = [
-            {**_row(ip, exclude=("proposal",)), "owner": ip.owner.legal_name if ip.owner else None}
+            {**_row(ip, exclude=("proposal",)), "owner": ip.owner.organization.legal_name if ip.owner else None}
             for ip in proposal.foreground_ip.all()
         ]
         row["answers"] = [
@@ -164,6 +165,40 @@ def _board(user: User) -> dict[str, Any]:
     }
 
 
+def _relay(user: User) -> list[dict[str, Any]]:
+    """Return the directory relay's conversations ``user`` takes part in, each with the messages they wrote.
+
+    Taking part: they started it, it was addressed to them, they replied first or wrote in it. The
+    conversation names its organizations and program, never the other side's people; the others'
+    messages are theirs (what the person was told is in ``notifications``). Two queries.
+    """
+    threads = (
+        RelayThread.objects.filter(
+            Q(sender=user)
+            | Q(recipient=user)
+            | Q(replied_by=user)
+            | Q(pk__in=RelayMessage.objects.filter(author=user).values("thread_id"))
+        )
+        .select_related("program", "sender_organization", "organization")
+        .prefetch_related(
+            Prefetch("messages", queryset=RelayMessage.objects.filter(author=user).order_by("created_at", "pk"),
+                     to_attr="mine")
+        )
+        .order_by("created_at", "pk")
+    )  # fmt: skip
+    return [
+        {
+            **_row(thread),
+            "program": thread.program.slug,
+            "started_by_you": thread.sender_id == user.pk,
+            "sender_organization": thread.sender_organization.legal_name,
+            "organization_contacted": thread.organization.legal_name,
+            "your_messages": [_row(message, exclude=("thread",)) for message in thread.mine],  # type: ignore[attr-defined]
+        }
+        for thread in threads
+    ]
+
+
 def personal_data(*, user: User) -> dict[str, Any]:
     """Return everything Clusterflow holds about ``user`` and that they wrote, by section (no files)."""
     return {
@@ -191,6 +226,7 @@ def personal_data(*, user: User) -> dict[str, Any]:
         "reviews": _reviews(user),
         "assessor": _assessor(user),
         "board": _board(user),
+        "relay": _relay(user),
         "notifications": [
             _row(notification, exclude=("key", "claimed_until", "attempts"))
             for notification in Notification.objects.filter(recipient=user).order_by("created_at", "pk")

@@ -1,8 +1,10 @@
-"""Who may read which proposal: the one access rule of every page, file link, export and interface.
+"""Who may read which proposal and which project: the one access rule of every page, file link, export and interface.
 
 A user reads a proposal as one of: its lead applicant or a co-applicant; staff of its program; an
 assessor assigned to it (offered or accepted) who declared no conflict and is not
-conflicted (``assessment.selectors.conflicted``); a board member invited to a meeting whose
+conflicted (``assessment.selectors.conflicted``); the program's IP manager, for an application of a call
+asking for the IP review, once they declared no conflict and if not conflicted as an assessor would be
+(``registry.selectors.ip_reviews``); a board member invited to a meeting whose
 agenda holds it, on its program's board and not recused (``board.selectors.board_recused``).
 Whatever the page, a proposal outside ``proposals_visible_to`` answers 404, never telling that it exists.
 
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import BooleanField, Case, Exists, OuterRef, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, CharField, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.db.models.query import ModelIterable
 from django.shortcuts import get_object_or_404
 
@@ -28,7 +30,9 @@ from board.selectors import board_recused
 from intake import program_roles
 from intake.models import Attachment, CoApplicant, Proposal
 from intake.selectors import RELATED
-from intake.states import DECIDED, ProposalState
+from intake.states import DECIDED, PROJECT_STATES, ProposalState
+from projects.models import Claim, ClaimEvidence, MilestoneEvidence, Project, ProjectPartner, Report
+from registry.selectors.ip_reviews import ip_manager_may_read
 
 
 def proposals_visible_to(*, user: User) -> QuerySet[Proposal]:
@@ -55,6 +59,8 @@ def proposals_visible_to(*, user: User) -> QuerySet[Proposal]:
         visible |= _board_member_of(user)
     if user.has_role(Role.ASSESSOR):
         visible |= _assessor_of(user)
+    if user.has_role(Role.IP_MANAGER):
+        visible |= _ip_manager_of(user)
     return decisions_withheld(proposals.filter(visible), user=user)
 
 
@@ -77,6 +83,17 @@ def _assessor_of(user: User) -> Q:
         no_conflict_declared_at__isnull=False,
     )
     return Q(Exists(assigned)) & ~conflicted(assessor=user.pk, proposal=OuterRef("pk"))
+
+
+def _ip_manager_of(user: User) -> Q:
+    """The applications ``user`` reviews as IP manager: of their programs' calls asking for the IP review, submitted,
+    declared free of conflict and not conflicted (``registry.selectors.ip_reviews.ip_manager_may_read``)."""
+    return ip_manager_may_read(user=user)
+
+
+def proposal_for_ip_manager(*, user: User, pk: int) -> Proposal:
+    """Return the application ``pk`` if ``user`` reads it as its program's IP manager, or raise 404."""
+    return get_object_or_404(proposals_visible_to(user=user).filter(_ip_manager_of(user)), pk=pk)
 
 
 def _board_member_of(user: User) -> Q:
@@ -214,6 +231,37 @@ def proposal_state_shown(*, proposal: Proposal, user: Any) -> str:
     return str(proposal.get_state_display())
 
 
+def proposals_shown_in_state(proposals: QuerySet[Proposal], *, user: User, state: str) -> QuerySet[Proposal]:
+    """Filter ``proposals`` (read by ``user``) to those ``user`` reads in ``state``: a filter never tells a decision
+    withheld from them (such a proposal is found before the board, never approved or declined)."""
+    withheld = decision_withheld_from(user=user)
+    if withheld is None:
+        return proposals.filter(state=state)
+    if state == WITHHELD_AS:
+        return proposals.filter(Q(state=state) | withheld)
+    return proposals.filter(Q(state=state) & ~withheld)
+
+
+def proposals_visible_with_shown_state(*, user: User) -> QuerySet[Proposal]:
+    """Return the proposals ``user`` may read, each with the state ``user`` may know (``shown_state``) to filter
+    or sort on: a decision withheld from them reads as still before the board, as on every page."""
+    withheld = decision_withheld_from(user=user)
+    shown = (
+        F("state")
+        if withheld is None
+        else Case(When(withheld, then=Value(WITHHELD_AS.value)), default=F("state"), output_field=CharField())
+    )
+    return proposals_visible_to(user=user).annotate(shown_state=shown)
+
+
+def decisions_visible_to(*, user: User) -> QuerySet[Proposal]:
+    """Return the proposals whose board decision ``user`` may know: decided (approved, declined, or a project since),
+    read by ``user`` (``proposals_visible_to``) and not withheld from them (``decision_withheld_from``)."""
+    decided = proposals_visible_to(user=user).filter(state__in=[*DECIDED, *PROJECT_STATES])
+    withheld = decision_withheld_from(user=user)
+    return decided if withheld is None else decided.exclude(withheld)
+
+
 def proposals_before_board(*, user: User) -> QuerySet[Proposal]:
     """Return the proposals awaiting the board's decision that ``user`` may read, oldest call first."""
     return (
@@ -240,8 +288,13 @@ def proposals_for_staff_or_board(*, user: User) -> QuerySet[Proposal]:
     it there (a recused member reads it with its decision withheld): a staff member of another
     program who applies to this one reads it on the applicant's page.
     """
+    return proposals_visible_to(user=user).filter(staff_or_board_page_of(user))
+
+
+def staff_or_board_page_of(user: User) -> Q:
+    """The condition on proposals ``user`` reads on the staff and board page (``proposals_for_staff_or_board``)."""
     on_their_agenda = AgendaItem.objects.filter(proposal_id=OuterRef("pk"), meeting__members=user.pk)
-    return proposals_visible_to(user=user).filter(_staff_of(user) | Q(Exists(on_their_agenda)))
+    return _staff_of(user) | Q(Exists(on_their_agenda))
 
 
 def proposal_for_staff(*, user: User, pk: int) -> Proposal:
@@ -251,3 +304,151 @@ def proposal_for_staff(*, user: User, pk: int) -> Proposal:
     another program who reads the proposal otherwise (as its applicant) does not reach them.
     """
     return get_object_or_404(proposals_visible_to(user=user).filter(_staff_of(user)), pk=pk)
+
+
+# --- The funded projects -------------------------------------------------------------------------
+
+
+def projects_visible_to(*, user: User) -> QuerySet[Project]:
+    """Return the funded projects ``user`` may read: the one access rule of every project page and file.
+
+    Staff and the IP manager read their programs' projects; the lead applicant and the co-applicants read theirs;
+    the people of a partner (members of a partner organization the project still counts) read
+    the projects it is a partner of. Nobody else reads a project, not even another partner's
+    project of the same call: a project outside this answers 404.
+    """
+    projects = Project.objects.select_related(
+        "proposal", "proposal__call", "proposal__call__program", "proposal__lead_organization"
+    )
+    if program_roles.acts_everywhere(user, Role.STAFF):
+        return projects
+    partner_of = ProjectPartner.objects.filter(
+        project_id=OuterRef("pk"), removed_at__isnull=True, organization__memberships__user=user.pk
+    )
+    visible = (
+        Q(proposal__lead_applicant=user)
+        | Q(proposal__in=CoApplicant.objects.filter(user=user).values("proposal_id"))
+        | Q(Exists(partner_of))
+    )
+    for role in (Role.STAFF, Role.IP_MANAGER):
+        if user.has_role(role):
+            visible |= program_roles.in_programs(user, role, "proposal__call__program")
+    return projects.filter(visible)
+
+
+def project_for_user(*, user: User, pk: int) -> Project:
+    """Return the project ``pk`` if ``user`` may read it, or raise 404 (not revealing that it exists)."""
+    return get_object_or_404(projects_visible_to(user=user), pk=pk)
+
+
+def project_for_staff(*, user: User, pk: int) -> Project:
+    """Return the project ``pk`` if ``user`` is staff of its program, or raise 404."""
+    return get_object_or_404(
+        projects_visible_to(user=user).filter(program_roles.in_programs(user, Role.STAFF, "proposal__call__program")),
+        pk=pk,
+    )
+
+
+def project_partners_of(*, user: User, project: Project) -> QuerySet[ProjectPartner]:
+    """Return the partners of ``project`` that ``user`` acts for: a member of the partner's organization."""
+    return ProjectPartner.objects.filter(
+        project=project, removed_at__isnull=True, organization__memberships__user=user.pk
+    ).select_related("organization")
+
+
+# --- The partners' claims (docs/claims.md) -------------------------------------------------------
+
+
+def claims_visible_to(*, user: User) -> QuerySet[Claim]:
+    """Return the claims ``user`` may read: their programs' as staff, their project's as its applicants, and their
+    partner's as its people. Another partner's people, and the IP manager, read none of a partner's claims.
+    """
+    claims = Claim.objects.select_related(
+        "project", "project__proposal", "project__proposal__call", "project__proposal__call__program",
+        "partner", "partner__organization",
+    )  # fmt: skip
+    if program_roles.acts_everywhere(user, Role.STAFF):
+        return claims
+    of_their_partner = ProjectPartner.objects.filter(
+        pk=OuterRef("partner_id"), removed_at__isnull=True, organization__memberships__user=user.pk
+    )
+    visible = (
+        Q(project__proposal__lead_applicant=user)
+        | Q(project__proposal__in=CoApplicant.objects.filter(user=user).values("proposal_id"))
+        | Q(Exists(of_their_partner))
+    )
+    if user.has_role(Role.STAFF):
+        visible |= program_roles.in_programs(user, Role.STAFF, "project__proposal__call__program")
+    return claims.filter(visible)
+
+
+def assignments_visible_to(*, user: User) -> QuerySet[Assignment]:
+    """Return the assessment assignments ``user`` may read: their own as an assessor, their programs' as staff.
+
+    Applicants read none: who assesses a proposal is never told to its applicants.
+    """
+    assignments = Assignment.objects.select_related("proposal", "proposal__call")
+    if program_roles.acts_everywhere(user, Role.STAFF):
+        return assignments
+    visible = Q(pk__in=[])
+    if user.has_role(Role.ASSESSOR):
+        visible |= Q(assessor=user.pk)
+    if user.has_role(Role.STAFF):
+        visible |= program_roles.in_programs(user, Role.STAFF, "proposal__call__program")
+    return assignments.filter(visible)
+
+
+def claim_for_user(*, user: User, project_pk: int, pk: int) -> Claim:
+    """Return the claim ``pk`` of project ``project_pk`` if ``user`` may read it, or raise 404."""
+    return get_object_or_404(claims_visible_to(user=user), pk=pk, project_id=project_pk)
+
+
+def claim_evidence_for_user(*, user: User, pk: int) -> ClaimEvidence:
+    """Return the claim's evidence ``pk`` if ``user`` may read its claim, or raise 404."""
+    return get_object_or_404(
+        ClaimEvidence.objects.select_related("claim"), pk=pk, claim__in=claims_visible_to(user=user)
+    )
+
+
+# --- A project's milestones and reports (docs/reports.md) ----------------------------------------
+
+
+def project_people(project: Project) -> Q:
+    """The people who act for ``project`` (a condition on users): its applicants and its partners' people.
+
+    They mark its milestones done and write its reports; its program's staff review them. The IP
+    manager and other readers of the project read them only.
+    """
+    return (
+        Q(pk=project.proposal.lead_applicant_id)
+        | Q(pk__in=CoApplicant.objects.filter(proposal_id=project.proposal_id).values("user_id"))
+        | Q(
+            memberships__organization__in=ProjectPartner.objects.filter(
+                project=project, removed_at__isnull=True
+            ).values("organization_id")
+        )
+    )
+
+
+def project_acts_for(*, user: Any, project: Project) -> bool:
+    """Say whether ``user`` acts for ``project`` (``project_people``): marks milestones done, writes reports."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return User.objects.filter(project_people(project), pk=user.pk).exists()
+
+
+def project_reviews(*, user: Any, project: Project) -> bool:
+    """Say whether ``user`` reviews ``project``'s milestones and reports: staff of its program."""
+    return bool(getattr(user, "is_authenticated", False)) and user.acts_in(Role.STAFF, project.proposal.call.program_id)
+
+
+def report_for_user(*, user: User, project: Project, pk: int) -> Report:
+    """Return report ``pk`` of ``project`` (which ``user`` reads: ``project_for_user``), or raise 404."""
+    return get_object_or_404(Report.objects.filter(project=project).select_related("project"), pk=pk)
+
+
+def evidence_for_user(*, user: User, pk: int) -> MilestoneEvidence:
+    """Return the milestone evidence ``pk`` if ``user`` may read its project, or raise 404."""
+    return get_object_or_404(
+        MilestoneEvidence.objects.filter(project__in=projects_visible_to(user=user).values("pk")), pk=pk
+    )

@@ -53,7 +53,11 @@ def require_staff_of_programs(user: Any, program_ids: Iterable[int | None], mess
 
 def calls_for_incident(*, user: User) -> QuerySet[Call]:
     """Return the calls ``user`` may name as affected by an outage: those of the programs they are staff of."""
-    return Call.objects.filter(program_roles.in_programs(user, Role.STAFF)).order_by("title_en", "pk")
+    return (
+        Call.objects.filter(program_roles.in_programs(user, Role.STAFF))
+        .select_related("program")
+        .order_by("program__name_en", "title_en", "pk")
+    )
 
 
 def _require_calls_of_staff(by: User, calls: Sequence[Call]) -> None:

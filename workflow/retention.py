@@ -50,17 +50,19 @@ from intake.models import (
     Milestone,
     Program,
     Proposal,
+    ProposalSearchDocument,
     ProposalVersion,
 )
-from intake.states import FINAL_STATES
+from intake.states import FINAL_STATES, PROJECT_STATES
 from records.models import AuditRecord, Notification
 from records.sql import IsoFormat, insert_from_select
 from workflow import actions
 
 logger = logging.getLogger("clusterflow.retention")
 
-#: Unsuccessful proposals: every final state (approval is not final, and is never disposed of).
-UNSUCCESSFUL_STATES = tuple(sorted(FINAL_STATES))
+#: Unsuccessful proposals: every final state but a funded project's (closed or terminated), which are never
+#: disposed of: their agreements, claims and reports are the program's records.
+UNSUCCESSFUL_STATES = tuple(sorted(FINAL_STATES - PROJECT_STATES))
 #: How far ahead the staff's preview looks.
 PREVIEW_DAYS = 30
 DISPOSE = actions.DISPOSE.name
@@ -378,6 +380,7 @@ def _content_remove(disposed: QuerySet[Any], *, now: datetime) -> None:
     _raw_delete(Milestone.objects.filter(proposal_id__in=disposed))
     _raw_delete(CoApplicant.objects.filter(proposal_id__in=disposed))
     _raw_delete(Notification.objects.filter(proposal_id__in=disposed))
+    _raw_delete(ProposalSearchDocument.objects.filter(proposal_id__in=disposed))
     ProposalVersion.objects.filter(proposal_id__in=disposed).update(data={})
     # The figures of some checks name the consortium's organizations: they go with it.
     EligibilityOverride.objects.filter(proposal_id__in=disposed).update(

@@ -177,7 +177,7 @@ def reviews_overdue_escalate(*, now: datetime | None = None) -> int:
         return 0
     rows: list[Notification] = []
     told = 0
-    for member, programs in _staff_with_programs():
+    for member, programs in staff_with_programs():
         items = [
             {**_review_item(row, member.preferred_language), "assessor": row["assessor__display_name"]}
             for row in overdue
@@ -195,11 +195,15 @@ def reviews_overdue_escalate(*, now: datetime | None = None) -> int:
     return told
 
 
-def _staff_with_programs() -> list[tuple[User, frozenset[int] | None]]:
+def staff_with_programs() -> list[tuple[User, frozenset[int] | None]]:
     """Return each active staff member with the programs they are staff of (``None``: every program), in one read.
 
     The same people as ``intake.program_roles.audience`` for each program: those holding the
     staff role and granted it for the program, a grant without a program covering them all.
+    The sweeps that escalate to staff (reviews here, claims in ``workflow.claim_sweeps``) group
+    what is overdue per staff member with it, each member told only of their own programs.
+    Each user is a bare ``User`` with its key and preferred language, enough to address a
+    notification to.
     """
     holds_staff = User.groups.through.objects.filter(user_id=OuterRef("user_id"), group__name=Role.STAFF)
     grants = (

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.db import transaction
 
-from workflow import retention, service_health, sweeps
+from intake.services.search import proposal_search_refresh, proposals_search_sweep
+from registry import sweeps as registry_sweeps
+from workflow import claim_sweeps, project_sweeps, retention, service_health, sweeps
 from workflow.actions.deadlines import proposals_expire_overdue
 
 
@@ -39,6 +42,49 @@ def send_board_vote_reminders() -> int:
 
 
 @shared_task
+def refresh_proposal_search() -> int:
+    """Rewrite the proposals' search documents that are missing or older than their proposal's last change."""
+    return proposals_search_sweep()
+
+
+@shared_task
+def refresh_proposal_search_of(proposal_id: int) -> None:
+    """Rewrite one proposal's search document, after a change that handed it over (its answers saved)."""
+    with transaction.atomic():
+        proposal_search_refresh(proposal_id=proposal_id)
+
+
+@shared_task
 def dispose_due_proposals() -> int:
     """Dispose of the unsuccessful proposals past their program's retention and under no legal hold."""
     return retention.proposals_dispose_due()
+
+
+@shared_task
+def send_claim_reminders() -> int:
+    """Remind the partners' people of their claims due soon (docs/claims.md)."""
+    return claim_sweeps.claim_reminders_send()
+
+
+@shared_task
+def escalate_overdue_claims() -> int:
+    """Tell the programs' staff, once a day, of the claims past their due date (docs/claims.md)."""
+    return claim_sweeps.claims_overdue_escalate()
+
+
+@shared_task
+def send_report_reminders() -> int:
+    """Remind the projects' people of reports due soon, and tell staff once a day of overdue ones."""
+    return project_sweeps.report_reminders_send() + project_sweeps.reports_overdue_escalate()
+
+
+@shared_task
+def start_closing_due_projects() -> int:
+    """Move the active projects whose last milestone is due to closing."""
+    return project_sweeps.projects_start_closing_due()
+
+
+@shared_task
+def escalate_licence_requests() -> int:
+    """Tell IP managers, once a day, of the licence requests waiting too long for an answer."""
+    return registry_sweeps.licence_requests_escalate()

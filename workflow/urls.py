@@ -3,6 +3,7 @@ from django.urls import path
 from workflow import views
 from workflow.views import outages as outage_views
 from workflow.views import retention as retention_views
+from workflow.views import search as search_views
 
 app_name = "workflow"
 
@@ -10,6 +11,7 @@ urlpatterns = [
     path("staff/", views.staff_dashboard, name="staff_dashboard"),
     path("staff/calls/<int:pk>/proposals/", views.call_proposals, name="call_proposals"),
     path("manage/proposals/<int:pk>/", views.proposal_detail, name="proposal_detail"),
+    path("manage/proposals/search/", search_views.proposal_search, name="proposal_search"),
     path("proposals/<int:pk>/act/<str:action>/", views.proposal_act, name="proposal_act"),
     path("staff/programs/<int:pk>/disposals/", retention_views.disposals_preview, name="disposals_preview"),
     path("staff/proposals/<int:pk>/legal-hold/", retention_views.proposal_legal_hold, name="proposal_legal_hold"),

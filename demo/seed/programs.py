@@ -8,6 +8,7 @@ from decimal import Decimal
 from accounts.choices import OrganizationType
 from demo.seed.common import DemoSummary, demo_window
 from intake.models import Call, Program
+from intake.services.rule_rows import call_rules_write, rules_from_fields
 from intake.services.stages import call_stages_default
 
 PROGRAMS = [
@@ -78,12 +79,17 @@ def programs_seed(*, now: datetime, summary: DemoSummary) -> Program:
                     "review_due_at": review_due,
                     "board_meeting_at": board,
                     "funding_envelope": Decimal("25000000.00"),
-                    "funded_partner_types": [OrganizationType.LARGE_COMPANY, OrganizationType.SME],
-                    "required_attachments": ["project_plan", "letters_of_support"],
                 },
             )
             if created:
                 call.full_clean()
                 call_stages_default(call=call)
+                call_rules_write(
+                    call=call,
+                    rules=rules_from_fields(
+                        funded_partner_types=[OrganizationType.LARGE_COMPANY, OrganizationType.SME],
+                        required_attachments=["project_plan", "letters_of_support"],
+                    ),
+                )
                 summary.created.append(f"call {slug}/{call_slug}")
     return Program.objects.get(slug=PROGRAMS[0][0])

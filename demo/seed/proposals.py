@@ -344,12 +344,12 @@ def invited_build(
             "smes_scaled_after": 3,
         },
     )
-    for kind in call.required_attachments:
-        label = str(AttachmentType(kind).label)
+    for attachment_kind in call.required_attachment_kinds():
+        label = str(AttachmentType(attachment_kind).label)
         attachment_upload(
             proposal=proposal,
             by=applicant,
-            kind=kind,
+            kind=attachment_kind,
             upload=_DemoUpload(f"{label}.pdf", demo_pdf(f"{loi['title']}: {label}")),
         )
     return proposal

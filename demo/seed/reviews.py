@@ -9,6 +9,8 @@ its assessment completed as it does for real.
 
 from __future__ import annotations
 
+from typing import Any
+
 from accounts.choices import Role
 from accounts.errors import DomainError
 from accounts.models import Organization, User
@@ -143,26 +145,45 @@ def _in_assessment_create(
 def _assessed_create(
     *, call: Call, applicant: User, staff: User, organization: Organization, reviewers: list[User]
 ) -> bool:
-    """Build an assessed proposal in ``call``, reviewed by ``reviewers`` through their own steps; False if it exists.
+    """Build the assessed proposal ``ASSESSED`` in ``call``, reviewed by ``reviewers``; False if it exists."""
+    if Proposal.objects.filter(call=call, lead_applicant=applicant, title=ASSESSED["title"]).exists():
+        return False
+    assessed_build(
+        call=call, applicant=applicant, staff=staff, organization=organization, reviewers=reviewers,
+        loi=ASSESSED, texts=WHEEL_TEXTS, reviews=REVIEWS,
+    )  # fmt: skip
+    return True
+
+
+def assessed_build(
+    *,
+    call: Call,
+    applicant: User,
+    staff: User,
+    organization: Organization,
+    reviewers: list[User],
+    loi: dict[str, Any],
+    texts: dict[str, Any],
+    reviews: list[tuple[list[tuple[int, str]], str, str, str]],
+) -> Proposal:
+    """Build the proposal ``loi`` (with ``texts``) in ``call`` and have ``reviewers`` assess it with ``reviews``.
 
     Built and sent to assessment as the proposal in assessment is, then assigned to each
     reviewer, who declares no conflict, accepts and submits a complete review. The last
     review required by the call's rubric completes the assessment, as it does on the pages.
     """
-    if Proposal.objects.filter(call=call, lead_applicant=applicant, title=ASSESSED["title"]).exists():
-        return False
-    # The reviewers' texts score the default rubric's five criteria, the only rubric the demo makes.
+    # The reviews score the default rubric's five criteria, the only rubric the demo makes.
     proposal = invited_build(
-        call=call, applicant=applicant, staff=staff, organization=organization, loi=ASSESSED, texts=WHEEL_TEXTS
+        call=call, applicant=applicant, staff=staff, organization=organization, loi=loi, texts=texts
     )
     proposal_submit_application(proposal=fresh(proposal), by=applicant)
     proposal_start_assessment(proposal=fresh(proposal), by=staff)
     criteria = rubric_criteria(rubric=rubric_for(call=call))
     required = fresh(proposal).required_reviews_missing()
-    if required > min(len(reviewers), len(REVIEWS)):
-        raise DomainError(f"The call's rubric asks for {required} reviews; the demo has {len(REVIEWS)} reviewers.")
+    if required > min(len(reviewers), len(reviews)):
+        raise DomainError(f"The call's rubric asks for {required} reviews; the demo has {len(reviews)} reviewers.")
     for reviewer, (scores, recommendation, confidence, overall) in zip(
-        reviewers[:required], REVIEWS[:required], strict=True
+        reviewers[:required], reviews[:required], strict=True
     ):
         assignment = assignment_create(proposal=fresh(proposal), assessor=reviewer, by=staff)
         conflict_declare_none(assignment=assignment, by=reviewer)
@@ -182,5 +203,5 @@ def _assessed_create(
             expected_updated_at=None,
         )
     if fresh(proposal).state != ProposalState.ASSESSED:
-        raise DomainError(f"{ASSESSED['title']} is still in assessment after its reviews.")
-    return True
+        raise DomainError(f"{loi['title']} is still in assessment after its reviews.")
+    return fresh(proposal)

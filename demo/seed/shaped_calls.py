@@ -20,6 +20,7 @@ from assessment.services.rubrics import rubric_for
 from demo.seed.common import DemoSummary, demo_window
 from intake.choices import Advance, ColumnKind, PathFigure, QuestionKind, VersionKind
 from intake.models import Call, Program, Question
+from intake.services.rule_rows import call_rules_write, rules_from_fields
 from intake.services.stages import StagePlan, call_stages_save
 
 #: How many assessors screen each letter of intent of an assessed early stage.
@@ -98,13 +99,18 @@ def shaped_calls_seed(*, now: datetime, summary: DemoSummary) -> list[Call]:
                 review_due_at=day(150),
                 board_meeting_at=day(165),
                 funding_envelope=Decimal("20000000.00"),
-                funded_partner_types=[OrganizationType.LARGE_COMPANY, OrganizationType.SME],
-                required_attachments=["project_plan"],
                 **path,
             )
             call.full_clean()
             with transaction.atomic():
                 call.save()
+                call_rules_write(
+                    call=call,
+                    rules=rules_from_fields(
+                        funded_partner_types=[OrganizationType.LARGE_COMPANY, OrganizationType.SME],
+                        required_attachments=["project_plan"],
+                    ),
+                )
                 _early_rubrics_seed(call=call, plans=plans)
                 call_stages_save(call=call, plans=plans)
             summary.created.append(f"call {program.slug}/{slug}")

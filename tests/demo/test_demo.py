@@ -19,25 +19,31 @@ from django.utils import timezone, translation
 from django_otp.oath import totp
 
 from accounts.choices import OrganizationType, Role
+from accounts.models import User
 from assessment.choices import AssignmentState, ReviewState
 from assessment.models import AssessorProfile, Assignment, Rubric
 from board.models import BoardMeeting, Vote
 from demo.seed import ASSESSED, IN_ASSESSMENT, REVIEWERS, demo_pdf
 from intake.choices import CallPhase, QuestionKind, VersionKind
-from intake.eligibility import CODES
+from intake.eligibility import CODES, codes
 from intake.filetypes import sniff
 from intake.lifecycle import unmet_conditions
-from intake.models import Call, Program, ProgramRole, Proposal
+from intake.models import Call, Program, ProgramMembership, ProgramRole, Proposal
 from intake.selectors import call_committed, proposal_funding_requested
 from intake.states import ProposalState
+from projects.models import Claim, ClaimState, MilestoneState, Project, ProjectMilestone, Report, ReportState
 from records.models import AuditRecord
+from registry.models import Announcement, OrganizationProfile
 from tests.browser import follow, forms_of, submit, text_of
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 CLUSTER_SLUGS = ("digital", "protein", "ngen", "scale-ai", "ocean")
 CLUSTER_STAFF_EMAILS = [f"staff-{slug}@demo.clusterflow.ca" for slug in CLUSTER_SLUGS]
-PROJECT_APPS = ("auth", "accounts", "records", "intake", "assessment", "board", "workflow", "otp_totp", "otp_static")
+PROJECT_APPS = (
+    "auth", "accounts", "records", "intake", "assessment", "board", "projects", "registry", "workflow", "otp_totp",
+    "otp_static",
+)  # fmt: skip
 
 
 def _seed() -> str:
@@ -104,20 +110,43 @@ def test_seed_demo_twice_changes_nothing() -> None:
             "assessment.Review",
             "board.BoardMeeting",
             "board.AgendaItem",
+            "board.Vote",
+            "projects.Project",
+            "projects.ProjectPartner",
+            "projects.Agreement",
+            "projects.Signature",
+            "projects.Claim",
+            "projects.Report",
         )
     } == {
-        "accounts.User": 15,
+        "accounts.User": 21,  # with the IP manager, the partners' people and the two European members' people
         "intake.Program": 5,
         "intake.Call": 10,  # the first cluster's four, one open call per other cluster, and two shaped calls
-        "intake.Proposal": 4,
-        "intake.Attachment": 6,
+        "intake.Proposal": 5,  # with the funded project's
+        "intake.Attachment": 8,
         "intake.Question": 16,
         "assessment.Rubric": 2,
-        "assessment.Assignment": 4,
-        "assessment.Review": 3,
-        "board.BoardMeeting": 1,
-        "board.AgendaItem": 1,
+        "assessment.Assignment": 7,
+        "assessment.Review": 6,
+        "board.BoardMeeting": 2,  # the assessed proposal's, and the funded project's
+        "board.AgendaItem": 2,
+        "board.Vote": 2,  # both members' votes on the funded project
+        "projects.Project": 1,
+        "projects.ProjectPartner": 4,
+        "projects.Agreement": 2,  # the funding agreement and the IP agreement
+        "projects.Signature": 8,  # each partner's signatory signed both
+        "projects.Claim": 1,
+        "projects.Report": 1,
     }
+
+
+def test_seed_demo_has_european_members_with_profiles_and_an_announcement() -> None:
+    _seed()
+
+    europeans = OrganizationProfile.objects.exclude(organization__country="CA")
+    assert sorted(europeans.values_list("organization__country", flat=True)) == ["DE", "FR"]
+    assert europeans.filter(is_cluster=True).count() == 1
+    assert Announcement.objects.filter(closed_at__isnull=True).count() == 1
 
 
 @pytest.mark.parametrize(
@@ -128,6 +157,7 @@ def test_seed_demo_twice_changes_nothing() -> None:
         ("Assessor", "/assessor/"),
         ("Board member", "/board/"),
         ("Django admin", "/accounts/dashboard/"),
+        ("IP manager", "/registry/ip-manager/"),
     ],
 )
 def test_seed_demo_printed_login_lands_on_dashboard(role: str, landing: str) -> None:
@@ -137,7 +167,7 @@ def test_seed_demo_printed_login_lands_on_dashboard(role: str, landing: str) -> 
 
     assert response.status_code == 200
     assert response.request["PATH_INFO"] == landing
-    assert len(_logins(output)[1]) == 11
+    assert len(_logins(output)[1]) == 15
 
 
 @pytest.mark.parametrize("role", ["Program staff", "Staff of ocean", "Django admin"])
@@ -231,7 +261,12 @@ def test_seed_demo_invited_proposal_is_ready_to_submit(media_root: Path) -> None
         ("Great Lakes Polytechnic", OrganizationType.POST_SECONDARY, False),
         ("Harbourview Analytics Inc.", OrganizationType.SME, False),
     ]
-    assert [(check.code, check.passed) for check in invited.eligibility_checks()] == [(code, True) for code in CODES]
+    found = invited.eligibility_checks()
+    rules = invited.call.eligibility_rules("application")
+    assert [(check.code, check.passed) for check in found] == [
+        (code, True) for code in codes(rules, stage="application")
+    ]
+    assert set(CODES) <= {check.code for check in found}  # the former fields' checks are among its rules
     assert invited.missing_for_submission() == []
     assert unmet_conditions(invited, "submit_application") == []
     assert list(invited.milestones.values_list("month", flat=True)) == [8, 14, 24]
@@ -244,7 +279,7 @@ def test_seed_demo_invited_proposal_is_ready_to_submit(media_root: Path) -> None
         ("invite", ProposalState.INVITED),
     ]
     kinds = {attachment.kind: attachment for attachment in invited.attachments.all()}
-    assert sorted(kinds) == sorted(invited.call.required_attachments)
+    assert sorted(kinds) == sorted(invited.call.required_attachment_kinds())
     for attachment in kinds.values():
         stored = Path(attachment.file.path)
         assert stored.is_relative_to(media_root)
@@ -320,7 +355,8 @@ def test_seed_demo_assessor_declares_accepts_and_opens_the_review() -> None:
 
     assert declare_url in dashboard.content.decode()
     assert "Robotic hull inspection for port cranes" in dashboard.content.decode()
-    assert (declared.status_code, declared.url) == (302, reverse("assessment:dashboard"))
+    # Declaring no conflict leads to the assignment, to accept it and read the proposal.
+    assert (declared.status_code, declared.url) == (302, reverse("assessment:respond", kwargs={"pk": assignment.pk}))
     assert (accepted.status_code, accepted.url) == (302, reverse("assessment:review", kwargs={"pk": assignment.pk}))
     assert review.status_code == 200
     assert "Robots climb port cranes and scan their welds" in review.content.decode()
@@ -368,8 +404,8 @@ def test_seed_demo_assessed_proposal_was_reviewed_through_each_reviewers_steps()
 def test_seed_demo_board_meeting_of_the_call_under_review_has_the_assessed_proposal() -> None:
     _seed()
 
-    (meeting,) = BoardMeeting.objects.all()
     assessed = _applicant_proposal("in-review", ASSESSED["title"])
+    (meeting,) = BoardMeeting.objects.filter(items__proposal=assessed)
 
     assert meeting.call == assessed.call
     assert timezone.now() + timedelta(days=5) < meeting.held_at < meeting.call.board_meeting_at
@@ -397,7 +433,7 @@ def test_seed_demo_board_member_reads_the_agenda_votes_and_decides_as_chair() ->
     password, logins = _logins(_seed())
     client = Client()
     client.post(reverse("accounts:login"), {"username": logins["Board member"], "password": password})
-    meeting = BoardMeeting.objects.get()
+    meeting = BoardMeeting.objects.get(items__proposal__title=ASSESSED["title"])
     (item,) = meeting.items.all()
     title = ASSESSED["title"]
 
@@ -469,3 +505,76 @@ def test_seed_demo_shaped_calls_ask_their_questions_at_their_stages() -> None:
     assert len(ngen_questions) == 10
     assert all(q.label_fr for q in protein_questions + ngen_questions)
     assert Rubric.objects.get(call=protein, stage=VersionKind.LOI).assessors_per_proposal == 2
+
+
+def test_seed_demo_makes_every_demo_consortium_a_member_of_its_program() -> None:
+    _seed()
+
+    proposals = list(Proposal.objects.select_related("call__program"))
+    partners = [
+        partner
+        for proposal in proposals
+        if proposal.stage.kind == VersionKind.APPLICATION
+        for partner in proposal.eligibility_application(VersionKind.APPLICATION).partners
+    ]
+
+    assert partners
+    assert all(partner.member for partner in partners)
+    assert ProgramMembership.objects.filter(program__slug="digital").exists()
+    assert AuditRecord.objects.filter(program__isnull=False, action="membership_add").count() == (
+        ProgramMembership.objects.count()
+    )
+
+
+def test_seed_demo_holds_one_active_project_signed_by_each_partner_with_a_paid_claim_and_an_accepted_report() -> None:
+    _seed()
+
+    (project,) = Project.objects.select_related("proposal")
+    proposal = project.proposal
+    partners = list(project.partners.select_related("organization", "signatory").order_by("pk"))
+    (claim,) = Claim.objects.filter(project=project)
+    (report,) = Report.objects.filter(project=project)
+    accepted = list(ProjectMilestone.objects.filter(project=project, state=MilestoneState.ACCEPTED))
+
+    assert proposal.state == ProposalState.ACTIVE
+    assert (proposal.call.slug, proposal.lead_applicant.email) == ("in-review", "applicant@demo.clusterflow.ca")
+    assert project.started_on == timezone.localdate()
+    assert project.amount == proposal.approved_amount == Decimal("1800000.00")
+    assert project.amount < proposal_funding_requested(proposal=proposal)
+    # Its own meeting, opened early, released; both members voted.
+    (meeting,) = BoardMeeting.objects.filter(items__proposal=proposal)
+    assert meeting.opened_early_at is not None
+    assert meeting.decisions_released_at is not None
+    assert Vote.objects.filter(item__proposal=proposal).count() == 2
+    # Each partner's signatory is one of its people and signed both current agreements.
+    assert len(partners) == 4
+    for partner in partners:
+        assert partner.signatory.memberships.filter(organization=partner.organization).exists()
+        assert partner.signatory.check_password("clusterflow-demo")
+        assert sorted(partner.signatures.values_list("agreement__kind", flat=True)) == sorted(
+            project.agreements.filter(superseded_at__isnull=True).values_list("kind", flat=True)
+        )
+    assert project.agreements.filter(superseded_at__isnull=True).count() == 2
+    # The history is the actions': approved, contracting, activated by Clusterflow at the last signature.
+    states = list(AuditRecord.objects.filter(proposal=proposal, action__in=["approve", "start_contracting",
+                                                                             "activate"]).order_by("pk")
+                  .values_list("action", "to_state", "actor"))  # fmt: skip
+    assert states == [
+        ("approve", ProposalState.APPROVED, meeting.chair_id),
+        ("start_contracting", ProposalState.CONTRACTING, User.objects.get(email="staff@demo.clusterflow.ca").pk),
+        ("activate", ProposalState.ACTIVE, None),
+    ]
+    # The claim: the first quarter's, cash and in kind, paid in full.
+    assert (claim.partner.organization.legal_name, claim.period, claim.state) == (
+        "Northern Robotics Inc.", 1, ClaimState.PAID
+    )  # fmt: skip
+    assert claim.lines.filter(cash__gt=0).exists()
+    assert claim.lines.filter(in_kind__gt=0).exists()
+    assert claim.paid_amount == claim.approved_amount == claim.payable > 0
+    assert project.paid == claim.paid_amount
+    # The first milestone accepted, the first quarter's report accepted with its jobs, revenue and IP right.
+    assert [milestone.month for milestone in accepted] == [3]
+    assert (report.period, report.state, report.final) == (1, ReportState.ACCEPTED, False)
+    assert report.jobs_created > 0
+    assert report.revenue > 0
+    assert report.ip_rights.count() == 1

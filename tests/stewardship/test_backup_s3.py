@@ -40,9 +40,11 @@ def test_restore_drill_from_one_bucket_into_a_new_one(
 
     assert restore.returncode == 0, restore.stderr
     assert "every count and hash matches the manifest" in restore.stdout
-    assert sorted(hashes) == s3_server.keys(s3_storage)
+    # Every stored file is backed up and restored: the applications' attachments, and the funded
+    # project's evidence and the registry's documents the demo also stores.
+    assert set(hashes) <= set(s3_server.keys(s3_storage))
     assert s3_server.keys(target) == s3_server.keys(s3_storage)
-    assert [entry["path"] for entry in backup.manifest["files"]] == sorted(hashes)
+    assert [entry["path"] for entry in backup.manifest["files"]] == s3_server.keys(s3_storage)
     client = s3_server.client()
     assert {client.head_object(Bucket=target, Key=name)["ServerSideEncryption"] for name in s3_server.keys(target)} == {
         "AES256"

@@ -31,6 +31,7 @@ from intake.models import Attachment, CoApplicant, ProgramRole, Proposal
 from records.audit_chain import audit_seal, audit_verify
 from records.events import Channel, Event
 from records.models import AuditRecord, Notification
+from registry.models import RelayMessage, RelayThread
 from stewardship import selectors, services
 from tests.assessment.reviewing import assignment_make, review_make, rubric_make
 from tests.conftest import client_for
@@ -353,3 +354,38 @@ def test_closure_link_refused_when_a_proposal_was_started_after_the_request(
     assert "Started since" in response.content.decode()
     user.refresh_from_db()
     assert user.is_active
+
+
+def test_export_holds_the_relay_conversations_the_person_takes_part_in_and_only_their_messages() -> None:
+    alice, bruno, carol = UserFactory(), UserFactory(), UserFactory()
+    mine, theirs, others = (OrganizationFactory(legal_name=name) for name in ("Alice Co", "Bruno Co", "Other Co"))
+    program = ProgramFactory(slug="ocean")
+    started = RelayThread.objects.create(
+        program=program, sender=alice, sender_organization=mine, organization=theirs, subject="Partners wanted"
+    )
+    RelayMessage.objects.create(thread=started, author=alice, body="ALICE-FIRST-MESSAGE")
+    RelayMessage.objects.create(thread=started, author=bruno, body="BRUNO-REPLY")
+    answered = RelayThread.objects.create(
+        program=program, sender=bruno, sender_organization=theirs, organization=mine, subject="Your sensor",
+        replied_by=alice, replied_at=timezone.now(),
+    )  # fmt: skip
+    RelayMessage.objects.create(thread=answered, author=bruno, body="BRUNO-QUESTION")
+    RelayMessage.objects.create(thread=answered, author=alice, body="ALICE-ANSWER")
+    elsewhere = RelayThread.objects.create(
+        program=program, sender=bruno, sender_organization=theirs, organization=others, subject="Not Alice's"
+    )
+    RelayMessage.objects.create(thread=elsewhere, author=carol, body="CAROL-MESSAGE")
+
+    relay = selectors.personal_data(user=alice)["relay"]
+
+    assert [
+        (t["subject"], t["started_by_you"], t["sender_organization"], t["organization_contacted"]) for t in relay
+    ] == [
+        ("Partners wanted", True, "Alice Co", "Bruno Co"),
+        ("Your sensor", False, "Bruno Co", "Alice Co"),
+    ]
+    assert [[m["body"] for m in t["your_messages"]] for t in relay] == [["ALICE-FIRST-MESSAGE"], ["ALICE-ANSWER"]]
+    text = json.dumps(relay, default=str)
+    for mark in ("BRUNO-REPLY", "BRUNO-QUESTION", "CAROL-MESSAGE", "Not Alice's"):
+        assert mark not in text
+    assert not {key for t in relay for key in t if key in ("sender_id", "recipient_id", "replied_by_id")}

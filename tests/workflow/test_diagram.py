@@ -27,7 +27,8 @@ def test_workflow_diagram_command_draws_every_action_and_the_final_states() -> N
     assert "    draft --> expired: expire\n" in diagram
     assert "    board_review --> approved: approve\n" in diagram
     finals = re.findall(r"^    (\w+) --> \[\*\]$", diagram, re.MULTILINE)
-    assert finals == ["loi_declined", "ineligible", "approved", "declined", "withdrawn", "expired"]
+    assert finals == ["loi_declined", "ineligible", "declined", "withdrawn", "expired", "closed", "terminated"]
+    assert "    approved --> contracting: start_contracting\n" in diagram
 
 
 def test_workflow_diagram_command_prints_the_same_twice() -> None:

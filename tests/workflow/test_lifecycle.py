@@ -27,8 +27,9 @@ from tests.factories.intake import LOI_STAGE_STATES
 DESIGN_STATES = [
     "draft", "loi_submitted", "loi_declined", "invited", "submitted", "changes_requested", "ineligible",
     "in_assessment", "assessed", "board_review", "approved", "declined", "withdrawn", "expired",
+    "contracting", "active", "closing", "closed", "terminated",
 ]  # fmt: skip
-DESIGN_FINAL_STATES = {"loi_declined", "ineligible", "declined", "withdrawn", "expired"}
+DESIGN_FINAL_STATES = {"loi_declined", "ineligible", "declined", "withdrawn", "expired", "closed", "terminated"}
 # "withdraw: any non-final state before approved".
 BEFORE_APPROVED = {
     "draft", "loi_submitted", "invited", "submitted", "changes_requested", "in_assessment", "assessed", "board_review",
@@ -52,6 +53,12 @@ DESIGN_TABLE: dict[str, tuple[set[str], str, str]] = {
     "decline": ({"board_review"}, "declined", "board chair"),
     "withdraw": (BEFORE_APPROVED, "withdrawn", "lead applicant"),
     "expire": ({"draft", "invited", "changes_requested"}, "expired", "system"),
+    # After the decision: the funded project.
+    "start_contracting": ({"approved"}, "contracting", "staff"),
+    "activate": ({"contracting"}, "active", "system or staff"),
+    "start_closing": ({"active"}, "closing", "system or staff"),
+    "close": ({"closing"}, "closed", "staff"),
+    "terminate": ({"contracting", "active"}, "terminated", "staff"),
 }
 
 #: Who each actor of the design is among the personas: the board chair is the chair of the
@@ -79,6 +86,9 @@ CONDITIONS = {
     "approve": ["board_meeting_started", "quorum_reached"],
     "decline": ["board_meeting_started", "quorum_reached"],
     "expire": ["deadline_passed"],
+    "start_contracting": ["decision_released"],
+    "activate": ["agreements_signed"],
+    "close": ["final_claim_paid", "final_report_accepted"],
 }
 
 DECLARED_PAIRS = [

@@ -5,6 +5,8 @@ outcome of each attempt (done, or which refusal) from the state, the stage of th
 the proposal is in, the person, the clock, the input and the board (its meetings, the chair of
 the proposal's meeting, the votes counted toward its quorum), and the test compares the
 prediction with what the actions did to the database. Each run draws a path (``PATHS``).
+After the decision it drives the funded project (staff release the meeting's decisions; the
+partners sign, claim and report) and predicts the project's transitions from those facts.
 """
 
 from __future__ import annotations
@@ -33,11 +35,13 @@ from accounts.errors import ActionForbidden, DomainError, StaleAction
 from accounts.models import User
 from assessment.models import Rubric
 from board.models import AgendaItem, BoardConflict, BoardMeeting, Vote, VoteChoice
+from board.services.letters import meeting_decisions_release
 from board.services.meetings import meeting_open_early
 from intake.choices import Advance, VersionKind
 from intake.lifecycle import SYSTEM
 from intake.models import Proposal, ProposalVersion
 from intake.services.stages import StagePlan
+from projects.models import Claim, ClaimState, Project, ProjectPartner, Report, ReportState, Signature
 from records.models import AuditRecord, Notification
 from tests.assessment.reviewing import assignment_make, review_make, rubric_make
 from tests.conftest import FAST_HASHERS
@@ -51,8 +55,13 @@ from workflow.retention import proposals_dispose_due
 STATES = {
     "draft", "loi_submitted", "loi_declined", "invited", "submitted", "changes_requested", "ineligible",
     "in_assessment", "assessed", "board_review", "approved", "declined", "withdrawn", "expired",
+    "contracting", "active", "closing", "closed", "terminated",
 }  # fmt: skip
+#: The unsuccessful ends (disposed of once past their retention).
 FINAL = {"loi_declined", "ineligible", "declined", "withdrawn", "expired"}
+#: The funded project's states; a closed or terminated project never changes again either.
+PROJECT = {"contracting", "active", "closing", "closed", "terminated"}
+ENDS = FINAL | {"closed", "terminated"}
 WITH_DEADLINE = {"draft", "invited", "changes_requested"}
 
 #: action: (from, to, who may). The early states serve every stage before the last (``STAGE_RULE``).
@@ -70,8 +79,15 @@ TABLE: dict[str, tuple[set[str], str, set[str]]] = {
     # The chair of the meeting whose agenda the proposal is on: see ``LifecycleMachine.who``.
     "approve": ({"board_review"}, "approved", {"chair", "board"}),
     "decline": ({"board_review"}, "declined", {"chair", "board"}),
-    "withdraw": (STATES - FINAL - {"approved"}, "withdrawn", {"lead"}),
+    "withdraw": (STATES - FINAL - {"approved"} - PROJECT, "withdrawn", {"lead"}),
     "expire": ({"draft", "invited", "changes_requested"}, "expired", {"system"}),
+    # The funded project: contracting once the decision is released, active once every partner signed
+    # both agreements, closed once every partner's final claim is paid and the final report accepted.
+    "start_contracting": ({"approved"}, "contracting", {"staff"}),
+    "activate": ({"contracting"}, "active", {"staff", "system"}),
+    "start_closing": ({"active"}, "closing", {"staff", "system"}),
+    "close": ({"closing"}, "closed", {"staff"}),
+    "terminate": ({"contracting", "active"}, "terminated", {"staff"}),
 }
 #: Where in the path an action belongs: at a stage before the last ("early"), at the last, or at an
 #: assessed stage (the last always is). Elsewhere the action is refused as a condition unmet.
@@ -98,7 +114,7 @@ PATHS = {
 }
 #: Actions that refuse blank input (a reason, a message, a rationale) before anything else.
 NEEDS_INPUT = {"decline_loi", "request_changes", "mark_ineligible", "reopen_assessment", "approve", "decline",
-               "withdraw", "extend_deadline"}  # fmt: skip
+               "withdraw", "extend_deadline", "terminate"}  # fmt: skip
 #: Who hears of each action: (event, recipient persona) pairs; each on both channels.
 TOLD = {
     "submit_loi": {("loi_submitted", "lead"), ("loi_received", "staff")},
@@ -117,7 +133,13 @@ TOLD = {
     "withdraw": {("withdrawn", "lead"), ("withdrawn", "staff")},
     "expire": {("expired", "lead")},
     "extend_deadline": {("extension_granted", "lead")},
+    "start_contracting": {("project_contracting", "lead"), ("project_contracting", "staff")},
+    "activate": {("project_active", "lead"), ("project_active", "staff")},
+    "start_closing": {("project_closing", "lead"), ("project_closing", "staff")},
+    "close": {("project_closed", "lead"), ("project_closed", "staff")},
+    "terminate": {("project_terminated", "lead"), ("project_terminated", "staff")},
 }
+AGREEMENTS = ("funding", "ip")
 #: ``chair`` and ``board`` are board members invited to every meeting, one of them its chair;
 #: ``recused`` is invited too but declared a conflict with the proposal; ``outsider`` is a board
 #: member invited to none of the meetings.
@@ -173,6 +195,14 @@ class LifecycleMachine(RuleBasedStateMachine):
         self.notifications = 0
         self.reached_final: str | None = None
         self.disposed = False
+        #: Whether staff released the decisions of the proposal's meeting; the project's partners (ids, once
+        #: contracting opened it), the signatures still owed as (agreement kind, partner id), the partners
+        #: whose final claim is paid, and whether the final report is accepted.
+        self.released = False
+        self.partners: list[int] = []
+        self.unsigned: set[tuple[str, int]] = set()
+        self.final_paid: set[int] = set()
+        self.final_report = False
 
     def _build(self, path: str) -> None:
         """Make the call with the drawn path, the proposal at its first stage, and the board's meetings."""
@@ -289,6 +319,12 @@ class LifecycleMachine(RuleBasedStateMachine):
             return self.now >= deadline  # type: ignore[operator]
         if action in ("approve", "decline"):
             return self.now >= self.opens_at() and sum(self.counted_votes().values()) >= QUORUM
+        if action == "start_contracting":
+            return self.released
+        if action == "activate":
+            return not self.unsigned
+        if action == "close":
+            return bool(self.partners) and self.final_paid == set(self.partners) and self.final_report
         if action == "complete_assessment":
             return self.stage in self.reviewed
         return True
@@ -403,7 +439,22 @@ class LifecycleMachine(RuleBasedStateMachine):
             persona = data.draw(st.sampled_from(["chair", "board"]), label="voter")
             self.a_member_votes(persona, data.draw(st.sampled_from(VoteChoice.values), label="choice"))
             return
-        onward = [action for action in offered if TABLE[action][1] not in FINAL] or offered
+        # What moves a funded project is first its facts: the decision released, the signatures, the
+        # final claims paid and the final report accepted (half the time while some are missing).
+        if self.state == "approved" and not self.released:
+            self.staff_release_the_meetings_decisions()
+            return
+        if self.state == "contracting" and self.unsigned and data.draw(st.booleans(), label="a signature first"):
+            self.a_signatory_signs(data)
+            return
+        if self.state in ("active", "closing") and data.draw(st.booleans(), label="a final fact first"):
+            if set(self.partners) - self.final_paid:
+                self.a_partners_final_claim_is_paid(data)
+                return
+            if not self.final_report:
+                self.the_final_report_is_accepted()
+                return
+        onward = [action for action in offered if TABLE[action][1] not in ENDS] or offered
         action = data.draw(st.sampled_from(onward) | st.sampled_from(offered), label="action")
         who = sorted(self.who(action)) or BOARD_PERSONAS
         persona = data.draw(st.sampled_from(who), label="persona")
@@ -434,6 +485,11 @@ class LifecycleMachine(RuleBasedStateMachine):
             "decline": lambda: actions.proposal_decline(rationale=text, **common),
             "withdraw": lambda: actions.proposal_withdraw(reason=text, **common),
             "expire": lambda: actions.proposal_expire(**common),
+            "start_contracting": lambda: actions.proposal_start_contracting(**common),
+            "activate": lambda: actions.proposal_activate(**common),
+            "start_closing": lambda: actions.proposal_start_closing(**common),
+            "close": lambda: actions.proposal_close(**common),
+            "terminate": lambda: actions.proposal_terminate(reason=text, **common),
         }
         perform[action]()
 
@@ -450,23 +506,46 @@ class LifecycleMachine(RuleBasedStateMachine):
             self.changes_due = self.now + CHANGES_DUE_IN
         elif action == "send_to_board":
             self.on_agenda = len(self.meetings) - 1 if self.target is None else self.target
+        elif action == "start_contracting":
+            # Contracting opens the project with the consortium's partners and drafts both agreements:
+            # each partner owes a signature on each.
+            self.partners = sorted(
+                ProjectPartner.objects.filter(project__proposal=self.proposal).values_list("pk", flat=True)
+            )
+            assert self.partners
+            self.unsigned = {(kind, partner) for kind in AGREEMENTS for partner in self.partners}
         self.state = to_state
 
-    @initialize(path=st.sampled_from(sorted(PATHS)), start=st.sampled_from(["draft", "assessed", "board_review"]))
+    @initialize(
+        path=st.sampled_from(sorted(PATHS)),
+        start=st.sampled_from(["draft", "assessed", "board_review", "approved", "contracting", "active"]),
+    )
     def start(self, path: str, start: str) -> None:
-        # Two runs in three start assessed (its reviews in) or on the first meeting's agenda, so
-        # that sequences of 25 steps reach the board: meetings, votes, the chair's decisions.
+        # Five runs in six start assessed (its reviews in), on the first meeting's agenda, or
+        # approved there (and on, through the actions, to contracting or active), so that sequences
+        # of 25 steps reach the board (meetings, votes, the chair's decisions) and the funded project
+        # (its release, contracting, signatures, claims, reports, closing and termination).
         self._build(path)
+        if start in ("approved", "contracting", "active"):
+            Proposal.objects.filter(pk=self.proposal.pk).update(approved_amount=Decimal("250000"))
         if start != "draft":
+            placed = "approved" if start in ("contracting", "active") else start
             self.stage = len(self.path) - 1
             Proposal.objects.filter(pk=self.proposal.pk).update(
-                state=start, stage=self.call.stages.get(kind=self.kind())
+                state=placed, stage=self.call.stages.get(kind=self.kind())
             )
             self._reviews_all_in()
-            self.state = start
-        if start == "board_review":
+            self.state = placed
+        if start not in ("draft", "assessed"):
             AgendaItem.objects.create(meeting=self.meetings[0][0], proposal=self.proposal)
             self.on_agenda = 0
+        if start in ("contracting", "active"):
+            self.staff_release_the_meetings_decisions()
+            self.attempt(action="start_contracting", persona="staff", good_input=True, expected="current")
+        if start == "active":
+            while self.unsigned:
+                self._sign(*sorted(self.unsigned)[0])
+            self.attempt(action="activate", persona="system", good_input=True, expected="current")
 
     def _reviews_all_in(self) -> None:
         """Give the proposal every required review of the stage it is in (its rubric, k = 1 if new)."""
@@ -519,13 +598,79 @@ class LifecycleMachine(RuleBasedStateMachine):
         with time_machine.travel(self.now, tick=False):
             try:
                 meeting_open_early(meeting=meeting, by=self.people["staff"], reason="Every member is here.")
+            except ActionForbidden:
+                # Its decisions released: the meeting can no longer be changed.
+                assert self.released
             except StaleAction:
+                assert not self.released
                 assert refused
             else:
+                assert not self.released
                 assert not refused
                 self.opened[index] = self.now
                 # Audited on the meeting, not in the proposal's history.
                 assert AuditRecord.objects.filter(meeting=meeting, action="open_early").count() == 1
+
+    @precondition(lambda self: self.on_agenda is not None and not self.disposed)
+    @rule()
+    def staff_release_the_meetings_decisions(self) -> None:
+        # Through the board's service: refused while the proposal is before the board; once released,
+        # the letter of a decided proposal goes to the lead applicant (on both channels), a withdrawn
+        # one gets none, and a second release sends nothing.
+        meeting = self.meetings[cast(int, self.on_agenda)][0]
+        with time_machine.travel(self.now, tick=False):
+            try:
+                sent = meeting_decisions_release(meeting=meeting, by=self.people["staff"])
+            except DomainError:
+                assert self.state == "board_review"
+                return
+        assert self.state != "board_review"
+        letter = not self.released and self.state in ("approved", "declined")
+        assert sent == (1 if letter else 0)
+        self.released = True
+        self.notifications += 2 if letter else 0
+
+    def _project(self) -> Project:
+        return Project.objects.get(proposal=self.proposal)
+
+    @precondition(lambda self: self.state == "contracting" and self.unsigned)
+    @rule(data=st.data())
+    def a_signatory_signs(self, data: st.DataObject) -> None:
+        # Written directly: the signing service activates the project at the last signature by
+        # itself, which this machine leaves to its attempts of activate.
+        self._sign(*data.draw(st.sampled_from(sorted(self.unsigned)), label="signature"))
+
+    def _sign(self, kind: str, partner_id: int) -> None:
+        agreement = self._project().agreements.get(kind=kind, superseded_at__isnull=True)
+        partner = ProjectPartner.objects.get(pk=partner_id)
+        Signature.objects.create(
+            agreement=agreement, partner=partner, signer=self.people["lead"], organization_id=partner.organization_id,
+            version=agreement.version, sha256=agreement.sha256, adapter="test",
+        )  # fmt: skip
+        self.unsigned.discard((kind, partner_id))
+
+    @precondition(lambda self: self.state in ("active", "closing") and set(self.partners) - self.final_paid)
+    @rule(data=st.data())
+    def a_partners_final_claim_is_paid(self, data: st.DataObject) -> None:
+        # Written directly: the claims' own services are tested apart (tests/projects/test_claims.py).
+        partner_id = data.draw(st.sampled_from(sorted(set(self.partners) - self.final_paid)), label="partner")
+        day = START.date()
+        Claim.objects.create(
+            project=self._project(), partner_id=partner_id, period=1, period_start=day, period_end=day, final=True,
+            state=ClaimState.PAID, created_by=self.people["lead"],
+        )  # fmt: skip
+        self.final_paid.add(partner_id)
+
+    @precondition(lambda self: self.state in ("active", "closing") and not self.final_report)
+    @rule()
+    def the_final_report_is_accepted(self) -> None:
+        # Written directly: the reports' own services are tested apart (tests/projects/test_milestones_and_reports.py).
+        day = START.date()
+        Report.objects.create(
+            project=self._project(), period=1, starts_on=day, ends_on=day, final=True, state=ReportState.ACCEPTED,
+            created_by=self.people["lead"],
+        )  # fmt: skip
+        self.final_report = True
 
     @rule(delta=st.sampled_from([timedelta(0), timedelta(milliseconds=1), timedelta(hours=6), 3 * DAY, 9 * DAY]))
     def time_passes(self, delta: timedelta) -> None:
@@ -595,8 +740,17 @@ class LifecycleMachine(RuleBasedStateMachine):
     def final_states_never_change(self) -> None:
         if self.reached_final is not None:
             assert self.state == self.reached_final
-        elif self.state in FINAL:
+        elif self.state in ENDS:
             self.reached_final = self.state
+
+    @invariant()
+    def a_project_exists_from_contracting_and_starts_when_active(self) -> None:
+        project = Project.objects.filter(proposal=self.proposal).first()
+        assert (project is not None) == (self.state in PROJECT)
+        if project is not None:
+            activated = AuditRecord.objects.filter(proposal=self.proposal, action="activate").exists()
+            assert (project.started_on is not None) == activated
+            assert project.agreements.filter(superseded_at__isnull=True).count() == len(AGREEMENTS)
 
 
 @override_settings(PASSWORD_HASHERS=FAST_HASHERS)

@@ -17,6 +17,7 @@ from intake.services.overrides import overrides_record_lapses
 from intake.states import ProposalState
 from records.models import AuditRecord
 from tests.factories import ProposalFactory, ProposalVersionFactory, fill_application, state_put
+from tests.factories.intake import call_rules_change
 from workflow import actions
 from workflow.actions.base import ConditionsNotMet
 from workflow.actions.screening import proposal_override_eligibility, proposal_revoke_override
@@ -31,7 +32,7 @@ MATCHING_FAILURE = (
 
 def _tighten_matching(proposal: Proposal) -> None:
     """Raise the call's matching ratio to 3 to 1, which the factory's application (2.80 to 1) fails."""
-    Call.objects.filter(pk=proposal.call_id).update(min_matching_ratio=Decimal("3.00"))
+    call_rules_change(Call.objects.get(pk=proposal.call_id), min_matching_ratio=Decimal("3.00"))
     proposal.call.refresh_from_db()
 
 
@@ -291,7 +292,7 @@ def test_new_version_with_a_changed_figure_records_the_lapse_once(
 
 def test_a_changed_limit_lapses_the_override_and_the_check_fails_again(submitted: Proposal, staff: User) -> None:
     override = _override(submitted, staff)
-    Call.objects.filter(pk=submitted.call_id).update(min_matching_ratio=Decimal("3.50"))
+    call_rules_change(Call.objects.get(pk=submitted.call_id), min_matching_ratio=Decimal("3.50"))
     submitted.call.refresh_from_db()
     # A submitted proposal keeps its frozen rules until staff apply the call's current ones to it.
     proposal_call_rules_apply(
@@ -378,7 +379,7 @@ def test_a_letter_of_intent_override_does_not_carry_into_the_full_application(ap
         Proposal,
         ProposalFactory(state=ProposalState.LOI_SUBMITTED, lead_applicant=applicant, summary="word " * 11),
     )
-    Call.objects.filter(pk=proposal.call_id).update(loi_word_limit=10, application_word_limit=10)
+    call_rules_change(Call.objects.get(pk=proposal.call_id), loi_word_limit=10, application_word_limit=10)
     proposal.call.refresh_from_db()
     loi_override = proposal_override_eligibility(
         proposal=proposal, check_code="word_limits", reason="Long, but clear.", by=staff

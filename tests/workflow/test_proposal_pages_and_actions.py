@@ -151,7 +151,7 @@ def test_proposal_detail_shows_staff_the_full_history(
 
     content = response.content.decode()
     assert response.status_code == 200
-    assert [text for _record, text in response.context["records"]] == [
+    assert [text for _record, text, _details in response.context["records"]] == [
         "The letter of intent was submitted.",
         "The consortium was invited to submit a full application.",
     ]
@@ -180,8 +180,11 @@ def test_proposal_detail_shows_the_data_of_each_record(
 
     response = staff_client.get(reverse("workflow:proposal_detail", args=[proposal.pk]))
 
-    assert "due_at" in response.content.decode()
-    assert "Fix the budget." in response.content.decode()
+    content = response.content.decode()
+    assert "Due " in content  # the due date, as a sentence in the call's timezone, never a raw key
+    assert "due_at" not in content
+    assert f"({call.timezone})" in content
+    assert "Fix the budget." in content
 
 
 def test_proposal_detail_before_the_board_offers_the_chair_the_decisions(
@@ -465,7 +468,8 @@ def test_send_to_board_without_a_meeting_says_to_create_one(staff_client: Client
 
     proposal.refresh_from_db()
     bound = next(form for form, _unmet in response.context["action_forms"] if form.action == "send_to_board")
-    assert "Create a board meeting for this call first: it has none still to be held." in page
+    create = reverse("board:meeting_create", args=[proposal.call_id])
+    assert f'<a href="{create}">Create a board meeting for this call</a> first: it has none still to be held.' in page
     assert response.status_code == 400
     assert bound.errors["meeting"] == ["Create a board meeting for this call first."]
     assert "Ranked first, note kept." in response.content.decode()
@@ -694,7 +698,8 @@ def test_submit_request_stays_within_its_queries_however_many_staff(
 ) -> None:
     """Session (unless Redis holds it), the user with roles, then the action's transaction:
     begin, the locked read, the call's questions of the stage with the answers (read once for the
-    completeness check and the version), the update, the audit record, the notifications, the version, commit."""
+    completeness check and the version), the update, the audit record, the notifications, the lead's
+    membership of the program on the day (frozen in the version), the version, commit."""
     from tests.factories import UserFactory
 
     for _ in range(6):
@@ -707,7 +712,8 @@ def test_submit_request_stays_within_its_queries_however_many_staff(
 
     session_reads = 0 if settings.SESSION_ENGINE == "accounts.sessions" else 1
     assert response.status_code == 302
-    assert len(captured) == 9 + session_reads, "\n".join(query["sql"][:120] for query in captured)
+    # The call's rule rows are read once to freeze them.
+    assert len(captured) == 11 + session_reads, "\n".join(query["sql"][:120] for query in captured)
     proposal.refresh_from_db()
     assert (proposal.state, proposal.version_count, proposal.notifications.count()) == (S.LOI_SUBMITTED, 1, 14)
 

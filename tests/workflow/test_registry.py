@@ -81,7 +81,8 @@ def _audited_names(path: Path) -> list[str]:
     """Return the names ``path`` writes as an audit record's action: ``create(action=...)``, ``"action": Value(...)``.
 
     A literal is read as it is and a module's constant by its value; a name bound elsewhere
-    (the transition ``perform`` carries out) is the lifecycle table's, checked above.
+    (the transition ``perform`` carries out, the step a helper is handed) is checked where it is
+    declared: the lifecycle table's above, the registry's steps by the histories.
     """
     module = importlib.import_module(".".join(path.relative_to(settings.BASE_DIR).with_suffix("").parts))
     written = []
@@ -98,7 +99,12 @@ def _audited_names(path: Path) -> list[str]:
             names.append(value.value)
         elif isinstance(value, ast.Name) and hasattr(module, value.id):
             names.append(getattr(module, value.id))
-        elif isinstance(value, ast.Attribute) and isinstance(value.value, ast.Name) and value.attr == "name":
+        elif (
+            isinstance(value, ast.Attribute)
+            and isinstance(value.value, ast.Name)
+            and value.attr == "name"
+            and hasattr(module, value.value.id)
+        ):
             names.append(getattr(module, value.value.id).name)
     return names
 

@@ -17,17 +17,23 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from intake import formatting
+from intake.choices import VersionKind
 from intake.models import Proposal
 from intake.services.call_rules import APPLY_CALL_RULES, CALL_RULES_CHANGE
 from intake.services.overrides import OVERRIDE_LAPSED
 from intake.services.questions import QUESTION_CHANGE as QUESTION_CHANGE_NAME
+from projects import amendments as project_amendments
+from projects import signing as project_signing
 from records.events import Event
+from registry.services.ip_reviews import IP_CONFLICT_DECLARE, IP_REVIEW_RECORD
 from workflow.actions.assessment import (
     proposal_complete_assessment,
     proposal_reopen_assessment,
@@ -36,6 +42,13 @@ from workflow.actions.assessment import (
 from workflow.actions.base import EXTEND_DEADLINE, Audience, applicant, applicant_and_staff, staff
 from workflow.actions.board import proposal_approve, proposal_decline, proposal_send_to_board
 from workflow.actions.deadlines import proposal_expire, proposal_extend_deadline
+from workflow.actions.projects import (
+    proposal_activate,
+    proposal_close,
+    proposal_start_closing,
+    proposal_start_contracting,
+    proposal_terminate,
+)
 from workflow.actions.screening import (
     OVERRIDE_ELIGIBILITY,
     REVOKE_OVERRIDE,
@@ -120,6 +133,40 @@ class Action(Step):
     fields: tuple[Field, ...] = ()
     #: What its form shows at first, read from the proposal.
     initial: Callable[[Proposal], dict[str, Any]] | None = None
+    #: Its label as it reads for one proposal, where that depends on the proposal's stage; else ``label``.
+    label_at: Callable[[Proposal], Promise] | None = None
+
+    def label_for(self, proposal: Proposal) -> Promise:
+        """Return the action's label as it reads for ``proposal`` (its stage's words where they differ)."""
+        return self.label_at(proposal) if self.label_at is not None else self.label
+
+
+#: The words of the early stages' actions at each stage (the generic label at any other).
+_SUBMIT_AT: dict[str, Promise] = {
+    VersionKind.QUESTIONNAIRE: _("Submit the eligibility questionnaire"),
+    VersionKind.LOI: _("Submit the letter of intent"),
+}
+_DECLINE_AT: dict[str, Promise] = {
+    VersionKind.QUESTIONNAIRE: _("Decline at the eligibility questionnaire"),
+    VersionKind.LOI: _("Decline the letter of intent"),
+}
+#: An invitation is named by the stage it leads to.
+_INVITE_TO: dict[str, Promise] = {
+    VersionKind.LOI: _("Invite to submit a letter of intent"),
+    VersionKind.APPLICATION: _("Invite to submit a full application"),
+}
+
+
+def _submit_label(proposal: Proposal) -> Promise:
+    return _SUBMIT_AT.get(proposal.stage.kind, _SUBMIT_AT[VersionKind.LOI])
+
+
+def _decline_label(proposal: Proposal) -> Promise:
+    return _DECLINE_AT.get(proposal.stage.kind, _DECLINE_AT[VersionKind.LOI])
+
+
+def _invite_label(proposal: Proposal) -> Promise:
+    return _INVITE_TO.get(proposal.next_stage_kind() or "", _INVITE_TO[VersionKind.APPLICATION])
 
 
 def _current_deadline(proposal: Proposal) -> dict[str, Any]:
@@ -133,14 +180,16 @@ READ_BY_APPLICANT = _("The applicant reads it.")
 # fmt: off
 ACTIONS: tuple[Action, ...] = (
     Action("submit_loi", _("The letter of intent was submitted."),
-           label=_("Submit the letter of intent"), by=Performer.APPLICANT, perform=proposal_submit_loi,
+           label=_("Submit the letter of intent"), label_at=_submit_label, by=Performer.APPLICANT,
+           perform=proposal_submit_loi,
            events=((Event.LOI_SUBMITTED, applicant), (Event.LOI_RECEIVED, staff))),
     Action("invite", _("The consortium was invited to submit a full application."), reason_for_applicant=True,
-           label=_("Invite to submit a full application"), perform=proposal_invite,
+           label=_("Invite to submit a full application"), label_at=_invite_label, perform=proposal_invite,
            fields=(Field("reason", Kind.TEXT, _("Note to the applicant (optional)"), required=False),),
            events=((Event.INVITED, applicant),)),
     Action("decline_loi", _("The letter of intent was not retained."), reason_for_applicant=True,
-           label=_("Decline the letter of intent"), final=True, perform=proposal_decline_loi,
+           label=_("Decline the letter of intent"), label_at=_decline_label, final=True,
+           perform=proposal_decline_loi,
            fields=(Field("reason", Kind.TEXT, _("Reason the letter of intent is not retained"),
                          help_text=READ_BY_APPLICANT),),
            events=((Event.LOI_DECLINED, applicant),)),
@@ -192,6 +241,26 @@ ACTIONS: tuple[Action, ...] = (
            fields=(Field("until", Kind.LOCAL_DATETIME, _("New deadline")),
                    Field("reason", Kind.TEXT, _("Reason for the extension"), help_text=READ_BY_APPLICANT)),
            initial=_current_deadline, events=((Event.EXTENSION_GRANTED, applicant),)),
+    # After the decision: the funded project (docs/projects.md).
+    Action("start_contracting", _("Contracting started: the agreements were drafted to sign."),
+           label=_("Start contracting"), perform=proposal_start_contracting,
+           events=((Event.PROJECT_CONTRACTING, applicant_and_staff),)),
+    Action("activate", _("The project started: every partner signed the agreements."),
+           label=_("Start the project"), perform=proposal_activate,
+           fields=(Field("reason", Kind.TEXT, _("Note (optional)"), required=False),),
+           events=((Event.PROJECT_ACTIVE, applicant_and_staff),)),
+    Action("start_closing", _("The project is closing: its final claim and final report are due."),
+           reason_for_applicant=True, label=_("Start closing the project"), perform=proposal_start_closing,
+           fields=(Field("reason", Kind.TEXT, _("Note to the applicant (optional)"), required=False),),
+           events=((Event.PROJECT_CLOSING, applicant_and_staff),)),
+    Action("close", _("The project was closed."), reason_for_applicant=True,
+           label=_("Close the project"), final=True, perform=proposal_close,
+           fields=(Field("reason", Kind.TEXT, _("Note to the applicant (optional)"), required=False),),
+           events=((Event.PROJECT_CLOSED, applicant_and_staff),)),
+    Action("terminate", _("The project was terminated."), reason_for_applicant=True,
+           label=_("Terminate the project"), final=True, perform=proposal_terminate,
+           fields=(Field("reason", Kind.TEXT, _("Reason the project is terminated"), help_text=READ_BY_APPLICANT),),
+           events=((Event.PROJECT_TERMINATED, applicant_and_staff),)),
 )
 # fmt: on
 
@@ -218,9 +287,54 @@ RULES_APPLIED = Step(
 QUESTION_CHANGE = Step(
     QUESTION_CHANGE_NAME, _("Program staff changed a question of the call after this proposal was submitted.")
 )
+# The funded project's agreements and amendments (docs/projects.md).
+SIGNATORY_NAMED = Step(project_signing.SIGNATORY_NAMED, _("A partner's signatory was named."))
+AGREEMENT_SIGNED = Step(project_signing.AGREEMENT_SIGNED, _("A partner signed an agreement."))
+AMENDMENT_REQUESTED = Step(project_amendments.AMENDMENT_REQUESTED, _("An amendment of the project was requested."))
+AMENDMENT_APPROVED = Step(
+    project_amendments.AMENDMENT_APPROVED,
+    _("Program staff approved an amendment: new versions of the agreements were drafted to sign."),
+    reason_for_applicant=True,
+)
+AMENDMENT_REFUSED = Step(
+    project_amendments.AMENDMENT_REFUSED, _("Program staff refused an amendment."), reason_for_applicant=True
+)
+AMENDMENT_WITHDRAWN = Step(project_amendments.AMENDMENT_WITHDRAWN, _("An amendment request was withdrawn."))
+PROJECT_STEPS = (
+    SIGNATORY_NAMED, AGREEMENT_SIGNED, AMENDMENT_REQUESTED, AMENDMENT_APPROVED, AMENDMENT_REFUSED, AMENDMENT_WITHDRAWN,
+)  # fmt: skip
+# A partner's claims, audited on the project's proposal (docs/claims.md; ``workflow.claims``).
+CLAIM_CREATE = Step("claim_create", _("A partner started a claim."))
+CLAIM_SUBMIT = Step("claim_submit", _("A partner submitted a claim for review."))
+CLAIM_CHANGES = Step(
+    "claim_request_changes", _("Program staff requested changes on a claim."), reason_for_applicant=True
+)
+CLAIM_APPROVE = Step("claim_approve", _("Program staff approved a claim."), reason_for_applicant=True)
+CLAIM_REJECT = Step("claim_reject", _("Program staff rejected a claim."), reason_for_applicant=True)
+CLAIM_PAY = Step("claim_pay", _("Program staff recorded a payment of a claim."))
+CLAIM_STEPS = (CLAIM_CREATE, CLAIM_SUBMIT, CLAIM_CHANGES, CLAIM_APPROVE, CLAIM_REJECT, CLAIM_PAY)
+# The funded project's milestones and reports (workflow.project_reports; docs/reports.md).
+MILESTONE_DONE = Step("milestone_done", _("The project marked a milestone done, with its evidence."))
+MILESTONE_ACCEPT = Step("milestone_accept", _("Program staff accepted a milestone."), reason_for_applicant=True)
+MILESTONE_SEND_BACK = Step(
+    "milestone_send_back", _("Program staff sent a milestone back to the project."), reason_for_applicant=True
+)
+REPORT_SUBMIT = Step("report_submit", _("The project submitted a report."))
+REPORT_ACCEPT = Step("report_accept", _("Program staff accepted a report of the project."), reason_for_applicant=True)
+REPORT_CHANGES = Step(
+    "report_request_changes", _("Program staff requested changes to a report of the project."),
+    reason_for_applicant=True,
+)  # fmt: skip
+IP_REVIEWED = Step(IP_REVIEW_RECORD, _("The program's IP manager recorded the IP review of the application."))
+IP_CONFLICT = Step(
+    IP_CONFLICT_DECLARE,
+    _("The program's IP manager declared a conflict of interest: program staff arrange the IP review."),
+)
 STEPS: tuple[Step, ...] = (
     OVERRIDE, OVERRIDE_REVOKED, OVERRIDE_LAPSE, REOPEN_REVIEW, SET_ASIDE_REVIEW, OUTAGE_EXTENSION, LEGAL_HOLD,
-    LEGAL_HOLD_LIFT, DISPOSE, RULES_CHANGED, RULES_APPLIED, QUESTION_CHANGE,
+    LEGAL_HOLD_LIFT, DISPOSE, RULES_CHANGED, RULES_APPLIED, QUESTION_CHANGE, *PROJECT_STEPS, *CLAIM_STEPS,
+    MILESTONE_DONE, MILESTONE_ACCEPT, MILESTONE_SEND_BACK, REPORT_SUBMIT, REPORT_ACCEPT, REPORT_CHANGES, IP_REVIEWED,
+    IP_CONFLICT,
 )  # fmt: skip
 
 #: Every action by its name.
@@ -229,10 +343,82 @@ ACTION: dict[str, Action] = {action.name: action for action in ACTIONS}
 AUDITED: dict[str, Step] = {**ACTION, **{step.name: step for step in STEPS}}
 
 
-def history_text(name: str) -> str:
-    """Say how the history tells the audit record of ``name``; an unknown name is shown as it is."""
+#: How the history tells the early stages' steps where a record names its stage (submitted, declined at, invited to).
+_DONE_AT: dict[tuple[str, str], Promise] = {
+    ("submit_loi", VersionKind.QUESTIONNAIRE): _("The eligibility questionnaire was submitted."),
+    ("decline_loi", VersionKind.QUESTIONNAIRE): _("The proposal was not retained at the eligibility questionnaire."),
+    ("invite", VersionKind.LOI): _("The consortium was invited to submit a letter of intent."),
+}
+
+
+def history_text(name: str, data: dict[str, Any] | None = None) -> str:
+    """Say how the history tells the audit record of ``name`` (with its ``data``); an unknown name is shown as it is.
+
+    A record that names its stage reads as that stage's step: a questionnaire's submission is not
+    a letter of intent's. Records written before they named it read as the two-stage path's.
+    """
+    stage = (data or {}).get("stage", "")
+    if (name, stage) in _DONE_AT:
+        return str(_DONE_AT[(name, stage)])
     step = AUDITED.get(name)
     return str(step.done) if step is not None else name
+
+
+def history_details(data: dict[str, Any] | None, *, zone: str) -> list[str]:
+    """Say in sentences, in the active language, what an audit record's ``data`` tells a reader of the history.
+
+    Dates read in the call's timezone ``zone`` (named), amounts and figures as the language
+    writes them. What only the code reads (ids, the stage the text already names, rules before
+    and after) is not shown.
+    """
+    data = data or {}
+    said: list[str] = []
+    if data.get("board_meeting_at"):
+        said.append(_("Board meeting of %(when)s.") % {"when": formatting.moment_in(data["board_meeting_at"], zone)})
+    if data.get("due_at"):
+        said.append(_("Due %(when)s.") % {"when": formatting.moment_in(data["due_at"], zone)})
+    if data.get("from") and data.get("until"):
+        said.append(
+            _("The deadline moved from %(from)s to %(until)s.")
+            % {"from": formatting.moment_in(data["from"], zone), "until": formatting.moment_in(data["until"], zone)}
+        )
+    elif data.get("until"):
+        said.append(_("New deadline: %(when)s.") % {"when": formatting.moment_in(data["until"], zone)})
+    if data.get("held_since"):
+        said.append(_("Held since %(when)s.") % {"when": formatting.moment_in(data["held_since"], zone)})
+    if data.get("amount"):
+        said.append(_("Amount approved: %(amount)s.") % {"amount": formatting.money(Decimal(data["amount"]), 2)})
+    if str(data.get("conditions") or "").strip():
+        said.append(_("Conditions of funding: %(conditions)s") % {"conditions": data["conditions"].strip()})
+    votes = data.get("votes")
+    if isinstance(votes, dict):
+        said.append(
+            _("Votes: %(approve)s to approve, %(decline)s to decline, %(abstain)s abstaining.")
+            % {choice: votes.get(choice, 0) for choice in ("approve", "decline", "abstain")}
+        )
+    if data.get("message"):  # the check's own explanation, naming it
+        said.append(str(data["message"]))
+    if data.get("check"):
+        said.append(
+            _("Figure %(figure)s against the limit %(limit)s.")
+            % {
+                "figure": formatting.canonical_shown(str(data.get("figure") or "")),
+                "limit": formatting.canonical_shown(str(data.get("limit") or "")),
+            }
+        )
+    if data.get("now_figure") is not None and data.get("check"):
+        said.append(
+            _("Now %(figure)s against %(limit)s.")
+            % {
+                "figure": formatting.canonical_shown(str(data.get("now_figure") or "")),
+                "limit": formatting.canonical_shown(str(data.get("now_limit") or "")),
+            }
+        )
+    if data.get("label"):
+        said.append(_("Question: %(label)s") % {"label": data["label"]})
+    if data.get("version") and "before" in data:
+        said.append(_("Rules of version %(version)s.") % {"version": data["version"]})
+    return said
 
 
 def reason_for_applicant(name: str) -> bool:

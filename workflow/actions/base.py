@@ -18,7 +18,6 @@ from typing import Any, cast
 
 from django.db import transaction
 from django.db.models import Q
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition
 
@@ -29,6 +28,7 @@ from board.models import AgendaItem, BoardMeeting
 from board.selectors import member_recused
 from intake import program_roles
 from intake.lifecycle import SystemActor, permitted, transition_of, unmet_conditions
+from intake.locks import proposal_locked
 from intake.models import Proposal
 from intake.selectors import RELATED
 from intake.services.overrides import overrides_record_lapses
@@ -108,9 +108,9 @@ def perform(
     """
     try:
         with transaction.atomic():
-            locked = get_object_or_404(
+            locked = proposal_locked(
                 Proposal.objects.select_related(*RELATED).annotate(**effect.facts).select_for_update(of=("self",)),
-                pk=proposal.pk,
+                proposal.pk,
             )
             _check(action, proposal=locked, by=by, expected_state=expected_state)
             data = {**effect.data, **(effect.prepare(locked) if effect.prepare else {})}
@@ -122,6 +122,8 @@ def perform(
                 locked.version_count += 1
                 counted = ["version_count"]
             frozen_kind = locked.stage.kind
+            if effect.freeze:  # the stage submitted, for the history's words
+                data.setdefault("stage", frozen_kind)
             getattr(locked, action)()
             if effect.advance:  # after the transition, whose guards read the stage it leaves
                 locked.stage = locked.call.stages.get(kind=locked.next_stage_kind())
@@ -140,12 +142,14 @@ def perform(
             if effect.meeting is not None:
                 AgendaItem.objects.create(meeting=effect.meeting, proposal=locked)
             events = declared_events(action)
+            # A submission names the version it freezes below: its email carries that version's receipt.
+            version = {"version": locked.version_count} if effect.freeze else {}
             if events:
                 notify_audiences(
                     audiences=[(event, audience(locked)) for event, audience in events],
                     occurrence=f"audit{record.pk}",
                     proposal=locked,
-                    context={"reason": effect.reason, **data},
+                    context={"reason": effect.reason, **data, **version},
                 )
             if effect.freeze:
                 # In the transaction, after the transition: a refused action freezes nothing.

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from accounts.errors import DomainError
 from accounts.models import User
-from board.models import BoardMeeting
+from board.models import AgendaItem, BoardMeeting, Ranking
 from board.selectors import board_facts, vote_tally
 from intake.models import Call, CutOff, Proposal
 from intake.selectors import call_committed, proposal_funding_requested
@@ -66,7 +66,14 @@ def _meeting_ahead(meeting: BoardMeeting) -> Callable[[Proposal], dict[str, Any]
 
 
 def _decision_tally(proposal: Proposal) -> dict[str, Any]:
-    return {"votes": vote_tally(proposal=proposal)}
+    """The votes on the proposal and the ranking in force on the agenda it is on (raw or calibrated), under its lock."""
+    ranking = (
+        AgendaItem.objects.filter(proposal_id=proposal.pk, deferred_to__isnull=True)
+        .order_by("-added_at", "-pk")
+        .values_list("meeting__ranking", flat=True)
+        .first()
+    )
+    return {"votes": vote_tally(proposal=proposal), "ranking": ranking or Ranking.RAW}
 
 
 def _dollars(*amounts: Decimal) -> list[str]:

@@ -71,7 +71,8 @@ def proposal_decline_loi(*, proposal: Proposal, by: Actor, reason: str, expected
         proposal=proposal,
         by=by,
         expected_state=expected_state,
-        effect=Effect(reason=reason),
+        # The stage it is declined at, for the history's words (a questionnaire is not a letter of intent).
+        effect=Effect(reason=reason, prepare=lambda locked: {"stage": locked.stage.kind}),
     )
 
 

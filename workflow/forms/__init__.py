@@ -17,8 +17,10 @@ from decimal import Decimal
 from typing import Any, ClassVar, assert_never, cast
 
 from django import forms
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.functional import Promise
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from board.models import BoardMeeting
@@ -90,7 +92,8 @@ class ActionForm(forms.Form):
 
     action: ClassVar[str]
     declared: ClassVar[Action]
-    label: ClassVar[Promise]
+    #: The action's label; a form made for a proposal reads it as it reads for that proposal (its stage).
+    label: Promise
     #: Whether performing it is the applicant's (their page answers for it).
     by_applicant: ClassVar[bool] = False
     #: Whether the action cannot be undone, so the page says so beside the button.
@@ -113,6 +116,7 @@ class ActionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.proposal = proposal
         if proposal is not None:
+            self.label = self.declared.label_for(proposal)
             self.fields["expected_state"].initial = proposal.state
             for field in in_call:
                 self._read_in_call(field, proposal)
@@ -130,7 +134,11 @@ class ActionForm(forms.Form):
             meeting.queryset = board_meetings_ahead(call=call)
             meeting.zone = call.zone
             if not meeting.queryset.exists():
-                meeting.help_text = _("Create a board meeting for this call first: it has none still to be held.")
+                create = _(
+                    '<a href="{url}">Create a board meeting for this call</a> first: it has none still to be held.'
+                )
+                url = reverse("board:meeting_create", kwargs={"pk": call.pk})
+                meeting.help_text = format_html(str(create), url=url)
                 meeting.error_messages["required"] = _("Create a board meeting for this call first.")
 
     def clean(self) -> dict[str, Any]:

@@ -32,7 +32,7 @@ ZONES = [
 
 class _CallChoice(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Any) -> str:
-        return str(obj.title)
+        return f"{obj.program.name} · {obj.title}"
 
 
 class IncidentForm(forms.Form):

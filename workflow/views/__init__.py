@@ -14,6 +14,7 @@ from accounts.decorators import AuthenticatedRequest, role_required
 from accounts.errors import ActionForbidden, DomainError, StaleAction
 from accounts.models import User
 from accounts.selectors import join_requests_to_decide
+from assessment.services.results import proposal_results
 from board.selectors import board_facts
 from intake.choices import IntakeMode
 from intake.lifecycle import actions_for, unmet_conditions
@@ -22,17 +23,20 @@ from intake.selectors import call_for_staff, proposal_eligibility, proposal_stat
 from intake.services.call_lists import call_proposals_page, sort_columns, stage_choices
 from intake.services.overrides import overrides_record_lapses
 from intake.states import ProposalState
+from projects.selectors import project_facts
+from registry.selectors.ip_reviews import ip_review_of, ip_review_prefill
 from workflow.access import proposal_for_user, proposals_for_staff_or_board
-from workflow.actions import history_text
+from workflow.actions import history_details, history_text
 from workflow.actions.base import EXTEND_DEADLINE, ConditionsNotMet, proposal_action_precheck
 from workflow.forms import ACTION_FORMS, ActionForm
 from workflow.proposal_page import applicant_proposal_page
 from workflow.selectors import audit_records_for, open_calls_for_staff
+from workflow.work_queue import staff_work_queue
 
 
 @role_required(Role.STAFF)
 def staff_dashboard(request: AuthenticatedRequest) -> HttpResponse:
-    """Show staff the open calls of their programs, and the requests to join organizations without members.
+    """Show staff their work queue across the calls of their programs, the open calls, and the requests to join.
 
     Organizations are not of a program (``accounts.selectors.join_requests_to_decide``).
     """
@@ -40,6 +44,7 @@ def staff_dashboard(request: AuthenticatedRequest) -> HttpResponse:
         request,
         "workflow/staff_dashboard.html",
         {
+            "work": staff_work_queue(user=request.user),
             "open_calls": open_calls_for_staff(user=request.user),
             "join_requests": join_requests_to_decide(user=request.user).count(),
         },
@@ -62,7 +67,8 @@ def proposal_for_staff_or_board(*, user: User, pk: int) -> Proposal:
     right reason. Staff who are not board members are never the chair, so their read goes
     without the subqueries. Who reads a proposal here is ``workflow.access.proposals_for_staff_or_board``.
     """
-    proposals = proposals_for_staff_or_board(user=user)
+    # The funded project's facts (its final report accepted...), so the page explains why Close waits.
+    proposals = proposals_for_staff_or_board(user=user).annotate(**project_facts())
     if user.has_role(Role.BOARD_MEMBER):
         proposals = proposals.annotate(**board_facts())
     return get_object_or_404(proposals, pk=pk)
@@ -123,13 +129,22 @@ def _staff_page(
     request: AuthenticatedRequest, proposal: Proposal, *, bound: ActionForm | None = None, status: int = 200
 ) -> HttpResponse:
     forms = []
+    ip_review = ip_review_of(proposal=proposal)
+    # "Needs changes" offers staff the request for changes, its message written from the IP review.
+    prefill = ip_review_prefill(review=ip_review) if request.GET.get("prefill") == "ip_review" else None
     for form_class in _available_forms(proposal, request.user):
-        form = bound if bound is not None and bound.action == form_class.action else form_class(proposal=proposal)
+        if bound is not None and bound.action == form_class.action:
+            form = bound
+        elif prefill is not None and form_class.action == "request_changes":
+            form = form_class(proposal=proposal, initial=prefill)
+        else:
+            form = form_class(proposal=proposal)
         unmet = unmet_conditions(proposal, form_class.action) if form_class.declared.transition else []
         forms.append((form, unmet))
     # Shown a lapsed override, the history records its lapse (once) before it is read below.
     found = proposal.eligibility_checks()
     overrides_record_lapses(proposal=proposal, found=found)
+    staff = request.user.acts_in(Role.STAFF, proposal.call.program_id)
     return render(
         request,
         "workflow/proposal_detail.html",
@@ -137,13 +152,20 @@ def _staff_page(
             "proposal": proposal,
             "call": proposal.call,
             "action_forms": forms,
-            "list_url": (
-                reverse("workflow:call_proposals", kwargs={"pk": proposal.call_id})
-                if request.user.acts_in(Role.STAFF, proposal.call.program_id)
-                else ""
-            ),
+            "ip_review": ip_review,
+            "may_request_changes": any(form.action == "request_changes" for form, _unmet in forms),
+            "list_url": reverse("workflow:call_proposals", kwargs={"pk": proposal.call_id}) if staff else "",
+            # The scores are the program staff's: a board member reads the standing the agenda shows, no more.
+            "assessment": proposal_results(proposal=proposal) if staff else [],
             "eligibility": proposal_eligibility(proposal=proposal, found=found),
-            "records": [(record, history_text(record.action)) for record in audit_records_for(proposal=proposal)],
+            "records": [
+                (
+                    record,
+                    history_text(record.action, record.data),
+                    history_details(record.data, zone=proposal.call.timezone),
+                )
+                for record in audit_records_for(proposal=proposal)
+            ],
         },
         status=status,
     )
