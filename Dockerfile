@@ -16,9 +16,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     GUNICORN_CMD_ARGS="--bind 0.0.0.0:8000 --worker-class gthread --threads 4 --access-logfile - --timeout 60"
 
 # gettext's msgfmt compiles the French catalogue below; manage.py backup and restore run
-# PostgreSQL's pg_dump and pg_restore (Debian 12's client is PostgreSQL 15, as the server).
+# PostgreSQL's pg_dump and pg_restore (Debian 12's client is PostgreSQL 15, as the server);
+# WeasyPrint lays the PDFs out with Pango and the DejaVu fonts (records/pdf.py).
 RUN apt-get update \
     && apt-get install --yes --no-install-recommends gettext postgresql-client \
+        libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

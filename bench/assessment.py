@@ -119,6 +119,7 @@ def seed(*, proposals: int, assessors: int, k: int, conflicts: float, seed_value
     from assessment.services.rubrics import rubric_for
     from intake.choices import Sector
     from intake.models import Call, ConsortiumMember, Program, ProgramRole, Proposal
+    from intake.services.rule_rows import call_rules_write, rules_from_fields
     from intake.services.stages import call_stages_default
     from intake.states import ProposalState
 
@@ -140,8 +141,9 @@ def seed(*, proposals: int, assessors: int, k: int, conflicts: float, seed_value
         review_due_at=now + timedelta(days=30),
         board_meeting_at=now + timedelta(days=60),
         funding_envelope=Decimal("25000000.00"),
-        funded_partner_types=[OrganizationType.SME],
-        required_attachments=[],
+    )
+    call_rules_write(
+        call=call, rules=rules_from_fields(funded_partner_types=[OrganizationType.SME], required_attachments=[])
     )
     stages = call_stages_default(call=call)
     rubric = rubric_for(call=call)

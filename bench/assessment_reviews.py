@@ -34,6 +34,7 @@ def seed_assessor_assignments(ctx: SeedContext) -> AssessorAssignments:
     from assessment.choices import AssignmentState, ConflictSource, ReviewState
     from assessment.models import Affiliation, Assignment, Conflict, Review, Rubric
     from intake.models import Call, Program, Proposal
+    from intake.services.rule_rows import call_rules_write, rules_from_fields
     from intake.services.stages import call_stages_default
     from intake.states import ProposalState
 
@@ -50,8 +51,9 @@ def seed_assessor_assignments(ctx: SeedContext) -> AssessorAssignments:
         review_due_at=now + timedelta(days=20),
         board_meeting_at=now + timedelta(days=45),
         funding_envelope=Decimal("25000000.00"),
-        funded_partner_types=[OrganizationType.SME],
-        required_attachments=[],
+    )
+    call_rules_write(
+        call=call, rules=rules_from_fields(funded_partner_types=[OrganizationType.SME], required_attachments=[])
     )
     stages = call_stages_default(call=call)
     assessor = User(email="assessor@bench.clusterflow.test", display_name="Ada Assessor")
@@ -112,6 +114,7 @@ def log_in_assessor(client: Any, data: AssessorAssignments) -> None:
 
 @case(
     "assessor_dashboard",
+    target_ratio=15,
     seed=seed_assessor_assignments,
     prepare=log_in_assessor,
     description="The assessor's dashboard with 50 assignments in every state (the scale does not apply).",

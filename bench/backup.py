@@ -36,6 +36,7 @@ def _seed(count: int, per_proposal: int, media: Path) -> int:
     from accounts.choices import OrganizationType, Role
     from accounts.models import Organization, User
     from intake.models import Attachment, Call, Program, Proposal
+    from intake.services.rule_rows import call_rules_write, rules_from_fields
     from intake.services.stages import call_stages_default
     from intake.states import ProposalState as S
 
@@ -46,8 +47,8 @@ def _seed(count: int, per_proposal: int, media: Path) -> int:
         loi_opens_at=now - timedelta(days=60), loi_closes_at=now - timedelta(days=30),
         application_closes_at=now + timedelta(days=30), review_due_at=now + timedelta(days=60),
         board_meeting_at=now + timedelta(days=90), funding_envelope=Decimal("1000000"),
-        funded_partner_types=[OrganizationType.SME],
     )  # fmt: skip
+    call_rules_write(call=call, rules=rules_from_fields(funded_partner_types=[OrganizationType.SME]))
     stages = call_stages_default(call=call)
     applicant = User.objects.create_user(email="bench-applicant@example.org", password=None, display_name="A")
     applicant.groups.add(Group.objects.get(name=Role.APPLICANT))

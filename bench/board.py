@@ -27,7 +27,7 @@ from bench.intake import (
     application_texts,
     organizations_create,
 )
-from bench.people import staff_of_every_program
+from bench.people import bench_user, staff_of_every_program
 from bench.registry import SeedContext, case
 from bench.sign_in import log_in
 
@@ -43,14 +43,7 @@ class BoardAgenda:
 
 
 def _user(email: str, name: str, role: str) -> Any:
-    from django.contrib.auth.models import Group
-
-    from accounts.models import User
-
-    user = User(email=email, display_name=name, preferred_language="en")
-    user.set_unusable_password()
-    user.save()
-    user.groups.add(Group.objects.get_or_create(name=role)[0])
+    user = bench_user(email, name, role)
     staff_of_every_program(user, role)
     return user
 
@@ -69,6 +62,7 @@ def seed_board_agenda(ctx: SeedContext) -> BoardAgenda:
         Proposal,
         ProposalVersion,
     )
+    from intake.services.rule_rows import call_rules_write, rules_from_fields
     from intake.services.stages import call_stages_default
     from intake.states import ProposalState
 
@@ -86,8 +80,13 @@ def seed_board_agenda(ctx: SeedContext) -> BoardAgenda:
         board_meeting_at=now + timedelta(days=5),
         # Each proposal asks for $1.2M or $3.6M: the envelope runs out after a few hundred.
         funding_envelope=Decimal("400000000.00"),
-        funded_partner_types=[OrganizationType.LARGE_COMPANY, OrganizationType.SME],
-        required_attachments=["project_plan", "letters_of_support"],
+    )
+    call_rules_write(
+        call=call,
+        rules=rules_from_fields(
+            funded_partner_types=[OrganizationType.LARGE_COMPANY, OrganizationType.SME],
+            required_attachments=["project_plan", "letters_of_support"],
+        ),
     )
     stages = call_stages_default(call=call)
     applicant = _user("board-applicant@bench.clusterflow.test", "Ann Applicant", Role.APPLICANT.value)
@@ -196,6 +195,7 @@ def log_in_member(client: Any, data: BoardAgenda) -> None:
 
 @case(
     "board_agenda",
+    target_ratio=40,
     seed=seed_board_agenda,
     prepare=log_in_member,
     description=(

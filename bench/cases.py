@@ -21,7 +21,9 @@ from accounts.models import User
 from bench.people import staff_of_every_program
 from bench.registry import SeedContext, case
 from bench.sign_in import log_in
-from intake.models import Call, Program, Stage
+from intake.eligibility import params_to_data
+from intake.models import Call, CallRule, Program, Stage
+from intake.services.rule_rows import rules_from_fields
 from intake.services.stages import stages_default
 
 # The five programs, one call in every stage each before the pattern repeats.
@@ -90,11 +92,22 @@ def seed_calls(ctx: SeedContext) -> Calls:
                 review_due_at=reviews,
                 board_meeting_at=board,
                 funding_envelope=Decimal("25000000.00"),
-                funded_partner_types=[OrganizationType.LARGE_COMPANY, OrganizationType.SME],
-                required_attachments=["project_plan", "letters_of_support"],
             )
         )
     Call.objects.bulk_create(calls, batch_size=500)
+    rules = rules_from_fields(
+        funded_partner_types=[OrganizationType.LARGE_COMPANY, OrganizationType.SME],
+        required_attachments=["project_plan", "letters_of_support"],
+    )
+    CallRule.objects.bulk_create(
+        [
+            CallRule(call=call, kind=rule.kind, params=params_to_data(rule.params), stages=list(rule.stages),
+                     position=position)
+            for call in Call.objects.filter(program__in=programs)
+            for position, rule in enumerate(rules, start=1)
+        ],
+        batch_size=500,
+    )  # fmt: skip
     Stage.objects.bulk_create(
         [
             Stage(call=call, kind=plan.kind, position=position, opens_at=plan.opens_at, closes_at=plan.closes_at,

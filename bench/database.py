@@ -48,7 +48,8 @@ def fresh_database() -> Iterator[tuple[str, str]]:
     config = environ.Env.db_url_config(url)
     if config["ENGINE"] != "django.db.backends.postgresql":
         raise SystemExit(f"bench: DATABASE_URL must name PostgreSQL (or be unset for SQLite), not {config['ENGINE']}.")
-    name = f"clusterflow_bench_{os.getpid()}"
+    # BENCH_DATABASE_PREFIX tells apart the runs of several people sharing one server.
+    name = f"{os.environ.get('BENCH_DATABASE_PREFIX', 'clusterflow_bench')}_{os.getpid()}"
     server = _server_params(config)
     _admin(server, "CREATE DATABASE {}", name)
     os.environ["DATABASE_URL"] = urlsplit(url)._replace(path=f"/{name}").geturl()

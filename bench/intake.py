@@ -48,6 +48,7 @@ def seed_call_applications(ctx: SeedContext) -> CallApplications:
     from accounts.choices import OrganizationType, Role
     from accounts.models import User
     from intake.models import Call, Program, Proposal
+    from intake.services.rule_rows import call_rules_write, rules_from_fields
     from intake.services.stages import call_stages_default
     from intake.states import ProposalState as S
 
@@ -64,8 +65,13 @@ def seed_call_applications(ctx: SeedContext) -> CallApplications:
         review_due_at=now + timedelta(days=30),
         board_meeting_at=now + timedelta(days=45),
         funding_envelope=Decimal("25000000.00"),
-        funded_partner_types=[OrganizationType.LARGE_COMPANY, OrganizationType.SME],
-        required_attachments=["project_plan", "letters_of_support"],
+    )
+    call_rules_write(
+        call=call,
+        rules=rules_from_fields(
+            funded_partner_types=[OrganizationType.LARGE_COMPANY, OrganizationType.SME],
+            required_attachments=["project_plan", "letters_of_support"],
+        ),
     )
     stages = call_stages_default(call=call)
     applicant = User(email="applicant@bench.clusterflow.test", display_name="Ann Applicant")
@@ -202,6 +208,7 @@ def log_in_staff(client: Any, data: CallApplications) -> None:
 
 @case(
     "call_proposals",
+    target_ratio=25,
     seed=seed_call_applications,
     prepare=log_in_staff,
     description="Staff's list of one call with `scale` applications: page 1 of 60, each with its eligibility summary.",

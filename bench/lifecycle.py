@@ -30,6 +30,7 @@ def _applicant_with_call(now: datetime, *, loi_closes_in: timedelta) -> tuple[An
     from accounts.choices import OrganizationType, Role
     from accounts.models import Membership, Organization, User
     from intake.models import Call, Program
+    from intake.services.rule_rows import call_rules_write, rules_from_fields
     from intake.services.stages import call_stages_default
 
     program, _created = Program.objects.get_or_create(slug="bench-lifecycle", defaults={"name_en": "B", "name_fr": "B"})
@@ -45,8 +46,8 @@ def _applicant_with_call(now: datetime, *, loi_closes_in: timedelta) -> tuple[An
         review_due_at=closes + timedelta(days=90),
         board_meeting_at=closes + timedelta(days=100),
         funding_envelope=Decimal("1000000"),
-        funded_partner_types=[OrganizationType.SME],
     )
+    call_rules_write(call=call, rules=rules_from_fields(funded_partner_types=[OrganizationType.SME]))
     call_stages_default(call=call)
     applicant = User.objects.create_user(
         email=f"bench-applicant-{call.pk}@example.org", password=None, display_name="Applicant"
@@ -104,6 +105,7 @@ def log_in_applicant(client: Any, data: Drafts) -> None:
 
 @case(
     "submit_loi",
+    max_queries=8,
     seed=seed_drafts_to_submit,
     prepare=log_in_applicant,
     expected_status=302,

@@ -37,6 +37,7 @@ def seed_question_section(ctx: SeedContext) -> Section:
     from accounts.choices import OrganizationType, Role
     from accounts.models import Membership, Organization, User
     from intake.models import Call, Program, Proposal, Question
+    from intake.services.rule_rows import call_rules_write, rules_from_fields
     from intake.services.stages import call_stages_default
 
     now = ctx.now
@@ -52,8 +53,8 @@ def seed_question_section(ctx: SeedContext) -> Section:
         review_due_at=now + timedelta(days=120),
         board_meeting_at=now + timedelta(days=135),
         funding_envelope=Decimal("1000000"),
-        funded_partner_types=[OrganizationType.SME],
     )
+    call_rules_write(call=call, rules=rules_from_fields(funded_partner_types=[OrganizationType.SME]))
     stages = call_stages_default(call=call)
     questions = Question.objects.bulk_create(
         Question(

@@ -29,6 +29,21 @@ class Case:
     # Called once on the case's own client before the warm-up, e.g. to log in.
     prepare: Prepare | None = None
     expected_status: int = 200
+    # The budget the issues set, if any: the most the median may be as a multiple of the floor's,
+    # and the most queries one request may run. The run says of each line whether it is within.
+    target_ratio: float | None = None
+    max_queries: int | None = None
+
+    def verdict(self, *, ratio: float | None, queries: int) -> str | None:
+        """Return "within" or "above" this case's targets, or None when it has none (or no ratio to judge)."""
+        if self.target_ratio is None and self.max_queries is None:
+            return None
+        if self.target_ratio is not None and ratio is None:
+            return None
+        within = (self.target_ratio is None or (ratio is not None and ratio <= self.target_ratio)) and (
+            self.max_queries is None or queries <= self.max_queries
+        )
+        return "within" if within else "above"
 
 
 @dataclass
@@ -56,13 +71,15 @@ def case(
     description: str,
     prepare: Prepare | None = None,
     expected_status: int = 200,
+    target_ratio: float | None = None,
+    max_queries: int | None = None,
 ) -> Callable[[Request], Request]:
     """Register the decorated request function as the case ``name``."""
 
     def register(request: Request) -> Request:
         if name in CASES:
             raise ValueError(f"A benchmark case named {name!r} is registered already.")
-        CASES[name] = Case(name, seed, request, description, prepare, expected_status)
+        CASES[name] = Case(name, seed, request, description, prepare, expected_status, target_ratio, max_queries)
         return request
 
     return register

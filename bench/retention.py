@@ -40,6 +40,7 @@ def _seed(count: int, now: Any) -> None:
         Proposal,
         ProposalVersion,
     )
+    from intake.services.rule_rows import call_rules_write, rules_from_fields
     from intake.services.stages import call_stages_default
     from intake.states import ProposalState as S
     from records.models import AuditRecord, Notification
@@ -51,8 +52,8 @@ def _seed(count: int, now: Any) -> None:
         loi_opens_at=decided - timedelta(days=200), loi_closes_at=decided - timedelta(days=150),
         application_closes_at=decided - timedelta(days=100), review_due_at=decided - timedelta(days=50),
         board_meeting_at=decided - timedelta(days=10), funding_envelope=Decimal("1000000"),
-        funded_partner_types=[OrganizationType.SME],
     )  # fmt: skip
+    call_rules_write(call=call, rules=rules_from_fields(funded_partner_types=[OrganizationType.SME]))
     stages = call_stages_default(call=call)
     applicant = User.objects.create_user(email="bench-applicant@example.org", password=None, display_name="A")
     applicant.groups.add(Group.objects.get(name=Role.APPLICANT))

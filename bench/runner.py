@@ -57,12 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         import django
 
         django.setup()
-        import bench.assessment_reviews  # registers the assessor's dashboard
-        import bench.board  # registers the board's agenda
-        import bench.cases
-        import bench.intake  # registers the intake cases
-        import bench.lifecycle  # registers the lifecycle cases
-        import bench.questions  # noqa: F401 - registers the questions' case
+        cases_register()
 
         if args.list:
             for registered in CASES.values():
@@ -80,6 +75,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"bench: {error}", file=sys.stderr)
             return 1
     return 0
+
+
+def cases_register() -> None:
+    """Import the modules whose ``@case`` functions register every case (Django set up first)."""
+    import bench.api  # registers the REST API's list of proposals
+    import bench.assessment_reviews  # registers the assessor's dashboard
+    import bench.board  # registers the board's agenda
+    import bench.cases
+    import bench.claims  # registers staff's queue of claims
+    import bench.documents  # registers a full application's dossier as PDF
+    import bench.intake  # registers the intake cases
+    import bench.ip_registry  # registers the registry's search
+    import bench.lifecycle  # registers the lifecycle cases
+    import bench.outcomes  # registers a program's outcomes page
+    import bench.proposal_search  # registers the proposals' search
+    import bench.questions  # registers the questions' case
+    import bench.results  # noqa: F401 - registers staff's results of a call
 
 
 def run(selected: list[Case], *, vendor: str, scale: int, repeat: int, warmup: int) -> None:
@@ -118,6 +130,7 @@ def run(selected: list[Case], *, vendor: str, scale: int, repeat: int, warmup: i
         EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
     ):
         floor_ms: float | None = None
+        verdicts: dict[str, list[str]] = {"within": [], "above": []}
         for selected_case in selected:
             result = measure(selected_case, data[selected_case.name], repeat=repeat, warmup=warmup)
             line: dict[str, Any] = {"case": selected_case.name, "scale": scale, "database": vendor, **result}
@@ -125,7 +138,17 @@ def run(selected: list[Case], *, vendor: str, scale: int, repeat: int, warmup: i
                 floor_ms = result["median_ms"]
             elif floor_ms:
                 line["ratio_to_floor"] = round(result["median_ms"] / floor_ms, 2)
+            verdict = selected_case.verdict(ratio=line.get("ratio_to_floor"), queries=result["queries"])
+            if verdict:
+                line.update(target_ratio=selected_case.target_ratio, max_queries=selected_case.max_queries)
+                line["verdict"] = verdict
+                verdicts[verdict].append(selected_case.name)
             print(json.dumps(line), flush=True)
+        if verdicts["within"] or verdicts["above"]:
+            _say(
+                f"{len(verdicts['within'])} case(s) within their targets, {len(verdicts['above'])} above"
+                + (f": {', '.join(verdicts['above'])}" if verdicts["above"] else "")
+            )
 
 
 def measure(bench_case: Case, data: Any, *, repeat: int, warmup: int) -> dict[str, Any]:

@@ -8,8 +8,10 @@ sets it). A site that answers to any host other than this machine's own names
 gets the hardening that ``manage.py check --deploy`` asks for.
 """
 
+import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import csp.constants
 import environ
@@ -56,13 +58,20 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "rest_framework",
+    "drf_spectacular",
+    # Swagger UI's files, served from the site itself as its policy requires (docs/api.md).
+    "drf_spectacular_sidecar",
     "accounts",
     "records",
     "intake",
     "assessment",
     "board",
+    "projects",
+    "registry",
     "workflow",
     "funder",
+    "api",
     "stewardship",
     "demo",
 ]
@@ -151,6 +160,8 @@ LOGOUT_REDIRECT_URL = "home"
 LOGIN_THROTTLE_EMAIL_FAILURES = env.int("LOGIN_THROTTLE_EMAIL_FAILURES", default=5)
 LOGIN_THROTTLE_ADDRESS_FAILURES = env.int("LOGIN_THROTTLE_ADDRESS_FAILURES", default=30)
 LOGIN_THROTTLE_WINDOW_SECONDS = env.int("LOGIN_THROTTLE_WINDOW_SECONDS", default=15 * 60)
+# The most messages a member sends through the directory's relay in 24 hours (docs/directory.md).
+DIRECTORY_RELAY_DAILY_LIMIT = env.int("DIRECTORY_RELAY_DAILY_LIMIT", default=20)
 # Sessions end after this long without a request (idle), and this long after signing in
 # (absolute), whatever happens in between (docs/adr/0011). Staff (program staff and the
 # admin's users) see every proposal, so their limits are shorter.
@@ -187,6 +198,8 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # --- Internationalization -------------------------------------------------------------
 LANGUAGE_CODE = "en"
+# One long and one short format for dates and times per language (config/formats).
+FORMAT_MODULE_PATH = ["config.formats"]
 LANGUAGES = [("en", _("English")), ("fr", _("French"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
@@ -251,6 +264,10 @@ STORAGES = {
 MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 # The largest attachment accepted, per file (20 MiB unless set).
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024)
+# A period's claim is due this many days after the period ends; partners are reminded these many days
+# before it is due (docs/claims.md).
+CLAIM_DUE_DAYS = env.int("CLAIM_DUE_DAYS", default=30)
+CLAIM_REMINDER_DAYS = tuple(env.list("CLAIM_REMINDER_DAYS", cast=int, default=[14, 3]))
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -263,7 +280,8 @@ elif "EMAIL_FILE_PATH" in env:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH")
 else:
-    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    # Subject, recipients and text part only: the full HTML would bury the terminal (config/email.py).
+    EMAIL_BACKEND = "config.email.ConsoleTextEmailBackend"
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Clusterflow <noreply@clusterflow.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
@@ -272,6 +290,17 @@ NOTIFICATION_CLAIM_SECONDS = env.int("NOTIFICATION_CLAIM_SECONDS", default=300)
 
 # --- Celery ---------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+# The suite's parallel processes (pytest-xdist names each in PYTEST_XDIST_WORKER: gw0, gw1, ...) each
+# take a Redis database of their own after the configured one, and a broker folder of their own, as
+# pytest-django gives each its own SQL database: they never share throttle counters, cached sessions
+# or queued files. Outside the suite the variable is unset and nothing changes.
+_TEST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _TEST_WORKER.startswith("gw") and _TEST_WORKER[2:].isdigit():
+    _worker = int(_TEST_WORKER[2:])
+    if REDIS_URL:
+        _parts = urlsplit(REDIS_URL)
+        _base = int(_parts.path.strip("/") or 0)
+        REDIS_URL = urlunsplit(_parts._replace(path=f"/{(_base + 1 + _worker) % 16}"))
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     # Sessions are read from Redis and written through to the database (docs/adr/0011):
@@ -287,6 +316,8 @@ if REDIS_URL:
 else:
     # Embedded default: a real worker on kombu's file-system transport (docs/adr/0002).
     _broker_dir = Path(env.str("CELERY_FILESYSTEM_BROKER_DIR", default=str(VAR_DIR / "broker")))
+    if _TEST_WORKER:
+        _broker_dir = _broker_dir / _TEST_WORKER
     (_broker_dir / "queue").mkdir(parents=True, exist_ok=True)
     (_broker_dir / "processed").mkdir(parents=True, exist_ok=True)
     (_broker_dir / "control").mkdir(parents=True, exist_ok=True)
@@ -325,11 +356,30 @@ CELERY_BEAT_SCHEDULE = {
         "task": "workflow.tasks.send_board_vote_reminders",
         "schedule": float(SWEEP_INTERVAL_SECONDS),
     },
+    # Claims due soon and overdue (docs/claims.md).
+    "send-claim-reminders": {"task": "workflow.tasks.send_claim_reminders", "schedule": float(SWEEP_INTERVAL_SECONDS)},
+    "escalate-overdue-claims": {
+        "task": "workflow.tasks.escalate_overdue_claims",
+        "schedule": float(SWEEP_INTERVAL_SECONDS),
+    },
+    # The funded projects' reports due and overdue, and projects whose last milestone is due (docs/reports.md).
+    "send-report-reminders": {
+        "task": "workflow.tasks.send_report_reminders",
+        "schedule": float(SWEEP_INTERVAL_SECONDS),
+    },
+    "start-closing-due-projects": {"task": "workflow.tasks.start_closing_due_projects", "schedule": 3600.0},
+    # The proposals' search documents a change wrote without them (docs/search.md).
+    "refresh-proposal-search": {"task": "workflow.tasks.refresh_proposal_search", "schedule": 300.0},
     "relay-unsent-notifications": {"task": "records.tasks.relay_unsent_notifications", "schedule": 60.0},
     "seal-audit-trail": {"task": "records.tasks.seal_audit_trail", "schedule": 60.0},
     # Disposes of the unsuccessful proposals past their retention (docs/retention.md).
     "dispose-due-proposals": {"task": "workflow.tasks.dispose_due_proposals", "schedule": 86400.0},
     "purge-sign-in-history": {"task": "accounts.tasks.purge_sign_in_history", "schedule": 3600.0},
+    # Licence requests waiting too long, to the IP manager; once a day per IP manager whatever the interval.
+    "escalate-licence-requests": {
+        "task": "workflow.tasks.escalate_licence_requests",
+        "schedule": float(SWEEP_INTERVAL_SECONDS),
+    },
     # Records outages of the database on its own (docs/outages.md); 0 turns it off.
     **(
         {
@@ -348,15 +398,65 @@ CELERY_BEAT_SCHEDULE = {
 AUDIT_CHAIN_KEY = env.str("AUDIT_CHAIN_KEY", default="")
 AUDIT_SEAL_GRACE_SECONDS = env.int("AUDIT_SEAL_GRACE_SECONDS", default=3600)
 # How many days a sign-in (time and client address) is kept in the person's sign-in history (docs/privacy.md).
+# A licence request open this many days is escalated to the program's IP manager (docs/registry.md).
+REGISTRY_ESCALATE_AFTER_DAYS = env.int("REGISTRY_ESCALATE_AFTER_DAYS", default=14)
 SIGN_IN_HISTORY_DAYS = env.int("SIGN_IN_HISTORY_DAYS", default=90)
+# Personal access tokens of the REST API (docs/api.md): the longest a token may last, in days, and the
+# form's suggestion.
+API_TOKEN_MAX_DAYS = env.int("API_TOKEN_MAX_DAYS", default=365)
+API_TOKEN_DEFAULT_DAYS = env.int("API_TOKEN_DEFAULT_DAYS", default=90)
 # How long the emailed link that confirms closing an account works, in seconds.
 ACCOUNT_CLOSURE_TIMEOUT = env.int("ACCOUNT_CLOSURE_TIMEOUT", default=24 * 60 * 60)
 # An assessor whose total is further than this (points out of 100) from the others' mean is flagged.
 ASSESSMENT_OUTLIER_POINTS = env.float("ASSESSMENT_OUTLIER_POINTS", default=20.0)
+# Each proposal's chance of funding (docs/decision-quality.md): the draws, their recorded seed, and the
+# chances at or above which a proposal is "always" funded and at or below which "never".
+ASSESSMENT_CHANCE_DRAWS = env.int("ASSESSMENT_CHANCE_DRAWS", default=1000)
+ASSESSMENT_CHANCE_SEED = env.int("ASSESSMENT_CHANCE_SEED", default=20140101)
+ASSESSMENT_CHANCE_ALWAYS = env.float("ASSESSMENT_CHANCE_ALWAYS", default=0.95)
+ASSESSMENT_CHANCE_NEVER = env.float("ASSESSMENT_CHANCE_NEVER", default=0.05)
 # Days an unsuccessful proposal is kept after its decision when its program sets none (docs/retention.md).
 RETENTION_UNSUCCESSFUL_DAYS = env.int("RETENTION_UNSUCCESSFUL_DAYS", default=730)
 # The fewest proposals, and approved projects, a figure shown to a funder may be drawn from (docs/funder.md).
 FUNDER_MIN_PROJECTS = env.int("FUNDER_MIN_PROJECTS", default=5)
+# A project's report of a period is due this many days after the period ends; its people are
+# reminded from this many days before (docs/reports.md).
+REPORT_DUE_DAYS = env.int("REPORT_DUE_DAYS", default=30)
+REPORT_REMINDER_DAYS = env.int("REPORT_REMINDER_DAYS", default=14)
+
+# --- The REST API (docs/api.md, docs/adr/0040) ---------------------------------------------
+# Each route of /api/v1/ sets its authentication, permissions, throttle, pages and error handler
+# itself (api/v1/views.py); the schema is generated from the code, never written by hand.
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Never DRF's default HTTP Basic: a password checked on every request would bypass the sign-in's
+    # throttle and second factor. A view that needs a person says how (api/v1/authentication.py).
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Clusterflow API",
+    "DESCRIPTION": "Programs, calls, proposals, decisions, funded projects and the IP registry (docs/api.md).",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # Each set of states and kinds its own name in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "ProposalStateEnum": "intake.states.ProposalState",
+        "ClaimStateEnum": "projects.models.claims.ClaimState",
+        "AssignmentStateEnum": "assessment.choices.AssignmentState",
+        "AssetStateEnum": "registry.choices.AssetState",
+        "AttachmentKindEnum": "intake.choices.AttachmentType",
+        "StageKindEnum": "intake.choices.VersionKind",
+    },
+}
+# Requests a token (or a signed-in person) may make, and an anonymous address, per period (n/second,
+# minute, hour or day), counted in the cache.
+API_RATE = env.str("API_RATE", default="600/minute")
+API_ANONYMOUS_RATE = env.str("API_ANONYMOUS_RATE", default="60/minute")
 
 # --- Logging --------------------------------------------------------------------------
 LOGGING = {
@@ -364,6 +464,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # WeasyPrint logs each step of every PDF it lays out at INFO (records/pdf.py): only its warnings matter.
+    "loggers": {"weasyprint.progress": {"level": "WARNING"}},
 }
 
 # --- Content-Security-Policy (django-csp 4; docs/adr/0021) ------------------------------
@@ -398,3 +500,7 @@ if PRODUCTION:
     SECURE_REFERRER_POLICY = "same-origin"
     X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# The board's portfolio (docs/portfolio.md): seconds each exact solve may take, and seconds for the
+# reasons of the excluded proposals (one solve each) before the rest are given without their figures.
+PORTFOLIO_TIME_LIMIT = env.float("PORTFOLIO_TIME_LIMIT", default=10.0)
+PORTFOLIO_EXPLAIN_BUDGET = env.float("PORTFOLIO_EXPLAIN_BUDGET", default=20.0)

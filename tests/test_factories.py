@@ -36,7 +36,7 @@ def test_factory_builds_two_valid_rows(
 
 def test_every_model_factory_is_exported() -> None:
     # A factory added to an app's module but not to the package's face would escape the test above.
-    modules = ("accounts", "assessment", "board", "intake", "records", "workflow")
+    modules = ("accounts", "assessment", "board", "intake", "projects", "records", "workflow")
     defined = {
         name
         for module in modules

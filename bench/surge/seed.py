@@ -49,6 +49,7 @@ def seed(*, applicants: int, deadline: datetime, password: str) -> dict[str, Any
     from accounts.choices import OrganizationType, Role
     from accounts.models import Membership, Organization, User
     from intake.models import Call, Program, Proposal
+    from intake.services.rule_rows import call_rules_write, rules_from_fields
     from intake.services.stages import call_stages_default
 
     program = Program.objects.create(slug="surge", name_en="Surge cluster", name_fr="Grappe de pointe")
@@ -63,7 +64,9 @@ def seed(*, applicants: int, deadline: datetime, password: str) -> dict[str, Any
         review_due_at=deadline + timedelta(days=90),
         board_meeting_at=deadline + timedelta(days=100),
         funding_envelope=Decimal("25000000.00"),
-        funded_partner_types=[OrganizationType.SME, OrganizationType.LARGE_COMPANY],
+    )
+    call_rules_write(
+        call=call, rules=rules_from_fields(funded_partner_types=[OrganizationType.SME, OrganizationType.LARGE_COMPANY])
     )
     stages = call_stages_default(call=call)
     # One hash for every account: hashing 1,000 passwords would take minutes, checking them is the server's work.

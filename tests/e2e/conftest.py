@@ -18,6 +18,7 @@ import pytest
 
 from tests.e2e.harness import (
     CHROMIUM_ARGS,
+    LAPTOP,
     LOCALES,
     Journal,
     Visitor,
@@ -131,7 +132,7 @@ def visitor(
         context = browser.new_context(
             base_url=site.url,
             locale=LOCALES[language],
-            viewport={"width": 1280, "height": 900},
+            viewport=LAPTOP,
             # The site's Content-Security-Policy stays on (Playwright's bypass_csp=True would turn it
             # off): the pages are tested as people get them, and a violation fails the test
             # (``Visitor.check_healthy``). The test tooling needs no exemption: init scripts and

@@ -51,6 +51,61 @@ async (tags) => {
 """
 
 
+#: The two windows every page must fit without scrolling sideways: a laptop's and a phone's.
+LAPTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+#: What sticks out of the window sideways: the document's width, and the outermost elements past its right edge
+#: that no region of their own scrolls (a wide table scrolls inside ``.table-responsive``).
+_OVERFLOW = r"""
+() => {
+  const width = document.documentElement.clientWidth;
+  if (document.documentElement.scrollWidth <= width) return null;
+  const outside = [];
+  for (const element of document.body.querySelectorAll("*")) {
+    const box = element.getBoundingClientRect();
+    if (box.right <= width + 1 || box.width === 0) continue;
+    let parent = element.parentElement, scrolls = false, counted = false;
+    for (; parent && parent !== document.body; parent = parent.parentElement) {
+      const overflow = getComputedStyle(parent).overflowX;
+      if (overflow === "auto" || overflow === "scroll" || overflow === "hidden") { scrolls = true; break; }
+      if (outside.includes(parent)) { counted = true; break; }
+    }
+    if (!scrolls && !counted) outside.push(element);
+  }
+  const name = (e) => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") +
+    (e.className && typeof e.className === "string" ? "." + e.className.trim().split(/\s+/).join(".") : "");
+  if (!outside.length) {  // all inside scrolling regions: name the widest elements, whatever they are in
+    for (const element of document.body.querySelectorAll("*")) {
+      const right = element.getBoundingClientRect().right;
+      if (right > width + 1 && !element.closest(".table-responsive")) outside.push(element);
+    }
+  }
+  const right = (e) => Math.round(e.getBoundingClientRect().right);
+  const chain = [];
+  for (let e = outside[0]; e && e !== document.documentElement; e = e.parentElement) {
+    chain.push(name(e) + " " + right(e) + " px " + getComputedStyle(e).overflowX);
+  }
+  return {width, scrollWidth: document.documentElement.scrollWidth,
+          elements: outside.slice(0, 6).map((e) => name(e) + " (" + right(e) + " px)"), chain};
+}
+"""
+
+
+#: A date and time as a machine writes it ("2027-04-20T17:00"): never what a page shows a person.
+ISO_DATETIME = re.compile(r"\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+#: A number with an English decimal point ("23.33"), which a French page writes "23,33".
+ENGLISH_DECIMAL = re.compile(r"(?<![\w.])\d+\.\d+(?![\w.])")
+
+
+class FormatError(AssertionError):
+    """A page shows a value the way its reader does not write it."""
+
+
+class LayoutError(AssertionError):
+    """A page is wider than the window: the reader must scroll sideways."""
+
+
 @functools.cache
 def axe_source() -> str:
     """Return axe-core's script, read once."""
@@ -230,12 +285,39 @@ class Visitor:
         assert not server, f"{self.name}: the server failed: {server}"
         assert not script, f"{self.name}: a script failed on {self.page.url}: {script}"
 
+    def check_fits(self) -> None:
+        """Fail the test if the page is wider than a laptop's window or a phone's, naming what sticks out."""
+        try:
+            for window in (PHONE, LAPTOP):
+                self.page.set_viewport_size(window)
+                overflow = self.page.evaluate(_OVERFLOW)
+                if overflow:
+                    raise LayoutError(
+                        f"{self.page.url} is {overflow['scrollWidth']} px wide in a {window['width']} px window: "
+                        + ", ".join(overflow["elements"])
+                        + "; the first's ancestors: "
+                        + " < ".join(overflow["chain"])
+                    )
+        finally:
+            self.page.set_viewport_size(LAPTOP)
+
+    def check_formats(self) -> None:
+        """Fail the test if the page shows an ISO datetime, or an English decimal on a French page."""
+        text = self.page.locator("body").inner_text()
+        found = ISO_DATETIME.findall(text)
+        if self.language == "fr":
+            found += ENGLISH_DECIMAL.findall(text)
+        if found:
+            raise FormatError(f"{self.page.url} shows {', '.join(sorted(set(found)))} to a reader of {self.language}")
+
     def arrive(self, step: str) -> None:
-        """Record the page just reached: a screenshot, then the server's and the scripts' health, then axe."""
+        """Record the page just reached: a screenshot, the server's and the scripts' health, axe, formats, width."""
         self.page.wait_for_load_state("load")
         self.shot(step)
         self.check_healthy()
         self.check_accessible()
+        self.check_formats()
+        self.check_fits()
 
     def save_failure(self) -> None:
         """Save what this visitor sees (HTML and a screenshot) beside the failed test's other artifacts."""

@@ -211,7 +211,7 @@ def declare(person: Person, title: str, *, conflict: str = "", reload: bool = Tr
     if conflict:
         says(visitor, "Your conflict of interest is recorded and the assignment withdrawn. Staff are told.")
     else:
-        says(visitor, "Thank you. You can now read the proposal.")
+        says(visitor, "Thank you. Accept the assignment to read the proposal and review it, or decline it.")
 
 
 def accept_and_review(person: Person, proposal: Proposal, scores: Sequence[int]) -> None:
@@ -342,7 +342,7 @@ def declare_board_conflict(person: Person, proposal: Proposal) -> None:
     """From the agenda, the member declares a conflict on the proposal; they are recused from it."""
     visitor, page = person.visitor, person.visitor.page
     click_to(visitor, page.locator("main").get_by_role("link", name="Conflicts of interest"), "board-conflicts")
-    page.get_by_label("Proposal").select_option(label=proposal.title)
+    page.locator("main form select[name=proposal]").select_option(label=proposal.title)
     page.get_by_label("Nature of the conflict").fill("I sit on the board of a partner of the consortium.")
     click_to(visitor, page.get_by_role("button", name="Declare the conflict"), "board-conflict-declared")
     says(visitor, "Declared I sit on the board of a partner of the consortium.")

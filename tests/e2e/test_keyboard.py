@@ -40,6 +40,10 @@ _TAB_LANDED = """
   const focused = document.activeElement;
   if (!focused || focused === document.body) return "";
   const where = " on " + focused.outerHTML.slice(0, 200);
+  // Tab goes through a date's parts, then its calendar button, which Chromium draws focused inside the
+  // field: the field itself then matches :focus-within alone.
+  const picker = focused.matches("input[type=date]") && !focused.matches(":focus") && focused.matches(":focus-within");
+  if (picker) return focused === target ? "target" : "";
   if (!focused.matches(":focus-visible")) return "focused without :focus-visible" + where;
   const style = getComputedStyle(focused);
   const outlined = style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0;

@@ -48,6 +48,7 @@ from tests.factories.intake import (
     fill_application,
     state_put,
 )
+from tests.factories.projects import ProgramTermsFactory, ProjectFactory
 from tests.factories.records import AuditRecordFactory, NotificationFactory
 from tests.factories.workflow import ExtensionRuleFactory, IncidentFactory
 
@@ -82,6 +83,8 @@ __all__ = [
     "PairRuleFactory",
     "PlannedPairFactory",
     "ProgramFactory",
+    "ProgramTermsFactory",
+    "ProjectFactory",
     "ProposalFactory",
     "ProposalVersionFactory",
     "QuestionFactory",

@@ -28,6 +28,7 @@ from assessment.models import (
     Rubric,
     Score,
 )
+from assessment.services.standings import stage_standings_create
 from intake.choices import VersionKind
 from tests.factories.accounts import OrganizationFactory, UserFactory
 from tests.factories.intake import CallFactory, ProposalFactory
@@ -146,6 +147,13 @@ class AssignmentFactory(factory.django.DjangoModelFactory):
     due_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=14))
     no_conflict_declared_at = factory.LazyFunction(timezone.now)
     responded_at = factory.LazyFunction(timezone.now)
+
+    @classmethod
+    def _create(cls, model_class: type[Assignment], *args: object, **kwargs: object) -> Assignment:
+        assignment = super()._create(model_class, *args, **kwargs)
+        # As the assignments' services do: the results rank every proposal assigned under a rubric.
+        stage_standings_create([(assignment.proposal_id, assignment.rubric_id)])
+        return assignment
 
 
 class ReviewFactory(factory.django.DjangoModelFactory):

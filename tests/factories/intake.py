@@ -11,8 +11,10 @@ import factory
 from django.utils import timezone
 
 from accounts.choices import OrganizationType, Role
-from intake.choices import VersionKind
-from intake.models import Call, ConsortiumMember, Program, Proposal
+from intake.choices import STAGE_ORDER, VersionKind
+from intake.eligibility import params_to_data
+from intake.models import Call, CallRule, ConsortiumMember, Program, Proposal
+from intake.services.rule_rows import FORMER_DEFAULTS, call_rules_write, rules_from_fields
 from intake.services.stages import CallPath, PathRule, StagePlan, call_path_write, stages_default
 from intake.services.versions import proposal_version_data
 from intake.states import ProposalState
@@ -46,6 +48,13 @@ def _window(index: int) -> factory.LazyAttribute:
     return factory.LazyAttribute(lambda o: o.now + timedelta(days=o.windows[index]))
 
 
+#: The factory's calls' rules where they differ from the former defaults.
+_RULE_DEFAULTS: dict[str, Any] = {
+    "funded_partner_types": [OrganizationType.LARGE_COMPANY, OrganizationType.SME],
+    "required_attachments": ["project_plan"],
+}
+
+
 class CallFactory(factory.django.DjangoModelFactory):
     """A call open for letters of intent; traits ``upcoming`` and ``decided`` move its windows."""
 
@@ -69,8 +78,28 @@ class CallFactory(factory.django.DjangoModelFactory):
     review_due_at = _window(3)
     board_meeting_at = _window(4)
     funding_envelope = Decimal("25000000.00")
-    funded_partner_types = factory.LazyFunction(lambda: [OrganizationType.LARGE_COMPANY, OrganizationType.SME])
-    required_attachments = factory.LazyFunction(lambda: ["project_plan"])
+
+    #: The rules calls had as fields, which tests still give by their former names (``min_partners=2``): they
+    #: become the equivalent rows, every partner's money counting as industry's unless ``industry_types=``
+    #: says whose does; ``rules=[Rule…]`` gives the rows themselves.
+    @classmethod
+    def _rule_kwargs(cls, kwargs: dict[str, Any]) -> tuple[dict[str, Any], Any, Any]:
+        fields = {name: kwargs.pop(name) for name in list(kwargs) if name in FORMER_DEFAULTS}
+        return {**_RULE_DEFAULTS, **fields}, kwargs.pop("industry_types", None), kwargs.pop("rules", None)
+
+    @classmethod
+    def _build(cls, model_class: Any, *args: Any, **kwargs: Any) -> Call:
+        cls._rule_kwargs(kwargs)
+        return super()._build(model_class, *args, **kwargs)
+
+    @classmethod
+    def _create(cls, model_class: Any, *args: Any, **kwargs: Any) -> Call:
+        fields, industry_types, rules = cls._rule_kwargs(kwargs)
+        call = super()._create(model_class, *args, **kwargs)
+        if rules is None:
+            rules = rules_from_fields(industry_types=industry_types, **fields)
+        call_rules_write(call=call, rules=rules)
+        return call
 
     @factory.post_generation
     def stages(self, create: bool, extracted: list[StagePlan] | None, **kwargs: Any) -> None:
@@ -193,7 +222,7 @@ def fill_application(proposal: Proposal) -> Proposal:
             sha256="0" * 64,
             uploaded_by=proposal.lead_applicant,
         )
-        for kind in proposal.call.required_attachments
+        for kind in proposal.call.required_attachment_kinds()
     )
     fields = {
         "project_description": "We build a shared testbed.",
@@ -259,3 +288,61 @@ class QuestionFactory(factory.django.DjangoModelFactory):
     label_en = factory.Sequence(lambda n: f"Question {n}")
     label_fr = factory.Sequence(lambda n: f"Question {n} (fr)")
     required = True
+
+
+#: Where each of the call's former rule fields lives among the rows: the kind and the parameter.
+_FIELD_PARAMS: dict[str, tuple[str, str]] = {
+    "min_partners": ("min_partners", "count"),
+    "min_smes": ("min_partners_of_types", "count"),
+    "sme_max_employees": ("min_partners_of_types", "sme_max_employees"),
+    "funded_partner_types": ("funded_types", "types"),
+    "max_cluster_share": ("cluster_share", "max"),
+    "min_matching_ratio": ("matching_ratio", "ratio"),
+    "max_in_kind_share": ("in_kind_cap", "max_share"),
+    "max_partner_share": ("partner_share", "max_share"),
+    "min_project_size": ("project_size", "min"),
+    "max_project_size": ("project_size", "max"),
+    "required_attachments": ("required_attachments", "kinds"),
+}
+
+
+def call_rules_change(call: Call, **fields: Any) -> Call:
+    """Change ``call``'s rule rows as the former fields ``fields`` would have (``max_cluster_share=…``), unaudited.
+
+    What tests did with ``Call.objects.filter(…).update(field=…)`` behind the services' backs: the first
+    row of the field's kind takes the new value, in place (its id kept, as staff's edit keeps it).
+    ``loi_word_limit`` and ``application_word_limit`` set the word limit of the letter of intent and of
+    the other stages: the word-limit rows are regrouped by limit where the first of them was.
+    """
+    unknown = set(fields) - set(_FIELD_PARAMS) - {"loi_word_limit", "application_word_limit"}
+    if unknown:
+        raise TypeError(f"not a former rule field: {sorted(unknown)}")
+    call.rules_forget()
+    rows = list(CallRule.objects.filter(call=call).order_by("position", "pk"))
+    for name, value in fields.items():
+        if name not in _FIELD_PARAMS:
+            continue
+        kind, param = _FIELD_PARAMS[name]
+        row = next(row for row in rows if row.kind == kind)
+        row.params = {**row.params, param: params_to_data({param: value})[param]}
+        row.full_clean(exclude=["call"])
+        row.save(update_fields=["params", "updated_at"])
+    if {"loi_word_limit", "application_word_limit"} & set(fields):
+        limits = {stage: call.word_limit(stage) for stage in STAGE_ORDER}
+        for stage in STAGE_ORDER:
+            name = "loi_word_limit" if stage == VersionKind.LOI else "application_word_limit"
+            if name in fields:
+                limits[stage] = fields[name]
+        words = [row for row in rows if row.kind == "word_limit"]
+        position = words[0].position if words else len(rows) + 1
+        by_limit: dict[int, list[str]] = {}
+        for stage, limit in limits.items():
+            if limit is not None:
+                by_limit.setdefault(int(limit), []).append(str(stage))
+        CallRule.objects.filter(pk__in=[row.pk for row in words]).delete()
+        CallRule.objects.bulk_create(
+            CallRule(call=call, kind="word_limit", params={"words": limit}, stages=stages, position=position)
+            for limit, stages in by_limit.items()
+        )
+    call.rules_forget()
+    return call

@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 import pytest
+from _pytest.fixtures import FixtureFunctionDefinition
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
@@ -20,15 +21,9 @@ from django.urls import reverse
 from tests import test_permission_matrix as matrix
 from tests.test_permission_matrix import MATRIX, PERSONAS, URLS, Objects
 
-# The permission matrix's fixtures: the same objects, fetched by the same personas.
-objects = matrix.objects
-clients = matrix.clients
-home = matrix.home
-elsewhere = matrix.elsewhere
-other_staff = matrix.other_staff
-other_board = matrix.other_board
-co_applicant = matrix.co_applicant
-_media_root = matrix._media_root
+# The permission matrix's fixtures, every one of them: the same objects, fetched by the same personas
+# (a persona added there is fetched here too).
+globals().update({name: value for name, value in vars(matrix).items() if isinstance(value, FixtureFunctionDefinition)})
 
 POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "

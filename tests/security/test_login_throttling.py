@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
@@ -266,7 +267,9 @@ def test_login_throttling_reset_by_the_emailed_link_lets_the_owner_in_despite_th
             owner.post(reverse("accounts:password_reset"), {"email": EMAIL})
     finally:
         celery_app.conf.task_always_eager = False
-    (path,) = re.findall(r"http://testserver(/accounts/password-reset/[^/\s]+/[^/\s]+/)", mail.outbox[0].body)
+    (path,) = re.findall(
+        re.escape(settings.SITE_URL) + r"(/accounts/password-reset/[^/\s]+/[^/\s]+/)", mail.outbox[0].body
+    )
     form_url = owner.get(path).url
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="clusterflow.security"):
@@ -293,7 +296,9 @@ def test_login_throttling_reset_lifts_the_lockout_in_every_browser(
             owner.post(reverse("accounts:password_reset"), {"email": EMAIL})
     finally:
         celery_app.conf.task_always_eager = False
-    (path,) = re.findall(r"http://testserver(/accounts/password-reset/[^/\s]+/[^/\s]+/)", mail.outbox[0].body)
+    (path,) = re.findall(
+        re.escape(settings.SITE_URL) + r"(/accounts/password-reset/[^/\s]+/[^/\s]+/)", mail.outbox[0].body
+    )
     owner.post(owner.get(path).url, {"new_password1": "a-brand-new-horse", "new_password2": "a-brand-new-horse"})
 
     elsewhere = _sign_in(Client(REMOTE_ADDR="198.51.100.1"), EMAIL, "a-brand-new-horse")
