@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Exists, F, Min, OuterRef, Q, Subquery, Value
+from django.db.models import Case, Count, Exists, F, Min, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -105,6 +105,11 @@ def _label(kind: str, count: int) -> str:
             count,
         ),
         "release": ngettext("%(count)d board decision to release", "%(count)d board decisions to release", count),
+        "contracting": ngettext(
+            "%(count)d approved project whose contracting to start",
+            "%(count)d approved projects whose contracting to start",
+            count,
+        ),
         "signatures": ngettext(
             "%(count)d signature missing on the project's agreements",
             "%(count)d signatures missing on the project's agreements",
@@ -120,18 +125,28 @@ def _label(kind: str, count: int) -> str:
 
 
 def _proposals_waiting(user: User) -> list[tuple[str, int, int, datetime | None]]:
-    """Return (kind, call id, count, oldest) of the proposals waiting for screening, a check or a decision to send.
+    """Return (kind, call id, count, oldest) of the proposals waiting for screening, a check, a decision to send
+    or, approved and their decision released, their contracting to start (waiting since the release).
 
     One query grouped by call, state and stage.
     """
+    released_at = AgendaItem.objects.filter(
+        proposal_id=OuterRef("pk"), deferred_to__isnull=True, meeting__decisions_released_at__isnull=False
+    ).values("meeting__decisions_released_at")[:1]
     rows = (
-        Proposal.objects.filter(
-            program_roles.in_programs(user, Role.STAFF, "call__program"),
-            state__in=[S.LOI_SUBMITTED, S.SUBMITTED, S.ASSESSED],
+        Proposal.objects.filter(program_roles.in_programs(user, Role.STAFF, "call__program"))
+        .alias(released_at=Subquery(released_at))
+        .filter(
+            Q(state__in=[S.LOI_SUBMITTED, S.SUBMITTED, S.ASSESSED]) | Q(state=S.APPROVED, released_at__isnull=False)
         )
         .order_by()
         .values("call_id", "state", "stage__kind")
-        .annotate(count=Count("pk"), since=Min(Coalesce("submitted_at", "updated_at")))
+        .annotate(
+            count=Count("pk"),
+            since=Min(
+                Case(When(state=S.APPROVED, then=F("released_at")), default=Coalesce("submitted_at", "updated_at"))
+            ),
+        )
         .values_list("call_id", "state", "stage__kind", "count", "since")
     )
     found = []
@@ -140,6 +155,8 @@ def _proposals_waiting(user: User) -> list[tuple[str, int, int, datetime | None]
             kind = "questionnaires" if stage == VersionKind.QUESTIONNAIRE else "letters"
         elif state == S.SUBMITTED:
             kind = "applications"
+        elif state == S.APPROVED:
+            kind = "contracting"
         else:
             kind = "assessed" if stage == VersionKind.APPLICATION else "early_assessed"
         found.append((kind, call_id, count, since))
@@ -367,6 +384,8 @@ def staff_work_queue(*, user: User, now: datetime | None = None) -> list[WorkIte
             url = reverse("assessment:assignments", kwargs={"pk": call_id})
         elif kind == "early_assessed":
             url = _proposals_url(call_id, state=S.ASSESSED)
+        elif kind == "contracting":
+            url = _proposals_url(call_id, state=S.APPROVED)
         elif kind == "claims":
             url = reverse("projects:program_claims", kwargs={"pk": calls[call_id].program_id})
         elif call_id in next_meeting:

@@ -13,6 +13,9 @@ approves the request (or what is left of the envelope, if less); staff edit and 
 decision letters, and the applicant reads the notifications in the inbox and the letter on
 the proposal's page.
 
+Staff start each of their tasks at the staff home, from its work queue or its link to the
+programs, and click on from there: no staff step types a URL.
+
 Each step takes people already made (``Person``: the user and the visitor who will sign in
 as them) and clicks through the pages; every page reached is shot and checked by axe-core
 (``Visitor.arrive``). Assessors and board members are seeded by ``assessors_seed`` and
@@ -34,8 +37,7 @@ from django.utils import timezone
 from accounts.choices import Role
 from accounts.models import User
 from assessment.models import AssessorProfile
-from board.models import BoardMeeting
-from intake.models import Proposal
+from intake.models import Call, Proposal
 from intake.states import ProposalState
 from tests.factories import PASSWORD, UserFactory
 
@@ -132,14 +134,40 @@ def state_of(proposal_pk: int) -> str:
     return str(Proposal.objects.values_list("state", flat=True).get(pk=proposal_pk))
 
 
+def staff_home(staff: Visitor) -> None:
+    """Open the staff home from the main navigation."""
+    main_nav = staff.page.get_by_role("navigation", name="Main")
+    click_to(staff, main_nav.get_by_role("link", name="Program staff dashboard"), "staff-home")
+
+
+def open_call(staff: Visitor, call: Call) -> None:
+    """Open ``call``'s staff page through the programs: the staff home, its programs, the call's program."""
+    main = staff.page.locator("main")
+    staff_home(staff)
+    click_to(staff, main.get_by_role("link", name="Programs and calls"), "programs")
+    click_to(staff, main.get_by_role("link", name=call.program.name, exact=True), "program")
+    click_to(staff, main.get_by_role("link", name=call.title, exact=True).first, "call")
+
+
+def from_staff_home(staff: Visitor, work: str, step: str) -> None:
+    """Open the staff home from the main navigation and follow the work queue's link ``work``.
+
+    Every task of staff in these journeys starts there: no URL is typed.
+    """
+    page = staff.page
+    staff_home(staff)
+    queue = page.locator("main table").filter(has=page.locator("#work-caption"))
+    click_to(staff, queue.get_by_role("link", name=work, exact=True), step)
+
+
 # --- Step 3: eligibility, assignment and reviews --------------------------------------------------
 
 
 def start_assessment(staff: Visitor, proposal: Proposal) -> None:
-    """Staff read the proposal's checks on the eligibility page, then start its assessment."""
-    staff.go(reverse("workflow:proposal_detail", kwargs={"pk": proposal.pk}))
-    staff.arrive("submitted-proposal")
+    """From the staff home's applications to check, staff read the proposal's checks, then start its assessment."""
+    from_staff_home(staff, "1 application whose eligibility to check", "applications-to-check")
     page = staff.page
+    click_to(staff, page.locator("main").get_by_role("link", name=proposal.title, exact=True), "submitted-proposal")
     click_to(staff, page.get_by_role("link", name="Review the checks and override a failed one"), "eligibility")
     says(staff, f"Eligibility of {proposal.title}")
     assert page.locator("#checks-heading + .eligibility tbody tr").count() > 0, "no eligibility check is shown"
@@ -153,9 +181,14 @@ def start_assessment(staff: Visitor, proposal: Proposal) -> None:
 
 
 def set_assessors_per_proposal(staff: Visitor, proposal: Proposal, count: int) -> None:
-    """Staff set how many assessors score each proposal on the call's rubric page."""
-    staff.go(reverse("intake:call_staff_detail", kwargs={"pk": proposal.call_id}))
-    staff.arrive("call")
+    """Staff set how many assessors score each proposal on the call's rubric page.
+
+    They reach it from the staff home's proposals short of assessors: the assignments page's
+    breadcrumb leads to the call, which links to its rubric.
+    """
+    from_staff_home(staff, "1 proposal in assessment short of assessors", "assignments")
+    breadcrumb = staff.page.get_by_role("navigation", name="Breadcrumb")
+    click_to(staff, breadcrumb.get_by_role("link", name=proposal.call.title, exact=True), "call")
     click_to(staff, staff.page.get_by_role("link", name="Rubric", exact=True), "rubric")
     staff.page.get_by_label("Assessors per proposal").fill(str(count))
     click_to(staff, staff.page.locator("main form").get_by_role("button", name=re.compile("^Save")), "rubric-saved")
@@ -163,9 +196,8 @@ def set_assessors_per_proposal(staff: Visitor, proposal: Proposal, count: int) -
 
 
 def run_assignment(staff: Visitor, proposal: Proposal, *, offered: int) -> list[str]:
-    """Staff compute the optimal assignment and accept it; return the assessors it gives the proposal."""
-    staff.go(reverse("assessment:assignments", kwargs={"pk": proposal.call_id}))
-    staff.arrive("assignments")
+    """From the staff home, staff compute the optimal assignment and accept it; return the assessors it gives."""
+    from_staff_home(staff, "1 proposal in assessment short of assessors", "assignments")
     page = staff.page
     click_to(staff, page.get_by_role("button", name="Compute the optimal assignment"), "plan")
     says(staff, "The optimal assignment is computed. Check it, then accept or discard it.")
@@ -258,8 +290,8 @@ def check_eligibility_and_assess(*, staff: Visitor, assessors: Sequence[Person],
     # The conflicted assessor can no longer open the proposal, whatever the link.
     conflicted.visitor.go(reverse("intake:version_detail", args=[proposal.pk, proposal.version_count]), status=404)
 
-    staff.go(reverse("records:inbox"))
-    staff.arrive("inbox-conflict")
+    click_to(staff, staff.page.get_by_role("navigation", name="Main").get_by_role("link", name=re.compile("^Inbox")),
+             "inbox-conflict")  # fmt: skip
     says(staff, f"Conflict of interest declared: {proposal.title}")
     (replacement_label,) = run_assignment(staff, proposal, offered=1)
     replacement = by_label[replacement_label]
@@ -274,8 +306,8 @@ def check_eligibility_and_assess(*, staff: Visitor, assessors: Sequence[Person],
         expected = ProposalState.ASSESSED if number == len(reviewers) else ProposalState.IN_ASSESSMENT
         assert state_of(proposal.pk) == expected
 
-    staff.go(reverse("assessment:results", kwargs={"pk": proposal.call_id}))
-    staff.arrive("results")
+    open_call(staff, proposal.call)
+    click_to(staff, staff.page.locator("main").get_by_role("link", name="Results", exact=True), "results")
     says(staff, proposal.title)
     return reviewers
 
@@ -284,13 +316,13 @@ def check_eligibility_and_assess(*, staff: Visitor, assessors: Sequence[Person],
 
 
 def plan_meeting(staff: Visitor, proposal: Proposal, board: Sequence[Person], *, quorum: int) -> None:
-    """Staff plan a board meeting of the proposal's call, a week ahead, with ``board`` (the first chairs)."""
+    """Staff plan a board meeting of the proposal's call, a week ahead, with ``board`` (the first chairs).
+
+    The staff home's assessed proposal with no meeting to go to leads to planning one.
+    """
     call = proposal.call
-    staff.go(reverse("intake:call_staff_detail", kwargs={"pk": call.pk}))
-    staff.arrive("call")
+    from_staff_home(staff, "1 assessed proposal not yet on a board meeting", "meeting-new")
     page = staff.page
-    click_to(staff, page.get_by_role("link", name="Board meetings"), "meetings")
-    click_to(staff, page.get_by_role("link", name="Plan a board meeting"), "meeting-new")
     held_at = timezone.localtime(timezone.now() + timedelta(days=7), call.zone)
     page.get_by_label("Date and time").fill(held_at.strftime("%Y-%m-%dT%H:%M"))
     page.get_by_label("Quorum").fill(str(quorum))
@@ -302,13 +334,12 @@ def plan_meeting(staff: Visitor, proposal: Proposal, board: Sequence[Person], *,
 
 
 def send_to_board(staff: Visitor, proposal: Proposal) -> None:
-    """Staff send the assessed proposal to the meeting from the proposal's page."""
-    staff.go(reverse("workflow:proposal_detail", kwargs={"pk": proposal.pk}))
-    staff.arrive("assessed-proposal")
-    action = staff.page.locator("#action-send_to_board")
-    assert action.get_by_label("Board meeting").locator("option").count() == 1
-    click_to(staff, action.get_by_role("button", name="Send to the board"), "sent-to-board")
-    says(staff, "The proposal is now “Before the board”.")
+    """From the staff home, staff send the assessed proposal to the meeting just planned."""
+    from_staff_home(staff, "1 assessed proposal not yet on a board meeting", "meeting-send")
+    page = staff.page
+    page.get_by_label(proposal.title, exact=True).check()
+    click_to(staff, page.get_by_role("button", name="Send the chosen proposals"), "sent-to-board")
+    says(staff, f"Sent {proposal.title}")
     assert state_of(proposal.pk) == ProposalState.BOARD_REVIEW
 
 
@@ -317,9 +348,7 @@ def tell_and_open_early(staff: Visitor, proposal: Proposal) -> None:
 
     The chair records decisions only from the meeting's time (a week ahead) unless staff open it early.
     """
-    meeting = BoardMeeting.objects.get(call_id=proposal.call_id)
-    staff.go(reverse("board:meeting_agenda", kwargs={"pk": meeting.pk}))
-    staff.arrive("agenda-staff")
+    from_staff_home(staff, "3 votes missing before a coming board meeting", "agenda-staff")
     page = staff.page
     click_to(staff, page.get_by_role("button", name="The agenda is ready: tell the members"), "agenda-ready")
     says(staff, "The agenda is ready: the meeting's members are told.")
@@ -394,10 +423,8 @@ def release_letters(staff: Visitor, proposal: Proposal, amount: Decimal) -> None
 
     Then they read the call's figures, where the approved ``amount`` is committed.
     """
-    staff.go(reverse("board:meeting_list", kwargs={"pk": proposal.call_id}))
-    staff.arrive("meetings-decided")
+    from_staff_home(staff, "1 board decision to release", "letters")
     page = staff.page
-    click_to(staff, page.get_by_role("link", name=re.compile("^Decision letters")), "letters")
     says(staff, proposal.title)
     click_to(staff, page.get_by_role("link", name=named("Edit", proposal.title)), "letter-edit")
     body = page.get_by_label("Text of the letter")

@@ -110,10 +110,13 @@ def expect_error_beside(visitor: Visitor, target: Locator, message: str) -> None
 
 
 def open_call(staff: Visitor, program_pk: int) -> int:
-    """From the programs list, open a new call of the program; return its id."""
+    """From the staff home (where staff land on signing in), open the programs, then a new call of the program.
+
+    Return the call's id.
+    """
     lang, main = staff.language, _main(staff)
-    staff.go(reverse("intake:program_list"))
-    staff.arrive("programs")
+    assert staff.path == reverse("workflow:staff_dashboard"), staff.path
+    press(staff, main.get_by_role("link", name=t(lang, "Programs and calls"), exact=True), "programs")
     press(staff, main.get_by_role("link", name=PROGRAM, exact=True), "program")
     press(staff, main.get_by_role("link", name=t(lang, "New call"), exact=True), "call-form")
     field(main, t(lang, "Short name")).fill("plant-based-2027")

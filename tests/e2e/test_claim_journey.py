@@ -21,7 +21,7 @@ from accounts.choices import Role
 from accounts.models import User
 from projects.models import Claim, ClaimState, Project
 from tests.e2e.harness import Journal, Visitor
-from tests.e2e.review_steps import Person, click_to, money, says, sign_in
+from tests.e2e.review_steps import Person, click_to, from_staff_home, money, says, sign_in
 from tests.factories import MembershipFactory, ProjectFactory, UserFactory
 from tests.intake.samples import MINIMAL_PDF
 
@@ -81,9 +81,8 @@ def test_partner_claims_staff_send_back_approve_and_pay_the_project_shows_it(
     click_to(partner.visitor, page.get_by_role("button", name="Submit the claim"), "claim submitted")
     says(partner.visitor, "Submitted, awaiting review")
 
-    # Staff find it in their program's queue and ask for a change.
-    staff.visitor.go(f"/staff/programs/{project.proposal.call.program_id}/claims/")
-    staff.visitor.arrive("queue")
+    # Staff find it from their home in their program's queue and ask for a change.
+    from_staff_home(staff.visitor, "1 claim to review", "queue")
     click_to(staff.visitor, staff.visitor.page.get_by_role("link", name=project.proposal.title), "claim to review")
     staff_page = staff.visitor.page
     says(staff.visitor, "$10,000.00")  # 25 % of the 40,000 claimed, computed
@@ -115,8 +114,8 @@ def test_partner_claims_staff_send_back_approve_and_pay_the_project_shows_it(
     says(partner.visitor, "Submitted, awaiting review")
 
     # Staff approve the computed payable and record its payment, the amount and date as offered.
-    staff.visitor.go(claim_url)
-    staff.visitor.arrive("claim resubmitted")
+    from_staff_home(staff.visitor, "1 claim to review", "queue again")
+    click_to(staff.visitor, staff.visitor.page.get_by_role("link", name=project.proposal.title), "claim resubmitted")
     says(staff.visitor, "$10,500.00")  # 25 % of 42,000
     click_to(staff.visitor, staff_page.get_by_role("button", name="Approve"), "claim approved")
     approved = Claim.objects.get(pk=claim.pk)

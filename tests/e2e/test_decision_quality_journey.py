@@ -16,8 +16,6 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import cast
 
-from django.urls import reverse
-
 from accounts.choices import OrganizationType, Role
 from accounts.models import User
 from assessment.chances import lottery_seed
@@ -29,7 +27,7 @@ from intake.states import ProposalState
 from tests.assessment.reviewing import assessor_make, assignment_make, review_make, rubric_make
 from tests.board.making import meeting_make, meeting_open, votes_cast
 from tests.e2e.harness import Journal, Visitor
-from tests.e2e.review_steps import Person, click_to, named, says, sign_in, state_of
+from tests.e2e.review_steps import Person, click_to, named, open_call, says, sign_in, state_of
 from tests.factories import CallFactory, OrganizationFactory, ProgramFactory, ProposalFactory, UserFactory
 
 #: The proposals: title, quality (of 10), led by an SME, sector. Three fit the envelope.
@@ -105,8 +103,7 @@ def test_staff_read_calibrated_results_set_a_portfolio_and_a_lottery_and_the_cha
     page = staff.visitor.page
 
     # Staff open the call's results: raw beside calibrated totals, the chances of funding and the agreement.
-    staff.visitor.go(reverse("intake:call_staff_detail", kwargs={"pk": call.pk}))
-    staff.visitor.arrive("call")
+    open_call(staff.visitor, call)
     click_to(staff.visitor, page.get_by_role("link", name="Results", exact=True), "results")
     says(staff.visitor, "Calibrated total (90% interval)")
     gains: list[float] = []
@@ -149,8 +146,8 @@ def test_staff_read_calibrated_results_set_a_portfolio_and_a_lottery_and_the_cha
     says(staff.visitor, "The constrained portfolio suggests funding 3 proposals.")
 
     # The lottery: staff commit a value, the agenda shows the seed before the draw; then the lots are drawn.
-    staff.visitor.go(reverse("board:meeting_agenda", kwargs={"pk": meeting.pk}))
-    staff.visitor.arrive("agenda-lottery")
+    breadcrumb = page.get_by_role("navigation", name="Breadcrumb")
+    click_to(staff.visitor, breadcrumb.get_by_role("link", name="Agenda", exact=True), "agenda-lottery")
     page.get_by_label("Value the seed is made from").fill(LOTTERY_VALUE)
     click_to(staff.visitor, page.get_by_role("button", name="Commit the value"), "seed-committed")
     says(staff.visitor, "The lottery's seed is committed and shown on the agenda.")

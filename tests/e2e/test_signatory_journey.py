@@ -16,15 +16,13 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, cast
 
-from django.urls import reverse
-
 from accounts.choices import Role
 from accounts.models import Membership, User
 from intake.models import Proposal
 from intake.states import ProposalState
 from projects.models import Agreement, Project, ProjectPartner, Signature
 from tests.e2e.harness import Journal, Visitor, expect
-from tests.e2e.review_steps import Person, click_to, says, sign_in
+from tests.e2e.review_steps import Person, click_to, from_staff_home, says, sign_in
 from tests.factories import PASSWORD, UserFactory
 from tests.projects.making import approved
 
@@ -63,9 +61,10 @@ def open_project(visitor: Visitor, step: str) -> None:
 
 
 def start_contracting(staff: Visitor, proposal: Proposal) -> None:
-    """Staff start contracting on the proposal's staff page: the project opens with both agreements drafted."""
-    staff.go(reverse("workflow:proposal_detail", kwargs={"pk": proposal.pk}))
-    staff.arrive("proposal approved")
+    """From the staff home, staff open the approved proposal and start contracting: both agreements are drafted."""
+    from_staff_home(staff, "1 approved project whose contracting to start", "approved proposals")
+    click_to(staff, staff.page.locator("main").get_by_role("link", name=proposal.title, exact=True),
+             "proposal approved")  # fmt: skip
     form = staff.page.locator("form#action-start_contracting")
     click_to(staff, form.get_by_role("button", name="Start contracting"), "contracting started")
     says(staff, "Contracting started")

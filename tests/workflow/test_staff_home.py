@@ -210,6 +210,25 @@ def test_assessed_proposals_without_a_coming_meeting_link_to_planning_one() -> N
     assert (item.kind, item.url) == ("assessed", reverse("board:meeting_create", args=[call.pk]))
 
 
+def test_an_approved_proposal_waits_for_its_contracting_once_its_decision_is_released() -> None:
+    call = cast(Call, CallFactory())
+    meeting = meeting_make(call, members=board_members_make(1), held_at=timezone.now() - timedelta(days=2))
+    approved = _proposal(call, S.APPROVED)
+    AgendaItemFactory(meeting=meeting, proposal=approved)
+    staff = cast(User, UserFactory(role=Role.STAFF))
+    assert [item.kind for item in staff_work_queue(user=staff)] == ["release"]
+
+    released_at = timezone.now() - timedelta(days=1)
+    BoardMeeting.objects.filter(pk=meeting.pk).update(decisions_released_at=released_at)
+    (item,) = staff_work_queue(user=staff)
+
+    assert (item.kind, item.label, item.since) == ("contracting", "1 approved project whose contracting to start",
+                                                    released_at)  # fmt: skip
+    assert item.url == reverse("workflow:call_proposals", args=[call.pk]) + "?state=approved"
+    Proposal.objects.filter(pk=approved.pk).update(state=S.CONTRACTING)
+    assert staff_work_queue(user=staff) == []
+
+
 def test_done_work_leaves_the_queue() -> None:
     call = cast(Call, CallFactory())
     rubric = rubric_make(call, k=1)
