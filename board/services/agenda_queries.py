@@ -21,6 +21,7 @@ from django.db.models import (
     Case,
     CharField,
     DecimalField,
+    Exists,
     ExpressionWrapper,
     F,
     FloatField,
@@ -154,12 +155,12 @@ def ranking_read(*, meeting: BoardMeeting, user: User) -> Ranking:
     """Read what ranks every current item of ``meeting`` for ``user``, with the criteria and the committed amount.
 
     One query, a UNION ALL of three parts: the items (``_items_part``), the rubric's
-    criteria (``_criteria_part``) and the approved amounts of the call (``_committed_part``,
-    no row when nothing is approved yet). The items come in no order: ranking them is the
+    criteria (``_criteria_part``) and the approved amounts of the call's earlier decisions
+    (``_committed_part``, no row when nothing is approved yet). The items come in no order: ranking them is the
     caller's.
     """
     parts = _items_part(meeting, user).union(
-        _criteria_part(meeting.call_id), _committed_part(meeting.call_id), all=True
+        _criteria_part(meeting.call_id), _committed_part(meeting), all=True
     )
     committed = ZERO
     criteria: list[Criterion] = []
@@ -299,13 +300,18 @@ def _criteria_part(call_id: int) -> QuerySet[Any]:
     )
 
 
-def _committed_part(call_id: int) -> QuerySet[Any]:
-    """What the board has committed of the envelope: the approved amounts of the call's approved proposals.
+def _committed_part(meeting: BoardMeeting) -> QuerySet[Any]:
+    """What earlier decisions committed of the envelope: the approved amounts of the call's approved proposals
+    that are not on ``meeting``'s current agenda.
 
-    ``intake.selectors.call_committed``'s sum, read here to spare a query.
+    ``intake.selectors.call_committed``'s sum less this agenda's approvals, read here to spare a
+    query: a proposal approved at this meeting still runs in the agenda's requests, and counting it
+    in both would take its amount twice from the envelope.
     """
+    on_this_agenda = AgendaItem.objects.filter(proposal_id=OuterRef("pk"), meeting=meeting, deferred_to__isnull=True)
     return (
-        Proposal.objects.filter(call_id=call_id, state__in=FUNDED_STATES)
+        Proposal.objects.filter(call_id=meeting.call_id, state__in=FUNDED_STATES)
+        .filter(~Exists(on_this_agenda))
         .order_by()
         .values("call_id")
         .annotate(

@@ -75,6 +75,23 @@ def test_meeting_agenda_remaining_envelope_counts_approvals(
     assert agenda.rows[0].within_envelope is False
 
 
+def test_a_proposal_approved_at_this_meeting_is_not_also_committed_by_earlier_decisions(
+    call: Call, meeting: BoardMeeting, make_proposal: MakeProposal, staff: User
+) -> None:
+    Call.objects.filter(pk=call.pk).update(funding_envelope=Decimal("2500000.00"))
+    meeting.call.refresh_from_db()
+    make_proposal(ProposalState.APPROVED, approved_amount=Decimal("300000.00"))  # an earlier meeting's
+    decided = _on_agenda(make_proposal, meeting, "Decided", [5, 5, 5, 5, 5])
+    Proposal.objects.filter(pk=decided.pk).update(state=ProposalState.APPROVED, approved_amount=Decimal("700000.00"))
+    _on_agenda(make_proposal, meeting, "Waiting", [3, 3, 3, 3, 3])
+
+    chart = meeting_agenda(meeting=meeting, user=staff).chart
+
+    assert chart.committed == Decimal("300000.00")  # the earlier decision only
+    assert chart.proposed == Decimal("2000000")  # both requests on this agenda, the decided one included once
+    assert chart.remaining == Decimal("2200000.00")
+
+
 def test_meeting_agenda_marks_smes_and_matching_ratio(
     meeting: BoardMeeting, make_proposal: MakeProposal, staff: User
 ) -> None:
