@@ -94,6 +94,18 @@ def test_dashboard_shows_each_assignment_with_its_next_step(assessor: User, asse
     assert "Somebody else's" not in body
 
 
+def test_french_dashboard_names_a_submitted_review_without_a_dangling_date(
+    assessor: User, assessor_client: Client, rubric: Rubric
+) -> None:
+    review_make(assignment_make(ProposalFactory(call=rubric.call), rubric=rubric, assessor=assessor))
+    User.objects.filter(pk=assessor.pk).update(preferred_language="fr")
+
+    body = assessor_client.get(reverse("assessment:dashboard")).content.decode()
+
+    assert "<td>Soumise</td>" in body
+    assert "Soumise le" not in body
+
+
 def test_dashboard_shows_a_conflicted_assignment_as_past(
     assessor: User, assessor_client: Client, rubric: Rubric
 ) -> None:
