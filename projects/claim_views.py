@@ -35,6 +35,7 @@ from projects.claims import claim_current_period, claim_due_on, claim_figures, c
 from projects.models import CLAIM_EDITABLE, Claim, ClaimState
 from projects.selectors import program_terms
 from projects.services import program_terms_save
+from records.downloads import stored_file_download
 from records.models import AuditRecord
 from workflow import access, claims
 from workflow.actions import history_text
@@ -180,17 +181,12 @@ def _step(action: str, claim: Claim, request: AuthenticatedRequest, data: dict[s
 def claim_evidence_download(request: AuthenticatedRequest, pk: int) -> FileResponse:
     """Send a claim's evidence to a person who may read the claim, as a download never rendered inline."""
     evidence = access.claim_evidence_for_user(user=request.user, pk=pk)
-    try:
-        handle = evidence.file.open("rb")
-    except FileNotFoundError as missing:
-        raise Http404(_("The file of this document is missing.")) from missing
-    response = FileResponse(
-        handle, as_attachment=True, filename=evidence.original_name, content_type=evidence.content_type
+    return stored_file_download(
+        evidence.file,
+        filename=evidence.original_name,
+        content_type=evidence.content_type,
+        missing=_("The file of this document is missing."),
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @login_required

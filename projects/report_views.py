@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,6 +28,7 @@ from projects.models import MilestoneCompletion, Project, ProjectMilestone, Repo
 from projects.report_forms import IPRightFormSet, MilestoneDoneForm, ReportCreateForm, ReportForm, ReviewForm
 from projects.reporting import project_periods_started
 from projects.selectors import project_partners
+from records.downloads import stored_file_download
 from workflow import access
 from workflow import project_reports as services
 
@@ -126,17 +127,12 @@ def milestone_review(request: AuthenticatedRequest, pk: int, milestone_pk: int) 
 def evidence_download(request: AuthenticatedRequest, pk: int) -> FileResponse:
     """Send a milestone's evidence to a user who may read its project, as a download never rendered inline."""
     evidence = access.evidence_for_user(user=request.user, pk=pk)
-    try:
-        handle = evidence.file.open("rb")
-    except FileNotFoundError as missing:
-        raise Http404(_("The file of this evidence is missing.")) from missing
-    response = FileResponse(
-        handle, as_attachment=True, filename=evidence.original_name, content_type=evidence.content_type
+    return stored_file_download(
+        evidence.file,
+        filename=evidence.original_name,
+        content_type=evidence.content_type,
+        missing=_("The file of this evidence is missing."),
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 # --- Reports -------------------------------------------------------------------------------------

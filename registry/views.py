@@ -25,6 +25,7 @@ from accounts.decorators import AuthenticatedRequest, role_required
 from accounts.models import Organization
 from intake import program_roles
 from intake.models import ProgramMembership
+from records.downloads import stored_file_download
 from registry import access
 from registry.choices import AssetState, AssetType, RequestState
 from registry.forms import AgreeForm, AssetForm, DeclineForm, LicenceRequestForm, MessageForm, SearchForm, SendBackForm
@@ -337,17 +338,12 @@ def licence_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def licence_download(request: AuthenticatedRequest, pk: int) -> FileResponse:
     """Send the signed licence to whoever reads its request, as a download never rendered inline."""
     licence = access.licence_for_user(user=request.user, pk=pk)
-    try:
-        handle = licence.document.open("rb")
-    except FileNotFoundError as missing:
-        raise Http404(_("The file of this licence is missing.")) from missing
-    response = FileResponse(
-        handle, as_attachment=True, filename=licence.document_name, content_type=licence.content_type
+    return stored_file_download(
+        licence.document,
+        filename=licence.document_name,
+        content_type=licence.content_type,
+        missing=_("The file of this licence is missing."),
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @login_required

@@ -159,9 +159,7 @@ def ranking_read(*, meeting: BoardMeeting, user: User) -> Ranking:
     (``_committed_part``, no row when nothing is approved yet). The items come in no order: ranking them is the
     caller's.
     """
-    parts = _items_part(meeting, user).union(
-        _criteria_part(meeting.call_id), _committed_part(meeting), all=True
-    )
+    parts = _items_part(meeting, user).union(_criteria_part(meeting.call_id), _committed_part(meeting), all=True)
     committed = ZERO
     criteria: list[Criterion] = []
     items: list[RankedItem] = []

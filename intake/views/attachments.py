@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.uploadedfile import InMemoryUploadedFile, UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -26,6 +26,7 @@ from intake.forms.attachments import AttachmentForm
 from intake.models import Proposal
 from intake.services import attachments as service
 from intake.views.application import application_nav, section_page_check
+from records.downloads import stored_file_download
 from workflow import access
 
 
@@ -134,14 +135,9 @@ def attachment_remove(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def attachment_download(request: AuthenticatedRequest, pk: int) -> FileResponse:
     """Send an attachment to a user who may read its proposal, as a download never rendered inline."""
     attachment = access.attachment_for_user(user=request.user, pk=pk)
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError as missing:
-        raise Http404(_("The file of this attachment is missing.")) from missing
-    response = FileResponse(
-        handle, as_attachment=True, filename=attachment.original_name, content_type=attachment.content_type
+    return stored_file_download(
+        attachment.file,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+        missing=_("The file of this attachment is missing."),
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    response["Cache-Control"] = "private, no-store"
-    return response
