@@ -11,14 +11,12 @@ submitted, approved or paid. Idempotent by key, as the other sweeps (``workflow.
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -26,10 +24,9 @@ from accounts.models import Membership, User
 from intake.states import ProposalState
 from projects.claims import claim_due_on, claim_period_dates
 from projects.models import Claim, ClaimState, ProjectPartner
-from records.events import Channel, Event
-from records.models import AuditRecord, Notification
-from records.notifications import notification_list_create, notification_rows
-from workflow.sweeps import staff_with_programs
+from records.events import Event
+from records.models import AuditRecord
+from workflow.sweeps import reminders_of_fresh_items, staff_told_once_a_day
 
 #: The states of a claim that answer its period: it is no longer outstanding.
 ANSWERED = (ClaimState.SUBMITTED, ClaimState.APPROVED, ClaimState.PAID)
@@ -135,18 +132,14 @@ def claim_reminders_send(*, now: datetime | None = None) -> int:
         for user in people.get(item.organization_id, []):
             by_person[user.pk].append(item.item(days=(item.due_on - today).days, token=token))
     users = {user.pk: user for members in people.values() for user in members}
-    reminded = _tokens_reminded(list(by_person), since=now - timedelta(days=windows[-1] + 1))
-    rows: list[Notification] = []
-    for user_id, items in by_person.items():
-        fresh = [item for item in items if item["token"] not in reminded[user_id]]
-        if fresh:
-            occurrence = hashlib.sha256("|".join(sorted(item["token"] for item in fresh)).encode()).hexdigest()[:16]
-            rows += notification_rows(
-                event=Event.CLAIMS_DUE, recipients=[users[user_id]], occurrence=occurrence, context={"claims": fresh}
-            )
-    with transaction.atomic():
-        notification_list_create(rows, may_exist=True)
-    return len(rows) // 2
+    return reminders_of_fresh_items(
+        event=Event.CLAIMS_DUE,
+        key="claims",
+        by_person=by_person,
+        people=users,
+        since=now - timedelta(days=windows[-1] + 1),
+        now=now,
+    )
 
 
 def claims_overdue_escalate(*, now: datetime | None = None) -> int:
@@ -160,20 +153,14 @@ def claims_overdue_escalate(*, now: datetime | None = None) -> int:
     overdue = claims_outstanding(today=today, until=today - timedelta(days=1))
     if not overdue:
         return 0
-    rows: list[Notification] = []
-    told = 0
-    for member, programs in staff_with_programs():
-        items = [item.item() for item in overdue if programs is None or item.program_id in programs]
-        if not items:
-            continue
-        told += 1
-        rows += notification_rows(
-            event=Event.CLAIMS_OVERDUE, recipients=[member], occurrence=f"d{today.isoformat()}",
-            context={"claims": items},
-        )  # fmt: skip
-    with transaction.atomic():
-        notification_list_create(rows, may_exist=True)
-    return told
+    return staff_told_once_a_day(
+        event=Event.CLAIMS_OVERDUE,
+        key="claims",
+        day=today,
+        items_for=lambda _member, programs: [
+            item.item() for item in overdue if programs is None or item.program_id in programs
+        ],
+    )
 
 
 def _closing_since(proposal_ids: set[int]) -> dict[int, date]:
@@ -198,14 +185,3 @@ def _people_of(organization_ids: set[int]) -> dict[int, list[User]]:
     for organization_id, user_id, language in rows:
         people[organization_id].append(User(pk=user_id, preferred_language=language))
     return people
-
-
-def _tokens_reminded(user_ids: list[int], *, since: datetime) -> dict[int, set[str]]:
-    """Return, per person, the claims (tokens) their recent reminders listed."""
-    reminded: dict[int, set[str]] = defaultdict(set)
-    earlier = Notification.objects.filter(
-        event=Event.CLAIMS_DUE, channel=Channel.EMAIL, recipient_id__in=user_ids, created_at__gte=since
-    ).values_list("recipient_id", "context")
-    for recipient_id, context in earlier:
-        reminded[recipient_id].update(item.get("token", "") for item in context.get("claims", []))
-    return reminded

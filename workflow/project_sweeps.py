@@ -8,13 +8,11 @@ A report of period ``n`` is due ``REPORT_DUE_DAYS`` days after the period ends
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -25,11 +23,9 @@ from intake.models import CoApplicant, Proposal
 from intake.states import ProposalState
 from projects.models import REPORT_HANDED_IN, Project, Report
 from projects.reporting import Period, project_periods_due
-from records.events import Channel, Event
-from records.models import Notification
-from records.notifications import notification_list_create, notification_rows
+from records.events import Event
 from workflow.actions import proposal_start_closing
-from workflow.sweeps import staff_with_programs
+from workflow.sweeps import reminders_of_fresh_items, staff_told_once_a_day
 
 #: The projects that report: active, or closing (their last reports and the final one).
 REPORTING = (ProposalState.ACTIVE, ProposalState.CLOSING)
@@ -125,33 +121,14 @@ def report_reminders_send(*, now: datetime | None = None) -> int:
         for user_id in sorted(people[row["pk"]]):
             if user_id in languages:
                 by_person[user_id].append(_item(row, period, languages[user_id], today))
-    reminded = _tokens_reminded(list(by_person), since=now - timedelta(days=settings.REPORT_REMINDER_DAYS + 1))
-    rows: list[Notification] = []
-    for user_id, items in by_person.items():
-        fresh = [item for item in items if item["token"] not in reminded[user_id]]
-        if fresh:
-            occurrence = hashlib.sha256("|".join(sorted(item["token"] for item in fresh)).encode()).hexdigest()[:16]
-            rows += notification_rows(
-                event=Event.REPORT_REMINDER,
-                recipients=[User(pk=user_id, preferred_language=languages[user_id])],
-                occurrence=occurrence,
-                context={"reports": fresh},
-            )
-    for notification in rows:  # dated by the sweep's clock, which the next run reads back
-        notification.created_at = now
-    with transaction.atomic():
-        notification_list_create(rows, may_exist=True)
-    return len(rows) // 2
-
-
-def _tokens_reminded(user_ids: list[int], *, since: datetime) -> dict[int, set[str]]:
-    reminded: dict[int, set[str]] = defaultdict(set)
-    earlier = Notification.objects.filter(
-        event=Event.REPORT_REMINDER, channel=Channel.EMAIL, recipient_id__in=user_ids, created_at__gte=since
-    ).values_list("recipient_id", "context")
-    for recipient_id, context in earlier:
-        reminded[recipient_id].update(item.get("token", "") for item in context.get("reports", []))
-    return reminded
+    return reminders_of_fresh_items(
+        event=Event.REPORT_REMINDER,
+        key="reports",
+        by_person=by_person,
+        people={pk: User(pk=pk, preferred_language=language) for pk, language in languages.items()},
+        since=now - timedelta(days=settings.REPORT_REMINDER_DAYS + 1),
+        now=now,
+    )
 
 
 def reports_overdue_escalate(*, now: datetime | None = None) -> int:
@@ -165,24 +142,15 @@ def reports_overdue_escalate(*, now: datetime | None = None) -> int:
     overdue = _reports_due(today, until=today - timedelta(days=1))
     if not overdue:
         return 0
-    rows: list[Notification] = []
-    told = 0
-    for member, programs in staff_with_programs():
-        items = [
+
+    def items_for(member: User, programs: frozenset[int] | None) -> list[dict[str, Any]]:
+        return [
             {**_item(row, period, member.preferred_language, today), "days": (today - period.due_on).days}
             for row, period in overdue
             if programs is None or row["proposal__call__program_id"] in programs
         ]
-        if not items:
-            continue
-        told += 1
-        rows += notification_rows(
-            event=Event.REPORTS_OVERDUE, recipients=[member], occurrence=f"d{today.isoformat()}",
-            context={"reports": items},
-        )  # fmt: skip
-    with transaction.atomic():
-        notification_list_create(rows, may_exist=True)
-    return told
+
+    return staff_told_once_a_day(event=Event.REPORTS_OVERDUE, key="reports", day=today, items_for=items_for)
 
 
 def projects_start_closing_due(*, today: date | None = None) -> int:

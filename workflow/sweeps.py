@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from datetime import datetime, timedelta
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -146,21 +147,14 @@ def review_reminders_send(*, now: datetime | None = None) -> int:
                 "token": f"a{row['pk']}:{window.days}d:{row['due_at'].isoformat()}",
             }
         )
-    reminded = _tokens_reminded(by_assessor, since=now - REVIEW_REMINDER_WINDOWS[-1] - timedelta(days=1))
-    rows: list[Notification] = []
-    for assessor_id, items in by_assessor.items():
-        fresh = [item for item in items if item["token"] not in reminded[assessor_id]]
-        if fresh:
-            occurrence = hashlib.sha256("|".join(sorted(item["token"] for item in fresh)).encode()).hexdigest()[:16]
-            rows += notification_rows(
-                event=Event.REVIEW_REMINDER,
-                recipients=[User(pk=assessor_id, preferred_language=languages[assessor_id])],
-                occurrence=occurrence,
-                context={"reviews": fresh},
-            )
-    with transaction.atomic():
-        notification_list_create(rows, may_exist=True)
-    return len(rows) // 2
+    return reminders_of_fresh_items(
+        event=Event.REVIEW_REMINDER,
+        key="reviews",
+        by_person=by_assessor,
+        people={pk: User(pk=pk, preferred_language=language) for pk, language in languages.items()},
+        since=now - REVIEW_REMINDER_WINDOWS[-1] - timedelta(days=1),
+        now=now,
+    )
 
 
 def reviews_overdue_escalate(*, now: datetime | None = None) -> int:
@@ -175,21 +169,78 @@ def reviews_overdue_escalate(*, now: datetime | None = None) -> int:
     overdue = list(_reviews_open().filter(due_at__lte=now))
     if not overdue:
         return 0
-    rows: list[Notification] = []
-    told = 0
-    for member, programs in staff_with_programs():
-        items = [
+
+    def items_for(member: User, programs: frozenset[int] | None) -> list[dict[str, Any]]:
+        return [
             {**_review_item(row, member.preferred_language), "assessor": row["assessor__display_name"]}
             for row in overdue
             if programs is None or row["proposal__call__program_id"] in programs
         ]
-        if not items:
-            continue
-        told += 1
-        rows += notification_rows(
-            event=Event.REVIEWS_OVERDUE, recipients=[member], occurrence=f"d{now.date().isoformat()}",
-            context={"reviews": items},
-        )  # fmt: skip
+
+    return staff_told_once_a_day(event=Event.REVIEWS_OVERDUE, key="reviews", day=now.date(), items_for=items_for)
+
+
+def reminders_of_fresh_items(
+    *,
+    event: Event,
+    key: str,
+    by_person: dict[int, list[dict[str, Any]]],
+    people: dict[int, User],
+    since: datetime,
+    now: datetime,
+    context: Callable[[list[dict[str, Any]]], dict[str, Any]] | None = None,
+) -> int:
+    """Send each person one reminder of ``event`` listing their items that no reminder listed since ``since``.
+
+    ``by_person`` holds each person's items, each with a ``token`` naming the item, its window and
+    its date; a message's context keeps the tokens under ``key`` (``context`` builds it from the
+    fresh items when it holds more), so a second run finds them and sends nothing. The message's
+    occurrence is a hash of its tokens, and it is dated by the sweep's clock, which the next run
+    reads back. One read of the earlier reminders and one insert; return how many people were
+    reminded.
+    """
+    reminded: dict[int, set[str]] = defaultdict(set)
+    earlier = Notification.objects.filter(
+        event=event, channel=Channel.EMAIL, recipient_id__in=list(by_person), created_at__gte=since
+    ).values_list("recipient_id", "context")
+    for recipient_id, listed in earlier:
+        reminded[recipient_id].update(item.get("token", "") for item in listed.get(key, []))
+    rows: list[Notification] = []
+    for person_id, items in by_person.items():
+        fresh = [item for item in items if item["token"] not in reminded[person_id]]
+        if fresh:
+            occurrence = hashlib.sha256("|".join(sorted(item["token"] for item in fresh)).encode()).hexdigest()[:16]
+            rows += notification_rows(
+                event=event,
+                recipients=[people[person_id]],
+                occurrence=occurrence,
+                context=context(fresh) if context else {key: fresh},
+            )
+    for notification in rows:
+        notification.created_at = now
+    with transaction.atomic():
+        notification_list_create(rows, may_exist=True)
+    return len(rows) // 2
+
+
+def staff_told_once_a_day(
+    *, event: Event, key: str, day: date, items_for: Callable[[User, frozenset[int] | None], list[dict[str, Any]]]
+) -> int:
+    """Tell each staff member once on ``day`` of what ``items_for`` lists for them (nothing: no message).
+
+    ``items_for`` takes the member and the programs they are staff of (``None``: every program)
+    and lists only those programs' items; the key holds the day, so the sweep may run as often as
+    it likes. Return how many staff members were told.
+    """
+    rows: list[Notification] = []
+    told = 0
+    for member, programs in staff_with_programs():
+        items = items_for(member, programs)
+        if items:
+            told += 1
+            rows += notification_rows(
+                event=event, recipients=[member], occurrence=f"d{day.isoformat()}", context={key: items}
+            )
     with transaction.atomic():
         notification_list_create(rows, may_exist=True)
     return told
@@ -255,17 +306,6 @@ def _review_item(row: dict[str, Any], language: str) -> dict[str, Any]:
         "due_at": row["due_at"].isoformat(),
         "timezone": row["proposal__call__timezone"],
     }
-
-
-def _tokens_reminded(by_assessor: dict[int, list[dict[str, Any]]], *, since: datetime) -> dict[int, set[str]]:
-    """Return, per assessor, the reviews (tokens) their recent reminders listed."""
-    reminded: dict[int, set[str]] = defaultdict(set)
-    earlier = Notification.objects.filter(
-        event=Event.REVIEW_REMINDER, channel=Channel.EMAIL, recipient_id__in=list(by_assessor), created_at__gte=since
-    ).values_list("recipient_id", "context")
-    for recipient_id, context in earlier:
-        reminded[recipient_id].update(item.get("token", "") for item in context.get("reviews", []))
-    return reminded
 
 
 # --- The board: members reminded of their missing votes -----------------------------------------
@@ -335,29 +375,12 @@ def board_vote_reminders_send(*, now: datetime | None = None) -> int:
                 "token": f"m{meeting_id}:{window.days}d:{held_at.isoformat()}",
             }
         meeting["titles"].append(title)
-    reminded = _board_tokens_reminded(list(by_member), since=now - BOARD_VOTE_REMINDER_WINDOWS[-1] - timedelta(days=1))
-    rows: list[Notification] = []
-    for member_id, meetings in by_member.items():
-        fresh = [meeting for meeting in meetings.values() if meeting["token"] not in reminded[member_id]]
-        if fresh:
-            occurrence = hashlib.sha256("|".join(sorted(meeting["token"] for meeting in fresh)).encode()).hexdigest()
-            rows += notification_rows(
-                event=Event.BOARD_VOTES_MISSING,
-                recipients=[User(pk=member_id, preferred_language=languages[member_id])],
-                occurrence=occurrence[:16],
-                context={"meetings": fresh, "count": sum(len(meeting["titles"]) for meeting in fresh)},
-            )
-    with transaction.atomic():
-        notification_list_create(rows, may_exist=True)
-    return len(rows) // 2
-
-
-def _board_tokens_reminded(member_ids: list[int], *, since: datetime) -> dict[int, set[str]]:
-    """Return, per member, the meetings and windows (tokens) their recent reminders listed."""
-    reminded: dict[int, set[str]] = defaultdict(set)
-    earlier = Notification.objects.filter(
-        event=Event.BOARD_VOTES_MISSING, channel=Channel.EMAIL, recipient_id__in=member_ids, created_at__gte=since
-    ).values_list("recipient_id", "context")
-    for recipient_id, context in earlier:
-        reminded[recipient_id].update(meeting.get("token", "") for meeting in context.get("meetings", []))
-    return reminded
+    return reminders_of_fresh_items(
+        event=Event.BOARD_VOTES_MISSING,
+        key="meetings",
+        by_person={member_id: list(meetings.values()) for member_id, meetings in by_member.items()},
+        people={pk: User(pk=pk, preferred_language=language) for pk, language in languages.items()},
+        since=now - BOARD_VOTE_REMINDER_WINDOWS[-1] - timedelta(days=1),
+        now=now,
+        context=lambda fresh: {"meetings": fresh, "count": sum(len(meeting["titles"]) for meeting in fresh)},
+    )
