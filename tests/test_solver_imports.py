@@ -1,4 +1,4 @@
-"""A web worker loads every view without loading OR-Tools: the solvers import it when they solve."""
+"""What a process loads: no OR-Tools until a solver solves, and one BLAS thread set before numpy (ADR 0044)."""
 
 from __future__ import annotations
 
@@ -30,3 +30,23 @@ def test_loading_the_views_and_the_solvers_imports_no_ortools() -> None:
         timeout=120,
     )
     assert result.stdout.strip() == ""
+
+
+LOAD_THE_SETTINGS = """
+import os, sys
+os.environ.pop("OPENBLAS_NUM_THREADS", None)
+import config
+print("numpy" in sys.modules, os.environ.get("OPENBLAS_NUM_THREADS"))
+"""
+
+
+def test_every_entry_point_limits_blas_to_one_thread_before_numpy_is_imported() -> None:
+    result = subprocess.run(  # noqa: S603 - the test's own interpreter and script
+        [sys.executable, "-c", LOAD_THE_SETTINGS],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parent.parent,
+        timeout=120,
+    )
+    assert result.stdout.split() == ["False", "1"]
