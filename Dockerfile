@@ -13,6 +13,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     MEDIA_ROOT=/data/media \
     CELERY_BEAT_SCHEDULE_FILENAME=/data/beat/celerybeat-schedule \
     WEB_CONCURRENCY=3 \
+    OPENBLAS_NUM_THREADS=1 \
     GUNICORN_CMD_ARGS="--bind 0.0.0.0:8000 --worker-class gthread --threads 4 --access-logfile - --timeout 60"
 
 # gettext's msgfmt compiles the French catalogue below; manage.py backup and restore run

@@ -30,7 +30,6 @@ from enum import StrEnum
 
 import numpy as np
 from numpy.typing import NDArray
-from ortools.graph.python import min_cost_flow
 
 # --- Affinity -------------------------------------------------------------------------------------
 
@@ -336,6 +335,10 @@ def _max_flow_min_cost(
     rest: NDArray[np.int64], room: NDArray[np.int64], allowed: NDArray[np.bool_], scores: NDArray[np.int64]
 ) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.int64]]:
     """Solve the network; return the chosen pairs' rows and columns, and each proposal's inflow."""
+    # Imported here, not with the module: a web worker loads this module with the views but
+    # solves nothing, and OR-Tools would stay in its memory.
+    from ortools.graph.python import min_cost_flow
+
     count_p, count_a = allowed.shape
     source, sink = 0, count_p + count_a + 1
     pair_rows, pair_columns = np.nonzero(allowed)

@@ -44,9 +44,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
-from ortools.linear_solver import pywraplp
-from ortools.sat.python import cp_model
+if TYPE_CHECKING:
+    from ortools.linear_solver import pywraplp
+    from ortools.sat.python import cp_model
 
 #: Scores are scaled to integers by this factor: a weighted total out of 100 keeps three decimals.
 SCORE_SCALE = 1000
@@ -54,9 +56,13 @@ SCORE_SCALE = 1000
 SEED = 20260
 #: The key of the envelope, which is part of every problem: a conflict may name it.
 ENVELOPE = "envelope"
-#: How many proposals the core search leaves free, and its effort (CP-SAT's deterministic time, so reproducible).
+#: How many proposals the core search leaves free, and its effort (CP-SAT's deterministic time, so reproducible):
+#: the core's set only sets the floor of the narrowing, and a set found in 0.01 is about as good as the core's optimum.
 CORE = 40
-CORE_EFFORT = 0.5
+CORE_EFFORT = 0.01
+#: CP-SAT's cuts on the narrowed problem: none. The relaxation's bound is already close to the floor there, and
+#: the cuts cost more than they prune: the proof took half the time without them (docs/portfolio.md).
+NARROWED_CUT_LEVEL = 0
 
 
 @dataclass(frozen=True)
@@ -211,17 +217,97 @@ def top_down(candidates: Sequence[Candidate], envelope: int) -> tuple[int, ...]:
     return tuple(chosen)
 
 
-def _weighted(x: Mapping[int, cp_model.IntVar], coefficients: Mapping[int, int]) -> cp_model.LinearExprT:
-    """Return ``Σ coefficients[id]·x[id]`` over the ids of ``x``, built in one call (fast for thousands of terms)."""
-    ids = [pk for pk, coefficient in coefficients.items() if coefficient and pk in x]
-    return cp_model.LinearExpr.weighted_sum([x[pk] for pk in ids], [coefficients[pk] for pk in ids])
+def _weighted(variables: Sequence[cp_model.IntVar], coefficients: Sequence[int]) -> tuple[bool, cp_model.LinearExprT]:
+    """Return whether any coefficient is not zero, and ``Σ coefficients[k]·variables[k]`` built in one call."""
+    from ortools.sat.python import cp_model
+
+    terms = [
+        (variable, coefficient) for variable, coefficient in zip(variables, coefficients, strict=True) if coefficient
+    ]
+    expression = cp_model.LinearExpr.weighted_sum([t[0] for t in terms], [t[1] for t in terms])
+    return bool(terms), expression
+
+
+@dataclass(frozen=True)
+class _Row:
+    """One side of a constraint in the relaxation: the constraint, its bound, which side, the LP row and its scale."""
+
+    linear: Linear
+    bound: int
+    is_lower: bool
+    constraint: pywraplp.Constraint
+    scale: int
+
+
+class _Relaxation:
+    """The linear relaxation of the envelope and every constraint, built once and re-solved by GLOP.
+
+    Each solve only changes bounds: the rows not in force are made free (-∞ to +∞, so their
+    duals are zero) and a forced proposal's variable is set to 1. GLOP then starts from the
+    previous basis instead of from scratch, and the thousands of coefficients are passed once.
+    """
+
+    def __init__(self, candidates: Sequence[Candidate], rows: Sequence[Linear]) -> None:
+        from ortools.linear_solver import pywraplp
+
+        solver = pywraplp.Solver.CreateSolver("GLOP")
+        if solver is None:  # pragma: no cover - GLOP ships with OR-Tools
+            raise RuntimeError("OR-Tools' GLOP is not available")
+        self.solver = solver
+        self.infinity = solver.infinity()
+        self.y = {c.id: solver.NumVar(0.0, 1.0, "") for c in candidates}
+        self.pinned: set[int] = set()
+        self.rows: dict[str, list[_Row]] = {}
+        for row in rows:
+            # Each row divided by its largest coefficient: the floating-point relaxation stays well
+            # conditioned (a share's coefficients reach 10^13, a count's are 1).
+            scale = max((abs(coefficient) for pk, coefficient in row.coefficients.items() if pk in self.y), default=0)
+            sides = self.rows.setdefault(row.key, [])
+            if not scale:
+                continue
+            for bound, is_lower in ((row.lower, True), (row.upper, False)):
+                if bound is None:
+                    continue
+                constraint = solver.Constraint(*self._bounds(bound, is_lower, scale))
+                for pk, coefficient in row.coefficients.items():
+                    if coefficient and pk in self.y:
+                        constraint.SetCoefficient(self.y[pk], coefficient / scale)
+                sides.append(_Row(row, bound, is_lower, constraint, scale))
+        objective = solver.Objective()
+        for c in candidates:
+            objective.SetCoefficient(self.y[c.id], float(c.score))
+        objective.SetMaximization()
+
+    def _bounds(self, bound: int, is_lower: bool, scale: int) -> tuple[float, float]:
+        return (bound / scale, self.infinity) if is_lower else (-self.infinity, bound / scale)
+
+    def solve(self, keys: set[str], fixed: Mapping[int, bool]) -> list[_Row] | None:
+        """Solve with the rows of ``keys`` in force and ``fixed`` set; return those rows (None: no optimum)."""
+        from ortools.linear_solver import pywraplp
+
+        active = []
+        for key, sides in self.rows.items():
+            for side in sides:
+                if key in keys:
+                    side.constraint.SetBounds(*self._bounds(side.bound, side.is_lower, side.scale))
+                    active.append(side)
+                else:
+                    side.constraint.SetBounds(-self.infinity, self.infinity)
+        for pk in self.pinned - set(fixed):
+            self.y[pk].SetBounds(0.0, 1.0)
+        for pk, value in fixed.items():
+            self.y[pk].SetBounds(float(value), float(value))
+        self.pinned = set(fixed)
+        if self.solver.Solve() not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
+            return None
+        return active
 
 
 class _Solver:
     """One model of the problem, re-solved with constraints switched off and proposals forced in.
 
     Each optimizing solve first narrows the problem exactly (``_narrow``): the linear
-    relaxation's duals give a Lagrangian bound, computed in exact fractions, and a good set
+    relaxation's duals give a Lagrangian bound, computed in exact integers, and a good set
     found on a small core of the proposals gives a floor; a proposal whose reduced cost
     alone would take any set containing it (or leaving it out) below that floor is fixed,
     since no optimal set can differ from it there. CP-SAT then proves the optimum on the
@@ -246,11 +332,19 @@ class _Solver:
         self.proven = True
         self.order = {c.id: index for index, c in enumerate(candidates)}
         self.by_id = {c.id: c for c in candidates}
+        self.envelope_row = Linear(ENVELOPE, {c.id: c.cost for c in candidates}, None, envelope)
+        self._relaxation: _Relaxation | None = None
 
     def rows(self, keys: set[str], envelope: bool) -> list[Linear]:
         """Return the active constraints, the envelope first when it applies."""
-        rows = [Linear(ENVELOPE, {c.id: c.cost for c in self.candidates}, None, self.envelope)] if envelope else []
+        rows = [self.envelope_row] if envelope else []
         return rows + [constraint for constraint in self.constraints if constraint.key in keys]
+
+    def relaxation(self) -> _Relaxation:
+        """Return the relaxation of the envelope and every constraint, built on first use."""
+        if self._relaxation is None:
+            self._relaxation = _Relaxation(self.candidates, [self.envelope_row, *self.constraints])
+        return self._relaxation
 
     def solve(
         self,
@@ -266,12 +360,13 @@ class _Solver:
         fixed: dict[int, bool] = {} if forced is None else {forced: True}
         hinted = set(hint)
         started = time.perf_counter()
+        narrowed = None
         if optimize and self.narrow and self.candidates:
             narrowed = self._narrow(rows, fixed, hinted)
             if narrowed is not None:
                 fixed, hinted = narrowed
         limit = max(0.01, self.time_limit - (time.perf_counter() - started))
-        return self._cp_sat(rows, fixed, hinted, optimize=optimize, time_limit=limit)
+        return self._cp_sat(rows, fixed, hinted, optimize=optimize, time_limit=limit, narrowed=narrowed is not None)
 
     def _cp_sat(
         self,
@@ -282,30 +377,33 @@ class _Solver:
         optimize: bool,
         time_limit: float,
         deterministic_limit: float | None = None,
+        narrowed: bool = False,
     ) -> Outcome:
         """Solve ``rows`` with the proposals of ``fixed`` set, by CP-SAT; count the solve and its proof."""
-        free = [c for c in self.candidates if c.id not in fixed]
+        from ortools.sat.python import cp_model
+
+        free = [c.id for c in self.candidates if c.id not in fixed]
         inside = [pk for pk, value in fixed.items() if value]
         model = cp_model.CpModel()
-        x = {c.id: model.new_bool_var(f"x{c.id}") for c in free}
+        x = [model.new_bool_var(f"x{pk}") for pk in free]
         for row in rows:
-            base = sum(row.coefficients.get(pk, 0) for pk in inside)
-            terms = [pk for pk, coefficient in row.coefficients.items() if coefficient and pk in x]
-            expression = _weighted(x, row.coefficients)
+            coefficients = row.coefficients
+            base = sum(coefficients.get(pk, 0) for pk in inside)
+            any_term, expression = _weighted(x, [coefficients.get(pk, 0) for pk in free])
             if row.lower is not None:
-                if terms:
+                if any_term:
                     model.add(expression >= row.lower - base)
                 elif base < row.lower:
                     return self._count(Outcome(Status.INFEASIBLE))
             if row.upper is not None:
-                if terms:
+                if any_term:
                     model.add(expression <= row.upper - base)
                 elif base > row.upper:
                     return self._count(Outcome(Status.INFEASIBLE))
         if optimize:
-            model.maximize(_weighted(x, {c.id: c.score for c in free}))
+            model.maximize(_weighted(x, [self.by_id[pk].score for pk in free])[1])
         if hint:
-            for pk, var in x.items():
+            for pk, var in zip(free, x, strict=True):
                 model.add_hint(var, pk in hint)
         solver = cp_model.CpSolver()
         solver.parameters.num_workers = 1
@@ -314,6 +412,8 @@ class _Solver:
         if deterministic_limit is not None:
             solver.parameters.max_deterministic_time = deterministic_limit
             solver.parameters.cp_model_presolve = False
+        if narrowed:
+            solver.parameters.cut_level = NARROWED_CUT_LEVEL
         status = solver.solve(model)
         if status == cp_model.INFEASIBLE:
             return self._count(Outcome(Status.INFEASIBLE))
@@ -321,7 +421,7 @@ class _Solver:
             # Stopped before any answer (time limit): neither a set nor a proof of infeasibility.
             return self._count(Outcome(Status.UNPROVEN))
         proven = status == cp_model.OPTIMAL or not optimize
-        chosen = set(inside) | {pk for pk, var in x.items() if solver.boolean_value(var)}
+        chosen = set(inside) | {pk for pk, var in zip(free, x, strict=True) if solver.boolean_value(var)}
         return self._count(self._outcome(chosen, Status.OPTIMAL if proven else Status.UNPROVEN))
 
     def _count(self, outcome: Outcome) -> Outcome:
@@ -346,58 +446,42 @@ class _Solver:
 
         Exact although the relaxation is solved in floating point: any multipliers of the
         right signs give a valid Lagrangian bound ``L = Σ y·b + Σ max(0, r_i)`` with the
-        reduced costs ``r_i = score_i - Σ y·a_i``, computed here in fractions. A set holding
-        a proposal of ``r_i < 0`` scores at most ``L + r_i``; a set leaving out one of
-        ``r_i > 0`` at most ``L - r_i``. When that is below the score of a set that meets
-        every constraint, no optimal set does so, and the proposal is fixed.
+        reduced costs ``r_i = score_i - Σ y·a_i``. Each multiplier is taken as the exact
+        fraction its float stands for, and everything is multiplied by the common denominator
+        ``D`` of the multipliers, so the bound and the reduced costs are exact integers
+        (``D·L`` and ``D·r_i``). A set holding a proposal of ``r_i < 0`` scores at most
+        ``L + r_i``; a set leaving out one of ``r_i > 0`` at most ``L - r_i``. When that is below
+        the score of a set that meets every constraint, no optimal set does so, and the
+        proposal is fixed.
         """
         ids = [c.id for c in self.candidates]
-        relaxation = pywraplp.Solver.CreateSolver("GLOP")
-        if relaxation is None:
+        active = self.relaxation().solve({row.key for row in rows}, fixed)
+        if active is None:
             return None
-        y = {pk: relaxation.NumVar(1.0 if fixed.get(pk) else 0.0, 1.0, "") for pk in ids}
-        rows_lp = []
-        infinity = relaxation.infinity()
-        for row in rows:
-            # Each row divided by its largest coefficient: the floating-point relaxation stays well
-            # conditioned (a share's coefficients reach 10^13, a count's are 1).
-            scale = max((abs(coefficient) for pk, coefficient in row.coefficients.items() if pk in y), default=0)
-            if not scale:
-                continue
-            for bound, is_lower in ((row.lower, True), (row.upper, False)):
-                if bound is None:
-                    continue
-                constraint = relaxation.Constraint(
-                    bound / scale if is_lower else -infinity, infinity if is_lower else bound / scale
-                )
-                for pk, coefficient in row.coefficients.items():
-                    if coefficient and pk in y:
-                        constraint.SetCoefficient(y[pk], coefficient / scale)
-                rows_lp.append((row, bound, is_lower, constraint, scale))
-        objective = relaxation.Objective()
-        for c in self.candidates:
-            objective.SetCoefficient(y[c.id], float(c.score))
-        objective.SetMaximization()
-        if relaxation.Solve() not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
-            return None
-        reduced = {c.id: Fraction(c.score) for c in self.candidates}
-        bound_total = Fraction(0)
-        for row, bound, is_lower, constraint, scale in rows_lp:
-            dual = constraint.dual_value()
+        multipliers: list[tuple[Linear, int, Fraction]] = []
+        for side in active:
+            dual = side.constraint.dual_value()
             if not math.isfinite(dual):
                 continue
             # The multiplier of the row as stated (not divided): exact, whatever the float was.
-            multiplier = Fraction(dual) / scale
+            multiplier = Fraction(dual) / side.scale
             # A ≤ row takes a multiplier ≥ 0, a ≥ row one ≤ 0: either way ``y·(b - a·x) ≥ 0``.
-            multiplier = min(multiplier, Fraction(0)) if is_lower else max(multiplier, Fraction(0))
-            if not multiplier:
-                continue
-            bound_total += multiplier * bound
+            multiplier = min(multiplier, Fraction(0)) if side.is_lower else max(multiplier, Fraction(0))
+            if multiplier:
+                multiplier_row = (side.linear, side.bound, multiplier)
+                multipliers.append(multiplier_row)
+        denominator = math.lcm(*(m.denominator for _, _, m in multipliers)) if multipliers else 1
+        # ``D·r_i`` and ``D·Σ y·b``, in integers.
+        reduced = {c.id: c.score * denominator for c in self.candidates}
+        bound_total = 0
+        for row, bound, multiplier in multipliers:
+            factor = multiplier.numerator * (denominator // multiplier.denominator)
+            bound_total += factor * bound
             for pk, coefficient in row.coefficients.items():
                 if pk in reduced:
-                    reduced[pk] -= multiplier * coefficient
+                    reduced[pk] -= factor * coefficient
         # A proposal fixed in (forced) takes its reduced cost whatever its sign.
-        lagrangian = bound_total + sum(r if fixed.get(pk) else max(r, Fraction(0)) for pk, r in reduced.items())
+        lagrangian = bound_total + sum(r if fixed.get(pk) else max(r, 0) for pk, r in reduced.items())
 
         def meets(chosen: set[int]) -> bool:
             return all(pk in chosen for pk, value in fixed.items() if value) and all(row.holds(chosen) for row in rows)
@@ -420,13 +504,14 @@ class _Solver:
             floor = found
         if floor is None:
             return None
+        target = floor.score * denominator
         narrowed = dict(fixed)
         for pk, r in reduced.items():
             if pk in fixed:
                 continue
-            if r < 0 and lagrangian + r < floor.score:
+            if r < 0 and lagrangian + r < target:
                 narrowed[pk] = False
-            elif r > 0 and lagrangian - r < floor.score:
+            elif r > 0 and lagrangian - r < target:
                 narrowed[pk] = True
         return narrowed, set(floor.chosen)
 
@@ -513,7 +598,8 @@ def portfolio_solve(
         costs.append(ConstraintCost(key=key, without=without, cost=cost))
 
     chosen = set(optimum.chosen)
-    above = [pk for pk in solver.order if pk in set(ranking) | set(unconstrained.chosen)]
+    threshold = set(ranking) | set(unconstrained.chosen)
+    above = [pk for pk in solver.order if pk in threshold]
     deadline = None if explain_budget is None else time.perf_counter() + explain_budget
     exclusions = []
     for pk in above:

@@ -12,7 +12,8 @@ from django.urls import reverse
 
 from accounts.choices import Role
 from accounts.models import User
-from board.models import BoardConflict, BoardMeeting
+from assessment.models import CalibratedStanding
+from board.models import BoardConflict, BoardMeeting, Ranking
 from board.services.agenda import meeting_agenda
 from intake.models import Call, Proposal
 from intake.states import ProposalState
@@ -202,10 +203,18 @@ def _fill(make_proposal: MakeProposal, meeting: BoardMeeting, indexes: range, co
             BoardConflict.objects.create(member=conflicted_with, proposal=proposal, nature="Declared.")
 
 
-@pytest.mark.parametrize("persona", ["staff", "member"])
+@pytest.mark.parametrize(
+    ("persona", "ranking"), [("staff", Ranking.RAW), ("member", Ranking.RAW), ("member", Ranking.CALIBRATED)]
+)
 def test_meeting_agenda_queries_do_not_grow_with_items(
-    persona: str, meeting: BoardMeeting, make_proposal: MakeProposal, staff: User, board_member: User
+    persona: str,
+    ranking: Ranking,
+    meeting: BoardMeeting,
+    make_proposal: MakeProposal,
+    staff: User,
+    board_member: User,
 ) -> None:
+    BoardMeeting.objects.filter(pk=meeting.pk).update(ranking=ranking)
     client = client_for(staff if persona == "staff" else board_member)
     url = reverse("board:meeting_agenda", args=[meeting.pk])
 
@@ -220,6 +229,8 @@ def test_meeting_agenda_queries_do_not_grow_with_items(
     with_one = count(1)
     _fill(make_proposal, meeting, range(1, 60), board_member)
     with_sixty = count(2)
+    # Each review submitted refitted the calibration: every item has its stored calibrated standing.
+    assert CalibratedStanding.objects.filter(proposal__in=meeting.items.values("proposal")).count() == 60
 
     # The session (none when it is in Redis), the user with its roles, the meeting with its
     # call, the ranking (items, criterion means, criteria and the committed amount in one),
