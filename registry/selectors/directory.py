@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
@@ -44,6 +45,15 @@ def member_of_program(*, program: int, organization: Any = None) -> Exists:
             program_id=program, organization_id=OuterRef("pk") if organization is None else organization
         )
     )
+
+
+def member_ids_of_program(*, program: int) -> QuerySet[ProgramMembership, Any]:
+    """The ids of the organizations holding a membership of ``program`` today, as a subquery for ``pk__in``.
+
+    Read once per query, where ``member_of_program`` is evaluated once per organization: the
+    directory's list and count over all the members take a third of the time with it.
+    """
+    return ProgramMembership.objects.holding_on(today()).filter(program_id=program).values("organization_id")
 
 
 def member_organizations_of(*, user: User, program: Program) -> QuerySet[Organization]:
@@ -129,6 +139,9 @@ class DirectoryQuery:
 
 @dataclass
 class DirectoryResults:
+    """A page of the matching organizations (``page``, its rows in ``organizations``) and the open announcements."""
+
+    page: Page  # type: ignore[type-arg]
     organizations: list[Organization] = field(default_factory=list)
     announcements: list[Announcement] = field(default_factory=list)
 
@@ -143,19 +156,33 @@ PROFILE_FIELDS = (
     "directory_profile__region",
 )
 ANNOUNCEMENT_FIELDS = ("title", "needs", "organization__legal_name")
-#: How many organizations and announcements one search shows at most.
+#: The only fields of an organization and its profile a page of results shows.
+ROW_FIELDS = (
+    "legal_name",
+    "kind",
+    "country",
+    "directory_profile__is_cluster",
+    "directory_profile__region",
+    "directory_profile__sectors",
+)
+#: How many organizations one page of results shows; how many open announcements a search shows at most.
+PAGE_SIZE = 50
 LIMIT = 100
 
 
-def directory_search(*, program: Program, query: DirectoryQuery) -> DirectoryResults:
-    """Return the member organizations and open announcements of ``program`` matching ``query`` (2 queries and 1).
+def directory_search(*, program: Program, query: DirectoryQuery, page: int | str | None = 1) -> DirectoryResults:
+    """Return page ``page`` of the member organizations of ``program`` matching ``query``, and its open
+    announcements matching it (3 queries, whatever they find).
 
     ``program`` was fetched by ``program_for_directory``: the searcher reads its directory, and
-    nothing of another program is ever searched. Organizations come by name, announcements newest first.
+    nothing of another program is ever searched. Organizations come by name, ``PAGE_SIZE`` a page
+    (a page number out of range gives the last page), with only the fields a row shows;
+    announcements newest first.
     """
     organizations = (
-        Organization.objects.filter(member_of_program(program=program.pk))
+        Organization.objects.filter(pk__in=member_ids_of_program(program=program.pk))
         .select_related("directory_profile")
+        .only(*ROW_FIELDS)
         .order_by("legal_name", "pk")
     )
     announcements = announcements_of_program(program=program)
@@ -178,7 +205,10 @@ def directory_search(*, program: Program, query: DirectoryQuery) -> DirectoryRes
     if text:
         organizations = _matching(organizations, "profile", PROFILE_FIELDS, text, via="directory_profile__pk")
         announcements = _matching(announcements, "announcement", ANNOUNCEMENT_FIELDS, text, via="pk")
-    return DirectoryResults(organizations=list(organizations[:LIMIT]), announcements=list(announcements[:LIMIT]))
+    found = Paginator(organizations, PAGE_SIZE).get_page(page)
+    return DirectoryResults(
+        page=found, organizations=list(found.object_list), announcements=list(announcements[:LIMIT])
+    )
 
 
 def _matching(rows: QuerySet, kind: str, fields: tuple[str, ...], text: str, *, via: str) -> QuerySet:  # type: ignore[type-arg]
@@ -210,17 +240,11 @@ def fts_terms(text: str) -> str:
 def directory_regions(*, program: Program) -> list[str]:
     """Return the regions the program's member organizations name, for the search's filter (1 query)."""
     return sorted(
-        set(
-            OrganizationProfile.objects.filter(
-                Exists(
-                    ProgramMembership.objects.holding_on(today()).filter(
-                        program_id=program.pk, organization_id=OuterRef("organization_id")
-                    )
-                )
-            )
-            .exclude(region="")
-            .values_list("region", flat=True)
-        ),
+        OrganizationProfile.objects.filter(organization_id__in=member_ids_of_program(program=program.pk))
+        .exclude(region="")
+        .order_by()
+        .values_list("region", flat=True)
+        .distinct(),
         key=str.casefold,
     )
 

@@ -1,0 +1,203 @@
+"""The directory's search page: its form's selects, its pages of organizations, its rows in both languages."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+from django import forms
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import translation
+from django.utils.html import escape
+
+from accounts.choices import OrganizationType
+from intake.choices import Sector
+from intake.models import Program
+from registry.directory_forms import DirectorySearchForm
+from registry.selectors.directory import PAGE_SIZE, DirectoryQuery, directory_search
+from registry.widgets import PlainSelect, country_choices
+from tests.conftest import client_for
+from tests.factories import ProgramFactory
+from tests.registry.making import member_organization, person_of, profile
+
+pytestmark = pytest.mark.django_db
+
+
+class _Options(HTMLParser):
+    """The select's own attributes and its options as (value, label, selected)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.select: dict[str, str | None] = {}
+        self.options: list[tuple[str, str, bool]] = []
+        self._open: dict[str, str | None] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "select":
+            self.select = dict(attrs)
+        elif tag == "option":
+            self._open = dict(attrs)
+            self.options.append((self._open.get("value") or "", "", "selected" in self._open))
+
+    def handle_data(self, data: str) -> None:
+        if self._open is not None and self.options:
+            value, label, selected = self.options[-1]
+            self.options[-1] = (value, label + data, selected)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "option":
+            self._open = None
+
+
+def _parsed(html: str) -> _Options:
+    parser = _Options()
+    parser.feed(html)
+    return parser
+
+
+CHOICES = [("", "Any"), ("a&b", 'A <b> & "c"'), ("x", "Ex"), ("x", "Ex again"), (3, "Three")]
+
+
+@pytest.mark.parametrize("value", ["", "a&b", "x", "3", "missing", None])
+def test_plain_select_renders_what_djangos_select_renders(value: str | None) -> None:
+    attrs = {"id": "id_country", "class": "form-select", "aria-invalid": "true", "required": True}
+
+    plain = _parsed(PlainSelect(choices=CHOICES).render("country", value, attrs))
+    django = _parsed(forms.Select(choices=CHOICES).render("country", value, attrs))
+
+    assert (
+        plain.select
+        == django.select
+        == {
+            "name": "country",
+            "id": "id_country",
+            "class": "form-select",
+            "aria-invalid": "true",
+            "required": None,
+        }
+    )
+    assert [(v, label.strip(), s) for v, label, s in plain.options] == [
+        (v, label.strip(), s) for v, label, s in django.options
+    ]
+
+
+def test_plain_select_escapes_values_and_labels() -> None:
+    html = PlainSelect(choices=CHOICES).render("kind", "x")
+
+    assert '<option value="a&amp;b">A &lt;b&gt; &amp; &quot;c&quot;</option>' in html
+    assert html.count(" selected") == 1
+    assert '<option value="x" selected>Ex</option>' in html
+
+
+def test_country_choices_in_each_language_sorted_by_name() -> None:
+    with translation.override("en"):
+        english = dict(country_choices())
+        english_names = [name for _, name in country_choices()]
+    with translation.override("fr"):
+        french = dict(country_choices())
+
+    assert english["DE"] == "Germany"
+    assert french["DE"] == "Allemagne"
+    assert english.keys() == french.keys()
+    assert english_names[:2] == ["Afghanistan", "Åland Islands"]
+
+
+def test_directory_search_form_takes_a_country_of_its_list_only() -> None:
+    with translation.override("fr"):
+        form = DirectorySearchForm({"country": "DE"}, regions=["Bavaria"])
+        refused = DirectorySearchForm({"country": "XX"}, regions=[])
+
+        assert form.is_valid()
+        assert '<option value="DE" selected>Allemagne</option>' in str(form["country"])
+    assert not refused.is_valid()
+    assert list(refused.errors) == ["country"]
+
+
+@pytest.fixture
+def program() -> Program:
+    return ProgramFactory()
+
+
+def test_directory_pages_hold_every_member_once(program: Program) -> None:
+    for index in range(PAGE_SIZE + 3):
+        member_organization(program, legal_name=f"Member {index:03d}")
+
+    first = directory_search(program=program, query=DirectoryQuery(), page=1)
+    second = directory_search(program=program, query=DirectoryQuery(), page="2")
+    beyond = directory_search(program=program, query=DirectoryQuery(), page="99")
+
+    assert first.page.paginator.count == PAGE_SIZE + 3
+    assert len(first.organizations) == PAGE_SIZE
+    assert [o.legal_name for o in second.organizations] == [f"Member {i:03d}" for i in range(PAGE_SIZE, PAGE_SIZE + 3)]
+    assert [o.legal_name for o in beyond.organizations] == [o.legal_name for o in second.organizations]
+
+
+def test_directory_page_links_the_next_page_with_the_filters(program: Program) -> None:
+    for index in range(PAGE_SIZE + 1):
+        member_organization(program, legal_name=f"Robotics {index:03d}", country="CA")
+    client = client_for(person_of(member_organization(program, legal_name="Zeta Robotics", country="CA")))
+    url = reverse("directory:search", args=[program.pk])
+
+    first = client.get(url, {"q": "Robotics", "country": "CA"}).content.decode()
+    second = client.get(url, {"q": "Robotics", "country": "CA", "page": "2"}).content.decode()
+
+    assert f"{PAGE_SIZE + 2} organizations · page 1 of 2" in first
+    assert 'href="?q=Robotics&amp;country=CA&amp;page=2"' in first
+    assert 'aria-label="Pages of member organizations"' in first
+    assert "Zeta Robotics" not in first
+    assert "Zeta Robotics" in second
+    assert 'href="?q=Robotics&amp;country=CA&amp;page=1"' in second
+
+
+def test_directory_page_queries_constant_over_pages(program: Program) -> None:
+    client = client_for(person_of(member_organization(program)))
+    url = reverse("directory:search", args=[program.pk])
+
+    def count(**params: str) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url, params).status_code == 200
+        return len(queries)
+
+    one = count()
+    for index in range(PAGE_SIZE + 5):
+        organization = member_organization(program, legal_name=f"Member {index:03d}")
+        profile(organization, person_of(organization), region=f"Region {index}", sectors=["ocean"])
+
+    assert count() == one
+    assert count(page="2") == one
+
+
+def test_directory_rows_in_the_readers_language(program: Program) -> None:
+    german = member_organization(program, european=True, legal_name="Cluster Bayern Sensorik")
+    profile(german, person_of(german), is_cluster=True, region="Bavaria", sectors=["ocean", "health"])
+    reader = person_of(member_organization(program, legal_name="Maple Foods", kind=OrganizationType.SME))
+    url = reverse("directory:search", args=[program.pk])
+
+    english = client_for(reader).get(url).content.decode()
+    reader.preferred_language = "fr"
+    reader.save(update_fields=["preferred_language"])
+    french = client_for(reader).get(url).content.decode()
+
+    def row(page: str) -> str:
+        found = re.search(r"<tr>\s*<th scope=\"row\"><a [^>]*>Cluster Bayern Sensorik</a>.*?</tr>", page, re.S)
+        assert found is not None
+        return found.group()
+
+    def cells(language: str) -> str:
+        with translation.override(language):
+            kind = str(OrganizationType.FOREIGN.label)
+            country = dict(country_choices())["DE"]
+            sectors = f"{Sector.OCEAN.label}, {Sector.HEALTH.label}"
+        return f"<td>{escape(kind)}</td><td>{escape(country)}</td><td>Bavaria</td><td>{escape(sectors)}</td>"
+
+    assert "Cluster</span>" in row(english)
+    assert cells("en") in row(english)
+    assert "<td>Germany</td>" in row(english)
+    assert cells("fr") in row(french)
+    assert "<td>Allemagne</td>" in row(french)
+    assert f'href="{reverse("directory:profile", args=[program.pk, german.pk])}"' in row(english)
+    assert '<option value="Bavaria">Bavaria</option>' in english
+    assert '<option value="DE">Allemagne</option>' in french
