@@ -22,7 +22,14 @@ PRIVACY_NOTE = _(
 
 
 class DirectorySearchForm(forms.Form):
-    q = forms.CharField(label=_("Words, in English or French"), required=False, max_length=200)
+    """The directory's search; its page writes each field's label, widget and errors itself (Bootstrap's markup)."""
+
+    q = forms.CharField(
+        label=_("Words, in English or French"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+    )
     sector = forms.ChoiceField(
         label=_("Sector"), required=False, choices=[("", _("Any sector")), *Sector.choices], widget=PlainSelect
     )
@@ -39,6 +46,16 @@ class DirectorySearchForm(forms.Form):
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["region"]).choices = [("", _("Any region")), *((r, r) for r in regions)]
         cast(forms.ChoiceField, self.fields["country"]).choices = [("", _("Any country")), *country_choices()]
+        for name in ("sector", "region", "country", "kind"):
+            self.fields[name].widget.attrs["class"] = "form-select"
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        # Bootstrap shows a field's message beside a widget marked invalid (Django adds aria-invalid).
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
 
 
 class ProfileForm(forms.Form):

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -166,7 +167,7 @@ ROW_FIELDS = (
     "directory_profile__sectors",
 )
 #: How many organizations one page of results shows; how many open announcements a search shows at most.
-PAGE_SIZE = 50
+PAGE_SIZE = 25
 LIMIT = 100
 
 
@@ -237,16 +238,40 @@ def fts_terms(text: str) -> str:
     return " ".join(f'"{word}"' for word in words if word)
 
 
+#: How long a program's regions stay in the cache. A saved profile forgets its programs' at once; a
+#: membership that starts or ends shows within this time (or the next day: the key names the day).
+REGIONS_CACHE_SECONDS = 300
+
+
+def _regions_key(program: int) -> str:
+    return f"directory:regions:{program}:{today().isoformat()}"
+
+
 def directory_regions(*, program: Program) -> list[str]:
-    """Return the regions the program's member organizations name, for the search's filter (1 query)."""
-    return sorted(
-        OrganizationProfile.objects.filter(organization_id__in=member_ids_of_program(program=program.pk))
-        .exclude(region="")
-        .order_by()
-        .values_list("region", flat=True)
-        .distinct(),
-        key=str.casefold,
-    )
+    """Return the regions the program's member organizations name, for the search's filter.
+
+    Read from the cache, or in 1 query and kept there (``REGIONS_CACHE_SECONDS``): the filter's
+    options change only when a profile is saved or a membership starts or ends, not between requests.
+    """
+    key = _regions_key(program.pk)
+    regions = cache.get(key)
+    if regions is None:
+        regions = sorted(
+            OrganizationProfile.objects.filter(organization_id__in=member_ids_of_program(program=program.pk))
+            .exclude(region="")
+            .order_by()
+            .values_list("region", flat=True)
+            .distinct(),
+            key=str.casefold,
+        )
+        cache.set(key, regions, REGIONS_CACHE_SECONDS)
+    return list(regions)
+
+
+def directory_regions_forget(*, organization: int) -> None:
+    """Forget the cached regions of the programs ``organization`` is a member of (1 query)."""
+    programs = ProgramMembership.objects.filter(organization_id=organization).values_list("program_id", flat=True)
+    cache.delete_many([_regions_key(program) for program in set(programs)])
 
 
 # --- The relay ----------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from accounts.models import Membership, Organization, User
 from intake.choices import Sector
 from intake.models import Call, ConsortiumRole, Program
 from registry.models import Announcement, OrganizationProfile
-from registry.selectors.directory import member_organizations_of
+from registry.selectors.directory import directory_regions_forget, member_organizations_of
 
 
 def directory_index_write(*, kind: str, ref: int, body: str) -> None:
@@ -74,6 +74,8 @@ def profile_save(
         profile.updated_by = by
         profile.save()
         directory_index_write(kind="profile", ref=profile.pk, body=_profile_text(profile))
+        # The search's filter offers the members' regions: the next page reads this one's.
+        transaction.on_commit(lambda: directory_regions_forget(organization=organization.pk))
     return profile
 
 

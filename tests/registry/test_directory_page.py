@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
+from typing import Any
 
 import pytest
 from django import forms
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -17,7 +19,7 @@ from accounts.choices import OrganizationType
 from intake.choices import Sector
 from intake.models import Program
 from registry.directory_forms import DirectorySearchForm
-from registry.selectors.directory import PAGE_SIZE, DirectoryQuery, directory_search
+from registry.selectors.directory import PAGE_SIZE, DirectoryQuery, directory_regions, directory_search
 from registry.widgets import PlainSelect, country_choices
 from tests.conftest import client_for
 from tests.factories import ProgramFactory
@@ -157,6 +159,7 @@ def test_directory_page_queries_constant_over_pages(program: Program) -> None:
     url = reverse("directory:search", args=[program.pk])
 
     def count(**params: str) -> int:
+        cache.clear()  # the regions read too, not kept from the request before
         with CaptureQueriesContext(connection) as queries:
             assert client.get(url, params).status_code == 200
         return len(queries)
@@ -201,3 +204,40 @@ def test_directory_rows_in_the_readers_language(program: Program) -> None:
     assert f'href="{reverse("directory:profile", args=[program.pk, german.pk])}"' in row(english)
     assert '<option value="Bavaria">Bavaria</option>' in english
     assert '<option value="DE">Allemagne</option>' in french
+
+
+def test_directory_search_form_marks_a_refused_filter_for_eyes_and_screen_readers(program: Program) -> None:
+    client = client_for(person_of(member_organization(program)))
+
+    response = client.get(reverse("directory:search", args=[program.pk]), {"q": "sensors", "country": "XX"})
+    page = response.content.decode()
+    country = _parsed(re.search(r"<select name=\"country\".*?</select>", page, re.S).group())  # type: ignore[union-attr]
+
+    assert response.status_code == 400
+    assert country.select["class"] == "form-select is-invalid"
+    assert country.select["aria-invalid"] == "true"
+    assert country.select["aria-describedby"] == "id_country_error"
+    assert '<div id="id_country_error" class="invalid-feedback">' in page
+    assert '<label for="id_country" class="form-label">Country</label>' in page
+    assert 'value="sensors"' in page
+    assert "aria-invalid" not in re.search(r"<select name=\"sector\"[^>]*>", page).group()  # type: ignore[union-attr]
+
+
+def test_directory_regions_kept_until_a_profile_is_saved(
+    program: Program, django_capture_on_commit_callbacks: Any
+) -> None:
+    organization = member_organization(program)
+    member = person_of(organization)
+    profile(organization, member, region="Bavaria")
+    assert directory_regions(program=program) == ["Bavaria"]
+
+    with CaptureQueriesContext(connection) as kept:
+        assert directory_regions(program=program) == ["Bavaria"]
+    with django_capture_on_commit_callbacks(execute=True):
+        profile(organization, member, region="Nova Scotia")
+
+    assert len(kept) == 0
+    assert directory_regions(program=program) == ["Nova Scotia"]
+    assert '<option value="Nova Scotia">Nova Scotia</option>' in (
+        client_for(member).get(reverse("directory:search", args=[program.pk])).content.decode()
+    )
