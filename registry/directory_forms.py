@@ -12,7 +12,7 @@ from accounts.models import Organization
 from intake.choices import Sector
 from intake.models import Call, ConsortiumRole
 from registry.selectors.directory import CLUSTER
-from registry.widgets import PlainSelect, country_choices
+from registry.widgets import CountryChoices, PlainSelect
 
 #: What the relay's forms say of addresses.
 PRIVACY_NOTE = _(
@@ -45,7 +45,7 @@ class DirectorySearchForm(forms.Form):
     def __init__(self, *args: Any, regions: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["region"]).choices = [("", _("Any region")), *((r, r) for r in regions)]
-        cast(forms.ChoiceField, self.fields["country"]).choices = [("", _("Any country")), *country_choices()]
+        cast(forms.ChoiceField, self.fields["country"]).choices = CountryChoices(("", _("Any country")))
         for name in ("sector", "region", "country", "kind"):
             self.fields[name].widget.attrs["class"] = "form-select"
 

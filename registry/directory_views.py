@@ -46,7 +46,7 @@ from registry.services.directory import (
     program_calls_for_announcements,
 )
 from registry.services.relay import relay_reply, relay_start
-from registry.widgets import country_choices
+from registry.widgets import country_names
 
 
 def _member_organizations(request: AuthenticatedRequest, program: Program) -> list[Organization]:
@@ -81,7 +81,7 @@ class DirectoryRow:
 def _rows(organizations: list[Organization]) -> list[DirectoryRow]:
     """Shape the organizations of a page of results for its table, each label looked up once per page."""
     kinds = {code: str(label) for code, label in OrganizationType.choices}
-    names = dict(country_choices())
+    names = country_names()
     sectors = {code: str(label) for code, label in Sector.choices}
     rows = []
     for organization in organizations:

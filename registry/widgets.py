@@ -10,12 +10,13 @@ and sorts the countries once per language instead of at each request.
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import cache
 from typing import Any
 
 from django import forms
 from django.forms.utils import flatatt
+from django.utils.choices import BaseChoiceIterator
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django_countries import countries
@@ -47,7 +48,31 @@ def country_choices() -> tuple[tuple[str, str], ...]:
     return _country_choices(get_language() or "")
 
 
+def country_names() -> dict[str, str]:
+    """Return each country's name in the current language by its code."""
+    return _country_names(get_language() or "")
+
+
 @cache
 def _country_choices(language: str) -> tuple[tuple[str, str], ...]:
     # ``language`` keys the cache: the names are those of the active language, which it names.
     return tuple((str(code), str(name)) for code, name in countries)
+
+
+@cache
+def _country_names(language: str) -> dict[str, str]:
+    return dict(_country_choices(language))
+
+
+class CountryChoices(BaseChoiceIterator):
+    """A choice field's choices: ``first`` (e.g. "any country"), then the countries in the language of the moment.
+
+    Django takes a choice iterator as it is, where it would check each of 250 pairs of a list.
+    """
+
+    def __init__(self, first: tuple[str, Any]) -> None:
+        self.first = first
+
+    def __iter__(self) -> Iterator[tuple[str, Any]]:
+        yield self.first
+        yield from country_choices()
