@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import re
 from html.parser import HTMLParser
 from typing import Any
@@ -17,12 +18,13 @@ from django.utils.html import escape
 
 from accounts.choices import OrganizationType
 from intake.choices import Sector
-from intake.models import Program
+from intake.models import ConsortiumRole, Program
 from registry.directory_forms import DirectorySearchForm
 from registry.selectors.directory import PAGE_SIZE, DirectoryQuery, directory_regions, directory_search
-from registry.widgets import PlainSelect, country_choices
+from registry.services.directory import announcement_post
+from registry.widgets import PlainSelect, country_choices, country_names
 from tests.conftest import client_for
-from tests.factories import ProgramFactory
+from tests.factories import CallFactory, ProgramFactory
 from tests.registry.making import member_organization, person_of, profile
 
 pytestmark = pytest.mark.django_db
@@ -103,6 +105,8 @@ def test_country_choices_in_each_language_sorted_by_name() -> None:
 
     assert english["DE"] == "Germany"
     assert french["DE"] == "Allemagne"
+    with translation.override("fr"):
+        assert country_names() == french
     assert english.keys() == french.keys()
     assert english_names[:2] == ["Afghanistan", "Åland Islands"]
 
@@ -241,3 +245,74 @@ def test_directory_regions_kept_until_a_profile_is_saved(
     assert '<option value="Nova Scotia">Nova Scotia</option>' in (
         client_for(member).get(reverse("directory:search", args=[program.pk])).content.decode()
     )
+
+
+class _Unreachable:
+    def __getattr__(self, name: str) -> Any:
+        def fail(*args: Any, **kwargs: Any) -> Any:
+            raise ConnectionError("the cache does not answer")
+
+        return fail
+
+
+def test_directory_regions_read_when_the_cache_does_not_answer(
+    program: Program, monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Any
+) -> None:
+    organization = member_organization(program)
+    member = person_of(organization)
+    monkeypatch.setattr("registry.selectors.directory.cache", _Unreachable())
+
+    with django_capture_on_commit_callbacks(execute=True):
+        profile(organization, member, region="Bavaria")
+    page = client_for(member).get(reverse("directory:search", args=[program.pk]))
+
+    assert page.status_code == 200
+    assert '<option value="Bavaria">Bavaria</option>' in page.content.decode()
+
+
+def test_directory_search_finds_other_forms_of_a_word_through_its_index(program: Program) -> None:
+    organization = member_organization(program, legal_name="Nordic Sensing")
+    profile(organization, person_of(organization), description_en="We recycled plastics.", description_fr="Capteurs")
+    member_organization(program, legal_name="Recycling Partners")
+
+    def names(text: str) -> list[str]:
+        return [o.legal_name for o in directory_search(program=program, query=DirectoryQuery(text=text)).organizations]
+
+    assert names("recycling") == ["Nordic Sensing", "Recycling Partners"]
+    assert names("capteur") == ["Nordic Sensing"]
+    assert names("sensing plastics") == ["Nordic Sensing"]
+    assert names("plastics shipping") == []
+
+
+ON_POSTGRESQL = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the migration writes the index's rows on PostgreSQL only"
+)
+
+
+@ON_POSTGRESQL
+def test_directory_index_rows_of_existing_profiles_and_announcements_written_by_the_migration(program: Program) -> None:
+    migration = importlib.import_module("registry.migrations.0003_directory_search_index_on_postgresql")
+    organization = member_organization(program, legal_name="Nordic Sensing")
+    member = person_of(organization)
+    profile(organization, member, description_fr="Capteurs pour les usines")
+    call = CallFactory(program=program)
+    role = ConsortiumRole.objects.create(call=call, slug="adopter", name_en="Adopter", name_fr="Adoptant")
+    announcement_post(call=call, organization=organization, by=member, title="Pilot", needs="A plant", roles=[role])
+    written = _index_rows()
+
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM registry_directory_fts")
+        for statement in migration.CREATE[2:]:
+            cursor.execute(statement)
+    by_word = directory_search(program=program, query=DirectoryQuery(text="usine"))
+    by_role = directory_search(program=program, query=DirectoryQuery(text="adoptant"))
+
+    assert _index_rows() == written
+    assert [o.legal_name for o in by_word.organizations] == ["Nordic Sensing"]
+    assert [a.title for a in by_role.announcements] == ["Pilot"]
+
+
+def _index_rows() -> list[tuple[str, int, str]]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT kind, ref, body FROM registry_directory_fts ORDER BY kind, ref")
+        return list(cursor.fetchall())
