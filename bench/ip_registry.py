@@ -181,6 +181,7 @@ def seed_directory(ctx: SeedContext) -> Registry:
 
 @case(
     "directory_search",
+    target_ratio=40,
     seed=seed_directory,
     prepare=log_in_member,
     description="The member directory searched by a member for a word, among 2,000 member organizations.",
@@ -191,6 +192,7 @@ def directory_search(client: Any, data: Registry) -> Any:
 
 @case(
     "directory_list",
+    target_ratio=40,
     seed=seed_directory,
     prepare=log_in_member,
     description="The member directory listed for a member without words, among 2,000 member organizations.",

@@ -6,13 +6,13 @@ from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
-from django_countries import countries
 
 from accounts.choices import OrganizationType
 from accounts.models import Organization
 from intake.choices import Sector
 from intake.models import Call, ConsortiumRole
 from registry.selectors.directory import CLUSTER
+from registry.widgets import CountryChoices, PlainSelect
 
 #: What the relay's forms say of addresses.
 PRIVACY_NOTE = _(
@@ -22,20 +22,40 @@ PRIVACY_NOTE = _(
 
 
 class DirectorySearchForm(forms.Form):
-    q = forms.CharField(label=_("Words, in English or French"), required=False, max_length=200)
-    sector = forms.ChoiceField(label=_("Sector"), required=False, choices=[("", _("Any sector")), *Sector.choices])
-    region = forms.ChoiceField(label=_("Region"), required=False)
-    country = forms.ChoiceField(label=_("Country"), required=False)
+    """The directory's search; its page writes each field's label, widget and errors itself (Bootstrap's markup)."""
+
+    q = forms.CharField(
+        label=_("Words, in English or French"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+    )
+    sector = forms.ChoiceField(
+        label=_("Sector"), required=False, choices=[("", _("Any sector")), *Sector.choices], widget=PlainSelect
+    )
+    region = forms.ChoiceField(label=_("Region"), required=False, widget=PlainSelect)
+    country = forms.ChoiceField(label=_("Country"), required=False, widget=PlainSelect)
     kind = forms.ChoiceField(
         label=_("Type"),
         required=False,
         choices=[("", _("Any type")), (CLUSTER, _("Cluster organization")), *OrganizationType.choices],
+        widget=PlainSelect,
     )
 
     def __init__(self, *args: Any, regions: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["region"]).choices = [("", _("Any region")), *((r, r) for r in regions)]
-        cast(forms.ChoiceField, self.fields["country"]).choices = [("", _("Any country")), *countries]
+        cast(forms.ChoiceField, self.fields["country"]).choices = CountryChoices(("", _("Any country")))
+        for name in ("sector", "region", "country", "kind"):
+            self.fields[name].widget.attrs["class"] = "form-select"
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        # Bootstrap shows a field's message beside a widget marked invalid (Django adds aria-invalid).
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
 
 
 class ProfileForm(forms.Form):

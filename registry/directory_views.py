@@ -6,6 +6,7 @@ members and staff only (404 for anyone else); a conversation by those taking par
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -16,9 +17,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.choices import OrganizationType
 from accounts.decorators import AuthenticatedRequest
 from accounts.form_handling import form_submit
 from accounts.models import Organization
+from intake.choices import Sector
 from intake.models import Program
 from registry.directory_forms import AnnouncementForm, ContactForm, DirectorySearchForm, ProfileForm, ReplyForm
 from registry.models import Announcement, OrganizationProfile
@@ -43,6 +46,7 @@ from registry.services.directory import (
     program_calls_for_announcements,
 )
 from registry.services.relay import relay_reply, relay_start
+from registry.widgets import country_names
 
 
 def _member_organizations(request: AuthenticatedRequest, program: Program) -> list[Organization]:
@@ -61,6 +65,42 @@ def index(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "directory/index.html", {"programs": programs, "organizations": organizations})
 
 
+@dataclass(frozen=True)
+class DirectoryRow:
+    """What one row of the directory's results shows of a member organization, its labels in the reader's language."""
+
+    pk: int
+    name: str
+    is_cluster: bool
+    kind: str
+    country: str
+    region: str
+    sectors: str
+
+
+def _rows(organizations: list[Organization]) -> list[DirectoryRow]:
+    """Shape the organizations of a page of results for its table, each label looked up once per page."""
+    kinds = {code: str(label) for code, label in OrganizationType.choices}
+    names = country_names()
+    sectors = {code: str(label) for code, label in Sector.choices}
+    rows = []
+    for organization in organizations:
+        profile = getattr(organization, "directory_profile", None)
+        codes = profile.sector_codes() if profile else []
+        rows.append(
+            DirectoryRow(
+                pk=organization.pk,
+                name=organization.legal_name,
+                is_cluster=bool(profile and profile.is_cluster),
+                kind=kinds.get(organization.kind, organization.kind),
+                country=names.get(str(organization.country), ""),
+                region=profile.region if profile else "",
+                sectors=", ".join(sectors.get(code, code) for code in codes),
+            )
+        )
+    return rows
+
+
 @login_required
 def search(request: AuthenticatedRequest, program_pk: int) -> HttpResponse:
     """Search the program's member organizations and open announcements, in English or French, with filters."""
@@ -72,11 +112,21 @@ def search(request: AuthenticatedRequest, program_pk: int) -> HttpResponse:
         query = DirectoryQuery(
             text=data["q"], sector=data["sector"], region=data["region"], country=data["country"], kind=data["kind"]
         )
-    results = directory_search(program=program, query=query)
+    results = directory_search(program=program, query=query, page=request.GET.get("page"))
+    others = request.GET.copy()
+    others.pop("page", None)
     return render(
         request,
         "directory/search.html",
-        {"program": program, "form": form, "results": results, "searched": bool(request.GET)},
+        {
+            "program": program,
+            "form": form,
+            "results": results,
+            "page": results.page,
+            "rows": _rows(results.organizations),
+            "query": others.urlencode(),
+            "searched": bool(request.GET),
+        },
         status=200 if form.is_valid() or not request.GET else 400,
     )
 

@@ -18,6 +18,7 @@ from projects.models import Project
 from registry.choices import AssetCategory, AssetType, Listing
 from registry.models import IPAsset
 from registry.services.assets import ASSET_FIELDS, Share
+from registry.widgets import PlainSelect
 
 #: How many co-owners the form offers beside the user's own organization.
 CO_OWNERS = 3
@@ -139,15 +140,26 @@ class SendBackForm(forms.Form):
 
 
 class SearchForm(forms.Form):
-    """The registry's search box and filters; every field optional."""
+    """The registry's search box and filters; every field optional. Its selects are written without a template
+    per option (``registry.widgets.PlainSelect``): the form is on every page of results.
+    """
 
     q = forms.CharField(label=_("Words (English or French)"), required=False, max_length=200)
-    type = forms.ChoiceField(label=_("Type"), required=False, choices=[("", _("Any type")), *AssetType.choices])
-    sector = forms.ChoiceField(label=_("Sector"), required=False, choices=[("", _("Any sector")), *Sector.choices])
+    type = forms.ChoiceField(
+        label=_("Type"), required=False, choices=[("", _("Any type")), *AssetType.choices], widget=PlainSelect
+    )
+    sector = forms.ChoiceField(
+        label=_("Sector"), required=False, choices=[("", _("Any sector")), *Sector.choices], widget=PlainSelect
+    )
     jurisdiction = forms.CharField(label=_("Jurisdiction (country code)"), required=False, max_length=16)
-    listing = forms.ChoiceField(label=_("Listing"), required=False, choices=[("", _("Any listing")), *Listing.choices])
+    listing = forms.ChoiceField(
+        label=_("Listing"), required=False, choices=[("", _("Any listing")), *Listing.choices], widget=PlainSelect
+    )
     category = forms.ChoiceField(
-        label=_("Background or foreground"), required=False, choices=[("", _("Either")), *AssetCategory.choices]
+        label=_("Background or foreground"),
+        required=False,
+        choices=[("", _("Either")), *AssetCategory.choices],
+        widget=PlainSelect,
     )
 
 

@@ -1,8 +1,8 @@
 """The member directory's use cases: an organization's profile, and "looking for partners" announcements.
 
 Each write checks the writer's right (the organization's own people; a member of the program),
-runs in one transaction and keeps the SQLite search index (``registry_directory_fts``) in step
-with the row. PostgreSQL searches the rows themselves and keeps no index of its own.
+runs in one transaction and keeps the search index (``registry_directory_fts``, on both back ends)
+in step with the row.
 """
 
 from __future__ import annotations
@@ -19,12 +19,16 @@ from accounts.models import Membership, Organization, User
 from intake.choices import Sector
 from intake.models import Call, ConsortiumRole, Program
 from registry.models import Announcement, OrganizationProfile
-from registry.selectors.directory import member_organizations_of
+from registry.selectors.directory import directory_regions_forget, member_organizations_of
 
 
 def directory_index_write(*, kind: str, ref: int, body: str) -> None:
-    """Write the search index's row of ``kind`` ``ref`` (SQLite only; PostgreSQL reads the rows themselves)."""
-    if connection.vendor != "sqlite":
+    """Write the search index's row of ``kind`` ``ref``: its text, which each back end indexes its own way.
+
+    SQLite's FTS5 table stems it (Porter); PostgreSQL's table keeps its English and French vectors
+    (generated from ``body``) under a GIN index (migrations 0002 and 0003).
+    """
+    if connection.vendor not in ("sqlite", "postgresql"):
         return
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM registry_directory_fts WHERE kind = %s AND ref = %s", [kind, ref])
@@ -74,6 +78,8 @@ def profile_save(
         profile.updated_by = by
         profile.save()
         directory_index_write(kind="profile", ref=profile.pk, body=_profile_text(profile))
+        # The search's filter offers the members' regions: the next page reads this one's.
+        transaction.on_commit(lambda: directory_regions_forget(organization=organization.pk))
     return profile
 
 

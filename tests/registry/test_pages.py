@@ -138,3 +138,17 @@ def test_dashboard_queries_do_not_grow_with_rows(world: World) -> None:
                                       intended_use="x")  # fmt: skip
 
     assert count() == one
+
+
+def test_registry_search_form_keeps_the_chosen_filters() -> None:
+    page = (
+        client_for(None)
+        .get(reverse("registry:asset_list"), {"listing": Listing.PUBLIC.value, "q": "brevet"})
+        .content.decode()
+    )
+
+    assert f'<option value="{Listing.PUBLIC.value}" selected>{Listing.PUBLIC.label}</option>' in page
+    assert '<option value="" selected>' in page  # the other selects: "any"
+    assert 'for="id_listing"' in page
+    assert 'name="listing"' in page
+    assert 'value="brevet"' in page
