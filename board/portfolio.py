@@ -44,9 +44,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
-from ortools.linear_solver import pywraplp
-from ortools.sat.python import cp_model
+if TYPE_CHECKING:  # OR-Tools is imported where a solve runs: a web worker that only reads need not load it
+    from ortools.sat.python import cp_model
 
 #: Scores are scaled to integers by this factor: a weighted total out of 100 keeps three decimals.
 SCORE_SCALE = 1000
@@ -213,6 +214,8 @@ def top_down(candidates: Sequence[Candidate], envelope: int) -> tuple[int, ...]:
 
 def _weighted(x: Mapping[int, cp_model.IntVar], coefficients: Mapping[int, int]) -> cp_model.LinearExprT:
     """Return ``Σ coefficients[id]·x[id]`` over the ids of ``x``, built in one call (fast for thousands of terms)."""
+    from ortools.sat.python import cp_model
+
     ids = [pk for pk, coefficient in coefficients.items() if coefficient and pk in x]
     return cp_model.LinearExpr.weighted_sum([x[pk] for pk in ids], [coefficients[pk] for pk in ids])
 
@@ -284,6 +287,8 @@ class _Solver:
         deterministic_limit: float | None = None,
     ) -> Outcome:
         """Solve ``rows`` with the proposals of ``fixed`` set, by CP-SAT; count the solve and its proof."""
+        from ortools.sat.python import cp_model
+
         free = [c for c in self.candidates if c.id not in fixed]
         inside = [pk for pk, value in fixed.items() if value]
         model = cp_model.CpModel()
@@ -351,6 +356,8 @@ class _Solver:
         ``r_i > 0`` at most ``L - r_i``. When that is below the score of a set that meets
         every constraint, no optimal set does so, and the proposal is fixed.
         """
+        from ortools.linear_solver import pywraplp
+
         ids = [c.id for c in self.candidates]
         relaxation = pywraplp.Solver.CreateSolver("GLOP")
         if relaxation is None:
