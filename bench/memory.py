@@ -85,6 +85,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise SystemExit("memory: the worker's high-water mark is read from /proc: Linux only")
     warnings.filterwarnings("ignore", message="No directory at: ", category=UserWarning)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    # One key for this process and the server: the sessions signed in here carry a hash made with it.
+    os.environ["DJANGO_SECRET_KEY"] = secrets.token_urlsafe(50)
     load_before = os.getloadavg()
     with fresh_database() as (vendor, name), tempfile.TemporaryDirectory(prefix="clusterflow-memory-") as work:
         import django
@@ -150,8 +152,8 @@ def run(selected: list[Case], *, scale: int, repeat: int, work: Path) -> dict[st
         served = 0
         for _ in range(repeat):
             for selected_case in selected:
-                client = HttpClient(host, clients[selected_case.name])
-                response = selected_case.request(client, data[selected_case.name])
+                over_http = HttpClient(host, clients[selected_case.name])
+                response = selected_case.request(over_http, data[selected_case.name])
                 if response.status_code != selected_case.expected_status:
                     raise SystemExit(
                         f"memory: {selected_case.name} answered {response.status_code}, not "
@@ -187,6 +189,16 @@ class _Response:
         self.content = content
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Answer a redirect as it is: a page that sends to the sign-in page was not served."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect)
+
+
 class HttpClient:
     """The calls the bench's cases make on Django's test client (``get`` with a query), sent over HTTP.
 
@@ -212,7 +224,7 @@ class HttpClient:
             headers["Cookie"] = "; ".join(f"{name}={morsel.value}" for name, morsel in cookies.items())
         request = urllib.request.Request(url, headers=headers)  # noqa: S310 - our own server
         try:
-            with urllib.request.urlopen(request, timeout=120) as answer:  # noqa: S310
+            with _OPENER.open(request, timeout=120) as answer:
                 return _Response(answer.status, answer.read())
         except urllib.error.HTTPError as error:
             return _Response(error.code, error.read())
@@ -228,7 +240,6 @@ def server_env(work: Path) -> dict[str, str]:
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "DJANGO_DEBUG": "false",
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DJANGO_SECURE_SSL_REDIRECT": "false",
         "DJANGO_SECURE_COOKIES": "false",
