@@ -78,6 +78,7 @@ def seed(*, applicants: int, deadline: datetime, password: str) -> dict[str, Any
         section_fr="Document à l'appui",
         position=1,
         kind="file",
+        file_types=["pdf"],
         required=False,
         label_en="A document supporting the letter of intent (optional)",
         label_fr="Un document à l'appui de la lettre d'intention (facultatif)",

@@ -260,3 +260,33 @@ def test_the_emails_are_counted_per_proposal_by_their_message_id():
         12: 2,
         13: 0,
     }
+
+
+@pytest.mark.django_db
+def test_an_applicant_of_the_surge_uploads_the_file_through_the_letter_of_intent_s_question(client):
+    import re
+    from datetime import UTC, datetime, timedelta
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from accounts.models import User
+    from bench.surge.seed import seed
+    from intake.choices import AttachmentType
+    from intake.models import Attachment
+
+    seeded = seed(applicants=2, deadline=datetime.now(UTC) + timedelta(hours=1), password="surge-password")
+    row = seeded["rows"][0]
+    client.force_login(User.objects.get(email=row["email"]))
+    url = f"/proposals/{row['proposal']}/questions/1/"
+    page = client.get(url).content.decode()
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page))
+    assert f'name="q{seeded["file_question"]}"' in page
+    pdf = attachment_pdf(attachment_image(1024 * 1024), "Proposal 1")
+
+    response = client.post(
+        url, {**fields, f"q{seeded['file_question']}": SimpleUploadedFile("support.pdf", pdf, "application/pdf")}
+    )
+
+    assert response.status_code == 302
+    stored = Attachment.objects.get(proposal_id=row["proposal"])
+    assert (stored.kind, stored.size) == (AttachmentType.ANSWER, len(pdf))
