@@ -46,8 +46,6 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from statistics import NormalDist
 
-import numpy as np
-
 #: Precision weight of a review by its assessor's stated confidence (MacKay et al. use confidence as precision).
 CONFIDENCE_WEIGHTS: dict[str, float] = {"low": 0.5, "medium": 1.0, "high": 2.0, "": 1.0}
 #: The intervals' level.
@@ -223,6 +221,8 @@ def _fit(
     rows: Sequence[Review], *, within: float, z: float
 ) -> tuple[dict[Hashable, Estimate], dict[Hashable, float], float, float]:
     """Fit the model to ``rows`` (a component fit to calibrate): estimates, offsets and the two variances."""
+    import numpy as np
+
     proposal_keys = sorted({r.proposal for r in rows}, key=repr)
     assessor_keys = sorted({r.assessor for r in rows}, key=repr)
     p_index = {key: n for n, key in enumerate(proposal_keys)}

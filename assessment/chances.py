@@ -29,8 +29,6 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-import numpy as np
-
 DRAWS = 1000
 ALWAYS = 0.95
 NEVER = 0.05
@@ -60,6 +58,8 @@ def funding_chances(
     candidates: Sequence[Candidate], *, remaining: Decimal, seed: int, draws: int = DRAWS
 ) -> dict[Hashable, float]:
     """Return each candidate's share of ``draws`` in which it is funded down the drawn ranking within ``remaining``."""
+    import numpy as np
+
     if not candidates:
         return {}
     means = np.array([c.mean for c in candidates], dtype=float)
@@ -113,6 +113,8 @@ def lottery_draw(*, seed: str, band: Sequence[tuple[Hashable, Decimal]], money: 
     ``band`` is (key, requested amount) in a fixed order (the ranking's), so that the draw
     depends only on the published seed and what the agenda shows.
     """
+    import numpy as np
+
     rng = np.random.default_rng(int(seed, 16))
     order = rng.permutation(len(band))
     left = _cents(money)

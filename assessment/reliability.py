@@ -38,8 +38,10 @@ from __future__ import annotations
 import math
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:  # numpy is imported where the statistics are computed: a web worker need not load it
+    import numpy as np
 
 #: The intervals' level.
 LEVEL = 0.90
@@ -152,6 +154,8 @@ def f_quantile(p: float, df1: float, df2: float) -> float:
 
 def _groups(scores: Mapping[Hashable, Sequence[float]]) -> list[np.ndarray]:
     """Return the proposals' scores as arrays, those with two or more only, in a fixed order."""
+    import numpy as np
+
     return [
         np.asarray(values, dtype=float)
         for _key, values in sorted(scores.items(), key=lambda kv: repr(kv[0]))
@@ -163,6 +167,8 @@ def icc_oneway(
     scores: Mapping[Hashable, Sequence[float]], *, level: float = LEVEL
 ) -> tuple[Interval, Interval, float | None]:
     """Return ICC(1,1) and ICC(1,k) with their F-based intervals, and k₀."""
+    import numpy as np
+
     groups = _groups(scores)
     n = len(groups)
     if n < 2:
@@ -195,6 +201,8 @@ def icc_oneway(
 
 def _alpha_of(groups: Sequence[np.ndarray]) -> float | None:
     """Return Krippendorff's alpha (interval metric) of the pairable values in ``groups``."""
+    import numpy as np
+
     if not groups:
         return None
     values = np.concatenate(groups)
@@ -217,6 +225,8 @@ def krippendorff_alpha(
     draws: int = ALPHA_DRAWS,
 ) -> Interval:
     """Return Krippendorff's alpha (interval) with a percentile bootstrap interval over proposals (fixed seed)."""
+    import numpy as np
+
     groups = _groups(scores)
     alpha = _alpha_of(groups)
     if alpha is None or len(groups) < 2:

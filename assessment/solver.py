@@ -27,9 +27,11 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-import numpy as np
-from numpy.typing import NDArray
+if TYPE_CHECKING:  # numpy and OR-Tools are imported where the solver runs: a web worker need not load them
+    import numpy as np
+    from numpy.typing import NDArray
 
 # --- Affinity -------------------------------------------------------------------------------------
 
@@ -102,6 +104,8 @@ def affinity_matrix(proposals: Sequence[Topic], assessors: Sequence[Expertise]) 
     sectors and matched keywords are counted as products of 0/1 matrices, each proposal's
     phrases being looked up once against the index of every assessor's keyword.
     """
+    import numpy as np
+
     sector_index: dict[str, int] = {}
     keyword_index: dict[tuple[str, ...], int] = {}
     assessor_sector_rows, assessor_keyword_rows = [], []
@@ -222,6 +226,8 @@ def assignment_solve(
     may take; ``affinity[i][j]`` is the pair's affinity, or ``NOT_ALLOWED``; ``pinned`` are
     ``(proposal id, assessor id)`` pairs that must be in the result.
     """
+    import numpy as np
+
     need = np.asarray(needs, dtype=np.int64)
     capacity = np.asarray(capacities, dtype=np.int64)
     scores = np.asarray(affinity, dtype=np.int64).reshape(len(proposals), len(assessors))
@@ -285,6 +291,8 @@ def _pin_reasons(
     capacity: NDArray[np.int64],
     scores: NDArray[np.int64],
 ) -> list[Reason]:
+    import numpy as np
+
     reasons = []
     refused = tuple((proposals[i], assessors[j]) for i, j in pins if scores[i, j] < 0)
     if refused:
@@ -314,6 +322,8 @@ def _count_reasons(
     allowed: NDArray[np.bool_],
 ) -> list[Reason]:
     """Return the shortfalls that counting shows, before any flow: necessary conditions only."""
+    import numpy as np
+
     reasons = []
     candidates = allowed.sum(axis=1)
     short = tuple(
@@ -337,6 +347,7 @@ def _max_flow_min_cost(
     """Solve the network; return the chosen pairs' rows and columns, and each proposal's inflow."""
     # Imported here, not with the module: a web worker loads this module with the views but
     # solves nothing, and OR-Tools would stay in its memory.
+    import numpy as np
     from ortools.graph.python import min_cost_flow
 
     count_p, count_a = allowed.shape

@@ -46,7 +46,7 @@ from enum import StrEnum
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # OR-Tools is imported where a solve runs: a web worker that only reads need not load it
     from ortools.linear_solver import pywraplp
     from ortools.sat.python import cp_model
 

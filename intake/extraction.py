@@ -16,8 +16,6 @@ import logging
 import re
 import zipfile
 
-import pypdf
-
 from intake import filetypes
 
 logger = logging.getLogger(__name__)
@@ -59,6 +57,8 @@ def document_text(data: bytes, *, content_type: str) -> str:
 
 
 def _pdf_text(data: bytes) -> str:
+    import pypdf
+
     reader = pypdf.PdfReader(io.BytesIO(data), strict=False)
     parts: list[str] = []
     length = 0

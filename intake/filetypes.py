@@ -16,8 +16,10 @@ import re
 import struct
 import zipfile
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import pypdf
+if TYPE_CHECKING:  # pypdf is imported where a PDF is read: a web worker serving pages need not load it
+    import pypdf
 from django.utils.formats import number_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -323,6 +325,8 @@ def _check_pdf(data: bytes) -> None:
     cannot read is accepted on the byte scan alone only if it has no object streams and no
     encryption, where nothing could hide from the scan.
     """
+    import pypdf
+
     names = _pdf_names_outside_streams(data)
     if names & _PDF_ACTIVE_NAMES:
         raise Refused(PDF_ACTIVE_CONTENT)
@@ -366,6 +370,8 @@ def _pdf_name(raw: bytes) -> str:
 
 def _pdf_objects_active(reader: pypdf.PdfReader) -> bool:
     """Tell whether any object of the file, object streams included, uses an active name."""
+    import pypdf
+
     references = [(number, 0) for number in reader.xref_objStm]
     references += [(number, generation) for generation, table in reader.xref.items() for number in table]
     if len(references) > MAX_PDF_OBJECTS:
@@ -387,6 +393,8 @@ def _pdf_objects_active(reader: pypdf.PdfReader) -> bool:
 
 def _pdf_value_active(value: object) -> bool:
     """Walk one object's dictionaries and arrays (not its references: each object is visited)."""
+    import pypdf
+
     pending = [value]
     while pending:
         current = pending.pop()

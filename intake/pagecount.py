@@ -15,8 +15,6 @@ import io
 import math
 from dataclasses import dataclass
 
-import pypdf
-
 
 @dataclass(frozen=True)
 class PageLayout:
@@ -61,6 +59,8 @@ class UnreadablePDF(ValueError):
 
 def pdf_pages(data: bytes) -> int:
     """Return the number of pages of the PDF ``data`` (already accepted by ``filetypes.identify``)."""
+    import pypdf
+
     try:
         reader = pypdf.PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:

@@ -43,6 +43,15 @@ class Recorded:
 
 
 @dataclass(frozen=True)
+class Uploads:
+    """The uploads planned, answered 302 (locust's "upload"), and the files the server stored for them."""
+
+    planned: int
+    accepted: int
+    stored: int
+
+
+@dataclass(frozen=True)
 class Verdict:
     name: str
     ok: bool
@@ -65,6 +74,7 @@ def verdicts(
     recorded: Mapping[int, Recorded],
     confirmations: Mapping[int, int],
     errors: int,
+    uploads: Uploads | None = None,
 ) -> list[Verdict]:
     """Judge a run. ``confirmations`` counts the confirmation emails received per proposal.
 
@@ -73,6 +83,7 @@ def verdicts(
     refused wrongly. One sent from the deadline on must be refused (409, or the page no longer
     offering it: status 0) and not audited. Every proposal the server says was submitted has exactly one
     confirmation email; every other none. What was not submitted is expired by the sweep.
+    With ``uploads``, every planned upload was answered 302 and its file is stored.
     """
     results = [Verdict("errors", errors == 0, f"{errors} failed requests")]
 
@@ -142,6 +153,14 @@ def verdicts(
             + (f"; expired before the deadline: {early[:10]}" if early else ""),
         )
     )
+    if uploads is not None:
+        results.append(
+            Verdict(
+                "all_uploads_stored",
+                uploads.planned == uploads.accepted == uploads.stored,
+                f"{uploads.accepted} answered 302 and {uploads.stored} files stored of {uploads.planned} planned",
+            )
+        )
     return results
 
 

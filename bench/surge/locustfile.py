@@ -3,7 +3,8 @@
 Run by ``python -m bench.surge``, which writes the plan this file reads (``SURGE_PLAN``, a
 JSON file): the server's address, the deadline (a wall-clock time: the server decides by
 its own clock), the shared password, and each applicant's email, proposal, role and when
-they submit relative to the deadline, from ``bench.surge.profile.Surge.roles``.
+they submit relative to the deadline, from ``bench.surge.profile.Surge.roles``, and when
+they upload a file (``upload_at``, relative to the deadline; None if they do not).
 
 - ``SurgeShape`` signs everyone in before the simulated hour, at the server's pace, holds
   them through the hour and the late minutes after the deadline, then ends the run. Each tick prints how
@@ -17,6 +18,10 @@ they submit relative to the deadline, from ``bench.surge.profile.Surge.roles``.
   one posts, after the deadline, the form they loaded before it (as a browser left open
   would). Every form is read from the page, CSRF token included, and posted as a browser
   would.
+- An applicant with an upload opens the letter of intent's file question at their time (before
+  the guard, and before their submission) and posts its form, multipart, with a PDF of the
+  plan's size (``bench.surge.profile.attachment_pdf``), as a browser would: locust's "upload",
+  302 expected.
 - Each submission's post is a line of ``SURGE_OUTCOMES`` (JSON): the proposal, the role,
   the client's wall times of sending and of the answer, the status and the milliseconds.
   A submission posted before the deadline is locust's "submit" (302 expected), one posted
@@ -30,6 +35,8 @@ import json
 import os
 import random
 import re
+import secrets
+import sys
 import time
 from collections import Counter
 from html.parser import HTMLParser
@@ -41,6 +48,9 @@ from urllib.parse import urlencode
 from locust import LoadTestShape, events, task
 from locust.contrib.fasthttp import FastHttpUser
 from locust.exception import StopUser
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the project's root, for bench.surge.profile
+from bench.surge.profile import attachment_image, attachment_pdf
 
 PLAN: dict[str, Any] = json.loads(Path(os.environ["SURGE_PLAN"]).read_text(encoding="utf-8"))
 WORK = Path(os.environ["SURGE_PLAN"]).parent
@@ -65,6 +75,8 @@ _SUBMITTED: Counter[int] = Counter()  # per simulated minute, for the shape's pr
 _SIGNED_IN = [0]  # sign-ins answered, successful or not
 _revisions = count(1)
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+#: The pixels of every uploaded PDF (made once: each file differs only by its title).
+IMAGE = attachment_image(PLAN["attachment_bytes"]) if PLAN.get("attachment_bytes") else b""
 
 
 def _think() -> float:
@@ -146,6 +158,7 @@ class Applicant(FastHttpUser):
             raise StopUser() from None
         self.proposal = self.me["proposal"]
         self.submitted = False
+        self.uploaded = self.me.get("upload_at") is None
         self.submit_form: dict[str, Any] | None = None
         try:
             self.sign_in()
@@ -162,11 +175,17 @@ class Applicant(FastHttpUser):
             return None
         return TIMES["deadline"] + self.me["at"]
 
+    def upload_due(self) -> float | None:
+        """When this applicant uploads their file, once the deadline is known; None if never or done."""
+        if self.uploaded or "deadline" not in TIMES:
+            return None
+        return TIMES["deadline"] + self.me["upload_at"]
+
     def wait_time(self) -> float:
         if self.next_at is None:
             return 0.5  # look again soon: the hour may be set meanwhile
-        due = self.due()
-        return max(0.0, min(self.next_at, due if due is not None else self.next_at, time.time() + 60) - time.time())
+        times = [self.next_at, time.time() + 60] + [at for at in (self.due(), self.upload_due()) if at is not None]
+        return max(0.0, min(times) - time.time())
 
     @task
     def act(self) -> None:
@@ -182,7 +201,10 @@ class Applicant(FastHttpUser):
             return
         now = time.time()
         due = self.due()
-        if due is not None and now >= due:
+        upload = self.upload_due()
+        if upload is not None and now >= upload:
+            self.upload()
+        elif due is not None and now >= due:
             self.submit()
             self.next_at = IDLE
         elif now >= self.next_at:
@@ -245,6 +267,34 @@ class Applicant(FastHttpUser):
                 return
         self.client.get(f"/proposals/{self.proposal}/", name="proposal page")
 
+    def upload(self) -> None:
+        """Answer the letter of intent's file question with a PDF, through its section's form."""
+        self.uploaded = True
+        if not _before_guard(time.time()):
+            return  # the server was too slow to let this applicant start in time: nothing is sent
+        page = self.client.get(f"/proposals/{self.proposal}/questions/1/", name="question page")
+        form = form_on(page.text or "", r"^(/proposals/\d+/questions/1/)?$")
+        if form is None:
+            return  # The page said why (a failure of its own if it was not 200).
+        boundary = secrets.token_hex(16)
+        pdf = attachment_pdf(IMAGE, f"Supporting document of proposal {self.proposal}")
+        body = _multipart(boundary, form["fields"], (f"q{PLAN['file_question']}", f"support-{self.proposal}.pdf", pdf))
+        sent = time.time()
+        with self.client.post(
+            form["action"] or f"/proposals/{self.proposal}/questions/1/",
+            data=body,
+            headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+            name="upload",
+            allow_redirects=False,
+            catch_response=True,
+        ) as response:
+            if response.status_code == 302:
+                pass
+            elif sent >= TIMES["deadline"] and 400 <= response.status_code < 500:
+                response.success()  # reached the server after the deadline: refusing it is right
+            else:
+                response.failure(f"the upload answered {response.status_code}")
+
     def submit(self) -> None:
         late = self.me["role"] == "late"
         form = self.submit_form if late else self.proposal_page()
@@ -297,6 +347,22 @@ class Applicant(FastHttpUser):
 
 def _encode(fields: list[list[str]]) -> str:
     return urlencode([(name, value) for name, value in fields])
+
+
+def _multipart(boundary: str, fields: list[list[str]], file: tuple[str, str, bytes]) -> bytes:
+    """Encode ``fields`` and one PDF ``file`` (field name, file name, bytes) as ``multipart/form-data``."""
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in fields
+    ]
+    name, filename, data = file
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+        "Content-Type: application/pdf\r\n\r\n".encode()
+        + data
+        + b"\r\n"
+    )
+    return b"".join(parts) + f"--{boundary}--\r\n".encode()
 
 
 class SurgeShape(LoadTestShape):

@@ -4,7 +4,9 @@ Pure: no Django, no locust. The simulated hour before the deadline is compressed
 ``60 / compression`` wall minutes. ``share`` of the applicants submit in that hour, minute by
 minute along a rising profile whose last minute (the peak) holds ``peak_factor`` times the
 hour's mean; ``late_share`` of them try after the deadline, in the simulated minutes that
-follow; the rest only save their drafts and read their dashboards.
+follow; the rest only save their drafts and read their dashboards. ``attachment_share`` of
+all the applicants upload a file of ``attachment_bytes`` in the hour (before their
+submission, for those who submit), through the letter of intent's file question.
 """
 
 from __future__ import annotations
@@ -58,6 +60,9 @@ class Surge:
     guard_seconds: float = 3.0
     #: Simulated seconds an applicant waits between two actions on average.
     think_seconds: float = 600.0
+    #: The share of the applicants who upload a file in the hour, and its size (issue 23: a third, 10 MB).
+    attachment_share: float = 1 / 3
+    attachment_bytes: int = 10 * 1024 * 1024
 
     @property
     def on_time(self) -> int:
@@ -66,6 +71,10 @@ class Surge:
     @property
     def late(self) -> int:
         return min(self.applicants - self.on_time, round(self.late_share * self.applicants))
+
+    @property
+    def uploads(self) -> int:
+        return round(self.attachment_share * self.applicants)
 
     @property
     def hour_seconds(self) -> float:
@@ -116,3 +125,64 @@ class Surge:
         roles += [("drafter", None)] * (self.applicants - len(roles))
         random.Random(seed).shuffle(roles)  # noqa: S311 - an order of accounts, not a secret
         return roles
+
+    def upload_times(self, roles: list[tuple[Role, float | None]], seed: int = 11) -> list[float | None]:
+        """Return when each applicant uploads their file, in wall seconds relative to the deadline, or None.
+
+        ``uploads`` applicants, drawn with ``seed``, upload at a time drawn uniformly over the
+        hour: one who submits in time between the hour's start and half a simulated minute
+        before their submission; any other before the guard (no upload starts within it).
+        """
+        rng = random.Random(seed)  # noqa: S311 - a schedule, not a secret
+        chosen = set(rng.sample(range(len(roles)), min(self.uploads, len(roles))))
+        times: list[float | None] = []
+        for index, (role, at) in enumerate(roles):
+            if index not in chosen:
+                times.append(None)
+                continue
+            latest = -self.guard_seconds
+            if role == "on_time" and at is not None:
+                latest = min(latest, at - self.minute_seconds / 2)
+            times.append(rng.uniform(-self.hour_seconds, max(-self.hour_seconds, latest)))
+        return times
+
+
+def attachment_pdf(image: bytes, label: str) -> bytes:
+    """Return a one-page PDF showing ``image`` (RGB bytes, 8 bits a sample, 1,024 pixels wide), titled ``label``.
+
+    The file the uploads send: a valid PDF of about ``len(image)`` bytes with no active
+    content, which the server checks as any upload (its type, its objects). ``label`` makes
+    each applicant's file distinct at the cost of a few bytes.
+    """
+    width = 1024
+    if len(image) % (3 * width):
+        raise ValueError("the image must be whole rows of 1,024 RGB pixels")
+    height = len(image) // (3 * width)
+    title = label.replace("\\", "").replace("(", "").replace(")", "")
+    objects = [
+        b"<</Type/Catalog/Pages 2 0 R>>",
+        b"<</Type/Pages/Kids[3 0 R]/Count 1>>",
+        b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Resources<</XObject<</Im1 5 0 R>>>>/Contents 4 0 R>>",
+        None,  # the page's content, below
+        b"<</Type/XObject/Subtype/Image/Width %d/Height %d/ColorSpace/DeviceRGB/BitsPerComponent 8/Length %d>>\n"
+        b"stream\n" % (width, height, len(image)) + image + b"\nendstream",
+        b"<</Title(%s)>>" % title.encode("ascii", "replace"),
+    ]
+    content = b"q 595 0 0 842 0 0 cm /Im1 Do Q"
+    objects[3] = b"<</Length %d>>\nstream\n" % len(content) + content + b"\nendstream"
+    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + (body or b"") + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<</Size %d/Root 1 0 R/Info 6 0 R>>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def attachment_image(size: int, seed: int = 23) -> bytes:
+    """Return about ``size`` bytes of noise as whole rows of 1,024 RGB pixels (not compressible, as a photo)."""
+    row = 3 * 1024
+    return random.Random(seed).randbytes(max(1, size // row) * row)  # noqa: S311 - noise, not a secret

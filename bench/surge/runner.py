@@ -49,6 +49,16 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.surge", description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--applicants", type=int, default=1000, help="applicants with a draft in the call (1000)")
     parser.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="multiply the applicants, and so every arrival of the hour (2: twice the present model)",
+    )
+    parser.add_argument(
+        "--attachment-share", type=float, default=1 / 3, help="share who upload a file in the hour (a third)"
+    )
+    parser.add_argument("--attachment-mb", type=float, default=10.0, help="the uploaded file's size in MiB (10)")
+    parser.add_argument(
         "--compression", type=float, default=10.0, help="simulated time over wall time: 10 plays the hour in 6 minutes"
     )
     parser.add_argument("--share", type=float, default=0.6, help="share who submit in the last hour (0.6)")
@@ -63,20 +73,24 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--celery-concurrency", type=int, default=1, help="Celery worker processes (1)")
     parser.add_argument("--keep", action="store_true", help="keep the working folder and say where it is")
     args = parser.parse_args(argv)
-    if args.applicants < 10 or args.compression <= 0 or args.spawn_rate <= 0:
-        parser.error("--applicants must be at least 10, --compression and --spawn-rate positive")
+    if round(args.applicants * args.scale) < 10 or args.compression <= 0 or args.spawn_rate <= 0:
+        parser.error("--applicants times --scale must be at least 10, --compression and --spawn-rate positive")
+    if not 0 <= args.attachment_share <= 1 or args.attachment_mb <= 0:
+        parser.error("--attachment-share must be between 0 and 1, --attachment-mb positive")
     return args
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     surge = Surge(
-        applicants=args.applicants,
+        applicants=round(args.applicants * args.scale),
         share=args.share,
         late_share=args.late_share,
         peak_factor=args.peak_factor,
         compression=args.compression,
         think_seconds=args.think,
+        attachment_share=args.attachment_share,
+        attachment_bytes=round(args.attachment_mb * 1024 * 1024),
     )
     os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
     os.environ.setdefault("REDIS_URL", DEFAULT_REDIS_URL)
@@ -137,6 +151,7 @@ def run(surge: Surge, args: argparse.Namespace, work: Path) -> int:
         _wait_for(f"{host}/accounts/login/", gunicorn)
 
         roles = surge.roles()
+        uploads = surge.upload_times(roles)
         plan = {
             "host": host,
             "minute_counts": surge.counts(),
@@ -144,8 +159,11 @@ def run(surge: Surge, args: argparse.Namespace, work: Path) -> int:
             "think_wall_seconds": surge.think_wall_seconds,
             "spawn_rate": args.spawn_rate,
             "password": password,
+            "file_question": seeded["file_question"],
+            "attachment_bytes": surge.attachment_bytes,
             "applicants": [
-                {**row, "role": role, "at": at} for row, (role, at) in zip(seeded["rows"], roles, strict=True)
+                {**row, "role": role, "at": at, "upload_at": upload}
+                for row, (role, at), upload in zip(seeded["rows"], roles, uploads, strict=True)
             ],
         }
         (work / "plan.json").write_text(json.dumps(plan))
@@ -176,7 +194,8 @@ def run(surge: Surge, args: argparse.Namespace, work: Path) -> int:
         _say(
             f"{surge.applicants} signed in in {signin_seconds:.0f} s; deadline "
             f"{datetime.fromtimestamp(deadline, UTC):%H:%M:%S} UTC, the hour in {surge.hour_seconds:.0f} s: "
-            f"{surge.on_time} submit before it (peak minute {surge.counts()[-1]}), {surge.late} after"
+            f"{surge.on_time} submit before it (peak minute {surge.counts()[-1]}), {surge.late} after, "
+            f"{surge.uploads} upload {surge.attachment_bytes / 2**20:.0f} MiB"
         )
         try:
             locust.wait(timeout=end - time.time() + 300)
@@ -212,13 +231,15 @@ def judge(surge: Surge, work: Path, emails: Path, *, deadline: float, unsent: in
     from bench.surge.check import (
         Attempt,
         Recorded,
+        Uploads,
         confirmations_per_proposal,
         message_ids,
         p95,
         summary,
         verdicts,
     )
-    from intake.models import Proposal
+    from intake.choices import AttachmentType
+    from intake.models import Attachment, Proposal
     from records.events import Channel, Event
     from records.models import AuditRecord, Notification
 
@@ -249,6 +270,12 @@ def judge(surge: Surge, work: Path, emails: Path, *, deadline: float, unsent: in
     known_ids = {message_id_of(key) for key in known}
     stats = _locust_stats(work / "locust_stats.csv")
     errors = sum(row["failures"] for row in stats.values())
+    upload_stats = stats.get("upload", {"n": 0, "failures": 0})
+    uploads = Uploads(
+        planned=surge.uploads,
+        accepted=upload_stats["n"] - upload_stats["failures"],
+        stored=Attachment.objects.filter(kind=AttachmentType.ANSWER, removed_at__isnull=True).count(),
+    )
     results = verdicts(
         deadline=deadline,
         planned_on_time=surge.on_time,
@@ -256,6 +283,7 @@ def judge(surge: Surge, work: Path, emails: Path, *, deadline: float, unsent: in
         recorded=recorded,
         confirmations=confirmations,
         errors=errors,
+        uploads=uploads if surge.uploads else None,
     )
     on_time = sorted(a.elapsed_ms for a in attempts if a.role == "on_time" and a.status)
     late = [a.elapsed_ms for a in attempts if a.role == "late" and a.status]
@@ -270,6 +298,10 @@ def judge(surge: Surge, work: Path, emails: Path, *, deadline: float, unsent: in
         "submit_max_ms": round(on_time[-1], 1) if on_time else None,
         "late_p95_ms": round(p95(late) or 0, 1),
         "errors": errors,
+        "uploads_planned": uploads.planned,
+        "uploads_stored": uploads.stored,
+        "upload_median_ms": upload_stats.get("median_ms"),
+        "upload_p95_ms": upload_stats.get("p95_ms"),
         "emails_received": sum(received.values()),
         "emails_unknown": sum(n for message_id, n in received.items() if message_id not in known_ids),
         "emails_unsent": unsent,

@@ -1,8 +1,9 @@
 """The surge's database: made anew, migrated, then seeded with one call and its applicants' drafts.
 
 The rows are written with ``bulk_create`` (volume, not the use cases): one program and one
-call whose letters of intent close at the deadline, one program staff member (who hears
-of every submission), and per applicant an account with the applicant role, an SME they
+call whose letters of intent close at the deadline and ask one optional question answered
+with a file (the uploads' form), one program staff member (who hears of every
+submission), and per applicant an account with the applicant role, an SME they
 are a member of and a complete draft letter of intent that they lead.
 """
 
@@ -42,13 +43,13 @@ STAFF_EMAIL = "staff@surge.clusterflow.test"
 
 
 def seed(*, applicants: int, deadline: datetime, password: str) -> dict[str, Any]:
-    """Write the call and its applicants; return the call's key and each applicant's email and proposal."""
+    """Write the call and its applicants; return the call's and its file question's keys and each applicant's row."""
     from django.contrib.auth.hashers import make_password
     from django.contrib.auth.models import Group
 
     from accounts.choices import OrganizationType, Role
     from accounts.models import Membership, Organization, User
-    from intake.models import Call, Program, Proposal
+    from intake.models import Call, Program, Proposal, Question
     from intake.services.rule_rows import call_rules_write, rules_from_fields
     from intake.services.stages import call_stages_default
 
@@ -69,6 +70,19 @@ def seed(*, applicants: int, deadline: datetime, password: str) -> dict[str, Any
         call=call, rules=rules_from_fields(funded_partner_types=[OrganizationType.SME, OrganizationType.LARGE_COMPANY])
     )
     stages = call_stages_default(call=call)
+    # The letter of intent's one question, optional: a third of the applicants answer it with a file.
+    question = Question.objects.create(
+        call=call,
+        stage="loi",
+        section_en="Supporting document",
+        section_fr="Document à l'appui",
+        position=1,
+        kind="file",
+        file_types=["pdf"],
+        required=False,
+        label_en="A document supporting the letter of intent (optional)",
+        label_fr="Un document à l'appui de la lettre d'intention (facultatif)",
+    )
     # One hash for every account: hashing 1,000 passwords would take minutes, checking them is the server's work.
     encoded = make_password(password)
     applicant_group = Group.objects.get_or_create(name=Role.APPLICANT.value)[0]
@@ -122,7 +136,7 @@ def seed(*, applicants: int, deadline: datetime, password: str) -> dict[str, Any
         rows += [
             {"email": user.email, "proposal": proposal.pk} for user, proposal in zip(users, proposals, strict=True)
         ]
-    return {"call": call.pk, "rows": rows}
+    return {"call": call.pk, "file_question": question.pk, "rows": rows}
 
 
 def deadline_set(call_pk: int, deadline: datetime) -> None:

@@ -11,12 +11,14 @@ from bench.surge.check import (
     EMAIL_SEPARATOR,
     Attempt,
     Recorded,
+    Uploads,
     confirmations_per_proposal,
     message_id_of,
     message_ids,
     verdicts,
 )
-from bench.surge.profile import Surge, minute_counts
+from bench.surge.profile import Surge, attachment_image, attachment_pdf, minute_counts
+from bench.surge.runner import parse_args
 
 # --- The profile ------------------------------------------------------------------------------
 
@@ -74,6 +76,58 @@ def test_every_applicant_has_one_role():
     assert all(at > 0 for role, at in roles if role == "late")
 
 
+def test_twice_the_present_model_doubles_every_arrival_of_the_hour():
+    args = parse_args(["--scale", "2"])
+    surge = Surge(applicants=round(args.applicants * args.scale))
+
+    assert surge.applicants == 2000
+    assert (surge.on_time, surge.late, surge.uploads) == (1200, 100, 667)
+    assert surge.counts()[-1] == 100  # the peak minute, five times the mean of 20
+    assert [2 * count for count in Surge(applicants=1000).counts()][-1] == surge.counts()[-1]
+
+
+def test_a_third_of_the_applicants_upload_in_the_hour_before_their_submission():
+    surge = Surge(applicants=999)
+    roles = surge.roles()
+
+    times = surge.upload_times(roles)
+
+    assert len(times) == 999
+    assert sum(at is not None for at in times) == surge.uploads == 333
+    assert all(-surge.hour_seconds <= at <= -surge.guard_seconds for at in times if at is not None)
+    pairs = list(zip(roles, times, strict=True))
+    uploading_submitters = [(at, upload) for (role, at), upload in pairs if role == "on_time" and upload is not None]
+    assert uploading_submitters  # some of those who submit upload first
+    assert all(upload < at for at, upload in uploading_submitters)
+    assert {role for (role, _at), upload in pairs if upload is not None} == {"on_time", "late", "drafter"}
+    assert times == surge.upload_times(roles)  # the same schedule for the same seed
+
+
+def test_no_upload_when_the_share_is_nought():
+    surge = Surge(applicants=100, attachment_share=0)
+
+    assert surge.upload_times(surge.roles()) == [None] * 100
+
+
+@pytest.mark.django_db
+def test_the_uploaded_file_is_a_ten_mib_pdf_the_server_accepts():
+    from intake import filetypes
+    from intake.pagecount import pdf_pages
+
+    image = attachment_image(10 * 1024 * 1024)
+    first, second = attachment_pdf(image, "Proposal 1"), attachment_pdf(image, "Proposal 2")
+
+    assert 10 * 1024 * 1024 - 3 * 1024 < len(first) < 10 * 1024 * 1024 + 2048
+    assert filetypes.identify(first).extension == "pdf"
+    assert pdf_pages(first) == 1
+    assert first != second
+
+
+def test_an_image_of_partial_rows_is_refused():
+    with pytest.raises(ValueError, match="whole rows"):
+        attachment_pdf(b"\0" * 10, "x")
+
+
 # --- The checker --------------------------------------------------------------------------------
 
 DEADLINE = 1_000_000.0
@@ -112,6 +166,13 @@ def test_a_good_run_passes_every_verdict():
     results = _run()
 
     assert all(verdict.ok for verdict in results.values()), results
+
+
+def test_uploads_answered_and_stored_pass_and_a_missing_one_fails():
+    assert _run(uploads=Uploads(planned=3, accepted=3, stored=3))["all_uploads_stored"].ok
+    assert not _run(uploads=Uploads(planned=3, accepted=3, stored=2))["all_uploads_stored"].ok
+    assert not _run(uploads=Uploads(planned=3, accepted=2, stored=2))["all_uploads_stored"].ok
+    assert "all_uploads_stored" not in _run()
 
 
 def test_failed_requests_fail_the_run():
@@ -199,3 +260,33 @@ def test_the_emails_are_counted_per_proposal_by_their_message_id():
         12: 2,
         13: 0,
     }
+
+
+@pytest.mark.django_db
+def test_an_applicant_of_the_surge_uploads_the_file_through_the_letter_of_intent_s_question(client):
+    import re
+    from datetime import UTC, datetime, timedelta
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from accounts.models import User
+    from bench.surge.seed import seed
+    from intake.choices import AttachmentType
+    from intake.models import Attachment
+
+    seeded = seed(applicants=2, deadline=datetime.now(UTC) + timedelta(hours=1), password="surge-password")
+    row = seeded["rows"][0]
+    client.force_login(User.objects.get(email=row["email"]))
+    url = f"/proposals/{row['proposal']}/questions/1/"
+    page = client.get(url).content.decode()
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page))
+    assert f'name="q{seeded["file_question"]}"' in page
+    pdf = attachment_pdf(attachment_image(1024 * 1024), "Proposal 1")
+
+    response = client.post(
+        url, {**fields, f"q{seeded['file_question']}": SimpleUploadedFile("support.pdf", pdf, "application/pdf")}
+    )
+
+    assert response.status_code == 302
+    stored = Attachment.objects.get(proposal_id=row["proposal"])
+    assert (stored.kind, stored.size) == (AttachmentType.ANSWER, len(pdf))
