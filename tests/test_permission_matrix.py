@@ -610,6 +610,7 @@ API_MATRIX: dict[str, dict[str, Expected]] = {
     "api_v1:assignment-list": _api(signed_in(200)),
     # The assessor's own assignment (offered, undeclared) and its program's staff; as the assessor's pages.
     "api_v1:assignment-detail": _api({**signed_in(404), "assessor": 200, "staff": 200}),
+    "api_v1:assignment-review": _api(signed_in(405)),
     "api_v1:asset-list": everyone(200),
     "api_v1:asset-detail": MATRIX["registry:asset_detail"],
     "api_v1:schema": everyone(200),
@@ -808,6 +809,7 @@ def objects(
             "api_v1:project-detail": {"pk": project.pk},
             "api_v1:claim-detail": {"pk": claim.pk},
             "api_v1:assignment-detail": {"pk": assignment.pk},
+            "api_v1:assignment-review": {"pk": assignment.pk},
             "api_v1:asset-detail": {"pk": ip_assets["members"].pk},
             "accounts:signup_confirm": {
                 "token": sign_up_token(
@@ -1359,7 +1361,10 @@ def test_permission_matrix_api_other_methods_are_refused(
     persona: str, objects: Objects, token_clients: dict[str, Client]
 ) -> None:
     """Every method a route does not take answers 405 (401 first to an anonymous request where a person is needed)."""
-    takes = {("api_v1:proposal-list", "post"), ("api_v1:proposal-submit", "post"), ("api_v1:proposal-act", "post")}
+    takes = {
+        ("api_v1:proposal-list", "post"), ("api_v1:proposal-submit", "post"), ("api_v1:proposal-act", "post"),
+        ("api_v1:assignment-review", "post"),
+    }  # fmt: skip
     outcomes = {}
     expected = {}
     for name in API_URLS:
@@ -1413,6 +1418,24 @@ def test_permission_matrix_api_proposal_act_post(
     response = token_clients[persona].post(
         url, {"expected_state": "draft", "reason": "Changed plans"}, content_type="application/json"
     )
+
+    assert response.status_code == expected, response.content
+
+
+@pytest.mark.parametrize(
+    ("persona", "expected"),
+    [("anonymous", 401), ("assessor", 404), *(
+        (persona, 403) for persona in PERSONAS if persona not in ("anonymous", "assessor")
+    )],
+)  # fmt: skip
+def test_permission_matrix_api_assignment_review_post(
+    persona: str, expected: int, objects: Objects, token_clients: dict[str, Client]
+) -> None:
+    """Only assessors write reviews (403 with the reason); this assignment, offered and undeclared, is not yet
+    reviewable by its assessor (404, as the review page)."""
+    url = reverse("api_v1:assignment-review", kwargs=objects.kwargs["api_v1:assignment-review"])
+
+    response = token_clients[persona].post(url, {"recommendation": "fund"}, content_type="application/json")
 
     assert response.status_code == expected, response.content
 

@@ -13,7 +13,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Organization
-from assessment.models import Assignment
+from assessment.models import Assignment, Review
 from intake.models import (
     Answer,
     Attachment,
@@ -274,17 +274,24 @@ class AssignmentSerializer(ModelSerializer):
     proposal_title = serializers.CharField(source="proposal.title", read_only=True)
     call = serializers.IntegerField(source="proposal.call_id", read_only=True)
     review_state = serializers.SerializerMethodField()
+    review_updated_at = serializers.SerializerMethodField(
+        help_text=_("When the review was last saved: send it back with the next save (none before the first).")
+    )
 
     class Meta:
         model = Assignment
         fields = [
             "id", "proposal", "proposal_title", "call", "assessor", "state", "due_at", "no_conflict_declared_at",
-            "responded_at", "created_at", "review_state",
+            "responded_at", "created_at", "review_state", "review_updated_at",
         ]  # fmt: skip
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_review_state(self, assignment: Assignment) -> str | None:
         return getattr(assignment, "review_state", None)
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_review_updated_at(self, assignment: Assignment) -> str | None:
+        return utc(getattr(assignment, "review_updated_at", None))
 
 
 class AssetSerializer(ModelSerializer):
@@ -431,3 +438,52 @@ ProposalActionSerializer = type(
         **_action_fields(),
     },
 )
+
+
+# --- An assessor's review ---------------------------------------------------------------------------
+
+
+class ScoreSerializer(serializers.Serializer[Any]):
+    criterion = serializers.IntegerField(help_text=_("The criterion's id (the call's results name them)."))
+    value = serializers.IntegerField(
+        required=False, allow_null=True, default=None, help_text=_("On the criterion's scale.")
+    )
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ReviewWriteSerializer(serializers.Serializer[Any]):
+    """What the assessor writes: a score and comment per criterion and the overall fields, as the review page."""
+
+    scores = ScoreSerializer(many=True, required=False, default=list)
+    recommendation = serializers.CharField(required=False, allow_blank=True, default="")
+    confidence = serializers.CharField(required=False, allow_blank=True, default="")
+    overall_comment = serializers.CharField(required=False, allow_blank=True, default="")
+    submit = serializers.BooleanField(
+        required=False, default=True, help_text=_("Submit it (true), or save it as a draft (false).")
+    )
+    expected_updated_at = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_(
+            "The review's review_updated_at as read (none before the first save): a review saved since answers 409."
+        ),
+    )
+
+
+class ReviewSerializer(ModelSerializer):
+    scores = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Review
+        fields = [
+            "id", "assignment", "state", "recommendation", "confidence", "overall_comment", "submitted_at",
+            "updated_at", "scores",
+        ]  # fmt: skip
+
+    @extend_schema_field(ScoreSerializer(many=True))
+    def get_scores(self, review: Review) -> list[dict[str, Any]]:
+        return [
+            {"criterion": score.criterion_id, "value": score.value, "comment": score.comment}
+            for score in sorted(review.scores.all(), key=lambda score: (score.criterion.position, score.criterion_id))
+        ]

@@ -36,6 +36,9 @@ from api.v1.pagination import Pages
 from api.v1.permissions import SignedIn, TokenScope
 from api.v1.throttling import ApiRateThrottle
 from assessment.choices import AssignmentState
+from assessment.forms.reviews import ReviewForm
+from assessment.models import Review
+from assessment.services import reviews as review_services
 from assessment.services.results import CallResults, call_results, results_stages
 from board.models import AgendaItem
 from intake import selectors as intake_selectors
@@ -48,6 +51,7 @@ from records.search_text import query_words
 from registry import access as registry_access
 from registry.choices import AssetCategory, AssetState, AssetType, Listing
 from workflow import access
+from workflow import reviews as review_actions
 from workflow.actions import Kind
 from workflow.actions.base import proposal_action_precheck
 from workflow.actions.screening import proposal_submit_application, proposal_submit_loi
@@ -71,6 +75,10 @@ class ApiViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
     def person(self) -> User:
         """The signed-in person (the routes needing one let no anonymous request through)."""
         return cast(User, self.request.user)
+
+
+#: The largest key a row may have (a signed 64-bit integer).
+LARGEST_ID = 2**63 - 1
 
 
 def _date_param(request: Request, name: str) -> datetime | None:
@@ -101,7 +109,10 @@ def _int_param(request: Request, name: str) -> int | None:
         return None
     if not (raw.isascii() and raw.isdigit()):
         raise ValidationError({name: [_("Give a whole number.")]})
-    return int(raw)
+    value = int(raw)
+    if value > LARGEST_ID:  # no row has it, and the database would refuse to compare with it
+        raise ValidationError({name: [_("Give a whole number no greater than %(max)s.") % {"max": LARGEST_ID}]})
+    return value
 
 
 def _choice_param(request: Request, name: str, choices: Any) -> str | None:
@@ -694,7 +705,9 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
     serializer_class = api.AssignmentSerializer
 
     def get_queryset(self) -> QuerySet[Any]:
-        assignments = access.assignments_visible_to(user=self.person).annotate(review_state=F("review__state"))
+        assignments = access.assignments_visible_to(user=self.person).annotate(
+            review_state=F("review__state"), review_updated_at=F("review__updated_at")
+        )
         if self.action != "list":
             return assignments
         call = _int_param(self.request, "call")
@@ -707,6 +720,60 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
         if state is not None:
             assignments = assignments.filter(state=state)
         return _ordered(assignments, self.request, ASSIGNMENT_ORDERING, "due_at")
+
+    @extend_schema(
+        summary=_("Save or submit your review of the assignment's proposal, as the review page does"),
+        request=api.ReviewWriteSerializer,
+        responses={
+            200: api.ReviewSerializer,
+            400: OpenApiResponse(
+                description=_("A field is wrong, or a submitted review lacks something (saved as a draft): by field.")
+            ),
+            403: OpenApiResponse(description=_("Only assessors write reviews; a read token may not write.")),
+            404: OpenApiResponse(description=_("No assignment of yours, accepted and free of conflict, has this id.")),
+            409: OpenApiResponse(description=_("The review was saved since you read it, or is already submitted.")),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def review(self, request: Request, pk: str) -> Response:
+        """Read the review through the review page's form; save it or submit it through the same use cases."""
+        if not self.person.has_role(Role.ASSESSOR):
+            raise PermissionDenied(_("Only assessors write reviews."))
+        page = review_services.review_page_for_assessor(user=self.person, pk=int(pk))
+        sent = api.ReviewWriteSerializer(data=request.data)
+        sent.is_valid(raise_exception=True)
+        fields = sent.validated_data
+        known = {criterion.pk for criterion in page.criteria}
+        unknown = sorted({score["criterion"] for score in fields["scores"]} - known)
+        if unknown:
+            said = _("Not a criterion of this review: %(ids)s.") % {"ids": ", ".join(map(str, unknown))}
+            raise ValidationError({"scores": [said]})
+        data: dict[str, Any] = {
+            "recommendation": fields["recommendation"],
+            "confidence": fields["confidence"],
+            "overall_comment": fields["overall_comment"],
+        }
+        for score in fields["scores"]:
+            value = score["value"]
+            data[f"score_{score['criterion']}"] = "" if value is None else str(value)
+            data[f"comment_{score['criterion']}"] = score["comment"]
+        form = ReviewForm(data, criteria=page.criteria, review=page.review, scores=page.scores)
+        if not form.is_valid():
+            raise ValidationError({name: [str(m) for m in messages] for name, messages in form.errors.items()})
+        service = review_actions.review_submit if fields["submit"] else review_services.review_save_draft
+        try:
+            review = service(
+                assignment=page.assignment,
+                by=self.person,
+                data=form.review_input(),
+                expected_updated_at=fields["expected_updated_at"],
+            )
+        except review_services.ReviewIncomplete as incomplete:
+            # The draft is saved: say what submitting still needs, by field.
+            errors = {name: [str(message)] for name, message in incomplete.errors.items()}
+            return Response({"detail": str(incomplete.message), "errors": errors}, status=status.HTTP_400_BAD_REQUEST)
+        saved = Review.objects.prefetch_related("scores__criterion").get(pk=review.pk)
+        return Response(api.ReviewSerializer(saved).data)
 
 
 # --- The IP registry ---------------------------------------------------------------------------------
