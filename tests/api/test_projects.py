@@ -14,11 +14,12 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import User
+from assessment.services.rubrics import rubric_for
 from intake.states import ProposalState
 from projects.models import Claim, ClaimState, Project, Report, ReportState
 from registry.choices import AssetState, Listing
 from tests.api.conftest import TokenClient
-from tests.factories import MembershipFactory, OrganizationFactory, ProjectFactory, UserFactory
+from tests.factories import AssignmentFactory, MembershipFactory, OrganizationFactory, ProjectFactory, UserFactory
 from tests.registry.conftest import make_asset
 
 pytestmark = pytest.mark.django_db
@@ -125,6 +126,21 @@ def test_claims_filter_by_state_and_order(staff: User, token_client: TokenClient
     ]  # fmt: skip
 
 
+def test_assignments_filter_by_call_and_state_and_order(staff: User, token_client: TokenClient) -> None:
+    project = ProjectFactory()
+    call = project.proposal.call
+    rubric = rubric_for(call=call, stage="application")
+    soon = AssignmentFactory(proposal=project.proposal, rubric=rubric, due_at=timezone.now() + timedelta(days=2))
+    later = AssignmentFactory(proposal=project.proposal, rubric=rubric, due_at=timezone.now() + timedelta(days=9))
+    other = ProjectFactory().proposal
+    AssignmentFactory(proposal=other, rubric=rubric_for(call=other.call, stage="application"))
+    client = token_client(staff)
+
+    assert _ids(client.get("/api/v1/assignments/", {"call": call.pk, "ordering": "-due_at"})) == [later.pk, soon.pk]
+    assert _ids(client.get("/api/v1/assignments/", {"proposal": project.proposal_id})) == [soon.pk, later.pk]
+    assert client.get("/api/v1/assignments/", {"state": "lost"}).status_code == 400
+
+
 # --- The registry's assets ----------------------------------------------------------------------------
 
 
@@ -159,11 +175,12 @@ def test_project_lists_read_in_constant_queries(
         _report(project, 1)
         _claim(project, 1)
         make_asset(project.proposal.call.program, owner, listing=Listing.PUBLIC)
+        AssignmentFactory(proposal=project.proposal, rubric=rubric_for(call=project.proposal.call, stage="application"))
     client = token_client(staff)
 
     # The token, its last use (once a minute), the person's roles and program roles, the count and
     # the page (the access rule's subqueries inside the last two).
-    for route in ("projects", "claims", "reports", "assets"):
+    for route in ("projects", "claims", "reports", "assets", "assignments"):
         with django_assert_max_num_queries(6):
             response = client.get(f"/api/v1/{route}/")
         assert len(_ids(response)) == rows, route
