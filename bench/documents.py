@@ -5,9 +5,12 @@ budgets and background IP, texts near their word limits, twelve milestones, eigh
 foreground IP, the outcomes, twelve attachments and twenty answered questions; it freezes it
 as the submission does (``intake.services.versions.proposal_version_data``). Each request is
 the lead applicant's download of that version's dossier: the page's templates rendered,
-then laid out by WeasyPrint as a tagged PDF. ``dossier_pdf`` empties the cache before each
-request, so that each lays the document out (``records.pdf``); ``dossier_pdf_again`` downloads
-it again as a reader does, the PDF read from the cache under its HTML's hash.
+then laid out by WeasyPrint as a tagged PDF. ``dossier_pdf`` empties the cache and deletes the
+stored dossiers before each request, so that each lays the document out (``records.pdf``), as
+the worker does once per language after a submission; ``dossier_pdf_stored`` is the download
+once the worker has printed it: the cache emptied, the PDF read from the uploads' storage
+(``records.pdf.stored_pdf``); ``dossier_pdf_again`` downloads it again as a reader does, the
+PDF read from the cache under its HTML's hash.
 """
 
 from __future__ import annotations
@@ -198,7 +201,36 @@ def dossier_pdf(client: Any, data: Dossier) -> Any:
     from django.core.cache import cache
     from django.urls import reverse
 
-    cache.clear()  # each request lays the document out
+    from intake.services.documents import proposal_dossiers_delete
+
+    cache.clear()  # each request lays the document out: neither the cache nor the storage holds it
+    proposal_dossiers_delete(proposal_ids=[data.proposal_pk])
+    return client.get(reverse("intake:version_pdf", args=[data.proposal_pk, data.number]))
+
+
+def log_in_once_printed(client: Any, data: Dossier) -> None:
+    """Log the applicant in, and print the dossiers as the worker does after the submission commits."""
+    from intake.models import ProposalVersion
+    from intake.services.documents import version_dossiers_print
+
+    log_in(client, data.applicant)
+    version = ProposalVersion.objects.select_related("proposal__call__program", "submitted_by").get(
+        proposal_id=data.proposal_pk, number=data.number
+    )
+    version_dossiers_print(version=version)
+
+
+@case(
+    "dossier_pdf_stored",
+    seed=seed_full_application,
+    prepare=log_in_once_printed,
+    description="The dossier downloaded once the worker printed it: the cache emptied, read from storage.",
+)
+def dossier_pdf_stored(client: Any, data: Dossier) -> Any:
+    from django.core.cache import cache
+    from django.urls import reverse
+
+    cache.clear()  # read from the uploads' storage, not the cache
     return client.get(reverse("intake:version_pdf", args=[data.proposal_pk, data.number]))
 
 

@@ -24,9 +24,12 @@ import hashlib
 import logging
 from functools import cache
 from pathlib import Path
+from typing import cast
 
 from django.contrib.staticfiles import finders
 from django.core.cache import cache as django_cache
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -66,7 +69,7 @@ def html_to_pdf(*, html: str) -> bytes:
     The cache only saves time: when it cannot be read or written, the document is laid out.
     """
     stylesheet = _stylesheet()
-    key = "pdf:" + sha256_hex(f"{VARIANT}\n{stylesheet}\n{html}".encode())
+    key = "pdf:" + _key(html)
     try:
         cached = django_cache.get(key)
     except Exception:  # An unreachable cache must not refuse a document.
@@ -80,6 +83,47 @@ def html_to_pdf(*, html: str) -> bytes:
     except Exception:
         logger.warning("The cache could not keep the document.", exc_info=True)
     return pdf
+
+
+def _key(html: str) -> str:
+    return sha256_hex(f"{VARIANT}\n{_stylesheet()}\n{html}".encode())
+
+
+def stored_pdf(*, html: str, folder: str) -> bytes:
+    """Return ``html`` as a PDF kept in the uploads' storage under ``folder``, laid out and stored on first use.
+
+    For documents that never change and are slow to lay out (a version's dossier): printed once
+    by the worker after the submission commits, then read from storage by every download that
+    would print the same HTML. The file is named by the same key as the cache (the HTML and the
+    stylesheet): any change to what it prints (its data, its language, a template) is another
+    file, so a stored file is served only for the document it is. Storage only saves time:
+    when it cannot be read or written, the document is laid out.
+    """
+    name = f"{folder}/{_key(html)}.pdf"
+    try:
+        if default_storage.exists(name):
+            with default_storage.open(name, "rb") as kept:
+                return cast(bytes, kept.read())
+    except Exception:  # An unreachable storage must not refuse a document.
+        logger.warning("The stored document could not be read; laying it out.", exc_info=True)
+    pdf = html_to_pdf(html=html)
+    try:
+        if not default_storage.exists(name):
+            default_storage.save(name, ContentFile(pdf))
+    except Exception:
+        logger.warning("The storage could not keep the document.", exc_info=True)
+    return pdf
+
+
+def stored_pdfs_delete(*, folder: str) -> int:
+    """Delete every document stored under ``folder`` (``stored_pdf``); return how many. A missing folder has none."""
+    try:
+        _folders, names = default_storage.listdir(folder)
+    except FileNotFoundError:
+        return 0
+    for name in names:
+        default_storage.delete(f"{folder}/{name}")
+    return len(names)
 
 
 def _lay_out(*, html: str, stylesheet: str) -> bytes:

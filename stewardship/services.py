@@ -28,7 +28,8 @@ from accounts.choices import JoinRequestState
 from accounts.errors import ActionForbidden, StaleAction
 from accounts.models import FormerMembership, JoinRequest, Membership, SignInRecord, User
 from assessment.models import Affiliation, AssessorInvitation, AssessorProfile
-from intake.models import ProgramRole
+from intake.models import ProgramRole, ProposalVersion
+from intake.services.documents import proposal_dossiers_delete
 from records.models import Notification
 from stewardship.selectors import active_led_proposals
 
@@ -163,5 +164,8 @@ def account_close(*, user: User) -> User:
         Notification.objects.filter(recipient=current).delete()
         SignInRecord.objects.filter(user=current).delete()
         sessions = _sessions_delete(current)
+    # A printed dossier names who submitted its version: printed again on demand, under the pseudonym.
+    submitted = ProposalVersion.objects.filter(submitted_by=current).values_list("proposal_id", flat=True)
+    proposal_dossiers_delete(proposal_ids=submitted.distinct())
     security_log.warning("Account of user %s closed and pseudonymized; %s sessions ended.", current.pk, sessions)
     return current

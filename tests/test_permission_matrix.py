@@ -596,15 +596,21 @@ API_MATRIX: dict[str, dict[str, Expected]] = {
     "api_v1:proposal-list": _api(signed_in(200)),
     "api_v1:proposal-detail": PROPOSAL_READERS,
     "api_v1:proposal-submit": _api(signed_in(405)),
+    "api_v1:proposal-act": _api(signed_in(405)),
     "api_v1:decision-list": _api(signed_in(200)),
     "api_v1:decision-detail": PROPOSAL_READERS,
     "api_v1:project-list": _api(signed_in(200)),
     "api_v1:project-detail": _api(MATRIX["projects:project_detail"]),
     "api_v1:claim-list": _api(signed_in(200)),
     "api_v1:claim-detail": _api(MATRIX["projects:claim_detail"]),
+    "api_v1:report-list": _api(signed_in(200)),
+    "api_v1:report-detail": _api(MATRIX["projects:report_detail"]),
+    # A call's results at a stage: its program's staff, as the results page.
+    "api_v1:call-results": _api(MATRIX["assessment:results"]),
     "api_v1:assignment-list": _api(signed_in(200)),
     # The assessor's own assignment (offered, undeclared) and its program's staff; as the assessor's pages.
     "api_v1:assignment-detail": _api({**signed_in(404), "assessor": 200, "staff": 200}),
+    "api_v1:assignment-review": _api(signed_in(405)),
     "api_v1:asset-list": everyone(200),
     "api_v1:asset-detail": MATRIX["registry:asset_detail"],
     "api_v1:schema": everyone(200),
@@ -796,10 +802,14 @@ def objects(
             "api_v1:call-detail": {"pk": call.pk},
             "api_v1:proposal-detail": {"pk": proposal.pk},
             "api_v1:proposal-submit": {"pk": proposal.pk},
+            "api_v1:proposal-act": {"pk": proposal.pk, "name": "withdraw"},
+            "api_v1:report-detail": {"pk": report.pk},
+            "api_v1:call-results": {"pk": call.pk},
             "api_v1:decision-detail": {"pk": funded.pk},
             "api_v1:project-detail": {"pk": project.pk},
             "api_v1:claim-detail": {"pk": claim.pk},
             "api_v1:assignment-detail": {"pk": assignment.pk},
+            "api_v1:assignment-review": {"pk": assignment.pk},
             "api_v1:asset-detail": {"pk": ip_assets["members"].pk},
             "accounts:signup_confirm": {
                 "token": sign_up_token(
@@ -1351,7 +1361,10 @@ def test_permission_matrix_api_other_methods_are_refused(
     persona: str, objects: Objects, token_clients: dict[str, Client]
 ) -> None:
     """Every method a route does not take answers 405 (401 first to an anonymous request where a person is needed)."""
-    takes = {("api_v1:proposal-list", "post"), ("api_v1:proposal-submit", "post")}
+    takes = {
+        ("api_v1:proposal-list", "post"), ("api_v1:proposal-submit", "post"), ("api_v1:proposal-act", "post"),
+        ("api_v1:assignment-review", "post"),
+    }  # fmt: skip
     outcomes = {}
     expected = {}
     for name in API_URLS:
@@ -1387,6 +1400,44 @@ def test_permission_matrix_api_proposal_submit_post(
     assert response.status_code == expected, response.content
     if persona == "applicant":
         assert response.json()["code"] == "ConditionsNotMet"
+
+
+@pytest.mark.parametrize(
+    ("persona", "expected"),
+    [("anonymous", 401), ("applicant", 200), ("co_applicant", 403), ("staff", 403), ("partner", 404), *(
+        (persona, 404) for persona in PERSONAS
+        if persona not in ("anonymous", "applicant", "co_applicant", "staff", "partner")
+    )],
+)  # fmt: skip
+def test_permission_matrix_api_proposal_act_post(
+    persona: str, expected: int, objects: Objects, token_clients: dict[str, Client]
+) -> None:
+    """An action over the API answers as the page's action endpoint (test_permission_matrix_proposal_act_post)."""
+    url = reverse("api_v1:proposal-act", kwargs=objects.kwargs["api_v1:proposal-act"])
+
+    response = token_clients[persona].post(
+        url, {"expected_state": "draft", "reason": "Changed plans"}, content_type="application/json"
+    )
+
+    assert response.status_code == expected, response.content
+
+
+@pytest.mark.parametrize(
+    ("persona", "expected"),
+    [("anonymous", 401), ("assessor", 404), *(
+        (persona, 403) for persona in PERSONAS if persona not in ("anonymous", "assessor")
+    )],
+)  # fmt: skip
+def test_permission_matrix_api_assignment_review_post(
+    persona: str, expected: int, objects: Objects, token_clients: dict[str, Client]
+) -> None:
+    """Only assessors write reviews (403 with the reason); this assignment, offered and undeclared, is not yet
+    reviewable by its assessor (404, as the review page)."""
+    url = reverse("api_v1:assignment-review", kwargs=objects.kwargs["api_v1:assignment-review"])
+
+    response = token_clients[persona].post(url, {"recommendation": "fund"}, content_type="application/json")
+
+    assert response.status_code == expected, response.content
 
 
 @pytest.mark.parametrize(

@@ -18,20 +18,24 @@ from typing import Any
 
 from django.db.models import BooleanField, Case, CharField, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.db.models.query import ModelIterable
+from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
 from accounts.choices import Role
+from accounts.errors import ActionForbidden
 from accounts.models import User
 from assessment.choices import ACTIVE_ASSIGNMENT_STATES
 from assessment.models import Assignment
 from assessment.selectors import conflicted
 from board.models import AgendaItem
-from board.selectors import board_recused
+from board.selectors import board_facts, board_recused
 from intake import program_roles
 from intake.models import Attachment, CoApplicant, Proposal
 from intake.selectors import RELATED
 from intake.states import DECIDED, PROJECT_STATES, ProposalState
 from projects.models import Claim, ClaimEvidence, MilestoneEvidence, Project, ProjectPartner, Report
+from projects.selectors import project_facts
 from registry.selectors.ip_reviews import ip_manager_may_read
 
 
@@ -291,6 +295,34 @@ def proposals_for_staff_or_board(*, user: User) -> QuerySet[Proposal]:
     return proposals_visible_to(user=user).filter(staff_or_board_page_of(user))
 
 
+def proposal_for_staff_or_board(*, user: User, pk: int) -> Proposal:
+    """Return the proposal ``pk`` if ``user`` reads it on the staff and board page (404 otherwise), with its facts.
+
+    The lifecycle's approve and decline are the chair's, once a quorum has voted: only with
+    ``board_facts`` can the page offer them and an action refuse them with the right reason.
+    Staff who are not board members are never the chair, so their read goes without the
+    subqueries. The funded project's facts (its final report accepted...) come too, so the
+    page explains why Close waits. Who reads a proposal here is ``proposals_for_staff_or_board``.
+    """
+    proposals = proposals_for_staff_or_board(user=user).annotate(**project_facts())
+    if user.has_role(Role.BOARD_MEMBER):
+        proposals = proposals.annotate(**board_facts())
+    return get_object_or_404(proposals, pk=pk)
+
+
+def proposal_to_act_on(*, user: User, pk: int) -> Proposal:
+    """Return the proposal ``pk`` for a staff's or the board's action (``proposal_for_staff_or_board``).
+
+    One that ``user`` reads otherwise (their own, as an applicant) raises ``ActionForbidden``, as
+    any action not theirs on a proposal they read; one they do not read answers 404.
+    """
+    try:
+        return proposal_for_staff_or_board(user=user, pk=pk)
+    except Http404:
+        proposal_for_user(user=user, pk=pk)
+        raise ActionForbidden(_("You may not do this to this proposal.")) from None
+
+
 def staff_or_board_page_of(user: User) -> Q:
     """The condition on proposals ``user`` reads on the staff and board page (``proposals_for_staff_or_board``)."""
     on_their_agenda = AgendaItem.objects.filter(proposal_id=OuterRef("pk"), meeting__members=user.pk)
@@ -445,6 +477,14 @@ def project_reviews(*, user: Any, project: Project) -> bool:
 def report_for_user(*, user: User, project: Project, pk: int) -> Report:
     """Return report ``pk`` of ``project`` (which ``user`` reads: ``project_for_user``), or raise 404."""
     return get_object_or_404(Report.objects.filter(project=project).select_related("project"), pk=pk)
+
+
+def reports_visible_to(*, user: User) -> QuerySet[Report]:
+    """Return the reports ``user`` may read: every report of a project they read (``projects_visible_to``).
+
+    The project's page lists all its reports to every reader of the project; so does this.
+    """
+    return Report.objects.filter(project__in=projects_visible_to(user=user).values("pk")).select_related("project")
 
 
 def evidence_for_user(*, user: User, pk: int) -> MilestoneEvidence:

@@ -53,6 +53,7 @@ from intake.models import (
     ProposalSearchDocument,
     ProposalVersion,
 )
+from intake.services.documents import proposal_dossiers_delete
 from intake.states import FINAL_STATES, PROJECT_STATES
 from records.models import AuditRecord, Notification
 from records.sql import IsoFormat, insert_from_select
@@ -334,7 +335,7 @@ def _disposal_records_create(due: QuerySet[Proposal], *, now: datetime) -> Query
 
 
 def _files_delete(disposed: QuerySet[Any]) -> None:
-    """Delete the attachments' files from storage.
+    """Delete the attachments' files and the versions' printed dossiers from storage.
 
     Inside the chunk's transaction and before its rows go: should the transaction roll
     back, the next run disposes of the same proposals again, and deleting a file that is
@@ -343,6 +344,8 @@ def _files_delete(disposed: QuerySet[Any]) -> None:
     for name in Attachment.objects.filter(proposal_id__in=disposed).values_list("file", flat=True).iterator():
         if name:
             default_storage.delete(name)
+    # The dossiers printed of their versions hold the same content.
+    proposal_dossiers_delete(proposal_ids=disposed.values_list("proposal_id", flat=True))
 
 
 def _raw_delete(queryset: QuerySet[Any]) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import transaction
 
+from intake.models import ProposalVersion
+from intake.services.documents import version_dossiers_print
 from intake.services.search import proposal_search_refresh, proposals_search_sweep
 from registry import sweeps as registry_sweeps
 from workflow import claim_sweeps, project_sweeps, retention, service_health, sweeps
@@ -88,3 +90,16 @@ def start_closing_due_projects() -> int:
 def escalate_licence_requests() -> int:
     """Tell IP managers, once a day, of the licence requests waiting too long for an answer."""
     return registry_sweeps.licence_requests_escalate()
+
+
+@shared_task
+def print_version_dossiers(proposal_id: int, number: int) -> int:
+    """Print and store a newly submitted version's dossier in each language (none if the version is gone)."""
+    version = (
+        ProposalVersion.objects.select_related("proposal__call__program", "submitted_by")
+        .filter(proposal_id=proposal_id, number=number, proposal__disposed_at__isnull=True)
+        .first()
+    )
+    if version is None:
+        return 0
+    return version_dossiers_print(version=version)

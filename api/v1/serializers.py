@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, assert_never
 
 from django.db import models
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Organization
-from assessment.models import Assignment
+from assessment.models import Assignment, Review
 from intake.models import (
     Answer,
     Attachment,
@@ -23,8 +25,11 @@ from intake.models import (
     ProposalVersion,
     Stage,
 )
-from projects.models import Claim, Project
+from intake.states import ProposalState
+from projects.models import Claim, Project, Report
 from registry.models import IPAsset
+from workflow.actions import ACTION, Field, Kind
+from workflow.forms import ACTION_FORMS
 
 
 def utc(value: datetime | None) -> str | None:
@@ -269,17 +274,24 @@ class AssignmentSerializer(ModelSerializer):
     proposal_title = serializers.CharField(source="proposal.title", read_only=True)
     call = serializers.IntegerField(source="proposal.call_id", read_only=True)
     review_state = serializers.SerializerMethodField()
+    review_updated_at = serializers.SerializerMethodField(
+        help_text=_("When the review was last saved: send it back with the next save (none before the first).")
+    )
 
     class Meta:
         model = Assignment
         fields = [
             "id", "proposal", "proposal_title", "call", "assessor", "state", "due_at", "no_conflict_declared_at",
-            "responded_at", "created_at", "review_state",
+            "responded_at", "created_at", "review_state", "review_updated_at",
         ]  # fmt: skip
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_review_state(self, assignment: Assignment) -> str | None:
         return getattr(assignment, "review_state", None)
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_review_updated_at(self, assignment: Assignment) -> str | None:
+        return utc(getattr(assignment, "review_updated_at", None))
 
 
 class AssetSerializer(ModelSerializer):
@@ -290,3 +302,188 @@ class AssetSerializer(ModelSerializer):
             "listing", "jurisdiction", "legal_status", "filed_on", "granted_on", "expires_on", "keywords", "sectors",
             "exclusive",
         ]  # fmt: skip
+
+
+class ReportSerializer(ModelSerializer):
+    """A funded project's progress (or final) report, as the project's page shows it to its readers."""
+
+    class Meta:
+        model = Report
+        fields = [
+            "id", "project", "period", "starts_on", "ends_on", "final", "state", "staff_message", "milestones",
+            "risks", "jobs_created", "jobs_maintained", "jobs_women", "jobs_underrepresented", "revenue",
+            "follow_on_investment", "smes_scaled", "new_products", "participants", "answers", "questions",
+            "submitted_at", "decided_at", "created_at", "updated_at",
+        ]  # fmt: skip
+
+
+# --- A call's results at a stage (staff) ----------------------------------------------------------
+# Read from ``assessment.services.results.call_results`` as plain values: the shapes below say them.
+
+
+class ResultCriterionSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    position = serializers.IntegerField()
+    name_en = serializers.CharField()
+    name_fr = serializers.CharField()
+    weight = serializers.DecimalField(max_digits=6, decimal_places=2)
+    scale_min = serializers.IntegerField()
+    scale_max = serializers.IntegerField()
+
+
+class ResultRubricSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    assessors_per_proposal = serializers.IntegerField()
+    pass_threshold = serializers.DecimalField(max_digits=5, decimal_places=2)
+
+
+class ResultProposalSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    state = serializers.ChoiceField(choices=ProposalState.choices)
+
+
+class CriterionMeanSerializer(serializers.Serializer[Any]):
+    criterion = serializers.IntegerField()
+    mean = serializers.FloatField(allow_null=True)
+
+
+class CalibrationSerializer(serializers.Serializer[Any]):
+    calibrated = serializers.FloatField(allow_null=True)
+    low = serializers.FloatField(allow_null=True)
+    high = serializers.FloatField(allow_null=True)
+    kept_raw_because = serializers.CharField(allow_blank=True)
+    chance = serializers.FloatField(allow_null=True)
+
+
+class ResultRowSerializer(serializers.Serializer[Any]):
+    """One proposal's line of the ranking: the results page's, from the stored standing and the page's scores."""
+
+    rank = serializers.IntegerField(allow_null=True, help_text=_("Its place among the scored; none while unscored."))
+    proposal = ResultProposalSerializer()
+    total = serializers.FloatField(allow_null=True, help_text=_("The weighted total out of 100 of complete reviews."))
+    spread = serializers.FloatField(allow_null=True)
+    passed = serializers.BooleanField(allow_null=True, help_text=_("Whether the total reaches the pass threshold."))
+    reviews_submitted = serializers.IntegerField()
+    reviews_required = serializers.IntegerField()
+    outliers = serializers.ListField(child=serializers.CharField(), help_text=_("The assessors flagged as outliers."))
+    criteria = CriterionMeanSerializer(many=True)
+    calibration = CalibrationSerializer(allow_null=True)
+
+
+class ResultsPageSerializer(serializers.Serializer[Any]):
+    """A page of a call's ranking at one stage, with the rubric and its criteria."""
+
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    stage = serializers.CharField()
+    rubric = ResultRubricSerializer(allow_null=True)
+    criteria = ResultCriterionSerializer(many=True)
+    results = ResultRowSerializer(many=True)
+
+
+# --- The actions that move a proposal -----------------------------------------------------------------
+
+
+def _say_of(field: Field, takers: list[str]) -> str:
+    taken = gettext("Taken by: %(actions)s.") % {"actions": ", ".join(takers)}
+    # One action's field is named by its label; a field several take is labelled differently by each.
+    return f"{field.label}. {taken}" if len(takers) == 1 else taken
+
+
+#: The description of an action's field, in the language of the request that reads the schema.
+_said_of = lazy(_say_of, str)
+
+
+def _action_field(field: Field, takers: list[str]) -> serializers.Field[Any, Any, Any, Any]:
+    """Describe one field of the actions (its kind's JSON) for the schema; the action's own form checks it."""
+    common: dict[str, Any] = {"required": False, "help_text": _said_of(field, takers)}
+    match field.kind:
+        case Kind.TEXT:
+            return serializers.CharField(allow_blank=True, **common)
+        case Kind.LOCAL_DATETIME:
+            return serializers.DateTimeField(**common)
+        case Kind.AMOUNT:
+            return serializers.DecimalField(max_digits=14, decimal_places=2, **common)
+        case Kind.MEETING:
+            return serializers.IntegerField(**common)
+        case _:
+            assert_never(field.kind)
+
+
+def _action_fields() -> dict[str, serializers.Field[Any, Any, Any, Any]]:
+    """Return one schema field per field any action takes, saying which actions take it."""
+    takers: dict[str, list[str]] = {}
+    first: dict[str, Field] = {}
+    for name in ACTION_FORMS:
+        for field in ACTION[name].fields:
+            takers.setdefault(field.name, []).append(name)
+            first.setdefault(field.name, field)
+    return {name: _action_field(field, takers[name]) for name, field in first.items()}
+
+
+#: The names of the actions a person performs over the API: every one with a form on the pages.
+ACTION_NAMES = sorted(ACTION_FORMS)
+
+ProposalActionSerializer = type(
+    "ProposalActionSerializer",
+    (ActionSerializer,),
+    {
+        "__doc__": (
+            "What an action takes: the state the caller saw (a changed one answers 409) and the action's own "
+            "fields (each action reads only its own; its form on the pages checks them)."
+        ),
+        "__module__": __name__,
+        **_action_fields(),
+    },
+)
+
+
+# --- An assessor's review ---------------------------------------------------------------------------
+
+
+class ScoreSerializer(serializers.Serializer[Any]):
+    criterion = serializers.IntegerField(help_text=_("The criterion's id (the call's results name them)."))
+    value = serializers.IntegerField(
+        required=False, allow_null=True, default=None, help_text=_("On the criterion's scale.")
+    )
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ReviewWriteSerializer(serializers.Serializer[Any]):
+    """What the assessor writes: a score and comment per criterion and the overall fields, as the review page."""
+
+    scores = ScoreSerializer(many=True, required=False, default=list)
+    recommendation = serializers.CharField(required=False, allow_blank=True, default="")
+    confidence = serializers.CharField(required=False, allow_blank=True, default="")
+    overall_comment = serializers.CharField(required=False, allow_blank=True, default="")
+    submit = serializers.BooleanField(
+        required=False, default=True, help_text=_("Submit it (true), or save it as a draft (false).")
+    )
+    expected_updated_at = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_(
+            "The review's review_updated_at as read (none before the first save): a review saved since answers 409."
+        ),
+    )
+
+
+class ReviewSerializer(ModelSerializer):
+    scores = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Review
+        fields = [
+            "id", "assignment", "state", "recommendation", "confidence", "overall_comment", "submitted_at",
+            "updated_at", "scores",
+        ]  # fmt: skip
+
+    @extend_schema_field(ScoreSerializer(many=True))
+    def get_scores(self, review: Review) -> list[dict[str, Any]]:
+        return [
+            {"criterion": score.criterion_id, "value": score.value, "comment": score.comment}
+            for score in sorted(review.scores.all(), key=lambda score: (score.criterion.position, score.criterion_id))
+        ]

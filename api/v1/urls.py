@@ -15,6 +15,7 @@ router.register("proposals", views.ProposalViewSet, basename="proposal")
 router.register("decisions", views.DecisionViewSet, basename="decision")
 router.register("projects", views.ProjectViewSet, basename="project")
 router.register("claims", views.ClaimViewSet, basename="claim")
+router.register("reports", views.ReportViewSet, basename="report")
 router.register("assignments", views.AssignmentViewSet, basename="assignment")
 router.register("assets", views.AssetViewSet, basename="asset")
 

@@ -8,22 +8,26 @@ writes go through the same use cases and workflow actions, whose refusals
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, cast
 
 from django.db.models import F, Prefetch, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from accounts.choices import Role
 from accounts.models import User
 from api.v1 import serializers as api
 from api.v1.authentication import BearerTokenAuthentication
@@ -31,15 +35,27 @@ from api.v1.exceptions import api_exception_handler
 from api.v1.pagination import Pages
 from api.v1.permissions import SignedIn, TokenScope
 from api.v1.throttling import ApiRateThrottle
+from assessment.choices import AssignmentState
+from assessment.forms.reviews import ReviewForm
+from assessment.models import Review
+from assessment.services import reviews as review_services
+from assessment.services.results import CallResults, call_results, results_stages
 from board.models import AgendaItem
 from intake import selectors as intake_selectors
 from intake import services as intake_services
+from intake.choices import VersionKind
 from intake.models import Call, ConsortiumMember, Program, Proposal
-from intake.states import ProposalState
+from intake.states import PROJECT_STATES, ProposalState
+from projects.models import ClaimState, ReportState
 from records.search_text import query_words
 from registry import access as registry_access
+from registry.choices import AssetCategory, AssetState, AssetType, Listing
 from workflow import access
+from workflow import reviews as review_actions
+from workflow.actions import Kind
+from workflow.actions.base import proposal_action_precheck
 from workflow.actions.screening import proposal_submit_application, proposal_submit_loi
+from workflow.forms import ACTION_FORMS, LOCAL_INPUT_FORMAT, ActionForm
 from workflow.search import proposals_with_words
 
 
@@ -61,6 +77,10 @@ class ApiViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
         return cast(User, self.request.user)
 
 
+#: The largest key a row may have (a signed 64-bit integer).
+LARGEST_ID = 2**63 - 1
+
+
 def _date_param(request: Request, name: str) -> datetime | None:
     raw = request.query_params.get(name)
     if not raw:
@@ -72,13 +92,46 @@ def _date_param(request: Request, name: str) -> datetime | None:
     return cast(datetime, value)
 
 
+def _day_param(request: Request, name: str) -> date | None:
+    raw = request.query_params.get(name)
+    if not raw:
+        return None
+    try:
+        value = serializers.DateField().to_internal_value(raw)
+    except ValidationError as error:
+        raise ValidationError({name: error.detail}) from None
+    return cast(date, value)
+
+
 def _int_param(request: Request, name: str) -> int | None:
     raw = request.query_params.get(name)
     if not raw:
         return None
     if not (raw.isascii() and raw.isdigit()):
         raise ValidationError({name: [_("Give a whole number.")]})
-    return int(raw)
+    value = int(raw)
+    if value > LARGEST_ID:  # no row has it, and the database would refuse to compare with it
+        raise ValidationError({name: [_("Give a whole number no greater than %(max)s.") % {"max": LARGEST_ID}]})
+    return value
+
+
+def _choice_param(request: Request, name: str, choices: Any) -> str | None:
+    """Return ``?name=`` if it is one of ``choices`` (a ``TextChoices``' values), None if not given; else 400."""
+    raw = request.query_params.get(name)
+    if not raw:
+        return None
+    if raw not in choices:
+        raise ValidationError({name: [_("Unknown value: %(value)s.") % {"value": raw}]})
+    return raw
+
+
+def _bool_param(request: Request, name: str) -> bool | None:
+    raw = request.query_params.get(name)
+    if not raw:
+        return None
+    if raw not in ("true", "false"):
+        raise ValidationError({name: [_("Give true or false.")]})
+    return raw == "true"
 
 
 def _ordered(queryset: QuerySet[Any], request: Request, allowed: tuple[str, ...], default: str) -> QuerySet[Any]:
@@ -143,6 +196,104 @@ class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PublicViewSe
 
     def get_object(self) -> Call:
         return intake_selectors.call_public(pk=int(self.kwargs["pk"]))
+
+    @extend_schema(
+        summary=_("Read a page of the call's results at a stage: its proposals ranked by weighted total (staff)"),
+        parameters=[
+            OpenApiParameter(
+                "stage", str, description=_("The assessed stage (its kind); the full application when not given.")
+            ),
+            OpenApiParameter("page", int, description=_("The page, from 1.")),
+            OpenApiParameter("page_size", int, description=_("Rows a page: 25 when not given, at most 100.")),
+        ],
+        responses={
+            200: api.ResultsPageSerializer,
+            400: OpenApiResponse(description=_("The stage is not one of the call's assessed stages.")),
+            403: OpenApiResponse(description=_("Only program staff read results.")),
+            404: OpenApiResponse(description=_("No call of a program you are staff of has this id.")),
+        },
+    )
+    @action(detail=True, methods=["get"], permission_classes=[SignedIn, TokenScope])
+    def results(self, request: Request, pk: str) -> Response:
+        """The results page's ranking (``assessment.services.results.call_results``), a page at a time.
+
+        The order is the ranking's (highest stored standing first, ties by title), the page's own:
+        no other order is offered, so the rank a row carries is its place in the ranking.
+        """
+        if not self.person.has_role(Role.STAFF):
+            raise PermissionDenied(_("Only program staff read the results of a call."))
+        call = intake_selectors.call_for_staff(user=self.person, pk=int(pk))
+        stages = dict(results_stages(call=call))
+        stage = request.query_params.get("stage") or VersionKind.APPLICATION
+        if stage not in stages:
+            raise ValidationError(
+                {"stage": [_("This call's results are at: %(stages)s.") % {"stages": ", ".join(stages)}]}
+            )
+        pages = Pages()
+        per_page = pages.get_page_size(request) or pages.page_size
+        results = call_results(call=call, stage=stage, page_number=request.query_params.get("page"), per_page=per_page)
+        return Response(api.ResultsPageSerializer(results_page(results, request=request)).data)
+
+
+def results_page(results: CallResults, *, request: Request) -> dict[str, Any]:
+    """Say a page of ``results`` as the API's pages say theirs: the count, the links around it, its rows."""
+    page = results.page
+    url = request.build_absolute_uri()
+
+    def link(number: int | None) -> str | None:
+        if number is None:
+            return None
+        return remove_query_param(url, "page") if number == 1 else replace_query_param(url, "page", number)
+
+    rubric = results.rubric
+    return {
+        "count": page.paginator.count if page is not None else 0,
+        "next": link(page.next_page_number() if page is not None and page.has_next() else None),
+        "previous": link(page.previous_page_number() if page is not None and page.has_previous() else None),
+        "stage": results.stage,
+        "rubric": None
+        if rubric is None
+        else {
+            "id": rubric.pk,
+            "assessors_per_proposal": rubric.assessors_per_proposal,
+            "pass_threshold": rubric.pass_threshold,
+        },
+        "criteria": [
+            {
+                "id": criterion.pk,
+                "position": criterion.position,
+                "name_en": criterion.name_en,
+                "name_fr": criterion.name_fr,
+                "weight": criterion.weight,
+                "scale_min": criterion.scale_min,
+                "scale_max": criterion.scale_max,
+            }
+            for criterion in results.criteria
+        ],
+        "results": [
+            {
+                "rank": row.rank,
+                "proposal": {"id": row.proposal.pk, "title": row.proposal.title, "state": row.proposal.state},
+                "total": row.scores.total,
+                "spread": row.scores.spread,
+                "passed": row.passed,
+                "reviews_submitted": row.submitted,
+                "reviews_required": row.required,
+                "outliers": row.outlier_names,
+                "criteria": [{"criterion": criterion.pk, "mean": mean} for criterion, mean in row.criterion_means],
+                "calibration": None
+                if row.calibration is None
+                else {
+                    "calibrated": row.calibration.calibrated,
+                    "low": row.calibration.low,
+                    "high": row.calibration.high,
+                    "kept_raw_because": row.calibration.fallback,
+                    "chance": row.calibration.chance,
+                },
+            }
+            for row in results.rows
+        ],
+    }
 
 
 # --- Proposals ---------------------------------------------------------------------------------------
@@ -285,6 +436,73 @@ class ProposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
         perform(proposal=proposal, by=self.person, expected_state=form.validated_data["expected_state"] or None)
         return self._read(proposal.pk)
 
+    @extend_schema(
+        summary=_("Perform an action on the proposal, as its page does (request changes, start the assessment...)"),
+        description=_(
+            "The same actions as the pages, by their names: the applicant's (submit_loi, submit_application, "
+            "withdraw) and staff's and the board's (invite, request_changes, start_assessment, approve, decline...). "
+            "Each takes its own fields; a date and time is ISO 8601 (with its offset; UTC without one)."
+        ),
+        parameters=[
+            OpenApiParameter(
+                "name", str, OpenApiParameter.PATH, enum=api.ACTION_NAMES, description=_("The action's name.")
+            )
+        ],
+        request=api.ProposalActionSerializer,
+        responses={
+            200: api.ProposalDetailSerializer,
+            400: OpenApiResponse(description=_("A field is missing or wrong: errors by field.")),
+            403: OpenApiResponse(description=_("Not yours to do, with the reason; or a read token.")),
+            404: OpenApiResponse(description=_("No proposal you may read has this id, or no action this name.")),
+            409: OpenApiResponse(description=_("It moved on since you read it, or a condition is not met.")),
+        },
+    )
+    @action(detail=True, methods=["post"], url_path="actions/<str:name>", url_name="act")
+    def act(self, request: Request, pk: str, name: str) -> Response:
+        """Read the action's fields through its form on the pages, then perform it through its one function."""
+        form_class = ACTION_FORMS.get(name)
+        if form_class is None:
+            raise Http404
+        fetch = access.proposal_for_user if form_class.by_applicant else access.proposal_to_act_on
+        proposal = fetch(user=self.person, pk=int(pk))
+        sent = request.data if isinstance(request.data, dict) else {}
+        expected = str(sent.get("expected_state") or "") or None
+        # Nobody is told to correct the fields of an action that is no longer theirs.
+        proposal_action_precheck(proposal=proposal, action=name, by=self.person, expected_state=expected)
+        form = form_class(_form_data(form_class, proposal, sent, expected), proposal=proposal)
+        if not form.is_valid():
+            raise ValidationError(
+                {
+                    ("non_field_errors" if field == "__all__" else field): [str(message) for message in messages]
+                    for field, messages in form.errors.items()
+                }
+            )
+        arguments = form.arguments()
+        if form_class.declared.transition:
+            arguments["expected_state"] = form.cleaned_data["expected_state"]
+        form_class.declared.perform(proposal=proposal, by=self.person, **arguments)
+        return self._read(proposal.pk)
+
+
+def _form_data(
+    form_class: type[ActionForm], proposal: Proposal, sent: dict[str, Any], expected: str | None
+) -> dict[str, str]:
+    """Return the API's JSON as the action's form on the pages reads it: prefixed, times as the call's wall clock."""
+    prefix = form_class.declared.name
+    data = {f"{prefix}-expected_state": expected or proposal.state}
+    for field in form_class.declared.fields:
+        value = sent.get(field.name)
+        if value is None or value == "":
+            continue
+        if field.kind == Kind.LOCAL_DATETIME:
+            try:
+                moment = cast(datetime, serializers.DateTimeField().to_internal_value(value))
+            except ValidationError as error:
+                raise ValidationError({field.name: error.detail}) from None
+            value = timezone.localtime(moment, proposal.call.zone).strftime(LOCAL_INPUT_FORMAT)
+        data[f"{prefix}-{field.name}"] = str(value)
+    return data
+
 
 # --- The board's decisions ----------------------------------------------------------------------------
 
@@ -315,11 +533,28 @@ class DecisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
         return decisions.order_by("call_id", "pk")
 
 
-# --- Funded projects, their claims ------------------------------------------------------------------
+# --- Funded projects, their claims and reports --------------------------------------------------------
+
+PROJECT_ORDERING = ("opened_at", "started_on", "amount", "id")
 
 
 @extend_schema_view(
-    list=extend_schema(summary=_("List the funded projects you may read")),
+    list=extend_schema(
+        summary=_("List the funded projects you may read"),
+        parameters=[
+            OpenApiParameter("call", int, description=_("Only the projects of this call.")),
+            OpenApiParameter("program", int, description=_("Only the projects of this program.")),
+            OpenApiParameter(
+                "state",
+                str,
+                enum=sorted(str(state) for state in PROJECT_STATES),
+                description=_("Only the projects in this state."),
+            ),
+            OpenApiParameter("started_after", OpenApiTypes.DATE, description=_("Started on or after this day.")),
+            OpenApiParameter("started_before", OpenApiTypes.DATE, description=_("Started before this day.")),
+            _ordering_param(PROJECT_ORDERING),
+        ],
+    ),
     retrieve=extend_schema(summary=_("Read a funded project")),
 )
 class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
@@ -328,13 +563,42 @@ class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
     serializer_class = api.ProjectSerializer
 
     def get_queryset(self) -> QuerySet[Any]:
-        return access.projects_visible_to(user=self.person).order_by("-opened_at", "pk")
+        projects = access.projects_visible_to(user=self.person)
+        if self.action != "list":
+            return projects
+        call = _int_param(self.request, "call")
+        if call is not None:
+            projects = projects.filter(proposal__call_id=call)
+        program = _int_param(self.request, "program")
+        if program is not None:
+            projects = projects.filter(proposal__call__program_id=program)
+        state = _choice_param(self.request, "state", PROJECT_STATES)
+        if state is not None:
+            projects = projects.filter(proposal__state=state)
+        after = _day_param(self.request, "started_after")
+        if after is not None:
+            projects = projects.filter(started_on__gte=after)
+        before = _day_param(self.request, "started_before")
+        if before is not None:
+            projects = projects.filter(started_on__lt=before)
+        return _ordered(projects, self.request, PROJECT_ORDERING, "-opened_at")
+
+
+CLAIM_ORDERING = ("created_at", "submitted_at", "decided_at", "period", "id")
 
 
 @extend_schema_view(
     list=extend_schema(
         summary=_("List the claims you may read"),
-        parameters=[OpenApiParameter("project", int, description=_("Only the claims of this project."))],
+        parameters=[
+            OpenApiParameter("project", int, description=_("Only the claims of this project.")),
+            OpenApiParameter("call", int, description=_("Only the claims of this call's projects.")),
+            OpenApiParameter("state", str, enum=ClaimState.values, description=_("Only the claims in this state.")),
+            OpenApiParameter("final", bool, description=_("Only the final claims (true) or the others (false).")),
+            OpenApiParameter("submitted_after", OpenApiTypes.DATETIME, description=_("Submitted at or after.")),
+            OpenApiParameter("submitted_before", OpenApiTypes.DATETIME, description=_("Submitted before.")),
+            _ordering_param(CLAIM_ORDERING),
+        ],
     ),
     retrieve=extend_schema(summary=_("Read a claim")),
 )
@@ -345,17 +609,94 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
 
     def get_queryset(self) -> QuerySet[Any]:
         claims = access.claims_visible_to(user=self.person)
+        if self.action != "list":
+            return claims
         project = _int_param(self.request, "project")
         if project is not None:
             claims = claims.filter(project_id=project)
-        return claims.order_by("-created_at", "pk")
+        call = _int_param(self.request, "call")
+        if call is not None:
+            claims = claims.filter(project__proposal__call_id=call)
+        state = _choice_param(self.request, "state", ClaimState.values)
+        if state is not None:
+            claims = claims.filter(state=state)
+        final = _bool_param(self.request, "final")
+        if final is not None:
+            claims = claims.filter(final=final)
+        after = _date_param(self.request, "submitted_after")
+        if after is not None:
+            claims = claims.filter(submitted_at__gte=after)
+        before = _date_param(self.request, "submitted_before")
+        if before is not None:
+            claims = claims.filter(submitted_at__lt=before)
+        return _ordered(claims, self.request, CLAIM_ORDERING, "-created_at")
+
+
+REPORT_ORDERING = ("period", "ends_on", "submitted_at", "updated_at", "id")
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary=_("List the projects' reports you may read"),
+        parameters=[
+            OpenApiParameter("project", int, description=_("Only the reports of this project.")),
+            OpenApiParameter("call", int, description=_("Only the reports of this call's projects.")),
+            OpenApiParameter("state", str, enum=ReportState.values, description=_("Only the reports in this state.")),
+            OpenApiParameter("final", bool, description=_("Only the final reports (true) or the others (false).")),
+            OpenApiParameter("submitted_after", OpenApiTypes.DATETIME, description=_("Submitted at or after.")),
+            OpenApiParameter("submitted_before", OpenApiTypes.DATETIME, description=_("Submitted before.")),
+            _ordering_param(REPORT_ORDERING),
+        ],
+    ),
+    retrieve=extend_schema(summary=_("Read a project's report")),
+)
+class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    """The reports of the projects a person reads (``workflow.access.reports_visible_to``), as the project's page."""
+
+    serializer_class = api.ReportSerializer
+
+    def get_queryset(self) -> QuerySet[Any]:
+        reports = access.reports_visible_to(user=self.person).select_related(None)
+        if self.action != "list":
+            return reports
+        project = _int_param(self.request, "project")
+        if project is not None:
+            reports = reports.filter(project_id=project)
+        call = _int_param(self.request, "call")
+        if call is not None:
+            reports = reports.filter(project__proposal__call_id=call)
+        state = _choice_param(self.request, "state", ReportState.values)
+        if state is not None:
+            reports = reports.filter(state=state)
+        final = _bool_param(self.request, "final")
+        if final is not None:
+            reports = reports.filter(final=final)
+        after = _date_param(self.request, "submitted_after")
+        if after is not None:
+            reports = reports.filter(submitted_at__gte=after)
+        before = _date_param(self.request, "submitted_before")
+        if before is not None:
+            reports = reports.filter(submitted_at__lt=before)
+        return _ordered(reports, self.request, REPORT_ORDERING, "-id")
 
 
 # --- Assessment ------------------------------------------------------------------------------------
 
+ASSIGNMENT_ORDERING = ("due_at", "created_at", "id")
+
 
 @extend_schema_view(
-    list=extend_schema(summary=_("List the assessment assignments you may read")),
+    list=extend_schema(
+        summary=_("List the assessment assignments you may read"),
+        parameters=[
+            OpenApiParameter("call", int, description=_("Only the assignments of this call's proposals.")),
+            OpenApiParameter("proposal", int, description=_("Only the assignments of this proposal.")),
+            OpenApiParameter(
+                "state", str, enum=AssignmentState.values, description=_("Only the assignments in this state.")
+            ),
+            _ordering_param(ASSIGNMENT_ORDERING),
+        ],
+    ),
     retrieve=extend_schema(summary=_("Read an assessment assignment")),
 )
 class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
@@ -364,18 +705,97 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
     serializer_class = api.AssignmentSerializer
 
     def get_queryset(self) -> QuerySet[Any]:
-        return (
-            access.assignments_visible_to(user=self.person)
-            .annotate(review_state=F("review__state"))
-            .order_by("due_at", "pk")
+        assignments = access.assignments_visible_to(user=self.person).annotate(
+            review_state=F("review__state"), review_updated_at=F("review__updated_at")
         )
+        if self.action != "list":
+            return assignments
+        call = _int_param(self.request, "call")
+        if call is not None:
+            assignments = assignments.filter(proposal__call_id=call)
+        proposal = _int_param(self.request, "proposal")
+        if proposal is not None:
+            assignments = assignments.filter(proposal_id=proposal)
+        state = _choice_param(self.request, "state", AssignmentState.values)
+        if state is not None:
+            assignments = assignments.filter(state=state)
+        return _ordered(assignments, self.request, ASSIGNMENT_ORDERING, "due_at")
+
+    @extend_schema(
+        summary=_("Save or submit your review of the assignment's proposal, as the review page does"),
+        request=api.ReviewWriteSerializer,
+        responses={
+            200: api.ReviewSerializer,
+            400: OpenApiResponse(
+                description=_("A field is wrong, or a submitted review lacks something (saved as a draft): by field.")
+            ),
+            403: OpenApiResponse(description=_("Only assessors write reviews; a read token may not write.")),
+            404: OpenApiResponse(description=_("No assignment of yours, accepted and free of conflict, has this id.")),
+            409: OpenApiResponse(description=_("The review was saved since you read it, or is already submitted.")),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def review(self, request: Request, pk: str) -> Response:
+        """Read the review through the review page's form; save it or submit it through the same use cases."""
+        if not self.person.has_role(Role.ASSESSOR):
+            raise PermissionDenied(_("Only assessors write reviews."))
+        page = review_services.review_page_for_assessor(user=self.person, pk=int(pk))
+        sent = api.ReviewWriteSerializer(data=request.data)
+        sent.is_valid(raise_exception=True)
+        fields = sent.validated_data
+        known = {criterion.pk for criterion in page.criteria}
+        unknown = sorted({score["criterion"] for score in fields["scores"]} - known)
+        if unknown:
+            said = _("Not a criterion of this review: %(ids)s.") % {"ids": ", ".join(map(str, unknown))}
+            raise ValidationError({"scores": [said]})
+        data: dict[str, Any] = {
+            "recommendation": fields["recommendation"],
+            "confidence": fields["confidence"],
+            "overall_comment": fields["overall_comment"],
+        }
+        for score in fields["scores"]:
+            value = score["value"]
+            data[f"score_{score['criterion']}"] = "" if value is None else str(value)
+            data[f"comment_{score['criterion']}"] = score["comment"]
+        form = ReviewForm(data, criteria=page.criteria, review=page.review, scores=page.scores)
+        if not form.is_valid():
+            raise ValidationError({name: [str(m) for m in messages] for name, messages in form.errors.items()})
+        service = review_actions.review_submit if fields["submit"] else review_services.review_save_draft
+        try:
+            review = service(
+                assignment=page.assignment,
+                by=self.person,
+                data=form.review_input(),
+                expected_updated_at=fields["expected_updated_at"],
+            )
+        except review_services.ReviewIncomplete as incomplete:
+            # The draft is saved: say what submitting still needs, by field.
+            errors = {name: [str(message)] for name, message in incomplete.errors.items()}
+            return Response({"detail": str(incomplete.message), "errors": errors}, status=status.HTTP_400_BAD_REQUEST)
+        saved = Review.objects.prefetch_related("scores__criterion").get(pk=review.pk)
+        return Response(api.ReviewSerializer(saved).data)
 
 
 # --- The IP registry ---------------------------------------------------------------------------------
 
 
+ASSET_ORDERING = ("created_at", "title_en", "title_fr", "filed_on", "granted_on", "expires_on", "id")
+
+
 @extend_schema_view(
-    list=extend_schema(summary=_("List the registry's IP assets you may read")),
+    list=extend_schema(
+        summary=_("List the registry's IP assets you may read"),
+        parameters=[
+            OpenApiParameter("program", int, description=_("Only the assets of this program.")),
+            OpenApiParameter("listing", str, enum=Listing.values, description=_("Only the assets of this listing.")),
+            OpenApiParameter("state", str, enum=AssetState.values, description=_("Only the assets in this state.")),
+            OpenApiParameter("asset_type", str, enum=AssetType.values, description=_("Only the assets of this type.")),
+            OpenApiParameter(
+                "category", str, enum=AssetCategory.values, description=_("Only background or foreground assets.")
+            ),
+            _ordering_param(ASSET_ORDERING),
+        ],
+    ),
     retrieve=extend_schema(summary=_("Read an IP asset")),
 )
 class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PublicViewSet):
@@ -384,4 +804,20 @@ class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PublicViewS
     serializer_class = api.AssetSerializer
 
     def get_queryset(self) -> QuerySet[Any]:
-        return registry_access.assets_visible_to(user=self.request.user).order_by("-pk")
+        # The serializer names the program by its id: nothing of the program is read.
+        assets = registry_access.assets_visible_to(user=self.request.user).select_related(None)
+        if self.action != "list":
+            return assets
+        program = _int_param(self.request, "program")
+        if program is not None:
+            assets = assets.filter(program_id=program)
+        for name, choices in (
+            ("listing", Listing.values),
+            ("state", AssetState.values),
+            ("asset_type", AssetType.values),
+            ("category", AssetCategory.values),
+        ):
+            value = _choice_param(self.request, name, choices)
+            if value is not None:
+                assets = assets.filter(**{name: value})
+        return _ordered(assets, self.request, ASSET_ORDERING, "-id")

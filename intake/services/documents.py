@@ -2,15 +2,24 @@
 
 Both are printed from what the version froze, through the templates of its page
 (``intake/_version_header.html``, ``intake/_version_sheet.html``), in the active language, and
-both print the version's SHA-256 (``versions.version_digest``). Nothing is stored: the version
-never changes, so printing it again gives the same document; the receipt attached to the
-confirmation email is printed when the email is sent, in its recipient's language.
+both print the version's SHA-256 (``versions.version_digest``). The version never changes, so
+printing it again gives the same document: the receipt (one page) is printed when asked for,
+and attached to the confirmation email in its recipient's language. The dossier (some 25 pages
+for a full application, seconds to lay out) is printed once in each language by the worker
+after the submission commits (``version_dossiers_print_on_commit``) and kept in storage under
+the proposal's folder (``records.pdf.stored_pdf``); a download that prints the same HTML reads
+that file. The retention's disposal deletes the folder (``proposal_dossiers_delete``).
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable
 from typing import Any
 
+from celery import current_app
+from django.conf import settings
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 
@@ -18,7 +27,9 @@ from intake.models import ProposalVersion
 from intake.services.versions import version_digest, version_sheet
 from records.events import Event
 from records.models import Notification
-from records.pdf import html_to_pdf
+from records.pdf import html_to_pdf, stored_pdf, stored_pdfs_delete
+
+logger = logging.getLogger(__name__)
 
 #: The events whose email carries the receipt of the version the submission froze.
 RECEIPT_EVENTS = frozenset({Event.LOI_SUBMITTED, Event.APPLICATION_SUBMITTED})
@@ -38,9 +49,51 @@ def _context(version: ProposalVersion) -> dict[str, Any]:
     }
 
 
+def dossier_folder(proposal_id: int) -> str:
+    """Return the storage folder of the dossiers printed for proposal ``proposal_id``."""
+    return f"dossiers/proposal-{proposal_id}"
+
+
 def version_dossier_pdf(*, version: ProposalVersion) -> bytes:
-    """Return ``version`` (fetched for its reader) as its dossier: everything it froze, as a tagged PDF."""
-    return html_to_pdf(html=render_to_string("intake/version_pdf.html", _context(version)))
+    """Return ``version`` (fetched for its reader) as its dossier: everything it froze, as a tagged PDF.
+
+    Read from storage when the worker printed the same document (the same version, language and
+    templates); printed and stored otherwise.
+    """
+    html = render_to_string("intake/version_pdf.html", _context(version))
+    return stored_pdf(html=html, folder=dossier_folder(version.proposal_id))
+
+
+def version_dossiers_print(*, version: ProposalVersion) -> int:
+    """Print ``version``'s dossier in each of the site's languages and store them; return how many were printed."""
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            version_dossier_pdf(version=version)
+    return len(settings.LANGUAGES)
+
+
+#: The task that prints a new version's dossiers (``workflow.tasks``), named: a service imports no task.
+PRINT_TASK = "workflow.tasks.print_version_dossiers"
+
+
+def version_dossiers_print_on_commit(*, proposal_id: int, number: int) -> None:
+    """Have the worker print the dossiers of version ``number`` of ``proposal_id`` once this transaction commits.
+
+    If the broker is down, the first download prints it (and stores it) instead.
+    """
+
+    def queue() -> None:
+        try:
+            current_app.send_task(PRINT_TASK, kwargs={"proposal_id": proposal_id, "number": number})
+        except Exception:  # A broker outage must not fail the submission: the first download prints it.
+            logger.exception("Could not queue the dossiers of proposal %s version %s.", proposal_id, number)
+
+    transaction.on_commit(queue, robust=True)
+
+
+def proposal_dossiers_delete(*, proposal_ids: Iterable[int]) -> int:
+    """Delete the stored dossiers of ``proposal_ids`` (their content is disposed of); return how many files."""
+    return sum(stored_pdfs_delete(folder=dossier_folder(pk)) for pk in proposal_ids)
 
 
 def version_receipt_pdf(*, version: ProposalVersion) -> bytes:

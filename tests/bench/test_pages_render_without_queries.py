@@ -73,8 +73,9 @@ def test_the_guard_catches_a_query_in_a_template(queries_while_rendering: list[s
 
 @pytest.mark.parametrize("name", PAGES)
 def test_page_renders_without_a_query(
-    name: str, queries_while_rendering: list[str], monkeypatch: pytest.MonkeyPatch, settings: Any
+    name: str, queries_while_rendering: list[str], monkeypatch: pytest.MonkeyPatch, settings: Any, media_root: Any
 ) -> None:
+    """Render each page of the bench; what a case stores (a printed dossier) goes to the test's own folder."""
     import bench.board
     import bench.ip_registry
 

@@ -9,13 +9,17 @@ from typing import Any
 import pytest
 from django.core import mail
 from django.core.cache import cache
+from django.core.files.storage import default_storage
 from django.urls import reverse
+from django.utils import translation
 
 from accounts.models import User
 from intake.choices import VersionKind
 from intake.models import ProposalVersion
+from intake.services import documents
 from intake.services.documents import version_receipt_pdf
 from intake.services.versions import proposal_version_freeze, version_digest
+from records import pdf
 from records.events import Channel, Event
 from records.models import Notification
 from records.tasks import send_notification_emails
@@ -23,6 +27,7 @@ from tests.conftest import client_for
 from tests.intake.test_versions import invited_application
 from tests.records.pdfs import assert_tagged, squeezed, text_of
 from workflow.actions import proposal_submit_application
+from workflow.tasks import print_version_dossiers
 
 pytestmark = pytest.mark.django_db
 
@@ -170,3 +175,66 @@ def test_version_digest_is_the_same_before_and_after_the_database(applicant: Use
     frozen = proposal_version_freeze(proposal=proposal, by=applicant, kind=VersionKind.APPLICATION)
 
     assert version_digest(data=ProposalVersion.objects.get(pk=frozen.pk).data) == version_digest(data=frozen.data)
+
+
+# --- The dossier printed once by the worker, then read from storage --------------------------------------
+
+
+def test_submission_queues_the_dossiers_print_after_commit(
+    applicant: User, django_capture_on_commit_callbacks: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sent: list[tuple[str, dict[str, Any]]] = []
+    monkeypatch.setattr(documents.current_app, "send_task", lambda name, kwargs: sent.append((name, kwargs)))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        version = submitted(applicant)
+
+    assert sent == [("workflow.tasks.print_version_dossiers", {"proposal_id": version.proposal_id, "number": 1})]
+
+
+def test_dossier_printed_by_the_worker_is_served_without_laying_out_again(
+    applicant: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    version = submitted(applicant)
+    printed = print_version_dossiers(proposal_id=version.proposal_id, number=version.number)
+    cache.clear()  # only the stored files remain
+    monkeypatch.setattr(pdf, "_lay_out", _refuse_to_lay_out)
+
+    english = _download(applicant, "intake:version_pdf", version)
+    applicant.preferred_language = "fr"
+    applicant.save(update_fields=["preferred_language"])
+    french = _download(applicant, "intake:version_pdf", version)
+
+    assert printed == 2
+    assert (english.status_code, french.status_code) == (200, 200)
+    assert squeezed("Shared digital twin") in squeezed(text_of(english.content))
+    assert english.content != french.content
+    assert len(default_storage.listdir(documents.dossier_folder(version.proposal_id))[1]) == 2
+
+
+def test_dossier_of_another_document_is_not_served_from_storage(applicant: User) -> None:
+    version = submitted(applicant)
+    with translation.override("en"):
+        first = documents.version_dossier_pdf(version=version)
+    ProposalVersion.objects.filter(pk=version.pk).update(data={**version.data, "title": "Another title"})
+    version.refresh_from_db()
+
+    with translation.override("en"):
+        second = documents.version_dossier_pdf(version=version)
+
+    assert first != second
+    assert squeezed("Another title") in squeezed(text_of(second))
+
+
+def test_dossiers_deleted_with_the_proposals_content(applicant: User) -> None:
+    version = submitted(applicant)
+    documents.version_dossiers_print(version=version)
+
+    deleted = documents.proposal_dossiers_delete(proposal_ids=[version.proposal_id, 999999])
+
+    assert deleted == 2
+    assert default_storage.listdir(documents.dossier_folder(version.proposal_id))[1] == []
+
+
+def _refuse_to_lay_out(**_kwargs: Any) -> bytes:
+    raise AssertionError("The stored dossier should have been served.")

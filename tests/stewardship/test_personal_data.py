@@ -43,6 +43,7 @@ from tests.factories import (
     OrganizationFactory,
     ProgramFactory,
     ProposalFactory,
+    ProposalVersionFactory,
     UserFactory,
 )
 
@@ -389,3 +390,19 @@ def test_export_holds_the_relay_conversations_the_person_takes_part_in_and_only_
     for mark in ("BRUNO-REPLY", "BRUNO-QUESTION", "CAROL-MESSAGE", "Not Alice's"):
         assert mark not in text
     assert not {key for t in relay for key in t if key in ("sender_id", "recipient_id", "replied_by_id")}
+
+
+def test_closing_deletes_the_stored_dossiers_that_name_the_person(media_root: Any) -> None:
+    from django.core.files.storage import default_storage
+
+    from intake.services.documents import dossier_folder
+
+    submitted = ProposalVersionFactory(proposal__state="withdrawn")
+    elsewhere = ProposalVersionFactory(proposal__state="withdrawn")
+    for version in (submitted, elsewhere):
+        default_storage.save(f"{dossier_folder(version.proposal_id)}/printed.pdf", ContentFile(b"%PDF"))
+
+    services.account_close(user=submitted.submitted_by)
+
+    assert default_storage.listdir(dossier_folder(submitted.proposal_id))[1] == []
+    assert default_storage.listdir(dossier_folder(elsewhere.proposal_id))[1] == ["printed.pdf"]

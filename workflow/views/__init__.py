@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -15,7 +15,6 @@ from accounts.errors import ActionForbidden, DomainError, StaleAction
 from accounts.models import User
 from accounts.selectors import join_requests_to_decide
 from assessment.services.results import proposal_results
-from board.selectors import board_facts
 from intake.choices import IntakeMode
 from intake.lifecycle import actions_for, unmet_conditions
 from intake.models import Proposal
@@ -23,9 +22,8 @@ from intake.selectors import call_for_staff, proposal_eligibility, proposal_stat
 from intake.services.call_lists import call_proposals_page, sort_columns, stage_choices
 from intake.services.overrides import overrides_record_lapses
 from intake.states import ProposalState
-from projects.selectors import project_facts
 from registry.selectors.ip_reviews import ip_review_of, ip_review_prefill
-from workflow.access import proposal_for_user, proposals_for_staff_or_board
+from workflow.access import proposal_for_staff_or_board, proposal_for_user, proposal_to_act_on
 from workflow.actions import history_details, history_text
 from workflow.actions.base import EXTEND_DEADLINE, ConditionsNotMet, proposal_action_precheck
 from workflow.forms import ACTION_FORMS, ActionForm
@@ -57,21 +55,6 @@ def staff_dashboard(request: AuthenticatedRequest) -> HttpResponse:
 def _require_staff_or_board(user: User) -> None:
     if not (user.has_role(Role.STAFF) or user.has_role(Role.BOARD_MEMBER)):
         raise PermissionDenied(_("This page is for program staff and board members."))
-
-
-def proposal_for_staff_or_board(*, user: User, pk: int) -> Proposal:
-    """Return the proposal ``pk`` if ``user`` may read it (404 otherwise), with the board's facts for a board member.
-
-    The lifecycle's approve and decline are the chair's, once a quorum has voted: only with
-    ``board_facts`` can the page offer them and the action endpoint refuse them with the
-    right reason. Staff who are not board members are never the chair, so their read goes
-    without the subqueries. Who reads a proposal here is ``workflow.access.proposals_for_staff_or_board``.
-    """
-    # The funded project's facts (its final report accepted...), so the page explains why Close waits.
-    proposals = proposals_for_staff_or_board(user=user).annotate(**project_facts())
-    if user.has_role(Role.BOARD_MEMBER):
-        proposals = proposals.annotate(**board_facts())
-    return get_object_or_404(proposals, pk=pk)
 
 
 def _available_forms(proposal: Proposal, user: User) -> list[type[ActionForm]]:
@@ -179,19 +162,13 @@ def proposal_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 
 def _proposal_to_act_on(*, user: User, pk: int) -> Proposal:
-    """Return the proposal ``pk`` for a staff's or the board's action (``proposal_for_staff_or_board``).
-
-    One that ``user`` reads otherwise (their own, as an applicant) answers 403, as any action
-    not theirs on a proposal they read; one they do not read answers 404.
-    """
+    """Return the proposal ``pk`` for a staff's or the board's action (``workflow.access.proposal_to_act_on``)."""
     try:
-        return proposal_for_staff_or_board(user=user, pk=pk)
-    except Http404:
-        proposal_for_user(user=user, pk=pk)
-        error = ActionForbidden(_("You may not do this to this proposal."))
+        return proposal_to_act_on(user=user, pk=pk)
+    except ActionForbidden as error:
         error.back_url = reverse("intake:proposal_detail", kwargs={"pk": pk})
         error.back_label = _("Back to the proposal")
-        raise error from None
+        raise
 
 
 def _page_url(pk: int, form_class: type[ActionForm]) -> str:
