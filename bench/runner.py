@@ -89,6 +89,7 @@ def cases_register() -> None:
     import bench.ip_registry  # registers the registry's search
     import bench.lifecycle  # registers the lifecycle cases
     import bench.outcomes  # registers a program's outcomes page
+    import bench.proposal_pages  # registers a proposal's staff page and a staff state change
     import bench.proposal_search  # registers the proposals' search
     import bench.questions  # registers the questions' case
     import bench.results  # noqa: F401 - registers staff's results of a call

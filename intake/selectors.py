@@ -271,8 +271,17 @@ def proposals_rules_prefetch(*, proposals: list[Proposal]) -> None:
             proposal.rules_applied, proposal.rules_applied_version, proposal.rules_applied_at = applied[proposal.pk]
 
 
+def proposal_versions_listed(*, proposal: Proposal) -> list[ProposalVersion]:
+    """Return ``proposal``'s submitted versions, oldest first, as their list shows them: without their documents."""
+    return list(
+        ProposalVersion.objects.filter(proposal_id=proposal.pk)
+        .order_by("number")
+        .only("pk", "proposal_id", "number", "kind", "submitted_at")
+    )
+
+
 def proposal_application(*, proposal: Proposal, stage: str) -> Application:
-    """Return what the applicant entered in ``proposal`` as the eligibility engine reads it (3 queries)."""
+    """Return what the applicant entered in ``proposal`` as the eligibility engine reads it (1 query, 3 at most)."""
     return proposal.eligibility_application(stage)
 
 
@@ -309,13 +318,22 @@ class OverrideRow:
         return self.status != REVOKED
 
 
-def proposal_eligibility(*, proposal: Proposal, found: list[Check] | None = None) -> list[EligibilityResult]:
-    """Return each eligibility check of ``proposal`` at its current stage, beside its overrides (5 queries).
+def eligibility_overrides_of(*, proposal: Proposal) -> list[EligibilityOverride]:
+    """Return every override of ``proposal``'s eligibility checks, oldest first, with who granted it (1 query)."""
+    return list(EligibilityOverride.objects.filter(proposal=proposal).select_related("by").order_by("at", "pk"))
+
+
+def proposal_eligibility(
+    *, proposal: Proposal, found: list[Check] | None = None, overrides: list[EligibilityOverride] | None = None
+) -> list[EligibilityResult]:
+    """Return each eligibility check of ``proposal`` at its current stage, beside its overrides (3 queries).
 
     Checked against the rules ``proposal_rules`` gives: a submitted proposal's frozen ones, not the call's later
-    ones. ``found`` is ``proposal.eligibility_checks()`` when the caller has it (then 1 query).
+    ones. ``found`` is ``proposal.eligibility_checks()`` and ``overrides`` is ``eligibility_overrides_of(proposal)``
+    when the caller has them (then no query).
     """
-    overrides = list(EligibilityOverride.objects.filter(proposal=proposal).select_related("by").order_by("at", "pk"))
+    if overrides is None:
+        overrides = eligibility_overrides_of(proposal=proposal)
     results = []
     for check in proposal.eligibility_checks() if found is None else found:
         own = [o for o in overrides if o.check_code == check.code and o.stage == check.stage and o.revoked_at is None]

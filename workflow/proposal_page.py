@@ -90,6 +90,7 @@ def applicant_proposal_page(
             ),
             "timeline": applicant_timeline(proposal),
             "eligibility": selectors.proposal_eligibility(proposal=proposal),
+            "versions": selectors.proposal_versions_listed(proposal=proposal),
         },
         status=status,
     )

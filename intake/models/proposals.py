@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
@@ -26,6 +27,9 @@ from intake.models.calls import Call
 from intake.models.programs import ProgramMembership
 from intake.models.rules_in_force import FrozenRules
 from intake.states import EDITABLE_STATES, FINAL_STATES, ProposalState
+
+#: No memo of the eligibility checks: the proposal is not within ``eligibility_read_once``.
+_NO_MEMO = object()
 
 
 def membership_day(*, editable: bool, submitted_at: datetime | None, zone: tzinfo) -> date:
@@ -275,7 +279,7 @@ class Proposal(ProposalLifecycle, LegalHold, FrozenRules):
         return tuple(name for name in self.APPLICATION_TEXTS if name not in unused)
 
     def eligibility_application(self, stage: str, rules: Rules | None = None) -> Application:
-        """Return what the applicant entered at ``stage`` as the eligibility engine reads it (3 queries at most).
+        """Return what the applicant entered at ``stage`` as the eligibility engine reads it (1 query, 3 at most).
 
         At the full application: the consortium with its costs and the attachments. At an earlier
         stage, what that stage states: its lead alone, contributing nothing yet, and the estimated
@@ -311,22 +315,14 @@ class Proposal(ProposalLifecycle, LegalHold, FrozenRules):
                 estimated_costs=self.estimated_total_cost, estimated_funding=self.estimated_funding_requested,
                 **extra,
             )  # fmt: skip
-        # Imported here, not at the top: these models point at Proposal, so their modules import this one.
-        from intake.models.attachments import Attachment
-        from intake.models.consortium import ConsortiumMember
+        # Imported here, not at the top: its models point at Proposal, so their modules import this one.
+        from intake.models.eligibility_inputs import eligibility_inputs
 
-        members = list(
-            ConsortiumMember.objects.filter(proposal=self)
-            .select_related("organization")
-            .prefetch_related("budget_lines", "roles")
-            .order_by("-is_lead", "created_at", "pk")
+        # The consortium with its costs, roles and memberships, and the attachments' types, in one query.
+        found = eligibility_inputs([self], days={self.pk: self.membership_day()})[self.pk]
+        return Application(
+            partners=found.partners, texts=texts, attachments=found.attachment_kinds, labels=labels, **extra
         )
-        holding = self.members_of_program(member.organization_id for member in members)
-        partners = tuple(member.as_partner(member=member.organization_id in holding) for member in members)
-        kinds = frozenset(
-            Attachment.objects.filter(proposal=self, removed_at__isnull=True).values_list("kind", flat=True)
-        )
-        return Application(partners=partners, texts=texts, attachments=kinds, labels=labels, **extra)
 
     def answers_failing(self, stage: str) -> list[str]:
         """Return the wording of each live question of ``stage`` whose answer that must hold it does not give."""
@@ -368,10 +364,35 @@ class Proposal(ProposalLifecycle, LegalHold, FrozenRules):
         return None if rate is None else ApprovedFee(rate=rate, amount=fee_on(self.approved_amount, rate))
 
     def eligibility_checks(self) -> list[Check]:
-        """Return every eligibility check of the proposal's current stage, passed or failed."""
+        """Return every eligibility check of the proposal's current stage, passed or failed.
+
+        Within ``eligibility_read_once`` they are read once for as long as the proposal's state,
+        stage, last submission and version count stay the same.
+        """
+        key = (self.state, self.stage_id, self.submitted_at, self.version_count)
+        memo = self.__dict__.get("_eligibility_memo", _NO_MEMO)
+        if memo is not _NO_MEMO and memo is not None and memo[0] == key:
+            return list(memo[1])
         stage = self.eligibility_stage()
         rules = self.eligibility_rules(stage)
-        return checks(self.eligibility_application(stage, rules), rules, stage=stage)
+        found = checks(self.eligibility_application(stage, rules), rules, stage=stage)
+        if memo is not _NO_MEMO:
+            self.__dict__["_eligibility_memo"] = (key, tuple(found))
+        return found
+
+    @contextmanager
+    def eligibility_read_once(self) -> Iterator[None]:
+        """Read the eligibility checks at most once while within (unless the proposal moves on meanwhile).
+
+        An action checks its guards under the row's lock, then django-fsm checks them again as it
+        transitions: without this, a guard that reads the checks (``eligible``, ``complete``) would read
+        the consortium, its costs and the attachments twice in one locked moment where they cannot change.
+        """
+        self.__dict__["_eligibility_memo"] = None
+        try:
+            yield
+        finally:
+            del self.__dict__["_eligibility_memo"]
 
     def required_reviews_missing(self) -> int:
         """Return how many of the required reviews of the proposal's current stage are not submitted yet.

@@ -10,39 +10,32 @@ of queries whatever its rows hold. Each row is checked against its own rules in 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
-from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db.models import (
-    BooleanField,
     Case,
-    CharField,
-    DateTimeField,
     DecimalField,
     F,
-    IntegerField,
     OuterRef,
     Q,
-    QuerySet,
     Subquery,
     Sum,
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce, Lower
+from django.db.models.functions import Coalesce, Lower
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from intake.choices import VersionKind
 from intake.completeness import texts_unused
-from intake.eligibility import ZERO, Application, Partner, Rules, verdicts
-from intake.models import Attachment, Call, ConsortiumMember, EligibilityOverride, Proposal
-from intake.models.proposals import membership_day
+from intake.eligibility import Application, Rules, verdicts
+from intake.models import Call, ConsortiumMember, Proposal
+from intake.models.eligibility_inputs import eligibility_inputs
 from intake.selectors import APPLICATION_TEXTS, proposals_rules_prefetch
 from intake.services.batches import batch_annotation, proposals_in_batch
-from intake.states import EDITABLE_STATES, ProposalState
+from intake.states import ProposalState
 
 PAGE_SIZE = 60
 
@@ -193,180 +186,24 @@ def call_proposals_page(
     return Listing(page=page, state=state, stage=stage, sort=sort, batch=batch)
 
 
-#: The columns of the eligibility inputs' query, the same in its three parts (an SQL UNION ALL).
-_INPUT_COLUMNS = (
-    "input_source", "input_proposal", "input_member", "input_created", "input_lead", "input_cash", "input_in_kind",
-    "input_funding", "input_name", "input_kind", "input_employees", "input_country", "input_province", "input_code",
-    "input_amount", "input_stage", "input_figure", "input_limit",
-)  # fmt: skip
-_MEMBER, _ATTACHMENT, _OVERRIDE, _ROLE, _MEMBERSHIP = 0, 1, 2, 3, 4
-
-
-def _input_part(queryset: QuerySet[Any], source: int, **given: Any) -> QuerySet[Any]:
-    """One part of the eligibility inputs' query: ``given`` columns, and typed NULLs for the rest.
-
-    The NULLs are cast: PostgreSQL would otherwise take a column of untyped NULLs for text.
-    """
-    money = DecimalField(max_digits=16, decimal_places=2)
-    types: dict[str, Any] = {
-        "input_member": IntegerField(), "input_created": DateTimeField(), "input_lead": BooleanField(),
-        "input_cash": money, "input_in_kind": money, "input_funding": money, "input_name": CharField(),
-        "input_kind": CharField(), "input_employees": IntegerField(), "input_country": CharField(),
-        "input_province": CharField(), "input_code": CharField(), "input_amount": money,
-        "input_stage": CharField(), "input_figure": CharField(), "input_limit": CharField(),
-    }  # fmt: skip
-    columns = {name: given.get(name, Cast(Value(None), output_field=field)) for name, field in types.items()}
-    proposal = given.get("input_proposal", F("proposal_id"))
-    return (
-        queryset.order_by()
-        .annotate(input_source=Value(source, output_field=IntegerField()), input_proposal=proposal, **columns)
-        .values_list(*_INPUT_COLUMNS)
-    )
-
-
-def _eligibility_inputs(ids: list[int]) -> QuerySet[Any]:
-    """Return one query of what the engine reads for the proposals ``ids``: ``_INPUT_COLUMNS`` rows.
-
-    A union of five parts: the consortium members with their organizations and budget lines
-    (a left join, one row per line), the current attachments' types, the overrides in force,
-    each with what it is bound to (check, stage, figure, limit), the consortium roles each member
-    takes (their slugs) and each member's memberships of the call's program (their first and last
-    days, with the proposal's state and last submission).
-    """
-    members = _input_part(
-        ConsortiumMember.objects.filter(proposal__in=ids),
-        _MEMBER,
-        input_member=F("pk"),
-        input_created=F("created_at"),
-        input_lead=F("is_lead"),
-        input_cash=F("cash_contribution"),
-        input_in_kind=F("in_kind_contribution"),
-        input_funding=F("funding_requested"),
-        input_name=F("organization__legal_name"),
-        input_kind=F("organization__kind"),
-        input_employees=F("organization__employee_count"),
-        input_country=F("organization__country"),
-        input_province=F("organization__province"),
-        input_code=F("budget_lines__category"),
-        input_amount=F("budget_lines__amount"),
-    )
-    attachments = _input_part(
-        Attachment.objects.filter(proposal__in=ids, removed_at__isnull=True), _ATTACHMENT, input_code=F("kind")
-    )
-    overrides = _input_part(
-        EligibilityOverride.objects.filter(proposal__in=ids, revoked_at__isnull=True, lapsed_at__isnull=True),
-        _OVERRIDE,
-        input_code=F("check_code"),
-        input_stage=F("stage"),
-        input_figure=Cast("figure", output_field=CharField()),
-        input_limit=Cast("limit", output_field=CharField()),
-    )
-    roles = _input_part(
-        ConsortiumMember.roles.through.objects.filter(consortiummember__proposal__in=ids),
-        _ROLE,
-        input_proposal=F("consortiummember__proposal_id"),
-        input_member=F("consortiummember_id"),
-        input_code=F("consortiumrole__slug"),
-    )
-    # Each member's memberships of its call's program, with what decides the day they are read on:
-    # the proposal's state and its last submission (``Proposal.membership_day``).
-    memberships = _input_part(
-        ConsortiumMember.objects.filter(
-            proposal__in=ids, organization__program_memberships__program=F("proposal__call__program")
-        ),
-        _MEMBERSHIP,
-        input_member=F("pk"),
-        input_created=F("proposal__submitted_at"),
-        input_stage=F("proposal__state"),
-        input_figure=Cast("organization__program_memberships__starts_on", output_field=CharField()),
-        input_limit=Cast("organization__program_memberships__ends_on", output_field=CharField()),
-    )
-    return members.union(attachments, overrides, roles, memberships, all=True)
-
-
 def prefetch_eligibility(rows: list[Proposal]) -> None:
     """Fetch what the engine reads for every row of the page, at once (2 queries, whatever the rows).
 
     Each proposal gets ``engine_partners`` (lead first, then in the order they joined; with the
     roles each takes and whether it is a member of the program on ``Proposal.membership_day``),
     ``attachment_kinds`` and ``override_bindings`` (what each override in force is bound to,
-    ``EligibilityOverride.binding``), and the rules frozen in its versions
-    (``intake.selectors.proposals_rules_prefetch``), so ``eligibility_rules`` reads no more.
-    Letters of intent are read too: skipping them would make the count depend on the rows.
+    ``EligibilityOverride.binding``), read by ``intake.models.eligibility_inputs``, and the rules
+    frozen in its versions (``intake.selectors.proposals_rules_prefetch``), so
+    ``eligibility_rules`` reads no more. Letters of intent are read too: skipping them would make
+    the count depend on the rows.
     """
     proposals_rules_prefetch(proposals=rows)
-    ids = [proposal.pk for proposal in rows]
-    kinds: dict[int, set[str]] = {pk: set() for pk in ids}
-    overridden: dict[int, set[tuple[str, str, str, str]]] = {pk: set() for pk in ids}
-    members: dict[int, tuple[tuple[Any, ...], dict[str, object], dict[str, Decimal]]] = {}
-    taken: dict[int, set[str]] = {}
-    holding: set[int] = set()
-    zones = {proposal.pk: proposal.call.zone for proposal in rows}
-    for (
-        source,
-        proposal_id,
-        pk,
-        created,
-        is_lead,
-        cash,
-        in_kind,
-        funding,
-        name,
-        kind,
-        employees,
-        country,
-        province,
-        code,
-        amount,
-        stage,
-        figure,
-        limit,
-    ) in _eligibility_inputs(ids):
-        if source == _ATTACHMENT:
-            kinds[proposal_id].add(code)
-        elif source == _OVERRIDE:
-            overridden[proposal_id].add((code, stage, figure or "", limit or ""))
-        elif source == _ROLE:
-            taken.setdefault(pk, set()).add(code)
-        elif source == _MEMBERSHIP:
-            day = membership_day(editable=stage in EDITABLE_STATES, submitted_at=created, zone=zones[proposal_id])
-            starts, ends = date.fromisoformat(str(figure)[:10]), limit and date.fromisoformat(str(limit)[:10])
-            if starts <= day and (not ends or day <= ends):
-                holding.add(pk)
-        else:
-            if pk not in members:
-                members[pk] = (
-                    (proposal_id, not is_lead, created, pk),
-                    {
-                        "name": name,
-                        "kind": kind,
-                        "employees": employees,
-                        "country": str(country),
-                        "province": province,
-                        "is_lead": is_lead,
-                        "cash": ZERO if cash is None else cash,
-                        "in_kind": ZERO if in_kind is None else in_kind,
-                        "funding_requested": funding,
-                    },
-                    {},
-                )
-            if code is not None:
-                members[pk][2][code] = amount
-    partners: dict[int, list[Partner]] = {pk: [] for pk in ids}
-    for (proposal_id, *order), fields, costs in sorted(members.values(), key=lambda member: member[0]):
-        pk = order[-1]
-        partners[proposal_id].append(
-            Partner(
-                **fields,  # type: ignore[arg-type]
-                costs=dict(sorted(costs.items())),
-                roles=frozenset(taken.get(pk, ())),
-                member=pk in holding,
-            )
-        )
+    inputs = eligibility_inputs(rows)
     for proposal in rows:
-        proposal.engine_partners = tuple(partners[proposal.pk])  # type: ignore[attr-defined]
-        proposal.attachment_kinds = frozenset(kinds[proposal.pk])  # type: ignore[attr-defined]
-        proposal.override_bindings = overridden[proposal.pk]  # type: ignore[attr-defined]
+        found = inputs[proposal.pk]
+        proposal.engine_partners = found.partners  # type: ignore[attr-defined]
+        proposal.attachment_kinds = found.attachment_kinds  # type: ignore[attr-defined]
+        proposal.override_bindings = found.override_bindings  # type: ignore[attr-defined]
 
 
 def _at_application_stage(proposal: Proposal) -> bool:

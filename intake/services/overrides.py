@@ -40,10 +40,13 @@ def _lapsing(
     ]
 
 
-def overrides_record_lapses(*, proposal: Proposal, found: Sequence[Check] | None = None) -> list[EligibilityOverride]:
+def overrides_record_lapses(
+    *, proposal: Proposal, found: Sequence[Check] | None = None, overrides: Sequence[EligibilityOverride] | None = None
+) -> list[EligibilityOverride]:
     """Record, and audit once, each override in force of ``proposal`` whose check's figure or limit changed.
 
-    ``found`` is the proposal's current checks (``Proposal.eligibility_checks()``) when the
+    ``found`` is the proposal's current checks (``Proposal.eligibility_checks()``) and
+    ``overrides`` all its overrides (``intake.selectors.eligibility_overrides_of``) when the
     caller has them. Only a proposal the applicant cannot edit has figures to hold an override
     to: while it is editable its draft may still change back, and ``eligibility_failures``
     compares the live figures without recording anything. Nothing is written when nothing
@@ -51,8 +54,10 @@ def overrides_record_lapses(*, proposal: Proposal, found: Sequence[Check] | None
     """
     if proposal.is_editable:
         return []
-    candidates = list(
-        EligibilityOverride.objects.filter(proposal=proposal, revoked_at__isnull=True, lapsed_at__isnull=True)
+    candidates = (
+        list(EligibilityOverride.objects.filter(proposal=proposal, revoked_at__isnull=True, lapsed_at__isnull=True))
+        if overrides is None
+        else [override for override in overrides if override.revoked_at is None and override.lapsed_at is None]
     )
     if not candidates:
         return []

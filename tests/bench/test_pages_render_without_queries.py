@@ -78,6 +78,7 @@ def test_page_renders_without_a_query(
     """Render each page of the bench; what a case stores (a printed dossier) goes to the test's own folder."""
     import bench.board
     import bench.ip_registry
+    import bench.proposal_pages
 
     settings.DEBUG = False
     # The agenda's seed is fixed at 2,000 proposals for its budget; 60 give it two pages.
@@ -85,6 +86,8 @@ def test_page_renders_without_a_query(
     # The registry's seed is fixed at 20,000 assets of 2,000 organizations; 200 of 20 give it pages.
     monkeypatch.setattr(bench.ip_registry, "ASSETS", 200)
     monkeypatch.setattr(bench.ip_registry, "MEMBER_ORGANIZATIONS", 20)
+    # A proposal's pages read one proposal of a call of 3,000; 60 are enough around it.
+    monkeypatch.setattr(bench.proposal_pages, "PROPOSALS", 60)
     case = CASES[name]
     data = SeedContext(scale=60, now=timezone.now()).need(case.seed)
     client = Client()

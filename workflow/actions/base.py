@@ -113,19 +113,21 @@ def perform(
                 Proposal.objects.select_related(*RELATED).annotate(**effect.facts).select_for_update(of=("self",)),
                 proposal.pk,
             )
-            _check(action, proposal=locked, by=by, expected_state=expected_state)
-            data = {**effect.data, **(effect.prepare(locked) if effect.prepare else {})}
-            from_state = locked.state
-            for name, value in effect.fields.items():
-                setattr(locked, name, value)
-            counted = []
-            if effect.freeze:  # numbered in this update, frozen below
-                locked.version_count += 1
-                counted = ["version_count"]
-            frozen_kind = locked.stage.kind
-            if effect.freeze:  # the stage submitted, for the history's words
-                data.setdefault("stage", frozen_kind)
-            getattr(locked, action)()
+            # The guards are checked here and again by the transition: the eligibility they read is read once.
+            with locked.eligibility_read_once():
+                _check(action, proposal=locked, by=by, expected_state=expected_state)
+                data = {**effect.data, **(effect.prepare(locked) if effect.prepare else {})}
+                from_state = locked.state
+                for name, value in effect.fields.items():
+                    setattr(locked, name, value)
+                counted = []
+                if effect.freeze:  # numbered in this update, frozen below
+                    locked.version_count += 1
+                    counted = ["version_count"]
+                frozen_kind = locked.stage.kind
+                if effect.freeze:  # the stage submitted, for the history's words
+                    data.setdefault("stage", frozen_kind)
+                getattr(locked, action)()
             if effect.advance:  # after the transition, whose guards read the stage it leaves
                 locked.stage = locked.call.stages.get(kind=locked.next_stage_kind())
                 counted.append("stage")

@@ -12,6 +12,7 @@ keyword arguments of the action function.
 from __future__ import annotations
 
 import types
+from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, ClassVar, assert_never, cast
@@ -43,9 +44,26 @@ class _LocalDateTimeField(forms.DateTimeField):
         )
 
 
-class _MeetingChoiceField(forms.ModelChoiceField):
-    """A board meeting, named by its date and time in the call's timezone (``zone``)."""
+class _ReadChoices(forms.models.ModelChoiceIterator):
+    """The choices of a queryset read already (its rows cached): offered without reading them again."""
 
+    def __iter__(self) -> Iterator[tuple[Any, Any]]:
+        if self.queryset._result_cache is None:
+            yield from super().__iter__()
+            return
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset:
+            yield self.choice(obj)
+
+
+class _MeetingChoiceField(forms.ModelChoiceField):
+    """A board meeting, named by its date and time in the call's timezone (``zone``).
+
+    The form reads the call's meetings once, when it is built: the page renders them without a query.
+    """
+
+    iterator = _ReadChoices
     zone: Any = None
 
     def label_from_instance(self, obj: Any) -> str:
@@ -133,7 +151,7 @@ class ActionForm(forms.Form):
             meeting = cast(_MeetingChoiceField, self.fields[field.name])
             meeting.queryset = board_meetings_ahead(call=call)
             meeting.zone = call.zone
-            if not meeting.queryset.exists():
+            if not meeting.queryset:  # read once here, offered from what was read
                 create = _(
                     '<a href="{url}">Create a board meeting for this call</a> first: it has none still to be held.'
                 )
@@ -172,11 +190,11 @@ def _form_class(action: Action) -> type[ActionForm]:
         "label": action.label,
         "by_applicant": action.by == Performer.APPLICANT,
         "final": action.final,
-        # Staff's and the board's actions read the proposal first, with the board's facts the
-        # chair's guards need (``workflow.views.proposal_act``); the applicant's need it only
-        # for what their fields read of it.
+        # The board's actions read the proposal first, with the board's facts the chair's guards
+        # need (``workflow.views.proposal_act``); staff's and the applicant's need it only for what
+        # their fields read of it: the action reads it once, locked, with the facts its guards read.
         "needs_proposal": (
-            action.by != Performer.APPLICANT
+            action.by == Performer.BOARD
             or action.initial is not None
             or any(field.kind in IN_CALL for field in action.fields)
         ),

@@ -18,7 +18,13 @@ from assessment.services.results import proposal_results
 from intake.choices import IntakeMode
 from intake.lifecycle import actions_for, unmet_conditions
 from intake.models import Proposal
-from intake.selectors import call_for_staff, proposal_eligibility, proposal_state_counts
+from intake.selectors import (
+    call_for_staff,
+    eligibility_overrides_of,
+    proposal_eligibility,
+    proposal_state_counts,
+    proposal_versions_listed,
+)
 from intake.services.call_lists import call_proposals_page, sort_columns, stage_choices
 from intake.services.overrides import overrides_record_lapses
 from intake.states import ProposalState
@@ -126,7 +132,9 @@ def _staff_page(
         forms.append((form, unmet))
     # Shown a lapsed override, the history records its lapse (once) before it is read below.
     found = proposal.eligibility_checks()
-    overrides_record_lapses(proposal=proposal, found=found)
+    overrides = eligibility_overrides_of(proposal=proposal)
+    if overrides_record_lapses(proposal=proposal, found=found, overrides=overrides):
+        overrides = eligibility_overrides_of(proposal=proposal)  # as the lapses just recorded left them
     staff = request.user.acts_in(Role.STAFF, proposal.call.program_id)
     return render(
         request,
@@ -140,7 +148,8 @@ def _staff_page(
             "list_url": reverse("workflow:call_proposals", kwargs={"pk": proposal.call_id}) if staff else "",
             # The scores are the program staff's: a board member reads the standing the agenda shows, no more.
             "assessment": proposal_results(proposal=proposal) if staff else [],
-            "eligibility": proposal_eligibility(proposal=proposal, found=found),
+            "eligibility": proposal_eligibility(proposal=proposal, found=found, overrides=overrides),
+            "versions": proposal_versions_listed(proposal=proposal),
             "records": [
                 (
                     record,
@@ -189,8 +198,9 @@ def proposal_act(request: AuthenticatedRequest, pk: int, action: str) -> HttpRes
     if form_class is None:
         raise Http404
     # A form that needs nothing of the proposal is read first; then the action reads the
-    # proposal once, locked and permission-checked (404 if not visible). Staff's and the
-    # board's actions read it with the board's facts, which the chair's guards need.
+    # proposal once, locked and permission-checked (404 if not visible). A form that needs it
+    # (the board's, whose chair's guards read the board's facts; one whose fields read the call)
+    # reads it first, as staff's or the board's page reads it for staff's and the board's actions.
     fetch = proposal_for_user if form_class.by_applicant else _proposal_to_act_on
     proposal = fetch(user=request.user, pk=pk) if form_class.needs_proposal else None
     form = form_class(request.POST, proposal=proposal)
@@ -223,6 +233,8 @@ def proposal_act(request: AuthenticatedRequest, pk: int, action: str) -> HttpRes
     except (StaleAction, ActionForbidden) as error:
         if proposal is None:  # Read by the action alone: say nothing of a proposal the user may not see.
             proposal_for_user(user=request.user, pk=pk)
+            if not form_class.by_applicant:  # 404 or, on a proposal they read otherwise, 403 with its page
+                _proposal_to_act_on(user=request.user, pk=pk)
         error.back_url = _page_url(pk, form_class)
         error.back_label = _("Back to the proposal")
         raise

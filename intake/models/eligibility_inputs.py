@@ -1,0 +1,239 @@
+"""What the eligibility engine reads of proposals' applications, in one query however many proposals.
+
+A union of five parts (``eligibility_inputs_query``): the consortium members with their
+organizations and budget lines, the current attachments' types, the overrides in force, the
+roles each member takes and each member's memberships of the call's program. Staff's list of
+a call and the board's agenda read it for a page of proposals at once
+(``intake.services.call_lists.prefetch_eligibility``); ``Proposal.eligibility_application``
+reads it for one proposal, in one query rather than one per relation.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from django.db import connections
+from django.db.models import BooleanField, CharField, DateTimeField, DecimalField, F, IntegerField, QuerySet, Value
+from django.db.models.functions import Cast
+
+from intake.eligibility import ZERO, Partner
+from intake.models.attachments import Attachment
+from intake.models.consortium import ConsortiumMember
+from intake.models.eligibility import EligibilityOverride
+from intake.models.proposals import Proposal, membership_day
+from intake.states import EDITABLE_STATES
+
+
+class EligibilityInputs(NamedTuple):
+    """One proposal's application as the engine reads it: partners, attachments' types, overrides' bindings."""
+
+    partners: tuple[Partner, ...]
+    attachment_kinds: frozenset[str]
+    override_bindings: set[tuple[str, str, str, str]]
+
+
+#: The columns of the eligibility inputs' query, the same in its three parts (an SQL UNION ALL).
+_INPUT_COLUMNS = (
+    "input_source", "input_proposal", "input_member", "input_created", "input_lead", "input_cash", "input_in_kind",
+    "input_funding", "input_name", "input_kind", "input_employees", "input_country", "input_province", "input_code",
+    "input_amount", "input_stage", "input_figure", "input_limit",
+)  # fmt: skip
+_MEMBER, _ATTACHMENT, _OVERRIDE, _ROLE, _MEMBERSHIP = 0, 1, 2, 3, 4
+
+
+def _input_part(queryset: QuerySet[Any], source: int, **given: Any) -> QuerySet[Any]:
+    """One part of the eligibility inputs' query: ``given`` columns, and typed NULLs for the rest.
+
+    The NULLs are cast: PostgreSQL would otherwise take a column of untyped NULLs for text.
+    """
+    money = DecimalField(max_digits=16, decimal_places=2)
+    types: dict[str, Any] = {
+        "input_member": IntegerField(), "input_created": DateTimeField(), "input_lead": BooleanField(),
+        "input_cash": money, "input_in_kind": money, "input_funding": money, "input_name": CharField(),
+        "input_kind": CharField(), "input_employees": IntegerField(), "input_country": CharField(),
+        "input_province": CharField(), "input_code": CharField(), "input_amount": money,
+        "input_stage": CharField(), "input_figure": CharField(), "input_limit": CharField(),
+    }  # fmt: skip
+    columns = {name: given.get(name, Cast(Value(None), output_field=field)) for name, field in types.items()}
+    proposal = given.get("input_proposal", F("proposal_id"))
+    return (
+        queryset.order_by()
+        .annotate(input_source=Value(source, output_field=IntegerField()), input_proposal=proposal, **columns)
+        .values_list(*_INPUT_COLUMNS)
+    )
+
+
+def eligibility_inputs_query(ids: list[int]) -> QuerySet[Any]:
+    """Return one query of what the engine reads for the proposals ``ids``: ``_INPUT_COLUMNS`` rows.
+
+    A union of five parts: the consortium members with their organizations and budget lines
+    (a left join, one row per line), the current attachments' types, the overrides in force,
+    each with what it is bound to (check, stage, figure, limit), the consortium roles each member
+    takes (their slugs) and each member's memberships of the call's program (their first and last
+    days, with the proposal's state and last submission).
+    """
+    members = _input_part(
+        ConsortiumMember.objects.filter(proposal__in=ids),
+        _MEMBER,
+        input_member=F("pk"),
+        input_created=F("created_at"),
+        input_lead=F("is_lead"),
+        input_cash=F("cash_contribution"),
+        input_in_kind=F("in_kind_contribution"),
+        input_funding=F("funding_requested"),
+        input_name=F("organization__legal_name"),
+        input_kind=F("organization__kind"),
+        input_employees=F("organization__employee_count"),
+        input_country=F("organization__country"),
+        input_province=F("organization__province"),
+        input_code=F("budget_lines__category"),
+        input_amount=F("budget_lines__amount"),
+    )
+    attachments = _input_part(
+        Attachment.objects.filter(proposal__in=ids, removed_at__isnull=True), _ATTACHMENT, input_code=F("kind")
+    )
+    overrides = _input_part(
+        EligibilityOverride.objects.filter(proposal__in=ids, revoked_at__isnull=True, lapsed_at__isnull=True),
+        _OVERRIDE,
+        input_code=F("check_code"),
+        input_stage=F("stage"),
+        input_figure=Cast("figure", output_field=CharField()),
+        input_limit=Cast("limit", output_field=CharField()),
+    )
+    roles = _input_part(
+        ConsortiumMember.roles.through.objects.filter(consortiummember__proposal__in=ids),
+        _ROLE,
+        input_proposal=F("consortiummember__proposal_id"),
+        input_member=F("consortiummember_id"),
+        input_code=F("consortiumrole__slug"),
+    )
+    # Each member's memberships of its call's program, with what decides the day they are read on:
+    # the proposal's state and its last submission (``Proposal.membership_day``).
+    memberships = _input_part(
+        ConsortiumMember.objects.filter(
+            proposal__in=ids, organization__program_memberships__program=F("proposal__call__program")
+        ),
+        _MEMBERSHIP,
+        input_member=F("pk"),
+        input_created=F("proposal__submitted_at"),
+        input_stage=F("proposal__state"),
+        input_figure=Cast("organization__program_memberships__starts_on", output_field=CharField()),
+        input_limit=Cast("organization__program_memberships__ends_on", output_field=CharField()),
+    )
+    return members.union(attachments, overrides, roles, memberships, all=True)
+
+
+#: Stand-ins for the proposals' ids in the query compiled once per number of ids: far below any key.
+_STAND_IN = -(10**15)
+
+
+def _inputs_rows(ids: list[int]) -> list[tuple[Any, ...]]:
+    """Run ``eligibility_inputs_query(ids)`` and return its rows, converted as the ORM converts them.
+
+    Building and compiling the union of five annotated parts costs several times what the
+    database takes to run it; the SQL depends only on how many proposals are read, so it is
+    compiled once per number of ids and per connection (each thread has its own), with
+    stand-ins for the ids, and run again with the ids in their place. The rows go through the
+    compiler's own converters (decimals, dates, booleans), as the queryset's would.
+    """
+    if not ids:
+        return []
+    connection = connections[Proposal.objects.db]
+    compiled: dict[int, tuple[Any, str, tuple[Any, ...]]] = connection.__dict__.setdefault(
+        "_eligibility_inputs_compiled", {}
+    )
+    if len(ids) not in compiled:
+        stand_ins = [_STAND_IN - index for index in range(len(ids))]
+        compiler = eligibility_inputs_query(stand_ins).query.get_compiler(connection=connection)
+        sql, params = compiler.as_sql()
+        compiled[len(ids)] = (compiler, sql, tuple(params))
+    compiler, sql, params = compiled[len(ids)]
+    given = {_STAND_IN - index: pk for index, pk in enumerate(ids)}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [given.get(param, param) if type(param) is int else param for param in params])
+        found = cursor.fetchall()
+    return list(compiler.results_iter(results=[found], tuple_expected=True))
+
+
+def eligibility_inputs(rows: list[Proposal], *, days: dict[int, date] | None = None) -> dict[int, EligibilityInputs]:
+    """Read what the engine reads of each of ``rows`` (1 query, whatever their number), by proposal id.
+
+    The partners come lead first, then in the order they joined, each with its costs, the
+    roles it takes and whether it is a member of the program on the proposal's membership
+    day (``Proposal.membership_day``): the day given in ``days`` for that proposal, else the
+    one its stored state and last submission give.
+    """
+    ids = [proposal.pk for proposal in rows]
+    days = days or {}
+    kinds: dict[int, set[str]] = {pk: set() for pk in ids}
+    overridden: dict[int, set[tuple[str, str, str, str]]] = {pk: set() for pk in ids}
+    members: dict[int, tuple[tuple[Any, ...], dict[str, object], dict[str, Decimal]]] = {}
+    taken: dict[int, set[str]] = {}
+    holding: set[int] = set()
+    zones = {proposal.pk: proposal.call.zone for proposal in rows if proposal.pk not in days}
+    for (
+        source,
+        proposal_id,
+        pk,
+        created,
+        is_lead,
+        cash,
+        in_kind,
+        funding,
+        name,
+        kind,
+        employees,
+        country,
+        province,
+        code,
+        amount,
+        stage,
+        figure,
+        limit,
+    ) in _inputs_rows(ids):
+        if source == _ATTACHMENT:
+            kinds[proposal_id].add(code)
+        elif source == _OVERRIDE:
+            overridden[proposal_id].add((code, stage, figure or "", limit or ""))
+        elif source == _ROLE:
+            taken.setdefault(pk, set()).add(code)
+        elif source == _MEMBERSHIP:
+            day = days.get(proposal_id) or membership_day(
+                editable=stage in EDITABLE_STATES, submitted_at=created, zone=zones[proposal_id]
+            )
+            starts, ends = date.fromisoformat(str(figure)[:10]), limit and date.fromisoformat(str(limit)[:10])
+            if starts <= day and (not ends or day <= ends):
+                holding.add(pk)
+        else:
+            if pk not in members:
+                members[pk] = (
+                    (proposal_id, not is_lead, created, pk),
+                    {
+                        "name": name,
+                        "kind": kind,
+                        "employees": employees,
+                        "country": str(country),
+                        "province": province,
+                        "is_lead": is_lead,
+                        "cash": ZERO if cash is None else cash,
+                        "in_kind": ZERO if in_kind is None else in_kind,
+                        "funding_requested": funding,
+                    },
+                    {},
+                )
+            if code is not None:
+                members[pk][2][code] = amount
+    partners: dict[int, list[Partner]] = {pk: [] for pk in ids}
+    for (proposal_id, *order), fields, costs in sorted(members.values(), key=lambda member: member[0]):
+        pk = order[-1]
+        partners[proposal_id].append(
+            Partner(
+                **fields,  # type: ignore[arg-type]
+                costs=dict(sorted(costs.items())),
+                roles=frozenset(taken.get(pk, ())),
+                member=pk in holding,
+            )
+        )
+    return {pk: EligibilityInputs(tuple(partners[pk]), frozenset(kinds[pk]), overridden[pk]) for pk in ids}

@@ -1,0 +1,129 @@
+"""The queries of a proposal's staff page and of a staff state change: few, and not growing with what they show."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from accounts.models import User
+from assessment.models import Rubric
+from intake.choices import VersionKind
+from intake.models import Proposal
+from intake.services.versions import proposal_version_freeze
+from intake.states import ProposalState
+from records.models import AuditRecord
+from tests.assessment.reviewing import assignment_make, review_make, rubric_make
+from tests.conftest import MakeProposal
+
+pytestmark = pytest.mark.django_db
+
+S = ProposalState
+
+#: The staff page's queries, the session's read from the database included (with Redis, one
+#: fewer): the user with its roles and unread count, its programs' roles, the proposal, its IP
+#: review, the call's meetings ahead (sending to the board), the rules frozen in its last version,
+#: the eligibility inputs (one union), its overrides with who granted them, the rubrics, criteria,
+#: scores, counts and standings of the results, the versions, the history, and the navigation's
+#: programs.
+STAFF_PAGE_QUERIES = 17
+#: Issue 23's budget for a staff state change is 10 queries as the bench counts them (PostgreSQL,
+#: the session in Redis): the user with its roles and unread count, its programs' roles, BEGIN, the
+#: locked row, the rules frozen in its last version, the eligibility inputs (one union), the
+#: update, the audit record, the notifications (one INSERT ... SELECT) and COMMIT. Here the session
+#: is read from the database, and the transaction is a savepoint within the test's: one more.
+STATE_CHANGE_QUERIES = 10 + 1
+
+
+def _assessed(make_proposal: MakeProposal, *, reviews: int) -> Proposal:
+    proposal = make_proposal(S.ASSESSED)
+    proposal_version_freeze(proposal=proposal, by=proposal.lead_applicant, kind=VersionKind.APPLICATION)
+    rubric = Rubric.objects.filter(call=proposal.call).first() or rubric_make(proposal.call, k=3)
+    for _ in range(reviews):
+        review_make(assignment_make(proposal, rubric=rubric))
+    return proposal
+
+
+def _history(proposal: Proposal, staff: User, records: int) -> None:
+    AuditRecord.objects.bulk_create(
+        AuditRecord(
+            proposal=proposal,
+            action="reopen_assessment" if index % 2 else "complete_assessment",
+            from_state=S.ASSESSED if index % 2 else S.IN_ASSESSMENT,
+            to_state=S.IN_ASSESSMENT if index % 2 else S.ASSESSED,
+            actor=staff,
+            reason=f"Step {index}.",
+        )
+        for index in range(records)
+    )
+
+
+def _page_queries(client: Client, proposal: Proposal) -> int:
+    url = reverse("workflow:proposal_detail", args=[proposal.pk])
+    client.get(url)  # the session's and the navigation's first reads
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(captured)
+
+
+def test_proposal_detail_queries_do_not_grow_with_reviews_and_history(
+    staff_client: Client, staff: User, make_proposal: MakeProposal
+) -> None:
+    few = _assessed(make_proposal, reviews=1)
+    _history(few, staff, 1)
+    many = _assessed(make_proposal, reviews=5)
+    _history(many, staff, 12)
+
+    assert _page_queries(staff_client, few) == _page_queries(staff_client, many)
+
+
+def test_proposal_detail_takes_at_most_its_queries(
+    staff_client: Client, staff: User, make_proposal: MakeProposal, django_assert_max_num_queries: Any
+) -> None:
+    proposal = _assessed(make_proposal, reviews=3)
+    _history(proposal, staff, 7)
+    url = reverse("workflow:proposal_detail", args=[proposal.pk])
+    staff_client.get(url)
+
+    with django_assert_max_num_queries(STAFF_PAGE_QUERIES):
+        response = staff_client.get(url)
+
+    assert response.status_code == 200
+    assert [form.action for form, _unmet in response.context["action_forms"]] == [
+        "reopen_assessment",
+        "send_to_board",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("state", "action", "fields", "target"),
+    [
+        (S.SUBMITTED, "start_assessment", {}, S.IN_ASSESSMENT),
+        (S.SUBMITTED, "mark_ineligible", {"failed_checks": "Only two partners."}, S.INELIGIBLE),
+    ],
+)
+def test_staff_state_change_takes_at_most_its_budget_of_queries(
+    staff_client: Client,
+    make_proposal: MakeProposal,
+    django_assert_max_num_queries: Any,
+    state: str,
+    action: str,
+    fields: dict[str, str],
+    target: str,
+) -> None:
+    proposal = make_proposal(state)
+    proposal_version_freeze(proposal=proposal, by=proposal.lead_applicant, kind=VersionKind.APPLICATION)
+    staff_client.get(reverse("workflow:proposal_detail", args=[proposal.pk]))
+    data = {f"{action}-expected_state": state, **{f"{action}-{name}": value for name, value in fields.items()}}
+
+    with django_assert_max_num_queries(STATE_CHANGE_QUERIES):
+        response = staff_client.post(reverse("workflow:proposal_act", args=[proposal.pk, action]), data)
+
+    proposal.refresh_from_db()
+    assert response.status_code == 302
+    assert proposal.state == target
