@@ -200,7 +200,7 @@ def test_results_page_shows_the_ranking(rubric: Rubric, staff_client: Client) ->
 def test_results_page_writes_its_figures_and_links_in_the_staff_language(
     rubric: Rubric, staff: Any, staff_client: Client, language: str, figures: list[str], reopen: str
 ) -> None:
-    proposal = ProposalFactory(call=rubric.call, title="Top", application=False)
+    proposal = ProposalFactory(call=rubric.call, title="Top <b>&</b>", application=False)
     named = assessor_make(display_name="Zo\u00eb <O'Neil>")
     review_make(assignment_make(proposal, rubric=rubric, assessor=named), values=[4, 7])
     review_make(assignment_make(proposal, rubric=rubric), values=[3, 6])
@@ -214,6 +214,7 @@ def test_results_page_writes_its_figures_and_links_in_the_staff_language(
         assert f'<td class="text-end">{figure}</td>' in body
     assert f">{reopen}</a>" in body
     assert "<O'Neil>" not in body
+    assert ">Top &lt;b&gt;&amp;&lt;/b&gt;</a></th>" in body
 
 
 def _csv(client: Client, rubric: Rubric) -> tuple[Any, list[list[str]]]:
