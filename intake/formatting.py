@@ -11,11 +11,13 @@ a non-breaking space before the percent sign and between the thousands.
 from __future__ import annotations
 
 import zoneinfo
+from collections.abc import Callable
 from datetime import datetime
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
+from django.template.defaultfilters import floatformat
 from django.utils import timezone
-from django.utils.formats import date_format, number_format
+from django.utils.formats import date_format, get_format, number_format
 from django.utils.translation import gettext as _
 
 NBSP = "\u00a0"
@@ -69,6 +71,37 @@ def shown(value: Decimal, *limits: Decimal, places: int = PLACES) -> Decimal:
 def number(value: Decimal | int, places: int = 0) -> str:
     """Return ``value`` with ``places`` digits after the point, grouped as the active language groups thousands."""
     return number_format(value, decimal_pos=places, use_l10n=True, force_grouping=True)
+
+
+#: Below this, a figure has no thousands to group, so it is written without ``number_format``.
+_UNGROUPED = Decimal(1000)
+
+
+def decimals(places: int) -> Callable[[float | Decimal | None], str]:
+    """Return a function writing a number with ``places`` digits after the point, as ``floatformat:places`` does.
+
+    For the many figures of a page's rows (a results page shows some 500): the same
+    digits as the template filter, rounded half up from the number's shortest decimal form
+    (2.675 reads "2.68"), with the active language's decimal separator looked up once
+    rather than once a figure ("3.33", "3,33" in French). A figure of a thousand or more,
+    which may take the language's grouping, goes through the filter itself. None reads as
+    an empty string. Call it with the language of the page active.
+    """
+    separator = get_format("DECIMAL_SEPARATOR")
+    step = Decimal(1).scaleb(-places)
+
+    def write(value: float | Decimal | None) -> str:
+        if value is None:
+            return ""
+        figure = Decimal(str(value))
+        if not figure.is_finite() or abs(figure) >= _UNGROUPED:
+            return str(floatformat(value, places))
+        figure = figure.quantize(step, rounding=ROUND_HALF_UP)
+        # The filter never writes a minus before a figure that rounds to zero.
+        text = f"{figure if figure else abs(figure):f}"
+        return text.replace(".", separator) if places > 0 else text
+
+    return write
 
 
 def _shown_number(value: Decimal, limits: tuple[Decimal, ...]) -> str:

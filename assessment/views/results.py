@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html import escape
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -9,14 +11,17 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.choices import Role
 from accounts.decorators import AuthenticatedRequest, role_required
+from assessment.models import CalibratedStanding
 from assessment.services.calibration import calibration_recompute
-from assessment.services.results import call_results, call_scores_csv, results_stages
+from assessment.services.results import ResultRow, call_results, call_scores_csv, results_stages
 from intake.choices import VersionKind
+from intake.formatting import decimals
 from intake.models import Call
 from intake.selectors import call_for_staff
 
@@ -35,22 +40,116 @@ def _url_around_key(name: str) -> tuple[str, str]:
     return before, after
 
 
+#: A row of the ranking, cell for cell under the table's header; every value put in is HTML already escaped.
+ROW = (
+    '<tr><td>{rank}</td><th scope="row"><a href="{url}">{title}</a></th><td class="text-end">{reviews_in}</td>'
+    '{means}<td class="text-end">{total}</td><td class="text-end">{calibration}</td>{chance}'
+    '<td class="text-end">{spread}</td><td>{result}</td><td>{flags}</td><td>{reopen}</td></tr>\n'
+)
+
+
+#: The badge of each chance of funding's label.
+CHANCE_BADGES: dict[str, str] = {
+    CalibratedStanding.Chance.ALWAYS: "text-bg-success",
+    CalibratedStanding.Chance.NEVER: "text-bg-secondary",
+}
+
+
+class _RowWriter:
+    """Write a page's rows as HTML: the labels translated, the separator and the links looked up once a page.
+
+    A page shows some 500 figures, 150 links and 200 labels in 50 rows: written here they
+    take a fraction of the time the template took, variable by variable, through
+    ``floatformat``, ``translate``, ``blocktranslate`` and inner loops, to the same HTML
+    (ADR 0048). Every value is escaped with ``html.escape``, the function Django's own
+    ``escape`` applies, here without its lazy-string wrapper; the translated "Reopen …'s
+    review" is put in as it is, as ``blocktranslate`` puts it, with the name escaped.
+    """
+
+    def __init__(self, proposal_url: tuple[str, str], reopen_url: tuple[str, str], *, with_chance: bool) -> None:
+        self.one, self.two = decimals(1), decimals(2)
+        self.reasons = {value: escape(str(label)) for value, label in CalibratedStanding.Reason.choices}
+        self.chances = {value: escape(str(label)) for value, label in CalibratedStanding.Chance.choices}
+        self.kept_raw, self.outlier = escape(_("Kept raw:")), escape(_("Outlier"))
+        self.passed = f'<span class="badge text-bg-success">{escape(_("Pass"))}</span>'
+        self.below = f'<span class="badge text-bg-secondary">{escape(_("Below the mark"))}</span>'
+        self.reopen_label = _("Reopen %(name)s's review")
+        self.proposal_url = tuple(escape(part) for part in proposal_url)
+        self.reopen_url = tuple(escape(part) for part in reopen_url)
+        self.with_chance = with_chance
+
+    def rows(self, rows: list[ResultRow]) -> SafeString:
+        """Return the table's rows for ``rows``, one a line."""
+        html = "".join(self.row(row) for row in rows)
+        return mark_safe(html)  # noqa: S308 - accepted in .bandit.yaml
+
+    def row(self, row: ResultRow) -> str:
+        """Return the table's row for ``row``, in HTML."""
+        one, two = self.one, self.two
+        total = one(row.scores.total)
+        return ROW.format(
+            rank="—" if row.rank is None else row.rank,
+            url=f"{self.proposal_url[0]}{row.proposal.pk}{self.proposal_url[1]}",
+            title=escape(row.proposal.title),
+            reviews_in=f"{row.submitted} / {row.required}",
+            means="".join(f'<td class="text-end">{escape(two(mean)) or "—"}</td>' for mean in row.means),
+            total=f"<strong>{escape(total)}</strong>" if total else "—",
+            calibration=self.calibration(row.calibration),
+            chance=f"<td>{self.chance(row.calibration)}</td>" if self.with_chance else "",
+            spread=escape(one(row.scores.spread)) or "—",
+            result="—" if row.passed is None else self.passed if row.passed else self.below,
+            flags=f'<span class="badge text-bg-warning">{self.outlier}</span> {escape(", ".join(row.outlier_names))}'
+            if row.outlier_names
+            else "",
+            reopen="<br>".join(
+                f'<a href="{self.reopen_url[0]}{review}{self.reopen_url[1]}">'
+                f"{self.reopen_label % {'name': escape(name)}}</a>"
+                for name, review in row.reviews
+            ),
+        )
+
+    def calibration(self, standing: CalibratedStanding | None) -> str:
+        """Return the calibrated total and its interval, or why the raw total is kept; "—" before any fit."""
+        if standing is None:
+            return "—"
+        one = self.one
+        low, high = escape(one(standing.low)), escape(one(standing.high))
+        interval = f'<br><span class="small text-secondary">{low}\u2013{high}</span>'
+        if standing.calibrated is not None:
+            return f"{escape(one(standing.calibrated))}{interval}"
+        reason = self.reasons.get(standing.fallback) or escape(standing.fallback)
+        return f'<span class="small">{self.kept_raw} {reason}</span>{interval if standing.low is not None else ""}'
+
+    def chance(self, standing: CalibratedStanding | None) -> str:
+        """Return the chance of funding with its label's badge; "—" without one."""
+        if standing is None or standing.chance is None:
+            return "—"
+        badge = CHANCE_BADGES.get(standing.chance_label, "text-bg-warning")
+        label = self.chances.get(standing.chance_label) or escape(standing.chance_label)
+        return f'{escape(self.two(standing.chance))} <span class="badge {badge}">{label}</span>'
+
+
 @role_required(Role.STAFF)
 def call_results_page(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Show a page (``?page=``) of the call's proposals at a stage ranked by weighted total, with means and flags."""
     call = call_for_staff(user=request.user, pk=pk)
     stage, stages = _stage(request, call)
+    results = call_results(call=call, stage=stage, page_number=request.GET.get("page"))
+    writer = _RowWriter(
+        _url_around_key("workflow:proposal_detail"),
+        _url_around_key("assessment:review_reopen"),
+        with_chance=stage == VersionKind.APPLICATION,
+    )
     return render(
         request,
         "assessment/staff/results.html",
         {
             "call": call,
-            "results": call_results(call=call, stage=stage, page_number=request.GET.get("page")),
+            "results": results,
+            "rows": writer.rows(results.rows),
             "stage": stage,
             "stages": stages,
             "outlier_points": settings.ASSESSMENT_OUTLIER_POINTS,
-            "proposal_url": _url_around_key("workflow:proposal_detail"),
-            "reopen_url": _url_around_key("assessment:review_reopen"),
         },
     )
 

@@ -186,6 +186,37 @@ def test_results_page_shows_the_ranking(rubric: Rubric, staff_client: Client) ->
     assert reverse("assessment:review_reopen", kwargs={"pk": review}) in body
 
 
+@pytest.mark.parametrize(
+    ("language", "figures", "reopen"),
+    [
+        ("en", ["3.50", "6.50", "<strong>68.3</strong>", "16.7"], "Reopen Zo\u00eb &lt;O&#x27;Neil&gt;'s review"),
+        (
+            "fr",
+            ["3,50", "6,50", "<strong>68,3</strong>", "16,7"],
+            "Rouvrir l'\u00e9valuation de Zo\u00eb &lt;O&#x27;Neil&gt;",
+        ),
+    ],
+)
+def test_results_page_writes_its_figures_and_links_in_the_staff_language(
+    rubric: Rubric, staff: Any, staff_client: Client, language: str, figures: list[str], reopen: str
+) -> None:
+    proposal = ProposalFactory(call=rubric.call, title="Top <b>&</b>", application=False)
+    named = assessor_make(display_name="Zo\u00eb <O'Neil>")
+    review_make(assignment_make(proposal, rubric=rubric, assessor=named), values=[4, 7])
+    review_make(assignment_make(proposal, rubric=rubric), values=[3, 6])
+    staff.preferred_language = language
+    staff.save(update_fields=["preferred_language"])
+
+    body = staff_client.get(reverse("assessment:results", kwargs={"pk": rubric.call_id})).content.decode()
+
+    # The means of 4 and 3, and of 7 and 6; the total (76.67 and 60 averaged) and the spread, one digit.
+    for figure in figures:
+        assert f'<td class="text-end">{figure}</td>' in body
+    assert f">{reopen}</a>" in body
+    assert "<O'Neil>" not in body
+    assert ">Top &lt;b&gt;&amp;&lt;/b&gt;</a></th>" in body
+
+
 def _csv(client: Client, rubric: Rubric) -> tuple[Any, list[list[str]]]:
     response = client.get(reverse("assessment:results_csv", kwargs={"pk": rubric.call_id}))
     text = b"".join(response.streaming_content).decode() if response.status_code == 200 else ""

@@ -6,9 +6,10 @@ from decimal import Decimal as D
 
 import pytest
 from django.template import Context, Template
+from django.template.defaultfilters import floatformat
 from django.utils import translation
 
-from intake.formatting import canonical_shown, money, percent, plain, ratio, share_of, shown
+from intake.formatting import canonical_shown, decimals, money, percent, plain, ratio, share_of, shown
 
 NBSP = "\u00a0"
 
@@ -85,3 +86,50 @@ def test_template_filters_format_beside_the_limit() -> None:
 
     with translation.override("fr"):
         assert template.render(context) == f"50,01{NBSP}%|0,99 pour 1|5,00{NBSP}$"
+
+
+# Figures a results page shows: means, totals, spreads, intervals and chances, the awkward ones
+# (a half written exactly or not in binary, a negative that rounds to zero, thousands) included.
+FIGURES = [
+    0.0,
+    1.0,
+    2.675,
+    0.125,
+    0.005,
+    3.3333333333333335,
+    58.66666666666667,
+    99.95,
+    99.96,
+    100.0,
+    -0.001,
+    -0.04,
+    -2.5,
+    1e-7,
+    999.995,
+    1234.5678,
+    123456.789,
+    D("4.445"),
+    D("-0.005"),
+    7,
+    1999,
+]
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+@pytest.mark.parametrize("places", [0, 1, 2, 3])
+def test_decimals_writes_what_floatformat_writes(language: str, places: int) -> None:
+    with translation.override(language):
+        write = decimals(places)
+
+        assert [write(figure) for figure in FIGURES] == [str(floatformat(figure, places)) for figure in FIGURES]
+
+
+def test_decimals_round_half_up_with_the_language_separator() -> None:
+    with translation.override("en"):
+        assert (decimals(2)(2.675), decimals(1)(58.65), decimals(2)(-0.001)) == ("2.68", "58.7", "0.00")
+    with translation.override("fr"):
+        assert (decimals(2)(3.3333333333333335), decimals(1)(1234.56)) == ("3,33", "1234,6")
+
+
+def test_decimals_of_nothing_is_empty() -> None:
+    assert decimals(2)(None) == ""
