@@ -8,6 +8,7 @@ writes go through the same use cases and workflow actions, whose refusals
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any, cast
 
@@ -134,6 +135,24 @@ def _bool_param(request: Request, name: str) -> bool | None:
     return raw == "true"
 
 
+def _one_of(choices: Any) -> Callable[[Request, str], str | None]:
+    """The parser of a parameter that must be one of ``choices`` (a ``TextChoices``' values)."""
+    return lambda request, name: _choice_param(request, name, choices)
+
+
+#: A list's filter: the query parameter, how it is read (None when not given; else 400 if bad), the lookup.
+Filter = tuple[str, Callable[[Request, str], Any], str]
+
+
+def _filtered(queryset: QuerySet[Any], request: Request, filters: Sequence[Filter]) -> QuerySet[Any]:
+    """Narrow ``queryset`` by each of ``filters`` whose parameter the request gives, in their order."""
+    for name, parse, lookup in filters:
+        value = parse(request, name)
+        if value is not None:
+            queryset = queryset.filter(**{lookup: value})
+    return queryset
+
+
 def _ordered(queryset: QuerySet[Any], request: Request, allowed: tuple[str, ...], default: str) -> QuerySet[Any]:
     """Order ``queryset`` by ``?ordering=`` (one of ``allowed``, ``-`` for descending), then by id."""
     ordering = request.query_params.get("ordering") or default
@@ -191,8 +210,7 @@ class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PublicViewSe
             calls = intake_selectors.calls_open()
         else:
             calls = Call.objects.select_related("program").prefetch_related("stages").order_by("-loi_opens_at", "pk")
-        program = _int_param(self.request, "program")
-        return calls if program is None else calls.filter(program_id=program)
+        return _filtered(calls, self.request, [("program", _int_param, "program_id")])
 
     def get_object(self) -> Call:
         return intake_selectors.call_public(pk=int(self.kwargs["pk"]))
@@ -367,17 +385,10 @@ class ProposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
             if state not in ProposalState.values:
                 raise ValidationError({"state": [_("Unknown state: %(state)s.") % {"state": state}]})
             proposals = access.proposals_shown_in_state(proposals, user=self.person, state=state)
-        call = _int_param(self.request, "call")
-        if call is not None:
-            proposals = proposals.filter(call_id=call)
+        proposals = _filtered(proposals, self.request, [("call", _int_param, "call_id")])
         if params.get("stage"):
             proposals = proposals.filter(stage__kind=params["stage"])
-        after = _date_param(self.request, "submitted_after")
-        if after is not None:
-            proposals = proposals.filter(submitted_at__gte=after)
-        before = _date_param(self.request, "submitted_before")
-        if before is not None:
-            proposals = proposals.filter(submitted_at__lt=before)
+        proposals = _filtered(proposals, self.request, SUBMITTED_BETWEEN)
         if "q" in params:
             words = query_words(params["q"])
             if not words:
@@ -527,15 +538,36 @@ class DecisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
                 to_attr="decided_items",
             )
         )
-        call = _int_param(self.request, "call")
-        if call is not None:
-            decisions = decisions.filter(call_id=call)
-        return decisions.order_by("call_id", "pk")
+        return _filtered(decisions, self.request, [("call", _int_param, "call_id")]).order_by("call_id", "pk")
 
 
 # --- Funded projects, their claims and reports --------------------------------------------------------
 
 PROJECT_ORDERING = ("opened_at", "started_on", "amount", "id")
+PROJECT_FILTERS: list[Filter] = [
+    ("call", _int_param, "proposal__call_id"),
+    ("program", _int_param, "proposal__call__program_id"),
+    ("state", _one_of(PROJECT_STATES), "proposal__state"),
+    ("started_after", _day_param, "started_on__gte"),
+    ("started_before", _day_param, "started_on__lt"),
+]
+
+
+def _project_filters(states: Any) -> list[Filter]:
+    """The filters of a list of a project's claims or reports: the project, its call, their state, final or not."""
+    return [
+        ("project", _int_param, "project_id"),
+        ("call", _int_param, "project__proposal__call_id"),
+        ("state", _one_of(states), "state"),
+        ("final", _bool_param, "final"),
+    ]
+
+
+#: Submitted at or after, and before: the proposals', claims' and reports' lists.
+SUBMITTED_BETWEEN: list[Filter] = [
+    ("submitted_after", _date_param, "submitted_at__gte"),
+    ("submitted_before", _date_param, "submitted_at__lt"),
+]
 
 
 @extend_schema_view(
@@ -566,21 +598,7 @@ class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
         projects = access.projects_visible_to(user=self.person)
         if self.action != "list":
             return projects
-        call = _int_param(self.request, "call")
-        if call is not None:
-            projects = projects.filter(proposal__call_id=call)
-        program = _int_param(self.request, "program")
-        if program is not None:
-            projects = projects.filter(proposal__call__program_id=program)
-        state = _choice_param(self.request, "state", PROJECT_STATES)
-        if state is not None:
-            projects = projects.filter(proposal__state=state)
-        after = _day_param(self.request, "started_after")
-        if after is not None:
-            projects = projects.filter(started_on__gte=after)
-        before = _day_param(self.request, "started_before")
-        if before is not None:
-            projects = projects.filter(started_on__lt=before)
+        projects = _filtered(projects, self.request, PROJECT_FILTERS)
         return _ordered(projects, self.request, PROJECT_ORDERING, "-opened_at")
 
 
@@ -611,24 +629,7 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
         claims = access.claims_visible_to(user=self.person)
         if self.action != "list":
             return claims
-        project = _int_param(self.request, "project")
-        if project is not None:
-            claims = claims.filter(project_id=project)
-        call = _int_param(self.request, "call")
-        if call is not None:
-            claims = claims.filter(project__proposal__call_id=call)
-        state = _choice_param(self.request, "state", ClaimState.values)
-        if state is not None:
-            claims = claims.filter(state=state)
-        final = _bool_param(self.request, "final")
-        if final is not None:
-            claims = claims.filter(final=final)
-        after = _date_param(self.request, "submitted_after")
-        if after is not None:
-            claims = claims.filter(submitted_at__gte=after)
-        before = _date_param(self.request, "submitted_before")
-        if before is not None:
-            claims = claims.filter(submitted_at__lt=before)
+        claims = _filtered(claims, self.request, [*_project_filters(ClaimState.values), *SUBMITTED_BETWEEN])
         return _ordered(claims, self.request, CLAIM_ORDERING, "-created_at")
 
 
@@ -659,24 +660,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
         reports = access.reports_visible_to(user=self.person).select_related(None)
         if self.action != "list":
             return reports
-        project = _int_param(self.request, "project")
-        if project is not None:
-            reports = reports.filter(project_id=project)
-        call = _int_param(self.request, "call")
-        if call is not None:
-            reports = reports.filter(project__proposal__call_id=call)
-        state = _choice_param(self.request, "state", ReportState.values)
-        if state is not None:
-            reports = reports.filter(state=state)
-        final = _bool_param(self.request, "final")
-        if final is not None:
-            reports = reports.filter(final=final)
-        after = _date_param(self.request, "submitted_after")
-        if after is not None:
-            reports = reports.filter(submitted_at__gte=after)
-        before = _date_param(self.request, "submitted_before")
-        if before is not None:
-            reports = reports.filter(submitted_at__lt=before)
+        reports = _filtered(reports, self.request, [*_project_filters(ReportState.values), *SUBMITTED_BETWEEN])
         return _ordered(reports, self.request, REPORT_ORDERING, "-id")
 
 
@@ -710,15 +694,15 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
         )
         if self.action != "list":
             return assignments
-        call = _int_param(self.request, "call")
-        if call is not None:
-            assignments = assignments.filter(proposal__call_id=call)
-        proposal = _int_param(self.request, "proposal")
-        if proposal is not None:
-            assignments = assignments.filter(proposal_id=proposal)
-        state = _choice_param(self.request, "state", AssignmentState.values)
-        if state is not None:
-            assignments = assignments.filter(state=state)
+        assignments = _filtered(
+            assignments,
+            self.request,
+            [
+                ("call", _int_param, "proposal__call_id"),
+                ("proposal", _int_param, "proposal_id"),
+                ("state", _one_of(AssignmentState.values), "state"),
+            ],
+        )
         return _ordered(assignments, self.request, ASSIGNMENT_ORDERING, "due_at")
 
     @extend_schema(
@@ -808,16 +792,15 @@ class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PublicViewS
         assets = registry_access.assets_visible_to(user=self.request.user).select_related(None)
         if self.action != "list":
             return assets
-        program = _int_param(self.request, "program")
-        if program is not None:
-            assets = assets.filter(program_id=program)
-        for name, choices in (
-            ("listing", Listing.values),
-            ("state", AssetState.values),
-            ("asset_type", AssetType.values),
-            ("category", AssetCategory.values),
-        ):
-            value = _choice_param(self.request, name, choices)
-            if value is not None:
-                assets = assets.filter(**{name: value})
+        assets = _filtered(
+            assets,
+            self.request,
+            [
+                ("program", _int_param, "program_id"),
+                ("listing", _one_of(Listing.values), "listing"),
+                ("state", _one_of(AssetState.values), "state"),
+                ("asset_type", _one_of(AssetType.values), "asset_type"),
+                ("category", _one_of(AssetCategory.values), "category"),
+            ],
+        )
         return _ordered(assets, self.request, ASSET_ORDERING, "-id")
