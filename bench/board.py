@@ -20,6 +20,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from bench.calls import call_in_review
 from bench.intake import (
     MEMBERS_PER_PROPOSAL,
     ORGANIZATIONS,
@@ -50,45 +51,28 @@ def _user(email: str, name: str, role: str) -> Any:
 
 def seed_board_agenda(ctx: SeedContext) -> BoardAgenda:
     """Create one meeting whose agenda holds 2,000 assessed proposals with 3 reviews each."""
-    from accounts.choices import OrganizationType, Role
+    from accounts.choices import Role
     from assessment.choices import AssignmentState, ReviewState
     from assessment.models import Affiliation, Assignment, Review, Score
     from assessment.services.rubrics import rubric_criteria, rubric_for
     from assessment.services.standings import standings_refresh
     from board.models import AgendaItem, BoardConflict, BoardMeeting
     from intake.models import (
-        Call,
-        Program,
         Proposal,
         ProposalVersion,
     )
-    from intake.services.rule_rows import call_rules_write, rules_from_fields
-    from intake.services.stages import call_stages_default
     from intake.states import ProposalState
 
     now = ctx.now
-    program = Program.objects.create(slug="bench-board", name_en="Bench board", name_fr="Conseil de test")
-    call = Call.objects.create(
-        program=program,
+    call, stages = call_in_review(
+        now=now,
+        program=("bench-board", "Bench board", "Conseil de test"),
         slug="board",
-        title_en="Projects before the board",
-        title_fr="Projets devant le conseil",
-        loi_opens_at=now - timedelta(days=200),
-        loi_closes_at=now - timedelta(days=160),
-        application_closes_at=now - timedelta(days=90),
-        review_due_at=now - timedelta(days=10),
-        board_meeting_at=now + timedelta(days=5),
+        title=("Projects before the board", "Projets devant le conseil"),
+        days=(200, 160, 90, 10, -5),
         # Each proposal asks for $1.2M or $3.6M: the envelope runs out after a few hundred.
-        funding_envelope=Decimal("400000000.00"),
+        envelope=Decimal("400000000.00"),
     )
-    call_rules_write(
-        call=call,
-        rules=rules_from_fields(
-            funded_partner_types=[OrganizationType.LARGE_COMPANY, OrganizationType.SME],
-            required_attachments=["project_plan", "letters_of_support"],
-        ),
-    )
-    stages = call_stages_default(call=call)
     applicant = _user("board-applicant@bench.clusterflow.test", "Ann Applicant", Role.APPLICANT.value)
     staff = _user("board-staff@bench.clusterflow.test", "Sam Staff", Role.STAFF.value)
     members = [

@@ -12,6 +12,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from bench.calls import call_in_review
 from bench.people import staff_of_every_program
 from bench.registry import SeedContext, case
 from bench.sign_in import log_in
@@ -45,35 +46,18 @@ def seed_call_applications(ctx: SeedContext) -> CallApplications:
     """Create one call in review with ``scale`` applications, mostly submitted, some further on."""
     from django.contrib.auth.models import Group
 
-    from accounts.choices import OrganizationType, Role
+    from accounts.choices import Role
     from accounts.models import User
-    from intake.models import Call, Program, Proposal
-    from intake.services.rule_rows import call_rules_write, rules_from_fields
-    from intake.services.stages import call_stages_default
+    from intake.models import Proposal
     from intake.states import ProposalState as S
 
     now = ctx.now
-    program = Program.objects.create(slug="bench-intake", name_en="Bench cluster", name_fr="Grappe de test")
-    call = Call.objects.create(
-        program=program,
+    call, stages = call_in_review(
+        now=now,
+        program=("bench-intake", "Bench cluster", "Grappe de test"),
         slug="applications",
-        title_en="Technology leadership projects",
-        title_fr="Projets de leadership technologique",
-        loi_opens_at=now - timedelta(days=120),
-        loi_closes_at=now - timedelta(days=80),
-        application_closes_at=now - timedelta(days=5),
-        review_due_at=now + timedelta(days=30),
-        board_meeting_at=now + timedelta(days=45),
-        funding_envelope=Decimal("25000000.00"),
+        title=("Technology leadership projects", "Projets de leadership technologique"),
     )
-    call_rules_write(
-        call=call,
-        rules=rules_from_fields(
-            funded_partner_types=[OrganizationType.LARGE_COMPANY, OrganizationType.SME],
-            required_attachments=["project_plan", "letters_of_support"],
-        ),
-    )
-    stages = call_stages_default(call=call)
     applicant = User(email="applicant@bench.clusterflow.test", display_name="Ann Applicant")
     applicant.set_unusable_password()
     applicant.save()

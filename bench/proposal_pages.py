@@ -20,6 +20,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from bench.calls import call_in_review
 from bench.intake import ORGANIZATIONS, application_texts, organizations_create
 from bench.people import bench_user, staff_of_every_program
 from bench.registry import SeedContext, case
@@ -40,41 +41,24 @@ class ProposalPages:
 
 def seed_proposal_pages(ctx: SeedContext) -> ProposalPages:
     """Create one call with 3,000 submitted applications, one of them assessed with its reviews and history."""
-    from accounts.choices import OrganizationType, Role
+    from accounts.choices import Role
     from assessment.choices import AssignmentState, ReviewState
     from assessment.models import Assignment, Review, Score
     from assessment.services.rubrics import rubric_criteria, rubric_for
     from assessment.services.standings import standings_refresh
     from intake.eligibility import rules_to_data
-    from intake.models import Attachment, BudgetLine, Call, ConsortiumMember, Program, Proposal, ProposalVersion
-    from intake.services.rule_rows import call_rules_write, rules_from_fields
-    from intake.services.stages import call_stages_default
+    from intake.models import Attachment, BudgetLine, ConsortiumMember, Proposal, ProposalVersion
     from intake.services.versions import SCHEMA
     from intake.states import ProposalState as S
     from records.models import AuditRecord
 
     now = ctx.now
-    program = Program.objects.create(slug="bench-proposal-pages", name_en="Bench proposals", name_fr="Propositions")
-    call = Call.objects.create(
-        program=program,
+    call, stages = call_in_review(
+        now=now,
+        program=("bench-proposal-pages", "Bench proposals", "Propositions"),
         slug="proposal-pages",
-        title_en="Collaborative technology projects",
-        title_fr="Projets technologiques collaboratifs",
-        loi_opens_at=now - timedelta(days=120),
-        loi_closes_at=now - timedelta(days=80),
-        application_closes_at=now - timedelta(days=5),
-        review_due_at=now + timedelta(days=30),
-        board_meeting_at=now + timedelta(days=45),
-        funding_envelope=Decimal("25000000.00"),
+        title=("Collaborative technology projects", "Projets technologiques collaboratifs"),
     )
-    call_rules_write(
-        call=call,
-        rules=rules_from_fields(
-            funded_partner_types=[OrganizationType.LARGE_COMPANY, OrganizationType.SME],
-            required_attachments=["project_plan", "letters_of_support"],
-        ),
-    )
-    stages = call_stages_default(call=call)
     applicant = bench_user("pages-applicant@bench.clusterflow.test", "Ann Applicant", Role.APPLICANT.value)
     staff = bench_user("pages-staff@bench.clusterflow.test", "Sam Staff", Role.STAFF.value)
     staff_of_every_program(staff, Role.STAFF.value)
