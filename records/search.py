@@ -6,8 +6,10 @@ table ``<table>_fts`` over the same column, kept in step by triggers (so rows wr
 ``bulk_create`` or ``update`` are indexed too). ``search_index_create`` makes either in a
 migration; ``text_matches`` reads it, matching every word of a query as a prefix, as a
 subquery of the row keys that joins the caller's own query (its access rule and filters), so a
-search costs the same number of queries whatever it finds. The registry's assets and the
-proposals (``intake.ProposalSearchDocument``) are searched through here.
+search costs the same number of queries whatever it finds. A model with a stored vector on
+PostgreSQL (``stored``) is matched on its own rows by ``text_filter`` (the GIN index read first,
+the caller's conditions on its hits) and ranked from that vector by ``text_rank``. The registry's
+assets and the proposals (``intake.ProposalSearchDocument``) are searched through here.
 """
 
 from __future__ import annotations
@@ -15,9 +17,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, SearchVectorField
 from django.db import connection, models
-from django.db.models.expressions import RawSQL
+from django.db.models.expressions import Expression, RawSQL
 
 from records.search_text import fts5_match, tsquery
 
@@ -53,12 +55,62 @@ def _fts5_statements(table: str, key: str, column: str) -> list[str]:
     ]
 
 
-def _stored_vector_statements(table: str, column: str, gin_name: str) -> list[str]:
+def _stored_vector_statements(table: str, column: str, gin_name: str, *, ranked: bool = False) -> list[str]:
+    vector = f"to_tsvector('simple'::regconfig, COALESCE({column}, ''))"
     return [
         f"ALTER TABLE {table} ADD COLUMN {VECTOR_COLUMN} tsvector GENERATED ALWAYS AS "
-        f"(strip(to_tsvector('simple'::regconfig, COALESCE({column}, '')))) STORED",
+        f"({vector if ranked else f'strip({vector})'}) STORED",
         f"CREATE INDEX {gin_name} ON {table} USING gin ({VECTOR_COLUMN})",
     ]
+
+
+def stored_vector_create(
+    schema_editor: Any, model: type[models.Model], *, column: str, gin_name: str, ranked: bool = False
+) -> None:
+    """On PostgreSQL, give ``model`` the stored vector of ``column`` (``VECTOR_COLUMN``) and its GIN index.
+
+    Nothing elsewhere: for a model whose index was made without ``stored``, its SQLite FTS5 table stays as it is.
+    ``ranked``: keep the words' positions, for ``text_rank(..., stored=True)``.
+    """
+    if schema_editor.connection.vendor == "postgresql":
+        for statement in _stored_vector_statements(model._meta.db_table, column, gin_name, ranked=ranked):
+            schema_editor.execute(statement)
+
+
+def stored_vector_drop(schema_editor: Any, model: type[models.Model]) -> None:
+    """Drop what ``stored_vector_create`` made (its index goes with the column)."""
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(f"ALTER TABLE {model._meta.db_table} DROP COLUMN IF EXISTS {VECTOR_COLUMN}")
+
+
+class StoredVector(Expression):
+    """The stored vector (``VECTOR_COLUMN``) of the row a query reads, on PostgreSQL.
+
+    The column is made by a migration, not declared on the model (SQLite has none), so it is
+    named here, on the query's own table under whatever alias the query gives it (a subquery's
+    ``U0`` included).
+    """
+
+    output_field = SearchVectorField()
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        alias = compiler.query.get_initial_alias()
+        return f"{compiler.quote_name_unless_alias(alias)}.{connection.ops.quote_name(VECTOR_COLUMN)}", []
+
+
+def text_filter(
+    rows: models.QuerySet[Any], *, column: str, words: list[str], stored: bool = False
+) -> models.QuerySet[Any]:
+    """Keep the ``rows`` whose ``column`` holds every one of ``words`` (each as a prefix), on the rows themselves.
+
+    With ``stored`` on PostgreSQL, the condition is on the rows' stored vector, in the very query
+    (the planner reads the GIN index first, then the caller's other conditions on those hits);
+    elsewhere the keys of ``text_matches``. ``words`` are folded and not empty.
+    """
+    if connection.vendor == "postgresql" and stored:
+        query = SearchQuery(tsquery(words), config="simple", search_type="raw")
+        return rows.alias(_matched_vector=StoredVector()).filter(_matched_vector=query)
+    return rows.filter(pk__in=text_matches(rows.model, column=column, words=words))
 
 
 def search_index_create(
@@ -130,13 +182,14 @@ def text_matches(model: type[models.Model], *, column: str, words: list[str], st
     return rows.values("pk")
 
 
-def text_rank(path: str, *, words: list[str]) -> SearchRank | None:
+def text_rank(path: str, *, words: list[str], stored: bool = False) -> SearchRank | None:
     """Return how well the folded text at ``path`` matches ``words``, to order by (PostgreSQL only; None elsewhere).
 
-    SQLite's order is the caller's own: FTS5's rank would need a join for every row.
+    ``stored``: rank from the row's own stored vector (made ``ranked`` by ``stored_vector_create``)
+    rather than parse its text again. SQLite's order is the caller's own: FTS5's rank would need a
+    join for every row.
     """
     if connection.vendor != "postgresql":
         return None
-    return SearchRank(
-        SearchVector(path, config="simple"), SearchQuery(tsquery(words), config="simple", search_type="raw")
-    )
+    vector = StoredVector() if stored else SearchVector(path, config="simple")
+    return SearchRank(vector, SearchQuery(tsquery(words), config="simple", search_type="raw"))

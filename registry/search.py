@@ -15,7 +15,7 @@ from typing import Any
 
 from django.db.models import F, Q, QuerySet
 
-from records.search import text_matches, text_rank
+from records.search import text_filter, text_rank
 from records.search_text import query_words
 from registry.access import assets_visible_to
 from registry.models import IPAsset
@@ -61,8 +61,8 @@ def assets_search(*, user: Any, filters: Filters) -> QuerySet[IPAsset]:
     words = query_words(filters.text)
     if not words:
         return assets.order_by("-published_at", "-pk")
-    assets = assets.filter(pk__in=text_matches(IPAsset, column="search_text", words=words))
-    rank = text_rank("search_text", words=words)
+    assets = text_filter(assets, column="search_text", words=words, stored=True)
+    rank = text_rank("search_text", words=words, stored=True)
     if rank is not None:
         return assets.annotate(rank=rank).order_by("-rank", "-pk")
     return assets.order_by(F("published_at").desc(nulls_last=True), "-pk")

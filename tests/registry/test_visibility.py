@@ -145,3 +145,33 @@ def test_export_queries_do_not_grow_with_results(world: World) -> None:
         make_asset(world.program, world.owner_org)
 
     assert _queries(client, url, {}) == one
+
+
+def test_search_follows_an_asset_s_new_words(world: World) -> None:
+    asset = make_asset(world.program, world.owner_org)
+    asset.title_en = "Hydrogen valve"
+    asset.save(update_fields=["title_en"])
+
+    assert list(assets_search(user=None, filters=Filters(text="hydrogen valve"))) == [asset]
+
+
+def test_search_as_a_subquery_keeps_its_words_and_access_rule(world: World, assets: dict[str, IPAsset]) -> None:
+    make_asset(world.program, world.owner_org, title_en="Hydrogen valve")
+    found = assets_search(user=world.member, filters=Filters(text="turbine")).values("pk")
+
+    names = set(IPAsset.objects.filter(pk__in=found).values_list("title_en", flat=True))
+
+    assert names == {"Public turbine", "Members turbine"}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the stored vector and the rank are PostgreSQL's")
+def test_search_matches_and_ranks_by_the_stored_vector_on_postgresql(world: World) -> None:
+    once = make_asset(world.program, world.owner_org, title_en="Turbine blade")
+    thrice = make_asset(world.program, world.owner_org, title_en="Turbine turbine blade", keywords="turbine")
+    search = assets_search(user=None, filters=Filters(text="turbin"))
+
+    sql = str(search.query)
+
+    assert '"search_vector" @@' in sql
+    assert "to_tsvector" not in sql
+    assert list(search) == [thrice, once]
