@@ -77,8 +77,14 @@ def snippet(text: str, words: list[str], *, folded: str | None = None, around: i
     if not tokens:
         return []
 
+    prefixes = tuple(words)
+
     def matches(token: re.Match[str]) -> bool:
-        return any(part.startswith(word) for part in fold(token.group()).split() for word in words)
+        written = token.group()
+        # A word of ASCII letters and digits folds to itself in lower case: only the others go through ``fold``.
+        if written.isascii():
+            return written.lower().startswith(prefixes)
+        return any(part.startswith(prefixes) for part in fold(written).split())
 
     start, end = tokens[0].start(), tokens[-1].end()
     fragments: list[Fragment] = [Fragment("… ", False)] if start_index > 0 else []

@@ -11,7 +11,6 @@ import csv
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.forms import BaseForm
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -26,6 +25,7 @@ from accounts.models import Organization
 from intake import program_roles
 from intake.models import ProgramMembership
 from records.downloads import stored_file_download
+from records.paging import page_counted
 from registry import access
 from registry.choices import AssetState, AssetType, RequestState
 from registry.forms import AgreeForm, AssetForm, DeclineForm, LicenceRequestForm, MessageForm, SearchForm, SendBackForm
@@ -64,7 +64,7 @@ def asset_list(request: HttpRequest) -> HttpResponse:
     """Search the registry: the assets the visitor may read (only public ones when not signed in)."""
     form = SearchForm(request.GET or None)
     results = assets_search(user=request.user, filters=_filters(form))
-    page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_counted(results, request.GET.get("page"), per_page=PAGE_SIZE)
     query = request.GET.copy()
     query.pop("page", None)
     return render(

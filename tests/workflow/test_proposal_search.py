@@ -87,9 +87,21 @@ def test_staff_find_a_proposal_by_a_word_of_its_work_plan(staff: User, call: Cal
     response = client_for(staff).get(URL, {"q": "hydrophones"})
 
     assert response.status_code == 200
-    assert [row[0].pk for row in response.context["results"]] == [proposal.pk]
+    assert [found.pk for found in response.context["page"].object_list] == [proposal.pk]
     assert b"<mark>hydrophones</mark>" in response.content
     assert reverse("workflow:proposal_detail", args=[proposal.pk]).encode() in response.content
+
+
+def test_a_result_shows_its_title_call_state_and_snippet_escaped(staff: User, call: Call) -> None:
+    proposal = _proposal(call, application=False, title="Kelp <b>&</b> co")
+
+    response = client_for(staff).get(URL, {"q": "kelp"})
+
+    page = response.content.decode()
+    assert "Kelp &lt;b&gt;&amp;&lt;/b&gt; co</a>" in page
+    assert f"{call.program.name} · {call.title} · {proposal.get_state_display()}" in page
+    assert '<p class="mb-0"><mark>Kelp</mark> &lt;b&gt;&amp;&lt;/b&gt; co ' in page
+    assert "<b>&" not in page
 
 
 def test_a_word_without_its_accents_finds_the_french_word(staff: User, call: Call) -> None:
