@@ -175,3 +175,26 @@ def test_search_matches_and_ranks_by_the_stored_vector_on_postgresql(world: Worl
     assert '"search_vector" @@' in sql
     assert "to_tsvector" not in sql
     assert list(search) == [thrice, once]
+
+
+@pytest.mark.parametrize(
+    ("language", "title", "teaser"), [("en", "Sensor &lt;b&gt; &amp; co", "A"), ("fr", "Capteur", "Un")]
+)
+def test_a_result_row_shows_the_asset_in_the_reader_s_language_escaped(
+    world: World, language: str, title: str, teaser: str
+) -> None:
+    world.member.preferred_language = language
+    world.member.save(update_fields=["preferred_language"])
+    long_teaser = " ".join(["word"] * 40)
+    asset = make_asset(
+        world.program, world.owner_org, listing=Listing.MEMBERS, title_en="Sensor <b> & co", title_fr="Capteur",
+        teaser_en=f"A {long_teaser}", teaser_fr=f"Un {long_teaser}", jurisdiction="",
+    )  # fmt: skip
+
+    page = client_for(world.member).get(reverse("registry:asset_list"), {"q": "capteur"}).content.decode()
+
+    url = reverse("registry:asset_detail", args=[asset.pk])
+    assert f'<a href="{url}">{title}</a>' in page
+    assert f'<div class="small text-secondary fw-normal">{teaser} {" ".join(["word"] * 29)} …</div>' in page
+    assert f"<td>{asset.get_asset_type_display()}</td><td>—</td><td>{asset.get_listing_display()}</td>" in page
+    assert f"<td>{world.program.name}</td></tr>" in page
