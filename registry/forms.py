@@ -141,7 +141,8 @@ class SendBackForm(forms.Form):
 
 class SearchForm(forms.Form):
     """The registry's search box and filters; every field optional. Its selects are written without a template
-    per option (``registry.widgets.PlainSelect``): the form is on every page of results.
+    per option (``registry.widgets.PlainSelect``), and its page writes each field's label, widget and errors
+    itself (Bootstrap's markup, as the directory's search does): the form is on every page of results.
     """
 
     q = forms.CharField(label=_("Words (English or French)"), required=False, max_length=200)
@@ -161,6 +162,21 @@ class SearchForm(forms.Form):
         choices=[("", _("Either")), *AssetCategory.choices],
         widget=PlainSelect,
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs["class"] = (
+                "plainselect form-select" if isinstance(field.widget, PlainSelect) else "textinput form-control"
+            )
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        # Bootstrap shows a field's message beside a widget marked invalid (Django adds aria-invalid).
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
 
 
 class LicenceRequestForm(forms.Form):

@@ -198,3 +198,11 @@ def test_a_result_row_shows_the_asset_in_the_reader_s_language_escaped(
     assert f'<div class="small text-secondary fw-normal">{teaser} {" ".join(["word"] * 29)} …</div>' in page
     assert f"<td>{asset.get_asset_type_display()}</td><td>—</td><td>{asset.get_listing_display()}</td>" in page
     assert f"<td>{world.program.name}</td></tr>" in page
+
+
+def test_the_search_form_marks_a_refused_filter_beside_its_field(world: World) -> None:
+    page = client_for(world.member).get(reverse("registry:asset_list"), {"q": "x", "type": "rocket"}).content.decode()
+
+    assert 'class="plainselect form-select is-invalid" id="id_type"' in page
+    assert '<div id="id_type_error" class="invalid-feedback"><span id="error_1_id_type"><strong>' in page
+    assert '<input type="text" name="q" value="x" maxlength="200" class="textinput form-control" id="id_q">' in page
