@@ -49,10 +49,15 @@ def proposal_searcher(user: User) -> bool:
     return any(user.has_role(role) for role in SEARCHERS)
 
 
-def proposal_search_calls(*, user: User) -> QuerySet[Call]:
-    """Return the calls of the proposals ``user`` may read, for the search's filter (1 query)."""
-    visible = proposals_visible_to(user=user).order_by().values("call_id")
-    return Call.objects.filter(pk__in=visible).select_related("program").order_by("-loi_opens_at", "pk")
+def proposal_search_calls(*, user: User, visible: QuerySet[Proposal] | None = None) -> QuerySet[Call]:
+    """Return the calls of the proposals ``user`` may read, for the search's filter (1 query).
+
+    ``visible``: ``proposals_visible_to(user=user)`` when the caller built it already (a page
+    that searches too builds the rule once).
+    """
+    visible = proposals_visible_to(user=user) if visible is None else visible
+    calls = visible.order_by().values("call_id")
+    return Call.objects.filter(pk__in=calls).select_related("program").order_by("-loi_opens_at", "pk")
 
 
 def proposals_with_words(proposals: QuerySet[Proposal], *, words: Sequence[str]) -> QuerySet[Proposal]:
@@ -62,14 +67,18 @@ def proposals_with_words(proposals: QuerySet[Proposal], *, words: Sequence[str])
     )
 
 
-def proposals_search(*, user: User, filters: ProposalFilters) -> QuerySet[Proposal]:
+def proposals_search(
+    *, user: User, filters: ProposalFilters, visible: QuerySet[Proposal] | None = None
+) -> QuerySet[Proposal]:
     """Return the proposals ``user`` may read that match ``filters``, the newest submission first.
 
     Each row holds its search document (for the snippet) and says where ``user`` reads it:
     ``on_staff_page`` (staff of its program, or on a meeting's agenda of theirs), else
-    ``assignment_pk`` (their assignment, as assessor), else the applicant's page.
+    ``assignment_pk`` (their assignment, as assessor), else the applicant's page. ``visible``:
+    ``proposals_visible_to(user=user)`` when the caller built it already.
     """
-    proposals = proposals_with_words(proposals_visible_to(user=user), words=filters.words)
+    visible = proposals_visible_to(user=user) if visible is None else visible
+    proposals = proposals_with_words(visible, words=filters.words)
     if filters.call is not None:
         proposals = proposals.filter(call_id=filters.call)
     if filters.stage:

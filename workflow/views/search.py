@@ -18,6 +18,7 @@ from intake.models import Proposal
 from intake.states import ProposalState
 from records.paging import page_counted
 from records.search_text import snippet
+from workflow.access import proposals_visible_to
 from workflow.forms.search import ProposalSearchForm
 from workflow.search import ProposalFilters, proposal_search_calls, proposal_searcher, proposals_search
 
@@ -111,7 +112,9 @@ def proposal_search(request: AuthenticatedRequest) -> HttpResponse:
         raise PermissionDenied(_("This page is for program staff, assessors and board members."))
     # A search is submitted with its words' field, even empty; a link may only preset the filters.
     submitted = "q" in request.GET
-    calls = proposal_search_calls(user=request.user)
+    # The access rule, built once for the filter's calls and the results (each query holds it).
+    visible = proposals_visible_to(user=request.user)
+    calls = proposal_search_calls(user=request.user, visible=visible)
     if submitted:
         form = ProposalSearchForm(request.GET, calls=calls)
     else:
@@ -126,7 +129,9 @@ def proposal_search(request: AuthenticatedRequest) -> HttpResponse:
             state=form.cleaned_data["state"],
         )
         page = page_counted(
-            proposals_search(user=request.user, filters=filters), request.GET.get("page"), per_page=PAGE_SIZE
+            proposals_search(user=request.user, filters=filters, visible=visible),
+            request.GET.get("page"),
+            per_page=PAGE_SIZE,
         )
         results = _ResultWriter(filters.words).rows(list(page.object_list))
     elif submitted:
