@@ -22,6 +22,7 @@ from django.db.models import (
     CharField,
     DecimalField,
     Exists,
+    FilteredRelation,
     ExpressionWrapper,
     F,
     FloatField,
@@ -40,7 +41,7 @@ from django.db.models.functions import Cast, Coalesce
 from accounts.choices import Role
 from accounts.models import User
 from assessment.choices import ReviewState
-from assessment.models import CalibratedStanding, Criterion, Score
+from assessment.models import CalibratedStanding, Criterion, Rubric, Score
 from board.models import AgendaItem, BoardMeeting
 from board.selectors import board_recused
 from intake.choices import VersionKind
@@ -223,14 +224,21 @@ def _items_part(meeting: BoardMeeting, user: User) -> QuerySet[Any]:
     application rubric (``assessment.models.CalibratedStanding``), NULLs where none is stored.
     Only a member of the program's board can be recused.
     """
-    standing = CalibratedStanding.objects.filter(
-        proposal_id=OuterRef("proposal_id"),
-        rubric__call_id=meeting.call_id,
-        rubric__stage=VersionKind.APPLICATION,
+    # The stored calibrated standing under the call's application rubric, joined once (at most one row a
+    # proposal: one standing per rubric) rather than read by a correlated subquery per column.
+    standing = FilteredRelation(
+        "proposal__calibrated_standings",
+        condition=Q(
+            proposal__calibrated_standings__rubric_id=Subquery(
+                Rubric.objects.filter(call_id=meeting.call_id, stage=VersionKind.APPLICATION).values("pk")[:1]
+            )
+        ),
     )
 
-    def stored(name: str, field: Any) -> Subquery:
-        return Subquery(standing.values(name)[:1], output_field=field)
+    def stored(name: str, field: Any) -> Any:
+        return Cast(F(f"standing__{name}"), output_field=field) if name in ("fallback", "chance_label") else F(
+            f"standing__{name}"
+        )
 
     recused = (
         ExpressionWrapper(board_recused(member=user.pk, proposal=OuterRef("proposal_id")), output_field=BooleanField())
@@ -252,6 +260,7 @@ def _items_part(meeting: BoardMeeting, user: User) -> QuerySet[Any]:
     return (
         AgendaItem.objects.filter(meeting=meeting, deferred_to__isnull=True)
         .order_by()
+        .annotate(standing=standing)
         .annotate(
             **_nulls(
                 kind=Value(_ITEM, output_field=IntegerField()),
