@@ -22,9 +22,9 @@ from django.db.models import (
     CharField,
     DecimalField,
     Exists,
-    FilteredRelation,
     ExpressionWrapper,
     F,
+    FilteredRelation,
     FloatField,
     IntegerField,
     OuterRef,
@@ -236,8 +236,10 @@ def _items_part(meeting: BoardMeeting, user: User) -> QuerySet[Any]:
     )
 
     def stored(name: str, field: Any) -> Any:
-        return Cast(F(f"standing__{name}"), output_field=field) if name in ("fallback", "chance_label") else F(
-            f"standing__{name}"
+        return (
+            Cast(F(f"standing__{name}"), output_field=field)
+            if name in ("fallback", "chance_label")
+            else F(f"standing__{name}")
         )
 
     recused = (
