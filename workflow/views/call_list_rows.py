@@ -73,7 +73,7 @@ class CallProposalRowWriter:
 
     def _time(self, at: datetime, shown: str) -> str:
         """``<time>`` as ``{{ at|date:'c' }}`` and ``{{ at|timezone:call.timezone|date:shown }}`` write it."""
-        machine = date_format(timezone.template_localtime(at), "c")
+        machine = date_format(timezone.localtime(at), "c")
         local = date_format(timezone.localtime(at, self.zone), shown)
         return f'<time datetime="{escape(machine)}">{escape(local)}</time>'
 
