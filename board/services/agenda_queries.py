@@ -238,13 +238,6 @@ def _items_part(meeting: BoardMeeting, user: User) -> QuerySet[Any]:
         ),
     )
 
-    def stored(name: str, field: Any) -> Any:
-        return (
-            Cast(F(f"standing__{name}"), output_field=field)
-            if name in ("fallback", "chance_label")
-            else F(f"standing__{name}")
-        )
-
     recused = (
         ExpressionWrapper(board_recused(member=user.pk, proposal=OuterRef("proposal_id")), output_field=BooleanField())
         if user.acts_in(Role.BOARD_MEMBER, meeting.call.program_id)
@@ -271,13 +264,13 @@ def _items_part(meeting: BoardMeeting, user: User) -> QuerySet[Any]:
                 flag=recused,
                 amount=Coalesce(Subquery(funding, output_field=MONEY), Value(ZERO, output_field=MONEY)),
                 mean=F("proposal__standing__total"),
-                cal=stored("calibrated", FloatField()),
-                cal_raw=stored("raw", FloatField()),
-                cal_low=stored("low", FloatField()),
-                cal_high=stored("high", FloatField()),
-                cal_reason=stored("fallback", CharField()),
-                cal_chance=stored("chance", FloatField()),
-                cal_label=stored("chance_label", CharField()),
+                cal=F("standing__calibrated"),
+                cal_raw=F("standing__raw"),
+                cal_low=F("standing__low"),
+                cal_high=F("standing__high"),
+                cal_reason=F("standing__fallback"),
+                cal_chance=F("standing__chance"),
+                cal_label=F("standing__chance_label"),
             )
         )
         .values_list(*_COLUMNS)
