@@ -122,6 +122,11 @@ if "DATABASE_URL" in env:
     DATABASES = {"default": env.db("DATABASE_URL")}
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # No just-in-time compilation of queries (docs/adr/0050): a page's query of a few thousand
+        # rows whose estimate crosses PostgreSQL's threshold spent several times its run compiling.
+        options = DATABASES["default"].setdefault("OPTIONS", {})
+        options["options"] = " ".join(filter(None, [options.get("options", ""), "-c jit=off"]))
 else:
     VAR_DIR.mkdir(exist_ok=True)
     DATABASES = {

@@ -1,10 +1,11 @@
 """What the board's agenda reads: two set-based queries whose cost does not grow with the agenda.
 
 ``ranking_read`` reads, for every current item, what ranks it (its proposal's title and
-state, the viewer's recusal, the funding requested, the weighted total and the last
-application version), with the rubric's criteria and the amount the board has committed,
+state, the viewer's recusal, the funding requested, the weighted total and the stored
+calibrated standing), with the rubric's criteria and the amount the board has committed,
 in one query. ``details_read`` reads, for the page's proposals only, their application
-texts and their submitted scores with comments, in one query. Each query is a UNION ALL of
+texts, the number of their last application version and their submitted scores with
+comments, in one query. Each query is a UNION ALL of
 parts that share one list of columns; the parts are built by the small functions below,
 and each query's rows are decoded here into named records, so that the shaping of the
 page's rows (``board.services.agenda_rows``) never sees a column by its position.
@@ -12,7 +13,7 @@ page's rows (``board.services.agenda_rows``) never sees a column by its position
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -24,6 +25,7 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
+    FilteredRelation,
     FloatField,
     IntegerField,
     OuterRef,
@@ -40,7 +42,7 @@ from django.db.models.functions import Cast, Coalesce
 from accounts.choices import Role
 from accounts.models import User
 from assessment.choices import ReviewState
-from assessment.models import CalibratedStanding, Criterion, Score
+from assessment.models import CalibratedStanding, Criterion, Rubric, Score
 from board.models import AgendaItem, BoardMeeting
 from board.selectors import board_recused
 from intake.choices import VersionKind
@@ -66,8 +68,6 @@ class RankedItem:
     funding_requested: Decimal
     #: The standing's weighted total, None when no review is complete.
     total: float | None
-    #: The number of the proposal's last application version, None if it has none.
-    version_number: int | None
     #: The stored calibrated standing under the application rubric, None when none is stored.
     calibration: CalibratedScore | None = None
 
@@ -126,6 +126,8 @@ class PageDetails:
 
     texts: dict[int, dict[str, str]]
     scores: list[SubmittedScore]
+    #: The number of each proposal's last application version (None if it has none), for its link.
+    versions: dict[int, int | None] = field(default_factory=dict)
 
 
 # --- The ranking: every current item, the rubric's criteria and the committed amount ---------------
@@ -163,7 +165,7 @@ def ranking_read(*, meeting: BoardMeeting, user: User) -> Ranking:
     committed = ZERO
     criteria: list[Criterion] = []
     items: list[RankedItem] = []
-    for kind, ref, proposal_ref, text_a, text_b, flag, amount, mean, number, low, high, *stored in parts:
+    for kind, ref, proposal_ref, text_a, text_b, flag, amount, mean, _number, low, high, *stored in parts:
         if kind == _ITEM:
             cal, cal_raw, cal_low, cal_high, reason, chance, label = stored
             # The reason is NULL only where no standing is stored ("" when calibrated).
@@ -172,7 +174,7 @@ def ranking_read(*, meeting: BoardMeeting, user: User) -> Ranking:
                 if reason is None
                 else CalibratedScore(cal, cal_raw, cal_low, cal_high, reason, chance, label or "")
             )
-            items.append(RankedItem(ref, proposal_ref, text_a, text_b, flag, amount, mean, number, calibration))
+            items.append(RankedItem(ref, proposal_ref, text_a, text_b, flag, amount, mean, calibration))
         elif kind == _COMMITTED:
             committed = amount or ZERO
         else:
@@ -218,19 +220,23 @@ def _items_part(meeting: BoardMeeting, user: User) -> QuerySet[Any]:
     """The current items: each with its proposal's id, title and state, the viewer's recusal and its figures.
 
     The figures: the funding requested (the sum over the consortium), the standing's
-    weighted total (``assessment.models.Standing``, kept as reviews are submitted) and the
-    last application version's number; and the stored calibrated standing under the call's
-    application rubric (``assessment.models.CalibratedStanding``), NULLs where none is stored.
+    weighted total (``assessment.models.Standing``, kept as reviews are submitted); and the
+    stored calibrated standing under the call's application rubric
+    (``assessment.models.CalibratedStanding``, one LEFT JOIN), NULLs where none is stored.
+    Nothing is read here that only the page's rows show (their last version's number is
+    ``details_read``'s): every column is computed for every item.
     Only a member of the program's board can be recused.
     """
-    standing = CalibratedStanding.objects.filter(
-        proposal_id=OuterRef("proposal_id"),
-        rubric__call_id=meeting.call_id,
-        rubric__stage=VersionKind.APPLICATION,
+    # The stored calibrated standing under the call's application rubric, joined once (at most one row a
+    # proposal: one standing per rubric) rather than read by a correlated subquery per column.
+    standing = FilteredRelation(
+        "proposal__calibrated_standings",
+        condition=Q(
+            proposal__calibrated_standings__rubric_id=Subquery(
+                Rubric.objects.filter(call_id=meeting.call_id, stage=VersionKind.APPLICATION).values("pk")[:1]
+            )
+        ),
     )
-
-    def stored(name: str, field: Any) -> Subquery:
-        return Subquery(standing.values(name)[:1], output_field=field)
 
     recused = (
         ExpressionWrapper(board_recused(member=user.pk, proposal=OuterRef("proposal_id")), output_field=BooleanField())
@@ -244,14 +250,10 @@ def _items_part(meeting: BoardMeeting, user: User) -> QuerySet[Any]:
         .annotate(total=Sum("funding_requested"))
         .values("total")
     )
-    last_application = (
-        ProposalVersion.objects.filter(proposal_id=OuterRef("proposal_id"), kind=VersionKind.APPLICATION)
-        .order_by("-number")
-        .values("number")[:1]
-    )
     return (
         AgendaItem.objects.filter(meeting=meeting, deferred_to__isnull=True)
         .order_by()
+        .annotate(standing=standing)
         .annotate(
             **_nulls(
                 kind=Value(_ITEM, output_field=IntegerField()),
@@ -262,14 +264,13 @@ def _items_part(meeting: BoardMeeting, user: User) -> QuerySet[Any]:
                 flag=recused,
                 amount=Coalesce(Subquery(funding, output_field=MONEY), Value(ZERO, output_field=MONEY)),
                 mean=F("proposal__standing__total"),
-                number=Subquery(last_application, output_field=IntegerField()),
-                cal=stored("calibrated", FloatField()),
-                cal_raw=stored("raw", FloatField()),
-                cal_low=stored("low", FloatField()),
-                cal_high=stored("high", FloatField()),
-                cal_reason=stored("fallback", CharField()),
-                cal_chance=stored("chance", FloatField()),
-                cal_label=stored("chance_label", CharField()),
+                cal=F("standing__calibrated"),
+                cal_raw=F("standing__raw"),
+                cal_low=F("standing__low"),
+                cal_high=F("standing__high"),
+                cal_reason=F("standing__fallback"),
+                cal_chance=F("standing__chance"),
+                cal_label=F("standing__chance_label"),
             )
         )
         .values_list(*_COLUMNS)
@@ -350,20 +351,28 @@ def details_read(*, proposal_ids: list[int], call_id: int, first_criterion: int 
     """
     parts = _texts_part(proposal_ids).union(_scores_part(proposal_ids, call_id, first_criterion), all=True)
     texts: dict[int, dict[str, str]] = {}
+    versions: dict[int, int | None] = {}
     scores: list[SubmittedScore] = []
     for kind, proposal_id, assessor_id, review_id, criterion_id, value, *columns in parts:
         if kind == _PROPOSAL:
             texts[proposal_id] = dict(zip(_PROPOSAL_TEXTS, columns, strict=False))
+            versions[proposal_id] = value
         else:
             scores.append(
                 SubmittedScore(review_id, proposal_id, assessor_id, criterion_id, value, columns[0], columns[1])
             )
-    return PageDetails(texts=texts, scores=scores)
+    return PageDetails(texts=texts, scores=scores, versions=versions)
 
 
 def _texts_part(proposal_ids: list[int]) -> QuerySet[Any]:
-    """The proposals' application texts and IP review, in the text columns; the score columns NULL."""
+    """The proposals' application texts and IP review, in the text columns, and the number of their last application
+    version in ``value``; the other score columns NULL."""
     number = Cast(Value(None), output_field=IntegerField())
+    last_application = (
+        ProposalVersion.objects.filter(proposal_id=OuterRef("pk"), kind=VersionKind.APPLICATION)
+        .order_by("-number")
+        .values("number")[:1]
+    )
     texts = dict.fromkeys(_TEXTS, _BLANK)
     return (
         Proposal.objects.filter(pk__in=proposal_ids)
@@ -374,7 +383,7 @@ def _texts_part(proposal_ids: list[int]) -> QuerySet[Any]:
             assessor=number,
             review=number,
             criterion=number,
-            value=number,
+            value=Subquery(last_application, output_field=IntegerField()),
             **{**texts, **{column: _text(name) for column, name in zip(_TEXTS, _PROPOSAL_TEXTS, strict=False)}},
         )
         .values_list(*_DETAIL_COLUMNS)

@@ -171,7 +171,6 @@ def rows_ranked(items: list[RankedItem], *, calibrated: bool = False) -> tuple[l
                 recused=False,
                 total=item.total,
                 funding_requested=item.funding_requested,
-                version_number=item.version_number,
                 calibration=item.calibration,
                 ranking_score=(
                     item.calibration.ranking_score
@@ -249,6 +248,7 @@ def rows_detail(rows: Iterable[AgendaRow], *, details: PageDetails, criteria: li
         row.scores = scores
         row.criteria = [CriterionResult(criterion=c, mean=scores.means[c.pk] if scores else None) for c in criteria]
         row.reviews = list(comments[proposal.pk].values())
+        row.version_number = details.versions.get(proposal.pk)
 
 
 def _marks_and_comments(

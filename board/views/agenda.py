@@ -26,6 +26,7 @@ from board.services.meetings import (
 )
 from board.services.portfolio import portfolio_for_agenda, portfolio_of_agenda
 from board.services.ranking import meeting_ranking_may_set, meeting_ranking_set
+from board.views.agenda_table import AgendaRowWriter
 from board.views.meetings import require_staff_or_board
 from intake.states import ProposalState
 
@@ -49,6 +50,10 @@ def meeting_agenda_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     recused_ids = {row.proposal_pk for row in agenda.rows if row.recused}
     portfolio_mode, suggestion = portfolio_for_agenda(meeting=meeting, recused_ids=recused_ids, read=portfolio)
     steps = list(meeting_audit_records(meeting=meeting))
+    columns = len(agenda.criteria) + 11
+    writer = AgendaRowWriter(
+        columns=columns, available=agenda.chart.available, suggested=suggestion.suggested_ids if suggestion else ()
+    )
     return render(
         request,
         "board/agenda.html",
@@ -58,7 +63,9 @@ def meeting_agenda_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "agenda": agenda,
             "page": agenda.page,
             "chart": agenda.chart,
-            "columns": len(agenda.criteria) + 11,
+            "columns": columns,
+            # The page's rows, written in Python (ADR 0048): the template keeps the table around them.
+            "rows": writer.rows(agenda.page.object_list),
             "board_review": ProposalState.BOARD_REVIEW,
             "is_staff": is_staff,
             "editable": is_staff and meeting_edit_refusal(meeting) is None,

@@ -143,13 +143,31 @@ class Call(BilingualMixin, LegalHold):
         """Forget the rule rows read, so that the next read sees what was written since."""
         self.__dict__.get("_prefetched_objects_cache", {}).pop("rules", None)
 
+    def _rules_built(self) -> dict[str, Rules]:
+        """The rules built from the rows read, by stage ("" for every stage): built once for as long as those rows.
+
+        A list checks each of its rows against the same call's rules: building them again for
+        each row cost more than the checks. The memo goes with the rows it was built from, so
+        whatever makes the call read its rows again (``rules_forget``, ``refresh_from_db``)
+        builds them again.
+        """
+        rows = self.rule_rows()
+        source = self.__dict__.get("_prefetched_objects_cache", {}).get("rules")
+        memo = self.__dict__.get("_rules_built_memo")
+        if memo is None or memo[0] is not source:
+            memo = self.__dict__["_rules_built_memo"] = (source, {"": Rules(tuple(row.as_rule() for row in rows))})
+        return memo[1]
+
     def all_rules(self) -> Rules:
         """Return every rule of the call, at every stage, as the engine reads them."""
-        return Rules(tuple(row.as_rule() for row in self.rule_rows()))
+        return self._rules_built()[""]
 
     def eligibility_rules(self, stage: str) -> Rules:
         """Return the call's rules that apply at ``stage``, as the eligibility engine reads them."""
-        return self.all_rules().at(stage)
+        built = self._rules_built()
+        if stage not in built:
+            built[stage] = built[""].at(stage)
+        return built[stage]
 
     def word_limit(self, stage: str) -> int | None:
         """Return the word limit of each text at ``stage`` (its first ``word_limit`` rule's), or None without one."""

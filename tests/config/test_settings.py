@@ -149,3 +149,30 @@ def test_sessions_are_read_from_redis_only_when_there_is_one(redis_url: str, eng
     )
 
     assert printed.stdout.strip() == engine, printed.stderr
+
+
+_PRINT_DATABASE_OPTIONS = (
+    "import json, django; django.setup(); from django.conf import settings; "
+    "print(json.dumps(settings.DATABASES['default'].get('OPTIONS', {}).get('options', '')))"
+)
+
+
+def test_postgresql_connections_turn_just_in_time_compilation_off() -> None:
+    """ADR 0050: a query whose cost estimate crosses PostgreSQL's threshold is not compiled at each run."""
+    result = _run(["-c", _PRINT_DATABASE_OPTIONS], DATABASE_URL="postgres://user@db.invalid:5432/clusterflow")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == "-c jit=off"
+
+    given = "postgres://user@db.invalid:5432/clusterflow?options=-c%20statement_timeout%3D5000"
+    result = _run(["-c", _PRINT_DATABASE_OPTIONS], DATABASE_URL=given)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == "-c statement_timeout=5000 -c jit=off"
+
+
+@pytest.mark.django_db
+def test_the_sites_postgresql_connection_runs_without_jit() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip(f"PostgreSQL's setting; this run uses {connection.vendor} (set DATABASE_URL)")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone() == ("off",)

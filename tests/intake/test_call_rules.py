@@ -402,3 +402,24 @@ def test_comparison_lists_the_rules_that_differ_and_the_verdicts_they_change(cal
         (CLUSTER_SHARE, True, False),
     ]
     assert comparison.applicable is True
+
+
+def test_a_calls_rules_are_built_once_for_the_rows_read_and_again_once_forgotten(call: Call) -> None:
+    """A list checks every row against the same call: its rules are built once, until the rows are read again."""
+    call.rules_forget()
+    first = call.eligibility_rules("application")
+    assert call.eligibility_rules("application") is first
+    assert call.all_rules().at("application") == first
+    with CaptureQueriesContext(connection) as captured:
+        call.eligibility_rules("loi")
+    assert len(captured) == 0
+    row = CallRule.objects.filter(call=call, kind=MIN_PARTNERS).get()
+    row.params = {**row.params, "count": 7}
+    row.save()
+    assert call.eligibility_rules("application") is first  # the rows read are kept, as a prefetch is
+    call.rules_forget()
+    again = call.eligibility_rules("application")
+    assert again is not first
+    rule = again.first(MIN_PARTNERS)
+    assert rule is not None
+    assert int(rule.param("count")) == 7

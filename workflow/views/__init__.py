@@ -35,6 +35,7 @@ from workflow.actions.base import EXTEND_DEADLINE, ConditionsNotMet, proposal_ac
 from workflow.forms import ACTION_FORMS, ActionForm
 from workflow.proposal_page import applicant_proposal_page
 from workflow.selectors import audit_records_for, open_calls_for_staff
+from workflow.views.call_list_rows import CallProposalRowWriter
 from workflow.work_queue import staff_work_queue
 
 
@@ -93,6 +94,7 @@ def call_proposals(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         batch=request.GET.get("batch", ""),
     )
     rows = [(proposal, _available_forms(proposal, request.user)) for proposal in listing.page.object_list]
+    rolling = call.intake_mode == IntakeMode.ROLLING
     states = [(value, label, counts.get(value, 0)) for value, label in ProposalState.choices]
     return render(
         request,
@@ -101,11 +103,13 @@ def call_proposals(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "call": call,
             "page": listing.page,
             "rows": rows,
+            # The rows written in Python (ADR 0048): the template keeps the table around them.
+            "table_rows": CallProposalRowWriter(call, rolling=rolling).rows(rows),
             "state": listing.state,
             "stage": listing.stage,
             "sort": listing.sort,
             "batch": listing.batch,
-            "rolling": call.intake_mode == IntakeMode.ROLLING,
+            "rolling": rolling,
             "states": states,
             "stages": stage_choices(),
             "columns": sort_columns(listing.sort),
