@@ -155,7 +155,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         cached = self.__dict__.get("_program_grants")
         if cached is None:
             if "program_grant_pairs" in self.__dict__:
-                pairs = (pair.partition(":") for pair in (self.__dict__["program_grant_pairs"] or "").split(",") if pair)
+                read = self.__dict__["program_grant_pairs"] or ""
+                pairs = (pair.partition(":") for pair in read.split(",") if pair)
                 cached = frozenset((int(program) if program else None, role) for program, _sep, role in pairs)
             else:
                 grants = self.program_roles.values_list("program_id", "role")  # type: ignore[attr-defined]
