@@ -152,7 +152,8 @@ def test_roles_backend_reads_the_program_grants_with_the_user() -> None:
     with CaptureQueriesContext(connection) as captured:
         loaded_staff = backend.get_user(staff.pk)
         loaded_funder = backend.get_user(funder.pk)
-        assert loaded_staff is not None and loaded_funder is not None
+        assert loaded_staff is not None
+        assert loaded_funder is not None
         grants = (loaded_staff.program_grants, loaded_funder.program_grants)
         acts = [
             loaded_staff.acts_in(Role.STAFF, first.pk),

@@ -36,7 +36,8 @@ def test_row_read_compiled_replays_the_read_with_each_key_and_its_annotations() 
     assert (first.display_name, second.display_name, second.pk) == ("Ann", "Bob", bob.pk)
     assert hasattr(second, "group_names")
     assert len(built) == 1  # built once, with the stand-in
-    assert len(captured) == 1 and str(bob.pk) in captured[0]["sql"]
+    assert len(captured) == 1
+    assert str(bob.pk) in captured[0]["sql"]
     with pytest.raises(User.DoesNotExist):
         row_read_compiled(User, "test_replays", read, bob.pk + 1000)
 
