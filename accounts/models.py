@@ -65,7 +65,7 @@ class UserManager(BaseUserManager["User"]):
         on the groups is not multiplied by them. ``intake.models.ProgramRole`` is reached through
         the reverse relation, not imported: accounts sits below intake.
         """
-        grant = self.model._meta.get_field("program_roles").related_model
+        grant: Any = self.model._meta.get_field("program_roles").related_model
         pairs = (
             grant.objects.filter(user=models.OuterRef("pk"))
             .order_by()

@@ -187,7 +187,7 @@ def row_read_compiled(model: type[M], key: Hashable, build: Callable[[int], Quer
     """
     connection = connections[model._default_manager.db]
     kept: dict[Hashable, Any] = connection.__dict__.setdefault("_rows_read_compiled", {})
-    entry = kept.get(key)
+    entry: Any = kept.get(key)
     if entry is None:
         ran: list[str] = []
 
@@ -212,13 +212,15 @@ def row_read_compiled(model: type[M], key: Hashable, build: Callable[[int], Quer
         return build(pk).get()
     compiler, sql, params, shell = entry
     swapped = [pk if type(param) is int and param == _ROW_STAND_IN else param for param in params]
+    # The compiler already set up (its columns, joins and converters) answers with the kept SQL.
     compiler.as_sql = lambda *args, **kwargs: (sql, swapped)
     shell.query.get_compiler = lambda *args, **kwargs: compiler
-    rows = list(shell._iterable_class(shell))
+    rows: list[M] = list(shell._iterable_class(shell))
+    model_any: Any = model
     if not rows:
-        raise model.DoesNotExist(f"{model._meta.object_name} matching query does not exist.")
+        raise model_any.DoesNotExist(f"{model._meta.object_name} matching query does not exist.")
     if len(rows) > 1:
-        raise model.MultipleObjectsReturned(f"get() returned more than one {model._meta.object_name}.")
+        raise model_any.MultipleObjectsReturned(f"get() returned more than one {model._meta.object_name}.")
     return rows[0]
 
 
