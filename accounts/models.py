@@ -6,7 +6,7 @@ from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models.functions import Cast, Coalesce, Concat, Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
@@ -58,8 +58,31 @@ class UserManager(BaseUserManager["User"]):
         return self.get(**{f"{self.model.USERNAME_FIELD}__iexact": username})
 
     def with_roles(self) -> models.QuerySet[User]:
-        """Return the users, each knowing its roles without another query (see ``User.roles``)."""
-        return self.annotate(group_names=GroupNames("groups__name"))
+        """Return the users, each knowing its roles and program grants without another query.
+
+        The roles are the names of its groups (``User.roles``); the grants, its per-program roles
+        as ``program:role`` pairs (``User.program_grants``), read in a subquery so that the join
+        on the groups is not multiplied by them. ``intake.models.ProgramRole`` is reached through
+        the reverse relation, not imported: accounts sits below intake.
+        """
+        grant: Any = self.model._meta.get_field("program_roles").related_model
+        pairs = (
+            grant.objects.filter(user=models.OuterRef("pk"))
+            .order_by()
+            .values("user")
+            .annotate(
+                pairs=GroupNames(
+                    Concat(
+                        Coalesce(Cast("program_id", models.CharField()), models.Value("")),
+                        models.Value(":"),
+                        "role",
+                        output_field=models.CharField(),
+                    )
+                )
+            )
+            .values("pairs")
+        )
+        return self.annotate(group_names=GroupNames("groups__name"), program_grant_pairs=models.Subquery(pairs))
 
 
 class User(AbstractBaseUser, PermissionsMixin):
@@ -116,6 +139,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         self.__dict__.pop("group_names", None)
         self.__dict__.pop("_roles_cache", None)
         self.__dict__.pop("_program_grants", None)
+        self.__dict__.pop("program_grant_pairs", None)
 
     def has_role(self, role: str) -> bool:
         return self.is_active and role in self.roles
@@ -124,13 +148,19 @@ class User(AbstractBaseUser, PermissionsMixin):
     def program_grants(self) -> frozenset[tuple[int | None, str]]:
         """Return the ``(program id, role)`` pairs of the roles this user holds per program (cached).
 
-        Read through the reverse relation of ``intake.models.ProgramRole``; ``intake.program_roles``
-        holds the rules built on it.
+        Read with the user (``UserManager.with_roles``, as every request's user is), else through
+        the reverse relation of ``intake.models.ProgramRole``; ``intake.program_roles`` holds the
+        rules built on it.
         """
         cached = self.__dict__.get("_program_grants")
         if cached is None:
-            grants = self.program_roles.values_list("program_id", "role")  # type: ignore[attr-defined]
-            cached = frozenset(grants)
+            if "program_grant_pairs" in self.__dict__:
+                read = self.__dict__["program_grant_pairs"] or ""
+                pairs = (pair.partition(":") for pair in read.split(",") if pair)
+                cached = frozenset((int(program) if program else None, role) for program, _sep, role in pairs)
+            else:
+                grants = self.program_roles.values_list("program_id", "role")  # type: ignore[attr-defined]
+                cached = frozenset(grants)
             self.__dict__["_program_grants"] = cached
         return cached
 

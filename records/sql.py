@@ -7,15 +7,19 @@ written here. Works on PostgreSQL and on SQLite (3.35 or later, for ``RETURNING`
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+import re
+from collections.abc import Callable, Hashable, Sequence
+from datetime import date, datetime, time, timedelta
+from typing import Any, TypeVar
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connection, models
+from django.db import connection, connections, models
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import F, Func, QuerySet, Value
 from django.db.models.functions import Cast
 from django.db.models.sql.compiler import SQLCompiler
+
+M = TypeVar("M", bound=models.Model)
 
 
 class IsoFormat(Func):
@@ -155,3 +159,76 @@ def _prepared(model: type[models.Model], name: str, value: Any) -> Any:
     field = model._meta.get_field(name)
     assert isinstance(field, models.Field)
     return field.get_db_prep_save(value, connection)
+
+
+# --- A read of one row compiled once (ADR 0047) ---------------------------------------------
+
+#: A key no row has, in place of the row's in a read compiled once (``row_read_compiled``).
+_ROW_STAND_IN = -(10**15) - 1
+#: How many shapes of read a connection keeps compiled; the oldest goes first.
+_COMPILED_READS_KEPT = 256
+
+
+def row_read_compiled(model: type[M], key: Hashable, build: Callable[[int], QuerySet[M]], pk: int) -> M:
+    """Return the row ``pk`` of ``build(pk)`` as ``.get()`` would (``model.DoesNotExist`` if none), compiled once.
+
+    ``build`` gives the queryset of a read whose shape and parameters depend only on ``key``
+    and the row's key; building and compiling such a read (a proposal's with the access rules,
+    the facts of its guards and the joins of its page) costs several times what the database
+    takes to run it. So it is built and compiled once per ``key`` and per connection (each
+    thread has its own), with a stand-in for ``pk``, then run with ``pk`` swapped in: the rows
+    come through the queryset's own iterable (its related rows, annotations and any
+    iterable class it sets), as ``.get()`` would give them.
+
+    A read is run as it is, never kept, when it cannot be replayed safely: when building it ran
+    a query (what it read would be frozen in the SQL), when a parameter may be a date or a time
+    (the clock's, frozen too; SQLite's are passed as text, so a text that starts as a date
+    counts), a list, or when the stand-in is not exactly one parameter.
+    """
+    connection = connections[model._default_manager.db]
+    kept: dict[Hashable, Any] = connection.__dict__.setdefault("_rows_read_compiled", {})
+    entry: Any = kept.get(key)
+    if entry is None:
+        ran: list[str] = []
+
+        def counting(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
+            ran.append(sql)
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(counting):
+            queryset = build(_ROW_STAND_IN).order_by()[:2]
+            compiler = queryset.query.get_compiler(using=queryset.db)
+            sql, params = compiler.as_sql()
+        replayable = (
+            not ran
+            and sum(1 for param in params if type(param) is int and param == _ROW_STAND_IN) == 1
+            and not any(_of_the_clock(param) for param in params)
+        )
+        entry = (compiler, sql, tuple(params), queryset) if replayable else False
+        if len(kept) >= _COMPILED_READS_KEPT:
+            del kept[next(iter(kept))]
+        kept[key] = entry
+    if entry is False:
+        return build(pk).get()
+    compiler, sql, params, shell = entry
+    swapped = [pk if type(param) is int and param == _ROW_STAND_IN else param for param in params]
+    # The compiler already set up (its columns, joins and converters) answers with the kept SQL.
+    compiler.as_sql = lambda *args, **kwargs: (sql, swapped)
+    shell.query.get_compiler = lambda *args, **kwargs: compiler
+    rows: list[M] = list(shell._iterable_class(shell))
+    model_any: Any = model
+    if not rows:
+        raise model_any.DoesNotExist(f"{model._meta.object_name} matching query does not exist.")
+    if len(rows) > 1:
+        raise model_any.MultipleObjectsReturned(f"get() returned more than one {model._meta.object_name}.")
+    return rows[0]
+
+
+_DATE_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _of_the_clock(param: Any) -> bool:
+    """Say whether ``param`` may be a moment: a date, time or duration, or SQLite's text of one (or a list)."""
+    if isinstance(param, (date, time, datetime, timedelta, list, tuple)):
+        return True
+    return isinstance(param, str) and _DATE_TEXT.match(param) is not None

@@ -36,6 +36,7 @@ from intake.selectors import RELATED
 from intake.states import DECIDED, PROJECT_STATES, ProposalState
 from projects.models import Claim, ClaimEvidence, MilestoneEvidence, Project, ProjectPartner, Report
 from projects.selectors import project_facts
+from records.sql import row_read_compiled
 from registry.selectors.ip_reviews import ip_manager_may_read
 
 
@@ -295,8 +296,11 @@ def proposals_for_staff_or_board(*, user: User) -> QuerySet[Proposal]:
     return proposals_visible_to(user=user).filter(staff_or_board_page_of(user))
 
 
-def proposal_for_staff_or_board(*, user: User, pk: int) -> Proposal:
+def proposal_for_staff_or_board(*, user: User, pk: int, page: bool = False) -> Proposal:
     """Return the proposal ``pk`` if ``user`` reads it on the staff and board page (404 otherwise), with its facts.
+
+    With ``page``, its IP review (if any) and the review's author come in the same read, for the
+    page's verdict (``registry.selectors.ip_reviews.ip_review_of`` then reads no more).
 
     The lifecycle's approve and decline are the chair's, once a quorum has voted: only with
     ``board_facts`` can the page offer them and an action refuse them with the right reason.
@@ -304,10 +308,22 @@ def proposal_for_staff_or_board(*, user: User, pk: int) -> Proposal:
     subqueries. The funded project's facts (its final report accepted...) come too, so the
     page explains why Close waits. Who reads a proposal here is ``proposals_for_staff_or_board``.
     """
-    proposals = proposals_for_staff_or_board(user=user).annotate(**project_facts())
-    if user.has_role(Role.BOARD_MEMBER):
-        proposals = proposals.annotate(**board_facts())
-    return get_object_or_404(proposals, pk=pk)
+
+    def read(key: int) -> QuerySet[Proposal]:
+        proposals = proposals_for_staff_or_board(user=user).annotate(**project_facts())
+        if user.has_role(Role.BOARD_MEMBER):
+            proposals = proposals.annotate(**board_facts())
+        if page:  # a one-to-one reached through its reverse name: registry sits above intake
+            proposals = proposals.select_related("ip_review__reviewer")
+        return proposals.filter(pk=key)
+
+    # The read's shape and parameters follow from who reads (their key, roles and grants): compiled
+    # once per reader and per connection, run with the proposal's key swapped in (ADR 0047).
+    shape = ("staff_or_board", page, user.pk, user.is_active, user.is_superuser, user.roles, user.program_grants)
+    try:
+        return row_read_compiled(Proposal, shape, read, pk)
+    except Proposal.DoesNotExist:
+        raise Http404 from None
 
 
 def proposal_to_act_on(*, user: User, pk: int) -> Proposal:

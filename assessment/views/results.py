@@ -33,7 +33,7 @@ def _stage(request: AuthenticatedRequest, call: Call) -> tuple[str, list[tuple[s
     return (asked if asked in dict(stages) else VersionKind.APPLICATION), stages
 
 
-def _url_around_key(name: str) -> tuple[str, str]:
+def url_around_key(name: str) -> tuple[str, str]:
     """Return the URL of ``name`` as the text before and after its key: reversed once a page, not once a link."""
     sentinel = "918273645"
     before, after = reverse(name, args=[int(sentinel)]).split(sentinel)
@@ -136,8 +136,8 @@ def call_results_page(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     stage, stages = _stage(request, call)
     results = call_results(call=call, stage=stage, page_number=request.GET.get("page"))
     writer = _RowWriter(
-        _url_around_key("workflow:proposal_detail"),
-        _url_around_key("assessment:review_reopen"),
+        url_around_key("workflow:proposal_detail"),
+        url_around_key("assessment:review_reopen"),
         with_chance=stage == VersionKind.APPLICATION,
     )
     return render(

@@ -111,7 +111,15 @@ def ip_automatically_conflicted(*, user: User, proposal: Proposal) -> bool:
 
 
 def ip_review_of(*, proposal: Proposal) -> IPReview | None:
-    """Return ``proposal``'s IP review, if recorded (1 query): for the staff's and the board's proposal page."""
+    """Return ``proposal``'s IP review, if recorded: for the staff's and the board's proposal page.
+
+    No query when the proposal was read with it (``workflow.access.proposal_for_staff_or_board``
+    with ``page``); one otherwise.
+    """
+    related = Proposal.ip_review.related  # type: ignore[attr-defined]
+    if related.is_cached(proposal):
+        cached: IPReview | None = related.get_cached_value(proposal)
+        return cached
     return IPReview.objects.filter(proposal_id=proposal.pk).select_related("reviewer").first()
 
 

@@ -13,7 +13,7 @@ from accounts.choices import Role
 from accounts.models import User
 from accounts.services import user_grant_role
 from tests.conftest import client_for
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD, ProgramFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -141,3 +141,26 @@ def test_signed_in_page_reads_the_user_and_roles_in_one_query(applicant: User) -
     user_queries = [query["sql"] for query in captured if 'FROM "accounts_user"' in query["sql"]]
     group_queries = [query["sql"] for query in captured if query["sql"].startswith('SELECT "auth_group"')]
     assert (len(user_queries), group_queries) == (1, [])
+
+
+def test_roles_backend_reads_the_program_grants_with_the_user() -> None:
+    first, second = ProgramFactory(), ProgramFactory()
+    staff = UserFactory(role=Role.STAFF, programs=[first])
+    funder = UserFactory(role=Role.FUNDER)  # a funder's default grant names no program: it reads them all
+    backend = RolesBackend()
+
+    with CaptureQueriesContext(connection) as captured:
+        loaded_staff = backend.get_user(staff.pk)
+        loaded_funder = backend.get_user(funder.pk)
+        assert loaded_staff is not None
+        assert loaded_funder is not None
+        grants = (loaded_staff.program_grants, loaded_funder.program_grants)
+        acts = [
+            loaded_staff.acts_in(Role.STAFF, first.pk),
+            loaded_staff.acts_in(Role.STAFF, second.pk),
+            loaded_funder.acts_in(Role.FUNDER, second.pk),
+        ]
+
+    assert grants == (frozenset({(first.pk, Role.STAFF.value)}), frozenset({(None, Role.FUNDER.value)}))
+    assert acts == [True, False, True]
+    assert len(captured) == 2

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition
 
@@ -37,6 +37,7 @@ from intake.services.versions import proposal_version_freeze
 from records.events import Event
 from records.models import AuditRecord
 from records.notifications import notify_audiences
+from records.sql import row_read_compiled
 from workflow.access import proposal_decision_withheld
 
 Actor = User | SystemActor
@@ -109,10 +110,20 @@ def perform(
     """
     try:
         with transaction.atomic():
-            locked = proposal_locked(
-                Proposal.objects.select_related(*RELATED).annotate(**effect.facts).select_for_update(of=("self",)),
-                proposal.pk,
-            )
+
+            def read(key: int) -> QuerySet[Proposal]:
+                return (
+                    Proposal.objects.select_related(*RELATED)
+                    .annotate(**effect.facts)
+                    .select_for_update(of=("self",))
+                    .filter(pk=key)
+                )
+
+            # The read's shape follows from the facts its guards read: compiled once (ADR 0047).
+            try:
+                locked = row_read_compiled(Proposal, ("perform", *effect.facts), read, proposal.pk)
+            except Proposal.DoesNotExist:  # read again now that the lock is held (``proposal_locked``)
+                locked = proposal_locked(read(proposal.pk), proposal.pk)
             # The guards are checked here and again by the transition: the eligibility they read is read once.
             with locked.eligibility_read_once():
                 _check(action, proposal=locked, by=by, expected_state=expected_state)

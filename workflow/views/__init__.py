@@ -171,7 +171,7 @@ def _staff_page(
 def proposal_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Show one proposal to staff (or to the board, once before it) with its full history and actions."""
     _require_staff_or_board(request.user)
-    return _staff_page(request, proposal_for_staff_or_board(user=request.user, pk=pk))
+    return _staff_page(request, proposal_for_staff_or_board(user=request.user, pk=pk, page=True))
 
 
 def _proposal_to_act_on(*, user: User, pk: int) -> Proposal:

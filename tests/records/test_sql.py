@@ -1,0 +1,64 @@
+"""A read of one row compiled once and replayed with the row's key swapped in (``records.sql.row_read_compiled``)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db.models import QuerySet
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from accounts.models import User
+from records.sql import row_read_compiled
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _kept() -> dict[object, object]:
+    return connections[DEFAULT_DB_ALIAS].__dict__.setdefault("_rows_read_compiled", {})
+
+
+def test_row_read_compiled_replays_the_read_with_each_key_and_its_annotations() -> None:
+    ann, bob = UserFactory(display_name="Ann"), UserFactory(display_name="Bob")
+    built: list[int] = []
+
+    def read(key: int) -> QuerySet[User]:
+        built.append(key)
+        return User.objects.with_roles().filter(pk=key, is_active=True)
+
+    first = row_read_compiled(User, "test_replays", read, ann.pk)
+    with CaptureQueriesContext(connection) as captured:
+        second = row_read_compiled(User, "test_replays", read, bob.pk)
+
+    assert (first.display_name, second.display_name, second.pk) == ("Ann", "Bob", bob.pk)
+    assert hasattr(second, "group_names")
+    assert len(built) == 1  # built once, with the stand-in
+    assert len(captured) == 1
+    assert str(bob.pk) in captured[0]["sql"]
+    with pytest.raises(User.DoesNotExist):
+        row_read_compiled(User, "test_replays", read, bob.pk + 1000)
+
+
+def test_row_read_compiled_does_not_keep_a_read_whose_build_queried() -> None:
+    ann, bob = UserFactory(display_name="Ann"), UserFactory(display_name="Bob")
+
+    def read(key: int) -> QuerySet[User]:
+        emails = list(User.objects.values_list("email", flat=True))  # frozen into the SQL if kept
+        return User.objects.filter(pk=key, email__in=emails)
+
+    assert row_read_compiled(User, "test_queried", read, ann.pk) == ann
+    assert _kept()["test_queried"] is False
+    assert row_read_compiled(User, "test_queried", read, bob.pk) == bob
+
+
+def test_row_read_compiled_does_not_keep_a_read_of_the_clock() -> None:
+    ann = UserFactory(date_joined=timezone.now() - timedelta(days=2))
+
+    def read(key: int) -> QuerySet[User]:
+        return User.objects.filter(pk=key, date_joined__lte=timezone.now())
+
+    assert row_read_compiled(User, "test_clock", read, ann.pk) == ann
+    assert _kept()["test_clock"] is False
