@@ -16,7 +16,6 @@ from django.db.models import Count, Q
 from django.forms import BaseForm
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
@@ -30,6 +29,7 @@ from intake import program_roles
 from intake.models import ProgramMembership
 from records.downloads import stored_file_download
 from records.paging import page_counted
+from records.rows import url_around_keys
 from registry import access
 from registry.choices import AssetState, AssetType, Listing, RequestState
 from registry.forms import AgreeForm, AssetForm, DeclineForm, LicenceRequestForm, MessageForm, SearchForm, SendBackForm
@@ -78,8 +78,7 @@ def _asset_rows(assets: list[IPAsset]) -> SafeString:
     language, the teaser cut to 30 words as ``truncatewords`` does). Every value is escaped with
     ``html.escape``, the function Django's own ``escape`` applies.
     """
-    sentinel = "918273645"
-    before, after = (escape(part) for part in reverse("registry:asset_detail", args=[int(sentinel)]).split(sentinel))
+    before, after = url_around_keys("registry:asset_detail")
     types = {value: escape(str(label)) for value, label in AssetType.choices}
     listings = {value: escape(str(label)) for value, label in Listing.choices}
     french = (translation.get_language() or "").startswith("fr")

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from accounts.choices import Role
 from accounts.decorators import AuthenticatedRequest, role_required
 from assessment.services.reviews import Step, assignments_of_assessor
-from assessment.views.results import url_around_key
+from records.rows import url_around_keys
 
 #: Where each next step of a live assignment is taken.
 STEP_URLS = {Step.DECLARE: "assessment:declare", Step.RESPOND: "assessment:respond", Step.REVIEW: "assessment:review"}
@@ -59,7 +59,7 @@ class _DashboardRows:
             escape(_("Submitted")),
             escape(_("Draft")),
         )
-        self.urls = {step: url_around_key(name) for step, name in STEP_URLS.items()}
+        self.urls = {step: url_around_keys(name) for step, name in STEP_URLS.items()}
 
     def _dated(self, row: Any) -> tuple[str, str, str, str]:
         call = row.proposal.call

@@ -24,6 +24,7 @@ from intake.choices import VersionKind
 from intake.formatting import decimals
 from intake.models import Call
 from intake.selectors import call_for_staff
+from records.rows import url_around_keys
 
 
 def _stage(request: AuthenticatedRequest, call: Call) -> tuple[str, list[tuple[str, str]]]:
@@ -31,13 +32,6 @@ def _stage(request: AuthenticatedRequest, call: Call) -> tuple[str, list[tuple[s
     stages = results_stages(call=call)
     asked = request.GET.get("stage", VersionKind.APPLICATION)
     return (asked if asked in dict(stages) else VersionKind.APPLICATION), stages
-
-
-def url_around_key(name: str) -> tuple[str, str]:
-    """Return the URL of ``name`` as the text before and after its key: reversed once a page, not once a link."""
-    sentinel = "918273645"
-    before, after = reverse(name, args=[int(sentinel)]).split(sentinel)
-    return before, after
 
 
 #: A row of the ranking, cell for cell under the table's header; every value put in is HTML already escaped.
@@ -136,8 +130,8 @@ def call_results_page(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     stage, stages = _stage(request, call)
     results = call_results(call=call, stage=stage, page_number=request.GET.get("page"))
     writer = _RowWriter(
-        url_around_key("workflow:proposal_detail"),
-        url_around_key("assessment:review_reopen"),
+        url_around_keys("workflow:proposal_detail"),
+        url_around_keys("assessment:review_reopen"),
         with_chance=stage == VersionKind.APPLICATION,
     )
     return render(

@@ -16,7 +16,6 @@ from html import escape
 from typing import Any
 
 from django.template.loader import get_template
-from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
@@ -24,20 +23,10 @@ from board.services.agenda_queries import CalibratedScore
 from board.services.agenda_rows import AgendaRow
 from intake.formatting import decimals, money
 from intake.states import ProposalState
+from records.rows import url_around_keys
 
 #: The badge of each chance of funding's label (the template's choice: "always" green, "never" grey).
 _CHANCE_BADGES = {"always": "text-bg-success", "never": "text-bg-secondary"}
-
-
-def _url_around_key(name: str, *keys: int) -> tuple[str, ...]:
-    """Return the URL of ``name`` cut around its integer keys: reversed once a page, not once a link."""
-    sentinels = [918273645 + index for index in range(len(keys) or 1)]
-    url = escape(reverse(name, args=sentinels))
-    parts: list[str] = []
-    for sentinel in sentinels:
-        before, url = url.split(str(sentinel), 1)
-        parts.append(before)
-    return (*parts, url)
 
 
 class AgendaRowWriter:
@@ -74,8 +63,8 @@ class AgendaRowWriter:
         self.comments = escape(_("Comments"))
         self.assessor = escape(_("Assessor"))
         self.defer = escape(_("Defer"))
-        self.version_url = _url_around_key("intake:version_detail", 1, 2)
-        self.defer_url = _url_around_key("board:agenda_item_defer", 1)
+        self.version_url = url_around_keys("intake:version_detail", 2)
+        self.defer_url = url_around_keys("board:agenda_item_defer")
         self.ip_verdict = get_template("registry/_agenda_ip_verdict.html")
         self.eligibility: dict[tuple[int, int, int], str] = {}
 

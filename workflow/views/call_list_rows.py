@@ -14,7 +14,6 @@ from collections.abc import Iterable
 from datetime import datetime
 from html import escape
 
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.safestring import SafeString, mark_safe
@@ -23,9 +22,8 @@ from django.utils.translation import gettext as _
 from intake.formatting import money
 from intake.models import Call, Proposal
 from intake.templatetags.deadlines import time_left
+from records.rows import url_around_keys
 from workflow.forms import ActionForm
-
-_KEY = 918273645
 
 
 class CallProposalRowWriter:
@@ -34,8 +32,7 @@ class CallProposalRowWriter:
     def __init__(self, call: Call, *, rolling: bool) -> None:
         self.rolling = rolling
         self.zone = zoneinfo.ZoneInfo(call.timezone)
-        before, after = reverse("workflow:proposal_detail", args=[_KEY]).split(str(_KEY))
-        self.detail_url = (escape(before), escape(after))
+        self.detail_url = url_around_keys("workflow:proposal_detail")
         self.disposed = f' <span class="badge text-bg-secondary">{escape(_("disposed of"))}</span>'
         self.held = f' <span class="badge text-bg-warning">{escape(_("legal hold"))}</span>'
         self.letter = f'<span class="text-secondary">{escape(_("letter of intent"))}</span>'

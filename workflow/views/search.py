@@ -8,7 +8,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
@@ -17,6 +16,7 @@ from intake.choices import VersionKind
 from intake.models import Proposal
 from intake.states import ProposalState
 from records.paging import page_counted
+from records.rows import url_around_keys
 from records.search_text import snippet
 from workflow.access import proposals_visible_to
 from workflow.forms.search import ProposalSearchForm
@@ -38,13 +38,6 @@ ROW = (
 )
 
 
-def _url_around_key(name: str) -> tuple[str, str]:
-    """Return the URL of ``name`` as the text before and after its key: reversed once a page, not once a link."""
-    sentinel = "918273645"
-    before, after = reverse(name, kwargs={"pk": int(sentinel)}).split(sentinel)
-    return escape(before), escape(after)
-
-
 class _ResultWriter:
     """Write a page's results as HTML: the links reversed and the labels translated once a page (ADR 0048).
 
@@ -56,9 +49,9 @@ class _ResultWriter:
 
     def __init__(self, words: tuple[str, ...]) -> None:
         self.words = list(words)
-        self.staff_url = _url_around_key("workflow:proposal_detail")
-        self.assignment_url = _url_around_key("assessment:respond")
-        self.applicant_url = _url_around_key("intake:proposal_detail")
+        self.staff_url = url_around_keys("workflow:proposal_detail")
+        self.assignment_url = url_around_keys("assessment:respond")
+        self.applicant_url = url_around_keys("intake:proposal_detail")
         self.states = {value: escape(str(label)) for value, label in ProposalState.choices}
         self.kinds = {value: escape(str(label)) for value, label in VersionKind.choices}
 
