@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import transaction
 
+import config.celery  # noqa: F401 - the application these tasks are queued through, outside the worker too
 from board.models import DecisionLetter
 from board.services.letters import letter_documents_print
 from intake.models import ProposalVersion
