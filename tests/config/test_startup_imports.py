@@ -18,7 +18,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 #: Top-level modules a web worker must not import as it starts and loads its URLconf.
 HEAVY = ("ortools", "numpy", "pandas", "scipy", "pypdf", "PIL", "weasyprint", "hypothesis")
-#: Imported when first used (ADR 0052): Celery when a task is queued, the API's stack on its first request.
+#: Imported when first used (ADR 0052): Celery when a task is queued, the API's stack on its first request,
+#: segno when a QR code is drawn.
 LAZY = (
     "celery",
     "kombu",
@@ -32,6 +33,7 @@ LAZY = (
     "yaml",
     "jinja2",
     "api.v1.views",
+    "segno",
 )
 
 PROBE = """
