@@ -16,7 +16,6 @@ import logging
 import re
 from typing import cast
 
-import segno
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -101,6 +100,8 @@ def authenticator_key_text(device: TOTPDevice) -> str:
 
 def authenticator_qr_svg(device: TOTPDevice) -> str:
     """Return the device's ``otpauth://`` address as a QR code in inline SVG, drawn here (no outside service)."""
+    import segno  # only the page that sets up an authenticator draws one: not every worker at startup
+
     return str(segno.make(device.config_url, error="m").svg_inline(scale=5, title=_("QR code of your key")))
 
 

@@ -7,6 +7,7 @@ import smtplib
 from celery import shared_task
 from django.core.mail import EmailMultiAlternatives
 
+import config.celery  # noqa: F401 - the application these tasks are queued through, outside the worker too
 from accounts.services import SignUpRequest, sign_in_history_purge, sign_up_email
 
 

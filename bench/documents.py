@@ -3,14 +3,15 @@
 The seed makes one full application as large as a call lets it be: eight partners with their
 budgets and background IP, texts near their word limits, twelve milestones, eight items of
 foreground IP, the outcomes, twelve attachments and twenty answered questions; it freezes it
-as the submission does (``intake.services.versions.proposal_version_data``). Each request is
-the lead applicant's download of that version's dossier: the page's templates rendered,
-then laid out by WeasyPrint as a tagged PDF. ``dossier_pdf`` empties the cache and deletes the
-stored dossiers before each request, so that each lays the document out (``records.pdf``), as
-the worker does once per language after a submission; ``dossier_pdf_stored`` is the download
-once the worker has printed it: the cache emptied, the PDF read from the uploads' storage
-(``records.pdf.stored_pdf``); ``dossier_pdf_again`` downloads it again as a reader does, the
-PDF read from the cache under its HTML's hash.
+as the submission does (``intake.services.versions.proposal_version_data``), then has its
+documents printed by the worker's own task (``workflow.tasks.print_version_dossiers``), as
+after a submission: the dossier and the receipt laid out by WeasyPrint in each language and
+stored. Each request of ``dossier_pdf`` is the lead applicant's download of that version's
+dossier as a reader does it: the page's templates rendered to find the document's key, and
+the PDF read from the uploads' storage (``records.pdf.stored_pdf``); a web process never
+lays a document out (issue 23). ``dossier_pdf_pending`` downloads the dossier of a second such
+application whose documents were never printed: the page saying it is being prepared (202),
+its printing queued once.
 """
 
 from __future__ import annotations
@@ -43,6 +44,21 @@ class Dossier:
 
 
 def seed_full_application(ctx: SeedContext) -> Dossier:
+    """Create one full application as large as it gets, submitted, its documents printed by the worker's task."""
+    from workflow.tasks import print_version_dossiers
+
+    dossier = _full_application(ctx, name="documents")
+    # What the worker does once the submission commits: the dossier and receipt, in each language, stored.
+    print_version_dossiers(proposal_id=dossier.proposal_pk, number=dossier.number)
+    return dossier
+
+
+def seed_unprinted_application(ctx: SeedContext) -> Dossier:
+    """Create another such application, submitted, whose documents the worker has not printed yet."""
+    return _full_application(ctx, name="unprinted")
+
+
+def _full_application(ctx: SeedContext, *, name: str) -> Dossier:
     """Create one call, one full application as large as it gets, and its submitted version."""
     from django.contrib.auth.models import Group
 
@@ -64,10 +80,10 @@ def seed_full_application(ctx: SeedContext) -> Dossier:
     from intake.services.versions import proposal_version_data
 
     now = ctx.now
-    program = Program.objects.create(slug="bench-documents", name_en="Documents", name_fr="Documents")
+    program = Program.objects.create(slug=f"bench-{name}", name_en="Documents", name_fr="Documents")
     call = Call.objects.create(
         program=program,
-        slug="documents",
+        slug=name,
         title_en="Advanced manufacturing testbeds",
         title_fr="Bancs d'essai de fabrication de pointe",
         loi_opens_at=now - timedelta(days=60),
@@ -78,7 +94,7 @@ def seed_full_application(ctx: SeedContext) -> Dossier:
         funding_envelope=Decimal("20000000"),
     )
     stages = call_stages_default(call=call)
-    applicant = User.objects.create_user(email="dossier@bench.clusterflow.test", password=None, display_name="Ann")
+    applicant = User.objects.create_user(email=f"{name}@bench.clusterflow.test", password=None, display_name="Ann")
     applicant.groups.add(Group.objects.get_or_create(name=Role.APPLICANT.value)[0])
     organizations = [
         Organization.objects.create(
@@ -195,52 +211,24 @@ def log_in_applicant(client: Any, data: Dossier) -> None:
     "dossier_pdf",
     seed=seed_full_application,
     prepare=log_in_applicant,
-    description="The lead applicant downloads a full application's dossier, laid out as a tagged PDF (budget: 1 s).",
+    description="The lead applicant downloads a full application's dossier, printed by the worker: read from storage.",
 )
 def dossier_pdf(client: Any, data: Dossier) -> Any:
     from django.core.cache import cache
     from django.urls import reverse
 
-    from intake.services.documents import proposal_dossiers_delete
-
-    cache.clear()  # each request lays the document out: neither the cache nor the storage holds it
-    proposal_dossiers_delete(proposal_ids=[data.proposal_pk])
-    return client.get(reverse("intake:version_pdf", args=[data.proposal_pk, data.number]))
-
-
-def log_in_once_printed(client: Any, data: Dossier) -> None:
-    """Log the applicant in, and print the dossiers as the worker does after the submission commits."""
-    from intake.models import ProposalVersion
-    from intake.services.documents import version_dossiers_print
-
-    log_in(client, data.applicant)
-    version = ProposalVersion.objects.select_related("proposal__call__program", "submitted_by").get(
-        proposal_id=data.proposal_pk, number=data.number
-    )
-    version_dossiers_print(version=version)
-
-
-@case(
-    "dossier_pdf_stored",
-    seed=seed_full_application,
-    prepare=log_in_once_printed,
-    description="The dossier downloaded once the worker printed it: the cache emptied, read from storage.",
-)
-def dossier_pdf_stored(client: Any, data: Dossier) -> Any:
-    from django.core.cache import cache
-    from django.urls import reverse
-
-    cache.clear()  # read from the uploads' storage, not the cache
+    cache.clear()  # nothing of it is kept in the cache: the stored file is read
     return client.get(reverse("intake:version_pdf", args=[data.proposal_pk, data.number]))
 
 
 @case(
-    "dossier_pdf_again",
-    seed=seed_full_application,
+    "dossier_pdf_pending",
+    seed=seed_unprinted_application,
     prepare=log_in_applicant,
-    description="The same dossier downloaded again: its PDF read from the cache under its HTML's hash.",
+    expected_status=202,
+    description="The dossier not printed yet: the page says it is being prepared, the print queued once.",
 )
-def dossier_pdf_again(client: Any, data: Dossier) -> Any:
+def dossier_pdf_pending(client: Any, data: Dossier) -> Any:
     from django.urls import reverse
 
     return client.get(reverse("intake:version_pdf", args=[data.proposal_pk, data.number]))

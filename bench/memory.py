@@ -89,6 +89,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ["DJANGO_SECRET_KEY"] = secrets.token_urlsafe(50)
     load_before = os.getloadavg()
     with fresh_database() as (vendor, name), tempfile.TemporaryDirectory(prefix="clusterflow-memory-") as work:
+        # The uploads where the server reads them: the seeds store the documents the worker printed.
+        os.environ["MEDIA_ROOT"] = str(Path(work) / "media")
         import django
 
         django.setup()
@@ -235,7 +237,7 @@ class HttpClient:
 
 def server_env(work: Path) -> dict[str, str]:
     """Production settings for the server: no DEBUG, plain HTTP on this machine, static files collected."""
-    (work / "media").mkdir()
+    (work / "media").mkdir(exist_ok=True)
     return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings",

@@ -7,6 +7,20 @@ import os
 # application, the Celery worker); an explicit setting in the environment wins.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from .celery import app as celery_app
+from typing import Any
 
 __all__ = ("celery_app",)
+
+
+def __getattr__(name: str) -> Any:
+    """Return the Celery application as ``config.celery_app``, imported on first use (issue 23).
+
+    A web worker queues tasks by name and runs none, so it does not import Celery as it starts
+    (``records.queue``); the worker (``celery -A config``) finds the application in
+    ``config.celery``.
+    """
+    if name == "celery_app":
+        from .celery import app
+
+        return app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

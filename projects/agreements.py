@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
+from django.http import HttpRequest, HttpResponse
 from django.template import Context, Engine, TemplateSyntaxError
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
@@ -34,7 +35,7 @@ from projects.models import (
     ProjectMilestone,
     ProjectPartner,
 )
-from records.pdf import html_to_pdf
+from records.pdf import pdf_or_pending, pdf_store, task_send_on_commit
 
 #: The kinds of the call's rules an agreement states: those about money and who is funded.
 MONEY_RULE_KINDS = (
@@ -233,6 +234,7 @@ def agreements_draft(*, project: Project, amendment: Amendment | None = None) ->
                 created_at=now,
             )
         )
+        agreement_print_on_commit(agreement=drafted[-1])
     return drafted
 
 
@@ -254,19 +256,57 @@ def agreement_preview(*, project: Project, kind: str, body: str, language: str) 
         )
 
 
-def agreement_pdf(*, agreement: Agreement, language: str) -> bytes:
-    """Return ``agreement`` (fetched for its reader) as a tagged PDF in ``language``: its page's sheet.
-
-    The whole document is in ``language``, the agreement's text as its page shows it in that
-    language; the hash printed is the one signed, of both languages' texts (``text_sha256``).
-    """
+def _agreement_html(agreement: Agreement, language: str) -> str:
     with translation.override(language):
         context = {
             "project": agreement.project,
             "agreement": agreement,
             "language": language,
             "text": agreement.text(language),
-            "signatures": agreement.signatures.select_related("signer", "organization"),
+            "signatures": agreement.signatures.select_related("signer", "organization").order_by("pk"),
             "created": agreement.created_at,
         }
-        return html_to_pdf(html=render_to_string("projects/agreement_pdf.html", context))
+        return render_to_string("projects/agreement_pdf.html", context)
+
+
+def agreement_folder(project_id: int) -> str:
+    """Return the storage folder of the agreements printed for project ``project_id``."""
+    return f"agreements/project-{project_id}"
+
+
+def agreement_pdf(*, agreement: Agreement, language: str) -> bytes:
+    """Return ``agreement`` as a tagged PDF in ``language`` (its page's sheet), laid out and stored if it is not yet.
+
+    The task worker's. The whole document is in ``language``, the agreement's text as its page
+    shows it in that language; the hash printed is the one signed, of both languages' texts
+    (``text_sha256``). Its signatures are printed: each one makes another document.
+    """
+    return pdf_store(html=_agreement_html(agreement, language), folder=agreement_folder(agreement.project_id))
+
+
+def agreement_documents_print(*, agreement: Agreement) -> int:
+    """Print and store ``agreement`` in each language, as it stands (its signatures); return how many languages."""
+    for language in LANGUAGES:
+        agreement_pdf(agreement=agreement, language=language)
+    return len(LANGUAGES)
+
+
+#: The task that prints an agreement (``workflow.tasks``), named: a service imports no task.
+AGREEMENT_PRINT_TASK = "workflow.tasks.print_agreement"
+
+
+def agreement_print_on_commit(*, agreement: Agreement) -> None:
+    """Have the worker print ``agreement`` as it stands once this transaction commits (drafted, or signed again)."""
+    task_send_on_commit(task=AGREEMENT_PRINT_TASK, kwargs={"agreement_id": agreement.pk})
+
+
+def agreement_download(*, request: HttpRequest, agreement: Agreement, language: str, filename: str) -> HttpResponse:
+    """Return the download of ``agreement``'s stored PDF in ``language``, or the page saying it is being prepared."""
+    return pdf_or_pending(
+        request=request,
+        html=_agreement_html(agreement, language),
+        folder=agreement_folder(agreement.project_id),
+        filename=filename,
+        task=AGREEMENT_PRINT_TASK,
+        kwargs={"agreement_id": agreement.pk},
+    )

@@ -22,6 +22,7 @@ from accounts import second_factor
 from accounts.choices import Role
 from accounts.errors import ActionForbidden, DomainError, StaleAction
 from accounts.models import Membership, User
+from projects.agreements import agreement_print_on_commit
 from projects.models import Agreement, Project, ProjectPartner, Signature
 from records.events import Event
 from records.models import AuditRecord
@@ -231,6 +232,7 @@ def agreement_sign(
             adapter=signature_adapter_path(),
             reference=reference,
         )
+        agreement_print_on_commit(agreement=locked)  # its PDF prints its signatures: printed again
         proposal = locked.project.proposal
         AuditRecord.objects.create(
             proposal=proposal,

@@ -33,7 +33,6 @@ from projects.models import (
     ProjectPartner,
 )
 from projects.selectors import project_agreements, project_partners
-from records.pdf import pdf_response
 from workflow import access
 from workflow.signing import agreement_sign_and_activate
 
@@ -112,12 +111,17 @@ def agreement_detail(request: AuthenticatedRequest, pk: int, agreement_pk: int) 
 
 @login_required
 def agreement_pdf(request: AuthenticatedRequest, pk: int, agreement_pk: int) -> HttpResponse:
-    """Download an agreement as PDF, for whoever reads its page, in the reader's language or the one asked for."""
+    """Download an agreement as PDF, for whoever reads its page, in the reader's language or the one asked for.
+
+    The stored file the worker printed; if there is none yet, a page saying it is being prepared (docs/pdfs.md).
+    """
     project, agreement = _agreement(request, pk, agreement_pk)
     language = request.GET.get("lang") or get_language() or "en"
     language = "fr" if language.startswith("fr") else "en"
-    return pdf_response(
-        pdf=drafting.agreement_pdf(agreement=agreement, language=language),
+    return drafting.agreement_download(
+        request=request,
+        agreement=agreement,
+        language=language,
         filename=f"agreement-project-{project.pk}-{agreement.kind}-v{agreement.version}-{language}.pdf",
     )
 

@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from celery import current_app
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import models, transaction
@@ -25,6 +24,7 @@ from django.utils import timezone, translation
 from accounts.models import User
 from records.events import Channel, Event
 from records.models import Notification
+from records.queue import current_app
 from records.sql import Joined, insert_rows_per_user
 
 logger = logging.getLogger(__name__)

@@ -24,17 +24,20 @@ import hashlib
 import logging
 from functools import cache
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 from django.contrib.staticfiles import finders
 from django.core.cache import cache as django_cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.http import HttpResponse
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.errors import DomainError
+from records.queue import current_app
 
 logger = logging.getLogger(__name__)
 
@@ -89,30 +92,99 @@ def _key(html: str) -> str:
     return sha256_hex(f"{VARIANT}\n{_stylesheet()}\n{html}".encode())
 
 
-def stored_pdf(*, html: str, folder: str) -> bytes:
-    """Return ``html`` as a PDF kept in the uploads' storage under ``folder``, laid out and stored on first use.
+def _stored_name(*, html: str, folder: str) -> str:
+    return f"{folder}/{_key(html)}.pdf"
 
-    For documents that never change and are slow to lay out (a version's dossier): printed once
-    by the worker after the submission commits, then read from storage by every download that
-    would print the same HTML. The file is named by the same key as the cache (the HTML and the
-    stylesheet): any change to what it prints (its data, its language, a template) is another
-    file, so a stored file is served only for the document it is. Storage only saves time:
-    when it cannot be read or written, the document is laid out.
+
+def stored_pdf(*, html: str, folder: str) -> bytes | None:
+    """Return the PDF of ``html`` kept in the uploads' storage under ``folder``; None when it is not there yet.
+
+    What a download serves: the web process never lays a document out (issue 23). The file is
+    named by the SHA-256 of the HTML and the stylesheet, so any change to what it prints (its
+    data, its language, a template) is another file, and a stored file is served only for the
+    document it is. An unreadable storage counts as a document not there yet.
     """
-    name = f"{folder}/{_key(html)}.pdf"
+    name = _stored_name(html=html, folder=folder)
     try:
-        if default_storage.exists(name):
-            with default_storage.open(name, "rb") as kept:
-                return cast(bytes, kept.read())
-    except Exception:  # An unreachable storage must not refuse a document.
-        logger.warning("The stored document could not be read; laying it out.", exc_info=True)
-    pdf = html_to_pdf(html=html)
-    try:
-        if not default_storage.exists(name):
-            default_storage.save(name, ContentFile(pdf))
+        with default_storage.open(name, "rb") as kept:
+            return cast(bytes, kept.read())
+    except FileNotFoundError:
+        return None
     except Exception:
-        logger.warning("The storage could not keep the document.", exc_info=True)
+        logger.warning("The stored document %s could not be read.", name, exc_info=True)
+        return None
+
+
+def pdf_store(*, html: str, folder: str) -> bytes:
+    """Lay ``html`` out and keep it under ``folder`` unless it is there already; return the PDF. The task worker's.
+
+    Idempotent: a document stored already is read, not laid out again. Raises
+    ``PrintingUnavailable`` when WeasyPrint cannot load Pango, and the storage's own error when
+    the file cannot be kept, so that the task fails and can be queued again.
+    """
+    kept = stored_pdf(html=html, folder=folder)
+    if kept is not None:
+        return kept
+    pdf = html_to_pdf(html=html)
+    name = _stored_name(html=html, folder=folder)
+    if not default_storage.exists(name):  # another worker may have stored it meanwhile
+        default_storage.save(name, ContentFile(pdf))
     return pdf
+
+
+#: How long a queued print is not queued again for the same document (a task lost or failed is queued anew after).
+QUEUED_SECONDS = 10 * 60
+
+
+def pdf_print_queue(*, html: str, task: str, kwargs: dict[str, Any]) -> None:
+    """Have the task worker print the document ``html`` (the task ``task`` with ``kwargs``), once.
+
+    For a download whose document is not stored yet (data older than its printing, a task that
+    failed, a template changed since). Queued once per document every ``QUEUED_SECONDS``: the
+    readers who reload the page meanwhile queue nothing more, and the task itself stores nothing
+    twice. Queued after the transaction commits; a broker outage is logged, and the next
+    download after ``QUEUED_SECONDS`` queues it again.
+    """
+    marker = f"pdf:queued:{task}:{_key(html)}"
+    try:
+        first = django_cache.add(marker, True, QUEUED_SECONDS)
+    except Exception:  # An unreachable cache must not stop the printing: queued again, the task stores once.
+        logger.warning("The cache could not mark the document as queued.", exc_info=True)
+        first = True
+    if first:
+        task_send_on_commit(task=task, kwargs=kwargs)
+
+
+def task_send_on_commit(*, task: str, kwargs: dict[str, Any]) -> None:
+    """Queue ``task`` with ``kwargs`` once the transaction commits (at once outside one); a broker outage is logged."""
+
+    def send() -> None:
+        try:
+            current_app.send_task(task, kwargs=kwargs)
+        except Exception:  # A broker outage must not fail the page: the document is queued again later.
+            logger.exception("Could not queue %s with %s.", task, kwargs)
+
+    transaction.on_commit(send, robust=True)
+
+
+def pdf_or_pending(*, request: HttpRequest, html: str, folder: str, filename: str, task: str,
+                   kwargs: dict[str, Any]) -> HttpResponse:  # fmt: skip
+    """Return the download of the stored PDF of ``html``; when it is not stored yet, queue its printing and say so.
+
+    The page that answers meanwhile (202, ``Retry-After``) tells the reader the document is
+    being prepared and to come back in a moment; nothing is laid out in the request.
+    """
+    pdf = stored_pdf(html=html, folder=folder)
+    if pdf is not None:
+        return pdf_response(pdf=pdf, filename=filename)
+    pdf_print_queue(html=html, task=task, kwargs=kwargs)
+    response = render(request, "records/pdf_pending.html", {"filename": filename}, status=202)
+    response["Retry-After"] = str(PENDING_RETRY_SECONDS)
+    return response
+
+
+#: When the reader of a document being prepared is asked to try again (the worker takes seconds per document).
+PENDING_RETRY_SECONDS = 15
 
 
 def stored_pdfs_delete(*, folder: str) -> int:

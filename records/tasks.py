@@ -6,6 +6,7 @@ import smtplib
 
 from celery import shared_task
 
+import config.celery  # noqa: F401 - the application these tasks are queued through, outside the worker too
 from intake.services.documents import notification_receipts
 from records import audit_chain, notifications
 

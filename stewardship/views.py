@@ -17,7 +17,6 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.decorators import AuthenticatedRequest
 from accounts.errors import DomainError
-from accounts.tasks import send_email
 from stewardship import selectors, services
 from stewardship.forms import AccountClosureForm
 from workflow.retention import retention_figures
@@ -55,6 +54,8 @@ def close(request: AuthenticatedRequest) -> HttpResponse:
         except DomainError as error:  # a proposal was started meanwhile
             refusal = str(error)
         else:
+            from accounts.tasks import send_email  # imported with Celery when a task is queued: not at startup
+
             transaction.on_commit(
                 lambda: send_email.delay(subject=message.subject, body=str(message.body), to=list(message.to))
             )

@@ -311,10 +311,11 @@ MATRIX: dict[str, dict[str, Expected]] = {
     # without ?a=&b= naming two versions it answers 400.
     "intake:version_detail": {**signed_in(404), "applicant": 200, "co_applicant": 200, "staff": 200},
     # A version's dossier and receipt (PDF): whoever reads the version's page.
-    "intake:version_pdf": {**signed_in(404), "applicant": 200, "co_applicant": 200, "staff": 200},
-    "intake:version_receipt": {**signed_in(404), "applicant": 200, "co_applicant": 200, "staff": 200},
+    # The documents were never printed here: a reader is told it is being prepared (202), anyone else 404.
+    "intake:version_pdf": {**signed_in(404), "applicant": 202, "co_applicant": 202, "staff": 202},
+    "intake:version_receipt": {**signed_in(404), "applicant": 202, "co_applicant": 202, "staff": 202},
     # A released decision letter (PDF, of the funded proposal): whoever reads the proposal's page, where it shows.
-    "board:decision_letter_pdf": {**signed_in(404), "applicant": 200, "co_applicant": 200, "staff": 200},
+    "board:decision_letter_pdf": {**signed_in(404), "applicant": 202, "co_applicant": 202, "staff": 202},
     "intake:version_compare": {**role("staff"), "staff": 400},
     "intake:eligibility": role("staff"),
     "intake:eligibility_rules": role("staff"),
@@ -403,7 +404,7 @@ MATRIX: dict[str, dict[str, Expected]] = {
     # organization's named signatory: only they sign; the lead applicant, the partner's people and staff
     # name a signatory; the partners, the lead applicant and staff request an amendment.
     "projects:agreement_detail": {**PROJECT_READERS},
-    "projects:agreement_pdf": {**PROJECT_READERS},
+    "projects:agreement_pdf": {persona: 202 if code == 200 else code for persona, code in PROJECT_READERS.items()},
     "projects:agreement_sign": {**signed_in(404), "applicant": 403, "co_applicant": 403, "staff": 403, "partner": 200},
     "projects:signatory_name": {**signed_in(404), "applicant": 200, "co_applicant": 403, "staff": 200, "partner": 200},
     "projects:amendment_list": {**PROJECT_READERS},
@@ -568,7 +569,7 @@ for _name in (
     "projects:claim_list",
     "projects:milestone_review", "projects:evidence_download", "projects:report_list", "projects:report_detail",
 ):  # fmt: skip
-    MATRIX[_name]["ip_manager"] = 200
+    MATRIX[_name]["ip_manager"] = 202 if _name == "projects:agreement_pdf" else 200  # not printed here: being prepared
 for _name in (
     "projects:agreement_sign", "projects:signatory_name", "projects:amendment_request", "projects:milestone_done",
     "projects:report_edit",

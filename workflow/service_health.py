@@ -40,7 +40,7 @@ def probe_database() -> bool:
 
 def probe_broker() -> bool:
     """Return whether the Celery broker accepts a connection."""
-    from celery import current_app  # the configured app, read when the probe runs
+    from records.queue import current_app  # the configured app, imported when the probe runs
 
     try:
         with current_app.connection_for_write() as conn:

@@ -5,9 +5,14 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import transaction
 
+import config.celery  # noqa: F401 - the application these tasks are queued through, outside the worker too
+from board.models import DecisionLetter
+from board.services.letters import letter_documents_print
 from intake.models import ProposalVersion
-from intake.services.documents import version_dossiers_print
+from intake.services.documents import version_documents_print
 from intake.services.search import proposal_search_refresh, proposals_search_sweep
+from projects.agreements import agreement_documents_print
+from projects.models import Agreement
 from registry import sweeps as registry_sweeps
 from workflow import claim_sweeps, project_sweeps, retention, service_health, sweeps
 from workflow.actions.deadlines import proposals_expire_overdue
@@ -94,7 +99,11 @@ def escalate_licence_requests() -> int:
 
 @shared_task
 def print_version_dossiers(proposal_id: int, number: int) -> int:
-    """Print and store a newly submitted version's dossier in each language (none if the version is gone)."""
+    """Print and store a submitted version's dossier and receipt in each language (none if the version is gone).
+
+    Queued after the submission commits, and by a download that found no stored document;
+    idempotent: what is stored already is not laid out again.
+    """
     version = (
         ProposalVersion.objects.select_related("proposal__call__program", "submitted_by")
         .filter(proposal_id=proposal_id, number=number, proposal__disposed_at__isnull=True)
@@ -102,4 +111,26 @@ def print_version_dossiers(proposal_id: int, number: int) -> int:
     )
     if version is None:
         return 0
-    return version_dossiers_print(version=version)
+    return version_documents_print(version=version)
+
+
+@shared_task
+def print_decision_letter(letter_id: int) -> int:
+    """Print and store a released decision letter in each language (none if it is gone or its proposal disposed of)."""
+    letter = (
+        DecisionLetter.objects.select_related("item__proposal__call")
+        .filter(pk=letter_id, released_at__isnull=False, item__proposal__disposed_at__isnull=True)
+        .first()
+    )
+    if letter is None:
+        return 0
+    return letter_documents_print(letter=letter)
+
+
+@shared_task
+def print_agreement(agreement_id: int) -> int:
+    """Print and store an agreement as it stands, with its signatures, in each language (none if it is gone)."""
+    agreement = Agreement.objects.select_related("project").filter(pk=agreement_id).first()
+    if agreement is None:
+        return 0
+    return agreement_documents_print(agreement=agreement)

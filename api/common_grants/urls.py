@@ -1,18 +1,22 @@
-"""The CommonGrants v0.4 routes, under ``/common-grants/`` (docs/common-grants.md)."""
+"""The CommonGrants v0.4 routes, under ``/common-grants/`` (docs/common-grants.md), imported on first use.
 
-from django.urls import path
+Their views are ``api/common_grants/routes.py``'s (``api.lazy``); ``tests/api/test_lazy_routes.py``
+checks that these routes are that module's.
+"""
 
-from api.common_grants import views
+from api.lazy import lazy_paths
 
 app_name = "common_grants"
 
-urlpatterns = [
-    path("opportunities", views.OpportunityList.as_view(), name="opportunities"),
-    path("opportunities/search", views.OpportunitySearch.as_view(), name="opportunity_search"),
-    path("opportunities/<str:opp_id>", views.OpportunityDetail.as_view(), name="opportunity"),
-    path("applications/search", views.ApplicationSearch.as_view(), name="application_search"),
-    path("applications/<str:app_id>", views.ApplicationDetail.as_view(), name="application"),
-    path("awards", views.AwardList.as_view(), name="awards"),
-    path("awards/search", views.AwardSearch.as_view(), name="award_search"),
-    path("awards/<str:awd_id>", views.AwardDetail.as_view(), name="award"),
-]
+ROUTES = (
+    ("opportunities", "opportunities"),
+    ("opportunities/search", "opportunity_search"),
+    ("opportunities/<str:opp_id>", "opportunity"),
+    ("applications/search", "application_search"),
+    ("applications/<str:app_id>", "application"),
+    ("awards", "awards"),
+    ("awards/search", "award_search"),
+    ("awards/<str:awd_id>", "award"),
+)
+
+urlpatterns = lazy_paths("api.common_grants.routes", ROUTES)

@@ -1,37 +1,38 @@
-"""The routes of version 1 of the REST API (docs/api.md), with its OpenAPI 3 schema and browsable docs."""
+"""The routes of version 1 of the REST API (docs/api.md), declared here and imported on first use (``api.lazy``).
 
-from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
-from rest_framework.routers import SimpleRouter
+Their views, DRF's router and the OpenAPI schema and docs are built in ``api/v1/routes.py``;
+``tests/api/test_lazy_routes.py`` checks that these routes are that module's.
+"""
 
-from api.v1 import views
+from api.lazy import lazy_paths
 
 app_name = "api_v1"
 
-router = SimpleRouter(use_regex_path=False)
-router.register("programs", views.ProgramViewSet, basename="program")
-router.register("calls", views.CallViewSet, basename="call")
-router.register("proposals", views.ProposalViewSet, basename="proposal")
-router.register("decisions", views.DecisionViewSet, basename="decision")
-router.register("projects", views.ProjectViewSet, basename="project")
-router.register("claims", views.ClaimViewSet, basename="claim")
-router.register("reports", views.ReportViewSet, basename="report")
-router.register("assignments", views.AssignmentViewSet, basename="assignment")
-router.register("assets", views.AssetViewSet, basename="asset")
+ROUTES = (
+    ("programs/", "program-list"),
+    ("programs/<int:pk>/", "program-detail"),
+    ("calls/", "call-list"),
+    ("calls/<int:pk>/", "call-detail"),
+    ("calls/<int:pk>/results/", "call-results"),
+    ("proposals/", "proposal-list"),
+    ("proposals/<int:pk>/", "proposal-detail"),
+    ("proposals/<int:pk>/actions/<str:name>/", "proposal-act"),
+    ("proposals/<int:pk>/submit/", "proposal-submit"),
+    ("decisions/", "decision-list"),
+    ("decisions/<int:pk>/", "decision-detail"),
+    ("projects/", "project-list"),
+    ("projects/<int:pk>/", "project-detail"),
+    ("claims/", "claim-list"),
+    ("claims/<int:pk>/", "claim-detail"),
+    ("reports/", "report-list"),
+    ("reports/<int:pk>/", "report-detail"),
+    ("assignments/", "assignment-list"),
+    ("assignments/<int:pk>/", "assignment-detail"),
+    ("assignments/<int:pk>/review/", "assignment-review"),
+    ("assets/", "asset-list"),
+    ("assets/<int:pk>/", "asset-detail"),
+    ("schema/", "schema"),
+    ("docs/", "docs"),
+)
 
-#: The schema describes these routes only (not the CommonGrants routes, which have their own).
-resources = router.urls
-
-urlpatterns = [
-    *resources,
-    path(
-        "schema/",
-        SpectacularAPIView.as_view(patterns=[path("api/v1/", include((resources, app_name)))]),
-        name="schema",
-    ),
-    path(
-        "docs/",
-        SpectacularSwaggerSplitView.as_view(url_name="api_v1:schema", template_name="api/swagger_ui.html"),
-        name="docs",
-    ),
-]
+urlpatterns = lazy_paths("api.v1.routes", ROUTES)

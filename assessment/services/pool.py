@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from celery import current_app
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -36,6 +35,7 @@ from intake import program_roles
 from intake.choices import Sector
 from intake.models import Call, Program, ProgramRole
 from intake.services.program_roles import program_role_grant
+from records.queue import current_app
 
 logger = logging.getLogger(__name__)
 

@@ -14,8 +14,10 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Prefetch, QuerySet
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -32,11 +34,12 @@ from board.services.lottery import proposal_in_lottery_band
 from intake.choices import VersionKind
 from intake.models import CoApplicant, Proposal
 from intake.program_roles import in_programs
+from intake.services.documents import dossier_folder
 from intake.states import DECIDED, FUNDED_STATES, ProposalState
 from records.events import Event
 from records.models import AuditRecord
 from records.notifications import notify
-from records.pdf import html_to_pdf
+from records.pdf import pdf_or_pending, pdf_store, task_send_on_commit
 
 
 @dataclass(frozen=True)
@@ -263,6 +266,8 @@ def meeting_decisions_release(*, meeting: BoardMeeting, by: User) -> int:
                 context={**context, "audience": "co_applicant"},
             )
         DecisionLetter.objects.filter(pk__in=[letter.pk for letter in state.letters]).update(released_at=now)
+        for letter in state.letters:  # printed by the worker once released, for the applicants' downloads
+            task_send_on_commit(task=LETTER_PRINT_TASK, kwargs={"letter_id": letter.pk})
         locked.decisions_released_at = now
         locked.save(update_fields=["decisions_released_at", "updated_at"])
     meeting.decisions_released_at = now
@@ -284,12 +289,7 @@ def letter_text_sha256(letter: DecisionLetter) -> str:
     return hashlib.sha256(f"{letter.subject}\n\n{letter.body}".encode()).hexdigest()
 
 
-def letter_pdf(*, letter: DecisionLetter) -> bytes:
-    """Return the released ``letter`` as a tagged PDF: its text in its own language, the rest in the active one.
-
-    The page's template of the letter (``board/_letter.html``) inside the print template; the
-    letter's text keeps the language it was written in, marked on its section.
-    """
+def _letter_html(letter: DecisionLetter) -> str:
     proposal = letter.item.proposal
     context = {
         "letter": letter,
@@ -298,4 +298,38 @@ def letter_pdf(*, letter: DecisionLetter) -> bytes:
         "digest": letter_text_sha256(letter),
         "created": letter.released_at,
     }
-    return html_to_pdf(html=render_to_string("board/letter_pdf.html", context))
+    return render_to_string("board/letter_pdf.html", context)
+
+
+def letter_pdf(*, letter: DecisionLetter) -> bytes:
+    """Return the released ``letter`` as a tagged PDF, laid out and stored if it is not yet (the task worker's).
+
+    Its text in its own language, the rest in the active one: the page's template of the letter
+    (``board/_letter.html``) inside the print template, the letter's text marked with its
+    language. Stored with the proposal's documents, so the retention's disposal deletes it.
+    """
+    return pdf_store(html=_letter_html(letter), folder=dossier_folder(letter.item.proposal_id))
+
+
+def letter_documents_print(*, letter: DecisionLetter) -> int:
+    """Print and store the released ``letter`` in each of the site's languages; return how many languages."""
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            letter_pdf(letter=letter)
+    return len(settings.LANGUAGES)
+
+
+#: The task that prints a released letter (``workflow.tasks``), named: a service imports no task.
+LETTER_PRINT_TASK = "workflow.tasks.print_decision_letter"
+
+
+def letter_download(*, request: HttpRequest, letter: DecisionLetter) -> HttpResponse:
+    """Return the download of released ``letter``'s stored PDF in the active language, or say it is being prepared."""
+    return pdf_or_pending(
+        request=request,
+        html=_letter_html(letter),
+        folder=dossier_folder(letter.item.proposal_id),
+        filename=f"decision-letter-proposal-{letter.item.proposal_id}.pdf",
+        task=LETTER_PRINT_TASK,
+        kwargs={"letter_id": letter.pk},
+    )

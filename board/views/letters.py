@@ -18,7 +18,6 @@ from accounts.form_handling import form_submit
 from board.forms.letters import LetterForm
 from board.services import letters
 from board.services.meetings import meeting_for_staff
-from records.pdf import pdf_response
 from workflow.access import proposal_for_user
 
 
@@ -88,9 +87,10 @@ def decision_letter_pdf(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Download the released decision letter on proposal ``pk`` as PDF, for whoever reads it on the proposal's page.
 
     The proposal is fetched as its page fetches it, so a decision still withheld is never
-    given; before the release there is no letter to download (404).
+    given; before the release there is no letter to download (404). The stored file the worker
+    printed; if there is none yet, a page saying it is being prepared (docs/pdfs.md).
     """
     letter = letters.letter_released_for(proposal=proposal_for_user(user=request.user, pk=pk))
     if letter is None:
         raise Http404
-    return pdf_response(pdf=letters.letter_pdf(letter=letter), filename=f"decision-letter-proposal-{pk}.pdf")
+    return letters.letter_download(request=request, letter=letter)

@@ -3,12 +3,14 @@
 Both are printed from what the version froze, through the templates of its page
 (``intake/_version_header.html``, ``intake/_version_sheet.html``), in the active language, and
 both print the version's SHA-256 (``versions.version_digest``). The version never changes, so
-printing it again gives the same document: the receipt (one page) is printed when asked for,
-and attached to the confirmation email in its recipient's language. The dossier (some 25 pages
-for a full application, seconds to lay out) is printed once in each language by the worker
-after the submission commits (``version_dossiers_print_on_commit``) and kept in storage under
-the proposal's folder (``records.pdf.stored_pdf``); a download that prints the same HTML reads
-that file. The retention's disposal deletes the folder (``proposal_dossiers_delete``).
+printing it again gives the same document. Both are laid out by the task worker only, never in
+a web process (issue 23): once in each language after the submission commits
+(``version_documents_print_on_commit``, the task ``workflow.tasks.print_version_dossiers``), and
+kept in storage under the proposal's folder (``records.pdf.pdf_store``). A download reads the
+stored file that has its HTML's key (``version_dossier_download``); when there is none yet, it
+queues the same task and says the document is being prepared. The receipt attached to the
+confirmation email is printed by the worker that sends it, and stored too. The retention's
+disposal deletes the folder (``proposal_dossiers_delete``).
 """
 
 from __future__ import annotations
@@ -17,9 +19,8 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from celery import current_app
 from django.conf import settings
-from django.db import transaction
+from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.utils import translation
 
@@ -27,12 +28,14 @@ from intake.models import ProposalVersion
 from intake.services.versions import version_digest, version_sheet
 from records.events import Event
 from records.models import Notification
-from records.pdf import html_to_pdf, stored_pdf, stored_pdfs_delete
+from records.pdf import pdf_or_pending, pdf_store, stored_pdfs_delete, task_send_on_commit
 
 logger = logging.getLogger(__name__)
 
 #: The events whose email carries the receipt of the version the submission froze.
 RECEIPT_EVENTS = frozenset({Event.LOI_SUBMITTED, Event.APPLICATION_SUBMITTED})
+DOSSIER_TEMPLATE = "intake/version_pdf.html"
+RECEIPT_TEMPLATE = "intake/receipt_pdf.html"
 
 
 def _context(version: ProposalVersion) -> dict[str, Any]:
@@ -50,55 +53,82 @@ def _context(version: ProposalVersion) -> dict[str, Any]:
 
 
 def dossier_folder(proposal_id: int) -> str:
-    """Return the storage folder of the dossiers printed for proposal ``proposal_id``."""
+    """Return the storage folder of the documents printed for proposal ``proposal_id``: its versions' and letters'."""
     return f"dossiers/proposal-{proposal_id}"
 
 
+def _html(version: ProposalVersion, template: str) -> str:
+    return render_to_string(template, _context(version))
+
+
 def version_dossier_pdf(*, version: ProposalVersion) -> bytes:
-    """Return ``version`` (fetched for its reader) as its dossier: everything it froze, as a tagged PDF.
+    """Return ``version`` as its dossier, everything it froze as a tagged PDF, laid out and stored if it is not yet.
 
-    Read from storage when the worker printed the same document (the same version, language and
-    templates); printed and stored otherwise.
+    The task worker's (it lays the document out): a download reads it with ``version_dossier_download``.
     """
-    html = render_to_string("intake/version_pdf.html", _context(version))
-    return stored_pdf(html=html, folder=dossier_folder(version.proposal_id))
-
-
-def version_dossiers_print(*, version: ProposalVersion) -> int:
-    """Print ``version``'s dossier in each of the site's languages and store them; return how many were printed."""
-    for code, _name in settings.LANGUAGES:
-        with translation.override(code):
-            version_dossier_pdf(version=version)
-    return len(settings.LANGUAGES)
-
-
-#: The task that prints a new version's dossiers (``workflow.tasks``), named: a service imports no task.
-PRINT_TASK = "workflow.tasks.print_version_dossiers"
-
-
-def version_dossiers_print_on_commit(*, proposal_id: int, number: int) -> None:
-    """Have the worker print the dossiers of version ``number`` of ``proposal_id`` once this transaction commits.
-
-    If the broker is down, the first download prints it (and stores it) instead.
-    """
-
-    def queue() -> None:
-        try:
-            current_app.send_task(PRINT_TASK, kwargs={"proposal_id": proposal_id, "number": number})
-        except Exception:  # A broker outage must not fail the submission: the first download prints it.
-            logger.exception("Could not queue the dossiers of proposal %s version %s.", proposal_id, number)
-
-    transaction.on_commit(queue, robust=True)
-
-
-def proposal_dossiers_delete(*, proposal_ids: Iterable[int]) -> int:
-    """Delete the stored dossiers of ``proposal_ids`` (their content is disposed of); return how many files."""
-    return sum(stored_pdfs_delete(folder=dossier_folder(pk)) for pk in proposal_ids)
+    return pdf_store(html=_html(version, DOSSIER_TEMPLATE), folder=dossier_folder(version.proposal_id))
 
 
 def version_receipt_pdf(*, version: ProposalVersion) -> bytes:
-    """Return the receipt of ``version``'s submission: proposal, call, stage, number, server time and hash."""
-    return html_to_pdf(html=render_to_string("intake/receipt_pdf.html", _context(version)))
+    """Return the receipt of ``version``'s submission (proposal, call, stage, number, server time, hash), stored.
+
+    The task worker's, as ``version_dossier_pdf``.
+    """
+    return pdf_store(html=_html(version, RECEIPT_TEMPLATE), folder=dossier_folder(version.proposal_id))
+
+
+def version_documents_print(*, version: ProposalVersion) -> int:
+    """Print and store ``version``'s dossier and receipt in each of the site's languages; return how many languages."""
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            version_dossier_pdf(version=version)
+            version_receipt_pdf(version=version)
+    return len(settings.LANGUAGES)
+
+
+#: The task that prints a version's documents (``workflow.tasks``), named: a service imports no task.
+PRINT_TASK = "workflow.tasks.print_version_dossiers"
+
+
+def _print_kwargs(version: ProposalVersion) -> dict[str, Any]:
+    return {"proposal_id": version.proposal_id, "number": version.number}
+
+
+def version_documents_print_on_commit(*, proposal_id: int, number: int) -> None:
+    """Have the worker print the documents of version ``number`` of ``proposal_id`` once this transaction commits.
+
+    If the broker is down, the first download queues it again.
+    """
+    task_send_on_commit(task=PRINT_TASK, kwargs={"proposal_id": proposal_id, "number": number})
+
+
+def version_dossier_download(*, request: HttpRequest, version: ProposalVersion) -> HttpResponse:
+    """Return the download of ``version``'s stored dossier in the active language, or say it is being prepared."""
+    return pdf_or_pending(
+        request=request,
+        html=_html(version, DOSSIER_TEMPLATE),
+        folder=dossier_folder(version.proposal_id),
+        filename=dossier_filename(version),
+        task=PRINT_TASK,
+        kwargs=_print_kwargs(version),
+    )
+
+
+def version_receipt_download(*, request: HttpRequest, version: ProposalVersion) -> HttpResponse:
+    """Return the download of ``version``'s stored receipt in the active language, or say it is being prepared."""
+    return pdf_or_pending(
+        request=request,
+        html=_html(version, RECEIPT_TEMPLATE),
+        folder=dossier_folder(version.proposal_id),
+        filename=receipt_filename(version),
+        task=PRINT_TASK,
+        kwargs=_print_kwargs(version),
+    )
+
+
+def proposal_dossiers_delete(*, proposal_ids: Iterable[int]) -> int:
+    """Delete the stored documents of ``proposal_ids`` (their content is disposed of); return how many files."""
+    return sum(stored_pdfs_delete(folder=dossier_folder(pk)) for pk in proposal_ids)
 
 
 def dossier_filename(version: ProposalVersion) -> str:

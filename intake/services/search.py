@@ -20,13 +20,13 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
-from celery import current_app
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from intake import extraction
 from intake.models import Answer, Attachment, ConsortiumMember, Proposal, ProposalSearchDocument
+from records.queue import current_app
 from records.search_text import fold
 
 logger = logging.getLogger(__name__)

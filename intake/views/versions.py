@@ -12,7 +12,7 @@ from accounts.choices import Role
 from accounts.decorators import AuthenticatedRequest, role_required
 from accounts.errors import DomainError
 from intake.models import ProposalVersion
-from intake.services.documents import dossier_filename, receipt_filename, version_dossier_pdf, version_receipt_pdf
+from intake.services.documents import version_dossier_download, version_receipt_download
 from intake.services.versions import (
     version_digest,
     version_of,
@@ -21,7 +21,6 @@ from intake.services.versions import (
     versions_for_comparison,
     versions_of,
 )
-from records.pdf import pdf_response
 from workflow.access import proposal_for_staff, proposal_for_user
 
 
@@ -60,16 +59,19 @@ def version_detail(request: AuthenticatedRequest, pk: int, number: int) -> HttpR
 
 @login_required
 def version_pdf(request: AuthenticatedRequest, pk: int, number: int) -> HttpResponse:
-    """Download one submitted version as its dossier (PDF), for whoever reads its page, in their language."""
+    """Download one submitted version as its dossier (PDF), for whoever reads its page, in their language.
+
+    The stored file the worker printed; if there is none yet, a page saying it is being prepared (docs/pdfs.md).
+    """
     version = version_of(proposal=proposal_for_user(user=request.user, pk=pk), number=number)
-    return pdf_response(pdf=version_dossier_pdf(version=version), filename=dossier_filename(version))
+    return version_dossier_download(request=request, version=version)
 
 
 @login_required
 def version_receipt(request: AuthenticatedRequest, pk: int, number: int) -> HttpResponse:
     """Download the receipt of one version's submission (PDF), for whoever reads its page, in their language."""
     version = version_of(proposal=proposal_for_user(user=request.user, pk=pk), number=number)
-    return pdf_response(pdf=version_receipt_pdf(version=version), filename=receipt_filename(version))
+    return version_receipt_download(request=request, version=version)
 
 
 def _version_number(raw: str | None) -> int | None:

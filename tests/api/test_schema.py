@@ -11,7 +11,7 @@ from drf_spectacular.drainage import GENERATOR_STATS
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.validation import validate_schema
 
-from api.v1.urls import app_name, resources
+from api.v1.routes import app_name, resources
 
 pytestmark = pytest.mark.django_db
 

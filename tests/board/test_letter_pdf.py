@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.choices import Role
 from accounts.models import User
@@ -15,11 +16,13 @@ from board.models import BoardMeeting, DecisionLetter, Vote, VoteChoice
 from board.services.letters import letter_draft, letter_text_sha256, meeting_decisions_release
 from intake.models import Call, Proposal
 from intake.states import ProposalState
+from records import pdf
 from tests.board.making import meeting_make, meeting_open
 from tests.conftest import MakeProposal, client_for
 from tests.factories import AgendaItemFactory, user_with_role
 from tests.records.pdfs import assert_tagged, squeezed, text_of
 from workflow import actions
+from workflow.tasks import print_decision_letter
 
 pytestmark = pytest.mark.django_db
 
@@ -60,11 +63,25 @@ def test_letter_pdf_not_before_the_release(approved: Proposal, applicant: User, 
 
 
 def test_letter_pdf_in_french_once_released(
-    approved: Proposal, applicant: User, staff: User, meeting: BoardMeeting, django_capture_on_commit_callbacks: Any
+    approved: Proposal,
+    applicant: User,
+    staff: User,
+    meeting: BoardMeeting,
+    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    settings: Any,
+    tmp_path: Any,
 ) -> None:
-    with django_capture_on_commit_callbacks(execute=False):
+    settings.MEDIA_ROOT = str(tmp_path)
+    sent: list[tuple[str, dict[str, Any]]] = []
+    monkeypatch.setattr(pdf.current_app, "send_task", lambda name, **options: sent.append((name, options)))
+    with django_capture_on_commit_callbacks(execute=True):
         meeting_decisions_release(meeting=meeting, by=staff)
     letter = DecisionLetter.objects.get(item__proposal=approved)
+    # The release has the worker print the letter; the worker runs the task.
+    assert ("workflow.tasks.print_decision_letter", {"kwargs": {"letter_id": letter.pk}}) in sent
+    assert print_decision_letter(letter_id=letter.pk) == 2
+    monkeypatch.setattr(pdf, "_lay_out", _refuse_to_lay_out)
 
     response = client_for(applicant).get(_url(approved))
 
@@ -85,3 +102,43 @@ def test_letter_pdf_refused_to_another_applicant(
     meeting_decisions_release(meeting=meeting, by=staff)
 
     assert client_for(other_applicant).get(_url(approved)).status_code == 404
+
+
+def test_letter_pdf_not_printed_yet_is_being_prepared(
+    approved: Proposal,
+    applicant: User,
+    staff: User,
+    meeting: BoardMeeting,
+    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    settings: Any,
+    tmp_path: Any,
+) -> None:
+    settings.MEDIA_ROOT = str(tmp_path)
+    meeting_decisions_release(meeting=meeting, by=staff)  # its callbacks not run: the print was never queued
+    letter = DecisionLetter.objects.get(item__proposal=approved)
+    sent: list[tuple[str, dict[str, Any]]] = []
+    monkeypatch.setattr(pdf.current_app, "send_task", lambda name, kwargs: sent.append((name, kwargs)))
+    monkeypatch.setattr(pdf, "_lay_out", _refuse_to_lay_out)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(applicant).get(_url(approved))
+
+    assert response.status_code == 202
+    assert response["Retry-After"] == "15"
+    assert sent == [("workflow.tasks.print_decision_letter", {"letter_id": letter.pk})]
+
+
+def test_letter_of_a_disposed_proposal_is_not_printed(
+    approved: Proposal, staff: User, meeting: BoardMeeting, settings: Any, tmp_path: Any
+) -> None:
+    settings.MEDIA_ROOT = str(tmp_path)
+    meeting_decisions_release(meeting=meeting, by=staff)
+    letter = DecisionLetter.objects.get(item__proposal=approved)
+    Proposal.objects.filter(pk=approved.pk).update(disposed_at=timezone.now())
+
+    assert print_decision_letter(letter_id=letter.pk) == 0
+
+
+def _refuse_to_lay_out(**_kwargs: Any) -> bytes:
+    raise AssertionError("A download must not lay the document out.")

@@ -1,4 +1,4 @@
-"""A web worker starts without the heavy modules that only some actions use (issue 23).
+"""A web worker starts without the heavy modules that only some actions use (issue 23, ADR 0052).
 
 gunicorn's worker imports ``config.wsgi``; its first request imports the URLconf and, with
 it, every view. None of that may import the solvers (OR-Tools, numpy, pandas), the PDF
@@ -18,14 +18,33 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 #: Top-level modules a web worker must not import as it starts and loads its URLconf.
 HEAVY = ("ortools", "numpy", "pandas", "scipy", "pypdf", "PIL", "weasyprint", "hypothesis")
+#: Imported when first used (ADR 0052): Celery when a task is queued, the API's stack on its first request,
+#: segno when a QR code is drawn.
+LAZY = (
+    "celery",
+    "kombu",
+    # Their packages are installed apps, and light; their views, serializers and schema are not.
+    "rest_framework.views",
+    "rest_framework.serializers",
+    "drf_spectacular.views",
+    "drf_spectacular.openapi",
+    "requests",
+    "pygments",
+    "yaml",
+    "jinja2",
+    "api.v1.views",
+    "segno",
+)
 
 PROBE = """
 import json, sys
 import config.wsgi
 from django.urls import get_resolver
 get_resolver().url_patterns  # the URLconf and every view, as a worker's first request imports them
+from django.urls import reverse
+reverse("home"), reverse("api_v1:docs"), reverse("common_grants:awards")  # every name, the API's too
 import assessment.solver, board.portfolio  # the solvers' modules themselves import OR-Tools only to solve
-print(json.dumps(sorted({name.split(".")[0] for name in sys.modules})))
+print(json.dumps(sorted({name.split(".")[0] for name in sys.modules} | set(sys.modules))))
 """
 
 
@@ -43,6 +62,34 @@ def test_a_worker_starts_without_the_heavy_modules() -> None:
 
     assert {"django", "intake", "assessment", "board"} <= loaded  # the probe did load the project and its views
     assert sorted(set(HEAVY) & loaded) == []
+
+
+def test_a_worker_starts_without_celery_or_the_apis_stack() -> None:
+    loaded = _modules_after_startup()
+
+    assert {"api.v1.urls", "api.lazy"} <= loaded  # the API's routes were declared
+    assert sorted(set(LAZY) & loaded) == []
+
+
+def test_the_probe_sees_celery_imported_at_startup(tmp_path: Path) -> None:
+    # A settings module that imports the Celery application, as config/__init__.py did.
+    (tmp_path / "celery_settings.py").write_text("import config.celery\nfrom config.settings import *\n")
+
+    loaded = _modules_after_startup(
+        {"DJANGO_SETTINGS_MODULE": "celery_settings", "PYTHONPATH": f"{tmp_path}{os.pathsep}{ROOT}"}
+    )
+
+    assert {"celery", "kombu"} <= loaded
+
+
+def test_the_celery_application_is_found_where_the_worker_looks() -> None:
+    # ``celery -A config`` finds ``config.celery.app``; ``config.celery_app`` imports it on first use.
+    from celery.app.utils import find_app
+
+    import config
+
+    assert find_app("config") is config.celery_app
+    assert config.celery_app.main == "clusterflow"
 
 
 def test_the_probe_sees_a_heavy_module_imported_at_startup(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import sys
 from typing import Any
 
 import pytest
@@ -37,10 +38,14 @@ def _media(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = str(tmp_path / "media")
 
 
-def submitted(applicant: User) -> ProposalVersion:
+def submitted(applicant: User, *, printed: bool = True) -> ProposalVersion:
+    """Return ``applicant``'s full application just submitted, its documents printed as the worker does after it."""
     proposal = invited_application(applicant, title="Shared digital twin")
     proposal_submit_application(proposal=proposal, by=applicant)
-    return ProposalVersion.objects.select_related("proposal__call__program", "submitted_by").get(proposal=proposal)
+    version = ProposalVersion.objects.select_related("proposal__call__program", "submitted_by").get(proposal=proposal)
+    if printed:
+        print_version_dossiers(proposal_id=version.proposal_id, number=version.number)
+    return version
 
 
 def _download(user: User, name: str, version: ProposalVersion) -> Any:
@@ -110,9 +115,10 @@ def test_version_receipt_in_french_for_a_french_applicant(applicant: User) -> No
 
 
 def test_version_receipt_is_the_same_document_each_time(applicant: User) -> None:
-    version = submitted(applicant)
+    version = submitted(applicant, printed=False)
     first = version_receipt_pdf(version=version)
-    cache.clear()  # laid out again, not read from the cache
+    cache.clear()  # laid out again, read from neither the cache nor the storage
+    documents.proposal_dossiers_delete(proposal_ids=[version.proposal_id])
 
     assert version_receipt_pdf(version=version) == first
 
@@ -131,7 +137,7 @@ def test_submission_email_carries_the_receipt_in_the_recipients_language(
     applicant.preferred_language = "fr"
     applicant.save(update_fields=["preferred_language"])
     with django_capture_on_commit_callbacks(execute=False):  # the emails are sent below, as a worker does
-        version = submitted(applicant)
+        version = submitted(applicant, printed=False)
     mail.outbox.clear()
     email = Notification.objects.get(event=Event.APPLICATION_SUBMITTED, channel=Channel.EMAIL)
     assert email.context["version"] == 1
@@ -150,7 +156,7 @@ def test_submission_email_sent_without_receipt_when_printing_fails(
     applicant: User, django_capture_on_commit_callbacks: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with django_capture_on_commit_callbacks(execute=False):
-        submitted(applicant)
+        submitted(applicant, printed=False)
     mail.outbox.clear()
     email = Notification.objects.get(event=Event.APPLICATION_SUBMITTED, channel=Channel.EMAIL)
 
@@ -183,11 +189,10 @@ def test_version_digest_is_the_same_before_and_after_the_database(applicant: Use
 def test_submission_queues_the_dossiers_print_after_commit(
     applicant: User, django_capture_on_commit_callbacks: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    sent: list[tuple[str, dict[str, Any]]] = []
-    monkeypatch.setattr(documents.current_app, "send_task", lambda name, kwargs: sent.append((name, kwargs)))
+    sent = _queued(monkeypatch)
 
     with django_capture_on_commit_callbacks(execute=True):
-        version = submitted(applicant)
+        version = submitted(applicant, printed=False)
 
     assert sent == [("workflow.tasks.print_version_dossiers", {"proposal_id": version.proposal_id, "number": 1})]
 
@@ -195,7 +200,7 @@ def test_submission_queues_the_dossiers_print_after_commit(
 def test_dossier_printed_by_the_worker_is_served_without_laying_out_again(
     applicant: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    version = submitted(applicant)
+    version = submitted(applicant, printed=False)
     printed = print_version_dossiers(proposal_id=version.proposal_id, number=version.number)
     cache.clear()  # only the stored files remain
     monkeypatch.setattr(pdf, "_lay_out", _refuse_to_lay_out)
@@ -209,11 +214,12 @@ def test_dossier_printed_by_the_worker_is_served_without_laying_out_again(
     assert (english.status_code, french.status_code) == (200, 200)
     assert squeezed("Shared digital twin") in squeezed(text_of(english.content))
     assert english.content != french.content
-    assert len(default_storage.listdir(documents.dossier_folder(version.proposal_id))[1]) == 2
+    # The dossier and the receipt, in English and in French.
+    assert len(default_storage.listdir(documents.dossier_folder(version.proposal_id))[1]) == 4
 
 
 def test_dossier_of_another_document_is_not_served_from_storage(applicant: User) -> None:
-    version = submitted(applicant)
+    version = submitted(applicant, printed=False)
     with translation.override("en"):
         first = documents.version_dossier_pdf(version=version)
     ProposalVersion.objects.filter(pk=version.pk).update(data={**version.data, "title": "Another title"})
@@ -228,13 +234,85 @@ def test_dossier_of_another_document_is_not_served_from_storage(applicant: User)
 
 def test_dossiers_deleted_with_the_proposals_content(applicant: User) -> None:
     version = submitted(applicant)
-    documents.version_dossiers_print(version=version)
 
     deleted = documents.proposal_dossiers_delete(proposal_ids=[version.proposal_id, 999999])
 
-    assert deleted == 2
+    assert deleted == 4
     assert default_storage.listdir(documents.dossier_folder(version.proposal_id))[1] == []
 
 
 def _refuse_to_lay_out(**_kwargs: Any) -> bytes:
     raise AssertionError("The stored dossier should have been served.")
+
+
+def _queued(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]]]:
+    """Return the list the tasks queued from now on land in, instead of the broker."""
+    sent: list[tuple[str, dict[str, Any]]] = []
+    monkeypatch.setattr(pdf.current_app, "send_task", lambda name, kwargs: sent.append((name, kwargs)))
+    return sent
+
+
+# --- A download never lays a document out (issue 23) ------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["intake:version_pdf", "intake:version_receipt"])
+def test_download_of_a_document_not_printed_yet_says_it_is_being_prepared_and_queues_it_once(
+    applicant: User, name: str, monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Any
+) -> None:
+    version = submitted(applicant, printed=False)
+    monkeypatch.setattr(pdf, "_lay_out", _refuse_to_lay_out)
+    sent = _queued(monkeypatch)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        first = _download(applicant, name, version)
+        again = _download(applicant, name, version)
+
+    assert (first.status_code, again.status_code) == (202, 202)
+    assert first["Content-Type"].startswith("text/html")
+    assert first["Retry-After"] == "15"
+    assert "The document is being prepared" in first.content.decode()
+    # Once, whatever the reloads: the worker prints the dossier and the receipt together.
+    assert sent == [("workflow.tasks.print_version_dossiers", {"proposal_id": version.proposal_id, "number": 1})]
+    assert not default_storage.exists(documents.dossier_folder(version.proposal_id))
+
+
+def test_the_queued_task_prints_what_the_download_then_serves(
+    applicant: User, monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Any
+) -> None:
+    version = submitted(applicant, printed=False)
+    sent = _queued(monkeypatch)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _download(applicant, "intake:version_receipt", version).status_code == 202
+    [(_task, kwargs)] = sent
+
+    print_version_dossiers(**kwargs)  # as the worker runs it
+    monkeypatch.setattr(pdf, "_lay_out", _refuse_to_lay_out)
+    response = _download(applicant, "intake:version_receipt", version)
+
+    assert response.status_code == 200
+    assert version_digest(data=version.data) in squeezed(text_of(response.content))
+
+
+def test_a_download_lays_nothing_out_even_when_weasyprint_cannot_be_imported(
+    applicant: User, monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Any
+) -> None:
+    printed = submitted(applicant)
+    unprinted = submitted(applicant, printed=False)
+    _queued(monkeypatch)
+    # ``import weasyprint`` fails from now on, as in a process without it: a layout would answer 503.
+    monkeypatch.setitem(sys.modules, "weasyprint", None)
+    cache.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        stored = _download(applicant, "intake:version_pdf", printed)
+        pending = _download(applicant, "intake:version_pdf", unprinted)
+
+    assert (stored.status_code, pending.status_code) == (200, 202)
+
+
+def test_printing_a_version_twice_lays_nothing_out_again(applicant: User, monkeypatch: pytest.MonkeyPatch) -> None:
+    version = submitted(applicant)
+    monkeypatch.setattr(pdf, "_lay_out", _refuse_to_lay_out)
+    cache.clear()
+
+    assert print_version_dossiers(proposal_id=version.proposal_id, number=version.number) == 2

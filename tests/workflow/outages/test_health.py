@@ -83,7 +83,7 @@ def test_health_check_real_probes_answer() -> None:
 
 
 def test_health_check_broker_probe_fails_on_an_unreachable_broker(settings: Any) -> None:
-    from celery import current_app
+    from records.queue import current_app  # the application the probe uses
 
     previous = current_app.conf.broker_url
     current_app.conf.broker_url = "redis://127.0.0.1:1/0"
