@@ -60,7 +60,7 @@ class _RowWriter:
     review" is put in as it is, as ``blocktranslate`` puts it, with the name escaped.
     """
 
-    def __init__(self, proposal_url: tuple[str, str], reopen_url: tuple[str, str], *, with_chance: bool) -> None:
+    def __init__(self, proposal_url: tuple[str, ...], reopen_url: tuple[str, ...], *, with_chance: bool) -> None:
         self.one, self.two = decimals(1), decimals(2)
         self.reasons = {value: escape(str(label)) for value, label in CalibratedStanding.Reason.choices}
         self.chances = {value: escape(str(label)) for value, label in CalibratedStanding.Chance.choices}

@@ -282,7 +282,7 @@ class Applicant(FastHttpUser):
         sent = time.time()
         with self.client.post(
             form["action"] or f"/proposals/{self.proposal}/questions/1/",
-            data=body,
+            data=body,  # type: ignore[arg-type]  # bytes are sent as they are; the stubs say str or dict
             headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
             name="upload",
             allow_redirects=False,
