@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.signals import celeryd_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -26,3 +27,18 @@ app.conf.update(
     enable_utc=True,
 )
 app.autodiscover_tasks()
+
+
+@celeryd_init.connect
+def worker_priority_lower(**_kwargs: object) -> None:
+    """Run the task worker below the web's processor priority (``CELERY_WORKER_NICENESS``, 10 by default).
+
+    What the worker does (emails, sweeps, documents laid out) can wait seconds; a page cannot.
+    On a machine the web and the worker share, a worker printing documents at a deadline
+    would otherwise take the processors from the submissions (bench/README.md, the surge).
+    Set as the worker command starts (``celeryd_init``: not for a worker a test starts in its own
+    process), before its pool, whose processes inherit it; 0 leaves the priority alone.
+    """
+    niceness = int(os.environ.get("CELERY_WORKER_NICENESS", "10"))
+    if niceness > 0:
+        os.nice(niceness)

@@ -4,12 +4,15 @@ Both are printed from what the version froze, through the templates of its page
 (``intake/_version_header.html``, ``intake/_version_sheet.html``), in the active language, and
 both print the version's SHA-256 (``versions.version_digest``). The version never changes, so
 printing it again gives the same document. Both are laid out by the task worker only, never in
-a web process (issue 23): once in each language after the submission commits
-(``version_documents_print_on_commit``, the task ``workflow.tasks.print_version_dossiers``), and
-kept in storage under the proposal's folder (``records.pdf.pdf_store``). A download reads the
-stored file that has its HTML's key (``version_dossier_download``); when there is none yet, it
-queues the same task and says the document is being prepared. The receipt attached to the
-confirmation email is printed by the worker that sends it, and stored too. The retention's
+a web process (issue 23), and kept in storage under the proposal's folder
+(``records.pdf.pdf_store``). The receipt attached to the confirmation email is printed, in its
+recipient's language, by the worker that sends it, and stored. Nothing else is printed at the
+submission: at a deadline, a thousand submissions in an hour would each lay out four documents
+(the dossier and the receipt in each language) that few read, and take the processors the
+pages need. A download reads the stored file that has its HTML's key
+(``version_dossier_download``); the first one of a document not stored yet queues the task
+``workflow.tasks.print_version_dossiers`` (the version's dossier and receipt in each language)
+and says the document is being prepared. The retention's
 disposal deletes the folder (``proposal_dossiers_delete``).
 """
 
@@ -28,7 +31,7 @@ from intake.models import ProposalVersion
 from intake.services.versions import version_digest, version_sheet
 from records.events import Event
 from records.models import Notification
-from records.pdf import pdf_or_pending, pdf_store, stored_pdfs_delete, task_send_on_commit
+from records.pdf import pdf_or_pending, pdf_store, stored_pdfs_delete
 
 logger = logging.getLogger(__name__)
 
@@ -92,14 +95,6 @@ PRINT_TASK = "workflow.tasks.print_version_dossiers"
 
 def _print_kwargs(version: ProposalVersion) -> dict[str, Any]:
     return {"proposal_id": version.proposal_id, "number": version.number}
-
-
-def version_documents_print_on_commit(*, proposal_id: int, number: int) -> None:
-    """Have the worker print the documents of version ``number`` of ``proposal_id`` once this transaction commits.
-
-    If the broker is down, the first download queues it again.
-    """
-    task_send_on_commit(task=PRINT_TASK, kwargs={"proposal_id": proposal_id, "number": number})
 
 
 def version_dossier_download(*, request: HttpRequest, version: ProposalVersion) -> HttpResponse:

@@ -110,3 +110,19 @@ def test_password_reset_sends_one_email_after_commit(
     assert sent_before_commit == 0
     assert len(callbacks) == 1
     assert [m.to for m in mail.outbox] == [[applicant.email]]
+
+
+def test_the_worker_command_runs_below_the_web_s_priority(monkeypatch: pytest.MonkeyPatch) -> None:
+    from celery.signals import celeryd_init
+
+    niced: list[int] = []
+    monkeypatch.setattr("config.celery.os.nice", niced.append)
+
+    monkeypatch.delenv("CELERY_WORKER_NICENESS", raising=False)
+    celeryd_init.send(sender="worker@host", instance=None, conf=celery_app.conf, options={})
+    monkeypatch.setenv("CELERY_WORKER_NICENESS", "0")
+    celeryd_init.send(sender="worker@host", instance=None, conf=celery_app.conf, options={})
+    monkeypatch.setenv("CELERY_WORKER_NICENESS", "5")
+    celeryd_init.send(sender="worker@host", instance=None, conf=celery_app.conf, options={})
+
+    assert niced == [10, 5]

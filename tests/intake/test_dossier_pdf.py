@@ -186,15 +186,19 @@ def test_version_digest_is_the_same_before_and_after_the_database(applicant: Use
 # --- The dossier printed once by the worker, then read from storage --------------------------------------
 
 
-def test_submission_queues_the_dossiers_print_after_commit(
+def test_submission_prints_nothing_but_the_receipt_its_email_carries(
     applicant: User, django_capture_on_commit_callbacks: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    sent = _queued(monkeypatch)
+    """At a deadline the processors are the pages': the dossier waits for its first reader."""
+    sent: list[str] = []
+    monkeypatch.setattr(pdf.current_app, "send_task", lambda name, **kwargs: sent.append(name))
 
     with django_capture_on_commit_callbacks(execute=True):
         version = submitted(applicant, printed=False)
 
-    assert sent == [("workflow.tasks.print_version_dossiers", {"proposal_id": version.proposal_id, "number": 1})]
+    assert sent  # the confirmation's email is queued
+    assert documents.PRINT_TASK not in sent
+    assert not default_storage.exists(documents.dossier_folder(version.proposal_id))
 
 
 def test_dossier_printed_by_the_worker_is_served_without_laying_out_again(

@@ -31,7 +31,6 @@ from intake.lifecycle import SystemActor, permitted, transition_of, unmet_condit
 from intake.locks import proposal_locked
 from intake.models import Proposal
 from intake.selectors import RELATED
-from intake.services.documents import version_documents_print_on_commit
 from intake.services.overrides import overrides_record_lapses
 from intake.services.versions import proposal_version_freeze
 from records.events import Event
@@ -168,8 +167,6 @@ def perform(
             if effect.freeze:
                 # In the transaction, after the transition: a refused action freezes nothing.
                 proposal_version_freeze(proposal=locked, by=cast(User, by), kind=frozen_kind, counted=True)
-                # Its dossier and receipt are printed once, by the worker, after the commit (docs/pdfs.md).
-                version_documents_print_on_commit(proposal_id=locked.pk, number=locked.version_count)
                 # A new version's figures are final: an override of a figure that changed lapses now.
                 # A first version has none: overrides are granted on submitted proposals only.
                 if locked.version_count > 1:
