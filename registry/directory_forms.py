@@ -12,7 +12,7 @@ from accounts.models import Organization
 from intake.choices import Sector
 from intake.models import Call, ConsortiumRole
 from registry.selectors.directory import CLUSTER
-from registry.widgets import CountryChoices, PlainSelect
+from registry.widgets import CountryChoices, InvalidFieldsMarked, PlainSelect
 
 #: What the relay's forms say of addresses.
 PRIVACY_NOTE = _(
@@ -21,7 +21,7 @@ PRIVACY_NOTE = _(
 )
 
 
-class DirectorySearchForm(forms.Form):
+class DirectorySearchForm(InvalidFieldsMarked):
     """The directory's search; its page writes each field's label, widget and errors itself (Bootstrap's markup)."""
 
     q = forms.CharField(
@@ -48,14 +48,6 @@ class DirectorySearchForm(forms.Form):
         cast(forms.ChoiceField, self.fields["country"]).choices = CountryChoices(("", _("Any country")))
         for name in ("sector", "region", "country", "kind"):
             self.fields[name].widget.attrs["class"] = "form-select"
-
-    def full_clean(self) -> None:
-        super().full_clean()
-        # Bootstrap shows a field's message beside a widget marked invalid (Django adds aria-invalid).
-        for name in self.errors:
-            if name in self.fields:
-                widget = self.fields[name].widget
-                widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
 
 
 class ProfileForm(forms.Form):

@@ -18,7 +18,7 @@ from projects.models import Project
 from registry.choices import AssetCategory, AssetType, Listing
 from registry.models import IPAsset
 from registry.services.assets import ASSET_FIELDS, Share
-from registry.widgets import PlainSelect
+from registry.widgets import InvalidFieldsMarked, PlainSelect
 
 #: How many co-owners the form offers beside the user's own organization.
 CO_OWNERS = 3
@@ -139,7 +139,7 @@ class SendBackForm(forms.Form):
     )
 
 
-class SearchForm(forms.Form):
+class SearchForm(InvalidFieldsMarked):
     """The registry's search box and filters; every field optional. Its selects are written without a template
     per option (``registry.widgets.PlainSelect``), and its page writes each field's label, widget and errors
     itself (Bootstrap's markup, as the directory's search does): the form is on every page of results.
@@ -169,14 +169,6 @@ class SearchForm(forms.Form):
             field.widget.attrs["class"] = (
                 "plainselect form-select" if isinstance(field.widget, PlainSelect) else "textinput form-control"
             )
-
-    def full_clean(self) -> None:
-        super().full_clean()
-        # Bootstrap shows a field's message beside a widget marked invalid (Django adds aria-invalid).
-        for name in self.errors:
-            if name in self.fields:
-                widget = self.fields[name].widget
-                widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
 
 
 class LicenceRequestForm(forms.Form):

@@ -76,3 +76,15 @@ class CountryChoices(BaseChoiceIterator):
     def __iter__(self) -> Iterator[tuple[str, Any]]:
         yield self.first
         yield from country_choices()
+
+
+class InvalidFieldsMarked(forms.Form):
+    """A search form whose refused fields are marked for Bootstrap, the form's fields written by the page itself."""
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        # Bootstrap shows a field's message beside a widget marked invalid (Django adds aria-invalid).
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
