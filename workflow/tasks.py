@@ -101,7 +101,7 @@ def escalate_licence_requests() -> int:
 def print_version_dossiers(proposal_id: int, number: int) -> int:
     """Print and store a submitted version's dossier and receipt in each language (none if the version is gone).
 
-    Queued after the submission commits, and by a download that found no stored document;
+    Queued by the first download of one of them that found it not stored (docs/pdfs.md);
     idempotent: what is stored already is not laid out again.
     """
     version = (

@@ -93,31 +93,24 @@ def version_documents_print(*, version: ProposalVersion) -> int:
 PRINT_TASK = "workflow.tasks.print_version_dossiers"
 
 
-def _print_kwargs(version: ProposalVersion) -> dict[str, Any]:
-    return {"proposal_id": version.proposal_id, "number": version.number}
-
-
 def version_dossier_download(*, request: HttpRequest, version: ProposalVersion) -> HttpResponse:
     """Return the download of ``version``'s stored dossier in the active language, or say it is being prepared."""
-    return pdf_or_pending(
-        request=request,
-        html=_html(version, DOSSIER_TEMPLATE),
-        folder=dossier_folder(version.proposal_id),
-        filename=dossier_filename(version),
-        task=PRINT_TASK,
-        kwargs=_print_kwargs(version),
-    )
+    return _download(request, version, DOSSIER_TEMPLATE, dossier_filename(version))
 
 
 def version_receipt_download(*, request: HttpRequest, version: ProposalVersion) -> HttpResponse:
     """Return the download of ``version``'s stored receipt in the active language, or say it is being prepared."""
+    return _download(request, version, RECEIPT_TEMPLATE, receipt_filename(version))
+
+
+def _download(request: HttpRequest, version: ProposalVersion, template: str, filename: str) -> HttpResponse:
     return pdf_or_pending(
         request=request,
-        html=_html(version, RECEIPT_TEMPLATE),
+        html=_html(version, template),
         folder=dossier_folder(version.proposal_id),
-        filename=receipt_filename(version),
+        filename=filename,
         task=PRINT_TASK,
-        kwargs=_print_kwargs(version),
+        kwargs={"proposal_id": version.proposal_id, "number": version.number},
     )
 
 
