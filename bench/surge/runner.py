@@ -2,8 +2,9 @@
 
 1. Drop and create the database (``DATABASE_URL``, by default ``cf_surge`` on the local
    server), flush the Redis database (``REDIS_URL``, by default number 13), migrate, seed.
-2. Start gunicorn with 2 workers and a Celery worker on production settings (no DEBUG),
-   the worker writing its emails as files into a fresh folder (``EMAIL_FILE_PATH``).
+2. Start gunicorn with 2 sync workers (``--web-workers``, ``--web-threads``) and a Celery
+   worker on production settings (no DEBUG), the worker writing its emails as files into a
+   fresh folder (``EMAIL_FILE_PATH``).
 3. Set the call's letter-of-intent deadline to a wall-clock time: the sign-in time, then
    the compressed hour. Queue the project's expiry sweep (``expire_overdue_proposals``) to
    run on the worker half a second after the deadline.
@@ -69,6 +70,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--spawn-rate", type=float, default=20.0, help="most sign-ins started per second before the hour (20)"
+    )
+    parser.add_argument("--web-workers", type=int, default=2, help="gunicorn's processes (2; the image runs 3)")
+    parser.add_argument(
+        "--web-threads", type=int, default=1, help="threads of each: 1, sync workers (1); more, gthread (the image: 4)"
     )
     parser.add_argument("--celery-concurrency", type=int, default=1, help="Celery worker processes (1)")
     parser.add_argument("--keep", action="store_true", help="keep the working folder and say where it is")
@@ -138,7 +143,9 @@ def run(surge: Surge, args: argparse.Namespace, work: Path) -> int:
         stack.callback(_close_connections)
         gunicorn = _start(
             stack,
-            [str(VENV_BIN / "gunicorn"), "config.wsgi", "--workers", "2", "--bind", f"127.0.0.1:{port}",
+            [str(VENV_BIN / "gunicorn"), "config.wsgi", "--workers", str(args.web_workers),
+             "--worker-class", "gthread" if args.web_threads > 1 else "sync", "--threads", str(args.web_threads),
+             "--bind", f"127.0.0.1:{port}",
              "--access-logfile", "-", "--access-logformat", '%(t)s "%(r)s" %(s)s %(D)sus', "--log-level", "warning"],
             env, work / "gunicorn.log",
         )  # fmt: skip
