@@ -6,16 +6,13 @@ from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
-from django.db import connections
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import login_throttle
 from accounts.models import User
-
-# A key no user has, in place of the user's in the compiled read (``RolesBackend._user_read``).
-_STAND_IN = -(10**15)
+from records.sql import row_read_compiled
 
 
 class RolesBackend(ModelBackend):
@@ -72,27 +69,10 @@ class RolesBackend(ModelBackend):
 
         Building and compiling ``users()`` (the roles' aggregate, the grants' and the
         authenticator's subqueries) cost more than the database took to run it, and its text
-        never changes: it is compiled once per backend class and per connection (each thread has
-        its own) with a stand-in for the key, then run with the key swapped in (ADR 0047).
-        The row becomes a ``User`` as the queryset would make it: the compiler's converters,
-        ``from_db`` and each annotation set as an attribute.
+        never changes: it is compiled once per backend class and per connection, then run with
+        the key swapped in (``records.sql.row_read_compiled``, ADR 0047 and 0051).
         """
-        connection = connections[User.objects.db]
-        cache: dict[type, tuple[Any, str, tuple[Any, ...]]] = connection.__dict__.setdefault("_user_read_compiled", {})
-        if type(self) not in cache:
-            compiler = self.users().filter(pk=_STAND_IN)[:1].query.get_compiler(connection=connection)
-            sql, params = compiler.as_sql()
-            cache[type(self)] = (compiler, sql, tuple(params))
-        compiler, sql, params = cache[type(self)]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [pk if type(param) is int and param == _STAND_IN else param for param in params])
-            found = cursor.fetchall()
-        if not found:
+        try:
+            return row_read_compiled(User, ("user", type(self)), lambda key: self.users().filter(pk=key), pk)
+        except User.DoesNotExist:
             return None
-        start, end = compiler.klass_info["select_fields"][0], compiler.klass_info["select_fields"][-1] + 1
-        names = [column[0].target.attname for column in compiler.select[start:end]]
-        row = next(iter(compiler.results_iter(results=[found])))
-        user = User.from_db(connection.alias, names, row[start:end])
-        for name, position in compiler.annotation_col_map.items():
-            setattr(user, name, row[position])
-        return user
