@@ -186,6 +186,11 @@ def row_read_compiled(model: type[M], key: Hashable, build: Callable[[int], Quer
     counts), a list, or when the stand-in is not exactly one parameter.
     """
     connection = connections[model._default_manager.db]
+    model_any: Any = model
+    low, high = connection.ops.integer_field_range(model._meta.pk.get_internal_type())
+    if (low is not None and pk < low) or (high is not None and pk > high):
+        # A key no column can hold finds nothing, as Django's own lookups answer it (SQLite would overflow).
+        raise model_any.DoesNotExist(f"{model._meta.object_name} matching query does not exist.")
     kept: dict[Hashable, Any] = connection.__dict__.setdefault("_rows_read_compiled", {})
     entry: Any = kept.get(key)
     if entry is None:
@@ -216,7 +221,6 @@ def row_read_compiled(model: type[M], key: Hashable, build: Callable[[int], Quer
     compiler.as_sql = lambda *args, **kwargs: (sql, swapped)
     shell.query.get_compiler = lambda *args, **kwargs: compiler
     rows: list[M] = list(shell._iterable_class(shell))
-    model_any: Any = model
     if not rows:
         raise model_any.DoesNotExist(f"{model._meta.object_name} matching query does not exist.")
     if len(rows) > 1:

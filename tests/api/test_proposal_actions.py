@@ -103,6 +103,18 @@ def test_action_of_another_applicant_or_unknown_answers_404(
     assert (stranger.status_code, unknown.status_code) == (404, 404)
 
 
+@pytest.mark.parametrize("persona", ["staff", "applicant"])
+def test_action_on_an_id_no_column_holds_answers_404(
+    persona: str, request: pytest.FixtureRequest, token_client: TokenClient
+) -> None:
+    user = request.getfixturevalue(persona)
+    for name in ("approve", "withdraw"):
+        response = token_client(user).post(
+            f"/api/v1/proposals/{2**105}/actions/{name}/", {"reason": "x"}, content_type="application/json"
+        )
+        assert response.status_code == 404, (name, response.content)
+
+
 def test_action_with_a_read_token_answers_403(
     staff: User, make_proposal: MakeProposal, token_client: TokenClient
 ) -> None:

@@ -62,3 +62,15 @@ def test_row_read_compiled_does_not_keep_a_read_of_the_clock() -> None:
 
     assert row_read_compiled(User, "test_clock", read, ann.pk) == ann
     assert _kept()["test_clock"] is False
+
+
+@pytest.mark.parametrize("key", [2**63, -(2**63) - 1, 33924669030791817981333333868544])
+def test_row_read_compiled_finds_nothing_for_a_key_no_column_holds(key: int) -> None:
+    UserFactory()
+
+    def read(row: int) -> QuerySet[User]:
+        return User.objects.filter(pk=row)
+
+    with CaptureQueriesContext(connection) as captured, pytest.raises(User.DoesNotExist):
+        row_read_compiled(User, "test_out_of_range", read, key)
+    assert len(captured) == 0
