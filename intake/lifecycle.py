@@ -17,13 +17,14 @@ opening time, the votes counted), which a proposal read without them does not me
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import ConcurrentTransitionMixin, FSMField, FSMFieldMixin, transition
 
 from accounts.choices import Role
 from intake.states import WITHDRAWABLE_STATES, ProposalState
@@ -230,6 +231,11 @@ def staff_or_system(proposal: Any, user: Any) -> bool:
     return system(proposal, user) or program_staff(proposal, user)
 
 
+@cache
+def _state_fields(model: type[models.Model]) -> tuple[FSMFieldMixin, ...]:
+    return tuple(field for field in model._meta.fields if isinstance(field, FSMFieldMixin))
+
+
 # --- The table ---------------------------------------------------------------------------
 
 
@@ -238,6 +244,11 @@ class ProposalLifecycle(ConcurrentTransitionMixin, models.Model):
 
     class Meta:
         abstract = True
+
+    @property
+    def state_fields(self) -> tuple[FSMFieldMixin, ...]:
+        """The state fields, found once per model rather than among every field at each proposal's load."""
+        return _state_fields(type(self))
 
     # The early states (draft, loi_submitted, invited, loi_declined) serve every stage before the last:
     # the proposal records its stage, and ``invite`` moves it to the next stage of its path.

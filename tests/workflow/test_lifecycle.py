@@ -317,3 +317,19 @@ def test_deadline_ignores_an_extension_granted_in_an_earlier_state(make_proposal
 
     assert proposal.deadline == proposal.call.application_closes_at
     assert proposal.deadline != proposal.deadline_extended_until
+
+
+@pytest.mark.django_db
+def test_a_save_after_the_state_changed_underneath_is_refused(make_proposal: Any) -> None:
+    """The concurrent-transition guard reads the state fields found once per model (``state_fields``)."""
+    from django.db import transaction
+    from django_fsm import ConcurrentTransition
+
+    proposal = make_proposal(ProposalState.SUBMITTED)
+    assert proposal.state_fields == (Proposal._meta.get_field("state"),)
+    Proposal.objects.filter(pk=proposal.pk).update(state=ProposalState.WITHDRAWN)
+    proposal.title = "Changed on a stale copy"
+
+    with pytest.raises(ConcurrentTransition), transaction.atomic():
+        proposal.save()
+    assert Proposal.objects.get(pk=proposal.pk).title != "Changed on a stale copy"
