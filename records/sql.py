@@ -185,12 +185,40 @@ def row_read_compiled(model: type[M], key: Hashable, build: Callable[[int], Quer
     (the clock's, frozen too; SQLite's are passed as text, so a text that starts as a date
     counts), a list, or when the stand-in is not exactly one parameter.
     """
-    connection = connections[model._default_manager.db]
     model_any: Any = model
+    rows = _replayed(model, key, lambda key: build(key).order_by()[:2], pk, clock_in_key=False)
+    if rows is None:
+        return build(pk).get()
+    if not rows:
+        raise model_any.DoesNotExist(f"{model._meta.object_name} matching query does not exist.")
+    if len(rows) > 1:
+        raise model_any.MultipleObjectsReturned(f"get() returned more than one {model._meta.object_name}.")
+    return rows[0]
+
+
+def rows_read_compiled(
+    model: type[M], key: Hashable, build: Callable[[int], QuerySet[M]], pk: int, *, clock_in_key: bool = False
+) -> list[M]:
+    """Return the rows of ``build(pk)`` as ``list()`` would, compiled once per ``key`` (``row_read_compiled``'s way).
+
+    ``pk`` is the one key the read depends on (a user's, for a list of theirs). A read whose
+    dates come from the clock may be kept when ``clock_in_key`` says that ``key`` holds every
+    moment it reads (a day, for a condition that changes once a day): it is compiled again
+    under each new key, as the day changes.
+    """
+    rows = _replayed(model, key, build, pk, clock_in_key=clock_in_key)
+    return list(build(pk)) if rows is None else rows
+
+
+def _replayed(
+    model: type[M], key: Hashable, build: Callable[[int], QuerySet[M]], pk: int, *, clock_in_key: bool
+) -> list[M] | None:
+    """Return the rows of ``build(pk)`` from its compiled read (kept per connection), or None if it may not be kept."""
+    connection = connections[model._default_manager.db]
     low, high = connection.ops.integer_field_range(model._meta.pk.get_internal_type())
     if (low is not None and pk < low) or (high is not None and pk > high):
         # A key no column can hold finds nothing, as Django's own lookups answer it (SQLite would overflow).
-        raise model_any.DoesNotExist(f"{model._meta.object_name} matching query does not exist.")
+        return []
     kept: dict[Hashable, Any] = connection.__dict__.setdefault("_rows_read_compiled", {})
     entry: Any = kept.get(key)
     if entry is None:
@@ -201,31 +229,26 @@ def row_read_compiled(model: type[M], key: Hashable, build: Callable[[int], Quer
             return execute(sql, params, many, context)
 
         with connection.execute_wrapper(counting):
-            queryset = build(_ROW_STAND_IN).order_by()[:2]
+            queryset = build(_ROW_STAND_IN)
             compiler = queryset.query.get_compiler(using=queryset.db)
             sql, params = compiler.as_sql()
         replayable = (
             not ran
             and sum(1 for param in params if type(param) is int and param == _ROW_STAND_IN) == 1
-            and not any(_of_the_clock(param) for param in params)
+            and (clock_in_key or not any(_of_the_clock(param) for param in params))
         )
         entry = (compiler, sql, tuple(params), queryset) if replayable else False
         if len(kept) >= _COMPILED_READS_KEPT:
             del kept[next(iter(kept))]
         kept[key] = entry
     if entry is False:
-        return build(pk).get()
+        return None
     compiler, sql, params, shell = entry
     swapped = [pk if type(param) is int and param == _ROW_STAND_IN else param for param in params]
     # The compiler already set up (its columns, joins and converters) answers with the kept SQL.
     compiler.as_sql = lambda *args, **kwargs: (sql, swapped)
     shell.query.get_compiler = lambda *args, **kwargs: compiler
-    rows: list[M] = list(shell._iterable_class(shell))
-    if not rows:
-        raise model_any.DoesNotExist(f"{model._meta.object_name} matching query does not exist.")
-    if len(rows) > 1:
-        raise model_any.MultipleObjectsReturned(f"get() returned more than one {model._meta.object_name}.")
-    return rows[0]
+    return list(shell._iterable_class(shell))
 
 
 _DATE_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}")

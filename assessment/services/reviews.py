@@ -28,12 +28,13 @@ from accounts.choices import Role
 from accounts.errors import ActionForbidden, DomainError, StaleAction
 from accounts.models import User
 from assessment.choices import AssignmentState, ReviewState
-from assessment.models import Assignment, Criterion, Review, Score
-from assessment.selectors import conflicted
+from assessment.models import Assignment, Criterion, Review, Score, affiliation_conflict_since
+from assessment.selectors import conflicted, membership_conflict_since
 from intake.models import Proposal, ProposalVersion
 from intake.program_roles import audience, in_programs
 from records.events import Event
 from records.notifications import notify_audiences
+from records.sql import rows_read_compiled
 
 # --- The assessor's list -----------------------------------------------------------------------
 
@@ -70,15 +71,9 @@ def _with_conflict(assignments: QuerySet[Assignment]) -> QuerySet[Assignment]:
     )
 
 
-def assignments_of_assessor(*, user: User) -> list[Any]:
-    """Return every assignment of ``user``, soonest due first, each with its next step, in one query.
-
-    Each carries ``is_conflicted``, ``review_state`` (None before a draft) and ``next_step``.
-    Only the proposal's title and call are read: that is all an assessor sees before declaring.
-    """
-    # Annotated rows (``is_conflicted``, ``review_state``, ``next_step``), hence ``Any``.
-    rows: list[Any] = list(
-        _with_conflict(Assignment.objects.filter(assessor=user))
+def _assessor_rows(assessor: int) -> QuerySet[Assignment]:
+    return (
+        _with_conflict(Assignment.objects.filter(assessor_id=assessor))
         .select_related("proposal__call")
         .only(
             "pk",
@@ -96,6 +91,19 @@ def assignments_of_assessor(*, user: User) -> list[Any]:
         .annotate(review_state=F("review__state"))
         .order_by("due_at", "pk")
     )
+
+
+def assignments_of_assessor(*, user: User) -> list[Any]:
+    """Return every assignment of ``user``, soonest due first, each with its next step, in one query.
+
+    Each carries ``is_conflicted``, ``review_state`` (None before a draft) and ``next_step``.
+    Only the proposal's title and call are read: that is all an assessor sees before declaring.
+    """
+    # Annotated rows (``is_conflicted``, ``review_state``, ``next_step``), hence ``Any``. Built and
+    # compiled once a day per connection (the conflicts' dates change with the day), then run with
+    # the assessor's key (``records.sql.rows_read_compiled``, ADR 0051).
+    key = ("assignments_of_assessor", affiliation_conflict_since(), membership_conflict_since())
+    rows: list[Any] = rows_read_compiled(Assignment, key, _assessor_rows, user.pk, clock_in_key=True)
     # Each label translated once per list, not once per row.
     states = {value: str(label) for value, label in AssignmentState.choices}
     for row in rows:

@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+import time_machine
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -13,16 +14,16 @@ from django.utils import timezone
 from accounts.errors import DomainError, StaleAction
 from accounts.models import User
 from assessment.choices import AssignmentState, ConflictSource, ReviewState
-from assessment.models import Assignment, Conflict, Review, Rubric
+from assessment.models import AFFILIATION_CONFLICT_YEARS, Assignment, Conflict, Review, Rubric
 from assessment.services import reviews
-from intake.models import Attachment, Proposal
+from intake.models import Attachment, ConsortiumMember, Proposal
 from intake.states import ProposalState
 from records.events import Channel, Event
 from records.models import AuditRecord, Notification
 from tests.assessment.reviewing import assessor_make, assignment_make, review_make, rubric_make
 from tests.concurrency import race, require_row_locks
 from tests.conftest import client_for
-from tests.factories import ProposalFactory, ProposalVersionFactory
+from tests.factories import FormerMembershipFactory, OrganizationFactory, ProposalFactory, ProposalVersionFactory
 from workflow import reviews as review_actions
 
 pytestmark = pytest.mark.django_db
@@ -116,6 +117,23 @@ def test_dashboard_shows_a_conflicted_assignment_as_past(
 
     assert response.context["live"] == []
     assert [row.next_step for row in response.context["past"]] == ["none"]
+
+
+def test_dashboard_conflict_of_a_former_membership_ends_with_its_years(
+    assessor: User, assessor_client: Client, rubric: Rubric
+) -> None:
+    """The dashboard's read is compiled once a day: the day after the years end, the conflict is gone."""
+    assignment = assignment_make(ProposalFactory(call=rubric.call), rubric=rubric, assessor=assessor)
+    organization = OrganizationFactory()
+    ConsortiumMember.objects.create(proposal=assignment.proposal, organization=organization)
+    left_at = timezone.now() - timedelta(days=365 * AFFILIATION_CONFLICT_YEARS) + timedelta(hours=12)
+    FormerMembershipFactory(user=assessor, organization=organization, left_at=left_at)
+
+    conflicted_today = [row.is_conflicted for row in reviews.assignments_of_assessor(user=assessor)]
+    with time_machine.travel(timezone.now() + timedelta(days=2)):
+        conflicted_later = [row.is_conflicted for row in reviews.assignments_of_assessor(user=assessor)]
+
+    assert (conflicted_today, conflicted_later) == ([True], [False])
 
 
 @pytest.mark.parametrize("count", [1, 50])

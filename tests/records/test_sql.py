@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import User
-from records.sql import row_read_compiled
+from records.sql import row_read_compiled, rows_read_compiled
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -74,3 +74,23 @@ def test_row_read_compiled_finds_nothing_for_a_key_no_column_holds(key: int) -> 
     with CaptureQueriesContext(connection) as captured, pytest.raises(User.DoesNotExist):
         row_read_compiled(User, "test_out_of_range", read, key)
     assert len(captured) == 0
+
+
+def test_rows_read_compiled_keeps_a_read_of_the_clock_only_when_the_key_holds_the_moment() -> None:
+    ann = UserFactory(display_name="Ann", date_joined=timezone.now() - timedelta(days=2))
+    UserFactory(display_name="Bob", date_joined=timezone.now() - timedelta(days=2))
+    since = timezone.now() - timedelta(days=3)
+
+    def read(key: int) -> QuerySet[User]:
+        return User.objects.filter(pk__gte=key, date_joined__gte=since).order_by("pk")
+
+    assert rows_read_compiled(User, "test_list_clock", read, ann.pk) == list(read(ann.pk))
+    assert _kept()["test_list_clock"] is False
+    first = rows_read_compiled(User, ("test_list_day", since), read, ann.pk, clock_in_key=True)
+    with CaptureQueriesContext(connection) as captured:
+        again = rows_read_compiled(User, ("test_list_day", since), read, ann.pk + 1)
+
+    assert [user.display_name for user in first] == ["Ann", "Bob"]
+    assert [user.display_name for user in again] == ["Bob"]
+    assert len(captured) == 1
+    assert rows_read_compiled(User, ("test_list_day", since), read, 2**64) == []
