@@ -516,13 +516,15 @@ def _page_sql(
 ) -> tuple[str, list[Any]]:
     """The SQL of ``agenda_page_read`` and its parameters, around the items' query that ``compiler`` compiles.
 
-    Window functions, which PostgreSQL and SQLite both have, in steps: the items with their
-    consortium's requests joined (one grouped sum, rather than a subquery for each item) and
-    the score that ranks them; their position and running total (in cents) in the agenda's
-    order; over all of them, their number, the recused ones', the total requested and the
-    first position beyond ``available`` (the call's envelope and the meeting's, in cents,
-    less the committed amount); the page chosen; then the page's and the recused items, and
-    the criteria and the committed amount as in ``ranking_read``. The columns are the items
+    Common table expressions in steps, with window functions (PostgreSQL and SQLite both have
+    them): the items, materialized; their consortium's requests joined (one grouped sum rather
+    than a subquery for each item), in cents, and the score that ranks them; their position
+    and running total in the agenda's order (``ROW_NUMBER`` and ``SUM`` over one window); one
+    aggregate over all of them: their number, the recused ones', the total requested and the
+    first position beyond ``available`` (the call's envelope and the meeting's, in cents; the
+    call's less the committed amount); the page chosen from their number; then the page's
+    items and the recused ones, their other columns joined back from the items, and the
+    criteria and the committed amount as in ``ranking_read``. The columns are the items
     query's, so its compiler converts the rows (decimals and booleans on SQLite).
     """
     connection = compiler.connection
