@@ -18,6 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts.models import User
 from assessment.services.rubrics import rubric_for
 from board.models import BoardConflict, BoardMeeting
+from board.services.agenda import meeting_agenda
 from board.services.agenda_queries import AgendaPage, RankedItem, agenda_page_read, ranking_read
 from board.services.agenda_rows import rows_ranked
 from intake.models import Call, ConsortiumMember, Proposal
@@ -227,3 +228,26 @@ def test_a_page_is_one_query_whatever_the_agenda_holds(
         _page(meeting, board_member, 2, envelope=Decimal("100.00"))
 
     assert len(queries) == 1, [query["sql"][:200] for query in queries]
+
+
+def test_the_agenda_places_the_page_s_rows_as_read(
+    call: Call, meeting: BoardMeeting, make_proposal: MakeProposal, board_member: User
+) -> None:
+    _tricky_agenda(make_proposal, meeting, board_member)
+    Call.objects.filter(pk=call.pk).update(funding_envelope=Decimal("400000.00"))
+    meeting.call.refresh_from_db()
+    read = _page(meeting, board_member, 1, per_page=50)
+
+    rows = meeting_agenda(meeting=meeting, user=board_member).rows
+
+    visible = [row for row in rows if not row.recused]
+    assert [row.proposal_pk for row in rows] == [item.proposal_pk for item in read.items]
+    # The unscored rows keep their place in the running total but get no rank.
+    assert [row.rank for row in visible] == [1, 2, 3, 4, 5, 6, None, None]
+    assert [row.title for row in visible[-2:]] == ["Alpha unscored", "zed unscored"]
+    assert [row.within_envelope for row in visible] == [row.cumulative <= Decimal("400000.00") for row in visible]
+    assert [row.envelope_runs_out for row in visible] == [index == 3 for index in range(8)]
+    assert [(row.title, row.rank, row.cumulative, row.scores) for row in rows if row.recused] == [
+        ("Recused high", None, 0, None),
+        ("Recused low", None, 0, None),
+    ]
