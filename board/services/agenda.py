@@ -1,17 +1,20 @@
 """The agenda of a board meeting: its proposals ranked by weighted score against what remains of the envelope.
 
 The page shows one page of rows (``PAGE_SIZE``), but the ranking, the running total and the
-chart cover every current item. ``meeting_agenda`` runs the use case in four steps:
+chart cover every current item. ``meeting_agenda`` runs the use case in three steps:
 
-1. read what ranks every item, with the rubric's criteria and the committed amount, in one
-   set-based query of small numbers (``agenda_queries.ranking_read``);
-2. rank the rows and run the total down them (``agenda_rows``);
-3. read the page's rows' details only: their texts and submitted scores in one query
+1. rank every item, run the total of the requests down the ranking against the envelope and
+   cut the page, in SQL, reading only the page's items with what the chart needs over all
+   of them, the rubric's criteria and the committed amount, in one query
+   (``agenda_queries.agenda_page_read``);
+2. read the page's rows' details only: their texts and submitted scores in one query
    (``agenda_queries.details_read``) and their consortia, eligibility inputs and frozen
    rules in the staff list's prefetch (``intake.services.call_lists.prefetch_eligibility``);
-4. shape those rows for the page (``agenda_rows.rows_detail``) and chart the envelope.
+3. shape those rows for the page (``agenda_rows.rows_placed``, ``agenda_rows.rows_detail``)
+   and chart the envelope.
 
-The number of queries does not depend on the agenda's length.
+The number of queries does not depend on the agenda's length, and only the page's rows
+reach Python (with the titles of those the viewer is recused from).
 
 A board member recused from a proposal (``board.selectors.board_recused``) gets its
 title only; its figures are left out of their running total and chart too, since the
@@ -28,14 +31,13 @@ from django.core.paginator import Page, Paginator
 from accounts.models import User
 from assessment.models import Criterion
 from board.models import BoardMeeting, Ranking
-from board.services.agenda_queries import details_read, ranking_read
+from board.services.agenda_queries import agenda_page_read, details_read
 from board.services.agenda_rows import (
     AgendaRow,
     EnvelopeChart,
     rows_detail,
     rows_give_proposals,
-    rows_ranked,
-    rows_run_total,
+    rows_placed,
 )
 from intake.services.call_lists import prefetch_eligibility
 
@@ -46,14 +48,18 @@ PAGE_SIZE = 50
 class Agenda:
     meeting: BoardMeeting
     criteria: list[Criterion]
-    #: Every current item in the agenda's order; only ``page``'s rows carry their details.
+    #: The page's rows in the agenda's order, with their details (the same as ``page.object_list``).
     rows: list[AgendaRow]
-    #: The page shown: its ``object_list`` is the detailed rows.
+    #: The page shown; its paginator counts every current item.
     page: Page
     chart: EnvelopeChart
+    #: How many current items the agenda has.
+    count: int
     #: How many proposals the viewer is recused from (left out of their figures).
     recused_count: int
-    #: The position (1-based, in ``rows``) of the first row beyond the envelope, None if all fit.
+    #: The proposals the viewer is recused from, on this page or not.
+    recused_ids: frozenset[int]
+    #: The position (1-based, in the whole ranking) of the first row beyond the envelope, None if all fit.
     runs_out_at: int | None
 
 
@@ -63,39 +69,54 @@ def meeting_agenda(
     """Return ``meeting``'s current items ranked by weighted score, with the running total against the envelope.
 
     The score is the raw weighted total, or the calibrated one if the meeting ranks by it
-    (``BoardMeeting.ranking``, ``agenda_rows.rows_ranked``).
+    (``BoardMeeting.ranking``).
 
     Unscored proposals rank last (by title), as on the results page; the proposals the
     viewer is recused from come after them, title only. The running total goes down the
     whole ranking from what remains of the call's envelope after its approvals, or from the
     meeting's ``envelope`` when staff set one (never more than what remains); only the rows
-    of page ``page_number`` (an invalid number gives the nearest page) get details.
+    of page ``page_number`` (an invalid number gives the nearest page) are read, with details.
     """
     call = meeting.call
-    ranking = ranking_read(meeting=meeting, user=user)
-    scored, recused_rows = rows_ranked(ranking.items, calibrated=meeting.ranking == Ranking.CALIBRATED)
-    remaining = call.funding_envelope - ranking.committed
+    read = agenda_page_read(
+        meeting=meeting,
+        user=user,
+        page_number=page_number,
+        per_page=PAGE_SIZE,
+        calibrated=meeting.ranking == Ranking.CALIBRATED,
+        envelope=envelope,
+    )
+    remaining = call.funding_envelope - read.committed
     available = remaining if envelope is None else min(envelope, remaining)
-    cumulative, runs_out_at = rows_run_total(scored, available)
-    rows = scored + recused_rows
-    page = Paginator(rows, PAGE_SIZE).get_page(page_number)
-    _page_detail(list(page.object_list), meeting, ranking.criteria)
+    rows = rows_placed(
+        read.items,
+        calibrated=meeting.ranking == Ranking.CALIBRATED,
+        available=available,
+        runs_out_at=read.runs_out_at,
+    )
+    paginator = Paginator(rows, PAGE_SIZE)
+    # ``count`` is a cached property: set, the paginator counts every item without reading them.
+    paginator.count = read.count  # type: ignore[misc]
+    page = Page(rows, read.number, paginator)
+    _page_detail(rows, meeting, read.criteria)
     chart = EnvelopeChart(
         envelope=call.funding_envelope,
-        committed=ranking.committed,
-        proposed=cumulative,
+        committed=read.committed,
+        proposed=read.proposed,
         remaining=remaining,
-        left_after=available - cumulative,
+        left_after=available - read.proposed,
         meeting_envelope=envelope,
     )
     return Agenda(
         meeting=meeting,
-        criteria=ranking.criteria,
+        criteria=read.criteria,
         rows=rows,
         page=page,
         chart=chart,
-        recused_count=len(recused_rows),
-        runs_out_at=runs_out_at,
+        count=read.count,
+        recused_count=read.recused_count,
+        recused_ids=read.recused_ids,
+        runs_out_at=read.runs_out_at,
     )
 
 

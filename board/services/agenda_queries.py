@@ -1,9 +1,13 @@
-"""What the board's agenda reads: two set-based queries whose cost does not grow with the agenda.
+"""What the board's agenda reads: set-based queries whose number does not grow with the agenda.
 
-``ranking_read`` reads, for every current item, what ranks it (its proposal's title and
-state, the viewer's recusal, the funding requested, the weighted total and the stored
-calibrated standing), with the rubric's criteria and the amount the board has committed,
-in one query. ``details_read`` reads, for the page's proposals only, their application
+``agenda_page_read`` ranks every current item in SQL (its proposal's title and state, the
+viewer's recusal, the funding requested, the weighted total and the stored calibrated
+standing), runs the total of the requests down the ranking against the envelope, and
+returns only one page's items, with what the envelope's chart needs over all of them
+(their number, the total requested, where the envelope runs out) and the rubric's criteria
+and the amount the board has committed, in one query. ``ranking_read`` reads what ranks
+every current item into Python, for the lottery's band, which needs them all.
+``details_read`` reads, for the page's proposals only, their application
 texts, the number of their last application version and their submitted scores with
 comments, in one query. Each query is a UNION ALL of
 parts that share one list of columns; the parts are built by the small functions below,
@@ -17,7 +21,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.db import connections
 from django.db.models import (
+    BigIntegerField,
     BooleanField,
     Case,
     CharField,
@@ -70,6 +76,10 @@ class RankedItem:
     total: float | None
     #: The stored calibrated standing under the application rubric, None when none is stored.
     calibration: CalibratedScore | None = None
+    #: Its place in the agenda's order (1-based; ``agenda_page_read`` only): the ranked rows, then the recused ones.
+    position: int = 0
+    #: The requests' running total down the ranking to this item (``agenda_page_read`` only; zero when recused).
+    cumulative: Decimal = ZERO
 
 
 @dataclass(frozen=True)
@@ -133,6 +143,10 @@ class PageDetails:
 # --- The ranking: every current item, the rubric's criteria and the committed amount ---------------
 
 _CALIBRATION = ("cal", "cal_raw", "cal_low", "cal_high", "cal_reason", "cal_chance", "cal_label")
+#: What ``agenda_page_read`` computes on each item it returns: its position, the running total of the requests
+#: down to it (in cents), and over the whole agenda the number of items, of recused ones, the total requested
+#: (in cents) and the position where the running total first goes beyond what the meeting may approve.
+_PAGED = ("paged_position", "paged_running", "paged_count", "paged_recused", "paged_proposed", "paged_runs_out")
 
 #: The columns of the ranking query, the same in each of its three parts (an SQL UNION ALL).
 _COLUMNS = (
@@ -149,6 +163,8 @@ _COLUMNS = (
     "high",
     # The stored calibrated standing (items only): calibrated, raw, interval, fallback, chance and its label.
     *_CALIBRATION,
+    # Filled by ``agenda_page_read`` on its items only (NULL elsewhere): see ``_PAGED``.
+    *_PAGED,
 )
 _ITEM, _CRITERION, _COMMITTED = 0, 1, 2
 
@@ -165,32 +181,58 @@ def ranking_read(*, meeting: BoardMeeting, user: User) -> Ranking:
     committed = ZERO
     criteria: list[Criterion] = []
     items: list[RankedItem] = []
-    for kind, ref, proposal_ref, text_a, text_b, flag, amount, mean, _number, low, high, *stored in parts:
-        if kind == _ITEM:
-            cal, cal_raw, cal_low, cal_high, reason, chance, label = stored
-            # The reason is NULL only where no standing is stored ("" when calibrated).
-            calibration = (
-                None
-                if reason is None
-                else CalibratedScore(cal, cal_raw, cal_low, cal_high, reason, chance, label or "")
-            )
-            items.append(RankedItem(ref, proposal_ref, text_a, text_b, flag, amount, mean, calibration))
-        elif kind == _COMMITTED:
-            committed = amount or ZERO
+    for row in parts:
+        named = dict(zip(_COLUMNS, row, strict=True))
+        if named["kind"] == _ITEM:
+            items.append(_ranked_item(named))
+        elif named["kind"] == _COMMITTED:
+            committed = named["amount"] or ZERO
         else:
-            criteria.append(
-                Criterion(
-                    pk=ref,
-                    position=proposal_ref,
-                    name_en=text_a,
-                    name_fr=text_b,
-                    weight=amount,
-                    scale_min=low,
-                    scale_max=high,
-                )
-            )
+            criteria.append(_criterion(named))
     criteria.sort(key=lambda criterion: criterion.position)
     return Ranking(criteria=criteria, items=items, committed=committed)
+
+
+def _ranked_item(named: dict[str, Any], **placed: Any) -> RankedItem:
+    """The item of a row of the items' part, by column name; ``placed``, its position and running total."""
+    # The reason is NULL only where no standing is stored ("" when calibrated).
+    calibration = (
+        None
+        if named["cal_reason"] is None
+        else CalibratedScore(
+            named["cal"],
+            named["cal_raw"],
+            named["cal_low"],
+            named["cal_high"],
+            named["cal_reason"],
+            named["cal_chance"],
+            named["cal_label"] or "",
+        )
+    )
+    return RankedItem(
+        item_pk=named["ref"],
+        proposal_pk=named["proposal_ref"],
+        title=named["text_a"],
+        state=named["text_b"],
+        recused=named["flag"],
+        funding_requested=named["amount"],
+        total=named["mean"],
+        calibration=calibration,
+        **placed,
+    )
+
+
+def _criterion(named: dict[str, Any]) -> Criterion:
+    """The criterion of a row of the criteria's part, by column name."""
+    return Criterion(
+        pk=named["ref"],
+        position=named["proposal_ref"],
+        name_en=named["text_a"],
+        name_fr=named["text_b"],
+        weight=named["amount"],
+        scale_min=named["low"],
+        scale_max=named["high"],
+    )
 
 
 def _nulls(**given: Any) -> dict[str, Any]:
@@ -212,14 +254,16 @@ def _nulls(**given: Any) -> dict[str, Any]:
         **dict.fromkeys(("cal", "cal_raw", "cal_low", "cal_high", "cal_chance"), Cast(Value(None), FloatField())),
         "cal_reason": Cast(Value(None), output_field=CharField()),
         "cal_label": Cast(Value(None), output_field=CharField()),
+        **dict.fromkeys(_PAGED, Cast(Value(None), output_field=BigIntegerField())),
     }
     return {name: given.get(name, blanks.get(name)) for name in _COLUMNS}
 
 
-def _items_part(meeting: BoardMeeting, user: User) -> QuerySet[Any]:
+def _items_part(meeting: BoardMeeting, user: User, *, funding: bool = True) -> QuerySet[Any]:
     """The current items: each with its proposal's id, title and state, the viewer's recusal and its figures.
 
-    The figures: the funding requested (the sum over the consortium), the standing's
+    The figures: the funding requested (the sum over the consortium; NULL when not
+    ``funding``, for a query that joins the sums itself), the standing's
     weighted total (``assessment.models.Standing``, kept as reviews are submitted); and the
     stored calibrated standing under the call's application rubric
     (``assessment.models.CalibratedStanding``, one LEFT JOIN), NULLs where none is stored.
@@ -243,12 +287,13 @@ def _items_part(meeting: BoardMeeting, user: User) -> QuerySet[Any]:
         if user.acts_in(Role.BOARD_MEMBER, meeting.call.program_id)
         else Value(False, output_field=BooleanField())
     )
-    funding = (
-        ConsortiumMember.objects.filter(proposal_id=OuterRef("proposal_id"))
-        .order_by()
-        .values("proposal_id")
-        .annotate(total=Sum("funding_requested"))
-        .values("total")
+    requested = (
+        Coalesce(
+            Subquery(_funding(proposal_id=OuterRef("proposal_id")).values("total"), output_field=MONEY),
+            Value(ZERO, MONEY),
+        )
+        if funding
+        else Cast(Value(None), output_field=MONEY)
     )
     return (
         AgendaItem.objects.filter(meeting=meeting, deferred_to__isnull=True)
@@ -262,7 +307,7 @@ def _items_part(meeting: BoardMeeting, user: User) -> QuerySet[Any]:
                 text_a=F("proposal__title"),
                 text_b=F("proposal__state"),
                 flag=recused,
-                amount=Coalesce(Subquery(funding, output_field=MONEY), Value(ZERO, output_field=MONEY)),
+                amount=requested,
                 mean=F("proposal__standing__total"),
                 cal=F("standing__calibrated"),
                 cal_raw=F("standing__raw"),
@@ -322,6 +367,238 @@ def _committed_part(meeting: BoardMeeting) -> QuerySet[Any]:
         )
         .values_list(*_COLUMNS)
     )
+
+
+def _funding(**condition: Any) -> QuerySet[Any]:
+    """The sum of the consortium's requests (``total``) of each proposal ``condition`` selects (by ``proposal_id``)."""
+    return (
+        ConsortiumMember.objects.filter(**condition)
+        .order_by()
+        .values("proposal_id")
+        .annotate(total=Sum("funding_requested"))
+    )
+
+
+# --- One page of the agenda: ranked, totalled and cut in SQL ---------------------------------------
+
+
+@dataclass(frozen=True)
+class AgendaPage:
+    """One page of the agenda's items, with what the envelope's chart needs over all of them."""
+
+    criteria: list[Criterion]
+    committed: Decimal
+    #: The page's items in the agenda's order, each with its position and running total.
+    items: list[RankedItem]
+    #: The page read: the one asked for, the first when not a number, the last when below 1 or past the end.
+    number: int
+    #: How many current items the agenda has, and how many of them the viewer is recused from.
+    count: int
+    recused_count: int
+    #: The proposals the viewer is recused from, on this page or not.
+    recused_ids: frozenset[int]
+    #: The total requested by the items the viewer is not recused from (the ranking's last running total).
+    proposed: Decimal
+    #: The position of the first item whose running total goes beyond what the meeting may approve, None if all fit.
+    runs_out_at: int | None
+
+
+def agenda_page_read(
+    *,
+    meeting: BoardMeeting,
+    user: User,
+    page_number: str | int | None,
+    per_page: int,
+    calibrated: bool,
+    envelope: Decimal | None = None,
+) -> AgendaPage:
+    """Read page ``page_number`` of ``meeting``'s items ranked for ``user``, with the running total, in one query.
+
+    The database ranks every item (``_page_sql``), as ``agenda_rows.rows_ranked`` ranks them
+    in Python: the items the viewer may see by score, highest first (``calibrated``: their
+    stored calibrated standing's score where they have one), the unscored after them, then
+    the items the viewer is recused from; ties by title, in the order of its characters, then
+    by proposal. It runs the total of the visible items' requests down that order, finds the
+    first position where it goes beyond what the meeting may approve (what remains of the
+    call's envelope after its earlier decisions, or the meeting's ``envelope`` when staff set
+    one and it is less), counts the items and the recused ones and sums the requests; then
+    returns the page's items only, and the recused ones wherever they stand (their titles are
+    all the viewer gets; their ids hide them from the portfolio's suggestion and the lottery).
+    The page is chosen as ``Paginator.get_page`` chooses it, ``per_page`` items to a page.
+    The rubric's criteria and the committed amount come in the same query.
+    """
+    connection = connections[AgendaItem.objects.db]
+    compiler = _items_part(meeting, user, funding=False).query.get_compiler(connection=connection)
+    wanted = _page_wanted(page_number)
+    sql, params = _page_sql(
+        compiler,
+        funding=_funding(
+            proposal_id__in=AgendaItem.objects.filter(meeting=meeting, deferred_to__isnull=True).values("proposal_id")
+        ),
+        criteria=_criteria_part(meeting.call_id),
+        committed=_committed_part(meeting),
+        calibrated=calibrated,
+        available=(_cents(meeting.call.funding_envelope), None if envelope is None else _cents(envelope)),
+        wanted=wanted,
+        per_page=per_page,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
+    committed = ZERO
+    criteria: list[Criterion] = []
+    read: list[RankedItem] = []
+    count, recused_count, proposed, runs_out_at = 0, 0, ZERO, None
+    for row in compiler.results_iter(results=[found], tuple_expected=True):
+        named = dict(zip(_COLUMNS, row, strict=True))
+        if named["kind"] == _ITEM:
+            running = ZERO if named["flag"] else _dollars(named["paged_running"])
+            read.append(_ranked_item(named, position=named["paged_position"], cumulative=running))
+            count, recused_count = named["paged_count"], named["paged_recused"]
+            proposed, runs_out_at = _dollars(named["paged_proposed"]), named["paged_runs_out"]
+        elif named["kind"] == _COMMITTED:
+            committed = named["amount"] or ZERO
+        else:
+            criteria.append(_criterion(named))
+    criteria.sort(key=lambda criterion: criterion.position)
+    pages = max(1, -(-count // per_page))
+    number = wanted if 1 <= wanted <= pages else pages
+    first = (number - 1) * per_page
+    read.sort(key=lambda item: item.position)
+    return AgendaPage(
+        criteria=criteria,
+        committed=committed,
+        items=[item for item in read if first < item.position <= first + per_page],
+        number=number,
+        count=count,
+        recused_count=recused_count,
+        recused_ids=frozenset(item.proposal_pk for item in read if item.recused),
+        proposed=proposed,
+        runs_out_at=runs_out_at,
+    )
+
+
+#: The highest page number asked of the database: any beyond reads the last page, as a number past the end does.
+_PAGE_MOST = 2**31 - 1
+
+
+def _page_wanted(number: str | int | None) -> int:
+    """The page asked for, as ``Paginator.get_page`` reads it: 1 when not a whole number, 0 (the last) when below 1."""
+    if isinstance(number, float) and not number.is_integer():
+        return 1
+    try:
+        wanted = int(number)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return 1
+    return wanted if 1 <= wanted <= _PAGE_MOST else 0
+
+
+def _cents(amount: Decimal) -> int:
+    """``amount`` in whole cents: the running total is summed in cents, exact on SQLite too (its decimals are REAL)."""
+    return int((amount * 100).to_integral_value())
+
+
+def _dollars(cents: Any) -> Decimal:
+    """The dollars of a sum in ``cents`` as the database returns it (an integer; None for no sum: zero)."""
+    return Decimal(int(cents or 0)).scaleb(-2)
+
+
+def _page_sql(
+    compiler: Any,
+    *,
+    funding: QuerySet[Any],
+    criteria: QuerySet[Any],
+    committed: QuerySet[Any],
+    calibrated: bool,
+    available: tuple[int, int | None],
+    wanted: int,
+    per_page: int,
+) -> tuple[str, list[Any]]:
+    """The SQL of ``agenda_page_read`` and its parameters, around the items' query that ``compiler`` compiles.
+
+    Common table expressions in steps, with window functions (PostgreSQL and SQLite both have
+    them): the items, materialized; their consortium's requests joined (one grouped sum rather
+    than a subquery for each item), in cents, and the score that ranks them; their position
+    and running total in the agenda's order (``ROW_NUMBER`` and ``SUM`` over one window); one
+    aggregate over all of them: their number, the recused ones', the total requested and the
+    first position beyond ``available`` (the call's envelope and the meeting's, in cents; the
+    call's less the committed amount); the page chosen from their number; then the page's
+    items and the recused ones, their other columns joined back from the items, and the
+    criteria and the committed amount as in ``ranking_read``. The columns are the items
+    query's, so its compiler converts the rows (decimals and booleans on SQLite).
+    """
+    connection = compiler.connection
+    quote = connection.ops.quote_name
+    items_sql, items_params = compiler.as_sql()
+    funding_sql, funding_params = funding.query.get_compiler(connection=connection).as_sql()
+    criteria_sql, criteria_params = criteria.query.get_compiler(connection=connection).as_sql()
+    committed_sql, committed_params = committed.query.get_compiler(connection=connection).as_sql()
+    flag, score = quote("flag"), f"i.{quote('mean')}"
+    if calibrated:
+        score = f"COALESCE(i.{quote('cal')}, i.{quote('cal_raw')}, {score})"
+    # Ties by title in the order of its characters, as Python compares them: SQLite's default
+    # collation does so; PostgreSQL's "C" one compares the bytes of UTF-8, in the same order.
+    collate = ' COLLATE "C"' if connection.vendor == "postgresql" else ""
+    envelope, meeting_envelope = available
+    remaining = f"(%s - COALESCE((SELECT ROUND(c.{quote('amount')} * 100) FROM agenda_committed c), 0))"  # noqa: S608
+    limit, limit_params = remaining, [envelope]
+    if meeting_envelope is not None:
+        limit = f"(CASE WHEN %s < {remaining} THEN %s ELSE {remaining} END)"
+        limit_params = [meeting_envelope, envelope, meeting_envelope, envelope]
+    pages = f"(CASE WHEN m.agenda_count = 0 THEN 1 ELSE (m.agenda_count + {per_page - 1}) / {per_page} END)"
+    computed = {
+        "amount": "r.agenda_requested",
+        "paged_position": "r.agenda_position",
+        "paged_running": "CAST(r.agenda_running AS BIGINT)",
+        "paged_count": "g.agenda_count",
+        "paged_recused": "g.agenda_recused",
+        "paged_proposed": "CAST(g.agenda_proposed AS BIGINT)",
+        "paged_runs_out": "g.agenda_runs_out",
+    }
+    columns = ", ".join(f"{computed.get(name, 'p.' + quote(name))} AS {quote(name)}" for name in _COLUMNS)
+    ref, proposal_ref, title = quote("ref"), quote("proposal_ref"), quote("text_a")
+    # Every name is a column of the parts or an alias made here; the values are parameters. The
+    # ranking's steps carry the few columns they need; the page's rows take the rest from the items.
+    sql = (
+        f"WITH agenda_committed AS ({committed_sql}), "  # noqa: S608
+        f"agenda_funding AS ({funding_sql}), "
+        # Materialized: each item's recusal is computed once, however many steps read it.
+        f"agenda_items AS MATERIALIZED ({items_sql}), "
+        "agenda_scored AS ("
+        f"SELECT i.{ref}, i.{flag}, i.{title}, i.{proposal_ref}, COALESCE(f.{quote('total')}, 0) AS agenda_requested, "
+        f"CASE WHEN i.{flag} THEN 0 ELSE ROUND(COALESCE(f.{quote('total')}, 0) * 100) END AS agenda_cents, "
+        f"CASE WHEN i.{flag} THEN NULL ELSE {score} END AS agenda_score "
+        f"FROM agenda_items i LEFT JOIN agenda_funding f ON f.{quote('proposal_id')} = i.{proposal_ref}), "
+        "agenda_ranked AS ("
+        f"SELECT s.{ref}, s.{flag}, s.agenda_requested, s.agenda_cents, ROW_NUMBER() OVER agenda AS agenda_position, "
+        "SUM(s.agenda_cents) OVER (agenda ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS agenda_running "
+        "FROM agenda_scored s WINDOW agenda AS ("
+        f"ORDER BY s.{flag}, s.agenda_score IS NULL, s.agenda_score DESC, s.{title}{collate}, s.{proposal_ref})), "
+        "agenda_summary AS ("
+        f"SELECT COUNT(*) AS agenda_count, SUM(CASE WHEN r.{flag} THEN 1 ELSE 0 END) AS agenda_recused, "
+        "SUM(r.agenda_cents) AS agenda_proposed, "
+        f"MIN(CASE WHEN NOT r.{flag} AND r.agenda_running > {limit} THEN r.agenda_position END) AS agenda_runs_out "
+        "FROM agenda_ranked r), "
+        "agenda_paging AS ("
+        f"SELECT m.*, CASE WHEN %s < 1 OR %s > {pages} THEN {pages} ELSE %s END AS agenda_page FROM agenda_summary m) "
+        f"SELECT {columns} FROM agenda_ranked r INNER JOIN agenda_items p ON p.{ref} = r.{ref} "
+        "CROSS JOIN agenda_paging g "
+        f"WHERE r.{flag} OR (r.agenda_position > (g.agenda_page - 1) * {per_page} "
+        f"AND r.agenda_position <= g.agenda_page * {per_page}) "
+        f"UNION ALL {criteria_sql} "
+        "UNION ALL SELECT * FROM agenda_committed"
+    )
+    params = [
+        *committed_params,
+        *funding_params,
+        *items_params,
+        *limit_params,
+        wanted,
+        wanted,
+        wanted,
+        *criteria_params,
+    ]
+    return sql, params
 
 
 # --- The page's details: its proposals' texts and their submitted scores ---------------------------

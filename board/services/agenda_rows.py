@@ -1,6 +1,7 @@
 """The agenda's rows as the page shows them, shaped from what ``board.services.agenda_queries`` read.
 
-Nothing here reads the database: the ranking orders the items and runs the total down it,
+Nothing here reads the database: the page's items come ranked, each with its running total
+(``agenda_queries.agenda_page_read``; the lottery's band ranks them here, ``rows_ranked``),
 and the page's rows get their consortium, eligibility summary, scores and comments from
 the details read for them and the eligibility inputs prefetched on their proposals. The
 arithmetic is not here either: totals, spread and outliers are ``assessment.scoring``'s,
@@ -150,57 +151,60 @@ def rows_ranked(items: list[RankedItem], *, calibrated: bool = False) -> tuple[l
     The visible rows rank by weighted total, highest first, the unscored last (by title), as
     on the results page; ``calibrated``, by their stored calibrated standing's score
     (calibrated, or raw where kept raw; the raw total where none is stored). A recused row
-    gets the title only.
+    gets the title only. The agenda's page ranks in SQL the same way
+    (``agenda_queries.agenda_page_read``); the lottery's band ranks here.
     """
-    visible: list[AgendaRow] = []
-    recused: list[AgendaRow] = []
-    for item in items:
-        if item.recused:
-            recused.append(
-                AgendaRow(
-                    item_pk=item.item_pk, proposal_pk=item.proposal_pk, title=item.title, state=item.state, recused=True
-                )
-            )
-            continue
-        visible.append(
-            AgendaRow(
-                item_pk=item.item_pk,
-                proposal_pk=item.proposal_pk,
-                title=item.title,
-                state=item.state,
-                recused=False,
-                total=item.total,
-                funding_requested=item.funding_requested,
-                calibration=item.calibration,
-                ranking_score=(
-                    item.calibration.ranking_score
-                    if calibrated and item.calibration is not None and item.calibration.ranking_score is not None
-                    else item.total
-                ),
-            )
-        )
+    rows = [row_of(item, calibrated=calibrated) for item in items]
+    visible = [row for row in rows if not row.recused]
+    recused = [row for row in rows if row.recused]
     visible.sort(key=lambda row: (row.ranking_score is None, -(row.ranking_score or 0), row.title, row.proposal_pk))
     recused.sort(key=lambda row: (row.title, row.proposal_pk))
     return visible, recused
 
 
-def rows_run_total(rows: list[AgendaRow], remaining: Decimal) -> tuple[Decimal, int | None]:
-    """Number the scored ``rows`` and run their requests' total down them against ``remaining``.
+def row_of(item: RankedItem, *, calibrated: bool = False) -> AgendaRow:
+    """Return the row of ``item``: its figures and the score that ranks it, or its title only when recused."""
+    if item.recused:
+        return AgendaRow(
+            item_pk=item.item_pk, proposal_pk=item.proposal_pk, title=item.title, state=item.state, recused=True
+        )
+    return AgendaRow(
+        item_pk=item.item_pk,
+        proposal_pk=item.proposal_pk,
+        title=item.title,
+        state=item.state,
+        recused=False,
+        total=item.total,
+        funding_requested=item.funding_requested,
+        calibration=item.calibration,
+        ranking_score=(
+            item.calibration.ranking_score
+            if calibrated and item.calibration is not None and item.calibration.ranking_score is not None
+            else item.total
+        ),
+    )
 
-    Return the total and the position (1-based) of the first row beyond ``remaining``, None
-    if all fit; that row is marked ``envelope_runs_out``.
+
+def rows_placed(
+    items: list[RankedItem], *, calibrated: bool, available: Decimal, runs_out_at: int | None
+) -> list[AgendaRow]:
+    """Return the rows of a page's ``items``, placed in the agenda by ``agenda_queries.agenda_page_read``.
+
+    A visible row's rank is its position when it has a score (the unscored are not ranked);
+    its ``cumulative`` is the running total of the requests down to it, within ``available``
+    or beyond it, and the row at ``runs_out_at`` is where the envelope runs out (the line is
+    drawn above it). A recused row keeps its title only.
     """
-    cumulative = ZERO
-    runs_out_at: int | None = None
-    for position, row in enumerate(rows, start=1):
-        row.rank = position if row.ranking_score is not None else None
-        cumulative += row.funding_requested
-        row.cumulative = cumulative
-        row.within_envelope = cumulative <= remaining
-        if not row.within_envelope and runs_out_at is None:
-            row.envelope_runs_out = True
-            runs_out_at = position
-    return cumulative, runs_out_at
+    rows = []
+    for item in items:
+        row = row_of(item, calibrated=calibrated)
+        if not row.recused:
+            row.rank = item.position if row.ranking_score is not None else None
+            row.cumulative = item.cumulative
+            row.within_envelope = item.cumulative <= available
+            row.envelope_runs_out = item.position == runs_out_at
+        rows.append(row)
+    return rows
 
 
 def rows_give_proposals(rows: list[AgendaRow], call: Call) -> None:

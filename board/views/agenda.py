@@ -47,7 +47,7 @@ def meeting_agenda_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         meeting=meeting, user=request.user, page_number=request.GET.get("page"), envelope=portfolio.envelope
     )
     is_staff = request.user.acts_in(Role.STAFF, meeting.call.program_id)
-    recused_ids = {row.proposal_pk for row in agenda.rows if row.recused}
+    recused_ids = set(agenda.recused_ids)
     portfolio_mode, suggestion = portfolio_for_agenda(meeting=meeting, recused_ids=recused_ids, read=portfolio)
     steps = list(meeting_audit_records(meeting=meeting))
     columns = len(agenda.criteria) + 11

@@ -240,9 +240,9 @@ def test_meeting_agenda_queries_do_not_grow_with_items(
     # (one; checking a stored suggestion's fingerprint costs five more, tests/board/test_portfolio.py).
     assert with_one == with_sixty <= (11 if persona == "staff" else 10)
     agenda = client.get(url, {"page": 2}).context["agenda"]
-    assert len(agenda.rows) == 60
-    # 60 rows make two pages: the second holds the last ten, with their rank and details.
-    assert len(agenda.page.object_list) == 10
+    assert agenda.count == agenda.page.paginator.count == 60
+    # 60 rows make two pages: the second holds the last ten, with their rank and details, and only they are read.
+    assert len(agenda.page.object_list) == len(agenda.rows) == 10
 
 
 def test_meeting_agenda_pages_keep_the_whole_ranking(
@@ -263,7 +263,8 @@ def test_meeting_agenda_pages_keep_the_whole_ranking(
     assert agenda.runs_out_at == 53
     assert [row.envelope_runs_out for row in rows] == [False, False, True, False, False]
     assert all(row.scores is not None and row.reviews for row in rows)
-    assert agenda.rows[0].scores is None  # a row of page 1: ranked, without its details
+    assert agenda.rows == rows  # only the page's rows are read; the others are counted and totalled in SQL
+    assert (agenda.count, agenda.page.number, agenda.page.paginator.num_pages) == (55, 2, 2)
     assert agenda.chart.proposed == Decimal("55000000")
     # Lowest scores last: the second page holds proposals scored 1 on every criterion of 0 to 5.
     assert {row.scores.total for row in rows if row.scores} == {20.0}
