@@ -19,7 +19,7 @@ from intake.choices import IntakeMode
 from intake.lifecycle import ActionsOffered, actions_for, unmet_conditions
 from intake.models import Proposal
 from intake.selectors import (
-    call_for_staff,
+    call_for_staff_list,
     eligibility_overrides_of,
     proposal_eligibility,
     proposal_state_counts,
@@ -82,7 +82,7 @@ def _available_forms(proposal: Proposal, user: User, offered: ActionsOffered | N
 @role_required(Role.STAFF)
 def call_proposals(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """List a call's proposals, 60 to a page: filtered by state or stage, sorted, each with its eligibility summary."""
-    call = call_for_staff(user=request.user, pk=pk)
+    call = call_for_staff_list(user=request.user, pk=pk)
     counts = proposal_state_counts(call=call)
     listing = call_proposals_page(
         call=call,
