@@ -356,6 +356,102 @@ def actions_for(proposal: Any, user: Any) -> list[str]:
     return [action for action in ACTIONS if permitted(proposal, action, user) and fits_path(proposal, action)]
 
 
+# --- The actions offered on many rows, decided once per shape -----------------------------------
+#
+# ``actions_for`` runs each action's permission and structural conditions: 19 checks a row on a
+# list of 60. For one user they read of the proposal only its state and the few facts below, so
+# two rows that agree on them are offered the same actions. ``ActionsOffered`` asks
+# ``actions_for`` once per such shape and answers the rows that share it from what it said.
+
+
+def _leads(proposal: Any, user: Any) -> bool:
+    return bool(proposal.lead_applicant_id == user.pk)
+
+
+def _program(proposal: Any, user: Any) -> Any:
+    return proposal.call.program_id
+
+
+def _chairs(proposal: Any, user: Any) -> bool:
+    chair = getattr(proposal, "board_chair_id", None)
+    return chair is not None and chair == user.pk
+
+
+def _nothing(proposal: Any, user: Any) -> None:
+    return None
+
+
+def _stage_facts(proposal: Any, user: Any) -> tuple[bool, bool]:
+    return bool(proposal.at_last_stage), bool(proposal.stage.assessed)
+
+
+#: What each permission of the table reads of the proposal, for a given user (whose own roles,
+#: grants and identity are fixed while one ``ActionsOffered`` lives).
+_PERMISSION_FACTS: dict[Callable[[Any, Any], bool], Callable[[Any, Any], Any]] = {
+    lead_applicant: _leads,
+    program_staff: _program,
+    board_chair: _chairs,
+    system: _nothing,
+    staff_or_system: _program,
+}
+#: What each structural condition reads of the proposal: where it is in its path.
+_CONDITION_FACTS: dict[Condition, Callable[[Any, Any], Any]] = {
+    early_stage: _stage_facts,
+    last_stage: _stage_facts,
+    assessed_stage: _stage_facts,
+}
+
+
+def _facts_by_state() -> dict[str, tuple[Callable[[Any, Any], Any], ...]]:
+    """Return, for each state, what its transitions' permissions and structural conditions read.
+
+    A permission or structural condition missing from ``_PERMISSION_FACTS`` or
+    ``_CONDITION_FACTS`` stops the import (``KeyError``): the shapes cannot silently miss a fact.
+    """
+    facts: dict[str, tuple[Callable[[Any, Any], Any], ...]] = {}
+    for state in S.values:
+        read: list[Callable[[Any, Any], Any]] = []
+        for action in ACTIONS:
+            declared = transition_of(action, state)
+            if declared is None:
+                continue
+            read.append(_PERMISSION_FACTS[declared.permission])
+            read.extend(_CONDITION_FACTS[check] for check in declared.conditions if getattr(check, "structural", False))
+        facts[state] = tuple(dict.fromkeys(read))
+    return facts
+
+
+_FACTS_BY_STATE = _facts_by_state()
+
+
+class ActionsOffered:
+    """``actions_for(proposal, user)`` for one ``user`` over many proposals, decided once per shape.
+
+    A shape is a proposal's state with what that state's permissions and structural conditions
+    read of it (``_PERMISSION_FACTS``, ``_CONDITION_FACTS``): whether the user leads it, its
+    program, whether the user chairs its board meeting, where it is in its path. The first
+    proposal of a shape is checked by ``actions_for`` itself; the others get its answer. The
+    user's roles and grants must not change while it is used (one request's rows).
+    """
+
+    def __init__(self, user: Any) -> None:
+        self.user = user
+        self.decided: dict[tuple[Any, ...], tuple[str, ...]] = {}
+
+    def shape(self, proposal: Any) -> tuple[Any, ...]:
+        """Return what ``actions_for`` reads of ``proposal`` for this user: its state and facts."""
+        state = proposal.state
+        return (state, *(fact(proposal, self.user) for fact in _FACTS_BY_STATE.get(state, ())))
+
+    def __call__(self, proposal: Any) -> list[str]:
+        """Return the actions ``actions_for`` returns for ``proposal`` and the user."""
+        key = self.shape(proposal)
+        actions = self.decided.get(key)
+        if actions is None:
+            actions = self.decided[key] = tuple(actions_for(proposal, self.user))
+        return list(actions)
+
+
 def unmet_conditions(proposal: Any, action: str) -> list[str]:
     """Return the messages of the conditions of ``action`` that ``proposal`` does not meet now."""
     declared = transition_of(action, proposal.state)

@@ -11,8 +11,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accounts.models import User
 from intake.choices import IntakeMode
 from intake.models import Call, CutOff, Proposal
+from intake.selectors import call_for_staff_list
 from tests.factories import ProposalFactory
 
 pytestmark = pytest.mark.django_db
@@ -93,3 +95,11 @@ def test_call_proposals_with_batches_queries_constant_with_1_and_30_proposals(
     many, many_batch = _queries(staff_client, rolling), _queries(staff_client, rolling, batch=second.pk)
 
     assert (many, many_batch) == (one, one_batch)
+
+
+def test_a_rolling_calls_list_reads_its_cut_offs_with_the_call(staff: User, rolling: Call) -> None:
+    read = call_for_staff_list(user=staff, pk=rolling.pk)
+
+    with CaptureQueriesContext(connection) as captured:
+        assert sorted(cut_off.at for cut_off in read.cut_offs.all()) == [FIRST, SECOND]
+    assert len(captured) == 0

@@ -8,6 +8,7 @@ from typing import Any, cast
 
 import pytest
 import time_machine
+from django.http import Http404
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +19,7 @@ from accounts.models import User
 from accounts.services import user_grant_role
 from board.models import AgendaItem
 from intake.models import Call, Program, ProgramRole, Proposal
+from intake.selectors import call_for_staff_list
 from intake.states import ProposalState
 from records.events import Channel, Event
 from records.models import Notification
@@ -104,6 +106,25 @@ def test_staff_of_another_program_gets_404_on_the_calls_proposals(programs: Prog
 
     assert client_for(programs.staff_b).get(url).status_code == 404
     assert client_for(programs.staff_a).get(url).status_code == 200
+
+
+def test_the_call_lists_read_compiled_once_answers_each_reader_for_their_own_programs(programs: Programs) -> None:
+    staff_a, staff_b = programs.staff_a, programs.staff_b
+    for _round in range(2):  # the second round replays the reads the first compiled
+        assert call_for_staff_list(user=staff_a, pk=programs.call_a.pk) == programs.call_a
+        assert call_for_staff_list(user=staff_b, pk=programs.call_b.pk) == programs.call_b
+        with pytest.raises(Http404):
+            call_for_staff_list(user=staff_a, pk=programs.call_b.pk)
+        with pytest.raises(Http404):
+            call_for_staff_list(user=staff_b, pk=programs.call_a.pk)
+
+    # A grant given since is read with the user at their next request: their read follows it.
+    ProgramRole.objects.create(user=staff_b, program=programs.a, role=Role.STAFF)
+    staff_b = User.objects.get(pk=staff_b.pk)
+    assert call_for_staff_list(user=staff_b, pk=programs.call_a.pk) == programs.call_a
+    # Without the staff role, no program's call.
+    with pytest.raises(Http404):
+        call_for_staff_list(user=UserFactory(role=Role.ASSESSOR), pk=programs.call_a.pk)
 
 
 def test_staff_of_another_program_gets_404_on_its_retention_and_legal_hold_pages(programs: Programs) -> None:

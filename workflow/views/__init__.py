@@ -16,10 +16,10 @@ from accounts.models import User
 from accounts.selectors import join_requests_to_decide
 from assessment.services.results import proposal_results
 from intake.choices import IntakeMode
-from intake.lifecycle import actions_for, unmet_conditions
+from intake.lifecycle import ActionsOffered, actions_for, unmet_conditions
 from intake.models import Proposal
 from intake.selectors import (
-    call_for_staff,
+    call_for_staff_list,
     eligibility_overrides_of,
     proposal_eligibility,
     proposal_state_counts,
@@ -64,16 +64,16 @@ def _require_staff_or_board(user: User) -> None:
         raise PermissionDenied(_("This page is for program staff and board members."))
 
 
-def _available_forms(proposal: Proposal, user: User) -> list[type[ActionForm]]:
+def _available_forms(proposal: Proposal, user: User, offered: ActionsOffered | None = None) -> list[type[ActionForm]]:
     """Return the forms of what ``user`` may do to ``proposal`` now, as staff or board (conditions aside).
 
     The chair's decisions are offered only on a proposal read with ``board_facts``
     (``proposal_for_staff_or_board``); the call's list reads without them, so a staff member
-    who also chairs a meeting decides from the proposal's page, not from the list.
+    who also chairs a meeting decides from the proposal's page, not from the list. A list
+    passes ``offered`` (``ActionsOffered`` of ``user``), which checks each shape of row once.
     """
-    available = [
-        ACTION_FORMS[action] for action in actions_for(proposal, user) if not ACTION_FORMS[action].by_applicant
-    ]
+    actions = offered(proposal) if offered is not None else actions_for(proposal, user)
+    available = [ACTION_FORMS[action] for action in actions if not ACTION_FORMS[action].by_applicant]
     if proposal.deadline is not None and user.acts_in(Role.STAFF, proposal.call.program_id):
         available.append(ACTION_FORMS[EXTEND_DEADLINE])
     return available
@@ -82,7 +82,7 @@ def _available_forms(proposal: Proposal, user: User) -> list[type[ActionForm]]:
 @role_required(Role.STAFF)
 def call_proposals(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """List a call's proposals, 60 to a page: filtered by state or stage, sorted, each with its eligibility summary."""
-    call = call_for_staff(user=request.user, pk=pk)
+    call = call_for_staff_list(user=request.user, pk=pk)
     counts = proposal_state_counts(call=call)
     listing = call_proposals_page(
         call=call,
@@ -93,7 +93,8 @@ def call_proposals(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         state_counts=counts,
         batch=request.GET.get("batch", ""),
     )
-    rows = [(proposal, _available_forms(proposal, request.user)) for proposal in listing.page.object_list]
+    offered = ActionsOffered(request.user)
+    rows = [(proposal, _available_forms(proposal, request.user, offered)) for proposal in listing.page.object_list]
     rolling = call.intake_mode == IntakeMode.ROLLING
     states = [(value, label, counts.get(value, 0)) for value, label in ProposalState.choices]
     return render(
