@@ -171,12 +171,13 @@ def proposal_results(*, proposal: Proposal) -> list[CallResults]:
 
     Its criteria's means, weighted total, spread and reviews per stage, earliest stage first,
     unranked (a rank among one would say nothing); a stage without a rubric or an assignment of
-    the proposal is left out. Three queries whatever its stages (none but the first if it has no
-    rubric): its rubrics with the count of its submitted reviews under each, their criteria, and
-    its scores. The calibrated standing is not read (its page does not show it): the rows'
+    the proposal is left out. Two queries whatever its stages (the second only if it has a rubric):
+    the criteria of its rubrics, each with its rubric and the count of the proposal's submitted
+    reviews under it (a rubric has at least one criterion, ``assessment.services.rubrics``), and its
+    scores. The calibrated standing is not read (its page does not show it): the rows'
     ``calibration`` is None.
     """
-    assigned = Assignment.objects.filter(rubric=OuterRef("pk"), proposal_id=proposal.pk)
+    assigned = Assignment.objects.filter(rubric=OuterRef("rubric_id"), proposal_id=proposal.pk)
     submitted = (
         assigned.filter(state=AssignmentState.ACCEPTED, review__state=ReviewState.SUBMITTED)
         .order_by()
@@ -184,17 +185,20 @@ def proposal_results(*, proposal: Proposal) -> list[CallResults]:
         .annotate(count=Count("pk", distinct=True))
         .values("count")
     )
-    rubrics = {
-        rubric.pk: rubric
-        for rubric in Rubric.objects.filter(Exists(assigned), call_id=proposal.call_id)
-        .annotate(submitted=Coalesce(Subquery(submitted), 0))
-        .order_by()
-    }
+    rubrics: dict[int, Rubric] = {}
+    criteria: dict[int, list[Criterion]] = defaultdict(list)
+    for criterion in (
+        Criterion.objects.filter(Exists(assigned), rubric__call_id=proposal.call_id)
+        .select_related("rubric")
+        .annotate(rubric_submitted=Coalesce(Subquery(submitted), 0))
+        .order_by("position", "pk")
+    ):
+        of = rubrics.setdefault(criterion.rubric_id, criterion.rubric)
+        of.submitted = criterion.rubric_submitted  # type: ignore[attr-defined]
+        criterion.rubric = of
+        criteria[of.pk].append(criterion)
     if not rubrics:
         return []
-    criteria: dict[int, list[Criterion]] = defaultdict(list)
-    for criterion in Criterion.objects.filter(rubric_id__in=rubrics).order_by("position", "pk"):
-        criteria[criterion.rubric_id].append(criterion)
     read = _ScoresRead(
         Score.objects.filter(
             review__state=ReviewState.SUBMITTED,
@@ -218,7 +222,7 @@ def proposal_results(*, proposal: Proposal) -> list[CallResults]:
             criteria[rubric.pk],
             read.of(rubric.pk),
             scales=_scales(criteria[rubric.pk]),
-            submitted=rubric.submitted,
+            submitted=rubric.submitted,  # type: ignore[attr-defined]
             rank=None,
         )
         found.append(CallResults(rubric=rubric, criteria=criteria[rubric.pk], rows=[row], stage=kind))

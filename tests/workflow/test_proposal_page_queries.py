@@ -27,9 +27,10 @@ S = ProposalState
 #: The staff page's queries, the session's read from the database included (with Redis, one
 #: fewer): the user with its roles, grants and unread count, the proposal with its IP review, the
 #: call's meetings ahead (sending to the board), the versions with the rules they froze, the
-#: eligibility inputs (one union), its overrides with who granted them, the results' rubrics (with
-#: the count of submitted reviews), criteria and scores, the history, and the navigation's programs.
-STAFF_PAGE_QUERIES = 12
+#: eligibility inputs (one union), its overrides with who granted them, the results' criteria (with
+#: their rubric and its count of submitted reviews) and scores, the history, and the navigation's
+#: programs.
+STAFF_PAGE_QUERIES = 11
 #: Issue 23's budget for a staff state change is 10 queries as the bench counts them (PostgreSQL,
 #: the session in Redis): the user with its roles and unread count, its programs' roles, BEGIN, the
 #: locked row, the rules frozen in its last version, the eligibility inputs (one union), the
