@@ -58,6 +58,7 @@ def test_navigation_programs_cost_one_query_for_staff(django_assert_num_queries:
     request = RequestFactory().get("/")
     request.user = user = UserFactory(role=Role.STAFF)
     user.has_role(Role.STAFF)
+    user.program_grants  # noqa: B018 - the request's user comes with its grants (``UserManager.with_roles``)
 
     with django_assert_num_queries(1):
         listed = list(programs(request)["staff_programs"])
