@@ -14,7 +14,11 @@ def _staff_programs(request: HttpRequest) -> list[Program]:
     user = request.user
     if not isinstance(user, User) or not user.has_role(Role.STAFF):
         return []
-    return list(program_roles.programs_of(user, Role.STAFF).only("pk", "name_en", "name_fr"))
+    # The user's grants were read with the user: the programs are named by their keys, without
+    # the grants' subquery that ``program_roles.programs_of`` joins (the same programs).
+    ids = program_roles.program_ids(user, Role.STAFF)
+    programs = Program.objects.all() if ids is None else Program.objects.filter(pk__in=sorted(ids))
+    return list(programs.order_by("name_en").only("pk", "name_en", "name_fr"))
 
 
 def programs(request: HttpRequest) -> dict[str, object]:

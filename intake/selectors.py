@@ -14,6 +14,7 @@ from typing import Any
 from uuid import UUID
 
 from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, prefetch_related_objects
+from django.db.models.fields.json import KeyTransform
 from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -301,12 +302,23 @@ def proposals_rules_prefetch(*, proposals: list[Proposal]) -> None:
 
 
 def proposal_versions_listed(*, proposal: Proposal) -> list[ProposalVersion]:
-    """Return ``proposal``'s submitted versions, oldest first, as their list shows them: without their documents."""
-    return list(
+    """Return ``proposal``'s submitted versions, oldest first, as their list shows them: without their documents.
+
+    The rules each froze are read with it (not the rest of its document), and ``proposal`` is given
+    those of its latest version of each stage, as ``proposals_rules_prefetch`` gives them: read
+    first, the page's eligibility reads no more (one query for both).
+    """
+    versions: list[ProposalVersion] = list(
         ProposalVersion.objects.filter(proposal_id=proposal.pk)
         .order_by("number")
         .only("pk", "proposal_id", "number", "kind", "submitted_at")
+        .annotate(frozen_schema=KeyTransform("schema", "data"), frozen_rules=KeyTransform("rules", "data"))
     )
+    latest: dict[str, VersionRules] = {}
+    for version in versions:  # oldest first: the latest of each stage is kept
+        latest[version.kind] = (version.number, version.frozen_schema, version.frozen_rules)  # type: ignore[attr-defined]
+    proposal.versions_rules = latest  # type: ignore[attr-defined]
+    return versions
 
 
 def proposal_application(*, proposal: Proposal, stage: str) -> Application:

@@ -13,16 +13,16 @@ from __future__ import annotations
 
 import csv
 from collections import defaultdict
-from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Count, F
-from django.db.models.functions import Collate
+from django.db.models import Count, Exists, F, OuterRef, Subquery
+from django.db.models.functions import Coalesce, Collate
 
 from assessment.choices import AssignmentState, ReviewState
 from assessment.models import Assignment, CalibratedStanding, CalibrationFit, Criterion, Rubric, Score, StageStanding
@@ -171,29 +171,95 @@ def proposal_results(*, proposal: Proposal) -> list[CallResults]:
 
     Its criteria's means, weighted total, spread and reviews per stage, earliest stage first,
     unranked (a rank among one would say nothing); a stage without a rubric or an assignment of
-    the proposal is left out. One query for the rubrics, three per rubric (at most one per stage).
+    the proposal is left out. Two queries whatever its stages (the second only if it has a rubric):
+    the criteria of its rubrics, each with its rubric and the count of the proposal's submitted
+    reviews under it (a rubric has at least one criterion, ``assessment.services.rubrics``), and its
+    scores. The calibrated standing is not read (its page does not show it): the rows'
+    ``calibration`` is None.
     """
-    rubrics = Rubric.objects.filter(call_id=proposal.call_id, assignments__proposal=proposal).distinct()
-    by_stage = {rubric.stage: rubric for rubric in rubrics}
+    assigned = Assignment.objects.filter(rubric=OuterRef("rubric_id"), proposal_id=proposal.pk)
+    submitted = (
+        assigned.filter(state=AssignmentState.ACCEPTED, review__state=ReviewState.SUBMITTED)
+        .order_by()
+        .values("rubric")
+        .annotate(count=Count("pk", distinct=True))
+        .values("count")
+    )
+    rubrics: dict[int, Rubric] = {}
+    criteria: dict[int, list[Criterion]] = defaultdict(list)
+    for criterion in (
+        Criterion.objects.filter(Exists(assigned), rubric__call_id=proposal.call_id)
+        .select_related("rubric")
+        .annotate(rubric_submitted=Coalesce(Subquery(submitted), 0))
+        .order_by("position", "pk")
+    ):
+        of = rubrics.setdefault(criterion.rubric_id, criterion.rubric)
+        of.submitted = criterion.rubric_submitted  # type: ignore[attr-defined]
+        criterion.rubric = of
+        criteria[of.pk].append(criterion)
+    if not rubrics:
+        return []
+    read = _ScoresRead(
+        Score.objects.filter(
+            review__state=ReviewState.SUBMITTED,
+            review__assignment__rubric_id__in=rubrics,
+            review__assignment__proposal_id=proposal.pk,
+            value__isnull=False,
+        )
+        .order_by("review_id", "criterion_id")
+        .values_list(*SCORE_COLUMNS, "review__assignment__assessor__display_name"),
+        by_rubric=True,
+    )
+    by_stage = {rubric.stage: rubric for rubric in rubrics.values()}
     found = []
     for kind in STAGE_ORDER:
         rubric = by_stage.get(kind)
         if rubric is None:
             continue
-        criteria = list(rubric.criteria.order_by("position", "pk"))
-        rows = [replace(row, rank=None) for row in _rows([proposal], rubric, criteria, first_rank=1)]
-        found.append(CallResults(rubric=rubric, criteria=criteria, rows=rows, stage=kind))
+        row = _row(
+            proposal,
+            rubric,
+            criteria[rubric.pk],
+            read.of(rubric.pk),
+            scales=_scales(criteria[rubric.pk]),
+            submitted=rubric.submitted,  # type: ignore[attr-defined]
+            rank=None,
+        )
+        found.append(CallResults(rubric=rubric, criteria=criteria[rubric.pk], rows=[row], stage=kind))
     return found
+
+
+@dataclass
+class _Reviews:
+    """The submitted scores of some proposals under one rubric, as read: per proposal, per assessor."""
+
+    #: proposal → assessor → criterion → value.
+    values: dict[int, dict[int, dict[int, int]]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(dict)))
+    #: proposal → assessor → review.
+    review_ids: dict[int, dict[int, int]] = field(default_factory=lambda: defaultdict(dict))
+    #: assessor → name.
+    names: dict[int, str] = field(default_factory=dict)
+
+
+class _ScoresRead:
+    """The rows of a read of scores (``SCORE_COLUMNS`` and the assessor's name), by rubric if asked."""
+
+    def __init__(self, rows: Iterable[tuple[int, int, int, int, int, int, str]], *, by_rubric: bool = False) -> None:
+        self._reviews: dict[int | None, _Reviews] = defaultdict(_Reviews)
+        for proposal_id, rubric_id, assessor_id, review_id, criterion_id, value, name in rows:
+            reviews = self._reviews[rubric_id if by_rubric else None]
+            reviews.review_ids[proposal_id][assessor_id] = review_id
+            reviews.values[proposal_id][assessor_id][criterion_id] = value
+            reviews.names[assessor_id] = name
+
+    def of(self, rubric_id: int | None = None) -> _Reviews:
+        return self._reviews[rubric_id]
 
 
 def _rows(proposals: list[Proposal], rubric: Rubric, criteria: list[Criterion], *, first_rank: int) -> list[ResultRow]:
     """Return the rows of ``proposals`` (in the ranking's order) with scores, flags, reviews, calibration (3 reads)."""
     ids = [proposal.pk for proposal in proposals]
-    scales = [Scale(key=c.pk, weight=c.weight, low=c.scale_min, high=c.scale_max) for c in criteria]
-    reviews: dict[int, dict[int, dict[int, int]]] = defaultdict(lambda: defaultdict(dict))
-    review_ids: dict[int, dict[int, int]] = defaultdict(dict)
-    names: dict[int, str] = {}
-    for proposal_id, _rubric, assessor_id, review_id, criterion_id, value, name in (
+    reviews = _ScoresRead(
         Score.objects.filter(
             review__state=ReviewState.SUBMITTED,
             review__assignment__rubric=rubric,
@@ -202,10 +268,7 @@ def _rows(proposals: list[Proposal], rubric: Rubric, criteria: list[Criterion], 
         )
         .order_by("review_id", "criterion_id")
         .values_list(*SCORE_COLUMNS, "review__assignment__assessor__display_name")
-    ):
-        review_ids[proposal_id][assessor_id] = review_id
-        reviews[proposal_id][assessor_id][criterion_id] = value
-        names[assessor_id] = name
+    ).of()
     submitted = dict(
         Assignment.objects.filter(
             proposal_id__in=ids, rubric=rubric, state=AssignmentState.ACCEPTED, review__state=ReviewState.SUBMITTED
@@ -218,27 +281,54 @@ def _rows(proposals: list[Proposal], rubric: Rubric, criteria: list[Criterion], 
         standing.proposal_id: standing
         for standing in CalibratedStanding.objects.filter(rubric=rubric, proposal_id__in=ids)
     }
-    threshold = float(settings.ASSESSMENT_OUTLIER_POINTS)
-    rows = []
-    for index, proposal in enumerate(proposals):
-        complete = {who: scores for who, scores in reviews[proposal.pk].items() if len(scores) == len(scales)}
-        scores = proposal_scores(complete, scales, threshold=threshold)
-        rows.append(
-            ResultRow(
-                rank=first_rank + index if scores.total is not None else None,
-                proposal=proposal,
-                scores=scores,
-                submitted=submitted.get(proposal.pk, 0),
-                required=rubric.assessors_per_proposal,
-                passed=None if scores.total is None else Decimal(str(round(scores.total, 2))) >= rubric.pass_threshold,
-                outlier_names=sorted(names[who] for who in scores.outliers),
-                means=[scores.means[criterion.pk] for criterion in criteria],
-                criterion_means=[(criterion, scores.means[criterion.pk]) for criterion in criteria],
-                reviews=sorted((names[who], review) for who, review in review_ids[proposal.pk].items()),
-                calibration=calibrated.get(proposal.pk),
-            )
+    scales = _scales(criteria)
+    return [
+        _row(
+            proposal,
+            rubric,
+            criteria,
+            reviews,
+            scales=scales,
+            submitted=submitted.get(proposal.pk, 0),
+            rank=first_rank + index,
+            calibration=calibrated.get(proposal.pk),
         )
-    return rows
+        for index, proposal in enumerate(proposals)
+    ]
+
+
+def _scales(criteria: list[Criterion]) -> list[Scale]:
+    return [Scale(key=c.pk, weight=c.weight, low=c.scale_min, high=c.scale_max) for c in criteria]
+
+
+def _row(
+    proposal: Proposal,
+    rubric: Rubric,
+    criteria: list[Criterion],
+    reviews: _Reviews,
+    *,
+    scales: list[Scale],
+    submitted: int,
+    rank: int | None,
+    calibration: CalibratedStanding | None = None,
+) -> ResultRow:
+    """Return the row of ``proposal`` from its submitted scores (``rank`` kept only if it has a total)."""
+    names = reviews.names
+    complete = {who: scores for who, scores in reviews.values[proposal.pk].items() if len(scores) == len(scales)}
+    scores = proposal_scores(complete, scales, threshold=float(settings.ASSESSMENT_OUTLIER_POINTS))
+    return ResultRow(
+        rank=rank if scores.total is not None else None,
+        proposal=proposal,
+        scores=scores,
+        submitted=submitted,
+        required=rubric.assessors_per_proposal,
+        passed=None if scores.total is None else Decimal(str(round(scores.total, 2))) >= rubric.pass_threshold,
+        outlier_names=sorted(names[who] for who in scores.outliers),
+        means=[scores.means[criterion.pk] for criterion in criteria],
+        criterion_means=[(criterion, scores.means[criterion.pk]) for criterion in criteria],
+        reviews=sorted((names[who], review) for who, review in reviews.review_ids[proposal.pk].items()),
+        calibration=calibration,
+    )
 
 
 # --- The export -----------------------------------------------------------------------------

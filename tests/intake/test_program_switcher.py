@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.test import RequestFactory
 from django.urls import reverse
 
 from accounts.choices import Role
+from accounts.models import User
 from intake.context_processors import programs
 from tests.conftest import client_for
 from tests.factories import ProgramFactory, UserFactory
@@ -56,8 +57,9 @@ def test_navigation_programs_cost_no_query_for_who_is_not_staff(role: str, djang
 def test_navigation_programs_cost_one_query_for_staff(django_assert_num_queries: Any) -> None:
     ProgramFactory.create_batch(2)
     request = RequestFactory().get("/")
-    request.user = user = UserFactory(role=Role.STAFF)
+    request.user = user = cast(User, UserFactory(role=Role.STAFF))
     user.has_role(Role.STAFF)
+    user.program_grants  # noqa: B018 - the request's user comes with its grants (``UserManager.with_roles``)
 
     with django_assert_num_queries(1):
         listed = list(programs(request)["staff_programs"])

@@ -25,12 +25,12 @@ pytestmark = pytest.mark.django_db
 S = ProposalState
 
 #: The staff page's queries, the session's read from the database included (with Redis, one
-#: fewer): the user with its roles and unread count, its programs' roles, the proposal, its IP
-#: review, the call's meetings ahead (sending to the board), the rules frozen in its last version,
-#: the eligibility inputs (one union), its overrides with who granted them, the rubrics, criteria,
-#: scores, counts and standings of the results, the versions, the history, and the navigation's
+#: fewer): the user with its roles, grants and unread count, the proposal with its IP review, the
+#: call's meetings ahead (sending to the board), the versions with the rules they froze, the
+#: eligibility inputs (one union), its overrides with who granted them, the results' criteria (with
+#: their rubric and its count of submitted reviews) and scores, the history, and the navigation's
 #: programs.
-STAFF_PAGE_QUERIES = 17
+STAFF_PAGE_QUERIES = 11
 #: Issue 23's budget for a staff state change is 10 queries as the bench counts them (PostgreSQL,
 #: the session in Redis): the user with its roles and unread count, its programs' roles, BEGIN, the
 #: locked row, the rules frozen in its last version, the eligibility inputs (one union), the

@@ -11,6 +11,7 @@ from django.urls import reverse
 from accounts.choices import Role
 from accounts.models import User
 from assessment.services.results import call_results, proposal_results
+from intake.choices import VersionKind
 from intake.models import Proposal
 from intake.states import ProposalState
 from tests.assessment.reviewing import assignment_make, review_make, rubric_make
@@ -50,6 +51,23 @@ def test_proposal_results_are_the_calls_results_row_of_the_proposal(scored: Prop
         ("Criterion 1", pytest.approx(4.5)),
         ("Criterion 2", pytest.approx(10)),
     ]
+
+
+def test_each_stage_has_its_own_results_read_in_two_queries(scored: Proposal, django_assert_num_queries: Any) -> None:
+    loi = rubric_make(scored.call, k=2, criteria=[(Decimal("1"), 0, 5)], stage=VersionKind.LOI)
+    review_make(assignment_make(scored, rubric=loi), values=[3])
+    review_make(assignment_make(scored, rubric=loi), values=[1], submitted=False)
+
+    with django_assert_num_queries(2):
+        loi_results, application_results = proposal_results(proposal=scored)
+
+    assert (loi_results.stage, application_results.stage) == (VersionKind.LOI, VersionKind.APPLICATION)
+    (loi_row,) = loi_results.rows
+    (application_row,) = application_results.rows
+    assert (loi_row.submitted, loi_row.required, loi_row.means) == (1, 2, [pytest.approx(3)])
+    assert (application_row.submitted, application_row.required) == (2, 3)
+    assert [criterion.rubric_id for criterion in loi_results.criteria] == [loi.pk]
+    assert len(application_results.criteria) == 2
 
 
 def test_a_proposal_never_assessed_has_no_results() -> None:

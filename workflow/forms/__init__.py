@@ -38,7 +38,9 @@ class _LocalDateTimeField(forms.DateTimeField):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(
-            widget=forms.DateTimeInput(format=LOCAL_INPUT_FORMAT, attrs={"type": "datetime-local"}),
+            widget=forms.DateTimeInput(
+                format=LOCAL_INPUT_FORMAT, attrs={"type": "datetime-local", "class": "datetimeinput form-control"}
+            ),
             input_formats=[LOCAL_INPUT_FORMAT, "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
             **kwargs,
         )
@@ -75,12 +77,26 @@ class _MeetingChoiceField(forms.ModelChoiceField):
         }
 
 
+class _ActionBoundField(forms.BoundField):
+    """A field of an action's form: its input marked invalid (Bootstrap's ``is-invalid``) when it has errors.
+
+    The inputs carry Bootstrap's classes from their widgets (``_form_field``); the page renders
+    each field's label, input, errors and help itself (``workflow/_action_form.html``).
+    """
+
+    def as_widget(self, widget: Any = None, attrs: dict[str, Any] | None = None, only_initial: bool = False) -> Any:
+        classes = (widget or self.field.widget).attrs.get("class", "")
+        if self.errors and not self.is_hidden and "is-invalid" not in classes.split():
+            attrs = {**(attrs or {}), "class": f"{classes} is-invalid".strip()}
+        return super().as_widget(widget, attrs, only_initial)
+
+
 def _form_field(field: Field) -> forms.Field:
     """Return the input of one declared field; what it reads of the call is set on the bound form."""
     common: dict[str, Any] = {"label": field.label, "required": field.required, "help_text": field.help_text or ""}
     match field.kind:
         case Kind.TEXT:
-            return forms.CharField(**common, widget=forms.Textarea(attrs={"rows": 3}))
+            return forms.CharField(**common, widget=forms.Textarea(attrs={"rows": 3, "class": "textarea form-control"}))
         case Kind.LOCAL_DATETIME:
             return _LocalDateTimeField(**common)
         case Kind.AMOUNT:
@@ -89,12 +105,14 @@ def _form_field(field: Field) -> forms.Field:
                 max_digits=14,
                 decimal_places=2,
                 min_value=Decimal("0.01"),
+                widget=forms.NumberInput(attrs={"class": "numberinput form-control"}),
             )
         case Kind.MEETING:
             return _MeetingChoiceField(
                 **common,
                 queryset=BoardMeeting.objects.none(),
                 empty_label=None,
+                widget=forms.Select(attrs={"class": "select form-select"}),
                 error_messages={"invalid_choice": _("Choose one of the call's board meetings still to be held.")},
             )
         case _:
@@ -123,6 +141,7 @@ class ActionForm(forms.Form):
     do_not_call_in_templates: ClassVar[bool] = True
 
     expected_state = forms.ChoiceField(choices=ProposalState.choices, widget=forms.HiddenInput)
+    bound_field_class = _ActionBoundField
 
     def __init__(self, *args: Any, proposal: Proposal | None, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", self.action)

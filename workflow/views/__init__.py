@@ -122,6 +122,9 @@ def call_proposals(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def _staff_page(
     request: AuthenticatedRequest, proposal: Proposal, *, bound: ActionForm | None = None, status: int = 200
 ) -> HttpResponse:
+    # Read first: the versions come with the rules they froze, which the actions' conditions and
+    # the eligibility below then read without a query of their own.
+    versions = proposal_versions_listed(proposal=proposal)
     forms = []
     ip_review = ip_review_of(proposal=proposal)
     # "Needs changes" offers staff the request for changes, its message written from the IP review.
@@ -154,7 +157,7 @@ def _staff_page(
             # The scores are the program staff's: a board member reads the standing the agenda shows, no more.
             "assessment": proposal_results(proposal=proposal) if staff else [],
             "eligibility": proposal_eligibility(proposal=proposal, found=found, overrides=overrides),
-            "versions": proposal_versions_listed(proposal=proposal),
+            "versions": versions,
             "records": [
                 (
                     record,

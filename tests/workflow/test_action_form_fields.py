@@ -1,0 +1,93 @@
+"""The action forms' fields, written by their own template: Bootstrap 5's field as crispy-forms wrote it (ADR 0056)."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+from typing import Any
+
+import pytest
+from django.template import engines
+from django.template.loader import get_template
+
+from workflow.actions import IN_CALL
+from workflow.forms import ACTION_FORMS, ActionForm
+
+
+class _Elements(HTMLParser):
+    """The elements, attributes (classes as a set) and text of some HTML, whitespace aside."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[tuple[Any, ...]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        read = {name: frozenset((value or "").split()) if name == "class" else value for name, value in attrs}
+        self.found.append(("start", tag, read))
+
+    def handle_endtag(self, tag: str) -> None:
+        self.found.append(("end", tag))
+
+    def handle_data(self, data: str) -> None:
+        if data.split():
+            self.found.append(("text", " ".join(data.split())))
+
+
+def _elements(html: str) -> list[tuple[Any, ...]]:
+    parser = _Elements()
+    parser.feed(html)
+    return parser.found
+
+
+def _fields_html(form: ActionForm) -> str:
+    """Return what ``workflow/_action_form.html`` writes for the form's fields, after its alerts."""
+    page = get_template("workflow/_action_form.html").render({"form": form, "proposal": _Proposal()})
+    start = page.index('<div id="div_')
+    end = page.index('<p class="small text-secondary">' if form.final else "<button")
+    return page[start:end]
+
+
+class _Proposal:
+    pk = 1
+
+
+CRISPY = engines["django"].from_string(
+    "{% load crispy_forms_tags %}{% for field in form.visible_fields %}{{ field|as_crispy_field }}{% endfor %}"
+)
+#: How each form is made: unbound, posted empty, posted with every field wrong.
+POSTED: tuple[Any, ...] = (None, {}, "wrong")
+#: The forms whose fields read nothing of the proposal's call, each made every way.
+CASES: list[tuple[str, Any]] = [
+    (name, posted)
+    for name, form_class in ACTION_FORMS.items()
+    if form_class.declared.fields and not any(field.kind in IN_CALL for field in form_class.declared.fields)
+    for posted in POSTED
+]
+
+
+@pytest.mark.parametrize(("action", "posted"), CASES, ids=[f"{name}-{posted!r}" for name, posted in CASES])
+def test_the_fields_are_crispy_s_bootstrap_fields(action: str, posted: Any) -> None:
+    form_class = ACTION_FORMS[action]
+
+    def made() -> ActionForm:
+        if posted is None:
+            return form_class(proposal=None)
+        data = {f"{action}-{field.name}": "x" for field in form_class.declared.fields} if posted == "wrong" else {}
+        form = form_class(data, proposal=None)
+        form.is_valid()
+        return form
+
+    ours, theirs = made(), made()
+
+    assert _elements(_fields_html(ours)) == _elements(CRISPY.render({"form": theirs}))
+
+
+def test_a_field_with_errors_is_marked_and_described() -> None:
+    form = ACTION_FORMS["reopen_assessment"]({}, proposal=None)
+    form.is_valid()
+
+    html = _fields_html(form)
+
+    assert 'class="textarea form-control is-invalid"' in html
+    assert 'aria-invalid="true"' in html
+    assert 'id="id_reopen_assessment-reason_error" class="invalid-feedback"' in html
+    assert '<label for="id_reopen_assessment-reason" class="form-label requiredField">' in html
