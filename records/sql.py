@@ -65,6 +65,30 @@ class Joined(Func):
         )  # fmt: skip
 
 
+class JSONRows(models.Aggregate):
+    """A group's rows as a JSON array, one element per row (PostgreSQL's ``JSONB_AGG``, SQLite's ``JSON_GROUP_ARRAY``).
+
+    Give it a ``JSONObject`` of the row's columns, each JSON column wrapped in ``JSONColumn``.
+    The array's order is not SQL's to keep: a reader sorts the rows itself.
+    """
+
+    function = "JSONB_AGG"
+    output_field = models.JSONField()
+
+    def as_sqlite(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any) -> Any:
+        return super().as_sql(compiler, connection, function="JSON_GROUP_ARRAY", **extra)
+
+
+class JSONColumn(Func):
+    """A JSON column inside ``JSONObject``: SQLite keeps JSON as text, which would be nested as a string."""
+
+    template = "%(expressions)s"
+    output_field = models.JSONField()
+
+    def as_sqlite(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, template="JSON(%(expressions)s)", **extra)
+
+
 def insert_from_select(
     model: type[models.Model],
     *,

@@ -30,7 +30,7 @@ from intake import program_roles
 from intake.lifecycle import SystemActor, permitted, transition_of, unmet_conditions
 from intake.locks import proposal_locked
 from intake.models import Proposal
-from intake.selectors import RELATED
+from intake.selectors import RELATED, SUBMISSION_FACTS, submission_facts, submission_facts_keep
 from intake.services.overrides import overrides_record_lapses
 from intake.services.versions import proposal_version_freeze
 from records.events import Event
@@ -107,22 +107,26 @@ def perform(
     may pass ``Proposal(pk=...)`` without reading it first. Only the proposal's row is
     locked: submissions to one call do not queue behind each other on the call's row.
     """
+    # A submission reads what it checks and freezes (rules, questions and answers, the lead's memberships) with the row.
+    shape = ("perform", *effect.facts, *(SUBMISSION_FACTS if effect.freeze else ()))
     try:
         with transaction.atomic():
 
             def read(key: int) -> QuerySet[Proposal]:
                 return (
                     Proposal.objects.select_related(*RELATED)
-                    .annotate(**effect.facts)
+                    .annotate(**effect.facts, **(submission_facts() if effect.freeze else {}))
                     .select_for_update(of=("self",))
                     .filter(pk=key)
                 )
 
             # The read's shape follows from the facts its guards read: compiled once (ADR 0047).
             try:
-                locked = row_read_compiled(Proposal, ("perform", *effect.facts), read, proposal.pk)
+                locked = row_read_compiled(Proposal, shape, read, proposal.pk)
             except Proposal.DoesNotExist:  # read again now that the lock is held (``proposal_locked``)
                 locked = proposal_locked(read(proposal.pk), proposal.pk)
+            if effect.freeze:
+                submission_facts_keep(locked)
             # The guards are checked here and again by the transition: the eligibility they read is read once.
             with locked.eligibility_read_once():
                 _check(action, proposal=locked, by=by, expected_state=expected_state)
