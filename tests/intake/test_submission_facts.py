@@ -17,7 +17,7 @@ from django.utils import timezone
 from accounts.models import User
 from intake.answers import stage_answers
 from intake.choices import AttachmentType, QuestionKind, VersionKind
-from intake.models import Answer, Attachment, Proposal, ProgramMembership
+from intake.models import Answer, Attachment, ProgramMembership, Proposal, Question
 from intake.selectors import RELATED, SUBMISSION_FACTS, submission_facts, submission_facts_keep
 from intake.services.rule_rows import call_rules_write, rules_from_fields
 from tests.factories import AttachmentFactory, ProposalFactory, QuestionFactory
@@ -25,22 +25,31 @@ from tests.factories import AttachmentFactory, ProposalFactory, QuestionFactory
 pytestmark = pytest.mark.django_db
 
 
+def _proposal(**fields: Any) -> Proposal:
+    return cast(Proposal, ProposalFactory(**fields))
+
+
+def _question(**fields: Any) -> Question:
+    return cast(Question, QuestionFactory(**fields))
+
+
 def _asked_and_answered(applicant: User) -> Proposal:
     """A draft letter of intent whose call asks questions of every shape, some answered, one with a file."""
     proposal = cast(Proposal, ProposalFactory(lead_applicant=applicant))
     call = proposal.call
     call_rules_write(call=call, rules=rules_from_fields(min_partners=2, required_attachments=["project_plan"]))
-    text = QuestionFactory(call=call, position=3, label_en="Why “now”?", label_fr="Pourquoi « maintenant » ?")
-    choice = QuestionFactory(
+    text = _question(call=call, position=3, label_en="Why “now”?", label_fr="Pourquoi « maintenant » ?")
+    choice = _question(
         call=call, position=1, kind=QuestionKind.SINGLE_CHOICE, required=False,
-        choices=[{"value": "a", "label_en": "Yes", "label_fr": "Oui"}, {"value": "b", "label_en": "No", "label_fr": "Non"}],
+        choices=[{"value": "a", "label_en": "Yes", "label_fr": "Oui"},
+                 {"value": "b", "label_en": "No", "label_fr": "Non"}],
     )  # fmt: skip
-    table = QuestionFactory(
+    table = _question(
         call=call, position=1, kind=QuestionKind.TABLE, section_en="Partners", section_fr="Partenaires",
         columns=[{"kind": "text", "label_en": "Name", "label_fr": "Nom"}, {"kind": "money", "label_en": "Sum",
                                                                          "label_fr": "Somme"}],
     )  # fmt: skip
-    file = QuestionFactory(call=call, position=4, kind=QuestionKind.FILE)
+    file = _question(call=call, position=4, kind=QuestionKind.FILE)
     QuestionFactory(call=call, position=5)  # asked, not answered
     QuestionFactory(call=call, position=6, retired_at=timezone.now())  # retired: not asked
     QuestionFactory(call=call, position=7, stage=VersionKind.APPLICATION)  # another stage's
@@ -142,7 +151,7 @@ def test_kept_memberships_answer_for_the_lead_as_the_query_does(
         )  # fmt: skip
     # Another program's membership is not this one's.
     ProgramMembership.objects.create(
-        organization=proposal.lead_organization, program=ProposalFactory().call.program, starts_on=date(2000, 1, 1)
+        organization=proposal.lead_organization, program=_proposal().call.program, starts_on=date(2000, 1, 1)
     )
     lead = proposal.lead_organization_id
     kept = _read_with_facts(proposal.pk)
@@ -157,7 +166,7 @@ def test_kept_memberships_answer_for_the_lead_as_the_query_does(
 
 def test_kept_memberships_do_not_answer_for_another_organization(applicant: User) -> None:
     proposal = cast(Proposal, ProposalFactory(lead_applicant=applicant))
-    other = ProposalFactory().lead_organization
+    other = _proposal().lead_organization
     ProgramMembership.objects.create(organization=other, program=proposal.call.program, starts_on=date(2000, 1, 1))
     kept = _read_with_facts(proposal.pk)
 
@@ -188,7 +197,8 @@ def test_the_annotations_are_read_as_json(applicant: User) -> None:
     read: Any = Proposal.objects.annotate(**submission_facts()).get(pk=proposal.pk)
 
     assert read.submission_read_at == proposal.updated_at
-    assert isinstance(read.submission_rules, list) and isinstance(read.submission_rules[0]["params"], dict)
+    assert isinstance(read.submission_rules, list)
+    assert isinstance(read.submission_rules[0]["params"], dict)
     assert {type(row["choices"]) for row in read.submission_questions} == {list}
     assert sorted(str(row["answer_value"]) for row in read.submission_answers) == sorted(
         str(value) for value in Answer.objects.filter(proposal=proposal).values_list("value", flat=True)

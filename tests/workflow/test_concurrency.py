@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from accounts.choices import Role
 from accounts.errors import StaleAction
 from accounts.models import User
-from intake.models import Proposal, ProposalVersion
+from intake.models import Proposal, ProposalVersion, Question
 from intake.services.answers import answers_save
 from intake.states import ProposalState as S
 from records.models import AuditRecord
@@ -77,7 +77,9 @@ def test_an_answer_saved_while_a_submission_waits_for_the_lock_is_checked_and_fr
     # The submission reads the questions and answers in the statement that locks the row
     # (``intake.selectors.submission_facts``), whose snapshot predates the save it waited for.
     proposal = make_proposal(S.DRAFT)
-    asked = QuestionFactory(call=proposal.call, label_en="Why now?")  # required: unanswered, the letter is incomplete
+    asked = cast(
+        Question, QuestionFactory(call=proposal.call, label_en="Why now?")
+    )  # required: unanswered, the letter is incomplete
     saved, waiting = threading.Event(), threading.Event()
     outcome: list[Any] = []
 

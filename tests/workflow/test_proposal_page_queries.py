@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.db import connection
@@ -15,7 +15,7 @@ from accounts.models import User
 from assessment.models import Rubric
 from intake.choices import VersionKind
 from intake.eligibility import rules_to_data
-from intake.models import Answer, ProgramMembership, Proposal, ProposalVersion
+from intake.models import Answer, ProgramMembership, Proposal, ProposalVersion, Question
 from intake.services.versions import proposal_version_freeze
 from intake.states import ProposalState
 from records.models import AuditRecord
@@ -147,7 +147,7 @@ def test_submit_loi_takes_at_most_its_budget_of_queries_and_freezes_what_it_read
     answered: bool,
 ) -> None:
     proposal = make_proposal(S.DRAFT)
-    asked = QuestionFactory(call=proposal.call, label_en="Why now?", required=False)
+    asked = cast(Question, QuestionFactory(call=proposal.call, label_en="Why now?", required=False))
     QuestionFactory(call=proposal.call, required=False)
     if answered:
         Answer.objects.create(proposal=proposal, question=asked, value="The line stops.")
