@@ -13,8 +13,9 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Count, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce, Greatest, JSONObject
+from django.db.models import Count, F, IntegerField, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast, Coalesce, Greatest, JSONObject
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -217,7 +218,7 @@ def submission_facts() -> dict[str, Any]:
     The call's rule rows, the questions of the proposal's stage with its answers, and its lead
     organization's memberships of the program, each as a JSON array, instead of a query each
     once the row is locked; and the row's ``updated_at`` as the read's snapshot holds it
-    (``submission_read_at``): see ``submission_facts_keep``.
+    (``READ_AT``): see ``locked_facts_keep``.
     """
     rules = (
         CallRule.objects.filter(call_id=OuterRef("call_id"))
@@ -257,8 +258,34 @@ def submission_facts() -> dict[str, Any]:
         "submission_questions": Subquery(questions),
         "submission_answers": Subquery(answers),
         "submission_memberships": Subquery(memberships),
-        "submission_read_at": Subquery(Proposal.objects.filter(pk=OuterRef("pk")).order_by().values("updated_at")),
+        READ_AT: _read_at(),
     }
+
+
+def version_rules_facts() -> dict[str, Any]:
+    """Return the annotations of what ``latest_version_rules`` reads for the proposal's stage, for its locked row.
+
+    The number, schema and rules of its latest submitted version of the stage it is in (all
+    None without one): an action whose guards read the rules in force (``start_assessment``'s
+    ``eligible``) decides them without a query of its own; and ``READ_AT``, as for a submission.
+    """
+    latest = (
+        ProposalVersion.objects.filter(proposal_id=OuterRef("pk"), kind=OuterRef("stage__kind"))
+        .order_by("-number")
+        .values("number")
+    )
+    return {
+        "version_rules_number": Subquery(latest.values("number")[:1]),
+        "version_rules_schema": Subquery(
+            latest.annotate(schema=Cast(KT("data__schema"), IntegerField())).values("schema")[:1]
+        ),
+        "version_rules_data": Subquery(latest.values("data__rules")[:1]),
+        READ_AT: _read_at(),
+    }
+
+
+def _read_at() -> Subquery:
+    return Subquery(Proposal.objects.filter(pk=OuterRef("pk")).order_by().values("updated_at"))
 
 
 #: The columns of a call's rule that ``Call.rules_keep`` keeps.
@@ -270,33 +297,46 @@ def _json_column(path: str) -> Any:
     return JSONColumn(path) if path in ("params", "stages", "choices", "columns", "value") else F(path)
 
 
-def submission_facts_keep(proposal: Proposal) -> None:
-    """Keep what ``submission_facts`` read with ``proposal`` where its readers look first, unless it may be stale.
+def locked_facts_keep(proposal: Proposal) -> None:
+    """Keep what ``submission_facts`` or ``version_rules_facts`` read with ``proposal`` where its readers look first.
 
-    A proposal another transaction changed while this one waited for its lock is given back
-    changed, but PostgreSQL reads the other tables of that statement as they were before the
-    wait (``intake.locks.proposal_locked``): an answer saved meanwhile would be missing. Every
-    change of a proposal's content bumps its ``updated_at`` under the same lock, so when the
-    snapshot's ``updated_at`` is not the row's, nothing is kept and each is read again, now
-    that the lock is held.
+    Unless it may be stale: a proposal another transaction changed while this one waited for
+    its lock is given back changed, but PostgreSQL reads the other tables of that statement as
+    they were before the wait (``intake.locks.proposal_locked``): an answer saved, or a version
+    submitted, meanwhile would be missing. Every change of a proposal's content and every
+    submission bumps its ``updated_at`` under the same lock, so when the snapshot's ``updated_at``
+    (``READ_AT``) is not the row's, nothing is kept and each is read again, now that the lock is held.
     """
-    facts = {name: proposal.__dict__.pop(name, None) for name in SUBMISSION_FACTS}
-    if facts["submission_read_at"] != proposal.updated_at:
+    facts = {name: proposal.__dict__.pop(name) for name in LOCKED_FACTS if name in proposal.__dict__}
+    if facts.get(READ_AT) != proposal.updated_at:
         return
-    proposal.call.rules_keep(facts["submission_rules"] or [])
-    stage_answers_keep(
-        proposal, proposal_stage(proposal), facts["submission_questions"] or [], facts["submission_answers"] or []
-    )
-    proposal.lead_memberships_keep(
-        (date.fromisoformat(row["starts_on"]), date.fromisoformat(row["ends_on"]) if row["ends_on"] else None)
-        for row in facts["submission_memberships"] or []
-    )
+    stage = proposal_stage(proposal)
+    if "submission_rules" in facts:
+        proposal.call.rules_keep(facts["submission_rules"] or [])
+        stage_answers_keep(proposal, stage, facts["submission_questions"] or [], facts["submission_answers"] or [])
+        proposal.lead_memberships_keep(
+            (date.fromisoformat(row["starts_on"]), date.fromisoformat(row["ends_on"]) if row["ends_on"] else None)
+            for row in facts["submission_memberships"] or []
+        )
+    if "version_rules_number" in facts:
+        number = facts["version_rules_number"]
+        proposal.version_rules_keep(
+            stage, None if number is None else (number, facts["version_rules_schema"], facts["version_rules_data"])
+        )
+
+
+#: The row's ``updated_at`` as the locked read's snapshot holds it: see ``locked_facts_keep``.
+READ_AT = "locked_read_at"
+#: The annotations of ``version_rules_facts``.
+VERSION_RULES_FACTS = ("version_rules_number", "version_rules_schema", "version_rules_data", READ_AT)
 
 
 #: The annotations of ``submission_facts``.
 SUBMISSION_FACTS = (
-    "submission_rules", "submission_questions", "submission_answers", "submission_memberships", "submission_read_at"
+    "submission_rules", "submission_questions", "submission_answers", "submission_memberships", READ_AT
 )  # fmt: skip
+#: Every annotation ``locked_facts_keep`` reads.
+LOCKED_FACTS = tuple(dict.fromkeys((*SUBMISSION_FACTS, *VERSION_RULES_FACTS)))
 
 
 def proposal_state_counts(*, call: Call) -> dict[str, int]:

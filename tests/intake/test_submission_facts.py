@@ -1,4 +1,4 @@
-"""What a submission reads with the proposal's row (``intake.selectors.submission_facts``) and keeps for its readers.
+"""What an action reads with the proposal's locked row (``intake.selectors``) and keeps for its readers.
 
 Each kept read must answer exactly as the query it replaces, without a query; a row read with
 a stale snapshot keeps nothing.
@@ -18,8 +18,18 @@ from accounts.models import User
 from intake.answers import stage_answers
 from intake.choices import AttachmentType, QuestionKind, VersionKind
 from intake.models import Answer, Attachment, ProgramMembership, Proposal, Question
-from intake.selectors import RELATED, SUBMISSION_FACTS, submission_facts, submission_facts_keep
+from intake.selectors import (
+    READ_AT,
+    RELATED,
+    SUBMISSION_FACTS,
+    locked_facts_keep,
+    submission_facts,
+    version_rules_facts,
+)
 from intake.services.rule_rows import call_rules_write, rules_from_fields
+from intake.services.versions import proposal_version_freeze
+from intake.states import ProposalState as S
+from tests.conftest import MakeProposal
 from tests.factories import AttachmentFactory, ProposalFactory, QuestionFactory
 
 pytestmark = pytest.mark.django_db
@@ -69,7 +79,7 @@ def _asked_and_answered(applicant: User) -> Proposal:
 
 def _read_with_facts(pk: int) -> Proposal:
     proposal = Proposal.objects.select_related(*RELATED).annotate(**submission_facts()).get(pk=pk)
-    submission_facts_keep(proposal)
+    locked_facts_keep(proposal)
     return proposal
 
 
@@ -179,9 +189,9 @@ def test_a_row_read_from_another_snapshot_keeps_nothing(applicant: User) -> None
     proposal = _asked_and_answered(applicant)
     read = Proposal.objects.select_related(*RELATED).annotate(**submission_facts()).get(pk=proposal.pk)
     # As PostgreSQL gives a row changed while its lock was awaited: the row's time is not the snapshot's.
-    read.__dict__["submission_read_at"] = read.updated_at - timedelta(seconds=1)
+    read.__dict__[READ_AT] = read.updated_at - timedelta(seconds=1)
 
-    submission_facts_keep(read)
+    locked_facts_keep(read)
 
     assert not any(name in read.__dict__ for name in SUBMISSION_FACTS)
     with CaptureQueriesContext(connection) as captured:
@@ -196,7 +206,7 @@ def test_the_annotations_are_read_as_json(applicant: User) -> None:
 
     read: Any = Proposal.objects.annotate(**submission_facts()).get(pk=proposal.pk)
 
-    assert read.submission_read_at == proposal.updated_at
+    assert read.locked_read_at == proposal.updated_at
     assert isinstance(read.submission_rules, list)
     assert isinstance(read.submission_rules[0]["params"], dict)
     assert {type(row["choices"]) for row in read.submission_questions} == {list}
@@ -204,3 +214,50 @@ def test_the_annotations_are_read_as_json(applicant: User) -> None:
         str(value) for value in Answer.objects.filter(proposal=proposal).values_list("value", flat=True)
     )
     assert read.submission_memberships is None
+
+
+# --- The rules frozen in the last version, for an action whose guards read the rules in force ----------------
+
+
+def _read_with_version_rules(pk: int) -> Proposal:
+    proposal = Proposal.objects.select_related(*RELATED).annotate(**version_rules_facts()).get(pk=pk)
+    locked_facts_keep(proposal)
+    return proposal
+
+
+@pytest.mark.parametrize("versions", [0, 1, 2])
+def test_kept_version_rules_are_those_the_query_reads(make_proposal: MakeProposal, versions: int) -> None:
+    proposal = make_proposal(S.SUBMITTED)
+    for _ in range(versions):
+        proposal_version_freeze(proposal=proposal, by=proposal.lead_applicant, kind=VersionKind.APPLICATION)
+    # Rules of another stage's version are not this stage's.
+    proposal_version_freeze(proposal=proposal, by=proposal.lead_applicant, kind=VersionKind.LOI)
+    kept = _read_with_version_rules(proposal.pk)
+    fresh = Proposal.objects.select_related(*RELATED).get(pk=proposal.pk)
+
+    with CaptureQueriesContext(connection) as captured:
+        row = kept.latest_version_rules(VersionKind.APPLICATION)
+    assert len(captured) == 0
+    assert row == fresh.latest_version_rules(VersionKind.APPLICATION)
+    assert (row is None) == (versions == 0)
+    if row is not None:  # versions are numbered in turn, whatever their stage
+        assert (row[0], type(row[1]), type(row[2])) == (versions, int, list)
+    assert kept.rules_in_force(VersionKind.APPLICATION) == fresh.rules_in_force(VersionKind.APPLICATION)
+    # Another stage is read as before.
+    with CaptureQueriesContext(connection) as captured:
+        loi = kept.latest_version_rules(VersionKind.LOI)
+    assert len(captured) == 1
+    assert loi == fresh.latest_version_rules(VersionKind.LOI)
+
+
+def test_version_rules_read_from_another_snapshot_are_not_kept(make_proposal: MakeProposal) -> None:
+    proposal = make_proposal(S.SUBMITTED)
+    proposal_version_freeze(proposal=proposal, by=proposal.lead_applicant, kind=VersionKind.APPLICATION)
+    read = Proposal.objects.select_related(*RELATED).annotate(**version_rules_facts()).get(pk=proposal.pk)
+    read.__dict__[READ_AT] = read.updated_at - timedelta(seconds=1)
+
+    locked_facts_keep(read)
+
+    with CaptureQueriesContext(connection) as captured:
+        read.latest_version_rules(VersionKind.APPLICATION)
+    assert len(captured) == 1

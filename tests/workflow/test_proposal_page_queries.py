@@ -36,11 +36,12 @@ S = ProposalState
 #: programs.
 STAFF_PAGE_QUERIES = 17
 #: Issue 23's budget for a staff state change is 10 queries as the bench counts them (PostgreSQL,
-#: the session in Redis): the user with its roles and unread count, its programs' roles, BEGIN, the
-#: locked row, the rules frozen in its last version, the eligibility inputs (one union), the
-#: update, the audit record, the notifications (one INSERT ... SELECT) and COMMIT. Here the session
-#: is read from the database, and the transaction is a savepoint within the test's: one more.
-STATE_CHANGE_QUERIES = 10 + 1
+#: the session in Redis); it takes 8: the user with its roles, grants and unread count, BEGIN, the
+#: locked row with the rules frozen in its last version (``intake.selectors.version_rules_facts``;
+#: none for ``mark_ineligible``, whose guards read no rules), the eligibility inputs (one union),
+#: the update, the audit record, the notifications (one INSERT ... SELECT) and COMMIT. Here the
+#: session is read from the database: one more.
+STATE_CHANGE_QUERIES = 8 + 1
 #: Issue 23's budget for submitting a letter of intent is 8 queries as the bench counts them: the
 #: user with its roles and unread count, BEGIN, the locked row with the call's rules, the stage's
 #: questions with the proposal's answers and the lead's memberships (``intake.selectors.submission_facts``),
