@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from bench.registry import SeedContext, case
-from bench.sign_in import log_in
+from bench.sign_in import log_in, messages_shown
 
 DRAFTS_FOR_SUBMIT = 3000
 
@@ -115,6 +115,7 @@ def submit_loi(client: Any, data: Drafts) -> Any:
     from django.urls import reverse
 
     pk = next(data.pks)
+    messages_shown(client)  # the last round's "Done", shown by the page its redirect led to
     return client.post(
         reverse("workflow:proposal_act", args=[pk, "submit_loi"]), {"submit_loi-expected_state": "draft"}
     )

@@ -24,7 +24,7 @@ from bench.calls import call_in_review
 from bench.intake import ORGANIZATIONS, application_texts, organizations_create
 from bench.people import bench_user, staff_of_every_program
 from bench.registry import SeedContext, case
-from bench.sign_in import log_in
+from bench.sign_in import log_in, messages_shown
 
 PROPOSALS = 3000
 MEMBERS_PER_PROPOSAL = 4
@@ -232,6 +232,7 @@ def staff_state_change(client: Any, data: ProposalPages) -> Any:
     from django.urls import reverse
 
     pk = next(data.submitted)
+    messages_shown(client)  # the last round's "Done", shown by the page its redirect led to
     return client.post(
         reverse("workflow:proposal_act", args=[pk, "start_assessment"]),
         {"start_assessment-expected_state": "submitted", "start_assessment-reason": ""},

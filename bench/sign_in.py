@@ -27,3 +27,13 @@ def log_in(client: Any, user: Any) -> None:
     client.force_login(user)
     if user.second_factor_required:
         second_factor_pass(client, user)
+
+
+def messages_shown(client: Any) -> None:
+    """Drop the messages ``client`` keeps in its cookie, as the page a redirect leads to shows and clears them.
+
+    A case that posts an action and stops at its redirect (302) would otherwise carry every
+    "Done" message of the run in its cookie, each decoded and encoded again by every later
+    request: a browser follows the redirect, whose page shows them and empties the cookie.
+    """
+    client.cookies.pop("messages", None)

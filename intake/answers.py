@@ -121,6 +121,21 @@ class StageAnswer:
 _CACHE = "_stage_answers"
 
 
+#: The columns of a question that ``stage_answers`` reads.
+QUESTION_COLUMNS = ("pk", "section_en", "section_fr", "position", "kind", "label_en", "label_fr", "required", "choices",
+                    "columns")  # fmt: skip
+#: The columns of its answer by the proposal that ``stage_answers`` reads, each with its path from the answer.
+ANSWER_COLUMNS = {
+    "answer_id": "pk",
+    "answer_value": "value",
+    "attachment_pk": "attachment_id",
+    "attachment_name": "attachment__original_name",
+    "attachment_size": "attachment__size",
+    "attachment_sha256": "attachment__sha256",
+    "attachment_type": "attachment__content_type",
+}
+
+
 def stage_answers(proposal: Any, stage: str) -> list[StageAnswer]:
     """Return the questions of ``proposal``'s call at ``stage`` (not retired), in order, each with its answer.
 
@@ -133,51 +148,57 @@ def stage_answers(proposal: Any, stage: str) -> list[StageAnswer]:
         rows = (
             proposal.call.questions.filter(stage=stage, retired_at__isnull=True)
             .annotate(mine=FilteredRelation("answers", condition=Q(answers__proposal_id=proposal.pk)))
-            .annotate(
-                answer_id=F("mine__pk"),
-                answer_value=F("mine__value"),
-                attachment_pk=F("mine__attachment_id"),
-                attachment_name=F("mine__attachment__original_name"),
-                attachment_size=F("mine__attachment__size"),
-                attachment_sha256=F("mine__attachment__sha256"),
-                attachment_type=F("mine__attachment__content_type"),
-            )
+            .annotate(**{name: F(f"mine__{path}") for name, path in ANSWER_COLUMNS.items()})
             .order_by("position", "pk")
-            .values(
-                "pk", "section_en", "section_fr", "position", "kind", "label_en", "label_fr", "required", "choices",
-                "columns", "answer_id", "answer_value", "attachment_pk", "attachment_name", "attachment_size",
-                "attachment_sha256", "attachment_type",
-            )
-        )  # fmt: skip
-        cache[stage] = [
-            StageAnswer(
-                question_id=row["pk"],
-                section_en=row["section_en"],
-                section_fr=row["section_fr"],
-                position=row["position"],
-                kind=row["kind"],
-                label_en=row["label_en"],
-                label_fr=row["label_fr"],
-                required=row["required"],
-                choices=row["choices"] or [],
-                columns=row["columns"] or [],
-                value=row["answer_value"],
-                answer_id=row["answer_id"],
-                attachment=(
-                    {
-                        "id": row["attachment_pk"],
-                        "name": row["attachment_name"],
-                        "size": row["attachment_size"],
-                        "sha256": row["attachment_sha256"],
-                        "content_type": row["attachment_type"],
-                    }
-                    if row["attachment_pk"] is not None
-                    else None
-                ),
-            )
-            for row in rows
-        ]
+            .values(*QUESTION_COLUMNS, *ANSWER_COLUMNS)
+        )
+        cache[stage] = [_stage_answer(row) for row in rows]
     return list(cache[stage])
+
+
+def _stage_answer(row: dict[str, Any]) -> StageAnswer:
+    return StageAnswer(
+        question_id=row["pk"],
+        section_en=row["section_en"],
+        section_fr=row["section_fr"],
+        position=row["position"],
+        kind=row["kind"],
+        label_en=row["label_en"],
+        label_fr=row["label_fr"],
+        required=bool(row["required"]),  # SQLite's JSON gives a boolean as 1 or 0
+        choices=row["choices"] or [],
+        columns=row["columns"] or [],
+        value=row["answer_value"],
+        answer_id=row["answer_id"],
+        attachment=(
+            {
+                "id": row["attachment_pk"],
+                "name": row["attachment_name"],
+                "size": row["attachment_size"],
+                "sha256": row["attachment_sha256"],
+                "content_type": row["attachment_type"],
+            }
+            if row["attachment_pk"] is not None
+            else None
+        ),
+    )
+
+
+def stage_answers_keep(
+    proposal: Any, stage: str, questions: Iterable[dict[str, Any]], answers: Iterable[dict[str, Any]]
+) -> None:
+    """Keep ``stage``'s questions and ``proposal``'s answers, read with its row, as ``stage_answers`` reads them.
+
+    ``questions`` hold ``QUESTION_COLUMNS``, in any order; ``answers`` hold ``ANSWER_COLUMNS``
+    and ``question_id`` (``intake.selectors.submission_facts``). ``stage_answers`` then reads
+    them from here, in its order, without a query.
+    """
+    nothing = dict.fromkeys(ANSWER_COLUMNS)
+    given = {answer["question_id"]: answer for answer in answers}
+    ordered = sorted(questions, key=lambda question: (question["position"], question["pk"]))
+    proposal.__dict__.setdefault(_CACHE, {})[stage] = [
+        _stage_answer({**question, **given.get(question["pk"], nothing)}) for question in ordered
+    ]
 
 
 def stage_answers_forget(proposal: Any) -> None:

@@ -13,9 +13,21 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, prefetch_related_objects
-from django.db.models.fields.json import KeyTransform
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models import (
+    Count,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    prefetch_related_objects,
+)
+from django.db.models.fields.json import KT, KeyTransform
+from django.db.models.functions import Cast, Coalesce, Greatest, JSONObject
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -23,9 +35,11 @@ from django.utils import timezone
 from accounts.choices import Role
 from accounts.models import User
 from intake import program_roles
+from intake.answers import ANSWER_COLUMNS, QUESTION_COLUMNS, stage_answers_keep
 from intake.choices import IntakeMode
 from intake.eligibility import Application, Check, Rules
 from intake.models import (
+    Answer,
     Call,
     CallRule,
     ConsortiumRole,
@@ -35,12 +49,13 @@ from intake.models import (
     ProgramRole,
     Proposal,
     ProposalVersion,
+    Question,
     Stage,
 )
 from intake.models.rules_in_force import RulesInForce, VersionRules
 from intake.states import FUNDED_STATES
 from records.models import AuditRecord
-from records.sql import row_read_compiled
+from records.sql import JSONColumn, JSONRows, row_read_compiled
 
 
 def calls_open(*, now: datetime | None = None) -> QuerySet[Call]:
@@ -235,6 +250,133 @@ def call_for_staff_list(*, user: User, pk: int) -> Call:
 
 #: What a page of one proposal shows of its relations, read with it.
 RELATED = ("call", "call__program", "stage", "lead_organization", "lead_applicant")
+
+
+def submission_facts() -> dict[str, Any]:
+    """Return the annotations a submission reads with the proposal's locked row (``workflow.actions.base.perform``).
+
+    The call's rule rows, the questions of the proposal's stage with its answers, and its lead
+    organization's memberships of the program, each as a JSON array, instead of a query each
+    once the row is locked; and the row's ``updated_at`` as the read's snapshot holds it
+    (``READ_AT``): see ``locked_facts_keep``.
+    """
+    rules = (
+        CallRule.objects.filter(call_id=OuterRef("call_id"))
+        .order_by()
+        .values("call_id")
+        .annotate(rows=JSONRows(JSONObject(**{name: _json_column(name) for name in RULE_COLUMNS})))
+        .values("rows")
+    )
+    questions = (
+        Question.objects.filter(call_id=OuterRef("call_id"), stage=OuterRef("stage__kind"), retired_at__isnull=True)
+        .order_by()
+        .values("call_id")
+        .annotate(rows=JSONRows(JSONObject(**{name: _json_column(name) for name in QUESTION_COLUMNS})))
+        .values("rows")
+    )
+    answer_columns = {"question_id": "question_id", **ANSWER_COLUMNS}
+    answers = (
+        Answer.objects.filter(
+            proposal_id=OuterRef("pk"), question__stage=OuterRef("stage__kind"), question__retired_at__isnull=True
+        )
+        .order_by()
+        .values("proposal_id")
+        .annotate(rows=JSONRows(JSONObject(**{name: _json_column(path) for name, path in answer_columns.items()})))
+        .values("rows")
+    )
+    memberships = (
+        ProgramMembership.objects.filter(
+            organization_id=OuterRef("lead_organization_id"), program_id=OuterRef("call__program_id")
+        )
+        .order_by()
+        .values("organization_id")
+        .annotate(rows=JSONRows(JSONObject(starts_on="starts_on", ends_on="ends_on")))
+        .values("rows")
+    )
+    return {
+        "submission_rules": Subquery(rules),
+        "submission_questions": Subquery(questions),
+        "submission_answers": Subquery(answers),
+        "submission_memberships": Subquery(memberships),
+        READ_AT: _read_at(),
+    }
+
+
+def version_rules_facts() -> dict[str, Any]:
+    """Return the annotations of what ``latest_version_rules`` reads for the proposal's stage, for its locked row.
+
+    The number, schema and rules of its latest submitted version of the stage it is in (all
+    None without one): an action whose guards read the rules in force (``start_assessment``'s
+    ``eligible``) decides them without a query of its own; and ``READ_AT``, as for a submission.
+    """
+    latest = (
+        ProposalVersion.objects.filter(proposal_id=OuterRef("pk"), kind=OuterRef("stage__kind"))
+        .order_by("-number")
+        .values("number")
+    )
+    return {
+        "version_rules_number": Subquery(latest.values("number")[:1]),
+        "version_rules_schema": Subquery(
+            latest.annotate(schema=Cast(KT("data__schema"), IntegerField())).values("schema")[:1]
+        ),
+        "version_rules_data": Subquery(latest.values("data__rules")[:1]),
+        READ_AT: _read_at(),
+    }
+
+
+def _read_at() -> Subquery:
+    return Subquery(Proposal.objects.filter(pk=OuterRef("pk")).order_by().values("updated_at"))
+
+
+#: The columns of a call's rule that ``Call.rules_keep`` keeps.
+RULE_COLUMNS = ("id", "kind", "params", "stages", "position")
+
+
+def _json_column(path: str) -> Any:
+    """A column of a rule, a question or an answer in a JSON object: a JSON one as JSON (``JSONColumn``)."""
+    return JSONColumn(path) if path in ("params", "stages", "choices", "columns", "value") else F(path)
+
+
+def locked_facts_keep(proposal: Proposal) -> None:
+    """Keep what ``submission_facts`` or ``version_rules_facts`` read with ``proposal`` where its readers look first.
+
+    Unless it may be stale: a proposal another transaction changed while this one waited for
+    its lock is given back changed, but PostgreSQL reads the other tables of that statement as
+    they were before the wait (``intake.locks.proposal_locked``): an answer saved, or a version
+    submitted, meanwhile would be missing. Every change of a proposal's content and every
+    submission bumps its ``updated_at`` under the same lock, so when the snapshot's ``updated_at``
+    (``READ_AT``) is not the row's, nothing is kept and each is read again, now that the lock is held.
+    """
+    facts = {name: proposal.__dict__.pop(name) for name in LOCKED_FACTS if name in proposal.__dict__}
+    if facts.get(READ_AT) != proposal.updated_at:
+        return
+    stage = proposal_stage(proposal)
+    if "submission_rules" in facts:
+        proposal.call.rules_keep(facts["submission_rules"] or [])
+        stage_answers_keep(proposal, stage, facts["submission_questions"] or [], facts["submission_answers"] or [])
+        proposal.lead_memberships_keep(
+            (date.fromisoformat(row["starts_on"]), date.fromisoformat(row["ends_on"]) if row["ends_on"] else None)
+            for row in facts["submission_memberships"] or []
+        )
+    if "version_rules_number" in facts:
+        number = facts["version_rules_number"]
+        proposal.version_rules_keep(
+            stage, None if number is None else (number, facts["version_rules_schema"], facts["version_rules_data"])
+        )
+
+
+#: The row's ``updated_at`` as the locked read's snapshot holds it: see ``locked_facts_keep``.
+READ_AT = "locked_read_at"
+#: The annotations of ``version_rules_facts``.
+VERSION_RULES_FACTS = ("version_rules_number", "version_rules_schema", "version_rules_data", READ_AT)
+
+
+#: The annotations of ``submission_facts``.
+SUBMISSION_FACTS = (
+    "submission_rules", "submission_questions", "submission_answers", "submission_memberships", READ_AT
+)  # fmt: skip
+#: Every annotation ``locked_facts_keep`` reads.
+LOCKED_FACTS = tuple(dict.fromkeys((*SUBMISSION_FACTS, *VERSION_RULES_FACTS)))
 
 
 def proposal_state_counts(*, call: Call) -> dict[str, int]:

@@ -55,14 +55,16 @@ def notify_audiences(
         "created_at": timezone.now(),
         "attempts": 0,
     }
+    # One queryset per audience, whatever the channels: its ids' query is compiled once.
+    users = [(event, User.objects.filter(audience)) for event, audience in audiences]
     parts = [
         (
-            User.objects.filter(audience),
+            recipients,
             {"event": event, "channel": channel, **values},
             # ``notification_key`` around the recipient's id.
             (f"{event}:{occurrence}:", f":{channel}"),
         )
-        for event, audience in audiences
+        for event, recipients in users
         for channel in channels
     ]
     created = insert_rows_per_user(

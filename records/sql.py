@@ -65,6 +65,30 @@ class Joined(Func):
         )  # fmt: skip
 
 
+class JSONRows(models.Aggregate):
+    """A group's rows as a JSON array, one element per row (PostgreSQL's ``JSONB_AGG``, SQLite's ``JSON_GROUP_ARRAY``).
+
+    Give it a ``JSONObject`` of the row's columns, each JSON column wrapped in ``JSONColumn``.
+    The array's order is not SQL's to keep: a reader sorts the rows itself.
+    """
+
+    function = "JSONB_AGG"
+    output_field = models.JSONField()
+
+    def as_sqlite(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any) -> Any:
+        return super().as_sql(compiler, connection, function="JSON_GROUP_ARRAY", **extra)
+
+
+class JSONColumn(Func):
+    """A JSON column inside ``JSONObject``: SQLite keeps JSON as text, which would be nested as a string."""
+
+    template = "%(expressions)s"
+    output_field = models.JSONField()
+
+    def as_sqlite(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, template="JSON(%(expressions)s)", **extra)
+
+
 def insert_from_select(
     model: type[models.Model],
     *,
@@ -121,22 +145,28 @@ def insert_rows_per_user(
     Each part is ``(users, values, (prefix, suffix))``: ``values`` are plain values of
     ``model``'s fields, the same for every user of the part; ``user_field`` takes the user's
     id, and ``key_field`` the text ``prefix + id + suffix``. Only the users' ids are compiled
-    by the ORM (once per part); the rest is parameters, so a request that tells several
-    audiences pays little to build its statement.
+    by the ORM (once per queryset: parts that share one share its SQL); the rest is parameters,
+    so a request that tells several audiences pays little to build its statement.
     """
     if not parts:
         return []
     quote = connection.ops.quote_name
     names = [key_field, user_field, *parts[0][1]]
     selects, params = [], []
+    compiled: dict[int, tuple[str, Any] | None] = {}  # by queryset: parts may share one (an audience's channels)
     for users, values, (prefix, suffix) in parts:
         if list(values) != names[2:]:
             raise ValueError("Every part must give the same fields, in the same order.")
-        try:
-            ids = users.order_by().values(audience_id=F("pk"))
-            ids_sql, ids_params = ids.query.get_compiler(connection=connection).as_sql()
-        except EmptyResultSet:
+        if id(users) not in compiled:
+            try:
+                ids = users.order_by().values(audience_id=F("pk"))
+                compiled[id(users)] = ids.query.get_compiler(connection=connection).as_sql()
+            except EmptyResultSet:
+                compiled[id(users)] = None
+        found = compiled[id(users)]
+        if found is None:
             continue
+        ids_sql, ids_params = found
         placeholders = ", ".join("%s" for _name in values)
         selects.append(
             f"SELECT %s || CAST(audience.audience_id AS TEXT) || %s, audience.audience_id, {placeholders}"  # noqa: S608

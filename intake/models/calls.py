@@ -5,7 +5,7 @@ from __future__ import annotations
 import zoneinfo
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from uuid import uuid4
 
 from django.conf import settings
@@ -138,6 +138,24 @@ class Call(BilingualMixin, LegalHold):
             list(rows)  # evaluated once, kept like a prefetch
             cache["rules"] = rows
         return sorted(cache["rules"], key=lambda row: (row.position, row.pk))
+
+    def rules_keep(self, rows: list[dict[str, Any]]) -> None:
+        """Keep the call's rule rows read with another row (``id``, ``kind``, ``params``, ``stages``, ``position``).
+
+        As ``rule_rows`` keeps those it reads: the rules are built from them without a query.
+        The rows carry no times of their own (``created_at``, ``updated_at``): nothing that
+        reads rules reads those.
+        """
+        kept = self.rules.all()  # not evaluated: given its rows as a prefetch gives them
+        kept._result_cache = [
+            kept.model(
+                id=row["id"], call=self, kind=row["kind"], params=row["params"], stages=row["stages"],
+                position=row["position"],
+            )
+            for row in rows
+        ]  # fmt: skip
+        kept._prefetch_done = True  # type: ignore[attr-defined]
+        self.__dict__.setdefault("_prefetched_objects_cache", {})["rules"] = kept
 
     def rules_forget(self) -> None:
         """Forget the rule rows read, so that the next read sees what was written since."""

@@ -41,6 +41,10 @@ def membership_day(*, editable: bool, submitted_at: datetime | None, zone: tzinf
     return timezone.localtime(moment, zone).date()
 
 
+#: Where ``Proposal.lead_memberships_keep`` keeps the lead organization's memberships on the instance.
+_LEAD_MEMBERSHIPS = "_lead_memberships_kept"
+
+
 @dataclass(frozen=True)
 class ApprovedFee:
     """The administration fee on a proposal's approved amount: its percent and its amount."""
@@ -348,10 +352,26 @@ class Proposal(ProposalLifecycle, LegalHold, FrozenRules):
         return membership_day(editable=self.is_editable, submitted_at=self.submitted_at, zone=self.call.zone)
 
     def members_of_program(self, organization_ids: Iterable[int]) -> set[int]:
-        """Return which of ``organization_ids`` are members of the call's program on ``membership_day`` (1 query)."""
+        """Return which of ``organization_ids`` are members of the call's program on ``membership_day`` (1 query).
+
+        Asked of the lead organization alone, with its memberships kept (``lead_memberships_keep``): no query.
+        """
+        wanted = list(organization_ids)
+        kept: list[tuple[date, date | None]] | None = self.__dict__.get(_LEAD_MEMBERSHIPS)
+        if kept is not None and wanted and set(wanted) == {self.lead_organization_id}:
+            day = self.membership_day()  # valid on the day as ``ProgramMembershipQuerySet.holding_on`` says
+            held = any(starts <= day and (ends is None or ends >= day) for starts, ends in kept)
+            return {self.lead_organization_id} if held else set()
         return ProgramMembership.objects.organizations_on(
-            program_id=self.call.program_id, organization_ids=organization_ids, day=self.membership_day()
+            program_id=self.call.program_id, organization_ids=wanted, day=self.membership_day()
         )
+
+    def lead_memberships_keep(self, spans: Iterable[tuple[date, date | None]]) -> None:
+        """Keep the lead organization's memberships of the call's program (first and last day), read with the row.
+
+        ``members_of_program`` then answers for the lead alone from them, on whatever day it reads.
+        """
+        self.__dict__[_LEAD_MEMBERSHIPS] = list(spans)
 
     def approved_fee(self) -> ApprovedFee | None:
         """Return the administration fee on the approved amount, by the rules in force at the full application.

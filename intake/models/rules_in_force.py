@@ -32,6 +32,9 @@ APPLIED = "applied"  # the call's rules staff applied to it after that version w
 #: The call's rule fields a version of the first shape kept, the two word limits aside.
 _LEGACY_FIELDS = tuple(name for name in LEGACY_FIELDS if name != "word_limit")
 
+#: Where ``FrozenRules.version_rules_keep`` keeps its rows on the instance, by stage.
+_VERSION_RULES_KEPT = "_version_rules_kept"
+
 #: What the versions' query reads of each version: its number, kind, its document's schema and rules.
 VersionRules = tuple[int, int | None, Any]
 
@@ -90,8 +93,12 @@ class FrozenRules(models.Model):
     def latest_version_rules(self, stage: str) -> VersionRules | None:
         """Return the number, schema and rules of the latest submitted version of ``stage`` (1 query, or none).
 
-        A list reads them for all its rows at once (``intake.selectors.proposals_rules_prefetch``).
+        A list reads them for all its rows at once (``intake.selectors.proposals_rules_prefetch``);
+        an action, with the row it locks (``version_rules_keep``).
         """
+        kept: dict[str, VersionRules | None] = self.__dict__.get(_VERSION_RULES_KEPT, {})
+        if stage in kept:
+            return kept[stage]
         prefetched: dict[str, VersionRules] | None = getattr(self, "versions_rules", None)
         if prefetched is not None:
             return prefetched.get(stage)
@@ -104,6 +111,13 @@ class FrozenRules(models.Model):
             .first()
         )
         return row
+
+    def version_rules_keep(self, stage: str, row: VersionRules | None) -> None:
+        """Keep what ``latest_version_rules(stage)`` reads, read with the proposal's row (None: no version).
+
+        For ``intake.selectors.version_rules_facts``: the stage's rules in force are then decided without a query.
+        """
+        self.__dict__.setdefault(_VERSION_RULES_KEPT, {})[stage] = row
 
     def rules_in_force(self, stage: str) -> RulesInForce:
         """Decide which rules the proposal is checked against at ``stage``: the one place that decides it.

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 from django.db import connection
 from django.db.models import Q
+from django.db.models.sql.compiler import SQLCompiler
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from accounts.choices import Role
 from accounts.models import User
@@ -113,3 +116,24 @@ def test_insert_rows_per_user_refuses_parts_that_give_different_fields() -> None
 
     with pytest.raises(ValueError, match="same fields"):
         insert_rows_per_user(Notification, parts=parts, user_field="recipient", key_field="key")
+
+
+def test_insert_rows_per_user_compiles_a_queryset_parts_share_once(applicant: User, staff: User) -> None:
+    users = User.objects.filter(pk__in=[applicant.pk, staff.pk])
+    values = {"event": Event.INVITED, "context": {}, "created_at": timezone.now(), "attempts": 0}
+    parts: list[tuple[Any, dict[str, Any], tuple[str, str]]] = [
+        (users, {**values, "channel": Channel.INBOX}, ("invited:once:", ":inbox")),
+        (users, {**values, "channel": Channel.EMAIL}, ("invited:once:", ":email")),
+        (User.objects.filter(pk=staff.pk), {**values, "channel": Channel.INBOX}, ("invited:more:", ":inbox")),
+    ]
+    compile_sql = SQLCompiler.as_sql
+    with patch.object(SQLCompiler, "as_sql", autospec=True, side_effect=compile_sql) as compiled:
+        created = insert_rows_per_user(
+            Notification, parts=parts, user_field="recipient", key_field="key", returning=("key",)
+        )
+
+    assert compiled.call_count == 2  # the shared queryset once, the other once
+    assert sorted(key for (key,) in created) == sorted(
+        [f"invited:once:{applicant.pk}:inbox", f"invited:once:{staff.pk}:inbox", f"invited:once:{applicant.pk}:email",
+         f"invited:once:{staff.pk}:email", f"invited:more:{staff.pk}:inbox"]
+    )  # fmt: skip

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import cast
 
 import pytest
 from django.db import DEFAULT_DB_ALIAS, connection, connections
@@ -94,3 +95,36 @@ def test_rows_read_compiled_keeps_a_read_of_the_clock_only_when_the_key_holds_th
     assert [user.display_name for user in again] == ["Bob"]
     assert len(captured) == 1
     assert rows_read_compiled(User, ("test_list_day", since), read, 2**64) == []
+
+
+# --- A group's rows as JSON (``JSONRows``, ``JSONColumn``) ------------------------------------------
+
+
+def test_json_rows_give_each_row_of_a_group_with_its_json_columns_as_json() -> None:
+    from django.db.models import F, OuterRef, Subquery
+    from django.db.models.functions import JSONObject
+
+    from intake.models import Call, CallRule
+    from records.sql import JSONColumn, JSONRows
+    from tests.factories import CallFactory
+
+    call, other = cast(Call, CallFactory()), cast(Call, CallFactory())
+    CallRule.objects.filter(call__in=[call, other]).delete()
+    CallRule.objects.create(call=call, kind="min_partners", params={"count": 2}, stages=["application"], position=1)
+    CallRule.objects.create(call=call, kind="word_limit", params={"words": 500}, stages=["loi"], position=2)
+    rows = (
+        CallRule.objects.filter(call_id=OuterRef("pk"))
+        .order_by()
+        .values("call_id")
+        .annotate(rows=JSONRows(JSONObject(kind=F("kind"), params=JSONColumn("params"), position=F("position"))))
+        .values("rows")
+    )
+
+    read = dict(Call.objects.filter(pk__in=[call.pk, other.pk]).annotate(rows=Subquery(rows)).values_list(
+        "pk", "rows"))  # fmt: skip
+
+    assert sorted(read[call.pk], key=lambda row: row["position"]) == [
+        {"kind": "min_partners", "params": {"count": 2}, "position": 1},
+        {"kind": "word_limit", "params": {"words": 500}, "position": 2},
+    ]
+    assert read[other.pk] is None  # no row: no group

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date
+from typing import Any, cast
 
 import pytest
 from django.db import connection
@@ -13,12 +14,15 @@ from django.urls import reverse
 from accounts.models import User
 from assessment.models import Rubric
 from intake.choices import VersionKind
-from intake.models import Proposal
+from intake.eligibility import rules_to_data
+from intake.models import Answer, ProgramMembership, Proposal, ProposalVersion, Question
 from intake.services.versions import proposal_version_freeze
 from intake.states import ProposalState
 from records.models import AuditRecord
 from tests.assessment.reviewing import assignment_make, review_make, rubric_make
 from tests.conftest import MakeProposal
+from tests.factories import QuestionFactory
+from tests.factories.intake import call_rules_change
 
 pytestmark = pytest.mark.django_db
 
@@ -32,11 +36,17 @@ S = ProposalState
 #: programs.
 STAFF_PAGE_QUERIES = 11
 #: Issue 23's budget for a staff state change is 10 queries as the bench counts them (PostgreSQL,
-#: the session in Redis): the user with its roles and unread count, its programs' roles, BEGIN, the
-#: locked row, the rules frozen in its last version, the eligibility inputs (one union), the
-#: update, the audit record, the notifications (one INSERT ... SELECT) and COMMIT. Here the session
-#: is read from the database, and the transaction is a savepoint within the test's: one more.
-STATE_CHANGE_QUERIES = 10 + 1
+#: the session in Redis); it takes 8: the user with its roles, grants and unread count, BEGIN, the
+#: locked row with the rules frozen in its last version (``intake.selectors.version_rules_facts``;
+#: none for ``mark_ineligible``, whose guards read no rules), the eligibility inputs (one union),
+#: the update, the audit record, the notifications (one INSERT ... SELECT) and COMMIT. Here the
+#: session is read from the database: one more.
+STATE_CHANGE_QUERIES = 8 + 1
+#: Issue 23's budget for submitting a letter of intent is 8 queries as the bench counts them: the
+#: user with its roles and unread count, BEGIN, the locked row with the call's rules, the stage's
+#: questions with the proposal's answers and the lead's memberships (``intake.selectors.submission_facts``),
+#: the update, the audit record, the notifications, the version and COMMIT; here one more, the session.
+SUBMIT_LOI_QUERIES = 8 + 1
 
 
 def _assessed(make_proposal: MakeProposal, *, reviews: int) -> Proposal:
@@ -127,3 +137,38 @@ def test_staff_state_change_takes_at_most_its_budget_of_queries(
     proposal.refresh_from_db()
     assert response.status_code == 302
     assert proposal.state == target
+
+
+@pytest.mark.parametrize("answered", [False, True])
+def test_submit_loi_takes_at_most_its_budget_of_queries_and_freezes_what_it_read(
+    applicant_client: Client,
+    applicant: User,
+    make_proposal: MakeProposal,
+    django_assert_max_num_queries: Any,
+    answered: bool,
+) -> None:
+    proposal = make_proposal(S.DRAFT)
+    asked = cast(Question, QuestionFactory(call=proposal.call, label_en="Why now?", required=False))
+    QuestionFactory(call=proposal.call, required=False)
+    if answered:
+        Answer.objects.create(proposal=proposal, question=asked, value="The line stops.")
+    ProgramMembership.objects.create(
+        organization=proposal.lead_organization, program=proposal.call.program, starts_on=date(2000, 1, 1)
+    )
+    call_rules_change(proposal.call, min_partners=1)
+    applicant_client.get(reverse("intake:proposal_detail", args=[proposal.pk]))
+    assert connection.features.supports_json_field  # SQLite asks once per connection, in a query
+
+    # An answer given is marked submitted: one update more.
+    with django_assert_max_num_queries(SUBMIT_LOI_QUERIES + answered):
+        response = applicant_client.post(
+            reverse("workflow:proposal_act", args=[proposal.pk, "submit_loi"]), {"submit_loi-expected_state": "draft"}
+        )
+
+    assert response.status_code == 302
+    version = ProposalVersion.objects.get(proposal=proposal)
+    assert [entry["value"] for entry in version.data["answers"]] == ["The line stops." if answered else None, None]
+    assert version.data["answers"][0]["label_en"] == "Why now?"
+    assert version.data["consortium"][0]["member"] is True
+    assert version.data["rules"] == rules_to_data(proposal.call.eligibility_rules(VersionKind.LOI))
+    assert Answer.objects.filter(question=asked, submitted_at__isnull=False).count() == answered

@@ -23,7 +23,8 @@ def proposal_start_assessment(
         proposal=proposal,
         by=by,
         expected_state=expected_state,
-        effect=Effect(reason=reason.strip()),
+        # Its guard ``eligible`` reads the rules frozen in the last version: read with the locked row.
+        effect=Effect(reason=reason.strip(), rules_in_force=True),
     )
 
 

@@ -30,7 +30,14 @@ from intake import program_roles
 from intake.lifecycle import SystemActor, permitted, transition_of, unmet_conditions
 from intake.locks import proposal_locked
 from intake.models import Proposal
-from intake.selectors import RELATED
+from intake.selectors import (
+    RELATED,
+    SUBMISSION_FACTS,
+    VERSION_RULES_FACTS,
+    locked_facts_keep,
+    submission_facts,
+    version_rules_facts,
+)
 from intake.services.overrides import overrides_record_lapses
 from intake.services.versions import proposal_version_freeze
 from records.events import Event
@@ -62,6 +69,8 @@ class Effect:
     under the lock once the guards pass, may refuse (``DomainError``), and returns more data
     for the audit record; ``meeting`` puts the proposal on that board meeting's agenda; ``then`` runs in
     the same transaction once the action is written (a stage that moves on automatically invites).
+    ``rules_in_force`` says that the guards read the rules frozen in the proposal's last version
+    (``eligible``): they are read with the locked row.
     """
 
     reason: str = ""
@@ -73,6 +82,7 @@ class Effect:
     facts: dict[str, Any] = field(default_factory=dict)
     prepare: Callable[[Proposal], dict[str, Any]] | None = None
     meeting: BoardMeeting | None = None
+    rules_in_force: bool = False
 
 
 def applicant(proposal: Proposal) -> Q:
@@ -107,22 +117,32 @@ def perform(
     may pass ``Proposal(pk=...)`` without reading it first. Only the proposal's row is
     locked: submissions to one call do not queue behind each other on the call's row.
     """
+    # A submission reads what it checks and freezes (rules, questions and answers, the lead's memberships) with
+    # the row; an action whose guards read the rules in force, the rules frozen in the last version.
+    shape = (
+        "perform",
+        *effect.facts,
+        *(SUBMISSION_FACTS if effect.freeze else ()),
+        *(VERSION_RULES_FACTS if effect.rules_in_force else ()),
+    )
     try:
         with transaction.atomic():
 
             def read(key: int) -> QuerySet[Proposal]:
                 return (
                     Proposal.objects.select_related(*RELATED)
-                    .annotate(**effect.facts)
+                    .annotate(**effect.facts, **_locked_facts(effect))
                     .select_for_update(of=("self",))
                     .filter(pk=key)
                 )
 
             # The read's shape follows from the facts its guards read: compiled once (ADR 0047).
             try:
-                locked = row_read_compiled(Proposal, ("perform", *effect.facts), read, proposal.pk)
+                locked = row_read_compiled(Proposal, shape, read, proposal.pk)
             except Proposal.DoesNotExist:  # read again now that the lock is held (``proposal_locked``)
                 locked = proposal_locked(read(proposal.pk), proposal.pk)
+            if effect.freeze or effect.rules_in_force:
+                locked_facts_keep(locked)
             # The guards are checked here and again by the transition: the eligibility they read is read once.
             with locked.eligibility_read_once():
                 _check(action, proposal=locked, by=by, expected_state=expected_state)
@@ -177,6 +197,14 @@ def perform(
         current = Proposal.objects.get(pk=proposal.pk)
         raise StaleAction(_stale_message(current, by=by)) from error
     return locked
+
+
+def _locked_facts(effect: Effect) -> dict[str, Any]:
+    """The annotations of what ``effect`` reads with the locked row, kept by ``locked_facts_keep``."""
+    return {
+        **(submission_facts() if effect.freeze else {}),
+        **(version_rules_facts() if effect.rules_in_force else {}),
+    }
 
 
 def _check(action: str, *, proposal: Proposal, by: Actor, expected_state: str | None) -> None:
