@@ -134,6 +134,14 @@ class User(AbstractBaseUser, PermissionsMixin):
             self._roles_cache = cached
         return cached
 
+    @property
+    def access_key(self) -> tuple[object, ...]:
+        """What a read scoped by this user's access depends on: their key, standing, roles and grants.
+
+        The key of a read compiled once per reader (``records.sql.row_read_compiled``, ADR 0051).
+        """
+        return (self.pk, self.is_active, self.is_superuser, self.roles, self.program_grants)
+
     def forget_roles(self) -> None:
         """Drop the roles (and program grants) read so far, so the next check reads them again."""
         self.__dict__.pop("group_names", None)

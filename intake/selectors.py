@@ -238,7 +238,7 @@ def call_for_staff_list(*, user: User, pk: int) -> Call:
         return calls.select_related("program", "legal_hold_by").filter(pk=key)
 
     # The read's shape and parameters follow from who reads: their key, roles and grants.
-    shape = ("call_for_staff_list", user.pk, user.is_active, user.is_superuser, user.roles, user.program_grants)
+    shape = ("call_for_staff_list", *user.access_key)
     try:
         call = row_read_compiled(Call, shape, read, pk)
     except Call.DoesNotExist:

@@ -319,7 +319,7 @@ def proposal_for_staff_or_board(*, user: User, pk: int, page: bool = False) -> P
 
     # The read's shape and parameters follow from who reads (their key, roles and grants): compiled
     # once per reader and per connection, run with the proposal's key swapped in (ADR 0047).
-    shape = ("staff_or_board", page, user.pk, user.is_active, user.is_superuser, user.roles, user.program_grants)
+    shape = ("staff_or_board", page, *user.access_key)
     try:
         return row_read_compiled(Proposal, shape, read, pk)
     except Proposal.DoesNotExist:
