@@ -247,7 +247,8 @@ def program_outcomes(*, program: Program, label: str) -> ProgramOutcomes:
     """
     terms = getattr(program, "project_terms", None) or ProgramTerms(program=program)
     by_call: dict[int, Outcomes] = {}
-    for row in rows_read_compiled(ProjectPartner, "program_outcomes_partners", _partners_by_call, program.pk):
+    partners: list[Any] = rows_read_compiled(ProjectPartner, "program_outcomes_partners", _partners_by_call, program.pk)
+    for row in partners:
         title = _localized(row["project__proposal__call__title_en"], row["project__proposal__call__title_fr"])
         outcomes = Outcomes(label=title, call_id=row["project__proposal__call_id"])
         outcomes.projects, outcomes.committed, outcomes.paid = row["n"], row["committed"] or ZERO, row["paid"] or ZERO
@@ -256,7 +257,8 @@ def program_outcomes(*, program: Program, label: str) -> ProgramOutcomes:
         outcomes.participants, outcomes.smes = row["participants"], row["smes"]
         outcomes.jobs_maintained, outcomes.ip_rights = row["maintained"] or ZERO, row["rights"] or 0
         by_call[row["project__proposal__call_id"]] = outcomes
-    for row in rows_read_compiled(Report, "program_outcomes_reports", _reports_by_call, program.pk):
+    reports: list[Any] = rows_read_compiled(Report, "program_outcomes_reports", _reports_by_call, program.pk)
+    for row in reports:
         outcomes = by_call[row["project__proposal__call_id"]]
         outcomes.reports_accepted = row["n"]
         outcomes.jobs_with_diversity = row["with_diversity"] or ZERO
