@@ -243,7 +243,7 @@ def row_read_compiled(model: type[M], key: Hashable, build: Callable[[int], Quer
     counts), a list, or when the stand-in is not exactly one parameter.
     """
     model_any: Any = model
-    rows = _replayed(model, key, lambda key: build(key).order_by()[:2], pk, clock_in_key=False)
+    rows = _replayed(model, key, lambda keys: build(keys[0]).order_by()[:2], (pk,), clock_in_key=False)
     if rows is None:
         return build(pk).get()
     if not rows:
@@ -263,19 +263,42 @@ def rows_read_compiled(
     moment it reads (a day, for a condition that changes once a day): it is compiled again
     under each new key, as the day changes.
     """
-    rows = _replayed(model, key, build, pk, clock_in_key=clock_in_key)
+    rows = _replayed(model, key, lambda keys: build(keys[0]), (pk,), clock_in_key=clock_in_key)
     return list(build(pk)) if rows is None else rows
 
 
+def rows_read_compiled_for(
+    model: type[M], key: Hashable, build: Callable[[tuple[int, ...]], QuerySet[Any]], pks: Sequence[int]
+) -> list[Any]:
+    """Return the rows of ``build(pks)`` as ``list()`` would, compiled once per ``key`` and number of keys.
+
+    ``rows_read_compiled``'s way for a read that depends on several keys, each a parameter of
+    its own: a page's rows read by their ids (``proposal_id__in``), with the rubric they are
+    read under. ``build`` takes the keys as a tuple, in the order given; the read is compiled
+    once for each number of keys, with a stand-in for each, which must stand exactly once among
+    its parameters. ``build`` may give a queryset of values; a read with no key is run as it is.
+    """
+    pks = tuple(pks)
+    rows = _replayed(model, (key, len(pks)), build, pks, clock_in_key=False) if pks else None
+    return list(build(pks)) if rows is None else rows
+
+
 def _replayed(
-    model: type[M], key: Hashable, build: Callable[[int], QuerySet[M]], pk: int, *, clock_in_key: bool
-) -> list[M] | None:
-    """Return the rows of ``build(pk)`` from its compiled read (kept per connection), or None if it may not be kept."""
+    model: type[M],
+    key: Hashable,
+    build: Callable[[tuple[int, ...]], QuerySet[Any]],
+    pks: tuple[int, ...],
+    *,
+    clock_in_key: bool,
+) -> list[Any] | None:
+    """Return the rows of ``build(pks)`` from its compiled read (kept per connection), or None if it may not be kept."""
     connection = connections[model._default_manager.db]
     low, high = connection.ops.integer_field_range(model._meta.pk.get_internal_type())
-    if (low is not None and pk < low) or (high is not None and pk > high):
-        # A key no column can hold finds nothing, as Django's own lookups answer it (SQLite would overflow).
-        return []
+    if any((low is not None and pk < low) or (high is not None and pk > high) for pk in pks):
+        if len(pks) == 1:
+            # A key no column can hold finds nothing, as Django's own lookups answer it (SQLite would overflow).
+            return []
+        return None
     kept: dict[Hashable, Any] = connection.__dict__.setdefault("_rows_read_compiled", {})
     entry: Any = kept.get(key)
     if entry is None:
@@ -285,13 +308,15 @@ def _replayed(
             ran.append(sql)
             return execute(sql, params, many, context)
 
+        stand_ins = tuple(_ROW_STAND_IN - index for index in range(len(pks)))
         with connection.execute_wrapper(counting):
-            queryset = build(_ROW_STAND_IN)
+            queryset = build(stand_ins)
             compiler = queryset.query.get_compiler(using=queryset.db)
             sql, params = compiler.as_sql()
+        standing = [param for param in params if type(param) is int and param in stand_ins]
         replayable = (
             not ran
-            and sum(1 for param in params if type(param) is int and param == _ROW_STAND_IN) == 1
+            and sorted(standing) == sorted(stand_ins)
             and (clock_in_key or not any(_of_the_clock(param) for param in params))
         )
         entry = (compiler, sql, tuple(params), queryset) if replayable else False
@@ -301,7 +326,8 @@ def _replayed(
     if entry is False:
         return None
     compiler, sql, params, shell = entry
-    swapped = [pk if type(param) is int and param == _ROW_STAND_IN else param for param in params]
+    given = {_ROW_STAND_IN - index: pk for index, pk in enumerate(pks)}
+    swapped = [given.get(param, param) if type(param) is int else param for param in params]
     # The compiler already set up (its columns, joins and converters) answers with the kept SQL.
     compiler.as_sql = lambda *args, **kwargs: (sql, swapped)
     shell.query.get_compiler = lambda *args, **kwargs: compiler

@@ -13,15 +13,15 @@ from __future__ import annotations
 
 import csv
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, overload
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Subquery
+from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Collate
 
 from assessment.choices import AssignmentState, ReviewState
@@ -30,6 +30,7 @@ from assessment.scoring import ProposalScores, Scale, proposal_scores
 from assessment.services.standings import SCORE_COLUMNS
 from intake.choices import STAGE_ORDER, VersionKind
 from intake.models import Call, Proposal
+from records.sql import rows_read_compiled, rows_read_compiled_for
 
 #: Rows on a page of the ranking, as on the board's agenda.
 PAGE_SIZE = 50
@@ -130,11 +131,7 @@ def call_results(
     each reading one page's rows or an index, whatever the number of proposals.
     """
     # The rubric comes with its criteria; a rubric without any is read alone.
-    criteria = list(
-        Criterion.objects.filter(rubric__call=call, rubric__stage=stage)
-        .select_related("rubric", "rubric__calibration")
-        .order_by("position", "pk")
-    )
+    criteria = rows_read_compiled(Criterion, ("results_criteria", stage), lambda key: _criteria(key, stage), call.pk)
     rubric = (
         criteria[0].rubric
         if criteria
@@ -142,16 +139,7 @@ def call_results(
     )
     if rubric is None:
         return CallResults(rubric=None, criteria=[], rows=[], stage=stage)
-    # Every proposal assigned under the rubric has a standing (``stage_standings_create``): read
-    # down the ranking's index, so a page sorts only the ties on a total, not every proposal.
-    ranking = (
-        StageStanding.objects.filter(rubric=rubric)
-        .select_related("proposal")
-        .order_by("-scored", "-total", _title_as_python_sorts(), "proposal_id")
-        # The lifecycle reads the state as each proposal loads.
-        .only("proposal_id", "rubric_id", "total", "proposal__title", "proposal__state")
-    )
-    page = Paginator(ranking, per_page or PAGE_SIZE).get_page(page_number)
+    page = Paginator(_Ranking(rubric.pk), per_page or PAGE_SIZE).get_page(page_number)
     proposals = [standing.proposal for standing in page.object_list]
     rows = _rows(proposals, rubric, criteria, first_rank=page.start_index())
     fit = getattr(rubric, "calibration", None)
@@ -163,6 +151,77 @@ def call_results(
         page=page,
         fit=fit,
         agreement=_agreement(fit, criteria),
+    )
+
+
+def _criteria(call_id: int, stage: str) -> QuerySet[Criterion]:
+    """Return the criteria of the rubric of call ``call_id`` at ``stage``, in order, each with its rubric and fit."""
+    return (
+        Criterion.objects.filter(rubric__call_id=call_id, rubric__stage=stage)
+        .select_related("rubric", "rubric__calibration")
+        .order_by("position", "pk")
+    )
+
+
+def _ranking(rubric_id: int) -> QuerySet[StageStanding]:
+    """Return the standings under rubric ``rubric_id`` in the ranking's order, each with its proposal's title."""
+    # Every proposal assigned under the rubric has a standing (``stage_standings_create``): read
+    # down the ranking's index, so a page sorts only the ties on a total, not every proposal.
+    return (
+        StageStanding.objects.filter(rubric_id=rubric_id)
+        .select_related("proposal")
+        .order_by("-scored", "-total", _title_as_python_sorts(), "proposal_id")
+        # The lifecycle reads the state as each proposal loads.
+        .only("proposal_id", "rubric_id", "total", "proposal__title", "proposal__state")
+    )
+
+
+class _Ranking(Sequence[StageStanding]):
+    """The ranking under one rubric as the paginator counts and slices it, each read compiled once (ADR 0051).
+
+    Building and compiling the count and a page's read cost more than the database takes to
+    run them; each is compiled once per connection (a page's read once per place of the page)
+    and run with the rubric's key swapped in (``records.sql.rows_read_compiled``).
+    """
+
+    def __init__(self, rubric_id: int) -> None:
+        self.rubric_id = rubric_id
+
+    def count(self) -> int:  # type: ignore[override]  # the paginator's count, as a queryset's
+        """Return how many proposals the rubric ranks (reading the ranking's index)."""
+        found: list[Any] = rows_read_compiled(StageStanding, "results_count", _ranked_count, self.rubric_id)
+        return int(found[0]) if found else 0
+
+    def __len__(self) -> int:
+        return self.count()
+
+    @overload
+    def __getitem__(self, rows: int) -> StageStanding: ...
+
+    @overload
+    def __getitem__(self, rows: slice) -> list[StageStanding]: ...
+
+    def __getitem__(self, rows: int | slice) -> StageStanding | list[StageStanding]:
+        if isinstance(rows, int):
+            found = self[rows : rows + 1]
+            if not found:
+                raise IndexError(rows)
+            return found[0]
+        start, stop = rows.start or 0, rows.stop
+        if stop is not None and stop <= start:
+            return []  # an empty ranking's only page
+        return rows_read_compiled(
+            StageStanding, ("results_page", start, stop), lambda key: _ranking(key)[start:stop], self.rubric_id
+        )
+
+
+def _ranked_count(rubric_id: int) -> QuerySet[Any]:
+    return (
+        StageStanding.objects.filter(rubric_id=rubric_id)
+        .order_by()
+        .values("rubric_id")
+        .annotate(ranked=Count("pk"))
+        .values_list("ranked", flat=True)
     )
 
 
@@ -259,27 +318,15 @@ class _ScoresRead:
 def _rows(proposals: list[Proposal], rubric: Rubric, criteria: list[Criterion], *, first_rank: int) -> list[ResultRow]:
     """Return the rows of ``proposals`` (in the ranking's order) with scores, flags, reviews, calibration (3 reads)."""
     ids = [proposal.pk for proposal in proposals]
-    reviews = _ScoresRead(
-        Score.objects.filter(
-            review__state=ReviewState.SUBMITTED,
-            review__assignment__rubric=rubric,
-            review__assignment__proposal_id__in=ids,
-            value__isnull=False,
-        )
-        .order_by("review_id", "criterion_id")
-        .values_list(*SCORE_COLUMNS, "review__assignment__assessor__display_name")
-    ).of()
-    submitted = dict(
-        Assignment.objects.filter(
-            proposal_id__in=ids, rubric=rubric, state=AssignmentState.ACCEPTED, review__state=ReviewState.SUBMITTED
-        )
-        .order_by()
-        .values_list("proposal_id")
-        .annotate(count=Count("pk", distinct=True))
-    )
+    # Each read is compiled once per number of rows and run with their keys swapped in (ADR 0051).
+    keys = (rubric.pk, *ids)
+    reviews = _ScoresRead(rows_read_compiled_for(Score, "results_scores", _page_scores, keys) if ids else []).of()
+    submitted = dict(rows_read_compiled_for(Assignment, "results_submitted", _page_submitted, keys) if ids else [])
     calibrated = {
         standing.proposal_id: standing
-        for standing in CalibratedStanding.objects.filter(rubric=rubric, proposal_id__in=ids)
+        for standing in (
+            rows_read_compiled_for(CalibratedStanding, "results_calibrated", _page_calibrated, keys) if ids else []
+        )
     }
     scales = _scales(criteria)
     return [
@@ -295,6 +342,40 @@ def _rows(proposals: list[Proposal], rubric: Rubric, criteria: list[Criterion], 
         )
         for index, proposal in enumerate(proposals)
     ]
+
+
+def _page_scores(keys: tuple[int, ...]) -> QuerySet[Any]:
+    """Return the submitted scores under rubric ``keys[0]`` of the proposals ``keys[1:]``, for ``_ScoresRead``."""
+    return (
+        Score.objects.filter(
+            review__state=ReviewState.SUBMITTED,
+            review__assignment__rubric_id=keys[0],
+            review__assignment__proposal_id__in=keys[1:],
+            value__isnull=False,
+        )
+        .order_by("review_id", "criterion_id")
+        .values_list(*SCORE_COLUMNS, "review__assignment__assessor__display_name")
+    )
+
+
+def _page_submitted(keys: tuple[int, ...]) -> QuerySet[Any]:
+    """Return (proposal, submitted reviews) under rubric ``keys[0]`` of those of the proposals ``keys[1:]`` with any."""
+    return (
+        Assignment.objects.filter(
+            proposal_id__in=keys[1:],
+            rubric_id=keys[0],
+            state=AssignmentState.ACCEPTED,
+            review__state=ReviewState.SUBMITTED,
+        )
+        .order_by()
+        .values_list("proposal_id")
+        .annotate(count=Count("pk", distinct=True))
+    )
+
+
+def _page_calibrated(keys: tuple[int, ...]) -> QuerySet[CalibratedStanding]:
+    """Return the calibrated standings under rubric ``keys[0]`` of the proposals ``keys[1:]``."""
+    return CalibratedStanding.objects.filter(rubric_id=keys[0], proposal_id__in=keys[1:])
 
 
 def _scales(criteria: list[Criterion]) -> list[Scale]:

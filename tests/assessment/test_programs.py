@@ -10,7 +10,10 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.http import Http404
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -28,6 +31,7 @@ from assessment.services.planning import assignment_plan_compute
 from assessment.services.rubrics import rubric_for
 from intake import program_roles
 from intake.models import Call, Program, ProgramRole, Proposal
+from intake.selectors import call_for_staff_results
 from intake.services.program_roles import program_role_revoke
 from intake.states import ProposalState
 from records.events import Event
@@ -118,6 +122,25 @@ def test_staff_of_another_program_get_404_on_the_calls_pages(
 
     assert client_for(staff_b).get(url).status_code == 404
     assert client_for(staff_a).get(url).status_code == 200
+
+
+def test_the_results_call_read_compiled_once_answers_each_reader_for_their_own_programs(
+    call_a: Call, call_b: Call, staff_a: User, staff_b: User
+) -> None:
+    for _round in range(2):  # the second round replays the reads the first compiled
+        read = call_for_staff_results(user=staff_a, pk=call_a.pk)
+        assert read == call_a
+        with CaptureQueriesContext(connection) as captured:
+            kinds = [stage.kind for stage in read.stages.all()]
+        assert kinds == [stage.kind for stage in call_a.stages.order_by("position")]
+        assert len(captured) == 0  # kept as a prefetch keeps them
+        assert call_for_staff_results(user=staff_b, pk=call_b.pk) == call_b
+        with pytest.raises(Http404):
+            call_for_staff_results(user=staff_a, pk=call_b.pk)
+        with pytest.raises(Http404):
+            call_for_staff_results(user=staff_b, pk=call_a.pk)
+    with pytest.raises(Http404):
+        call_for_staff_results(user=UserFactory(role=Role.ASSESSOR, programs=[call_a.program]), pk=call_a.pk)
 
 
 def test_staff_of_another_program_cannot_reopen_a_review(call_a: Call, staff_b: User) -> None:

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.template import Context, Template
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
-from assessment.models import Rubric
+from assessment.models import Criterion, Rubric
 from assessment.services import results
-from assessment.services.results import PAGE_SIZE, call_results, csv_safe
+from assessment.services.results import PAGE_SIZE, Agreement, call_results, csv_safe
+from assessment.views.results import agreement_rows
 from tests.assessment.reviewing import assessor_make, assignment_make, review_make, rubric_make
 from tests.factories import ProposalFactory
 from workflow import reviews as review_actions
@@ -79,10 +83,10 @@ def test_results_page_reads_in_constant_queries(
     for index in range(count):
         _scored(rubric, f"Proposal {index}", (index % 6, index % 11), (3, 3))
 
-    # The session, user, call with its stages and cut-offs, the layout's programs, the criteria
-    # with their rubric (and its calibration), the count, the page's ranking, its scores, its reviews in
-    # and its calibrated standings (one query more than before calibration, whatever the rows).
-    with django_assert_max_num_queries(12):
+    # The session, user, call, its stages, the layout's programs, the criteria with their rubric
+    # (and its calibration), the count, the page's ranking, its scores, its reviews in and its
+    # calibrated standings, whatever the rows (the call's cut-offs are not read since 2026-12-07).
+    with django_assert_max_num_queries(11):
         response = staff_client.get(reverse("assessment:results", kwargs={"pk": rubric.call_id}))
 
     assert response.status_code == 200
@@ -257,3 +261,65 @@ def test_csv_is_for_staff_only(rubric: Rubric, assessor_client: Client, applican
 
     assert _csv(assessor_client, rubric)[0].status_code == 403
     assert _csv(applicant_client, rubric)[0].status_code == 403
+
+
+# --- The assessors' agreement, written in Python -----------------------------------------------
+
+#: The table's rows as the template wrote them before ``agreement_rows`` (2026-12-07), to compare with: the
+#: same cells, the interval's three written from one pattern.
+INTERVAL_CELL = (
+    '<td class="text-end">{% if measured.NAME.0 is None %}—{% else %}{{ measured.NAME.0|floatformat:2 }}'
+    '{% if measured.NAME.1 is not None %} <span class="small text-secondary">'
+    "({{ measured.NAME.1|floatformat:2 }} to {{ measured.NAME.2|floatformat:2 }})</span>{% endif %}{% endif %}</td>"
+)
+AGREEMENT_TEMPLATE = (
+    "{% load i18n %}{% for measured in results.agreement %}\n      <tr>\n"
+    '        <th scope="row">{% if measured.criterion %}{{ measured.criterion.name }}'
+    '{% else %}{% translate "Weighted total" %}{% endif %}</th>\n'
+    '        <td class="text-end">{{ measured.proposals }}</td>\n'
+    + "".join(f"        {INTERVAL_CELL.replace('NAME', name)}\n" for name in ("icc1", "icck", "alpha"))
+    + '        <td class="text-end">{% if measured.assessors_needed is None %}{% translate "not reachable" %}{% else %}'
+    "{% blocktranslate with count=measured.assessors_needed target=measured.target|floatformat:2 %}"
+    "{{ count }} for {{ target }}{% endblocktranslate %}{% endif %}</td>\n"
+    "      </tr>\n    {% endfor %}"
+)
+
+
+def _agreement() -> list[Agreement]:
+    named = Criterion(name_en="Team <b>&</b> 'plan'", name_fr="Équipe <b>&</b> « plan »")
+    return [
+        _measured(None, 12000, [0.675, 0.125, 0.995], [0.8, None, None], [None, None, None], 1500, 0.7),
+        _measured(named, 40, [-0.004, -0.5, 0.3], [1234.5678, 2.345, 1000.0], [0.5, 0.25, 0.75], None, 0.85),
+        _measured(named, 3, [None, None, None], [0.0, 0.0, 0.0], [0.125, None, None], 7, 0.9),
+    ]
+
+
+def _measured(
+    criterion: Criterion | None,
+    proposals: int,
+    icc1: list[Any],
+    icck: list[Any],
+    alpha: list[Any],
+    needed: Any,
+    target: float,
+) -> Agreement:
+    return Agreement(
+        criterion=criterion, proposals=proposals, icc1=icc1, icck=icck, k0=3.0, alpha=alpha,
+        assessors_needed=needed, target=target,
+    )  # fmt: skip
+
+
+def _between_tags(html: str) -> str:
+    return re.sub(r">\s+<", "><", html).strip()
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_agreement_rows_write_what_the_template_wrote(language: str) -> None:
+    agreement = _agreement()
+
+    with translation.override(language):
+        written = agreement_rows(agreement)
+        templated = Template(AGREEMENT_TEMPLATE).render(Context({"results": {"agreement": agreement}}))
+
+    assert _between_tags(written) == _between_tags(templated)
+    assert written.count("<tr>") == 3

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.db import connection
+from django.template import RequestContext, Template
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -174,3 +177,60 @@ def test_open_data_suppresses_small_calls_and_names_no_project(client: Any, sett
     # The big call would give the small one back by subtraction from the total: it is hidden too.
     assert by_call[big.title_en] == "suppressed: another call's figure could be derived from it"
     assert by_call["Program"] == "400000.00"
+
+
+# --- The tables and charts written in Python ---------------------------------------------------
+
+#: The page's template as it was before its tables' rows and charts' bars were written in Python.
+BEFORE = Path(__file__).with_name("outcomes_before_2026_12_07.html").read_text()
+
+
+def _same_as_before(response: Any) -> None:
+    """Assert ``response``'s page is the one the template before wrote, tag for tag (whitespace between tags aside)."""
+    written = response.content.decode()
+    before = Template(BEFORE).render(RequestContext(response.wsgi_request, response.context[0].flatten()))
+
+    def normalized(html: str) -> str:
+        html = re.sub(r'"X-CSRFToken": "[^"]*"|name="csrfmiddlewaretoken" value="[^"]*"', "csrf", html)
+        return re.sub(r">\s+<", "><", html).strip()
+
+    assert normalized(written) == normalized(before)
+    assert written.count("<td") > 40
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_outcomes_page_writes_what_its_template_wrote(staff: User, language: str) -> None:
+    program = ProgramFactory(name_en="Clean <tech> & co", name_fr="Techno « propre » & cie")
+    ProgramTermsFactory(program=program, target_participants=3, target_smes=1)
+    long = CallFactory(
+        program=program,
+        decided=True,
+        title_en="A very long call title that the chart cuts short",
+        title_fr="Un <b>appel</b>",
+    )
+    first = _project(program, amount="2500000", paid="50000", call=long)
+    _set_partners(first, cash="1250000.50", in_kind="300000")
+    _accepted(first, period=1, jobs="12.5", maintained="3", revenue="1000000", rights=2, women="5")
+    second = _project(program, amount="100000")
+    _accepted(second, period=1, jobs="0", maintained="1.25", revenue="0")
+    staff.preferred_language = language
+    staff.save(update_fields=["preferred_language"])
+
+    response = client_for(staff).get(reverse("projects:program_outcomes", args=[program.pk]))
+
+    assert response.status_code == 200
+    _same_as_before(response)
+
+
+def test_open_data_page_writes_what_its_template_wrote_with_hidden_cells(client: Any, settings: Any) -> None:
+    settings.FUNDER_MIN_PROJECTS = 3
+    program = ProgramFactory()
+    big, small = CallFactory(program=program, decided=True), CallFactory(program=program, decided=True)
+    for _number in range(3):
+        _project(program, amount="100000", call=big)
+    _project(program, amount="100000", call=small)
+
+    response = client.get(reverse("projects:open_data_outcomes", args=[program.pk]))
+
+    assert "suppressed: fewer than 3 projects" in response.content.decode()
+    _same_as_before(response)

@@ -7,12 +7,12 @@ from typing import Any, cast
 
 import pytest
 from django.db import DEFAULT_DB_ALIAS, connection, connections
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import User
-from records.sql import planned_at_each_run, row_read_compiled, rows_read_compiled
+from records.sql import planned_at_each_run, row_read_compiled, rows_read_compiled, rows_read_compiled_for
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -95,6 +95,36 @@ def test_rows_read_compiled_keeps_a_read_of_the_clock_only_when_the_key_holds_th
     assert [user.display_name for user in again] == ["Bob"]
     assert len(captured) == 1
     assert rows_read_compiled(User, ("test_list_day", since), read, 2**64) == []
+
+
+def test_rows_read_compiled_for_replays_the_read_with_each_key_in_its_place() -> None:
+    ann, bob, cy = UserFactory(display_name="Ann"), UserFactory(display_name="Bob"), UserFactory(display_name="Cy")
+    built: list[tuple[int, ...]] = []
+
+    def read(keys: tuple[int, ...]) -> QuerySet[User]:
+        built.append(keys)
+        return (
+            User.objects.filter(pk__gte=keys[0], pk__in=keys[1:]).order_by("pk").values_list("display_name", flat=True)
+        )
+
+    first = rows_read_compiled_for(User, "test_keys", read, (ann.pk, ann.pk, cy.pk))
+    with CaptureQueriesContext(connection) as captured:
+        again = rows_read_compiled_for(User, "test_keys", read, (bob.pk, ann.pk, bob.pk))
+    other = rows_read_compiled_for(User, "test_keys", read, (ann.pk, bob.pk))
+
+    assert (first, again, other) == (["Ann", "Cy"], ["Bob"], ["Bob"])
+    assert len(built) == 2  # once for three keys, once for two
+    assert len(captured) == 1
+
+
+def test_rows_read_compiled_for_does_not_keep_a_read_where_a_key_stands_twice() -> None:
+    ann = UserFactory(display_name="Ann")
+
+    def read(keys: tuple[int, ...]) -> QuerySet[User]:
+        return User.objects.filter(Q(pk=keys[0]) | Q(pk__in=keys), is_active=True)
+
+    assert rows_read_compiled_for(User, "test_twice", read, (ann.pk, ann.pk)) == [ann]
+    assert _kept()[("test_twice", 2)] is False
 
 
 # --- A group's rows as JSON (``JSONRows``, ``JSONColumn``) ------------------------------------------
