@@ -240,15 +240,37 @@ def rows_read_compiled(
     return list(build(pk)) if rows is None else rows
 
 
-def _replayed(
-    model: type[M], key: Hashable, build: Callable[[int], QuerySet[M]], pk: int, *, clock_in_key: bool
-) -> list[M] | None:
-    """Return the rows of ``build(pk)`` from its compiled read (kept per connection), or None if it may not be kept."""
-    connection = connections[model._default_manager.db]
-    low, high = connection.ops.integer_field_range(model._meta.pk.get_internal_type())
-    if (low is not None and pk < low) or (high is not None and pk > high):
-        # A key no column can hold finds nothing, as Django's own lookups answer it (SQLite would overflow).
+def keys_read_compiled(
+    model: type[M], key: Hashable, build: Callable[[list[int]], QuerySet[Any]], pks: list[int]
+) -> list[Any]:
+    """Return the rows of ``build(pks)`` as ``list()`` would, compiled once per ``key`` and number of ``pks``.
+
+    ``row_read_compiled``'s way for a read of several rows by their keys (a page's proposals):
+    a stand-in for each key, each of which must be exactly one parameter of the read; ``model``
+    names the database and the keys' column. No key reads nothing, as ``__in`` of none does.
+    """
+    if not pks:
         return []
+    rows = _replayed(model, (key, len(pks)), build, pks, clock_in_key=False)
+    return list(build(pks)) if rows is None else rows
+
+
+def _replayed(
+    model: type[M], key: Hashable, build: Callable[[Any], QuerySet[Any]], pk: int | list[int], *, clock_in_key: bool
+) -> list[Any] | None:
+    """Return the rows of ``build(pk)`` from its compiled read (kept per connection), or None if it may not be kept.
+
+    ``pk`` is one key, or a list of keys (each then has its own stand-in, and ``build`` gets a list).
+    """
+    connection = connections[model._default_manager.db]
+    pks = pk if isinstance(pk, list) else [pk]
+    low, high = connection.ops.integer_field_range(model._meta.pk.get_internal_type())
+    if any((low is not None and one < low) or (high is not None and one > high) for one in pks):
+        if not isinstance(pk, list):
+            # A key no column can hold finds nothing, as Django's own lookups answer it (SQLite would overflow).
+            return []
+        return None  # among several keys: read as built
+    stand_ins = [_ROW_STAND_IN - index for index in range(len(pks))]
     kept: dict[Hashable, Any] = connection.__dict__.setdefault("_rows_read_compiled", {})
     entry: Any = kept.get(key)
     if entry is None:
@@ -259,12 +281,13 @@ def _replayed(
             return execute(sql, params, many, context)
 
         with connection.execute_wrapper(counting):
-            queryset = build(_ROW_STAND_IN)
+            queryset = build(stand_ins if isinstance(pk, list) else stand_ins[0])
             compiler = queryset.query.get_compiler(using=queryset.db)
             sql, params = compiler.as_sql()
+        standing = [param for param in params if type(param) is int and param <= _ROW_STAND_IN]
         replayable = (
             not ran
-            and sum(1 for param in params if type(param) is int and param == _ROW_STAND_IN) == 1
+            and sorted(standing, reverse=True) == stand_ins
             and (clock_in_key or not any(_of_the_clock(param) for param in params))
         )
         entry = (compiler, sql, tuple(params), queryset) if replayable else False
@@ -274,7 +297,8 @@ def _replayed(
     if entry is False:
         return None
     compiler, sql, params, shell = entry
-    swapped = [pk if type(param) is int and param == _ROW_STAND_IN else param for param in params]
+    given = dict(zip(stand_ins, pks, strict=True))
+    swapped = [given.get(param, param) if type(param) is int else param for param in params]
     # The compiler already set up (its columns, joins and converters) answers with the kept SQL.
     compiler.as_sql = lambda *args, **kwargs: (sql, swapped)
     shell.query.get_compiler = lambda *args, **kwargs: compiler

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import User
-from records.sql import row_read_compiled, rows_read_compiled
+from records.sql import keys_read_compiled, row_read_compiled, rows_read_compiled
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -95,6 +95,39 @@ def test_rows_read_compiled_keeps_a_read_of_the_clock_only_when_the_key_holds_th
     assert [user.display_name for user in again] == ["Bob"]
     assert len(captured) == 1
     assert rows_read_compiled(User, ("test_list_day", since), read, 2**64) == []
+
+
+def test_keys_read_compiled_replays_the_read_with_other_keys_of_the_same_number() -> None:
+    ann, bob, cid, dee = (UserFactory(display_name=name) for name in ("Ann", "Bob", "Cid", "Dee"))
+    built: list[list[int]] = []
+
+    def read(keys: list[int]) -> QuerySet[User]:
+        built.append(keys)
+        return User.objects.filter(pk__in=keys).order_by("display_name").values_list("display_name", "pk")
+
+    first = keys_read_compiled(User, "test_keys", read, [ann.pk, bob.pk])
+    with CaptureQueriesContext(connection) as captured:
+        second = keys_read_compiled(User, "test_keys", read, [dee.pk, cid.pk])
+    third = keys_read_compiled(User, "test_keys", read, [ann.pk, cid.pk, dee.pk])
+
+    assert first == [("Ann", ann.pk), ("Bob", bob.pk)]
+    assert second == [("Cid", cid.pk), ("Dee", dee.pk)]
+    assert third == [("Ann", ann.pk), ("Cid", cid.pk), ("Dee", dee.pk)]
+    assert len(built) == 2  # once per number of keys, with stand-ins
+    assert all(key < 0 for keys in built for key in keys)
+    assert len(captured) == 1
+    assert keys_read_compiled(User, "test_keys", read, []) == []
+
+
+def test_keys_read_compiled_does_not_keep_a_read_naming_a_key_twice() -> None:
+    ann, bob = UserFactory(display_name="Ann"), UserFactory(display_name="Bob")
+
+    def read(keys: list[int]) -> QuerySet[User]:
+        return User.objects.filter(pk__in=keys).exclude(pk__in=keys[1:]).values_list("display_name", flat=True)
+
+    assert keys_read_compiled(User, "test_keys_twice", read, [ann.pk, bob.pk]) == ["Ann"]
+    assert _kept()[("test_keys_twice", 2)] is False
+    assert keys_read_compiled(User, "test_keys_twice", read, [bob.pk, ann.pk]) == ["Bob"]
 
 
 # --- A group's rows as JSON (``JSONRows``, ``JSONColumn``) ------------------------------------------
