@@ -55,7 +55,7 @@ from intake.models import (
 from intake.models.rules_in_force import RulesInForce, VersionRules
 from intake.states import FUNDED_STATES
 from records.models import AuditRecord
-from records.sql import JSONColumn, JSONRows, row_read_compiled, rows_read_compiled
+from records.sql import JSONColumn, JSONRows, row_read_compiled, rows_read_compiled, rows_read_compiled_for
 
 
 def calls_open(*, now: datetime | None = None) -> QuerySet[Call]:
@@ -449,21 +449,15 @@ def proposal_rules(*, proposal: Proposal, stage: str | None = None) -> RulesInFo
     return proposal.rules_in_force(stage or proposal.eligibility_stage())
 
 
-def proposals_rules_prefetch(*, proposals: list[Proposal]) -> None:
-    """Read the rules frozen for every one of ``proposals`` at once (1 query, whatever their number).
-
-    Each proposal gets the number, schema and rules of its latest submitted version of each
-    stage, and the call's rules staff applied to it (read with the version, so a proposal built
-    from a few columns gets them too): ``rules_in_force`` then reads no more. A proposal without
-    a version was never submitted, so staff cannot have applied rules to it either.
-    """
+def _proposals_rules_read(ids: tuple[int, ...]) -> QuerySet[Any]:
+    """The latest submitted version of each stage of the proposals ``ids``, with its rules and those staff applied."""
     latest = (
         ProposalVersion.objects.filter(proposal=OuterRef("proposal"), kind=OuterRef("kind"))
         .order_by("-number")
         .values("number")[:1]
     )
-    rows = (
-        ProposalVersion.objects.filter(proposal__in=[proposal.pk for proposal in proposals])
+    return (
+        ProposalVersion.objects.filter(proposal__in=ids)
         .filter(number=Subquery(latest))
         .order_by()
         .values_list(
@@ -471,6 +465,20 @@ def proposals_rules_prefetch(*, proposals: list[Proposal]) -> None:
             "proposal__rules_applied", "proposal__rules_applied_version", "proposal__rules_applied_at",
         )
     )  # fmt: skip
+
+
+def proposals_rules_prefetch(*, proposals: list[Proposal]) -> None:
+    """Read the rules frozen for every one of ``proposals`` at once (1 query, whatever their number).
+
+    Each proposal gets the number, schema and rules of its latest submitted version of each
+    stage, and the call's rules staff applied to it (read with the version, so a proposal built
+    from a few columns gets them too): ``rules_in_force`` then reads no more. A proposal without
+    a version was never submitted, so staff cannot have applied rules to it either. The read is
+    compiled once per number of proposals (``records.sql.rows_read_compiled_for``).
+    """
+    rows = rows_read_compiled_for(
+        ProposalVersion, "proposals_rules", _proposals_rules_read, [proposal.pk for proposal in proposals]
+    )
     found: dict[int, dict[str, VersionRules]] = {proposal.pk: {} for proposal in proposals}
     applied: dict[int, tuple[Any, Any, Any]] = {}
     for proposal_id, kind, number, schema, rules, *applied_fields in rows:

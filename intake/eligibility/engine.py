@@ -96,7 +96,9 @@ def _verdicts(application: Application, rules: Rules, stage: str) -> list[tuple[
     """Decide every rule of ``stage`` once; the callers choose whether to explain the verdicts."""
     at_stage = rules.at(stage)
     sums = totals(application, at_stage.industry_types)
-    return [(code, FUNCTIONS[rule.kind](rule, application, sums, at_stage)) for code, rule in coded(at_stage)]
+    return [
+        (code, FUNCTIONS[rule.kind](rule, application, sums, at_stage)) for code, rule in at_stage.kept("coded", coded)
+    ]
 
 
 def checks(application: Application, rules: Rules, *, stage: str) -> list[Check]:

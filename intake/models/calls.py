@@ -169,11 +169,13 @@ class Call(BilingualMixin, LegalHold):
         whatever makes the call read its rows again (``rules_forget``, ``refresh_from_db``)
         builds them again.
         """
-        rows = self.rule_rows()
         source = self.__dict__.get("_prefetched_objects_cache", {}).get("rules")
         memo = self.__dict__.get("_rules_built_memo")
-        if memo is None or memo[0] is not source:
-            memo = self.__dict__["_rules_built_memo"] = (source, {"": Rules(tuple(row.as_rule() for row in rows))})
+        if memo is not None and source is not None and memo[0] is source:
+            return memo[1]  # the rows it was built from, unchanged: not even sorted again
+        rows = self.rule_rows()
+        source = self.__dict__.get("_prefetched_objects_cache", {}).get("rules")
+        memo = self.__dict__["_rules_built_memo"] = (source, {"": Rules(tuple(row.as_rule() for row in rows))})
         return memo[1]
 
     def all_rules(self) -> Rules:

@@ -15,8 +15,18 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from django.db import connections
-from django.db.models import BooleanField, CharField, DateTimeField, DecimalField, F, IntegerField, QuerySet, Value
-from django.db.models.functions import Cast
+from django.db.models import (
+    BooleanField,
+    CharField,
+    DateTimeField,
+    DecimalField,
+    F,
+    IntegerField,
+    QuerySet,
+    Value,
+    Window,
+)
+from django.db.models.functions import Cast, DenseRank
 
 from intake.eligibility import ZERO, Partner
 from intake.models.attachments import Attachment
@@ -38,7 +48,7 @@ class EligibilityInputs(NamedTuple):
 _INPUT_COLUMNS = (
     "input_source", "input_proposal", "input_member", "input_created", "input_lead", "input_cash", "input_in_kind",
     "input_funding", "input_name", "input_kind", "input_employees", "input_country", "input_province", "input_code",
-    "input_amount", "input_stage", "input_figure", "input_limit",
+    "input_amount", "input_stage", "input_figure", "input_limit", "input_rank",
 )  # fmt: skip
 _MEMBER, _ATTACHMENT, _OVERRIDE, _ROLE, _MEMBERSHIP = 0, 1, 2, 3, 4
 
@@ -55,6 +65,7 @@ def _input_part(queryset: QuerySet[Any], source: int, **given: Any) -> QuerySet[
         "input_kind": CharField(), "input_employees": IntegerField(), "input_country": CharField(),
         "input_province": CharField(), "input_code": CharField(), "input_amount": money,
         "input_stage": CharField(), "input_figure": CharField(), "input_limit": CharField(),
+        "input_rank": IntegerField(),
     }  # fmt: skip
     columns = {name: given.get(name, Cast(Value(None), output_field=field)) for name, field in types.items()}
     proposal = given.get("input_proposal", F("proposal_id"))
@@ -65,20 +76,27 @@ def _input_part(queryset: QuerySet[Any], source: int, **given: Any) -> QuerySet[
     )
 
 
+#: The order of a proposal's partners: the lead first, then in the order they joined. Ranked in
+#: the query (the two budget lines of a member share its rank): reading each line's moment of
+#: joining to sort them in Python cost a fifth of the read.
+_PARTNERS_ORDER = (F("is_lead").desc(), F("created_at").asc(), F("pk").asc())
+
+
 def eligibility_inputs_query(ids: list[int]) -> QuerySet[Any]:
     """Return one query of what the engine reads for the proposals ``ids``: ``_INPUT_COLUMNS`` rows.
 
     A union of five parts: the consortium members with their organizations and budget lines
-    (a left join, one row per line), the current attachments' types, the overrides in force,
-    each with what it is bound to (check, stage, figure, limit), the consortium roles each member
-    takes (their slugs) and each member's memberships of the call's program (their first and last
-    days, with the proposal's state and last submission).
+    (a left join, one row per line), each member with its rank in the proposal's consortium
+    (lead first, then in the order they joined: ``_PARTNERS_ORDER``), the current attachments'
+    types, the overrides in force, each with what it is bound to (check, stage, figure, limit), the
+    consortium roles each member takes (their slugs) and each member's memberships of the call's
+    program (their first and last days, with the proposal's state and last submission).
     """
     members = _input_part(
         ConsortiumMember.objects.filter(proposal__in=ids),
         _MEMBER,
         input_member=F("pk"),
-        input_created=F("created_at"),
+        input_rank=Window(DenseRank(), partition_by=F("proposal_id"), order_by=_PARTNERS_ORDER),
         input_lead=F("is_lead"),
         input_cash=F("cash_contribution"),
         input_in_kind=F("in_kind_contribution"),
@@ -192,6 +210,7 @@ def eligibility_inputs(rows: list[Proposal], *, days: dict[int, date] | None = N
         stage,
         figure,
         limit,
+        rank,
     ) in _inputs_rows(ids):
         if source == _ATTACHMENT:
             kinds[proposal_id].add(code)
@@ -209,7 +228,7 @@ def eligibility_inputs(rows: list[Proposal], *, days: dict[int, date] | None = N
         else:
             if pk not in members:
                 members[pk] = (
-                    (proposal_id, not is_lead, created, pk),
+                    (proposal_id, rank),
                     {
                         "name": name,
                         "kind": kind,
@@ -226,8 +245,7 @@ def eligibility_inputs(rows: list[Proposal], *, days: dict[int, date] | None = N
             if code is not None:
                 members[pk][2][code] = amount
     partners: dict[int, list[Partner]] = {pk: [] for pk in ids}
-    for (proposal_id, *order), fields, costs in sorted(members.values(), key=lambda member: member[0]):
-        pk = order[-1]
+    for pk, ((proposal_id, _rank), fields, costs) in sorted(members.items(), key=lambda member: member[1][0]):
         partners[proposal_id].append(
             Partner(
                 **fields,  # type: ignore[arg-type]

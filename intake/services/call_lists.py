@@ -19,6 +19,7 @@ from django.db.models import (
     F,
     OuterRef,
     Q,
+    QuerySet,
     Subquery,
     Sum,
     Value,
@@ -36,6 +37,7 @@ from intake.models.eligibility_inputs import eligibility_inputs
 from intake.selectors import APPLICATION_TEXTS, proposals_rules_prefetch
 from intake.services.batches import batch_annotation, proposals_in_batch
 from intake.states import ProposalState
+from records.sql import rows_read_compiled
 
 PAGE_SIZE = 60
 
@@ -131,6 +133,7 @@ def call_proposals_page(
     page_number: str | int | None = 1,
     state_counts: dict[str, int] | None = None,
     batch: str = "",
+    compiled: bool = True,
 ) -> Listing:
     """Return one page of ``call``'s proposals for staff, each with its eligibility summary (4 queries).
 
@@ -139,39 +142,63 @@ def call_proposals_page(
     Unknown filters and sort keys are ignored. ``state_counts`` (from ``proposal_state_counts``)
     spares the paginator's count query. ``batch`` (the id of one of a rolling call's cut-offs)
     narrows the list to that review batch; each row carries its ``batch`` (the cut-off's time).
+    ``compiled`` False reads the page's rows as built every time rather than compiled once (for
+    the tests that compare the two).
     """
     state = state if state in ProposalState.values else ""
     stage = stage if stage in STAGES else ""
     sort = sort if sort.lstrip("-") in SORTS else DEFAULT_SORT
-    matching = Proposal.objects.filter(call=call)
     wanted = {value for value in (state, STAGES.get(stage, "")) if value}
-    if len(wanted) > 1:
-        matching = matching.none()
-    elif wanted:
-        matching = matching.filter(state=next(iter(wanted)))
     cut_off = next((c for c in call.cut_offs.all() if str(c.pk) == str(batch)), None) if batch else None
     batch = str(cut_off.pk) if cut_off is not None else ""
     if cut_off is not None:
-        matching = proposals_in_batch(proposals=matching, cut_off=cut_off)
         state_counts = None  # the counts by state are of every batch
     ordering = _ordering(sort)
-    if sort.lstrip("-") == "funding":
-        matching = matching.annotate(funding_requested=_funding_requested())
-    paginator = Paginator(matching.order_by(*ordering).values("pk"), PAGE_SIZE)
+
+    def matching(call_pk: int) -> QuerySet[Proposal]:
+        """The call's proposals the filters keep, sorted, as narrow rows (their keys)."""
+        found = Proposal.objects.filter(call_id=call_pk)
+        if len(wanted) > 1:
+            found = found.none()
+        elif wanted:
+            found = found.filter(state=next(iter(wanted)))
+        if cut_off is not None:
+            found = proposals_in_batch(proposals=found, cut_off=cut_off)
+        if sort.lstrip("-") == "funding":
+            found = found.annotate(funding_requested=_funding_requested())
+        return found.order_by(*ordering).values("pk")
+
+    paginator = Paginator(matching(call.pk), PAGE_SIZE)
     if state_counts is not None:
         # The paginator's count from the counts the page shows anyway: one query fewer.
         paginator.count = (  # type: ignore[misc]
             0 if len(wanted) > 1 else state_counts.get(next(iter(wanted)), 0) if wanted else sum(state_counts.values())
         )
     page = paginator.get_page(page_number)
-    # Sort and cut the narrow rows in a subquery, then read the page's wide rows and joins only:
-    # sorting every proposal with its texts and joined rows would cost the most.
-    rows = list(
-        Proposal.objects.filter(pk__in=page.object_list)
-        .select_related("lead_organization", "lead_applicant", "stage")
-        .annotate(funding_requested=_funding_requested(), batch=batch_annotation())
-        .order_by(*ordering)
-    )
+    # The page's cut as ``Paginator.page`` makes it (no orphans): its rows are those of this slice.
+    bottom = (page.number - 1) * PAGE_SIZE
+    top = min(bottom + PAGE_SIZE, paginator.count)
+
+    def page_rows(call_pk: int) -> QuerySet[Proposal]:
+        # Sort and cut the narrow rows in a subquery, then read the page's wide rows and joins only:
+        # sorting every proposal with its texts and joined rows would cost the most.
+        return (
+            Proposal.objects.filter(pk__in=matching(call_pk)[bottom:top])
+            .select_related("lead_organization", "lead_applicant", "stage")
+            .annotate(funding_requested=_funding_requested(), batch=batch_annotation())
+            .order_by(*ordering)
+        )
+
+    if top <= bottom:
+        rows: list[Proposal] = []
+    elif cut_off is not None or not compiled:
+        rows = list(page_rows(call.pk))  # a batch's bounds are moments: read as built, every time
+    else:
+        # Compiled once per shape of page (sort, state, cut) and connection, run with the call's key
+        # swapped in (``records.sql.rows_read_compiled``, ADR 0051): building and compiling this read
+        # of two annotations, three joins and a sorted subquery cost more than running it.
+        shape = ("call_proposals_page", sort, tuple(sorted(wanted)), bottom, top)
+        rows = rows_read_compiled(Proposal, shape, page_rows, call.pk)
     # Each state's label translated once for the page: ``get_state_display`` would hash and
     # translate every state's label again for each row.
     state_labels = {value: str(label) for value, label in ProposalState.choices}

@@ -736,3 +736,28 @@ def test_a_letter_of_intent_check_is_of_the_loi_stage() -> None:
     [check] = checks(application, RULES, stage="loi")
 
     assert check.binding == ("word_limits", "loi", "summary: 6", "5")
+
+
+def test_rules_keep_what_they_derive_without_changing_their_equality() -> None:
+    rules = Rules(
+        (
+            Rule("min_partners", {"count": 2}, stages=("application",), id=1),
+            Rule("word_limit", {"words": 50}, stages=("loi", "application"), id=2),
+            Rule("industry_types", {"types": ("sme",)}, stages=("application",), id=3),
+        )
+    )
+    fresh = Rules(rules.rows)
+
+    at_loi = rules.at("loi")
+
+    assert rules.at("loi") is at_loi  # derived once
+    assert at_loi == Rules((rules.rows[1],))
+    assert rules.at("application") == rules
+    assert rules.industry_types == ("sme",) == fresh.industry_types
+    assert rules.kept("codes", lambda kept: [rule.kind for rule in kept]) == [
+        "min_partners",
+        "word_limit",
+        "industry_types",
+    ]
+    assert rules == fresh
+    assert repr(rules) == repr(fresh)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import zoneinfo
 from collections.abc import Iterable
 from datetime import datetime
+from decimal import Decimal
 from html import escape
 
 from django.utils import dateformat, timezone
@@ -21,9 +22,27 @@ from django.utils.translation import gettext as _
 
 from intake.formatting import money
 from intake.models import Call, Proposal
+from intake.services.call_lists import EligibilitySummary
 from intake.templatetags.deadlines import time_left
 from records.rows import url_around_keys
 from workflow.forms import ActionForm
+
+#: ``date`` format characters that write the day alone (not its time, zone or moment); a backslash
+#: escapes the next character, written as it stands.
+_DAY_CHARACTERS = frozenset("dDjlNSwzWFmMnbEtLoYy")
+
+
+def _of_the_day(written: str) -> bool:
+    """Say whether the ``date`` format ``written`` writes nothing of a moment but its day."""
+    escaped = False
+    for character in written:
+        if escaped:
+            escaped = False
+        elif character == "\\":
+            escaped = True
+        elif character.isalpha() and character not in _DAY_CHARACTERS:
+            return False
+    return True
 
 
 class CallProposalRowWriter:
@@ -39,6 +58,10 @@ class CallProposalRowWriter:
         self.labels: dict[str, str] = {}
         # What ``date_format`` looks up for every date, once a page (the language is the request's).
         self.formats = {shown: get_format(shown) for shown in ("SHORT_DATE_FORMAT", "SHORT_DATETIME_FORMAT")}
+        # A format of the day alone writes every moment of a day alike: each day is written once.
+        self.daily = {shown: _of_the_day(written) for shown, written in self.formats.items()}
+        # What the rows repeat (days, amounts, summaries), each written and escaped once a page.
+        self.written: dict[tuple[object, ...], str] = {}
 
     def rows(self, rows: Iterable[tuple[Proposal, list[type[ActionForm]]]]) -> SafeString:
         """Return the table body's rows, one a line."""
@@ -52,8 +75,9 @@ class CallProposalRowWriter:
         if summary is None:
             eligibility = self.letter
         else:
-            badge = "text-bg-danger" if summary.failed else "text-bg-success"
-            eligibility = f'<span class="badge {badge}">{escape(str(summary))}</span>'
+            eligibility = self.written.get(("summary", summary)) or self._summary(summary)
+        funding = proposal.funding_requested  # type: ignore[attr-defined]
+        amount = self.written.get(("money", funding)) or self._money(funding)
         deadline = proposal.deadline
         batch = getattr(proposal, "batch", None)
         return (
@@ -62,7 +86,7 @@ class CallProposalRowWriter:
             f"<td>{escape(str(proposal.lead_organization or ''))}</td>"
             f"<td>{escape(proposal.lead_applicant.get_full_name())}</td>"
             f"<td>{escape(proposal.state_label)}</td>"  # type: ignore[attr-defined]
-            f'<td class="text-end">{escape(money(proposal.funding_requested))}</td>'  # type: ignore[attr-defined]
+            f'<td class="text-end">{amount}</td>'
             f"<td>{eligibility}</td>"
             f"<td>{self._time(proposal.updated_at, 'SHORT_DATE_FORMAT')}</td>"
             f"<td>{self._deadline(deadline)}</td>"
@@ -70,11 +94,25 @@ class CallProposalRowWriter:
             + f"<td>{self._forms(url, forms)}</td></tr>\n"
         )
 
+    def _summary(self, summary: EligibilitySummary) -> str:
+        badge = "text-bg-danger" if summary.failed else "text-bg-success"
+        written = self.written[("summary", summary)] = f'<span class="badge {badge}">{escape(str(summary))}</span>'
+        return written
+
+    def _money(self, amount: Decimal | None) -> str:
+        # Whole dollars: amounts equal in value (1.0, 1.00) are written alike, as one key.
+        written = self.written[("money", amount)] = escape(money(amount))
+        return written
+
     def _time(self, at: datetime, shown: str) -> str:
         """``<time>`` as ``{{ at|date:'c' }}`` and ``{{ at|timezone:call.timezone|date:shown }}`` write it."""
         machine = timezone.localtime(at).isoformat()  # the ``c`` format: ``isoformat()``
-        local = dateformat.format(timezone.localtime(at, self.zone), self.formats[shown])
-        return f'<time datetime="{escape(machine)}">{escape(local)}</time>'
+        there = timezone.localtime(at, self.zone)
+        key = ("time", shown, there.date() if self.daily[shown] else there)
+        local = self.written.get(key)
+        if local is None:
+            local = self.written[key] = escape(dateformat.format(there, self.formats[shown]))
+        return f'<time datetime="{escape(machine)}">{local}</time>'
 
     def _deadline(self, deadline: datetime | None) -> str:
         if not deadline:

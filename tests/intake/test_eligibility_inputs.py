@@ -1,0 +1,66 @@
+"""What the engine reads of applications (``intake.models.eligibility_inputs``): the partners in their order."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any, cast
+
+import pytest
+from django.utils import timezone
+
+from accounts.models import Organization
+from intake.models import BudgetLine, Call, ConsortiumMember, Proposal
+from intake.models.eligibility_inputs import eligibility_inputs
+from tests.factories import OrganizationFactory, ProposalFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _member(proposal: Proposal, name: str, *, lead: bool, joined: Any, lines: int) -> ConsortiumMember:
+    organization = cast(Organization, OrganizationFactory(legal_name=name))
+    if lead:  # the factory's lead member, made the lead organization named here
+        ConsortiumMember.objects.filter(proposal=proposal, is_lead=True).delete()
+    member = ConsortiumMember.objects.create(
+        proposal=proposal,
+        organization=organization,
+        is_lead=lead,
+        cash_contribution=Decimal("10.00"),
+        in_kind_contribution=Decimal("5.00"),
+        funding_requested=Decimal("20.00"),
+    )
+    ConsortiumMember.objects.filter(pk=member.pk).update(created_at=joined)
+    for category, amount in (("labour", Decimal("30.00")), ("equipment", Decimal("7.00")))[:lines]:
+        BudgetLine.objects.create(member=member, category=category, amount=amount)
+    return member
+
+
+def test_eligibility_inputs_give_the_lead_first_then_the_partners_as_they_joined(call: Call) -> None:
+    now = timezone.now()
+    first = ProposalFactory(call=call)
+    second = ProposalFactory(call=call)
+    _member(first, "Joined last", lead=False, joined=now, lines=2)
+    _member(first, "Lead, joined late", lead=True, joined=now + timedelta(days=1), lines=1)
+    _member(first, "Joined first", lead=False, joined=now - timedelta(days=2), lines=0)
+    # The same moment: the one made first (the lower key) comes first, with either number of lines.
+    _member(first, "Tie, made first", lead=False, joined=now - timedelta(days=1), lines=1)
+    _member(first, "Tie, made second", lead=False, joined=now - timedelta(days=1), lines=2)
+    _member(second, "Other lead", lead=True, joined=now - timedelta(days=9), lines=2)
+    _member(second, "Other partner", lead=False, joined=now - timedelta(days=10), lines=2)
+    rows = list(Proposal.objects.filter(pk__in=[first.pk, second.pk]).select_related("call").order_by("pk"))
+
+    found = eligibility_inputs(rows)
+
+    for proposal in rows:
+        expected = proposal.members.select_related("organization").order_by("-is_lead", "created_at", "pk")
+        assert [partner.name for partner in found[proposal.pk].partners] == [
+            member.organization.legal_name for member in expected
+        ]
+    assert [(partner.name, partner.costs) for partner in found[first.pk].partners] == [
+        ("Lead, joined late", {"labour": Decimal("30.00")}),
+        ("Joined first", {}),
+        ("Tie, made first", {"labour": Decimal("30.00")}),
+        ("Tie, made second", {"equipment": Decimal("7.00"), "labour": Decimal("30.00")}),
+        ("Joined last", {"equipment": Decimal("7.00"), "labour": Decimal("30.00")}),
+    ]
+    assert [partner.name for partner in found[second.pk].partners] == ["Other lead", "Other partner"]
