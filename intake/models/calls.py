@@ -169,10 +169,12 @@ class Call(BilingualMixin, LegalHold):
         whatever makes the call read its rows again (``rules_forget``, ``refresh_from_db``)
         builds them again.
         """
-        rows = self.rule_rows()
         source = self.__dict__.get("_prefetched_objects_cache", {}).get("rules")
         memo = self.__dict__.get("_rules_built_memo")
-        if memo is None or memo[0] is not source:
+        if memo is None or source is None or memo[0] is not source:
+            # Read (once) and sorted only to be built: a list asks for each of its rows.
+            rows = self.rule_rows()
+            source = self.__dict__.get("_prefetched_objects_cache", {}).get("rules")
             memo = self.__dict__["_rules_built_memo"] = (source, {"": Rules(tuple(row.as_rule() for row in rows))})
         return memo[1]
 
