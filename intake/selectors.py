@@ -6,13 +6,14 @@ manage (programs and calls) and what a proposal already fetched holds.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from django.db import connections
 from django.db.models import (
     Count,
     F,
@@ -55,7 +56,7 @@ from intake.models import (
 from intake.models.rules_in_force import RulesInForce, VersionRules
 from intake.states import FUNDED_STATES
 from records.models import AuditRecord
-from records.sql import JSONColumn, JSONRows, row_read_compiled
+from records.sql import JSONColumn, JSONRows, row_read_compiled, statement_compiled
 
 
 def calls_open(*, now: datetime | None = None) -> QuerySet[Call]:
@@ -416,25 +417,43 @@ def proposals_rules_prefetch(*, proposals: list[Proposal]) -> None:
     Each proposal gets the number, schema and rules of its latest submitted version of each
     stage, and the call's rules staff applied to it (read with the version, so a proposal built
     from a few columns gets them too): ``rules_in_force`` then reads no more. A proposal without
-    a version was never submitted, so staff cannot have applied rules to it either.
+    a version was never submitted, so staff cannot have applied rules to it either. The read is
+    compiled once per number of proposals and connection, then run with their ids swapped in
+    (``records.sql.statement_compiled``).
     """
-    latest = (
-        ProposalVersion.objects.filter(proposal=OuterRef("proposal"), kind=OuterRef("kind"))
-        .order_by("-number")
-        .values("number")[:1]
-    )
-    rows = (
-        ProposalVersion.objects.filter(proposal__in=[proposal.pk for proposal in proposals])
-        .filter(number=Subquery(latest))
-        .order_by()
-        .values_list(
-            "proposal_id", "kind", "number", "data__schema", "data__rules",
-            "proposal__rules_applied", "proposal__rules_applied_version", "proposal__rules_applied_at",
+    ids = list(dict.fromkeys(proposal.pk for proposal in proposals))
+    if not ids:
+        return
+    connection = connections[ProposalVersion.objects.db]
+
+    def build(keys: Sequence[int]) -> tuple[str, list[Any], Any]:
+        latest = (
+            ProposalVersion.objects.filter(proposal=OuterRef("proposal"), kind=OuterRef("kind"))
+            .order_by("-number")
+            .values("number")[:1]
         )
-    )  # fmt: skip
+        rows = (
+            ProposalVersion.objects.filter(proposal__in=list(keys))
+            .filter(number=Subquery(latest))
+            .order_by()
+            .values_list(
+                "proposal_id", "kind", "number", "data__schema", "data__rules",
+                "proposal__rules_applied", "proposal__rules_applied_version", "proposal__rules_applied_at",
+            )
+        )  # fmt: skip
+        compiler = rows.query.get_compiler(connection=connection)
+        sql, params = compiler.as_sql()
+        return sql, list(params), compiler
+
+    sql, params, compiler = statement_compiled(connection, ("proposals_rules_prefetch", len(ids)), build, ids)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        read = cursor.fetchall()
     found: dict[int, dict[str, VersionRules]] = {proposal.pk: {} for proposal in proposals}
     applied: dict[int, tuple[Any, Any, Any]] = {}
-    for proposal_id, kind, number, schema, rules, *applied_fields in rows:
+    for proposal_id, kind, number, schema, rules, *applied_fields in compiler.results_iter(
+        results=[read], tuple_expected=True
+    ):
         found[proposal_id][kind] = (number, schema, rules)
         applied[proposal_id] = (applied_fields[0], applied_fields[1], applied_fields[2])
     for proposal in proposals:
