@@ -17,7 +17,7 @@ solver ask here.
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import date, datetime, time
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, Subquery
@@ -61,6 +61,15 @@ def membership_conflict_exists(*, person: Any, proposal: Any) -> Q:
         left_at__gte=membership_conflict_since(),
     )
     return Q(Exists(current)) | Q(Exists(former))
+
+
+def conflict_moments() -> tuple[date, datetime]:
+    """The moments of the clock the automatic conflict reads today: affiliations and memberships ending since then.
+
+    A read of the conflict compiled once keeps them in its key (``records.sql``), so that it is
+    compiled again when the day changes; a new moment read by the rules belongs here too.
+    """
+    return affiliation_conflict_since(), membership_conflict_since()
 
 
 def organization_tie_exists(*, person: Any, proposal: Any) -> Q:

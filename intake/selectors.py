@@ -476,9 +476,8 @@ def proposals_rules_prefetch(*, proposals: list[Proposal]) -> None:
     a version was never submitted, so staff cannot have applied rules to it either. The read is
     compiled once per number of proposals (``records.sql.rows_read_compiled_for``).
     """
-    rows = rows_read_compiled_for(
-        ProposalVersion, "proposals_rules", _proposals_rules_read, [proposal.pk for proposal in proposals]
-    )
+    ids = list(dict.fromkeys(proposal.pk for proposal in proposals))
+    rows = rows_read_compiled_for(ProposalVersion, "proposals_rules", _proposals_rules_read, ids)
     found: dict[int, dict[str, VersionRules]] = {proposal.pk: {} for proposal in proposals}
     applied: dict[int, tuple[Any, Any, Any]] = {}
     for proposal_id, kind, number, schema, rules, *applied_fields in rows:

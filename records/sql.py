@@ -342,3 +342,72 @@ def _of_the_clock(param: Any) -> bool:
     if isinstance(param, (date, time, datetime, timedelta, list, tuple)):
         return True
     return isinstance(param, str) and _DATE_TEXT.match(param) is not None
+
+
+# --- A statement compiled once and run with its keys swapped in (ADR 0061) ----------------------
+
+#: The first of ``statement_compiled``'s stand-ins; the others count down from it.
+_STATEMENT_STAND_IN = -(10**15) - 101
+
+S = TypeVar("S")
+
+
+def statement_compiled(
+    connection: BaseDatabaseWrapper,
+    key: Hashable,
+    build: Callable[[Sequence[int]], tuple[str, Sequence[Any], S]],
+    values: Sequence[int],
+    *,
+    clock_in_key: bool = False,
+) -> tuple[str, list[Any], S]:
+    """Return the SQL and parameters of ``build(values)``, and what it builds with them, compiled once per ``key``.
+
+    ``build`` writes a statement around parts the ORM compiles (its SQL, its parameters and
+    whatever reads its rows, such as the compiler that converts them); ``values`` are the whole
+    numbers it depends on (keys, amounts in cents, a page's number), each a parameter of the
+    statement. Building and compiling such a statement can cost more than the database takes
+    to run it, so it is built once per ``key`` and per connection (each thread has its own), with
+    a stand-in for each value (negative numbers no key, amount or page takes), and its
+    parameters are given back with ``values`` swapped in for the stand-ins. The caller executes
+    it: this runs nothing.
+
+    ``key`` says everything else the statement's text and parameters follow from. A statement
+    is built anew each time, never kept, when it cannot be replayed safely: when building it ran
+    a query, when a stand-in is not among its parameters (a value went into the text, or was
+    changed on its way), when a parameter is a list, or when one may be a moment of the clock,
+    unless ``clock_in_key`` says that ``key`` holds every moment it reads.
+    """
+    if any(type(value) is not int for value in values):
+        raise TypeError("A compiled statement's values are whole numbers.")
+    # The thread's own connection, even when given the ``django.db.connection`` proxy that all threads share.
+    connection = connections[connection.alias]
+    kept: dict[Hashable, Any] = connection.__dict__.setdefault("_statements_compiled", {})
+    entry: Any = kept.get(key)
+    if entry is None:
+        stand_ins = tuple(_STATEMENT_STAND_IN - index for index in range(len(values)))
+        ran: list[str] = []
+
+        def counting(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
+            ran.append(sql)
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(counting):
+            sql, params, built = build(stand_ins)
+        found = {param for param in params if type(param) is int and param in stand_ins}
+        replayable = (
+            not ran
+            and found == set(stand_ins)
+            and not any(isinstance(param, (list, tuple)) for param in params)
+            and (clock_in_key or not any(_of_the_clock(param) for param in params))
+        )
+        positions = {stand_in: index for index, stand_in in enumerate(stand_ins)}
+        entry = (sql, tuple(params), built, positions) if replayable else False
+        if len(kept) >= _COMPILED_READS_KEPT:
+            del kept[next(iter(kept))]
+        kept[key] = entry
+    if entry is False:
+        sql, params, built = build(tuple(values))
+        return sql, list(params), built
+    sql, params, built, positions = entry
+    swapped = [values[positions[param]] if type(param) is int and param in positions else param for param in params]
+    return sql, swapped, built

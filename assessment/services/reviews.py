@@ -28,8 +28,8 @@ from accounts.choices import Role
 from accounts.errors import ActionForbidden, DomainError, StaleAction
 from accounts.models import User
 from assessment.choices import AssignmentState, ReviewState
-from assessment.models import Assignment, Criterion, Review, Score, affiliation_conflict_since
-from assessment.selectors import conflicted, membership_conflict_since
+from assessment.models import Assignment, Criterion, Review, Score
+from assessment.selectors import conflict_moments, conflicted
 from intake.models import Proposal, ProposalVersion
 from intake.program_roles import audience, in_programs
 from records.events import Event
@@ -102,7 +102,7 @@ def assignments_of_assessor(*, user: User) -> list[Any]:
     # Annotated rows (``is_conflicted``, ``review_state``, ``next_step``), hence ``Any``. Built and
     # compiled once a day per connection (the conflicts' dates change with the day), then run with
     # the assessor's key (``records.sql.rows_read_compiled``, ADR 0051).
-    key = ("assignments_of_assessor", affiliation_conflict_since(), membership_conflict_since())
+    key = ("assignments_of_assessor", *conflict_moments())
     rows: list[Any] = rows_read_compiled(Assignment, key, _assessor_rows, user.pk, clock_in_key=True)
     # Each label translated once per list, not once per row.
     states = {value: str(label) for value, label in AssignmentState.choices}

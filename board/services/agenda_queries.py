@@ -17,6 +17,7 @@ page's rows (``board.services.agenda_rows``) never sees a column by its position
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -49,13 +50,14 @@ from accounts.choices import Role
 from accounts.models import User
 from assessment.choices import ReviewState
 from assessment.models import CalibratedStanding, Criterion, Rubric, Score
+from assessment.selectors import conflict_moments
 from board.models import AgendaItem, BoardMeeting
 from board.selectors import board_recused
 from intake.choices import VersionKind
 from intake.models import ConsortiumMember, Proposal, ProposalVersion
 from intake.selectors import APPLICATION_TEXTS
 from intake.states import FUNDED_STATES
-from records.sql import planned_at_each_run
+from records.sql import planned_at_each_run, statement_compiled
 
 ZERO = Decimal("0")
 MONEY = DecimalField(max_digits=16, decimal_places=2)
@@ -178,7 +180,10 @@ def ranking_read(*, meeting: BoardMeeting, user: User) -> Ranking:
     (``_committed_part``, no row when nothing is approved yet). The items come in no order: ranking them is the
     caller's.
     """
-    parts = _items_part(meeting, user).union(_criteria_part(meeting.call_id), _committed_part(meeting), all=True)
+    member = user.pk if _recusing(meeting, user) else None
+    parts = _items_part(meeting_id=meeting.pk, call_id=meeting.call_id, member_id=member).union(
+        _criteria_part(meeting.call_id), _committed_part(meeting.pk, meeting.call_id), all=True
+    )
     committed = ZERO
     criteria: list[Criterion] = []
     items: list[RankedItem] = []
@@ -260,8 +265,14 @@ def _nulls(**given: Any) -> dict[str, Any]:
     return {name: given.get(name, blanks.get(name)) for name in _COLUMNS}
 
 
-def _items_part(meeting: BoardMeeting, user: User, *, funding: bool = True) -> QuerySet[Any]:
-    """The current items: each with its proposal's id, title and state, the viewer's recusal and its figures.
+def _recusing(meeting: BoardMeeting, user: User) -> bool:
+    """Say whether ``user`` may be recused from ``meeting``'s items: only a member of the program's board can be."""
+    return user.acts_in(Role.BOARD_MEMBER, meeting.call.program_id)
+
+
+def _items_part(*, meeting_id: int, call_id: int, member_id: int | None, funding: bool = True) -> QuerySet[Any]:
+    """The current items of meeting ``meeting_id`` of call ``call_id``: each with its proposal's id, title and state,
+    the recusal of board member ``member_id`` (None: nobody is recused, ``_recusing``) and its figures.
 
     The figures: the funding requested (the sum over the consortium; NULL when not
     ``funding``, for a query that joins the sums itself), the standing's
@@ -269,8 +280,8 @@ def _items_part(meeting: BoardMeeting, user: User, *, funding: bool = True) -> Q
     stored calibrated standing under the call's application rubric
     (``assessment.models.CalibratedStanding``, one LEFT JOIN), NULLs where none is stored.
     Nothing is read here that only the page's rows show (their last version's number is
-    ``details_read``'s): every column is computed for every item.
-    Only a member of the program's board can be recused.
+    ``details_read``'s): every column is computed for every item. Nothing is read either
+    while it is built: ``agenda_page_read`` compiles it once, with stand-ins for the ids.
     """
     # The stored calibrated standing under the call's application rubric, joined once (at most one row a
     # proposal: one standing per rubric) rather than read by a correlated subquery per column.
@@ -278,14 +289,16 @@ def _items_part(meeting: BoardMeeting, user: User, *, funding: bool = True) -> Q
         "proposal__calibrated_standings",
         condition=Q(
             proposal__calibrated_standings__rubric_id=Subquery(
-                Rubric.objects.filter(call_id=meeting.call_id, stage=VersionKind.APPLICATION).values("pk")[:1]
+                Rubric.objects.filter(call_id=call_id, stage=VersionKind.APPLICATION).values("pk")[:1]
             )
         ),
     )
 
     recused = (
-        ExpressionWrapper(board_recused(member=user.pk, proposal=OuterRef("proposal_id")), output_field=BooleanField())
-        if user.acts_in(Role.BOARD_MEMBER, meeting.call.program_id)
+        ExpressionWrapper(
+            board_recused(member=member_id, proposal=OuterRef("proposal_id")), output_field=BooleanField()
+        )
+        if member_id is not None
         else Value(False, output_field=BooleanField())
     )
     requested = (
@@ -297,7 +310,7 @@ def _items_part(meeting: BoardMeeting, user: User, *, funding: bool = True) -> Q
         else Cast(Value(None), output_field=MONEY)
     )
     return (
-        AgendaItem.objects.filter(meeting=meeting, deferred_to__isnull=True)
+        AgendaItem.objects.filter(meeting_id=meeting_id, deferred_to__isnull=True)
         .order_by()
         .annotate(standing=standing)
         .annotate(
@@ -345,17 +358,19 @@ def _criteria_part(call_id: int) -> QuerySet[Any]:
     )
 
 
-def _committed_part(meeting: BoardMeeting) -> QuerySet[Any]:
-    """What earlier decisions committed of the envelope: the approved amounts of the call's approved proposals
-    that are not on ``meeting``'s current agenda.
+def _committed_part(meeting_id: int, call_id: int) -> QuerySet[Any]:
+    """What earlier decisions committed of the envelope: the approved amounts of call ``call_id``'s approved
+    proposals that are not on meeting ``meeting_id``'s current agenda.
 
     ``intake.selectors.call_committed``'s sum less this agenda's approvals, read here to spare a
     query: a proposal approved at this meeting still runs in the agenda's requests, and counting it
     in both would take its amount twice from the envelope.
     """
-    on_this_agenda = AgendaItem.objects.filter(proposal_id=OuterRef("pk"), meeting=meeting, deferred_to__isnull=True)
+    on_this_agenda = AgendaItem.objects.filter(
+        proposal_id=OuterRef("pk"), meeting_id=meeting_id, deferred_to__isnull=True
+    )
     return (
-        Proposal.objects.filter(call_id=meeting.call_id, state__in=FUNDED_STATES)
+        Proposal.objects.filter(call_id=call_id, state__in=FUNDED_STATES)
         .filter(~Exists(on_this_agenda))
         .order_by()
         .values("call_id")
@@ -429,20 +444,47 @@ def agenda_page_read(
     The rubric's criteria and the committed amount come in the same query.
     """
     connection = connections[AgendaItem.objects.db]
-    compiler = _items_part(meeting, user, funding=False).query.get_compiler(connection=connection)
     wanted = _page_wanted(page_number)
-    sql, params = _page_sql(
-        compiler,
-        funding=_funding(
-            proposal_id__in=AgendaItem.objects.filter(meeting=meeting, deferred_to__isnull=True).values("proposal_id")
-        ),
-        criteria=_criteria_part(meeting.call_id),
-        committed=_committed_part(meeting),
-        calibrated=calibrated,
-        available=(_cents(meeting.call.funding_envelope), None if envelope is None else _cents(envelope)),
-        wanted=wanted,
-        per_page=per_page,
+    member = user.pk if _recusing(meeting, user) else None
+    # Built and compiled once per shape and connection, then run with the ids, amounts and page swapped in
+    # (``records.sql.statement_compiled``, ADR 0061). The shape: whether anyone is recused, the ranking, whether
+    # the meeting has an envelope of its own, the page's size, and the moments of the recusal's years (the day's:
+    # the statement is compiled again when they change).
+    key = (
+        "agenda_page_read",
+        member is not None,
+        calibrated,
+        envelope is None,
+        per_page,
+        *(conflict_moments() if member is not None else ()),
     )
+    values = [meeting.pk, meeting.call_id, _cents(meeting.call.funding_envelope), wanted]
+    values += [] if envelope is None else [_cents(envelope)]
+    values += [] if member is None else [member]
+
+    def build(keys: Sequence[int]) -> tuple[str, list[Any], Any]:
+        meeting_id, call_id, call_envelope, page, *rest = keys
+        meeting_envelope = None if envelope is None else rest.pop(0)
+        compiler = _items_part(
+            meeting_id=meeting_id, call_id=call_id, member_id=rest[0] if member is not None else None, funding=False
+        ).query.get_compiler(connection=connection)
+        sql, params = _page_sql(
+            compiler,
+            funding=_funding(
+                proposal_id__in=AgendaItem.objects.filter(meeting_id=meeting_id, deferred_to__isnull=True).values(
+                    "proposal_id"
+                )
+            ),
+            criteria=_criteria_part(call_id),
+            committed=_committed_part(meeting_id, call_id),
+            calibrated=calibrated,
+            available=(call_envelope, meeting_envelope),
+            wanted=page,
+            per_page=per_page,
+        )
+        return sql, params, compiler
+
+    sql, params, compiler = statement_compiled(connection, key, build, values, clock_in_key=True)
     # Its plan depends on the meeting's and the viewer's values: a generic one took seconds (ADR 0058).
     with planned_at_each_run(connection), connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -626,13 +668,32 @@ def details_read(*, proposal_ids: list[int], call_id: int, first_criterion: int 
 
     A UNION ALL of two parts: the proposals' texts (``_texts_part``, as ``APPLICATION_TEXTS``
     lists them) and the scores (``_scores_part``), the review's overall comment on the row
-    of the rubric's first criterion, ``first_criterion``.
+    of the rubric's first criterion, ``first_criterion``. Built and compiled once per number of
+    proposals and connection, then run with the ids swapped in (``records.sql.statement_compiled``).
     """
-    parts = _texts_part(proposal_ids).union(_scores_part(proposal_ids, call_id, first_criterion), all=True)
     texts: dict[int, dict[str, str]] = {}
     versions: dict[int, int | None] = {}
     scores: list[SubmittedScore] = []
-    for kind, proposal_id, assessor_id, review_id, criterion_id, value, *columns in parts:
+    proposal_ids = list(dict.fromkeys(proposal_ids))  # each once, as the IN list the ORM writes
+    if not proposal_ids:
+        return PageDetails(texts=texts, scores=scores, versions=versions)
+    connection = connections[Proposal.objects.db]
+    key = ("details_read", len(proposal_ids), first_criterion is None)
+    values = [*proposal_ids, call_id, *([] if first_criterion is None else [first_criterion])]
+
+    def build(keys: Sequence[int]) -> tuple[str, list[Any], Any]:
+        ids, (call, *first) = list(keys[: len(proposal_ids)]), keys[len(proposal_ids) :]
+        parts = _texts_part(ids).union(_scores_part(ids, call, first[0] if first else None), all=True)
+        compiler = parts.query.get_compiler(connection=connection)
+        sql, params = compiler.as_sql()
+        return sql, list(params), compiler
+
+    sql, params, compiler = statement_compiled(connection, key, build, values)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
+    rows = compiler.results_iter(results=[found], tuple_expected=True)
+    for kind, proposal_id, assessor_id, review_id, criterion_id, value, *columns in rows:
         if kind == _PROPOSAL:
             texts[proposal_id] = dict(zip(_PROPOSAL_TEXTS, columns, strict=False))
             versions[proposal_id] = value

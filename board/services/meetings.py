@@ -13,8 +13,10 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -31,6 +33,7 @@ from intake.states import ProposalState
 from records.events import Event
 from records.models import AuditRecord
 from records.notifications import notify
+from records.sql import row_read_compiled
 
 
 def board_members() -> QuerySet[User]:
@@ -100,8 +103,21 @@ def meetings_visible_to(*, user: User) -> QuerySet[BoardMeeting]:
 
 
 def meeting_for_user(*, user: User, pk: int) -> BoardMeeting:
-    """Return the meeting ``pk`` with its call if ``user`` may open it (``meetings_visible_to``), or raise 404."""
-    return get_object_or_404(meetings_visible_to(user=user), pk=pk)
+    """Return the meeting ``pk`` with its call if ``user`` may open it (``meetings_visible_to``), or raise 404.
+
+    The read's shape and parameters follow from who reads (their key, roles and grants): it is
+    compiled once per reader and per connection, then run with the meeting's key swapped in
+    (``records.sql.row_read_compiled``, ADR 0051).
+    """
+    try:
+        return row_read_compiled(
+            BoardMeeting,
+            ("meeting_for_user", *user.access_key),
+            lambda key: meetings_visible_to(user=user).filter(pk=key),
+            pk,
+        )
+    except (BoardMeeting.DoesNotExist, EmptyResultSet):  # the latter: a reader who may open no meeting at all
+        raise Http404(f"No {BoardMeeting._meta.object_name} matches the given query.") from None
 
 
 def meeting_for_staff(*, user: User, pk: int) -> BoardMeeting:

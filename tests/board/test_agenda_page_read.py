@@ -12,9 +12,10 @@ from typing import Any, cast
 
 import pytest
 from django.core.paginator import Paginator
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.test.utils import CaptureQueriesContext
 
+from accounts.choices import Role
 from accounts.models import User
 from assessment.services.rubrics import rubric_for
 from board.models import BoardConflict, BoardMeeting
@@ -26,7 +27,7 @@ from intake.states import ProposalState
 from tests.board.making import meeting_make
 from tests.board.test_agenda_calibration import on_agenda, standing_store
 from tests.conftest import MakeProposal
-from tests.factories import AgendaItemFactory
+from tests.factories import AgendaItemFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +39,7 @@ def meeting(call: Call, board_member: User) -> BoardMeeting:
 
 def _page(meeting: BoardMeeting, user: User, number: Any, *, per_page: int = 3, **options: Any) -> AgendaPage:
     return agenda_page_read(
-        meeting=meeting, user=user, page_number=number, per_page=per_page, calibrated=False, **options
+        meeting=meeting, user=user, page_number=number, per_page=per_page, **{"calibrated": False, **options}
     )
 
 
@@ -272,3 +273,39 @@ def test_the_page_read_is_never_prepared_on_the_server(
         prepared = [statement for (statement,) in cursor.fetchall()]
     assert prepared  # the run prepares what it repeats: the fixtures' inserts
     assert not any("agenda_running" in statement for statement in prepared)
+
+
+def _statements_forgotten() -> None:
+    """Forget the statements this connection compiled (``records.sql.statement_compiled``): the next read builds."""
+    connections[DEFAULT_DB_ALIAS].__dict__.pop("_statements_compiled", None)
+
+
+@pytest.mark.parametrize("calibrated", [False, True])
+def test_a_page_read_by_the_statement_compiled_once_is_the_page_built_for_it(
+    calibrated: bool, meeting: BoardMeeting, make_proposal: MakeProposal, staff: User, board_member: User
+) -> None:
+    made = {proposal.title: proposal for proposal in _tricky_agenda(make_proposal, meeting, board_member)}
+    other = cast(User, UserFactory(role=Role.BOARD_MEMBER, email="other@example.com"))
+    BoardConflict.objects.create(member=other, proposal=made["Top"], nature="Declared.")
+    reads = [
+        (user, number, envelope)
+        for user in (board_member, other, staff)
+        for number in (1, 2, 4, "x")
+        for envelope in (None, Decimal("250000.00"))
+    ]
+    _statements_forgotten()
+
+    # The first read of each shape (recusing or not, with the meeting's envelope or not) compiles it; the others
+    # run it with their member, page and envelope swapped in.
+    kept = [_page(meeting, user, number, envelope=envelope, calibrated=calibrated) for user, number, envelope in reads]
+    compiled = connections[DEFAULT_DB_ALIAS].__dict__["_statements_compiled"]
+    built = []
+    for user, number, envelope in reads:
+        _statements_forgotten()
+        built.append(_page(meeting, user, number, envelope=envelope, calibrated=calibrated))
+
+    assert len(compiled) == 4
+    assert all(entry is not False for entry in compiled.values())
+    assert kept == built
+    recused = [read.recused_ids for read in kept[::8]]  # the first read of each user's
+    assert recused == [{made["Recused high"].pk, made["Recused low"].pk}, {made["Top"].pk}, set()]

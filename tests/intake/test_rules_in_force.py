@@ -312,3 +312,24 @@ def test_proposals_rules_prefetch_reads_every_proposal_in_one_query(call: Call, 
 
     assert len(captured) == 1
     assert sources == [APPLIED, FROZEN, FROZEN]
+
+
+def test_proposals_rules_prefetch_compiled_once_reads_each_list_s_own_proposals(call: Call, lead: User) -> None:
+    proposals = [proposal_submit_application(proposal=invited_application(lead, call=call), by=lead) for _ in range(4)]
+    Proposal.objects.filter(pk=proposals[0].pk).update(
+        rules_applied=rules_to_data(Call.objects.get(pk=call.pk).eligibility_rules("application")),
+        rules_applied_version=1,
+        rules_applied_at=timezone.now(),
+    )
+    first, second = (
+        [Proposal(pk=proposal.pk, state=ProposalState.BOARD_REVIEW, call=call) for proposal in chosen]
+        for chosen in (proposals[1:3], [proposals[3], proposals[0]])
+    )
+
+    proposals_rules_prefetch(proposals=first)  # compiled for two proposals
+    with CaptureQueriesContext(connection) as captured:
+        proposals_rules_prefetch(proposals=second)  # the same statement, their ids swapped in
+
+    assert len(captured) == 1
+    assert [row.rules_in_force("application").source for row in first + second] == [FROZEN, FROZEN, FROZEN, APPLIED]
+    assert [row.versions_rules["application"][0] for row in second] == [1, 1]  # type: ignore[attr-defined]

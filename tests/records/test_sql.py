@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any, cast
 
@@ -12,7 +13,13 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import User
-from records.sql import planned_at_each_run, row_read_compiled, rows_read_compiled, rows_read_compiled_for
+from records.sql import (
+    planned_at_each_run,
+    row_read_compiled,
+    rows_read_compiled,
+    rows_read_compiled_for,
+    statement_compiled,
+)
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -125,6 +132,87 @@ def test_rows_read_compiled_for_does_not_keep_a_read_where_a_key_stands_twice() 
 
     assert rows_read_compiled_for(User, "test_twice", read, (ann.pk, ann.pk)) == [ann]
     assert _kept()[("test_twice", 2)] is False
+
+
+# --- A statement compiled once, run with its values swapped in (``statement_compiled``) ------------
+
+
+def _statement_kept() -> dict[object, object]:
+    return connections[DEFAULT_DB_ALIAS].__dict__.setdefault("_statements_compiled", {})
+
+
+def _names(sql: str, params: list[Any]) -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _between(keys: Sequence[int]) -> tuple[str, list[Any], str]:
+    """The names of the users whose keys lie between the first two values, the first ``keys[2]`` of them."""
+    low, high, most = keys
+    users = User.objects.filter(pk__gte=low, pk__lte=high).order_by("pk").values("display_name")
+    sql, params = users.query.get_compiler(connection=connection).as_sql()
+    return f"SELECT * FROM ({sql}) named LIMIT %s", [*params, most], "what reads the rows"  # noqa: S608
+
+
+def test_statement_compiled_is_built_once_and_given_back_with_each_value_swapped_in() -> None:
+    ann, bob, cy = (UserFactory(display_name=name) for name in ("Ann", "Bob", "Cy"))
+    built: list[Sequence[int]] = []
+
+    def build(keys: Sequence[int]) -> tuple[str, list[Any], str]:
+        built.append(keys)
+        return _between(keys)
+
+    first = statement_compiled(connection, "test_between", build, [ann.pk, cy.pk, 5])
+    second = statement_compiled(connection, "test_between", build, [bob.pk, cy.pk, 1])
+
+    assert len(built) == 1  # once, with stand-ins
+    assert all(key < 0 for key in built[0])
+    assert (first[2], second[2]) == ("what reads the rows", "what reads the rows")
+    assert second[1] == [bob.pk, cy.pk, 1]
+    assert (_names(*first[:2]), _names(*second[:2])) == (["Ann", "Bob", "Cy"], ["Bob"])
+
+
+def test_statement_compiled_does_not_keep_a_statement_with_a_value_in_its_text() -> None:
+    ann, bob = UserFactory(display_name="Ann"), UserFactory(display_name="Bob")
+
+    def build(keys: Sequence[int]) -> tuple[str, list[Any], None]:
+        sql, params, _reader = _between(keys)
+        return sql.replace("LIMIT %s", f"LIMIT {keys[2]}"), params[:-1], None  # the limit written, not bound
+
+    statement_compiled(connection, "test_in_text", build, [ann.pk, bob.pk, 2])
+
+    assert _statement_kept()["test_in_text"] is False
+    assert _names(*statement_compiled(connection, "test_in_text", build, [ann.pk, bob.pk, 1])[:2]) == ["Ann"]
+
+
+def test_statement_compiled_does_not_keep_a_statement_whose_build_queried() -> None:
+    ann = UserFactory(display_name="Ann")
+
+    def build(keys: Sequence[int]) -> tuple[str, list[Any], str]:
+        User.objects.count()
+        return _between(keys)
+
+    statement_compiled(connection, "test_statement_queried", build, [ann.pk, ann.pk, 1])
+
+    assert _statement_kept()["test_statement_queried"] is False
+
+
+def test_statement_compiled_keeps_a_statement_of_the_clock_only_when_the_key_holds_the_moment() -> None:
+    ann = UserFactory(display_name="Ann", date_joined=timezone.now() - timedelta(days=2))
+    since = timezone.now() - timedelta(days=3)
+
+    def build(keys: Sequence[int]) -> tuple[str, list[Any], None]:
+        users = User.objects.filter(pk=keys[0], date_joined__gte=since).values("display_name")
+        sql, params = users.query.get_compiler(connection=connection).as_sql()
+        return sql, list(params), None
+
+    statement_compiled(connection, "test_statement_clock", build, [ann.pk])
+    found = statement_compiled(connection, ("test_statement_day", since), build, [ann.pk], clock_in_key=True)
+
+    assert _statement_kept()["test_statement_clock"] is False
+    assert _statement_kept()[("test_statement_day", since)] is not False
+    assert _names(*found[:2]) == ["Ann"]
 
 
 # --- A group's rows as JSON (``JSONRows``, ``JSONColumn``) ------------------------------------------
