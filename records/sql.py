@@ -220,8 +220,6 @@ def planned_at_each_run(connection: BaseDatabaseWrapper) -> Iterator[None]:
 
 # --- A read of one row compiled once (ADR 0047) ---------------------------------------------
 
-#: A key no row has, in place of the row's in a read compiled once (``row_read_compiled``).
-_ROW_STAND_IN = -(10**15) - 1
 #: How many shapes of read a connection keeps compiled; the oldest goes first.
 _COMPILED_READS_KEPT = 256
 
@@ -240,12 +238,10 @@ def row_read_compiled(model: type[M], key: Hashable, build: Callable[[int], Quer
     A read is run as it is, never kept, when it cannot be replayed safely: when building it ran
     a query (what it read would be frozen in the SQL), when a parameter may be a date or a time
     (the clock's, frozen too; SQLite's are passed as text, so a text that starts as a date
-    counts), a list, or when the stand-in is not exactly one parameter.
+    counts), a list, or when the stand-in is not among its parameters (``_compiled``).
     """
     model_any: Any = model
     rows = _replayed(model, key, lambda keys: build(keys[0]).order_by()[:2], (pk,), clock_in_key=False)
-    if rows is None:
-        return build(pk).get()
     if not rows:
         raise model_any.DoesNotExist(f"{model._meta.object_name} matching query does not exist.")
     if len(rows) > 1:
@@ -263,8 +259,7 @@ def rows_read_compiled(
     moment it reads (a day, for a condition that changes once a day): it is compiled again
     under each new key, as the day changes.
     """
-    rows = _replayed(model, key, lambda keys: build(keys[0]), (pk,), clock_in_key=clock_in_key)
-    return list(build(pk)) if rows is None else rows
+    return _replayed(model, key, lambda keys: build(keys[0]), (pk,), clock_in_key=clock_in_key)
 
 
 def rows_read_compiled_for(
@@ -275,12 +270,11 @@ def rows_read_compiled_for(
     ``rows_read_compiled``'s way for a read that depends on several keys, each a parameter of
     its own: a page's rows read by their ids (``proposal_id__in``), with the rubric they are
     read under. ``build`` takes the keys as a tuple, in the order given; the read is compiled
-    once for each number of keys, with a stand-in for each, which must stand exactly once among
-    its parameters. ``build`` may give a queryset of values; a read with no key is run as it is.
+    once for each number of keys, with a stand-in for each, which must stand among its
+    parameters. ``build`` may give a queryset of values; a read with no key is run as it is.
     """
     pks = tuple(pks)
-    rows = _replayed(model, (key, len(pks)), build, pks, clock_in_key=False) if pks else None
-    return list(build(pks)) if rows is None else rows
+    return _replayed(model, (key, len(pks)), build, pks, clock_in_key=False) if pks else list(build(pks))
 
 
 def _replayed(
@@ -290,46 +284,27 @@ def _replayed(
     pks: tuple[int, ...],
     *,
     clock_in_key: bool,
-) -> list[Any] | None:
-    """Return the rows of ``build(pks)`` from its compiled read (kept per connection), or None if it may not be kept."""
+) -> list[Any]:
+    """Return the rows of ``build(pks)``, from its read compiled once per ``key`` if it may be kept (``_compiled``)."""
     connection = connections[model._default_manager.db]
     low, high = connection.ops.integer_field_range(model._meta.pk.get_internal_type())
     if any((low is not None and pk < low) or (high is not None and pk > high) for pk in pks):
         if len(pks) == 1:
             # A key no column can hold finds nothing, as Django's own lookups answer it (SQLite would overflow).
             return []
-        return None
-    kept: dict[Hashable, Any] = connection.__dict__.setdefault("_rows_read_compiled", {})
-    entry: Any = kept.get(key)
-    if entry is None:
-        ran: list[str] = []
+        return list(build(pks))
 
-        def counting(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
-            ran.append(sql)
-            return execute(sql, params, many, context)
+    def compiled(stand_ins: Sequence[int]) -> tuple[str, Sequence[Any], tuple[SQLCompiler, QuerySet[Any]]]:
+        queryset = build(tuple(stand_ins))
+        compiler = queryset.query.get_compiler(using=queryset.db)
+        sql, params = compiler.as_sql()
+        return sql, params, (compiler, queryset)
 
-        stand_ins = tuple(_ROW_STAND_IN - index for index in range(len(pks)))
-        with connection.execute_wrapper(counting):
-            queryset = build(stand_ins)
-            compiler = queryset.query.get_compiler(using=queryset.db)
-            sql, params = compiler.as_sql()
-        standing = [param for param in params if type(param) is int and param in stand_ins]
-        replayable = (
-            not ran
-            and sorted(standing) == sorted(stand_ins)
-            and (clock_in_key or not any(_of_the_clock(param) for param in params))
-        )
-        entry = (compiler, sql, tuple(params), queryset) if replayable else False
-        if len(kept) >= _COMPILED_READS_KEPT:
-            del kept[next(iter(kept))]
-        kept[key] = entry
-    if entry is False:
-        return None
-    compiler, sql, params, shell = entry
-    given = {_ROW_STAND_IN - index: pk for index, pk in enumerate(pks)}
-    swapped = [given.get(param, param) if type(param) is int else param for param in params]
-    # The compiler already set up (its columns, joins and converters) answers with the kept SQL.
-    compiler.as_sql = lambda *args, **kwargs: (sql, swapped)
+    sql, params, (compiler, shell) = _compiled(
+        connection, "_rows_read_compiled", key, compiled, pks, clock_in_key=clock_in_key
+    )
+    # The compiler already set up (its columns, joins and converters) answers with the SQL given.
+    compiler.as_sql = lambda *args, **kwargs: (sql, params)
     shell.query.get_compiler = lambda *args, **kwargs: compiler
     return list(shell._iterable_class(shell))
 
@@ -377,11 +352,24 @@ def statement_compiled(
     changed on its way), when a parameter is a list, or when one may be a moment of the clock,
     unless ``clock_in_key`` says that ``key`` holds every moment it reads.
     """
+    return _compiled(connection, "_statements_compiled", key, build, values, clock_in_key=clock_in_key)
+
+
+def _compiled(
+    connection: BaseDatabaseWrapper,
+    store: str,
+    key: Hashable,
+    build: Callable[[Sequence[int]], tuple[str, Sequence[Any], S]],
+    values: Sequence[int],
+    *,
+    clock_in_key: bool,
+) -> tuple[str, list[Any], S]:
+    """``statement_compiled``, keeping what it compiled in the connection's ``store`` (a read's or a statement's)."""
     if any(type(value) is not int for value in values):
         raise TypeError("A compiled statement's values are whole numbers.")
     # The thread's own connection, even when given the ``django.db.connection`` proxy that all threads share.
     connection = connections[connection.alias]
-    kept: dict[Hashable, Any] = connection.__dict__.setdefault("_statements_compiled", {})
+    kept: dict[Hashable, Any] = connection.__dict__.setdefault(store, {})
     entry: Any = kept.get(key)
     if entry is None:
         stand_ins = tuple(_STATEMENT_STAND_IN - index for index in range(len(values)))

@@ -124,14 +124,15 @@ def test_rows_read_compiled_for_replays_the_read_with_each_key_in_its_place() ->
     assert len(captured) == 1
 
 
-def test_rows_read_compiled_for_does_not_keep_a_read_where_a_key_stands_twice() -> None:
-    ann = UserFactory(display_name="Ann")
+def test_rows_read_compiled_for_swaps_a_key_in_wherever_it_stands() -> None:
+    ann, bob = UserFactory(display_name="Ann"), UserFactory(display_name="Bob")
 
     def read(keys: tuple[int, ...]) -> QuerySet[User]:
-        return User.objects.filter(Q(pk=keys[0]) | Q(pk__in=keys), is_active=True)
+        return User.objects.filter(Q(pk=keys[0]) | Q(pk__in=keys[1:]), is_active=True).exclude(pk=keys[1])
 
-    assert rows_read_compiled_for(User, "test_twice", read, (ann.pk, ann.pk)) == [ann]
-    assert _kept()[("test_twice", 2)] is False
+    assert rows_read_compiled_for(User, "test_twice", read, (ann.pk, bob.pk)) == [ann]
+    assert _kept()[("test_twice", 2)] is not False
+    assert rows_read_compiled_for(User, "test_twice", read, (bob.pk, ann.pk)) == [bob]
 
 
 # --- A statement compiled once, run with its values swapped in (``statement_compiled``) ------------
