@@ -29,8 +29,11 @@ from board.selectors import board_meetings_ahead
 from intake.models import Proposal
 from intake.states import ProposalState
 from workflow.actions import ACTIONS, IN_CALL, Action, Field, Kind, Performer
+from workflow.forms.inputs import InputsWritten
 
 LOCAL_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
+#: One renderer for every action form: it keeps its own template engine.
+INPUTS_WRITTEN = InputsWritten()
 
 
 class _LocalDateTimeField(forms.DateTimeField):
@@ -142,6 +145,8 @@ class ActionForm(forms.Form):
 
     expected_state = forms.ChoiceField(choices=ProposalState.choices, widget=forms.HiddenInput)
     bound_field_class = _ActionBoundField
+    #: The inputs are written in Python, as Django's widget templates write them (``workflow.forms.inputs``).
+    default_renderer = INPUTS_WRITTEN
 
     def __init__(self, *args: Any, proposal: Proposal | None, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", self.action)
