@@ -1,8 +1,9 @@
 """The rows of the staff page written in Python (``workflow.views.proposal_page_rows``) are the template's.
 
 Each reference below is the markup the page's template wrote before the rows moved to Python
-(``workflow/proposal_detail.html``); the two are compared as HTML (Django's ``assertHTMLEqual``:
-the same elements, attributes and text, whitespace between tags aside).
+(``workflow/proposal_detail.html``), and the eligibility's include (``intake/_eligibility.html``,
+which the applicant's page and the eligibility page still render); the two are compared as HTML
+(Django's ``assertHTMLEqual``: the same elements, attributes and text, whitespace between tags aside).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 import pytest
 from django.template import Context, Template
+from django.template.loader import get_template
 from django.test.html import parse_html
 from django.utils import translation
 
@@ -20,7 +22,9 @@ from accounts.models import User
 from assessment.models import Criterion
 from assessment.scoring import ProposalScores
 from assessment.services.results import ResultRow
-from intake.models import Call, Proposal
+from intake.eligibility.engine import Check
+from intake.models import Call, EligibilityOverride, Proposal
+from intake.selectors import EligibilityResult
 from records.models import AuditRecord
 from workflow.actions import history_details, history_text
 from workflow.views.proposal_page_rows import ProposalPageRows
@@ -137,3 +141,54 @@ def test_a_scores_figure_reads_as_the_filter_writes_it() -> None:
 
     assert "<strong>2,3</strong>" in written
     assert '<td class="text-end">2,68</td>' in written
+
+
+def _results() -> list[EligibilityResult]:
+    """Checks of every shape staff's table shows: passed, advisory, failed, overridden, lapsed, covered or not."""
+    staff = User(email="s@example.test", display_name="Sam <Staff>")
+
+    def override(figure: str, limit: str, day: int) -> EligibilityOverride:
+        made = EligibilityOverride(
+            check_code="c", figure=figure, limit=limit, reason="Letters <b>came</b>.\nBy post & mail.", by=staff
+        )
+        made.at = datetime(2026, 11, day, 22, 30, tzinfo=UTC)
+        return made
+
+    def check(code: str, *, passed: bool, hard: bool = True, figure: str = "", limit: str = "") -> Check:
+        return Check(
+            code, f"Label of {code} & co", passed, hard, f"Why <{code}>: 1,234.50 's", "application", figure, limit
+        )
+
+    return [
+        EligibilityResult(check=check("ok", passed=True), override=None),
+        EligibilityResult(check=check("soft", passed=False, hard=False), override=None),
+        EligibilityResult(check=check("bad", passed=False, figure="45.01", limit="40.00"), override=None),
+        EligibilityResult(
+            check=check("covered", passed=False, figure="1234567.5", limit="500000.00..5000000.00"),
+            override=override("1234567.5", "500000.00..5000000.00", 3),
+        ),
+        EligibilityResult(
+            check=check("lapsed", passed=False, figure="50.00", limit="40.00"),
+            override=None,
+            lapsed=(override("45.00", "40.00", 4), override("", "40.00", 5)),
+        ),
+        EligibilityResult(
+            check=check("both", passed=False, figure="50.00", limit="40.00"),
+            override=override("50.00", "40.00", 6),
+            lapsed=(override("45.00", "40.00", 4),),
+        ),
+    ]
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+@pytest.mark.parametrize("empty", [False, True])
+def test_the_eligibility_table_is_the_includes_for_staff(language: str, empty: bool) -> None:
+    call = Call(timezone="Asia/Kolkata")
+    results = [] if empty else _results()
+    with translation.override(language):
+        expected = get_template("intake/_eligibility.html").render(
+            {"checks": results, "staff_view": True, "call": call}
+        )
+        written = ProposalPageRows(call).eligibility(results)
+
+    _same(expected, written)

@@ -80,6 +80,18 @@ class _MeetingChoiceField(forms.ModelChoiceField):
         }
 
 
+class _StateField(forms.ChoiceField):
+    """The state the person saw: a choice of the states, which every copy of a form shares.
+
+    A form copies its fields as it is made; a choice field copies its choices too, each label
+    with it: some thirty states, most of the cost of making an action's form. These choices are
+    the lifecycle's and never change, so a copy keeps them as they are.
+    """
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Any:
+        return forms.Field.__deepcopy__(self, memo)
+
+
 class _ActionBoundField(forms.BoundField):
     """A field of an action's form: its input marked invalid (Bootstrap's ``is-invalid``) when it has errors.
 
@@ -143,7 +155,7 @@ class ActionForm(forms.Form):
     #: Lists pass the form classes themselves to templates, which must read them, not call them.
     do_not_call_in_templates: ClassVar[bool] = True
 
-    expected_state = forms.ChoiceField(choices=ProposalState.choices, widget=forms.HiddenInput)
+    expected_state = _StateField(choices=ProposalState.choices, widget=forms.HiddenInput)
     bound_field_class = _ActionBoundField
     #: The inputs are written in Python, as Django's widget templates write them (``workflow.forms.inputs``).
     default_renderer = INPUTS_WRITTEN

@@ -145,8 +145,10 @@ def _staff_page(
     if overrides_record_lapses(proposal=proposal, found=found, overrides=overrides):
         overrides = eligibility_overrides_of(proposal=proposal)  # as the lapses just recorded left them
     staff = request.user.acts_in(Role.STAFF, proposal.call.program_id)
-    # The rows of the history and of the scores written in Python (ADR 0048); the template keeps the rest.
+    # The eligibility's table and the rows of the history and of the scores written in Python
+    # (ADR 0048); the template keeps the rest.
     rows = ProposalPageRows(proposal.call)
+    eligibility = proposal_eligibility(proposal=proposal, found=found, overrides=overrides)
     records = [
         (record, history_text(record.action, record.data), history_details(record.data, zone=proposal.call.timezone))
         for record in audit_records_for(proposal=proposal)
@@ -168,7 +170,8 @@ def _staff_page(
             "may_request_changes": any(form.action == "request_changes" for form, _unmet in forms),
             "list_url": reverse("workflow:call_proposals", kwargs={"pk": proposal.call_id}) if staff else "",
             "assessment": assessment,
-            "eligibility": proposal_eligibility(proposal=proposal, found=found, overrides=overrides),
+            "eligibility": eligibility,
+            "eligibility_table": rows.eligibility(eligibility),
             "versions": versions,
             "records": records,
             "history_rows": rows.history(records),

@@ -23,8 +23,9 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from assessment.services.results import ResultRow
-from intake.formatting import decimals
-from intake.models import Call
+from intake.formatting import canonical_shown, decimals
+from intake.models import Call, EligibilityOverride
+from intake.selectors import EligibilityResult
 from intake.states import ProposalState
 from records.models import AuditRecord
 
@@ -42,6 +43,7 @@ class ProposalPageRows:
     def __init__(self, call: Call) -> None:
         self.zone = zoneinfo.ZoneInfo(call.timezone)
         self.short_datetime = get_format("SHORT_DATETIME_FORMAT")
+        self.datetime = get_format("DATETIME_FORMAT")
         self.states = {value: str(label) for value, label in ProposalState.choices}
 
     def history(self, records: Iterable[tuple[AuditRecord, str, list[str]]]) -> SafeString:
@@ -88,6 +90,71 @@ class ProposalPageRows:
             f'    <tr><th scope="row">{_("Result")}</th><td class="text-end">{result}</td></tr>\n    '
         )
         return mark_safe(html)  # noqa: S308 - accepted in .bandit.yaml: every value is escaped above
+
+    def eligibility(self, results: list[EligibilityResult]) -> SafeString:
+        """Return the eligibility's table as ``intake/_eligibility.html`` writes it for staff, with its overrides."""
+        if not results:
+            html = f'<div class="eligibility">\n  <p>{_("No eligibility check applies yet.")}</p>\n</div>'
+            return mark_safe(html)  # noqa: S308 - accepted in .bandit.yaml: every value is escaped above
+        head = (
+            '<div class="eligibility">\n  <table class="table align-middle">\n'
+            f"    <caption>{_('Each rule of the call, checked against what the applicant entered.')}</caption>\n"
+            f'    <thead>\n      <tr>\n        <th scope="col">{_("Check")}</th>\n'
+            f'        <th scope="col">{_("Result")}</th>\n        <th scope="col">{_("Explanation")}</th>\n'
+            f'        <th scope="col">{_("Override")}</th>\n      </tr>\n    </thead>\n    <tbody>'
+        )
+        passed = f'<span class="badge text-bg-success"><span aria-hidden="true">✓</span> {_("Passed")}</span>'
+        overridden = (
+            f'<span class="badge text-bg-warning"><span aria-hidden="true">!</span> {_("Failed, overridden")}</span>'
+        )
+        failed = f'<span class="badge text-bg-danger"><span aria-hidden="true">✗</span> {_("Failed")}</span>'
+        advisory = f'<span class="d-block small text-secondary">{_("advisory")}</span>'
+        none = f'<span class="text-secondary">{_("None")}</span>'
+        rows = []
+        for result in results:
+            check = result.check
+            badge = passed if check.passed else overridden if result.override else failed
+            # The override in force, or "None" unless some lapsed (they are listed instead).
+            override = self._override(result.override) if result.override else "" if result.lapsed else none
+            lapsed = "".join(self._lapsed(result, lapsed) for lapsed in result.lapsed)
+            rows.append(
+                f'\n      <tr id="check-{_text(check.code)}">\n        <th scope="row">{_text(check.label)}</th>\n'
+                f"        <td>{badge}{'' if check.hard else advisory}</td>\n"
+                f"        <td>{_text(check.message)}</td>\n"
+                f"        <td>{override}{lapsed}</td>\n      </tr>"
+            )
+        html = head + "".join(rows) + "\n    </tbody>\n  </table>\n</div>"
+        return mark_safe(html)  # noqa: S308 - accepted in .bandit.yaml: every value is escaped above
+
+    def _override(self, override: EligibilityOverride) -> str:
+        """An override in force: at which figure and limit, by whom, when, and why."""
+        at = _("At the figure %(figure)s (limit %(limit)s)") % {
+            "figure": _text(canonical_shown(override.figure)),
+            "limit": _text(canonical_shown(override.limit)),
+        }
+        by = _("Overridden by %(name)s") % {"name": _text(override.by.get_full_name())}
+        machine = escape(timezone.localtime(override.at).isoformat())
+        local = escape(dateformat.format(timezone.localtime(override.at, self.zone), self.datetime))
+        return (
+            f'<p class="mb-1 small"><span class="d-block">{at}</span>{by},\n'
+            f'              <time datetime="{machine}">{local}</time></p>\n'
+            f'            <blockquote class="mb-0 small">{linebreaksbr(override.reason, autoescape=True)}</blockquote>'
+        )
+
+    @staticmethod
+    def _lapsed(result: EligibilityResult, lapsed: EligibilityOverride) -> str:
+        """An override that no longer covers its check: by whom, at which figures then and now."""
+        said = _(
+            "An override by %(name)s at the figure %(then)s (limit %(then_limit)s) lapsed: now %(now)s "
+            "(limit %(now_limit)s). Staff must decide anew."
+        ) % {
+            "name": _text(lapsed.by.get_full_name()),
+            "then": _text(canonical_shown(lapsed.figure)),
+            "then_limit": _text(canonical_shown(lapsed.limit)),
+            "now": _text(canonical_shown(result.check.figure)),
+            "now_limit": _text(canonical_shown(result.check.limit)),
+        }
+        return f'\n            <p class="mb-0 small text-danger">{said}</p>'
 
     def _time(self, at: datetime) -> str:
         """``<time>`` as ``{{ at|date:'c' }}`` and ``{{ at|timezone:call.timezone|date:"SHORT_DATETIME_FORMAT" }}``."""
