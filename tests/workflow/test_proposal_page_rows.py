@@ -1,9 +1,10 @@
 """The rows of the staff page written in Python (``workflow.views.proposal_page_rows``) are the template's.
 
 Each reference below is the markup the page's template wrote before the rows moved to Python
-(``workflow/proposal_detail.html``), and the eligibility's include (``intake/_eligibility.html``,
-which the applicant's page and the eligibility page still render); the two are compared as HTML
-(Django's ``assertHTMLEqual``: the same elements, attributes and text, whitespace between tags aside).
+(``workflow/proposal_detail.html``), and the includes of the eligibility (``intake/_eligibility.html``)
+and of the versions (``intake/_version_list.html``), which the applicant's page still renders; the
+two are compared as HTML (Django's ``assertHTMLEqual``: the same elements, attributes and text,
+whitespace between tags aside).
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ from accounts.models import User
 from assessment.models import Criterion
 from assessment.scoring import ProposalScores
 from assessment.services.results import ResultRow
+from intake.choices import VersionKind
 from intake.eligibility.engine import Check
-from intake.models import Call, EligibilityOverride, Proposal
+from intake.models import Call, EligibilityOverride, Proposal, ProposalVersion
 from intake.selectors import EligibilityResult
 from records.models import AuditRecord
 from workflow.actions import history_details, history_text
@@ -190,5 +192,25 @@ def test_the_eligibility_table_is_the_includes_for_staff(language: str, empty: b
             {"checks": results, "staff_view": True, "call": call}
         )
         written = ProposalPageRows(call).eligibility(results)
+
+    _same(expected, written)
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+@pytest.mark.parametrize("count", [0, 1, 2, 3])
+@pytest.mark.parametrize("compare", [False, True])
+def test_the_versions_are_the_includes(language: str, count: int, compare: bool) -> None:
+    call = Call(timezone="Pacific/Auckland")
+    proposal = Proposal(pk=41, call=call)
+    kinds = [VersionKind.LOI, VersionKind.APPLICATION, VersionKind.APPLICATION]
+    versions = [
+        ProposalVersion(number=number, kind=kinds[number - 1], submitted_at=datetime(2026, 3, number, 11, tzinfo=UTC))
+        for number in range(1, count + 1)
+    ]
+    with translation.override(language):
+        expected = get_template("intake/_version_list.html").render(
+            {"versions": versions, "proposal": proposal, "compare": "/staff/calls/1/proposals/" if compare else ""}
+        )
+        written = ProposalPageRows(call).versions(proposal.pk, versions, compare=compare)
 
     _same(expected, written)

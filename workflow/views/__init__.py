@@ -145,8 +145,8 @@ def _staff_page(
     if overrides_record_lapses(proposal=proposal, found=found, overrides=overrides):
         overrides = eligibility_overrides_of(proposal=proposal)  # as the lapses just recorded left them
     staff = request.user.acts_in(Role.STAFF, proposal.call.program_id)
-    # The eligibility's table and the rows of the history and of the scores written in Python
-    # (ADR 0048); the template keeps the rest.
+    # The versions, the eligibility's table and the rows of the history and of the scores written
+    # in Python (ADR 0048); the template keeps the rest.
     rows = ProposalPageRows(proposal.call)
     eligibility = proposal_eligibility(proposal=proposal, found=found, overrides=overrides)
     records = [
@@ -173,6 +173,7 @@ def _staff_page(
             "eligibility": eligibility,
             "eligibility_table": rows.eligibility(eligibility),
             "versions": versions,
+            "versions_section": rows.versions(proposal.pk, versions, compare=staff),
             "records": records,
             "history_rows": rows.history(records),
         },

@@ -17,6 +17,7 @@ from html import escape
 from typing import Any
 
 from django.template.defaultfilters import linebreaksbr
+from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.formats import get_format, number_format
 from django.utils.safestring import SafeString, mark_safe
@@ -24,10 +25,14 @@ from django.utils.translation import gettext as _
 
 from assessment.services.results import ResultRow
 from intake.formatting import canonical_shown, decimals
-from intake.models import Call, EligibilityOverride
+from intake.models import Call, EligibilityOverride, ProposalVersion
 from intake.selectors import EligibilityResult
 from intake.states import ProposalState
 from records.models import AuditRecord
+from records.rows import url_around_keys
+
+#: The links of each version: its page, its dossier and its receipt, by the proposal's and the version's keys.
+_VERSION_URLS = ("intake:version_detail", "intake:version_pdf", "intake:version_receipt")
 
 
 def _text(value: Any) -> str:
@@ -90,6 +95,62 @@ class ProposalPageRows:
             f'    <tr><th scope="row">{_("Result")}</th><td class="text-end">{result}</td></tr>\n    '
         )
         return mark_safe(html)  # noqa: S308 - accepted in .bandit.yaml: every value is escaped above
+
+    def versions(self, proposal_pk: int, versions: list[ProposalVersion], *, compare: bool) -> SafeString:
+        """Return the versions' section as ``intake/_version_list.html`` writes it (with the comparison if asked)."""
+        head = (
+            '<section aria-labelledby="versions-heading" class="mb-4">\n'
+            f'  <h2 id="versions-heading" class="h4">{_("Submitted versions")}</h2>\n  '
+        )
+        if not versions:
+            empty = _("Nothing submitted yet: a version is frozen at each submission.")
+            html = f'{head}<p class="text-secondary">{empty}</p>\n</section>'
+            return mark_safe(html)  # noqa: S308 - accepted in .bandit.yaml: every value is escaped above
+        detail, pdf, receipt = (url_around_keys(name, keys=2) for name in _VERSION_URLS)
+        shown, of = _("Version %(number)s: %(kind)s"), _("of version %(number)s")
+        documents = (_("PDF"), _("receipt (PDF)"))
+        items = []
+        for version in versions:
+            number = number_format(version.number)
+            keys = (proposal_pk, version.number)
+            links = [f"{before}{keys[0]}{middle}{keys[1]}{after}" for before, middle, after in (detail, pdf, receipt)]
+            hidden = f'<span class="visually-hidden"> {of % {"number": number}}</span>'
+            named = shown % {"number": number, "kind": _text(version.get_kind_display())}
+            items.append(
+                f'\n    <li><a href="{links[0]}">{named}</a>, {self._time(version.submitted_at, self.datetime)}\n'
+                f'      · <a href="{links[1]}">{documents[0]}{hidden}</a>\n'
+                f'      · <a href="{links[2]}">{documents[1]}{hidden}</a></li>'
+            )
+        form = self._compare(proposal_pk, versions) if compare else ""
+        html = f"{head}<ul>{''.join(items)}\n  </ul>\n  {form}</section>"
+        return mark_safe(html)  # noqa: S308 - accepted in .bandit.yaml: every value is escaped above
+
+    @staticmethod
+    def _compare(proposal_pk: int, versions: list[ProposalVersion]) -> str:
+        """The form comparing two versions, the last but one with the last chosen; none for one version."""
+        if len(versions) < 2:
+            return ""
+        numbers = [number_format(version.number) for version in versions]
+        first = "".join(
+            f'<option value="{number}"{" selected" if index == len(numbers) - 2 else ""}>{number}</option>'
+            for index, number in enumerate(numbers)
+        )
+        second = "".join(
+            f'<option value="{number}"{" selected" if index == len(numbers) - 1 else ""}>{number}</option>'
+            for index, number in enumerate(numbers)
+        )
+        action = escape(reverse("intake:version_compare", args=[proposal_pk]))
+        return (
+            f'<form method="get" action="{action}" class="row g-2 align-items-end">\n'
+            '    <div class="col-auto">\n'
+            f'      <label for="compare-a" class="form-label">{_("Compare version")}</label>\n'
+            f'      <select id="compare-a" name="a" class="form-select">{first}</select>\n    </div>\n'
+            '    <div class="col-auto">\n'
+            f'      <label for="compare-b" class="form-label">{_("with version")}</label>\n'
+            f'      <select id="compare-b" name="b" class="form-select">{second}</select>\n    </div>\n'
+            f'    <div class="col-auto"><button type="submit" class="btn btn-outline-primary">{_("Compare")}</button>'
+            "</div>\n  </form>\n"
+        )
 
     def eligibility(self, results: list[EligibilityResult]) -> SafeString:
         """Return the eligibility's table as ``intake/_eligibility.html`` writes it for staff, with its overrides."""
@@ -156,10 +217,13 @@ class ProposalPageRows:
         }
         return f'\n            <p class="mb-0 small text-danger">{said}</p>'
 
-    def _time(self, at: datetime) -> str:
-        """``<time>`` as ``{{ at|date:'c' }}`` and ``{{ at|timezone:call.timezone|date:"SHORT_DATETIME_FORMAT" }}``."""
+    def _time(self, at: datetime, shown: str | None = None) -> str:
+        """``<time>`` as ``{{ at|date:'c' }}`` and ``{{ at|timezone:call.timezone|date:"SHORT_DATETIME_FORMAT" }}``.
+
+        Or in the format ``shown`` (the language's ``DATETIME_FORMAT``) if given.
+        """
         machine = timezone.localtime(at).isoformat()
-        local = dateformat.format(timezone.localtime(at, self.zone), self.short_datetime)
+        local = dateformat.format(timezone.localtime(at, self.zone), shown or self.short_datetime)
         return f'<time datetime="{escape(machine)}">{escape(local)}</time>'
 
     @staticmethod
