@@ -489,19 +489,24 @@ def proposals_rules_prefetch(*, proposals: list[Proposal]) -> None:
             proposal.rules_applied, proposal.rules_applied_version, proposal.rules_applied_at = applied[proposal.pk]
 
 
+def _versions_listed(pk: int) -> QuerySet[ProposalVersion]:
+    return (
+        ProposalVersion.objects.filter(proposal_id=pk)
+        .order_by("number")
+        .only("pk", "proposal_id", "number", "kind", "submitted_at")
+        .annotate(frozen_schema=KeyTransform("schema", "data"), frozen_rules=KeyTransform("rules", "data"))
+    )
+
+
 def proposal_versions_listed(*, proposal: Proposal) -> list[ProposalVersion]:
     """Return ``proposal``'s submitted versions, oldest first, as their list shows them: without their documents.
 
     The rules each froze are read with it (not the rest of its document), and ``proposal`` is given
     those of its latest version of each stage, as ``proposals_rules_prefetch`` gives them: read
-    first, the page's eligibility reads no more (one query for both).
+    first, the page's eligibility reads no more (one query for both). The read is compiled once per
+    connection and run with the proposal's key swapped in (``records.sql.rows_read_compiled``).
     """
-    versions: list[ProposalVersion] = list(
-        ProposalVersion.objects.filter(proposal_id=proposal.pk)
-        .order_by("number")
-        .only("pk", "proposal_id", "number", "kind", "submitted_at")
-        .annotate(frozen_schema=KeyTransform("schema", "data"), frozen_rules=KeyTransform("rules", "data"))
-    )
+    versions = rows_read_compiled(ProposalVersion, "proposal_versions_listed", _versions_listed, proposal.pk)
     latest: dict[str, VersionRules] = {}
     for version in versions:  # oldest first: the latest of each stage is kept
         latest[version.kind] = (version.number, version.frozen_schema, version.frozen_rules)  # type: ignore[attr-defined]
@@ -548,8 +553,15 @@ class OverrideRow:
 
 
 def eligibility_overrides_of(*, proposal: Proposal) -> list[EligibilityOverride]:
-    """Return every override of ``proposal``'s eligibility checks, oldest first, with who granted it (1 query)."""
-    return list(EligibilityOverride.objects.filter(proposal=proposal).select_related("by").order_by("at", "pk"))
+    """Return every override of ``proposal``'s eligibility checks, oldest first, with who granted it (1 query).
+
+    Compiled once per connection and run with the proposal's key swapped in (``records.sql.rows_read_compiled``).
+    """
+    return rows_read_compiled(EligibilityOverride, "eligibility_overrides_of", _overrides_of, proposal.pk)
+
+
+def _overrides_of(pk: int) -> QuerySet[EligibilityOverride]:
+    return EligibilityOverride.objects.filter(proposal_id=pk).select_related("by").order_by("at", "pk")
 
 
 def proposal_eligibility(

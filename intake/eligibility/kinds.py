@@ -62,15 +62,22 @@ def _names(partners: Sequence[Partner]) -> str:
     return ", ".join(p.name for p in partners) if partners else _("none")
 
 
+#: The types' members by value, read once: a choices enumeration builds its list of values at each use.
+_ORGANIZATION_TYPES = {member.value: member for member in OrganizationType}
+_ATTACHMENT_TYPES = {member.value: member for member in AttachmentType}
+
+
 def kind_label(kind: str) -> str:
     """Return an organization type's (or partner group's) label in the active language."""
     if kind == "industry":
         return _("industry")
-    return str(OrganizationType(kind).label) if kind in OrganizationType.values else kind
+    member = _ORGANIZATION_TYPES.get(kind)
+    return str(member.label) if member is not None else kind
 
 
 def attachment_label(kind: str) -> str:
-    return str(AttachmentType(kind).label) if kind in AttachmentType.values else kind
+    member = _ATTACHMENT_TYPES.get(kind)
+    return str(member.label) if member is not None else kind
 
 
 def _types(values: Sequence[str]) -> str:

@@ -29,8 +29,11 @@ from board.selectors import board_meetings_ahead
 from intake.models import Proposal
 from intake.states import ProposalState
 from workflow.actions import ACTIONS, IN_CALL, Action, Field, Kind, Performer
+from workflow.forms.inputs import InputsWritten
 
 LOCAL_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
+#: One renderer for every action form: it keeps its own template engine.
+INPUTS_WRITTEN = InputsWritten()
 
 
 class _LocalDateTimeField(forms.DateTimeField):
@@ -75,6 +78,18 @@ class _MeetingChoiceField(forms.ModelChoiceField):
             "time": formats.time_format(when, "TIME_FORMAT"),
             "quorum": obj.quorum,
         }
+
+
+class _StateField(forms.ChoiceField):
+    """The state the person saw: a choice of the states, which every copy of a form shares.
+
+    A form copies its fields as it is made; a choice field copies its choices too, each label
+    with it: some thirty states, most of the cost of making an action's form. These choices are
+    the lifecycle's and never change, so a copy keeps them as they are.
+    """
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Any:
+        return forms.Field.__deepcopy__(self, memo)
 
 
 class _ActionBoundField(forms.BoundField):
@@ -140,8 +155,10 @@ class ActionForm(forms.Form):
     #: Lists pass the form classes themselves to templates, which must read them, not call them.
     do_not_call_in_templates: ClassVar[bool] = True
 
-    expected_state = forms.ChoiceField(choices=ProposalState.choices, widget=forms.HiddenInput)
+    expected_state = _StateField(choices=ProposalState.choices, widget=forms.HiddenInput)
     bound_field_class = _ActionBoundField
+    #: The inputs are written in Python, as Django's widget templates write them (``workflow.forms.inputs``).
+    default_renderer = INPUTS_WRITTEN
 
     def __init__(self, *args: Any, proposal: Proposal | None, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", self.action)

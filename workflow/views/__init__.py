@@ -36,6 +36,7 @@ from workflow.forms import ACTION_FORMS, ActionForm
 from workflow.proposal_page import applicant_proposal_page
 from workflow.selectors import audit_records_for, open_calls_for_staff
 from workflow.views.call_list_rows import CallProposalRowWriter
+from workflow.views.proposal_page_rows import ProposalPageRows
 from workflow.work_queue import staff_work_queue
 
 
@@ -144,6 +145,20 @@ def _staff_page(
     if overrides_record_lapses(proposal=proposal, found=found, overrides=overrides):
         overrides = eligibility_overrides_of(proposal=proposal)  # as the lapses just recorded left them
     staff = request.user.acts_in(Role.STAFF, proposal.call.program_id)
+    # The versions, the eligibility's table and the rows of the history and of the scores written
+    # in Python (ADR 0048); the template keeps the rest.
+    rows = ProposalPageRows(proposal.call)
+    eligibility = proposal_eligibility(proposal=proposal, found=found, overrides=overrides)
+    records = [
+        (record, history_text(record.action, record.data), history_details(record.data, zone=proposal.call.timezone))
+        for record in audit_records_for(proposal=proposal)
+    ]
+    # The scores are the program staff's: a board member reads the standing the agenda shows, no more.
+    assessment = (
+        [(results, results.rows[0], rows.scores(results.rows[0])) for results in proposal_results(proposal=proposal)]
+        if staff
+        else []
+    )
     return render(
         request,
         "workflow/proposal_detail.html",
@@ -154,18 +169,13 @@ def _staff_page(
             "ip_review": ip_review,
             "may_request_changes": any(form.action == "request_changes" for form, _unmet in forms),
             "list_url": reverse("workflow:call_proposals", kwargs={"pk": proposal.call_id}) if staff else "",
-            # The scores are the program staff's: a board member reads the standing the agenda shows, no more.
-            "assessment": proposal_results(proposal=proposal) if staff else [],
-            "eligibility": proposal_eligibility(proposal=proposal, found=found, overrides=overrides),
+            "assessment": assessment,
+            "eligibility": eligibility,
+            "eligibility_table": rows.eligibility(eligibility),
             "versions": versions,
-            "records": [
-                (
-                    record,
-                    history_text(record.action, record.data),
-                    history_details(record.data, zone=proposal.call.timezone),
-                )
-                for record in audit_records_for(proposal=proposal)
-            ],
+            "versions_section": rows.versions(proposal.pk, versions, compare=staff),
+            "records": records,
+            "history_rows": rows.history(records),
         },
         status=status,
     )
