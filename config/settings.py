@@ -100,7 +100,9 @@ WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
     {
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        # Django's, with DRF's template tags imported when its browsable API first loads them (ADR 0064).
+        "BACKEND": "config.templates.DjangoTemplates",
+        "NAME": "django",
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
@@ -116,6 +118,9 @@ TEMPLATES = [
         },
     },
 ]
+
+# Django's default form renderer, on the backend above: a form's widgets do not import DRF's tags either.
+FORM_RENDERER = "config.templates.FormRenderer"
 
 # --- Database -------------------------------------------------------------------------
 if "DATABASE_URL" in env:

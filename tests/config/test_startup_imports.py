@@ -24,6 +24,7 @@ LAZY = (
     "celery",
     "kombu",
     # Their packages are installed apps, and light; their views, serializers and schema are not.
+    "rest_framework.compat",
     "rest_framework.views",
     "rest_framework.serializers",
     "drf_spectacular.views",
@@ -43,6 +44,10 @@ from django.urls import get_resolver
 get_resolver().url_patterns  # the URLconf and every view, as a worker's first request imports them
 from django.urls import reverse
 reverse("home"), reverse("api_v1:docs"), reverse("common_grants:awards")  # every name, the API's too
+from django.template import engines
+engines.all()  # the site's template engine, as a worker's first page builds it (ADR 0064)
+from django import forms
+forms.TextInput().render("name", "value")  # and the form renderer's own engine
 import assessment.solver, board.portfolio  # the solvers' modules themselves import OR-Tools only to solve
 print(json.dumps(sorted({name.split(".")[0] for name in sys.modules} | set(sys.modules))))
 """
