@@ -2,7 +2,8 @@
 
 ``python -m bench.memory`` seeds a fresh database with the seeds of every page the bench
 measures (each case read with GET and answered 200; the floor is the bench's own URLconf,
-not the project's), collects the static files, starts gunicorn with one sync worker on
+not the project's), collects the static files, starts gunicorn with one sync worker from the
+project's root (so with the hooks of its ``gunicorn.conf.py``, as the image serves) on
 production settings (``DJANGO_DEBUG=false``) on a free port, signs each case's client in as
 the case does (its session written to the database or Redis the server reads), then
 requests every page ``--repeat`` times over HTTP. It reads the worker's own high-water mark
