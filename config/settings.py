@@ -127,10 +127,10 @@ if "DATABASE_URL" in env:
         # rows whose estimate crosses PostgreSQL's threshold spent several times its run compiling.
         options = DATABASES["default"].setdefault("OPTIONS", {})
         options["options"] = " ".join(filter(None, [options.get("options", ""), "-c jit=off"]))
-        # Parameters bound by the server and a statement run often on a connection prepared there,
-        # so PostgreSQL keeps its plan (docs/adr/0057): off unless asked for, since the generic plan
-        # PostgreSQL then chose for the board's agenda took seconds where the statement takes ms.
-        prepare_after = env.int("DATABASE_PREPARE_THRESHOLD", default=0)
+        # Parameters bound by the server and a statement run 5 times on a connection prepared there,
+        # so PostgreSQL keeps its plan (docs/adr/0057, 0058); 0 turns it off (a pooler in transaction
+        # mode). A statement whose generic plan is bad runs in `records.sql.planned_at_each_run`.
+        prepare_after = env.int("DATABASE_PREPARE_THRESHOLD", default=5)
         if prepare_after > 0:
             options.setdefault("server_side_binding", True)
             options.setdefault("prepare_threshold", prepare_after)

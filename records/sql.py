@@ -8,7 +8,8 @@ written here. Works on PostgreSQL and on SQLite (3.35 or later, for ``RETURNING`
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 from typing import Any, TypeVar
 
@@ -189,6 +190,32 @@ def _prepared(model: type[models.Model], name: str, value: Any) -> Any:
     field = model._meta.get_field(name)
     assert isinstance(field, models.Field)
     return field.get_db_prep_save(value, connection)
+
+
+# --- Statements PostgreSQL plans at each run (ADR 0058) ------------------------------------
+
+
+@contextmanager
+def planned_at_each_run(connection: BaseDatabaseWrapper) -> Iterator[None]:
+    """Run the statements inside without preparing them on the server, so each run is planned for its values.
+
+    With ``DATABASE_PREPARE_THRESHOLD`` (ADR 0057) a connection prepares a statement it has run
+    that many times, and PostgreSQL may then run it with a generic plan, made without the
+    values. For a statement whose good plan depends on its values (the agenda's, ADR 0053)
+    that plan is far worse: such a statement runs inside this block. Elsewhere (SQLite, or
+    preparing off) it changes nothing.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    connection.ensure_connection()
+    raw: Any = connection.connection
+    kept = raw.prepare_threshold
+    raw.prepare_threshold = None
+    try:
+        yield
+    finally:
+        raw.prepare_threshold = kept
 
 
 # --- A read of one row compiled once (ADR 0047) ---------------------------------------------

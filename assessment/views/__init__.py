@@ -6,7 +6,7 @@ from typing import Any
 
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.utils import dateformat, formats, timezone
+from django.utils import formats, timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timeuntil
 from django.utils.translation import gettext as _
@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from accounts.choices import Role
 from accounts.decorators import AuthenticatedRequest, role_required
 from assessment.services.reviews import Step, assignments_of_assessor
-from records.rows import url_around_keys
+from records.rows import MomentFormat, time_strings_kept, url_around_keys
 
 #: Where each next step of a live assignment is taken.
 STEP_URLS = {Step.DECLARE: "assessment:declare", Step.RESPOND: "assessment:respond", Step.REVIEW: "assessment:review"}
@@ -44,7 +44,8 @@ class _DashboardRows:
 
     def __init__(self, now: datetime) -> None:
         self.now = now
-        self.format = formats.get_format("DATETIME_FORMAT")
+        self.format = MomentFormat(formats.get_format("DATETIME_FORMAT"))
+        self.time_strings = time_strings_kept()
         self.calls: dict[int, tuple[str, Any, str]] = {}
         self.overdue = f'<span class="badge text-bg-danger">{escape(_("Overdue"))}</span>'
         self.left = _("%(left)s left")
@@ -67,7 +68,7 @@ class _DashboardRows:
             self.calls[call.pk] = (escape(call.title), call.zone, escape(call.timezone))
         title, zone, zone_name = self.calls[call.pk]
         iso = timezone.localtime(row.due_at).isoformat()
-        shown = dateformat.format(timezone.localtime(row.due_at, zone), self.format)
+        shown = self.format(timezone.localtime(row.due_at, zone))
         return title, escape(iso), escape(shown), zone_name
 
     def live(self, rows: list[Any]) -> SafeString:
@@ -76,11 +77,12 @@ class _DashboardRows:
         for row in rows:
             call, due_iso, due_shown, zone = self._dated(row)
             before, after = self.urls[row.next_step]
-            left = (
-                self.overdue
-                if row.due_at <= self.now
-                else f'<span class="small">{escape(self.left % {"left": timeuntil(row.due_at, self.now)})}</span>'
-            )
+            if row.due_at <= self.now:
+                left = self.overdue
+            else:
+                until = timeuntil(row.due_at, self.now, time_strings=self.time_strings)
+                left = f'<span class="small">{escape(self.left % {"left": until})}</span>'
+
             lines.append(
                 LIVE_ROW.format(
                     title=escape(row.proposal.title),

@@ -55,6 +55,7 @@ from intake.choices import VersionKind
 from intake.models import ConsortiumMember, Proposal, ProposalVersion
 from intake.selectors import APPLICATION_TEXTS
 from intake.states import FUNDED_STATES
+from records.sql import planned_at_each_run
 
 ZERO = Decimal("0")
 MONEY = DecimalField(max_digits=16, decimal_places=2)
@@ -442,7 +443,8 @@ def agenda_page_read(
         wanted=wanted,
         per_page=per_page,
     )
-    with connection.cursor() as cursor:
+    # Its plan depends on the meeting's and the viewer's values: a generic one took seconds (ADR 0058).
+    with planned_at_each_run(connection), connection.cursor() as cursor:
         cursor.execute(sql, params)
         found = cursor.fetchall()
     committed = ZERO

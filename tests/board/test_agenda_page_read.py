@@ -8,7 +8,7 @@ the suite runs (SQLite and PostgreSQL).
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.core.paginator import Paginator
@@ -251,3 +251,24 @@ def test_the_agenda_places_the_page_s_rows_as_read(
         ("Recused high", None, 0, None),
         ("Recused low", None, 0, None),
     ]
+
+
+def test_the_page_read_is_never_prepared_on_the_server(
+    make_proposal: MakeProposal, meeting: BoardMeeting, board_member: User
+) -> None:
+    """ADR 0058: a generic plan of the agenda's statement took seconds, so PostgreSQL plans it at each run."""
+    if connection.vendor != "postgresql":
+        pytest.skip(f"statements are prepared on PostgreSQL; this run uses {connection.vendor} (set DATABASE_URL)")
+    connection.ensure_connection()
+    threshold = cast(Any, connection.connection).prepare_threshold
+    if threshold is None:
+        pytest.skip("this run prepares no statement (DATABASE_PREPARE_THRESHOLD=0)")
+    _tricky_agenda(make_proposal, meeting, board_member)
+    for _ in range(threshold + 2):
+        assert _page(meeting, board_member, 1).count == 10
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [statement for (statement,) in cursor.fetchall()]
+    assert prepared  # the run prepares what it repeats: the fixtures' inserts
+    assert not any("agenda_running" in statement for statement in prepared)

@@ -176,11 +176,13 @@ _PRINT_PREPARING = (
 )
 
 
-@pytest.mark.parametrize(("threshold", "expected"), [(None, [None, None]), ("5", [True, 5]), ("0", [None, None])])
-def test_postgresql_statements_are_bound_and_prepared_by_the_server_only_when_asked(
+@pytest.mark.parametrize(
+    ("threshold", "expected"), [(None, [True, 5]), ("5", [True, 5]), ("20", [True, 20]), ("0", [None, None])]
+)
+def test_postgresql_statements_are_bound_and_prepared_by_the_server_unless_turned_off(
     threshold: str | None, expected: list[object]
 ) -> None:
-    """ADR 0057: PostgreSQL keeps the plans of the statements a connection runs often when asked; off by default."""
+    """ADRs 0057, 0058: PostgreSQL keeps the plans of the statements a connection runs 5 times; 0 turns it off."""
     given = {"DATABASE_PREPARE_THRESHOLD": threshold} if threshold is not None else {}
     result = _run(["-c", _PRINT_PREPARING], DATABASE_URL="postgres://user@db.invalid:5432/clusterflow", **given)
     assert result.returncode == 0, result.stderr

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import cast
+from typing import Any, cast
 
 import pytest
 from django.db import DEFAULT_DB_ALIAS, connection, connections
@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import User
-from records.sql import row_read_compiled, rows_read_compiled, rows_read_compiled_for
+from records.sql import planned_at_each_run, row_read_compiled, rows_read_compiled, rows_read_compiled_for
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -158,3 +158,30 @@ def test_json_rows_give_each_row_of_a_group_with_its_json_columns_as_json() -> N
         {"kind": "word_limit", "params": {"words": 500}, "position": 2},
     ]
     assert read[other.pk] is None  # no row: no group
+
+
+def _prepared_statements() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [statement for (statement,) in cursor.fetchall()]
+
+
+def test_planned_at_each_run_keeps_a_statement_from_being_prepared() -> None:
+    """ADR 0058: a statement run inside the block is never prepared, however often; outside it is."""
+    if connection.vendor != "postgresql":
+        pytest.skip(f"statements are prepared on PostgreSQL; this run uses {connection.vendor} (set DATABASE_URL)")
+    connection.ensure_connection()
+    raw = cast(Any, connection.connection)
+    if raw.prepare_threshold is None:
+        pytest.skip("this run prepares no statement (DATABASE_PREPARE_THRESHOLD=0)")
+    for _ in range(raw.prepare_threshold + 2):
+        with planned_at_each_run(connection), connection.cursor() as cursor:
+            cursor.execute("SELECT %s::int + 40 AS planned_each_time", [2])
+            assert cursor.fetchone() == (42,)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT %s::int + 40 AS prepared_once", [2])
+
+    prepared = _prepared_statements()
+    assert not any("planned_each_time" in statement for statement in prepared)
+    assert any("prepared_once" in statement for statement in prepared)
+    assert raw.prepare_threshold is not None  # the connection prepares again after the block
