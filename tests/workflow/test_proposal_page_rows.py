@@ -10,7 +10,6 @@ whitespace between tags aside).
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -137,7 +136,7 @@ def test_score_rows_are_the_templates(language: str, changes: dict[str, Any]) ->
 
 
 def test_a_scores_figure_reads_as_the_filter_writes_it() -> None:
-    row = _row(scores=ProposalScores(means={}, totals={}, total=Decimal("2.25"), spread=None, outliers=frozenset()))
+    row = _row(scores=ProposalScores(means={}, totals={}, total=2.25, spread=None, outliers=frozenset()))
     with translation.override("fr"):
         written = ProposalPageRows(Call(timezone="Europe/Paris")).scores(row)
 
