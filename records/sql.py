@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, connections, models
@@ -300,9 +300,8 @@ def _replayed(
         sql, params = compiler.as_sql()
         return sql, params, (compiler, queryset)
 
-    sql, params, (compiler, shell) = _compiled(
-        connection, "_rows_read_compiled", key, compiled, pks, clock_in_key=clock_in_key
-    )
+    sql, params, built = _compiled(connection, "_rows_read_compiled", key, compiled, pks, clock_in_key=clock_in_key)
+    compiler, shell = cast(tuple[Any, Any], built)
     # The compiler already set up (its columns, joins and converters) answers with the SQL given.
     compiler.as_sql = lambda *args, **kwargs: (sql, params)
     shell.query.get_compiler = lambda *args, **kwargs: compiler
