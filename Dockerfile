@@ -5,7 +5,7 @@ FROM python:3.11-slim-bookworm
 # The project is not an installed package (pyproject's packages = []): it runs from /app.
 # gunicorn reads WEB_CONCURRENCY and GUNICORN_CMD_ARGS: 3 processes of 4 threads each; and the
 # worker's hooks from /app/gunicorn.conf.py (its working directory): the URLconf loaded and frozen
-# at start, each request's young cyclic garbage collected after it (docs/adr/0064).
+# at start, each request's young cyclic garbage collected after it (docs/adr/0063).
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \

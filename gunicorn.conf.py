@@ -1,4 +1,4 @@
-"""gunicorn's hooks for every worker that serves the site (ADR 0064).
+"""gunicorn's hooks for every worker that serves the site (ADR 0063).
 
 gunicorn reads this file from the folder it starts in: the image's ``/app`` (the Dockerfile's
 command and docker-compose.yml's), and the project's root for the benches that start it

@@ -100,7 +100,7 @@ WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
     {
-        # Django's, with DRF's template tags imported when its browsable API first loads them (ADR 0064).
+        # Django's, with DRF's template tags imported when its browsable API first loads them (ADR 0063).
         "BACKEND": "config.templates.DjangoTemplates",
         "NAME": "django",
         "DIRS": [BASE_DIR / "templates"],

@@ -5,7 +5,7 @@ which a worker does on its first page. Django REST framework's (``{% load rest_f
 used only by its browsable API) imports DRF's serializers and renderers and, through DRF's
 ``compat``, whatever optional package is installed (psycopg through ``django.contrib.postgres``,
 PyYAML, requests, pygments): some 19 MiB that a worker that never serves the API would keep
-(issue 23, ADR 0064). Here such a library is named but imported at its first ``{% load %}``,
+(issue 23, ADR 0063). Here such a library is named but imported at its first ``{% load %}``,
 in the site's engine and in the one Django's form renderer builds to render widgets.
 """
 

@@ -1,6 +1,6 @@
 """gunicorn's hooks: a worker loads what every page uses, freezes it, and collects each request's young garbage.
 
-Issue 23, ADR 0064. The file is the project root's ``gunicorn.conf.py``, which gunicorn reads from the
+Issue 23, ADR 0063. The file is the project root's ``gunicorn.conf.py``, which gunicorn reads from the
 folder it starts in (the image's ``/app``, the benches' project root).
 """
 

@@ -45,7 +45,7 @@ get_resolver().url_patterns  # the URLconf and every view, as a worker's first r
 from django.urls import reverse
 reverse("home"), reverse("api_v1:docs"), reverse("common_grants:awards")  # every name, the API's too
 from django.template import engines
-engines.all()  # the site's template engine, as a worker's first page builds it (ADR 0064)
+engines.all()  # the site's template engine, as a worker's first page builds it (ADR 0063)
 from django import forms
 forms.TextInput().render("name", "value")  # and the form renderer's own engine
 import assessment.solver, board.portfolio  # the solvers' modules themselves import OR-Tools only to solve

@@ -1,4 +1,4 @@
-"""The site's template engine imports DRF's template tags when a template first loads them (ADR 0064)."""
+"""The site's template engine imports DRF's template tags when a template first loads them (ADR 0063)."""
 
 from __future__ import annotations
 
