@@ -15,7 +15,7 @@ from datetime import datetime
 from decimal import Decimal
 from html import escape
 
-from django.utils import dateformat, timezone
+from django.utils import timezone
 from django.utils.formats import get_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -24,7 +24,7 @@ from intake.formatting import money
 from intake.models import Call, Proposal
 from intake.services.call_lists import EligibilitySummary
 from intake.templatetags.deadlines import time_left
-from records.rows import url_around_keys
+from records.rows import MomentFormat, url_around_keys
 from workflow.forms import ActionForm
 
 #: ``date`` format characters that write the day alone (not its time, zone or moment); a backslash
@@ -60,6 +60,7 @@ class CallProposalRowWriter:
         self.formats = {shown: get_format(shown) for shown in ("SHORT_DATE_FORMAT", "SHORT_DATETIME_FORMAT")}
         # A format of the day alone writes every moment of a day alike: each day is written once.
         self.daily = {shown: _of_the_day(written) for shown, written in self.formats.items()}
+        self.shown = {shown: MomentFormat(written) for shown, written in self.formats.items()}
         # What the rows repeat (days, amounts, summaries), each written and escaped once a page.
         self.written: dict[tuple[object, ...], str] = {}
 
@@ -111,7 +112,7 @@ class CallProposalRowWriter:
         key = ("time", shown, there.date() if self.daily[shown] else there)
         local = self.written.get(key)
         if local is None:
-            local = self.written[key] = escape(dateformat.format(there, self.formats[shown]))
+            local = self.written[key] = escape(self.shown[shown](there))
         return f'<time datetime="{escape(machine)}">{local}</time>'
 
     def _deadline(self, deadline: datetime | None) -> str:
