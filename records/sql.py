@@ -300,7 +300,10 @@ def _replayed(
         sql, params = compiler.as_sql()
         return sql, params, (compiler, queryset)
 
-    sql, params, built = _compiled(connection, "_rows_read_compiled", key, compiled, pks, clock_in_key=clock_in_key)
+    try:
+        sql, params, built = _compiled(connection, "_rows_read_compiled", key, compiled, pks, clock_in_key=clock_in_key)
+    except EmptyResultSet:
+        return []  # a read that can match nothing (an empty ``__in``, ``none()``), as iterating it answers
     compiler, shell = cast(tuple[Any, Any], built)
     # The compiler already set up (its columns, joins and converters) answers with the SQL given.
     compiler.as_sql = lambda *args, **kwargs: (sql, params)

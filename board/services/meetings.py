@@ -13,7 +13,6 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from django.core.exceptions import EmptyResultSet
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
@@ -116,7 +115,7 @@ def meeting_for_user(*, user: User, pk: int) -> BoardMeeting:
             lambda key: meetings_visible_to(user=user).filter(pk=key),
             pk,
         )
-    except (BoardMeeting.DoesNotExist, EmptyResultSet):  # the latter: a reader who may open no meeting at all
+    except BoardMeeting.DoesNotExist:
         raise Http404(f"No {BoardMeeting._meta.object_name} matches the given query.") from None
 
 

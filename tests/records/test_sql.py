@@ -72,6 +72,17 @@ def test_row_read_compiled_does_not_keep_a_read_of_the_clock() -> None:
     assert _kept()["test_clock"] is False
 
 
+def test_a_read_compiled_once_that_can_match_nothing_finds_nothing() -> None:
+    ann = UserFactory(display_name="Ann")
+
+    def read(key: int) -> QuerySet[User]:
+        return User.objects.filter(pk__in=[]).filter(pk=key)  # as a reader granted nothing reads
+
+    with pytest.raises(User.DoesNotExist):
+        row_read_compiled(User, "test_nothing", read, ann.pk)
+    assert rows_read_compiled(User, "test_nothing_list", read, ann.pk) == []
+
+
 @pytest.mark.parametrize("key", [2**63, -(2**63) - 1, 33924669030791817981333333868544])
 def test_row_read_compiled_finds_nothing_for_a_key_no_column_holds(key: int) -> None:
     UserFactory()
