@@ -12,7 +12,8 @@ An answer's value is stored as JSON, by its question's kind (``intake.choices.Qu
 
 An empty answer is stored as SQL ``NULL`` (Python ``None``), so "answered" is a plain test in
 SQL. Like ``intake.completeness``, the functions that read a proposal go through its related
-managers (``proposal.call.questions``, ``proposal.answers``) and import no model.
+managers (``proposal.call.questions``, ``proposal.answers``) and import no model; of the rest of
+the project, only ``records.sql``'s compiled reads.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from intake.choices import ColumnKind, QuestionKind
+from records.sql import rows_read_compiled_for
 
 #: The kinds whose answer may carry an answer that must hold (an eligibility questionnaire's).
 MUST_HOLD_KINDS = frozenset({QuestionKind.YES_NO, QuestionKind.SINGLE_CHOICE, QuestionKind.MULTIPLE_CHOICE})
@@ -141,17 +143,25 @@ def stage_answers(proposal: Any, stage: str) -> list[StageAnswer]:
 
     One query (the questions, their answer by this proposal and its file, in one join), kept on
     ``proposal`` for the rest of the request: a submission's completeness check and the version it
-    freezes read it once. ``stage_answers_forget`` drops it after a save.
+    freezes read it once. ``stage_answers_forget`` drops it after a save. The read is compiled once
+    per stage and connection and run with the call's and the proposal's keys swapped in
+    (``records.sql.rows_read_compiled_for``).
     """
     cache = proposal.__dict__.setdefault(_CACHE, {})
     if stage not in cache:
-        rows = (
-            proposal.call.questions.filter(stage=stage, retired_at__isnull=True)
-            .annotate(mine=FilteredRelation("answers", condition=Q(answers__proposal_id=proposal.pk)))
-            .annotate(**{name: F(f"mine__{path}") for name, path in ANSWER_COLUMNS.items()})
-            .order_by("position", "pk")
-            .values(*QUESTION_COLUMNS, *ANSWER_COLUMNS)
-        )
+        question = proposal.call.questions.model
+
+        def read(keys: tuple[int, ...]) -> Any:
+            call_id, proposal_id = keys
+            return (
+                question.objects.filter(call_id=call_id, stage=stage, retired_at__isnull=True)
+                .annotate(mine=FilteredRelation("answers", condition=Q(answers__proposal_id=proposal_id)))
+                .annotate(**{name: F(f"mine__{path}") for name, path in ANSWER_COLUMNS.items()})
+                .order_by("position", "pk")
+                .values(*QUESTION_COLUMNS, *ANSWER_COLUMNS)
+            )
+
+        rows = rows_read_compiled_for(question, ("stage_answers", stage), read, (proposal.call_id, proposal.pk))
         cache[stage] = [_stage_answer(row) for row in rows]
     return list(cache[stage])
 

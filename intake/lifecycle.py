@@ -16,7 +16,7 @@ opening time, the votes counted), which a proposal read without them does not me
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import cache
 from typing import Any
 
@@ -330,6 +330,22 @@ ACTIONS = [
     "start_assessment", "complete_assessment", "reopen_assessment", "send_to_board", "approve", "decline",
     "withdraw", "expire", "start_contracting", "activate", "start_closing", "close", "terminate",
 ]  # fmt: skip
+
+
+def states_after(states: Iterable[str]) -> frozenset[str]:
+    """Return ``states`` and every state the table leads to from any of them, by any number of transitions."""
+    leads: dict[str, set[str]] = {}
+    for action in ACTIONS:
+        for source, declared in getattr(ProposalLifecycle, action)._django_fsm.transitions.items():
+            leads.setdefault(source, set()).add(declared.target)
+    found = set(states)
+    todo = list(found)
+    while todo:
+        for target in leads.get(todo.pop(), ()):
+            if target not in found:
+                found.add(target)
+                todo.append(target)
+    return frozenset(found)
 
 
 def transition_of(action: str, state: str) -> Any:

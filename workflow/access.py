@@ -70,8 +70,21 @@ def proposals_visible_to(*, user: User) -> QuerySet[Proposal]:
 
 
 def proposal_for_user(*, user: User, pk: int) -> Proposal:
-    """Return the proposal ``pk`` if ``user`` may read it, or raise 404 (not revealing that it exists)."""
-    return get_object_or_404(proposals_visible_to(user=user), pk=pk)
+    """Return the proposal ``pk`` if ``user`` may read it, or raise 404 (not revealing that it exists).
+
+    The read's shape and parameters follow from who reads (their key, roles and grants): it is
+    compiled once per reader and per connection and run with the proposal's key swapped in
+    (``records.sql.row_read_compiled``, ADR 0051), as the staff page's read is.
+    """
+    try:
+        return row_read_compiled(
+            Proposal,
+            ("proposal_for_user", *user.access_key),
+            lambda key: proposals_visible_to(user=user).filter(pk=key),
+            pk,
+        )
+    except Proposal.DoesNotExist:
+        raise Http404 from None
 
 
 def _staff_of(user: User) -> Q:

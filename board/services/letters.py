@@ -32,6 +32,7 @@ from assessment.models import Review, Score
 from board.models import AgendaItem, BoardMeeting, DecisionLetter
 from board.services.lottery import proposal_in_lottery_band
 from intake.choices import VersionKind
+from intake.lifecycle import states_after
 from intake.models import CoApplicant, Proposal
 from intake.program_roles import in_programs
 from intake.services.documents import dossier_folder
@@ -274,8 +275,17 @@ def meeting_decisions_release(*, meeting: BoardMeeting, by: User) -> int:
     return len(state.letters)
 
 
+#: The states a proposal can be in once decided: letters are drafted for decided proposals only (``letter_draft``).
+AFTER_DECISION = states_after(DECIDED)
+
+
 def letter_released_for(*, proposal: Proposal) -> DecisionLetter | None:
-    """Return ``proposal``'s released decision letter, the latest if it had several; None before release."""
+    """Return ``proposal``'s released decision letter, the latest if it had several; None before release.
+
+    A proposal no decision has reached yet (a draft, one in assessment) has none: it is not read.
+    """
+    if proposal.state not in AFTER_DECISION:
+        return None
     return (
         DecisionLetter.objects.filter(item__proposal=proposal, released_at__isnull=False)
         .select_related("item__proposal__call")

@@ -23,6 +23,7 @@ from intake.eligibility.kinds import attachment_label
 from intake.models.base import BilingualMixin, LegalHold
 from intake.models.programs import Program
 from intake.pagecount import A4_LAYOUT, PageLayout
+from records.sql import rows_read_compiled
 
 if TYPE_CHECKING:
     from intake.models.call_rules import CallRule
@@ -129,14 +130,22 @@ class Call(BilingualMixin, LegalHold):
         """Return the call's rule rows in order (1 query, read once per instance; prefetch ``rules`` for lists).
 
         They are kept as a prefetch is: ``refresh_from_db`` forgets them, as does ``rules_forget``.
+        The read is compiled once per connection and run with the call's key swapped in
+        (``records.sql.rows_read_compiled``): every submission and proposal page reads them.
         """
         if not self.pk:
             return []
         cache = self.__dict__.setdefault("_prefetched_objects_cache", {})
         if "rules" not in cache:
-            rows = self.rules.all()
-            list(rows)  # evaluated once, kept like a prefetch
-            cache["rules"] = rows
+            model = self.rules.model
+            kept = self.rules.all()  # not evaluated: given its rows as a prefetch gives them
+            kept._result_cache = rows_read_compiled(
+                model, "call_rule_rows", lambda pk: model.objects.filter(call_id=pk).order_by("position", "pk"), self.pk
+            )
+            for row in kept._result_cache:
+                row.call = self  # as the related manager gives them
+            kept._prefetch_done = True  # type: ignore[attr-defined]
+            cache["rules"] = kept
         return sorted(cache["rules"], key=lambda row: (row.position, row.pk))
 
     def rules_keep(self, rows: list[dict[str, Any]]) -> None:

@@ -85,8 +85,9 @@ def _sections_complete(proposal: Proposal) -> tuple[int, int]:
 def applicant_dashboard(request: AuthenticatedRequest) -> HttpResponse:
     """List the applicant's proposals by call, with their state and next deadline, and the open calls."""
     proposals = list(access.proposals_of_applicant(user=request.user))
-    # Read for every proposal, not only those in preparation, so the page's queries never vary.
-    applications_prefetch(proposals=proposals)
+    # What the sections' completeness reads, for the applications in preparation only: as many
+    # queries for one as for fifty, and none for a dashboard without one (drafts of a letter of intent).
+    applications_prefetch(proposals=[proposal for proposal in proposals if _application_in_preparation(proposal)])
     rows = [
         {
             "proposal": proposal,
@@ -94,11 +95,7 @@ def applicant_dashboard(request: AuthenticatedRequest) -> HttpResponse:
             "next_step": next_step(proposal.state, proposal.stage.kind),
             "next": next_link(proposal),
             # How many sections of the full application are complete, while it is being prepared.
-            "sections": (
-                _sections_complete(proposal)
-                if proposal.state in APPLICATION_IN_PREPARATION and proposal.stage.kind == VersionKind.APPLICATION
-                else None
-            ),
+            "sections": _sections_complete(proposal) if _application_in_preparation(proposal) else None,
         }
         for proposal in proposals
     ]
@@ -116,6 +113,11 @@ def applicant_dashboard(request: AuthenticatedRequest) -> HttpResponse:
 
 #: The states in which the applicant prepares the full application.
 APPLICATION_IN_PREPARATION = (ProposalState.INVITED, ProposalState.CHANGES_REQUESTED)
+
+
+def _application_in_preparation(proposal: Proposal) -> bool:
+    """Say whether the applicant is preparing ``proposal``'s full application (its sections count on the dashboard)."""
+    return proposal.state in APPLICATION_IN_PREPARATION and proposal.stage.kind == VersionKind.APPLICATION
 
 
 def next_link(proposal: Proposal) -> tuple[str, str]:

@@ -15,9 +15,15 @@ from accounts.choices import Role
 from accounts.errors import DomainError, StaleAction
 from accounts.models import User
 from board.models import AgendaItem, BoardMeeting, DecisionLetter, Vote, VoteChoice
-from board.services.letters import letter_draft, letter_update, meeting_decisions_release, meeting_letters
+from board.services.letters import (
+    letter_draft,
+    letter_released_for,
+    letter_update,
+    meeting_decisions_release,
+    meeting_letters,
+)
 from intake.models import Call
-from intake.states import ProposalState
+from intake.states import PROJECT_STATES, ProposalState
 from records.events import Channel, Event
 from records.models import Notification
 from records.notifications import notification_render
@@ -221,6 +227,33 @@ def test_meeting_decisions_release_sends_each_letter_once(
     assert Notification.objects.filter(event=Event.DECISION_LETTER).count() == 4
     meeting.refresh_from_db()
     assert meeting.decisions_released_at == released_at
+
+
+def test_letter_released_for_a_decided_proposal_reads_the_latest_released(
+    make_proposal: MakeProposal, meeting: BoardMeeting, chair: User, staff: User
+) -> None:
+    approved = _approved(make_proposal, meeting, chair)
+    meeting_letters(meeting=meeting)
+    assert letter_released_for(proposal=approved.proposal) is None  # drafted, not released
+
+    meeting_decisions_release(meeting=meeting, by=staff)
+
+    letter = letter_released_for(proposal=approved.proposal)
+    assert letter is not None
+    assert letter.item_id == approved.pk
+
+
+@pytest.mark.parametrize(
+    "state",
+    sorted(set(ProposalState) - {ProposalState.APPROVED, ProposalState.DECLINED, *PROJECT_STATES}),
+)
+def test_letter_released_for_a_proposal_no_decision_reached_reads_nothing(
+    make_proposal: MakeProposal, state: str, django_assert_num_queries: Any
+) -> None:
+    proposal = make_proposal(state)
+
+    with django_assert_num_queries(0):
+        assert letter_released_for(proposal=proposal) is None
 
 
 def test_meeting_decisions_release_refused_while_a_proposal_awaits_its_decision(

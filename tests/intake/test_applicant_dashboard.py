@@ -124,7 +124,7 @@ def _queries(client: Client) -> int:
 def test_dashboard_query_count_is_the_same_for_1_and_50_proposals(applicant: User) -> None:
     client = client_for(applicant)
     co_lead = cast(User, UserFactory(role=Role.APPLICANT))
-    _proposal(lead_applicant=applicant)
+    _proposal(lead_applicant=applicant, state=ProposalState.INVITED)
     one = _queries(client)
     states = [ProposalState.DRAFT, ProposalState.INVITED, ProposalState.SUBMITTED, ProposalState.CHANGES_REQUESTED]
     calls = [cast(Call, CallFactory()) for _index in range(5)]
@@ -143,3 +143,20 @@ def test_dashboard_query_count_is_the_same_for_1_and_50_proposals(applicant: Use
 
     assert len(client.get(reverse("intake:applicant_dashboard")).context["rows"]) == 50
     assert fifty == one
+
+
+def test_dashboard_of_letters_of_intent_reads_no_application_and_the_same_for_1_and_20(applicant: User) -> None:
+    client = client_for(applicant)
+    _proposal(lead_applicant=applicant)
+    one = _queries(client)
+    for _index in range(19):
+        _proposal(lead_applicant=applicant, state=ProposalState.LOI_SUBMITTED)
+    twenty = _queries(client)
+    _proposal(lead_applicant=applicant, state=ProposalState.INVITED)
+
+    with_an_application = _queries(client)
+
+    assert twenty == one
+    # The sections' completeness reads the application's parts (its partners, budget, milestones…)
+    # only for an application in preparation.
+    assert with_an_application > one

@@ -17,7 +17,7 @@ from accounts.models import Organization, User
 from intake import lifecycle
 from intake.lifecycle import SYSTEM, ProposalLifecycle, transition_of
 from intake.models import Proposal
-from intake.states import FINAL_STATES, ProposalState
+from intake.states import DECIDED, FINAL_STATES, PROJECT_STATES, ProposalState
 from tests.conftest import FAST_HASHERS
 from tests.factories import CallFactory, OrganizationFactory, UserFactory
 from tests.factories.intake import LOI_STAGE_STATES
@@ -118,6 +118,27 @@ def test_every_transition_has_the_designs_source_and_target_and_no_other_exists(
     declared = {pair: t.target for pair, t in _declared_transitions().items()}
 
     assert declared == expected
+
+
+def test_states_after_a_decision_are_the_decisions_and_the_funded_projects() -> None:
+    after = lifecycle.states_after(DECIDED)
+
+    assert after == {ProposalState.APPROVED, ProposalState.DECLINED, *PROJECT_STATES}
+
+
+def test_states_after_follow_every_path_of_the_design_table() -> None:
+    leads: dict[str, set[str]] = {}
+    for sources, target, _actor in DESIGN_TABLE.values():
+        for source in sources:
+            leads.setdefault(source, set()).add(target)
+
+    for state in DESIGN_STATES:
+        reached, todo = {state}, [state]
+        while todo:
+            for target in leads.get(todo.pop(), set()) - reached:
+                reached.add(target)
+                todo.append(target)
+        assert lifecycle.states_after([state]) == reached, state
 
 
 @pytest.mark.parametrize(("action", "source"), DECLARED_PAIRS)
