@@ -36,7 +36,7 @@ from intake.selectors import RELATED
 from intake.states import DECIDED, PROJECT_STATES, ProposalState
 from projects.models import Claim, ClaimEvidence, MilestoneEvidence, Project, ProjectPartner, Report
 from projects.selectors import project_facts
-from records.sql import row_read_compiled
+from records.sql import row_read_compiled, rows_read_compiled
 from registry.selectors.ip_reviews import ip_manager_may_read
 
 
@@ -59,7 +59,7 @@ def proposals_visible_to(*, user: User) -> QuerySet[Proposal]:
     if user.has_role(Role.STAFF):
         visible |= _staff_of(user)
     if user.has_role(Role.APPLICANT):
-        visible |= _applicant_of(user)
+        visible |= _applicant_of(user.pk)
     if user.has_role(Role.BOARD_MEMBER):
         visible |= _board_member_of(user)
     if user.has_role(Role.ASSESSOR):
@@ -128,22 +128,27 @@ def _board_member_of(user: User) -> Q:
     return Q(Exists(on_agenda)) & of_their_board & ~board_recused(member=user.pk, proposal=OuterRef("pk"))
 
 
-def _applicant_of(user: User) -> Q:
-    """The proposals ``user`` leads or was invited to edit as a co-applicant."""
-    return Q(lead_applicant=user) | Q(pk__in=CoApplicant.objects.filter(user=user).values("proposal_id"))
+def _applicant_of(user_id: int) -> Q:
+    """The proposals the user ``user_id`` leads or was invited to edit as a co-applicant."""
+    return Q(lead_applicant_id=user_id) | Q(pk__in=CoApplicant.objects.filter(user_id=user_id).values("proposal_id"))
 
 
-def proposals_of_applicant(*, user: User) -> QuerySet[Proposal]:
+def proposals_of_applicant(*, user: User) -> list[Proposal]:
     """Return the proposals ``user`` leads or co-applies to, grouped by call (newest call first).
 
-    Each reads as its applicants may know it: a decision not released yet is withheld.
+    Each reads as its applicants may know it: a decision not released yet is withheld. The read
+    is compiled once per reader and per connection (``records.sql.rows_read_compiled``).
     """
-    return decisions_withheld(
-        Proposal.objects.filter(_applicant_of(user))
-        .select_related("call", "call__program", "stage", "lead_organization")
-        .order_by("-call__loi_opens_at", "call_id", "-created_at", "pk"),
-        user=user,
-    )
+
+    def read(key: int) -> QuerySet[Proposal]:
+        return decisions_withheld(
+            Proposal.objects.filter(_applicant_of(key))
+            .select_related("call", "call__program", "stage", "lead_organization")
+            .order_by("-call__loi_opens_at", "call_id", "-created_at", "pk"),
+            user=user,
+        )
+
+    return rows_read_compiled(Proposal, ("proposals_of_applicant", *user.access_key), read, user.pk)
 
 
 # --- The board's decisions, confidential until staff release them ------------------------------
