@@ -240,7 +240,8 @@ class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PublicViewSe
         """
         if not self.person.has_role(Role.STAFF):
             raise PermissionDenied(_("Only program staff read the results of a call."))
-        call = intake_selectors.call_for_staff(user=self.person, pk=int(pk))
+        # The call as the results page reads it (its program and stages, compiled once per reader).
+        call = intake_selectors.call_for_staff_results(user=self.person, pk=int(pk))
         stages = dict(results_stages(call=call))
         stage = request.query_params.get("stage") or VersionKind.APPLICATION
         if stage not in stages:
