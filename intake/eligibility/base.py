@@ -93,6 +93,19 @@ class Rule:
     def param(self, name: str, default: Any = None) -> Any:
         return self.params.get(name, default)
 
+    def kept(self, derive: Callable[[Rule], Any]) -> Any:
+        """Return ``derive(self)``, derived once for this rule (its parameters never change), as ``Rules.kept``.
+
+        The rule functions keep what they read of the parameters alone (limits as numbers and as
+        canonical text): a list checks each of its rows against the same rules.
+        """
+        memo: dict[Any, Any] = self.__dict__.setdefault("_kept", {})
+        try:
+            return memo[derive]
+        except KeyError:
+            found = memo[derive] = derive(self)
+            return found
+
 
 @dataclass(frozen=True)
 class Rules:
