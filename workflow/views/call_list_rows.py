@@ -158,7 +158,7 @@ def call_proposals_filters(
     stages: list[tuple[str, str]],
     stage: str,
     batch: str,
-    states: list[tuple[str, str, int]],
+    states: list[tuple[str, Any, int]],
     state: str,
     total: int,
     sort: str,
@@ -189,7 +189,7 @@ def call_proposals_filters(
         )
     state_options = "".join(
         f'<option value="{escape(value)}"{_selected(value == state)}>'
-        f"{escape(label)} ({escape(localize(count))})</option>"
+        f"{escape(str(label))} ({escape(localize(count))})</option>"
         for value, label, count in states
     )
     html = (
