@@ -14,6 +14,7 @@ import zoneinfo
 from collections.abc import Callable
 from datetime import datetime
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from django.template.defaultfilters import floatformat
 from django.utils import timezone
@@ -32,6 +33,12 @@ def _digits(value: Decimal) -> int:
     """Return how many digits after the point ``value`` needs (``50.00`` needs none, ``44.445`` three)."""
     exponent = value.normalize().as_tuple().exponent
     return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+@lru_cache(maxsize=256)
+def _limit_digits(limit: Decimal) -> int:
+    """``_digits`` of a limit: a list shows many figures beside the few limits of its rules."""
+    return _digits(limit)
 
 
 def _digits_of(figure: Decimal) -> int:
@@ -56,7 +63,7 @@ def shown(value: Decimal, *limits: Decimal, places: int = PLACES) -> Decimal:
     more digits if even that meets another limit. The same value and limits always give the
     same result, so the canonical figure an override binds to is ``str(shown(...))``.
     """
-    start = max([places, *(_digits(limit) for limit in limits)])
+    start = max([places, *(_limit_digits(limit) for limit in limits)])
     for digits in range(start, MAX_PLACES + 1):
         step = Decimal(1).scaleb(-digits)
         result = value.quantize(step, rounding=ROUND_HALF_UP)

@@ -6,8 +6,8 @@ demands: an ordered collection of ``Rule`` rows, each of a kind the engine knows
 budget's derived numbers (never typed by anyone); each kind's function (``kinds``) decides
 pass or fail once and explains with the partner, the figure and the limit only when asked,
 so ``outcomes`` (pass or fail per check), ``verdicts`` (with the measured figure and the
-limit, for lists) and ``checks`` (explained, for the pages that show them) share the same
-decisions.
+limit, for lists), ``failures`` (what the failed checks bind to, for lists that count them)
+and ``checks`` (explained, for the pages that show them) share the same decisions.
 
 Each check carries its measured figure and its limit in a canonical form, the same in every
 language ("45.01" for a percent, "0.90" for a ratio, "2" for a count, "300000.00" for money,
@@ -51,6 +51,7 @@ from intake.eligibility.engine import (
     Verdict,
     checks,
     codes,
+    failures,
     outcomes,
     verdicts,
 )
@@ -61,7 +62,7 @@ __all__ = [
     "ATTACHMENTS", "CLUSTER_SHARE", "CODES", "COMPANY_KINDS", "DEFAULT_INDUSTRY_TYPES", "FUNDED_TYPES", "HUNDRED",
     "IN_KIND_CAP", "KINDS", "MATCHING_RATIO", "MIN_PARTNERS", "MIN_SMES", "PARTNER_GROUPS", "PARTNER_SHARE",
     "PROJECT_SIZE", "WORD_LIMITS", "ZERO", "Application", "Check", "Figures", "Partner", "Rule", "Rules", "Verdict",
-    "admin_fee", "admin_fee_rate", "check_code", "checks", "codes", "fee_on", "figures", "is_sme", "legacy_rows",
-    "legacy_rules", "outcomes", "params_from_data", "params_problems", "params_to_data", "rules_from_data",
-    "rules_to_data", "verdicts", "word_count",
+    "admin_fee", "admin_fee_rate", "check_code", "checks", "codes", "failures", "fee_on", "figures", "is_sme",
+    "legacy_rows", "legacy_rules", "outcomes", "params_from_data", "params_problems", "params_to_data",
+    "rules_from_data", "rules_to_data", "verdicts", "word_count",
 ]  # fmt: skip

@@ -93,6 +93,19 @@ class Rule:
     def param(self, name: str, default: Any = None) -> Any:
         return self.params.get(name, default)
 
+    def kept(self, derive: Callable[[Rule], Any]) -> Any:
+        """Return ``derive(self)``, derived once for this rule (its parameters never change), as ``Rules.kept``.
+
+        The rule functions keep what they read of the parameters alone (limits as numbers and as
+        canonical text): a list checks each of its rows against the same rules.
+        """
+        memo: dict[Any, Any] = self.__dict__.setdefault("_kept", {})
+        try:
+            return memo[derive]
+        except KeyError:
+            found = memo[derive] = derive(self)
+            return found
+
 
 @dataclass(frozen=True)
 class Rules:
@@ -213,19 +226,25 @@ class Totals:
 
 def totals(application: Application, industry_types: tuple[str, ...] | None) -> Totals:
     """Sum ``application``'s money; ``industry_types`` None counts every partner's money as industry's."""
-    partners = application.partners
-    industry = [p for p in partners if industry_types is None or p.kind in industry_types]
-    partners_funding = sum((p.funding_requested for p in partners), ZERO)
-    costs = sum((p.eligible_costs for p in partners), ZERO)
+    # One pass over the partners, each sum started from ZERO and added in the partners' order, as ``sum`` adds.
+    partners_funding = costs = cash = in_kind = industry_cash = industry_in_kind = ZERO
+    for p in application.partners:
+        partners_funding += p.funding_requested
+        costs += sum(p.costs.values(), ZERO)
+        cash += p.cash
+        in_kind += p.in_kind
+        if industry_types is None or p.kind in industry_types:
+            industry_cash += p.cash
+            industry_in_kind += p.in_kind
     return Totals(
         eligible_costs=application.estimated_costs if application.estimated_costs is not None else costs,
         cluster_funding=(
             application.estimated_funding if application.estimated_funding is not None else partners_funding
         ),
-        cash=sum((p.cash for p in partners), ZERO),
-        in_kind=sum((p.in_kind for p in partners), ZERO),
-        industry_cash=sum((p.cash for p in industry), ZERO),
-        industry_in_kind=sum((p.in_kind for p in industry), ZERO),
+        cash=cash,
+        in_kind=in_kind,
+        industry_cash=industry_cash,
+        industry_in_kind=industry_in_kind,
         partners_funding=partners_funding,
     )
 

@@ -122,6 +122,17 @@ def verdicts(application: Application, rules: Rules, *, stage: str) -> list[Verd
     ]
 
 
+def failures(application: Application, rules: Rules, *, stage: str) -> tuple[list[tuple[str, str, str, str]], int]:
+    """Return the bindings (``Verdict.binding``) of the checks of ``checks()`` that fail, and how many checks there are.
+
+    For lists that count failures and the overrides bound to them: the verdicts of
+    ``verdicts()``, without an object for each check that passes.
+    """
+    decided = _verdicts(application, rules, stage)
+    failed = [(code, stage, found.figure, found.limit) for code, found in decided if not found.passed]
+    return failed, len(decided)
+
+
 def outcomes(application: Application, rules: Rules, *, stage: str) -> dict[str, bool]:
     """Return whether each check of ``checks()`` passes, by code in the same order, explaining none.
 

@@ -96,8 +96,14 @@ def _dec(value: object) -> Decimal:
 # --- Partners -------------------------------------------------------------------------------------
 
 
-def min_partners(rule: Rule, application: Application, totals: Totals, rules: Rules) -> Decided:
+def _count(rule: Rule) -> tuple[int, str]:
+    """A rule's ``count`` as a number and as its canonical limit."""
     required = int(rule.param("count", 0))
+    return required, str(required)
+
+
+def min_partners(rule: Rule, application: Application, totals: Totals, rules: Rules) -> Decided:
+    required, limit = rule.kept(_count)
     found = len(application.partners)
 
     def explain() -> tuple[str, str]:
@@ -108,7 +114,7 @@ def min_partners(rule: Rule, application: Application, totals: Totals, rules: Ru
         ) % {"required": required, "found": found, "names": _names(application.partners)}
         return _("Partners"), message
 
-    return Decided(found >= required, str(found), str(required), explain)
+    return Decided(found >= required, str(found), limit, explain)
 
 
 def in_group(partner: Partner, group: str, *, sme_max_employees: int, industry: Sequence[str]) -> bool:
@@ -126,16 +132,22 @@ def in_group(partner: Partner, group: str, *, sme_max_employees: int, industry: 
     return partner.kind == group
 
 
-def min_partners_of_types(rule: Rule, application: Application, totals: Totals, rules: Rules) -> Decided:
+def _of_types(rule: Rule) -> tuple[int, tuple[str, ...], int, bool, str]:
+    """A ``min_partners_of_types`` rule's count, groups, SME definition, whether it counts SMEs alone, and limit."""
     required = int(rule.param("count", 0))
     groups = tuple(rule.param("types") or ())
-    cap = int(rule.param("sme_max_employees") or 500)
+    smes_only = groups == (OrganizationType.SME,)
+    limit = str(required) if smes_only else f"{required} {listed(list(groups))}"
+    return required, groups, int(rule.param("sme_max_employees") or 500), smes_only, limit
+
+
+def min_partners_of_types(rule: Rule, application: Application, totals: Totals, rules: Rules) -> Decided:
+    required, groups, cap, smes_only, limit = rule.kept(_of_types)
     counted = [
         p
         for p in application.partners
         if any(in_group(p, group, sme_max_employees=cap, industry=rules.industry_types) for group in groups)
     ]
-    smes_only = groups == (OrganizationType.SME,)
 
     def explain() -> tuple[str, str]:
         values = {"required": required, "found": len(counted), "names": _names(counted)}
@@ -166,7 +178,6 @@ def min_partners_of_types(rule: Rule, application: Application, totals: Totals, 
             message += " " + _("(industry: %(types)s)") % {"types": _types(rules.industry_types)}
         return str(label), message
 
-    limit = str(required) if smes_only else f"{required} {listed(list(groups))}"
     return Decided(len(counted) >= required, str(len(counted)), limit, explain)
 
 
@@ -216,8 +227,14 @@ def membership(rule: Rule, application: Application, totals: Totals, rules: Rule
     return Decided(passed, listed([p.name for p in outside]), who, explain)
 
 
+def _types_listed(rule: Rule) -> tuple[tuple[str, ...], str]:
+    """A rule's ``types`` and their canonical limit."""
+    types = tuple(rule.param("types") or ())
+    return types, listed(list(types))
+
+
 def funded_types(rule: Rule, application: Application, totals: Totals, rules: Rules) -> Decided:
-    allowed_types = tuple(rule.param("types") or ())
+    allowed_types, limit = rule.kept(_types_listed)
     offenders = [p for p in application.partners if p.funding_requested > ZERO and p.kind not in allowed_types]
 
     def explain() -> tuple[str, str]:
@@ -238,11 +255,11 @@ def funded_types(rule: Rule, application: Application, totals: Totals, rules: Ru
             }
         return _("Partners receiving funds"), message
 
-    return Decided(not offenders, listed([p.name for p in offenders]), listed(list(allowed_types)), explain)
+    return Decided(not offenders, listed([p.name for p in offenders]), limit, explain)
 
 
 def industry_types(rule: Rule, application: Application, totals: Totals, rules: Rules) -> Decided:
-    types = tuple(rule.param("types") or ())
+    types, limit = rule.kept(_types_listed)
     industry = [p for p in application.partners if p.kind in types]
 
     def explain() -> tuple[str, str]:
@@ -252,26 +269,33 @@ def industry_types(rule: Rule, application: Application, totals: Totals, rules: 
         ) % {"types": _types(types), "names": _names(industry)}
         return _("Industry partners"), message
 
-    return Decided(True, listed([p.name for p in industry]), listed(list(types)), explain)
+    return Decided(True, listed([p.name for p in industry]), limit, explain)
 
 
 # --- Money ----------------------------------------------------------------------------------------
 
 
-def cluster_share(rule: Rule, application: Application, totals: Totals, rules: Rules) -> Decided:
-    funding, costs = totals.cluster_funding, totals.eligible_costs
+_CLUSTER_SHARE = gettext_lazy("Cluster share of eligible costs")
+_CLUSTER_SHARE_NOT_MEASURED = gettext_lazy(
+    "Not measured at this stage: the estimated costs and funding requested are not both given"
+)
+
+
+def _share_bounds(rule: Rule) -> tuple[Decimal, Decimal | None, str, tuple[Decimal, ...]]:
+    """A ``cluster_share`` rule's maximum, minimum (None without), canonical limit and the limits a share meets."""
     high = _dec(rule.param("max"))
     low = None if rule.param("min") is None else _dec(rule.param("min"))
     limit = plain(high) if low is None else f"{plain(low)}..{plain(high)}"
-    label = gettext_lazy("Cluster share of eligible costs")
+    return high, low, limit, (high,) if low is None else (low, high)
+
+
+def cluster_share(rule: Rule, application: Application, totals: Totals, rules: Rules) -> Decided:
+    funding, costs = totals.cluster_funding, totals.eligible_costs
+    high, low, limit, limits = rule.kept(_share_bounds)
+    label = _CLUSTER_SHARE
     if application.early and (costs == ZERO or funding == ZERO):
-        return _not_measured(
-            label,
-            gettext_lazy("Not measured at this stage: the estimated costs and funding requested are not both given"),
-            limit,
-        )
+        return _not_measured(label, _CLUSTER_SHARE_NOT_MEASURED, limit)
     passed = costs != ZERO and funding * HUNDRED <= high * costs and (low is None or funding * HUNDRED >= low * costs)
-    limits = (high,) if low is None else (low, high)
 
     def explain() -> tuple[str, str]:
         if costs == ZERO:
@@ -302,14 +326,29 @@ def cluster_share(rule: Rule, application: Application, totals: Totals, rules: R
     return Decided(passed, figure, limit, explain)
 
 
+def _limit_of(name: str) -> Callable[[Rule], tuple[Decimal, str]]:
+    """Read a rule's parameter ``name`` as a number and as its canonical limit (``plain``)."""
+
+    def read(rule: Rule) -> tuple[Decimal, str]:
+        limit = _dec(rule.param(name))
+        return limit, plain(limit)
+
+    read.__qualname__ = f"limit_of_{name}"
+    return read
+
+
+_RATIO = _limit_of("ratio")
+_MAX_SHARE = _limit_of("max_share")
+_MATCHING_RATIO = gettext_lazy("Industry matching ratio")
+_MATCHING_NOT_MEASURED = gettext_lazy("Not measured at this stage: no contributions are entered yet")
+
+
 def matching_ratio(rule: Rule, application: Application, totals: Totals, rules: Rules) -> Decided:
     industry, funding = totals.industry_contribution, totals.cluster_funding
-    limit = _dec(rule.param("ratio"))
-    label = gettext_lazy("Industry matching ratio")
+    limit, written = rule.kept(_RATIO)
+    label = _MATCHING_RATIO
     if application.early and totals.cash == ZERO and totals.in_kind == ZERO:
-        return _not_measured(
-            label, gettext_lazy("Not measured at this stage: no contributions are entered yet"), plain(limit)
-        )
+        return _not_measured(label, _MATCHING_NOT_MEASURED, written)
     passed = funding == ZERO or industry >= limit * funding
 
     def explain() -> tuple[str, str]:
@@ -337,12 +376,12 @@ def matching_ratio(rule: Rule, application: Application, totals: Totals, rules: 
         return str(label), text
 
     figure = "" if funding == ZERO else str(shown(industry / funding, limit))
-    return Decided(passed, figure, plain(limit), explain)
+    return Decided(passed, figure, written, explain)
 
 
 def in_kind_cap(rule: Rule, application: Application, totals: Totals, rules: Rules) -> Decided:
     industry, in_kind = totals.industry_contribution, totals.industry_in_kind
-    limit = _dec(rule.param("max_share"))
+    limit, written = rule.kept(_MAX_SHARE)
     passed = in_kind * HUNDRED <= limit * industry
 
     def explain() -> tuple[str, str]:
@@ -365,18 +404,20 @@ def in_kind_cap(rule: Rule, application: Application, totals: Totals, rules: Rul
         return str(label), text
 
     figure = "" if industry == ZERO else str(shown(in_kind * HUNDRED / industry, limit))
-    return Decided(passed, figure, plain(limit), explain)
+    return Decided(passed, figure, written, explain)
+
+
+_PARTNER_SHARE = gettext_lazy("One partner's share of the reimbursement")
+_PARTNER_SHARE_NOT_MEASURED = gettext_lazy("Not measured at this stage: no partner's request is entered yet")
 
 
 def partner_share(rule: Rule, application: Application, totals: Totals, rules: Rules) -> Decided:
     # Each partner's share of what the partners ask: at an early stage the estimate stands for the sum.
     funding = totals.partners_funding
-    limit = _dec(rule.param("max_share"))
-    label = gettext_lazy("One partner's share of the reimbursement")
+    limit, written = rule.kept(_MAX_SHARE)
+    label = _PARTNER_SHARE
     if application.early and funding == ZERO:
-        return _not_measured(
-            label, gettext_lazy("Not measured at this stage: no partner's request is entered yet"), plain(limit)
-        )
+        return _not_measured(label, _PARTNER_SHARE_NOT_MEASURED, written)
     over = [p for p in application.partners if funding != ZERO and p.funding_requested * HUNDRED > limit * funding]
 
     def share(partner: Partner) -> Decimal:
@@ -405,21 +446,28 @@ def partner_share(rule: Rule, application: Application, totals: Totals, rules: R
         return str(label), message
 
     figure = listed([f"{p.name}: {shown(share(p), limit)}" for p in over])
-    return Decided(not over, figure, plain(limit), explain)
+    return Decided(not over, figure, written, explain)
 
 
 def _size_not_stated(application: Application, totals: Totals) -> bool:
     return application.early and application.estimated_costs is None and totals.eligible_costs == ZERO
 
 
+_PROJECT_SIZE = gettext_lazy("Project size")
+_SIZE_NOT_MEASURED = gettext_lazy("Not measured: the estimated total cost is not given yet")
+
+
+def _size_bounds(rule: Rule) -> tuple[Decimal, Decimal, str]:
+    """A ``project_size`` rule's minimum, maximum and canonical limit."""
+    low, high = _dec(rule.param("min")), _dec(rule.param("max"))
+    return low, high, f"{plain(low)}..{plain(high)}"
+
+
 def project_size(rule: Rule, application: Application, totals: Totals, rules: Rules) -> Decided:
     total = totals.eligible_costs
-    low, high = _dec(rule.param("min")), _dec(rule.param("max"))
-    limit = f"{plain(low)}..{plain(high)}"
+    low, high, limit = rule.kept(_size_bounds)
     if _size_not_stated(application, totals):
-        return _not_measured(
-            gettext_lazy("Project size"), gettext_lazy("Not measured: the estimated total cost is not given yet"), limit
-        )
+        return _not_measured(_PROJECT_SIZE, _SIZE_NOT_MEASURED, limit)
 
     def explain() -> tuple[str, str]:
         values = {"total": money(total, 2), "low": money(low, 2), "high": money(high, 2)}
@@ -520,8 +568,14 @@ def admin_fee(rule: Rule, application: Application, totals: Totals, rules: Rules
 # --- Texts, attachments, IP and answers -------------------------------------------------------------
 
 
-def word_limit(rule: Rule, application: Application, totals: Totals, rules: Rules) -> Decided:
+def _words(rule: Rule) -> tuple[int, str]:
+    """A ``word_limit`` rule's limit as a number and as its canonical text."""
     limit = int(rule.param("words", 0))
+    return limit, str(limit)
+
+
+def word_limit(rule: Rule, application: Application, totals: Totals, rules: Rules) -> Decided:
+    limit, written = rule.kept(_words)
     counts = [(key, word_count(text)) for key, text in application.texts.items()]
     over = [(key, count) for key, count in counts if count > limit]
 
@@ -537,7 +591,7 @@ def word_limit(rule: Rule, application: Application, totals: Totals, rules: Rule
             message = _("Every text is within %(limit)d words") % {"limit": limit}
         return _("Word limits"), message
 
-    return Decided(not over, listed([f"{key}: {count}" for key, count in over]), str(limit), explain)
+    return Decided(not over, listed([f"{key}: {count}" for key, count in over]), written, explain)
 
 
 def page_limit(rule: Rule, application: Application, totals: Totals, rules: Rules) -> Decided:
@@ -568,8 +622,14 @@ def page_limit(rule: Rule, application: Application, totals: Totals, rules: Rule
     return Decided(not over, listed([f"{key}: {count}" for key, count in over]), str(limit), explain)
 
 
-def required_attachments(rule: Rule, application: Application, totals: Totals, rules: Rules) -> Decided:
+def _kinds_listed(rule: Rule) -> tuple[tuple[str, ...], str]:
+    """A ``required_attachments`` rule's kinds and their canonical limit."""
     required = tuple(rule.param("kinds") or ())
+    return required, listed(list(required))
+
+
+def required_attachments(rule: Rule, application: Application, totals: Totals, rules: Rules) -> Decided:
+    required, limit = rule.kept(_kinds_listed)
     missing = [kind for kind in required if kind not in application.attachments]
 
     def explain() -> tuple[str, str]:
@@ -583,7 +643,7 @@ def required_attachments(rule: Rule, application: Application, totals: Totals, r
             message = _("The call requires no attachment")
         return _("Required attachments"), message
 
-    return Decided(not missing, listed(missing), listed(list(required)), explain)
+    return Decided(not missing, listed(missing), limit, explain)
 
 
 def min_ip_rights(rule: Rule, application: Application, totals: Totals, rules: Rules) -> Decided:

@@ -31,7 +31,7 @@ from django.utils.translation import ngettext
 
 from intake.choices import VersionKind
 from intake.completeness import texts_unused
-from intake.eligibility import Application, Rules, verdicts
+from intake.eligibility import Application, Rules, failures
 from intake.models import Call, ConsortiumMember, Proposal
 from intake.models.eligibility_inputs import eligibility_inputs
 from intake.selectors import APPLICATION_TEXTS, proposals_rules_prefetch
@@ -259,11 +259,10 @@ def eligibility_summary(
         texts={name: getattr(proposal, name) for name in APPLICATION_TEXTS if name not in unused},
         attachments=proposal.attachment_kinds,  # type: ignore[attr-defined]
     )
-    found = verdicts(application, rules, stage=VersionKind.APPLICATION)
-    failed = [verdict for verdict in found if not verdict.passed]
+    failed, total = failures(application, rules, stage=VersionKind.APPLICATION)
     bindings = proposal.override_bindings  # type: ignore[attr-defined]
-    overridden = len([verdict for verdict in failed if verdict.binding in bindings])
-    return EligibilitySummary(failed=len(failed) - overridden, overridden=overridden, total=len(found))
+    overridden = len([binding for binding in failed if binding in bindings])
+    return EligibilitySummary(failed=len(failed) - overridden, overridden=overridden, total=total)
 
 
 def stage_choices() -> list[tuple[str, str]]:

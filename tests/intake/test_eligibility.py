@@ -25,6 +25,7 @@ from intake.eligibility import (
     Rule,
     Rules,
     checks,
+    failures,
     figures,
     legacy_rules,
     outcomes,
@@ -523,6 +524,21 @@ def test_property_outcomes_agree_with_checks(application: Application, rules: Ru
     assert list(outcomes(application, rules, stage=stage)) == [check.code for check in explained]
 
 
+@given(any_applications(), any_applications(), any_rules(), st.sampled_from(["loi", "application"]))
+def test_property_failures_agree_with_verdicts_on_rules_kept_and_fresh(
+    first: Application, second: Application, rules: Rules, stage: str
+) -> None:
+    """The rules checked once keep what they read of their parameters: a second application reads them as fresh ones."""
+    failures(first, rules, stage=stage)  # the rules now keep their limits
+    fresh = Rules(tuple(replace(rule) for rule in rules))
+
+    found = failures(second, rules, stage=stage)
+
+    expected = verdicts(second, fresh, stage=stage)
+    assert found == ([verdict.binding for verdict in expected if not verdict.passed], len(expected))
+    assert verdicts(second, rules, stage=stage) == expected
+
+
 def test_outcomes_stages_hold_the_same_checks_as_checks() -> None:
     application = replace(eligible(), texts={"Summary": "one two three four five six"})
 
@@ -761,3 +777,19 @@ def test_rules_keep_what_they_derive_without_changing_their_equality() -> None:
     ]
     assert rules == fresh
     assert repr(rules) == repr(fresh)
+
+
+def test_a_rule_keeps_what_it_derives_without_changing_its_equality() -> None:
+    rule = Rule("cluster_share", {"max": D("45")}, id=1)
+    fresh = Rule("cluster_share", {"max": D("45")}, id=1)
+    derived: list[Rule] = []
+
+    def derive(kept: Rule) -> str:
+        derived.append(kept)
+        return str(kept.param("max"))
+
+    assert rule.kept(derive) == "45"
+    assert rule.kept(derive) == "45"
+    assert derived == [rule]  # derived once
+    assert rule == fresh
+    assert repr(rule) == repr(fresh)

@@ -35,7 +35,12 @@ from workflow.actions.base import EXTEND_DEADLINE, ConditionsNotMet, proposal_ac
 from workflow.forms import ACTION_FORMS, ActionForm
 from workflow.proposal_page import applicant_proposal_page
 from workflow.selectors import audit_records_for, open_calls_for_staff
-from workflow.views.call_list_rows import CallProposalRowWriter
+from workflow.views.call_list_rows import (
+    CallProposalRowWriter,
+    call_proposals_filters,
+    call_proposals_pagination,
+    call_proposals_table_head,
+)
 from workflow.views.proposal_page_rows import ProposalPageRows
 from workflow.work_queue import staff_work_queue
 
@@ -98,24 +103,44 @@ def call_proposals(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     rows = [(proposal, _available_forms(proposal, request.user, offered)) for proposal in listing.page.object_list]
     rolling = call.intake_mode == IntakeMode.ROLLING
     states = [(value, label, counts.get(value, 0)) for value, label in ProposalState.choices]
+    stages = stage_choices()
+    columns = sort_columns(listing.sort)
+    total = sum(counts.values())
+    page, state, stage, sort, batch = listing.page, listing.state, listing.stage, listing.sort, listing.batch
     return render(
         request,
         "workflow/call_proposals.html",
         {
             "call": call,
-            "page": listing.page,
+            "page": page,
             "rows": rows,
-            # The rows written in Python (ADR 0048): the template keeps the table around them.
+            # The rows, the filters, the table's caption and header and the pages' links written in
+            # Python (ADR 0048, ADR 0064): the template keeps the page's heading around them.
             "table_rows": CallProposalRowWriter(call, rolling=rolling).rows(rows),
-            "state": listing.state,
-            "stage": listing.stage,
-            "sort": listing.sort,
-            "batch": listing.batch,
+            "filters": call_proposals_filters(
+                call=call,
+                rolling=rolling,
+                stages=stages,
+                stage=stage,
+                batch=batch,
+                states=states,
+                state=state,
+                total=total,
+                sort=sort,
+            ),
+            "table_head": call_proposals_table_head(
+                page=page, columns=columns, state=state, stage=stage, batch=batch, rolling=rolling
+            ),
+            "pagination": call_proposals_pagination(page=page, state=state, stage=stage, batch=batch, sort=sort),
+            "state": state,
+            "stage": stage,
+            "sort": sort,
+            "batch": batch,
             "rolling": rolling,
             "states": states,
-            "stages": stage_choices(),
-            "columns": sort_columns(listing.sort),
-            "total": sum(counts.values()),
+            "stages": stages,
+            "columns": columns,
+            "total": total,
         },
     )
 

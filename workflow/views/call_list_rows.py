@@ -14,15 +14,18 @@ from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 from html import escape
+from typing import Any
 
+from django.core.paginator import Page
 from django.utils import timezone
-from django.utils.formats import get_format
+from django.utils.formats import date_format, get_format, localize
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from intake.formatting import money
 from intake.models import Call, Proposal
-from intake.services.call_lists import EligibilitySummary
+from intake.services.call_lists import EligibilitySummary, SortColumn
 from intake.templatetags.deadlines import time_left
 from records.rows import MomentFormat, url_around_keys
 from workflow.forms import ActionForm
@@ -134,3 +137,160 @@ class CallProposalRowWriter:
         if form.action not in self.labels:
             self.labels[form.action] = escape(str(form.label))
         return self.labels[form.action]
+
+
+# --- The page around the rows: its filters, the table's caption and header, its pages ------------
+
+
+def _selected(chosen: bool) -> str:
+    return " selected" if chosen else ""
+
+
+# The labels are written as ``{% translate %}`` wrote them: a translation of the template's own
+# text, not escaped; the values (labels read from choices, counts, dates) are escaped, as
+# ``{{ }}`` and ``{% blocktranslate %}``'s values were.
+
+
+def call_proposals_filters(
+    *,
+    call: Call,
+    rolling: bool,
+    stages: list[tuple[str, str]],
+    stage: str,
+    batch: str,
+    states: list[tuple[str, Any, int]],
+    state: str,
+    total: int,
+    sort: str,
+) -> SafeString:
+    """Return the list's filter form, as its template wrote it (every label translated, every value escaped)."""
+    stage_options = "".join(
+        f'<option value="{escape(value)}"{_selected(value == stage)}>{escape(label)}</option>'
+        for value, label in stages
+    )
+    batches = ""
+    if rolling:
+        zone = zoneinfo.ZoneInfo(call.timezone)
+        cut_offs = "".join(
+            f'<option value="{escape(localize(cut_off.pk))}"{_selected(str(cut_off.pk) == batch)}>'
+            + _("Cut-off of %(at)s")
+            % {"at": escape(date_format(timezone.localtime(cut_off.at, zone), "SHORT_DATETIME_FORMAT"))}
+            + "</option>"
+            for cut_off in call.cut_offs.all()
+        )
+        batches = (
+            '<div class="col-auto">\n'
+            f'    <label for="batch-filter" class="form-label">{_("Review batch")}</label>\n'
+            '    <select id="batch-filter" name="batch" class="form-select">\n'
+            f'      <option value="">{_("Every batch")}</option>\n'
+            f"      {cut_offs}\n"
+            "    </select>\n"
+            "  </div>"
+        )
+    state_options = "".join(
+        f'<option value="{escape(value)}"{_selected(value == state)}>'
+        f"{escape(str(label))} ({escape(localize(count))})</option>"
+        for value, label, count in states
+    )
+    html = (
+        f'<form method="get" class="row g-2 align-items-end mb-3" aria-label="{_("Filter the proposals")}">\n'
+        '  <div class="col-auto">\n'
+        f'    <label for="stage-filter" class="form-label">{_("To do")}</label>\n'
+        '    <select id="stage-filter" name="stage" class="form-select">\n'
+        f'      <option value="">{_("Everything")}</option>\n'
+        f"      {stage_options}\n"
+        "    </select>\n"
+        "  </div>\n"
+        f"  {batches}\n"
+        '  <div class="col-auto">\n'
+        f'    <label for="state-filter" class="form-label">{_("State")}</label>\n'
+        '    <select id="state-filter" name="state" class="form-select">\n'
+        f'      <option value="">{_("Every state (%(count)s)") % {"count": escape(localize(total))}}</option>\n'
+        f"      {state_options}\n"
+        "    </select>\n"
+        "  </div>\n"
+        f'  <input type="hidden" name="sort" value="{escape(sort)}">\n'
+        '  <div class="col-auto"><button type="submit" class="btn btn-outline-primary">'
+        f"{_('Filter')}</button></div>\n"
+        "</form>"
+    )
+    return mark_safe(html)  # noqa: S308 - accepted in .bandit.yaml
+
+
+def _filtered(state: str, stage: str, batch: str) -> str:
+    """The start of a link's query that keeps the list's filters."""
+    return f"?state={escape(state)}&amp;stage={escape(stage)}&amp;batch={escape(batch)}"
+
+
+def call_proposals_table_head(
+    *, page: Page[Any], columns: dict[str, SortColumn], state: str, stage: str, batch: str, rolling: bool
+) -> SafeString:
+    """Return the table's caption and header row, as the list's template wrote them."""
+    paginator = page.paginator
+    count = paginator.count
+    caption = ngettext("%(counter)s proposal", "%(counter)s proposals", count) % {"counter": escape(localize(count))}
+    if paginator.num_pages > 1:
+        caption += " · " + _("page %(number)s of %(pages)s") % {
+            "number": escape(localize(page.number)),
+            "pages": escape(localize(paginator.num_pages)),
+        }
+    caption += " · " + _("Select a column's heading to sort by it.")
+    filtered = _filtered(state, stage, batch)
+
+    def sortable(key: str, extra: str = "") -> str:
+        column = columns[key]
+        aria = f' aria-sort="{escape(column.aria_sort)}"' if column.aria_sort else ""
+        return (
+            f'<th scope="col"{extra}{aria}><a href="{filtered}&amp;sort={escape(column.link_sort)}">'
+            f"{escape(column.label)}</a></th>"
+        )
+
+    def plain(label: str) -> str:
+        return f'<th scope="col">{label}</th>'
+
+    right = ' class="text-end"'
+
+    html = (
+        f"<caption>{caption}</caption>\n"
+        "  <thead><tr>\n"
+        f"    {sortable('title')}\n"
+        f"    {sortable('lead')}\n"
+        f"    {plain(_('Lead applicant'))}\n"
+        f"    {sortable('state')}\n"
+        f"    {sortable('funding', right)}\n"
+        f"    {plain(_('Eligibility'))}\n"
+        f"    {sortable('updated')}\n"
+        f"    {plain(_('Deadline'))}\n"
+        f"    {plain(_('Review batch')) if rolling else ''}\n"
+        f"    {plain(_('Available actions'))}\n"
+        "  </tr></thead>"
+    )
+    return mark_safe(html)  # noqa: S308 - accepted in .bandit.yaml
+
+
+def call_proposals_pagination(*, page: Page[Any], state: str, stage: str, batch: str, sort: str) -> SafeString:
+    """Return the links to the list's other pages, as its template wrote them (nothing for a single page)."""
+    if page.paginator.num_pages <= 1:
+        return mark_safe("")
+    link = f"{_filtered(state, stage, batch)}&amp;sort={escape(sort)}&amp;page="
+    previous = (
+        f'<li class="page-item"><a class="page-link" href="{link}{escape(localize(page.previous_page_number()))}">'
+        f"{_('Previous')}</a></li>"
+        if page.has_previous()
+        else ""
+    )
+    following = (
+        f'<li class="page-item"><a class="page-link" href="{link}{escape(localize(page.next_page_number()))}">'
+        f"{_('Next')}</a></li>"
+        if page.has_next()
+        else ""
+    )
+    html = (
+        f'<nav aria-label="{_("Pages")}"><ul class="pagination">\n'
+        f"  {previous}\n"
+        '  <li class="page-item active" aria-current="page">'
+        f'<span class="page-link">{escape(localize(page.number))}</span></li>\n'
+        f"  {following}\n"
+        "</ul></nav>"
+    )
+    return mark_safe(html)  # noqa: S308 - accepted in .bandit.yaml
