@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from board.services.agenda_queries import CalibratedScore
 from board.services.agenda_rows import AgendaRow
-from intake.formatting import decimals, money
+from intake.formatting import decimals, moneys
 from intake.states import ProposalState
 from records.rows import url_around_keys
 
@@ -40,6 +40,7 @@ class AgendaRowWriter:
     def __init__(self, *, columns: int, available: Any, suggested: Iterable[int]) -> None:
         self.one = decimals(1)
         self.two = decimals(2)
+        self.money = moneys()
         self.columns = columns
         self.suggested = set(suggested)
         # As ``blocktranslate`` puts it: the translation as it is, the figure escaped.
@@ -49,7 +50,7 @@ class AgendaRowWriter:
                 "The envelope runs out here: %(remaining)s remains, and the proposals below would take the "
                 "total beyond it."
             )
-            % {"remaining": escape(money(available))}
+            % {"remaining": escape(self.money(available))}
             + "</strong></td></tr>\n"
         )
         self.beyond = ' class="table-light"'
@@ -97,8 +98,8 @@ class AgendaRowWriter:
             f'<ul class="list-unstyled small fw-normal mb-0">{self._partners(row)}</ul>'
             f"{self.suggested_badge if row.proposal_pk in self.suggested else ''}"
             f"{self._ip_verdict(row)}</th>"
-            f'<td class="text-end">{escape(money(row.funding_requested))}</td>'
-            f'<td class="text-end">{escape(money(row.cumulative))}</td>'
+            f'<td class="text-end">{escape(self.money(row.funding_requested))}</td>'
+            f'<td class="text-end">{escape(self.money(row.cumulative))}</td>'
             f'<td class="text-end">{escape(row.matching_ratio_shown) or "—"}</td>'
             f"<td>{self._eligibility(row)}</td>"
             f'<td class="text-end">{score}</td>'
