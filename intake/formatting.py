@@ -14,6 +14,7 @@ import zoneinfo
 from collections.abc import Callable
 from datetime import datetime
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from django.template.defaultfilters import floatformat
 from django.utils import numberformat, timezone
@@ -28,8 +29,13 @@ PLACES = 2
 MAX_PLACES = 12
 
 
+@lru_cache(maxsize=4096)
 def _digits(value: Decimal) -> int:
-    """Return how many digits after the point ``value`` needs (``50.00`` needs none, ``44.445`` three)."""
+    """Return how many digits after the point ``value`` needs (``50.00`` needs none, ``44.445`` three).
+
+    Kept for each value: a list's rows compare their figures with the same few limits. Values
+    equal as numbers (``50``, ``50.00``, ``-0``, ``0``) need the same digits, so they may share an entry.
+    """
     exponent = value.normalize().as_tuple().exponent
     return max(0, -exponent) if isinstance(exponent, int) else 0
 
@@ -45,6 +51,16 @@ def plain(value: Decimal) -> str:
 
     The canonical form of a limit or an amount, the same in every language (an override binds to it).
     """
+    return _plain_of(str(value))
+
+
+@lru_cache(maxsize=4096)
+def _plain_of(text: str) -> str:
+    """``plain`` of the decimal written ``text``, kept for each text: a list's rows repeat the same limits.
+
+    Keyed by the decimal's text, which tells apart what equal numbers do not (``-0`` and ``0``).
+    """
+    value = Decimal(text)
     return str(value.quantize(Decimal(1).scaleb(-max(PLACES, _digits(value)))))
 
 

@@ -255,7 +255,8 @@ def rows_detail(rows: Iterable[AgendaRow], *, details: PageDetails, criteria: li
             who: by_criterion for who, by_criterion in marks[proposal.pk].items() if len(by_criterion) == len(scales)
         }
         scores = proposal_scores(complete, scales, threshold=threshold) if scales else None
-        row.partners = [Partner(name=p.name, is_lead=p.is_lead, sme=is_sme(p, rules)) for p in partners]
+        sme_cap = rules.sme_max_employees  # the rules' SME definition, read once for the row's partners
+        row.partners = [Partner(name=p.name, is_lead=p.is_lead, sme=is_sme(p, sme_cap)) for p in partners]
         computed = figures(Application(partners=partners), rules)
         row.matching_ratio = computed.matching_ratio
         matching = rules.first("matching_ratio")

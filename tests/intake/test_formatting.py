@@ -192,3 +192,14 @@ def test_ratios_write_what_ratio_writes_beside_the_limits(language: str) -> None
         assert [ratio_of(value, *limits) for value, limits in cases] == [
             ratio(value, *limits) for value, limits in cases
         ]
+
+
+def test_plain_kept_for_each_text_tells_apart_what_equal_numbers_do_not() -> None:
+    # Equal as numbers, written apart: each keeps its own canonical form, whichever came first.
+    assert [plain(D("-0")), plain(D("0")), plain(D("-0.000")), plain(D("0E+3"))] == ["-0.00", "0.00", "-0.00", "0.00"]
+    assert [plain(D("44.4450")), plain(D("44.445")), plain(D("5E+2")), plain(D("500"))] == [
+        "44.445",
+        "44.445",
+        "500.00",
+        "500.00",
+    ]
