@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
@@ -146,9 +146,10 @@ def _page_detail(rows: list[AgendaRow], meeting: BoardMeeting, criteria: list[Cr
     if "rules" not in call.__dict__.get("_prefetched_objects_cache", {}):
         # The call's rules, which a row's check reads unless it froze its own: the read ``Call.rule_rows``
         # makes, compiled once per connection (``records.sql``, ADR 0051) and kept as it keeps its rows.
-        call.rules_keep(rows_read_compiled(CallRule, "agenda_call_rules", _call_rules, call.pk))
+        rule_rows = rows_read_compiled(CallRule, "agenda_call_rules", _call_rules, call.pk)
+        call.rules_keep(cast(list[dict[str, Any]], rule_rows))
     rows_detail(visible, details=details, criteria=criteria)
 
 
-def _call_rules(call_id: int) -> QuerySet[CallRule, dict[str, Any]]:
+def _call_rules(call_id: int) -> QuerySet[Any]:
     return CallRule.objects.filter(call_id=call_id).order_by("position", "pk").values(*RULE_COLUMNS)
