@@ -65,10 +65,13 @@ def _row(number: int) -> AgendaRow:
 @pytest.mark.parametrize("language", ["en", "fr"])
 def test_rows_written_together_are_each_row_written_alone(language: str) -> None:
     rows = [_row(number) for number in range(8)]
-    options = {"columns": len(CRITERIA) + 11, "available": Decimal("4000000.00"), "suggested": [11, 13]}
+
+    def writer() -> AgendaRowWriter:
+        return AgendaRowWriter(columns=len(CRITERIA) + 11, available=Decimal("4000000.00"), suggested=[11, 13])
+
     with translation.override(language):
-        together = AgendaRowWriter(**options).rows(rows)
-        alone = "".join(AgendaRowWriter(**options).rows([row]) for row in rows)
+        together = writer().rows(rows)
+        alone = "".join(writer().rows([row]) for row in rows)
 
     assert together == alone
     # Every row, and what each repeats, is there: escaped, in the page's language.
