@@ -29,13 +29,8 @@ PLACES = 2
 MAX_PLACES = 12
 
 
-@lru_cache(maxsize=4096)
 def _digits(value: Decimal) -> int:
-    """Return how many digits after the point ``value`` needs (``50.00`` needs none, ``44.445`` three).
-
-    Kept for each value: a list's rows compare their figures with the same few limits. Values
-    equal as numbers (``50``, ``50.00``, ``-0``, ``0``) need the same digits, so they may share an entry.
-    """
+    """Return how many digits after the point ``value`` needs (``50.00`` needs none, ``44.445`` three)."""
     exponent = value.normalize().as_tuple().exponent
     return max(0, -exponent) if isinstance(exponent, int) else 0
 
