@@ -17,7 +17,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
 from django.template.defaultfilters import floatformat
-from django.utils import timezone
+from django.utils import numberformat, timezone
 from django.utils.formats import date_format, get_format, number_format
 from django.utils.translation import gettext as _
 
@@ -52,6 +52,16 @@ def plain(value: Decimal) -> str:
 
     The canonical form of a limit or an amount, the same in every language (an override binds to it).
     """
+    return _plain_of(str(value))
+
+
+@lru_cache(maxsize=4096)
+def _plain_of(text: str) -> str:
+    """``plain`` of the decimal written ``text``, kept for each text: a list's rows repeat the same limits.
+
+    Keyed by the decimal's text, which tells apart what equal numbers do not (``-0`` and ``0``).
+    """
+    value = Decimal(text)
     return str(value.quantize(Decimal(1).scaleb(-max(PLACES, _digits(value)))))
 
 
@@ -107,6 +117,52 @@ def decimals(places: int) -> Callable[[float | Decimal | None], str]:
         # The filter never writes a minus before a figure that rounds to zero.
         text = f"{figure if figure else abs(figure):f}"
         return text.replace(".", separator) if places > 0 else text
+
+    return write
+
+
+def numbers() -> Callable[[Decimal | int, int], str]:
+    """Return ``number`` with the active language's separators and grouping looked up once, for a page's figures.
+
+    The same text as ``number`` (Django's ``numberformat.format``, grouped), without asking for
+    the language and its three formats again at every figure. Call it with the page's language
+    active; ``write(value, places)`` is ``number(value, places)``.
+    """
+    separator = get_format("DECIMAL_SEPARATOR")
+    grouping = get_format("NUMBER_GROUPING")
+    thousands = get_format("THOUSAND_SEPARATOR")
+
+    def write(value: Decimal | int, places: int = 0) -> str:
+        return str(
+            numberformat.format(value, separator, places, grouping, thousands, force_grouping=True, use_l10n=True)
+        )
+
+    return write
+
+
+def moneys(decimal_places: int = 0) -> Callable[[Decimal | int | None], str]:
+    """Return ``money`` with its translation and the language's formats looked up once, for a page's amounts."""
+    template = _("$%(amount)s")
+    number_of = numbers()
+
+    def write(value: Decimal | int | None) -> str:
+        if value is None or value == "":
+            return ""
+        return template % {"amount": number_of(value, decimal_places)}
+
+    return write
+
+
+def ratios() -> Callable[..., str]:
+    """Return ``ratio`` with its translation and the language's formats looked up once, for a page's ratios."""
+    template = _("%(ratio)s to 1")
+    number_of = numbers()
+
+    def write(value: Decimal | None, *limits: Decimal) -> str:
+        if value is None:
+            return ""
+        figure = shown(value, *limits)
+        return template % {"ratio": number_of(figure, _digits_of(figure))}
 
     return write
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connections
 from django.db.models import (
@@ -119,9 +119,11 @@ class Ranking:
     committed: Decimal
 
 
-@dataclass(frozen=True)
-class SubmittedScore:
-    """One criterion's mark in a submitted review, with its comment; no assessor's name."""
+class SubmittedScore(NamedTuple):
+    """One criterion's mark in a submitted review, with its comment; no assessor's name.
+
+    A named tuple: a page holds some 750 of them, and a frozen dataclass cost several times more to make.
+    """
 
     review_pk: int
     proposal_pk: int

@@ -23,7 +23,7 @@ from assessment.scoring import ProposalScores, Scale, proposal_scores
 from board.services.agenda_queries import ZERO, CalibratedScore, PageDetails, RankedItem
 from intake.choices import VersionKind
 from intake.eligibility import Application, figures, is_sme
-from intake.formatting import ratio, ratio_of
+from intake.formatting import ratio_of, ratios
 from intake.models import Call, Proposal
 from intake.services.call_lists import EligibilitySummary, eligibility_summary
 
@@ -208,9 +208,24 @@ def rows_placed(
 
 
 def rows_give_proposals(rows: list[AgendaRow], call: Call) -> None:
-    """Give each of ``rows`` its proposal, built from what the ranking read (title, state) rather than read again."""
+    """Give each of ``rows`` its proposal, built from what the ranking read (title, state) rather than read again.
+
+    Built as ``Proposal(pk=..., title=..., state=..., call_id=...)`` builds it, every other field at
+    its default, but with its values in the order of the fields: given by name, the model looks
+    each of its 47 fields up in them, which cost more than the rest of the row's shaping. A default
+    that is a function (a list, a new UUID) is called for each proposal, as by name.
+    """
+    fields = Proposal._meta.concrete_fields
+    called = [(index, f) for index, f in enumerate(fields) if f.has_default() and callable(f.default)]
+    defaults = [f.get_default() for f in fields]
+    place = {f.attname: index for index, f in enumerate(fields)}
+    pk, title, state, call_id = place[Proposal._meta.pk.attname], place["title"], place["state"], place["call_id"]
     for row in rows:
-        row.proposal = Proposal(pk=row.proposal_pk, title=row.title, state=row.state, call_id=call.pk)
+        values = list(defaults)
+        for index, f in called:
+            values[index] = f.get_default()
+        values[pk], values[title], values[state], values[call_id] = row.proposal_pk, row.title, row.state, call.pk
+        row.proposal = Proposal(*values)
         row.proposal.call = call
 
 
@@ -229,6 +244,7 @@ def rows_detail(rows: Iterable[AgendaRow], *, details: PageDetails, criteria: li
     marks, comments = _marks_and_comments(details, criteria)
     scales = [Scale(key=c.pk, weight=c.weight, low=c.scale_min, high=c.scale_max) for c in criteria]
     threshold = float(settings.ASSESSMENT_OUTLIER_POINTS)
+    ratio = ratios()
     for row in wanted.values():
         proposal = row.proposal
         if proposal is None:
@@ -239,7 +255,8 @@ def rows_detail(rows: Iterable[AgendaRow], *, details: PageDetails, criteria: li
             who: by_criterion for who, by_criterion in marks[proposal.pk].items() if len(by_criterion) == len(scales)
         }
         scores = proposal_scores(complete, scales, threshold=threshold) if scales else None
-        row.partners = [Partner(name=p.name, is_lead=p.is_lead, sme=is_sme(p, rules)) for p in partners]
+        sme_cap = rules.sme_max_employees  # the rules' SME definition, read once for the row's partners
+        row.partners = [Partner(name=p.name, is_lead=p.is_lead, sme=is_sme(p, sme_cap)) for p in partners]
         computed = figures(Application(partners=partners), rules)
         row.matching_ratio = computed.matching_ratio
         matching = rules.first("matching_ratio")

@@ -32,6 +32,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -69,6 +70,7 @@ from intake.models import ConsortiumMember
 from intake.selectors import call_committed
 from intake.states import ProposalState
 from records.models import AuditRecord
+from records.sql import row_read_compiled
 
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
@@ -724,17 +726,22 @@ class AgendaPortfolio:
 
 
 def portfolio_of_agenda(*, meeting: BoardMeeting) -> AgendaPortfolio:
-    """Return the meeting's selection mode, the envelope staff set for it and its stored suggestion (1 query)."""
-    row = (
-        BoardMeeting.objects.filter(pk=meeting.pk)
-        .select_related("portfolio_settings", "portfolio_suggestion", "portfolio_suggestion__computed_by")
-        .get()
-    )
+    """Return the meeting's selection mode, the envelope staff set for it and its stored suggestion (1 query).
+
+    The read is compiled once per connection and run with the meeting's key (``records.sql.row_read_compiled``).
+    """
+    row = row_read_compiled(BoardMeeting, "portfolio_of_agenda", _meeting_with_portfolio, meeting.pk)
     stored_settings = getattr(row, "portfolio_settings", None)
     return AgendaPortfolio(
         mode=stored_settings.mode if stored_settings is not None else SelectionMode.TOP_DOWN,
         envelope=stored_settings.envelope if stored_settings is not None else None,
         stored=getattr(row, "portfolio_suggestion", None),
+    )
+
+
+def _meeting_with_portfolio(pk: int) -> QuerySet[BoardMeeting]:
+    return BoardMeeting.objects.filter(pk=pk).select_related(
+        "portfolio_settings", "portfolio_suggestion", "portfolio_suggestion__computed_by"
     )
 
 

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from board.services.agenda_queries import CalibratedScore
 from board.services.agenda_rows import AgendaRow
-from intake.formatting import decimals, money
+from intake.formatting import decimals, moneys
 from intake.states import ProposalState
 from records.rows import url_around_keys
 
@@ -40,6 +40,7 @@ class AgendaRowWriter:
     def __init__(self, *, columns: int, available: Any, suggested: Iterable[int]) -> None:
         self.one = decimals(1)
         self.two = decimals(2)
+        self.money = moneys()
         self.columns = columns
         self.suggested = set(suggested)
         # As ``blocktranslate`` puts it: the translation as it is, the figure escaped.
@@ -49,7 +50,7 @@ class AgendaRowWriter:
                 "The envelope runs out here: %(remaining)s remains, and the proposals below would take the "
                 "total beyond it."
             )
-            % {"remaining": escape(money(available))}
+            % {"remaining": escape(self.money(available))}
             + "</strong></td></tr>\n"
         )
         self.beyond = ' class="table-light"'
@@ -67,6 +68,23 @@ class AgendaRowWriter:
         self.defer_url = url_around_keys("board:agenda_item_defer")
         self.ip_verdict = get_template("registry/_agenda_ip_verdict.html")
         self.eligibility: dict[tuple[int, int, int], str] = {}
+        # What a page repeats is escaped once: the criteria's names, the comments written alike, the
+        # figures, the calibration's labels (a dictionary's look-up costs less than escaping again).
+        self.escaped: dict[Any, str] = {}
+
+    def _escape(self, text: str) -> str:
+        found = self.escaped.get(text)
+        if found is None:
+            found = self.escaped[text] = escape(text)
+        return found
+
+    def _figure(self, value: float | None) -> str:
+        """``value`` with one digit after the point, escaped (each figure written once a page)."""
+        key = ("one", value)
+        found = self.escaped.get(key)
+        if found is None:
+            found = self.escaped[key] = escape(self.one(value))
+        return found
 
     def rows(self, rows: Iterable[AgendaRow]) -> SafeString:
         """Return the table body's rows for ``rows``, one a line."""
@@ -82,12 +100,10 @@ class AgendaRowWriter:
                 f'{before}<tr><td></td><th scope="row">{title} {self.recused_badge}</th>'
                 f'<td colspan="{self.columns - 2}"></td></tr>\n'
             )
-        one = self.one
+        figure = self._figure
         scores = row.scores
         if scores is not None and scores.total is not None:
-            score = f"{escape(one(scores.total))} ({escape(one(scores.spread))})" + (
-                self.outlier if scores.flagged else ""
-            )
+            score = f"{figure(scores.total)} ({figure(scores.spread)})" + (self.outlier if scores.flagged else "")
         else:
             score = "—"
         return (
@@ -97,15 +113,15 @@ class AgendaRowWriter:
             f'<ul class="list-unstyled small fw-normal mb-0">{self._partners(row)}</ul>'
             f"{self.suggested_badge if row.proposal_pk in self.suggested else ''}"
             f"{self._ip_verdict(row)}</th>"
-            f'<td class="text-end">{escape(money(row.funding_requested))}</td>'
-            f'<td class="text-end">{escape(money(row.cumulative))}</td>'
+            f'<td class="text-end">{escape(self.money(row.funding_requested))}</td>'
+            f'<td class="text-end">{escape(self.money(row.cumulative))}</td>'
             f'<td class="text-end">{escape(row.matching_ratio_shown) or "—"}</td>'
             f"<td>{self._eligibility(row)}</td>"
             f'<td class="text-end">{score}</td>'
             f'<td class="text-end">{self._calibrated(row.calibration)}</td>'
             f"<td>{self._chance(row.calibration)}</td>"
             + "".join(
-                f'<td class="text-end">{"—" if result.mean is None else escape(one(result.mean))}</td>'
+                f'<td class="text-end">{"—" if result.mean is None else figure(result.mean)}</td>'
                 for result in row.criteria
             )
             + f"<td>{self._comments(row)}</td>"
@@ -147,18 +163,24 @@ class AgendaRowWriter:
     def _calibrated(self, cal: CalibratedScore | None) -> str:
         if cal is None:
             return "—"
-        one = self.one
-        interval = f'<br><span class="small text-secondary">{escape(one(cal.low))}\u2013{escape(one(cal.high))}</span>'
+        figure = self._figure
+        interval = f'<br><span class="small text-secondary">{figure(cal.low)}\u2013{figure(cal.high)}</span>'
         if cal.calibrated is None:
-            kept = f'<span class="small">{self.raw} {escape(cal.get_fallback_display())}</span>'
+            key = ("fallback", cal.fallback)
+            if key not in self.escaped:
+                self.escaped[key] = escape(cal.get_fallback_display())
+            kept = f'<span class="small">{self.raw} {self.escaped[key]}</span>'
             return kept + (interval if cal.low is not None else "")
-        return escape(one(cal.calibrated)) + interval
+        return figure(cal.calibrated) + interval
 
     def _chance(self, cal: CalibratedScore | None) -> str:
         if cal is None or cal.chance is None:
             return "—"
         badge = _CHANCE_BADGES.get(cal.chance_label, "text-bg-warning")
-        label = escape(cal.get_chance_label_display())
+        key = ("chance", cal.chance_label)
+        if key not in self.escaped:
+            self.escaped[key] = escape(cal.get_chance_label_display())
+        label = self.escaped[key]
         return f'{escape(self.two(cal.chance))} <span class="badge {badge}">{label}</span>'
 
     def _comments(self, row: AgendaRow) -> str:
@@ -168,13 +190,16 @@ class AgendaRowWriter:
         for number, review in enumerate(row.reviews, start=1):
             parts.append(
                 f'<div class="small border-top pt-1"><p class="mb-1"><strong>{self.assessor} {number}</strong>'
-                + (f": {escape(review.overall)}" if review.overall else "")
+                + (f": {self._escape(review.overall)}" if review.overall else "")
                 + "</p>"
             )
             if review.by_criterion:
                 parts.append(
                     '<ul class="mb-1">'
-                    + "".join(f"<li>{escape(name)}: {escape(comment)}</li>" for name, comment in review.by_criterion)
+                    + "".join(
+                        f"<li>{self._escape(name)}: {self._escape(comment)}</li>"
+                        for name, comment in review.by_criterion
+                    )
                     + "</ul>"
                 )
             parts.append("</div>")

@@ -9,7 +9,20 @@ from django.template import Context, Template
 from django.template.defaultfilters import floatformat
 from django.utils import translation
 
-from intake.formatting import canonical_shown, decimals, money, percent, plain, ratio, share_of, shown
+from intake.formatting import (
+    canonical_shown,
+    decimals,
+    money,
+    moneys,
+    number,
+    numbers,
+    percent,
+    plain,
+    ratio,
+    ratios,
+    share_of,
+    shown,
+)
 
 NBSP = "\u00a0"
 
@@ -90,7 +103,7 @@ def test_template_filters_format_beside_the_limit() -> None:
 
 # Figures a results page shows: means, totals, spreads, intervals and chances, the awkward ones
 # (a half written exactly or not in binary, a negative that rounds to zero, thousands) included.
-FIGURES = [
+FIGURES: list[float | D] = [
     0.0,
     1.0,
     2.675,
@@ -133,3 +146,60 @@ def test_decimals_round_half_up_with_the_language_separator() -> None:
 
 def test_decimals_of_nothing_is_empty() -> None:
     assert decimals(2)(None) == ""
+
+
+AMOUNTS: list[D | int] = [
+    D("0"),
+    D("0.00"),
+    D("5.5"),
+    D("999.99"),
+    D("1000"),
+    D("1200000.00"),
+    D("-1234567.891"),
+    D("40000000000.00"),
+    D("0.005"),
+    12,
+    -1000,
+    1234567,
+]
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+@pytest.mark.parametrize("places", [0, 2])
+def test_numbers_and_moneys_write_what_number_and_money_write(language: str, places: int) -> None:
+    with translation.override(language):
+        number_of, money_of = numbers(), moneys(places)
+
+        assert [number_of(amount, places) for amount in AMOUNTS] == [number(amount, places) for amount in AMOUNTS]
+        assert [money_of(amount) for amount in [*AMOUNTS, None]] == [
+            money(amount, places) for amount in [*AMOUNTS, None]
+        ]
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_ratios_write_what_ratio_writes_beside_the_limits(language: str) -> None:
+    cases = [
+        (None, ()),
+        (D("1.4285714"), ()),
+        (D("0.999"), (D("1"),)),
+        (D("1.004"), (D("1"),)),
+        (D("1234.5"), (D("1.5"),)),
+        (D("0.6666666"), (D("0.665"), D("0.67"))),
+    ]
+    with translation.override(language):
+        ratio_of = ratios()
+
+        assert [ratio_of(value, *limits) for value, limits in cases] == [
+            ratio(value, *limits) for value, limits in cases
+        ]
+
+
+def test_plain_kept_for_each_text_tells_apart_what_equal_numbers_do_not() -> None:
+    # Equal as numbers, written apart: each keeps its own canonical form, whichever came first.
+    assert [plain(D("-0")), plain(D("0")), plain(D("-0.000")), plain(D("0E+3"))] == ["-0.00", "0.00", "-0.00", "0.00"]
+    assert [plain(D("44.4450")), plain(D("44.445")), plain(D("5E+2")), plain(D("500"))] == [
+        "44.445",
+        "44.445",
+        "500.00",
+        "500.00",
+    ]
