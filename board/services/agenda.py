@@ -25,10 +25,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, cast
 
 from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
 
 from accounts.models import User
 from assessment.models import Criterion
@@ -41,10 +39,7 @@ from board.services.agenda_rows import (
     rows_give_proposals,
     rows_placed,
 )
-from intake.models import CallRule
-from intake.selectors import RULE_COLUMNS
 from intake.services.call_lists import prefetch_eligibility
-from records.sql import rows_read_compiled
 
 PAGE_SIZE = 50
 
@@ -143,13 +138,4 @@ def _page_detail(rows: list[AgendaRow], meeting: BoardMeeting, criteria: list[Cr
         first_criterion=criteria[0].pk if criteria else None,
     )
     prefetch_eligibility([row.proposal for row in visible if row.proposal is not None])
-    if "rules" not in call.__dict__.get("_prefetched_objects_cache", {}):
-        # The call's rules, which a row's check reads unless it froze its own: the read ``Call.rule_rows``
-        # makes, compiled once per connection (``records.sql``, ADR 0051) and kept as it keeps its rows.
-        rule_rows = rows_read_compiled(CallRule, "agenda_call_rules", _call_rules, call.pk)
-        call.rules_keep(cast(list[dict[str, Any]], rule_rows))
     rows_detail(visible, details=details, criteria=criteria)
-
-
-def _call_rules(call_id: int) -> QuerySet[Any]:
-    return CallRule.objects.filter(call_id=call_id).order_by("position", "pk").values(*RULE_COLUMNS)
