@@ -65,3 +65,21 @@ def test_navigation_programs_cost_one_query_for_staff(django_assert_num_queries:
         listed = list(programs(request)["staff_programs"])
 
     assert len(listed) == 2
+
+
+def test_navigation_programs_read_again_follow_a_renamed_program_and_a_new_grant() -> None:
+    ocean, scale = ProgramFactory(name_en="Ocean"), ProgramFactory(name_en="Scale")
+    staff = UserFactory(role=Role.STAFF, programs=[ocean])
+    client = client_for(staff)
+    client.get(reverse("workflow:staff_dashboard"))  # the read compiled for one program
+
+    ocean.name_en = "Atlantic"
+    ocean.save()
+    first = client.get(reverse("workflow:staff_dashboard"))
+    ProgramFactory(name_en="Protein")
+    UserFactory(role=Role.STAFF, programs=[scale])  # a grant of another user changes nothing here
+    staff.program_roles.create(program=scale, role=Role.STAFF)
+    second = client.get(reverse("workflow:staff_dashboard"))
+
+    assert [program.name for program in first.context["staff_programs"]] == ["Atlantic"]
+    assert [program.name for program in second.context["staff_programs"]] == ["Atlantic", "Scale"]
