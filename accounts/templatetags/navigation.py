@@ -32,7 +32,7 @@ register = template.Library()
 
 #: What is written once, by (what it is, language, URLconf, script prefix, and the shape it is of).
 _written: dict[tuple[Any, ...], Any] = {}
-#: More shapes than a site has (languages × URLconfs × sets of roles) means something keys by mistake.
+#: More shapes than a site has (its languages, URLconfs and sets of roles) means something keys by mistake.
 _WRITTEN_KEPT = 512
 _CSRF = CsrfTokenNode()
 
@@ -45,8 +45,13 @@ def _forget(**kwargs: Any) -> None:
 setting_changed.connect(_forget)
 
 
-def _once(what: str, shape: Any, write: Any) -> Any:
-    key = (what, get_language(), get_urlconf() or settings.ROOT_URLCONF, get_script_prefix(), shape)
+def _where() -> tuple[str, str, str]:
+    """Return what the fixed parts follow from besides their shape: the language, the URLconf and the script prefix."""
+    return get_language(), get_urlconf() or settings.ROOT_URLCONF, get_script_prefix()
+
+
+def _once(what: str, shape: Any, write: Any, where: tuple[str, str, str]) -> Any:
+    key = (what, shape, *where)
     found = _written.get(key)
     if found is None:
         if len(_written) >= _WRITTEN_KEPT:
@@ -117,7 +122,10 @@ def _signed_in_parts() -> tuple[str, str, str, str]:
         f'              <li class="nav-item"><a class="nav-link" href="{escape(reverse("records:inbox"))}">'
         f"{_('Inbox')}"
     )
-    profile = f'</a></li>\n              <li class="nav-item"><a class="nav-link" href="{escape(reverse("accounts:profile"))}">'
+    profile = (
+        '</a></li>\n              <li class="nav-item">'
+        f'<a class="nav-link" href="{escape(reverse("accounts:profile"))}">'
+    )
     log_out = (
         "</a></li>\n"
         '              <li class="nav-item">\n'
@@ -147,7 +155,8 @@ def _language_form() -> tuple[str, str, str]:
     """The language switcher's form around its token and the page's address, and the end of the navigation."""
     french = get_language() == "fr"
     button = (
-        '<button type="submit" name="language" value="en" class="btn btn-sm btn-outline-light" lang="en">English</button>'
+        '<button type="submit" name="language" value="en" class="btn btn-sm btn-outline-light" lang="en">'
+        "English</button>"
         if french
         else '<button type="submit" name="language" value="fr" class="btn btn-sm btn-outline-light" lang="fr">'
         "Français</button>"
@@ -176,16 +185,17 @@ def _language_form() -> tuple[str, str, str]:
 @register.simple_tag(takes_context=True)
 def navigation(context: template.Context) -> SafeString:
     """Write the skip link and the header's navigation as ``base.html`` wrote them, for the context's user."""
-    user = context.get("user")
+    user: Any = context.get("user")
     signed_in = bool(user is not None and user.is_authenticated)
-    html = [_once("start", signed_in, lambda: _start(signed_in))]
+    where = _where()
+    html = [_once("start", signed_in, lambda: _start(signed_in), where)]
     if signed_in:
         roles = frozenset(role for role in ROLE_DASHBOARDS if user.has_role(role))
-        html.append(_once("dashboards", roles, lambda: _dashboard_items(roles)))
+        html.append(_once("dashboards", roles, lambda: _dashboard_items(roles), where))
     html.append("\n            ")
     programs = context.get("staff_programs")
     if programs:
-        head, before, after, tail = _once("programs", None, _programs_parts)
+        head, before, after, tail = _once("programs", None, _programs_parts, where)
         items = "".join(
             f'\n                    <li><a class="dropdown-item" href="{before}{program.pk}{after}">'
             f"{render_value_in_context(program.name, context)}</a></li>\n                  "
@@ -195,7 +205,7 @@ def navigation(context: template.Context) -> SafeString:
     html.append("\n          </ul>\n")
     token = _CSRF.render(context)
     if signed_in:
-        inbox, profile, log_out, after_token = _once("signed_in", None, _signed_in_parts)
+        inbox, profile, log_out, after_token = _once("signed_in", None, _signed_in_parts, where)
         html.append(inbox)
         count = context.get("inbox_unread_count")
         if count:
@@ -207,8 +217,8 @@ def navigation(context: template.Context) -> SafeString:
             )
         html += [profile, render_value_in_context(user.get_short_name(), context), log_out, token, after_token]
     else:
-        html.append(_once("signed_out", None, _signed_out))
-    start, next_field, end = _once("language", None, _language_form)
+        html.append(_once("signed_out", None, _signed_out, where))
+    start, next_field, end = _once("language", None, _language_form, where)
     request = context.get("request")
     path = render_value_in_context(request.get_full_path(), context) if request is not None else ""
     html += [start, token, next_field, path, end]
@@ -222,10 +232,11 @@ def footer() -> SafeString:
     def write() -> str:
         return (
             '<footer class="container border-top py-3 text-secondary small">\n'
-            f'    <p class="mb-0">{_("Clusterflow: applications and assessment for co-investment innovation programs.")}\n'
+            '    <p class="mb-0">'
+            f"{_('Clusterflow: applications and assessment for co-investment innovation programs.')}\n"
             f'      · <a href="{escape(reverse("workflow:status"))}">{_("Service status")}</a>\n'
             f'      · <a href="{escape(reverse("stewardship:privacy"))}">{_("Privacy")}</a></p>\n'
             "  </footer>"
         )
 
-    return mark_safe(_once("footer", None, write))  # noqa: S308 - fixed text and links, escaped
+    return mark_safe(_once("footer", None, write, _where()))  # noqa: S308 - fixed text and links, escaped

@@ -11,6 +11,7 @@ from django.urls import reverse
 from accounts.choices import Role
 from accounts.models import User
 from intake.context_processors import programs
+from intake.models import Program
 from tests.conftest import client_for
 from tests.factories import ProgramFactory, UserFactory
 
@@ -68,8 +69,8 @@ def test_navigation_programs_cost_one_query_for_staff(django_assert_num_queries:
 
 
 def test_navigation_programs_read_again_follow_a_renamed_program_and_a_new_grant() -> None:
-    ocean, scale = ProgramFactory(name_en="Ocean"), ProgramFactory(name_en="Scale")
-    staff = UserFactory(role=Role.STAFF, programs=[ocean])
+    ocean, scale = (cast(Program, ProgramFactory(name_en=name)) for name in ("Ocean", "Scale"))
+    staff = cast(User, UserFactory(role=Role.STAFF, programs=[ocean]))
     client = client_for(staff)
     client.get(reverse("workflow:staff_dashboard"))  # the read compiled for one program
 
