@@ -18,7 +18,8 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from django.template.defaultfilters import floatformat
 from django.utils import timezone
 from django.utils.formats import date_format, get_format, number_format
-from django.utils.translation import gettext as _
+
+from accounts.i18n import gettext as _
 
 NBSP = "\u00a0"
 HUNDRED = Decimal("100")
