@@ -19,7 +19,8 @@ from functools import lru_cache
 from django.template.defaultfilters import floatformat
 from django.utils import numberformat, timezone
 from django.utils.formats import date_format, get_format, number_format
-from django.utils.translation import gettext as _
+
+from accounts.i18n import gettext as _
 
 NBSP = "\u00a0"
 HUNDRED = Decimal("100")

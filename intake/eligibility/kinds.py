@@ -17,10 +17,11 @@ from collections.abc import Callable, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, NamedTuple
 
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.choices import OrganizationType
+from accounts.i18n import gettext as _
+from accounts.i18n import per_language
 from intake.choices import AttachmentType
 from intake.eligibility.base import (
     CENT,
@@ -67,17 +68,23 @@ _ORGANIZATION_TYPES = {member.value: member for member in OrganizationType}
 _ATTACHMENT_TYPES = {member.value: member for member in AttachmentType}
 
 
+@per_language
+def _kind_labels() -> dict[str, str]:
+    return {"industry": _("industry"), **{value: str(member.label) for value, member in _ORGANIZATION_TYPES.items()}}
+
+
+@per_language
+def _attachment_labels() -> dict[str, str]:
+    return {value: str(member.label) for value, member in _ATTACHMENT_TYPES.items()}
+
+
 def kind_label(kind: str) -> str:
     """Return an organization type's (or partner group's) label in the active language."""
-    if kind == "industry":
-        return _("industry")
-    member = _ORGANIZATION_TYPES.get(kind)
-    return str(member.label) if member is not None else kind
+    return _kind_labels().get(kind, kind)
 
 
 def attachment_label(kind: str) -> str:
-    member = _ATTACHMENT_TYPES.get(kind)
-    return str(member.label) if member is not None else kind
+    return _attachment_labels().get(kind, kind)
 
 
 def _types(values: Sequence[str]) -> str:

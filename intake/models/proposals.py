@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from accounts.i18n import per_language
 from accounts.models import Organization
 from intake.choices import VersionKind
 from intake.completeness import missing_for_submission, proposal_stage, texts_unused
@@ -273,7 +274,8 @@ class Proposal(ProposalLifecycle, LegalHold, FrozenRules):
 
     def eligibility_labels(self, stage: str) -> dict[str, str]:
         """Return the labels of the long texts of ``stage`` by field name, in the active language."""
-        return {name: capfirst(str(Proposal._meta.get_field(name).verbose_name)) for name in self._texts_of(stage)}
+        labels = _text_labels()
+        return {name: labels[name] for name in self._texts_of(stage)}
 
     def _texts_of(self, stage: str) -> tuple[str, ...]:
         """Return the long texts of ``stage``: a full application's without those of the sections it does not use."""
@@ -449,3 +451,12 @@ class Proposal(ProposalLifecycle, LegalHold, FrozenRules):
             for override in self.eligibility_overrides.filter(revoked_at__isnull=True, lapsed_at__isnull=True)
         }
         return [f"{check.label}: {check.message}" for check in failed if check.binding not in covered]
+
+
+@per_language
+def _text_labels() -> dict[str, str]:
+    """The labels of the proposal's long texts by field name, in the active language."""
+    return {
+        name: capfirst(str(Proposal._meta.get_field(name).verbose_name))
+        for name in (*Proposal.LOI_TEXTS, *Proposal.APPLICATION_TEXTS)
+    }

@@ -24,6 +24,7 @@ from typing import Any
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from accounts.i18n import per_language
 from intake import formatting
 from intake.choices import VersionKind
 from intake.models import Proposal
@@ -358,10 +359,18 @@ def history_text(name: str, data: dict[str, Any] | None = None) -> str:
     a letter of intent's. Records written before they named it read as the two-stage path's.
     """
     stage = (data or {}).get("stage", "")
-    if (name, stage) in _DONE_AT:
-        return str(_DONE_AT[(name, stage)])
-    step = AUDITED.get(name)
-    return str(step.done) if step is not None else name
+    done_at, done = _history_texts()
+    found = done_at.get((name, stage))
+    return found if found is not None else done.get(name, name)
+
+
+@per_language
+def _history_texts() -> tuple[dict[tuple[str, str], str], dict[str, str]]:
+    """What the history says of each step, in the active language: where a record names its stage, and otherwise."""
+    return (
+        {key: str(text) for key, text in _DONE_AT.items()},
+        {name: str(step.done) for name, step in AUDITED.items()},
+    )
 
 
 def history_details(data: dict[str, Any] | None, *, zone: str) -> list[str]:

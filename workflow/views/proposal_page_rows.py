@@ -21,8 +21,9 @@ from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.formats import get_format, number_format
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext as _
 
+from accounts.i18n import gettext as _
+from accounts.i18n import per_language
 from assessment.services.results import ResultRow
 from intake.formatting import canonical_shown, decimals
 from intake.models import Call, EligibilityOverride, ProposalVersion
@@ -42,6 +43,12 @@ def _text(value: Any) -> str:
     return escape(str(value))
 
 
+@per_language
+def _state_labels() -> dict[str, str]:
+    """The proposals' states' labels by value, in the active language."""
+    return {value: str(label) for value, label in ProposalState.choices}
+
+
 class ProposalPageRows:
     """Write the rows of one proposal's staff page in ``call``'s time zone, in the active language."""
 
@@ -49,7 +56,7 @@ class ProposalPageRows:
         self.zone = zoneinfo.ZoneInfo(call.timezone)
         self.short_datetime = get_format("SHORT_DATETIME_FORMAT")
         self.datetime = get_format("DATETIME_FORMAT")
-        self.states = {value: str(label) for value, label in ProposalState.choices}
+        self.states = _state_labels()
 
     def history(self, records: Iterable[tuple[AuditRecord, str, list[str]]]) -> SafeString:
         """Return the history's rows: when, what happened, the states, who, the reason and the details."""
