@@ -540,7 +540,7 @@ def _dashboard_queries(client: Client) -> int:
 def test_applicant_dashboard_queries_do_not_grow_with_proposals(
     applicant_client: Client, applicant: User, organization: Organization
 ) -> None:
-    _proposal(lead_applicant=applicant, lead_organization=organization)
+    _proposal(lead_applicant=applicant, lead_organization=organization, state=ProposalState.INVITED)
     one = _dashboard_queries(applicant_client)
     for index in range(19):
         _proposal(
