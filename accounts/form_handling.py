@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Generic, TypeVar, cast
+from typing import Any, Generic, TypeVar, cast
 
+from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.forms import BaseForm
 from django.http import HttpRequest, QueryDict
@@ -20,6 +21,32 @@ from django.http import HttpRequest, QueryDict
 from accounts.errors import ActionForbidden, DomainError, StaleAction
 
 T = TypeVar("T")
+
+
+class BootstrapBoundField(forms.BoundField):
+    """A field whose input carries the classes crispy-forms' Bootstrap 5 pack gave it, ``is-invalid`` with errors.
+
+    As the pack's ``crispy_field`` did: the widget's class name in lower case (``textinput``,
+    ``textarea``, ``numberinput``, ``select``) unless a class already holds it, then
+    ``form-select`` for a select and ``form-control`` for any other input. A form takes it as
+    Django's ``bound_field_class`` and renders each field through ``bootstrap_field.html``
+    (ADR 0056, ADR 0067), which writes a group of checkboxes or radios itself.
+    """
+
+    def as_widget(self, widget: Any = None, attrs: dict[str, Any] | None = None, only_initial: bool = False) -> Any:
+        shown = widget or self.field.widget
+        if not shown.is_hidden and not isinstance(shown, forms.CheckboxInput | forms.RadioSelect | forms.FileInput):
+            classes = shown.attrs.get("class", "")
+            name = type(shown).__name__.lower()
+            added = [] if name in classes else [name]
+            added.append("form-select" if isinstance(shown, forms.Select) else "form-control")
+            if self.errors:
+                added.append("is-invalid")
+            present = classes.split()
+            wanted = " ".join([classes, *(one for one in added if one not in present)]).strip()
+            if wanted != classes:
+                attrs = {**(attrs or {}), "class": wanted}
+        return super().as_widget(widget, attrs, only_initial)
 
 
 @dataclass(frozen=True)
