@@ -105,7 +105,7 @@ class CallCreateForm(CallForm):
 class ProposalForm(forms.Form):
     """The applicant's letter of intent: what it is about and which organization leads it."""
 
-    #: The inputs carry Bootstrap's classes; ``bootstrap_field.html`` writes each field (ADR 0067).
+    #: Each field written as crispy's Bootstrap 5 pack wrote it (``{{ field.bootstrap }}``, ADR 0067).
     bound_field_class = BootstrapBoundField
 
     title = forms.CharField(label=_("Title"), max_length=250)

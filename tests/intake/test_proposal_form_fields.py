@@ -1,4 +1,4 @@
-"""The letter of intent's fields, written by ``bootstrap_field.html`` as crispy-forms wrote them (ADR 0067)."""
+"""The letter of intent's fields, written by ``BootstrapBoundField.bootstrap`` as crispy-forms wrote them (ADR 0067)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from typing import Any, cast
 
 import pytest
 from django.template import engines
-from django.template.loader import get_template
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
@@ -46,7 +45,6 @@ def _elements(html: str) -> list[tuple[Any, ...]]:
     return parser.found
 
 
-OURS = get_template("bootstrap_field.html")
 CRISPY = engines["django"].from_string("{% load crispy_forms_tags %}{{ field|as_crispy_field }}")
 
 #: Every field wrong: too long, not a choice, not an amount, negative, too many keywords, over the word limit.
@@ -112,7 +110,7 @@ def test_each_field_is_crispy_s_bootstrap_field(
         for name in ours.fields:
             if name == "loaded_at":
                 continue
-            written = OURS.render({"field": ours[name]})
+            written = str(ours[name].bootstrap())
             expected = CRISPY.render({"field": theirs[name]})
 
             assert _elements(written) == _elements(expected), name
@@ -122,7 +120,7 @@ def test_a_field_with_errors_is_marked_and_described(applicant: User, organizati
     form = ProposalForm(WRONG, user=applicant, call=_call(True))
     form.is_valid()
 
-    title, sectors = OURS.render({"field": form["title"]}), OURS.render({"field": form["sectors"]})
+    title, sectors = form["title"].bootstrap(), form["sectors"].bootstrap()
 
     assert 'class="textinput form-control is-invalid"' in title
     assert 'aria-invalid="true"' in title

@@ -143,7 +143,7 @@ class ActionForm(forms.Form):
     do_not_call_in_templates: ClassVar[bool] = True
 
     expected_state = _StateField(choices=ProposalState.choices, widget=forms.HiddenInput)
-    #: Inputs marked invalid (Bootstrap's ``is-invalid``) with errors; ``bootstrap_field.html`` writes the rest.
+    #: Each field written as crispy's Bootstrap 5 pack wrote it (``{{ field.bootstrap }}``, ADR 0056, ADR 0067).
     bound_field_class = BootstrapBoundField
     #: The inputs are written in Python, as Django's widget templates write them (``workflow.forms.inputs``).
     default_renderer = INPUTS_WRITTEN
