@@ -11,15 +11,107 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Generic, TypeVar, cast
+from typing import Any, Generic, TypeVar, cast
 
+from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.forms import BaseForm
 from django.http import HttpRequest, QueryDict
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
 
 from accounts.errors import ActionForbidden, DomainError, StaleAction
 
 T = TypeVar("T")
+
+
+def _attrs(attrs: dict[str, Any]) -> str:
+    """Return ``attrs`` as Django's ``attrs.html`` writes them: each not False, its value unless True."""
+    return "".join(
+        f" {conditional_escape(name)}"
+        if value is True
+        else f' {conditional_escape(name)}="{conditional_escape(value)}"'
+        for name, value in attrs.items()
+        if value is not False
+    )
+
+
+class BootstrapBoundField(forms.BoundField):
+    """A field written as crispy-forms' Bootstrap 5 pack wrote it, without crispy-forms (ADR 0056, ADR 0067).
+
+    ``{{ field.bootstrap }}`` writes the ``div_<id>`` wrapper, the label (``requiredField`` and
+    the asterisk when required; a group of checkboxes or radios in a fieldset with a legend,
+    each box written as the pack wrote it), the input, the errors and the help. The input
+    carries the classes the pack's ``crispy_field`` gave it: the widget's class name in lower
+    case (``textinput``, ``textarea``, ``numberinput``, ``select``) unless a class already
+    holds it, then ``form-select`` for a select and ``form-control`` for any other input, and
+    ``is-invalid`` with errors. Not for a single checkbox, a file or grouped choices.
+    """
+
+    def as_widget(self, widget: Any = None, attrs: dict[str, Any] | None = None, only_initial: bool = False) -> Any:
+        shown = widget or self.field.widget
+        if not shown.is_hidden and not isinstance(shown, forms.CheckboxInput | forms.RadioSelect | forms.FileInput):
+            classes = shown.attrs.get("class", "")
+            name = type(shown).__name__.lower()
+            added = [] if name in classes else [name]
+            added.append("form-select" if isinstance(shown, forms.Select) else "form-control")
+            if self.errors:
+                added.append("is-invalid")
+            present = classes.split()
+            wanted = " ".join([classes, *(one for one in added if one not in present)]).strip()
+            if wanted != classes:
+                attrs = {**(attrs or {}), "class": wanted}
+        return super().as_widget(widget, attrs, only_initial)
+
+    def bootstrap(self) -> SafeString:
+        """Return the field as crispy-forms' Bootstrap 5 pack wrote it (its ``field.html``)."""
+        auto_id = conditional_escape(self.auto_id)
+        required = self.field.required
+        css = self.css_classes()
+        asterisk = '<span class="asteriskField">*</span>' if required else ""
+        label = f"{conditional_escape(self.label)}{asterisk}" if self.label else ""
+        required_class = " requiredField" if required else ""
+        errors = self.errors
+        errors_block = (
+            f'<div id="{conditional_escape(getattr(errors, "field_id", ""))}_error" class="invalid-feedback">'
+            + "".join(
+                f'<p id="error_{number}_{auto_id}"><strong>{conditional_escape(str(error))}</strong></p>'
+                for number, error in enumerate(errors, 1)
+            )
+            + "</div>"
+            if errors
+            else ""
+        )
+        help_text = f'<div id="{auto_id}_helptext" class="form-text">{self.help_text}</div>' if self.help_text else ""
+        parts = [f'<div id="div_{auto_id}" class="mb-3{f" {css}" if css else ""}">']
+        if self.use_fieldset:
+            if label:
+                described = self.aria_describedby
+                described_by = f' aria-describedby="{conditional_escape(described)}"' if described else ""
+                legend_for = f' for="{conditional_escape(self.id_for_label)}"' if self.id_for_label else ""
+                parts.append(
+                    f"<fieldset{described_by}><legend{legend_for}"
+                    f' class="form-label{required_class} fs-6">{label}</legend>'
+                )
+            invalid = " is-invalid" if errors else ""
+            name = conditional_escape(self.html_name)
+            boxes = [widget.data for widget in self.subwidgets]
+            parts.append("<div>")
+            for number, box in enumerate(boxes, 1):
+                parts.append(
+                    f'<div class="form-check"><input type="{conditional_escape(box["type"])}"'
+                    f' class="form-check-input{invalid}" name="{name}" value="{conditional_escape(box["value"])}"'
+                    f"{_attrs(box['attrs'])}>"
+                    f'<label for="{conditional_escape(box["attrs"].get("id", ""))}" class="form-check-label">'
+                    f"{conditional_escape(box['label'])}</label>{errors_block if number == len(boxes) else ''}</div>"
+                )
+            parts.append(f"</div>{help_text}{'</fieldset>' if label else ''}</div>")
+        else:
+            if label:
+                label_for = conditional_escape(self.id_for_label)
+                parts.append(f'<label for="{label_for}" class="form-label{required_class}">{label}</label>')
+            parts.append(f"{self}{errors_block}{help_text}</div>")
+        return mark_safe("".join(parts))  # noqa: S308 - every value above is escaped, the help text is the form's own
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.form_handling import BootstrapBoundField
 from accounts.models import Organization, User
 from intake.choices import Sector, VersionKind
 from intake.completeness import LOI_DETAIL_FIELDS
@@ -103,6 +104,9 @@ class CallCreateForm(CallForm):
 
 class ProposalForm(forms.Form):
     """The applicant's letter of intent: what it is about and which organization leads it."""
+
+    #: Each field written as crispy's Bootstrap 5 pack wrote it (``{{ field.bootstrap }}``, ADR 0067).
+    bound_field_class = BootstrapBoundField
 
     title = forms.CharField(label=_("Title"), max_length=250)
     summary = WordLimitedField(

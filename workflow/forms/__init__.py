@@ -24,6 +24,7 @@ from django.utils.functional import Promise
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from accounts.form_handling import BootstrapBoundField
 from board.models import BoardMeeting
 from board.selectors import board_meetings_ahead
 from intake.models import Proposal
@@ -92,20 +93,6 @@ class _StateField(forms.ChoiceField):
         return forms.Field.__deepcopy__(self, memo)
 
 
-class _ActionBoundField(forms.BoundField):
-    """A field of an action's form: its input marked invalid (Bootstrap's ``is-invalid``) when it has errors.
-
-    The inputs carry Bootstrap's classes from their widgets (``_form_field``); the page renders
-    each field's label, input, errors and help itself (``workflow/_action_form.html``).
-    """
-
-    def as_widget(self, widget: Any = None, attrs: dict[str, Any] | None = None, only_initial: bool = False) -> Any:
-        classes = (widget or self.field.widget).attrs.get("class", "")
-        if self.errors and not self.is_hidden and "is-invalid" not in classes.split():
-            attrs = {**(attrs or {}), "class": f"{classes} is-invalid".strip()}
-        return super().as_widget(widget, attrs, only_initial)
-
-
 def _form_field(field: Field) -> forms.Field:
     """Return the input of one declared field; what it reads of the call is set on the bound form."""
     common: dict[str, Any] = {"label": field.label, "required": field.required, "help_text": field.help_text or ""}
@@ -156,7 +143,8 @@ class ActionForm(forms.Form):
     do_not_call_in_templates: ClassVar[bool] = True
 
     expected_state = _StateField(choices=ProposalState.choices, widget=forms.HiddenInput)
-    bound_field_class = _ActionBoundField
+    #: Each field written as crispy's Bootstrap 5 pack wrote it (``{{ field.bootstrap }}``, ADR 0056, ADR 0067).
+    bound_field_class = BootstrapBoundField
     #: The inputs are written in Python, as Django's widget templates write them (``workflow.forms.inputs``).
     default_renderer = INPUTS_WRITTEN
 
