@@ -110,8 +110,8 @@ def outcome_table_rows(table: OutcomeTable) -> SafeString:
     page's rendering; written here, every value is escaped with ``html.escape`` (what Django's
     ``escape`` applies) and each label translated once.
     """
-    met = f' · <span class="text-success">{escape(_("met"))}</span>'
-    not_met = f' · <span class="text-danger">{escape(_("not met"))}</span>'
+    met = ' · <span class="text-success">' + escape(_("met")) + "</span>"
+    not_met = ' · <span class="text-danger">' + escape(_("not met")) + "</span>"
     html = []
     for row in table.rows:
         texts = row.texts

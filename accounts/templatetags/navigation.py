@@ -64,25 +64,27 @@ def _start(signed_in: bool) -> str:
     """The navigation up to the user's dashboards: the brand, the menu's button, the open calls and the projects."""
     projects = (
         f'<li class="nav-item"><a class="nav-link" href="{escape(reverse("projects:project_list"))}">'
-        f"{_('Projects')}</a></li>"
+        + _("Projects")
+        + "</a></li>"
         if signed_in
         else ""
     )
     return (
-        f'<a class="skip-link" href="#main">{_("Skip to main content")}</a>\n'
+        '<a class="skip-link" href="#main">' + _("Skip to main content") + "</a>\n"
         "  <header>\n"
-        f'    <nav class="navbar navbar-expand-md navbar-dark bg-dark" aria-label="{_("Main")}">\n'
+        '    <nav class="navbar navbar-expand-md navbar-dark bg-dark" aria-label="' + _("Main") + f'">\n'
         '      <div class="container">\n'
-        f'        <a class="navbar-brand" href="{escape(reverse("home"))}">{_("Clusterflow")}</a>\n'
+        f'        <a class="navbar-brand" href="{escape(reverse("home"))}">' + _("Clusterflow") + "</a>\n"
         '        <button class="navbar-toggler" type="button" data-bs-toggle="collapse" data-bs-target="#main-nav"\n'
         '                aria-controls="main-nav" aria-expanded="false" '
-        f'aria-label="{_("Show the menu")}">\n'
+        'aria-label="' + _("Show the menu") + f'">\n'
         '          <span class="navbar-toggler-icon"></span>\n'
         "        </button>\n"
         '        <div class="collapse navbar-collapse" id="main-nav">\n'
         '          <ul class="navbar-nav me-auto">\n'
         f'            <li class="nav-item"><a class="nav-link" href="{escape(reverse("intake:calls_open"))}">'
-        f"{_('Open calls')}</a></li>\n"
+        + _("Open calls")
+        + f"</a></li>\n"
         f"            {projects}\n            "
     )
 
@@ -91,7 +93,8 @@ def _dashboard_items(roles: frozenset[str]) -> str:
     """The links to the dashboards of a user holding ``roles``, as ``accounts.context_processors.roles`` lists them."""
     return "".join(
         f'\n              <li class="nav-item"><a class="nav-link" href="{escape(reverse(url_name))}">'
-        f"{_('%(label)s dashboard') % {'label': escape(str(Role(role).label))}}</a></li>\n            "
+        + (_("%(label)s dashboard") % {"label": escape(str(Role(role).label))})
+        + "</a></li>\n            "
         for role, url_name in ROLE_DASHBOARDS.items()
         if role in roles
     )
@@ -103,13 +106,14 @@ def _programs_parts() -> tuple[str, str, str, str]:
     head = (
         '\n              <li class="nav-item dropdown">\n'
         '                <button type="button" class="btn btn-link nav-link dropdown-toggle" data-bs-toggle="dropdown"'
-        f' aria-expanded="false" id="programs-menu">{_("Programs")}</button>\n'
+        ' aria-expanded="false" id="programs-menu">' + _("Programs") + "</button>\n"
         '                <ul class="dropdown-menu" aria-labelledby="programs-menu">\n                  '
     )
     tail = (
         '\n                  <li><hr class="dropdown-divider"></li>\n'
         f'                  <li><a class="dropdown-item" href="{escape(reverse("intake:program_list"))}">'
-        f"{_('All my programs')}</a></li>\n"
+        + _("All my programs")
+        + "</a></li>\n"
         "                </ul>\n              </li>\n            "
     )
     return head, before, after, tail
@@ -120,7 +124,7 @@ def _signed_in_parts() -> tuple[str, str, str, str]:
     inbox = (
         '          <ul class="navbar-nav align-items-md-center">\n            \n'
         f'              <li class="nav-item"><a class="nav-link" href="{escape(reverse("records:inbox"))}">'
-        f"{_('Inbox')}"
+        + _("Inbox")
     )
     profile = (
         '</a></li>\n              <li class="nav-item">'
@@ -134,7 +138,7 @@ def _signed_in_parts() -> tuple[str, str, str, str]:
     )
     after_token = (
         "\n"
-        f'                  <button type="submit" class="btn btn-link nav-link">{_("Log out")}</button>\n'
+        '                  <button type="submit" class="btn btn-link nav-link">' + _("Log out") + "</button>\n"
         "                </form>\n"
         "              </li>\n            \n"
     )
@@ -145,9 +149,11 @@ def _signed_out() -> str:
     return (
         '          <ul class="navbar-nav align-items-md-center">\n            \n'
         f'              <li class="nav-item"><a class="nav-link" href="{escape(reverse("accounts:login"))}">'
-        f"{_('Log in')}</a></li>\n"
+        + _("Log in")
+        + f"</a></li>\n"
         f'              <li class="nav-item"><a class="nav-link" href="{escape(reverse("accounts:signup"))}">'
-        f"{_('Sign up')}</a></li>\n            \n"
+        + _("Sign up")
+        + "</a></li>\n            \n"
     )
 
 
@@ -233,9 +239,10 @@ def footer() -> SafeString:
         return (
             '<footer class="container border-top py-3 text-secondary small">\n'
             '    <p class="mb-0">'
-            f"{_('Clusterflow: applications and assessment for co-investment innovation programs.')}\n"
-            f'      · <a href="{escape(reverse("workflow:status"))}">{_("Service status")}</a>\n'
-            f'      · <a href="{escape(reverse("stewardship:privacy"))}">{_("Privacy")}</a></p>\n'
+            + _("Clusterflow: applications and assessment for co-investment innovation programs.")
+            + f"\n"
+            f'      · <a href="{escape(reverse("workflow:status"))}">' + _("Service status") + f"</a>\n"
+            f'      · <a href="{escape(reverse("stewardship:privacy"))}">' + _("Privacy") + "</a></p>\n"
             "  </footer>"
         )
 

@@ -47,7 +47,7 @@ class _DashboardRows:
         self.format = MomentFormat(formats.get_format("DATETIME_FORMAT"))
         self.time_strings = time_strings_kept()
         self.calls: dict[int, tuple[str, Any, str]] = {}
-        self.overdue = f'<span class="badge text-bg-danger">{escape(_("Overdue"))}</span>'
+        self.overdue = '<span class="badge text-bg-danger">' + escape(_("Overdue")) + "</span>"
         self.left = _("%(left)s left")
         self.draft_saved, self.not_started = escape(_("Draft saved")), escape(_("Not started"))
         self.steps = {

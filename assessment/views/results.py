@@ -66,8 +66,8 @@ class _RowWriter:
         self.reasons = {value: escape(str(label)) for value, label in CalibratedStanding.Reason.choices}
         self.chances = {value: escape(str(label)) for value, label in CalibratedStanding.Chance.choices}
         self.kept_raw, self.outlier = escape(_("Kept raw:")), escape(_("Outlier"))
-        self.passed = f'<span class="badge text-bg-success">{escape(_("Pass"))}</span>'
-        self.below = f'<span class="badge text-bg-secondary">{escape(_("Below the mark"))}</span>'
+        self.passed = '<span class="badge text-bg-success">' + escape(_("Pass")) + "</span>"
+        self.below = '<span class="badge text-bg-secondary">' + escape(_("Below the mark")) + "</span>"
         self.reopen_label = _("Reopen %(name)s's review")
         self.proposal_url = tuple(escape(part) for part in proposal_url)
         self.reopen_url = tuple(escape(part) for part in reopen_url)

@@ -54,12 +54,12 @@ class AgendaRowWriter:
             + "</strong></td></tr>\n"
         )
         self.beyond = ' class="table-light"'
-        self.recused_badge = f'<span class="badge text-bg-secondary">{escape(_("recused: title only"))}</span>'
+        self.recused_badge = '<span class="badge text-bg-secondary">' + escape(_("recused: title only")) + "</span>"
         self.open_version = escape(_("Open the submitted version"))
         self.lead = escape(_("Lead"))
-        self.sme = f' <span class="badge text-bg-info">{escape(_("SME"))}</span>'
-        self.suggested_badge = f' <span class="badge text-bg-success">{escape(_("suggested"))}</span>'
-        self.outlier = f' <span class="badge text-bg-warning">{escape(_("Outlier"))}</span>'
+        self.sme = ' <span class="badge text-bg-info">' + escape(_("SME")) + "</span>"
+        self.suggested_badge = ' <span class="badge text-bg-success">' + escape(_("suggested")) + "</span>"
+        self.outlier = ' <span class="badge text-bg-warning">' + escape(_("Outlier")) + "</span>"
         self.raw = escape(_("raw:"))
         self.comments = escape(_("Comments"))
         self.assessor = escape(_("Assessor"))

@@ -106,7 +106,7 @@ class ProgramRole(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} · {self.get_role_display()} · {self.program or _('every program')}"
+        return f"{self.user} · {self.get_role_display()} · " + str(self.program or _("every program"))
 
 
 class ProgramMembershipQuerySet(models.QuerySet["ProgramMembership"]):

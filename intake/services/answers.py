@@ -234,7 +234,7 @@ def call_answers_csv(*, call: Call) -> Iterator[str]:
             _("proposal"), _("title"), _("lead organization"), _("state"), _("last submitted"),
             *(
                 _csv_safe(f"{stage_labels.get(q.stage, q.stage)} · {q.section} · {q.label}"
-                          + (f" ({_('retired')})" if q.retired_at else ""))
+                          + (" (" + _('retired') + ")" if q.retired_at else ""))
                 for q in questions
             ),
         ]

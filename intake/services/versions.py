@@ -455,7 +455,7 @@ def _flat(data: dict[str, Any]) -> dict[str, tuple[str, str]]:
     flat["foreground_ip"] = (
         _("foreground IP"),
         "\n".join(
-            f"{item['kind']}: {item['description']} ({item['owner'] or _('joint')})"
+            f"{item['kind']}: {item['description']} (" + str(item["owner"] or _("joint")) + ")"
             for item in data.get("foreground_ip") or []
         ),
     )

@@ -55,9 +55,9 @@ class CallProposalRowWriter:
         self.rolling = rolling
         self.zone = zoneinfo.ZoneInfo(call.timezone)
         self.detail_url = url_around_keys("workflow:proposal_detail")
-        self.disposed = f' <span class="badge text-bg-secondary">{escape(_("disposed of"))}</span>'
-        self.held = f' <span class="badge text-bg-warning">{escape(_("legal hold"))}</span>'
-        self.letter = f'<span class="text-secondary">{escape(_("letter of intent"))}</span>'
+        self.disposed = ' <span class="badge text-bg-secondary">' + escape(_("disposed of")) + "</span>"
+        self.held = ' <span class="badge text-bg-warning">' + escape(_("legal hold")) + "</span>"
+        self.letter = '<span class="text-secondary">' + escape(_("letter of intent")) + "</span>"
         self.labels: dict[str, str] = {}
         # What ``date_format`` looks up for every date, once a page (the language is the request's).
         self.formats = {shown: get_format(shown) for shown in ("SHORT_DATE_FORMAT", "SHORT_DATETIME_FORMAT")}
@@ -180,9 +180,9 @@ def call_proposals_filters(
         )
         batches = (
             '<div class="col-auto">\n'
-            f'    <label for="batch-filter" class="form-label">{_("Review batch")}</label>\n'
+            '    <label for="batch-filter" class="form-label">' + _("Review batch") + "</label>\n"
             '    <select id="batch-filter" name="batch" class="form-select">\n'
-            f'      <option value="">{_("Every batch")}</option>\n'
+            '      <option value="">' + _("Every batch") + f"</option>\n"
             f"      {cut_offs}\n"
             "    </select>\n"
             "  </div>"
@@ -193,25 +193,26 @@ def call_proposals_filters(
         for value, label, count in states
     )
     html = (
-        f'<form method="get" class="row g-2 align-items-end mb-3" aria-label="{_("Filter the proposals")}">\n'
+        '<form method="get" class="row g-2 align-items-end mb-3" aria-label="' + _("Filter the proposals") + '">\n'
         '  <div class="col-auto">\n'
-        f'    <label for="stage-filter" class="form-label">{_("To do")}</label>\n'
+        '    <label for="stage-filter" class="form-label">' + _("To do") + "</label>\n"
         '    <select id="stage-filter" name="stage" class="form-select">\n'
-        f'      <option value="">{_("Everything")}</option>\n'
+        '      <option value="">' + _("Everything") + f"</option>\n"
         f"      {stage_options}\n"
         "    </select>\n"
         "  </div>\n"
         f"  {batches}\n"
         '  <div class="col-auto">\n'
-        f'    <label for="state-filter" class="form-label">{_("State")}</label>\n'
+        f'    <label for="state-filter" class="form-label">' + _("State") + "</label>\n"
         '    <select id="state-filter" name="state" class="form-select">\n'
-        f'      <option value="">{_("Every state (%(count)s)") % {"count": escape(localize(total))}}</option>\n'
+        '      <option value="">' + (_("Every state (%(count)s)") % {"count": escape(localize(total))}) + f"</option>\n"
         f"      {state_options}\n"
         "    </select>\n"
         "  </div>\n"
         f'  <input type="hidden" name="sort" value="{escape(sort)}">\n'
         '  <div class="col-auto"><button type="submit" class="btn btn-outline-primary">'
-        f"{_('Filter')}</button></div>\n"
+        + _("Filter")
+        + "</button></div>\n"
         "</form>"
     )
     return mark_safe(html)  # noqa: S308 - accepted in .bandit.yaml
@@ -255,14 +256,14 @@ def call_proposals_table_head(
         "  <thead><tr>\n"
         f"    {sortable('title')}\n"
         f"    {sortable('lead')}\n"
-        f"    {plain(_('Lead applicant'))}\n"
+        f"    " + plain(_("Lead applicant")) + f"\n"
         f"    {sortable('state')}\n"
         f"    {sortable('funding', right)}\n"
-        f"    {plain(_('Eligibility'))}\n"
+        f"    " + plain(_("Eligibility")) + f"\n"
         f"    {sortable('updated')}\n"
-        f"    {plain(_('Deadline'))}\n"
-        f"    {plain(_('Review batch')) if rolling else ''}\n"
-        f"    {plain(_('Available actions'))}\n"
+        f"    " + plain(_("Deadline")) + "\n"
+        "    " + str(plain(_("Review batch")) if rolling else "") + "\n"
+        "    " + plain(_("Available actions")) + "\n"
         "  </tr></thead>"
     )
     return mark_safe(html)  # noqa: S308 - accepted in .bandit.yaml
@@ -275,18 +276,20 @@ def call_proposals_pagination(*, page: Page[Any], state: str, stage: str, batch:
     link = f"{_filtered(state, stage, batch)}&amp;sort={escape(sort)}&amp;page="
     previous = (
         f'<li class="page-item"><a class="page-link" href="{link}{escape(localize(page.previous_page_number()))}">'
-        f"{_('Previous')}</a></li>"
+        + _("Previous")
+        + "</a></li>"
         if page.has_previous()
         else ""
     )
     following = (
         f'<li class="page-item"><a class="page-link" href="{link}{escape(localize(page.next_page_number()))}">'
-        f"{_('Next')}</a></li>"
+        + _("Next")
+        + "</a></li>"
         if page.has_next()
         else ""
     )
     html = (
-        f'<nav aria-label="{_("Pages")}"><ul class="pagination">\n'
+        '<nav aria-label="' + _("Pages") + f'"><ul class="pagination">\n'
         f"  {previous}\n"
         '  <li class="page-item active" aria-current="page">'
         f'<span class="page-link">{escape(localize(page.number))}</span></li>\n'

@@ -88,18 +88,21 @@ class ProposalPageRows:
         if row.passed is None:
             result = "—"
         elif row.passed:
-            result = f'<span class="badge text-bg-success">{_("Pass")}</span>'
+            result = '<span class="badge text-bg-success">' + _("Pass") + "</span>"
         else:
-            result = f'<span class="badge text-bg-secondary">{_("Below the mark")}</span>'
+            result = '<span class="badge text-bg-secondary">' + _("Below the mark") + "</span>"
         if row.outlier_names:
-            result += f' <span class="badge text-bg-warning">{_("Outlier")}</span> ' + _text(
-                ", ".join(row.outlier_names)
+            result += (
+                ' <span class="badge text-bg-warning">'
+                + _("Outlier")
+                + "</span> "
+                + _text(", ".join(row.outlier_names))
             )
         html = (
             f"\n    {criteria}\n"
-            f'    <tr><th scope="row">{_("Weighted total")}</th><td class="text-end">{total}</td></tr>\n'
-            f'    <tr><th scope="row">{_("Spread")}</th><td class="text-end">{spread}</td></tr>\n'
-            f'    <tr><th scope="row">{_("Result")}</th><td class="text-end">{result}</td></tr>\n    '
+            f'    <tr><th scope="row">' + _("Weighted total") + f'</th><td class="text-end">{total}</td></tr>\n'
+            f'    <tr><th scope="row">' + _("Spread") + f'</th><td class="text-end">{spread}</td></tr>\n'
+            f'    <tr><th scope="row">' + _("Result") + f'</th><td class="text-end">{result}</td></tr>\n    '
         )
         return mark_safe(html)  # noqa: S308 - accepted in .bandit.yaml: every value is escaped above
 
@@ -107,7 +110,7 @@ class ProposalPageRows:
         """Return the versions' section as ``intake/_version_list.html`` writes it (with the comparison if asked)."""
         head = (
             '<section aria-labelledby="versions-heading" class="mb-4">\n'
-            f'  <h2 id="versions-heading" class="h4">{_("Submitted versions")}</h2>\n  '
+            '  <h2 id="versions-heading" class="h4">' + _("Submitted versions") + "</h2>\n  "
         )
         if not versions:
             empty = _("Nothing submitted yet: a version is frozen at each submission.")
@@ -150,34 +153,38 @@ class ProposalPageRows:
         return (
             f'<form method="get" action="{action}" class="row g-2 align-items-end">\n'
             '    <div class="col-auto">\n'
-            f'      <label for="compare-a" class="form-label">{_("Compare version")}</label>\n'
+            f'      <label for="compare-a" class="form-label">' + _("Compare version") + f"</label>\n"
             f'      <select id="compare-a" name="a" class="form-select">{first}</select>\n    </div>\n'
             '    <div class="col-auto">\n'
-            f'      <label for="compare-b" class="form-label">{_("with version")}</label>\n'
+            f'      <label for="compare-b" class="form-label">' + _("with version") + f"</label>\n"
             f'      <select id="compare-b" name="b" class="form-select">{second}</select>\n    </div>\n'
-            f'    <div class="col-auto"><button type="submit" class="btn btn-outline-primary">{_("Compare")}</button>'
+            f'    <div class="col-auto"><button type="submit" class="btn btn-outline-primary">'
+            + _("Compare")
+            + "</button>"
             "</div>\n  </form>\n"
         )
 
     def eligibility(self, results: list[EligibilityResult]) -> SafeString:
         """Return the eligibility's table as ``intake/_eligibility.html`` writes it for staff, with its overrides."""
         if not results:
-            html = f'<div class="eligibility">\n  <p>{_("No eligibility check applies yet.")}</p>\n</div>'
+            html = '<div class="eligibility">\n  <p>' + _("No eligibility check applies yet.") + "</p>\n</div>"
             return mark_safe(html)  # noqa: S308 - accepted in .bandit.yaml: every value is escaped above
         head = (
             '<div class="eligibility">\n  <table class="table align-middle">\n'
-            f"    <caption>{_('Each rule of the call, checked against what the applicant entered.')}</caption>\n"
-            f'    <thead>\n      <tr>\n        <th scope="col">{_("Check")}</th>\n'
-            f'        <th scope="col">{_("Result")}</th>\n        <th scope="col">{_("Explanation")}</th>\n'
-            f'        <th scope="col">{_("Override")}</th>\n      </tr>\n    </thead>\n    <tbody>'
+            "    <caption>" + _("Each rule of the call, checked against what the applicant entered.") + "</caption>\n"
+            '    <thead>\n      <tr>\n        <th scope="col">' + _("Check") + "</th>\n"
+            '        <th scope="col">' + _("Result") + '</th>\n        <th scope="col">' + _("Explanation") + "</th>\n"
+            '        <th scope="col">' + _("Override") + "</th>\n      </tr>\n    </thead>\n    <tbody>"
         )
-        passed = f'<span class="badge text-bg-success"><span aria-hidden="true">✓</span> {_("Passed")}</span>'
+        passed = '<span class="badge text-bg-success"><span aria-hidden="true">✓</span> ' + _("Passed") + "</span>"
         overridden = (
-            f'<span class="badge text-bg-warning"><span aria-hidden="true">!</span> {_("Failed, overridden")}</span>'
+            '<span class="badge text-bg-warning"><span aria-hidden="true">!</span> '
+            + _("Failed, overridden")
+            + "</span>"
         )
-        failed = f'<span class="badge text-bg-danger"><span aria-hidden="true">✗</span> {_("Failed")}</span>'
-        advisory = f'<span class="d-block small text-secondary">{_("advisory")}</span>'
-        none = f'<span class="text-secondary">{_("None")}</span>'
+        failed = '<span class="badge text-bg-danger"><span aria-hidden="true">✗</span> ' + _("Failed") + "</span>"
+        advisory = '<span class="d-block small text-secondary">' + _("advisory") + "</span>"
+        none = '<span class="text-secondary">' + _("None") + "</span>"
         rows = []
         for result in results:
             check = result.check
