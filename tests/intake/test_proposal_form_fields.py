@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from html.parser import HTMLParser
 from typing import Any, cast
 
 import pytest
@@ -16,33 +15,9 @@ from intake.choices import VersionKind
 from intake.forms import ProposalForm
 from intake.models import Call, Proposal
 from tests.factories import CallFactory, MembershipFactory, OrganizationFactory, ProposalFactory
+from tests.written_html import elements
 
 pytestmark = pytest.mark.django_db
-
-
-class _Elements(HTMLParser):
-    """The elements, attributes (classes as a set) and text of some HTML, whitespace aside."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.found: list[tuple[Any, ...]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        read = {name: frozenset((value or "").split()) if name == "class" else value for name, value in attrs}
-        self.found.append(("start", tag, read))
-
-    def handle_endtag(self, tag: str) -> None:
-        self.found.append(("end", tag))
-
-    def handle_data(self, data: str) -> None:
-        if data.split():
-            self.found.append(("text", " ".join(data.split())))
-
-
-def _elements(html: str) -> list[tuple[Any, ...]]:
-    parser = _Elements()
-    parser.feed(html)
-    return parser.found
 
 
 CRISPY = engines["django"].from_string("{% load crispy_forms_tags %}{{ field|as_crispy_field }}")
@@ -113,7 +88,7 @@ def test_each_field_is_crispy_s_bootstrap_field(
             written = str(ours[name].bootstrap())
             expected = CRISPY.render({"field": theirs[name]})
 
-            assert _elements(written) == _elements(expected), name
+            assert elements(written) == elements(expected), name
 
 
 def test_a_field_with_errors_is_marked_and_described(applicant: User, organization: Organization) -> None:

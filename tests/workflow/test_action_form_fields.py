@@ -2,40 +2,15 @@
 
 from __future__ import annotations
 
-from html.parser import HTMLParser
 from typing import Any
 
 import pytest
 from django.template import engines
 from django.template.loader import get_template
 
+from tests.written_html import elements
 from workflow.actions import IN_CALL
 from workflow.forms import ACTION_FORMS, ActionForm
-
-
-class _Elements(HTMLParser):
-    """The elements, attributes (classes as a set) and text of some HTML, whitespace aside."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.found: list[tuple[Any, ...]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        read = {name: frozenset((value or "").split()) if name == "class" else value for name, value in attrs}
-        self.found.append(("start", tag, read))
-
-    def handle_endtag(self, tag: str) -> None:
-        self.found.append(("end", tag))
-
-    def handle_data(self, data: str) -> None:
-        if data.split():
-            self.found.append(("text", " ".join(data.split())))
-
-
-def _elements(html: str) -> list[tuple[Any, ...]]:
-    parser = _Elements()
-    parser.feed(html)
-    return parser.found
 
 
 def _fields_html(form: ActionForm) -> str:
@@ -78,7 +53,7 @@ def test_the_fields_are_crispy_s_bootstrap_fields(action: str, posted: Any) -> N
 
     ours, theirs = made(), made()
 
-    assert _elements(_fields_html(ours)) == _elements(CRISPY.render({"form": theirs}))
+    assert elements(_fields_html(ours)) == elements(CRISPY.render({"form": theirs}))
 
 
 def test_a_field_with_errors_is_marked_and_described() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -10,7 +9,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.template import RequestContext, Template
 from django.test import Client
 from django.urls import reverse
 from django.utils import dateformat, translation
@@ -26,6 +24,7 @@ from intake.states import ProposalState as S
 from tests.conftest import client_for
 from tests.factories import ProposalFactory, state_put
 from tests.intake.test_versions import complete_application
+from tests.written_html import same_as_template
 from workflow.views import ActionsOffered, _available_forms
 from workflow.views.call_list_rows import CallProposalRowWriter, _of_the_day
 
@@ -90,17 +89,9 @@ BEFORE = Path(__file__).with_name("call_proposals_before_2026_12_07.html").read_
 
 
 def _same_as_before(response: Any) -> str:
-    """Assert ``response``'s page is the one the template before wrote, tag for tag (whitespace between tags aside)."""
+    """Assert ``response``'s page is the one the template before wrote (``tests.written_html.same_as_template``)."""
     assert response.status_code == 200
-    written = response.content.decode()
-    before = Template(BEFORE).render(RequestContext(response.wsgi_request, response.context[0].flatten()))
-
-    def normalized(html: str) -> str:
-        html = re.sub(r'"X-CSRFToken": "[^"]*"|name="csrfmiddlewaretoken" value="[^"]*"', "csrf", html)
-        return re.sub(r">\s+<", "><", html).strip()
-
-    assert normalized(written) == normalized(before)
-    return written
+    return same_as_template(response, BEFORE)
 
 
 def _list(client: Client, call: Call, **query: Any) -> Any:
