@@ -17,6 +17,7 @@ from django.test import Client
 from django.utils import timezone, translation
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from hypothesis import settings as hypothesis_settings
 
 from accounts.choices import Role
 from accounts.models import User
@@ -24,6 +25,12 @@ from bench.sign_in import log_in
 from intake.models import Call, Proposal
 from intake.states import ProposalState
 from tests.factories import CallFactory, ProposalFactory, UserFactory
+
+# Speed is measured by the benches, never by timed tests (bench/README.md): Hypothesis's deadline on
+# each example would fail a property on a loaded machine (an example waiting for a processor while
+# the suite's other processes run), not on a wrong result.
+hypothesis_settings.register_profile("clusterflow", deadline=None)
+hypothesis_settings.load_profile("clusterflow")
 
 
 def client_for(user: User | None) -> Client:
