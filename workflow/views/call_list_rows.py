@@ -272,7 +272,7 @@ def call_proposals_table_head(
 def call_proposals_pagination(*, page: Page[Any], state: str, stage: str, batch: str, sort: str) -> SafeString:
     """Return the links to the list's other pages, as its template wrote them (nothing for a single page)."""
     if page.paginator.num_pages <= 1:
-        return mark_safe("")
+        return SafeString("")
     link = f"{_filtered(state, stage, batch)}&amp;sort={escape(sort)}&amp;page="
     previous = (
         f'<li class="page-item"><a class="page-link" href="{link}{escape(localize(page.previous_page_number()))}">'
