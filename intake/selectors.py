@@ -55,7 +55,13 @@ from intake.models import (
 from intake.models.rules_in_force import RulesInForce, VersionRules
 from intake.states import FUNDED_STATES
 from records.models import AuditRecord
-from records.sql import JSONColumn, JSONRows, row_read_compiled, rows_read_compiled, rows_read_compiled_for
+from records.sql import (
+    JSONColumn,
+    JSONRows,
+    row_read_compiled_or_404,
+    rows_read_compiled,
+    rows_read_compiled_for,
+)
 
 
 def calls_open(*, now: datetime | None = None) -> QuerySet[Call]:
@@ -239,10 +245,7 @@ def call_for_staff_list(*, user: User, pk: int) -> Call:
 
     # The read's shape and parameters follow from who reads: their key, roles and grants.
     shape = ("call_for_staff_list", *user.access_key)
-    try:
-        call = row_read_compiled(Call, shape, read, pk)
-    except Call.DoesNotExist:
-        raise Http404 from None
+    call = row_read_compiled_or_404(Call, shape, read, pk)
     if call.intake_mode == IntakeMode.ROLLING:
         prefetch_related_objects([call], "cut_offs")
     return call
@@ -265,10 +268,7 @@ def call_for_staff_results(*, user: User, pk: int) -> Call:
         return Call.objects.filter(program_roles.in_programs(user, Role.STAFF)).select_related("program").filter(pk=key)
 
     # The read's shape and parameters follow from who reads: their key, roles and grants.
-    try:
-        call = row_read_compiled(Call, ("call_for_staff_results", *user.access_key), read, pk)
-    except Call.DoesNotExist:
-        raise Http404 from None
+    call = row_read_compiled_or_404(Call, ("call_for_staff_results", *user.access_key), read, pk)
     # A call's stages take distinct places (``Stage.position``), so they come in the prefetch's order.
     stages = rows_read_compiled(
         Stage, "call_stages", lambda key: Stage.objects.filter(call_id=key).order_by("position", "pk"), call.pk

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.formats import localize
 from django.utils.safestring import SafeString, mark_safe
@@ -20,7 +20,7 @@ from funder.outcomes import OutcomeChart, OutcomesView, OutcomeTable, program_ou
 from intake import program_roles
 from intake.models import Program
 from projects.outcomes import program_outcomes
-from records.sql import row_read_compiled
+from records.sql import row_read_compiled_or_404
 
 
 def _view(program: Program, *, minimum: int = 0) -> OutcomesView:
@@ -39,10 +39,7 @@ def _staff_program(request: AuthenticatedRequest, pk: int) -> Program:
         programs = Program.objects.filter(program_roles.in_programs(user, Role.STAFF, "pk"))
         return programs.select_related("project_terms").filter(pk=key)
 
-    try:
-        return row_read_compiled(Program, ("program_outcomes", *user.access_key), read, pk)
-    except Program.DoesNotExist:
-        raise Http404 from None
+    return row_read_compiled_or_404(Program, ("program_outcomes", *user.access_key), read, pk)
 
 
 def _csv(content: str, name: str) -> HttpResponse:

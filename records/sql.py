@@ -19,6 +19,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import F, Func, QuerySet, Value
 from django.db.models.functions import Cast
 from django.db.models.sql.compiler import SQLCompiler
+from django.http import Http404
 
 M = TypeVar("M", bound=models.Model)
 
@@ -247,6 +248,15 @@ def row_read_compiled(model: type[M], key: Hashable, build: Callable[[int], Quer
     if len(rows) > 1:
         raise model_any.MultipleObjectsReturned(f"get() returned more than one {model._meta.object_name}.")
     return rows[0]
+
+
+def row_read_compiled_or_404(model: type[M], key: Hashable, build: Callable[[int], QuerySet[M]], pk: int) -> M:
+    """Return ``row_read_compiled(model, key, build, pk)``, or raise 404 if there is none, as ``get_object_or_404``."""
+    model_any: Any = model
+    try:
+        return row_read_compiled(model, key, build, pk)
+    except model_any.DoesNotExist:
+        raise Http404(f"No {model._meta.object_name} matches the given query.") from None
 
 
 def rows_read_compiled(

@@ -36,7 +36,7 @@ from intake.selectors import RELATED
 from intake.states import DECIDED, PROJECT_STATES, ProposalState
 from projects.models import Claim, ClaimEvidence, MilestoneEvidence, Project, ProjectPartner, Report
 from projects.selectors import project_facts
-from records.sql import row_read_compiled, rows_read_compiled
+from records.sql import row_read_compiled_or_404, rows_read_compiled
 from registry.selectors.ip_reviews import ip_manager_may_read
 
 
@@ -76,15 +76,12 @@ def proposal_for_user(*, user: User, pk: int) -> Proposal:
     compiled once per reader and per connection and run with the proposal's key swapped in
     (``records.sql.row_read_compiled``, ADR 0051), as the staff page's read is.
     """
-    try:
-        return row_read_compiled(
-            Proposal,
-            ("proposal_for_user", *user.access_key),
-            lambda key: proposals_visible_to(user=user).filter(pk=key),
-            pk,
-        )
-    except Proposal.DoesNotExist:
-        raise Http404 from None
+    return row_read_compiled_or_404(
+        Proposal,
+        ("proposal_for_user", *user.access_key),
+        lambda key: proposals_visible_to(user=user).filter(pk=key),
+        pk,
+    )
 
 
 def _staff_of(user: User) -> Q:
@@ -338,10 +335,7 @@ def proposal_for_staff_or_board(*, user: User, pk: int, page: bool = False) -> P
     # The read's shape and parameters follow from who reads (their key, roles and grants): compiled
     # once per reader and per connection, run with the proposal's key swapped in (ADR 0047).
     shape = ("staff_or_board", page, *user.access_key)
-    try:
-        return row_read_compiled(Proposal, shape, read, pk)
-    except Proposal.DoesNotExist:
-        raise Http404 from None
+    return row_read_compiled_or_404(Proposal, shape, read, pk)
 
 
 def proposal_to_act_on(*, user: User, pk: int) -> Proposal:

@@ -15,7 +15,6 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -32,7 +31,7 @@ from intake.states import ProposalState
 from records.events import Event
 from records.models import AuditRecord
 from records.notifications import notify
-from records.sql import row_read_compiled
+from records.sql import row_read_compiled_or_404
 
 
 def board_members() -> QuerySet[User]:
@@ -108,15 +107,12 @@ def meeting_for_user(*, user: User, pk: int) -> BoardMeeting:
     compiled once per reader and per connection, then run with the meeting's key swapped in
     (``records.sql.row_read_compiled``, ADR 0051).
     """
-    try:
-        return row_read_compiled(
-            BoardMeeting,
-            ("meeting_for_user", *user.access_key),
-            lambda key: meetings_visible_to(user=user).filter(pk=key),
-            pk,
-        )
-    except BoardMeeting.DoesNotExist:
-        raise Http404(f"No {BoardMeeting._meta.object_name} matches the given query.") from None
+    return row_read_compiled_or_404(
+        BoardMeeting,
+        ("meeting_for_user", *user.access_key),
+        lambda key: meetings_visible_to(user=user).filter(pk=key),
+        pk,
+    )
 
 
 def meeting_for_staff(*, user: User, pk: int) -> BoardMeeting:

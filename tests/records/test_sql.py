@@ -9,6 +9,7 @@ from typing import Any, cast
 import pytest
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Q, QuerySet
+from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -16,6 +17,7 @@ from accounts.models import User
 from records.sql import (
     planned_at_each_run,
     row_read_compiled,
+    row_read_compiled_or_404,
     rows_read_compiled,
     rows_read_compiled_for,
     statement_compiled,
@@ -81,6 +83,17 @@ def test_a_read_compiled_once_that_can_match_nothing_finds_nothing() -> None:
     with pytest.raises(User.DoesNotExist):
         row_read_compiled(User, "test_nothing", read, ann.pk)
     assert rows_read_compiled(User, "test_nothing_list", read, ann.pk) == []
+
+
+def test_row_read_compiled_or_404_gives_the_row_or_raises_404() -> None:
+    user = cast(User, UserFactory())
+
+    def read(row: int) -> QuerySet[User]:
+        return User.objects.filter(pk=row)
+
+    assert row_read_compiled_or_404(User, "test_or_404", read, user.pk) == user
+    with pytest.raises(Http404, match=r"No User matches the given query\."):
+        row_read_compiled_or_404(User, "test_or_404", read, user.pk + 1)
 
 
 @pytest.mark.parametrize("key", [2**63, -(2**63) - 1, 33924669030791817981333333868544])
