@@ -22,6 +22,7 @@ from intake.models import Proposal
 from intake.states import next_step
 from workflow.actions import history_text, reason_for_applicant
 from workflow.forms import ACTION_FORMS, ActionForm
+from workflow.forms.written import action_forms
 from workflow.selectors import audit_records_for
 
 
@@ -74,6 +75,10 @@ def applicant_proposal_page(
             continue
         form = bound if bound is not None and bound.action == action else form_class(proposal=proposal)
         forms.append((form, *_unmet(proposal, action)))
+    # The full application's sections, each with what it lacks: where the applicant completes it.
+    checklist_url = (
+        reverse("intake:application", args=[proposal.pk]) if proposal.stage.kind == VersionKind.APPLICATION else ""
+    )
     return render(
         request,
         "intake/proposal_detail.html",
@@ -82,12 +87,7 @@ def applicant_proposal_page(
             "call": proposal.call,
             "next_step": next_step(proposal.state, proposal.stage.kind),
             "action_forms": forms,
-            # The full application's sections, each with what it lacks: where the applicant completes it.
-            "checklist_url": (
-                reverse("intake:application", args=[proposal.pk])
-                if proposal.stage.kind == VersionKind.APPLICATION
-                else ""
-            ),
+            "action_forms_html": action_forms(request, proposal.pk, forms, checklist_url=checklist_url),
             "timeline": applicant_timeline(proposal),
             "eligibility": selectors.proposal_eligibility(proposal=proposal),
             "versions": selectors.proposal_versions_listed(proposal=proposal),

@@ -1,28 +1,28 @@
-"""The action forms' fields, written by their own template: Bootstrap 5's field as crispy-forms wrote it (ADR 0056)."""
+"""The action forms' fields as ``workflow.forms.written`` writes them: Bootstrap 5's, as crispy-forms wrote them."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.template import engines
-from django.template.loader import get_template
+from django.test import RequestFactory
 
 from tests.written_html import elements
 from workflow.actions import IN_CALL
 from workflow.forms import ACTION_FORMS, ActionForm
+from workflow.forms.written import action_forms
 
 
 def _fields_html(form: ActionForm) -> str:
-    """Return what ``workflow/_action_form.html`` writes for the form's fields, after its alerts."""
-    page = get_template("workflow/_action_form.html").render({"form": form, "proposal": _Proposal()})
+    """Return what ``workflow.forms.written`` writes for the form's fields, after its alerts."""
+    request = RequestFactory().get("/")
+    request.user = AnonymousUser()
+    page = action_forms(request, 1, [(form, (), ())])
     start = page.index('<div id="div_')
     end = page.index('<p class="small text-secondary">' if form.final else "<button")
     return page[start:end]
-
-
-class _Proposal:
-    pk = 1
 
 
 CRISPY = engines["django"].from_string(

@@ -33,6 +33,7 @@ from workflow.access import proposal_for_staff_or_board, proposal_for_user, prop
 from workflow.actions import history_details, history_text
 from workflow.actions.base import EXTEND_DEADLINE, ConditionsNotMet, proposal_action_precheck
 from workflow.forms import ACTION_FORMS, ActionForm
+from workflow.forms.written import action_forms
 from workflow.proposal_page import applicant_proposal_page
 from workflow.selectors import audit_records_for, open_calls_for_staff
 from workflow.views.call_list_rows import (
@@ -191,6 +192,7 @@ def _staff_page(
             "proposal": proposal,
             "call": proposal.call,
             "action_forms": forms,
+            "action_forms_html": action_forms(request, proposal.pk, ((form, unmet, ()) for form, unmet in forms)),
             "ip_review": ip_review,
             "may_request_changes": any(form.action == "request_changes" for form, _unmet in forms),
             "list_url": reverse("workflow:call_proposals", kwargs={"pk": proposal.call_id}) if staff else "",
