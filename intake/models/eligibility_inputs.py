@@ -239,8 +239,8 @@ def _inputs_rows(ids: list[int]) -> list[tuple[Any, ...]]:
     database takes to run it, so it is compiled once per connection (each thread has its own)
     with stand-ins for the ids, and run again with the ids in their place: on PostgreSQL once
     for any number of ids (they are one array, ``_AmongIds``), elsewhere once per number of ids.
-    The rows go through the compiler's own converters (decimals, dates, booleans), as the
-    queryset's would.
+    Elsewhere than on PostgreSQL the rows go through the compiler's own converters (decimals,
+    dates, booleans), as the queryset's would; PostgreSQL gives them converted.
     """
     if not ids:
         return []
@@ -265,6 +265,11 @@ def _inputs_rows(ids: list[int]) -> list[tuple[Any, ...]]:
     with connection.cursor() as cursor:
         cursor.execute(sql, given_params)
         found = cursor.fetchall()
+    if arrays:
+        # psycopg gives each column as the converters would (its integers, decimals, booleans and
+        # texts; the two converters, of the part's number and the rank, would make each int again):
+        # a page's few hundred rows go through as they come.
+        return found
     return list(compiler.results_iter(results=[found], tuple_expected=True))
 
 
