@@ -15,25 +15,32 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from django.db import connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import (
+    Aggregate,
     BooleanField,
     CharField,
     DateTimeField,
     DecimalField,
     F,
+    Func,
     IntegerField,
+    OuterRef,
     QuerySet,
+    Subquery,
     Value,
     Window,
 )
 from django.db.models.functions import Cast, DenseRank
+from django.db.models.sql.compiler import SQLCompiler
 
 from intake.eligibility import ZERO, Partner
 from intake.models.attachments import Attachment
-from intake.models.consortium import ConsortiumMember
+from intake.models.consortium import BudgetLine, ConsortiumMember
 from intake.models.eligibility import EligibilityOverride
 from intake.models.proposals import Proposal, membership_day
 from intake.states import EDITABLE_STATES
+from records.sql import Joined
 
 
 class EligibilityInputs(NamedTuple):
@@ -48,7 +55,7 @@ class EligibilityInputs(NamedTuple):
 _INPUT_COLUMNS = (
     "input_source", "input_proposal", "input_member", "input_created", "input_lead", "input_cash", "input_in_kind",
     "input_funding", "input_name", "input_kind", "input_employees", "input_country", "input_province", "input_code",
-    "input_amount", "input_stage", "input_figure", "input_limit", "input_rank",
+    "input_stage", "input_figure", "input_limit", "input_rank",
 )  # fmt: skip
 _MEMBER, _ATTACHMENT, _OVERRIDE, _ROLE, _MEMBERSHIP = 0, 1, 2, 3, 4
 
@@ -63,9 +70,8 @@ def _input_part(queryset: QuerySet[Any], source: int, **given: Any) -> QuerySet[
         "input_member": IntegerField(), "input_created": DateTimeField(), "input_lead": BooleanField(),
         "input_cash": money, "input_in_kind": money, "input_funding": money, "input_name": CharField(),
         "input_kind": CharField(), "input_employees": IntegerField(), "input_country": CharField(),
-        "input_province": CharField(), "input_code": CharField(), "input_amount": money,
-        "input_stage": CharField(), "input_figure": CharField(), "input_limit": CharField(),
-        "input_rank": IntegerField(),
+        "input_province": CharField(), "input_code": CharField(), "input_stage": CharField(),
+        "input_figure": CharField(), "input_limit": CharField(), "input_rank": IntegerField(),
     }  # fmt: skip
     columns = {name: given.get(name, Cast(Value(None), output_field=field)) for name, field in types.items()}
     proposal = given.get("input_proposal", F("proposal_id"))
@@ -76,8 +82,84 @@ def _input_part(queryset: QuerySet[Any], source: int, **given: Any) -> QuerySet[
     )
 
 
+class _AmongIds(Func):
+    """``column`` among the ``ids``: ``= ANY(%s)`` with the ids bound as one array on PostgreSQL.
+
+    ``__in`` binds each id apart: a page's 60 proposals in each of the five parts made a statement
+    of 300 parameters, each adapted on every run, and too long for psycopg to keep what it parsed
+    of it. As one array, the statement is the same for any number of ids. Elsewhere ``IN``.
+    """
+
+    output_field = BooleanField()
+    conditional = True
+
+    def __init__(self, column: str, ids: list[int]) -> None:
+        super().__init__(F(column))
+        self.ids = ids
+
+    def as_sql(
+        self,
+        compiler: SQLCompiler,
+        connection: BaseDatabaseWrapper,
+        function: str | None = None,
+        template: str | None = None,
+        arg_joiner: str | None = None,
+        **extra_context: Any,
+    ) -> Any:
+        column, params = compiler.compile(self.get_source_expressions()[0])
+        return f"{column} IN ({', '.join(['%s'] * len(self.ids))})", (*params, *self.ids)
+
+    def as_postgresql(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any) -> Any:
+        column, params = compiler.compile(self.get_source_expressions()[0])
+        return f"{column} = ANY(%s)", (*params, self.ids)
+
+
+class _TextsJoined(Aggregate):
+    """A group's texts joined by ``;``: ``STRING_AGG`` on PostgreSQL, ``GROUP_CONCAT`` on SQLite."""
+
+    function = "STRING_AGG"
+    template = "%(function)s(%(expressions)s, ';')"
+    output_field = CharField()
+
+    def as_sqlite(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, function="GROUP_CONCAT", **extra)
+
+
+def _costs_text() -> Subquery:
+    """A member's budget lines as one text, ``category:amount`` joined by ``;`` (NULL for none).
+
+    Read with each member by its key (the budget lines' index on their member), rather than
+    joined: the join made PostgreSQL hash every budget line of the database for a page's few
+    hundred (a sequential scan that grows with the whole table, about two thirds of the
+    statement's time at 16,000 lines); and each member comes as one row, not one per line.
+    """
+    lines = (
+        BudgetLine.objects.filter(member=OuterRef("pk"))
+        .order_by()
+        .values("member")
+        .annotate(text=_TextsJoined(Joined(F("category"), Value(":"), F("amount"))))
+        .values("text")
+    )
+    return Subquery(lines, output_field=CharField())
+
+
+#: The amounts' cents: a budget line's amount read as text is given the two places the ORM gives it.
+_CENT = Decimal("0.01")
+
+
+def _costs_read(text: str | None) -> dict[str, Decimal]:
+    """Return the costs that ``_costs_text`` wrote, by category."""
+    if not text:
+        return {}
+    costs = {}
+    for line in text.split(";"):
+        category, _colon, amount = line.partition(":")
+        costs[category] = Decimal(amount).quantize(_CENT)
+    return costs
+
+
 #: The order of a proposal's partners: the lead first, then in the order they joined. Ranked in
-#: the query (the two budget lines of a member share its rank): reading each line's moment of
+#: the query: reading each line's moment of
 #: joining to sort them in Python cost a fifth of the read.
 _PARTNERS_ORDER = (F("is_lead").desc(), F("created_at").asc(), F("pk").asc())
 
@@ -86,14 +168,14 @@ def eligibility_inputs_query(ids: list[int]) -> QuerySet[Any]:
     """Return one query of what the engine reads for the proposals ``ids``: ``_INPUT_COLUMNS`` rows.
 
     A union of five parts: the consortium members with their organizations and budget lines
-    (a left join, one row per line), each member with its rank in the proposal's consortium
+    (one row a member, its lines as one text: ``_costs_text``), each member with its rank in the proposal's consortium
     (lead first, then in the order they joined: ``_PARTNERS_ORDER``), the current attachments'
     types, the overrides in force, each with what it is bound to (check, stage, figure, limit), the
     consortium roles each member takes (their slugs) and each member's memberships of the call's
     program (their first and last days, with the proposal's state and last submission).
     """
     members = _input_part(
-        ConsortiumMember.objects.filter(proposal__in=ids),
+        ConsortiumMember.objects.filter(_AmongIds("proposal_id", ids)),
         _MEMBER,
         input_member=F("pk"),
         input_rank=Window(DenseRank(), partition_by=F("proposal_id"), order_by=_PARTNERS_ORDER),
@@ -106,14 +188,17 @@ def eligibility_inputs_query(ids: list[int]) -> QuerySet[Any]:
         input_employees=F("organization__employee_count"),
         input_country=F("organization__country"),
         input_province=F("organization__province"),
-        input_code=F("budget_lines__category"),
-        input_amount=F("budget_lines__amount"),
+        input_code=_costs_text(),
     )
     attachments = _input_part(
-        Attachment.objects.filter(proposal__in=ids, removed_at__isnull=True), _ATTACHMENT, input_code=F("kind")
+        Attachment.objects.filter(_AmongIds("proposal_id", ids), removed_at__isnull=True),
+        _ATTACHMENT,
+        input_code=F("kind"),
     )
     overrides = _input_part(
-        EligibilityOverride.objects.filter(proposal__in=ids, revoked_at__isnull=True, lapsed_at__isnull=True),
+        EligibilityOverride.objects.filter(
+            _AmongIds("proposal_id", ids), revoked_at__isnull=True, lapsed_at__isnull=True
+        ),
         _OVERRIDE,
         input_code=F("check_code"),
         input_stage=F("stage"),
@@ -121,7 +206,7 @@ def eligibility_inputs_query(ids: list[int]) -> QuerySet[Any]:
         input_limit=Cast("limit", output_field=CharField()),
     )
     roles = _input_part(
-        ConsortiumMember.roles.through.objects.filter(consortiummember__proposal__in=ids),
+        ConsortiumMember.roles.through.objects.filter(_AmongIds("consortiummember__proposal_id", ids)),
         _ROLE,
         input_proposal=F("consortiummember__proposal_id"),
         input_member=F("consortiummember_id"),
@@ -131,7 +216,7 @@ def eligibility_inputs_query(ids: list[int]) -> QuerySet[Any]:
     # the proposal's state and its last submission (``Proposal.membership_day``).
     memberships = _input_part(
         ConsortiumMember.objects.filter(
-            proposal__in=ids, organization__program_memberships__program=F("proposal__call__program")
+            _AmongIds("proposal_id", ids), organization__program_memberships__program=F("proposal__call__program")
         ),
         _MEMBERSHIP,
         input_member=F("pk"),
@@ -151,27 +236,40 @@ def _inputs_rows(ids: list[int]) -> list[tuple[Any, ...]]:
     """Run ``eligibility_inputs_query(ids)`` and return its rows, converted as the ORM converts them.
 
     Building and compiling the union of five annotated parts costs several times what the
-    database takes to run it; the SQL depends only on how many proposals are read, so it is
-    compiled once per number of ids and per connection (each thread has its own), with
-    stand-ins for the ids, and run again with the ids in their place. The rows go through the
-    compiler's own converters (decimals, dates, booleans), as the queryset's would.
+    database takes to run it, so it is compiled once per connection (each thread has its own)
+    with stand-ins for the ids, and run again with the ids in their place: on PostgreSQL once
+    for any number of ids (they are one array, ``_AmongIds``), elsewhere once per number of ids.
+    Elsewhere than on PostgreSQL the rows go through the compiler's own converters (decimals,
+    dates, booleans), as the queryset's would; PostgreSQL gives them converted.
     """
     if not ids:
         return []
     connection = connections[Proposal.objects.db]
-    compiled: dict[int, tuple[Any, str, tuple[Any, ...]]] = connection.__dict__.setdefault(
+    compiled: dict[int, tuple[Any, str, tuple[Any, ...], list[int]]] = connection.__dict__.setdefault(
         "_eligibility_inputs_compiled", {}
     )
-    if len(ids) not in compiled:
+    arrays = connection.vendor == "postgresql"
+    shape = 0 if arrays else len(ids)
+    if shape not in compiled:
         stand_ins = [_STAND_IN - index for index in range(len(ids))]
         compiler = eligibility_inputs_query(stand_ins).query.get_compiler(connection=connection)
         sql, params = compiler.as_sql()
-        compiled[len(ids)] = (compiler, sql, tuple(params))
-    compiler, sql, params = compiled[len(ids)]
-    given = {_STAND_IN - index: pk for index, pk in enumerate(ids)}
+        compiled[shape] = (compiler, sql, tuple(params), stand_ins)
+    compiler, sql, params, stand_ins = compiled[shape]
+    if arrays:
+        # The array of ids stands where the list of stand-ins stood, in each part.
+        given_params = [ids if param is stand_ins else param for param in params]
+    else:
+        given = {_STAND_IN - index: pk for index, pk in enumerate(ids)}
+        given_params = [given.get(param, param) if type(param) is int else param for param in params]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [given.get(param, param) if type(param) is int else param for param in params])
+        cursor.execute(sql, given_params)
         found = cursor.fetchall()
+    if arrays:
+        # psycopg gives each column as the converters would (its integers, decimals, booleans and
+        # texts; the two converters, of the part's number and the rank, would make each int again):
+        # a page's few hundred rows go through as they come.
+        return found
     return list(compiler.results_iter(results=[found], tuple_expected=True))
 
 
@@ -206,7 +304,6 @@ def eligibility_inputs(rows: list[Proposal], *, days: dict[int, date] | None = N
         country,
         province,
         code,
-        amount,
         stage,
         figure,
         limit,
@@ -226,24 +323,22 @@ def eligibility_inputs(rows: list[Proposal], *, days: dict[int, date] | None = N
             if starts <= day and (not ends or day <= ends):
                 holding.add(pk)
         else:
-            if pk not in members:
-                members[pk] = (
-                    (proposal_id, rank),
-                    {
-                        "name": name,
-                        "kind": kind,
-                        "employees": employees,
-                        "country": str(country),
-                        "province": province,
-                        "is_lead": is_lead,
-                        "cash": ZERO if cash is None else cash,
-                        "in_kind": ZERO if in_kind is None else in_kind,
-                        "funding_requested": funding,
-                    },
-                    {},
-                )
-            if code is not None:
-                members[pk][2][code] = amount
+            # One row a member, its budget lines in ``code`` (``_costs_text``).
+            members[pk] = (
+                (proposal_id, rank),
+                {
+                    "name": name,
+                    "kind": kind,
+                    "employees": employees,
+                    "country": str(country),
+                    "province": province,
+                    "is_lead": is_lead,
+                    "cash": ZERO if cash is None else cash,
+                    "in_kind": ZERO if in_kind is None else in_kind,
+                    "funding_requested": funding,
+                },
+                _costs_read(code),
+            )
     partners: dict[int, list[Partner]] = {pk: [] for pk in ids}
     for pk, ((proposal_id, _rank), fields, costs) in sorted(members.items(), key=lambda member: member[1][0]):
         partners[proposal_id].append(

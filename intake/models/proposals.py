@@ -186,6 +186,9 @@ class Proposal(ProposalLifecycle, LegalHold, FrozenRules):
             # Whether a person leads a proposal of a call: the competing-lead conflict, asked for every row of a
             # board's agenda or an assignment plan (``assessment.selectors.competing_lead_exists``).
             models.Index(fields=["lead_applicant", "call"], name="proposal_lead_call"),
+            # Staff's list of a call, last updated first (its default sort): a page's keys read from the
+            # index's end rather than every proposal of the call sorted (ADR 0068).
+            models.Index(fields=["call", "updated_at", "id"], name="proposal_call_updated"),
         ]
         constraints = [
             models.CheckConstraint(

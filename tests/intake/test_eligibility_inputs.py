@@ -64,3 +64,56 @@ def test_eligibility_inputs_give_the_lead_first_then_the_partners_as_they_joined
         ("Joined last", {"equipment": Decimal("7.00"), "labour": Decimal("30.00")}),
     ]
     assert [partner.name for partner in found[second.pk].partners] == ["Other lead", "Other partner"]
+
+
+def test_eligibility_inputs_read_each_budget_line_s_amount_as_the_orm_reads_it(call: Call) -> None:
+    # The lines come as one text a member (``_costs_text``): each amount must come back with the
+    # digits and places the ORM gives it, the largest a line may hold and whole dollars included.
+    proposal = ProposalFactory(call=call)
+    member = _member(proposal, "Costs", lead=False, joined=timezone.now(), lines=0)
+    amounts = {
+        "labour": Decimal("999999999999.99"),
+        "equipment": Decimal("7"),
+        "materials": Decimal("0.10"),
+        "subcontracts": Decimal("1234.56"),
+        "other": Decimal("0"),
+    }
+    for category, amount in amounts.items():
+        BudgetLine.objects.create(member=member, category=category, amount=amount)
+    rows = list(Proposal.objects.filter(pk=proposal.pk).select_related("call"))
+
+    found = eligibility_inputs(rows)
+
+    read = {line.category: line.amount for line in BudgetLine.objects.filter(member=member)}
+    (partner,) = [partner for partner in found[proposal.pk].partners if partner.name == "Costs"]
+    assert {category: str(amount) for category, amount in partner.costs.items()} == {
+        category: str(amount) for category, amount in sorted(read.items())
+    }
+    assert list(partner.costs) == sorted(amounts)
+    assert str(partner.costs["labour"]) == "999999999999.99"
+    assert str(partner.costs["equipment"]) == "7.00"
+
+
+def test_eligibility_inputs_rows_are_those_the_orm_s_converters_give(call: Call) -> None:
+    # On PostgreSQL the rows are used as psycopg gives them, the converters skipped: they must
+    # be the very values and types the compiler's converters give, in every part of the union.
+    from django.db import connection
+
+    from intake.models.eligibility_inputs import _inputs_rows, eligibility_inputs_query
+
+    first, second = ProposalFactory(call=call), ProposalFactory(call=call)
+    _member(first, "Two lines", lead=True, joined=timezone.now(), lines=2)
+    _member(second, "No line", lead=False, joined=timezone.now(), lines=0)
+    ids = [first.pk, second.pk]
+    compiler = eligibility_inputs_query(ids).query.get_compiler(connection=connection)
+    sql, params = compiler.as_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        converted = list(compiler.results_iter(results=[cursor.fetchall()], tuple_expected=True))
+
+    rows = _inputs_rows(ids)
+
+    assert sorted(rows, key=repr) == sorted(converted, key=repr)
+    assert [[type(value) for value in row] for row in sorted(rows, key=repr)] == [
+        [type(value) for value in row] for row in sorted(converted, key=repr)
+    ]

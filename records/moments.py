@@ -1,0 +1,60 @@
+"""PostgreSQL's moments read by psycopg's compiled loader, where Django would parse them in Python.
+
+Django registers its own loader of ``timestamptz`` on every PostgreSQL connection
+(``django.db.backends.postgresql.psycopg_any.BaseTzLoader``): psycopg's loader written in
+Python, then ``replace(tzinfo=...)``. psycopg only swaps in its compiled loader for its own
+classes, so every moment a page reads (six to ten on each of a list's rows) was parsed by a
+regular expression in Python. Where the connection's time zone is UTC, as Django sets it with
+``USE_TZ`` and no database ``TIME_ZONE``, the compiled loader gives the very same value (a
+moment in ``datetime.UTC``): ``UtcMomentLoader`` uses it then, and Django's own
+loading otherwise. ADR 0068.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+#: psycopg's compiled loader of ``timestamptz``, where psycopg runs on its compiled implementation.
+_compiled: Any
+try:
+    from psycopg._cmodule import _psycopg as _compiled
+except ImportError:  # pragma: no cover - psycopg without its compiled module, or no psycopg
+    _compiled = None
+_COMPILED_LOADER: Any = getattr(_compiled, "TimestamptzLoader", None)
+
+
+def _loader_class() -> type[Any]:
+    from django.db.backends.postgresql.psycopg_any import BaseTzLoader
+
+    class UtcMomentLoader(BaseTzLoader):  # type: ignore[misc, valid-type]
+        """Django's loader of moments in UTC (``timezone`` read by Django's cursor), loading in C where it can."""
+
+        timezone = datetime.UTC
+
+        def __init__(self, oid: int, context: Any = None) -> None:
+            super().__init__(oid, context)
+            # ``_timezone``: the connection's own zone, in which both of psycopg's loaders give their
+            # moments; Django's ``load`` puts them in UTC. They agree when that zone is UTC itself.
+            if _COMPILED_LOADER is not None and self._timezone is datetime.UTC:
+                self.load = _COMPILED_LOADER(oid, context).load
+
+    return UtcMomentLoader
+
+
+def moments_loaded_compiled(sender: Any, connection: Any, **kwargs: Any) -> None:
+    """Load a new PostgreSQL connection's moments with psycopg's compiled loader (on ``connection_created``)."""
+    if connection.vendor != "postgresql" or _COMPILED_LOADER is None:
+        return
+    if connection.timezone is not datetime.UTC:
+        return  # a database TIME_ZONE, or no USE_TZ: Django's loader of that zone stays
+    connection.connection.adapters.register_loader("timestamptz", _loader())
+
+
+_LOADER: list[type[Any]] = []
+
+
+def _loader() -> type[Any]:
+    if not _LOADER:
+        _LOADER.append(_loader_class())
+    return _LOADER[0]
