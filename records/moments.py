@@ -13,15 +13,21 @@ loading otherwise. ADR 0068.
 from __future__ import annotations
 
 import datetime
+from functools import cache
 from typing import Any
 
-#: psycopg's compiled loader of ``timestamptz``, where psycopg runs on its compiled implementation.
-_compiled: Any
-try:
-    from psycopg._cmodule import _psycopg as _compiled
-except ImportError:  # pragma: no cover - psycopg without its compiled module, or no psycopg
-    _compiled = None
-_COMPILED_LOADER: Any = getattr(_compiled, "TimestamptzLoader", None)
+
+@cache
+def _compiled_loader() -> Any:
+    """psycopg's compiled loader of ``timestamptz``, or None where psycopg runs without its compiled module.
+
+    Imported on the first PostgreSQL connection, not with the app: a process on SQLite loads no psycopg.
+    """
+    try:
+        from psycopg._cmodule import _psycopg as compiled
+    except ImportError:  # pragma: no cover - psycopg without its compiled module
+        return None
+    return getattr(compiled, "TimestamptzLoader", None)
 
 
 def _loader_class() -> type[Any]:
@@ -36,15 +42,16 @@ def _loader_class() -> type[Any]:
             super().__init__(oid, context)
             # ``_timezone``: the connection's own zone, in which both of psycopg's loaders give their
             # moments; Django's ``load`` puts them in UTC. They agree when that zone is UTC itself.
-            if _COMPILED_LOADER is not None and self._timezone is datetime.UTC:
-                self.load = _COMPILED_LOADER(oid, context).load
+            compiled = _compiled_loader()
+            if compiled is not None and self._timezone is datetime.UTC:
+                self.load = compiled(oid, context).load
 
     return UtcMomentLoader
 
 
 def moments_loaded_compiled(sender: Any, connection: Any, **kwargs: Any) -> None:
     """Load a new PostgreSQL connection's moments with psycopg's compiled loader (on ``connection_created``)."""
-    if connection.vendor != "postgresql" or _COMPILED_LOADER is None:
+    if connection.vendor != "postgresql" or _compiled_loader() is None:
         return
     if connection.timezone is not datetime.UTC:
         return  # a database TIME_ZONE, or no USE_TZ: Django's loader of that zone stays

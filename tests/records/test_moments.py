@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 from django.db import connection
 
-from records.moments import _COMPILED_LOADER, moments_loaded_compiled
+from records.moments import _compiled_loader, moments_loaded_compiled
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +44,7 @@ def test_moments_are_read_as_django_reads_them_in_utc() -> None:
         django_loader = DjangoLoader(1184, cursor.cursor)
 
     assert registered.__name__ == "UtcMomentLoader"
-    assert type(loader.load.__self__) is _COMPILED_LOADER  # psycopg's own, compiled
+    assert type(loader.load.__self__) is _compiled_loader()  # psycopg's own, compiled
     expected = tuple(django_loader.load(moment.encode()) for moment in MOMENTS)
     assert read == expected
     assert all(moment.tzinfo is datetime.UTC for moment in read)
