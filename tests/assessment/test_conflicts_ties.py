@@ -274,13 +274,25 @@ def test_competing_lead_is_asked_per_row_in_one_query(call: Call, proposal: Prop
     assert conflicted_in_call(bystander) == set()
 
 
-def test_competing_lead_reads_the_proposal_asked_about_in_one_equality() -> None:
+def test_competing_lead_of_one_person_reads_the_proposal_asked_about_in_one_equality() -> None:
     """Only an equality with the outer row lets PostgreSQL compute the test once for a whole query (ADR 0069)."""
     sql = str(Assignment.objects.filter(competing_lead_exists(person=1, proposal=OuterRef("proposal_id"))).query)
     asked = sql.split("EXISTS", 1)[1]
 
     assert asked.count('"assessment_assignment"."proposal_id"') == 1
     assert '= ("assessment_assignment"."proposal_id")' in asked
+
+
+def test_competing_lead_of_the_outer_row_s_person_is_asked_per_row() -> None:
+    """A person of the outer row too: as one set, the test would hold every (lead, other proposal) pair of a call."""
+    sql = str(
+        Assignment.objects.filter(
+            competing_lead_exists(person=OuterRef("assessor_id"), proposal=OuterRef("proposal_id"))
+        ).query
+    )
+
+    assert '"intake_call"' not in sql
+    assert '"assessment_assignment"."assessor_id"' in sql.split("EXISTS", 1)[1]
 
 
 def test_lead_of_a_competing_proposal_assigned_anyway_reads_nothing(call: Call, proposal: Proposal) -> None:
