@@ -20,7 +20,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from accounts.models import FormerMembership, Membership
@@ -88,12 +88,25 @@ def competing_lead_exists(*, person: Any, proposal: Any) -> Exists:
     Any state counts, a draft or a withdrawn proposal included: whoever led one in the call
     is a competitor whose judgement the others' applicants may fairly doubt.
     """
-    # The call read by a scalar subquery, not a join back through the call's proposals: SQLite
-    # planned that join as a scan of every call and proposal for each row it was asked about.
-    # The subquery sits one level deeper than the ``EXISTS``: a reference to an outer query goes one further out.
-    deeper = OuterRef(proposal) if isinstance(proposal, OuterRef) else proposal
-    call = Proposal.objects.filter(pk=deeper).values("call_id")[:1]
-    return Exists(Proposal.objects.filter(lead_applicant_id=person, call_id=Subquery(call)).exclude(pk=proposal))
+    if hasattr(person, "resolve_expression"):
+        # A person of the outer row (a pair of the assignment's, a meeting's members): each row asks
+        # its own. The call read by a scalar subquery, one level deeper than the ``EXISTS`` (a
+        # reference to an outer query goes one further out), and the competitor found by the (lead
+        # applicant, call) index. Written with equalities alone, the test could be computed as one set
+        # of every (lead, other proposal of the same call) pair, quadratic in a call's size.
+        deeper = OuterRef(proposal) if isinstance(proposal, OuterRef) else proposal
+        call = Proposal.objects.filter(pk=deeper).values("call_id")[:1]
+        return Exists(Proposal.objects.filter(lead_applicant_id=person, call_id=Subquery(call)).exclude(pk=proposal))
+    # One person (a page's viewer, a board member): the competitor's proposal and ``proposal`` joined
+    # through their call and told apart by each other's id, in one filter() so that both conditions
+    # read the same join. ``proposal`` then appears only in an equality, and PostgreSQL computes the
+    # test once for a whole query, as a hashed set of the proposals that compete with that person's
+    # (a board's agenda asks it for every item, ADR 0069), rather than once for each row. Run for
+    # each row, it is an index probe of ``proposal``, of its call and of the (lead applicant, call)
+    # index, on SQLite as on PostgreSQL.
+    return Exists(
+        Proposal.objects.filter(Q(lead_applicant_id=person, call__proposals=proposal) & ~Q(pk=F("call__proposals")))
+    )
 
 
 def automatic_conflict(*, person: Any, proposal: Any) -> Q:

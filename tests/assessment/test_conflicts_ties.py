@@ -18,7 +18,7 @@ from accounts.models import FormerMembership, Membership, Organization, User
 from accounts.services import membership_create, membership_delete
 from assessment.choices import AssignmentState
 from assessment.models import AFFILIATION_CONFLICT_YEARS, AssessorProfile, Assignment, PlannedPair, Rubric
-from assessment.selectors import conflicted
+from assessment.selectors import competing_lead_exists, conflicted
 from assessment.services.assignment import assignment_create
 from assessment.services.assignment_overview import candidate_assessors
 from assessment.services.conflicts import conflicts_for_call
@@ -244,6 +244,55 @@ def test_lead_of_a_competing_proposal_in_the_same_call_is_conflicted(
 def test_lead_is_not_conflicted_by_their_own_proposal(call: Call, proposal: Proposal) -> None:
     assert not _is_conflicted(proposal.lead_applicant, proposal)
     assert not Proposal.objects.filter(call=call).exclude(pk=proposal.pk).exists()
+
+
+def test_lead_of_two_proposals_of_the_call_competes_with_each_but_not_with_another_call_s(
+    call: Call, proposal: Proposal
+) -> None:
+    lead = proposal.lead_applicant
+    second = cast(Proposal, ProposalFactory(call=call, lead_applicant=lead, state=ProposalState.WITHDRAWN))
+    elsewhere = cast(Proposal, ProposalFactory(lead_applicant=lead))
+
+    assert _is_conflicted(lead, proposal)
+    assert _is_conflicted(lead, second)
+    assert not _is_conflicted(lead, elsewhere)
+
+
+def test_competing_lead_is_asked_per_row_in_one_query(call: Call, proposal: Proposal) -> None:
+    """The rule read for every proposal of the call at once gives each row its own answer: not the lead's own."""
+    competitor, bystander = _assessor(), _assessor()
+    ProposalFactory(call=call, lead_applicant=competitor)
+
+    def conflicted_in_call(person: User) -> set[int]:
+        return set(
+            Proposal.objects.filter(call=call)
+            .filter(conflicted(assessor=person.pk, proposal=OuterRef("pk")))
+            .values_list("pk", flat=True)
+        )
+
+    assert conflicted_in_call(competitor) == {proposal.pk}
+    assert conflicted_in_call(bystander) == set()
+
+
+def test_competing_lead_of_one_person_reads_the_proposal_asked_about_in_one_equality() -> None:
+    """Only an equality with the outer row lets PostgreSQL compute the test once for a whole query (ADR 0069)."""
+    sql = str(Assignment.objects.filter(competing_lead_exists(person=1, proposal=OuterRef("proposal_id"))).query)
+    asked = sql.split("EXISTS", 1)[1]
+
+    assert asked.count('"assessment_assignment"."proposal_id"') == 1
+    assert '= ("assessment_assignment"."proposal_id")' in asked
+
+
+def test_competing_lead_of_the_outer_row_s_person_is_asked_per_row() -> None:
+    """A person of the outer row too: as one set, the test would hold every (lead, other proposal) pair of a call."""
+    sql = str(
+        Assignment.objects.filter(
+            competing_lead_exists(person=OuterRef("assessor_id"), proposal=OuterRef("proposal_id"))
+        ).query
+    )
+
+    assert '"intake_call"' not in sql
+    assert '"assessment_assignment"."assessor_id"' in sql.split("EXISTS", 1)[1]
 
 
 def test_lead_of_a_competing_proposal_assigned_anyway_reads_nothing(call: Call, proposal: Proposal) -> None:
