@@ -52,7 +52,7 @@ def document_text(data: bytes, *, content_type: str, pdf: pypdf.PdfReader | None
     """
     try:
         if content_type == filetypes.PDF.content_type:
-            text = _pdf_text(pdf or filetypes.pdf_reader(data))
+            text = _pdf_text(pdf if pdf is not None else filetypes.pdf_reader(data))
         elif content_type in _XML_PARTS:
             text = _xml_text(data, _XML_PARTS[content_type])
         else:
