@@ -76,11 +76,11 @@ def proposal_for_user(*, user: User, pk: int) -> Proposal:
     The read's shape and parameters follow from who reads (their key, roles and grants): it is
     compiled once per connection and run with the proposal's key swapped in
     (``records.sql.row_read_compiled``, ADR 0051), as the staff page's read is. An applicant's
-    key is itself a parameter of the read (the proposals they lead or co-apply to): their read
-    is compiled once for every reader of the same roles and grants, with their key swapped in
-    too (``_reader_as``); any other reader's, once per reader.
+    key is itself a parameter of the read (the proposals they lead or co-apply to): the read of
+    a reader who is an applicant only is compiled once for every such reader, with their key
+    swapped in too (``_reader_as``); any other reader's, once per reader.
     """
-    if user.has_role(Role.APPLICANT) and not program_roles.acts_everywhere(user, Role.STAFF):
+    if _applicant_only(user):
         return row_read_compiled_by_or_404(
             Proposal,
             ("proposal_for_reader", *_access_but_key(user)),
@@ -93,6 +93,11 @@ def proposal_for_user(*, user: User, pk: int) -> Proposal:
         lambda key: proposals_visible_to(user=user).filter(pk=key),
         pk,
     )
+
+
+def _applicant_only(user: User) -> bool:
+    """Whether ``user`` reads as an applicant and nothing else: their reads differ from another's by their key alone."""
+    return user.is_active and not user.is_superuser and user.roles == {Role.APPLICANT}
 
 
 def _access_but_key(user: User) -> tuple[object, ...]:
@@ -166,16 +171,19 @@ def proposals_of_applicant(*, user: User) -> list[Proposal]:
     is compiled once per reader and per connection (``records.sql.rows_read_compiled``).
     """
 
+    shared = _applicant_only(user)
+
     def read(key: int) -> QuerySet[Proposal]:
         return decisions_withheld(
             Proposal.objects.filter(_applicant_of(key))
             .select_related("call", "call__program", "stage", "lead_organization")
             .order_by("-call__loi_opens_at", "call_id", "-created_at", "pk"),
-            user=_reader_as(user, key),
+            user=_reader_as(user, key) if shared else user,
         )
 
-    # Compiled once for every reader of the same roles and grants, their key swapped in (``_reader_as``).
-    return rows_read_compiled(Proposal, ("proposals_of_reader", *_access_but_key(user)), read, user.pk)
+    if shared:  # compiled once for every applicant of the same grants, their key swapped in (``_reader_as``)
+        return rows_read_compiled(Proposal, ("proposals_of_reader", *_access_but_key(user)), read, user.pk)
+    return rows_read_compiled(Proposal, ("proposals_of_applicant", *user.access_key), read, user.pk)
 
 
 # --- The board's decisions, confidential until staff release them ------------------------------

@@ -84,3 +84,15 @@ def test_a_reader_of_other_roles_keeps_a_read_of_their_own() -> None:
     assert proposal_for_user(user=_reader(staff), pk=proposal.pk) == proposal
 
     assert [key[0] for key in _kept()] == ["proposal_for_user"]
+
+
+def test_an_applicant_with_another_role_keeps_a_read_of_their_own() -> None:
+    both = cast(User, UserFactory(role=Role.APPLICANT))
+    both.groups.add(*cast(User, UserFactory(role=Role.STAFF)).groups.all())
+    proposal = cast(Proposal, ProposalFactory(lead_applicant=both))
+    _kept().clear()
+
+    assert proposal_for_user(user=_reader(both), pk=proposal.pk) == proposal
+    assert proposals_of_applicant(user=_reader(both)) == [proposal]
+
+    assert sorted(key[0] for key in _kept()) == ["proposal_for_user", "proposals_of_applicant"]
