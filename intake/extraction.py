@@ -15,8 +15,12 @@ import io
 import logging
 import re
 import zipfile
+from typing import TYPE_CHECKING
 
 from intake import filetypes
+
+if TYPE_CHECKING:
+    import pypdf
 
 logger = logging.getLogger(__name__)
 
@@ -41,11 +45,14 @@ _TAG = re.compile(rb"<[^>]*>")
 _BREAKS = re.compile(rb"</(?:w:p|a:p|text:p|text:h)>|<(?:w:br|w:tab|text:line-break|text:tab|text:s)\b[^>]*/>")
 
 
-def document_text(data: bytes, *, content_type: str) -> str:
-    """Return the text of the document ``data`` of ``content_type``, at most ``MAX_CHARACTERS``; "" if none."""
+def document_text(data: bytes, *, content_type: str, pdf: pypdf.PdfReader | None = None) -> str:
+    """Return the text of the document ``data`` of ``content_type``, at most ``MAX_CHARACTERS``; "" if none.
+
+    ``pdf`` is the reader that checked a PDF's ``data`` (``filetypes.inspect``), if any: the file is not parsed again.
+    """
     try:
         if content_type == filetypes.PDF.content_type:
-            text = _pdf_text(data)
+            text = _pdf_text(pdf if pdf is not None else filetypes.pdf_reader(data))
         elif content_type in _XML_PARTS:
             text = _xml_text(data, _XML_PARTS[content_type])
         else:
@@ -56,10 +63,7 @@ def document_text(data: bytes, *, content_type: str) -> str:
     return " ".join(text.split())[:MAX_CHARACTERS]
 
 
-def _pdf_text(data: bytes) -> str:
-    import pypdf
-
-    reader = pypdf.PdfReader(io.BytesIO(data), strict=False)
+def _pdf_text(reader: pypdf.PdfReader) -> str:
     parts: list[str] = []
     length = 0
     for page in reader.pages[:MAX_PDF_PAGES]:

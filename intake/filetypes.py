@@ -118,20 +118,37 @@ _MANIFEST_PATH = re.compile(rb'full-path="([^"]*)"')
 _MANIFEST_MEDIA_TYPE = re.compile(rb'media-type="([^"]*)"')
 
 
-def identify(data: bytes) -> FileKind:
-    """Return the kind of document ``data`` is, or raise ``Refused`` saying why it is not accepted.
+@dataclass(frozen=True)
+class Inspected:
+    """What ``inspect`` found in a document's bytes: its kind and, for a PDF, the reader that checked it.
+
+    ``pdf`` is pypdf's reader of the file with every object already resolved, for whoever
+    reads the same bytes next (their pages, their text) without parsing them again; None for
+    another kind, and for a PDF pypdf could not read (accepted on the byte scan alone).
+    """
+
+    kind: FileKind
+    pdf: pypdf.PdfReader | None = None
+
+
+def inspect(data: bytes) -> Inspected:
+    """Return the kind of document ``data`` is and, for a PDF, its reader; or raise ``Refused`` saying why.
 
     Refused: anything that is not one of the accepted kinds, documents carrying macros or
     scripts, PDFs with active content, and archives out of proportion to a real document.
     """
     if data.startswith(b"%PDF-"):
-        _check_pdf(data)
-        return PDF
+        return Inspected(PDF, _check_pdf(data))
     if data.startswith(ZIP_MAGIC):
-        return _identify_zip(data)
+        return Inspected(_identify_zip(data))
     if data.startswith(OLE2_MAGIC):
-        return _identify_ole2(data)
+        return Inspected(_identify_ole2(data))
     raise _not_a_document()
+
+
+def identify(data: bytes) -> FileKind:
+    """Return the kind of document ``data`` is, or raise ``Refused`` saying why it is not accepted (``inspect``)."""
+    return inspect(data).kind
 
 
 def sniff(data: bytes) -> FileKind | None:
@@ -316,14 +333,27 @@ _PDF_STREAM_START = re.compile(rb"(?<!end)stream(?:\r\n|\n|\r)")
 _PDF_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
 
 
-def _check_pdf(data: bytes) -> None:
+def pdf_reader(data: bytes) -> pypdf.PdfReader:
+    """Return pypdf's lenient reader of the PDF ``data``, reading the bytes where they are.
+
+    pypdf measures a stream that has ``getbuffer`` (a ``BytesIO``) by exporting its buffer,
+    which makes the ``BytesIO`` copy the whole file first; behind a ``BufferedReader`` it
+    measures by seeking, and the ``BytesIO`` keeps sharing ``data``'s bytes.
+    """
+    import pypdf
+
+    return pypdf.PdfReader(io.BufferedReader(io.BytesIO(data)), strict=False)
+
+
+def _check_pdf(data: bytes) -> pypdf.PdfReader | None:
     """Refuse a PDF with active content, looking at its bytes and at every object pypdf resolves.
 
     The byte scan reads the names outside streams (a stream's bytes are images or page
     contents, where any three bytes may look like ``/JS``); pypdf resolves what the scan
     cannot see: objects inside compressed object streams, and encrypted files. A PDF pypdf
     cannot read is accepted on the byte scan alone only if it has no object streams and no
-    encryption, where nothing could hide from the scan.
+    encryption, where nothing could hide from the scan. Return the reader of an accepted PDF
+    (decrypted if it was, every object resolved), or None if pypdf could not read it.
     """
     import pypdf
 
@@ -331,7 +361,7 @@ def _check_pdf(data: bytes) -> None:
     if names & _PDF_ACTIVE_NAMES:
         raise Refused(PDF_ACTIVE_CONTENT)
     try:
-        reader = pypdf.PdfReader(io.BytesIO(data), strict=False)
+        reader = pdf_reader(data)
         if reader.is_encrypted and reader.decrypt("") == pypdf.PasswordType.NOT_DECRYPTED:
             raise Refused(PDF_ENCRYPTED)
         active = _pdf_objects_active(reader)
@@ -340,9 +370,10 @@ def _check_pdf(data: bytes) -> None:
     except Exception:  # pypdf raises many kinds of error on a damaged file
         if names & {"ObjStm", "Encrypt", _PDF_OPEN_ACTION[1:]}:
             raise Refused(PDF_UNREADABLE) from None
-        return
+        return None
     if active:
         raise Refused(PDF_ACTIVE_CONTENT)
+    return reader
 
 
 def _pdf_names_outside_streams(data: bytes) -> set[str]:

@@ -11,9 +11,14 @@ and 46 lines a page, some 600 words of plain prose (docs/questions.md).
 
 from __future__ import annotations
 
-import io
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from intake import filetypes
+
+if TYPE_CHECKING:
+    import pypdf
 
 
 @dataclass(frozen=True)
@@ -57,14 +62,16 @@ class UnreadablePDF(ValueError):
     """The PDF's pages could not be counted."""
 
 
-def pdf_pages(data: bytes) -> int:
-    """Return the number of pages of the PDF ``data`` (already accepted by ``filetypes.identify``)."""
-    import pypdf
+def pdf_pages(data: bytes, *, reader: pypdf.PdfReader | None = None) -> int:
+    """Return the number of pages of the PDF ``data`` (already accepted by ``filetypes.identify``).
 
+    ``reader`` is the one that checked ``data`` (``filetypes.inspect``), if any: the file is not parsed again.
+    """
     try:
-        reader = pypdf.PdfReader(io.BytesIO(data), strict=False)
-        if reader.is_encrypted:
-            reader.decrypt("")
+        if reader is None:
+            reader = filetypes.pdf_reader(data)
+            if reader.is_encrypted:
+                reader.decrypt("")
         return len(reader.pages)
     except Exception as error:  # pypdf raises many kinds of error on a damaged file
         raise UnreadablePDF(str(error)) from error

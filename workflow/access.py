@@ -14,6 +14,7 @@ until then its applicants read the proposal as still before the board.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from django.db.models import BooleanField, Case, CharField, Exists, F, OuterRef, Q, QuerySet, Value, When
@@ -36,7 +37,7 @@ from intake.selectors import RELATED
 from intake.states import DECIDED, PROJECT_STATES, ProposalState
 from projects.models import Claim, ClaimEvidence, MilestoneEvidence, Project, ProjectPartner, Report
 from projects.selectors import project_facts
-from records.sql import row_read_compiled_or_404, rows_read_compiled
+from records.sql import row_read_compiled_by_or_404, row_read_compiled_or_404, rows_read_compiled
 from registry.selectors.ip_reviews import ip_manager_may_read
 
 
@@ -73,15 +74,48 @@ def proposal_for_user(*, user: User, pk: int) -> Proposal:
     """Return the proposal ``pk`` if ``user`` may read it, or raise 404 (not revealing that it exists).
 
     The read's shape and parameters follow from who reads (their key, roles and grants): it is
-    compiled once per reader and per connection and run with the proposal's key swapped in
-    (``records.sql.row_read_compiled``, ADR 0051), as the staff page's read is.
+    compiled once per connection and run with the proposal's key swapped in
+    (``records.sql.row_read_compiled``, ADR 0051), as the staff page's read is. An applicant's
+    key is itself a parameter of the read (the proposals they lead or co-apply to): the read of
+    a reader who is an applicant only is compiled once for every such reader, with their key
+    swapped in too (``_reader_as``); any other reader's, once per reader.
     """
+    if _applicant_only(user):
+        return row_read_compiled_by_or_404(
+            Proposal,
+            ("proposal_for_reader", *_access_but_key(user)),
+            lambda keys: proposals_visible_to(user=_reader_as(user, keys[1])).filter(pk=keys[0]),
+            (pk, user.pk),
+        )
     return row_read_compiled_or_404(
         Proposal,
         ("proposal_for_user", *user.access_key),
         lambda key: proposals_visible_to(user=user).filter(pk=key),
         pk,
     )
+
+
+def _applicant_only(user: User) -> bool:
+    """Whether ``user`` reads as an applicant and nothing else: their reads differ from another's by their key alone."""
+    return user.is_active and not user.is_superuser and user.roles == {Role.APPLICANT}
+
+
+def _access_but_key(user: User) -> tuple[object, ...]:
+    """What a read scoped by ``user``'s access depends on besides their key (``User.access_key``)."""
+    return user.access_key[1:]
+
+
+def _reader_as(user: User, key: int) -> User:
+    """Return a copy of ``user`` under the key ``key``, their roles and grants as read.
+
+    A read scoped by a user's access is built for a copy whose key is a stand-in, so that every
+    use of the key is a parameter the compiled read swaps (``records.sql``): the read then
+    serves every reader of the same roles and grants. A build that runs a query, or whose
+    stand-in is not among its parameters, is not kept (``records.sql._compiled``).
+    """
+    reader = copy.copy(user)
+    reader.pk = key
+    return reader
 
 
 def _staff_of(user: User) -> Q:
@@ -137,14 +171,18 @@ def proposals_of_applicant(*, user: User) -> list[Proposal]:
     is compiled once per reader and per connection (``records.sql.rows_read_compiled``).
     """
 
+    shared = _applicant_only(user)
+
     def read(key: int) -> QuerySet[Proposal]:
         return decisions_withheld(
             Proposal.objects.filter(_applicant_of(key))
             .select_related("call", "call__program", "stage", "lead_organization")
             .order_by("-call__loi_opens_at", "call_id", "-created_at", "pk"),
-            user=user,
+            user=_reader_as(user, key) if shared else user,
         )
 
+    if shared:  # compiled once for every applicant of the same grants, their key swapped in (``_reader_as``)
+        return rows_read_compiled(Proposal, ("proposals_of_reader", *_access_but_key(user)), read, user.pk)
     return rows_read_compiled(Proposal, ("proposals_of_applicant", *user.access_key), read, user.pk)
 
 

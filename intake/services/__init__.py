@@ -173,7 +173,12 @@ def proposal_update(
         if current.version_count == 0:  # the path is fixed from the first submission
             proposal_path_set(proposal=current)
             moved = ["stage", "path"]
-        current.full_clean(exclude=["state"])
+        # Check what the applicant typed. The rest is the locked row as stored (the database holds
+        # it to its constraints) or was read in this transaction (the stage among the call's, the
+        # organization by the form and by ``_require_member``): checking it again would cost a
+        # query for each key and each of the other constraints on every save of a draft.
+        typed = {"title", "summary", *values}
+        current.full_clean(exclude=[field.name for field in Proposal._meta.concrete_fields if field.name not in typed])
         current.save(update_fields=["title", "summary", "lead_organization", *values, *moved, "updated_at"])
         proposal_search_refresh(proposal_id=current.pk)
     return current

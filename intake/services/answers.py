@@ -31,7 +31,7 @@ from intake.filetypes import PDF
 from intake.models import Answer, Call, Proposal, ProposalVersion, Question
 from intake.pagecount import UnreadablePDF, pdf_pages
 from intake.services import proposal_lock_for_editing
-from intake.services.attachments import Upload, attachment_store, upload_read
+from intake.services.attachments import CheckedUpload, Upload, attachment_store, upload_checked
 from intake.services.search import proposal_search_refresh_on_commit
 
 __all__ = ["answers_for_rules"]  # re-exported: the eligibility rules read answers by question id
@@ -69,11 +69,12 @@ def answers_of(*, proposal: Proposal, questions: list[Question]) -> dict[int, An
 # --- Saving a section ------------------------------------------------------------------------------
 
 
-def _file_checked(question: Question, upload: Upload) -> tuple[bytes, Any, int | None]:
-    """Read and check ``upload`` as ``question``'s file; return its bytes, its kind and its pages (a PDF's)."""
+def _file_checked(question: Question, upload: Upload) -> tuple[CheckedUpload, int | None]:
+    """Read and check ``upload`` as ``question``'s file; return it checked and its pages (a PDF's)."""
     name = field_name(question)
     limit = min(question.max_size_mb * MEGABYTE, settings.ATTACHMENT_MAX_BYTES) if question.max_size_mb else None
-    data, kind = upload_read(upload=upload, limit=limit or settings.ATTACHMENT_MAX_BYTES, field=name)
+    checked = upload_checked(upload=upload, limit=limit or settings.ATTACHMENT_MAX_BYTES, field=name)
+    kind = checked.kind
     if kind.extension not in question.file_types:
         raise ValidationError(
             {
@@ -84,7 +85,7 @@ def _file_checked(question: Question, upload: Upload) -> tuple[bytes, Any, int |
     pages = None
     if kind == PDF:
         try:
-            pages = pdf_pages(data)
+            pages = pdf_pages(checked.data, reader=checked.pdf)
         except UnreadablePDF:
             raise ValidationError(
                 {name: _("We could not count the pages of this PDF. Export it to a new PDF.")}
@@ -100,7 +101,7 @@ def _file_checked(question: Question, upload: Upload) -> tuple[bytes, Any, int |
                 % {"pages": pages, "limit": question.page_limit}
             }
         )
-    return data, kind, pages
+    return checked, pages
 
 
 def answers_save(
@@ -158,10 +159,10 @@ def answers_save(
         ]
         for pk in sorted(set(cleared) - set(files)):
             rows.append(Answer(proposal=current, question=by_id[pk], value=None, attachment=None))
-        for pk, (data, kind, pages) in sorted(files.items()):
+        for pk, (checked, pages) in sorted(files.items()):
             attachment = attachment_store(
-                proposal=current, by=by, kind=AttachmentType.ANSWER, name=uploads[pk].name or "", data=data,
-                kind_of_file=kind,
+                proposal=current, by=by, kind=AttachmentType.ANSWER, name=uploads[pk].name or "", data=checked.data,
+                kind_of_file=checked.kind, pdf=checked.pdf,
             )  # fmt: skip
             rows.append(Answer(proposal=current, question=by_id[pk], value={"pages": pages}, attachment=attachment))
         if rows:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 import os
 import unicodedata
-from typing import Protocol
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -23,6 +24,9 @@ from intake.choices import DOCUMENT_TYPES, AttachmentType
 from intake.models import Attachment, Proposal
 from intake.services import proposal_lock_for_application
 from intake.services.search import proposal_search_refresh
+
+if TYPE_CHECKING:  # pypdf is imported where a PDF is read
+    import pypdf
 
 #: The types of document uploaded on the attachments page: every type but a question's file.
 DOCUMENT_TYPE_VALUES = frozenset(value for value, _label in DOCUMENT_TYPES)
@@ -53,13 +57,28 @@ def attachment_display_name(name: str, *, extension: str) -> str:
     return f"{stem}.{extension}"
 
 
+@dataclass(frozen=True)
+class CheckedUpload:
+    """An upload read and checked by ``upload_checked``: its bytes, its kind, a PDF's reader (``filetypes.inspect``)."""
+
+    data: bytes
+    kind: filetypes.FileKind
+    pdf: pypdf.PdfReader | None = None
+
+
 def upload_read(*, upload: Upload, limit: int, field: str = "file") -> tuple[bytes, filetypes.FileKind]:
-    """Read ``upload`` and return its bytes and the kind of document they are.
+    """Read ``upload`` and return its bytes and the kind of document they are (``upload_checked``)."""
+    checked = upload_checked(upload=upload, limit=limit, field=field)
+    return checked.data, checked.kind
+
+
+def upload_checked(*, upload: Upload, limit: int, field: str = "file") -> CheckedUpload:
+    """Read ``upload`` and return its bytes, the kind of document they are and, for a PDF, the reader that checked it.
 
     Refuse (with the reason beside ``field``) an empty file, one over ``limit`` bytes, one
     whose bytes are not an accepted document, whatever its name says, and one with active
     content (macros, scripts, a PDF's JavaScript or actions) or out of proportion once
-    expanded (``filetypes.identify``).
+    expanded (``filetypes.inspect``).
     """
     size = upload.size or 0
     if size > limit:
@@ -77,17 +96,26 @@ def upload_read(*, upload: Upload, limit: int, field: str = "file") -> tuple[byt
             {field: _("This file is over the limit of %(limit)s.") % {"limit": filesizeformat(limit)}}
         )
     try:
-        return data, filetypes.identify(data)
+        inspected = filetypes.inspect(data)
     except filetypes.Refused as refused:
         raise ValidationError({field: refused.message}) from None
+    return CheckedUpload(data, inspected.kind, inspected.pdf)
 
 
 def attachment_store(
-    *, proposal: Proposal, by: User, kind: str, name: str, data: bytes, kind_of_file: filetypes.FileKind
+    *,
+    proposal: Proposal,
+    by: User,
+    kind: str,
+    name: str,
+    data: bytes,
+    kind_of_file: filetypes.FileKind,
+    pdf: pypdf.PdfReader | None = None,
 ) -> Attachment:
-    """Store ``data`` (checked by ``upload_read``) as an attachment of ``proposal``, under a random name.
+    """Store ``data`` (checked by ``upload_checked``) as an attachment of ``proposal``, under a random name.
 
-    Call it inside the transaction that locked ``proposal`` for the change; the file is
+    ``pdf`` is the reader that checked a PDF, if any: its text is read without parsing the file
+    again. Call it inside the transaction that locked ``proposal`` for the change; the file is
     deleted again if the row cannot be saved.
     """
     attachment = Attachment(
@@ -98,7 +126,7 @@ def attachment_store(
         size=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
         uploaded_by=by,
-        text=extraction.document_text(data, content_type=kind_of_file.content_type),
+        text=extraction.document_text(data, content_type=kind_of_file.content_type, pdf=pdf),
     )
     # The name given here is ignored: ``attachment_path`` stores under a random one.
     attachment.file.save(f"upload.{kind_of_file.extension}", ContentFile(data), save=False)
@@ -120,12 +148,13 @@ def attachment_upload(*, proposal: Proposal, by: User, kind: str, upload: Upload
     """
     if kind not in DOCUMENT_TYPE_VALUES:
         raise ValidationError({"kind": _("Choose the type of the document.")})
-    data, kind_of_file = upload_read(upload=upload, limit=settings.ATTACHMENT_MAX_BYTES)
+    checked = upload_checked(upload=upload, limit=settings.ATTACHMENT_MAX_BYTES)
     with transaction.atomic():
         current = _lock(proposal=proposal, by=by)
         attachment = attachment_store(
-            proposal=current, by=by, kind=kind, name=upload.name or "", data=data, kind_of_file=kind_of_file
-        )
+            proposal=current, by=by, kind=kind, name=upload.name or "", data=checked.data, kind_of_file=checked.kind,
+            pdf=checked.pdf,
+        )  # fmt: skip
         proposal_search_refresh(proposal_id=current.pk)
     return attachment
 

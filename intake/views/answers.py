@@ -75,7 +75,7 @@ def question_section(request: HttpRequest, pk: int, number: int) -> HttpResponse
     The size limit applies while a file is received, before the CSRF check reads the body
     (hence the exemption here and the protection just below, as the attachments page does).
     """
-    request.upload_handlers.insert(0, UploadSizeLimit(request, limit=settings.ATTACHMENT_MAX_BYTES))
+    UploadSizeLimit.limited(request, limit=settings.ATTACHMENT_MAX_BYTES)
     return _question_section(request, pk, number)
 
 

@@ -50,30 +50,46 @@ def _page(
 
 
 class UploadSizeLimit(FileUploadHandler):
-    """Store no more of an upload than the limit allows, but count it all so the refusal can say its size.
+    """Keep an upload in memory up to the limit, and count it all so the refusal can say its size.
 
-    Past the limit the chunks go nowhere, and the file handed to the view is an empty
-    stand-in that carries the size seen: the service refuses it for its size.
+    Its services read each file whole to check it (``upload_checked``), so a file within the
+    limit is kept as its chunks arrive and handed to the view in memory, joined once: it is
+    never written to a temporary file, read back and deleted. Past the limit the chunks go
+    nowhere, and the file handed to the view is an empty stand-in that carries the size seen:
+    the service refuses it for its size. It is the request's one handler (``limited``), so
+    its chunks can be larger than Django's 64 KiB: fewer of them for the parser to pass on.
     """
+
+    chunk_size = 1024 * 1024
 
     def __init__(self, request: HttpRequest | None = None, *, limit: int) -> None:
         super().__init__(request)
         self.limit = limit
         self.seen = 0
+        self.parts: list[bytes] = []
+
+    @classmethod
+    def limited(cls, request: HttpRequest, *, limit: int) -> None:
+        """Make ``request``'s uploads go to this handler alone, before its body is read."""
+        request.upload_handlers = [cls(request, limit=limit)]
 
     def new_file(self, *args: Any, **kwargs: Any) -> None:
         super().new_file(*args, **kwargs)
         self.seen = 0
+        self.parts = []
 
-    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
         self.seen += len(raw_data)
-        return raw_data if self.seen <= self.limit else None
-
-    def file_complete(self, file_size: int) -> UploadedFile | None:
         if self.seen <= self.limit:
-            return None  # the next handlers hold the whole file
+            self.parts.append(raw_data)
+        else:
+            self.parts = []
+
+    def file_complete(self, file_size: int) -> UploadedFile:
+        data = b"".join(self.parts) if self.seen <= self.limit else b""
+        self.parts = []
         return InMemoryUploadedFile(
-            io.BytesIO(b""), self.field_name, self.file_name, self.content_type, self.seen, self.charset
+            io.BytesIO(data), self.field_name, self.file_name, self.content_type, self.seen, self.charset
         )
 
 
@@ -84,7 +100,7 @@ def application_attachments(request: HttpRequest, pk: int) -> HttpResponse:
     The size limit applies while the upload is received, before the CSRF check reads the
     body (hence the exemption here and the protection just below, as Django documents).
     """
-    request.upload_handlers.insert(0, UploadSizeLimit(request, limit=settings.ATTACHMENT_MAX_BYTES))
+    UploadSizeLimit.limited(request, limit=settings.ATTACHMENT_MAX_BYTES)
     return _application_attachments(request, pk)
 
 

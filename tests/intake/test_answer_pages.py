@@ -16,13 +16,16 @@ from django.urls import reverse
 
 from accounts.choices import Role
 from accounts.models import User
+from intake import filetypes
 from intake.choices import AttachmentType
 from intake.models import Answer, Attachment, Call, CoApplicant, Proposal, Question
 from intake.services.answers import answers_save
 from intake.states import ProposalState
 from tests.conftest import client_for
 from tests.factories import CallFactory, ProposalFactory, QuestionFactory, UserFactory, state_put
+from tests.intake import samples
 from tests.intake.samples import ooxml
+from tests.intake.test_search_documents import pdf_with_text
 
 pytestmark = pytest.mark.django_db
 
@@ -382,6 +385,102 @@ def test_file_over_the_question_size_is_refused(proposal: Proposal, applicant_cl
 
     assert response.status_code == 400
     assert "the limit is 1.0\xa0MB per file" in response.context["form"].errors[f"q{question.pk}"][0]
+
+
+def _locked_pdf() -> bytes:
+    writer = pypdf.PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.encrypt(user_password="secret", owner_password="owner", algorithm="AES-128")
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def _cut_pdf() -> bytes:
+    # The cross-reference is cut off: object streams could hide anything from the byte scan.
+    data = samples.pdf(compressed=(b"<</Title(Plan)>>",))
+    return data[: data.rfind(b"startxref")]
+
+
+NOT_A_DOCUMENT = str(filetypes.NOT_A_DOCUMENT % {"accepted": filetypes.ACCEPTED_DESCRIPTION})
+
+
+@pytest.mark.parametrize(
+    ("made", "message"),
+    [
+        (
+            lambda: samples.pdf(
+                catalog=b"/Names<</JavaScript 4 0 R>>",
+                objects=(b"<</Names[(run) 5 0 R]>>", b"<</S/JavaScript/JS(app.alert(1))>>"),
+            ),
+            filetypes.PDF_ACTIVE_CONTENT,
+        ),
+        (
+            lambda: samples.pdf(catalog=b"/OpenAction 4 0 R", compressed=(b"<</S/Launch/F(calc.exe)>>",)),
+            filetypes.PDF_ACTIVE_CONTENT,
+        ),
+        (_locked_pdf, filetypes.PDF_ENCRYPTED),
+        (_cut_pdf, filetypes.PDF_UNREADABLE),
+        (lambda: samples.HTML, NOT_A_DOCUMENT),
+        (lambda: samples.EXE, NOT_A_DOCUMENT),
+        (lambda: b"", "This file is empty."),
+    ],
+    ids=["javascript", "launch-in-object-stream", "password", "unreadable-with-object-streams", "html", "exe", "empty"],
+)
+def test_a_bad_file_is_refused_beside_its_question_with_its_reason_and_nothing_stored(
+    proposal: Proposal, applicant_client: Client, media_root: Any, made: Any, message: Any
+) -> None:
+    question = _file_question(proposal.call)
+
+    response = _post(applicant_client, proposal, {f"q{question.pk}": SimpleUploadedFile("plan.pdf", made())})
+
+    assert response.status_code == 400
+    assert response.context["form"].errors[f"q{question.pk}"] == [str(message)]
+    assert str(message) in response.content.decode()
+    assert not Attachment.objects.exists()
+    assert not Answer.objects.filter(question=question).exists()
+    assert not media_root.exists() or not any(path.is_file() for path in media_root.rglob("*"))
+
+
+def test_a_pdf_the_checks_accept_but_pypdf_cannot_read_is_refused_for_its_pages_as_before(
+    proposal: Proposal, applicant_client: Client, media_root: Any
+) -> None:
+    # No object stream and no encryption: the byte scan alone accepts it, and its pages cannot be counted.
+    question = _file_question(proposal.call)
+
+    response = _post(applicant_client, proposal, {f"q{question.pk}": SimpleUploadedFile("x.pdf", b"%PDF-1.4 damaged")})
+
+    assert response.status_code == 400
+    assert response.context["form"].errors[f"q{question.pk}"] == [
+        "We could not count the pages of this PDF. Export it to a new PDF."
+    ]
+    assert not Attachment.objects.exists()
+
+
+def test_a_pdf_answer_is_parsed_once_for_its_checks_its_pages_and_its_text(
+    proposal: Proposal, applicant_client: Client, media_root: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    question = _file_question(proposal.call, page_limit=3)
+    data = pdf_with_text("Un banc d'essai partagé")
+    readers: list[pypdf.PdfReader] = []
+    original = pypdf.PdfReader.__init__
+
+    def counted(self: pypdf.PdfReader, *args: Any, **kwargs: Any) -> None:
+        readers.append(self)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(pypdf.PdfReader, "__init__", counted)
+
+    response = _post(applicant_client, proposal, {f"q{question.pk}": SimpleUploadedFile("plan.pdf", data)})
+
+    assert response.status_code == 302
+    assert len(readers) == 1
+    answer = Answer.objects.select_related("attachment").get(question=question)
+    assert (answer.value, answer.attachment.text, answer.attachment.size) == (
+        {"pages": 1},
+        "Un banc d'essai partagé",
+        len(data),
+    )
 
 
 def test_file_answer_can_be_removed(proposal: Proposal, applicant_client: Client, media_root: Any) -> None:

@@ -405,24 +405,64 @@ def test_proposal_page_links_to_attachments(applicant_client: Client, proposal: 
     assert _url(proposal) in response.content.decode()
 
 
-def test_upload_size_limit_stores_nothing_past_the_limit_but_counts_it() -> None:
+def test_upload_size_limit_keeps_nothing_past_the_limit_but_counts_it() -> None:
     handler = UploadSizeLimit(limit=10)
     handler.new_file("file", "plan.pdf", "application/pdf", None)
 
-    kept = [handler.receive_data_chunk(b"x" * 6, 0), handler.receive_data_chunk(b"y" * 6, 6)]
+    passed_on = [handler.receive_data_chunk(b"x" * 6, 0), handler.receive_data_chunk(b"y" * 6, 6)]
     stand_in = handler.file_complete(12)
 
-    assert kept == [b"xxxxxx", None]
-    assert stand_in is not None
+    assert passed_on == [None, None]
     assert (stand_in.size, stand_in.name, stand_in.read()) == (12, "plan.pdf", b"")
+    assert handler.parts == []
 
 
-def test_upload_size_limit_leaves_a_file_within_the_limit_to_the_next_handlers() -> None:
+def test_upload_size_limit_keeps_a_file_within_the_limit_in_memory_joined_once() -> None:
     handler = UploadSizeLimit(limit=10)
     handler.new_file("file", "plan.pdf", "application/pdf", None)
 
-    assert handler.receive_data_chunk(b"x" * 10, 0) == b"x" * 10
-    assert handler.file_complete(10) is None
+    passed_on = [handler.receive_data_chunk(b"x" * 4, 0), handler.receive_data_chunk(b"y" * 6, 4)]
+    kept = handler.file_complete(10)
+
+    assert passed_on == [None, None]
+    assert (kept.size, kept.name, kept.content_type) == (10, "plan.pdf", "application/pdf")
+    whole = kept.read(11)
+    assert whole == b"xxxxyyyyyy"
+    kept.seek(0)
+    assert kept.read(11) is whole  # read from the start, the bytes joined are handed over, not copied
+
+
+def test_upload_size_limit_starts_each_file_afresh() -> None:
+    handler = UploadSizeLimit(limit=10)
+    handler.new_file("first", "a.pdf", "application/pdf", None)
+    handler.receive_data_chunk(b"x" * 11, 0)
+    handler.file_complete(11)
+    handler.new_file("second", "b.pdf", "application/pdf", None)
+    handler.receive_data_chunk(b"y" * 3, 0)
+
+    second = handler.file_complete(3)
+
+    assert (second.size, second.name, second.read()) == (3, "b.pdf", b"yyy")
+
+
+def test_upload_is_received_by_the_size_limit_alone_and_never_written_to_a_temporary_file(
+    applicant_client: Client, proposal: Proposal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.core.files import uploadhandler
+
+    def no_temporary_file(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("an upload was written to a temporary file")
+
+    monkeypatch.setattr(uploadhandler.TemporaryFileUploadHandler, "new_file", no_temporary_file)
+    data = samples.MINIMAL_PDF + b"%" * (3 * 1024 * 1024)  # over Django's 2.5 MB kept in memory
+
+    response = _upload(applicant_client, proposal, "plan.pdf", data)
+
+    assert response.status_code == 302
+    stored = Attachment.objects.get(proposal=proposal)
+    assert (stored.size, stored.sha256) == (len(data), hashlib.sha256(data).hexdigest())
+    with stored.file.open("rb") as handle:
+        assert handle.read() == data
 
 
 def test_upload_over_several_chunks_is_refused_with_its_size(

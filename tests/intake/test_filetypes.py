@@ -340,3 +340,44 @@ def test_identify_explains_a_file_that_is_not_a_document() -> None:
     assert refused.value.message.startswith(
         "This file is not a document we accept, whatever its name says. Accepted: PDF"
     )
+
+
+def test_inspect_hands_over_the_reader_that_checked_a_pdf_for_its_pages_and_text() -> None:
+    from intake import extraction
+    from intake.pagecount import pdf_pages
+    from tests.intake.test_search_documents import pdf_with_text
+
+    data = pdf_with_text("Plan de travail")
+
+    inspected = filetypes.inspect(data)
+
+    assert inspected.kind == filetypes.PDF
+    assert inspected.pdf is not None
+    assert pdf_pages(data, reader=inspected.pdf) == pdf_pages(data) == 1
+    assert (
+        extraction.document_text(data, content_type=filetypes.PDF.content_type, pdf=inspected.pdf)
+        == extraction.document_text(data, content_type=filetypes.PDF.content_type)
+        == "Plan de travail"
+    )
+
+
+def test_inspect_gives_no_reader_for_another_kind_nor_for_a_pdf_pypdf_cannot_read() -> None:
+    assert filetypes.inspect(samples.ooxml("docx")) == filetypes.Inspected(filetypes.DOCX)
+    # No object stream and no encryption: accepted on the byte scan alone, as before.
+    assert filetypes.inspect(b"%PDF-1.4 damaged") == filetypes.Inspected(filetypes.PDF)
+
+
+def test_inspect_decrypts_a_pdf_restricted_only_by_an_owner_password_for_its_readers() -> None:
+    from intake.pagecount import pdf_pages
+
+    writer = pypdf.PdfWriter()
+    writer.add_blank_page(612, 792)
+    writer.add_blank_page(612, 792)
+    writer.encrypt(user_password="", owner_password="owner", algorithm="AES-128")
+    buffer = io.BytesIO()
+    writer.write(buffer)
+
+    inspected = filetypes.inspect(buffer.getvalue())
+
+    assert inspected.pdf is not None
+    assert pdf_pages(buffer.getvalue(), reader=inspected.pdf) == pdf_pages(buffer.getvalue()) == 2

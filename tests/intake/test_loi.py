@@ -234,6 +234,46 @@ def test_loi_service_refuses_a_negative_amount(applicant: User, proposal: Propos
     assert error.value.message_dict == {"estimated_total_cost": ["An amount cannot be negative."]}
 
 
+def test_loi_service_still_checks_what_was_typed_against_the_model(applicant: User, proposal: Proposal) -> None:
+    with pytest.raises(ValidationError) as error:
+        services.proposal_update(
+            proposal=proposal,
+            by=applicant,
+            title="T" * 301,
+            summary="",
+            lead_organization=proposal.lead_organization,
+            expected_updated_at=proposal.updated_at,
+        )
+
+    assert list(error.value.message_dict) == ["title"]
+    proposal.refresh_from_db()
+    assert proposal.title != "T" * 301
+
+
+def test_loi_save_reads_no_row_it_already_holds_nor_checks_the_stored_constraints_again(
+    applicant: User, proposal: Proposal
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        services.proposal_update(
+            proposal=proposal,
+            by=applicant,
+            title="A shared testbed",
+            summary="Four partners.",
+            lead_organization=proposal.lead_organization,
+            expected_updated_at=proposal.updated_at,
+            estimated_total_cost=Decimal("3000000"),
+        )
+
+    statements = [query["sql"] for query in queries.captured_queries]
+    assert not [sql for sql in statements if sql.startswith('SELECT 1 AS "a"') and "accounts_membership" not in sql]
+    assert not [sql for sql in statements if '"_check"' in sql]
+    proposal.refresh_from_db()
+    assert (proposal.title, proposal.estimated_total_cost) == ("A shared testbed", Decimal("3000000"))
+
+
 @pytest.mark.parametrize(("text", "count"), [("", 0), ("  one  ", 1), ("one\ntwo\tthree", 3), ("l'été — oui", 3)])
 def test_count_words(text: str, count: int) -> None:
     assert count_words(text) == count

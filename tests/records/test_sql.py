@@ -17,6 +17,7 @@ from accounts.models import User
 from records.sql import (
     planned_at_each_run,
     row_read_compiled,
+    row_read_compiled_by,
     row_read_compiled_or_404,
     rows_read_compiled,
     rows_read_compiled_for,
@@ -298,3 +299,18 @@ def test_planned_at_each_run_keeps_a_statement_from_being_prepared() -> None:
     assert not any("planned_each_time" in statement for statement in prepared)
     assert any("prepared_once" in statement for statement in prepared)
     assert raw.prepare_threshold is not None  # the connection prepares again after the block
+
+
+def test_row_read_compiled_by_swaps_each_key_in_its_place() -> None:
+    ann, bob = UserFactory(display_name="Ann"), UserFactory(display_name="Bob")
+    built: list[tuple[int, ...]] = []
+
+    def read(keys: tuple[int, ...]) -> QuerySet[User]:
+        built.append(keys)
+        return User.objects.filter(pk=keys[0]).exclude(pk=keys[1])
+
+    assert row_read_compiled_by(User, "test_by", read, (ann.pk, bob.pk)) == ann
+    assert row_read_compiled_by(User, "test_by", read, (bob.pk, ann.pk)) == bob
+    with pytest.raises(User.DoesNotExist):
+        row_read_compiled_by(User, "test_by", read, (ann.pk, ann.pk))
+    assert len(built) == 1  # built once, with a stand-in for each key
