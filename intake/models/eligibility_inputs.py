@@ -87,7 +87,8 @@ class _AmongIds(Func):
 
     ``__in`` binds each id apart: a page's 60 proposals in each of the five parts made a statement
     of 300 parameters, each adapted on every run, and too long for psycopg to keep what it parsed
-    of it. As one array, the statement is the same for any number of ids. Elsewhere ``IN``.
+    of it. As one array, the statement is the same for any number of ids. Elsewhere, and for one
+    id (its own prepared plan reads by the key, ``_inputs_rows``), ``IN``.
     """
 
     output_field = BooleanField()
@@ -110,6 +111,8 @@ class _AmongIds(Func):
         return f"{column} IN ({', '.join(['%s'] * len(self.ids))})", (*params, *self.ids)
 
     def as_postgresql(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any) -> Any:
+        if len(self.ids) == 1:
+            return self.as_sql(compiler, connection, **extra)  # one proposal's: see ``_inputs_rows``
         column, params = compiler.compile(self.get_source_expressions()[0])
         return f"{column} = ANY(%s)", (*params, self.ids)
 
@@ -248,7 +251,9 @@ def _inputs_rows(ids: list[int]) -> list[tuple[Any, ...]]:
     compiled: dict[int, tuple[Any, str, tuple[Any, ...], list[int]]] = connection.__dict__.setdefault(
         "_eligibility_inputs_compiled", {}
     )
-    arrays = connection.vendor == "postgresql"
+    # One proposal's (its staff page, a submission) keeps the list's form: PostgreSQL's plan of a
+    # prepared statement over an array of unknown length suits a page's, not one proposal's.
+    arrays = connection.vendor == "postgresql" and len(ids) > 1
     shape = 0 if arrays else len(ids)
     if shape not in compiled:
         stand_ins = [_STAND_IN - index for index in range(len(ids))]

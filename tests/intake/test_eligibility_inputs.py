@@ -117,3 +117,24 @@ def test_eligibility_inputs_rows_are_those_the_orm_s_converters_give(call: Call)
     assert [[type(value) for value in row] for row in sorted(rows, key=repr)] == [
         [type(value) for value in row] for row in sorted(converted, key=repr)
     ]
+
+
+def test_one_proposal_s_inputs_are_read_by_its_key_and_a_page_s_as_one_array(call: Call) -> None:
+    # An array of unknown length suits a page's prepared plan, not one proposal's (its staff page,
+    # a submission): there each part reads by the one key; both read the same rows.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from intake.models.eligibility_inputs import _inputs_rows
+
+    first, second = ProposalFactory(call=call), ProposalFactory(call=call)
+    _member(first, "Two lines", lead=True, joined=timezone.now(), lines=2)
+
+    with CaptureQueriesContext(connection) as one:
+        alone = _inputs_rows([first.pk])
+    with CaptureQueriesContext(connection) as page:
+        together = _inputs_rows([first.pk, second.pk])
+
+    assert "ANY(" not in one.captured_queries[-1]["sql"]
+    assert ("ANY(" in page.captured_queries[-1]["sql"]) == (connection.vendor == "postgresql")
+    assert sorted(alone, key=repr) == sorted((row for row in together if row[1] == first.pk), key=repr)
