@@ -15,11 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from html import escape
-from typing import Any, cast
+from typing import cast
 
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
-from django.utils.formats import localize
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import ngettext
 
@@ -27,14 +26,7 @@ from accounts.form_handling import BootstrapBoundField
 from accounts.i18n import gettext as _
 from records.rows import url_around_keys
 from workflow.forms import ActionForm
-
-
-def _text(value: Any) -> str:
-    """Return ``value`` as ``{{ value }}`` writes it: localized, escaped unless it is safe already."""
-    value = localize(value)
-    if hasattr(value, "__html__"):
-        return str(value.__html__())
-    return escape(str(value))
+from workflow.forms.inputs import _text  # ``{{ value }}`` as the inputs write it
 
 
 def action_forms(
