@@ -30,7 +30,9 @@ def _compiled_loader() -> Any:
     return getattr(compiled, "TimestamptzLoader", None)
 
 
+@cache
 def _loader_class() -> type[Any]:
+    """The loader class, made once: Django's loader is imported with the first PostgreSQL connection."""
     from django.db.backends.postgresql.psycopg_any import BaseTzLoader
 
     class UtcMomentLoader(BaseTzLoader):  # type: ignore[misc, valid-type]
@@ -55,13 +57,4 @@ def moments_loaded_compiled(sender: Any, connection: Any, **kwargs: Any) -> None
         return
     if connection.timezone is not datetime.UTC:
         return  # a database TIME_ZONE, or no USE_TZ: Django's loader of that zone stays
-    connection.connection.adapters.register_loader("timestamptz", _loader())
-
-
-_LOADER: list[type[Any]] = []
-
-
-def _loader() -> type[Any]:
-    if not _LOADER:
-        _LOADER.append(_loader_class())
-    return _LOADER[0]
+    connection.connection.adapters.register_loader("timestamptz", _loader_class())
