@@ -27,12 +27,21 @@ def _reader(user: User) -> User:
     return User.objects.with_roles().get(pk=user.pk)
 
 
-def test_applicants_share_one_compiled_read_and_each_reads_only_their_own() -> None:
+@pytest.fixture
+def two_applicants() -> tuple[User, User, Proposal, Proposal]:
+    """Ann and Bob, applicants only, each leading a proposal; no read compiled yet."""
     ann = cast(User, UserFactory(role=Role.APPLICANT))
     bob = cast(User, UserFactory(role=Role.APPLICANT))
     anns = cast(Proposal, ProposalFactory(lead_applicant=ann))
     bobs = cast(Proposal, ProposalFactory(lead_applicant=bob))
     _kept().clear()
+    return ann, bob, anns, bobs
+
+
+def test_applicants_share_one_compiled_read_and_each_reads_only_their_own(
+    two_applicants: tuple[User, User, Proposal, Proposal],
+) -> None:
+    ann, bob, anns, bobs = two_applicants
 
     assert proposal_for_user(user=_reader(ann), pk=anns.pk) == anns
     with CaptureQueriesContext(connection) as captured:
@@ -64,12 +73,10 @@ def test_a_co_applicant_reads_the_proposal_through_the_shared_read() -> None:
     assert proposal_for_user(user=_reader(partner), pk=proposal.pk) == proposal
 
 
-def test_the_dashboard_s_read_is_shared_too_and_lists_each_applicant_s_own() -> None:
-    ann = cast(User, UserFactory(role=Role.APPLICANT))
-    bob = cast(User, UserFactory(role=Role.APPLICANT))
-    anns = cast(Proposal, ProposalFactory(lead_applicant=ann))
-    bobs = cast(Proposal, ProposalFactory(lead_applicant=bob))
-    _kept().clear()
+def test_the_dashboard_s_read_is_shared_too_and_lists_each_applicant_s_own(
+    two_applicants: tuple[User, User, Proposal, Proposal],
+) -> None:
+    ann, bob, anns, bobs = two_applicants
 
     assert proposals_of_applicant(user=_reader(ann)) == [anns]
     assert proposals_of_applicant(user=_reader(bob)) == [bobs]
