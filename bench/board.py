@@ -20,7 +20,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from bench.calls import call_in_review
+from bench.calls import call_in_review, submitted_document
 from bench.intake import (
     MEMBERS_PER_PROPOSAL,
     ORGANIZATIONS,
@@ -113,7 +113,7 @@ def seed_board_agenda(ctx: SeedContext) -> BoardAgenda:
             proposal=proposal,
             number=1,
             kind="application",
-            data={"title": proposal.title},
+            data=submitted_document(call, proposal.title),
             submitted_by=applicant,
             submitted_at=proposal.submitted_at,
         )

@@ -50,3 +50,15 @@ def call_in_review(
         ),
     )
     return call, call_stages_default(call=call)
+
+
+def submitted_document(call: Any, title: str, kind: str = "application") -> dict[str, Any]:
+    """The parts of a submitted version's document the staff pages read: its shape and the rules it froze.
+
+    A submission freezes the call's rules of the stage in its version (``intake.services.versions``):
+    every submitted proposal's eligibility is then checked against those, read from its version.
+    """
+    from intake.eligibility.data import rules_to_data
+    from intake.services.versions import SCHEMA
+
+    return {"schema": SCHEMA, "title": title, "rules": rules_to_data(call.eligibility_rules(kind))}

@@ -1,8 +1,9 @@
 """Benchmarks of the intake pages at volume: the staff list of one call's applications.
 
 The seed writes with ``bulk_create``: one call with ``scale`` proposals at the full-application
-stage, each with four consortium members, two budget lines per member and two attachment
-rows (no files: the list reads only their types).
+stage, each with four consortium members, two budget lines per member, two attachment
+rows (no files: the list reads only their types) and the version its submission made, with
+the rules it froze.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from bench.calls import call_in_review
+from bench.calls import call_in_review, submitted_document
 from bench.people import staff_of_every_program
 from bench.registry import SeedContext, case
 from bench.sign_in import log_in
@@ -48,7 +49,7 @@ def seed_call_applications(ctx: SeedContext) -> CallApplications:
 
     from accounts.choices import Role
     from accounts.models import User
-    from intake.models import Proposal
+    from intake.models import Proposal, ProposalVersion
     from intake.states import ProposalState as S
 
     now = ctx.now
@@ -79,6 +80,7 @@ def seed_call_applications(ctx: SeedContext) -> CallApplications:
                 state=states[index % len(states)],
                 changes_due_at=now + timedelta(days=10) if states[index % len(states)] == S.CHANGES_REQUESTED else None,
                 submitted_at=now - timedelta(days=5, minutes=index),
+                version_count=1,
             )
             for index in indexes
         )
@@ -86,6 +88,18 @@ def seed_call_applications(ctx: SeedContext) -> CallApplications:
             proposals = list(Proposal.objects.filter(call=call).order_by("pk")[start : start + len(indexes)])
         numbered = list(zip(indexes, proposals, strict=True))
         application_rows_create(numbered, organizations, applicant=applicant, staff=staff)
+        # Each was submitted once: its version froze the call's rules, which its eligibility is checked against.
+        ProposalVersion.objects.bulk_create(
+            ProposalVersion(
+                proposal=proposal,
+                number=1,
+                kind="application",
+                data=submitted_document(call, proposal.title),
+                submitted_by=applicant,
+                submitted_at=proposal.submitted_at,
+            )
+            for _index, proposal in numbered
+        )
     return CallApplications(call_pk=call.pk, staff=staff)
 
 

@@ -20,7 +20,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from bench.calls import call_in_review
+from bench.calls import call_in_review, submitted_document
 from bench.intake import ORGANIZATIONS, application_texts, organizations_create
 from bench.people import bench_user, staff_of_every_program
 from bench.registry import SeedContext, case
@@ -46,9 +46,7 @@ def seed_proposal_pages(ctx: SeedContext) -> ProposalPages:
     from assessment.models import Assignment, Review, Score
     from assessment.services.rubrics import rubric_criteria, rubric_for
     from assessment.services.standings import standings_refresh
-    from intake.eligibility import rules_to_data
     from intake.models import Attachment, BudgetLine, ConsortiumMember, Proposal, ProposalVersion
-    from intake.services.versions import SCHEMA
     from intake.states import ProposalState as S
     from records.models import AuditRecord
 
@@ -127,7 +125,7 @@ def seed_proposal_pages(ctx: SeedContext) -> ProposalPages:
                 proposal=proposal,
                 number=number,
                 kind=kind,
-                data={"schema": SCHEMA, "title": proposal.title, "rules": rules_to_data(call.eligibility_rules(kind))},
+                data=submitted_document(call, proposal.title, kind),
                 submitted_by=applicant,
                 submitted_at=proposal.submitted_at - timedelta(days=days),
             )
