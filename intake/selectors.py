@@ -461,7 +461,8 @@ def _proposals_rules_read(ids: tuple[int, ...]) -> QuerySet[Any]:
         .filter(number=Subquery(latest))
         .order_by()
         .values_list(
-            "proposal_id", "kind", "number", "data__schema", "data__rules",
+            # The rules as their JSON text: ``document_rules`` reads each text once a process.
+            "proposal_id", "kind", "number", "data__schema", KT("data__rules"),
             "proposal__rules_applied", "proposal__rules_applied_version", "proposal__rules_applied_at",
         )
     )  # fmt: skip

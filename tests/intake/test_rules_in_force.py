@@ -15,7 +15,7 @@ from django.utils import timezone, translation
 from accounts.choices import Role
 from accounts.models import User
 from intake.choices import VersionKind
-from intake.eligibility import CLUSTER_SHARE, WORD_LIMITS, Rules, codes, legacy_rules, rules_to_data
+from intake.eligibility import CLUSTER_SHARE, WORD_LIMITS, Rules, codes, legacy_rules, rules_from_data, rules_to_data
 from intake.models import Call, Proposal, ProposalVersion
 from intake.models.rules_in_force import APPLIED, CALL, FROZEN, RulesInForce
 from intake.selectors import proposal_rules, proposals_rules_prefetch
@@ -333,3 +333,23 @@ def test_proposals_rules_prefetch_compiled_once_reads_each_list_s_own_proposals(
     assert len(captured) == 1
     assert [row.rules_in_force("application").source for row in first + second] == [FROZEN, FROZEN, FROZEN, APPLIED]
     assert [row.versions_rules["application"][0] for row in second] == [1, 1]  # type: ignore[attr-defined]
+
+
+def test_proposals_rules_prefetch_shares_the_rules_each_frozen_text_holds(call: Call, lead: User) -> None:
+    same = [proposal_submit_application(proposal=invited_application(lead, call=call), by=lead) for _ in range(2)]
+    _lower_share(call, "45.00")  # raised: the third is checked against other rules
+    later = proposal_submit_application(proposal=invited_application(lead, call=call), by=lead)
+    rows = [Proposal(pk=proposal.pk, state=ProposalState.BOARD_REVIEW, call=call) for proposal in [*same, later]]
+
+    proposals_rules_prefetch(proposals=rows)
+    first, second, third = (row.rules_in_force("application") for row in rows)
+
+    # Each as its own version's document freezes it, the two alike read once and shared.
+    for row, found in zip(rows, (first, second, third), strict=True):
+        version = ProposalVersion.objects.get(proposal_id=row.pk)
+        assert found.source == FROZEN
+        assert found.rules == rules_from_data(version.data["rules"]).at("application")
+    assert first.rules is second.rules
+    assert third.rules is not first.rules
+    assert _param(third.rules, "cluster_share", "max") == Decimal("45.00")
+    assert _param(first.rules, "cluster_share", "max") != Decimal("45.00")
