@@ -133,6 +133,12 @@ class Rules:
             memo[name] = derive(self)
         return memo[name]
 
+    @property
+    def key(self) -> str:
+        """Everything the rows hold, written once for these rules: what ``engine.failures`` keeps its verdicts by."""
+        found: str = self.kept("key", lambda rules: repr(rules.rows))
+        return found
+
     def at(self, stage: str) -> Rules:
         """Return the rules that apply at ``stage``, in order."""
         found: Rules = self.kept(("at", stage), lambda rules: Rules(tuple(r for r in rules if r.applies_at(stage))))

@@ -8,7 +8,7 @@ industry, so each case and boundary checks what it checked when the rules were f
 from __future__ import annotations
 
 import json
-from dataclasses import replace
+from dataclasses import fields, replace
 from decimal import Decimal
 from typing import Any
 
@@ -793,3 +793,81 @@ def test_a_rule_keeps_what_it_derives_without_changing_its_equality() -> None:
     assert derived == [rule]  # derived once
     assert rule == fresh
     assert repr(rule) == repr(fresh)
+
+
+# --- Failures kept by what they are decided from -------------------------------------------------
+
+#: For each field of ``Application`` and ``Partner``, a value other than ``eligible()``'s.
+OTHER_APPLICATION_VALUES: dict[str, Any] = {
+    "texts": {"Summary": "A shared testbeD."},  # the same length, one letter apart
+    "attachments": frozenset({"project_plan", "letters_of_support"}),
+    "pages": {"Summary": 2},
+    "ip_rights": 3,
+    "answers_failing": ("Is the lead Canadian?",),
+    "estimated_costs": D("1000000"),
+    "estimated_funding": D("400000"),
+    "early": True,
+}
+OTHER_PARTNER_VALUES: dict[str, Any] = {
+    "name": "Acme Robotix",
+    "kind": "large_company",
+    "employees": 41,
+    "country": "FR",
+    "province": "QC",
+    "is_lead": False,
+    "cash": D("400000.00"),  # equal in value, written otherwise
+    "in_kind": D("1"),
+    "funding_requested": D("500000.0"),
+    "costs": {"labour": D("1000000.00")},
+    "roles": frozenset({"integrator"}),
+    "member": True,
+}
+
+
+def test_application_key_tells_apart_every_field_but_the_labels() -> None:
+    from intake.eligibility.engine import application_key
+
+    base = eligible()
+    assert set(OTHER_APPLICATION_VALUES) == {f.name for f in fields(Application)} - {"partners", "labels"}
+    assert set(OTHER_PARTNER_VALUES) == {f.name for f in fields(Partner)}
+    for name, value in OTHER_APPLICATION_VALUES.items():
+        assert application_key(replace(base, **{name: value})) != application_key(base), name
+    for name, value in OTHER_PARTNER_VALUES.items():
+        assert application_key(with_partner(base, 0, **{name: value})) != application_key(base), name
+    assert application_key(replace(base, partners=base.partners[:2])) != application_key(base)
+    # Only explanations read the labels: the same verdicts.
+    assert application_key(replace(base, labels={"Summary": "Résumé"})) == application_key(base)
+
+
+def test_rules_key_tells_apart_limits_equal_in_value() -> None:
+    assert rules_of(max_cluster_share=D("40.00")).key != RULES.key == rules_of().key
+
+
+def test_failures_kept_decide_afresh_an_application_changed_in_one_amount() -> None:
+    before = eligible()
+    failures(before, RULES, stage="application")
+    # Asking the cluster for more than the industry brings breaks the matching ratio.
+    after = with_partner(before, 0, funding_requested=D("5000000"))
+
+    found = failures(after, RULES, stage="application")
+
+    expected = verdicts(after, RULES, stage="application")
+    assert found == ([verdict.binding for verdict in expected if not verdict.passed], len(expected))
+    assert "matching_ratio" in {code for code, *_rest in found[0]}
+    assert failures(before, RULES, stage="application") == ([], len(expected))
+
+
+def test_failures_keep_the_last_ones_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    from intake.eligibility import engine
+
+    monkeypatch.setattr(engine, "FAILURES_KEPT", 3)
+    monkeypatch.setattr(engine, "_failures_kept", type(engine._failures_kept)())
+    applications = [with_partner(eligible(), 0, employees=count) for count in range(5)]
+    for application in applications:
+        failures(application, RULES, stage="application")
+    failures(applications[2], RULES, stage="application")  # asked again: the most recent
+
+    assert len(engine._failures_kept) == 3
+    assert [key[2] for key in engine._failures_kept] == [
+        engine.application_key(applications[index]) for index in (3, 4, 2)
+    ]
