@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar, cast
+
+from django.utils.translation import get_language
 
 from intake.eligibility.base import Application, Rule, Rules, totals
 from intake.eligibility.kinds import FUNCTIONS, Decided, check_code
+
+T = TypeVar("T")
 
 #: The stable codes of the checks the call's former fields gave, in the order they were shown.
 MIN_PARTNERS = "min_partners"
@@ -107,13 +113,20 @@ def checks(application: Application, rules: Rules, *, stage: str) -> list[Check]
     """Check ``application`` against the ``rules`` that apply at ``stage`` (``intake.choices.VersionKind``).
 
     Each check is explained with its numbers and organizations, in the active language, and
-    carries its stage, figure and limit.
+    carries its stage, figure and limit. Kept as ``failures`` is (``_kept``), with the texts'
+    labels and the language the explanations are written in.
     """
-    found = []
-    for code, decided in _verdicts(application, rules, stage):
-        label, message = decided.explain()
-        found.append(Check(code, label, decided.passed, True, message, stage, decided.figure, decided.limit))
-    return found
+
+    def explained() -> tuple[Check, ...]:
+        found = []
+        for code, decided in _verdicts(application, rules, stage):
+            label, message = decided.explain()
+            found.append(Check(code, label, decided.passed, True, message, stage, decided.figure, decided.limit))
+        return tuple(found)
+
+    labels = tuple(application.labels.items())
+    key = ("checks", rules.key, stage, application_key(application), labels, get_language())
+    return list(_kept(key, explained))
 
 
 def verdicts(application: Application, rules: Rules, *, stage: str) -> list[Verdict]:
@@ -124,36 +137,53 @@ def verdicts(application: Application, rules: Rules, *, stage: str) -> list[Verd
     ]
 
 
-#: How many applications' failures ``failures`` keeps, the least recently asked dropped first.
-FAILURES_KEPT = 512
-_failures_kept: OrderedDict[tuple[object, ...], tuple[tuple[tuple[str, str, str, str], ...], int]] = OrderedDict()
-_failures_lock = threading.Lock()
-
-
 def failures(application: Application, rules: Rules, *, stage: str) -> tuple[list[tuple[str, str, str, str]], int]:
     """Return the bindings (``Verdict.binding``) of the checks of ``checks()`` that fail, and how many checks there are.
 
     For lists that count failures and the overrides bound to them: the verdicts of
-    ``verdicts()``, without an object for each check that passes.
-
-    Decided once for the same application, rules and stage: a list shows the same rows again and
-    again, and deciding them was a fifth of its time. The last ``FAILURES_KEPT`` are kept by
-    everything the verdicts are decided from (``application_key``, ``Rules.key``), so an
-    application or rules that differ in anything are decided afresh.
+    ``verdicts()``, without an object for each check that passes. Decided once for the same
+    application, rules and stage while kept (``_kept``).
     """
-    key = (rules.key, stage, application_key(application))
-    with _failures_lock:
-        kept = _failures_kept.get(key)
-        if kept is not None:
-            _failures_kept.move_to_end(key)
-            return list(kept[0]), kept[1]
-    decided = _verdicts(application, rules, stage)
-    failed = [(code, stage, found.figure, found.limit) for code, found in decided if not found.passed]
-    with _failures_lock:
-        _failures_kept[key] = (tuple(failed), len(decided))
-        if len(_failures_kept) > FAILURES_KEPT:
-            _failures_kept.popitem(last=False)
-    return failed, len(decided)
+
+    def failed() -> tuple[tuple[tuple[str, str, str, str], ...], int]:
+        decided = _verdicts(application, rules, stage)
+        return tuple((code, stage, found.figure, found.limit) for code, found in decided if not found.passed), len(
+            decided
+        )
+
+    bindings, total = _kept(("failures", rules.key, stage, application_key(application)), failed)
+    return list(bindings), total
+
+
+#: How many decisions ``_kept`` keeps, the least recently asked dropped first.
+DECISIONS_KEPT = 512
+_decisions: OrderedDict[tuple[object, ...], Any] = OrderedDict()
+_decisions_lock = threading.Lock()
+
+
+def _kept(key: tuple[object, ...], decide: Callable[[], T]) -> T:
+    """Return ``decide()``, decided once for ``key`` while it is among the last ``DECISIONS_KEPT`` asked.
+
+    A list shows the same rows again and again, and a proposal's page the same proposal:
+    deciding their checks again was a fifth of the list's time. ``key`` holds everything the
+    decision is made from (``Rules.key``, ``application_key``, and whatever else it reads), so
+    rules or an application that differ in anything are decided afresh. What is kept is never
+    changed: tuples of frozen values.
+    """
+    with _decisions_lock:
+        found = _decisions.get(key, _MISSING)
+        if found is not _MISSING:
+            _decisions.move_to_end(key)
+            return cast(T, found)
+    decided = decide()
+    with _decisions_lock:
+        _decisions[key] = decided
+        if len(_decisions) > DECISIONS_KEPT:
+            _decisions.popitem(last=False)
+    return decided
+
+
+_MISSING = object()
 
 
 def application_key(application: Application) -> tuple[object, ...]:

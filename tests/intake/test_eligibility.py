@@ -857,17 +857,31 @@ def test_failures_kept_decide_afresh_an_application_changed_in_one_amount() -> N
     assert failures(before, RULES, stage="application") == ([], len(expected))
 
 
-def test_failures_keep_the_last_ones_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_decisions_kept_are_the_last_ones_asked(monkeypatch: pytest.MonkeyPatch) -> None:
     from intake.eligibility import engine
 
-    monkeypatch.setattr(engine, "FAILURES_KEPT", 3)
-    monkeypatch.setattr(engine, "_failures_kept", type(engine._failures_kept)())
+    monkeypatch.setattr(engine, "DECISIONS_KEPT", 3)
+    monkeypatch.setattr(engine, "_decisions", type(engine._decisions)())
     applications = [with_partner(eligible(), 0, employees=count) for count in range(5)]
     for application in applications:
         failures(application, RULES, stage="application")
     failures(applications[2], RULES, stage="application")  # asked again: the most recent
 
-    assert len(engine._failures_kept) == 3
-    assert [key[2] for key in engine._failures_kept] == [
-        engine.application_key(applications[index]) for index in (3, 4, 2)
-    ]
+    assert [key[3] for key in engine._decisions] == [engine.application_key(applications[index]) for index in (3, 4, 2)]
+
+
+def test_checks_kept_are_explained_in_the_language_and_with_the_labels_asked() -> None:
+    application = replace(eligible(), texts={"summary": "one two three four five six"}, labels={"summary": "Summary"})
+    relabelled = replace(application, labels={"summary": "Abstract"})
+
+    english = results(application)["word_limits"].message
+    with translation.override("fr"):
+        french = results(application)["word_limits"].message
+    again = results(application)["word_limits"].message
+    other = results(relabelled)["word_limits"].message
+
+    assert "Summary has 6 words" in english
+    assert again == english
+    assert "Summary" in french
+    assert french != english
+    assert "Abstract has 6 words" in other
