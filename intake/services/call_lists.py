@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.core.paginator import Page, Paginator
 from django.db.models import (
     Case,
+    CharField,
     DecimalField,
     F,
     OuterRef,
@@ -25,7 +26,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Lower
+from django.db.models.functions import Coalesce, Lower, NullIf
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -184,8 +185,15 @@ def call_proposals_page(
         # sorting every proposal with its texts and joined rows would cost the most.
         return (
             Proposal.objects.filter(pk__in=matching(call_pk)[bottom:top])
-            .select_related("lead_organization", "lead_applicant", "stage")
-            .annotate(funding_requested=_funding_requested(), batch=batch_annotation())
+            .select_related("stage")
+            .annotate(
+                funding_requested=_funding_requested(),
+                batch=batch_annotation(),
+                lead_name=F("lead_organization__legal_name"),
+                applicant_name=Coalesce(
+                    NullIf("lead_applicant__display_name", Value("")), "lead_applicant__email", output_field=CharField()
+                ),
+            )
             .order_by(*ordering)
         )
 

@@ -87,8 +87,8 @@ class CallProposalRowWriter:
         return (
             f'<tr><th scope="row"><a href="{url}">{escape(proposal.title)}</a>'
             f"{self.disposed if proposal.disposed_at else ''}{self.held if proposal.legal_hold_at else ''}</th>"
-            f"<td>{escape(str(proposal.lead_organization or ''))}</td>"
-            f"<td>{escape(proposal.lead_applicant.get_full_name())}</td>"
+            f"<td>{escape(proposal.lead_name or '')}</td>"  # type: ignore[attr-defined]
+            f"<td>{escape(proposal.applicant_name)}</td>"  # type: ignore[attr-defined]
             f"<td>{escape(proposal.state_label)}</td>"  # type: ignore[attr-defined]
             f'<td class="text-end">{amount}</td>'
             f"<td>{eligibility}</td>"
