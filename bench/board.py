@@ -113,7 +113,7 @@ def seed_board_agenda(ctx: SeedContext) -> BoardAgenda:
             proposal=proposal,
             number=1,
             kind="application",
-            data=submitted_document(call, proposal.title),
+            data=submitted_document(call, proposal),
             submitted_by=applicant,
             submitted_at=proposal.submitted_at,
         )

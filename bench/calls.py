@@ -52,13 +52,16 @@ def call_in_review(
     return call, call_stages_default(call=call)
 
 
-def submitted_document(call: Any, title: str, kind: str = "application") -> dict[str, Any]:
-    """The parts of a submitted version's document the staff pages read: its shape and the rules it froze.
+def submitted_document(call: Any, proposal: Any, kind: str = "application") -> dict[str, Any]:
+    """A submitted version's document, with the texts the proposal's submission froze and its rules.
 
-    A submission freezes the call's rules of the stage in its version (``intake.services.versions``):
-    every submitted proposal's eligibility is then checked against those, read from its version.
+    A submission freezes the proposal's texts and the call's rules of the stage in its version
+    (``intake.services.versions``): every submitted proposal's eligibility is then checked against
+    those, read from its version. The rest of a real document (consortium, budget, verdicts) is
+    left out: the pages measured here do not read it.
     """
     from intake.eligibility.data import rules_to_data
-    from intake.services.versions import SCHEMA
+    from intake.services.versions import APPLICATION_FIELDS, LOI_FIELDS, SCHEMA
 
-    return {"schema": SCHEMA, "title": title, "rules": rules_to_data(call.eligibility_rules(kind))}
+    texts = {name: getattr(proposal, name) for name in (*LOI_FIELDS, *APPLICATION_FIELDS)}
+    return {"schema": SCHEMA, **texts, "rules": rules_to_data(call.eligibility_rules(kind))}

@@ -94,7 +94,7 @@ def seed_call_applications(ctx: SeedContext) -> CallApplications:
                 proposal=proposal,
                 number=1,
                 kind="application",
-                data=submitted_document(call, proposal.title),
+                data=submitted_document(call, proposal),
                 submitted_by=applicant,
                 submitted_at=proposal.submitted_at,
             )

@@ -125,7 +125,7 @@ def seed_proposal_pages(ctx: SeedContext) -> ProposalPages:
                 proposal=proposal,
                 number=number,
                 kind=kind,
-                data=submitted_document(call, proposal.title, kind),
+                data=submitted_document(call, proposal, kind),
                 submitted_by=applicant,
                 submitted_at=proposal.submitted_at - timedelta(days=days),
             )
