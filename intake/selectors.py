@@ -16,7 +16,6 @@ from uuid import UUID
 from django.db.models import (
     Count,
     F,
-    IntegerField,
     Max,
     OuterRef,
     Prefetch,
@@ -26,8 +25,7 @@ from django.db.models import (
     Sum,
     prefetch_related_objects,
 )
-from django.db.models.fields.json import KT, KeyTransform
-from django.db.models.functions import Cast, Coalesce, Greatest, JSONObject
+from django.db.models.functions import Coalesce, Greatest, JSONObject
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -355,10 +353,8 @@ def version_rules_facts() -> dict[str, Any]:
     )
     return {
         "version_rules_number": Subquery(latest.values("number")[:1]),
-        "version_rules_schema": Subquery(
-            latest.annotate(schema=Cast(KT("data__schema"), IntegerField())).values("schema")[:1]
-        ),
-        "version_rules_data": Subquery(latest.values("data__rules")[:1]),
+        "version_rules_schema": Subquery(latest.values("frozen_schema")[:1]),
+        "version_rules_data": Subquery(latest.values("frozen_rules")[:1]),
         READ_AT: _read_at(),
     }
 
@@ -461,8 +457,8 @@ def _proposals_rules_read(ids: tuple[int, ...]) -> QuerySet[Any]:
         .filter(number=Subquery(latest))
         .order_by()
         .values_list(
-            # The rules as their JSON text: ``document_rules`` reads each text once a process.
-            "proposal_id", "kind", "number", "data__schema", KT("data__rules"),
+            # The rules as their JSON text, kept beside the document: ``document_rules`` reads each text once a process.
+            "proposal_id", "kind", "number", "frozen_schema", "frozen_rules",
             "proposal__rules_applied", "proposal__rules_applied_version", "proposal__rules_applied_at",
         )
     )  # fmt: skip
@@ -494,8 +490,7 @@ def _versions_listed(pk: int) -> QuerySet[ProposalVersion]:
     return (
         ProposalVersion.objects.filter(proposal_id=pk)
         .order_by("number")
-        .only("pk", "proposal_id", "number", "kind", "submitted_at")
-        .annotate(frozen_schema=KeyTransform("schema", "data"), frozen_rules=KeyTransform("rules", "data"))
+        .only("pk", "proposal_id", "number", "kind", "submitted_at", "frozen_schema", "frozen_rules")
     )
 
 
@@ -510,7 +505,7 @@ def proposal_versions_listed(*, proposal: Proposal) -> list[ProposalVersion]:
     versions = rows_read_compiled(ProposalVersion, "proposal_versions_listed", _versions_listed, proposal.pk)
     latest: dict[str, VersionRules] = {}
     for version in versions:  # oldest first: the latest of each stage is kept
-        latest[version.kind] = (version.number, version.frozen_schema, version.frozen_rules)  # type: ignore[attr-defined]
+        latest[version.kind] = (version.number, version.frozen_schema, version.frozen_rules)
     proposal.versions_rules = latest  # type: ignore[attr-defined]
     return versions
 

@@ -37,7 +37,8 @@ _LEGACY_FIELDS = tuple(name for name in LEGACY_FIELDS if name != "word_limit")
 #: Where ``FrozenRules.version_rules_keep`` keeps its rows on the instance, by stage.
 _VERSION_RULES_KEPT = "_version_rules_kept"
 
-#: What the versions' query reads of each version: its number, kind, its document's schema and rules.
+#: What the versions' query reads of each version: its number, its document's schema, and its rules (as
+#: their JSON text where read from ``ProposalVersion.frozen_rules``, as the document's value elsewhere).
 VersionRules = tuple[int, int | None, Any]
 
 
@@ -126,7 +127,7 @@ class FrozenRules(models.Model):
         row: VersionRules | None = (
             ProposalVersion.objects.filter(proposal_id=self.pk, kind=stage)
             .order_by("-number")
-            .values_list("number", "data__schema", "data__rules")
+            .values_list("number", "frozen_schema", "frozen_rules")
             .first()
         )
         return row

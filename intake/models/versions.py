@@ -7,6 +7,8 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 
 from intake.choices import VersionKind
@@ -26,6 +28,17 @@ class ProposalVersion(models.Model):
     number = models.PositiveIntegerField(_("version"))
     kind = models.CharField(_("submitted as"), max_length=16, choices=VersionKind.choices)
     data = models.JSONField(_("content"))
+    #: The rules the document froze (its ``rules``, as JSON text) and its shape (``schema``), kept by
+    #: the database beside it: a list reads every row's frozen rules without reading whole documents.
+    frozen_rules = models.GeneratedField(
+        expression=KT("data__rules"), output_field=models.TextField(), db_persist=True, verbose_name=_("frozen rules")
+    )
+    frozen_schema = models.GeneratedField(
+        expression=Cast(KT("data__schema"), models.IntegerField()),
+        output_field=models.IntegerField(),
+        db_persist=True,
+        verbose_name=_("document shape"),
+    )
     attachments = models.ManyToManyField(Attachment, related_name="versions", verbose_name=_("attachments"))
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("submitted by")

@@ -6,6 +6,7 @@ a stale snapshot keeps nothing.
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from typing import Any, cast
 
@@ -17,7 +18,7 @@ from django.utils import timezone
 from accounts.models import User
 from intake.answers import stage_answers
 from intake.choices import AttachmentType, QuestionKind, VersionKind
-from intake.models import Answer, Attachment, ProgramMembership, Proposal, Question
+from intake.models import Answer, Attachment, ProgramMembership, Proposal, ProposalVersion, Question
 from intake.selectors import (
     READ_AT,
     RELATED,
@@ -241,7 +242,9 @@ def test_kept_version_rules_are_those_the_query_reads(make_proposal: MakeProposa
     assert row == fresh.latest_version_rules(VersionKind.APPLICATION)
     assert (row is None) == (versions == 0)
     if row is not None:  # versions are numbered in turn, whatever their stage
-        assert (row[0], type(row[1]), type(row[2])) == (versions, int, list)
+        assert (row[0], type(row[1]), type(row[2])) == (versions, int, str)  # the rules as their JSON text
+        latest = ProposalVersion.objects.get(proposal=proposal, number=versions)
+        assert json.loads(row[2]) == latest.data["rules"]
     assert kept.rules_in_force(VersionKind.APPLICATION) == fresh.rules_in_force(VersionKind.APPLICATION)
     # Another stage is read as before.
     with CaptureQueriesContext(connection) as captured:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from typing import Any, cast
 
@@ -27,7 +28,7 @@ from intake.models import (
     Proposal,
     ProposalVersion,
 )
-from intake.services.versions import proposal_version_freeze, versions_compare
+from intake.services.versions import SCHEMA, proposal_version_freeze, versions_compare
 from intake.states import ProposalState
 from tests.board.making import meeting_make
 from tests.conftest import client_for
@@ -150,6 +151,20 @@ def test_version_freeze_on_application_submission_holds_everything(applicant: Us
     assert data["work_plan"] == "Year one: the twin. Year two: the pilots."
     assert [item["name"] for item in data["attachments"]] == ["Plan.pdf"]
     assert [attachment.original_name for attachment in version.attachments.all()] == ["Plan.pdf"]
+
+
+def test_version_keeps_its_frozen_rules_and_shape_beside_its_document(applicant: User) -> None:
+    proposal = invited_application(applicant)
+    proposal_submit_application(proposal=proposal, by=applicant)
+
+    version = ProposalVersion.objects.get(proposal=proposal)
+
+    assert json.loads(version.frozen_rules) == version.data["rules"]
+    assert version.frozen_schema == version.data["schema"] == SCHEMA
+    # A disposed proposal's documents are emptied (workflow.retention): the columns follow.
+    ProposalVersion.objects.filter(pk=version.pk).update(data={})
+    emptied = ProposalVersion.objects.get(pk=version.pk)
+    assert (emptied.frozen_rules, emptied.frozen_schema) == (None, None)
 
 
 def test_version_freeze_links_only_current_attachments(applicant: User) -> None:
