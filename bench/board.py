@@ -20,7 +20,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from bench.calls import call_in_review, submitted_document
+from bench.calls import call_in_review
 from bench.intake import (
     MEMBERS_PER_PROPOSAL,
     ORGANIZATIONS,
@@ -59,7 +59,6 @@ def seed_board_agenda(ctx: SeedContext) -> BoardAgenda:
     from board.models import AgendaItem, BoardConflict, BoardMeeting
     from intake.models import (
         Proposal,
-        ProposalVersion,
     )
     from intake.states import ProposalState
 
@@ -108,17 +107,6 @@ def seed_board_agenda(ctx: SeedContext) -> BoardAgenda:
     )
     assert all(proposal.pk for proposal in proposals), "the database returned no keys from bulk_create"
     application_rows_create(list(enumerate(proposals)), organizations, applicant=applicant, staff=staff)
-    ProposalVersion.objects.bulk_create(
-        ProposalVersion(
-            proposal=proposal,
-            number=1,
-            kind="application",
-            data=submitted_document(call, proposal),
-            submitted_by=applicant,
-            submitted_at=proposal.submitted_at,
-        )
-        for proposal in proposals
-    )
     assignments = Assignment.objects.bulk_create(
         (
             Assignment(

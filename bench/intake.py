@@ -49,7 +49,7 @@ def seed_call_applications(ctx: SeedContext) -> CallApplications:
 
     from accounts.choices import Role
     from accounts.models import User
-    from intake.models import Proposal, ProposalVersion
+    from intake.models import Proposal
     from intake.states import ProposalState as S
 
     now = ctx.now
@@ -88,18 +88,6 @@ def seed_call_applications(ctx: SeedContext) -> CallApplications:
             proposals = list(Proposal.objects.filter(call=call).order_by("pk")[start : start + len(indexes)])
         numbered = list(zip(indexes, proposals, strict=True))
         application_rows_create(numbered, organizations, applicant=applicant, staff=staff)
-        # Each was submitted once: its version froze the call's rules, which its eligibility is checked against.
-        ProposalVersion.objects.bulk_create(
-            ProposalVersion(
-                proposal=proposal,
-                number=1,
-                kind="application",
-                data=submitted_document(call, proposal),
-                submitted_by=applicant,
-                submitted_at=proposal.submitted_at,
-            )
-            for _index, proposal in numbered
-        )
     return CallApplications(call_pk=call.pk, staff=staff)
 
 
@@ -145,11 +133,12 @@ def application_texts(index: int) -> dict[str, str]:
 def application_rows_create(
     numbered: list[tuple[int, Any]], organizations: list[Any], *, applicant: Any, staff: Any
 ) -> None:
-    """Give each ``(index, proposal)`` its consortium, budget lines, attachments (rows only), 1 in 10 an override.
+    """Give each ``(index, proposal)`` its consortium, budget lines, attachments (rows only), 1 in 10 an override,
+    and the version its one submission made, with the rules it froze (``bench.calls.submitted_document``).
 
     Every fifth asks the cluster for too much, so its matching and share checks fail.
     """
-    from intake.models import Attachment, BudgetLine, ConsortiumMember, EligibilityOverride
+    from intake.models import Attachment, BudgetLine, ConsortiumMember, EligibilityOverride, ProposalVersion
 
     members = ConsortiumMember.objects.bulk_create(
         (
@@ -197,6 +186,18 @@ def application_rows_create(
         )
         for index, proposal in numbered
         if index % 10 == 0
+    )
+    # Each was submitted once: its eligibility is checked against the rules its version froze.
+    ProposalVersion.objects.bulk_create(
+        ProposalVersion(
+            proposal=proposal,
+            number=1,
+            kind="application",
+            data=submitted_document(proposal.call, proposal),
+            submitted_by=applicant,
+            submitted_at=proposal.submitted_at,
+        )
+        for _index, proposal in numbered
     )
 
 
