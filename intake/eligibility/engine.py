@@ -204,7 +204,7 @@ def application_key(application: Application) -> tuple[object, ...]:
             )
             for p in application.partners
         ),
-        tuple((name, len(text), hash(text)) for name, text in application.texts.items()),
+        tuple((name, len(text or ""), hash(text)) for name, text in application.texts.items()),
         application.attachments,
         tuple(application.pages.items()),
         application.ip_rights,
