@@ -6,9 +6,9 @@ demands: an ordered collection of ``Rule`` rows, each of a kind the engine knows
 budget's derived numbers (never typed by anyone); each kind's function (``kinds``) decides
 pass or fail once and explains with the partner, the figure and the limit only when asked,
 so ``outcomes`` (pass or fail per check), ``verdicts`` (with the measured figure and the
-limit, for lists), ``failures`` (what the failed checks bind to, for lists that count them,
-kept for the last applications it decided by everything they are decided from) and ``checks``
-(explained, for the pages that show them) share the same decisions.
+limit, for lists), ``failures`` (what the failed checks bind to, for lists that count them)
+and ``checks`` (explained, for the pages that show them) share the same decisions; the last
+of ``failures``' and ``checks``' are kept by everything they are decided from (``engine._kept``).
 
 Each check carries its measured figure and its limit in a canonical form, the same in every
 language ("45.01" for a percent, "0.90" for a ratio, "2" for a count, "300000.00" for money,

@@ -135,7 +135,7 @@ class Rules:
 
     @property
     def key(self) -> str:
-        """Everything the rows hold, written once for these rules: what ``engine.failures`` keeps its verdicts by."""
+        """Everything the rows hold, written once for these rules: what the engine keeps decisions by (``_kept``)."""
         found: str = self.kept("key", lambda rules: repr(rules.rows))
         return found
 

@@ -147,9 +147,8 @@ def failures(application: Application, rules: Rules, *, stage: str) -> tuple[lis
 
     def failed() -> tuple[tuple[tuple[str, str, str, str], ...], int]:
         decided = _verdicts(application, rules, stage)
-        return tuple((code, stage, found.figure, found.limit) for code, found in decided if not found.passed), len(
-            decided
-        )
+        bindings = tuple((code, stage, found.figure, found.limit) for code, found in decided if not found.passed)
+        return bindings, len(decided)
 
     bindings, total = _kept(("failures", rules.key, stage, application_key(application)), failed)
     return list(bindings), total
@@ -159,6 +158,7 @@ def failures(application: Application, rules: Rules, *, stage: str) -> tuple[lis
 DECISIONS_KEPT = 512
 _decisions: OrderedDict[tuple[object, ...], Any] = OrderedDict()
 _decisions_lock = threading.Lock()
+_MISSING = object()
 
 
 def _kept(key: tuple[object, ...], decide: Callable[[], T]) -> T:
@@ -181,9 +181,6 @@ def _kept(key: tuple[object, ...], decide: Callable[[], T]) -> T:
         if len(_decisions) > DECISIONS_KEPT:
             _decisions.popitem(last=False)
     return decided
-
-
-_MISSING = object()
 
 
 def application_key(application: Application) -> tuple[object, ...]:

@@ -85,7 +85,7 @@ def _text_rules(text: str, schema: int | None, kind: str) -> Rules | None:
     """``document_rules`` of the rules written ``text`` in JSON, read once for each text, schema and stage.
 
     A call's submitted proposals froze the same rules, written alike: a list of 60 of them read
-    and built each one's rules again, about a tenth of millisecond a row. ``Rules`` never change
+    and built each one's rules again, about a tenth of a millisecond a row. ``Rules`` never change
     once built, so one instance serves every row and request (256 texts kept, a few kilobytes each).
     """
     return document_rules(json.loads(text), schema=schema, kind=kind)
