@@ -22,6 +22,7 @@ from hypothesis import settings as hypothesis_settings
 from accounts.choices import Role
 from accounts.models import User
 from bench.sign_in import log_in
+from intake.eligibility.engine import decisions_forget
 from intake.models import Call, Proposal
 from intake.states import ProposalState
 from tests.factories import CallFactory, ProposalFactory, UserFactory
@@ -92,6 +93,16 @@ def _fresh_cache() -> Iterator[None]:
     yield
     with contextlib.suppress(Exception):
         cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _no_eligibility_decisions_kept() -> None:
+    """Start every test with no eligibility decision kept (``intake.eligibility.engine._kept``).
+
+    A test that changes what a decision reads (a rule's function, a catalogue, a format) would
+    otherwise be answered from a decision an earlier test made on the same application.
+    """
+    decisions_forget()
 
 
 @pytest.fixture(autouse=True)

@@ -183,6 +183,12 @@ def _kept(key: tuple[object, ...], decide: Callable[[], T]) -> T:
     return decided
 
 
+def decisions_forget() -> None:
+    """Forget every kept decision: the tests each start from none, whatever the ones before asked."""
+    with _decisions_lock:
+        _decisions.clear()
+
+
 def application_key(application: Application) -> tuple[object, ...]:
     """Return what the verdicts on ``application`` are decided from, as one hashable value.
 
