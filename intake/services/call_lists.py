@@ -15,7 +15,6 @@ from decimal import Decimal
 from django.core.paginator import Page, Paginator
 from django.db.models import (
     Case,
-    CharField,
     DecimalField,
     F,
     OuterRef,
@@ -26,10 +25,11 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Lower, NullIf
+from django.db.models.functions import Coalesce, Lower
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from accounts.models import full_name_of
 from intake.choices import VersionKind
 from intake.completeness import texts_unused
 from intake.eligibility import Application, Rules, failures
@@ -190,9 +190,7 @@ def call_proposals_page(
                 funding_requested=_funding_requested(),
                 batch=batch_annotation(),
                 lead_name=F("lead_organization__legal_name"),
-                applicant_name=Coalesce(
-                    NullIf("lead_applicant__display_name", Value("")), "lead_applicant__email", output_field=CharField()
-                ),
+                applicant_name=full_name_of("lead_applicant"),
             )
             .order_by(*ordering)
         )
