@@ -82,6 +82,15 @@ def _input_part(queryset: QuerySet[Any], source: int, **given: Any) -> QuerySet[
     )
 
 
+def _bound_as_array(connection: BaseDatabaseWrapper, count: int) -> bool:
+    """Whether ``count`` ids are bound as one array: on PostgreSQL, for a page of them.
+
+    One proposal's (its staff page, a submission) reads by its key: PostgreSQL's plan of a prepared
+    statement over an array of unknown length suits a page's, not one proposal's.
+    """
+    return connection.vendor == "postgresql" and count > 1
+
+
 class _AmongIds(Func):
     """``column`` among the ``ids``: ``= ANY(%s)`` with the ids bound as one array on PostgreSQL.
 
@@ -111,8 +120,8 @@ class _AmongIds(Func):
         return f"{column} IN ({', '.join(['%s'] * len(self.ids))})", (*params, *self.ids)
 
     def as_postgresql(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any) -> Any:
-        if len(self.ids) == 1:
-            return self.as_sql(compiler, connection, **extra)  # one proposal's: see ``_inputs_rows``
+        if not _bound_as_array(connection, len(self.ids)):
+            return self.as_sql(compiler, connection, **extra)
         column, params = compiler.compile(self.get_source_expressions()[0])
         return f"{column} = ANY(%s)", (*params, self.ids)
 
@@ -251,9 +260,7 @@ def _inputs_rows(ids: list[int]) -> list[tuple[Any, ...]]:
     compiled: dict[int, tuple[Any, str, tuple[Any, ...], list[int]]] = connection.__dict__.setdefault(
         "_eligibility_inputs_compiled", {}
     )
-    # One proposal's (its staff page, a submission) keeps the list's form: PostgreSQL's plan of a
-    # prepared statement over an array of unknown length suits a page's, not one proposal's.
-    arrays = connection.vendor == "postgresql" and len(ids) > 1
+    arrays = _bound_as_array(connection, len(ids))
     shape = 0 if arrays else len(ids)
     if shape not in compiled:
         stand_ins = [_STAND_IN - index for index in range(len(ids))]
