@@ -21,7 +21,7 @@ from django.utils.formats import localize
 _WIDGETS = "django/forms/widgets/"
 
 
-def _text(value: Any) -> str:
+def text_of(value: Any) -> str:
     """Return ``value`` as ``{{ value }}`` writes it: localized, escaped unless it is safe already."""
     value = localize(value)
     if hasattr(value, "__html__"):
@@ -39,7 +39,7 @@ def _formatted(value: Any) -> str:
 def _attrs(attrs: dict[str, Any]) -> str:
     """``attrs.html``: each attribute not False, its value unless True."""
     return "".join(
-        f" {_text(name)}" if value is True else f' {_text(name)}="{_formatted(value)}"'
+        f" {text_of(name)}" if value is True else f' {text_of(name)}="{_formatted(value)}"'
         for name, value in attrs.items()
         if value is not False
     )
@@ -48,26 +48,26 @@ def _attrs(attrs: dict[str, Any]) -> str:
 def _input(widget: dict[str, Any]) -> str:
     value = widget["value"]
     shown = f' value="{_formatted(value)}"' if value is not None else ""
-    return f'<input type="{_text(widget["type"])}" name="{_text(widget["name"])}"{shown}{_attrs(widget["attrs"])}>'
+    return f'<input type="{text_of(widget["type"])}" name="{text_of(widget["name"])}"{shown}{_attrs(widget["attrs"])}>'
 
 
 def _textarea(widget: dict[str, Any]) -> str:
     value = widget["value"]
     return (
-        f'<textarea name="{_text(widget["name"])}"{_attrs(widget["attrs"])}>\n'
-        f"{_text(value) if value else ''}</textarea>"
+        f'<textarea name="{text_of(widget["name"])}"{_attrs(widget["attrs"])}>\n'
+        f"{text_of(value) if value else ''}</textarea>"
     )
 
 
 def _option(option: dict[str, Any]) -> str:
-    return f'<option value="{_formatted(option["value"])}"{_attrs(option["attrs"])}>{_text(option["label"])}</option>'
+    return f'<option value="{_formatted(option["value"])}"{_attrs(option["attrs"])}>{text_of(option["label"])}</option>'
 
 
 def _select(widget: dict[str, Any]) -> str | None:
-    parts = [f'<select name="{_text(widget["name"])}"{_attrs(widget["attrs"])}>']
+    parts = [f'<select name="{text_of(widget["name"])}"{_attrs(widget["attrs"])}>']
     for group_name, group_choices, _index in widget["optgroups"]:
         if group_name:
-            parts.append(f'\n  <optgroup label="{_text(group_name)}">')
+            parts.append(f'\n  <optgroup label="{text_of(group_name)}">')
         for option in group_choices:
             if option["template_name"] != f"{_WIDGETS}select_option.html":
                 return None  # an option of its own template: Django's

@@ -26,7 +26,7 @@ from accounts.form_handling import BootstrapBoundField
 from accounts.i18n import gettext as _
 from records.rows import url_around_keys
 from workflow.forms import ActionForm
-from workflow.forms.inputs import _text  # ``{{ value }}`` as the inputs write it
+from workflow.forms.inputs import text_of
 
 
 def action_forms(
@@ -63,7 +63,7 @@ def _form(
     form: ActionForm, unmet: Sequence[str], missing: Sequence[str], *, url: str, token: str, checklist_url: str
 ) -> str:
     action = escape(form.action)
-    label = _text(form.label)
+    label = text_of(form.label)
     folded = form.by_applicant and form.final
     errors = form.errors
     parts = ["\n"]
@@ -77,7 +77,7 @@ def _form(
     )
     if errors:
         correct = _("Please correct what is marked below; nothing you typed is lost.")
-        said = "".join(f'<p class="mb-1">{_text(error)}</p>' for error in form.non_field_errors())
+        said = "".join(f'<p class="mb-1">{text_of(error)}</p>' for error in form.non_field_errors())
         parts.append(
             f'\n      <div class="alert alert-danger" role="alert">\n        <p class="mb-1">{correct}</p>\n'
             f"        {said}\n      </div>\n    "
@@ -90,7 +90,7 @@ def _form(
             f'        <p class="mb-1">{not_yet}</p>\n        '
         )
         if unmet:
-            parts.append(f'<ul class="mb-0">{"".join(f"<li>{_text(message)}</li>" for message in unmet)}</ul>')
+            parts.append(f'<ul class="mb-0">{"".join(f"<li>{text_of(message)}</li>" for message in unmet)}</ul>')
         parts.append("\n        ")
         if missing:
             count = len(missing)
@@ -98,15 +98,15 @@ def _form(
                 "%(counter)s thing is missing before it can be submitted",
                 "%(counter)s things are missing before it can be submitted",
                 count,
-            ) % {"counter": _text(count)}
-            items = "".join(f"<li>{_text(item)}</li>" for item in missing)
+            ) % {"counter": text_of(count)}
+            items = "".join(f"<li>{text_of(item)}</li>" for item in missing)
             parts.append(
                 f'\n        <details class="mt-1">\n          <summary>{summary}</summary>\n'
                 f'          <ul class="mb-0">{items}</ul>\n        </details>\n        '
             )
             if checklist_url:
                 complete = _("Complete the sections of the full application")
-                parts.append(f'<p class="mb-0 mt-1"><a href="{_text(checklist_url)}">{complete}</a></p>')
+                parts.append(f'<p class="mb-0 mt-1"><a href="{text_of(checklist_url)}">{complete}</a></p>')
             parts.append("\n        ")
         parts.append("\n      </div>\n    ")
     parts.append("\n    ")
